@@ -1,0 +1,127 @@
+# Parlour build. `make` builds the three daemons; `make run` and `make test`
+# are the two commands a newcomer needs (see README.md).
+#
+# Sources are found by wildcard: a new .c file in a component's directory is
+# built into that component without editing this file. Each component except
+# common/ also becomes a static library (everything but its main.c) so unit
+# tests can link the real code.
+
+BUILD     ?= build
+CC        ?= gcc
+PKGS      := glib-2.0 gio-2.0 gobject-2.0 jansson libwebsockets openssl sqlite3 nice \
+             libsrtp2 gstreamer-1.0 gstreamer-sdp-1.0 gstreamer-rtp-1.0 gstreamer-webrtc-1.0 \
+             gstreamer-app-1.0 gstreamer-base-1.0
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN      := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-deprecated-declarations
+INCLUDES  := -Icommon -Isfu -Isignalling -Ibooking
+CFLAGS    ?= -O2 -g
+ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) $(INCLUDES) $(PKG_CFLAGS) -MMD -MP $(SAN)
+LDLIBS    := $(PKG_LIBS) -lm -lpthread
+
+ifeq ($(ASAN),1)
+  BUILD := build-asan
+  SAN   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  CFLAGS := -O1 -g
+endif
+
+srcs_of = $(shell find $(1) -name '*.c' -not -path '*/node_modules/*' | sort)
+objs_of = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+COMMON_SRCS := $(call srcs_of,common)
+SFU_SRCS    := $(filter-out sfu/main.c,$(call srcs_of,sfu))
+SIGNAL_SRCS := $(filter-out signalling/main.c,$(call srcs_of,signalling))
+BOOK_SRCS   := $(filter-out booking/main.c,$(call srcs_of,booking))
+
+LIB_COMMON  := $(BUILD)/lib/libcommon.a
+LIB_SFU     := $(BUILD)/lib/libsfu.a
+LIB_SIGNAL  := $(BUILD)/lib/libsignal.a
+LIB_BOOK    := $(BUILD)/lib/libbooking.a
+
+BINS := $(BUILD)/bin/parlour-sfu $(BUILD)/bin/parlour-signal $(BUILD)/bin/parlour-booking
+
+# Unit tests: tests/unit/test_*.c, one binary each, GTest (TAP output).
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
+# Test helper programs (webrtcbin peers, load generator...): tests/*/prog_*.c
+# and every tests/load/*.c; they link everything too.
+PROG_SRCS := $(wildcard tests/*/prog_*.c)
+PROG_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(PROG_SRCS))
+LOADGEN_SRCS := $(wildcard tests/load/*.c)
+LOADGEN_BIN  := $(if $(LOADGEN_SRCS),$(BUILD)/bin/parlour-loadgen)
+ALL_LIBS = $(LIB_SFU) $(LIB_SIGNAL) $(LIB_BOOK) $(LIB_COMMON)
+
+.PHONY: all run test test-unit asan clean deps bench bench-booking var tests-build
+all: $(BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $<"
+	@$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB_COMMON): $(call objs_of,$(COMMON_SRCS))
+$(LIB_SFU): $(call objs_of,$(SFU_SRCS))
+$(LIB_SIGNAL): $(call objs_of,$(SIGNAL_SRCS))
+$(LIB_BOOK): $(call objs_of,$(BOOK_SRCS))
+$(BUILD)/lib/%.a:
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/bin/parlour-sfu: $(BUILD)/obj/sfu/main.o $(LIB_SFU) $(LIB_COMMON)
+$(BUILD)/bin/parlour-signal: $(BUILD)/obj/signalling/main.o $(LIB_SIGNAL) $(LIB_COMMON)
+$(BUILD)/bin/parlour-booking: $(BUILD)/obj/booking/main.o $(LIB_BOOK) $(LIB_COMMON)
+$(BUILD)/bin/%:
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) $< -Wl,--start-group $(ALL_LIBS) -Wl,--end-group -o $@ $(LDLIBS)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) $< -Wl,--start-group $(ALL_LIBS) -Wl,--end-group -o $@ $(LDLIBS)
+ifneq ($(LOADGEN_SRCS),)
+$(LOADGEN_BIN): $(call objs_of,$(LOADGEN_SRCS)) $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) $(call objs_of,$(LOADGEN_SRCS)) -Wl,--start-group $(ALL_LIBS) -Wl,--end-group -o $@ $(LDLIBS)
+endif
+
+tests-build: $(BINS) $(UNIT_BINS) $(PROG_BINS) $(LOADGEN_BIN)
+
+deps:
+	@scripts/install-deps
+
+var:
+	@scripts/setup-var var
+
+# The two commands.
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/setup-var var
+	@scripts/run-dev
+
+test: deps
+	@$(MAKE) --no-print-directory tests-build
+	@$(MAKE) --no-print-directory ASAN=1 tests-build
+	@scripts/run-tests
+
+# Unit tests only, fast (used while developing).
+test-unit: tests-build
+	@scripts/run-tests --unit-only
+
+asan:
+	@$(MAKE) --no-print-directory ASAN=1 tests-build
+	@BUILD_DIR=build-asan scripts/run-tests --unit-only
+
+bench: deps tests-build
+	@scripts/bench
+
+bench-booking: deps tests-build
+	@scripts/bench-booking
+
+clean:
+	rm -rf build build-asan tests/artifacts
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,28 @@
+/* parlour-booking settings; the table in booking_config.c is the one source
+ * of names, defaults and help (configs/booking.ini mirrors it). */
+#ifndef PARLOUR_BOOKING_CONFIG_H
+#define PARLOUR_BOOKING_CONFIG_H
+
+#include "config.h"
+
+typedef struct {
+  char *address;
+  int port;
+  char *tls_cert;
+  char *tls_key;
+  char *client_dir;
+  char *db_path;
+  char *token_private_key;
+  char *token_issuer;
+  char *token_audience;
+  char *signal_url;
+  char *service_credential_file;
+  int demo;
+  char *recording_dir;
+  int retention_days;
+  int log_level;
+} BookingConfig;
+
+extern const ConfigOption booking_config_options[];
+
+#endif

@@ -1,0 +1,33 @@
+/* What every Parlour daemon does the same way: command line (--config,
+ * --help, --version), configuration errors as one line and exit code 2,
+ * SIGINT/SIGTERM for a clean stop, and the /healthz answer. */
+#ifndef PARLOUR_DAEMON_H
+#define PARLOUR_DAEMON_H
+
+#include <glib.h>
+
+#include "config.h"
+
+typedef struct {
+  const char *name;    /* "parlour-sfu" */
+  const char *summary; /* one line for --help */
+  const ConfigOption *options;
+  void *config; /* the struct the options fill */
+} DaemonInfo;
+
+/* Handles the command line and loads the configuration into info->config.
+ * Exits 0 after --help/--version, 2 on any usage or configuration error.
+ * Returns the config path (argv storage) or NULL when none was given. */
+const char *daemon_init(int argc, char **argv, const DaemonInfo *info);
+
+/* Prints "<name>: <message>" to stderr and exits with code 2. Used for
+ * start-up failures so nothing is left half-started. */
+void daemon_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* A main loop that quits on SIGINT or SIGTERM. */
+GMainLoop *daemon_loop_new(void);
+
+/* {"status":"ok","service":...,"version":...,"uptime_s":N}; g_free it. */
+char *daemon_healthz_json(void);
+
+#endif

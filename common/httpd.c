@@ -1,0 +1,664 @@
+#include "httpd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libwebsockets.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define DEFAULT_MAX_BODY (1024 * 1024)
+#define DEFAULT_MAX_WS (64 * 1024)
+#define CHUNK 16384
+
+struct HttpResponse {
+  int status;
+  char *content_type;
+  GPtrArray *headers; /* "Name" then "value", pairwise */
+  char *body;
+  size_t body_len;
+  int fd; /* file streaming when >= 0 */
+  uint64_t file_left;
+};
+
+struct WsConn {
+  struct lws *wsi;
+  HttpServer *server;
+  const WsEndpoint *ep;
+  GQueue out; /* GBytes* */
+  GByteArray *rx;
+  void *data;
+  char peer[64];
+  int closing;
+  int close_code;
+  char close_reason[124];
+  int opened; /* on_open accepted it: on_close is owed */
+};
+
+struct HttpServer {
+  struct lws_context *ctx;
+  struct lws_vhost *vh;
+  HttpServerConfig cfg;
+  WsEndpoint *ws;
+  GMainLoop *loop; /* lws needs a loop object; it is never run by us */
+  struct lws_protocols protocols[2];
+  lws_retry_bo_t retry;
+  int port;
+};
+
+/* Per-connection state for plain HTTP. */
+typedef struct {
+  WsConn *ws;
+  int in_use;
+  char method[8];
+  char *path;
+  GHashTable *query;
+  GHashTable *headers;
+  GByteArray *body;
+  int too_large;
+  char peer[64];
+  HttpResponse *resp;
+  char *head; /* serialised status line + headers */
+  size_t head_len, head_off;
+  size_t body_off;
+} Pss;
+
+/* ---- response ---- */
+
+static HttpResponse *response_new(void) {
+  HttpResponse *r = g_new0(HttpResponse, 1);
+  r->status = 200;
+  r->headers = g_ptr_array_new_with_free_func(g_free);
+  r->fd = -1;
+  return r;
+}
+
+static void response_free(HttpResponse *r) {
+  if (!r) return;
+  g_free(r->content_type);
+  g_ptr_array_free(r->headers, TRUE);
+  g_free(r->body);
+  if (r->fd >= 0) close(r->fd);
+  g_free(r);
+}
+
+void http_response_set_status(HttpResponse *r, int status) { r->status = status; }
+void http_response_set_content_type(HttpResponse *r, const char *ct) {
+  g_free(r->content_type);
+  r->content_type = g_strdup(ct);
+}
+void http_response_add_header(HttpResponse *r, const char *name, const char *value) {
+  g_ptr_array_add(r->headers, g_strdup(name));
+  g_ptr_array_add(r->headers, g_strdup(value));
+}
+void http_response_set_body(HttpResponse *r, const void *data, size_t len) {
+  http_response_take_body(r, g_memdup2(data, len), len);
+}
+void http_response_take_body(HttpResponse *r, char *data, size_t len) {
+  g_free(r->body);
+  r->body = data;
+  r->body_len = len;
+}
+int http_response_set_file(HttpResponse *r, const char *path, uint64_t offset,
+                           uint64_t length) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  if (lseek(fd, (off_t)offset, SEEK_SET) < 0) {
+    close(fd);
+    return -1;
+  }
+  if (r->fd >= 0) close(r->fd);
+  r->fd = fd;
+  r->file_left = length;
+  return 0;
+}
+void http_response_json(HttpResponse *r, int status, const char *json_text) {
+  r->status = status;
+  http_response_set_content_type(r, "application/json");
+  http_response_set_body(r, json_text, strlen(json_text));
+}
+
+const char *http_request_header(const HttpRequest *req, const char *name) {
+  return g_hash_table_lookup(req->headers, name);
+}
+const char *http_request_query(const HttpRequest *req, const char *key) {
+  return g_hash_table_lookup(req->query, key);
+}
+
+/* ---- request parsing helpers ---- */
+
+static const struct {
+  enum lws_token_indexes tok;
+  const char *name;
+} kept_headers[] = {
+    {WSI_TOKEN_HOST, "host"},
+    {WSI_TOKEN_ORIGIN, "origin"},
+    {WSI_TOKEN_HTTP_COOKIE, "cookie"},
+    {WSI_TOKEN_HTTP_AUTHORIZATION, "authorization"},
+    {WSI_TOKEN_HTTP_CONTENT_TYPE, "content-type"},
+    {WSI_TOKEN_HTTP_CONTENT_LENGTH, "content-length"},
+    {WSI_TOKEN_HTTP_RANGE, "range"},
+    {WSI_TOKEN_HTTP_USER_AGENT, "user-agent"},
+    {WSI_TOKEN_HTTP_ACCEPT, "accept"},
+    {WSI_TOKEN_HTTP_IF_NONE_MATCH, "if-none-match"},
+    {WSI_TOKEN_PROTOCOL, "sec-websocket-protocol"},
+};
+static const char *const kept_custom[] = {"x-csrf-token", "x-service-credential",
+                                          "x-request-id"};
+
+static GHashTable *collect_headers(struct lws *wsi) {
+  GHashTable *h = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+  for (size_t i = 0; i < G_N_ELEMENTS(kept_headers); i++) {
+    int n = lws_hdr_total_length(wsi, kept_headers[i].tok);
+    if (n <= 0) continue;
+    char *v = g_malloc((size_t)n + 1);
+    if (lws_hdr_copy(wsi, v, n + 1, kept_headers[i].tok) >= 0)
+      g_hash_table_insert(h, (gpointer)kept_headers[i].name, v);
+    else
+      g_free(v);
+  }
+  for (size_t i = 0; i < G_N_ELEMENTS(kept_custom); i++) {
+    char name[64];
+    g_snprintf(name, sizeof name, "%s:", kept_custom[i]);
+    int n = lws_hdr_custom_length(wsi, name, (int)strlen(name));
+    if (n <= 0) continue;
+    char *v = g_malloc((size_t)n + 1);
+    if (lws_hdr_custom_copy(wsi, v, n + 1, name, (int)strlen(name)) >= 0)
+      g_hash_table_insert(h, (gpointer)kept_custom[i], v);
+    else
+      g_free(v);
+  }
+  return h;
+}
+
+static GHashTable *collect_query(struct lws *wsi) {
+  GHashTable *q = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  char buf[1024];
+  for (int i = 0;; i++) {
+    int n = lws_hdr_copy_fragment(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_URI_ARGS, i);
+    if (n < 0) break;
+    char *eq = strchr(buf, '=');
+    if (eq) {
+      *eq = '\0';
+      g_hash_table_replace(q, g_strdup(buf), g_strdup(eq + 1));
+    } else if (*buf) {
+      g_hash_table_replace(q, g_strdup(buf), g_strdup(""));
+    }
+  }
+  return q;
+}
+
+static void peer_of(struct lws *wsi, char *out, size_t size) {
+  out[0] = '\0';
+  lws_get_peer_simple(wsi, out, size);
+}
+
+static void pss_reset(Pss *p) {
+  g_free(p->path);
+  if (p->query) g_hash_table_destroy(p->query);
+  if (p->headers) g_hash_table_destroy(p->headers);
+  if (p->body) g_byte_array_free(p->body, TRUE);
+  response_free(p->resp);
+  g_free(p->head);
+  WsConn *ws = p->ws;
+  memset(p, 0, sizeof *p);
+  p->ws = ws;
+}
+
+static const char *status_text(int s) {
+  switch (s) {
+  case 200: return "OK";
+  case 201: return "Created";
+  case 204: return "No Content";
+  case 206: return "Partial Content";
+  case 301: return "Moved Permanently";
+  case 302: return "Found";
+  case 303: return "See Other";
+  case 304: return "Not Modified";
+  case 400: return "Bad Request";
+  case 401: return "Unauthorized";
+  case 403: return "Forbidden";
+  case 404: return "Not Found";
+  case 405: return "Method Not Allowed";
+  case 409: return "Conflict";
+  case 410: return "Gone";
+  case 413: return "Payload Too Large";
+  case 415: return "Unsupported Media Type";
+  case 416: return "Range Not Satisfiable";
+  case 422: return "Unprocessable Entity";
+  case 423: return "Locked";
+  case 429: return "Too Many Requests";
+  case 500: return "Internal Server Error";
+  case 503: return "Service Unavailable";
+  default: return "Status";
+  }
+}
+
+/* We write the status line and headers ourselves (HTTP/1.1 only; ALPN offers
+ * nothing else) so handlers can set any header, repeated Set-Cookie too. */
+static void serialise_head(Pss *p) {
+  HttpResponse *r = p->resp;
+  uint64_t len = r->fd >= 0 ? r->file_left : r->body_len;
+  GString *h = g_string_new(NULL);
+  g_string_append_printf(h, "HTTP/1.1 %d %s\r\n", r->status, status_text(r->status));
+  if (r->content_type) g_string_append_printf(h, "content-type: %s\r\n", r->content_type);
+  g_string_append_printf(h, "content-length: %" G_GUINT64_FORMAT "\r\n", len);
+  /* Safe defaults for every response; handlers add more (CSP, cache). */
+  g_string_append(h, "x-content-type-options: nosniff\r\n");
+  g_string_append(h, "referrer-policy: no-referrer\r\n");
+  for (guint i = 0; i + 1 < r->headers->len; i += 2)
+    g_string_append_printf(h, "%s: %s\r\n", (char *)r->headers->pdata[i],
+                           (char *)r->headers->pdata[i + 1]);
+  g_string_append(h, "\r\n");
+  p->head_len = h->len;
+  p->head = g_string_free(h, FALSE);
+  p->head_off = 0;
+}
+
+static void dispatch(HttpServer *s, struct lws *wsi, Pss *p) {
+  HttpRequest req = {0};
+  req.method = p->method;
+  req.path = p->path;
+  if (!p->body) p->body = g_byte_array_new();
+  g_byte_array_append(p->body, (const guint8 *)"", 1); /* NUL for handlers */
+  req.body = (const char *)p->body->data;
+  req.body_len = p->body->len - 1;
+  req.peer = p->peer;
+  req.query = p->query;
+  req.headers = p->headers;
+  p->resp = response_new();
+  if (p->too_large) {
+    http_response_json(p->resp, 413,
+                       "{\"error\":{\"code\":\"body_too_large\",\"message\":\"request body "
+                       "is too large\",\"field\":null}}");
+  } else if (strcmp(p->path, "/healthz") == 0 && strcmp(p->method, "GET") == 0 &&
+             !s->cfg.handler) {
+    http_response_json(p->resp, 200, "{\"status\":\"ok\"}");
+  } else if (s->cfg.handler) {
+    s->cfg.handler(&req, p->resp, s->cfg.handler_user);
+  } else {
+    http_response_json(p->resp, 404, "{\"error\":{\"code\":\"not_found\"}}");
+  }
+  if (strcmp(p->method, "HEAD") == 0) {
+    /* Same headers, no body. */
+    p->resp->body_len = 0;
+    if (p->resp->fd >= 0) {
+      close(p->resp->fd);
+      p->resp->fd = -1;
+    }
+  }
+  serialise_head(p);
+  lws_callback_on_writable(wsi);
+}
+
+/* Returns -1 to close the connection, 0 to go on. */
+static int write_some(struct lws *wsi, Pss *p) {
+  unsigned char buf[LWS_PRE + CHUNK];
+  unsigned char *start = buf + LWS_PRE;
+  if (p->head_off < p->head_len) {
+    size_t n = MIN(CHUNK, p->head_len - p->head_off);
+    memcpy(start, p->head + p->head_off, n);
+    if (lws_write(wsi, start, n, LWS_WRITE_HTTP) < (int)n) return -1;
+    p->head_off += n;
+    lws_callback_on_writable(wsi);
+    return 0;
+  }
+  HttpResponse *r = p->resp;
+  size_t n = 0;
+  if (r->fd >= 0) {
+    if (r->file_left > 0) {
+      ssize_t got = read(r->fd, start, (size_t)MIN((uint64_t)CHUNK, r->file_left));
+      if (got <= 0) return -1; /* file shrank under us: the length is a lie now */
+      n = (size_t)got;
+      r->file_left -= n;
+    }
+  } else if (p->body_off < r->body_len) {
+    n = MIN(CHUNK, r->body_len - p->body_off);
+    memcpy(start, r->body + p->body_off, n);
+    p->body_off += n;
+  }
+  if (n > 0 && lws_write(wsi, start, n, LWS_WRITE_HTTP) < (int)n) return -1;
+  int done = r->fd >= 0 ? r->file_left == 0 : p->body_off >= r->body_len;
+  if (!done) {
+    lws_callback_on_writable(wsi);
+    return 0;
+  }
+  pss_reset(p);
+  if (lws_http_transaction_completed(wsi)) return -1;
+  return 0;
+}
+
+/* ---- websockets ---- */
+
+static const WsEndpoint *find_ws(HttpServer *s, const char *path) {
+  for (size_t i = 0; i < s->cfg.n_ws; i++)
+    if (strcmp(s->ws[i].path, path) == 0) return &s->ws[i];
+  return NULL;
+}
+
+static char *ws_path(struct lws *wsi) {
+  int n = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI);
+  if (n <= 0) return NULL;
+  char *v = g_malloc((size_t)n + 1);
+  lws_hdr_copy(wsi, v, n + 1, WSI_TOKEN_GET_URI);
+  return v;
+}
+
+static int origin_allowed(const WsEndpoint *ep, const char *origin) {
+  if (!ep->origins) return 1;
+  if (!origin) return 0;
+  for (const char *const *o = ep->origins; *o; o++)
+    if (strcmp(*o, origin) == 0) return 1;
+  return 0;
+}
+
+int ws_conn_send(WsConn *c, const char *text, size_t len) {
+  if (!c || c->closing || !c->wsi) return -1;
+  g_queue_push_tail(&c->out, g_bytes_new(text, len));
+  lws_callback_on_writable(c->wsi);
+  return 0;
+}
+
+void ws_conn_close(WsConn *c, int code, const char *reason) {
+  if (!c || c->closing) return;
+  c->closing = 1;
+  c->close_code = code;
+  g_strlcpy(c->close_reason, reason ? reason : "", sizeof c->close_reason);
+  if (c->wsi) lws_callback_on_writable(c->wsi);
+}
+
+void ws_conn_set_data(WsConn *c, void *data) { c->data = data; }
+void *ws_conn_get_data(const WsConn *c) { return c->data; }
+const char *ws_conn_peer(const WsConn *c) { return c->peer; }
+size_t ws_conn_queued(const WsConn *c) { return c->out.length; }
+
+static void ws_free(WsConn *c) {
+  GBytes *b;
+  while ((b = g_queue_pop_head(&c->out))) g_bytes_unref(b);
+  if (c->rx) g_byte_array_free(c->rx, TRUE);
+  g_free(c);
+}
+
+/* ---- the one lws callback ---- */
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len) {
+  HttpServer *s = lws_context_user(lws_get_context(wsi));
+  Pss *p = user;
+
+  switch (reason) {
+  case LWS_CALLBACK_HTTP: {
+    pss_reset(p);
+    p->in_use = 1;
+    char *uri = NULL;
+    int urilen = 0;
+    int m = lws_http_get_uri_and_method(wsi, &uri, &urilen);
+    static const char *const names[] = {"GET", "POST", "OPTIONS", "PUT", "PATCH", "DELETE",
+                                        "CONNECT", "HEAD"};
+    if (m < 0 || m >= (int)G_N_ELEMENTS(names)) {
+      lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, NULL);
+      return -1;
+    }
+    g_strlcpy(p->method, names[m], sizeof p->method);
+    p->path = g_strndup(in ? (const char *)in : "/", in ? strlen(in) : 1);
+    p->query = collect_query(wsi);
+    p->headers = collect_headers(wsi);
+    peer_of(wsi, p->peer, sizeof p->peer);
+    const char *cl = g_hash_table_lookup(p->headers, "content-length");
+    long long clen = cl ? g_ascii_strtoll(cl, NULL, 10) : 0;
+    size_t max = s->cfg.max_body ? s->cfg.max_body : DEFAULT_MAX_BODY;
+    if (clen > 0) {
+      if ((unsigned long long)clen > max) {
+        p->too_large = 1;
+        dispatch(s, wsi, p);
+        return 0;
+      }
+      return 0; /* wait for LWS_CALLBACK_HTTP_BODY_COMPLETION */
+    }
+    dispatch(s, wsi, p);
+    return 0;
+  }
+  case LWS_CALLBACK_HTTP_BODY: {
+    size_t max = s->cfg.max_body ? s->cfg.max_body : DEFAULT_MAX_BODY;
+    if (!p->body) p->body = g_byte_array_new();
+    if (p->body->len + len > max) {
+      p->too_large = 1;
+      return 0;
+    }
+    g_byte_array_append(p->body, in, (guint)len);
+    return 0;
+  }
+  case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+    if (!p->resp) dispatch(s, wsi, p);
+    return 0;
+  case LWS_CALLBACK_HTTP_WRITEABLE:
+    if (!p->resp || !p->head) return 0;
+    return write_some(wsi, p);
+  case LWS_CALLBACK_CLOSED_HTTP:
+  case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+    if (p && !p->ws) pss_reset(p);
+    return 0;
+
+  case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+    char *path = ws_path(wsi);
+    const WsEndpoint *ep = path ? find_ws(s, path) : NULL;
+    GHashTable *h = collect_headers(wsi);
+    const char *origin = g_hash_table_lookup(h, "origin");
+    int refuse = !ep || !origin_allowed(ep, origin);
+    if (refuse) {
+      char q[200];
+      log_warn("ws_refused", "server=%s path=%s origin=%s", s->cfg.name, path ? path : "-",
+               log_quote(q, sizeof q, origin ? origin : "-"));
+    }
+    g_hash_table_destroy(h);
+    g_free(path);
+    return refuse;
+  }
+  case LWS_CALLBACK_ESTABLISHED: {
+    char *path = ws_path(wsi);
+    const WsEndpoint *ep = path ? find_ws(s, path) : NULL;
+    if (!ep) {
+      g_free(path);
+      return -1;
+    }
+    WsConn *c = g_new0(WsConn, 1);
+    c->wsi = wsi;
+    c->server = s;
+    c->ep = ep;
+    g_queue_init(&c->out);
+    peer_of(wsi, c->peer, sizeof c->peer);
+    memset(p, 0, sizeof *p);
+    p->ws = c;
+    HttpRequest req = {0};
+    req.method = "GET";
+    req.path = path;
+    req.peer = c->peer;
+    req.query = collect_query(wsi);
+    req.headers = collect_headers(wsi);
+    req.body = "";
+    int rc = ep->on_open ? ep->on_open(c, &req, ep->user) : 0;
+    g_hash_table_destroy(req.query);
+    g_hash_table_destroy(req.headers);
+    g_free(path);
+    if (rc != 0) {
+      p->ws = NULL;
+      ws_free(c);
+      return -1;
+    }
+    c->opened = 1;
+    return 0;
+  }
+  case LWS_CALLBACK_RECEIVE: {
+    WsConn *c = p->ws;
+    if (!c || c->closing) return 0;
+    size_t max = c->ep->max_message ? c->ep->max_message : DEFAULT_MAX_WS;
+    if (lws_is_first_fragment(wsi) && c->rx) g_byte_array_set_size(c->rx, 0);
+    if (!c->rx) c->rx = g_byte_array_new();
+    if (c->rx->len + len > max) {
+      /* 1009: message too big. Say so, then close. */
+      static const char msg[] = "message too big";
+      lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)msg,
+                       sizeof msg - 1);
+      log_warn("ws_message_too_big", "server=%s peer=%s limit=%zu", s->cfg.name, c->peer, max);
+      return -1;
+    }
+    g_byte_array_append(c->rx, in, (guint)len);
+    if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0) {
+      g_byte_array_append(c->rx, (const guint8 *)"", 1);
+      if (c->ep->on_message)
+        c->ep->on_message(c, (const char *)c->rx->data, c->rx->len - 1, c->ep->user);
+      if (c->rx) g_byte_array_set_size(c->rx, 0);
+    }
+    return 0;
+  }
+  case LWS_CALLBACK_SERVER_WRITEABLE: {
+    WsConn *c = p->ws;
+    if (!c) return 0;
+    GBytes *b = g_queue_pop_head(&c->out);
+    if (b) {
+      gsize n = 0;
+      const void *d = g_bytes_get_data(b, &n);
+      unsigned char *buf = g_malloc(LWS_PRE + n);
+      memcpy(buf + LWS_PRE, d, n);
+      int w = lws_write(wsi, buf + LWS_PRE, n, LWS_WRITE_TEXT);
+      g_free(buf);
+      g_bytes_unref(b);
+      if (w < (int)n) return -1;
+      if (c->out.length || c->closing) lws_callback_on_writable(wsi);
+      return 0;
+    }
+    if (c->closing) {
+      lws_close_reason(wsi, (enum lws_close_status)c->close_code,
+                       (unsigned char *)c->close_reason, strlen(c->close_reason));
+      return -1;
+    }
+    return 0;
+  }
+  case LWS_CALLBACK_CLOSED: {
+    WsConn *c = p ? p->ws : NULL;
+    if (!c) return 0;
+    c->wsi = NULL;
+    c->closing = 1;
+    if (c->opened && c->ep->on_close) c->ep->on_close(c, c->ep->user);
+    p->ws = NULL;
+    ws_free(c);
+    return 0;
+  }
+  default:
+    break;
+  }
+  return 0;
+}
+
+/* ---- server lifecycle ---- */
+
+static void lws_to_log(int level, const char *line) {
+  char q[512];
+  char *copy = g_strchomp(g_strdup(line));
+  log_event(level == LLL_ERR ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN, "lws", "msg=%s",
+            log_quote(q, sizeof q, copy));
+  g_free(copy);
+}
+
+HttpServer *http_server_new(GMainContext *ctx, const HttpServerConfig *cfg, char *err,
+                            size_t errsize) {
+  static gsize once = 0;
+  if (g_once_init_enter(&once)) {
+    lws_set_log_level(LLL_ERR | LLL_WARN, lws_to_log);
+    g_once_init_leave(&once, 1);
+  }
+  HttpServer *s = g_new0(HttpServer, 1);
+  s->cfg = *cfg;
+  s->cfg.name = g_strdup(cfg->name ? cfg->name : "http");
+  s->cfg.address = g_strdup(cfg->address);
+  s->cfg.tls_cert = cfg->tls_cert && *cfg->tls_cert ? g_strdup(cfg->tls_cert) : NULL;
+  s->cfg.tls_key = cfg->tls_key && *cfg->tls_key ? g_strdup(cfg->tls_key) : NULL;
+  s->ws = g_new0(WsEndpoint, cfg->n_ws ? cfg->n_ws : 1);
+  for (size_t i = 0; i < cfg->n_ws; i++) {
+    s->ws[i] = cfg->ws[i];
+    s->ws[i].path = g_strdup(cfg->ws[i].path);
+    s->ws[i].origins = cfg->ws[i].origins
+                           ? (const char *const *)g_strdupv((char **)cfg->ws[i].origins)
+                           : NULL;
+  }
+  s->cfg.ws = s->ws;
+
+  /* Refuse missing TLS files ourselves: lws' own error is vague. */
+  if (s->cfg.tls_cert && (!g_file_test(s->cfg.tls_cert, G_FILE_TEST_IS_REGULAR) ||
+                          !s->cfg.tls_key ||
+                          !g_file_test(s->cfg.tls_key, G_FILE_TEST_IS_REGULAR))) {
+    g_snprintf(err, errsize, "TLS certificate or key file missing (%s, %s)",
+               s->cfg.tls_cert, s->cfg.tls_key ? s->cfg.tls_key : "(none)");
+    http_server_free(s);
+    return NULL;
+  }
+
+  s->protocols[0].name = "parlour";
+  s->protocols[0].callback = callback;
+  s->protocols[0].per_session_data_size = sizeof(Pss);
+  s->protocols[0].rx_buffer_size = 0;
+  s->retry.secs_since_valid_ping = (uint16_t)(cfg->ping_interval_s ? cfg->ping_interval_s : 20);
+  s->retry.secs_since_valid_hangup = (uint16_t)(s->retry.secs_since_valid_ping * 3);
+
+  s->loop = g_main_loop_new(ctx, FALSE);
+  void *foreign[1] = {s->loop};
+  struct lws_context_creation_info info;
+  memset(&info, 0, sizeof info);
+  info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
+                 LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  info.foreign_loops = foreign;
+  info.user = s;
+  info.count_threads = 1;
+  s->ctx = lws_create_context(&info);
+  if (!s->ctx) {
+    g_snprintf(err, errsize, "cannot create the websocket context");
+    http_server_free(s);
+    return NULL;
+  }
+  struct lws_context_creation_info vi;
+  memset(&vi, 0, sizeof vi);
+  vi.vhost_name = s->cfg.name;
+  vi.iface = s->cfg.address;
+  vi.port = cfg->port;
+  vi.protocols = s->protocols;
+  vi.retry_and_idle_policy = &s->retry;
+  vi.alpn = "http/1.1";
+  vi.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+  if (s->cfg.tls_cert) {
+    vi.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    vi.ssl_cert_filepath = s->cfg.tls_cert;
+    vi.ssl_private_key_filepath = s->cfg.tls_key;
+  }
+  s->vh = lws_create_vhost(s->ctx, &vi);
+  if (!s->vh) {
+    g_snprintf(err, errsize, "cannot listen on %s:%d (in use, or not an address here)",
+               s->cfg.address ? s->cfg.address : "*", cfg->port);
+    http_server_free(s);
+    return NULL;
+  }
+  s->port = lws_get_vhost_listen_port(s->vh);
+  log_info("listening", "server=%s address=%s port=%d tls=%s", s->cfg.name,
+           s->cfg.address ? s->cfg.address : "*", s->port, s->cfg.tls_cert ? "yes" : "no");
+  return s;
+}
+
+int http_server_port(const HttpServer *s) { return s->port; }
+
+void http_server_free(HttpServer *s) {
+  if (!s) return;
+  if (s->ctx) lws_context_destroy(s->ctx);
+  if (s->loop) g_main_loop_unref(s->loop);
+  for (size_t i = 0; i < s->cfg.n_ws; i++) {
+    g_free((char *)s->ws[i].path);
+    g_strfreev((char **)s->ws[i].origins);
+  }
+  g_free(s->ws);
+  g_free((char *)s->cfg.name);
+  g_free((char *)s->cfg.address);
+  g_free((char *)s->cfg.tls_cert);
+  g_free((char *)s->cfg.tls_key);
+  g_free(s);
+}

@@ -1,0 +1,4 @@
+#ifndef PARLOUR_VERSION_H
+#define PARLOUR_VERSION_H
+#define PARLOUR_VERSION "0.1.0"
+#endif

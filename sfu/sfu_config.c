@@ -1,0 +1,26 @@
+#include "sfu_config.h"
+
+#include <stddef.h>
+
+#define O(f) offsetof(SfuConfig, f)
+const ConfigOption sfu_config_options[] = {
+    {"control", "address", CONFIG_STRING, "127.0.0.1", O(control_address), 0, 0,
+     "address of the control websocket (keep it on loopback or a private link)"},
+    {"control", "port", CONFIG_INT, "8445", O(control_port), 0, 65535,
+     "port of the control websocket and /healthz"},
+    {"control", "secret_file", CONFIG_STRING, "var/secrets/sfu-control.secret",
+     O(control_secret_file), 0, 0, "file holding the shared secret signalling presents"},
+    {"media", "port_min", CONFIG_INT, "40000", O(media_port_min), 1024, 65535,
+     "lowest UDP port for ICE"},
+    {"media", "port_max", CONFIG_INT, "40999", O(media_port_max), 1024, 65535,
+     "highest UDP port for ICE"},
+    {"media", "ice_addresses", CONFIG_STRLIST, "127.0.0.1", O(ice_addresses), 0, 0,
+     "addresses to gather and advertise host candidates on, ';'-separated"},
+    {"media", "workers", CONFIG_INT, "0", O(workers), 0, 64,
+     "media worker threads; 0 means one per core"},
+    {"recording", "directory", CONFIG_STRING, "var/recordings", O(recording_dir), 0, 0,
+     "where recordable rooms write their files"},
+    {"log", "level", CONFIG_LOGLEVEL, "info", O(log_level), 0, 0,
+     "debug, info, warn or error"},
+    {0},
+};

@@ -1,0 +1,28 @@
+/* parlour-signal settings; the table in signal_config.c is the one source
+ * of names, defaults and help (configs/signal.ini mirrors it). */
+#ifndef PARLOUR_SIGNAL_CONFIG_H
+#define PARLOUR_SIGNAL_CONFIG_H
+
+#include "config.h"
+
+typedef struct {
+  char *address;
+  int port;
+  char *tls_cert;
+  char *tls_key;
+  char **origins;
+  char *token_public_key;
+  char *token_issuer;
+  char *token_audience;
+  char **sfu_nodes;
+  char *sfu_secret_file;
+  char *booking_url;
+  char *booking_credential_file;
+  char *booking_ca_file;
+  char *spool_dir;
+  int log_level;
+} SignalConfig;
+
+extern const ConfigOption signal_config_options[];
+
+#endif
