@@ -180,3 +180,26 @@ void config_print_help(const ConfigOption *opts) {
     printf("    %-22s %s (default: %s)\n", o->key, o->help, *o->def ? o->def : "\"\"");
   }
 }
+
+void config_print_ini(const char *daemon, const ConfigOption *opts) {
+  printf("# %s configuration (GLib key file). Every setting is shown with its\n"
+         "# default; uncomment a line to change it. Relative paths are relative to\n"
+         "# the directory the daemon is started in (the repository root for make run).\n",
+         daemon);
+  const char *group = NULL;
+  for (const ConfigOption *o = opts; o->group; o++) {
+    if (!group || strcmp(group, o->group) != 0) {
+      group = o->group;
+      printf("\n[%s]\n", group);
+    }
+    const char *type = o->type == CONFIG_INT       ? "integer"
+                       : o->type == CONFIG_BOOL     ? "true or false"
+                       : o->type == CONFIG_STRLIST  ? "list, ';'-separated"
+                       : o->type == CONFIG_LOGLEVEL ? "debug|info|warn|error"
+                                                    : "text";
+    if (o->type == CONFIG_INT)
+      printf("# %s (%s, %ld..%ld)\n#%s = %s\n", o->help, type, o->min, o->max, o->key, o->def);
+    else
+      printf("# %s (%s)\n#%s = %s\n", o->help, type, o->key, o->def);
+  }
+}

@@ -51,4 +51,8 @@ void config_format_error(char *err, size_t errsize, const char *path, const char
 /* Writes every option, its default and help to stdout (for --help). */
 void config_print_help(const ConfigOption *opts);
 
+/* Writes an INI file to stdout with every option commented out at its
+ * default, each under its help text (for configs/ and --print-config). */
+void config_print_ini(const char *daemon, const ConfigOption *opts);
+
 #endif

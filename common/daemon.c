@@ -28,7 +28,9 @@ static void usage(const DaemonInfo *info) {
   printf("Usage: %s [--config FILE]\n%s\n\n"
          "  --config FILE   read settings from FILE (INI); without it, defaults apply\n"
          "  --help          show this help and every setting with its default\n"
-         "  --version       print the version\n\nSettings:\n",
+         "  --version       print the version\n"
+         "  --check-config  load the configuration, report any error, and exit\n"
+         "  --print-config  print every setting with its default as an INI file\n\nSettings:\n",
          info->name, info->summary);
   config_print_help(info->options);
 }
@@ -37,6 +39,7 @@ const char *daemon_init(int argc, char **argv, const DaemonInfo *info) {
   g_name = info->name;
   g_started_us = time_mono_us();
   const char *path = NULL;
+  int check_only = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       usage(info);
@@ -44,6 +47,11 @@ const char *daemon_init(int argc, char **argv, const DaemonInfo *info) {
     } else if (strcmp(argv[i], "--version") == 0) {
       printf("%s %s\n", info->name, PARLOUR_VERSION);
       exit(0);
+    } else if (strcmp(argv[i], "--print-config") == 0) {
+      config_print_ini(info->name, info->options);
+      exit(0);
+    } else if (strcmp(argv[i], "--check-config") == 0) {
+      check_only = 1;
     } else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
       path = argv[++i];
     } else if (strncmp(argv[i], "--config=", 9) == 0) {
@@ -55,6 +63,10 @@ const char *daemon_init(int argc, char **argv, const DaemonInfo *info) {
   char err[1024];
   if (config_load(path, info->options, info->config, err, sizeof err) != 0)
     daemon_fail("%s", err);
+  if (check_only) {
+    printf("%s: configuration %s is valid\n", info->name, path ? path : "(defaults)");
+    exit(0);
+  }
   /* SIGPIPE would kill us on a peer that hangs up mid-write. */
   signal(SIGPIPE, SIG_IGN);
   return path;

@@ -632,7 +632,11 @@ HttpServer *http_server_new(GMainContext *ctx, const HttpServerConfig *cfg, char
     vi.ssl_cert_filepath = s->cfg.tls_cert;
     vi.ssl_private_key_filepath = s->cfg.tls_key;
   }
+  /* lws logs its own bind failure on several lines; we report one line
+   * naming the setting instead, so hush it while the vhost starts. */
+  lws_set_log_level(0, lws_to_log);
   s->vh = lws_create_vhost(s->ctx, &vi);
+  lws_set_log_level(LLL_ERR | LLL_WARN, lws_to_log);
   if (!s->vh) {
     g_snprintf(err, errsize, "cannot listen on %s:%d (in use, or not an address here)",
                s->cfg.address ? s->cfg.address : "*", cfg->port);
