@@ -52,6 +52,9 @@ LOADGEN_SRCS := $(wildcard tests/load/*.c)
 LOADGEN_BIN  := $(if $(LOADGEN_SRCS),$(BUILD)/bin/parlour-loadgen)
 ALL_LIBS = $(LIB_SFU) $(LIB_SIGNAL) $(LIB_BOOK) $(LIB_COMMON)
 
+# Keep objects of test programs (make would delete them as intermediates).
+.SECONDARY:
+
 .PHONY: all run test test-unit asan clean deps bench bench-booking var tests-build
 all: $(BINS)
 
@@ -66,22 +69,26 @@ $(LIB_SIGNAL): $(call objs_of,$(SIGNAL_SRCS))
 $(LIB_BOOK): $(call objs_of,$(BOOK_SRCS))
 $(BUILD)/lib/%.a:
 	@mkdir -p $(dir $@)
-	rm -f $@
-	ar rcs $@ $^
+	@rm -f $@
+	@echo "  AR $@"
+	@ar rcs $@ $^
 
 $(BUILD)/bin/parlour-sfu: $(BUILD)/obj/sfu/main.o $(LIB_SFU) $(LIB_COMMON)
 $(BUILD)/bin/parlour-signal: $(BUILD)/obj/signalling/main.o $(LIB_SIGNAL) $(LIB_COMMON)
 $(BUILD)/bin/parlour-booking: $(BUILD)/obj/booking/main.o $(LIB_BOOK) $(LIB_COMMON)
 $(BUILD)/bin/%:
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) $^ -o $@ $(LDLIBS)
+	@echo "  LD $@"
+	@$(CC) $(SAN) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) $< -Wl,--start-group $(ALL_LIBS) -Wl,--end-group -o $@ $(LDLIBS)
+	@echo "  LD $@"
+	@$(CC) $(SAN) $< -Wl,--start-group $(ALL_LIBS) -Wl,--end-group -o $@ $(LDLIBS)
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) $< -Wl,--start-group $(ALL_LIBS) -Wl,--end-group -o $@ $(LDLIBS)
+	@echo "  LD $@"
+	@$(CC) $(SAN) $< -Wl,--start-group $(ALL_LIBS) -Wl,--end-group -o $@ $(LDLIBS)
 ifneq ($(LOADGEN_SRCS),)
 $(LOADGEN_BIN): $(call objs_of,$(LOADGEN_SRCS)) $(ALL_LIBS)
 	@mkdir -p $(dir $@)
