@@ -50,7 +50,11 @@ PROG_SRCS := $(wildcard tests/*/prog_*.c)
 PROG_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(PROG_SRCS))
 LOADGEN_SRCS := $(wildcard tests/load/*.c)
 LOADGEN_BIN  := $(if $(LOADGEN_SRCS),$(BUILD)/bin/parlour-loadgen)
-ALL_LIBS = $(LIB_SFU) $(LIB_SIGNAL) $(LIB_BOOK) $(LIB_COMMON)
+# The loadgen's modules (all but its main.c) as a library too, so unit tests
+# (tests/unit/test_load_*.c) can link its parsers and packetisers.
+LOAD_SRCS    := $(filter-out tests/load/main.c,$(LOADGEN_SRCS))
+LIB_LOAD     := $(if $(LOAD_SRCS),$(BUILD)/lib/libloadgen.a)
+ALL_LIBS = $(LIB_SFU) $(LIB_SIGNAL) $(LIB_BOOK) $(LIB_COMMON) $(LIB_LOAD)
 
 # Keep objects of test programs (make would delete them as intermediates).
 .SECONDARY:
@@ -67,6 +71,7 @@ $(LIB_COMMON): $(call objs_of,$(COMMON_SRCS))
 $(LIB_SFU): $(call objs_of,$(SFU_SRCS))
 $(LIB_SIGNAL): $(call objs_of,$(SIGNAL_SRCS))
 $(LIB_BOOK): $(call objs_of,$(BOOK_SRCS))
+$(BUILD)/lib/libloadgen.a: $(call objs_of,$(LOAD_SRCS))
 $(BUILD)/lib/%.a:
 	@mkdir -p $(dir $@)
 	@rm -f $@
