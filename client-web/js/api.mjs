@@ -1,0 +1,48 @@
+// Booking's JSON API (docs/openapi.yaml), same origin, session cookie.
+// Every error answer has the shape {"error":{"code","message","field"}}; it
+// becomes an ApiError the pages show in the GOV.UK error summary.
+export class ApiError extends Error {
+  constructor(status, code, message, field) {
+    super(message || code || `HTTP ${status}`);
+    this.status = status; this.code = code; this.field = field;
+  }
+}
+
+// The CSRF token comes with sign-in and GET /me; every change carries it.
+let csrfToken = '';
+function csrf() { return csrfToken; }
+
+export function rememberCsrf(token) {
+  if (token) csrfToken = token;
+}
+
+export async function api(method, path, body) {
+  const headers = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET') headers['x-csrf-token'] = csrf();
+  let res;
+  try {
+    res = await fetch(`/api/v1${path}`, {
+      method, headers, credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    throw new ApiError(0, 'network', 'The service could not be reached. Check your connection and try again.');
+  }
+  let data = null;
+  const text = await res.text();
+  if (text) {
+    try { data = JSON.parse(text); } catch { data = null; }
+  }
+  if (!res.ok) {
+    const e = (data && data.error) || {};
+    throw new ApiError(res.status, e.code, e.message, e.field);
+  }
+  return data;
+}
+
+export const get = (p) => api('GET', p);
+export const post = (p, b = {}) => api('POST', p, b);
+export const put = (p, b = {}) => api('PUT', p, b);
+export const patch = (p, b = {}) => api('PATCH', p, b);
+export const del = (p) => api('DELETE', p);

@@ -1,0 +1,27 @@
+// Prisoner (in-cell device), person on probation, clinician, legal adviser,
+// probation officer: today's and upcoming calls, with Join.
+import { html } from '../html.mjs';
+import { page, ready, pageProblem } from '../layout.mjs';
+import { requireUser } from '../session.mjs';
+import { get } from '../api.mjs';
+import { sameDay } from '../format.mjs';
+import { visitsTable, splitVisits, joinButton } from '../visits-view.mjs';
+
+const user = await requireUser(['prisoner', 'probationer', 'clinician', 'legal_adviser', 'probation_officer']);
+const main = page({ title: 'Your calls', user, active: '/calls/' });
+try {
+  const { visits } = await get('/visits');
+  const { upcoming, past } = splitVisits(visits.filter((v) => v.status !== 'requested'));
+  const today = upcoming.filter((v) => sameDay(v.start, Date.now()));
+  const later = upcoming.filter((v) => !today.includes(v));
+  main.innerHTML = String(html`
+    <span class="govuk-caption-l">${user.display_name}</span>
+    <h1 class="govuk-heading-l">Your calls</h1>
+    <p class="govuk-body">You can join a call from 15 minutes before it starts.</p>
+    ${visitsTable(today, user, { caption: "Today's calls", id: 'today', actions: joinButton })}
+    ${visitsTable(later, user, { caption: 'Upcoming calls', id: 'upcoming', actions: joinButton })}
+    ${visitsTable(past.slice(0, 20), user, { caption: 'Past calls', id: 'past' })}`);
+  ready(main);
+  // Keep the Join buttons current as calls open.
+  setTimeout(() => location.reload(), 120000);
+} catch (e) { pageProblem(main, e); }

@@ -1,0 +1,60 @@
+// Family: the prisoners they visit and their own approved contacts, each
+// with its status (approved, not approved, banned) and restrictions.
+import { html } from '../html.mjs';
+import { page, ready, pageProblem, takeFlash, banner } from '../layout.mjs';
+import { requireUser } from '../session.mjs';
+import { get } from '../api.mjs';
+import { contactStatusTag, restrictionText } from '../people.mjs';
+
+const user = await requireUser(['family']);
+const main = page({ title: 'Your prisoners', user, active: '/family/' });
+try {
+  const { prisoners } = await get('/prisoners');
+  const withContacts = await Promise.all(prisoners.map(async (p) => ({
+    ...p, contacts: (await get(`/prisoners/${p.id}/contacts`)).contacts,
+  })));
+  main.innerHTML = String(html`
+    <span class="govuk-caption-l">Signed in as ${user.display_name}</span>
+    <h1 class="govuk-heading-l">Your prisoners</h1>
+    ${withContacts.length === 0 ? html`<p class="govuk-body">You are not on any prisoner's approved visitor list yet. The prisoner must ask the prison to add you.</p>` : ''}
+    ${withContacts.map((p) => html`
+    <div class="govuk-summary-card" data-testid="prisoner-${p.id}">
+      <div class="govuk-summary-card__title-wrapper">
+        <h2 class="govuk-summary-card__title">${p.name}</h2>
+        <ul class="govuk-summary-card__actions">
+          <li class="govuk-summary-card__action"><a class="govuk-link" href="/family/book/prisoner.html?prisoner=${p.id}">Book a video call<span class="govuk-visually-hidden"> with ${p.name}</span></a></li>
+        </ul>
+      </div>
+      <div class="govuk-summary-card__content">
+        <dl class="govuk-summary-list">
+          <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Prison number</dt><dd class="govuk-summary-list__value">${p.prison_number}</dd></div>
+          <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Prison</dt><dd class="govuk-summary-list__value">${p.establishment_name || p.establishment_id}</dd></div>
+          ${p.vo_balance !== null && p.vo_balance !== undefined ? html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Visiting orders left</dt><dd class="govuk-summary-list__value">${p.vo_balance}</dd></div>` : ''}
+        </dl>
+        <table class="govuk-table">
+          <caption class="govuk-table__caption govuk-table__caption--s">Your approved contacts for ${p.name}</caption>
+          <thead class="govuk-table__head"><tr class="govuk-table__row">
+            <th scope="col" class="govuk-table__header">Name</th>
+            <th scope="col" class="govuk-table__header">Relationship</th>
+            <th scope="col" class="govuk-table__header">Status</th>
+          </tr></thead>
+          <tbody class="govuk-table__body">
+            ${p.contacts.map((c) => { const t = contactStatusTag(c); return html`
+            <tr class="govuk-table__row">
+              <td class="govuk-table__cell">${c.name}${c.adult ? '' : html` <span class="govuk-body-s">(under 18)</span>`}</td>
+              <td class="govuk-table__cell">${c.relationship}</td>
+              <td class="govuk-table__cell"><strong class="govuk-tag ${t.cls}">${t.text}</strong>
+                ${(c.restrictions || []).map((r) => html`<p class="govuk-body-s govuk-!-margin-top-1 govuk-!-margin-bottom-0">${restrictionText(r)}</p>`)}
+              </td>
+            </tr>`; })}
+          </tbody>
+        </table>
+      </div>
+    </div>`)}
+    <p class="govuk-body"><a class="govuk-link" href="/family/calls.html">See your booked calls</a></p>`);
+  const f = takeFlash();
+  if (f) banner(main, f);
+  ready(main);
+} catch (e) {
+  pageProblem(main, e);
+}

@@ -1,0 +1,25 @@
+// Family: upcoming calls (join, cancel) and past calls.
+import { html } from '../html.mjs';
+import { page, ready, pageProblem, takeFlash, banner } from '../layout.mjs';
+import { requireUser } from '../session.mjs';
+import { get } from '../api.mjs';
+import { longDate, timeRange } from '../format.mjs';
+import { visitsTable, splitVisits, joinButton } from '../visits-view.mjs';
+
+const user = await requireUser(['family']);
+const main = page({ title: 'Your calls', user, active: '/family/calls.html' });
+try {
+  const { visits } = await get('/visits');
+  const { upcoming, past } = splitVisits(visits);
+  const canCancel = (v) => ['requested', 'booked'].includes(v.status) && Date.parse(v.start) > Date.now();
+  main.innerHTML = String(html`
+    <h1 class="govuk-heading-l">Your calls</h1>
+    <a href="/family/book/prisoner.html" role="button" draggable="false" class="govuk-button" data-module="govuk-button">Book a video call</a>
+    ${visitsTable(upcoming, user, { caption: 'Upcoming calls', id: 'upcoming', actions: (v) => html`
+      ${joinButton(v)}
+      ${canCancel(v) ? html`<a class="govuk-link" href="/family/cancel.html?visit=${encodeURIComponent(v.id)}" data-testid="cancel-${v.id}">Cancel<span class="govuk-visually-hidden"> call on ${longDate(v.start)} at ${timeRange(v.start, v.end)}</span></a>` : ''}` })}
+    ${visitsTable(past, user, { caption: 'Past and cancelled calls', id: 'past' })}`);
+  const f = takeFlash();
+  if (f) banner(main, f);
+  ready(main);
+} catch (e) { pageProblem(main, e); }

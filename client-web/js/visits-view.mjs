@@ -1,0 +1,45 @@
+// Lists of calls as GOV.UK tables, shared by every role's "your calls" page.
+import { html } from './html.mjs';
+import { longDate, timeRange, visitTypeName } from './format.mjs';
+import { STATUS_TAGS, joinable, otherParties } from './people.mjs';
+
+export function statusTag(v) {
+  const [text, cls] = STATUS_TAGS[v.status] || [v.status, 'govuk-tag--grey'];
+  return html`<strong class="govuk-tag ${cls}">${text}</strong>`;
+}
+
+export function splitVisits(visits, now = Date.now()) {
+  const upcoming = visits.filter((v) => ['requested', 'booked', 'in_progress'].includes(v.status) && Date.parse(v.end) > now)
+    .sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
+  const past = visits.filter((v) => !upcoming.includes(v)).sort((a, b) => Date.parse(b.start) - Date.parse(a.start));
+  return { upcoming, past };
+}
+
+// actions(v) returns extra markup for the actions cell.
+export function visitsTable(visits, user, { caption, actions = () => '', id = 'calls' } = {}) {
+  if (!visits.length) return html`<p class="govuk-body" id="${id}-empty">${caption}: none.</p>`;
+  return html`
+  <table class="govuk-table" id="${id}">
+    <caption class="govuk-table__caption govuk-table__caption--m">${caption}</caption>
+    <thead class="govuk-table__head"><tr class="govuk-table__row">
+      <th scope="col" class="govuk-table__header">Date and time</th>
+      <th scope="col" class="govuk-table__header">Call</th>
+      <th scope="col" class="govuk-table__header">Status</th>
+      <th scope="col" class="govuk-table__header"><span class="govuk-visually-hidden">Actions</span></th>
+    </tr></thead>
+    <tbody class="govuk-table__body">
+    ${visits.map((v) => html`
+      <tr class="govuk-table__row" data-visit="${v.id}">
+        <td class="govuk-table__cell">${longDate(v.start)}<br>${timeRange(v.start, v.end)}</td>
+        <td class="govuk-table__cell">${visitTypeName(v.type)}<br><span class="govuk-body-s">with ${otherParties(v, user).join(', ') || 'nobody else yet'}</span></td>
+        <td class="govuk-table__cell">${statusTag(v)}${v.status_reason ? html`<br><span class="govuk-body-s">${v.status_reason}</span>` : ''}</td>
+        <td class="govuk-table__cell">${actions(v)}</td>
+      </tr>`)}
+    </tbody>
+  </table>`;
+}
+
+export function joinButton(v) {
+  if (!joinable(v)) return '';
+  return html`<a href="/call/?visit=${encodeURIComponent(v.id)}" role="button" draggable="false" class="govuk-button govuk-!-margin-bottom-0" data-module="govuk-button" data-testid="join-${v.id}">Join call<span class="govuk-visually-hidden"> on ${longDate(v.start)} at ${timeRange(v.start, v.end)}</span></a>`;
+}
