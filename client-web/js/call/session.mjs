@@ -61,7 +61,7 @@ export class CallSession extends EventTarget {
     const ws = new WebSocket(this.signalUrl);
     this.ws = ws;
     ws.onopen = () => {
-      this.send('join', { token: this.token, room: this.room, ...(this.lowBandwidth ? { quality: 'low' } : {}) });
+      this.send('join', { token: this.token, room: this.room });
     };
     ws.onmessage = (ev) => {
       let m;
@@ -99,22 +99,34 @@ export class CallSession extends EventTarget {
   async onMessage(m) {
     switch (m.type) {
       case 'joined': {
+        // Also sent again after a reconnect or a media_reset: both peer
+        // connections start afresh on new SFU transports.
         this.attempt = 0;
-        this.self = m.participant || m.self || null;
+        this.closePeers();
+        this.self = m.participant ? m.participant.id : null;
+        this.selfInfo = m.participant || null;
+        this.grants = m.grants || {};
         this.visit = m.visit || this.visit;
-        this.policy = { recording: m.recording, monitoring: m.monitoring };
+        this.recording = !!m.recording;
         this.participants.clear();
         for (const p of m.participants || []) this.addParticipant(p);
         this.setState('joined');
-        this.emit('joined', { self: this.self, participants: [...this.participants.values()], visit: this.visit, recording: m.recording, monitoring: m.monitoring, message: m });
+        this.emit('joined', { self: this.self, participants: [...this.participants.values()], visit: this.visit, recording: this.recording, reconnected: !!m.reconnected, message: m });
         this.emitParticipants();
+        clearInterval(this.pingTimer);
         this.pingTimer = setInterval(() => this.send('ping'), 15000);
-        this.setupSubscriber();
-        if (this.publish && this.localStream) await this.setupPublisher();
+        if (this.grants.subscribe !== false) this.setupSubscriber();
+        if (this.publish && this.grants.publish !== false && this.localStream) await this.setupPublisher();
         break;
       }
-      case 'publish_answer':
-      case 'answer': {
+      case 'media_reset': {
+        // The SFU side of our media went away; signalling gives us new
+        // transports and says joined again.
+        this.closePeers();
+        this.emit('media_reset', { reason: m.reason });
+        break;
+      }
+      case 'publish_answer': {
         if (!this.pub) break;
         await this.pub.setRemoteDescription({ type: 'answer', sdp: m.sdp });
         await this.flushCandidates('publisher');
@@ -139,7 +151,7 @@ export class CallSession extends EventTarget {
         break;
       }
       case 'participant_left': {
-        const id = (m.participant && m.participant.id) || m.participant || m.id;
+        const id = (m.participant && m.participant.id) || m.participant;
         this.participants.delete(id);
         this.remote.delete(id);
         this.emit('trackgone', { participant: id });
@@ -154,35 +166,49 @@ export class CallSession extends EventTarget {
         this.emitParticipants();
         break;
       }
-      case 'track_unpublished':
-      case 'track_muted': {
-        const pid = m.participant && m.participant.id ? m.participant.id : m.participant;
-        const p = this.participants.get(pid);
-        if (p && m.track) {
-          if (m.type === 'track_unpublished') p.tracks = (p.tracks || []).filter((t) => t.id !== (m.track.id || m.track));
-          else p.tracks = (p.tracks || []).map((t) => (t.id === (m.track.id || m.track) ? { ...t, muted: !!m.muted } : t));
-        }
+      case 'track_unpublished': {
+        const p = this.participants.get(m.participant);
+        const tid = m.track && m.track.id ? m.track.id : m.track;
+        if (p) p.tracks = (p.tracks || []).filter((t) => t.id !== tid);
         this.emitParticipants();
         break;
       }
-      case 'muted': {
-        // A moderator muted one of our tracks: stop sending it here too.
-        const kind = m.kind || (m.track && m.track.kind) || 'audio';
-        if (this.localStream) this.localStream.getTracks().filter((t) => t.kind === kind).forEach((t) => { t.enabled = false; });
-        this.emit('muted', { by: m.by || 'staff', kind });
+      case 'track_muted': {
+        const tid = m.track && m.track.id ? m.track.id : m.track;
+        if (m.participant === this.self) {
+          // Staff muted one of our tracks (their mute sticks): stop
+          // sending it here too and say so.
+          const kind = this.kindOfOwnTrack(tid);
+          if (m.muted && m.by !== this.self && this.localStream) {
+            this.localStream.getTracks().filter((t) => t.kind === kind).forEach((t) => { t.enabled = false; });
+            this.emit('muted', { by: m.by || 'staff', kind });
+          }
+          break;
+        }
+        const p = this.participants.get(m.participant);
+        if (p) p.tracks = (p.tracks || []).map((t) => (t.id === tid ? { ...t, muted: !!m.muted } : t));
+        this.emitParticipants();
         break;
       }
       case 'ending_soon': {
-        this.emit('ending_soon', { seconds: m.seconds ?? m.remaining_s ?? null });
+        this.emit('ending_soon', { seconds: m.seconds_left ?? null, endsAt: m.ends_at });
         break;
       }
-      case 'visit_ended':
-      case 'call_ended':
-      case 'ended': {
+      case 'visit_ended': {
         this.endReason = m.reason || 'ended';
         this.finish(this.endReason, m.message);
         break;
       }
+      case 'removed': {
+        this.endReason = 'removed';
+        this.finish('removed', m.reason);
+        break;
+      }
+      case 'left':
+      case 'pong':
+      case 'mute_done':
+      case 'remove_done':
+        break;
       case 'error': {
         this.lastError = { code: m.code, message: m.message };
         this.emit('error', { code: m.code, message: m.message, re: m.re });
@@ -212,13 +238,31 @@ export class CallSession extends EventTarget {
     return { bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', iceServers: [] };
   }
 
+  sendCandidate(transport, c) {
+    // End of candidates (null or empty) is not sent: the SFU needs none.
+    if (!c || !c.candidate) return;
+    this.send('ice', { transport, candidate: c.candidate, sdpMid: c.sdpMid ?? null, ...(c.sdpMLineIndex !== null && c.sdpMLineIndex !== undefined ? { sdpMLineIndex: c.sdpMLineIndex } : {}) });
+  }
+
+  // The SFU names our published tracks "<participant>:<mid>".
+  ownTrackId(kind) {
+    if (!this.pub || !this.self) return null;
+    const tr = this.pub.getTransceivers().find((t) => t.sender && t.sender.track && t.sender.track.kind === kind && t.mid !== null);
+    return tr ? `${this.self}:${tr.mid}` : null;
+  }
+
+  kindOfOwnTrack(trackId) {
+    if (!this.pub || !trackId) return 'audio';
+    const mid = String(trackId).split(':').pop();
+    const tr = this.pub.getTransceivers().find((t) => t.mid === mid);
+    return tr && tr.sender && tr.sender.track ? tr.sender.track.kind : 'audio';
+  }
+
   async setupPublisher() {
     const pc = new RTCPeerConnection(this.rtcConfig());
     this.pub = pc;
     for (const t of this.localStream.getTracks()) pc.addTransceiver(t, { direction: 'sendonly', streams: [this.localStream] });
-    pc.onicecandidate = (e) => {
-      this.send('ice', { transport: 'publisher', candidate: e.candidate ? e.candidate.candidate : null, sdpMid: e.candidate ? e.candidate.sdpMid : null, sdpMLineIndex: e.candidate ? e.candidate.sdpMLineIndex : null });
-    };
+    pc.onicecandidate = (e) => this.sendCandidate('publisher', e.candidate);
     pc.onconnectionstatechange = () => this.onPcState(pc);
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
@@ -228,9 +272,7 @@ export class CallSession extends EventTarget {
   setupSubscriber() {
     const pc = new RTCPeerConnection(this.rtcConfig());
     this.sub = pc;
-    pc.onicecandidate = (e) => {
-      this.send('ice', { transport: 'subscriber', candidate: e.candidate ? e.candidate.candidate : null, sdpMid: e.candidate ? e.candidate.sdpMid : null, sdpMLineIndex: e.candidate ? e.candidate.sdpMLineIndex : null });
-    };
+    pc.onicecandidate = (e) => this.sendCandidate('subscriber', e.candidate);
     pc.ontrack = (e) => this.onRemoteTrack(e);
     pc.onconnectionstatechange = () => this.onPcState(pc);
   }
@@ -302,11 +344,17 @@ export class CallSession extends EventTarget {
   setLocalEnabled(kind, enabled) {
     if (!this.localStream) return;
     for (const t of this.localStream.getTracks()) if (t.kind === kind) t.enabled = enabled;
-    this.send('mute', { kind, muted: !enabled });
+    const track = this.ownTrackId(kind);
+    if (track) this.send('mute', { track, muted: !enabled });
   }
 
-  // Moderator actions (staff monitor).
-  muteParticipant(participant, kind = 'audio') { return this.send('mute', { participant, kind, muted: true }); }
+  // Moderator actions (staff monitor): mute one participant's audio (or
+  // every track of theirs when they have no audio track we know of).
+  muteParticipant(participant, kind = 'audio', reason) {
+    const p = this.participants.get(participant);
+    const t = p && (p.tracks || []).find((x) => x.kind === kind);
+    return this.send('mute', { participant, muted: true, ...(t ? { track: t.id } : {}), ...(reason ? { reason } : {}) });
+  }
   endCall(reason) { return this.send('end_call', { reason }); }
 
   leave() {

@@ -1,0 +1,68 @@
+// Video tiles: one per person, with their name under the picture. Used by
+// the call page, the monitoring wall and the monitor's view.
+import { html } from '../html.mjs';
+
+export class Tiles {
+  constructor(list, { muted = false, small = false } = {}) {
+    this.list = list; // <ul>
+    this.muted = muted;
+    this.small = small;
+    this.items = new Map(); // participant id -> {li, video}
+  }
+
+  ensure(id, name, { self = false } = {}) {
+    let it = this.items.get(id);
+    if (!it) {
+      const li = document.createElement('li');
+      li.className = `app-tile${self ? ' app-tile--self' : ''}${this.small ? ' app-tile--small' : ''}`;
+      li.dataset.participant = id;
+      li.innerHTML = String(html`
+        <video class="app-tile__video" autoplay playsinline${self || this.muted ? html` muted` : ''} aria-label="${self ? 'Your camera' : `Video of ${name}`}"></video>
+        <p class="app-tile__name govuk-body-s"><span class="app-tile__label">${self ? `${name} (you)` : name}</span> <span class="app-tile__state"></span></p>`);
+      this.list.appendChild(li);
+      it = { li, video: li.querySelector('video') };
+      this.items.set(id, it);
+    } else if (name) {
+      it.li.querySelector('.app-tile__label').textContent = self ? `${name} (you)` : name;
+      it.video.setAttribute('aria-label', self ? 'Your camera' : `Video of ${name}`);
+    }
+    return it;
+  }
+
+  attach(id, stream) {
+    const it = this.items.get(id);
+    if (!it) return;
+    if (it.video.srcObject !== stream) it.video.srcObject = stream;
+    it.video.play().catch(() => { /* autoplay refused: the user's click on Join allows it */ });
+  }
+
+  setState(id, text) {
+    const it = this.items.get(id);
+    if (it) it.li.querySelector('.app-tile__state').textContent = text;
+  }
+
+  remove(id) {
+    const it = this.items.get(id);
+    if (!it) return;
+    it.video.srcObject = null;
+    it.li.remove();
+    this.items.delete(id);
+  }
+
+  // Keeps exactly these participants (plus self), in this order.
+  sync(participants, selfId) {
+    const keep = new Set(participants.map((p) => p.id));
+    if (selfId) keep.add(selfId);
+    for (const id of [...this.items.keys()]) if (!keep.has(id)) this.remove(id);
+    for (const p of participants) {
+      const it = this.ensure(p.id, p.name || 'Participant');
+      const audio = (p.tracks || []).find((t) => t.kind === 'audio');
+      const video = (p.tracks || []).find((t) => t.kind === 'video');
+      const bits = [];
+      if (audio && audio.muted) bits.push('microphone off');
+      if (video && video.muted) bits.push('camera off');
+      this.setState(p.id, bits.length ? `(${bits.join(', ')})` : '');
+      void it;
+    }
+  }
+}

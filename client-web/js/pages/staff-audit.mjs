@@ -1,0 +1,39 @@
+// Staff: the audit trail of one call, oldest first, as an MoJ timeline.
+import { html } from '../html.mjs';
+import { page, ready, pageProblem, STAFF_ROLES } from '../layout.mjs';
+import { requireUser } from '../session.mjs';
+import { get } from '../api.mjs';
+import { longDate, time, timeRange, visitTypeName } from '../format.mjs';
+import { statusTag } from '../visits-view.mjs';
+
+const user = await requireUser(STAFF_ROLES);
+const id = new URLSearchParams(location.search).get('visit') || '';
+const main = page({ title: 'Audit trail', user, active: '/staff/', backLink: '/staff/' });
+const ACTIONS = {
+  call_started: 'Call started', participant_joined: 'Joined', participant_left: 'Left', participant_muted: 'Muted',
+  participant_removed: 'Removed', call_ended: 'Call ended', recording_file: 'Recording saved',
+};
+function describe(detail) {
+  if (!detail || typeof detail !== 'object') return '';
+  return Object.entries(detail).filter(([, v]) => v !== null && typeof v !== 'object').map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v}`).join('; ');
+}
+try {
+  const [v, { entries }] = await Promise.all([get(`/visits/${encodeURIComponent(id)}`), get(`/visits/${encodeURIComponent(id)}/audit`)]);
+  main.innerHTML = String(html`
+    <span class="govuk-caption-l">${visitTypeName(v.type)}, ${longDate(v.start)}, ${timeRange(v.start, v.end)}</span>
+    <h1 class="govuk-heading-l">Audit trail</h1>
+    <p class="govuk-body">Status: ${statusTag(v)}${v.status_reason ? html` <span id="status-reason">${v.status_reason}</span>` : ''}</p>
+    <div class="moj-timeline" id="audit">
+      ${entries.map((e) => html`
+      <div class="moj-timeline__item" data-action="${e.action}">
+        <div class="moj-timeline__header">
+          <h2 class="moj-timeline__title">${ACTIONS[e.action] || e.action.replace(/_/g, ' ')}</h2>
+          <p class="moj-timeline__byline">by ${e.actor}</p>
+        </div>
+        <p class="moj-timeline__date"><time datetime="${e.at}">${longDate(e.at)} at ${time(e.at)}</time></p>
+        <div class="moj-timeline__description">${describe(e.detail)}</div>
+      </div>`)}
+    </div>
+    ${entries.length ? '' : html`<p class="govuk-body">Nothing has been recorded for this call yet.</p>`}`);
+  ready(main);
+} catch (e) { pageProblem(main, e); }

@@ -1,0 +1,49 @@
+// Staff: today's calls at the establishment, with status, participants and
+// links to the audit trail and (when policy allows) live monitoring.
+import { html } from '../html.mjs';
+import { page, ready, pageProblem, takeFlash, banner, STAFF_ROLES } from '../layout.mjs';
+import { requireUser } from '../session.mjs';
+import { get } from '../api.mjs';
+import { longDate, timeRange, visitTypeName } from '../format.mjs';
+import { statusTag } from '../visits-view.mjs';
+
+const user = await requireUser(STAFF_ROLES);
+const main = page({ title: "Today's calls", user, active: '/staff/' });
+const today = new Date().toISOString().slice(0, 10);
+const partyNames = (v) => [v.prisoner && `${v.prisoner.name} (${v.prisoner.prison_number || 'prisoner'})`, v.probationer && v.probationer.name, v.professional && v.professional.name, ...(v.visitors || []).map((x) => x.name)].filter(Boolean);
+try {
+  const { visits } = await get(`/visits?from=${today}&to=${today}`);
+  visits.sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
+  main.innerHTML = String(html`
+    <span class="govuk-caption-l">${user.establishment_id || ''}</span>
+    <h1 class="govuk-heading-l">Today's calls</h1>
+    <p class="govuk-body">${longDate(Date.now())}. ${visits.length} ${visits.length === 1 ? 'call' : 'calls'}.</p>
+    ${visits.length ? html`
+    <table class="govuk-table" id="today">
+      <caption class="govuk-table__caption govuk-visually-hidden">Today's calls</caption>
+      <thead class="govuk-table__head"><tr class="govuk-table__row">
+        <th scope="col" class="govuk-table__header">Time</th>
+        <th scope="col" class="govuk-table__header">Type</th>
+        <th scope="col" class="govuk-table__header">Who</th>
+        <th scope="col" class="govuk-table__header">Status</th>
+        <th scope="col" class="govuk-table__header"><span class="govuk-visually-hidden">Actions</span></th>
+      </tr></thead>
+      <tbody class="govuk-table__body">
+      ${visits.map((v) => html`
+        <tr class="govuk-table__row" data-visit="${v.id}">
+          <td class="govuk-table__cell">${timeRange(v.start, v.end)}</td>
+          <td class="govuk-table__cell">${visitTypeName(v.type)}${v.restriction === 'closed' ? html` <strong class="govuk-tag govuk-tag--orange">Closed</strong>` : ''}<br><span class="govuk-body-s">${v.recording === 'required' ? 'Recorded' : 'Not recorded'}</span></td>
+          <td class="govuk-table__cell">${partyNames(v).map((n, i) => html`${i ? html`<br>` : ''}${n}`)}</td>
+          <td class="govuk-table__cell">${statusTag(v)}</td>
+          <td class="govuk-table__cell">
+            <a class="govuk-link" href="/staff/audit.html?visit=${encodeURIComponent(v.id)}">Audit trail<span class="govuk-visually-hidden"> for the call at ${timeRange(v.start, v.end)}</span></a>
+            ${v.status === 'in_progress' && v.monitoring === 'allowed' ? html`<br><a class="govuk-link" href="/staff/monitor.html?visit=${encodeURIComponent(v.id)}">Watch<span class="govuk-visually-hidden"> the call at ${timeRange(v.start, v.end)}</span></a>` : ''}
+            ${['booked', 'requested'].includes(v.status) && Date.parse(v.start) > Date.now() ? html`<br><a class="govuk-link" href="/family/cancel.html?visit=${encodeURIComponent(v.id)}">Cancel<span class="govuk-visually-hidden"> the call at ${timeRange(v.start, v.end)}</span></a>` : ''}
+          </td>
+        </tr>`)}
+      </tbody>
+    </table>` : html`<p class="govuk-body">There are no calls today.</p>`}`);
+  const f = takeFlash();
+  if (f) banner(main, f);
+  ready(main);
+} catch (e) { pageProblem(main, e); }

@@ -1,0 +1,89 @@
+// Staff: the live monitoring wall. Every call in progress at the
+// establishment that policy lets staff monitor (never legal or medical
+// calls: booking refuses a monitor token for them, and we never ask), each
+// as a small, silent tile of every participant, joined hidden. Open one to
+// watch and listen.
+import { html } from '../html.mjs';
+import { page, ready, pageProblem, STAFF_ROLES } from '../layout.mjs';
+import { requireUser } from '../session.mjs';
+import { get, post } from '../api.mjs';
+import { timeRange, visitTypeName } from '../format.mjs';
+import { CallSession } from '../call/session.mjs';
+import { Tiles } from '../call/tiles.mjs';
+
+const user = await requireUser(STAFF_ROLES);
+const main = page({ title: 'Live monitoring', user, active: '/staff/wall.html', wide: true });
+const W = (window.parlourWall = { calls: new Map(), refreshed: 0, errors: [] });
+
+main.innerHTML = String(html`
+  <h1 class="govuk-heading-l">Live monitoring</h1>
+  <p class="govuk-body">Calls in progress that staff may monitor. Legal, probation and medical calls are never shown. Participants are not told who is watching.</p>
+  <p class="govuk-body" id="wall-count" aria-live="polite">Looking for calls in progress.</p>
+  <ul class="app-wall" id="wall" aria-label="Calls in progress"></ul>`);
+ready(main);
+const wall = main.querySelector('#wall');
+
+function addCall(v) {
+  const li = document.createElement('li');
+  li.className = 'app-wall__call';
+  li.dataset.visit = v.id;
+  const names = [v.prisoner && v.prisoner.name, ...(v.visitors || []).map((x) => x.name)].filter(Boolean);
+  li.innerHTML = String(html`
+    <h2 class="govuk-heading-s govuk-!-margin-bottom-1">${v.prisoner ? v.prisoner.name : 'Call'}</h2>
+    <p class="govuk-body-s govuk-!-margin-bottom-1">${visitTypeName(v.type)}, ${timeRange(v.start, v.end)}<br>with ${names.slice(1).join(', ')}</p>
+    <ul class="app-tiles app-tiles--small" aria-label="People in this call"></ul>
+    <p class="govuk-body-s govuk-!-margin-bottom-1 app-wall__state">Connecting</p>
+    <a class="govuk-link" href="/staff/monitor.html?visit=${encodeURIComponent(v.id)}">Watch and listen<span class="govuk-visually-hidden"> to the call with ${names.join(', ')}</span></a>`);
+  wall.appendChild(li);
+  const tiles = new Tiles(li.querySelector('ul'), { muted: true, small: true });
+  const entry = { visit: v, li, tiles, session: null };
+  W.calls.set(v.id, entry);
+  post(`/visits/${encodeURIComponent(v.id)}/join-token`, {}).then((tok) => {
+    if (!W.calls.has(v.id)) return;
+    const s = new CallSession({ signalUrl: tok.signal_url, token: tok.token, room: v.id, publish: false, lowBandwidth: true });
+    entry.session = s;
+    s.addEventListener('participants', (e) => {
+      tiles.sync(e.detail.list, null);
+      for (const [pid, ms] of s.remote) if (tiles.items.has(pid)) tiles.attach(pid, ms);
+    });
+    s.addEventListener('track', (e) => {
+      const p = s.participants.get(e.detail.participant);
+      if (!p) return;
+      tiles.ensure(e.detail.participant, p.name);
+      tiles.attach(e.detail.participant, e.detail.stream);
+    });
+    s.addEventListener('state', (e) => { li.querySelector('.app-wall__state').textContent = { connecting: 'Connecting', joined: 'Live', reconnecting: 'Reconnecting', ended: 'Ended' }[e.detail.state] || e.detail.state; });
+    s.addEventListener('ended', () => removeCall(v.id));
+    s.start();
+  }).catch((e) => {
+    W.errors.push({ visit: v.id, code: e.code, message: e.message });
+    li.querySelector('.app-wall__state').textContent = `Cannot monitor: ${e.message}`;
+  });
+}
+
+function removeCall(id) {
+  const c = W.calls.get(id);
+  if (!c) return;
+  W.calls.delete(id);
+  if (c.session && !c.session.ended) c.session.finish('left');
+  c.li.remove();
+}
+
+async function refresh() {
+  try {
+    const { visits } = await get('/visits?status=in_progress');
+    const now = Date.now();
+    const live = visits.filter((v) => v.monitoring === 'allowed' && v.status === 'in_progress' && Date.parse(v.end) > now);
+    const ids = new Set(live.map((v) => v.id));
+    for (const id of [...W.calls.keys()]) if (!ids.has(id)) removeCall(id);
+    for (const v of live) if (!W.calls.has(v.id)) addCall(v);
+    main.querySelector('#wall-count').textContent = live.length ? `${live.length} ${live.length === 1 ? 'call' : 'calls'} in progress.` : 'There are no calls in progress that you can monitor.';
+    W.refreshed += 1;
+  } catch (e) {
+    W.errors.push({ code: e.code, message: e.message });
+    if (W.refreshed === 0) pageProblem(main, e);
+  }
+}
+
+await refresh();
+setInterval(refresh, 5000);
