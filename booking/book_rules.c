@@ -1,0 +1,934 @@
+#include "book_rules.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ids.h"
+#include "log.h"
+#include "timeutil.h"
+
+#define VO_CAP 26 /* unused VOs accumulate up to 26 (HMPPS) */
+#define NOT_CANCELLED "status <> 'cancelled'"
+
+static int fail(BookError *e, int http, const char *code, const char *field, const char *fmt,
+                ...) __attribute__((format(printf, 5, 6)));
+static int fail(BookError *e, int http, const char *code, const char *field, const char *fmt,
+                ...) {
+  e->http = http;
+  g_strlcpy(e->code, code, sizeof e->code);
+  g_strlcpy(e->field, field ? field : "", sizeof e->field);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(e->message, sizeof e->message, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+static int storage_fail(BookError *e) {
+  return fail(e, 500, "storage_error", NULL, "the database could not complete the change");
+}
+
+/* ---- dates ---- */
+
+void book_date_of(int64_t t, char out[11]) {
+  char buf[32];
+  time_format_iso8601(t, buf, sizeof buf);
+  memcpy(out, buf, 10);
+  out[10] = '\0';
+}
+
+int book_date_add(const char *date, int days, char out[11]) {
+  int64_t t;
+  if (time_parse_date(date, &t) != 0) return -1;
+  book_date_of(t + (int64_t)days * 86400, out);
+  return 0;
+}
+
+static int iso_dow(int64_t midnight) {
+  int64_t days = midnight / 86400;
+  return (int)(((days % 7) + 7 + 3) % 7) + 1; /* 1970-01-01 was a Thursday */
+}
+
+int book_age_on(const char *dob, const char *date) {
+  int64_t a, b;
+  if (time_parse_date(dob, &a) || time_parse_date(date, &b)) return -1;
+  int y1 = atoi(dob), m1 = atoi(dob + 5), d1 = atoi(dob + 8);
+  int y2 = atoi(date), m2 = atoi(date + 5), d2 = atoi(date + 8);
+  int age = y2 - y1;
+  if (m2 < m1 || (m2 == m1 && d2 < d1)) age--;
+  return age;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i) {
+  const unsigned char *t = sqlite3_column_text(st, i);
+  return t ? (const char *)t : NULL;
+}
+
+/* ---- roles ---- */
+
+int book_is_staff(const char *role) {
+  return role && (!strcmp(role, "booking_staff") || !strcmp(role, "monitor") ||
+                  !strcmp(role, "reviewer") || !strcmp(role, "admin"));
+}
+
+static int is_booking_staff(const char *role) {
+  return role && (!strcmp(role, "booking_staff") || !strcmp(role, "admin"));
+}
+
+int book_can_book(const char *role) {
+  return role && (!strcmp(role, "family") || !strcmp(role, "legal_adviser") ||
+                  !strcmp(role, "clinician") || !strcmp(role, "probation_officer") ||
+                  is_booking_staff(role));
+}
+
+/* Which roles may book which type. */
+static int role_may_book_type(const char *role, const char *type) {
+  if (is_booking_staff(role)) return strcmp(type, "probation") != 0;
+  if (!strcmp(role, "family")) return !strcmp(type, "social");
+  if (!strcmp(role, "legal_adviser")) return !strcmp(type, "legal");
+  if (!strcmp(role, "clinician")) return !strcmp(type, "telemedicine");
+  if (!strcmp(role, "probation_officer")) return !strcmp(type, "probation");
+  return 0;
+}
+
+/* ---- loading ---- */
+
+typedef struct {
+  char id[16];
+  int min_days, max_days, max_visitors, max_adults, max_children, adult_age;
+  int remand_weekly_limit, vo_allowance, vo_period_days;
+} Est;
+
+static int load_est(BookDb *db, const char *id, Est *e) {
+  sqlite3_stmt *st = book_db_stmt(
+      db, "SELECT id, min_days, max_days, max_visitors, max_adults, max_children, adult_age, "
+          "remand_weekly_limit, vo_allowance, vo_period_days FROM establishments WHERE id = ?");
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+  int ok = sqlite3_step(st) == SQLITE_ROW;
+  if (ok) {
+    g_strlcpy(e->id, col_text(st, 0), sizeof e->id);
+    int *f[] = {&e->min_days,     &e->max_days,  &e->max_visitors,        &e->max_adults,
+                &e->max_children, &e->adult_age, &e->remand_weekly_limit, &e->vo_allowance,
+                &e->vo_period_days};
+    for (int i = 0; i < 9; i++) *f[i] = sqlite3_column_int(st, i + 1);
+  }
+  sqlite3_reset(st);
+  return ok ? 0 : -1;
+}
+
+typedef struct {
+  sqlite3_int64 id;
+  char est[16];
+  char status[16];
+  int vo_balance;
+} Prisoner;
+
+static int load_prisoner(BookDb *db, sqlite3_int64 id, Prisoner *p) {
+  sqlite3_stmt *st = book_db_stmt(
+      db, "SELECT id, establishment_id, status, vo_balance FROM prisoners WHERE id = ?");
+  sqlite3_bind_int64(st, 1, id);
+  int ok = sqlite3_step(st) == SQLITE_ROW;
+  if (ok) {
+    p->id = sqlite3_column_int64(st, 0);
+    g_strlcpy(p->est, col_text(st, 1), sizeof p->est);
+    g_strlcpy(p->status, col_text(st, 2), sizeof p->status);
+    p->vo_balance = sqlite3_column_int(st, 3);
+  }
+  sqlite3_reset(st);
+  return ok ? 0 : -1;
+}
+
+typedef struct {
+  char monitoring[16], recording[16];
+  int max_minutes, needs_vo;
+} VType;
+
+static int load_vtype(BookDb *db, const char *code, VType *v) {
+  sqlite3_stmt *st = book_db_stmt(
+      db, "SELECT monitoring, recording, max_minutes, needs_vo FROM visit_types WHERE code = ?");
+  sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
+  int ok = sqlite3_step(st) == SQLITE_ROW;
+  if (ok) {
+    g_strlcpy(v->monitoring, col_text(st, 0), sizeof v->monitoring);
+    g_strlcpy(v->recording, col_text(st, 1), sizeof v->recording);
+    v->max_minutes = sqlite3_column_int(st, 2);
+    v->needs_vo = sqlite3_column_int(st, 3);
+  }
+  sqlite3_reset(st);
+  return ok ? 0 : -1;
+}
+
+typedef struct {
+  sqlite3_int64 template_id;
+  char date[11];
+  char est[16];
+  char type[16];
+  int open_capacity, closed_capacity;
+  int64_t start, end;
+} Slot;
+
+/* Resolves "<template>:<date>" to a real, bookable-in-principle slot. */
+static int resolve_slot(BookDb *db, const char *slot_id, Slot *s, BookError *e) {
+  const char *colon = slot_id ? strchr(slot_id, ':') : NULL;
+  if (!colon || colon == slot_id || colon - slot_id > 12 || strlen(colon + 1) != 10)
+    return fail(e, 400, "invalid_field", "slot_id", "slot_id must look like 12:2026-11-30");
+  for (const char *c = slot_id; c < colon; c++)
+    if (*c < '0' || *c > '9')
+      return fail(e, 400, "invalid_field", "slot_id", "slot_id must look like 12:2026-11-30");
+  int64_t midnight;
+  if (time_parse_date(colon + 1, &midnight) != 0)
+    return fail(e, 400, "invalid_field", "slot_id", "slot_id has no real date");
+  s->template_id = g_ascii_strtoll(slot_id, NULL, 10);
+  g_strlcpy(s->date, colon + 1, sizeof s->date);
+  sqlite3_stmt *st = book_db_stmt(
+      db, "SELECT establishment_id, visit_type, day_of_week, start_time, end_time, open_capacity, "
+          "closed_capacity, valid_from, valid_to FROM session_templates WHERE id = ?");
+  sqlite3_bind_int64(st, 1, s->template_id);
+  if (sqlite3_step(st) != SQLITE_ROW) {
+    sqlite3_reset(st);
+    return fail(e, 422, "slot_not_found", "slot_id", "there is no such slot");
+  }
+  g_strlcpy(s->est, col_text(st, 0), sizeof s->est);
+  g_strlcpy(s->type, col_text(st, 1), sizeof s->type);
+  int dow = sqlite3_column_int(st, 2);
+  const char *st_t = col_text(st, 3), *en_t = col_text(st, 4);
+  s->start = midnight + atoi(st_t) * 3600 + atoi(st_t + 3) * 60;
+  s->end = midnight + atoi(en_t) * 3600 + atoi(en_t + 3) * 60;
+  s->open_capacity = sqlite3_column_int(st, 5);
+  s->closed_capacity = sqlite3_column_int(st, 6);
+  char from[11], to[11];
+  g_strlcpy(from, col_text(st, 7), sizeof from);
+  g_strlcpy(to, col_text(st, 8) ? col_text(st, 8) : "9999-12-31", sizeof to);
+  sqlite3_reset(st);
+  if (iso_dow(midnight) != dow || strcmp(s->date, from) < 0 || strcmp(s->date, to) > 0)
+    return fail(e, 422, "slot_not_found", "slot_id", "that session does not run on %s", s->date);
+  if (book_db_scalar_i64(db,
+                         "SELECT count(*) FROM excluded_dates e JOIN session_templates t ON "
+                         "t.establishment_id = e.establishment_id WHERE t.id = ?1 AND e.date = "
+                         "date(?2, 'unixepoch') AND (e.template_id IS NULL OR e.template_id = ?1)",
+                         0, 2, s->template_id, (sqlite3_int64)midnight) > 0)
+    return fail(e, 422, "date_excluded", "slot_id", "no visits on %s", s->date);
+  return 0;
+}
+
+/* ---- visibility ---- */
+
+int book_prisoner_visible(BookDb *db, const BookActor *a, sqlite3_int64 prisoner_id) {
+  if (!a || !a->role) return 0;
+  if (!strcmp(a->role, "family") || !strcmp(a->role, "legal_adviser"))
+    return book_db_scalar_i64(db,
+                              "SELECT count(*) FROM contacts c JOIN visitors v ON v.id = "
+                              "c.visitor_id WHERE c.prisoner_id = ? AND v.user_id = ?",
+                              0, 2, prisoner_id, a->user_id) > 0;
+  if (!strcmp(a->role, "prisoner"))
+    return book_db_scalar_i64(db, "SELECT count(*) FROM prisoners WHERE id = ? AND user_id = ?",
+                              0, 2, prisoner_id, a->user_id) > 0;
+  if (!strcmp(a->role, "clinician") || book_is_staff(a->role)) {
+    sqlite3_stmt *st = book_db_stmt(db, "SELECT establishment_id FROM prisoners WHERE id = ?");
+    sqlite3_bind_int64(st, 1, prisoner_id);
+    int ok = 0;
+    if (sqlite3_step(st) == SQLITE_ROW)
+      ok = (!a->establishment_id && !strcmp(a->role, "admin")) ||
+           (a->establishment_id && !strcmp(a->establishment_id, col_text(st, 0)));
+    sqlite3_reset(st);
+    return ok;
+  }
+  return 0;
+}
+
+int book_visit_participant(BookDb *db, const BookActor *a, const char *visit_id) {
+  if (!a || !a->role) return 0;
+  sqlite3_stmt *st = book_db_stmt(
+      db,
+      "SELECT 1 FROM visits vi WHERE vi.id = ?1 AND ("
+      " (?2 = 'prisoner' AND vi.prisoner_id IN (SELECT id FROM prisoners WHERE user_id = ?3)) OR"
+      " (?2 = 'probationer' AND vi.probationer_id IN"
+      "    (SELECT id FROM probationers WHERE user_id = ?3)) OR"
+      " (?2 = 'family' AND EXISTS (SELECT 1 FROM visit_visitors vv JOIN visitors v ON v.id ="
+      "    vv.visitor_id WHERE vv.visit_id = vi.id AND v.user_id = ?3)) OR"
+      " (?2 IN ('probation_officer', 'clinician', 'legal_adviser') AND"
+      "    vi.professional_user_id = ?3))");
+  sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, a->role, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 3, a->user_id);
+  int ok = sqlite3_step(st) == SQLITE_ROW;
+  sqlite3_reset(st);
+  return ok;
+}
+
+int book_visit_visible(BookDb *db, const BookActor *a, const char *visit_id) {
+  if (!a || !a->role) return 0;
+  if (book_is_staff(a->role)) {
+    sqlite3_stmt *st = book_db_stmt(db, "SELECT establishment_id FROM visits WHERE id = ?");
+    sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
+    int ok = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+      const char *est = col_text(st, 0);
+      ok = (!a->establishment_id && !strcmp(a->role, "admin")) ||
+           (est && a->establishment_id && !strcmp(est, a->establishment_id));
+    }
+    sqlite3_reset(st);
+    return ok;
+  }
+  return book_visit_participant(db, a, visit_id);
+}
+
+/* ---- the checks ---- */
+
+typedef struct {
+  const char *type;
+  Est est;
+  Prisoner prisoner;
+  VType vt;
+  Slot slot;
+  char restriction[8];
+  sqlite3_int64 professional; /* 0: none */
+  int vo_override_used;
+} Checked;
+
+static int restriction_active(BookDb *db, const char *sql, sqlite3_int64 id, const char *type,
+                              const char *date) {
+  sqlite3_stmt *st = book_db_stmt(db, sql);
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_text(st, 2, type, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 3, date, -1, SQLITE_TRANSIENT);
+  int hit = sqlite3_step(st) == SQLITE_ROW;
+  sqlite3_reset(st);
+  return hit;
+}
+
+#define CONTACT_RESTRICTION_SQL                                                               \
+  "SELECT 1 FROM contact_restrictions WHERE contact_id = ?1 AND type = ?2 AND start_date <= " \
+  "?3 AND (expiry_date IS NULL OR expiry_date >= ?3)"
+#define PRISONER_RESTRICTION_SQL                                                               \
+  "SELECT 1 FROM prisoner_restrictions WHERE prisoner_id = ?1 AND type = ?2 AND start_date <= " \
+  "?3 AND (expiry_date IS NULL OR expiry_date >= ?3)"
+
+/* The visitors of a social or legal call. Sets *closed when a chosen visitor
+ * has an active CLOSED restriction. */
+static int check_visitors(BookDb *db, const BookActor *a, Checked *c, const BookVisitorSel *vs,
+                          size_t n, int *closed, BookError *e) {
+  const char *date = c->slot.date;
+  int legal = !strcmp(c->type, "legal");
+  if (n == 0) return fail(e, 422, "no_visitors", "visitors", "choose at least one visitor");
+  size_t max = legal ? 1 : (size_t)c->est.max_visitors;
+  if (n > max)
+    return fail(e, 422, "too_many_visitors", "visitors", "at most %zu visitor%s", max,
+                max == 1 ? "" : "s");
+  int adults = 0, children = 0, mains = 0, booker_in = 0;
+  for (size_t i = 0; i < n; i++) {
+    for (size_t j = 0; j < i; j++)
+      if (vs[j].visitor_id == vs[i].visitor_id)
+        return fail(e, 422, "duplicate_visitor", "visitors", "visitor %lld is listed twice",
+                    (long long)vs[i].visitor_id);
+    sqlite3_stmt *st = book_db_stmt(
+        db, "SELECT c.id, c.contact_type, c.approved, v.date_of_birth, v.user_id, "
+            "v.legal_adviser_verified FROM contacts c JOIN visitors v ON v.id = c.visitor_id "
+            "WHERE c.prisoner_id = ? AND c.visitor_id = ?");
+    sqlite3_bind_int64(st, 1, c->prisoner.id);
+    sqlite3_bind_int64(st, 2, vs[i].visitor_id);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+      sqlite3_reset(st);
+      return fail(e, 422, "not_approved_contact", "visitors",
+                  "visitor %lld is not an approved contact of this prisoner",
+                  (long long)vs[i].visitor_id);
+    }
+    sqlite3_int64 contact_id = sqlite3_column_int64(st, 0);
+    char ctype[16], dob[16] = "";
+    g_strlcpy(ctype, col_text(st, 1), sizeof ctype);
+    int approved = sqlite3_column_int(st, 2);
+    int has_dob = col_text(st, 3) != NULL;
+    if (has_dob) g_strlcpy(dob, col_text(st, 3), sizeof dob);
+    sqlite3_int64 vuser = sqlite3_column_int64(st, 4);
+    int verified = sqlite3_column_int(st, 5);
+    sqlite3_reset(st);
+    if (!approved)
+      return fail(e, 422, "not_approved_contact", "visitors",
+                  "visitor %lld is not an approved contact of this prisoner",
+                  (long long)vs[i].visitor_id);
+    if (legal) {
+      if (strcmp(ctype, "official") != 0 || !verified)
+        return fail(e, 422, "not_verified_legal_adviser", "visitors",
+                    "legal calls need an approved official contact who is a verified legal "
+                    "adviser");
+      if (!strcmp(a->role, "legal_adviser") && vuser != a->user_id)
+        return fail(e, 403, "forbidden", "visitors", "a legal adviser books only for themselves");
+      c->professional = vuser;
+    } else {
+      if (strcmp(ctype, "social") != 0)
+        return fail(e, 422, "not_social_contact", "visitors",
+                    "visitor %lld is not a social contact of this prisoner",
+                    (long long)vs[i].visitor_id);
+      if (!has_dob)
+        return fail(e, 422, "no_date_of_birth", "visitors",
+                    "visitor %lld has no date of birth on record", (long long)vs[i].visitor_id);
+    }
+    if (restriction_active(db, CONTACT_RESTRICTION_SQL, contact_id, "BAN", date))
+      return fail(e, 422, "visitor_banned", "visitors", "visitor %lld is banned on %s",
+                  (long long)vs[i].visitor_id, date);
+    if (restriction_active(db, CONTACT_RESTRICTION_SQL, contact_id, "CLOSED", date)) *closed = 1;
+    int adult = 1;
+    if (has_dob) {
+      int age = book_age_on(dob, date);
+      adult = age >= c->est.adult_age;
+    }
+    if (adult)
+      adults++;
+    else
+      children++;
+    if (vs[i].main_contact) {
+      mains++;
+      if (!adult)
+        return fail(e, 422, "main_contact_not_adult", "visitors",
+                    "the main contact must be %d or over", c->est.adult_age);
+    }
+    if (vuser && vuser == a->user_id) booker_in = 1;
+  }
+  if (mains > 1)
+    return fail(e, 422, "multiple_main_contacts", "visitors", "at most one main contact");
+  if (!legal) {
+    if (adults > c->est.max_adults)
+      return fail(e, 422, "too_many_adults", "visitors", "at most %d adults", c->est.max_adults);
+    if (children > c->est.max_children)
+      return fail(e, 422, "too_many_children", "visitors", "at most %d children",
+                  c->est.max_children);
+    if (adults == 0)
+      return fail(e, 422, "no_adult", "visitors", "at least one visitor must be %d or over",
+                  c->est.adult_age);
+    if (!strcmp(a->role, "family") && !booker_in)
+      return fail(e, 422, "booker_not_visitor", "visitors",
+                  "you must be one of the visitors you book for");
+  }
+  return 0;
+}
+
+/* Checks everything about a visit to a prisoner (social, legal,
+ * telemedicine) in a slot. exclude: a visit id not to count (amend). */
+static int check_prison_visit(BookDb *db, const BookActor *a, const BookRequest *r,
+                              const char *exclude, int64_t now, Checked *c, BookError *e) {
+  if (r->prisoner_id <= 0)
+    return fail(e, 400, "missing_field", "prisoner_id", "prisoner_id is required");
+  if (!r->slot_id) return fail(e, 400, "missing_field", "slot_id", "slot_id is required");
+  if (load_prisoner(db, r->prisoner_id, &c->prisoner) != 0 ||
+      !book_prisoner_visible(db, a, r->prisoner_id))
+    return fail(e, 404, "not_found", "prisoner_id", "no such prisoner");
+  if (load_est(db, c->prisoner.est, &c->est) != 0) return storage_fail(e);
+  if (resolve_slot(db, r->slot_id, &c->slot, e)) return -1;
+  if (strcmp(c->slot.est, c->prisoner.est) != 0)
+    return fail(e, 422, "slot_not_found", "slot_id", "that slot is at another establishment");
+  if (strcmp(c->slot.type, c->type) != 0)
+    return fail(e, 422, "slot_wrong_type", "slot_id", "that slot is for %s calls", c->slot.type);
+
+  /* Booking window: today + min + 1 .. today + max (HMPPS). */
+  char today[11], first[11], last[11];
+  book_date_of(now, today);
+  book_date_add(today, c->est.min_days + 1, first);
+  book_date_add(today, c->est.max_days, last);
+  if (strcmp(c->slot.date, first) < 0 || strcmp(c->slot.date, last) > 0 || c->slot.start <= now)
+    return fail(e, 422, "outside_booking_window", "slot_id",
+                "calls can be booked from %s to %s", first, last);
+  if (c->slot.end - c->slot.start > (int64_t)c->vt.max_minutes * 60)
+    return fail(e, 422, "too_long", "slot_id", "%s calls last at most %d minutes", c->type,
+                c->vt.max_minutes);
+
+  int closed = restriction_active(db, PRISONER_RESTRICTION_SQL, c->prisoner.id, "CLOSED",
+                                  c->slot.date);
+  if (!strcmp(c->type, "telemedicine")) {
+    if (r->n_visitors > 0)
+      return fail(e, 422, "too_many_visitors", "visitors", "telemedicine calls have no visitors");
+    if (!strcmp(a->role, "clinician")) {
+      c->professional = a->user_id;
+    } else {
+      if (r->clinician_id <= 0)
+        return fail(e, 400, "missing_field", "clinician_id", "clinician_id is required");
+      if (book_db_scalar_i64(db,
+                             "SELECT count(*) FROM users WHERE id = ? AND role = 'clinician'", 0,
+                             1, r->clinician_id) == 0)
+        return fail(e, 422, "not_a_clinician", "clinician_id", "no such clinician");
+      c->professional = r->clinician_id;
+    }
+  } else if (check_visitors(db, a, c, r->visitors, r->n_visitors, &closed, e)) {
+    return -1;
+  }
+  g_strlcpy(c->restriction, closed ? "closed" : "open", sizeof c->restriction);
+
+  /* Capacity counts calls, not people, and only the call's own kind. */
+  int cap = closed ? c->slot.closed_capacity : c->slot.open_capacity;
+  sqlite3_stmt *st = book_db_stmt(
+      db, "SELECT count(*) FROM visits WHERE template_id = ? AND date = ? AND restriction = ? "
+          "AND " NOT_CANCELLED " AND id <> ?");
+  sqlite3_bind_int64(st, 1, c->slot.template_id);
+  sqlite3_bind_text(st, 2, c->slot.date, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 3, c->restriction, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 4, exclude ? exclude : "", -1, SQLITE_TRANSIENT);
+  int booked = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+  sqlite3_reset(st);
+  if (booked >= cap)
+    return fail(e, 422, "slot_full", "slot_id", "no %s places left in that slot",
+                c->restriction);
+
+  st = book_db_stmt(db, "SELECT count(*) FROM visits WHERE prisoner_id = ? AND " NOT_CANCELLED
+                        " AND start_at < ? AND end_at > ? AND id <> ?");
+  sqlite3_bind_int64(st, 1, c->prisoner.id);
+  sqlite3_bind_int64(st, 2, c->slot.end);
+  sqlite3_bind_int64(st, 3, c->slot.start);
+  sqlite3_bind_text(st, 4, exclude ? exclude : "", -1, SQLITE_TRANSIENT);
+  int clash = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+  sqlite3_reset(st);
+  if (clash)
+    return fail(e, 422, "prisoner_double_booked", "slot_id",
+                "the prisoner already has a call at that time");
+
+  st = book_db_stmt(
+      db, "SELECT count(*) FROM visits WHERE establishment_id = ?1 AND date = ?2 AND " NOT_CANCELLED
+          " AND id <> ?4 AND prisoner_id IN (SELECT prisoner_b FROM non_associations WHERE "
+          "prisoner_a = ?3 UNION SELECT prisoner_a FROM non_associations WHERE prisoner_b = ?3)");
+  sqlite3_bind_text(st, 1, c->prisoner.est, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, c->slot.date, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 3, c->prisoner.id);
+  sqlite3_bind_text(st, 4, exclude ? exclude : "", -1, SQLITE_TRANSIENT);
+  int na = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+  sqlite3_reset(st);
+  if (na)
+    return fail(e, 422, "non_association_conflict", "slot_id",
+                "no calls that day: a non-associated prisoner has one");
+
+  if (!strcmp(c->type, "social") && !strcmp(c->prisoner.status, "remand")) {
+    /* The ISO week (Monday to Sunday) of the call. */
+    int64_t mid;
+    time_parse_date(c->slot.date, &mid);
+    char monday[11], sunday[11];
+    book_date_add(c->slot.date, -(iso_dow(mid) - 1), monday);
+    book_date_add(monday, 6, sunday);
+    st = book_db_stmt(db, "SELECT count(*) FROM visits WHERE prisoner_id = ? AND visit_type = "
+                          "'social' AND " NOT_CANCELLED " AND date BETWEEN ? AND ? AND id <> ?");
+    sqlite3_bind_int64(st, 1, c->prisoner.id);
+    sqlite3_bind_text(st, 2, monday, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, sunday, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, exclude ? exclude : "", -1, SQLITE_TRANSIENT);
+    int week = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_reset(st);
+    if (week >= c->est.remand_weekly_limit)
+      return fail(e, 422, "remand_weekly_limit", "slot_id",
+                  "remand prisoners may have %d social calls a week",
+                  c->est.remand_weekly_limit);
+  }
+  return 0;
+}
+
+static int check_probation(BookDb *db, const BookActor *a, const BookRequest *r, int64_t now, Checked *c, BookError *e) {
+  if (r->probationer_id <= 0)
+    return fail(e, 400, "missing_field", "probationer_id", "probationer_id is required");
+  if (book_db_scalar_i64(db,
+                         "SELECT count(*) FROM probationers WHERE id = ? AND officer_user_id = ?",
+                         0, 2, r->probationer_id, a->user_id) == 0)
+    return fail(e, 404, "not_found", "probationer_id", "no such case of yours");
+  if (r->start <= 0) return fail(e, 400, "missing_field", "start", "start is required");
+  if (r->end <= 0) return fail(e, 400, "missing_field", "end", "end is required");
+  if (r->start <= now)
+    return fail(e, 422, "bad_time_range", "start", "the start must be in the future");
+  if (r->end <= r->start)
+    return fail(e, 422, "bad_time_range", "end", "the end must be after the start");
+  if (r->end - r->start > (int64_t)c->vt.max_minutes * 60)
+    return fail(e, 422, "too_long", "end", "probation calls last at most %d minutes",
+                c->vt.max_minutes);
+  if (r->start > now + 365LL * 86400)
+    return fail(e, 422, "bad_time_range", "start", "at most a year ahead");
+  if (book_db_scalar_i64(db,
+                         "SELECT count(*) FROM visits WHERE " NOT_CANCELLED
+                         " AND (probationer_id = ?1 OR professional_user_id = ?2) AND start_at < "
+                         "?3 AND end_at > ?4",
+                         0, 4, r->probationer_id, a->user_id, (sqlite3_int64)r->end,
+                         (sqlite3_int64)r->start) > 0)
+    return fail(e, 422, "overlapping_visit", "start",
+                "the officer or the person on probation has a call at that time");
+  c->professional = a->user_id;
+  g_strlcpy(c->restriction, "open", sizeof c->restriction);
+  return 0;
+}
+
+static int insert_visitors(BookDb *db, const char *id, const BookVisitorSel *vs, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    sqlite3_stmt *st = book_db_stmt(
+        db, "INSERT INTO visit_visitors(visit_id, visitor_id, main_contact) VALUES (?,?,?)");
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, vs[i].visitor_id);
+    sqlite3_bind_int(st, 3, vs[i].main_contact ? 1 : 0);
+    if (book_db_step_done(db, st)) return -1;
+  }
+  return 0;
+}
+
+static char *audit_detail(const BookRequest *r, const Checked *c) {
+  json_t *vis = json_array();
+  for (size_t i = 0; i < r->n_visitors; i++)
+    json_array_append_new(vis, json_integer(r->visitors[i].visitor_id));
+  json_t *d = json_pack("{s:s, s:s, s:o}", "type", c->type, "restriction", c->restriction,
+                        "visitors", vis);
+  if (r->slot_id) json_object_set_new(d, "slot_id", json_string(r->slot_id));
+  if (c->vo_override_used) json_object_set_new(d, "vo_override", json_true());
+  char *s = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+  json_decref(d);
+  return s;
+}
+
+int book_visit_create(BookDb *db, const BookActor *a, const BookRequest *r, int64_t now,
+                      char id_out[BOOK_VISIT_ID_LEN], BookError *e) {
+  memset(e, 0, sizeof *e);
+  Checked c;
+  memset(&c, 0, sizeof c);
+  c.type = r->type;
+  if (!r->type || load_vtype(db, r->type, &c.vt) != 0)
+    return fail(e, 400, "invalid_field", "type", "unknown visit type");
+  if (!book_can_book(a->role) || !role_may_book_type(a->role, r->type))
+    return fail(e, 403, "forbidden", "type", "your role may not book %s calls", r->type);
+  if (r->override_vo && !is_booking_staff(a->role))
+    return fail(e, 403, "forbidden", "override_vo", "only booking staff may override");
+  if (book_db_begin(db)) return storage_fail(e);
+  int rc = !strcmp(r->type, "probation") ? check_probation(db, a, r, now, &c, e)
+                                         : check_prison_visit(db, a, r, NULL, now, &c, e);
+  int use_vo = 0;
+  if (rc == 0 && c.vt.needs_vo && !strcmp(c.prisoner.status, "convicted")) {
+    use_vo = 1;
+    if (c.prisoner.vo_balance <= 0) {
+      if (r->override_vo)
+        c.vo_override_used = 1;
+      else
+        rc = fail(e, 422, "no_vo_balance", "prisoner_id",
+                  "the prisoner has no visiting orders left");
+    }
+  }
+  if (rc) {
+    book_db_rollback(db);
+    return -1;
+  }
+  char *id = ids_random_hex(16);
+  if (!id) {
+    book_db_rollback(db);
+    return storage_fail(e);
+  }
+  sqlite3_stmt *st = book_db_stmt(
+      db, "INSERT INTO visits(id, visit_type, establishment_id, prisoner_id, probationer_id, "
+          "professional_user_id, template_id, date, start_at, end_at, restriction, status, "
+          "vo_used, booked_by, booked_at, updated_at) VALUES "
+          "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,'booked',?12,?13,?14,?14)");
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, r->type, -1, SQLITE_TRANSIENT);
+  int probation = !strcmp(r->type, "probation");
+  if (probation) {
+    char date[11];
+    book_date_of(r->start, date);
+    sqlite3_bind_null(st, 3);
+    sqlite3_bind_null(st, 4);
+    sqlite3_bind_int64(st, 5, r->probationer_id);
+    sqlite3_bind_null(st, 7);
+    sqlite3_bind_text(st, 8, date, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 9, r->start);
+    sqlite3_bind_int64(st, 10, r->end);
+  } else {
+    sqlite3_bind_text(st, 3, c.prisoner.est, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 4, c.prisoner.id);
+    sqlite3_bind_null(st, 5);
+    sqlite3_bind_int64(st, 7, c.slot.template_id);
+    sqlite3_bind_text(st, 8, c.slot.date, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 9, c.slot.start);
+    sqlite3_bind_int64(st, 10, c.slot.end);
+  }
+  if (c.professional)
+    sqlite3_bind_int64(st, 6, c.professional);
+  else
+    sqlite3_bind_null(st, 6);
+  sqlite3_bind_text(st, 11, c.restriction, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int(st, 12, use_vo);
+  sqlite3_bind_int64(st, 13, a->user_id);
+  sqlite3_bind_int64(st, 14, now);
+  int bad = book_db_step_done(db, st) || insert_visitors(db, id, r->visitors, r->n_visitors);
+  if (!bad && use_vo) {
+    st = book_db_stmt(db, "UPDATE prisoners SET vo_balance = vo_balance - 1 WHERE id = ?");
+    sqlite3_bind_int64(st, 1, c.prisoner.id);
+    bad = book_db_step_done(db, st);
+  }
+  char *detail = audit_detail(r, &c);
+  if (!bad) bad = book_audit(db, now, a->username, id, "booked", detail);
+  if (!bad && c.vo_override_used)
+    bad = book_audit(db, now, a->username, id, "vo_override",
+                     "{\"reason\":\"booked by staff with no visiting order left\"}");
+  free(detail);
+  if (bad || book_db_commit(db)) {
+    book_db_rollback(db);
+    g_free(id);
+    return storage_fail(e);
+  }
+  g_strlcpy(id_out, id, BOOK_VISIT_ID_LEN);
+  g_free(id);
+  log_info("visit_booked", "visit=%s type=%s by=%s", id_out, r->type, a->username);
+  return 0;
+}
+
+/* ---- changes to an existing visit ---- */
+
+typedef struct {
+  char type[16];
+  char status[16];
+  int64_t start, end;
+  sqlite3_int64 prisoner_id, booked_by, template_id;
+  char date[11];
+  int vo_used;
+} VisitRow;
+
+static int load_visit(BookDb *db, const char *id, VisitRow *v) {
+  sqlite3_stmt *st = book_db_stmt(
+      db, "SELECT visit_type, status, start_at, end_at, coalesce(prisoner_id,0), booked_by, "
+          "coalesce(template_id,0), date, vo_used FROM visits WHERE id = ?");
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+  int ok = sqlite3_step(st) == SQLITE_ROW;
+  if (ok) {
+    g_strlcpy(v->type, col_text(st, 0), sizeof v->type);
+    g_strlcpy(v->status, col_text(st, 1), sizeof v->status);
+    v->start = sqlite3_column_int64(st, 2);
+    v->end = sqlite3_column_int64(st, 3);
+    v->prisoner_id = sqlite3_column_int64(st, 4);
+    v->booked_by = sqlite3_column_int64(st, 5);
+    v->template_id = sqlite3_column_int64(st, 6);
+    g_strlcpy(v->date, col_text(st, 7), sizeof v->date);
+    v->vo_used = sqlite3_column_int(st, 8);
+  }
+  sqlite3_reset(st);
+  return ok ? 0 : -1;
+}
+
+/* Who may change a visit: its participants (not the prisoner, whose device
+ * only joins), its booker, or booking staff of its establishment. */
+static int may_change(BookDb *db, const BookActor *a, const char *id, const VisitRow *v) {
+  if (!strcmp(a->role, "prisoner") || !strcmp(a->role, "probationer")) return 0;
+  if (is_booking_staff(a->role)) return 1; /* visibility checked by the caller */
+  if (book_is_staff(a->role)) return 0;    /* monitor, reviewer */
+  return v->booked_by == a->user_id || book_visit_participant(db, a, id);
+}
+
+static int open_for_change(BookDb *db, const BookActor *a, const char *id, int64_t now,
+                           VisitRow *v, BookError *e) {
+  if (!id || load_visit(db, id, v) != 0 || !book_visit_visible(db, a, id))
+    return fail(e, 404, "not_found", NULL, "no such visit");
+  if (!may_change(db, a, id, v))
+    return fail(e, 403, "forbidden", NULL, "your role may not change this visit");
+  if (!strcmp(v->status, "cancelled"))
+    return fail(e, 409, "already_cancelled", NULL, "the visit is already cancelled");
+  if (now >= v->start)
+    return fail(e, 409, "visit_started", NULL, "the visit has started; it can no longer change");
+  if (strcmp(v->status, "booked") != 0 && strcmp(v->status, "requested") != 0)
+    return fail(e, 409, "invalid_state", NULL, "the visit is %s", v->status);
+  return 0;
+}
+
+int book_visit_cancel(BookDb *db, const BookActor *a, const char *visit_id, const char *reason,
+                      int64_t now, BookError *e) {
+  memset(e, 0, sizeof *e);
+  VisitRow v;
+  if (book_db_begin(db)) return storage_fail(e);
+  if (open_for_change(db, a, visit_id, now, &v, e)) {
+    book_db_rollback(db);
+    return -1;
+  }
+  sqlite3_stmt *st = book_db_stmt(db, "UPDATE visits SET status = 'cancelled', status_reason = "
+                                      "?, updated_at = ? WHERE id = ? AND status <> 'cancelled'");
+  sqlite3_bind_text(st, 1, reason, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 2, now);
+  sqlite3_bind_text(st, 3, visit_id, -1, SQLITE_TRANSIENT);
+  int bad = book_db_step_done(db, st);
+  if (!bad && v.vo_used) {
+    st = book_db_stmt(db, "UPDATE prisoners SET vo_balance = vo_balance + 1 WHERE id = ?");
+    sqlite3_bind_int64(st, 1, v.prisoner_id);
+    bad = book_db_step_done(db, st);
+  }
+  json_t *d = json_pack("{s:s, s:b}", "reason", reason, "vo_refunded", v.vo_used);
+  char *detail = json_dumps(d, JSON_COMPACT);
+  json_decref(d);
+  if (!bad) bad = book_audit(db, now, a->username, visit_id, "cancelled", detail);
+  free(detail);
+  if (bad || book_db_commit(db)) {
+    book_db_rollback(db);
+    return storage_fail(e);
+  }
+  log_info("visit_cancelled", "visit=%s by=%s", visit_id, a->username);
+  return 0;
+}
+
+int book_visit_amend(BookDb *db, const BookActor *a, const char *visit_id, const char *slot_id,
+                     const BookVisitorSel *visitors, size_t n_visitors, int visitors_given,
+                     int64_t now, BookError *e) {
+  memset(e, 0, sizeof *e);
+  VisitRow v;
+  if (book_db_begin(db)) return storage_fail(e);
+  if (open_for_change(db, a, visit_id, now, &v, e)) goto fail;
+  if (!strcmp(v.type, "probation")) {
+    fail(e, 409, "invalid_state", NULL, "cancel a probation call and book another instead");
+    goto fail;
+  }
+  /* The request as it would be with the changes applied. */
+  char cur_slot[40];
+  g_snprintf(cur_slot, sizeof cur_slot, "%lld:%s", (long long)v.template_id, v.date);
+  GArray *vs = g_array_new(FALSE, TRUE, sizeof(BookVisitorSel));
+  if (visitors_given) {
+    g_array_append_vals(vs, visitors, (guint)n_visitors);
+  } else {
+    sqlite3_stmt *st = book_db_stmt(
+        db, "SELECT visitor_id, main_contact FROM visit_visitors WHERE visit_id = ? ORDER BY rowid");
+    sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      BookVisitorSel s = {sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1)};
+      g_array_append_val(vs, s);
+    }
+    sqlite3_reset(st);
+  }
+  BookRequest r = {.type = v.type,
+                   .prisoner_id = v.prisoner_id,
+                   .slot_id = slot_id ? slot_id : cur_slot,
+                   .visitors = (BookVisitorSel *)vs->data,
+                   .n_visitors = vs->len};
+  /* Telemedicine booked by staff: keep the same clinician. */
+  sqlite3_stmt *pst = book_db_stmt(db, "SELECT professional_user_id FROM visits WHERE id = ?");
+  sqlite3_bind_text(pst, 1, visit_id, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step(pst) == SQLITE_ROW) r.clinician_id = sqlite3_column_int64(pst, 0);
+  sqlite3_reset(pst);
+  Checked c;
+  memset(&c, 0, sizeof c);
+  c.type = v.type;
+  int rc = load_vtype(db, v.type, &c.vt) ? storage_fail(e)
+                                         : check_prison_visit(db, a, &r, visit_id, now, &c, e);
+  if (rc) {
+    g_array_free(vs, TRUE);
+    goto fail;
+  }
+  sqlite3_stmt *st = book_db_stmt(
+      db, "UPDATE visits SET template_id = ?, date = ?, start_at = ?, end_at = ?, restriction = ?, "
+          "updated_at = ? WHERE id = ?");
+  sqlite3_bind_int64(st, 1, c.slot.template_id);
+  sqlite3_bind_text(st, 2, c.slot.date, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 3, c.slot.start);
+  sqlite3_bind_int64(st, 4, c.slot.end);
+  sqlite3_bind_text(st, 5, c.restriction, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 6, now);
+  sqlite3_bind_text(st, 7, visit_id, -1, SQLITE_TRANSIENT);
+  int bad = book_db_step_done(db, st);
+  if (!bad && visitors_given) {
+    st = book_db_stmt(db, "DELETE FROM visit_visitors WHERE visit_id = ?");
+    sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
+    bad = book_db_step_done(db, st) || insert_visitors(db, visit_id, r.visitors, r.n_visitors);
+  }
+  json_t *d = json_pack("{s:s, s:s}", "from_slot", cur_slot, "to_slot", r.slot_id);
+  if (visitors_given) {
+    json_t *arr = json_array();
+    for (size_t i = 0; i < r.n_visitors; i++)
+      json_array_append_new(arr, json_integer(r.visitors[i].visitor_id));
+    json_object_set_new(d, "visitors", arr);
+  }
+  char *detail = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+  json_decref(d);
+  if (!bad) bad = book_audit(db, now, a->username, visit_id, "amended", detail);
+  free(detail);
+  g_array_free(vs, TRUE);
+  if (bad || book_db_commit(db)) {
+    book_db_rollback(db);
+    return storage_fail(e);
+  }
+  return 0;
+fail:
+  book_db_rollback(db);
+  return -1;
+}
+
+int book_visit_terminate(BookDb *db, const BookActor *a, const char *visit_id,
+                         const char *reason, int64_t now, BookError *e) {
+  memset(e, 0, sizeof *e);
+  VisitRow v;
+  if (book_db_begin(db)) return storage_fail(e);
+  int rc = 0;
+  if (!visit_id || load_visit(db, visit_id, &v) != 0 || !book_visit_visible(db, a, visit_id))
+    rc = fail(e, 404, "not_found", NULL, "no such visit");
+  else if (strcmp(a->role, "monitor") != 0 && !is_booking_staff(a->role))
+    rc = fail(e, 403, "forbidden", NULL, "only staff end calls");
+  else if (strcmp(v.status, "booked") != 0 && strcmp(v.status, "in_progress") != 0)
+    rc = fail(e, 409, !strcmp(v.status, "cancelled") ? "already_cancelled" : "invalid_state",
+              NULL, "the visit is %s", v.status);
+  else if (now >= v.end)
+    rc = fail(e, 409, "visit_over", NULL, "the visit has ended");
+  if (rc) {
+    book_db_rollback(db);
+    return -1;
+  }
+  sqlite3_stmt *st = book_db_stmt(db, "UPDATE visits SET status = 'terminated', status_reason = "
+                                      "?, updated_at = ? WHERE id = ?");
+  sqlite3_bind_text(st, 1, reason, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 2, now);
+  sqlite3_bind_text(st, 3, visit_id, -1, SQLITE_TRANSIENT);
+  int bad = book_db_step_done(db, st);
+  json_t *d = json_pack("{s:s}", "reason", reason);
+  char *detail = json_dumps(d, JSON_COMPACT);
+  json_decref(d);
+  if (!bad) bad = book_audit(db, now, a->username, visit_id, "terminated", detail);
+  free(detail);
+  if (bad || book_db_commit(db)) {
+    book_db_rollback(db);
+    return storage_fail(e);
+  }
+  log_info("visit_terminated", "visit=%s by=%s", visit_id, a->username);
+  return 0;
+}
+
+/* ---- housekeeping ---- */
+
+int book_vo_allocate(BookDb *db, int64_t now) {
+  char today[11];
+  book_date_of(now, today);
+  if (book_db_begin(db)) return -1;
+  sqlite3_stmt *st = book_db_stmt(
+      db, "UPDATE prisoners SET vo_balance = min(vo_balance + (SELECT vo_allowance FROM "
+          "establishments e WHERE e.id = prisoners.establishment_id), ?2), vo_allocated_on = ?1 "
+          "WHERE status = 'convicted' AND (vo_allocated_on IS NULL OR date(vo_allocated_on, "
+          "'+' || (SELECT vo_period_days FROM establishments e WHERE e.id = "
+          "prisoners.establishment_id) || ' days') <= ?1)");
+  sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int(st, 2, VO_CAP);
+  if (book_db_step_done(db, st)) {
+    book_db_rollback(db);
+    return -1;
+  }
+  int n = sqlite3_changes(db->db);
+  if (n > 0) {
+    char detail[64];
+    g_snprintf(detail, sizeof detail, "{\"prisoners\":%d}", n);
+    book_audit(db, now, "system", NULL, "vo_allocated", detail);
+  }
+  if (book_db_commit(db)) return -1;
+  return n;
+}
+
+int book_visits_sweep(BookDb *db, int64_t now) {
+  if (book_db_begin(db)) return -1;
+  int n = 0;
+  static const char *const sql[] = {
+      "INSERT INTO audit_log(at, actor, visit_id, action, detail) SELECT ?1, 'system', id, "
+      "'missed', '{}' FROM visits WHERE status = 'booked' AND end_at <= ?1",
+      "UPDATE visits SET status = 'missed', updated_at = ?1 WHERE status = 'booked' AND end_at "
+      "<= ?1",
+      "INSERT INTO audit_log(at, actor, visit_id, action, detail) SELECT ?1, 'system', id, "
+      "'completed', '{\"reason\":\"no end reported\"}' FROM visits WHERE status = "
+      "'in_progress' AND end_at + 3600 <= ?1",
+      "UPDATE visits SET status = 'completed', updated_at = ?1 WHERE status = 'in_progress' AND "
+      "end_at + 3600 <= ?1",
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(sql); i++) {
+    sqlite3_stmt *st = book_db_stmt(db, sql[i]);
+    sqlite3_bind_int64(st, 1, now);
+    if (book_db_step_done(db, st)) {
+      book_db_rollback(db);
+      return -1;
+    }
+    if (i % 2 == 1) n += sqlite3_changes(db->db);
+  }
+  if (book_db_commit(db)) return -1;
+  return n;
+}

@@ -1,0 +1,100 @@
+/* The booking rules: who may book which visit, for whom, when. Each rule
+ * that can refuse a booking has its own error code (docs/booking.md lists
+ * them with where the rule comes from).
+ *
+ * Every function that writes runs in one transaction (BEGIN IMMEDIATE): it
+ * reads what it checks and writes the visit, the visiting-order change and
+ * the audit entry in that same transaction, so two requests racing for the
+ * last place in a slot are serialised by sqlite and exactly one wins, and a
+ * crash leaves either the whole booking or none of it.
+ *
+ * Ownership is checked here too: a visit, prisoner or case the actor may not
+ * see is reported as not_found, never as forbidden, so ids cannot be probed. */
+#ifndef PARLOUR_BOOK_RULES_H
+#define PARLOUR_BOOK_RULES_H
+
+#include <stdint.h>
+
+#include "book_db.h"
+
+/* Who is asking. Strings are borrowed. role is one of the users.role values. */
+typedef struct {
+  sqlite3_int64 user_id;
+  const char *role;
+  const char *username;
+  const char *establishment_id; /* staff and clinicians; NULL otherwise (admin: all) */
+} BookActor;
+
+typedef struct {
+  int http; /* 400, 403, 404, 409 or 422; 500 for storage failures */
+  char code[48];
+  char message[256];
+  char field[48];
+} BookError;
+
+typedef struct {
+  sqlite3_int64 visitor_id;
+  int main_contact;
+} BookVisitorSel;
+
+typedef struct {
+  const char *type; /* social, legal, probation, telemedicine */
+  sqlite3_int64 prisoner_id;
+  sqlite3_int64 probationer_id;
+  sqlite3_int64 clinician_id; /* staff booking telemedicine */
+  const char *slot_id;        /* "<template id>:<YYYY-MM-DD>" */
+  const BookVisitorSel *visitors;
+  size_t n_visitors;
+  int64_t start, end; /* probation only */
+  int override_vo;    /* booking staff / admin only; audited */
+} BookRequest;
+
+#define BOOK_VISIT_ID_LEN 33 /* 32 hex + NUL */
+
+int book_is_staff(const char *role);    /* booking_staff, monitor, reviewer, admin */
+int book_can_book(const char *role);    /* roles that may POST /visits at all */
+
+/* Books a visit. 0 with the new id in id_out, or -1 with err filled. */
+int book_visit_create(BookDb *db, const BookActor *a, const BookRequest *r, int64_t now,
+                      char id_out[BOOK_VISIT_ID_LEN], BookError *err);
+
+/* Amends a booked visit that has not started: a new slot (slot_id not NULL)
+ * and/or new visitors (visitors_given). Every rule is checked again, the
+ * visit itself not counted against capacity. */
+int book_visit_amend(BookDb *db, const BookActor *a, const char *visit_id, const char *slot_id,
+                     const BookVisitorSel *visitors, size_t n_visitors, int visitors_given,
+                     int64_t now, BookError *err);
+
+/* Cancels before the start (a visitor of it, its booker, or staff); gives a
+ * used visiting order back. Cancelling twice is already_cancelled. */
+int book_visit_cancel(BookDb *db, const BookActor *a, const char *visit_id, const char *reason,
+                      int64_t now, BookError *err);
+
+/* Staff end a booked or running call that has not ended, with a reason. */
+int book_visit_terminate(BookDb *db, const BookActor *a, const char *visit_id,
+                         const char *reason, int64_t now, BookError *err);
+
+/* 1 when the actor may see the visit / prisoner / probation case. */
+int book_visit_visible(BookDb *db, const BookActor *a, const char *visit_id);
+int book_prisoner_visible(BookDb *db, const BookActor *a, sqlite3_int64 prisoner_id);
+
+/* Participant of the visit (not staff): prisoner, probationer, one of its
+ * visitors' accounts, or its professional. */
+int book_visit_participant(BookDb *db, const BookActor *a, const char *visit_id);
+
+/* Visiting orders: gives every convicted prisoner whose last allocation is a
+ * full period old their establishment's allowance (capped at 26). Returns the
+ * number of prisoners topped up, or -1. */
+int book_vo_allocate(BookDb *db, int64_t now);
+
+/* Moves visits whose time has passed: booked -> missed, in_progress ->
+ * completed (an hour after the end, if signalling never said). Returns the
+ * number changed or -1. */
+int book_visits_sweep(BookDb *db, int64_t now);
+
+/* Date helpers (UTC). */
+void book_date_of(int64_t t, char out[11]);      /* "YYYY-MM-DD" */
+int book_date_add(const char *date, int days, char out[11]);
+int book_age_on(const char *dob, const char *date); /* -1 if either is bad */
+
+#endif

@@ -1,0 +1,587 @@
+/* Booking rules, one test per rule, against a real sqlite file migrated with
+ * the real migrations. "now" is fixed: Monday 2026-11-23 10:00 UTC, so the
+ * booking window (min 2, max 28 days) runs from Thursday 2026-11-26 to
+ * Monday 2026-12-21. */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "book_db.h"
+#include "book_rules.h"
+#include "log.h"
+#include "timeutil.h"
+
+#define NOW 1795428000LL /* 2026-11-23T10:00:00Z */
+
+static const char *FIXTURE =
+    "INSERT INTO establishments(id, name, min_days, max_days, max_visitors, max_adults, "
+    " max_children, adult_age, remand_weekly_limit) VALUES ('TST','Test prison',2,28,3,2,2,18,1);"
+    "INSERT INTO establishments(id, name) VALUES ('OTH','Other prison');"
+    "INSERT INTO users(id, username, display_name, role, password_hash, establishment_id, "
+    " created_at) VALUES"
+    " (1,'fam1','Fam One','family','x',NULL,0),"
+    " (2,'fam2','Fam Two','family','x',NULL,0),"
+    " (3,'staff','Staff','booking_staff','x','TST',0),"
+    " (4,'legal','Legal','legal_adviser','x',NULL,0),"
+    " (5,'clin','Clin','clinician','x','TST',0),"
+    " (6,'officer','Officer','probation_officer','x',NULL,0),"
+    " (7,'legal2','Legal Two','legal_adviser','x',NULL,0),"
+    " (8,'pris1','P One','prisoner','x',NULL,0),"
+    " (9,'monitor','Mon','monitor','x','TST',0),"
+    " (10,'officer2','Officer Two','probation_officer','x',NULL,0),"
+    " (11,'staffoth','Staff Oth','booking_staff','x','OTH',0),"
+    " (12,'probo','Probo','probationer','x',NULL,0);"
+    "INSERT INTO prisoners(id, prison_number, name, establishment_id, status, vo_balance, "
+    " user_id) VALUES"
+    " (1,'A1234BC','P One','TST','convicted',2,8),"
+    " (2,'B2345CD','P Two','TST','remand',0,NULL),"
+    " (3,'C3456DE','P Three','TST','convicted',0,NULL),"
+    " (4,'D4567EF','P Four','TST','convicted',5,NULL),"
+    " (5,'E5678FG','P Five','TST','convicted',5,NULL),"
+    " (6,'F6789GH','P Six','OTH','convicted',5,NULL);"
+    "INSERT INTO prisoner_restrictions(prisoner_id, type, start_date) VALUES (4,'CLOSED',"
+    " '2026-01-01');"
+    "INSERT INTO non_associations VALUES (1,5);"
+    "INSERT INTO probationers(id, crn, name, officer_user_id, user_id) VALUES"
+    " (1,'X123456','Probo',6,12),(2,'X654321','Other case',10,NULL);"
+    "INSERT INTO visitors(id, name, date_of_birth, user_id, legal_adviser_verified) VALUES"
+    " (1,'Adult One','1980-05-01',1,0),"
+    " (2,'Child One','2018-03-01',1,0),"
+    " (3,'No Dob',NULL,1,0),"
+    " (4,'Banned Forever','1975-01-01',2,0),"
+    " (5,'Banned Till Dec','1976-01-01',2,0),"
+    " (6,'Legal Verified','1970-01-01',4,1),"
+    " (7,'Legal Unverified','1971-01-01',7,0),"
+    " (8,'Unapproved','1982-01-01',1,0),"
+    " (9,'Closed Visitor','1983-01-01',1,0),"
+    " (10,'Adult Two','1981-01-01',1,0),"
+    " (11,'Adult Three','1984-01-01',1,0),"
+    " (12,'Child Two','2019-01-01',1,0),"
+    " (13,'Child Three','2020-01-01',1,0),"
+    " (14,'Turns 18','2008-12-01',1,0);"
+    "INSERT INTO contacts(prisoner_id, visitor_id, contact_type, relationship, approved) VALUES"
+    " (1,1,'social','Wife',1),(1,2,'social','Daughter',1),(1,3,'social','Son',1),"
+    " (1,4,'social','Brother',1),(1,5,'social','Cousin',1),(1,6,'official','Solicitor',1),"
+    " (1,7,'official','Solicitor',1),(1,8,'social','Friend',0),(1,9,'social','Friend',1),"
+    " (1,10,'social','Father',1),(1,11,'social','Mother',1),(1,12,'social','Son',1),"
+    " (1,13,'social','Son',1),(1,14,'social','Niece',1),"
+    " (2,1,'social','Sister',1),(3,1,'social','Sister',1),(4,1,'social','Sister',1),"
+    " (5,1,'social','Sister',1),(5,6,'official','Solicitor',1),(6,1,'social','Sister',1);"
+    "INSERT INTO contact_restrictions(contact_id, type, start_date, expiry_date) VALUES"
+    " ((SELECT id FROM contacts WHERE prisoner_id=1 AND visitor_id=4),'BAN','2026-01-01',NULL),"
+    " ((SELECT id FROM contacts WHERE prisoner_id=1 AND visitor_id=5),'BAN','2026-11-01',"
+    "  '2026-12-01'),"
+    " ((SELECT id FROM contacts WHERE prisoner_id=1 AND visitor_id=9),'CLOSED','2026-01-01',NULL);"
+    /* 1 social Wed 14-15 open 1 closed 1; 2 legal Wed 10-11; 3 telemedicine Thu 9-9:30;
+     * 4 social Thu 14-15 open 5; 5 social Wed 16-17 until 2026-12-01; 6 social Thu 8-10
+     * (too long); 7 social at OTH Wed */
+    "INSERT INTO session_templates(id, establishment_id, visit_type, day_of_week, start_time, "
+    " end_time, open_capacity, closed_capacity, valid_from, valid_to) VALUES"
+    " (1,'TST','social',3,'14:00','15:00',1,1,'2026-01-01',NULL),"
+    " (2,'TST','legal',3,'10:00','11:00',2,0,'2026-01-01',NULL),"
+    " (3,'TST','telemedicine',4,'09:00','09:30',2,0,'2026-01-01',NULL),"
+    " (4,'TST','social',4,'14:00','15:00',5,0,'2026-01-01',NULL),"
+    " (5,'TST','social',3,'16:00','17:00',3,0,'2026-01-01','2026-12-01'),"
+    " (6,'TST','social',4,'08:00','10:00',3,0,'2026-01-01',NULL),"
+    " (7,'OTH','social',3,'14:00','15:00',3,0,'2026-01-01',NULL);"
+    "INSERT INTO excluded_dates(establishment_id, template_id, date) VALUES"
+    " ('TST',NULL,'2026-12-09');";
+
+typedef struct {
+  char *dir;
+  char *path;
+  BookDb *db;
+} Fx;
+
+static BookActor actor(sqlite3_int64 id, const char *role, const char *name, const char *est) {
+  BookActor a = {id, role, name, est};
+  return a;
+}
+#define FAM1 actor(1, "family", "fam1", NULL)
+#define FAM2 actor(2, "family", "fam2", NULL)
+#define STAFF actor(3, "booking_staff", "staff", "TST")
+#define LEGAL actor(4, "legal_adviser", "legal", NULL)
+#define CLIN actor(5, "clinician", "clin", "TST")
+#define OFFICER actor(6, "probation_officer", "officer", NULL)
+#define LEGAL2 actor(7, "legal_adviser", "legal2", NULL)
+#define PRIS1 actor(8, "prisoner", "pris1", NULL)
+#define MONITOR actor(9, "monitor", "monitor", "TST")
+#define STAFF_OTH actor(11, "booking_staff", "staffoth", "OTH")
+
+static void fx_setup(Fx *f, gconstpointer data) {
+  (void)data;
+  f->dir = g_dir_make_tmp("booking-rules-XXXXXX", NULL);
+  f->path = g_build_filename(f->dir, "t.db", NULL);
+  char err[256];
+  f->db = book_db_open(f->path, err, sizeof err);
+  g_assert_nonnull(f->db);
+  char *msg = NULL;
+  int rc = sqlite3_exec(f->db->db, FIXTURE, NULL, NULL, &msg);
+  if (rc != SQLITE_OK) g_error("fixture: %s", msg);
+}
+
+static void fx_teardown(Fx *f, gconstpointer data) {
+  (void)data;
+  book_db_free(f->db);
+  char *p;
+  g_unlink(f->path);
+  p = g_strconcat(f->path, "-wal", NULL);
+  g_unlink(p);
+  g_free(p);
+  p = g_strconcat(f->path, "-shm", NULL);
+  g_unlink(p);
+  g_free(p);
+  g_rmdir(f->dir);
+  g_free(f->path);
+  g_free(f->dir);
+}
+
+/* Books and returns "ok" or the error code (static buffer). visitors: "1*,2"
+ * where * marks the main contact. */
+static char last_id[BOOK_VISIT_ID_LEN];
+static const char *bookx(Fx *f, BookActor a, const char *type, sqlite3_int64 prisoner,
+                         const char *slot, const char *visitors, int override, int64_t now) {
+  static BookError e;
+  BookVisitorSel vs[20];
+  size_t n = 0;
+  if (visitors && *visitors) {
+    gchar **parts = g_strsplit(visitors, ",", -1);
+    for (gchar **p = parts; *p && n < 20; p++, n++) {
+      vs[n].visitor_id = g_ascii_strtoll(*p, NULL, 10);
+      vs[n].main_contact = strchr(*p, '*') != NULL;
+    }
+    g_strfreev(parts);
+  }
+  BookRequest r = {.type = type, .prisoner_id = prisoner, .slot_id = slot,
+                   .visitors = vs, .n_visitors = n, .override_vo = override};
+  last_id[0] = '\0';
+  if (book_visit_create(f->db, &a, &r, now, last_id, &e) == 0) return "ok";
+  return e.code;
+}
+#define book(f, a, type, p, slot, vis) bookx(f, a, type, p, slot, vis, 0, NOW)
+
+static sqlite3_int64 q(Fx *f, const char *sql) {
+  sqlite3_stmt *st;
+  g_assert_cmpint(sqlite3_prepare_v2(f->db->db, sql, -1, &st, NULL), ==, SQLITE_OK);
+  sqlite3_int64 v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+  sqlite3_finalize(st);
+  return v;
+}
+static sqlite3_int64 qv(Fx *f, const char *fmt, const char *id) {
+  char *sql = g_strdup_printf(fmt, id);
+  sqlite3_int64 v = q(f, sql);
+  g_free(sql);
+  return v;
+}
+
+/* ---- the tests ---- */
+
+static void t_happy_social(Fx *f, gconstpointer d) {
+  (void)d;
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "1:2026-12-02", "1*,2"), ==, "ok");
+  g_assert_cmpint(strlen(last_id), ==, 32);
+  g_assert_cmpint(qv(f, "SELECT count(*) FROM visits WHERE id='%s' AND status='booked' AND "
+                        "restriction='open' AND vo_used=1", last_id), ==, 1);
+  g_assert_cmpint(qv(f, "SELECT count(*) FROM visit_visitors WHERE visit_id='%s'", last_id), ==, 2);
+  g_assert_cmpint(qv(f, "SELECT count(*) FROM audit_log WHERE visit_id='%s' AND action='booked' "
+                        "AND actor='fam1'", last_id), ==, 1);
+  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=1"), ==, 1);
+  g_assert_cmpint(q(f, "SELECT start_at FROM visits"), ==, 1795428000LL + 9 * 86400 + 4 * 3600);
+}
+
+static void t_not_approved_contact(Fx *f, gconstpointer d) {
+  (void)d;
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "1:2026-12-02", "1,8"), ==, "not_approved_contact");
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "1:2026-12-02", "1,999"), ==, "not_approved_contact");
+  g_assert_cmpint(q(f, "SELECT count(*) FROM visits"), ==, 0);
+  g_assert_cmpint(q(f, "SELECT count(*) FROM audit_log"), ==, 0);
+}
+
+static void t_no_date_of_birth(Fx *f, gconstpointer d) {
+  (void)d;
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "1:2026-12-02", "1,3"), ==, "no_date_of_birth");
+}
+
+static void t_not_social_contact(Fx *f, gconstpointer d) {
+  (void)d;
+  g_assert_cmpstr(book(f, STAFF, "social", 1, "1:2026-12-02", "6"), ==, "not_social_contact");
+}
+
+static void t_legal(Fx *f, gconstpointer d) {
+  (void)d;
+  g_assert_cmpstr(book(f, LEGAL, "legal", 1, "2:2026-12-02", "6"), ==, "ok");
+  g_assert_cmpint(qv(f, "SELECT professional_user_id FROM visits WHERE id='%s'", last_id), ==, 4);
+  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=1"), ==, 2); /* no VO used */
+  g_assert_cmpstr(book(f, LEGAL2, "legal", 1, "2:2026-12-16", "7"), ==,
+                  "not_verified_legal_adviser");
+  g_assert_cmpstr(book(f, STAFF, "legal", 1, "2:2026-12-16", "1"), ==,
+                  "not_verified_legal_adviser");
+  /* a legal adviser books only for themselves */
+  g_assert_cmpstr(book(f, LEGAL2, "legal", 1, "2:2026-12-16", "6"), ==, "forbidden");
+  /* families cannot book legal calls; legal advisers cannot book social ones */
+  g_assert_cmpstr(book(f, FAM1, "legal", 1, "2:2026-12-16", "6"), ==, "forbidden");
+  g_assert_cmpstr(book(f, LEGAL, "social", 1, "1:2026-12-16", "6"), ==, "forbidden");
+  /* a social slot cannot hold a legal call */
+  g_assert_cmpstr(book(f, LEGAL, "legal", 1, "1:2026-12-16", "6"), ==, "slot_wrong_type");
+}
+
+static void t_banned(Fx *f, gconstpointer d) {
+  (void)d;
+  /* ban with no expiry: every date */
+  g_assert_cmpstr(book(f, FAM2, "social", 1, "4:2026-11-26", "4"), ==, "visitor_banned");
+  g_assert_cmpstr(book(f, FAM2, "social", 1, "4:2026-12-17", "4"), ==, "visitor_banned");
+  /* ban until 2026-12-01: banned on 11-26, free on 12-03 */
+  g_assert_cmpstr(book(f, FAM2, "social", 1, "4:2026-11-26", "5"), ==, "visitor_banned");
+  g_assert_cmpstr(book(f, FAM2, "social", 1, "4:2026-12-03", "5"), ==, "ok");
+  /* one banned visitor among others blocks the booking */
+  g_assert_cmpstr(book(f, STAFF, "social", 1, "4:2026-12-10", "1,4"), ==, "visitor_banned");
+}
+
+static void t_closed(Fx *f, gconstpointer d) {
+  (void)d;
+  /* a CLOSED visitor makes the call closed and uses closed capacity */
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "1:2026-12-02", "9"), ==, "ok");
+  g_assert_cmpint(qv(f, "SELECT restriction='closed' FROM visits WHERE id='%s'", last_id), ==, 1);
+  /* a CLOSED prisoner: closed capacity (1) is used up, open (1) is not used */
+  g_assert_cmpstr(book(f, FAM1, "social", 4, "1:2026-12-02", "1"), ==, "slot_full");
+  g_assert_cmpstr(book(f, FAM1, "social", 4, "1:2026-12-16", "1"), ==, "ok");
+  g_assert_cmpint(qv(f, "SELECT restriction='closed' FROM visits WHERE id='%s'", last_id), ==, 1);
+  /* the open place of 12-02 is still free for an open call */
+  g_assert_cmpstr(book(f, FAM1, "social", 3, "1:2026-12-02", "1"), ==, "no_vo_balance");
+  g_assert_cmpstr(book(f, FAM1, "social", 2, "1:2026-12-02", "1"), ==, "ok");
+  g_assert_cmpint(qv(f, "SELECT restriction='open' FROM visits WHERE id='%s'", last_id), ==, 1);
+}
+
+static void t_visitor_mix(Fx *f, gconstpointer d) {
+  (void)d;
+  const char *s = "4:2026-12-03";
+  g_assert_cmpstr(book(f, FAM1, "social", 1, s, ""), ==, "no_visitors");
+  g_assert_cmpstr(book(f, FAM1, "social", 1, s, "1,2,10,12"), ==, "too_many_visitors");
+  g_assert_cmpstr(book(f, FAM1, "social", 1, s, "1,10,11"), ==, "too_many_adults");
+  g_assert_cmpstr(book(f, FAM1, "social", 1, s, "2,12,13"), ==, "too_many_children");
+  g_assert_cmpstr(book(f, FAM1, "social", 1, s, "2,12"), ==, "no_adult");
+  g_assert_cmpstr(book(f, FAM1, "social", 1, s, "1*,10*"), ==, "multiple_main_contacts");
+  g_assert_cmpstr(book(f, FAM1, "social", 1, s, "1,2*"), ==, "main_contact_not_adult");
+  g_assert_cmpstr(book(f, FAM1, "social", 1, s, "1,1"), ==, "duplicate_visitor");
+  g_assert_cmpstr(book(f, FAM2, "social", 1, s, "1"), ==, "booker_not_visitor");
+  /* adult age is judged on the visit date: 18 on 2026-12-01 */
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "4:2026-11-26", "14"), ==, "no_adult");
+  g_assert_cmpstr(book(f, FAM1, "social", 1, s, "14"), ==, "ok");
+  g_assert_cmpint(q(f, "SELECT count(*) FROM visits"), ==, 1);
+  /* three visitors, one main contact, is fine and counts one call */
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "4:2026-12-10", "1*,10,2"), ==, "ok");
+}
+
+static void t_window(Fx *f, gconstpointer d) {
+  (void)d;
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "1:2026-11-25", "1"), ==, "outside_booking_window");
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "1:2026-12-23", "1"), ==, "outside_booking_window");
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "4:2026-11-26", "1"), ==, "ok"); /* first day */
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "1:2026-12-16", "1"), ==, "ok");
+  /* the window is data: with max 7 days, 12-16 is refused */
+  sqlite3_exec(f->db->db, "UPDATE establishments SET max_days = 7 WHERE id='TST'", 0, 0, 0);
+  g_assert_cmpstr(book(f, FAM1, "social", 4, "1:2026-12-16", "1"), ==, "outside_booking_window");
+  /* min > max is refused by the schema */
+  g_assert_cmpint(sqlite3_exec(f->db->db, "UPDATE establishments SET min_days = 9 WHERE id='TST'",
+                               0, 0, 0), !=, SQLITE_OK);
+}
+
+static void t_slots(Fx *f, gconstpointer d) {
+  (void)d;
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "1:2026-12-09", "1"), ==, "date_excluded");
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "1:2026-12-03", "1"), ==, "slot_not_found");
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "5:2026-12-02", "1"), ==, "slot_not_found");
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "99:2026-12-02", "1"), ==, "slot_not_found");
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "7:2026-12-02", "1"), ==, "slot_not_found");
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "1:2026-02-30", "1"), ==, "invalid_field");
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "x:2026-12-02", "1"), ==, "invalid_field");
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "6:2026-12-03", "1"), ==, "too_long");
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "5:2026-11-25", "1"), ==, "outside_booking_window");
+}
+
+static void t_capacity(Fx *f, gconstpointer d) {
+  (void)d;
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "1:2026-12-02", "1,10,2"), ==, "ok");
+  g_assert_cmpstr(book(f, FAM1, "social", 5, "1:2026-12-02", "1"), ==, "slot_full");
+  /* a cancelled call frees its place */
+  BookActor a = FAM1;
+  BookError e;
+  char id[BOOK_VISIT_ID_LEN];
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "1:2026-12-16", "1"), ==, "ok");
+  g_strlcpy(id, last_id, sizeof id);
+  g_assert_cmpstr(book(f, FAM1, "social", 5, "1:2026-12-16", "1"), ==, "slot_full");
+  g_assert_cmpint(book_visit_cancel(f->db, &a, id, "ill", NOW, &e), ==, 0);
+  g_assert_cmpstr(book(f, FAM1, "social", 5, "1:2026-12-16", "1"), ==, "ok");
+}
+
+static void t_double_booked(Fx *f, gconstpointer d) {
+  (void)d;
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "4:2026-12-03", "1"), ==, "ok");
+  g_assert_cmpstr(book(f, STAFF, "social", 1, "4:2026-12-03", "10"), ==, "prisoner_double_booked");
+}
+
+static void t_non_association(Fx *f, gconstpointer d) {
+  (void)d;
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "4:2026-12-03", "1"), ==, "ok");
+  g_assert_cmpstr(book(f, FAM1, "social", 5, "4:2026-12-03", "1"), ==, "non_association_conflict");
+  /* the same day, another slot: still refused; another day is fine */
+  g_assert_cmpstr(book(f, CLIN, "telemedicine", 5, "3:2026-12-03", ""), ==,
+                  "non_association_conflict");
+  g_assert_cmpstr(book(f, FAM1, "social", 5, "4:2026-12-10", "1"), ==, "ok");
+}
+
+static void t_vo_balance(Fx *f, gconstpointer d) {
+  (void)d;
+  g_assert_cmpstr(book(f, FAM1, "social", 3, "4:2026-12-03", "1"), ==, "no_vo_balance");
+  g_assert_cmpstr(bookx(f, FAM1, "social", 3, "4:2026-12-03", "1", 1, NOW), ==, "forbidden");
+  g_assert_cmpstr(bookx(f, STAFF, "social", 3, "4:2026-12-03", "1", 1, NOW), ==, "ok");
+  g_assert_cmpint(qv(f, "SELECT count(*) FROM audit_log WHERE visit_id='%s' AND "
+                        "action='vo_override' AND actor='staff'", last_id), ==, 1);
+  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=3"), ==, -1);
+  /* two VOs: two calls, the third refused */
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "4:2026-12-03", "1"), ==, "ok");
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "4:2026-12-10", "1"), ==, "ok");
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "4:2026-12-17", "1"), ==, "no_vo_balance");
+  /* allocation tops convicted prisoners up once a period */
+  g_assert_cmpint(book_vo_allocate(f->db, NOW), >=, 1);
+  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=1"), ==, 2);
+  g_assert_cmpint(book_vo_allocate(f->db, NOW + 86400), ==, 0);
+  g_assert_cmpint(book_vo_allocate(f->db, NOW + 28 * 86400), >=, 1);
+  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=1"), ==, 4);
+  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=2"), ==, 0); /* remand */
+}
+
+static void t_remand_limit(Fx *f, gconstpointer d) {
+  (void)d;
+  g_assert_cmpstr(book(f, FAM1, "social", 2, "1:2026-12-02", "1"), ==, "ok");
+  g_assert_cmpstr(book(f, FAM1, "social", 2, "4:2026-12-03", "1"), ==, "remand_weekly_limit");
+  g_assert_cmpstr(book(f, FAM1, "social", 2, "4:2026-12-10", "1"), ==, "ok");
+}
+
+static void t_cancel_amend(Fx *f, gconstpointer d) {
+  (void)d;
+  BookActor fam1 = FAM1, fam2 = FAM2, staff = STAFF, pris = PRIS1;
+  BookError e;
+  char id[BOOK_VISIT_ID_LEN];
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "4:2026-12-03", "1"), ==, "ok");
+  g_strlcpy(id, last_id, sizeof id);
+  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=1"), ==, 1);
+  /* another family cannot see it, so cannot cancel it */
+  g_assert_cmpint(book_visit_cancel(f->db, &fam2, id, "x", NOW, &e), ==, -1);
+  g_assert_cmpstr(e.code, ==, "not_found");
+  g_assert_cmpint(book_visit_cancel(f->db, &pris, id, "x", NOW, &e), ==, -1);
+  g_assert_cmpstr(e.code, ==, "forbidden");
+  /* amend: move to a slot, then to a full one (refused, nothing changes) */
+  g_assert_cmpint(book_visit_amend(f->db, &fam1, id, "1:2026-12-02", NULL, 0, 0, NOW, &e), ==, 0);
+  g_assert_cmpint(qv(f, "SELECT template_id FROM visits WHERE id='%s'", id), ==, 1);
+  g_assert_cmpstr(book(f, FAM1, "social", 4, "1:2026-12-16", "1"), ==, "ok"); /* closed */
+  g_assert_cmpstr(book(f, FAM1, "social", 2, "1:2026-12-16", "1"), ==, "ok"); /* open */
+  g_assert_cmpint(book_visit_amend(f->db, &staff, id, "1:2026-12-16", NULL, 0, 0, NOW, &e), ==,
+                  -1);
+  g_assert_cmpstr(e.code, ==, "slot_full");
+  /* with a CLOSED visitor the call would be closed: closed capacity of 12-16 is used */
+  BookVisitorSel vs[] = {{9, 0}};
+  g_assert_cmpint(book_visit_amend(f->db, &fam1, id, "1:2026-12-16", vs, 1, 1, NOW, &e), ==, -1);
+  g_assert_cmpstr(e.code, ==, "slot_full");
+  BookVisitorSel vs2[] = {{1, 1}, {2, 0}};
+  g_assert_cmpint(book_visit_amend(f->db, &fam1, id, NULL, vs2, 2, 1, NOW, &e), ==, 0);
+  g_assert_cmpint(qv(f, "SELECT count(*) FROM visit_visitors WHERE visit_id='%s'", id), ==, 2);
+  BookVisitorSel vs3[] = {{1, 0}, {4, 0}};
+  g_assert_cmpint(book_visit_amend(f->db, &fam1, id, NULL, vs3, 2, 1, NOW, &e), ==, -1);
+  g_assert_cmpstr(e.code, ==, "visitor_banned");
+  g_assert_cmpint(qv(f, "SELECT count(*) FROM visit_visitors WHERE visit_id='%s' AND "
+                        "visitor_id=2", id), ==, 1);
+  /* not after the start */
+  int64_t start = qv(f, "SELECT start_at FROM visits WHERE id='%s'", id);
+  g_assert_cmpint(book_visit_amend(f->db, &fam1, id, "4:2026-12-10", NULL, 0, 0, start, &e), ==,
+                  -1);
+  g_assert_cmpstr(e.code, ==, "visit_started");
+  g_assert_cmpint(book_visit_cancel(f->db, &fam1, id, "x", start + 1, &e), ==, -1);
+  g_assert_cmpstr(e.code, ==, "visit_started");
+  /* cancel: refunds the VO; twice is an error */
+  g_assert_cmpint(book_visit_cancel(f->db, &fam1, id, "changed plans", NOW, &e), ==, 0);
+  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=1"), ==, 2);
+  g_assert_cmpint(book_visit_cancel(f->db, &fam1, id, "again", NOW, &e), ==, -1);
+  g_assert_cmpstr(e.code, ==, "already_cancelled");
+  g_assert_cmpint(e.http, ==, 409);
+  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=1"), ==, 2);
+  g_assert_cmpint(qv(f, "SELECT count(*) FROM audit_log WHERE visit_id='%s'", id), ==, 4);
+}
+
+static void t_terminate(Fx *f, gconstpointer d) {
+  (void)d;
+  BookActor fam1 = FAM1, mon = MONITOR, oth = STAFF_OTH;
+  BookError e;
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "4:2026-12-03", "1"), ==, "ok");
+  int64_t start = qv(f, "SELECT start_at FROM visits WHERE id='%s'", last_id);
+  g_assert_cmpint(book_visit_terminate(f->db, &fam1, last_id, "x", start + 60, &e), ==, -1);
+  g_assert_cmpstr(e.code, ==, "forbidden");
+  g_assert_cmpint(book_visit_terminate(f->db, &oth, last_id, "x", start + 60, &e), ==, -1);
+  g_assert_cmpstr(e.code, ==, "not_found");
+  g_assert_cmpint(book_visit_terminate(f->db, &mon, last_id, "rule broken", start + 60, &e), ==, 0);
+  g_assert_cmpint(qv(f, "SELECT status='terminated' AND status_reason='rule broken' FROM visits "
+                        "WHERE id='%s'", last_id), ==, 1);
+  g_assert_cmpint(book_visit_terminate(f->db, &mon, last_id, "again", start + 60, &e), ==, -1);
+  g_assert_cmpstr(e.code, ==, "invalid_state");
+}
+
+static void t_telemedicine(Fx *f, gconstpointer d) {
+  (void)d;
+  g_assert_cmpstr(book(f, CLIN, "telemedicine", 1, "3:2026-12-03", ""), ==, "ok");
+  g_assert_cmpint(qv(f, "SELECT professional_user_id FROM visits WHERE id='%s'", last_id), ==, 5);
+  g_assert_cmpstr(book(f, CLIN, "telemedicine", 1, "3:2026-12-10", "1"), ==, "too_many_visitors");
+  g_assert_cmpstr(book(f, CLIN, "telemedicine", 6, "3:2026-12-10", ""), ==, "not_found");
+  g_assert_cmpstr(book(f, STAFF, "telemedicine", 1, "3:2026-12-10", ""), ==, "missing_field");
+  g_assert_cmpstr(book(f, FAM1, "telemedicine", 1, "3:2026-12-10", ""), ==, "forbidden");
+}
+
+static void t_probation(Fx *f, gconstpointer d) {
+  (void)d;
+  BookActor off = OFFICER;
+  BookError e;
+  char id[BOOK_VISIT_ID_LEN];
+  BookRequest r = {.type = "probation", .probationer_id = 1, .start = NOW + 3600,
+                   .end = NOW + 2 * 3600};
+  g_assert_cmpint(book_visit_create(f->db, &off, &r, NOW, id, &e), ==, 0);
+  g_assert_cmpint(book_visit_create(f->db, &off, &r, NOW, id, &e), ==, -1);
+  g_assert_cmpstr(e.code, ==, "overlapping_visit");
+  r.probationer_id = 2; /* not this officer's case */
+  g_assert_cmpint(book_visit_create(f->db, &off, &r, NOW, id, &e), ==, -1);
+  g_assert_cmpstr(e.code, ==, "not_found");
+  r.probationer_id = 1;
+  r.start = NOW - 60;
+  g_assert_cmpint(book_visit_create(f->db, &off, &r, NOW, id, &e), ==, -1);
+  g_assert_cmpstr(e.code, ==, "bad_time_range");
+  r.start = NOW + 86400;
+  r.end = r.start - 1;
+  g_assert_cmpint(book_visit_create(f->db, &off, &r, NOW, id, &e), ==, -1);
+  g_assert_cmpstr(e.code, ==, "bad_time_range");
+  r.end = r.start + 61 * 60;
+  g_assert_cmpint(book_visit_create(f->db, &off, &r, NOW, id, &e), ==, -1);
+  g_assert_cmpstr(e.code, ==, "too_long");
+  BookActor staff = STAFF;
+  r.end = r.start + 1800;
+  g_assert_cmpint(book_visit_create(f->db, &staff, &r, NOW, id, &e), ==, -1);
+  g_assert_cmpstr(e.code, ==, "forbidden");
+}
+
+static void t_visibility(Fx *f, gconstpointer d) {
+  (void)d;
+  BookActor fam1 = FAM1, fam2 = FAM2, staff = STAFF, oth = STAFF_OTH, pris = PRIS1, legal = LEGAL;
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "4:2026-12-03", "1"), ==, "ok");
+  g_assert_true(book_visit_visible(f->db, &fam1, last_id));
+  g_assert_true(book_visit_visible(f->db, &staff, last_id));
+  g_assert_true(book_visit_visible(f->db, &pris, last_id));
+  g_assert_false(book_visit_visible(f->db, &fam2, last_id));
+  g_assert_false(book_visit_visible(f->db, &oth, last_id));
+  g_assert_false(book_visit_visible(f->db, &legal, last_id));
+  g_assert_true(book_prisoner_visible(f->db, &fam1, 1));
+  g_assert_false(book_prisoner_visible(f->db, &fam2, 2));
+  g_assert_false(book_prisoner_visible(f->db, &pris, 2));
+  g_assert_false(book_prisoner_visible(f->db, &oth, 1));
+  g_assert_true(book_prisoner_visible(f->db, &legal, 5));
+  g_assert_false(book_prisoner_visible(f->db, &legal, 2));
+}
+
+static void t_sweep(Fx *f, gconstpointer d) {
+  (void)d;
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "4:2026-12-03", "1"), ==, "ok");
+  int64_t end = qv(f, "SELECT end_at FROM visits WHERE id='%s'", last_id);
+  g_assert_cmpint(book_visits_sweep(f->db, end - 1), ==, 0);
+  g_assert_cmpint(book_visits_sweep(f->db, end), ==, 1);
+  g_assert_cmpint(qv(f, "SELECT status='missed' FROM visits WHERE id='%s'", last_id), ==, 1);
+}
+
+/* Two threads, each with its own connection, race for the last place. */
+typedef struct {
+  const char *path;
+  sqlite3_int64 prisoner;
+  int ok;
+  char code[48];
+  GMutex *m;
+  GCond *c;
+  int *go;
+} Racer;
+
+static void *racer(void *p) {
+  Racer *r = p;
+  char err[256];
+  BookDb *db = book_db_open(r->path, err, sizeof err);
+  g_mutex_lock(r->m);
+  while (!*r->go) g_cond_wait(r->c, r->m);
+  g_mutex_unlock(r->m);
+  BookActor a = STAFF;
+  BookVisitorSel vs[] = {{1, 0}};
+  BookRequest req = {.type = "social", .prisoner_id = r->prisoner, .slot_id = "1:2026-12-02",
+                     .visitors = vs, .n_visitors = 1};
+  BookError e;
+  char id[BOOK_VISIT_ID_LEN];
+  r->ok = book_visit_create(db, &a, &req, NOW, id, &e) == 0;
+  g_strlcpy(r->code, r->ok ? "ok" : e.code, sizeof r->code);
+  book_db_free(db);
+  return NULL;
+}
+
+static void t_race_last_place(Fx *f, gconstpointer d) {
+  (void)d;
+  for (int round = 0; round < 20; round++) {
+    /* A fresh slot date each round: 2026-12-02 .. only one; cancel in between. */
+    sqlite3_exec(f->db->db, "UPDATE visits SET status='cancelled'", 0, 0, 0);
+    GMutex m;
+    GCond c;
+    g_mutex_init(&m);
+    g_cond_init(&c);
+    int go = 0;
+    Racer r1 = {f->path, 4 + 1, 0, "", &m, &c, &go}; /* prisoner 5 */
+    Racer r2 = {f->path, 1, 0, "", &m, &c, &go};
+    pthread_t t1, t2;
+    pthread_create(&t1, NULL, racer, &r1);
+    pthread_create(&t2, NULL, racer, &r2);
+    g_usleep(20000);
+    g_mutex_lock(&m);
+    go = 1;
+    g_cond_broadcast(&c);
+    g_mutex_unlock(&m);
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    g_assert_cmpint(r1.ok + r2.ok, ==, 1);
+    g_assert_cmpstr(r1.ok ? r2.code : r1.code, ==, "slot_full");
+    g_assert_cmpint(q(f, "SELECT count(*) FROM visits WHERE status='booked'"), ==, 1);
+    g_mutex_clear(&m);
+    g_cond_clear(&c);
+    /* VO balances: give them back so every round starts equal */
+    sqlite3_exec(f->db->db, "UPDATE prisoners SET vo_balance = 5", 0, 0, 0);
+  }
+}
+
+int main(int argc, char **argv) {
+  g_test_init(&argc, &argv, NULL);
+  log_set_level(LOG_LEVEL_WARN);
+#define T(name, fn) g_test_add("/booking/rules/" name, Fx, NULL, fx_setup, fn, fx_teardown)
+  T("happy_social", t_happy_social);
+  T("not_approved_contact", t_not_approved_contact);
+  T("no_date_of_birth", t_no_date_of_birth);
+  T("not_social_contact", t_not_social_contact);
+  T("legal_needs_verified_adviser", t_legal);
+  T("visitor_banned", t_banned);
+  T("closed_restriction_uses_closed_capacity", t_closed);
+  T("visitor_mix", t_visitor_mix);
+  T("booking_window", t_window);
+  T("slots_excluded_and_unknown", t_slots);
+  T("capacity_counts_calls", t_capacity);
+  T("prisoner_double_booked", t_double_booked);
+  T("non_association", t_non_association);
+  T("vo_balance_and_override", t_vo_balance);
+  T("remand_weekly_limit", t_remand_limit);
+  T("cancel_and_amend", t_cancel_amend);
+  T("terminate_by_staff", t_terminate);
+  T("telemedicine", t_telemedicine);
+  T("probation", t_probation);
+  T("visibility", t_visibility);
+  T("sweep_missed", t_sweep);
+  T("race_for_last_place", t_race_last_place);
+  return g_test_run();
+}
