@@ -5,7 +5,7 @@ DemuxKind demux_classify(const uint8_t *buf, size_t len) {
   if (buf == NULL || len == 0) return DEMUX_UNKNOWN;
   uint8_t b = buf[0];
   if (b <= 3) return len >= 20 ? DEMUX_STUN : DEMUX_UNKNOWN;
-  if (b >= 16 && b <= 19) return DEMUX_ZRTP;
+  if (b >= 16 && b <= 19) return len >= 12 ? DEMUX_ZRTP : DEMUX_UNKNOWN;
   if (b >= 20 && b <= 63) return len >= 13 ? DEMUX_DTLS : DEMUX_UNKNOWN;
   if (b >= 64 && b <= 79) return len >= 4 ? DEMUX_TURN_CHANNEL : DEMUX_UNKNOWN;
   if (b >= 128 && b <= 191) {

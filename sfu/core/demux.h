@@ -2,7 +2,7 @@
  * socket by its first byte(s), per RFC 7983 (and RFC 5761 for RTP vs RTCP).
  *
  *   first byte   0..3     STUN         (needs >= 20 bytes, the STUN header)
- *               16..19    ZRTP         (reported, never used by Parlour)
+ *               16..19    ZRTP         (>= 12 bytes; reported, never used by Parlour)
  *               20..63    DTLS         (needs >= 13 bytes, a DTLS record header)
  *               64..79    TURN channel (reported; we are not a TURN server)
  *              128..191   RTP or RTCP  (version 2). RTCP when the second byte
