@@ -1,11 +1,15 @@
-/* parlour-signal: admits participants with join tokens and drives the SFU. */
+/* parlour-signal: admits participants with join tokens and drives the SFU.
+ * The protocol on /ws is docs/signalling-protocol.md. */
 #include <stdio.h>
 #include <string.h>
 
 #include "daemon.h"
 #include "httpd.h"
 #include "log.h"
+#include "sig_events.h"
+#include "sig_server.h"
 #include "signal_config.h"
+#include "token.h"
 #include "version.h"
 
 static void http_handler(const HttpRequest *req, HttpResponse *resp, void *user) {
@@ -19,6 +23,25 @@ static void http_handler(const HttpRequest *req, HttpResponse *resp, void *user)
   http_response_json(resp, 404, "{\"error\":{\"code\":\"not_found\",\"message\":\"no such path\",\"field\":null}}");
 }
 
+/* Reads a secret file (first line, trimmed); fails start-up if unusable. */
+static char *read_secret(const char *path, const char *cfgpath, const char *group,
+                         const char *key) {
+  char *text = NULL;
+  GError *e = NULL;
+  if (!g_file_get_contents(path, &text, NULL, &e)) {
+    char msg[768];
+    config_format_error(msg, sizeof msg, cfgpath, group, key, "%s", e->message);
+    daemon_fail("%s", msg);
+  }
+  g_strstrip(text);
+  if (!*text) {
+    char msg[768];
+    config_format_error(msg, sizeof msg, cfgpath, group, key, "%s is empty", path);
+    daemon_fail("%s", msg);
+  }
+  return text;
+}
+
 int main(int argc, char **argv) {
   SignalConfig cfg = {0};
   DaemonInfo info = {"parlour-signal", "Parlour signalling server (wss /ws).",
@@ -26,26 +49,100 @@ int main(int argc, char **argv) {
   const char *path = daemon_init(argc, argv, &info);
   log_set_component("signal");
   log_set_level((LogLevel)cfg.log_level);
+  char err[512], msg[768];
 
+  EVP_PKEY *pub = token_load_public_key(cfg.token_public_key, err, sizeof err);
+  if (!pub) {
+    config_format_error(msg, sizeof msg, path, "tokens", "public_key", "%s", err);
+    daemon_fail("%s", msg);
+  }
+  if (!cfg.sfu_nodes || !cfg.sfu_nodes[0]) {
+    config_format_error(msg, sizeof msg, path, "sfu", "nodes", "at least one node is needed");
+    daemon_fail("%s", msg);
+  }
+  for (char **n = cfg.sfu_nodes; *n; n++)
+    if (!g_str_has_prefix(*n, "ws://") && !g_str_has_prefix(*n, "wss://")) {
+      config_format_error(msg, sizeof msg, path, "sfu", "nodes", "\"%s\" is not a ws:// URL", *n);
+      daemon_fail("%s", msg);
+    }
+  char *sfu_secret = read_secret(cfg.sfu_secret_file, path, "sfu", "secret_file");
+  if (cfg.warn_second_s >= cfg.warn_first_s) {
+    config_format_error(msg, sizeof msg, path, "calls", "warn_second_s",
+                        "must be less than warn_first_s (%d)", cfg.warn_first_s);
+    daemon_fail("%s", msg);
+  }
+
+  SigEvents *events = NULL;
+  if (cfg.booking_url && *cfg.booking_url) {
+    if (!g_str_has_prefix(cfg.booking_url, "https://") &&
+        !g_str_has_prefix(cfg.booking_url, "http://")) {
+      config_format_error(msg, sizeof msg, path, "booking", "url", "\"%s\" is not an http(s) URL",
+                          cfg.booking_url);
+      daemon_fail("%s", msg);
+    }
+    char *cred = read_secret(cfg.booking_credential_file, path, "booking", "credential_file");
+    events = sig_events_new(cfg.spool_dir, cfg.booking_url, cred, cfg.booking_ca_file, err,
+                            sizeof err);
+    g_free(cred);
+    if (!events) {
+      config_format_error(msg, sizeof msg, path, "booking",
+                          strstr(err, "CA") ? "ca_file" : "spool_dir", "%s", err);
+      daemon_fail("%s", msg);
+    }
+  }
+
+  char *kid = sig_key_id(pub);
+  SigSettings set = {
+      .join = {.pub = pub,
+               .kid = kid,
+               .expect = {.issuer = cfg.token_issuer,
+                          .audience = cfg.token_audience,
+                          .leeway_s = cfg.token_leeway_s},
+               .early_join_s = cfg.early_join_s},
+      .reconnect_grace_s = cfg.reconnect_grace_s,
+      .join_timeout_s = cfg.join_timeout_s,
+      .rate_per_s = cfg.rate_per_s,
+      .rate_burst = cfg.rate_burst,
+      .max_participants = cfg.max_participants,
+      .warn_first_s = cfg.warn_first_s,
+      .warn_second_s = cfg.warn_second_s,
+  };
   GMainLoop *loop = daemon_loop_new();
+  SigServer *sig = sig_server_new(&set, cfg.sfu_nodes, sfu_secret, events);
+
+  WsEndpoint ws = {.path = "/ws",
+                   .origins = (const char *const *)cfg.origins,
+                   .max_message = (size_t)cfg.max_message,
+                   .on_open = sig_ws_open,
+                   .on_message = sig_ws_message,
+                   .on_close = sig_ws_close,
+                   .user = sig};
   HttpServerConfig hc = {.name = "signal",
                          .address = cfg.address,
                          .port = cfg.port,
                          .tls_cert = cfg.tls_cert,
                          .tls_key = cfg.tls_key,
-                         .handler = http_handler};
-  char err[512];
+                         .ping_interval_s = cfg.ping_interval_s,
+                         .handler = http_handler,
+                         .ws = &ws,
+                         .n_ws = 1};
   HttpServer *srv = http_server_new(NULL, &hc, err, sizeof err);
   if (!srv) {
-    char msg[768];
     config_format_error(msg, sizeof msg, path, "server",
                         strstr(err, "TLS") ? "tls_cert" : "port", "%s", err);
     daemon_fail("%s", msg);
   }
-  log_info("started", "version=%s", PARLOUR_VERSION);
+  log_info("started", "version=%s port=%d key_id=%s nodes=%u booking=%s", PARLOUR_VERSION,
+           http_server_port(srv), kid ? kid : "-", g_strv_length(cfg.sfu_nodes),
+           events ? cfg.booking_url : "-");
   g_main_loop_run(loop);
   http_server_free(srv);
+  sig_server_free(sig);
+  sig_events_free(events);
   g_main_loop_unref(loop);
+  EVP_PKEY_free(pub);
+  g_free(kid);
+  g_free(sfu_secret);
   config_free(signal_config_options, &cfg);
   log_info("stopped", NULL);
   return 0;

@@ -20,6 +20,17 @@ typedef struct {
   char *booking_credential_file;
   char *booking_ca_file;
   char *spool_dir;
+  int ping_interval_s;
+  int max_message;
+  int rate_per_s;
+  int rate_burst;
+  int early_join_s;
+  int reconnect_grace_s;
+  int join_timeout_s;
+  int max_participants;
+  int warn_first_s;
+  int warn_second_s;
+  int token_leeway_s;
   int log_level;
 } SignalConfig;
 

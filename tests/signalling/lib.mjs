@@ -1,0 +1,299 @@
+// Harness for the signalling tests: real parlour-signal (and parlour-sfu)
+// on free loopback ports with keys of their own, tokens minted by
+// prog_mint_token, websocket clients over TLS (wss) speaking
+// docs/signalling-protocol.md, a fake booking events receiver (the other
+// side of the events contract), and TAP output.
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+import https from 'node:https';
+import WebSocket from 'ws';
+
+export const ROOT = process.env.PARLOUR_ROOT || path.resolve(new URL('../..', import.meta.url).pathname);
+export const BIN = process.env.PARLOUR_BIN || path.join(ROOT, 'build/bin');
+export const TESTBIN = process.env.PARLOUR_TESTBIN || path.join(ROOT, 'build/tests');
+export const ARTIFACTS = process.env.PARLOUR_ARTIFACTS || path.join(ROOT, 'tests/artifacts');
+
+// ---- TAP ----
+let n = 0;
+let failed = 0;
+export function ok(name) { n += 1; console.log(`ok ${n} - ${name}`); }
+export function notOk(name, why) {
+  n += 1; failed += 1;
+  console.log(`not ok ${n} - ${name}`);
+  if (why) diag(why);
+}
+export function check(cond, name, why) { if (cond) ok(name); else notOk(name, why); return !!cond; }
+export function diag(msg) { for (const l of String(msg).split('\n')) console.log(`# ${l}`); }
+export async function step(name, fn) {
+  try {
+    const v = await fn();
+    if (v === false) notOk(name); else ok(name);
+    return v;
+  } catch (e) {
+    notOk(name, e && e.stack ? e.stack : String(e));
+    return undefined;
+  }
+}
+export function done() {
+  console.log(`1..${n}`);
+  cleanup();
+  process.exit(failed ? 1 : 0);
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export function now() { return Math.floor(Date.now() / 1000); }
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+    s.on('error', reject);
+  });
+}
+
+// ---- processes ----
+const children = new Set();
+const tmpdirs = [];
+function cleanup() {
+  for (const c of children) { try { c.kill('SIGKILL'); } catch { /* gone */ } }
+  for (const d of tmpdirs) { try { fs.rmSync(d, { recursive: true, force: true }); } catch { /* */ } }
+}
+process.on('exit', cleanup);
+for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => { cleanup(); process.exit(1); });
+
+export function tmpdir(name) {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `parlour-sig-${name}-`));
+  tmpdirs.push(d);
+  return d;
+}
+
+function ini(groups) {
+  let out = '';
+  for (const [g, kv] of Object.entries(groups)) {
+    out += `[${g}]\n`;
+    for (const [k, v] of Object.entries(kv)) out += `${k}=${v}\n`;
+  }
+  return out;
+}
+function merge(base, extra = {}) {
+  const out = { ...base };
+  for (const [g, kv] of Object.entries(extra)) out[g] = { ...(out[g] || {}), ...kv };
+  return out;
+}
+
+// A started daemon: { proc, logPath, log(), waitLog(re, ms), stop() }.
+function daemon(name, bin, confPath, logDir) {
+  const logPath = path.join(logDir, `${name}.log`);
+  const fd = fs.openSync(logPath, 'a');
+  const proc = spawn(bin, ['--config', confPath], { cwd: ROOT, stdio: ['ignore', fd, fd] });
+  fs.closeSync(fd);
+  children.add(proc);
+  proc.exitInfo = null;
+  proc.on('exit', (code, sig) => { proc.exitInfo = { code, sig }; children.delete(proc); });
+  const d = {
+    proc, logPath,
+    log: () => fs.readFileSync(logPath, 'utf8'),
+    async waitLog(re, ms = 10000) {
+      const t0 = Date.now();
+      while (Date.now() - t0 < ms) {
+        const m = d.log().match(re);
+        if (m) return m;
+        if (proc.exitInfo) throw new Error(`${name} exited ${JSON.stringify(proc.exitInfo)}: ${d.log().slice(-800)}`);
+        await sleep(50);
+      }
+      throw new Error(`${name}: no log line matching ${re} in ${ms} ms; last: ${d.log().slice(-800)}`);
+    },
+    async stop(sig = 'SIGTERM') {
+      if (proc.exitInfo) return proc.exitInfo;
+      proc.kill(sig);
+      const t0 = Date.now();
+      while (!proc.exitInfo && Date.now() - t0 < 5000) await sleep(50);
+      if (!proc.exitInfo) proc.kill('SIGKILL');
+      while (!proc.exitInfo) await sleep(20);
+      return proc.exitInfo;
+    },
+  };
+  return d;
+}
+
+// Keys, certificate and secrets for one test: setup-var, plus a second
+// Ed25519 key booking does not hold (for "wrong key").
+export function makeVar(name) {
+  const dir = tmpdir(name);
+  execFileSync(path.join(ROOT, 'scripts/setup-var'), [dir], { stdio: 'ignore' });
+  execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', `${dir}/keys/other-private.pem`]);
+  const logDir = path.join(ARTIFACTS, 'logs', `signalling-${name}`);
+  fs.rmSync(logDir, { recursive: true, force: true });
+  fs.mkdirSync(logDir, { recursive: true });
+  return { dir, logDir, ca: fs.readFileSync(`${dir}/tls/cert.pem`) };
+}
+
+export async function startSfu(v, extra = {}) {
+  const port = await freePort();
+  const mediaMin = 42000 + Math.floor(Math.random() * 400) * 2;
+  const conf = merge({
+    control: { address: '127.0.0.1', port, secret_file: `${v.dir}/secrets/sfu-control.secret` },
+    media: { port_min: mediaMin, port_max: mediaMin + 199, ice_addresses: '127.0.0.1' },
+    recording: { directory: `${v.dir}/recordings` },
+    log: { level: 'debug' },
+  }, extra);
+  const name = `sfu-${port}`;
+  const confPath = path.join(v.dir, `${name}.ini`);
+  fs.writeFileSync(confPath, ini(conf));
+  const d = daemon(name, path.join(BIN, 'parlour-sfu'), confPath, v.logDir);
+  d.url = `ws://127.0.0.1:${port}/control`;
+  d.port = port;
+  await d.waitLog(/event=listening/, 10000);
+  return d;
+}
+
+export const ORIGIN = 'https://parlour.test';
+
+// Starts parlour-signal. sfus: array of started SFUs (or URLs). booking:
+// base URL of the events receiver, or '' to disable events.
+export async function startSignal(v, { sfus = [], booking = '', extra = {}, name = 'signal' } = {}) {
+  const port = await freePort();
+  const conf = merge({
+    server: {
+      address: '127.0.0.1', port, tls_cert: `${v.dir}/tls/cert.pem`, tls_key: `${v.dir}/tls/key.pem`,
+      origins: `${ORIGIN};https://other.parlour.test`,
+    },
+    tokens: { public_key: `${v.dir}/keys/token-public.pem` },
+    sfu: { nodes: sfus.map((s) => (typeof s === 'string' ? s : s.url)).join(';') || 'ws://127.0.0.1:9/control',
+      secret_file: `${v.dir}/secrets/sfu-control.secret` },
+    booking: { url: booking, credential_file: `${v.dir}/secrets/signal-booking.secret`,
+      ca_file: `${v.dir}/tls/cert.pem`, spool_dir: `${v.dir}/spool` },
+    log: { level: 'debug' },
+  }, extra);
+  const confPath = path.join(v.dir, `${name}.ini`);
+  fs.writeFileSync(confPath, ini(conf));
+  const d = daemon(name, path.join(BIN, 'parlour-signal'), confPath, v.logDir);
+  d.port = port;
+  d.url = `wss://127.0.0.1:${port}/ws`;
+  d.ca = v.ca;
+  await d.waitLog(/event=started/, 10000);
+  // Wait until every SFU node is connected, so joins do not race it.
+  for (const s of sfus) {
+    const u = typeof s === 'string' ? s : s.url;
+    await d.waitLog(new RegExp(`event=sfu_up node=${u.replace(/[/.]/g, '\\$&')}`), 10000);
+  }
+  return d;
+}
+
+// ---- tokens ----
+export function claims({ room = 'visit-1', sub = 'p1', name = 'Pat Prisoner', role = 'prisoner',
+  grants = {}, type = 'social', start = now() - 60, end = now() + 1800, recording = 'required',
+  monitoring = 'allowed', nbf, exp, iss = 'parlour-booking', aud = 'parlour-signal', extra = {} } = {}) {
+  return {
+    iss, aud, sub, jti: `j-${Math.random().toString(16).slice(2)}`, iat: now(),
+    nbf: nbf ?? start - 900, exp: exp ?? end, room, name, role,
+    grants: { publish: true, subscribe: true, hidden: false, moderate: false, may_record: false, ...grants },
+    visit: { type, start, end }, recording, monitoring, ...extra,
+  };
+}
+
+export function mint(v, c, { key = 'token-private.pem', flags = [] } = {}) {
+  return execFileSync(path.join(TESTBIN, 'signalling/prog_mint_token'),
+    ['--key', `${v.dir}/keys/${key}`, ...flags, JSON.stringify(c)], { encoding: 'utf8' }).trim();
+}
+
+export const MONITOR_GRANTS = { publish: false, subscribe: true, hidden: true, moderate: true, may_record: false };
+export const STAFF_GRANTS = { publish: true, subscribe: true, hidden: false, moderate: true, may_record: true };
+
+// ---- websocket client ----
+// Messages are queued; next(type) takes the first queued (or coming)
+// message of that type. closed resolves with {code, reason}.
+export function connect(sig, { origin = ORIGIN, name = 'client' } = {}) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(sig.url, { ca: sig.ca, origin, servername: 'localhost', maxPayload: 4 << 20 });
+    const c = { ws, name, queue: [], waiters: [], all: [] };
+    c.closed = new Promise((res) => ws.on('close', (code, reason) => {
+      c.closeInfo = { code, reason: reason.toString() };
+      res(c.closeInfo);
+      for (const w of c.waiters.splice(0)) w.reject(new Error(`${name}: closed ${code} ${reason} while waiting for ${w.type}`));
+    }));
+    ws.on('message', (data) => {
+      let m;
+      try { m = JSON.parse(data.toString()); } catch { m = { type: '_unparsable', text: data.toString() }; }
+      c.all.push(m);
+      const i = c.waiters.findIndex((w) => w.pred(m));
+      if (i >= 0) { const [w] = c.waiters.splice(i, 1); clearTimeout(w.timer); w.resolve(m); } else c.queue.push(m);
+    });
+    ws.on('open', () => resolve(c));
+    ws.on('error', (e) => { if (!c.opened) reject(e); });
+    ws.on('unexpected-response', (req, res) => reject(new Error(`upgrade refused: HTTP ${res.statusCode}`)));
+    c.send = (m) => ws.send(typeof m === 'string' ? m : JSON.stringify({ v: 1, ...m }));
+    c.next = (type, ms = 10000) => {
+      const pred = typeof type === 'function' ? type : (m) => m.type === type;
+      const i = c.queue.findIndex(pred);
+      if (i >= 0) return Promise.resolve(c.queue.splice(i, 1)[0]);
+      if (c.closeInfo) return Promise.reject(new Error(`${name}: already closed ${c.closeInfo.code} waiting for ${type}`));
+      return new Promise((res, rej) => {
+        const w = { pred, type, resolve: res, reject: rej };
+        w.timer = setTimeout(() => {
+          c.waiters.splice(c.waiters.indexOf(w), 1);
+          rej(new Error(`${name}: no ${typeof type === 'string' ? type : 'matching message'} in ${ms} ms; got ${JSON.stringify(c.all.slice(-5))}`));
+        }, ms);
+        c.waiters.push(w);
+      });
+    };
+    // Resolves true if no message matching type arrives within ms.
+    c.none = async (type, ms = 1000) => {
+      await sleep(ms);
+      return !c.all.some((m) => (typeof type === 'function' ? type(m) : m.type === type));
+    };
+    c.close = () => { try { ws.close(); } catch { /* */ } };
+    c.kill = () => { try { ws.terminate(); } catch { /* */ } };
+  });
+}
+
+// Connects and joins; returns the client with c.joined set (or throws).
+export async function join(sig, v, claimOpts, { room, flags, key, name } = {}) {
+  const c = await connect(sig, { name: name || claimOpts.sub });
+  const tok = mint(v, claims(claimOpts), { flags, key });
+  c.send({ type: 'join', token: tok, room: room || claimOpts.room || 'visit-1' });
+  const m = await c.next((x) => x.type === 'joined' || x.type === 'error', 15000);
+  if (m.type !== 'joined') throw new Error(`${c.name}: join refused: ${JSON.stringify(m)}`);
+  c.joined = m;
+  return c;
+}
+
+// ---- fake booking events receiver (HTTPS, the other side of the contract) ----
+export async function startBookingReceiver(v, { port } = {}) {
+  const r = { events: [], credential: fs.readFileSync(`${v.dir}/secrets/signal-booking.secret`, 'utf8').trim(), bad: 0 };
+  const seen = new Set();
+  r.port = port || await freePort();
+  r.url = `https://127.0.0.1:${r.port}`;
+  r.start = () => new Promise((resolve, reject) => {
+    r.server = https.createServer({ cert: v.ca, key: fs.readFileSync(`${v.dir}/tls/key.pem`) }, (req, res) => {
+      let body = '';
+      req.on('data', (d) => { body += d; });
+      req.on('end', () => {
+        if (req.method !== 'POST' || req.url !== '/api/v1/internal/events') { res.writeHead(404); res.end(); return; }
+        if (req.headers['x-service-credential'] !== r.credential) { r.bad += 1; res.writeHead(401); res.end(); return; }
+        let e;
+        try { e = JSON.parse(body); } catch { res.writeHead(400); res.end(); return; }
+        if (!seen.has(e.event_id)) { seen.add(e.event_id); r.events.push(e); }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"status":"recorded"}');
+      });
+    });
+    r.server.on('error', reject);
+    r.server.listen(r.port, '127.0.0.1', resolve);
+  });
+  r.stop = () => new Promise((resolve) => { r.server.closeAllConnections?.(); r.server.close(() => resolve()); });
+  r.waitFor = async (pred, ms = 15000, what = 'event') => {
+    const t0 = Date.now();
+    while (Date.now() - t0 < ms) {
+      const e = r.events.find(pred);
+      if (e) return e;
+      await sleep(50);
+    }
+    throw new Error(`booking receiver: no ${what} in ${ms} ms; have ${JSON.stringify(r.events.map((x) => x.type))}`);
+  };
+  await r.start();
+  return r;
+}
