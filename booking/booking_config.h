@@ -11,6 +11,7 @@ typedef struct {
   char *tls_cert;
   char *tls_key;
   char *client_dir;
+  int max_body;
   char *db_path;
   char *token_private_key;
   char *token_issuer;
@@ -21,6 +22,10 @@ typedef struct {
   char *recording_dir;
   int retention_days;
   int log_level;
+  int idle_timeout_s;
+  int max_failed_sign_ins;
+  int lockout_s;
+  int scrypt_n;
 } BookingConfig;
 
 extern const ConfigOption booking_config_options[];

@@ -2,21 +2,22 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "book_api.h"
+#include "booking_config.h"
 #include "daemon.h"
 #include "httpd.h"
 #include "log.h"
-#include "booking_config.h"
+#include "timeutil.h"
 #include "version.h"
 
-static void http_handler(const HttpRequest *req, HttpResponse *resp, void *user) {
-  (void)user;
-  if (strcmp(req->path, "/healthz") == 0 && strcmp(req->method, "GET") == 0) {
-    char *j = daemon_healthz_json();
-    http_response_json(resp, 200, j);
-    g_free(j);
-    return;
-  }
-  http_response_json(resp, 404, "{\"error\":{\"code\":\"not_found\",\"message\":\"no such path\",\"field\":null}}");
+/* Once a minute: visits whose time has passed become missed/completed, and
+ * visiting orders are topped up when a period has gone by. */
+static gboolean housekeeping(gpointer user) {
+  BookApp *app = user;
+  int64_t now = time_now_unix();
+  book_visits_sweep(app->db, now);
+  book_vo_allocate(app->db, now);
+  return G_SOURCE_CONTINUE;
 }
 
 int main(int argc, char **argv) {
@@ -27,24 +28,41 @@ int main(int argc, char **argv) {
   log_set_component("booking");
   log_set_level((LogLevel)cfg.log_level);
 
+  char err[512], msg[768];
+  const char *group = NULL, *key = NULL;
+  if ((cfg.scrypt_n & (cfg.scrypt_n - 1)) != 0) {
+    config_format_error(msg, sizeof msg, path, "auth", "scrypt_n", "must be a power of two");
+    daemon_fail("%s", msg);
+  }
+  BookApp *app = book_app_new(&cfg, err, sizeof err, &group, &key);
+  if (!app) {
+    config_format_error(msg, sizeof msg, path, group, key, "%s", err);
+    daemon_fail("%s", msg);
+  }
+
   GMainLoop *loop = daemon_loop_new();
   HttpServerConfig hc = {.name = "booking",
                          .address = cfg.address,
                          .port = cfg.port,
                          .tls_cert = cfg.tls_cert,
                          .tls_key = cfg.tls_key,
-                         .handler = http_handler};
-  char err[512];
+                         .max_body = (size_t)cfg.max_body,
+                         .handler = book_app_handle,
+                         .handler_user = app};
   HttpServer *srv = http_server_new(NULL, &hc, err, sizeof err);
   if (!srv) {
-    char msg[768];
     config_format_error(msg, sizeof msg, path, "server",
                         strstr(err, "TLS") ? "tls_cert" : "port", "%s", err);
+    book_app_free(app);
     daemon_fail("%s", msg);
   }
-  log_info("started", "version=%s", PARLOUR_VERSION);
+  guint hk = g_timeout_add_seconds(60, housekeeping, app);
+  log_info("started", "version=%s port=%d demo=%d", PARLOUR_VERSION, http_server_port(srv),
+           cfg.demo);
   g_main_loop_run(loop);
+  g_source_remove(hk);
   http_server_free(srv);
+  book_app_free(app);
   g_main_loop_unref(loop);
   config_free(booking_config_options, &cfg);
   log_info("stopped", NULL);

@@ -1,0 +1,626 @@
+#include "book_api.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "ids.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "timeutil.h"
+#include "token.h"
+
+/* ---- app ---- */
+
+static char *read_secret(const char *path, char *err, size_t errsize) {
+  char *text = NULL;
+  GError *ge = NULL;
+  if (!g_file_get_contents(path, &text, NULL, &ge)) {
+    snprintf(err, errsize, "cannot read %s: %s", path, ge->message);
+    g_error_free(ge);
+    return NULL;
+  }
+  g_strstrip(text);
+  if (strlen(text) < 16) {
+    snprintf(err, errsize, "%s holds no usable secret (under 16 characters)", path);
+    g_free(text);
+    return NULL;
+  }
+  return text;
+}
+
+/* connect-src must allow the signalling origin, which is another port. */
+static char *make_csp(const char *signal_url) {
+  char origin[256] = "";
+  const char *p = strstr(signal_url, "://");
+  if (p) {
+    const char *slash = strchr(p + 3, '/');
+    size_t n = slash ? (size_t)(slash - signal_url) : strlen(signal_url);
+    if (n < sizeof origin) {
+      memcpy(origin, signal_url, n);
+      origin[n] = '\0';
+    }
+  }
+  return g_strdup_printf("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' "
+                         "data:; font-src 'self'; media-src 'self' blob: mediastream:; "
+                         "connect-src 'self' %s; object-src 'none'; base-uri 'self'; "
+                         "form-action 'self'; frame-ancestors 'none'",
+                         origin);
+}
+
+BookApp *book_app_new(const BookingConfig *cfg, char *err, size_t errsize, const char **bad_group,
+                      const char **bad_key) {
+  BookApp *app = g_new0(BookApp, 1);
+  app->cfg = cfg;
+  *bad_group = "database";
+  *bad_key = "path";
+  app->db = book_db_open(cfg->db_path, err, errsize);
+  if (!app->db) goto fail;
+  *bad_group = "tokens";
+  *bad_key = "private_key";
+  app->token_key = token_load_private_key(cfg->token_private_key, err, errsize);
+  if (!app->token_key) goto fail;
+  *bad_group = "service";
+  *bad_key = "credential_file";
+  app->service_credential = read_secret(cfg->service_credential_file, err, errsize);
+  if (!app->service_credential) goto fail;
+  app->sessions = book_sessions_new(cfg->idle_timeout_s);
+  app->csp = make_csp(cfg->signal_url);
+  app->client_root = g_canonicalize_filename(cfg->client_dir, NULL);
+  int64_t now = time_now_unix();
+  if (cfg->demo) {
+    *bad_group = "demo";
+    *bad_key = "enabled";
+    if (book_demo_seed_if_empty(app->db, (unsigned long)cfg->scrypt_n, now) < 0) {
+      snprintf(err, errsize, "could not seed the demo data");
+      goto fail;
+    }
+  }
+  book_vo_allocate(app->db, now);
+  book_visits_sweep(app->db, now);
+  return app;
+fail:
+  book_app_free(app);
+  return NULL;
+}
+
+void book_app_free(BookApp *app) {
+  if (!app) return;
+  book_db_free(app->db);
+  if (app->token_key) EVP_PKEY_free(app->token_key);
+  if (app->service_credential) {
+    memset(app->service_credential, 0, strlen(app->service_credential));
+    g_free(app->service_credential);
+  }
+  book_sessions_free(app->sessions);
+  g_free(app->csp);
+  g_free(app->client_root);
+  g_free(app);
+}
+
+/* ---- helpers ---- */
+
+void api_error(ApiCtx *c, int http, const char *code, const char *message, const char *field) {
+  char *t = jsonu_error_text(code, message, field && *field ? field : NULL);
+  http_response_json(c->resp, http, t);
+  free(t);
+}
+
+void api_rule_error(ApiCtx *c, const BookError *e) {
+  api_error(c, e->http ? e->http : 500, e->code, e->message, e->field);
+}
+
+void api_json(ApiCtx *c, int http, json_t *j) {
+  char *t = json_dumps(j, JSON_COMPACT);
+  json_decref(j);
+  http_response_json(c->resp, http, t);
+  free(t);
+}
+
+json_t *api_body(ApiCtx *c, const char *const *allowed, int empty_ok) {
+  const HttpRequest *r = c->req;
+  size_t n = r->body_len;
+  const char *b = r->body;
+  while (n && (*b == ' ' || *b == '\n' || *b == '\r' || *b == '\t')) b++, n--;
+  if (n == 0) {
+    if (empty_ok) return json_object();
+    api_error(c, 400, "invalid_json", "a JSON object body is required", NULL);
+    return NULL;
+  }
+  const char *ct = http_request_header(r, "content-type");
+  if (ct && !g_str_has_prefix(ct, "application/json")) {
+    api_error(c, 415, "unsupported_media_type", "send application/json", NULL);
+    return NULL;
+  }
+  char err[200];
+  json_t *j = jsonu_parse_object(r->body, r->body_len, err, sizeof err);
+  if (!j) {
+    api_error(c, 400, "invalid_json", err, NULL);
+    return NULL;
+  }
+  const char *bad = jsonu_unknown_key(j, allowed);
+  if (bad) {
+    char msg[160];
+    char name[64];
+    g_strlcpy(name, bad, sizeof name);
+    snprintf(msg, sizeof msg, "unknown field %s", name);
+    api_error(c, 400, "unknown_field", msg, name);
+    json_decref(j);
+    return NULL;
+  }
+  return j;
+}
+
+int api_str(ApiCtx *c, json_t *o, const char *key, int required, size_t maxlen, const char **out) {
+  json_t *v = json_object_get(o, key);
+  char msg[160];
+  if (!v) {
+    if (!required) return 0;
+    snprintf(msg, sizeof msg, "%s is required", key);
+    api_error(c, 400, "missing_field", msg, key);
+    return -1;
+  }
+  if (!json_is_string(v)) {
+    snprintf(msg, sizeof msg, "%s must be a string", key);
+    api_error(c, 400, "invalid_field", msg, key);
+    return -1;
+  }
+  const char *s = json_string_value(v);
+  size_t len = json_string_length(v);
+  if (len != strlen(s) || (required && len == 0) || len > maxlen) {
+    snprintf(msg, sizeof msg, "%s must be 1 to %zu characters", key, maxlen);
+    api_error(c, 400, "invalid_field", msg, key);
+    return -1;
+  }
+  *out = s;
+  return 0;
+}
+
+int api_int(ApiCtx *c, json_t *o, const char *key, int required, long long min, long long max,
+            long long *out) {
+  json_t *v = json_object_get(o, key);
+  char msg[160];
+  if (!v) {
+    if (!required) return 0;
+    snprintf(msg, sizeof msg, "%s is required", key);
+    api_error(c, 400, "missing_field", msg, key);
+    return -1;
+  }
+  if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
+    snprintf(msg, sizeof msg, "%s must be an integer from %lld to %lld", key, min, max);
+    api_error(c, 400, "invalid_field", msg, key);
+    return -1;
+  }
+  *out = json_integer_value(v);
+  return 0;
+}
+
+int api_bool(ApiCtx *c, json_t *o, const char *key, int *out) {
+  json_t *v = json_object_get(o, key);
+  if (!v) return 0;
+  if (!json_is_boolean(v)) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "%s must be true or false", key);
+    api_error(c, 400, "invalid_field", msg, key);
+    return -1;
+  }
+  *out = json_is_true(v);
+  return 0;
+}
+
+int api_need_session(ApiCtx *c) {
+  if (c->session) return 0;
+  api_error(c, 401, "unauthenticated", "sign in first (or your session timed out)", NULL);
+  return -1;
+}
+
+int api_need_role(ApiCtx *c, const char *const *roles) {
+  for (const char *const *r = roles; *r; r++)
+    if (!strcmp(*r, c->actor.role)) return 0;
+  api_error(c, 403, "forbidden", "your role may not do this", NULL);
+  return -1;
+}
+
+int api_visit_id_ok(const char *id) {
+  size_t n = id ? strlen(id) : 0;
+  if (n < 16 || n > 32) return 0;
+  for (size_t i = 0; i < n; i++)
+    if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f'))) return 0;
+  return 1;
+}
+
+/* ---- sign-in ---- */
+
+static const char *const SIGN_IN_FIELDS[] = {"username", "password", NULL};
+
+static void set_cookie(ApiCtx *c, const char *value, int clear) {
+  char *h = clear ? g_strdup("parlour_session=; Path=/; HttpOnly; Secure; SameSite=Strict; "
+                             "Max-Age=0")
+                  : g_strdup_printf("parlour_session=%s; Path=/; HttpOnly; Secure; "
+                                    "SameSite=Strict",
+                                    value);
+  http_response_add_header(c->resp, "set-cookie", h);
+  g_free(h);
+}
+
+void api_auth_sign_in(ApiCtx *c) {
+  json_t *b = api_body(c, SIGN_IN_FIELDS, 0);
+  if (!b) return;
+  const char *username = NULL, *password = NULL;
+  if (api_str(c, b, "username", 1, 64, &username) || api_str(c, b, "password", 1, 256, &password)) {
+    json_decref(b);
+    return;
+  }
+  BookDb *db = c->app->db;
+  const BookingConfig *cfg = c->app->cfg;
+  sqlite3_stmt *st = book_db_stmt(
+      db, "SELECT id, password_hash, display_name, role, establishment_id, failed_logins, "
+          "locked_until FROM users WHERE username = ?");
+  sqlite3_bind_text(st, 1, username, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step(st) != SQLITE_ROW) {
+    sqlite3_reset(st);
+    /* Same work as a real check, so timing does not tell which names exist. */
+    book_password_verify(password, "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$"
+                                   "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    json_decref(b);
+    log_info("sign_in_failed", "reason=unknown_user");
+    api_error(c, 401, "invalid_credentials", "wrong username or password", NULL);
+    return;
+  }
+  sqlite3_int64 uid = sqlite3_column_int64(st, 0);
+  char *hash = g_strdup((const char *)sqlite3_column_text(st, 1));
+  char *display = g_strdup((const char *)sqlite3_column_text(st, 2));
+  char *role = g_strdup((const char *)sqlite3_column_text(st, 3));
+  char *est = g_strdup((const char *)sqlite3_column_text(st, 4));
+  int failed = sqlite3_column_int(st, 5);
+  int64_t locked_until = sqlite3_column_int64(st, 6);
+  sqlite3_reset(st);
+  char uname[80];
+  g_strlcpy(uname, username, sizeof uname);
+  if (locked_until > c->now) {
+    api_error(c, 423, "account_locked", "too many failed sign-ins; try again later", NULL);
+    log_info("sign_in_refused", "user=%s reason=locked", uname);
+    goto out;
+  }
+  int ok = book_password_verify(password, hash);
+  if (book_db_begin(db)) {
+    api_error(c, 500, "storage_error", "try again", NULL);
+    goto out;
+  }
+  if (!ok) {
+    failed++;
+    int lock = failed >= cfg->max_failed_sign_ins;
+    st = book_db_stmt(db, "UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?");
+    sqlite3_bind_int(st, 1, lock ? 0 : failed);
+    sqlite3_bind_int64(st, 2, lock ? c->now + cfg->lockout_s : 0);
+    sqlite3_bind_int64(st, 3, uid);
+    book_db_step_done(db, st);
+    book_audit(db, c->now, uname, NULL, lock ? "account_locked" : "sign_in_failed", NULL);
+    book_db_commit(db);
+    log_info("sign_in_failed", "user=%s failures=%d locked=%d", uname, failed, lock);
+    api_error(c, 401, "invalid_credentials", "wrong username or password", NULL);
+    goto out;
+  }
+  st = book_db_stmt(db, "UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = ?");
+  sqlite3_bind_int64(st, 1, uid);
+  book_db_step_done(db, st);
+  book_audit(db, c->now, uname, NULL, "signed_in", NULL);
+  if (book_db_commit(db)) {
+    api_error(c, 500, "storage_error", "try again", NULL);
+    goto out;
+  }
+  BookSession *s = book_session_create(c->app->sessions, uid, uname, display, role, est, c->now);
+  if (!s) {
+    api_error(c, 500, "internal_error", "no session could be made", NULL);
+    goto out;
+  }
+  set_cookie(c, s->id, 0);
+  log_info("signed_in", "user=%s role=%s", uname, role);
+  api_json(c, 200, book_view_me(db, s, book_sessions_idle_timeout(c->app->sessions)));
+out:
+  g_free(hash);
+  g_free(display);
+  g_free(role);
+  g_free(est);
+  json_decref(b);
+}
+
+void api_auth_sign_out(ApiCtx *c) {
+  if (api_need_session(c)) return;
+  static const char *const none[] = {NULL};
+  json_t *b = api_body(c, none, 1);
+  if (!b) return;
+  json_decref(b);
+  book_session_destroy(c->app->sessions, c->session->id);
+  c->session = NULL;
+  set_cookie(c, NULL, 1);
+  http_response_set_status(c->resp, 204);
+}
+
+void api_me(ApiCtx *c) {
+  if (api_need_session(c)) return;
+  api_json(c, 200,
+           book_view_me(c->app->db, c->session, book_sessions_idle_timeout(c->app->sessions)));
+}
+
+/* ---- reference data ---- */
+
+void api_visit_types(ApiCtx *c) {
+  if (api_need_session(c)) return;
+  sqlite3_stmt *st = book_db_stmt(c->app->db, "SELECT code, name, monitoring, recording, "
+                                              "max_minutes, participants FROM visit_types ORDER "
+                                              "BY rowid");
+  json_t *arr = json_array();
+  while (sqlite3_step(st) == SQLITE_ROW)
+    json_array_append_new(
+        arr, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "code", sqlite3_column_text(st, 0),
+                       "name", sqlite3_column_text(st, 1), "monitoring",
+                       sqlite3_column_text(st, 2), "recording", sqlite3_column_text(st, 3),
+                       "max_minutes", sqlite3_column_int(st, 4), "participants",
+                       sqlite3_column_text(st, 5)));
+  sqlite3_reset(st);
+  api_json(c, 200, json_pack("{s:o}", "visit_types", arr));
+}
+
+static const char *const EST_INTS[] = {"min_days",     "max_days",  "max_visitors",
+                                       "max_adults",   "max_children", "adult_age",
+                                       "remand_weekly_limit", "vo_allowance", "vo_period_days",
+                                       NULL};
+
+static json_t *est_row(sqlite3_stmt *st) {
+  json_t *o = json_pack("{s:s, s:s}", "id", sqlite3_column_text(st, 0), "name",
+                        sqlite3_column_text(st, 1));
+  for (int i = 0; EST_INTS[i]; i++)
+    json_object_set_new(o, EST_INTS[i], json_integer(sqlite3_column_int(st, i + 2)));
+  return o;
+}
+
+#define EST_SELECT                                                                          \
+  "SELECT id, name, min_days, max_days, max_visitors, max_adults, max_children, adult_age, " \
+  "remand_weekly_limit, vo_allowance, vo_period_days FROM establishments"
+
+void api_establishments(ApiCtx *c, const char *id) {
+  if (api_need_session(c)) return;
+  if (id) {
+    sqlite3_stmt *st = book_db_stmt(c->app->db, EST_SELECT " WHERE id = ?");
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+      sqlite3_reset(st);
+      api_error(c, 404, "not_found", "no such establishment", NULL);
+      return;
+    }
+    json_t *o = est_row(st);
+    sqlite3_reset(st);
+    api_json(c, 200, o);
+    return;
+  }
+  sqlite3_stmt *st = book_db_stmt(c->app->db, EST_SELECT " ORDER BY id");
+  json_t *arr = json_array();
+  while (sqlite3_step(st) == SQLITE_ROW) json_array_append_new(arr, est_row(st));
+  sqlite3_reset(st);
+  api_json(c, 200, json_pack("{s:o}", "establishments", arr));
+}
+
+void api_establishment_patch(ApiCtx *c, const char *id) {
+  if (api_need_session(c)) return;
+  static const char *const admin[] = {"admin", NULL};
+  if (api_need_role(c, admin)) return;
+  if (c->actor.establishment_id && strcmp(c->actor.establishment_id, id) != 0) {
+    api_error(c, 404, "not_found", "no such establishment", NULL);
+    return;
+  }
+  json_t *b = api_body(c, EST_INTS, 0);
+  if (!b) return;
+  static const long long lim[][2] = {{0, 365}, {0, 365}, {1, 20}, {1, 20}, {0, 20},
+                                     {10, 25}, {0, 21}, {0, 26}, {1, 365}};
+  long long val[9];
+  int given[9] = {0};
+  for (int i = 0; EST_INTS[i]; i++) {
+    val[i] = -1;
+    if (api_int(c, b, EST_INTS[i], 0, lim[i][0], lim[i][1], &val[i])) {
+      json_decref(b);
+      return;
+    }
+    given[i] = json_object_get(b, EST_INTS[i]) != NULL;
+  }
+  json_decref(b);
+  BookDb *db = c->app->db;
+  if (book_db_begin(db)) {
+    api_error(c, 500, "storage_error", "try again", NULL);
+    return;
+  }
+  sqlite3_stmt *st = book_db_stmt(db, "SELECT count(*) FROM establishments WHERE id = ?");
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+  int exists = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
+  sqlite3_reset(st);
+  if (!exists) {
+    book_db_rollback(db);
+    api_error(c, 404, "not_found", "no such establishment", NULL);
+    return;
+  }
+  st = book_db_stmt(
+      db, "UPDATE establishments SET min_days = coalesce(?1, min_days), max_days = "
+          "coalesce(?2, max_days), max_visitors = coalesce(?3, max_visitors), max_adults = "
+          "coalesce(?4, max_adults), max_children = coalesce(?5, max_children), adult_age = "
+          "coalesce(?6, adult_age), remand_weekly_limit = coalesce(?7, remand_weekly_limit), "
+          "vo_allowance = coalesce(?8, vo_allowance), vo_period_days = coalesce(?9, "
+          "vo_period_days) WHERE id = ?10");
+  for (int i = 0; i < 9; i++)
+    if (given[i])
+      sqlite3_bind_int64(st, i + 1, val[i]);
+    else
+      sqlite3_bind_null(st, i + 1);
+  sqlite3_bind_text(st, 10, id, -1, SQLITE_TRANSIENT);
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (rc != SQLITE_DONE) {
+    book_db_rollback(db);
+    api_error(c, 422, "invalid_settings", "min_days must not exceed max_days", "min_days");
+    return;
+  }
+  json_t *detail = json_object();
+  for (int i = 0; i < 9; i++)
+    if (given[i]) json_object_set_new(detail, EST_INTS[i], json_integer(val[i]));
+  char *dt = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+  json_decref(detail);
+  int bad = book_audit(db, c->now, c->actor.username, NULL, "establishment_changed", dt);
+  free(dt);
+  if (bad || book_db_commit(db)) {
+    book_db_rollback(db);
+    api_error(c, 500, "storage_error", "try again", NULL);
+    return;
+  }
+  api_establishments(c, id);
+}
+
+/* ---- routing ---- */
+
+static int is_change(const char *m) {
+  return !strcmp(m, "POST") || !strcmp(m, "PUT") || !strcmp(m, "PATCH") || !strcmp(m, "DELETE");
+}
+
+/* A browser's Origin must be this host (defence in depth beside the CSRF
+ * token and SameSite=Strict). Absent Origin (curl, signalling) is allowed. */
+static int origin_ok(const HttpRequest *r) {
+  const char *origin = http_request_header(r, "origin");
+  const char *host = http_request_header(r, "host");
+  if (!origin) return 1;
+  if (!host) return 0;
+  const char *p = strstr(origin, "://");
+  return p && strcmp(p + 3, host) == 0;
+}
+
+static void method_not_allowed(ApiCtx *c) {
+  api_error(c, 405, "method_not_allowed", "that method is not allowed here", NULL);
+}
+
+static void not_found(ApiCtx *c) { api_error(c, 404, "not_found", "no such path", NULL); }
+
+static void route(ApiCtx *c, const char *rest) {
+  const char *m = c->req->method;
+  int get = !strcmp(m, "GET") || !strcmp(m, "HEAD"), post = !strcmp(m, "POST"),
+      patch = !strcmp(m, "PATCH");
+  gchar **seg = g_strsplit(rest[0] == '/' ? rest + 1 : rest, "/", 6);
+  guint n = g_strv_length(seg);
+  /* A trailing slash or an empty segment is not a resource. */
+  for (guint i = 0; i < n; i++)
+    if (!*seg[i]) {
+      not_found(c);
+      goto done;
+    }
+#define IS(i, s) (n > (i) && !strcmp(seg[i], s))
+  if (n == 2 && IS(0, "auth") && IS(1, "sign-in")) {
+    post ? api_auth_sign_in(c) : method_not_allowed(c);
+  } else if (n == 2 && IS(0, "auth") && IS(1, "sign-out")) {
+    post ? api_auth_sign_out(c) : method_not_allowed(c);
+  } else if (n == 1 && IS(0, "me")) {
+    get ? api_me(c) : method_not_allowed(c);
+  } else if (n == 1 && IS(0, "visit-types")) {
+    get ? api_visit_types(c) : method_not_allowed(c);
+  } else if (n == 1 && IS(0, "establishments")) {
+    get ? api_establishments(c, NULL) : method_not_allowed(c);
+  } else if (n == 2 && IS(0, "establishments")) {
+    if (get)
+      api_establishments(c, seg[1]);
+    else if (patch)
+      api_establishment_patch(c, seg[1]);
+    else
+      method_not_allowed(c);
+  } else if (n == 1 && IS(0, "prisoners")) {
+    get ? api_prisoners(c, NULL) : method_not_allowed(c);
+  } else if (n == 2 && IS(0, "prisoners")) {
+    get ? api_prisoners(c, seg[1]) : method_not_allowed(c);
+  } else if (n == 3 && IS(0, "prisoners") && IS(2, "contacts")) {
+    get ? api_contacts(c, seg[1]) : method_not_allowed(c);
+  } else if (n == 3 && IS(0, "prisoners") && IS(2, "slots")) {
+    get ? api_slots(c, seg[1]) : method_not_allowed(c);
+  } else if (n == 2 && IS(0, "probation") && IS(1, "cases")) {
+    get ? api_probation_cases(c) : method_not_allowed(c);
+  } else if (n == 1 && IS(0, "visits")) {
+    if (get)
+      api_visits_list(c);
+    else if (post)
+      api_visits_create(c);
+    else
+      method_not_allowed(c);
+  } else if (n == 2 && IS(0, "visits")) {
+    if (get)
+      api_visit_get(c, seg[1]);
+    else if (patch)
+      api_visit_amend(c, seg[1]);
+    else
+      method_not_allowed(c);
+  } else if (n == 3 && IS(0, "visits") && IS(2, "cancel")) {
+    post ? api_visit_cancel(c, seg[1]) : method_not_allowed(c);
+  } else if (n == 3 && IS(0, "visits") && IS(2, "terminate")) {
+    post ? api_visit_terminate(c, seg[1]) : method_not_allowed(c);
+  } else if (n == 3 && IS(0, "visits") && IS(2, "audit")) {
+    get ? api_visit_audit(c, seg[1]) : method_not_allowed(c);
+  } else if (n == 3 && IS(0, "visits") && IS(2, "join-token")) {
+    post ? api_join_token(c, seg[1]) : method_not_allowed(c);
+  } else if (n == 2 && IS(0, "internal") && IS(1, "events")) {
+    post ? api_internal_events(c) : method_not_allowed(c);
+  } else if (n == 2 && IS(0, "demo") && IS(1, "visits")) {
+    post ? api_demo_visits(c) : method_not_allowed(c);
+  } else {
+    not_found(c);
+  }
+#undef IS
+done:
+  g_strfreev(seg);
+}
+
+void book_app_handle(const HttpRequest *req, HttpResponse *resp, void *user) {
+  BookApp *app = user;
+  if (!strcmp(req->path, "/healthz")) {
+    if (strcmp(req->method, "GET") && strcmp(req->method, "HEAD")) {
+      http_response_json(resp, 405, "{\"error\":{\"code\":\"method_not_allowed\",\"message\":"
+                                    "\"GET only\",\"field\":null}}");
+      return;
+    }
+    char *j = daemon_healthz_json();
+    http_response_json(resp, 200, j);
+    g_free(j);
+    return;
+  }
+  if (strcmp(req->path, "/api/v1") != 0 && !g_str_has_prefix(req->path, "/api/v1/") &&
+      strcmp(req->path, "/api") != 0 && !g_str_has_prefix(req->path, "/api/")) {
+    book_static_serve(app, req, resp);
+    return;
+  }
+  ApiCtx c = {.app = app, .req = req, .resp = resp, .now = time_now_unix()};
+  http_response_add_header(resp, "cache-control", "no-store");
+  if (!g_str_has_prefix(req->path, "/api/v1/")) {
+    not_found(&c);
+    return;
+  }
+  const char *rest = req->path + strlen("/api/v1");
+  int internal = g_str_has_prefix(rest, "/internal/");
+  int sign_in = !strcmp(rest, "/auth/sign-in");
+  if (!internal) {
+    char *sid = book_cookie_session(http_request_header(req, "cookie"));
+    c.session = book_session_touch(app->sessions, sid, c.now);
+    g_free(sid);
+    if (c.session) {
+      c.actor.user_id = c.session->user_id;
+      c.actor.role = c.session->role;
+      c.actor.username = c.session->username;
+      c.actor.establishment_id = c.session->establishment_id;
+    }
+    if (is_change(req->method)) {
+      if (!origin_ok(req)) {
+        api_error(&c, 403, "csrf_failed", "cross-origin request refused", NULL);
+        return;
+      }
+      /* Sign-in has no session yet; every other change needs the token. */
+      if (!sign_in && c.session) {
+        const char *tok = http_request_header(req, "x-csrf-token");
+        if (!tok || !ids_secret_equal(tok, c.session->csrf)) {
+          api_error(&c, 403, "csrf_failed", "missing or wrong x-csrf-token", NULL);
+          return;
+        }
+      }
+    }
+  }
+  route(&c, rest);
+}

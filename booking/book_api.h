@@ -1,0 +1,106 @@
+/* The JSON API at /api/v1 (docs/openapi.yaml is its contract) and the web
+ * client's static files at /. One BookApp per daemon; handlers run on the
+ * main loop thread, synchronously, each write in one transaction.
+ *
+ * Every handler goes through the same gate: parse the session cookie (401
+ * when a session is needed and missing or idle), check x-csrf-token on every
+ * change (403 csrf_failed), then the role and ownership checks of
+ * book_rules (404 for what the caller may not see). */
+#ifndef PARLOUR_BOOK_API_H
+#define PARLOUR_BOOK_API_H
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "book_auth.h"
+#include "book_db.h"
+#include "book_rules.h"
+#include "booking_config.h"
+#include "httpd.h"
+
+typedef struct {
+  const BookingConfig *cfg;
+  BookDb *db;
+  BookSessions *sessions;
+  EVP_PKEY *token_key;      /* signs join tokens; owned */
+  char *service_credential; /* signalling's secret; owned */
+  char *csp;                /* Content-Security-Policy for pages; owned */
+  char *client_root;        /* client_dir made absolute; owned */
+} BookApp;
+
+/* Loads keys and secrets named by cfg and opens the database (seeding the
+ * demo when enabled and the database is empty). NULL with a one-line reason
+ * and the config key at fault. */
+BookApp *book_app_new(const BookingConfig *cfg, char *err, size_t errsize, const char **bad_group,
+                      const char **bad_key);
+void book_app_free(BookApp *app);
+
+/* The HttpHandler: /api/v1/..., /healthz, else static files. */
+void book_app_handle(const HttpRequest *req, HttpResponse *resp, void *app);
+
+/* ---- inside the API (book_api_*.c) ---- */
+
+typedef struct {
+  BookApp *app;
+  const HttpRequest *req;
+  HttpResponse *resp;
+  BookSession *session; /* NULL when not signed in */
+  BookActor actor;      /* valid when session != NULL */
+  int64_t now;
+} ApiCtx;
+
+void api_error(ApiCtx *c, int http, const char *code, const char *message, const char *field);
+void api_rule_error(ApiCtx *c, const BookError *e);
+/* Sends j (reference taken) with status http. */
+void api_json(ApiCtx *c, int http, json_t *j);
+/* Parses the body as a JSON object whose keys are all in allowed; an empty
+ * body counts as {} when empty_ok. On error replies and returns NULL. */
+json_t *api_body(ApiCtx *c, const char *const *allowed, int empty_ok);
+/* Field getters for a parsed body: 0 ok (absent leaves *out), -1 replied. */
+int api_str(ApiCtx *c, json_t *o, const char *key, int required, size_t maxlen, const char **out);
+int api_int(ApiCtx *c, json_t *o, const char *key, int required, long long min, long long max,
+            long long *out);
+int api_bool(ApiCtx *c, json_t *o, const char *key, int *out);
+/* 0 when signed in; else replies 401 and returns -1. */
+int api_need_session(ApiCtx *c);
+/* 0 when the role is one of roles (NULL-terminated); else 403. */
+int api_need_role(ApiCtx *c, const char *const *roles);
+/* Valid visit id text (lowercase hex, 16..32). */
+int api_visit_id_ok(const char *id);
+
+/* Handlers. rest is the path after "/api/v1". */
+void api_auth_sign_in(ApiCtx *c);
+void api_auth_sign_out(ApiCtx *c);
+void api_me(ApiCtx *c);
+void api_visit_types(ApiCtx *c);
+void api_establishments(ApiCtx *c, const char *id); /* id NULL: list */
+void api_establishment_patch(ApiCtx *c, const char *id);
+void api_prisoners(ApiCtx *c, const char *id);
+void api_contacts(ApiCtx *c, const char *prisoner_id);
+void api_slots(ApiCtx *c, const char *prisoner_id);
+void api_probation_cases(ApiCtx *c);
+void api_visits_list(ApiCtx *c);
+void api_visits_create(ApiCtx *c);
+void api_visit_get(ApiCtx *c, const char *id);
+void api_visit_amend(ApiCtx *c, const char *id);
+void api_visit_cancel(ApiCtx *c, const char *id);
+void api_visit_terminate(ApiCtx *c, const char *id);
+void api_visit_audit(ApiCtx *c, const char *id);
+void api_join_token(ApiCtx *c, const char *id);
+void api_internal_events(ApiCtx *c);
+void api_demo_visits(ApiCtx *c);
+
+/* Views. */
+json_t *book_view_visit(BookDb *db, const char *id); /* NULL if none */
+json_t *book_view_me(BookDb *db, const BookSession *s, int idle_timeout_s);
+
+/* Static files under client_root (book_static.c). */
+void book_static_serve(BookApp *app, const HttpRequest *req, HttpResponse *resp);
+
+/* Demo data (book_demo.c). */
+int book_demo_seed_if_empty(BookDb *db, unsigned long scrypt_n, int64_t now);
+/* Creates a demo visit of type starting at start; id_out 33 bytes. */
+int book_demo_visit(BookDb *db, const char *type, int64_t start, int64_t end, const char *actor,
+                    char *id_out, BookError *e);
+
+#endif

@@ -1,0 +1,294 @@
+/* The call side of booking: join tokens for signalling (claims exactly as
+ * docs/contracts.md), signalling's visit events (idempotent by event_id),
+ * and the demo-only "a visit starting now". */
+#include <string.h>
+
+#include "book_api.h"
+#include "ids.h"
+#include "log.h"
+#include "timeutil.h"
+#include "token.h"
+
+#define JOIN_EARLY_S (15 * 60)
+
+/* Token role for an account role; NULL when the role never joins. */
+static const char *token_role(const char *role) {
+  static const char *const map[][2] = {
+      {"prisoner", "prisoner"},       {"family", "visitor"},
+      {"probationer", "probationer"}, {"probation_officer", "officer"},
+      {"clinician", "clinician"},     {"legal_adviser", "legal_adviser"},
+      {"monitor", "staff_monitor"},
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(map); i++)
+    if (!strcmp(map[i][0], role)) return map[i][1];
+  return NULL;
+}
+
+void api_join_token(ApiCtx *c, const char *id) {
+  if (api_need_session(c)) return;
+  BookDb *db = c->app->db;
+  if (!api_visit_id_ok(id) || !book_visit_visible(db, &c->actor, id)) {
+    api_error(c, 404, "not_found", "no such visit", NULL);
+    return;
+  }
+  static const char *const none[] = {NULL};
+  json_t *b = api_body(c, none, 1);
+  if (!b) return;
+  json_decref(b);
+  const char *role = token_role(c->actor.role);
+  int monitor = role && !strcmp(role, "staff_monitor");
+  /* Staff other than monitors never join; everyone else must take part. */
+  if (!role || (!monitor && !book_visit_participant(db, &c->actor, id))) {
+    api_error(c, 403, "not_participant", "only the visit's participants (or a monitor) join",
+              NULL);
+    return;
+  }
+  sqlite3_stmt *st = book_db_stmt(
+      db, "SELECT v.visit_type, v.status, v.start_at, v.end_at, t.monitoring, t.recording FROM "
+          "visits v JOIN visit_types t ON t.code = v.visit_type WHERE v.id = ?");
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step(st) != SQLITE_ROW) {
+    sqlite3_reset(st);
+    api_error(c, 404, "not_found", "no such visit", NULL);
+    return;
+  }
+  char type[16], status[16], mon[16], rec[16];
+  g_strlcpy(type, (const char *)sqlite3_column_text(st, 0), sizeof type);
+  g_strlcpy(status, (const char *)sqlite3_column_text(st, 1), sizeof status);
+  int64_t start = sqlite3_column_int64(st, 2), end = sqlite3_column_int64(st, 3);
+  g_strlcpy(mon, (const char *)sqlite3_column_text(st, 4), sizeof mon);
+  g_strlcpy(rec, (const char *)sqlite3_column_text(st, 5), sizeof rec);
+  sqlite3_reset(st);
+  if (monitor && strcmp(mon, "allowed") != 0) {
+    api_error(c, 403, "policy_forbids_monitoring",
+              "this kind of call may not be monitored (legal, probation and telemedicine)", NULL);
+    return;
+  }
+  if (!strcmp(status, "cancelled")) {
+    api_error(c, 409, "already_cancelled", "the visit was cancelled", NULL);
+    return;
+  }
+  if (strcmp(status, "booked") != 0 && strcmp(status, "in_progress") != 0) {
+    api_error(c, 409, "invalid_state", "the visit is over", NULL);
+    return;
+  }
+  if (c->now < start - JOIN_EARLY_S) {
+    api_error(c, 409, "too_early", "you can join from 15 minutes before the start", NULL);
+    return;
+  }
+  if (c->now >= end) {
+    api_error(c, 409, "visit_over", "the visit has ended", NULL);
+    return;
+  }
+  char *jti = ids_random_hex(16);
+  char sub[64];
+  g_snprintf(sub, sizeof sub, "%s-%lld", role, (long long)c->actor.user_id);
+  json_t *grants = json_pack("{s:b, s:b, s:b, s:b, s:b}", "publish", !monitor, "subscribe", 1,
+                             "hidden", monitor, "moderate", monitor, "may_record",
+                             !strcmp(rec, "required"));
+  json_t *claims = json_pack(
+      "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:O, s:{s:s, s:I, s:I}, s:s, s:s}",
+      "iss", c->app->cfg->token_issuer, "aud", c->app->cfg->token_audience, "sub", sub, "jti",
+      jti ? jti : "", "iat", (json_int_t)c->now, "nbf", (json_int_t)(start - JOIN_EARLY_S), "exp",
+      (json_int_t)end, "room", id, "name", c->session->display_name, "role", role, "grants",
+      grants, "visit", "type", type, "start", (json_int_t)start, "end", (json_int_t)end,
+      "recording", rec, "monitoring", mon);
+  char err[200];
+  char *tok = jti ? token_sign(c->app->token_key, NULL, claims, err, sizeof err) : NULL;
+  json_decref(claims);
+  if (!tok) {
+    g_free(jti);
+    json_decref(grants);
+    api_error(c, 500, "internal_error", "the token could not be signed", NULL);
+    return;
+  }
+  /* Every interception is on the record; so is every join. */
+  char detail[160];
+  g_snprintf(detail, sizeof detail, "{\"role\":\"%s\",\"jti\":\"%s\"}", role, jti);
+  if (book_db_begin(db) == 0) {
+    book_audit(db, c->now, c->actor.username, id,
+               monitor ? "monitor_token_issued" : "join_token_issued", detail);
+    book_db_commit(db);
+  }
+  log_info("join_token", "visit=%s user=%s role=%s", id, c->actor.username, role);
+  api_json(c, 200,
+           json_pack("{s:s, s:s, s:I, s:s, s:o}", "token", tok, "signal_url",
+                     c->app->cfg->signal_url, "expires_at", (json_int_t)end, "role", role,
+                     "grants", grants));
+  g_free(tok);
+  g_free(jti);
+}
+
+/* ---- signalling's events ---- */
+
+static const char *const EVENT_FIELDS[] = {"event_id", "visit_id", "type", "at",
+                                           "actor",    "data",     NULL};
+static const char *const EVENT_TYPES[] = {"call_started",        "participant_joined",
+                                          "participant_left",    "participant_muted",
+                                          "participant_removed", "call_ended",
+                                          "recording_file",      NULL};
+
+void api_internal_events(ApiCtx *c) {
+  const char *cred = http_request_header(c->req, "x-service-credential");
+  if (!cred || !ids_secret_equal(cred, c->app->service_credential)) {
+    api_error(c, 401, "bad_credential", "missing or wrong x-service-credential", NULL);
+    return;
+  }
+  json_t *b = api_body(c, EVENT_FIELDS, 0);
+  if (!b) return;
+  const char *event_id = NULL, *visit_id = NULL, *type = NULL, *actor = NULL;
+  long long at = 0;
+  if (api_str(c, b, "event_id", 1, 128, &event_id) || api_str(c, b, "visit_id", 1, 64, &visit_id) ||
+      api_str(c, b, "type", 1, 40, &type) || api_int(c, b, "at", 1, 1, 1LL << 40, &at) ||
+      api_str(c, b, "actor", 0, 200, &actor))
+    goto out;
+  int known = 0;
+  for (const char *const *t = EVENT_TYPES; *t; t++) known |= !strcmp(*t, type);
+  if (!known) {
+    api_error(c, 400, "invalid_field", "unknown event type", "type");
+    goto out;
+  }
+  json_t *data = json_object_get(b, "data");
+  if (data && !json_is_object(data)) {
+    api_error(c, 400, "invalid_field", "data must be an object", "data");
+    goto out;
+  }
+  const char *reason = data ? json_string_value(json_object_get(data, "reason")) : NULL;
+  const char *rpath = NULL, *sha = NULL;
+  long long rsize = 0;
+  if (!strcmp(type, "recording_file")) {
+    rpath = json_string_value(json_object_get(data, "path"));
+    sha = json_string_value(json_object_get(data, "sha256"));
+    json_t *sz = json_object_get(data, "size");
+    if (!rpath || !*rpath || strlen(rpath) > 1024 || !sha || strlen(sha) != 64 ||
+        !json_is_integer(sz) || json_integer_value(sz) < 0) {
+      api_error(c, 400, "invalid_field", "recording_file needs data.path, size and sha256",
+                "data");
+      goto out;
+    }
+    rsize = json_integer_value(sz);
+  }
+  if (reason && strlen(reason) > 200) {
+    api_error(c, 400, "invalid_field", "data.reason is too long", "data");
+    goto out;
+  }
+  BookDb *db = c->app->db;
+  if (book_db_begin(db)) {
+    api_error(c, 500, "storage_error", "try again", NULL);
+    goto out;
+  }
+  sqlite3_stmt *st = book_db_stmt(db, "SELECT status FROM visits WHERE id = ?");
+  sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
+  char status[16] = "";
+  if (sqlite3_step(st) == SQLITE_ROW)
+    g_strlcpy(status, (const char *)sqlite3_column_text(st, 0), sizeof status);
+  sqlite3_reset(st);
+  if (!*status) {
+    book_db_rollback(db);
+    api_error(c, 404, "not_found", "no such visit", "visit_id");
+    goto out;
+  }
+  st = book_db_stmt(db, "INSERT OR IGNORE INTO visit_events(event_id, visit_id, type, at, "
+                        "received_at) VALUES (?,?,?,?,?)");
+  sqlite3_bind_text(st, 1, event_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, visit_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 3, type, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 4, at);
+  sqlite3_bind_int64(st, 5, c->now);
+  int bad = book_db_step_done(db, st);
+  int fresh = !bad && sqlite3_changes(db->db) == 1;
+  const char *new_status = NULL, *new_reason = NULL;
+  if (fresh) {
+    int live = !strcmp(status, "booked") || !strcmp(status, "in_progress");
+    if (!strcmp(type, "call_started") && !strcmp(status, "booked")) new_status = "in_progress";
+    if (!strcmp(type, "call_ended") && live) {
+      if (reason && !strcmp(reason, "terminated_by_staff")) {
+        new_status = "terminated";
+        new_reason = reason;
+      } else {
+        new_status = "completed";
+        new_reason = reason;
+      }
+    }
+    if (new_status) {
+      st = book_db_stmt(db, "UPDATE visits SET status = ?, status_reason = coalesce(?, "
+                            "status_reason), updated_at = ? WHERE id = ?");
+      sqlite3_bind_text(st, 1, new_status, -1, SQLITE_STATIC);
+      if (new_reason)
+        sqlite3_bind_text(st, 2, new_reason, -1, SQLITE_TRANSIENT);
+      else
+        sqlite3_bind_null(st, 2);
+      sqlite3_bind_int64(st, 3, c->now);
+      sqlite3_bind_text(st, 4, visit_id, -1, SQLITE_TRANSIENT);
+      bad |= book_db_step_done(db, st);
+    }
+    if (rpath) {
+      st = book_db_stmt(db, "INSERT INTO recordings(visit_id, path, size, sha256, created_at) "
+                            "VALUES (?,?,?,?,?)");
+      sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(st, 2, rpath, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64(st, 3, rsize);
+      sqlite3_bind_text(st, 4, sha, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64(st, 5, c->now);
+      bad |= book_db_step_done(db, st);
+    }
+    json_t *d = json_pack("{s:s, s:I, s:O}", "event_id", event_id, "at", (json_int_t)at, "data",
+                          data ? data : json_object());
+    if (!data) json_decref(json_object_get(d, "data"));
+    if (new_status) json_object_set_new(d, "status", json_string(new_status));
+    char *dt = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(d);
+    char action[64];
+    g_snprintf(action, sizeof action, "event_%s", type);
+    bad |= book_audit(db, c->now, actor ? actor : "signalling", visit_id, action, dt);
+    free(dt);
+  }
+  if (bad || book_db_commit(db)) {
+    book_db_rollback(db);
+    api_error(c, 500, "storage_error", "try again", NULL);
+    goto out;
+  }
+  api_json(c, 200, json_pack("{s:b, s:b, s:s}", "recorded", 1, "duplicate", !fresh,
+                             "visit_status", new_status ? new_status : status));
+out:
+  json_decref(b);
+}
+
+/* ---- demo ---- */
+
+static const char *const DEMO_FIELDS[] = {"type", "start_in_minutes", "length_minutes", NULL};
+
+void api_demo_visits(ApiCtx *c) {
+  if (!c->app->cfg->demo) {
+    api_error(c, 404, "demo_disabled", "demo mode is off", NULL);
+    return;
+  }
+  if (api_need_session(c)) return;
+  static const char *const roles[] = {"booking_staff", "admin", NULL};
+  if (api_need_role(c, roles)) return;
+  json_t *b = api_body(c, DEMO_FIELDS, 0);
+  if (!b) return;
+  const char *type = NULL;
+  long long in = 0, len = 30;
+  if (api_str(c, b, "type", 1, 20, &type) ||
+      api_int(c, b, "start_in_minutes", 0, -30, 1440, &in) ||
+      api_int(c, b, "length_minutes", 0, 1, 120, &len))
+    goto out;
+  if (strcmp(type, "social") && strcmp(type, "legal") && strcmp(type, "probation") &&
+      strcmp(type, "telemedicine")) {
+    api_error(c, 400, "invalid_field", "type must be social, legal, probation or telemedicine",
+              "type");
+    goto out;
+  }
+  int64_t start = c->now + in * 60;
+  char id[BOOK_VISIT_ID_LEN];
+  BookError e;
+  if (book_demo_visit(c->app->db, type, start, start + len * 60, c->actor.username, id, &e))
+    api_rule_error(c, &e);
+  else {
+    json_t *v = book_view_visit(c->app->db, id);
+    api_json(c, 201, v);
+  }
+out:
+  json_decref(b);
+}

@@ -1,0 +1,333 @@
+/* People endpoints: prisoners, their contacts and slots, probation cases.
+ * Each list is filtered in SQL by the caller's role and ownership. */
+#include <string.h>
+
+#include "book_api.h"
+#include "timeutil.h"
+
+static json_t *restrictions(BookDb *db, const char *sql, sqlite3_int64 id) {
+  json_t *arr = json_array();
+  sqlite3_stmt *st = book_db_stmt(db, sql);
+  sqlite3_bind_int64(st, 1, id);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    const unsigned char *exp = sqlite3_column_text(st, 2);
+    json_array_append_new(arr, json_pack("{s:s, s:s, s:o}", "type", sqlite3_column_text(st, 0),
+                                         "start_date", sqlite3_column_text(st, 1), "expiry_date",
+                                         exp ? json_string((const char *)exp) : json_null()));
+  }
+  sqlite3_reset(st);
+  return arr;
+}
+
+/* Positive integer id from a path segment, or 0. */
+static sqlite3_int64 path_id(const char *s) {
+  if (!s || !*s || strlen(s) > 12) return 0;
+  for (const char *p = s; *p; p++)
+    if (*p < '0' || *p > '9') return 0;
+  sqlite3_int64 v = g_ascii_strtoll(s, NULL, 10);
+  return v > 0 ? v : 0;
+}
+
+#define PRISONER_COLS \
+  "p.id, p.prison_number, p.name, p.establishment_id, p.status, p.incentive_level, p.vo_balance"
+
+static json_t *prisoner_row(BookDb *db, sqlite3_stmt *st) {
+  sqlite3_int64 id = sqlite3_column_int64(st, 0);
+  int convicted = !strcmp((const char *)sqlite3_column_text(st, 4), "convicted");
+  json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o}", "id", (json_int_t)id,
+                        "prison_number", sqlite3_column_text(st, 1), "name",
+                        sqlite3_column_text(st, 2), "establishment_id",
+                        sqlite3_column_text(st, 3), "status", sqlite3_column_text(st, 4),
+                        "incentive_level", sqlite3_column_text(st, 5), "vo_balance",
+                        convicted ? json_integer(sqlite3_column_int(st, 6)) : json_null());
+  (void)db;
+  return o;
+}
+
+void api_prisoners(ApiCtx *c, const char *id_text) {
+  if (api_need_session(c)) return;
+  BookDb *db = c->app->db;
+  if (id_text) {
+    sqlite3_int64 id = path_id(id_text);
+    if (!id || !book_prisoner_visible(db, &c->actor, id)) {
+      api_error(c, 404, "not_found", "no such prisoner", NULL);
+      return;
+    }
+    sqlite3_stmt *st = book_db_stmt(db, "SELECT " PRISONER_COLS " FROM prisoners p WHERE id = ?");
+    sqlite3_bind_int64(st, 1, id);
+    json_t *o = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW) o = prisoner_row(db, st);
+    sqlite3_reset(st);
+    if (!o) {
+      api_error(c, 404, "not_found", "no such prisoner", NULL);
+      return;
+    }
+    json_object_set_new(o, "restrictions",
+                        restrictions(db,
+                                     "SELECT type, start_date, expiry_date FROM "
+                                     "prisoner_restrictions WHERE prisoner_id = ? ORDER BY id",
+                                     id));
+    api_json(c, 200, o);
+    return;
+  }
+  /* One query per role family; each is the list form of book_prisoner_visible. */
+  const char *role = c->actor.role;
+  sqlite3_stmt *st;
+  if (!strcmp(role, "family") || !strcmp(role, "legal_adviser")) {
+    st = book_db_stmt(db, "SELECT DISTINCT " PRISONER_COLS " FROM prisoners p JOIN contacts c "
+                          "ON c.prisoner_id = p.id JOIN visitors v ON v.id = c.visitor_id WHERE "
+                          "v.user_id = ?1 ORDER BY p.name");
+    sqlite3_bind_int64(st, 1, c->actor.user_id);
+  } else if (!strcmp(role, "prisoner")) {
+    st = book_db_stmt(db, "SELECT " PRISONER_COLS " FROM prisoners p WHERE p.user_id = ?1");
+    sqlite3_bind_int64(st, 1, c->actor.user_id);
+  } else if (!strcmp(role, "clinician") || book_is_staff(role)) {
+    st = book_db_stmt(db, "SELECT " PRISONER_COLS " FROM prisoners p WHERE ?1 IS NULL AND ?2 = "
+                          "'admin' OR p.establishment_id = ?1 ORDER BY p.name");
+    if (c->actor.establishment_id)
+      sqlite3_bind_text(st, 1, c->actor.establishment_id, -1, SQLITE_TRANSIENT);
+    else
+      sqlite3_bind_null(st, 1);
+    sqlite3_bind_text(st, 2, role, -1, SQLITE_TRANSIENT);
+  } else {
+    api_json(c, 200, json_pack("{s:[]}", "prisoners"));
+    return;
+  }
+  json_t *arr = json_array();
+  while (sqlite3_step(st) == SQLITE_ROW) json_array_append_new(arr, prisoner_row(db, st));
+  sqlite3_reset(st);
+  api_json(c, 200, json_pack("{s:o}", "prisoners", arr));
+}
+
+void api_contacts(ApiCtx *c, const char *id_text) {
+  if (api_need_session(c)) return;
+  BookDb *db = c->app->db;
+  sqlite3_int64 pid = path_id(id_text);
+  if (!pid || !book_prisoner_visible(db, &c->actor, pid)) {
+    api_error(c, 404, "not_found", "no such prisoner", NULL);
+    return;
+  }
+  const char *role = c->actor.role;
+  /* family and legal advisers see only the contacts their account speaks
+   * for; staff and the prisoner see all; a clinician needs none. */
+  int own_only = !strcmp(role, "family") || !strcmp(role, "legal_adviser");
+  if (!strcmp(role, "clinician")) {
+    api_json(c, 200, json_pack("{s:[]}", "contacts"));
+    return;
+  }
+  sqlite3_stmt *st = book_db_stmt(
+      db, "SELECT c.id, v.id, v.name, v.date_of_birth, c.contact_type, c.relationship, "
+          "c.approved, v.legal_adviser_verified, e.adult_age FROM contacts c JOIN visitors v ON "
+          "v.id = c.visitor_id JOIN prisoners p ON p.id = c.prisoner_id JOIN establishments e ON "
+          "e.id = p.establishment_id WHERE c.prisoner_id = ?1 AND (?2 = 0 OR v.user_id = ?3) "
+          "ORDER BY v.name");
+  sqlite3_bind_int64(st, 1, pid);
+  sqlite3_bind_int(st, 2, own_only);
+  sqlite3_bind_int64(st, 3, c->actor.user_id);
+  char today[11];
+  book_date_of(c->now, today);
+  json_t *arr = json_array();
+  GArray *cids = g_array_new(FALSE, FALSE, sizeof(sqlite3_int64));
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    sqlite3_int64 cid = sqlite3_column_int64(st, 0);
+    g_array_append_val(cids, cid);
+    const char *dob = (const char *)sqlite3_column_text(st, 3);
+    int adult = dob && book_age_on(dob, today) >= sqlite3_column_int(st, 8);
+    json_array_append_new(
+        arr, json_pack("{s:I, s:s, s:o, s:s, s:s, s:b, s:b, s:b}", "visitor_id",
+                       (json_int_t)sqlite3_column_int64(st, 1), "name", sqlite3_column_text(st, 2),
+                       "date_of_birth", dob ? json_string(dob) : json_null(), "contact_type",
+                       sqlite3_column_text(st, 4), "relationship", sqlite3_column_text(st, 5),
+                       "approved", sqlite3_column_int(st, 6), "adult", adult,
+                       "legal_adviser_verified", sqlite3_column_int(st, 7)));
+  }
+  sqlite3_reset(st);
+  for (guint i = 0; i < cids->len; i++)
+    json_object_set_new(json_array_get(arr, i), "restrictions",
+                        restrictions(db,
+                                     "SELECT type, start_date, expiry_date FROM "
+                                     "contact_restrictions WHERE contact_id = ? ORDER BY id",
+                                     g_array_index(cids, sqlite3_int64, i)));
+  g_array_free(cids, TRUE);
+  api_json(c, 200, json_pack("{s:o}", "contacts", arr));
+}
+
+static int iso_dow_of(int64_t midnight) {
+  int64_t days = midnight / 86400;
+  return (int)(((days % 7) + 7 + 3) % 7) + 1;
+}
+
+void api_slots(ApiCtx *c, const char *id_text) {
+  if (api_need_session(c)) return;
+  BookDb *db = c->app->db;
+  sqlite3_int64 pid = path_id(id_text);
+  if (!pid || !book_prisoner_visible(db, &c->actor, pid)) {
+    api_error(c, 404, "not_found", "no such prisoner", NULL);
+    return;
+  }
+  const char *type = http_request_query(c->req, "type");
+  if (!type) type = "social";
+  if (strcmp(type, "social") && strcmp(type, "legal") && strcmp(type, "telemedicine")) {
+    api_error(c, 400, "invalid_field", "type must be social, legal or telemedicine", "type");
+    return;
+  }
+  sqlite3_stmt *st = book_db_stmt(
+      db, "SELECT e.id, e.min_days, e.max_days FROM prisoners p JOIN establishments e ON e.id = "
+          "p.establishment_id WHERE p.id = ?");
+  sqlite3_bind_int64(st, 1, pid);
+  if (sqlite3_step(st) != SQLITE_ROW) {
+    sqlite3_reset(st);
+    api_error(c, 404, "not_found", "no such prisoner", NULL);
+    return;
+  }
+  char est[16];
+  g_strlcpy(est, (const char *)sqlite3_column_text(st, 0), sizeof est);
+  int min_days = sqlite3_column_int(st, 1), max_days = sqlite3_column_int(st, 2);
+  sqlite3_reset(st);
+  char today[11], first[11], last[11], from[11], to[11];
+  book_date_of(c->now, today);
+  book_date_add(today, min_days + 1, first);
+  book_date_add(today, max_days, last);
+  const char *qf = http_request_query(c->req, "from"), *qt = http_request_query(c->req, "to");
+  int64_t tf, tt;
+  if (qf && time_parse_date(qf, &tf) != 0) {
+    api_error(c, 400, "invalid_field", "from must be a date YYYY-MM-DD", "from");
+    return;
+  }
+  if (qt && time_parse_date(qt, &tt) != 0) {
+    api_error(c, 400, "invalid_field", "to must be a date YYYY-MM-DD", "to");
+    return;
+  }
+  g_strlcpy(from, qf ? qf : first, sizeof from);
+  g_strlcpy(to, qt ? qt : last, sizeof to);
+  int64_t f0, t0;
+  time_parse_date(from, &f0);
+  time_parse_date(to, &t0);
+  if (t0 < f0 || t0 - f0 > 62 * 86400) {
+    api_error(c, 400, "invalid_field", "to must be on or after from, at most 62 days later", "to");
+    return;
+  }
+  /* Visitors see only the window; staff see any range they ask for. */
+  int staff = book_is_staff(c->actor.role);
+  int closed_prisoner = book_db_scalar_i64(
+      db, "SELECT count(*) FROM prisoner_restrictions WHERE prisoner_id = ? AND type = 'CLOSED' "
+          "AND start_date <= date(?, 'unixepoch') AND (expiry_date IS NULL OR expiry_date >= "
+          "date(?, 'unixepoch'))",
+      0, 3, pid, (sqlite3_int64)c->now, (sqlite3_int64)c->now) > 0;
+
+  /* Booked counts for the whole range in one query. */
+  GHashTable *booked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  st = book_db_stmt(db, "SELECT template_id, date, restriction, count(*) FROM visits WHERE "
+                        "establishment_id = ? AND date BETWEEN ? AND ? AND status <> 'cancelled' "
+                        "AND template_id IS NOT NULL GROUP BY 1, 2, 3");
+  sqlite3_bind_text(st, 1, est, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, from, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 3, to, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step(st) == SQLITE_ROW)
+    g_hash_table_insert(booked,
+                        g_strdup_printf("%lld:%s:%s", (long long)sqlite3_column_int64(st, 0),
+                                        sqlite3_column_text(st, 1), sqlite3_column_text(st, 2)),
+                        GINT_TO_POINTER(sqlite3_column_int(st, 3)));
+  sqlite3_reset(st);
+  GHashTable *excluded = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  st = book_db_stmt(db, "SELECT coalesce(template_id, 0), date FROM excluded_dates WHERE "
+                        "establishment_id = ? AND date BETWEEN ? AND ?");
+  sqlite3_bind_text(st, 1, est, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, from, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 3, to, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step(st) == SQLITE_ROW)
+    g_hash_table_add(excluded, g_strdup_printf("%lld:%s", (long long)sqlite3_column_int64(st, 0),
+                                               sqlite3_column_text(st, 1)));
+  sqlite3_reset(st);
+
+  typedef struct {
+    sqlite3_int64 id;
+    int dow, open, closed;
+    char start[6], end[6], vfrom[11], vto[11];
+  } Tpl;
+  GArray *tpls = g_array_new(FALSE, TRUE, sizeof(Tpl));
+  st = book_db_stmt(db, "SELECT id, day_of_week, start_time, end_time, open_capacity, "
+                        "closed_capacity, valid_from, coalesce(valid_to, '9999-12-31') FROM "
+                        "session_templates WHERE establishment_id = ? AND visit_type = ? ORDER BY "
+                        "start_time, id");
+  sqlite3_bind_text(st, 1, est, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, type, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    Tpl t = {0};
+    t.id = sqlite3_column_int64(st, 0);
+    t.dow = sqlite3_column_int(st, 1);
+    g_strlcpy(t.start, (const char *)sqlite3_column_text(st, 2), sizeof t.start);
+    g_strlcpy(t.end, (const char *)sqlite3_column_text(st, 3), sizeof t.end);
+    t.open = sqlite3_column_int(st, 4);
+    t.closed = sqlite3_column_int(st, 5);
+    g_strlcpy(t.vfrom, (const char *)sqlite3_column_text(st, 6), sizeof t.vfrom);
+    g_strlcpy(t.vto, (const char *)sqlite3_column_text(st, 7), sizeof t.vto);
+    g_array_append_val(tpls, t);
+  }
+  sqlite3_reset(st);
+
+  json_t *arr = json_array();
+  for (int64_t day = f0; day <= t0; day += 86400) {
+    char date[11];
+    book_date_of(day, date);
+    if (!staff && (strcmp(date, first) < 0 || strcmp(date, last) > 0)) continue;
+    char key[40];
+    g_snprintf(key, sizeof key, "0:%s", date);
+    if (g_hash_table_contains(excluded, key)) continue;
+    int dow = iso_dow_of(day);
+    for (guint i = 0; i < tpls->len; i++) {
+      Tpl *t = &g_array_index(tpls, Tpl, i);
+      if (t->dow != dow || strcmp(date, t->vfrom) < 0 || strcmp(date, t->vto) > 0) continue;
+      g_snprintf(key, sizeof key, "%lld:%s", (long long)t->id, date);
+      if (g_hash_table_contains(excluded, key)) continue;
+      int64_t s = day + atoi(t->start) * 3600 + atoi(t->start + 3) * 60;
+      int64_t e = day + atoi(t->end) * 3600 + atoi(t->end + 3) * 60;
+      if (s <= c->now) continue;
+      char k2[60];
+      g_snprintf(k2, sizeof k2, "%lld:%s:open", (long long)t->id, date);
+      int ob = GPOINTER_TO_INT(g_hash_table_lookup(booked, k2));
+      g_snprintf(k2, sizeof k2, "%lld:%s:closed", (long long)t->id, date);
+      int cb = GPOINTER_TO_INT(g_hash_table_lookup(booked, k2));
+      int available = closed_prisoner ? cb < t->closed : ob < t->open;
+      char sbuf[32], ebuf[32];
+      json_array_append_new(
+          arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:b}", "id", key, "type",
+                         type, "date", date, "start", time_format_iso8601(s, sbuf, sizeof sbuf),
+                         "end", time_format_iso8601(e, ebuf, sizeof ebuf), "open_capacity",
+                         t->open, "open_booked", ob, "closed_capacity", t->closed,
+                         "closed_booked", cb, "available", available));
+    }
+  }
+  g_array_free(tpls, TRUE);
+  g_hash_table_destroy(booked);
+  g_hash_table_destroy(excluded);
+  api_json(c, 200, json_pack("{s:o}", "slots", arr));
+}
+
+void api_probation_cases(ApiCtx *c) {
+  if (api_need_session(c)) return;
+  BookDb *db = c->app->db;
+  const char *role = c->actor.role;
+  sqlite3_stmt *st;
+  if (!strcmp(role, "probation_officer"))
+    st = book_db_stmt(db, "SELECT p.id, p.crn, p.name, u.display_name FROM probationers p JOIN "
+                          "users u ON u.id = p.officer_user_id WHERE p.officer_user_id = ? ORDER "
+                          "BY p.name");
+  else if (!strcmp(role, "probationer"))
+    st = book_db_stmt(db, "SELECT p.id, p.crn, p.name, u.display_name FROM probationers p JOIN "
+                          "users u ON u.id = p.officer_user_id WHERE p.user_id = ?");
+  else {
+    api_json(c, 200, json_pack("{s:[]}", "cases"));
+    return;
+  }
+  sqlite3_bind_int64(st, 1, c->actor.user_id);
+  json_t *arr = json_array();
+  while (sqlite3_step(st) == SQLITE_ROW)
+    json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s}", "id",
+                                         (json_int_t)sqlite3_column_int64(st, 0), "crn",
+                                         sqlite3_column_text(st, 1), "name",
+                                         sqlite3_column_text(st, 2), "officer_name",
+                                         sqlite3_column_text(st, 3)));
+  sqlite3_reset(st);
+  api_json(c, 200, json_pack("{s:o}", "cases", arr));
+}

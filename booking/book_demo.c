@@ -1,0 +1,212 @@
+/* Demo data for `make run` and the browser tests: one establishment with
+ * prisoners, families (one approved, one banned, one child), a probation
+ * officer and case, a clinician, a legal adviser, staff and an admin, and a
+ * call of each type starting now. Seeded only when [demo] enabled = true and
+ * the database has no establishment yet; README.md lists the sign-ins.
+ * Every demo account's password is DEMO_PASSWORD. */
+#include <stdio.h>
+#include <string.h>
+
+#include "book_api.h"
+#include "ids.h"
+#include "log.h"
+#include "timeutil.h"
+
+#define DEMO_PASSWORD "parlour-demo"
+
+static const char *DEMO_SQL =
+    "INSERT INTO establishments(id, name, min_days, max_days, max_visitors, max_adults, "
+    " max_children, adult_age, remand_weekly_limit, vo_allowance, vo_period_days) VALUES"
+    " ('PLR','HMP Parlour (demo)',2,28,4,3,3,18,3,2,28),"
+    " ('OTH','HMP Elsewhere (demo)',2,28,4,3,3,18,3,2,28);"
+    "INSERT INTO users(id, username, display_name, role, password_hash, establishment_id, "
+    " created_at) VALUES"
+    " (1,'family.ann','Ann Baker','family','-',NULL,?1),"
+    " (2,'family.ben','Ben Carter','family','-',NULL,?1),"
+    " (3,'prisoner.tom','Tom Baker','prisoner','-','PLR',?1),"
+    " (4,'officer.olu','Olu Adeyemi','probation_officer','-',NULL,?1),"
+    " (5,'probationer.pat','Pat Green','probationer','-',NULL,?1),"
+    " (6,'clinician.chen','Dr Mei Chen','clinician','-','PLR',?1),"
+    " (7,'legal.lee','Lee Shah','legal_adviser','-',NULL,?1),"
+    " (8,'staff.booking','Bea Booker','booking_staff','-','PLR',?1),"
+    " (9,'staff.monitor','Mo Watts','monitor','-','PLR',?1),"
+    " (10,'staff.reviewer','Rae Review','reviewer','-','PLR',?1),"
+    " (11,'admin','Ada Admin','admin','-',NULL,?1),"
+    " (12,'staff.other','Otto Other','booking_staff','-','OTH',?1),"
+    " (13,'family.cara','Cara Doyle','family','-',NULL,?1);"
+    "INSERT INTO prisoners(id, prison_number, name, establishment_id, status, incentive_level, "
+    " vo_balance, vo_allocated_on, user_id) VALUES"
+    " (1,'A1234BC','Tom Baker','PLR','convicted','enhanced',2,date(?1,'unixepoch'),3),"
+    " (2,'B2345CD','Sam Jones','PLR','remand','standard',0,NULL,NULL),"
+    " (3,'C3456DE','Lee Hart','PLR','convicted','basic',2,date(?1,'unixepoch'),NULL),"
+    " (4,'D4567EF','Ray Cole','OTH','convicted','standard',2,date(?1,'unixepoch'),NULL);"
+    "INSERT INTO prisoner_restrictions(prisoner_id, type, start_date) VALUES"
+    " (3,'CLOSED',date(?1,'unixepoch','-30 days'));"
+    "INSERT INTO non_associations VALUES (2,3);"
+    "INSERT INTO probationers(id, crn, name, officer_user_id, user_id) VALUES"
+    " (1,'X123456','Pat Green',4,5);"
+    "INSERT INTO visitors(id, name, date_of_birth, user_id, legal_adviser_verified) VALUES"
+    " (1,'Ann Baker','1985-04-12',1,0),"
+    " (2,'Lily Baker','2016-06-01',1,0),"
+    " (3,'Ben Carter','1979-09-30',2,0),"
+    " (4,'Lee Shah','1972-02-14',7,1),"
+    " (5,'Cara Doyle','1990-01-01',13,0),"
+    " (6,'Rita Cole','1960-01-01',NULL,0);"
+    "INSERT INTO contacts(id, prisoner_id, visitor_id, contact_type, relationship, approved) "
+    " VALUES (1,1,1,'social','Wife',1),(2,1,2,'social','Daughter',1),"
+    " (3,1,3,'social','Brother',1),(4,1,4,'official','Solicitor',1),"
+    " (5,2,4,'official','Solicitor',1),(6,3,4,'official','Solicitor',1),"
+    " (7,2,5,'social','Partner',1),(8,3,1,'social','Cousin',1),(9,4,6,'social','Mother',1);"
+    "INSERT INTO contact_restrictions(contact_id, type, start_date, expiry_date) VALUES"
+    " (3,'BAN',date(?1,'unixepoch','-10 days'),NULL);";
+
+static const char *DEMO_TEMPLATES_SQL =
+    "INSERT INTO session_templates(establishment_id, visit_type, day_of_week, start_time, "
+    " end_time, open_capacity, closed_capacity, valid_from) VALUES"
+    " ('PLR','social',?1,'09:00','09:30',4,1,'2026-01-01'),"
+    " ('PLR','social',?1,'14:00','15:00',4,1,'2026-01-01'),"
+    " ('PLR','social',?1,'18:00','18:30',4,1,'2026-01-01'),"
+    " ('PLR','telemedicine',?1,'13:00','13:30',2,0,'2026-01-01'),"
+    " ('OTH','social',?1,'14:00','15:00',3,0,'2026-01-01');";
+
+static int exec_bound(BookDb *db, const char *sql, sqlite3_int64 p1) {
+  const char *tail = sql;
+  while (tail && *tail) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db->db, tail, -1, &st, &tail) != SQLITE_OK) {
+      log_error("demo_seed_failed", "error=\"%s\"", sqlite3_errmsg(db->db));
+      return -1;
+    }
+    if (!st) break;
+    if (sqlite3_bind_parameter_count(st) >= 1) sqlite3_bind_int64(st, 1, p1);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+      log_error("demo_seed_failed", "error=\"%s\"", sqlite3_errmsg(db->db));
+      return -1;
+    }
+  }
+  return 0;
+}
+
+int book_demo_seed_if_empty(BookDb *db, unsigned long scrypt_n, int64_t now) {
+  if (book_db_scalar_i64(db, "SELECT count(*) FROM establishments", 0, 0) > 0) return 0;
+  /* Hash first: slow work outside the write transaction. */
+  char *hash = book_password_hash(DEMO_PASSWORD, scrypt_n);
+  if (!hash) return -1;
+  if (book_db_begin(db)) {
+    g_free(hash);
+    return -1;
+  }
+  int bad = exec_bound(db, DEMO_SQL, now);
+  for (int dow = 1; dow <= 7 && !bad; dow++) bad = exec_bound(db, DEMO_TEMPLATES_SQL, dow);
+  for (int dow = 1; dow <= 5 && !bad; dow++)
+    bad = exec_bound(db,
+                     "INSERT INTO session_templates(establishment_id, visit_type, day_of_week, "
+                     "start_time, end_time, open_capacity, closed_capacity, valid_from) VALUES "
+                     "('PLR','legal',?1,'11:00','12:00',2,0,'2026-01-01')",
+                     dow);
+  if (!bad) {
+    /* One salt for every demo account is fine for demo data only. */
+    sqlite3_stmt *st = book_db_stmt(db, "UPDATE users SET password_hash = ?");
+    sqlite3_bind_text(st, 1, hash, -1, SQLITE_TRANSIENT);
+    bad = book_db_step_done(db, st);
+  }
+  if (!bad) bad = book_audit(db, now, "system", NULL, "demo_seeded", NULL);
+  g_free(hash);
+  if (bad || book_db_commit(db)) {
+    book_db_rollback(db);
+    return -1;
+  }
+  /* A call of each type starting now (rounded down to the minute), and a
+   * social call later today, so the demo can be joined straight away. */
+  int64_t start = now - now % 60;
+  static const struct {
+    const char *type;
+    int offset_min, length_min;
+  } calls[] = {{"social", 0, 60},       {"legal", 0, 60},   {"probation", 0, 60},
+               {"telemedicine", 0, 30}, {"social", 120, 30}};
+  for (size_t i = 0; i < G_N_ELEMENTS(calls); i++) {
+    char id[BOOK_VISIT_ID_LEN];
+    BookError e;
+    int64_t s = start + calls[i].offset_min * 60;
+    if (book_demo_visit(db, calls[i].type, s, s + calls[i].length_min * 60, "system", id, &e))
+      return -1;
+  }
+  log_info("demo_seeded", "password=%s", DEMO_PASSWORD);
+  return 1;
+}
+
+int book_demo_visit(BookDb *db, const char *type, int64_t start, int64_t end, const char *actor,
+                    char *id_out, BookError *e) {
+  memset(e, 0, sizeof *e);
+  /* Participants by natural key, so this works whatever the row ids are. */
+  const char *prisoner = NULL, *professional = NULL;
+  const char *visitors[2] = {NULL, NULL};
+  if (!strcmp(type, "social")) {
+    prisoner = "A1234BC";
+    visitors[0] = "Ann Baker";
+    visitors[1] = "Lily Baker";
+  } else if (!strcmp(type, "legal")) {
+    prisoner = "B2345CD";
+    visitors[0] = "Lee Shah";
+    professional = "legal.lee";
+  } else if (!strcmp(type, "telemedicine")) {
+    prisoner = "C3456DE";
+    professional = "clinician.chen";
+  } else {
+    professional = "officer.olu";
+  }
+  char *id = ids_random_hex(16);
+  if (!id || book_db_begin(db)) {
+    g_free(id);
+    goto storage;
+  }
+  sqlite3_stmt *st = book_db_stmt(
+      db,
+      "INSERT INTO visits(id, visit_type, establishment_id, prisoner_id, probationer_id, "
+      "professional_user_id, template_id, date, start_at, end_at, restriction, status, "
+      "booked_by, booked_at, updated_at) SELECT ?1, ?2, p.establishment_id, p.id, "
+      "(SELECT id FROM probationers WHERE crn = 'X123456' AND ?3 IS NULL), "
+      "(SELECT id FROM users WHERE username = ?4), NULL, date(?5, 'unixepoch'), ?5, ?6, 'open', "
+      "'booked', coalesce((SELECT id FROM users WHERE username = ?7), (SELECT id FROM users WHERE "
+      "role = 'admin' ORDER BY id LIMIT 1)), ?8, ?8 FROM (SELECT 1) LEFT JOIN prisoners p ON "
+      "p.prison_number = ?3");
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, type, -1, SQLITE_TRANSIENT);
+  if (prisoner)
+    sqlite3_bind_text(st, 3, prisoner, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null(st, 3);
+  if (professional)
+    sqlite3_bind_text(st, 4, professional, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null(st, 4);
+  sqlite3_bind_int64(st, 5, start);
+  sqlite3_bind_int64(st, 6, end);
+  sqlite3_bind_text(st, 7, actor, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 8, time_now_unix());
+  int bad = book_db_step_done(db, st);
+  for (int i = 0; i < 2 && visitors[i] && !bad; i++) {
+    st = book_db_stmt(db, "INSERT INTO visit_visitors(visit_id, visitor_id, main_contact) "
+                          "SELECT ?, id, ? FROM visitors WHERE name = ? ORDER BY id LIMIT 1");
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 2, i == 0);
+    sqlite3_bind_text(st, 3, visitors[i], -1, SQLITE_STATIC);
+    bad = book_db_step_done(db, st) || sqlite3_changes(db->db) != 1;
+  }
+  if (!bad) bad = book_audit(db, time_now_unix(), actor, id, "demo_visit_created", NULL);
+  if (bad || book_db_commit(db)) {
+    book_db_rollback(db);
+    g_free(id);
+    goto storage;
+  }
+  g_strlcpy(id_out, id, BOOK_VISIT_ID_LEN);
+  g_free(id);
+  return 0;
+storage:
+  e->http = 409;
+  g_strlcpy(e->code, "demo_data_missing", sizeof e->code);
+  g_strlcpy(e->message, "the demo people are not in this database", sizeof e->message);
+  return -1;
+}

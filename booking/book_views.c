@@ -1,0 +1,119 @@
+/* JSON views of stored rows, shaped as docs/openapi.yaml says. */
+#include <string.h>
+
+#include "book_api.h"
+#include "timeutil.h"
+
+static json_t *iso(int64_t t) {
+  char buf[32];
+  return json_string(time_format_iso8601(t, buf, sizeof buf));
+}
+
+static json_t *text_or_null(sqlite3_stmt *st, int i) {
+  const unsigned char *t = sqlite3_column_text(st, i);
+  return t ? json_string((const char *)t) : json_null();
+}
+
+json_t *book_view_me(BookDb *db, const BookSession *s, int idle_timeout_s) {
+  json_t *user = json_pack("{s:I, s:s, s:s, s:s, s:o}", "id", (json_int_t)s->user_id, "username",
+                           s->username, "display_name", s->display_name, "role", s->role,
+                           "establishment_id",
+                           s->establishment_id ? json_string(s->establishment_id) : json_null());
+  sqlite3_int64 pid = book_db_scalar_i64(db, "SELECT id FROM prisoners WHERE user_id = ?", 0, 1,
+                                         s->user_id);
+  json_object_set_new(user, "prisoner_id", pid ? json_integer(pid) : json_null());
+  sqlite3_int64 prid = book_db_scalar_i64(db, "SELECT id FROM probationers WHERE user_id = ?", 0,
+                                          1, s->user_id);
+  json_object_set_new(user, "probationer_id", prid ? json_integer(prid) : json_null());
+  json_t *vids = json_array();
+  sqlite3_stmt *st = book_db_stmt(db, "SELECT id FROM visitors WHERE user_id = ? ORDER BY id");
+  sqlite3_bind_int64(st, 1, s->user_id);
+  while (sqlite3_step(st) == SQLITE_ROW)
+    json_array_append_new(vids, json_integer(sqlite3_column_int64(st, 0)));
+  sqlite3_reset(st);
+  json_object_set_new(user, "visitor_ids", vids);
+  return json_pack("{s:o, s:s, s:i}", "user", user, "csrf_token", s->csrf, "idle_timeout_s",
+                   idle_timeout_s);
+}
+
+json_t *book_view_visit(BookDb *db, const char *id) {
+  sqlite3_stmt *st = book_db_stmt(
+      db,
+      "SELECT v.id, v.visit_type, v.status, v.restriction, v.establishment_id, "
+      " p.id, p.name, p.prison_number, pr.id, pr.name, pr.crn, u.id, u.display_name, "
+      " v.template_id, v.date, v.start_at, v.end_at, b.username, v.booked_at, v.status_reason, "
+      " t.monitoring, t.recording, coalesce(e.adult_age, 18) "
+      "FROM visits v JOIN visit_types t ON t.code = v.visit_type "
+      " JOIN users b ON b.id = v.booked_by "
+      " LEFT JOIN prisoners p ON p.id = v.prisoner_id "
+      " LEFT JOIN probationers pr ON pr.id = v.probationer_id "
+      " LEFT JOIN users u ON u.id = v.professional_user_id "
+      " LEFT JOIN establishments e ON e.id = v.establishment_id WHERE v.id = ?");
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step(st) != SQLITE_ROW) {
+    sqlite3_reset(st);
+    return NULL;
+  }
+  json_t *o = json_object();
+  json_object_set_new(o, "id", text_or_null(st, 0));
+  json_object_set_new(o, "type", text_or_null(st, 1));
+  json_object_set_new(o, "status", text_or_null(st, 2));
+  json_object_set_new(o, "restriction", text_or_null(st, 3));
+  json_object_set_new(o, "establishment_id", text_or_null(st, 4));
+  json_object_set_new(o, "prisoner",
+                      sqlite3_column_type(st, 5) == SQLITE_NULL
+                          ? json_null()
+                          : json_pack("{s:I, s:s, s:s}", "id",
+                                      (json_int_t)sqlite3_column_int64(st, 5), "name",
+                                      sqlite3_column_text(st, 6), "prison_number",
+                                      sqlite3_column_text(st, 7)));
+  json_object_set_new(o, "probationer",
+                      sqlite3_column_type(st, 8) == SQLITE_NULL
+                          ? json_null()
+                          : json_pack("{s:I, s:s, s:s}", "id",
+                                      (json_int_t)sqlite3_column_int64(st, 8), "name",
+                                      sqlite3_column_text(st, 9), "crn",
+                                      sqlite3_column_text(st, 10)));
+  json_object_set_new(o, "professional",
+                      sqlite3_column_type(st, 11) == SQLITE_NULL
+                          ? json_null()
+                          : json_pack("{s:I, s:s}", "id",
+                                      (json_int_t)sqlite3_column_int64(st, 11), "name",
+                                      sqlite3_column_text(st, 12)));
+  if (sqlite3_column_type(st, 13) == SQLITE_NULL) {
+    json_object_set_new(o, "slot_id", json_null());
+  } else {
+    char *slot = g_strdup_printf("%lld:%s", (long long)sqlite3_column_int64(st, 13),
+                                 sqlite3_column_text(st, 14));
+    json_object_set_new(o, "slot_id", json_string(slot));
+    g_free(slot);
+  }
+  char date[11];
+  g_strlcpy(date, (const char *)sqlite3_column_text(st, 14), sizeof date);
+  json_object_set_new(o, "start", iso(sqlite3_column_int64(st, 15)));
+  json_object_set_new(o, "end", iso(sqlite3_column_int64(st, 16)));
+  json_object_set_new(o, "booked_by", text_or_null(st, 17));
+  json_object_set_new(o, "booked_at", iso(sqlite3_column_int64(st, 18)));
+  json_object_set_new(o, "status_reason", text_or_null(st, 19));
+  json_object_set_new(o, "monitoring", text_or_null(st, 20));
+  json_object_set_new(o, "recording", text_or_null(st, 21));
+  int adult_age = sqlite3_column_int(st, 22);
+  sqlite3_reset(st);
+
+  json_t *vis = json_array();
+  st = book_db_stmt(db, "SELECT v.id, v.name, vv.main_contact, v.date_of_birth FROM "
+                        "visit_visitors vv JOIN visitors v ON v.id = vv.visitor_id WHERE "
+                        "vv.visit_id = ? ORDER BY vv.rowid");
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    const char *dob = (const char *)sqlite3_column_text(st, 3);
+    int adult = !dob || book_age_on(dob, date) >= adult_age;
+    json_array_append_new(vis, json_pack("{s:I, s:s, s:b, s:b}", "visitor_id",
+                                         (json_int_t)sqlite3_column_int64(st, 0), "name",
+                                         sqlite3_column_text(st, 1), "main_contact",
+                                         sqlite3_column_int(st, 2), "adult", adult));
+  }
+  sqlite3_reset(st);
+  json_object_set_new(o, "visitors", vis);
+  return o;
+}
