@@ -297,3 +297,48 @@ export async function startBookingReceiver(v, { port } = {}) {
   await r.start();
   return r;
 }
+
+// ---- the SFU's control API, to check what signalling did there ----
+export async function sfuControl(sfu, v) {
+  const secret = fs.readFileSync(`${v.dir}/secrets/sfu-control.secret`, 'utf8').trim();
+  const ws = new WebSocket(sfu.url);
+  await new Promise((res, rej) => { ws.on('open', res); ws.on('error', rej); });
+  let id = 1000;
+  const pending = new Map();
+  let authed;
+  const authP = new Promise((res) => { authed = res; });
+  ws.on('message', (d) => {
+    const m = JSON.parse(d.toString());
+    if (m.type === 'auth_ok') authed();
+    else if (m.id !== undefined && pending.has(m.id)) { pending.get(m.id)(m); pending.delete(m.id); }
+  });
+  ws.send(JSON.stringify({ type: 'auth', secret }));
+  await authP;
+  return {
+    request: (type, fields = {}) => new Promise((res) => {
+      const i = id++;
+      pending.set(i, res);
+      ws.send(JSON.stringify({ id: i, type, ...fields }));
+    }),
+    close: () => ws.close(),
+  };
+}
+
+// A publisher offer the SFU accepts (BUNDLE, rtcp-mux, Opus + VP8). No
+// media will flow (the fingerprint is not a real certificate's), but the
+// SFU publishes its tracks, which is what moderation and presence need.
+export function fakePublishOffer() {
+  const ufrag = Math.random().toString(36).slice(2, 10);
+  const fp = Array.from({ length: 32 }, () => Math.floor(Math.random() * 256).toString(16).padStart(2, '0').toUpperCase()).join(':');
+  return [
+    'v=0', `o=- ${Date.now()} 2 IN IP4 127.0.0.1`, 's=-', 't=0 0', 'a=group:BUNDLE 0 1', 'a=msid-semantic: WMS s',
+    'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'c=IN IP4 0.0.0.0', 'a=rtcp:9 IN IP4 0.0.0.0',
+    `a=ice-ufrag:${ufrag}`, 'a=ice-pwd:abcdefghijklmnopqrstuvwx', `a=fingerprint:sha-256 ${fp}`,
+    'a=setup:actpass', 'a=mid:0', 'a=sendonly', 'a=msid:s a', 'a=rtcp-mux', 'a=rtpmap:111 opus/48000/2',
+    'a=ssrc:1111 cname:x',
+    'm=video 9 UDP/TLS/RTP/SAVPF 96', 'c=IN IP4 0.0.0.0', 'a=rtcp:9 IN IP4 0.0.0.0',
+    `a=ice-ufrag:${ufrag}`, 'a=ice-pwd:abcdefghijklmnopqrstuvwx', `a=fingerprint:sha-256 ${fp}`,
+    'a=setup:actpass', 'a=mid:1', 'a=sendonly', 'a=msid:s v', 'a=rtcp-mux', 'a=rtpmap:96 VP8/90000',
+    'a=rtcp-fb:96 nack', 'a=rtcp-fb:96 nack pli', 'a=ssrc:2222 cname:x', '',
+  ].join('\r\n');
+}
