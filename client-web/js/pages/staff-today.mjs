@@ -8,19 +8,27 @@ import { longDate, timeRange, visitTypeName } from '../format.mjs';
 import { statusTag } from '../visits-view.mjs';
 
 const user = await requireUser(STAFF_ROLES);
-const main = page({ title: "Today's calls", user, active: '/staff/' });
-const today = new Date().toISOString().slice(0, 10);
+const asked = new URLSearchParams(location.search).get('date');
+const todayIso = new Date().toISOString().slice(0, 10);
+const today = asked && /^\d{4}-\d{2}-\d{2}$/.test(asked) ? asked : todayIso;
+const isToday = today === todayIso;
+const shift = (n) => new Date(Date.parse(`${today}T12:00:00Z`) + n * 86400000).toISOString().slice(0, 10);
+const main = page({ title: isToday ? "Today's calls" : 'Calls', user, active: '/staff/' });
 const partyNames = (v) => [v.prisoner && `${v.prisoner.name} (${v.prisoner.prison_number || 'prisoner'})`, v.probationer && v.probationer.name, v.professional && v.professional.name, ...(v.visitors || []).map((x) => x.name)].filter(Boolean);
 try {
   const { visits } = await get(`/visits?from=${today}&to=${today}`);
   visits.sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
   main.innerHTML = String(html`
     <span class="govuk-caption-l">${user.establishment_id || ''}</span>
-    <h1 class="govuk-heading-l">Today's calls</h1>
-    <p class="govuk-body">${longDate(Date.now())}. ${visits.length} ${visits.length === 1 ? 'call' : 'calls'}.</p>
+    <h1 class="govuk-heading-l">${isToday ? "Today's calls" : `Calls on ${longDate(`${today}T12:00:00Z`)}`}</h1>
+    <p class="govuk-body">${longDate(`${today}T12:00:00Z`)}. ${visits.length} ${visits.length === 1 ? 'call' : 'calls'}.</p>
+    <nav class="govuk-pagination govuk-pagination--block" aria-label="Other days">
+      <div class="govuk-pagination__prev"><a class="govuk-link govuk-pagination__link" href="/staff/?date=${shift(-1)}" rel="prev"><span class="govuk-pagination__link-title">Previous day</span></a></div>
+      <div class="govuk-pagination__next"><a class="govuk-link govuk-pagination__link" href="/staff/?date=${shift(1)}" rel="next"><span class="govuk-pagination__link-title">Next day</span></a></div>
+    </nav>
     ${visits.length ? html`
     <table class="govuk-table" id="today">
-      <caption class="govuk-table__caption govuk-visually-hidden">Today's calls</caption>
+      <caption class="govuk-table__caption govuk-visually-hidden">Calls on ${longDate(`${today}T12:00:00Z`)}</caption>
       <thead class="govuk-table__head"><tr class="govuk-table__row">
         <th scope="col" class="govuk-table__header">Time</th>
         <th scope="col" class="govuk-table__header">Type</th>
@@ -42,7 +50,7 @@ try {
           </td>
         </tr>`)}
       </tbody>
-    </table>` : html`<p class="govuk-body">There are no calls today.</p>`}`);
+    </table>` : html`<p class="govuk-body">There are no calls on this day.</p>`}`);
   const f = takeFlash();
   if (f) banner(main, f);
   ready(main);

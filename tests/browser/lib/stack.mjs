@@ -147,12 +147,23 @@ export async function startStack({ name = 'browser', iceAddresses = ['127.0.0.1'
   procs.booking = startDaemon('booking', path.join(BIN, 'parlour-booking'), path.join(dir, 'booking.conf'), logDir);
   procs.signal = startDaemon('signal', path.join(BIN, 'parlour-signal'), path.join(dir, 'signal.conf'), logDir);
   // The SFU's control socket is plain ws; the two others answer /healthz on HTTPS.
-  await waitHealthy('booking', `${bookingUrl}/healthz`, procs.booking, ca);
-  await waitHealthy('signal', `https://127.0.0.1:${signalPort}/healthz`, procs.signal, ca);
-  await waitFor(async () => {
-    if (procs.sfu.exitInfo) throw new Error(`sfu exited at start (${JSON.stringify(procs.sfu.exitInfo)}); see its log`);
-    return tcpOpen(controlPort);
-  }, { timeout: 15000, what: 'sfu control port' });
+  try {
+    await waitHealthy('booking', `${bookingUrl}/healthz`, procs.booking, ca);
+    await waitHealthy('signal', `https://127.0.0.1:${signalPort}/healthz`, procs.signal, ca);
+    await waitFor(async () => {
+      if (procs.sfu.exitInfo) throw new Error(`sfu exited at start (${JSON.stringify(procs.sfu.exitInfo)}); see its log`);
+      return tcpOpen(controlPort);
+    }, { timeout: 15000, what: 'sfu control port' });
+  } catch (e) {
+    for (const p of Object.values(procs)) { try { p.kill('SIGKILL'); } catch { /* gone */ } }
+    let tails = '';
+    for (const f of fs.readdirSync(logDir)) {
+      tails += `--- ${f} ---\n${fs.readFileSync(path.join(logDir, f), 'utf8').trim().split('\n').slice(-8).join('\n')}\n`;
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    e.message += `\n${tails}`;
+    throw e;
+  }
 
   const stack = {
     dir, ca, bookingUrl, signalUrl, logDir, procs,

@@ -1,0 +1,125 @@
+// Scenario 1: a family member signs in, books a social call with an
+// approved contact through every page of the journey; a banned contact is
+// shown but cannot be chosen, with the reason; bad answers get the GOV.UK
+// error summary; the booking appears for staff on its day; the family member
+// can cancel it.
+import { scenario } from '../lib/scenario.mjs';
+import { signInUI, signInAPI, apiAs, ready } from '../lib/flows.mjs';
+import { screenshots } from '../lib/chromium.mjs';
+
+await scenario('booking-journey', async ({ tap, stack, person }) => {
+  const fam = await person('family');
+  const page = fam.page;
+
+  // Wrong password first: the error summary, focused, linking to the field.
+  await page.goto('/');
+  await ready(page);
+  await page.fill('#username', 'family');
+  await page.fill('#password', 'not-the-password');
+  await page.click('#sign-in-button');
+  await page.waitForSelector('.govuk-error-summary');
+  const err = await page.evaluate(() => ({
+    focused: document.activeElement && document.activeElement.classList.contains('govuk-error-summary'),
+    link: (document.querySelector('.govuk-error-summary a') || {}).getAttribute ? document.querySelector('.govuk-error-summary a').getAttribute('href') : null,
+    title: document.title,
+  }));
+  tap.check(err.focused && err.link === '#username' && err.title.startsWith('Error:'),
+    'a wrong password gives the GOV.UK error summary (focused, linked to the field, "Error:" title)', JSON.stringify(err));
+  await screenshots(page, 'sign-in-error');
+
+  await signInUI(page, 'family');
+  tap.check(new URL(page.url()).pathname === '/family/', 'the family member signs in and lands on their prisoners', page.url());
+  await screenshots(page, 'family-home');
+
+  // Step 1: the prisoner.
+  await page.goto('/family/book/prisoner.html');
+  await ready(page);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('.govuk-error-summary');
+  tap.check(await page.isVisible('#prisoner-error'), 'continuing without choosing a prisoner shows the error next to the question');
+  await page.check('input[name=prisoner]');
+  await Promise.all([page.waitForURL(/visitors\.html/), page.click('button[type=submit]')]);
+  await ready(page);
+
+  // Step 2: visitors. The seed has a banned contact for the demo prisoner.
+  const contacts = await page.$$eval('.govuk-checkboxes__item', (items) => items.map((i) => ({
+    id: i.querySelector('input').value,
+    name: i.querySelector('label').textContent.trim(),
+    disabled: i.querySelector('input').disabled,
+    hint: i.querySelector('.govuk-hint').textContent.replace(/\s+/g, ' ').trim(),
+  })));
+  tap.diag(`contacts shown: ${JSON.stringify(contacts)}`);
+  const banned = contacts.filter((c) => /Banned/.test(c.hint));
+  tap.check(banned.length >= 1 && banned.every((c) => c.disabled), 'a banned contact is listed but cannot be chosen, with the reason shown', JSON.stringify(banned));
+  await screenshots(page, 'book-visitors');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('.govuk-error-summary');
+  tap.check(/Select who will be on the call/.test(await page.textContent('.govuk-error-summary')), 'continuing with nobody chosen is an error');
+  // Forcing the banned contact's box (a tampered page) is still refused by booking later.
+  const adult = contacts.find((c) => !c.disabled && !/under 18/.test(c.hint));
+  if (!adult) throw new Error('no bookable adult contact in the demo data');
+  await page.check(`input[value="${adult.id}"]`);
+  await Promise.all([page.waitForURL(/slot\.html/), page.click('button[type=submit]')]);
+  await ready(page);
+
+  // Step 3: date and slot, with places left.
+  const slots = await page.$$eval('input[name=slot]', (xs) => xs.map((x) => ({ id: x.value, disabled: x.disabled, hint: document.getElementById(`${x.id}-hint`).textContent })));
+  const free = slots.find((x) => !x.disabled);
+  tap.check(free && /place/.test(free.hint), 'slots are offered with the places left', JSON.stringify(slots.slice(0, 4)));
+  await screenshots(page, 'book-slot');
+  await page.check(`input[name=slot][value="${free.id}"]`);
+  await Promise.all([page.waitForURL(/check\.html/), page.click('button[type=submit]')]);
+  await ready(page);
+
+  // Step 4: check answers (with the recording warning), book.
+  const summary = await page.textContent('.govuk-summary-list');
+  tap.check(summary.includes(adult.name) && /recorded/.test(await page.textContent('main')), 'check answers lists the visitor and warns that the call is recorded');
+  await screenshots(page, 'book-check');
+  await Promise.all([page.waitForURL(/confirmation\.html/), page.click('#book-button')]);
+  await ready(page);
+  const ref = (await page.textContent('[data-testid=reference]')).trim();
+  tap.check(/^[0-9a-f]{16,32}$/.test(ref), 'the confirmation shows the booking reference', ref);
+  await screenshots(page, 'book-confirmation');
+
+  // Booking agrees: the visit exists with that visitor.
+  const staff = await signInAPI(stack, 'staff');
+  const v = await apiAs(stack, staff, 'GET', `/visits/${ref}`);
+  tap.check(v.status === 200 && v.json.type === 'social' && v.json.visitors.some((x) => String(x.visitor_id) === adult.id),
+    'booking holds the social visit with the chosen visitor', `${v.status} ${v.text.slice(0, 300)}`);
+
+  // Booking refuses the banned contact even if the page is bypassed.
+  if (banned.length) {
+    const famApi = await signInAPI(stack, 'family');
+    const bad = await apiAs(stack, famApi, 'POST', '/visits', { type: 'social', prisoner_id: v.json.prisoner.id, slot_id: free.id, visitor_ids: [Number(adult.id), Number(banned[0].id)] });
+    tap.check(bad.status === 422 && bad.json.error.code === 'visitor_banned', 'booking refuses a banned visitor sent straight to the API', `${bad.status} ${bad.text}`);
+  }
+
+  // The family member sees it in their calls.
+  await page.goto('/family/calls.html');
+  await ready(page);
+  tap.check(await page.isVisible(`#upcoming tr[data-visit="${ref}"]`), 'the call is listed under upcoming calls');
+  await screenshots(page, 'family-calls');
+
+  // Staff see it on the call's day.
+  const st = await person('staff');
+  await signInUI(st.page, 'staff');
+  await st.page.goto(`/staff/?date=${v.json.start.slice(0, 10)}`);
+  await ready(st.page);
+  tap.check(await st.page.isVisible(`#today tr[data-visit="${ref}"]`), "the booking appears in staff's list of calls for that day");
+  await screenshots(st.page, 'staff-day');
+  await st.context.close();
+
+  // Cancel: a reason is required; then it moves to past and cancelled.
+  await page.click(`[data-testid="cancel-${ref}"]`);
+  await ready(page);
+  await page.click('#cancel-button');
+  await page.waitForSelector('.govuk-error-summary');
+  tap.check(await page.isVisible('#reason-error'), 'cancelling without a reason is an error');
+  await screenshots(page, 'cancel');
+  await page.check('#reason');
+  await Promise.all([page.waitForURL(/calls\.html/), page.click('#cancel-button')]);
+  await ready(page);
+  const after = await apiAs(stack, staff, 'GET', `/visits/${ref}`);
+  tap.check(after.json && after.json.status === 'cancelled' && await page.isVisible(`#past tr[data-visit="${ref}"]`),
+    'the family member cancels the call; booking records it and it moves to past calls', after.text.slice(0, 200));
+});

@@ -1,0 +1,103 @@
+// Scenario 5: a probation officer and a person on probation hold a
+// supervision call (both in Chromium); a clinician and a prisoner hold a
+// telemedicine call with the clinician in Firefox ESR (WebDriver BiDi).
+// Neither call is recorded: no notice, no indicator, the policy in booking
+// says forbidden, and no recording file appears.
+import fs from 'node:fs';
+import path from 'node:path';
+import { scenario } from '../lib/scenario.mjs';
+import { signInUI, signInAPI, apiAs, createCallNow, joinCall, waitFrames, ready } from '../lib/flows.mjs';
+import { screenshots } from '../lib/chromium.mjs';
+import { Firefox } from '../lib/firefox.mjs';
+import { DEMO } from '../lib/demo.mjs';
+import { ARTIFACTS } from '../lib/stack.mjs';
+import { sleep } from '../lib/util.mjs';
+
+function filesUnder(dir) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { recursive: true }).filter((f) => fs.statSync(path.join(dir, f)).isFile());
+}
+
+await scenario('private-calls', async ({ tap, stack, person }) => {
+  const staff = await signInAPI(stack, 'staff');
+
+  // --- probation supervision, both in Chromium ---
+  const officerApi = await signInAPI(stack, 'officer');
+  let sup = await createCallNow(stack, staff, 'probation', { minutes: 30 }).catch((e) => e);
+  if (sup instanceof Error) {
+    // Booking's demo endpoint is for booking staff; officers book their own
+    // supervision calls. Fall back to one that starts in a minute.
+    tap.diag(`demo probation visit: ${sup.message}`);
+    const cases = (await apiAs(stack, officerApi, 'GET', '/probation/cases')).json.cases;
+    const start = new Date(Date.now() + 60000); const end = new Date(start.getTime() + 30 * 60000);
+    const r = await apiAs(stack, officerApi, 'POST', '/visits', { type: 'probation', probationer_id: cases[0].id, start: start.toISOString().replace(/\.\d+Z/, 'Z'), end: end.toISOString().replace(/\.\d+Z/, 'Z') });
+    if (r.status !== 201) throw new Error(`officer booking: ${r.status} ${r.text}`);
+    sup = r.json;
+  }
+  tap.check(sup.recording === 'forbidden' && sup.monitoring === 'forbidden', 'the supervision call is neither recorded nor monitored by policy');
+  const off = await person('officer');
+  const pob = await person('probationer');
+  await signInUI(off.page, 'officer');
+  await signInUI(pob.page, 'probationer');
+  await off.page.goto('/probation/');
+  await ready(off.page);
+  tap.check(await off.page.isVisible('#cases'), "the officer's page lists their cases");
+  await screenshots(off.page, 'probation-cases');
+  const [no, np] = await Promise.all([joinCall(off.page, sup.id), joinCall(pob.page, sup.id)]);
+  tap.check(!no.shown && no.privacy && !np.shown && np.privacy, 'no recording notice; both told the supervision call is not recorded');
+  const [fo, fp] = await Promise.all([waitFrames(off.page, { min: 60 }), waitFrames(pob.page, { min: 60 })]);
+  tap.ok(`officer and person on probation each decode 60+ frames (${JSON.stringify(fo)} / ${JSON.stringify(fp)})`);
+  const recInd = await Promise.all([off.page, pob.page].map((p) => p.isVisible('#recording-indicator')));
+  const recFlag = await off.page.evaluate(() => window.parlourCall.session.recording);
+  tap.check(!recInd.some(Boolean) && recFlag === false, 'no recording indicator, and signalling says recording:false');
+  await screenshots(off.page, 'call-probation');
+  await off.page.click('#leave');
+  const left = await off.page.waitForFunction(() => window.parlourCall.endReason === 'left', null, { timeout: 10000 }).then(() => true).catch(() => false);
+  tap.check(left && /You left the call/.test(await off.page.textContent('main')), 'leaving shows the end screen with "You left the call"');
+  await screenshots(off.page, 'call-left');
+
+  // --- telemedicine, the clinician in Firefox ESR ---
+  const tele = await createCallNow(stack, staff, 'telemedicine', { minutes: 30 });
+  tap.check(tele.recording === 'forbidden' && tele.monitoring === 'forbidden', 'the telemedicine call is neither recorded nor monitored by policy');
+  const ff = await Firefox.launch({ logFile: path.join(stack.logDir, 'firefox.log') });
+  try {
+    await ff.goto(`${stack.bookingUrl}/`);
+    await ff.waitFor(`document.body.dataset.ready === '1'`, { timeout: 20000 });
+    const { username, password } = DEMO.clinician;
+    await ff.evaluate(`(() => {
+      document.querySelector('#username').value = ${JSON.stringify(username)};
+      document.querySelector('#password').value = ${JSON.stringify(password)};
+      document.querySelector('#sign-in-button').click();
+      return true; })()`);
+    await ff.waitFor(`location.pathname === '/calls/' && document.body.dataset.ready === '1'`, { timeout: 20000 });
+    tap.ok('the clinician signs in in Firefox ESR and sees their calls');
+    await ff.goto(`${stack.bookingUrl}/call/?visit=${tele.id}`);
+    await ff.waitFor(`window.parlourCall && window.parlourCall.phase === 'device-check'`, { timeout: 20000 });
+    const fnotice = await ff.evaluate(`({ shown: window.parlourCall.noticeShown, privacy: !!document.querySelector('#privacy-notice') })`);
+    await ff.evaluate(`(document.querySelector('#join').click(), true)`);
+    const pri = await person('prisoner');
+    await signInUI(pri.page, 'prisoner');
+    const npr = await joinCall(pri.page, tele.id);
+    await ff.waitFor(`window.parlourCall.phase === 'joined'`, { timeout: 30000 });
+    tap.check(!fnotice.shown && fnotice.privacy && !npr.shown && npr.privacy, 'no recording notice in the telemedicine call, in either browser');
+    const framesFx = await ff.waitFor(`(async () => {
+        const st = await window.parlourCall.session.stats();
+        const v = st.inbound.filter((i) => i.kind === 'video').map((i) => i.framesDecoded);
+        return v.some((n) => n >= 60) ? v : null; })()`, { timeout: 60000, interval: 500 }).catch((e) => e);
+    const framesCr = await waitFrames(pri.page, { min: 60 }).catch((e) => e);
+    tap.check(!(framesFx instanceof Error) && !(framesCr instanceof Error),
+      `clinician (Firefox) and prisoner (Chromium) each decode 60+ frames (${framesFx instanceof Error ? framesFx.message : framesFx} / ${framesCr instanceof Error ? framesCr.message : JSON.stringify(framesCr)})`);
+    fs.mkdirSync(path.join(ARTIFACTS, 'screenshots'), { recursive: true });
+    await ff.screenshot(path.join(ARTIFACTS, 'screenshots', 'call-telemedicine-firefox.png'));
+    await screenshots(pri.page, 'call-telemedicine');
+    const fxRec = await ff.evaluate(`({ indicator: !!document.querySelector('#recording-indicator'), recording: window.parlourCall.session.recording })`);
+    tap.check(!fxRec.indicator && fxRec.recording === false, 'no recording indicator in Firefox, and signalling says recording:false');
+  } finally {
+    await ff.close();
+  }
+
+  // Nothing was recorded for either call.
+  await sleep(1000);
+  const files = filesUnder(path.join(stack.dir, 'recordings'));
+  tap.check(!files.some((f) => f.includes(sup.id) || f.includes(tele.id)), 'no recording file exists for either call', JSON.stringify(files));
+});

@@ -1,0 +1,144 @@
+// Scenarios 2 and 3. A social call that starts now:
+//  2. the family member and the prisoner join; each decodes at least 60
+//     frames of the other's video (getStats); both saw the recording notice
+//     before joining and see the indicator during the call; after a network
+//     blip (the signalling socket dropped) the family page reconnects and
+//     video flows again.
+//  3. a staff monitor opens the live wall, sees the call, opens it and
+//     receives both parties' video; the participants' pages never list the
+//     monitor; the monitor mutes the family member and then ends the call
+//     with a reason; both pages say "ended by staff" and booking records it.
+import { scenario } from '../lib/scenario.mjs';
+import { signInUI, signInAPI, apiAs, createCallNow, joinCall, waitFrames, endReason, framesByParticipant, ready } from '../lib/flows.mjs';
+import { screenshots } from '../lib/chromium.mjs';
+import { waitFor, sleep } from '../lib/util.mjs';
+
+await scenario('social-call', async ({ tap, stack, person }) => {
+  const staff = await signInAPI(stack, 'staff');
+  const visit = await createCallNow(stack, staff, 'social', { minutes: 30 });
+  tap.diag(`visit ${visit.id}: ${visit.type} ${visit.start} - ${visit.end}`);
+
+  const fam = await person('family');
+  const pri = await person('prisoner');
+  await signInUI(fam.page, 'family');
+  await signInUI(pri.page, 'prisoner');
+
+  // The prisoner's in-cell page lists today's call with Join.
+  await pri.page.goto('/calls/');
+  await ready(pri.page);
+  tap.check(await pri.page.isVisible(`[data-testid="join-${visit.id}"]`), "the prisoner's page lists today's call with a Join button");
+  await screenshots(pri.page, 'prisoner-calls');
+
+  // Device check with the notice, then join.
+  await fam.page.goto(`/call/?visit=${visit.id}`);
+  await ready(fam.page);
+  await fam.page.waitForFunction(() => window.parlourCall.phase === 'device-check');
+  await fam.page.waitForFunction(() => document.querySelector('#preview').videoWidth > 0, null, { timeout: 10000 }).catch(() => {});
+  const preview = await fam.page.evaluate(() => ({ w: document.querySelector('#preview').videoWidth, cams: document.querySelectorAll('#camera option').length, mics: document.querySelectorAll('#microphone option').length }));
+  tap.check(preview.w > 0 && preview.cams >= 1 && preview.mics >= 1, 'the device check shows the camera preview and lists cameras and microphones', JSON.stringify(preview));
+  await screenshots(fam.page, 'call-device-check');
+  // Joining without confirming the notice is an error.
+  await fam.page.click('#join');
+  await fam.page.waitForSelector('.govuk-error-summary');
+  tap.check(await fam.page.isVisible('#understood-error'), 'joining without confirming the recording notice shows an error');
+
+  const [nf, np] = await Promise.all([joinCall(fam.page, visit.id), joinCall(pri.page, visit.id)]);
+  tap.check(nf.shown && /recorded/.test(nf.text) && np.shown && /recorded/.test(np.text),
+    'both the family member and the prisoner saw the recording notice before joining', JSON.stringify({ nf, np }));
+  const ind = await Promise.all([fam.page, pri.page].map((p) => p.isVisible('#recording-indicator')));
+  tap.check(ind.every(Boolean), 'both see the recording indicator during the call');
+
+  const [ff, fp] = await Promise.all([waitFrames(fam.page, { min: 60 }), waitFrames(pri.page, { min: 60 })]);
+  tap.ok(`each decodes at least 60 frames of the other's video (family ${JSON.stringify(ff)}, prisoner ${JSON.stringify(fp)})`);
+  const names = await Promise.all([fam.page, pri.page].map((p) => p.$$eval('#tiles .app-tile__label', (xs) => xs.map((x) => x.textContent))));
+  tap.check(names[0].length === 2 && names[1].length === 2, "each page shows two named tiles (self and the other person)", JSON.stringify(names));
+  const q = await fam.page.textContent('#quality');
+  tap.check(['good', 'fair', 'poor'].includes(q.trim()), 'the connection-quality indicator shows a measured value', q);
+  await screenshots(fam.page, 'call-in-progress');
+  await screenshots(pri.page, 'call-prisoner');
+
+  // Mute and camera buttons toggle and say so.
+  await fam.page.click('#mute');
+  const muted = await fam.page.evaluate(() => ({ pressed: document.querySelector('#mute').getAttribute('aria-pressed'), enabled: window.parlourCall.session.localStream.getAudioTracks()[0].enabled }));
+  await fam.page.click('#mute');
+  tap.check(muted.pressed === 'true' && muted.enabled === false, 'the mute button stops the microphone and says it is pressed', JSON.stringify(muted));
+
+  // A network blip: drop the family page's signalling socket; it must
+  // reconnect by itself and video must flow again.
+  const before = await framesByParticipant(pri.page);
+  await fam.page.evaluate(() => { window.parlourCall.session.ws.close(); });
+  await fam.page.waitForFunction(() => window.parlourCall.phase === 'reconnecting', null, { timeout: 5000 }).catch(() => {});
+  const sawBanner = await fam.page.isVisible('#reconnecting');
+  await fam.page.waitForFunction(() => window.parlourCall.phase === 'joined', null, { timeout: 30000 });
+  const again = await waitFrames(fam.page, { min: 30, timeout: 30000 }).catch((e) => e);
+  const priAfter = await waitFor(async () => {
+    const f = await framesByParticipant(pri.page);
+    return Object.values(f).some((n) => n > Math.max(0, ...Object.values(before)) + 30) ? f : null;
+  }, { timeout: 30000, what: 'prisoner receiving video again' }).catch((e) => e);
+  tap.check(!(again instanceof Error) && !(priAfter instanceof Error),
+    `after a network blip the family page reconnects and video flows both ways again (banner shown: ${sawBanner})`,
+    `${again instanceof Error ? again.message : ''} ${priAfter instanceof Error ? priAfter.message : ''}`);
+
+  // Scenario 3: the monitoring wall.
+  const mon = await person('monitor');
+  await signInUI(mon.page, 'monitor');
+  await mon.page.goto('/staff/wall.html');
+  await ready(mon.page);
+  await mon.page.waitForSelector(`.app-wall__call[data-visit="${visit.id}"]`, { timeout: 15000 });
+  tap.ok('the live monitoring wall shows the call');
+  await mon.page.waitForFunction((id) => {
+    const c = window.parlourWall.calls.get(id);
+    return c && c.session && c.session.state === 'joined';
+  }, visit.id, { timeout: 20000 });
+  const tileVideo = await waitFor(() => mon.page.evaluate((id) => {
+    const li = document.querySelector(`.app-wall__call[data-visit="${id}"]`);
+    const vids = [...li.querySelectorAll('video')];
+    return vids.length >= 2 && vids.every((v) => v.videoWidth > 0) ? vids.map((v) => `${v.videoWidth}x${v.videoHeight}`) : null;
+  }, visit.id), { timeout: 30000, what: 'both wall tiles playing' }).catch((e) => e);
+  tap.check(!(tileVideo instanceof Error), `the wall tile plays both participants' video (${tileVideo instanceof Error ? tileVideo.message : tileVideo.join(', ')})`);
+  await screenshots(mon.page, 'staff-wall');
+
+  await Promise.all([mon.page.waitForURL(/monitor\.html/), mon.page.click(`.app-wall__call[data-visit="${visit.id}"] a`)]);
+  await ready(mon.page);
+  await mon.page.waitForFunction(() => window.parlourMonitor && window.parlourMonitor.phase === 'joined', null, { timeout: 20000 });
+  const mf = await waitFrames(mon.page, { min: 30, count: 2, handle: 'parlourMonitor' }).catch((e) => e);
+  tap.check(!(mf instanceof Error), `the monitor receives both parties' video (${mf instanceof Error ? mf.message : JSON.stringify(mf)})`);
+  await screenshots(mon.page, 'staff-monitor');
+
+  // Participants never list the monitor.
+  await sleep(1000);
+  const lists = await Promise.all([fam.page, pri.page].map((p) => p.evaluate(() => ({
+    participants: window.parlourCall.participants, tiles: [...document.querySelectorAll('#tiles li')].length,
+  }))));
+  tap.check(lists.every((l) => l.participants.length === 1 && l.tiles === 2 && !l.participants.some((p) => /monitor|staff/.test(p.role))),
+    "the participants' pages never list the monitor", JSON.stringify(lists));
+
+  // Mute the family member from the monitor page.
+  const famId = await fam.page.evaluate(() => window.parlourCall.session.self);
+  await mon.page.click(`[data-mute="${famId}"]`);
+  const told = await fam.page.waitForFunction(() => window.parlourCall.events.some((e) => e.type === 'muted'), null, { timeout: 10000 }).then(() => true).catch(() => false);
+  const micOff = await fam.page.evaluate(() => !window.parlourCall.session.localStream.getAudioTracks()[0].enabled);
+  tap.check(told && micOff, 'staff mute the family member: their page turns the microphone off and tells them');
+
+  // End the call with a reason: the reason is required.
+  await mon.page.click('#end-call');
+  await mon.page.waitForSelector('.govuk-error-summary');
+  tap.check(await mon.page.isVisible('#end-reason-error'), 'ending a call without a reason is an error');
+  await mon.page.fill('#end-reason', 'Test: rules broken on the call');
+  await mon.page.click('#end-call');
+  const [ef, ep] = await Promise.all([endReason(fam.page), endReason(pri.page)]);
+  tap.check(ef.reason === 'terminated_by_staff' && /ended by prison staff/.test(ef.text) && ep.reason === 'terminated_by_staff' && /ended by prison staff/.test(ep.text),
+    'both pages say the call was ended by staff', JSON.stringify({ ef, ep }));
+  await screenshots(fam.page, 'call-ended-by-staff');
+  const rec = await waitFor(async () => {
+    const r = await apiAs(stack, staff, 'GET', `/visits/${visit.id}`);
+    return r.json && r.json.status === 'terminated' ? r.json : null;
+  }, { timeout: 15000, what: 'booking to record the termination' }).catch((e) => e);
+  tap.check(!(rec instanceof Error), 'booking records the call as terminated by staff', rec instanceof Error ? rec.message : rec.status_reason);
+  const audit = await apiAs(stack, staff, 'GET', `/visits/${visit.id}/audit`);
+  const actions = audit.json ? audit.json.entries.map((e) => e.action) : [];
+  tap.check(actions.includes('call_ended') && actions.includes('participant_muted'), 'the audit trail has the mute and the end of the call', JSON.stringify(actions));
+  await mon.page.goto(`/staff/audit.html?visit=${visit.id}`);
+  await ready(mon.page);
+  await screenshots(mon.page, 'staff-audit');
+});
