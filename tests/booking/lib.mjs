@@ -1,0 +1,182 @@
+// Shared helpers for the booking integration tests: start the real
+// parlour-booking over HTTPS on a free loopback port with its own temporary
+// directory (scripts/setup-var makes the certificate, keys and secrets),
+// talk to it with a cookie-keeping client that verifies TLS against that
+// certificate, and print TAP.
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const ROOT = process.env.PARLOUR_ROOT || path.resolve(new URL('../..', import.meta.url).pathname);
+export const BIN = process.env.PARLOUR_BIN || path.join(ROOT, 'build', 'bin');
+export const DEMO_PASSWORD = 'parlour-demo';
+
+// ---- TAP ----
+let n = 0;
+let failed = 0;
+export function ok(cond, name, extra) {
+  n++;
+  if (cond) console.log(`ok ${n} - ${name}`);
+  else {
+    failed++;
+    console.log(`not ok ${n} - ${name}`);
+    if (extra !== undefined) console.log('# ' + JSON.stringify(extra).slice(0, 600));
+  }
+  return !!cond;
+}
+export function diag(msg) { console.log('# ' + msg); }
+export function done() {
+  console.log(`1..${n}`);
+  process.exitCode = failed ? 1 : 0;
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+    s.on('error', reject);
+  });
+}
+
+// ---- HTTP ----
+export function request(env, method, p, { body, headers = {}, raw } = {}) {
+  return new Promise((resolve, reject) => {
+    const data = raw !== undefined ? raw : body !== undefined ? JSON.stringify(body) : null;
+    const h = { ...headers };
+    if (data !== null && !('content-type' in h)) h['content-type'] = 'application/json';
+    if (data !== null) h['content-length'] = Buffer.byteLength(data);
+    const req = https.request({
+      host: '127.0.0.1', port: env.port, method, path: p, headers: h, ca: env.ca,
+      agent: env.agent,
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const buf = Buffer.concat(chunks);
+        const text = buf.toString('utf8');
+        let json = null;
+        try { json = JSON.parse(text); } catch { /* not JSON */ }
+        resolve({ status: res.statusCode, headers: res.headers, text, json, buf });
+      });
+    });
+    req.on('error', reject);
+    if (data !== null) req.write(data);
+    req.end();
+  });
+}
+
+export class Client {
+  constructor(env, name = 'anon') {
+    this.env = env;
+    this.name = name;
+    this.cookie = null;
+    this.csrf = null;
+    this.user = null;
+  }
+  async signIn(username, password = DEMO_PASSWORD) {
+    const r = await request(this.env, 'POST', '/api/v1/auth/sign-in', { body: { username, password } });
+    if (r.status === 200) {
+      const sc = [].concat(r.headers['set-cookie'] || []);
+      const m = sc.map((c) => /parlour_session=([^;]+)/.exec(c)).find(Boolean);
+      this.cookie = m ? m[1] : null;
+      this.csrf = r.json.csrf_token;
+      this.user = r.json.user;
+      this.name = username;
+    }
+    return r;
+  }
+  headers(extra = {}) {
+    const h = { ...extra };
+    if (this.cookie) h.cookie = `parlour_session=${this.cookie}`;
+    if (this.csrf) h['x-csrf-token'] = this.csrf;
+    return h;
+  }
+  req(method, p, opts = {}) {
+    return request(this.env, method, p, { ...opts, headers: this.headers(opts.headers) });
+  }
+  get(p) { return this.req('GET', `/api/v1${p}`); }
+  post(p, body = {}) { return this.req('POST', `/api/v1${p}`, { body }); }
+  patch(p, body = {}) { return this.req('PATCH', `/api/v1${p}`, { body }); }
+}
+
+// ---- the daemon ----
+export async function startBooking({ demo = true, ini = '', clientDir, keepDir } = {}) {
+  const dir = keepDir || fs.mkdtempSync(path.join(os.tmpdir(), 'parlour-booking-test-'));
+  execFileSync(path.join(ROOT, 'scripts', 'setup-var'), [path.join(dir, 'var')], { stdio: 'ignore' });
+  const port = await freePort();
+  const env = {
+    dir, port, base: `https://127.0.0.1:${port}`,
+    ca: fs.readFileSync(path.join(dir, 'var/tls/cert.pem')),
+    secret: fs.readFileSync(path.join(dir, 'var/secrets/signal-booking.secret'), 'utf8').trim(),
+    publicKey: fs.readFileSync(path.join(dir, 'var/keys/token-public.pem'), 'utf8'),
+    db: path.join(dir, 'booking.db'),
+    log: path.join(dir, 'booking.log'),
+    agent: new https.Agent({ keepAlive: false }),
+  };
+  env.config = path.join(dir, 'booking.ini');
+  fs.writeFileSync(env.config, `[server]
+address = 127.0.0.1
+port = ${port}
+tls_cert = ${dir}/var/tls/cert.pem
+tls_key = ${dir}/var/tls/key.pem
+client_dir = ${clientDir || path.join(ROOT, 'client-web')}
+[database]
+path = ${env.db}
+[tokens]
+private_key = ${dir}/var/keys/token-private.pem
+[service]
+credential_file = ${dir}/var/secrets/signal-booking.secret
+[demo]
+enabled = ${demo ? 'true' : 'false'}
+${ini}
+`);
+  env.start = async () => {
+    const out = fs.openSync(env.log, 'a');
+    env.proc = spawn(path.join(BIN, 'parlour-booking'), ['--config', env.config], {
+      stdio: ['ignore', out, out],
+    });
+    fs.closeSync(out);
+    for (let i = 0; i < 150; i++) {
+      try {
+        const r = await request(env, 'GET', '/healthz');
+        if (r.status === 200) return;
+      } catch { /* not up yet */ }
+      if (env.proc.exitCode !== null) break;
+      await sleep(100);
+    }
+    throw new Error('parlour-booking did not start: ' + fs.readFileSync(env.log, 'utf8').slice(-2000));
+  };
+  env.kill = (sig = 'SIGTERM') => new Promise((resolve) => {
+    if (!env.proc || env.proc.exitCode !== null || env.proc.signalCode) return resolve();
+    env.proc.once('exit', () => resolve());
+    env.proc.kill(sig);
+  });
+  env.stop = async () => {
+    await env.kill('SIGTERM');
+    if (!keepDir) fs.rmSync(dir, { recursive: true, force: true });
+  };
+  process.on('exit', () => {
+    try { env.proc && env.proc.kill('SIGKILL'); } catch { /* gone */ }
+    if (!keepDir) try { fs.rmSync(dir, { recursive: true, force: true }); } catch { /* gone */ }
+  });
+  await env.start();
+  return env;
+}
+
+export function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
+
+// sqlite3 CLI query on the test database (read-only checks).
+export function sql(env, query) {
+  return execFileSync('sqlite3', ['-batch', '-noheader', env.db, query], { encoding: 'utf8' }).trim();
+}
+
+// Decodes a JWT payload (no verification; see verifyJwt).
+export function jwtPayload(token) {
+  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
+}
