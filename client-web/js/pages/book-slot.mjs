@@ -27,12 +27,12 @@ try {
     <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
     <form id="slot-form" novalidate>
       <div class="govuk-form-group">
-        <fieldset class="govuk-fieldset" aria-describedby="slot-hint">
+        <fieldset class="govuk-fieldset" aria-describedby="slot-fieldset-hint">
           <legend class="govuk-fieldset__legend govuk-fieldset__legend--l">
             <span class="govuk-caption-l">Book a video call with ${s.prisoner_name}</span>
             <h1 class="govuk-fieldset__heading">Choose a date and time</h1>
           </legend>
-          <div id="slot-hint" class="govuk-hint">Times are UK time. Calls can be booked from ${slots.length ? longDate(slots[0].start) : 'a few days ahead'}.</div>
+          <div id="slot-fieldset-hint" class="govuk-hint">Times are UK time. Calls can be booked from ${slots.length ? longDate(slots[0].start) : 'a few days ahead'}.</div>
           ${slots.length === 0 ? html`<p class="govuk-body">There are no video call times you can book at the moment. Try again later or contact the prison.</p>` : ''}
           <div class="govuk-radios govuk-radios--small" data-module="govuk-radios">
           ${[...byDate.entries()].map(([date, list]) => html`

@@ -1,12 +1,15 @@
-// The demo sign-ins booking seeds when [demo] enabled = true (see
-// docs/booking.md). One place to change if the seed changes.
+// The demo sign-ins booking seeds when [demo] enabled = true
+// (booking/book_demo.c; every password is "parlour-demo"). One place to
+// change if the seed changes.
+const PW = 'parlour-demo';
 export const DEMO = {
-  family: { username: 'family', password: 'parlour-demo' },
-  prisoner: { username: 'prisoner', password: 'parlour-demo' },
-  staff: { username: 'staff', password: 'parlour-demo' },
-  monitor: { username: 'monitor', password: 'parlour-demo' },
-  officer: { username: 'officer', password: 'parlour-demo' },
-  probationer: { username: 'probationer', password: 'parlour-demo' },
-  clinician: { username: 'clinician', password: 'parlour-demo' },
-  legal: { username: 'legal', password: 'parlour-demo' },
+  family: { username: 'family.ann', password: PW },        // Ann Baker: visitor herself and her daughter Lily
+  bannedFamily: { username: 'family.ben', password: PW },  // Ben Carter: a contact of Tom Baker with a ban
+  prisoner: { username: 'prisoner.tom', password: PW },    // Tom Baker, A1234BC, HMP Parlour
+  staff: { username: 'staff.booking', password: PW },
+  monitor: { username: 'staff.monitor', password: PW },
+  officer: { username: 'officer.olu', password: PW },
+  probationer: { username: 'probationer.pat', password: PW },
+  clinician: { username: 'clinician.chen', password: PW },
+  legal: { username: 'legal.lee', password: PW },
 };

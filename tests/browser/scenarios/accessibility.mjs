@@ -75,7 +75,7 @@ await scenario('accessibility', async ({ tap, stack, person }) => {
   await visit(fam.page, '/family/', 'family - your prisoners');
   await visit(fam.page, '/family/book/prisoner.html', 'family - book - prisoner');
   await submitEmpty(fam.page, 'button[type=submit]', 'family - book - prisoner');
-  await fam.page.check('input[name=prisoner]');
+  await fam.page.check('label:has-text("Tom Baker")');
   await Promise.all([fam.page.waitForURL(/visitors/), fam.page.click('button[type=submit]')]);
   await ready(fam.page);
   await audit(fam.page, 'family - book - visitors');

@@ -37,25 +37,30 @@ await scenario('booking-journey', async ({ tap, stack, person }) => {
   await page.click('button[type=submit]');
   await page.waitForSelector('.govuk-error-summary');
   tap.check(await page.isVisible('#prisoner-error'), 'continuing without choosing a prisoner shows the error next to the question');
-  await page.check('input[name=prisoner]');
+  await page.check('label:has-text("Tom Baker")');
   await Promise.all([page.waitForURL(/visitors\.html/), page.click('button[type=submit]')]);
   await ready(page);
 
-  // Step 2: visitors. The seed has a banned contact for the demo prisoner.
+  // Step 2: visitors (Ann and her daughter Lily).
   const contacts = await page.$$eval('.govuk-checkboxes__item', (items) => items.map((i) => ({
     id: i.querySelector('input').value,
     name: i.querySelector('label').textContent.trim(),
     disabled: i.querySelector('input').disabled,
     hint: i.querySelector('.govuk-hint').textContent.replace(/\s+/g, ' ').trim(),
   })));
-  tap.diag(`contacts shown: ${JSON.stringify(contacts)}`);
-  const banned = contacts.filter((c) => /Banned/.test(c.hint));
-  tap.check(banned.length >= 1 && banned.every((c) => c.disabled), 'a banned contact is listed but cannot be chosen, with the reason shown', JSON.stringify(banned));
+  tap.diag(`contacts shown to the family member: ${JSON.stringify(contacts)}`);
   await screenshots(page, 'book-visitors');
   await page.click('button[type=submit]');
   await page.waitForSelector('.govuk-error-summary');
   tap.check(/Select who will be on the call/.test(await page.textContent('.govuk-error-summary')), 'continuing with nobody chosen is an error');
-  // Forcing the banned contact's box (a tampered page) is still refused by booking later.
+  const child = contacts.find((c) => !c.disabled && /under 18/.test(c.hint));
+  if (child) {
+    await page.check(`input[value="${child.id}"]`);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('.govuk-error-summary');
+    tap.check(/18 or over/.test(await page.textContent('.govuk-error-summary')), 'a call with only a child is refused: at least one visitor must be 18 or over');
+    await page.uncheck(`input[value="${child.id}"]`);
+  }
   const adult = contacts.find((c) => !c.disabled && !/under 18/.test(c.hint));
   if (!adult) throw new Error('no bookable adult contact in the demo data');
   await page.check(`input[value="${adult.id}"]`);
@@ -87,12 +92,33 @@ await scenario('booking-journey', async ({ tap, stack, person }) => {
   tap.check(v.status === 200 && v.json.type === 'social' && v.json.visitors.some((x) => String(x.visitor_id) === adult.id),
     'booking holds the social visit with the chosen visitor', `${v.status} ${v.text.slice(0, 300)}`);
 
-  // Booking refuses the banned contact even if the page is bypassed.
+  // A banned contact: Ben Carter, Tom Baker's brother, is banned. When he
+  // signs in he is shown on the list, with the reason, and cannot be chosen.
+  const ben = await person('banned family member');
+  await signInUI(ben.page, 'bannedFamily');
+  await ben.page.goto('/family/book/prisoner.html');
+  await ready(ben.page);
+  await ben.page.check('label:has-text("Tom Baker")');
+  await Promise.all([ben.page.waitForURL(/visitors\.html/), ben.page.click('button[type=submit]')]);
+  await ready(ben.page);
+  const benList = await ben.page.$$eval('.govuk-checkboxes__item', (items) => items.map((i) => ({
+    id: i.querySelector('input').value, disabled: i.querySelector('input').disabled,
+    hint: i.querySelector('.govuk-hint').textContent.replace(/\s+/g, ' ').trim(),
+  })));
+  const banned = benList.filter((c) => /Banned/.test(c.hint));
+  tap.check(banned.length >= 1 && banned.every((c) => c.disabled), 'a banned contact is listed but cannot be chosen, with the reason shown', JSON.stringify(benList));
+  await screenshots(ben.page, 'book-visitors-banned');
+  // Even a tampered page cannot book him: the box stays unticked and booking says no.
+  await ben.page.evaluate(() => document.querySelectorAll('.govuk-checkboxes__input').forEach((x) => { x.disabled = false; x.checked = true; }));
+  await ben.page.click('button[type=submit]');
+  await ben.page.waitForSelector('.govuk-error-summary');
+  tap.check(/cannot be booked/.test(await ben.page.textContent('.govuk-error-summary')), 'forcing the banned contact through the page is refused with the reason');
+  const benApi = await signInAPI(stack, 'bannedFamily');
   if (banned.length) {
-    const famApi = await signInAPI(stack, 'family');
-    const bad = await apiAs(stack, famApi, 'POST', '/visits', { type: 'social', prisoner_id: v.json.prisoner.id, slot_id: free.id, visitor_ids: [Number(adult.id), Number(banned[0].id)] });
-    tap.check(bad.status === 422 && bad.json.error.code === 'visitor_banned', 'booking refuses a banned visitor sent straight to the API', `${bad.status} ${bad.text}`);
+    const bad = await apiAs(stack, benApi, 'POST', '/visits', { type: 'social', prisoner_id: v.json.prisoner.id, slot_id: free.id, visitor_ids: [Number(banned[0].id)] });
+    tap.check(bad.status === 422 && bad.json.error.code === 'visitor_banned', 'booking refuses a banned visitor sent straight to the API (422 visitor_banned)', `${bad.status} ${bad.text}`);
   }
+  await ben.context.close();
 
   // The family member sees it in their calls.
   await page.goto('/family/calls.html');
