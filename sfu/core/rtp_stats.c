@@ -87,9 +87,11 @@ bool rtp_stats_update(RtpRecvStats *s, uint16_t seq, uint32_t rtp_ts, int64_t ar
   if (in_order) {
     uint32_t transit = arrival_ts(s, arrival_us) - rtp_ts;
     if (s->have_transit) {
-      int32_t d = (int32_t)(transit - (uint32_t)s->transit);
+      /* 64-bit: |INT32_MIN| and 16 * J for hostile timestamps overflow 32 bits */
+      int64_t d = (int32_t)(transit - (uint32_t)s->transit);
       if (d < 0) d = -d;
-      s->jitter_q4 += (uint32_t)d - ((s->jitter_q4 + 8) >> 4);
+      uint64_t j = (uint64_t)s->jitter_q4 + (uint64_t)d - (((uint64_t)s->jitter_q4 + 8) >> 4);
+      s->jitter_q4 = j > UINT32_MAX ? UINT32_MAX : (uint32_t)j;
     }
     s->transit = transit;
     s->have_transit = true;

@@ -170,6 +170,55 @@ static void test_jump_and_capacity(void) {
   nack_generator_free(NULL);
 }
 
+/* A publisher jumping by just under max_missing on every packet: memory stays
+ * bounded, nothing is copied per packet (this used to be quadratic), and the
+ * list keeps only the newest max_missing seqs. */
+static void test_hostile_jumps(void) {
+  NackGenerator *ng = nack_generator_new(NULL);
+  uint16_t out[64];
+  uint16_t seq = 0;
+  gint64 t0 = g_get_monotonic_time();
+  for (int i = 0; i < 5000; i++) {
+    nack_generator_on_packet(ng, seq, i * MS);
+    seq = (uint16_t)(seq + 1000); /* 999 missing each time */
+    g_assert_cmpuint(nack_generator_missing_count(ng), <=, 1000);
+    if (i % 100 == 0) (void)poll_into(ng, i * MS, out);
+  }
+  gint64 took = g_get_monotonic_time() - t0;
+  g_test_message("5000 hostile jumps: %" G_GINT64_FORMAT " us", took);
+  g_assert_cmpuint(nack_generator_missing_count(ng), ==, 1000);
+  const NackGeneratorStats *st = nack_generator_stats(ng);
+  g_assert_cmpuint(st->missing, ==, 4999u * 999u);
+  g_assert_cmpuint(st->lost, >, 4990000u);
+  /* the survivors are the newest 1000, ascending (one step of 2 over the
+   * received seq between the last two jumps) */
+  size_t n = nack_generator_poll(ng, 5000 * MS, out, 64);
+  g_assert_cmpuint(n, ==, 64);
+  g_assert_cmpuint(out[0], ==, (uint16_t)(seq - 2001)); /* last one of the previous gap */
+  for (size_t i = 1; i < n; i++) g_assert_cmpuint((uint16_t)(out[i] - out[i - 1]), <=, 2);
+  nack_generator_free(ng);
+}
+
+/* Recoveries in the middle of the list leave it in order and exact. */
+static void test_recover_middle(void) {
+  NackGenerator *ng = nack_generator_new(NULL);
+  uint16_t out[64];
+  nack_generator_on_packet(ng, 0, 0);
+  nack_generator_on_packet(ng, 11, 0); /* 1..10 */
+  for (uint16_t q = 2; q <= 10; q += 2) nack_generator_on_packet(ng, q, 0);
+  nack_generator_on_packet(ng, 1, 0); /* front */
+  g_assert_cmpuint(nack_generator_missing_count(ng), ==, 4);
+  size_t n = poll_into(ng, 0, out);
+  assert_seqs(out, n, (const uint16_t[]){3, 5, 7, 9}, 4);
+  nack_generator_on_packet(ng, 5, 1);
+  nack_generator_on_packet(ng, 5, 1); /* second time: late */
+  g_assert_cmpuint(nack_generator_stats(ng)->late, ==, 1);
+  nack_generator_on_packet(ng, 14, 2); /* 12, 13 appended after tombstones */
+  n = poll_into(ng, 200 * MS, out);
+  assert_seqs(out, n, (const uint16_t[]){3, 7, 9, 12, 13}, 5);
+  nack_generator_free(ng);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/sfu/nack_generator/gap_retry_recover", test_gap_retry_recover);
@@ -178,5 +227,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/sfu/nack_generator/max_age", test_max_age);
   g_test_add_func("/sfu/nack_generator/initial_delay_limit", test_initial_delay_and_limit);
   g_test_add_func("/sfu/nack_generator/jump_capacity", test_jump_and_capacity);
+  g_test_add_func("/sfu/nack_generator/hostile_jumps", test_hostile_jumps);
+  g_test_add_func("/sfu/nack_generator/recover_middle", test_recover_middle);
   return g_test_run();
 }

@@ -117,6 +117,17 @@ static void test_jitter(void) {
   g_assert_cmpuint(rtp_stats_jitter(&w), <=, 1);
 }
 
+/* Hostile timestamps: transit differences of 2^31 every packet. The jitter
+ * saturates instead of overflowing (UBSan checks the arithmetic). */
+static void test_jitter_hostile(void) {
+  RtpRecvStats s;
+  rtp_stats_init(&s, 1, 90000);
+  for (int i = 0; i < 200; i++)
+    rtp_stats_update(&s, (uint16_t)i, (i % 2) ? 0x80000000u : 0, 0, 10);
+  g_assert_cmpuint(s.jitter_q4, >, 0x7fffffffu);
+  g_assert_cmpuint(rtp_stats_jitter(&s), <=, UINT32_MAX >> 4);
+}
+
 static void test_sr_bookkeeping(void) {
   RtpRecvStats s;
   rtp_stats_init(&s, 1, 90000);
@@ -154,6 +165,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/sfu/rtp_stats/probation_loss", test_probation_and_loss);
   g_test_add_func("/sfu/rtp_stats/wrap_restart", test_wrap_and_restart);
   g_test_add_func("/sfu/rtp_stats/jitter", test_jitter);
+  g_test_add_func("/sfu/rtp_stats/jitter_hostile", test_jitter_hostile);
   g_test_add_func("/sfu/rtp_stats/sr_bookkeeping", test_sr_bookkeeping);
   g_test_add_func("/sfu/rtp_stats/send_stats", test_send_stats);
   return g_test_run();
