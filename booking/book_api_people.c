@@ -209,7 +209,7 @@ void api_slots(ApiCtx *c, const char *id_text) {
   }
   /* Visitors see only the window; staff see any range they ask for. */
   int staff = book_is_staff(c->actor.role);
-  int closed_prisoner = book_db_scalar_i64(
+  int closed_prisoner = !strcmp(type, "social") && book_db_scalar_i64(
       db, "SELECT count(*) FROM prisoner_restrictions WHERE prisoner_id = ? AND type = 'CLOSED' "
           "AND start_date <= date(?, 'unixepoch') AND (expiry_date IS NULL OR expiry_date >= "
           "date(?, 'unixepoch'))",

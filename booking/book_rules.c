@@ -368,7 +368,8 @@ static int check_visitors(BookDb *db, const BookActor *a, Checked *c, const Book
     if (restriction_active(db, CONTACT_RESTRICTION_SQL, contact_id, "BAN", date))
       return fail(e, 422, "visitor_banned", "visitors", "visitor %lld is banned on %s",
                   (long long)vs[i].visitor_id, date);
-    if (restriction_active(db, CONTACT_RESTRICTION_SQL, contact_id, "CLOSED", date)) *closed = 1;
+    if (!legal && restriction_active(db, CONTACT_RESTRICTION_SQL, contact_id, "CLOSED", date))
+      *closed = 1;
     int adult = 1;
     if (has_dob) {
       int age = book_age_on(dob, date);
@@ -433,8 +434,11 @@ static int check_prison_visit(BookDb *db, const BookActor *a, const BookRequest 
     return fail(e, 422, "too_long", "slot_id", "%s calls last at most %d minutes", c->type,
                 c->vt.max_minutes);
 
-  int closed = restriction_active(db, PRISONER_RESTRICTION_SQL, c->prisoner.id, "CLOSED",
-                                  c->slot.date);
+  /* Open/closed is a social-visit notion (HMPPS); official and clinical
+   * calls always use the slot's open capacity. */
+  int social = !strcmp(c->type, "social");
+  int closed = social && restriction_active(db, PRISONER_RESTRICTION_SQL, c->prisoner.id,
+                                            "CLOSED", c->slot.date);
   if (!strcmp(c->type, "telemedicine")) {
     if (r->n_visitors > 0)
       return fail(e, 422, "too_many_visitors", "visitors", "telemedicine calls have no visitors");
