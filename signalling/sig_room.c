@@ -399,6 +399,19 @@ static void on_room_created(SfuNode *n, json_t *reply, void *user) {
   SigCtx *x = user;
   SigRoom *r = sig_ctx_room(x);
   if (!r) return;
+  if (!sig_reply_ok(reply) && strcmp(sig_reply_code(reply), "room_exists") == 0 && !x->reconnect) {
+    /* Left over from before a restart of signalling: nobody's media in it
+     * can be trusted to match our state, so start it afresh (once). */
+    log_warn("room_stale", "room=%s node=%s action=recreate", r->id, sfu_node_url(r->node));
+    sfu_request(r->node, "room_destroy", json_pack("{s:s}", "room", r->id), NULL, NULL, NULL);
+    SigCtx *again = sig_ctx_new(r->srv, r->id, NULL, 0, "join");
+    again->reconnect = TRUE; /* marks the retry */
+    sfu_request(r->node, "room_create",
+                json_pack("{s:s, s:i, s:b}", "room", r->id, "max_participants",
+                          r->srv->set.max_participants, "recordable", r->recording),
+                on_room_created, again, sig_ctx_free);
+    return;
+  }
   if (!sig_reply_ok(reply)) {
     log_error("room_create_failed", "room=%s node=%s code=%s", r->id, sfu_node_url(r->node),
               sig_reply_code(reply));

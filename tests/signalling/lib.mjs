@@ -131,8 +131,8 @@ export function makeVar(name) {
   return { dir, logDir, ca: fs.readFileSync(`${dir}/tls/cert.pem`) };
 }
 
-export async function startSfu(v, extra = {}) {
-  const port = await freePort();
+export async function startSfu(v, extra = {}, { port: fixedPort } = {}) {
+  const port = fixedPort || await freePort();
   const mediaMin = 42000 + Math.floor(Math.random() * 400) * 2;
   const conf = merge({
     control: { address: '127.0.0.1', port, secret_file: `${v.dir}/secrets/sfu-control.secret` },
@@ -140,7 +140,7 @@ export async function startSfu(v, extra = {}) {
     recording: { directory: `${v.dir}/recordings` },
     log: { level: 'debug' },
   }, extra);
-  const name = `sfu-${port}`;
+  const name = `sfu-${port}${fixedPort ? '-again' : ''}`;
   const confPath = path.join(v.dir, `${name}.ini`);
   fs.writeFileSync(confPath, ini(conf));
   const d = daemon(name, path.join(BIN, 'parlour-sfu'), confPath, v.logDir);
