@@ -206,9 +206,9 @@ export const STAFF_GRANTS = { publish: true, subscribe: true, hidden: false, mod
 // ---- websocket client ----
 // Messages are queued; next(type) takes the first queued (or coming)
 // message of that type. closed resolves with {code, reason}.
-export function connect(sig, { origin = ORIGIN, name = 'client' } = {}) {
+export function connect(sig, { origin = ORIGIN, name = 'client', autoPong = true } = {}) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(sig.url, { ca: sig.ca, origin, servername: 'localhost', maxPayload: 4 << 20 });
+    const ws = new WebSocket(sig.url, { ca: sig.ca, origin, servername: 'localhost', maxPayload: 4 << 20, autoPong });
     const c = { ws, name, queue: [], waiters: [], all: [] };
     c.closed = new Promise((res) => ws.on('close', (code, reason) => {
       c.closeInfo = { code, reason: reason.toString() };
@@ -222,6 +222,8 @@ export function connect(sig, { origin = ORIGIN, name = 'client' } = {}) {
       const i = c.waiters.findIndex((w) => w.pred(m));
       if (i >= 0) { const [w] = c.waiters.splice(i, 1); clearTimeout(w.timer); w.resolve(m); } else c.queue.push(m);
     });
+    c.pings = 0;
+    ws.on('ping', () => { c.pings += 1; });
     ws.on('open', () => resolve(c));
     ws.on('error', (e) => { if (!c.opened) reject(e); });
     ws.on('unexpected-response', (req, res) => reject(new Error(`upgrade refused: HTTP ${res.statusCode}`)));
@@ -251,8 +253,8 @@ export function connect(sig, { origin = ORIGIN, name = 'client' } = {}) {
 }
 
 // Connects and joins; returns the client with c.joined set (or throws).
-export async function join(sig, v, claimOpts, { room, flags, key, name } = {}) {
-  const c = await connect(sig, { name: name || claimOpts.sub });
+export async function join(sig, v, claimOpts, { room, flags, key, name, autoPong } = {}) {
+  const c = await connect(sig, { name: name || claimOpts.sub, autoPong });
   const tok = mint(v, claims(claimOpts), { flags, key });
   c.send({ type: 'join', token: tok, room: room || claimOpts.room || 'visit-1' });
   const m = await c.next((x) => x.type === 'joined' || x.type === 'error', 15000);
