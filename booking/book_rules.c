@@ -889,8 +889,9 @@ int book_vo_allocate(BookDb *db, int64_t now) {
   book_date_of(now, today);
   if (book_db_begin(db)) return -1;
   sqlite3_stmt *st = book_db_stmt(
-      db, "UPDATE prisoners SET vo_balance = min(vo_balance + (SELECT vo_allowance FROM "
-          "establishments e WHERE e.id = prisoners.establishment_id), ?2), vo_allocated_on = ?1 "
+      db, "UPDATE prisoners SET vo_balance = max(vo_balance, min(vo_balance + (SELECT vo_allowance "
+          "FROM establishments e WHERE e.id = prisoners.establishment_id), ?2)), vo_allocated_on "
+          "= ?1 "
           "WHERE status = 'convicted' AND (vo_allocated_on IS NULL OR date(vo_allocated_on, "
           "'+' || (SELECT vo_period_days FROM establishments e WHERE e.id = "
           "prisoners.establishment_id) || ' days') <= ?1)");

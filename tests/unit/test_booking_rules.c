@@ -352,6 +352,12 @@ static void t_vo_balance(Fx *f, gconstpointer d) {
   g_assert_cmpint(book_vo_allocate(f->db, NOW + 28 * 86400), >=, 1);
   g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=1"), ==, 4);
   g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=2"), ==, 0); /* remand */
+  /* unused VOs accumulate up to 26; allocation never takes any away */
+  sqlite3_exec(f->db->db, "UPDATE prisoners SET vo_balance = 25 WHERE id = 1; UPDATE prisoners "
+               "SET vo_balance = 30 WHERE id = 4", 0, 0, 0);
+  g_assert_cmpint(book_vo_allocate(f->db, NOW + 56 * 86400), >=, 1);
+  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=1"), ==, 26);
+  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=4"), ==, 30);
 }
 
 static void t_remand_limit(Fx *f, gconstpointer d) {
