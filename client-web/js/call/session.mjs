@@ -33,6 +33,7 @@ export class CallSession extends EventTarget {
     this.ended = false;
     this.self = null;
     this.pendingCandidates = { publisher: [], subscriber: [] };
+    this.history = [];
   }
 
   emit(type, detail) { this.dispatchEvent(new CustomEvent(type, { detail })); }
@@ -66,6 +67,10 @@ export class CallSession extends EventTarget {
     ws.onmessage = (ev) => {
       let m;
       try { m = JSON.parse(ev.data); } catch { return; }
+      // A short history of what signalling said (types only, no SDP), for
+      // diagnosing a call that does not connect.
+      this.history.push(m.type === 'error' ? `error:${m.code}` : m.type);
+      if (this.history.length > 200) this.history.shift();
       this.onMessage(m).catch((e) => this.emit('error', { code: 'client', message: String(e && e.message || e) }));
     };
     ws.onclose = (ev) => {
@@ -234,8 +239,11 @@ export class CallSession extends EventTarget {
 
   emitParticipants() { this.emit('participants', { list: [...this.participants.values()] }); }
 
-  rtcConfig() {
-    return { bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', iceServers: [] };
+  // The subscriber uses 'balanced': the SFU's first offer, made before
+  // anyone publishes, has no media section and so no BUNDLE group, which a
+  // max-bundle connection refuses; the SFU's later offers bundle anyway.
+  rtcConfig(kind = 'publisher') {
+    return { bundlePolicy: kind === 'publisher' ? 'max-bundle' : 'balanced', rtcpMuxPolicy: 'require', iceServers: [] };
   }
 
   sendCandidate(transport, c) {
@@ -270,7 +278,7 @@ export class CallSession extends EventTarget {
   }
 
   setupSubscriber() {
-    const pc = new RTCPeerConnection(this.rtcConfig());
+    const pc = new RTCPeerConnection(this.rtcConfig('subscriber'));
     this.sub = pc;
     pc.onicecandidate = (e) => this.sendCandidate('subscriber', e.candidate);
     pc.ontrack = (e) => this.onRemoteTrack(e);
@@ -278,6 +286,7 @@ export class CallSession extends EventTarget {
   }
 
   async onSubscriberOffer(sdp) {
+    this.lastSubscriberOffer = sdp;
     if (!this.sub) this.setupSubscriber();
     const pc = this.sub;
     await pc.setRemoteDescription({ type: 'offer', sdp });

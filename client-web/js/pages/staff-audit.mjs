@@ -10,9 +10,12 @@ const user = await requireUser(STAFF_ROLES);
 const id = new URLSearchParams(location.search).get('visit') || '';
 const main = page({ title: 'Audit trail', user, active: '/staff/', backLink: '/staff/' });
 const ACTIONS = {
-  call_started: 'Call started', participant_joined: 'Joined', participant_left: 'Left', participant_muted: 'Muted',
-  participant_removed: 'Removed', call_ended: 'Call ended', recording_file: 'Recording saved',
+  call_started: 'Call started', participant_joined: 'Joined', participant_left: 'Left', participant_muted: 'Muted by staff',
+  participant_removed: 'Removed by staff', call_ended: 'Call ended', recording_file: 'Recording saved',
+  visit_booked: 'Booked', visit_cancelled: 'Cancelled', visit_terminated: 'Ended by staff', visit_amended: 'Changed',
+  join_token_issued: 'Joining pass issued', monitor_token_issued: 'Staff monitoring started', demo_visit_created: 'Created (demo)',
 };
+const label = (a) => ACTIONS[a] || ACTIONS[a.replace(/^event_/, '')] || a.replace(/^event_/, '').replace(/_/g, ' ');
 function describe(detail) {
   if (!detail || typeof detail !== 'object') return '';
   return Object.entries(detail).filter(([, v]) => v !== null && typeof v !== 'object').map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v}`).join('; ');
@@ -27,7 +30,7 @@ try {
       ${entries.map((e) => html`
       <div class="moj-timeline__item" data-action="${e.action}">
         <div class="moj-timeline__header">
-          <h2 class="moj-timeline__title">${ACTIONS[e.action] || e.action.replace(/_/g, ' ')}</h2>
+          <h2 class="moj-timeline__title">${label(e.action)}</h2>
           <p class="moj-timeline__byline">by ${e.actor}</p>
         </div>
         <p class="moj-timeline__date"><time datetime="${e.at}">${longDate(e.at)} at ${time(e.at)}</time></p>

@@ -136,7 +136,7 @@ await scenario('social-call', async ({ tap, stack, person }) => {
   }, { timeout: 15000, what: 'booking to record the termination' }).catch((e) => e);
   tap.check(!(rec instanceof Error), 'booking records the call as terminated by staff', rec instanceof Error ? rec.message : rec.status_reason);
   const audit = await apiAs(stack, staff, 'GET', `/visits/${visit.id}/audit`);
-  const actions = audit.json ? audit.json.entries.map((e) => e.action) : [];
+  const actions = audit.json ? audit.json.entries.map((e) => e.action.replace(/^event_/, '')) : [];
   tap.check(actions.includes('call_ended') && actions.includes('participant_muted'), 'the audit trail has the mute and the end of the call', JSON.stringify(actions));
   await mon.page.goto(`/staff/audit.html?visit=${visit.id}`);
   await ready(mon.page);
