@@ -85,6 +85,30 @@ static size_t write_header(LoadRtpSender *s, bool marker, uint32_t ts, int64_t w
   return n;
 }
 
+/* Append the send-time trailer at out[len] and set the P bit. */
+static size_t add_trailer(const LoadRtpSender *s, uint8_t *out, size_t len, int64_t wall_us) {
+  if (!s->trailer) return len;
+  uint8_t *t = out + len;
+  t[0] = 'P';
+  t[1] = 'L';
+  put32(t + 2, (uint32_t)((uint64_t)wall_us >> 32));
+  put32(t + 6, (uint32_t)wall_us);
+  t[10] = 0;
+  t[11] = LOAD_TRAILER_LEN;
+  out[0] |= 0x20;
+  return len + LOAD_TRAILER_LEN;
+}
+
+bool load_rtp_trailer_time(const uint8_t *pkt, size_t len, size_t padding_len, int64_t *wall_us) {
+  if (padding_len != LOAD_TRAILER_LEN || len < LOAD_TRAILER_LEN) return false;
+  const uint8_t *t = pkt + len - LOAD_TRAILER_LEN;
+  if (t[0] != 'P' || t[1] != 'L' || t[10] != 0) return false;
+  uint64_t hi = (uint32_t)t[2] << 24 | (uint32_t)t[3] << 16 | (uint32_t)t[4] << 8 | t[5];
+  uint64_t lo = (uint32_t)t[6] << 24 | (uint32_t)t[7] << 16 | (uint32_t)t[8] << 8 | t[9];
+  *wall_us = (int64_t)(hi << 32 | lo);
+  return true;
+}
+
 unsigned load_vp8_packet_count(size_t frame_len) {
   if (frame_len == 0) return 0;
   return (unsigned)((frame_len + LOAD_VP8_MAX_PAYLOAD - 1) / LOAD_VP8_MAX_PAYLOAD);
@@ -106,7 +130,7 @@ size_t load_rtp_build_vp8(LoadRtpSender *s, const uint8_t *frame, size_t frame_l
   d[2] = (uint8_t)(0x80 | ((s->picture_id >> 8) & 0x7f)); /* M: 15-bit */
   d[3] = (uint8_t)s->picture_id;
   memcpy(d + LOAD_VP8_DESC_LEN, frame + off, chunk);
-  return h + LOAD_VP8_DESC_LEN + chunk;
+  return add_trailer(s, out, h + LOAD_VP8_DESC_LEN + chunk, wall_us);
 }
 
 size_t load_rtp_build_opus(LoadRtpSender *s, const uint8_t *pkt, size_t len, uint32_t rtp_ts,
@@ -114,7 +138,7 @@ size_t load_rtp_build_opus(LoadRtpSender *s, const uint8_t *pkt, size_t len, uin
   if (cap < LOAD_RTP_MAX_PACKET || len > LOAD_RTP_MAX_PACKET - 60) return 0;
   size_t h = write_header(s, false, rtp_ts, wall_us, out);
   memcpy(out + h, pkt, len);
-  return h + len;
+  return add_trailer(s, out, h + len, wall_us);
 }
 
 bool load_vp8_payload_is_keyframe_start(const uint8_t *p, size_t len) {

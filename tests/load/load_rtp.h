@@ -14,6 +14,13 @@
  *   sdes:mid. The receiver reads whichever the server kept to compute the
  *   one-way added latency (sender and receiver are one process, one clock).
  *
+ * - When the sender's `trailer` is set, every packet also carries its send
+ *   time in RTP padding (RFC 3550 s.5.1): 12 padding octets "PL", the wall
+ *   clock µs (8 bytes, big-endian), 0, and the count 12. Servers forward
+ *   padding untouched while some (Janus) rewrite abs-send-time with their
+ *   own clock, so the trailer is the measure that means the same thing for
+ *   every server. Decoders ignore padding.
+ *
  * Buffers: load_rtp_build() writes at most LOAD_RTP_MAX_PACKET bytes; the
  * caller gives room for the SRTP trailer beyond that.
  */
@@ -45,7 +52,10 @@ typedef struct {
   uint16_t seq;          /* next sequence number */
   uint16_t picture_id;   /* VP8 15-bit PictureID of the next frame */
   LoadRtpExtIds ext;
+  bool trailer;          /* send-time trailer in RTP padding */
 } LoadRtpSender;
+
+#define LOAD_TRAILER_LEN 12
 
 /* Number of packets a VP8 frame of frame_len bytes is cut into. */
 unsigned load_vp8_packet_count(size_t frame_len);
@@ -68,6 +78,10 @@ uint64_t load_ntp_from_wall(int64_t wall_us);     /* NTP 32.32 */
  * form is taken modulo its 64 s wrap (a result is always 0..64 s). */
 int64_t load_latency_from_abs_send(uint32_t sent24, int64_t now_us);
 int64_t load_latency_from_capture(uint64_t ntp, int64_t now_us);
+
+/* The send time from a packet's padding trailer; false when the packet has
+ * none (padding_len from rtp_parse()). */
+bool load_rtp_trailer_time(const uint8_t *pkt, size_t len, size_t padding_len, int64_t *wall_us);
 
 /* Receiver side: a VP8 RTP payload (descriptor first) starts a key frame:
  * S=1, partition 0, and the frame tag's P bit is 0. */

@@ -219,6 +219,28 @@ static void test_opus_packetise(void) {
   g_assert_cmpuint(s.seq, ==, 2);
 }
 
+static void test_trailer(void) {
+  LoadRtpSender s = {.ssrc = 9, .payload_type = 111, .seq = 5, .trailer = true};
+  uint8_t pkt[40], buf[LOAD_RTP_MAX_PACKET + 100];
+  memset(pkt, 0xAB, sizeof pkt);
+  int64_t wall = 1700000000654321;
+  size_t len = load_rtp_build_opus(&s, pkt, sizeof pkt, 960, wall, buf, sizeof buf);
+  g_assert_cmpuint(len, ==, 12 + sizeof pkt + LOAD_TRAILER_LEN);
+  RtpView v;
+  g_assert_cmpint(rtp_parse(buf, len, &v), ==, RTP_OK);
+  g_assert_true(v.padding);
+  g_assert_cmpuint(v.padding_len, ==, LOAD_TRAILER_LEN);
+  g_assert_cmpmem(buf + v.payload_offset, v.payload_len, pkt, sizeof pkt); /* payload intact */
+  int64_t got = 0;
+  g_assert_true(load_rtp_trailer_time(buf, len, v.padding_len, &got));
+  g_assert_cmpint(got, ==, wall);
+  /* Other padding is not mistaken for a trailer. */
+  buf[len - LOAD_TRAILER_LEN] = 'X';
+  g_assert_false(load_rtp_trailer_time(buf, len, v.padding_len, &got));
+  g_assert_false(load_rtp_trailer_time(buf, len, 4, &got));
+  g_assert_false(load_rtp_trailer_time(buf, 5, LOAD_TRAILER_LEN, &got));
+}
+
 static void test_timestamps(void) {
   int64_t t0 = 1700000000000000;
   /* abs-send-time: 3.8 µs resolution, 64 s wrap. */
@@ -265,6 +287,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/load/vp8_packetise_roundtrip", test_vp8_packetise_roundtrip);
   g_test_add_func("/load/opus_packetise", test_opus_packetise);
   g_test_add_func("/load/timestamps", test_timestamps);
+  g_test_add_func("/load/trailer", test_trailer);
   g_test_add_func("/load/vp8_keyframe_detect", test_vp8_keyframe_detect);
   return g_test_run();
 }

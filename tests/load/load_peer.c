@@ -1,0 +1,340 @@
+#include "load_peer.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "core/rtp.h"
+#include "load_app.h"
+#include "load_sdp.h"
+#include "srtp_session.h"
+
+void load_peer_fail(LoadPeer *p, const char *fmt, ...) {
+  if (p->failure) return;
+  va_list ap;
+  va_start(ap, fmt);
+  p->failure = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  g_printerr("loadgen: %s/%s: %s\n", p->call ? p->call->room : "-", p->name, p->failure);
+}
+
+static void recv_free(gpointer d) {
+  LoadRecvStream *r = d;
+  g_free(r->label);
+  g_free(r);
+}
+
+static uint32_t random_ssrc(void) {
+  uint32_t s;
+  do s = g_random_int(); while (s == 0);
+  return s;
+}
+
+LoadPeer *load_peer_new(LoadApp *app, LoadCall *call, const char *name, bool publishes) {
+  LoadPeer *p = g_new0(LoadPeer, 1);
+  p->app = app;
+  p->call = call;
+  p->name = g_strdup(name);
+  p->publishes = publishes;
+  p->join_us = load_now_us();
+  p->recv = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, recv_free);
+  p->audio.ssrc = random_ssrc();
+  p->audio.payload_type = LOAD_PT_OPUS;
+  p->audio.seq = (uint16_t)g_random_int();
+  p->video.ssrc = random_ssrc();
+  p->video.payload_type = LOAD_PT_VP8;
+  p->video.seq = (uint16_t)g_random_int();
+  p->video.picture_id = (uint16_t)(g_random_int() & 0x7fff);
+  p->audio.trailer = p->video.trailer = true;
+  p->vts = g_random_int();
+  p->ats = g_random_int();
+  p->sub_video_pt = p->sub_audio_pt = -1;
+  return p;
+}
+
+void load_peer_free(LoadPeer *p) {
+  if (!p) return;
+  peer_transport_free(p->pub);
+  peer_transport_free(p->sub);
+  g_hash_table_destroy(p->recv);
+  g_free(p->failure);
+  g_free(p->name);
+  g_free(p);
+}
+
+/* ---- transports ---- */
+
+static void on_pub_state(PeerTransport *t, PeerTransportState st, const char *reason, void *u) {
+  LoadPeer *p = u;
+  p->pub_state = st;
+  if (st == PT_STATE_CONNECTED && !p->pub_connected_us) {
+    p->pub_connected_us = load_now_us();
+    /* Start sending at once, at a random phase so peers do not all send in
+     * the same tick. */
+    p->next_v_us = p->pub_connected_us + g_random_int_range(0, 33000);
+    p->next_a_us = p->pub_connected_us + g_random_int_range(0, 20000);
+  }
+  if (st == PT_STATE_FAILED) load_peer_fail(p, "publisher transport failed: %s", reason ? reason : "?");
+}
+
+static void on_sub_state(PeerTransport *t, PeerTransportState st, const char *reason, void *u) {
+  LoadPeer *p = u;
+  p->sub_state = st;
+  if (st == PT_STATE_CONNECTED && !p->sub_connected_us) p->sub_connected_us = load_now_us();
+  if (st == PT_STATE_FAILED) load_peer_fail(p, "subscriber transport failed: %s", reason ? reason : "?");
+}
+
+/* RTCP to the publisher: a PLI or FIR asks for a key frame. */
+static void on_pub_rtcp(PeerTransport *t, uint8_t *buf, size_t len, void *u) {
+  LoadPeer *p = u;
+  size_t pos = 0;
+  while (len - pos >= 4) {
+    uint8_t fmt = buf[pos] & 0x1f, pt = buf[pos + 1];
+    size_t plen = 4 * ((size_t)((buf[pos + 2] << 8) | buf[pos + 3]) + 1);
+    if (plen > len - pos) break;
+    if ((pt == 206 && fmt == 1) || (pt == 206 && fmt == 4)) p->keyframe_requested = true;
+    pos += plen;
+  }
+}
+
+static void on_sub_rtp(PeerTransport *t, uint8_t *buf, size_t len, void *u) {
+  LoadPeer *p = u;
+  LoadApp *app = p->app;
+  int64_t now = load_now_us();
+  RtpView v;
+  if (rtp_parse(buf, len, &v) != RTP_OK) {
+    p->rtp_unparsable++;
+    return;
+  }
+  bool video;
+  if (v.payload_type == p->sub_video_pt) video = true;
+  else if (v.payload_type == p->sub_audio_pt) video = false;
+  else {
+    p->rtp_unknown_pt++;
+    return;
+  }
+  const LoadRtpExtIds *ids = video ? &p->sub_ext_video : &p->sub_ext_audio;
+  int64_t lat = -1;
+  RtpExtElement el;
+  if (ids->abs_capture_time && rtp_ext_find(buf, &v, ids->abs_capture_time, &el) && el.len >= 8) {
+    uint64_t ntp = ((uint64_t)buf[el.offset] << 56) | ((uint64_t)buf[el.offset + 1] << 48) |
+                   ((uint64_t)buf[el.offset + 2] << 40) | ((uint64_t)buf[el.offset + 3] << 32) |
+                   ((uint64_t)buf[el.offset + 4] << 24) | ((uint64_t)buf[el.offset + 5] << 16) |
+                   ((uint64_t)buf[el.offset + 6] << 8) | buf[el.offset + 7];
+    lat = load_latency_from_capture(ntp, now);
+    if (lat >= 0) app->lat_capture++;
+  }
+  int64_t sent_us;
+  if (lat < 0 && load_rtp_trailer_time(buf, len, v.padding_len, &sent_us)) {
+    lat = now - sent_us;
+    app->lat_trailer++;
+  }
+  if (lat < 0 && ids->abs_send_time && rtp_ext_find(buf, &v, ids->abs_send_time, &el) &&
+      el.len == 3) {
+    uint32_t a = (uint32_t)buf[el.offset] << 16 | buf[el.offset + 1] << 8 | buf[el.offset + 2];
+    lat = load_latency_from_abs_send(a, now);
+    app->lat_send++;
+  }
+  LoadRecvStream *rs = g_hash_table_lookup(p->recv, GUINT_TO_POINTER(v.ssrc));
+  if (!rs) {
+    rs = g_new0(LoadRecvStream, 1);
+    rs->peer = p;
+    load_recv_init(&rs->st, v.ssrc, video ? 90000 : 48000, video, p->join_us);
+    rs->label = g_strdup_printf("%s ssrc=%u", video ? "video" : "audio", v.ssrc);
+    g_hash_table_insert(p->recv, GUINT_TO_POINTER(v.ssrc), rs);
+  }
+  bool key = video && load_vp8_payload_is_keyframe_start(buf + v.payload_offset, v.payload_len);
+  load_recv_update(&rs->st, v.seq, v.timestamp, v.payload_len, now, key, lat);
+  if (lat >= 0) {
+    load_hist_add(&app->lat, lat);
+    load_hist_add(&app->lat_interval, lat);
+  }
+}
+
+static PeerTransport *make_transport(LoadPeer *p, bool publisher, char *err, size_t errsize) {
+  LoadApp *app = p->app;
+  PeerTransportConfig cfg = {
+      .addresses = app->ice_addrs,
+      .port_min = app->o.port_min,
+      .port_max = app->o.port_max,
+      .dtls = app->dtls,
+      .controlling = publisher ? 1 : 0, /* the offerer controls */
+  };
+  PeerTransportCallbacks cb = {0};
+  if (publisher) {
+    cb.on_state = on_pub_state;
+    cb.on_rtcp = on_pub_rtcp;
+  } else {
+    cb.on_state = on_sub_state;
+    cb.on_rtp = on_sub_rtp;
+  }
+  return peer_transport_new(app->ctx, &cfg, &cb, p, err, errsize);
+}
+
+static void fill_local(LoadPeer *p, PeerTransport *t, LoadSdpLocal *l) {
+  l->ufrag = peer_transport_ufrag(t);
+  l->pwd = peer_transport_pwd(t);
+  l->fingerprint = dtls_context_fingerprint(p->app->dtls);
+  l->candidates = peer_transport_local_candidates(t);
+  l->audio_ssrc = p->audio.ssrc;
+  l->video_ssrc = p->video.ssrc;
+  l->cname = p->name;
+}
+
+char *load_peer_publish_offer(LoadPeer *p, char *err, size_t errsize) {
+  if (!p->pub && !(p->pub = make_transport(p, true, err, errsize))) return NULL;
+  LoadSdpLocal l;
+  fill_local(p, p->pub, &l);
+  char *sdp = load_sdp_offer(&l);
+  g_strfreev(l.candidates);
+  return sdp;
+}
+
+static bool apply_remote(PeerTransport *t, const LoadSdpRemote *r, bool we_offered, char *err,
+                         size_t errsize) {
+  /* DTLS role: an answer's "active" makes us the server; an offer's
+   * actpass/passive makes us the client (we answer active). */
+  int dtls_server = we_offered && g_strcmp0(r->setup, "active") == 0;
+  if (!we_offered && g_strcmp0(r->setup, "active") == 0) {
+    g_snprintf(err, errsize, "the server's offer says a=setup:active; we only do active");
+    return false;
+  }
+  if (peer_transport_set_remote(t, r->ufrag, r->pwd, r->fingerprint, dtls_server, err, errsize) != 0)
+    return false;
+  for (guint i = 0; i < r->candidates->len; i++) {
+    char e[64];
+    if (peer_transport_add_remote_candidate(t, r->candidates->pdata[i], e, sizeof e) != 0)
+      g_printerr("loadgen: ignoring a remote candidate: %s\n", e);
+  }
+  peer_transport_remote_candidates_done(t);
+  return true;
+}
+
+bool load_peer_publish_answer(LoadPeer *p, const char *sdp, char *err, size_t errsize) {
+  if (!p->pub) {
+    g_snprintf(err, errsize, "no publisher offer was made");
+    return false;
+  }
+  LoadSdpRemote *r = load_sdp_parse(sdp, err, errsize);
+  if (!r) return false;
+  bool ok = true;
+  /* Use the extension ids the server accepted, per kind; packets then carry
+   * only what the server agreed to. */
+  bool have_audio = false, have_video = false;
+  for (guint i = 0; i < r->media->len; i++) {
+    LoadSdpMedia *m = r->media->pdata[i];
+    if (!m->port) continue;
+    LoadRtpSender *s = m->video ? &p->video : &p->audio;
+    s->ext.abs_send_time = m->ext.abs_send_time;
+    s->ext.abs_capture_time = m->ext.abs_capture_time;
+    s->ext.mid = m->ext.mid;
+    s->ext.mid_value = m->video ? "1" : "0";
+    if (m->pt >= 0 && m->pt != s->payload_type) {
+      g_snprintf(err, errsize, "the answer changed the %s payload type", m->video ? "video" : "audio");
+      ok = false;
+    }
+    if (m->video) have_video = true;
+    else have_audio = true;
+  }
+  if (ok && (!have_audio || !have_video)) {
+    g_snprintf(err, errsize, "the answer rejected our %s", have_audio ? "video" : "audio");
+    ok = false;
+  }
+  if (ok) ok = apply_remote(p->pub, r, true, err, errsize);
+  load_sdp_remote_free(r);
+  return ok;
+}
+
+char *load_peer_subscriber_offer(LoadPeer *p, const char *sdp, char *err, size_t errsize) {
+  if (sdp && !strstr(sdp, "\nm=")) {
+    /* No track yet: an answer with no media section. */
+    return g_strdup_printf("v=0\r\no=- %u 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n",
+                           g_random_int() & 0x7fffffff);
+  }
+  LoadSdpRemote *r = load_sdp_parse(sdp, err, errsize);
+  if (!r) return NULL;
+  if (!p->sub && !(p->sub = make_transport(p, false, err, errsize))) {
+    load_sdp_remote_free(r);
+    return NULL;
+  }
+  for (guint i = 0; i < r->media->len; i++) {
+    LoadSdpMedia *m = r->media->pdata[i];
+    if (!m->port || m->pt < 0) continue;
+    if (m->video) {
+      p->sub_video_pt = m->pt;
+      p->sub_ext_video = m->ext;
+    } else {
+      p->sub_audio_pt = m->pt;
+      p->sub_ext_audio = m->ext;
+    }
+  }
+  char *answer = NULL;
+  if (apply_remote(p->sub, r, false, err, errsize)) {
+    LoadSdpLocal l;
+    fill_local(p, p->sub, &l);
+    answer = load_sdp_answer(&l, r);
+    g_strfreev(l.candidates);
+  }
+  load_sdp_remote_free(r);
+  return answer;
+}
+
+/* ---- sending ---- */
+
+static void send_packet(LoadPeer *p, LoadSend *s, uint8_t *buf, size_t len) {
+  if (!len) return;
+  if (peer_transport_send_rtp(p->pub, buf, len) != 0) {
+    s->send_errors++;
+    return;
+  }
+  s->packets++;
+  s->bytes += len;
+  p->app->pkts_sent++;
+  p->app->bytes_sent += len;
+}
+
+int64_t load_peer_send_due(LoadPeer *p, int64_t now) {
+  if (!p->publishes || p->pub_state != PT_STATE_CONNECTED) return 0;
+  LoadApp *app = p->app;
+  uint8_t buf[LOAD_RTP_MAX_PACKET + SRTP_SESSION_TRAILER];
+  int64_t late = 0;
+  /* Far behind (the loop stalled): skip ahead instead of bursting. */
+  if (now - p->next_v_us > 1000000) p->next_v_us = now;
+  if (now - p->next_a_us > 1000000) p->next_a_us = now;
+  while (p->next_v_us <= now) {
+    if (now - p->next_v_us > late) late = now - p->next_v_us;
+    if (p->keyframe_requested && now - p->last_pli_us > 300000) {
+      /* An encoder answers a PLI with a key frame; we jump back to the
+       * newest key frame of the file (timestamps stay continuous). */
+      size_t k = p->vidx;
+      while (k > 0 && !app->video.frames[k].keyframe) k--;
+      p->vidx = k;
+      p->last_pli_us = now;
+      p->vsend.keyframes_forced++;
+    }
+    p->keyframe_requested = false;
+    const LoadFrame *f = &app->video.frames[p->vidx];
+    unsigned n = load_vp8_packet_count(f->len);
+    int64_t wall = load_now_us();
+    for (unsigned i = 0; i < n; i++)
+      send_packet(p, &p->vsend,
+                  buf, load_rtp_build_vp8(&p->video, f->data, f->len, i, p->vts, wall, buf,
+                                          sizeof buf));
+    p->video.picture_id = (p->video.picture_id + 1) & 0x7fff;
+    p->vsend.frames++;
+    p->vts += f->duration;
+    p->next_v_us += (int64_t)f->duration * 1000000 / 90000;
+    p->vidx = (p->vidx + 1) % app->video.n_frames;
+  }
+  while (p->next_a_us <= now) {
+    if (now - p->next_a_us > late) late = now - p->next_a_us;
+    const LoadFrame *f = &app->audio.frames[p->aidx];
+    send_packet(p, &p->asend, buf,
+                load_rtp_build_opus(&p->audio, f->data, f->len, p->ats, load_now_us(), buf,
+                                    sizeof buf));
+    p->asend.frames++;
+    p->ats += f->duration;
+    p->next_a_us += (int64_t)f->duration * 1000000 / 48000;
+    p->aidx = (p->aidx + 1) % app->audio.n_frames;
+  }
+  return late;
+}

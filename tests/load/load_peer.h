@@ -1,0 +1,81 @@
+/* load_peer: one simulated participant: a publisher peer connection that
+ * sends the sample VP8 + Opus (the client offers; ICE controlling, DTLS
+ * client unless the server's answer says otherwise) and a subscriber peer
+ * connection that receives every other participant's streams (the server
+ * offers; we answer recvonly, a=setup:active).
+ *
+ * Both connections are sfu/peer_transport (libnice ICE, OpenSSL DTLS,
+ * libsrtp2 SRTP), the same stack as the SFU, on the GMainContext of the
+ * LoadApp. The signalling driver (Parlour control API or Janus) moves the
+ * SDP between load_peer_* calls; candidates travel inside the SDP.
+ *
+ * Owned by its LoadCall (load_app.h); freed with load_peer_free() from a
+ * main-loop callback that is not one of the peer's transport callbacks. */
+#ifndef PARLOUR_LOAD_PEER_H
+#define PARLOUR_LOAD_PEER_H
+
+#include <glib.h>
+#include <stdbool.h>
+
+#include "load_rtp.h"
+#include "load_stats.h"
+#include "peer_transport.h"
+
+typedef struct LoadApp LoadApp;
+typedef struct LoadCall LoadCall;
+
+typedef struct {
+  LoadRecv st;
+  char *label;           /* "<kind> mid=<mid>" */
+  struct LoadPeer *peer;
+} LoadRecvStream;
+
+typedef struct LoadPeer {
+  LoadApp *app;
+  LoadCall *call;
+  char *name;
+  bool publishes;
+  int64_t join_us;       /* wall clock µs when joining started */
+  int64_t pub_connected_us, sub_connected_us;
+  PeerTransport *pub, *sub;
+  PeerTransportState pub_state, sub_state;
+  char *failure;         /* first failure reason, or NULL */
+  /* sending */
+  LoadRtpSender audio, video;
+  size_t vidx, aidx;
+  uint32_t vts, ats;
+  int64_t next_v_us, next_a_us;
+  int64_t last_pli_us;
+  bool keyframe_requested;
+  LoadSend vsend, asend;
+  /* receiving */
+  GHashTable *recv;      /* ssrc -> LoadRecvStream* */
+  int sub_video_pt, sub_audio_pt;
+  LoadRtpExtIds sub_ext_video, sub_ext_audio;
+  uint64_t rtp_unparsable, rtp_unknown_pt;
+  /* driver state (Janus handle ids, ...) */
+  guint64 janus_pub_handle, janus_sub_handle, janus_feed;
+  bool sub_requested;
+} LoadPeer;
+
+LoadPeer *load_peer_new(LoadApp *app, LoadCall *call, const char *name, bool publishes);
+void load_peer_free(LoadPeer *p);
+
+/* Publisher: create the transport and return our offer (g_free), or NULL
+ * with err. */
+char *load_peer_publish_offer(LoadPeer *p, char *err, size_t errsize);
+/* The server's answer to it. false with err. */
+bool load_peer_publish_answer(LoadPeer *p, const char *sdp, char *err, size_t errsize);
+/* The server's subscriber offer (first or renegotiation): our answer
+ * (g_free), or NULL with err. An offer with no media section gets an
+ * answer with none. */
+char *load_peer_subscriber_offer(LoadPeer *p, const char *sdp, char *err, size_t errsize);
+
+/* Send what is due by now_us (called from the app's pacing tick). Returns
+ * how late (µs) the most overdue packet was, 0 if on time. */
+int64_t load_peer_send_due(LoadPeer *p, int64_t now_us);
+
+/* Record a failure (first one wins). */
+void load_peer_fail(LoadPeer *p, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+#endif
