@@ -4,26 +4,12 @@
  * subscribes to the others. Prints a table while it runs and writes a JSON
  * report. See `parlour-loadgen --help` and docs/performance.md. */
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "load_app.h"
 #include "load_report.h"
 #include "srtp_session.h"
-
-int64_t load_now_us(void) { return g_get_real_time(); }
-
-void load_app_fatal(LoadApp *app, const char *fmt, ...) {
-  if (app->fatal) return;
-  va_list ap;
-  va_start(ap, fmt);
-  app->fatal = g_strdup_vprintf(fmt, ap);
-  va_end(ap);
-  g_printerr("loadgen: fatal: %s\n", app->fatal);
-  app->exit_code = 1;
-  g_main_loop_quit(app->loop);
-}
 
 static int calls_up(LoadApp *app) {
   int n = 0;
@@ -160,8 +146,6 @@ static gboolean readiness(gpointer data) {
   begin_measure(app);
   return G_SOURCE_REMOVE;
 }
-
-void load_app_call_up(LoadApp *app, LoadCall *c) { c->signalled = true; }
 
 static gboolean on_deadline(gpointer data) {
   LoadApp *app = data;
