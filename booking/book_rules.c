@@ -317,12 +317,21 @@ static int check_visitors(BookDb *db, const BookActor *a, Checked *c, const Book
   if (n > max)
     return fail(e, 422, "too_many_visitors", "visitors", "at most %zu visitor%s", max,
                 max == 1 ? "" : "s");
-  int adults = 0, children = 0, mains = 0, booker_in = 0;
+  int adults = 0, children = 0, mains = 0;
   for (size_t i = 0; i < n; i++) {
     for (size_t j = 0; j < i; j++)
       if (vs[j].visitor_id == vs[i].visitor_id)
         return fail(e, 422, "duplicate_visitor", "visitors", "visitor %lld is listed twice",
                     (long long)vs[i].visitor_id);
+    /* A family account books only for the people it speaks for (itself,
+     * children it looks after): any other id, existing or not, gets the same
+     * answer, so ids of other families' contacts cannot be probed. */
+    if (!strcmp(a->role, "family") &&
+        book_db_scalar_i64(db, "SELECT count(*) FROM visitors WHERE id = ? AND user_id = ?", 0, 2,
+                           vs[i].visitor_id, a->user_id) == 0)
+      return fail(e, 422, "not_your_visitor", "visitors",
+                  "visitor %lld is not one of the people on your account",
+                  (long long)vs[i].visitor_id);
     sqlite3_stmt *st = book_db_stmt(
         db, "SELECT c.id, c.contact_type, c.approved, v.date_of_birth, v.user_id, "
             "v.legal_adviser_verified FROM contacts c JOIN visitors v ON v.id = c.visitor_id "
@@ -385,7 +394,6 @@ static int check_visitors(BookDb *db, const BookActor *a, Checked *c, const Book
         return fail(e, 422, "main_contact_not_adult", "visitors",
                     "the main contact must be %d or over", c->est.adult_age);
     }
-    if (vuser && vuser == a->user_id) booker_in = 1;
   }
   if (mains > 1)
     return fail(e, 422, "multiple_main_contacts", "visitors", "at most one main contact");
@@ -398,9 +406,6 @@ static int check_visitors(BookDb *db, const BookActor *a, Checked *c, const Book
     if (adults == 0)
       return fail(e, 422, "no_adult", "visitors", "at least one visitor must be %d or over",
                   c->est.adult_age);
-    if (!strcmp(a->role, "family") && !booker_in)
-      return fail(e, 422, "booker_not_visitor", "visitors",
-                  "you must be one of the visitors you book for");
   }
   return 0;
 }
