@@ -80,11 +80,13 @@ struct LoadApp {
   int64_t start_us;
   int64_t media_start_us; /* when every call was up (0: not yet) */
   bool sending;
+  bool stopping;        /* teardown began: the server's goodbyes are not failures */
   LoadHist lat, lat_interval;
   LoadHist lag;         /* pacing lateness of the generator itself */
   uint64_t pkts_sent, bytes_sent;
   const char *latency_source; /* "abs-capture-time", "abs-send-time", NULL */
   uint64_t lat_capture, lat_trailer, lat_send; /* latency samples by source */
+  uint64_t abs_send_compared, abs_send_agreed;  /* abs-send-time vs the trailer */
   int exit_code;
   char *fatal;          /* reason the run stopped early */
 };

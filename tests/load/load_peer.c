@@ -9,7 +9,7 @@
 #include "srtp_session.h"
 
 void load_peer_fail(LoadPeer *p, const char *fmt, ...) {
-  if (p->failure) return;
+  if (p->failure || p->app->stopping) return;
   va_list ap;
   va_start(ap, fmt);
   p->failure = g_strdup_vprintf(fmt, ap);
@@ -128,11 +128,18 @@ static void on_sub_rtp(PeerTransport *t, uint8_t *buf, size_t len, void *u) {
     lat = now - sent_us;
     app->lat_trailer++;
   }
-  if (lat < 0 && ids->abs_send_time && rtp_ext_find(buf, &v, ids->abs_send_time, &el) &&
-      el.len == 3) {
+  if (ids->abs_send_time && rtp_ext_find(buf, &v, ids->abs_send_time, &el) && el.len == 3) {
     uint32_t a = (uint32_t)buf[el.offset] << 16 | buf[el.offset + 1] << 8 | buf[el.offset + 2];
-    lat = load_latency_from_abs_send(a, now);
-    app->lat_send++;
+    int64_t l = load_latency_from_abs_send(a, now);
+    if (lat < 0) {
+      lat = l;
+      app->lat_send++;
+    } else {
+      /* Both: does the server pass our abs-send-time through (the same
+       * latency within 1 ms) or stamp its own? Reported, for the record. */
+      app->abs_send_compared++;
+      if (l - lat < 1000 && lat - l < 1000) app->abs_send_agreed++;
+    }
   }
   LoadRecvStream *rs = g_hash_table_lookup(p->recv, GUINT_TO_POINTER(v.ssrc));
   if (!rs) {

@@ -315,6 +315,10 @@ int load_report_write_json(LoadApp *app, const char *path, char *err, size_t err
                            app->o.duration, "ok", load_report_ok(app), "totals", tot,
                            "generator", gen, "calls_detail", calls);
   if (app->fatal) json_object_set_new(root, "fatal", json_string(app->fatal));
+  json_object_set_new(root, "abs_send_time_passthrough",
+                      app->abs_send_compared
+                          ? json_real(100.0 * app->abs_send_agreed / app->abs_send_compared)
+                          : json_null());
   if (app->o.server_pid)
     json_object_set_new(root, "server",
                         json_pack("{s:i,s:f,s:I,s:I}", "pid", app->o.server_pid, "cpu_s_per_s",

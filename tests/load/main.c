@@ -179,6 +179,7 @@ static void finish(LoadApp *app) {
     g_usleep(1000);
   }
   load_report_final(app);
+  app->stopping = true;
   app->drv->teardown(app, torn_down);
 }
 
