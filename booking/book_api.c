@@ -78,6 +78,14 @@ BookApp *book_app_new(const BookingConfig *cfg, char *err, size_t errsize, const
   }
   book_vo_allocate(app->db, now);
   book_visits_sweep(app->db, now);
+  if (cfg->demo) {
+    /* make run prints these; booking/demo-sign-ins.txt lists them too. */
+    sqlite3_stmt *st = book_db_stmt(app->db, "SELECT username, role FROM users ORDER BY id");
+    while (sqlite3_step(st) == SQLITE_ROW)
+      log_info("demo_sign_in", "username=%s role=%s password=parlour-demo",
+               sqlite3_column_text(st, 0), sqlite3_column_text(st, 1));
+    sqlite3_reset(st);
+  }
   return app;
 fail:
   book_app_free(app);
