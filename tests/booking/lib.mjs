@@ -45,7 +45,7 @@ export function freePort() {
 }
 
 // ---- HTTP ----
-export function request(env, method, p, { body, headers = {}, raw } = {}) {
+export function request(env, method, p, { body, headers = {}, raw, noParse } = {}) {
   return new Promise((resolve, reject) => {
     const data = raw !== undefined ? raw : body !== undefined ? JSON.stringify(body) : null;
     const h = { ...headers };
@@ -61,7 +61,7 @@ export function request(env, method, p, { body, headers = {}, raw } = {}) {
         const buf = Buffer.concat(chunks);
         const text = buf.toString('utf8');
         let json = null;
-        try { json = JSON.parse(text); } catch { /* not JSON */ }
+        if (!noParse) try { json = JSON.parse(text); } catch { /* not JSON */ }
         resolve({ status: res.statusCode, headers: res.headers, text, json, buf });
       });
     });
