@@ -14,6 +14,7 @@ typedef struct {
   GstElement *src;
   GstElement *jb;
   RecPipeTrackStats st;
+  int64_t in_offset_ns; /* added to arrival-based input timestamps */
   bool eos;
 } PipeTrack;
 
@@ -23,7 +24,7 @@ struct RecPiecePipe {
   PipeTrack tracks[4];
   unsigned n;
   int64_t base_ns;
-  bool started, ended, failed;
+  bool started, ended, failed, eos_seen;
 };
 
 const char *rec_kind_name(RecKind k) { return k == REC_KIND_AUDIO ? "audio" : "video"; }
@@ -81,10 +82,14 @@ RecPiecePipe *rec_pipe_new(const char *path, const RecPipeTrack *tracks, unsigne
                                "! filesink name=sink sync=false async=false ");
   for (unsigned i = 0; i < n; i++) {
     const RecPipeTrack *t = &tracks[i];
-    const char *enc = NULL, *depay = NULL, *media = NULL;
+    const char *enc = NULL, *depay = NULL, *media = NULL, *extra = "";
     if (t->payload_type > 127 || t->clock_rate == 0) goto bad;
     if (t->kind == REC_KIND_AUDIO && t->codec == REC_CODEC_OPUS && !have_audio) {
       enc = "OPUS", depay = "rtpopusdepay", media = "audio";
+      /* WebRTC's Opus is always opus/48000/2 (RFC 7587). rtpopusdepay takes
+       * the sampling rate only from sprop-maxcapturerate, and webmmux needs
+       * one, so state it. */
+      extra = ",encoding-params=(string)2,sprop-maxcapturerate=(string)48000";
       have_audio = true;
     } else if (t->kind == REC_KIND_VIDEO && !have_video &&
                (t->codec == REC_CODEC_VP8 || t->codec == REC_CODEC_VP9)) {
@@ -99,11 +104,11 @@ RecPiecePipe *rec_pipe_new(const char *path, const RecPipeTrack *tracks, unsigne
     g_string_append_printf(desc,
                            "appsrc name=src%u format=time is-live=true do-timestamp=false "
                            "block=false max-bytes=%u caps=\"application/x-rtp,media=%s,"
-                           "clock-rate=%u,encoding-name=%s,payload=%u\" "
+                           "clock-rate=%u,encoding-name=%s,payload=%u%s\" "
                            "! rtpjitterbuffer name=jb%u latency=%u do-lost=true "
                            "! %s name=depay%u ! queue name=q%u ! mux. ",
                            i, REC_PIPE_MAX_BACKLOG * 2, media, t->clock_rate, enc,
-                           t->payload_type, i, latency_ms, depay, i, i);
+                           t->payload_type, extra, i, latency_ms, depay, i, i);
   }
   GError *gerr = NULL;
   GstElement *pipeline = gst_parse_launch(desc->str, &gerr);
@@ -182,7 +187,7 @@ int rec_pipe_push(RecPiecePipe *p, unsigned i, const uint8_t *rtp, size_t len, i
     return 1;
   }
   GstBuffer *b = gst_buffer_new_memdup(rtp, len);
-  int64_t pts = at_us * 1000 - p->base_ns;
+  int64_t pts = at_us * 1000 - p->base_ns + t->in_offset_ns;
   if (pts < 0) pts = 0;
   GST_BUFFER_PTS(b) = (GstClockTime)pts;
   GST_BUFFER_DTS(b) = (GstClockTime)pts;
@@ -194,21 +199,36 @@ int rec_pipe_push(RecPiecePipe *p, unsigned i, const uint8_t *rtp, size_t len, i
   return 0;
 }
 
+/* Applied to the input timestamps (as if the packets had arrived earlier or
+ * later), not through rtpjitterbuffer's ts-offset: in GStreamer 1.22 a
+ * ts-offset combined with a gap (a muted camera) made it compute a lost
+ * event for hundreds of millions of packets and an invalid GAP event. The
+ * jitter buffer's skew estimation absorbs a shift made mid-stream. */
 void rec_pipe_set_ts_offset(RecPiecePipe *p, unsigned i, int64_t offset_ns) {
-  if (i < p->n) g_object_set(p->tracks[i].jb, "ts-offset", (gint64)offset_ns, NULL);
+  if (i < p->n) p->tracks[i].in_offset_ns = offset_ns;
 }
 
+/* Reads every pending bus message: an error fails the piece, EOS (the file
+ * is finalised) is remembered for rec_pipe_finish. (gst_bus_pop_filtered
+ * would discard the messages it does not match, EOS among them.) */
 bool rec_pipe_poll_error(RecPiecePipe *p, char **msg) {
-  GstMessage *m = gst_bus_pop_filtered(p->bus, GST_MESSAGE_ERROR);
-  if (!m) return false;
-  GError *e = NULL;
-  gst_message_parse_error(m, &e, NULL);
-  if (msg) *msg = g_strdup_printf("%s: %s", GST_OBJECT_NAME(GST_MESSAGE_SRC(m)),
-                                  e ? e->message : "error");
-  g_clear_error(&e);
-  gst_message_unref(m);
-  p->failed = true;
-  return true;
+  bool err = false;
+  GstMessage *m;
+  while ((m = gst_bus_pop(p->bus))) {
+    if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_EOS) {
+      p->eos_seen = true;
+    } else if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR && !err) {
+      GError *e = NULL;
+      gst_message_parse_error(m, &e, NULL);
+      if (msg) *msg = g_strdup_printf("%s: %s", GST_OBJECT_NAME(GST_MESSAGE_SRC(m)),
+                                      e ? e->message : "error");
+      g_clear_error(&e);
+      p->failed = true;
+      err = true;
+    }
+    gst_message_unref(m);
+  }
+  return err;
 }
 
 void rec_pipe_end(RecPiecePipe *p) {
@@ -231,6 +251,17 @@ int rec_pipe_finish(RecPiecePipe *p, unsigned timeout_ms, char **err) {
     g_free(m);
   } else {
     rec_pipe_end(p);
+    char *pe = NULL;
+    if (rec_pipe_poll_error(p, &pe)) {
+      set_err(err, "%s", pe);
+      g_free(pe);
+      gst_element_set_state(p->pipeline, GST_STATE_NULL);
+      return -1;
+    }
+    if (p->eos_seen) {
+      gst_element_set_state(p->pipeline, GST_STATE_NULL);
+      return 0;
+    }
     GstMessage *m = gst_bus_timed_pop_filtered(p->bus, (GstClockTime)timeout_ms * GST_MSECOND,
                                                GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
     if (!m) {

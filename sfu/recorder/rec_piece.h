@@ -10,8 +10,8 @@
  * its own offset from that instant (a camera turned on late starts late in
  * the file). rtpjitterbuffer reorders (retransmissions arrive late), turns
  * missing packets into lost events (gaps stay gaps, never squeezed out) and
- * maps RTP timestamps onto that timeline; `ts_offset` shifts one track when
- * RTCP sender reports show the arrival-based mapping was off.
+ * maps RTP timestamps onto that timeline; rec_pipe_set_ts_offset shifts one
+ * track when RTCP sender reports show the arrival-based mapping was off.
  *
  * Threads: all calls from one thread (the recorder thread); GStreamer runs
  * its own streaming threads inside. Never called on the packet path. */
@@ -56,7 +56,7 @@ int rec_pipe_start(RecPiecePipe *p, int64_t base_us, char **err);
  * dropped because the pipeline is behind (more than its byte limit
  * waiting: a slow disk), -1 if the pipeline failed. */
 int rec_pipe_push(RecPiecePipe *p, unsigned i, const uint8_t *rtp, size_t len, int64_t at_us);
-/* Shifts track i's output timestamps by offset_ns (rtpjitterbuffer ts-offset). */
+/* Shifts track i's timestamps by offset_ns from now on (input side). */
 void rec_pipe_set_ts_offset(RecPiecePipe *p, unsigned i, int64_t offset_ns);
 /* Non-blocking: true (and *msg) if the pipeline reported an error. */
 bool rec_pipe_poll_error(RecPiecePipe *p, char **msg);
