@@ -11,6 +11,7 @@
 #include "recorder/recorder.h"
 
 #include <errno.h>
+#include <gst/gst.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -350,6 +351,24 @@ Recorder *recorder_new(const char *dir, const char *room_id, RecorderPolicy poli
   if (!dir || !*dir || !rec_fs_id_valid(room_id)) {
     set_error(err, REC_ERR_BAD_REQUEST);
     return NULL;
+  }
+  /* Fail at record_start, not at the first packet, if GStreamer or one of
+   * the plugins is missing. gst_init is idempotent. */
+  if (!gst_is_initialized() && !gst_init_check(NULL, NULL, NULL)) {
+    set_error(err, REC_ERR_INTERNAL);
+    return NULL;
+  }
+  static const char *const needed[] = {"appsrc", "rtpjitterbuffer", "rtpopusdepay", "rtpvp8depay",
+                                       "rtpvp9depay", "queue", "webmmux", "filesink", NULL};
+  for (const char *const *e = needed; *e; e++) {
+    GstElementFactory *f = gst_element_factory_find(*e);
+    if (!f) {
+      log_error("recording_start_failed", "room=%s error=\"GStreamer element %s missing\"",
+                room_id, *e);
+      set_error(err, REC_ERR_INTERNAL);
+      return NULL;
+    }
+    gst_object_unref(f);
   }
   Recorder *r = g_new0(Recorder, 1);
   if (opts) r->opts = *opts;
