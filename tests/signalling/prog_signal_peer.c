@@ -1,0 +1,441 @@
+/* prog_signal_peer: a browser stand-in for the end-to-end signalling test.
+ * It joins a call through parlour-signal over wss exactly as client-web
+ * does (docs/signalling-protocol.md): join with a token, publish a VP8 test
+ * pattern on a publisher webrtcbin (publish_offer/publish_answer, trickle
+ * ICE), receive on a subscriber webrtcbin (subscriber_offer/_answer,
+ * renegotiated as the other participant's tracks arrive), decode, and count
+ * the video frames it decodes from the others.
+ *
+ *   prog_signal_peer --url wss://127.0.0.1:P/ws --ca CERT --origin O
+ *                    --room R --token-file F [--frames N] [--timeout S]
+ *                    [--no-publish] [--linger S]
+ *
+ * Prints one JSON object per line; the last is the verdict
+ * {"result":"ok"|"fail","frames":N,"width":W,"height":H,...}. Exit 0 when
+ * N frames were decoded before the timeout, 1 otherwise, 2 on usage errors.
+ * --linger keeps publishing for S seconds after success, so the other peer
+ * can finish too. ICE stays on loopback (ice-tcp off, 127.0.0.1 only). */
+#define GST_USE_UNSTABLE_API 1
+#include <gst/gst.h>
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
+#include <jansson.h>
+#include <libsoup/soup.h>
+#include <nice/agent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct {
+  char *url, *ca, *origin, *room, *token_file;
+  int frames_wanted, timeout_s, linger_s;
+  gboolean publish;
+} opt = {.frames_wanted = 30, .timeout_s = 40, .publish = TRUE};
+
+static GMainLoop *loop;
+static SoupWebsocketConnection *ws;
+static GstElement *pipe_, *pub, *sub;
+static gint64 t0_us, joined_us, first_frame_us;
+static volatile gint frames;
+static int width, height;
+static int exit_code = 1;
+static gboolean finished;
+static int sub_offers;
+
+static double ms_since(gint64 t) { return t ? (t - t0_us) / 1000.0 : -1; }
+
+static void out(json_t *j) {
+  char *s = json_dumps(j, JSON_COMPACT);
+  printf("%s\n", s);
+  fflush(stdout);
+  free(s);
+  json_decref(j);
+}
+
+static void send_msg(const char *type, json_t *fields) {
+  json_object_set_new(fields, "v", json_integer(1));
+  json_object_set_new(fields, "type", json_string(type));
+  char *s = json_dumps(fields, JSON_COMPACT);
+  if (ws && soup_websocket_connection_get_state(ws) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_send_text(ws, s);
+  free(s);
+  json_decref(fields);
+}
+
+static gboolean quit_cb(gpointer d) {
+  (void)d;
+  g_main_loop_quit(loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void finish(int code, const char *why) {
+  if (finished) return;
+  finished = TRUE;
+  exit_code = code;
+  out(json_pack("{s:s, s:s, s:i, s:i, s:i, s:f, s:f, s:i}", "result", code == 0 ? "ok" : "fail",
+                "why", why, "frames", g_atomic_int_get(&frames), "width", width, "height", height,
+                "joined_ms", ms_since(joined_us), "first_frame_ms", ms_since(first_frame_us),
+                "subscriber_offers", sub_offers));
+  if (code == 0 && opt.linger_s > 0)
+    g_timeout_add_seconds((guint)opt.linger_s, quit_cb, NULL);
+  else
+    g_main_loop_quit(loop);
+}
+
+/* ---- webrtcbin callbacks come on streaming threads: hop to the main loop
+ * for anything that touches the websocket ---- */
+
+typedef struct {
+  char *type;
+  json_t *fields;
+} Hop;
+
+static gboolean hop_send(gpointer data) {
+  Hop *h = data;
+  send_msg(h->type, h->fields);
+  g_free(h->type);
+  g_free(h);
+  return G_SOURCE_REMOVE;
+}
+
+static void hop(const char *type, json_t *fields) {
+  Hop *h = g_new0(Hop, 1);
+  h->type = g_strdup(type);
+  h->fields = fields;
+  g_idle_add(hop_send, h);
+}
+
+static void on_offer_created(GstPromise *p, gpointer user) {
+  (void)user;
+  const GstStructure *s = gst_promise_get_reply(p);
+  GstWebRTCSessionDescription *offer = NULL;
+  gst_structure_get(s, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, NULL);
+  gst_promise_unref(p);
+  if (!offer) return;
+  g_signal_emit_by_name(pub, "set-local-description", offer, NULL);
+  char *text = gst_sdp_message_as_text(offer->sdp);
+  hop("publish_offer", json_pack("{s:s}", "sdp", text));
+  g_free(text);
+  gst_webrtc_session_description_free(offer);
+}
+
+static void on_negotiation_needed(GstElement *w, gpointer user) {
+  (void)user;
+  GstPromise *p = gst_promise_new_with_change_func(on_offer_created, NULL, NULL);
+  g_signal_emit_by_name(w, "create-offer", NULL, p);
+}
+
+static void on_answer_created(GstPromise *p, gpointer user) {
+  (void)user;
+  const GstStructure *s = gst_promise_get_reply(p);
+  GstWebRTCSessionDescription *answer = NULL;
+  gst_structure_get(s, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, NULL);
+  gst_promise_unref(p);
+  if (!answer) return;
+  g_signal_emit_by_name(sub, "set-local-description", answer, NULL);
+  char *text = gst_sdp_message_as_text(answer->sdp);
+  hop("subscriber_answer", json_pack("{s:s}", "sdp", text));
+  g_free(text);
+  gst_webrtc_session_description_free(answer);
+}
+
+static void on_remote_offer_set(GstPromise *p, gpointer user) {
+  (void)user;
+  gst_promise_unref(p);
+  GstPromise *p2 = gst_promise_new_with_change_func(on_answer_created, NULL, NULL);
+  g_signal_emit_by_name(sub, "create-answer", NULL, p2);
+}
+
+static int set_remote(GstElement *w, const char *text, GstWebRTCSDPType type) {
+  GstSDPMessage *sdp = NULL;
+  if (gst_sdp_message_new_from_text(text, &sdp) != GST_SDP_OK) return -1;
+  GstWebRTCSessionDescription *d = gst_webrtc_session_description_new(type, sdp);
+  GstPromise *p = type == GST_WEBRTC_SDP_TYPE_OFFER
+                      ? gst_promise_new_with_change_func(on_remote_offer_set, NULL, NULL)
+                      : gst_promise_new();
+  g_signal_emit_by_name(w, "set-remote-description", d, p);
+  if (type != GST_WEBRTC_SDP_TYPE_OFFER) gst_promise_unref(p);
+  gst_webrtc_session_description_free(d);
+  return 0;
+}
+
+static void on_ice_candidate(GstElement *w, guint mline, gchar *cand, gpointer user) {
+  (void)user;
+  hop("ice", json_pack("{s:s, s:s, s:n, s:i}", "transport", w == pub ? "publisher" : "subscriber",
+                       "candidate", cand, "sdpMid", "sdpMLineIndex", (int)mline));
+}
+
+static gboolean hop_done(gpointer d) {
+  (void)d;
+  if (g_atomic_int_get(&frames) >= opt.frames_wanted) finish(0, "decoded the other's video");
+  return G_SOURCE_REMOVE;
+}
+
+static GstPadProbeReturn count_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user) {
+  (void)info;
+  (void)user;
+  int n = g_atomic_int_add(&frames, 1) + 1;
+  if (n == 1) {
+    first_frame_us = g_get_monotonic_time();
+    GstCaps *caps = gst_pad_get_current_caps(pad);
+    if (caps) {
+      GstStructure *s = gst_caps_get_structure(caps, 0);
+      gst_structure_get_int(s, "width", &width);
+      gst_structure_get_int(s, "height", &height);
+      gst_caps_unref(caps);
+    }
+  }
+  if (n == opt.frames_wanted) g_idle_add(hop_done, NULL);
+  return GST_PAD_PROBE_OK;
+}
+
+static void on_decoded_pad(GstElement *dec, GstPad *pad, gpointer user) {
+  (void)dec;
+  (void)user;
+  GstCaps *caps = gst_pad_get_current_caps(pad);
+  if (!caps) caps = gst_pad_query_caps(pad, NULL);
+  int video = g_str_has_prefix(gst_structure_get_name(gst_caps_get_structure(caps, 0)), "video/");
+  gst_caps_unref(caps);
+  GstElement *sink = gst_element_factory_make("fakesink", NULL);
+  g_object_set(sink, "sync", FALSE, "async", FALSE, NULL);
+  gst_bin_add(GST_BIN(pipe_), sink);
+  gst_element_sync_state_with_parent(sink);
+  GstPad *sp = gst_element_get_static_pad(sink, "sink");
+  gst_pad_link(pad, sp);
+  if (video) gst_pad_add_probe(sp, GST_PAD_PROBE_TYPE_BUFFER, count_probe, NULL, NULL);
+  gst_object_unref(sp);
+}
+
+static void on_incoming_stream(GstElement *w, GstPad *pad, gpointer user) {
+  (void)w;
+  (void)user;
+  if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
+  GstElement *dec = gst_element_factory_make("decodebin", NULL);
+  g_signal_connect(dec, "pad-added", G_CALLBACK(on_decoded_pad), NULL);
+  gst_bin_add(GST_BIN(pipe_), dec);
+  gst_element_sync_state_with_parent(dec);
+  GstPad *sink = gst_element_get_static_pad(dec, "sink");
+  gst_pad_link(pad, sink);
+  gst_object_unref(sink);
+}
+
+static void keep_ice_on_loopback(GstElement *w) {
+  GObject *ice = NULL;
+  g_object_get(w, "ice-agent", &ice, NULL);
+  if (!ice) return;
+  g_object_set(ice, "ice-tcp", FALSE, NULL);
+  NiceAgent *agent = NULL;
+  g_object_get(ice, "agent", &agent, NULL);
+  if (agent) {
+    NiceAddress a;
+    nice_address_init(&a);
+    nice_address_set_from_string(&a, "127.0.0.1");
+    nice_agent_add_local_address(agent, &a);
+    g_object_unref(agent);
+  }
+  g_object_unref(ice);
+}
+
+static gboolean on_bus(GstBus *bus, GstMessage *m, gpointer user) {
+  (void)bus;
+  (void)user;
+  if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR) {
+    GError *e = NULL;
+    gst_message_parse_error(m, &e, NULL);
+    fprintf(stderr, "gstreamer error: %s\n", e->message);
+    g_error_free(e);
+    finish(1, "gstreamer error");
+  }
+  return TRUE;
+}
+
+static void pipeline_stop(void) {
+  if (!pipe_) return;
+  gst_element_set_state(pipe_, GST_STATE_NULL);
+  if (pub) gst_object_unref(pub);
+  if (sub) gst_object_unref(sub);
+  gst_object_unref(pipe_);
+  pipe_ = pub = sub = NULL;
+}
+
+static int pipeline_start(void) {
+  GError *e = NULL;
+  if (!opt.publish) {
+    /* One element alone would not be given a bin by gst_parse_launch. */
+    pipe_ = gst_pipeline_new("peer");
+    GstElement *w = gst_element_factory_make("webrtcbin", "sub");
+    g_object_set(w, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, NULL);
+    gst_bin_add(GST_BIN(pipe_), w);
+  }
+  const char *desc =
+      opt.publish
+          ? "webrtcbin name=pub bundle-policy=max-bundle "
+            "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 ! "
+            "vp8enc deadline=1 cpu-used=8 keyframe-max-dist=30 target-bitrate=300000 ! "
+            "rtpvp8pay pt=96 ! application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000 ! pub. "
+            "audiotestsrc is-live=true wave=sine ! audioconvert ! audioresample ! opusenc ! "
+            "rtpopuspay pt=111 ! application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000 ! pub. "
+            "webrtcbin name=sub bundle-policy=max-bundle"
+          : NULL;
+  if (desc) pipe_ = gst_parse_launch(desc, &e);
+  if (!pipe_) {
+    fprintf(stderr, "pipeline: %s\n", e ? e->message : "?");
+    return -1;
+  }
+  sub = gst_bin_get_by_name(GST_BIN(pipe_), "sub");
+  keep_ice_on_loopback(sub);
+  g_signal_connect(sub, "on-ice-candidate", G_CALLBACK(on_ice_candidate), NULL);
+  g_signal_connect(sub, "pad-added", G_CALLBACK(on_incoming_stream), NULL);
+  if (opt.publish) {
+    pub = gst_bin_get_by_name(GST_BIN(pipe_), "pub");
+    keep_ice_on_loopback(pub);
+    g_signal_connect(pub, "on-negotiation-needed", G_CALLBACK(on_negotiation_needed), NULL);
+    g_signal_connect(pub, "on-ice-candidate", G_CALLBACK(on_ice_candidate), NULL);
+  }
+  GstBus *bus = gst_element_get_bus(pipe_);
+  gst_bus_add_watch(bus, on_bus, NULL);
+  gst_object_unref(bus);
+  gst_element_set_state(pipe_, GST_STATE_PLAYING);
+  return 0;
+}
+
+/* ---- signalling ---- */
+
+static void on_message(SoupWebsocketConnection *c, gint type, GBytes *bytes, gpointer user) {
+  (void)c;
+  (void)user;
+  (void)type;
+  gsize len = 0;
+  const char *text = g_bytes_get_data(bytes, &len);
+  json_t *m = json_loadb(text, len, 0, NULL);
+  const char *t = json_string_value(json_object_get(m, "type"));
+  if (!t) {
+    json_decref(m);
+    return;
+  }
+  if (strcmp(t, "joined") == 0) {
+    joined_us = g_get_monotonic_time();
+    out(json_pack("{s:s, s:f, s:O, s:O}", "event", "joined", "ms", ms_since(joined_us),
+                  "recording", json_object_get(m, "recording"), "participants",
+                  json_object_get(m, "participants")));
+    /* A media_reset (the SFU lost our media) is followed by a new joined:
+     * set both peer connections up afresh, as a browser page would. */
+    if (pipe_) pipeline_stop();
+    if (pipeline_start() != 0) finish(2, "pipeline");
+  } else if (strcmp(t, "media_reset") == 0) {
+    out(json_pack("{s:s, s:O}", "event", "media_reset", "reason", json_object_get(m, "reason")));
+  } else if (strcmp(t, "publish_answer") == 0 && pub) {
+    set_remote(pub, json_string_value(json_object_get(m, "sdp")), GST_WEBRTC_SDP_TYPE_ANSWER);
+  } else if (strcmp(t, "subscriber_offer") == 0 && sub) {
+    sub_offers++;
+    set_remote(sub, json_string_value(json_object_get(m, "sdp")), GST_WEBRTC_SDP_TYPE_OFFER);
+  } else if (strcmp(t, "ice") == 0) {
+    const char *tr = json_string_value(json_object_get(m, "transport"));
+    const char *cand = json_string_value(json_object_get(m, "candidate"));
+    GstElement *w = tr && strcmp(tr, "publisher") == 0 ? pub : sub;
+    if (w && cand && *cand)
+      g_signal_emit_by_name(w, "add-ice-candidate",
+                            (guint)json_integer_value(json_object_get(m, "sdpMLineIndex")), cand);
+  } else if (strcmp(t, "error") == 0) {
+    out(json_pack("{s:s, s:O}", "event", "error", "error", m));
+    const char *re = json_string_value(json_object_get(m, "re"));
+    if (re && strcmp(re, "join") == 0) finish(1, "join refused");
+  } else if (strcmp(t, "visit_ended") == 0) {
+    finish(g_atomic_int_get(&frames) >= opt.frames_wanted ? 0 : 1, "visit ended");
+  } else {
+    out(json_pack("{s:s, s:s}", "event", "message", "type", t));
+  }
+  json_decref(m);
+}
+
+static void on_closed(SoupWebsocketConnection *c, gpointer user) {
+  (void)c;
+  (void)user;
+  if (!finished) finish(1, "signalling connection closed");
+}
+
+static void on_connected(GObject *src, GAsyncResult *res, gpointer user) {
+  (void)user;
+  GError *e = NULL;
+  ws = soup_session_websocket_connect_finish(SOUP_SESSION(src), res, &e);
+  if (!ws) {
+    fprintf(stderr, "connect: %s\n", e->message);
+    finish(1, "cannot connect to signalling");
+    return;
+  }
+  soup_websocket_connection_set_max_incoming_payload_size(ws, 1 << 20);
+  g_signal_connect(ws, "message", G_CALLBACK(on_message), NULL);
+  g_signal_connect(ws, "closed", G_CALLBACK(on_closed), NULL);
+  char *token = NULL;
+  if (!g_file_get_contents(opt.token_file, &token, NULL, NULL)) {
+    finish(2, "cannot read the token file");
+    return;
+  }
+  g_strstrip(token);
+  send_msg("join", json_pack("{s:s, s:s}", "token", token, "room", opt.room));
+  g_free(token);
+}
+
+static gboolean on_timeout(gpointer d) {
+  (void)d;
+  finish(1, "timeout");
+  return G_SOURCE_REMOVE;
+}
+
+int main(int argc, char **argv) {
+  gst_init(&argc, &argv);
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+    if (strcmp(a, "--url") == 0 && val) opt.url = argv[++i];
+    else if (strcmp(a, "--ca") == 0 && val) opt.ca = argv[++i];
+    else if (strcmp(a, "--origin") == 0 && val) opt.origin = argv[++i];
+    else if (strcmp(a, "--room") == 0 && val) opt.room = argv[++i];
+    else if (strcmp(a, "--token-file") == 0 && val) opt.token_file = argv[++i];
+    else if (strcmp(a, "--frames") == 0 && val) opt.frames_wanted = atoi(argv[++i]);
+    else if (strcmp(a, "--timeout") == 0 && val) opt.timeout_s = atoi(argv[++i]);
+    else if (strcmp(a, "--linger") == 0 && val) opt.linger_s = atoi(argv[++i]);
+    else if (strcmp(a, "--no-publish") == 0) opt.publish = FALSE;
+    else {
+      fprintf(stderr, "prog_signal_peer: bad argument %s\n", a);
+      return 2;
+    }
+  }
+  if (!opt.url || !opt.room || !opt.token_file || opt.frames_wanted < 1) {
+    fprintf(stderr, "usage: prog_signal_peer --url wss://... --ca CERT --origin O --room R "
+                    "--token-file F [--frames N] [--timeout S] [--no-publish] [--linger S]\n");
+    return 2;
+  }
+  t0_us = g_get_monotonic_time();
+  loop = g_main_loop_new(NULL, FALSE);
+  SoupSession *session = soup_session_new();
+  if (opt.ca) {
+    GError *e = NULL;
+    GTlsDatabase *db = g_tls_file_database_new(opt.ca, &e);
+    if (!db) {
+      fprintf(stderr, "ca: %s\n", e->message);
+      return 2;
+    }
+    soup_session_set_tls_database(session, db);
+    g_object_unref(db);
+  }
+  SoupMessage *msg = soup_message_new("GET", opt.url);
+  if (!msg) {
+    fprintf(stderr, "bad url %s\n", opt.url);
+    return 2;
+  }
+  soup_session_websocket_connect_async(session, msg, opt.origin, NULL, G_PRIORITY_DEFAULT, NULL,
+                                       on_connected, NULL);
+  g_object_unref(msg);
+  g_timeout_add_seconds((guint)opt.timeout_s, on_timeout, NULL);
+  g_main_loop_run(loop);
+  if (ws) {
+    if (soup_websocket_connection_get_state(ws) == SOUP_WEBSOCKET_STATE_OPEN)
+      soup_websocket_connection_close(ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+    g_object_unref(ws);
+  }
+  pipeline_stop();
+  g_object_unref(session);
+  g_main_loop_unref(loop);
+  return exit_code;
+}
