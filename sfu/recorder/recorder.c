@@ -166,9 +166,19 @@ static void maybe_sr_sync(Recorder *r, RecPiece *p) {
              p->index, delta / 1000);
     return;
   }
-  v->c.sr_correction_us = delta;
   a->c.sr_synced = true;
-  rec_pipe_set_ts_offset(p->pipe, v->slot, delta * 1000);
+  /* Timestamps of a track that has already been written may only move
+   * forward (a backward jump makes the jitter buffer clamp frames onto one
+   * timestamp): delay video if it must go later or has not started yet,
+   * otherwise delay audio. Either way the relative A/V offset becomes the
+   * sender's; a forward shift of a running track leaves a gap of |delta|. */
+  if (delta >= 0 || v->c.packets == 0) {
+    v->c.sr_correction_us = delta;
+    rec_pipe_set_ts_offset(p->pipe, v->slot, delta * 1000);
+  } else {
+    a->c.sr_correction_us = -delta;
+    rec_pipe_set_ts_offset(p->pipe, a->slot, -delta * 1000);
+  }
 }
 
 static void consume(Recorder *r, const RecQueueItem *it) {

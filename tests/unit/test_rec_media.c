@@ -95,6 +95,7 @@ typedef struct {
   int64_t video_delay_us;           /* extra network delay of video arrival */
   double loss;
   bool send_sr;
+  int64_t sr_at_us;                 /* when the sender reports come; 0: before the video */
   GPtrArray *audio, *video;
   int handles[2];
   int piece;
@@ -155,7 +156,7 @@ static void run_script(Recorder *r, Part *parts, unsigned nparts, int64_t t0, Fe
       if (p->send_sr) {
         /* Sender reports just before the video's first packet, from the
          * sender's own clock (no network delay in them). */
-        int64_t at = p->begin_us + p->video_start_us - 20 * MS;
+        int64_t at = p->sr_at_us ? p->sr_at_us : p->begin_us + p->video_start_us - 20 * MS;
         const Pkt *first = g_ptr_array_index(pk, 0);
         int64_t media = at - start; /* media time of this track at `at` */
         uint32_t rate = tr ? 90000 : 48000;
@@ -420,27 +421,33 @@ static void free_parts(Part *p, unsigned n) {
 static void test_social_call(void) {
   char *d = tmpdir();
   char *root = g_build_filename(d, "recordings", NULL);
-  Part parts[2] = {
+  Part parts[3] = {
       {.participant = "alice", .begin_us = 0, .end_us = 20 * SEC, .gap_from_us = -1,
        .gap_to_us = -1},
       {.participant = "bob", .begin_us = 0, .end_us = 20 * SEC, .video_start_us = 2 * SEC,
        .gap_from_us = 10 * SEC, .gap_to_us = 13 * SEC, .video_delay_us = 250 * MS,
        .send_sr = true},
+      /* carol's video path is 250 ms slower than her audio; her first sender
+       * reports come 3 s in, after both tracks are being written. */
+      {.participant = "carol", .begin_us = 0, .end_us = 20 * SEC, .gap_from_us = -1,
+       .gap_to_us = -1, .video_delay_us = 250 * MS, .send_sr = true, .sr_at_us = 3 * SEC},
   };
   parts[0].audio = gen_rtp(false, 20.5);
   parts[0].video = gen_rtp(true, 20.5);
   parts[1].audio = gen_rtp(false, 20.5);
   parts[1].video = gen_rtp(true, 18.5);
+  parts[2].audio = gen_rtp(false, 20.5);
+  parts[2].video = gen_rtp(true, 20.5);
   int64_t t0 = g_get_monotonic_time() + 200 * MS;
   Recorder *r = new_recorder(root, "social-v1", t0);
   FeedStats fs = {0};
-  run_script(r, parts, 2, t0, &fs);
+  run_script(r, parts, 3, t0, &fs);
   RecError err;
   RecResult *res = recorder_stop(r, &err);
   g_assert_nonnull(res);
   g_assert_cmpuint(res->stats.queue.dropped_full, ==, 0);
   g_assert_cmpuint(fs.refused_or_dropped, ==, 0);
-  json_t *m = check_manifest(res, 2);
+  json_t *m = check_manifest(res, 3);
   char *text = json_dumps(m, JSON_INDENT(1));
   g_test_message("manifest: %s", text);
   free(text);
@@ -481,14 +488,31 @@ static void test_social_call(void) {
   /* the manifest places the tracks the same way */
   int64_t off = jint(track_of(fb, "video"), "start_offset_ms") - jint(track_of(fb, "audio"), "start_offset_ms");
   g_assert_cmpint(llabs(off - 2000), <=, 100);
+  /* carol: the late sender reports moved her audio 250 ms later (forward
+   * only: a ~250 ms audio gap at ~3 s), never her video backwards. */
+  json_t *fc = manifest_file_of(m, "carol", 0);
+  char *pc = g_build_filename(res->dir, strrchr(json_string_value(json_object_get(fc, "path")), '/') + 1, NULL);
+  file_times(pc, &v, &a);
+  json_t *ca = track_of(fc, "audio"), *cv = track_of(fc, "video");
+  g_test_message("carol: audio correction %" G_GINT64_FORMAT " ms, video %" G_GINT64_FORMAT
+                 " ms, audio max gap %.3f s", jint(ca, "sr_correction_ms"),
+                 jint(cv, "sr_correction_ms"), a.max_gap_ns / 1e9);
+  g_assert_cmpstr(json_string_value(json_object_get(cv, "sync")), ==, "rtcp_sr");
+  g_assert_cmpint(llabs(jint(ca, "sr_correction_ms") - 250), <=, 40);
+  g_assert_cmpint(jint(cv, "sr_correction_ms"), ==, 0);
+  g_assert_cmpint(a.max_gap_ns, >=, 200 * 1000000LL);
+  g_assert_cmpint(a.max_gap_ns, <=, 350 * 1000000LL);
+  g_assert_cmpint(v.max_gap_ns, <, 100 * 1000000LL);
   decodes_to_eos(pa);
   decodes_to_eos(pb);
+  decodes_to_eos(pc);
   g_free(pa);
   g_free(pb);
+  g_free(pc);
   json_decref(m);
   rec_result_free(res);
   recorder_free(r);
-  free_parts(parts, 2);
+  free_parts(parts, 3);
   rm_rf(d);
   g_free(root);
   g_free(d);
