@@ -287,6 +287,77 @@ static void test_foreach(void) {
   router_free(r);
 }
 
+/* Property, over a seeded random run: whatever mix of mutes, keyframe
+ * waits and simulcast switches happens, every subscriber sees each forwarded
+ * packet at exactly the previous output seq + 1 (no gap it would NACK, no
+ * repeat) and timestamps that never go backwards. */
+static void test_continuity_property(void) {
+  Router *r = router_new();
+  RouterTrackSpec v = video_spec("v", "alice", 501, 0);
+  v.n_layers = 3;
+  v.ssrcs[1] = 502;
+  v.ssrcs[2] = 503;
+  router_add_track(r, &v, NULL);
+  enum { NSUB = 4 };
+  RouterSubscription *subs[NSUB];
+  bool started[NSUB] = {0};
+  uint16_t last_seq[NSUB] = {0};
+  uint32_t last_ts[NSUB] = {0};
+  uint64_t forwarded[NSUB] = {0};
+  for (int i = 0; i < NSUB; i++) {
+    char name[8];
+    g_snprintf(name, sizeof name, "s%d", i);
+    g_assert_cmpint(router_subscribe(r, name, "v", (uint32_t)(900 + i), (uint16_t)(65000 + i * 300),
+                                     0xfffff000u + (uint32_t)i, &subs[i]),
+                    ==, ROUTER_OK);
+  }
+  GRand *rand = g_rand_new_with_seed(20261121);
+  uint16_t seq[3] = {100, 30000, 65500};
+  uint32_t ts[3] = {0, 123456789, 0xfff00000u};
+  int64_t now = 0;
+  for (int step = 0; step < 20000; step++) {
+    now += 11000;
+    int op = g_rand_int_range(rand, 0, 100);
+    if (op == 0) {
+      router_set_muted(r, "v", !router_track_by_id(r, "v")->muted, NULL);
+      continue;
+    }
+    if (op == 1) {
+      router_set_target_layer(r, subs[g_rand_int_range(rand, 0, NSUB)], (unsigned)g_rand_int_range(rand, 0, 3));
+      continue;
+    }
+    int layer = g_rand_int_range(rand, 0, 3);
+    bool new_frame = g_rand_int_range(rand, 0, 3) == 0;
+    if (new_frame) ts[layer] += 3000;
+    bool key = new_frame && g_rand_int_range(rand, 0, 40) == 0;
+    RouterOutput outs[8];
+    size_t n;
+    g_assert_cmpint(router_route(r, (uint32_t)(501 + layer), seq[layer]++, ts[layer], key, now, NULL, outs, 8, &n),
+                    ==, ROUTER_OK);
+    for (size_t k = 0; k < n; k++) {
+      int i = 0;
+      while (subs[i] != outs[k].sub) i++;
+      if (started[i]) {
+        g_assert_cmpuint(outs[k].seq, ==, (uint16_t)(last_seq[i] + 1));
+        g_assert_cmpint((int32_t)(outs[k].ts - last_ts[i]), >=, 0);
+      }
+      started[i] = true;
+      last_seq[i] = outs[k].seq;
+      last_ts[i] = outs[k].ts;
+      forwarded[i]++;
+    }
+  }
+  for (int i = 0; i < NSUB; i++) {
+    g_test_message("sub %d: forwarded %" G_GUINT64_FORMAT " switches %" G_GUINT64_FORMAT " drops %" G_GUINT64_FORMAT, i,
+                   forwarded[i], subs[i]->rw.stats.switches, subs[i]->rw.stats.dropped);
+    g_assert_cmpuint(forwarded[i], >, 400); /* the run did forward a lot */
+    g_assert_cmpuint(subs[i]->rw.stats.switches, >, 5);
+    g_assert_cmpuint(subs[i]->rw.stats.dropped, >, 100);
+  }
+  g_rand_free(rand);
+  router_free(r);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/sfu/router/tracks", test_tracks);
@@ -295,5 +366,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/sfu/router/simulcast", test_simulcast);
   g_test_add_func("/sfu/router/participant_removal", test_participant_removal_and_ownership);
   g_test_add_func("/sfu/router/foreach", test_foreach);
+  g_test_add_func("/sfu/router/continuity_property", test_continuity_property);
   return g_test_run();
 }
