@@ -56,6 +56,7 @@ static void start_source(SeqRewriter *rw, uint32_t in_ssrc, uint16_t in_seq, uin
   }
   rw->in_ssrc = in_ssrc;
   rw->in_ext_max = in_seq;
+  rw->src_first_ext = in_seq;
   rw->n_drops = 0;
 }
 
@@ -72,7 +73,7 @@ SeqRwResult seq_rewriter_forward(SeqRewriter *rw, uint32_t in_ssrc, uint16_t in_
       out_ext = x + rw->seq_offset;
       rw->in_ext_max = x;
     } else {
-      if (rw->in_ext_max - x > SEQRW_MAX_REORDER) {
+      if (rw->in_ext_max - x > SEQRW_MAX_REORDER || x < rw->src_first_ext) {
         rw->stats.too_old++;
         return SEQRW_TOO_OLD;
       }

@@ -17,7 +17,10 @@
  *   (SEQRW_DROP_HISTORY drops are remembered; anything older than the
  *   history or SEQRW_MAX_REORDER behind the newest is refused as TOO_OLD).
  *   A packet that was already forwarded is refused as DUPLICATE, one that was
- *   dropped as DROPPED: the caller then does not send it.
+ *   dropped as DROPPED: the caller then does not send it. A packet older
+ *   than the first one forwarded from the current source is TOO_OLD too:
+ *   after a source switch its output seq would collide with the previous
+ *   source's packets.
  * - Source switch: the caller passes only packets of the source it wants
  *   forwarded. The first *forwarded* packet with a new input SSRC switches:
  *   its output seq is last output seq + 1 and its timestamp is the last output
@@ -65,6 +68,7 @@ typedef struct {
   bool started;           /* a packet was forwarded since init */
   uint32_t in_ssrc;       /* current source */
   int64_t in_ext_max;     /* highest extended input seq seen (forwarded or dropped) */
+  int64_t src_first_ext;  /* extended input seq of the current source's first forwarded packet */
   int64_t seq_offset;     /* ext_out = ext_in + seq_offset for packets after the last drop */
   uint32_t ts_offset;
   int64_t out_ext_max;    /* highest extended output seq sent */

@@ -164,6 +164,9 @@ static void test_source_switch(void) {
   g_assert_cmpuint(q, ==, 21);
   /* switching immediately (no time elapsed) still advances ts by 1 */
   fwd(rw, 0xc, 1, 5, 139000, 106, 13601);
+  /* a late packet of the new source from before the switch would take an
+   * output seq the previous source used: refused */
+  g_assert_cmpint(try_fwd(rw, 0xc, 0, 5), ==, SEQRW_TOO_OLD);
   /* drops with the new source are compressed */
   seq_rewriter_drop(rw, 0xc, 2);
   fwd(rw, 0xc, 3, 5, 139000, 107, 13601);
@@ -176,6 +179,7 @@ static void test_before_start(void) {
   seq_rewriter_drop(rw, 1, 5);
   seq_rewriter_drop(rw, 1, 6);
   fwd(rw, 1, 7, 1000, 0, 42, 7);
+  g_assert_cmpint(try_fwd(rw, 1, 6, 1000), ==, SEQRW_TOO_OLD); /* before the first forwarded */
   g_assert_false(seq_rewriter_reverse(rw, 41, NULL, NULL));
   g_assert_true(seq_rewriter_reverse(rw, 42, NULL, NULL));
   g_free(rw);
