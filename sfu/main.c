@@ -1,12 +1,18 @@
-/* parlour-sfu: the selective-forwarding media server. */
+/* parlour-sfu: the selective-forwarding media server. The main thread runs
+ * the control websocket; media runs on worker threads (worker.h). */
 #include <stdio.h>
 #include <string.h>
 
+#include "control.h"
 #include "daemon.h"
+#include "dtls.h"
 #include "httpd.h"
 #include "log.h"
+#include "sfu_bus.h"
 #include "sfu_config.h"
+#include "srtp_session.h"
 #include "version.h"
+#include "worker.h"
 
 static void http_handler(const HttpRequest *req, HttpResponse *resp, void *user) {
   (void)user;
@@ -19,6 +25,26 @@ static void http_handler(const HttpRequest *req, HttpResponse *resp, void *user)
   http_response_json(resp, 404, "{\"error\":{\"code\":\"not_found\",\"message\":\"no such path\",\"field\":null}}");
 }
 
+static char *read_secret(const char *path, const char *cfg_path) {
+  gchar *text = NULL;
+  GError *e = NULL;
+  char msg[768];
+  if (!g_file_get_contents(path, &text, NULL, &e)) {
+    config_format_error(msg, sizeof msg, cfg_path, "control", "secret_file", "cannot read %s: %s",
+                        path, e->message);
+    g_error_free(e);
+    daemon_fail("%s", msg);
+  }
+  g_strstrip(text);
+  if (strlen(text) < 16) {
+    g_free(text);
+    config_format_error(msg, sizeof msg, cfg_path, "control", "secret_file",
+                        "%s holds fewer than 16 characters", path);
+    daemon_fail("%s", msg);
+  }
+  return text;
+}
+
 int main(int argc, char **argv) {
   SfuConfig cfg = {0};
   DaemonInfo info = {"parlour-sfu", "Parlour selective-forwarding media server.",
@@ -26,28 +52,61 @@ int main(int argc, char **argv) {
   const char *path = daemon_init(argc, argv, &info);
   log_set_component("sfu");
   log_set_level((LogLevel)cfg.log_level);
+  char err[512], msg[768];
   if (cfg.media_port_min > cfg.media_port_max) {
-    char err[512];
     config_format_error(err, sizeof err, path, "media", "port_min",
                         "%d is above port_max %d", cfg.media_port_min, cfg.media_port_max);
     daemon_fail("%s", err);
   }
+  if (!cfg.ice_addresses || !cfg.ice_addresses[0]) {
+    config_format_error(err, sizeof err, path, "media", "ice_addresses", "no address given");
+    daemon_fail("%s", err);
+  }
+  for (char **a = cfg.ice_addresses; *a; a++) {
+    if (!g_hostname_is_ip_address(*a)) {
+      config_format_error(err, sizeof err, path, "media", "ice_addresses",
+                          "%s is not an IP address", *a);
+      daemon_fail("%s", err);
+    }
+  }
+  char *secret = read_secret(cfg.control_secret_file, path);
+  if (srtp_session_global_init() != 0) daemon_fail("cannot initialise libsrtp");
+  DtlsContext *dtls = dtls_context_new(err, sizeof err);
+  if (!dtls) daemon_fail("%s", err);
 
   GMainLoop *loop = daemon_loop_new();
+  int n_workers = cfg.workers > 0 ? cfg.workers : (int)g_get_num_processors();
+  if (n_workers < 1) n_workers = 1;
+  SfuEnv env = {.dtls = dtls,
+                .ice_addresses = cfg.ice_addresses,
+                .port_min = cfg.media_port_min,
+                .port_max = cfg.media_port_max};
+  Worker **workers = g_new0(Worker *, n_workers);
+  for (int i = 0; i < n_workers; i++) workers[i] = worker_new(i, &env);
+  Control *control = control_new(secret, workers, n_workers);
+
   HttpServerConfig hc = {.name = "sfu-control",
                          .address = cfg.control_address,
                          .port = cfg.control_port,
-                         .handler = http_handler};
-  char err[512];
+                         .handler = http_handler,
+                         .ws = control_endpoint(control),
+                         .n_ws = 1};
   HttpServer *srv = http_server_new(NULL, &hc, err, sizeof err);
   if (!srv) {
-    char msg[768];
     config_format_error(msg, sizeof msg, path, "control", "port", "%s", err);
     daemon_fail("%s", msg);
   }
-  log_info("started", "version=%s", PARLOUR_VERSION);
+  log_info("started", "version=%s workers=%d media_ports=%d-%d fingerprint=%s", PARLOUR_VERSION,
+           n_workers, cfg.media_port_min, cfg.media_port_max, dtls_context_fingerprint(dtls));
   g_main_loop_run(loop);
+
   http_server_free(srv);
+  control_free(control);
+  sfu_bus_init(NULL, NULL, NULL); /* events of the rooms shut down below go nowhere */
+  for (int i = 0; i < n_workers; i++) worker_free(workers[i]);
+  g_free(workers);
+  dtls_context_free(dtls);
+  g_free(secret);
   g_main_loop_unref(loop);
   config_free(sfu_config_options, &cfg);
   log_info("stopped", NULL);

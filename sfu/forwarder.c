@@ -1,0 +1,412 @@
+/* forwarder: the packet path of a room, on top of the sans-IO core.
+ *
+ * Publisher RTP: learn SSRC -> track (mid extension, else payload type),
+ * unwrap RTX, count it (rtp_stats, nack_generator), keep it for
+ * retransmission (nack_buffer), let the router decide which subscriptions
+ * get it with which seq/timestamp, then per subscriber: copy, rewrite SSRC,
+ * seq, timestamp, payload type and header extension ids, protect, send.
+ *
+ * RTCP is terminated per leg: subscribers' PLI/FIR become throttled PLIs to
+ * the publisher (keyframe_throttle), their NACKs are answered from the
+ * nack_buffer (RTX when negotiated), and once a second we send receiver
+ * reports + REMB to publishers and sender reports to subscribers. */
+#include <string.h>
+
+#include "core/codec_keyframe.h"
+#include "core/rtcp.h"
+#include "core/rtp.h"
+#include "log.h"
+#include "room_internal.h"
+#include "sdp_write.h"
+#include "srtp_session.h"
+
+#define MAX_PKT 1500
+#define MAX_OUTS 64
+#define NACK_BUFFER_SLOTS 1024
+#define NACK_BUFFER_AGE_US 1000000
+#define REPORT_INTERVAL_US 1000000
+#define REMB_START_BPS 1000000
+#define REMB_MIN_BPS 150000
+#define REMB_MAX_BPS 2500000
+
+PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
+  Room *r = p->room;
+  PubTrack *t = g_new0(PubTrack, 1);
+  t->room = r;
+  t->pub = p;
+  t->id = g_strdup_printf("%s:%s", p->id, mi->mid);
+  t->mid = g_strdup(mi->mid);
+  t->kind = mi->kind;
+  t->codec = mi->codec;
+  t->codec.fmtp = g_strdup(mi->codec.fmtp);
+  t->codec_id = codec_from_name(mi->codec.name);
+  t->ext = mi->ext;
+  if (t->kind == SDP_KIND_VIDEO)
+    t->nack_buf = nack_buffer_new(NACK_BUFFER_SLOTS, MAX_PKT, NACK_BUFFER_AGE_US);
+  t->nack_gen = nack_generator_new(NULL);
+  keyframe_throttle_init(&t->kt, 0);
+  t->remb_bps = t->kind == SDP_KIND_VIDEO ? REMB_START_BPS : 0;
+  RouterTrackSpec spec = {
+      .id = t->id,
+      .publisher = p->id,
+      .mid = t->mid,
+      .kind = t->kind == SDP_KIND_VIDEO ? ROUTER_KIND_VIDEO : ROUTER_KIND_AUDIO,
+      .codec = t->codec_id,
+      .clock_rate = t->codec.clock_rate,
+      .payload_type = t->codec.pt,
+      .n_layers = 1,
+      .ssrcs = {mi->ssrc},
+      .rtx_ssrcs = {mi->codec.rtx_pt ? mi->rtx_ssrc : 0},
+      .user_data = t,
+      .user_destroy = pub_track_free,
+  };
+  RouterStatus st = router_add_track(r->router, &spec, &t->rt);
+  if (st == ROUTER_ERR_SSRC_IN_USE) {
+    /* Announced SSRCs clash with another publisher's: learn them from the
+     * packets instead. */
+    spec.ssrcs[0] = spec.rtx_ssrcs[0] = 0;
+    st = router_add_track(r->router, &spec, &t->rt);
+  }
+  if (st != ROUTER_OK) {
+    log_warn("track_refused", "room=%s track=%s status=%s", r->name, t->id, router_status_str(st));
+    pub_track_free(t);
+    return NULL;
+  }
+  log_info("track_published", "room=%s track=%s kind=%s codec=%s pt=%u ssrc=%u", r->name, t->id,
+           sdp_kind_name(t->kind), t->codec.name, t->codec.pt, mi->ssrc);
+  room_emit(r, "track_published",
+            json_pack("{s:s, s:{s:s, s:s, s:s, s:s}}", "participant", p->id, "track", "id", t->id,
+                      "kind", sdp_kind_name(t->kind), "mid", t->mid, "codec", t->codec.name));
+  return t;
+}
+
+void pub_track_free(gpointer data) {
+  PubTrack *t = data;
+  if (!t) return;
+  nack_buffer_free(t->nack_buf);
+  nack_generator_free(t->nack_gen);
+  g_free(t->codec.fmtp);
+  g_free(t->id);
+  g_free(t->mid);
+  g_free(t);
+}
+
+/* ---- keyframes ---- */
+
+static void send_pli(PubTrack *t, const char *reason) {
+  Participant *p = t->pub;
+  uint32_t ssrc = t->rt->ssrcs[0];
+  if (!ssrc || !p->pub_tr) return;
+  uint8_t b[64 + SRTP_SESSION_TRAILER];
+  size_t n = rtcp_build_pli(b, 64, p->rtcp_ssrc, ssrc);
+  if (!n || peer_transport_send_rtcp(p->pub_tr, b, n) != 0) return;
+  t->keyframe_requests++;
+  room_emit(t->room, "keyframe_requested",
+            json_pack("{s:s, s:s, s:s}", "participant", p->id, "track", t->id, "reason", reason));
+}
+
+void forwarder_request_keyframe(PubTrack *t, const char *reason, int force) {
+  if (t->kind != SDP_KIND_VIDEO) return;
+  int64_t now = g_get_monotonic_time();
+  bool go = force ? keyframe_throttle_force(&t->kt, now) : keyframe_throttle_request(&t->kt, now);
+  if (go) send_pli(t, reason);
+}
+
+/* ---- publisher RTP ---- */
+
+typedef struct {
+  Participant *p;
+  const uint8_t *buf;
+  const RtpView *v;
+  PubTrack *found;
+  int rtx;
+} Learn;
+
+static void learn_one(RouterTrack *rt, void *ud) {
+  Learn *l = ud;
+  PubTrack *t = rt->user_data;
+  if (l->found || t->pub != l->p) return;
+  uint8_t pt = l->v->payload_type;
+  int is_rtx = t->codec.rtx_pt && pt == t->codec.rtx_pt;
+  if (pt != t->codec.pt && !is_rtx) return;
+  RtpExtElement el;
+  if (t->ext.mid && rtp_ext_find(l->buf, l->v, t->ext.mid, &el)) {
+    if (el.len != strlen(t->mid) || memcmp(l->buf + el.offset, t->mid, el.len) != 0) return;
+  } else if ((is_rtx ? rt->rtx_ssrcs[0] : rt->ssrcs[0]) != 0) {
+    return; /* that track has its SSRC already */
+  }
+  l->found = t;
+  l->rtx = is_rtx;
+}
+
+static void forward_one(PubTrack *t, const RouterOutput *o, const uint8_t *buf, size_t len,
+                        const RtpView *v, int64_t now) {
+  SubSlot *s = o->sub->user_data;
+  Participant *q = s ? s->owner : NULL;
+  if (!q || !q->sub_tr) return;
+  uint8_t ob[MAX_PKT + SRTP_SESSION_TRAILER];
+  memcpy(ob, buf, len);
+  rtp_set_ssrc(ob, len, o->sub->out_ssrc);
+  rtp_set_seq(ob, len, o->seq);
+  rtp_set_timestamp(ob, len, o->ts);
+  rtp_set_payload_type(ob, len, s->codec.pt);
+  if (v->extension && rtp_ext_rewrite_ids(ob, v, s->ext_map, NULL) != RTP_OK) return;
+  if (peer_transport_send_rtp(q->sub_tr, ob, len) == 0) {
+    s->packets++;
+    s->bytes += v->payload_len;
+    rtp_send_stats_update(&s->sstats, o->ts, v->payload_len, now);
+  }
+}
+
+void forwarder_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len) {
+  Room *r = p->room;
+  if (len > MAX_PKT) return;
+  RtpView v;
+  if (rtp_parse(buf, len, &v) != RTP_OK) return;
+  RouterSsrcInfo info;
+  if (!router_lookup_ssrc(r->router, v.ssrc, &info)) {
+    Learn l = {p, buf, &v, NULL, 0};
+    router_foreach_track(r->router, learn_one, &l);
+    if (!l.found) return;
+    if (router_track_set_ssrc(r->router, l.found->rt, 0, l.rtx, v.ssrc) != ROUTER_OK) return;
+    log_info("ssrc_learned", "room=%s track=%s ssrc=%u rtx=%d", r->name, l.found->id, v.ssrc,
+             l.rtx);
+    if (!router_lookup_ssrc(r->router, v.ssrc, &info)) return;
+  }
+  PubTrack *t = info.track->user_data;
+  if (t->pub != p) return; /* another participant's SSRC: spoofing or clash */
+  int64_t now = g_get_monotonic_time();
+  if (info.is_rtx) {
+    if (v.payload_len < 2 || !t->rt->ssrcs[0]) return; /* padding probe */
+    size_t nl = 0;
+    if (rtp_rtx_unwrap(buf, &v, t->rt->ssrcs[0], t->codec.pt, &nl) != RTP_OK) return;
+    len = nl;
+    if (rtp_parse(buf, len, &v) != RTP_OK) return;
+    t->rtx_received++;
+  }
+  t->packets++;
+  t->bytes += v.payload_len;
+  if (!t->have_rstats) {
+    rtp_stats_init(&t->rstats, v.ssrc, t->codec.clock_rate);
+    t->have_rstats = 1;
+  }
+  rtp_stats_update(&t->rstats, v.seq, v.timestamp, now, v.payload_len);
+  nack_generator_on_packet(t->nack_gen, v.seq, now);
+  if (t->nack_buf) nack_buffer_store(t->nack_buf, v.seq, buf, len, now);
+  bool kf = t->kind == SDP_KIND_VIDEO && v.payload_len > 0 &&
+            codec_is_keyframe_start(t->codec_id, buf + v.payload_offset, v.payload_len);
+  if (kf) keyframe_throttle_on_keyframe(&t->kt, now);
+  RouterOutput outs[MAX_OUTS];
+  size_t n = 0;
+  RouterTrack *rt = NULL;
+  if (router_route(r->router, v.ssrc, v.seq, v.timestamp, kf, now, &rt, outs, MAX_OUTS, &n) !=
+      ROUTER_OK)
+    return;
+  for (size_t i = 0; i < n; i++) forward_one(t, &outs[i], buf, len, &v, now);
+}
+
+void forwarder_on_publisher_rtcp(Participant *p, uint8_t *buf, size_t len) {
+  RtcpIter it;
+  RtcpPacket pk;
+  rtcp_iter_init(&it, buf, len);
+  int64_t now = g_get_monotonic_time();
+  while (rtcp_iter_next(&it, &pk)) {
+    if (pk.kind != RTCP_KIND_SR) continue;
+    RouterSsrcInfo info;
+    if (!router_lookup_ssrc(p->room->router, pk.u.sr.info.ssrc, &info) || info.is_rtx) continue;
+    PubTrack *t = info.track->user_data;
+    if (t->pub == p && t->have_rstats) rtp_stats_on_sr(&t->rstats, pk.u.sr.info.ntp, now);
+  }
+}
+
+/* ---- subscriber RTCP ---- */
+
+static void retransmit(SubSlot *s, RouterSubscription *rs, uint16_t out_seq, int64_t now) {
+  uint32_t in_ssrc;
+  uint16_t in_seq;
+  PubTrack *t = rs->track->user_data;
+  if (!t->nack_buf || !seq_rewriter_reverse(&rs->rw, out_seq, &in_ssrc, &in_seq)) return;
+  const uint8_t *pkt;
+  size_t plen;
+  if (nack_buffer_get(t->nack_buf, in_seq, now, &pkt, &plen) != NACK_BUFFER_HIT) return;
+  RtpView v;
+  if (rtp_parse(pkt, plen, &v) != RTP_OK || v.ssrc != in_ssrc) return;
+  uint32_t out_ts;
+  if (!seq_rewriter_map_ts(&rs->rw, in_ssrc, v.timestamp, &out_ts)) return;
+  uint8_t ob[MAX_PKT + SRTP_SESSION_TRAILER];
+  memcpy(ob, pkt, plen);
+  rtp_set_ssrc(ob, plen, rs->out_ssrc);
+  rtp_set_seq(ob, plen, out_seq);
+  rtp_set_timestamp(ob, plen, out_ts);
+  rtp_set_payload_type(ob, plen, s->codec.pt);
+  if (v.extension && rtp_ext_rewrite_ids(ob, &v, s->ext_map, NULL) != RTP_OK) return;
+  Participant *q = s->owner;
+  int sent;
+  if (s->rtx_ok) {
+    uint8_t rb[MAX_PKT + 2 + SRTP_SESSION_TRAILER];
+    size_t rl = 0;
+    RtpView ov;
+    if (rtp_parse(ob, plen, &ov) != RTP_OK ||
+        rtp_rtx_wrap(ob, &ov, s->rtx_ssrc, s->rtx_pt, s->rtx_seq++, rb, MAX_PKT + 2, &rl) != RTP_OK)
+      return;
+    sent = peer_transport_send_rtp(q->sub_tr, rb, rl) == 0;
+  } else {
+    sent = peer_transport_send_rtp(q->sub_tr, ob, plen) == 0;
+  }
+  if (sent) s->retransmitted++;
+}
+
+static RouterSubscription *own_sub(Participant *p, uint32_t media_ssrc, SubSlot **slot) {
+  RouterSubscription *rs = router_subscription_by_out_ssrc(p->room->router, media_ssrc);
+  if (!rs || !rs->user_data) return NULL;
+  SubSlot *s = rs->user_data;
+  if (s->owner != p) return NULL;
+  *slot = s;
+  return rs;
+}
+
+void forwarder_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len) {
+  RtcpIter it;
+  RtcpPacket pk;
+  rtcp_iter_init(&it, buf, len);
+  int64_t now = g_get_monotonic_time();
+  while (rtcp_iter_next(&it, &pk)) {
+    SubSlot *s = NULL;
+    RouterSubscription *rs;
+    switch (pk.kind) {
+    case RTCP_KIND_PLI:
+      if ((rs = own_sub(p, pk.media_ssrc, &s))) {
+        s->plis_received++;
+        forwarder_request_keyframe(rs->track->user_data, "pli", 0);
+      }
+      break;
+    case RTCP_KIND_FIR:
+      for (unsigned i = 0; i < pk.count; i++) {
+        uint32_t ssrc;
+        uint8_t seq;
+        rtcp_fir_entry(&pk, i, &ssrc, &seq);
+        if ((rs = own_sub(p, ssrc, &s))) {
+          s->plis_received++;
+          forwarder_request_keyframe(rs->track->user_data, "fir", 0);
+        }
+      }
+      break;
+    case RTCP_KIND_NACK:
+      if ((rs = own_sub(p, pk.media_ssrc, &s))) {
+        uint16_t seqs[256];
+        size_t n = rtcp_nack_seqs(&pk, seqs, G_N_ELEMENTS(seqs));
+        if (n > G_N_ELEMENTS(seqs)) n = G_N_ELEMENTS(seqs);
+        s->nacks_received += n;
+        for (size_t i = 0; i < n; i++) retransmit(s, rs, seqs[i], now);
+      }
+      break;
+    default:
+      break;
+    }
+  }
+}
+
+/* ---- timers ---- */
+
+typedef struct {
+  Room *r;
+  int64_t now;
+} TickCtx;
+
+static void tick_track(RouterTrack *rt, void *ud) {
+  TickCtx *c = ud;
+  PubTrack *t = rt->user_data;
+  Participant *p = t->pub;
+  if (!p->pub_tr || peer_transport_state(p->pub_tr) != PT_STATE_CONNECTED) return;
+  if (t->kind == SDP_KIND_VIDEO && keyframe_throttle_poll(&t->kt, c->now)) send_pli(t, "pli");
+  uint16_t seqs[64];
+  size_t n = nack_generator_poll(t->nack_gen, c->now, seqs, G_N_ELEMENTS(seqs));
+  if (n && t->codec.fb_nack && rt->ssrcs[0]) {
+    uint8_t b[600 + SRTP_SESSION_TRAILER];
+    size_t len = rtcp_build_nack(b, 600, p->rtcp_ssrc, rt->ssrcs[0], seqs, n);
+    if (len && peer_transport_send_rtcp(p->pub_tr, b, len) == 0) t->nacks_sent += n;
+  }
+  if (nack_generator_take_keyframe_wanted(t->nack_gen))
+    forwarder_request_keyframe(t, "nack_gave_up", 0);
+}
+
+/* Loss-based estimate (the loss half of GCC): back off under heavy loss,
+ * probe up slowly when clean. Enough for the publisher's encoder to adapt. */
+static void update_remb(PubTrack *t, uint8_t fraction_lost) {
+  double loss = fraction_lost / 256.0;
+  double est = (double)t->remb_bps;
+  if (loss > 0.10)
+    est *= 1.0 - 0.5 * loss;
+  else if (loss < 0.02)
+    est *= 1.08;
+  if (est < REMB_MIN_BPS) est = REMB_MIN_BPS;
+  if (est > REMB_MAX_BPS) est = REMB_MAX_BPS;
+  t->remb_bps = (uint64_t)est;
+}
+
+typedef struct {
+  Participant *p;
+  GPtrArray *out;
+} OwnCollect;
+
+static void collect_own(RouterTrack *rt, void *ud) {
+  OwnCollect *c = ud;
+  PubTrack *t = rt->user_data;
+  if (t->pub == c->p) g_ptr_array_add(c->out, t);
+}
+
+static void report_publisher(Participant *p, int64_t now) {
+  if (!p->pub_tr || peer_transport_state(p->pub_tr) != PT_STATE_CONNECTED) return;
+  RtcpReportBlock blocks[RTCP_MAX_REPORT_BLOCKS];
+  PubTrack *video[RTCP_MAX_REPORT_BLOCKS];
+  unsigned nb = 0, nv = 0;
+  OwnCollect c = {p, g_ptr_array_new()};
+  router_foreach_track(p->room->router, collect_own, &c);
+  for (guint i = 0; i < c.out->len && nb < RTCP_MAX_REPORT_BLOCKS; i++) {
+    PubTrack *t = c.out->pdata[i];
+    if (!t->have_rstats) continue;
+    rtp_stats_report_block(&t->rstats, now, &blocks[nb]);
+    if (t->kind == SDP_KIND_VIDEO && t->codec.fb_remb) {
+      update_remb(t, blocks[nb].fraction_lost);
+      video[nv++] = t;
+    }
+    nb++;
+  }
+  g_ptr_array_free(c.out, TRUE);
+  uint8_t b[1400 + SRTP_SESSION_TRAILER];
+  size_t len = rtcp_build_rr(b, 1400, p->rtcp_ssrc, blocks, nb);
+  for (unsigned i = 0; i < nv && len; i++) {
+    uint32_t ssrc = video[i]->rt->ssrcs[0];
+    size_t n = rtcp_build_remb(b + len, 1400 - len, p->rtcp_ssrc, video[i]->remb_bps, &ssrc, 1);
+    if (!n) break;
+    len += n;
+  }
+  if (len) peer_transport_send_rtcp(p->pub_tr, b, len);
+}
+
+static void report_subscriber(Participant *p, int64_t now) {
+  if (!p->sub_tr || peer_transport_state(p->sub_tr) != PT_STATE_CONNECTED) return;
+  uint8_t b[1400 + SRTP_SESSION_TRAILER];
+  size_t len = 0;
+  uint64_t ntp = rtcp_ntp_from_unix_us(g_get_real_time());
+  for (guint i = 0; i < p->slots->len; i++) {
+    SubSlot *s = p->slots->pdata[i];
+    RtcpSenderInfo si;
+    if (!s->rs || !rtp_send_stats_sender_info(&s->sstats, now, ntp, &si)) continue;
+    size_t n = rtcp_build_sr(b + len, 1400 - len, &si, NULL, 0);
+    if (!n) break;
+    len += n;
+  }
+  if (len) peer_transport_send_rtcp(p->sub_tr, b, len);
+}
+
+void forwarder_tick(Room *r, int64_t now) {
+  TickCtx c = {r, now};
+  router_foreach_track(r->router, tick_track, &c);
+  if (now - r->last_report_us < REPORT_INTERVAL_US) return;
+  r->last_report_us = now;
+  for (guint i = 0; i < r->order->len; i++) {
+    report_publisher(r->order->pdata[i], now);
+    report_subscriber(r->order->pdata[i], now);
+  }
+}

@@ -1,0 +1,565 @@
+/* participant: a participant's two transports and their negotiation.
+ * Publisher: the client offers, we answer, each accepted media section is a
+ * track. Subscriber: we offer one section per track the participant
+ * receives, renegotiate when that set changes (one offer outstanding at a
+ * time), and start forwarding a section once its answer is in and the
+ * transport is connected. */
+#include <string.h>
+
+#include "ids.h"
+#include "log.h"
+#include "room_internal.h"
+#include "sdp_write.h"
+#include "sfu_bus.h"
+
+#define MAX_TRACKS_PER_PUBLISHER 8
+#define MAX_SLOTS 256
+
+/* Payload types on subscriber connections: one table for every section so
+ * BUNDLE never sees one PT for two codecs, whatever each publisher used. */
+static uint8_t sub_pt(CodecId c, int rtx) {
+  switch (c) {
+  case CODEC_OPUS: return 111;
+  case CODEC_VP8: return rtx ? 97 : 96;
+  case CODEC_VP9: return rtx ? 99 : 98;
+  case CODEC_H264: return rtx ? 103 : 102;
+  default: return rtx ? 101 : 100;
+  }
+}
+
+static void slot_free(gpointer d) {
+  SubSlot *s = d;
+  g_free(s->mid);
+  g_free(s->track_id);
+  g_free(s->stream_id);
+  g_free(s->codec.fmtp);
+  g_free(s);
+}
+
+/* ---- transport callbacks ---- */
+
+static const char *tr_name(Participant *p, PeerTransport *t) {
+  return t == p->pub_tr ? "publisher" : "subscriber";
+}
+
+static void on_state(PeerTransport *t, PeerTransportState st, const char *reason, void *user) {
+  Participant *p = user;
+  Room *r = p->room;
+  const char *which = tr_name(p, t);
+  log_info("transport_state", "room=%s participant=%s transport=%s state=%s%s%s", r->name, p->id,
+           which, peer_transport_state_name(st), reason ? " reason=" : "", reason ? reason : "");
+  room_emit(r, "transport_state",
+            json_pack("{s:s, s:s, s:s}", "participant", p->id, "transport", which, "state",
+                      peer_transport_state_name(st)));
+  if (st == PT_STATE_CONNECTED) {
+    if (!p->connected_emitted) {
+      p->connected_emitted = 1;
+      room_emit(r, "participant_connected", json_pack("{s:s}", "participant", p->id));
+    }
+    if (t == p->sub_tr) participant_activate_slots(p);
+  } else if (st == PT_STATE_FAILED) {
+    participant_remove_later(p, reason ? reason : "ice_failed");
+  } else if (st == PT_STATE_CLOSED) {
+    participant_remove_later(p, "closed");
+  }
+}
+
+static void on_rtp(PeerTransport *t, uint8_t *buf, size_t len, void *user) {
+  Participant *p = user;
+  if (t == p->pub_tr) forwarder_on_publisher_rtp(p, buf, len);
+}
+
+static void on_rtcp(PeerTransport *t, uint8_t *buf, size_t len, void *user) {
+  Participant *p = user;
+  if (t == p->pub_tr)
+    forwarder_on_publisher_rtcp(p, buf, len);
+  else
+    forwarder_on_subscriber_rtcp(p, buf, len);
+}
+
+static void on_candidate(PeerTransport *t, const char *cand, void *user) {
+  Participant *p = user;
+  room_emit(p->room, "ice_candidate",
+            json_pack("{s:s, s:s, s:s, s:s, s:i}", "participant", p->id, "transport",
+                      tr_name(p, t), "candidate", cand, "sdpMid", "0", "sdpMLineIndex", 0));
+}
+
+static PeerTransport *make_transport(Participant *p, int controlling, char *err, size_t errsize) {
+  PeerTransportConfig cfg = {
+      .addresses = (const char *const *)p->room->env.ice_addresses,
+      .port_min = p->room->env.port_min,
+      .port_max = p->room->env.port_max,
+      .dtls = p->room->env.dtls,
+      .controlling = controlling,
+  };
+  PeerTransportCallbacks cb = {on_state, on_rtp, on_rtcp, on_candidate};
+  return peer_transport_new(p->room->ctx, &cfg, &cb, p, err, errsize);
+}
+
+/* ---- life cycle ---- */
+
+Participant *participant_new(Room *r, const char *id, int subscribe_all) {
+  Participant *p = g_new0(Participant, 1);
+  p->room = r;
+  p->id = g_strdup(id);
+  p->subscribe_all = subscribe_all;
+  p->wanted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  p->unwanted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  p->slots = g_ptr_array_new_with_free_func(slot_free);
+  p->rtcp_ssrc = ids_random_u32();
+  p->cname = ids_random_hex(8);
+  p->sdp_session_id = ((guint64)ids_random_u32() << 20) ^ ids_random_u32();
+  return p;
+}
+
+typedef struct {
+  Participant *p;
+  GPtrArray *out;
+} Collect;
+
+static void collect_own(RouterTrack *rt, void *ud) {
+  Collect *c = ud;
+  PubTrack *t = rt->user_data;
+  if (t->pub == c->p) g_ptr_array_add(c->out, t);
+}
+
+static GPtrArray *own_tracks(Participant *p) {
+  Collect c = {p, g_ptr_array_new()};
+  router_foreach_track(p->room->router, collect_own, &c);
+  return c.out;
+}
+
+static void renegotiate(Participant *p);
+
+/* The track goes away: every subscriber's slot turns inactive (their
+ * router subscriptions go with the track), then it is removed. */
+static void unpublish_track(PubTrack *t) {
+  Room *r = t->room;
+  GPtrArray *touched = g_ptr_array_new();
+  for (guint i = 0; i < r->order->len; i++) {
+    Participant *q = r->order->pdata[i];
+    for (guint k = 0; k < q->slots->len; k++) {
+      SubSlot *s = q->slots->pdata[k];
+      if (!s->track_id || strcmp(s->track_id, t->id) != 0) continue;
+      s->rs = NULL;
+      s->active = 0;
+      g_free(s->track_id);
+      s->track_id = NULL;
+      g_ptr_array_add(touched, q);
+    }
+  }
+  room_emit(r, "track_unpublished",
+            json_pack("{s:s, s:{s:s, s:s, s:s}}", "participant", t->pub->id, "track", "id", t->id,
+                      "kind", sdp_kind_name(t->kind), "mid", t->mid));
+  log_info("track_unpublished", "room=%s track=%s", r->name, t->id);
+  char *id = g_strdup(t->id);
+  router_remove_track(r->router, id); /* frees t */
+  g_free(id);
+  for (guint i = 0; i < touched->len; i++) renegotiate(touched->pdata[i]);
+  g_ptr_array_free(touched, TRUE);
+}
+
+void participant_remove(Participant *p, const char *reason) {
+  Room *r = p->room;
+  if (p->remove_source) {
+    g_source_remove(p->remove_source);
+    p->remove_source = 0;
+  }
+  /* Out of the room first so nobody renegotiates toward it. */
+  g_hash_table_remove(r->participants, p->id);
+  g_ptr_array_remove(r->order, p);
+  GPtrArray *mine = own_tracks(p);
+  for (guint i = 0; i < mine->len; i++) unpublish_track(mine->pdata[i]);
+  g_ptr_array_free(mine, TRUE);
+  router_remove_participant(r->router, p->id);
+  peer_transport_free(p->pub_tr);
+  peer_transport_free(p->sub_tr);
+  room_emit(r, "participant_disconnected",
+            json_pack("{s:s, s:s}", "participant", p->id, "reason", reason));
+  log_info("participant_removed", "room=%s participant=%s reason=%s", r->name, p->id, reason);
+  g_ptr_array_free(p->slots, TRUE);
+  g_hash_table_destroy(p->wanted);
+  g_hash_table_destroy(p->unwanted);
+  g_free(p->cname);
+  g_free(p->remove_reason);
+  g_free(p->id);
+  g_free(p);
+}
+
+static gboolean remove_now(gpointer data) {
+  Participant *p = data;
+  p->remove_source = 0;
+  char *reason = p->remove_reason;
+  p->remove_reason = NULL;
+  participant_remove(p, reason);
+  g_free(reason);
+  return G_SOURCE_REMOVE;
+}
+
+void participant_remove_later(Participant *p, const char *reason) {
+  if (p->remove_source) return;
+  p->remove_reason = g_strdup(reason);
+  GSource *s = g_idle_source_new();
+  g_source_set_callback(s, remove_now, p, NULL);
+  p->remove_source = g_source_attach(s, p->room->ctx);
+  g_source_unref(s);
+}
+
+/* ---- local description helpers ---- */
+
+static SdpLocal local_of(Participant *p, PeerTransport *t, const char *setup, guint64 version) {
+  SdpLocal l = {
+      .ufrag = peer_transport_ufrag(t),
+      .pwd = peer_transport_pwd(t),
+      .fingerprint = dtls_context_fingerprint(p->room->env.dtls),
+      .setup = setup,
+      .candidates = peer_transport_local_candidates(t),
+      .session_id = p->sdp_session_id,
+      .session_version = version,
+  };
+  return l;
+}
+
+/* ---- publisher ---- */
+
+json_t *participant_publish_offer(Participant *p, const char *sdp) {
+  char err[256];
+  SdpRemote *o = sdp_remote_parse(sdp, 1, err, sizeof err);
+  if (!o) return sfu_error("bad_sdp", "sdp", "%s", err);
+  int n = (int)o->media->len;
+  int *accepted = g_new0(int, n ? n : 1);
+  int n_acc = 0;
+  for (int i = 0; i < n; i++) {
+    SdpMediaInfo *mi = o->media->pdata[i];
+    accepted[i] = mi->port != 0 && mi->usable && mi->sends && mi->kind != SDP_KIND_OTHER &&
+                  n_acc < MAX_TRACKS_PER_PUBLISHER;
+    for (int k = 0; k < i && accepted[i]; k++)
+      if (accepted[k] && g_strcmp0(((SdpMediaInfo *)o->media->pdata[k])->mid, mi->mid) == 0) {
+        g_free(accepted);
+        sdp_remote_free(o);
+        return sfu_error("bad_sdp", "sdp", "mid %s appears twice", mi->mid);
+      }
+    n_acc += accepted[i];
+  }
+  int created = 0;
+  if (!p->pub_tr) {
+    p->pub_tr = make_transport(p, 0, err, sizeof err);
+    if (!p->pub_tr) {
+      g_free(accepted);
+      sdp_remote_free(o);
+      return sfu_error("internal", NULL, "%s", err);
+    }
+    created = 1;
+  }
+  int dtls_server = g_strcmp0(o->setup, "passive") != 0;
+  if (o->ufrag &&
+      peer_transport_set_remote(p->pub_tr, o->ufrag, o->pwd, o->fingerprint, dtls_server, err,
+                                sizeof err) != 0) {
+    if (created) {
+      peer_transport_free(p->pub_tr);
+      p->pub_tr = NULL;
+    }
+    g_free(accepted);
+    sdp_remote_free(o);
+    return sfu_error("bad_sdp", "sdp", "%s", err);
+  }
+  /* Tracks: keep those still offered, add new ones, drop the rest. */
+  GPtrArray *mine = own_tracks(p);
+  for (guint k = 0; k < mine->len; k++) {
+    PubTrack *t = mine->pdata[k];
+    int still = 0;
+    for (int i = 0; i < n; i++)
+      if (accepted[i] && g_strcmp0(((SdpMediaInfo *)o->media->pdata[i])->mid, t->mid) == 0)
+        still = 1;
+    if (!still) unpublish_track(t);
+  }
+  g_ptr_array_free(mine, TRUE);
+  int added = 0;
+  for (int i = 0; i < n; i++) {
+    if (!accepted[i]) continue;
+    SdpMediaInfo *mi = o->media->pdata[i];
+    char *id = g_strdup_printf("%s:%s", p->id, mi->mid);
+    PubTrack *t = room_track(p->room, id);
+    g_free(id);
+    if (t) continue;
+    if (pub_track_new(p, mi)) added++;
+  }
+  for (guint i = 0; i < o->candidates->len; i++)
+    peer_transport_add_remote_candidate(p->pub_tr, o->candidates->pdata[i], err, sizeof err);
+  if (o->end_of_candidates) peer_transport_remote_candidates_done(p->pub_tr);
+  SdpLocal l = local_of(p, p->pub_tr, dtls_server ? "passive" : "active", ++p->pub_version);
+  char *answer = sdp_write_publisher_answer(o, &l, accepted);
+  g_strfreev(l.candidates);
+  g_free(accepted);
+  sdp_remote_free(o);
+  if (added) {
+    Room *r = p->room;
+    for (guint i = 0; i < r->order->len; i++)
+      if (r->order->pdata[i] != p) participant_sync_subscriptions(r->order->pdata[i]);
+  }
+  json_t *res = sfu_result(json_pack("{s:s}", "sdp", answer));
+  g_free(answer);
+  return res;
+}
+
+/* ---- subscriber ---- */
+
+int participant_wants(const Participant *p, const PubTrack *t) {
+  if (t->pub == p) return 0;
+  if (g_hash_table_contains(p->wanted, t->id)) return 1;
+  return p->subscribe_all && !g_hash_table_contains(p->unwanted, t->id);
+}
+
+static SubSlot *slot_for(Participant *p, const char *track_id) {
+  for (guint i = 0; i < p->slots->len; i++) {
+    SubSlot *s = p->slots->pdata[i];
+    if (s->track_id && strcmp(s->track_id, track_id) == 0) return s;
+  }
+  return NULL;
+}
+
+static void add_slot_if_wanted(RouterTrack *rt, void *ud) {
+  Collect *c = ud;
+  PubTrack *t = rt->user_data;
+  Participant *p = c->p;
+  if (!participant_wants(p, t) || slot_for(p, t->id) || p->slots->len >= MAX_SLOTS) return;
+  SubSlot *s = g_new0(SubSlot, 1);
+  s->owner = p;
+  s->mid = g_strdup_printf("%d", p->next_mid++);
+  s->kind = t->kind;
+  s->track_id = g_strdup(t->id);
+  s->stream_id = g_strdup(t->pub->id);
+  s->codec = t->codec;
+  s->codec.fmtp = g_strdup(t->codec.fmtp);
+  s->codec.pt = sub_pt(t->codec_id, 0);
+  s->rtx_pt = t->kind == SDP_KIND_VIDEO ? sub_pt(t->codec_id, 1) : 0;
+  s->ssrc = ids_random_u32();
+  s->rtx_ssrc = ids_random_u32();
+  s->active = 1;
+  g_ptr_array_add(p->slots, s);
+  g_ptr_array_add(c->out, s);
+}
+
+void participant_sync_subscriptions(Participant *p) {
+  Room *r = p->room;
+  int changed = 0;
+  for (guint i = 0; i < p->slots->len; i++) {
+    SubSlot *s = p->slots->pdata[i];
+    if (!s->active) continue;
+    PubTrack *t = room_track(r, s->track_id);
+    if (t && participant_wants(p, t)) continue;
+    if (s->rs) router_unsubscribe(r->router, p->id, s->track_id);
+    s->rs = NULL;
+    s->active = 0;
+    g_free(s->track_id);
+    s->track_id = NULL;
+    changed = 1;
+  }
+  Collect c = {p, g_ptr_array_new()};
+  router_foreach_track(r->router, add_slot_if_wanted, &c);
+  changed |= c.out->len > 0;
+  g_ptr_array_free(c.out, TRUE);
+  if (changed) renegotiate(p);
+}
+
+static char *build_offer(Participant *p) {
+  guint n = p->slots->len;
+  SdpOfferSection *sec = g_new0(SdpOfferSection, n ? n : 1);
+  for (guint i = 0; i < n; i++) {
+    SubSlot *s = p->slots->pdata[i];
+    s->offered = 1;
+    sec[i] = (SdpOfferSection){
+        .mid = s->mid,
+        .kind = s->kind,
+        .active = s->active,
+        .codec = &s->codec,
+        .rtx_pt = s->rtx_pt,
+        .ssrc = s->ssrc,
+        .rtx_ssrc = s->rtx_ssrc,
+        .stream_id = s->stream_id,
+        .track_id = s->track_id ? s->track_id : s->mid,
+        .cname = p->cname,
+    };
+  }
+  SdpLocal l = local_of(p, p->sub_tr, "actpass", ++p->sub_version);
+  char *text = sdp_write_subscriber_offer(sec, n, &l);
+  g_strfreev(l.candidates);
+  g_free(sec);
+  p->offer_outstanding = (int)n + 1; /* sections offered, plus one */
+  return text;
+}
+
+static void renegotiate(Participant *p) {
+  if (!p->sub_tr) return; /* the first offer will carry everything */
+  if (p->offer_outstanding) {
+    p->renegotiate_needed = 1;
+    return;
+  }
+  char *offer = build_offer(p);
+  room_emit(p->room, "subscriber_offer",
+            json_pack("{s:s, s:s}", "participant", p->id, "sdp", offer));
+  g_free(offer);
+}
+
+json_t *participant_subscriber_offer(Participant *p) {
+  if (p->offer_outstanding)
+    return sfu_error("wrong_state", NULL, "a subscriber offer is already waiting for its answer");
+  if (!p->sub_tr) {
+    char err[256];
+    p->sub_tr = make_transport(p, 1, err, sizeof err);
+    if (!p->sub_tr) return sfu_error("internal", NULL, "%s", err);
+  }
+  p->renegotiate_needed = 0;
+  char *offer = build_offer(p);
+  json_t *res = sfu_result(json_pack("{s:s}", "sdp", offer));
+  g_free(offer);
+  return res;
+}
+
+json_t *participant_subscriber_answer(Participant *p, const char *sdp) {
+  if (!p->offer_outstanding || !p->sub_tr)
+    return sfu_error("wrong_state", NULL, "no subscriber offer is waiting for an answer");
+  char err[256];
+  SdpRemote *a = sdp_remote_parse(sdp, 0, err, sizeof err);
+  if (!a) return sfu_error("bad_sdp", "sdp", "%s", err);
+  guint offered = (guint)p->offer_outstanding - 1;
+  if (a->media->len != offered) {
+    sdp_remote_free(a);
+    return sfu_error("bad_sdp", "sdp", "the answer has %u media sections, the offer had %u",
+                     a->media->len, offered);
+  }
+  for (guint i = 0; i < offered; i++) {
+    SdpMediaInfo *mi = a->media->pdata[i];
+    SubSlot *s = p->slots->pdata[i];
+    if (mi->port != 0 && g_strcmp0(mi->mid, s->mid) != 0) {
+      sdp_remote_free(a);
+      return sfu_error("bad_sdp", "sdp", "media section %u has mid %s, the offer said %s", i,
+                       mi->mid ? mi->mid : "(none)", s->mid);
+    }
+  }
+  if (a->ufrag) {
+    int dtls_server = g_strcmp0(a->setup, "active") == 0;
+    if (peer_transport_set_remote(p->sub_tr, a->ufrag, a->pwd, a->fingerprint, dtls_server, err,
+                                  sizeof err) != 0) {
+      sdp_remote_free(a);
+      return sfu_error("bad_sdp", "sdp", "%s", err);
+    }
+  }
+  for (guint i = 0; i < offered; i++) {
+    SdpMediaInfo *mi = a->media->pdata[i];
+    SubSlot *s = p->slots->pdata[i];
+    s->negotiated = s->active && mi->port != 0 && mi->receives && mi->usable;
+    s->rtx_ok = s->rtx_pt && mi->codec.rtx_pt == s->rtx_pt;
+    s->ext_abs = mi->ext.abs_send_time == SFU_EXT_ABS_SEND_TIME ? SFU_EXT_ABS_SEND_TIME : 0;
+    s->ext_level = mi->ext.audio_level == SFU_EXT_AUDIO_LEVEL ? SFU_EXT_AUDIO_LEVEL : 0;
+  }
+  for (guint i = 0; i < a->candidates->len; i++)
+    peer_transport_add_remote_candidate(p->sub_tr, a->candidates->pdata[i], err, sizeof err);
+  if (a->end_of_candidates) peer_transport_remote_candidates_done(p->sub_tr);
+  sdp_remote_free(a);
+  p->offer_outstanding = 0;
+  participant_activate_slots(p);
+  if (p->renegotiate_needed) {
+    p->renegotiate_needed = 0;
+    renegotiate(p);
+  }
+  return sfu_result(NULL);
+}
+
+void participant_activate_slots(Participant *p) {
+  if (!p->sub_tr || peer_transport_state(p->sub_tr) != PT_STATE_CONNECTED) return;
+  Room *r = p->room;
+  for (guint i = 0; i < p->slots->len; i++) {
+    SubSlot *s = p->slots->pdata[i];
+    if (!s->negotiated || !s->active || s->rs) continue;
+    PubTrack *t = room_track(r, s->track_id);
+    if (!t) continue;
+    RouterSubscription *rs = NULL;
+    RouterStatus st = router_subscribe(r->router, p->id, t->id, s->ssrc,
+                                       (uint16_t)ids_random_u32(), ids_random_u32(), &rs);
+    if (st != ROUTER_OK) {
+      log_warn("subscribe_failed", "room=%s participant=%s track=%s status=%s", r->name, p->id,
+               t->id, router_status_str(st));
+      continue;
+    }
+    rs->user_data = s;
+    s->rs = rs;
+    memset(s->ext_map, 0, sizeof s->ext_map);
+    if (t->ext.abs_send_time && s->ext_abs) s->ext_map[t->ext.abs_send_time] = s->ext_abs;
+    if (t->ext.audio_level && s->ext_level) s->ext_map[t->ext.audio_level] = s->ext_level;
+    s->rtx_seq = (uint16_t)ids_random_u32();
+    rtp_send_stats_init(&s->sstats, s->ssrc, s->codec.clock_rate);
+    if (t->kind == SDP_KIND_VIDEO) forwarder_request_keyframe(t, "new_subscriber", 1);
+  }
+}
+
+json_t *participant_ice_candidate(Participant *p, const char *transport, const char *cand) {
+  PeerTransport *t = strcmp(transport, "publisher") == 0 ? p->pub_tr : p->sub_tr;
+  if (!t)
+    return sfu_error("wrong_state", "transport", "the %s transport does not exist yet", transport);
+  if (!cand || !*cand) {
+    peer_transport_remote_candidates_done(t);
+    return sfu_result(NULL);
+  }
+  char err[128];
+  if (peer_transport_add_remote_candidate(t, cand, err, sizeof err) != 0)
+    return sfu_error("bad_candidate", "candidate", "%s", err);
+  return sfu_result(NULL);
+}
+
+/* ---- stats ---- */
+
+static json_t *transport_json(PeerTransport *t, int publisher) {
+  const PeerTransportStats *s = peer_transport_stats(t);
+  json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "state",
+                        peer_transport_state_name(peer_transport_state(t)), "srtp_profile",
+                        peer_transport_srtp_profile(t), "packets_in", (json_int_t)s->packets_in,
+                        "bytes_in", (json_int_t)s->bytes_in, "rtcp_in", (json_int_t)s->rtcp_in,
+                        "packets_out", (json_int_t)s->packets_out, "bytes_out",
+                        (json_int_t)s->bytes_out, "rtcp_out", (json_int_t)s->rtcp_out,
+                        "undecryptable", (json_int_t)s->undecryptable);
+  json_object_set_new(j, "local_port", json_integer(peer_transport_local_port(t)));
+  (void)publisher;
+  return j;
+}
+
+json_t *participant_stats_json(Participant *p) {
+  json_t *j = json_pack("{s:s}", "participant", p->id);
+  if (p->pub_tr) json_object_set_new(j, "publisher", transport_json(p->pub_tr, 1));
+  if (p->sub_tr) json_object_set_new(j, "subscriber", transport_json(p->sub_tr, 0));
+  json_t *tracks = json_array();
+  GPtrArray *mine = own_tracks(p);
+  for (guint i = 0; i < mine->len; i++) {
+    PubTrack *t = mine->pdata[i];
+    size_t nsubs = 0;
+    router_track_subscriptions(t->rt, &nsubs);
+    const NackGeneratorStats *ng = nack_generator_stats(t->nack_gen);
+    json_array_append_new(
+        tracks,
+        json_pack("{s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "id",
+                  t->id, "kind", sdp_kind_name(t->kind), "mid", t->mid, "codec", t->codec.name,
+                  "muted", t->rt->muted, "packets", (json_int_t)t->packets, "bytes",
+                  (json_int_t)t->bytes, "lost",
+                  (json_int_t)(t->have_rstats ? rtp_stats_cumulative_lost(&t->rstats) : 0),
+                  "nacks_sent", (json_int_t)t->nacks_sent, "nack_recovered",
+                  (json_int_t)ng->recovered, "rtx_received", (json_int_t)t->rtx_received,
+                  "keyframe_requests", (json_int_t)t->keyframe_requests, "subscribers",
+                  (json_int_t)nsubs, "remb_bps", (json_int_t)t->remb_bps));
+  }
+  g_ptr_array_free(mine, TRUE);
+  json_object_set_new(j, "tracks", tracks);
+  json_t *subs = json_array();
+  for (guint i = 0; i < p->slots->len; i++) {
+    SubSlot *s = p->slots->pdata[i];
+    json_array_append_new(
+        subs, json_pack("{s:s, s:o, s:s, s:b, s:b, s:b, s:I, s:I, s:I, s:I, s:I}", "mid", s->mid,
+                        "track", s->track_id ? json_string(s->track_id) : json_null(), "kind",
+                        sdp_kind_name(s->kind), "active", s->active, "negotiated", s->negotiated,
+                        "forwarding", s->rs != NULL, "packets", (json_int_t)s->packets, "bytes",
+                        (json_int_t)s->bytes, "nacks_received", (json_int_t)s->nacks_received,
+                        "retransmitted", (json_int_t)s->retransmitted, "plis_received",
+                        (json_int_t)s->plis_received));
+  }
+  json_object_set_new(j, "subscriptions", subs);
+  return j;
+}

@@ -1,0 +1,442 @@
+#include "peer_transport.h"
+
+#include <agent.h>
+#include <string.h>
+
+#include "log.h"
+#include "srtp_session.h"
+
+/* RFC 7983 demultiplexing of what libnice hands us (STUN never reaches us:
+ * libnice consumes it). */
+#include "core/demux.h"
+
+#define MAX_DGRAM 2048
+
+struct PeerTransport {
+  GMainContext *ctx;
+  NiceAgent *agent;
+  guint stream;
+  DtlsContext *dtls_ctx;
+  DtlsSession *dtls;
+  SrtpSession *srtp;
+  DtlsSrtpProfile profile;
+  GSource *dtls_timer;
+  PeerTransportCallbacks cb;
+  void *user;
+  PeerTransportState state;
+  int ice_connected;
+  int remote_set;
+  int dtls_server;
+  char *remote_ufrag, *remote_pwd, *remote_fp;
+  GPtrArray *pending_cands; /* char*, before set_remote */
+  int pending_done;
+  char *ufrag, *pwd;
+  int gathered;
+  PeerTransportStats stats;
+};
+
+const char *peer_transport_state_name(PeerTransportState s) {
+  switch (s) {
+  case PT_STATE_NEW: return "new";
+  case PT_STATE_CHECKING: return "checking";
+  case PT_STATE_CONNECTED: return "connected";
+  case PT_STATE_FAILED: return "failed";
+  case PT_STATE_CLOSED: return "closed";
+  }
+  return "?";
+}
+
+static void set_state(PeerTransport *t, PeerTransportState st, const char *reason) {
+  if (!t->gathered) return; /* still inside peer_transport_new */
+  if (t->state == st || t->state == PT_STATE_FAILED || t->state == PT_STATE_CLOSED) return;
+  t->state = st;
+  if (t->cb.on_state) t->cb.on_state(t, st, reason, t->user);
+}
+
+static void dtls_send(const uint8_t *data, size_t len, void *user) {
+  PeerTransport *t = user;
+  if (nice_agent_send(t->agent, t->stream, 1, (guint)len, (const gchar *)data) < 0)
+    t->stats.send_errors++;
+}
+
+static void schedule_dtls_timer(PeerTransport *t);
+
+static gboolean on_dtls_timer(gpointer data) {
+  PeerTransport *t = data;
+  g_source_unref(t->dtls_timer);
+  t->dtls_timer = NULL;
+  if (!t->dtls) return G_SOURCE_REMOVE;
+  DtlsState ds = dtls_session_on_timeout(t->dtls);
+  if (ds == DTLS_STATE_FAILED) {
+    log_warn("dtls_failed", "reason=%s", "timeout");
+    set_state(t, PT_STATE_FAILED, "dtls_failed");
+    return G_SOURCE_REMOVE;
+  }
+  schedule_dtls_timer(t);
+  return G_SOURCE_REMOVE;
+}
+
+static void schedule_dtls_timer(PeerTransport *t) {
+  if (t->dtls_timer) {
+    g_source_destroy(t->dtls_timer);
+    g_source_unref(t->dtls_timer);
+    t->dtls_timer = NULL;
+  }
+  if (!t->dtls) return;
+  int ms = dtls_session_timeout_ms(t->dtls);
+  if (ms < 0) return;
+  t->dtls_timer = g_timeout_source_new((guint)(ms > 0 ? ms : 1));
+  g_source_set_callback(t->dtls_timer, on_dtls_timer, t, NULL);
+  g_source_attach(t->dtls_timer, t->ctx);
+}
+
+static void after_dtls(PeerTransport *t, DtlsState ds) {
+  if (ds == DTLS_STATE_FAILED) {
+    char q[200];
+    log_warn("dtls_failed", "reason=%s", log_quote(q, sizeof q, dtls_session_error(t->dtls)));
+    set_state(t, PT_STATE_FAILED, "dtls_failed");
+    return;
+  }
+  if (ds == DTLS_STATE_CLOSED) {
+    set_state(t, PT_STATE_CLOSED, NULL);
+    return;
+  }
+  if (ds == DTLS_STATE_CONNECTED && !t->srtp) {
+    DtlsSrtpKeys keys;
+    char err[128];
+    if (dtls_session_srtp_keys(t->dtls, &keys) != 0 ||
+        !(t->srtp = srtp_session_new(&keys, err, sizeof err))) {
+      memset(&keys, 0, sizeof keys);
+      set_state(t, PT_STATE_FAILED, "dtls_failed");
+      return;
+    }
+    t->profile = keys.profile;
+    memset(&keys, 0, sizeof keys);
+    set_state(t, PT_STATE_CONNECTED, NULL);
+  }
+  schedule_dtls_timer(t);
+}
+
+static void ensure_dtls(PeerTransport *t) {
+  if (t->dtls || !t->remote_set) return;
+  t->dtls = dtls_session_new(t->dtls_ctx, t->dtls_server, t->remote_fp, dtls_send, t);
+}
+
+static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar *data,
+                    gpointer user) {
+  PeerTransport *t = user;
+  uint8_t buf[MAX_DGRAM + SRTP_SESSION_TRAILER];
+  if (len == 0 || len > MAX_DGRAM) {
+    t->stats.dropped_unknown++;
+    return;
+  }
+  memcpy(buf, data, len);
+  size_t n = len;
+  switch (demux_classify(buf, n)) {
+  case DEMUX_DTLS:
+    ensure_dtls(t);
+    if (!t->dtls) return;
+    after_dtls(t, dtls_session_feed(t->dtls, buf, n));
+    return;
+  case DEMUX_RTP:
+    if (!t->srtp) return;
+    if (srtp_session_unprotect_rtp(t->srtp, buf, &n) != 0) {
+      t->stats.undecryptable++;
+      return;
+    }
+    t->stats.packets_in++;
+    t->stats.bytes_in += n;
+    if (t->cb.on_rtp) t->cb.on_rtp(t, buf, n, t->user);
+    return;
+  case DEMUX_RTCP:
+    if (!t->srtp) return;
+    if (srtp_session_unprotect_rtcp(t->srtp, buf, &n) != 0) {
+      t->stats.undecryptable++;
+      return;
+    }
+    t->stats.rtcp_in++;
+    if (t->cb.on_rtcp) t->cb.on_rtcp(t, buf, n, t->user);
+    return;
+  default:
+    t->stats.dropped_unknown++;
+    return;
+  }
+}
+
+static void on_component_state(NiceAgent *agent, guint stream, guint comp, guint state,
+                               gpointer user) {
+  PeerTransport *t = user;
+  switch (state) {
+  case NICE_COMPONENT_STATE_GATHERING:
+  case NICE_COMPONENT_STATE_CONNECTING:
+    set_state(t, PT_STATE_CHECKING, NULL);
+    break;
+  case NICE_COMPONENT_STATE_CONNECTED:
+  case NICE_COMPONENT_STATE_READY:
+    if (!t->ice_connected) {
+      t->ice_connected = 1;
+      set_state(t, PT_STATE_CHECKING, NULL);
+      ensure_dtls(t);
+      if (t->dtls && !t->dtls_server) {
+        dtls_session_start(t->dtls);
+        after_dtls(t, dtls_session_state(t->dtls));
+      }
+    }
+    break;
+  case NICE_COMPONENT_STATE_FAILED:
+    /* Also how libnice reports lost consent (RFC 7675): 30 s without an
+     * answer to our consent checks. */
+    set_state(t, PT_STATE_FAILED, "ice_failed");
+    break;
+  default:
+    break;
+  }
+}
+
+static void on_new_candidate(NiceAgent *agent, NiceCandidate *c, gpointer user) {
+  PeerTransport *t = user;
+  if (!t->gathered || !t->cb.on_candidate) return;
+  gchar *s = nice_agent_generate_local_candidate_sdp(agent, c);
+  if (s) t->cb.on_candidate(t, g_str_has_prefix(s, "a=") ? s + 2 : s, t->user);
+  g_free(s);
+}
+
+PeerTransport *peer_transport_new(GMainContext *ctx, const PeerTransportConfig *cfg,
+                                  const PeerTransportCallbacks *cb, void *user, char *err,
+                                  size_t errsize) {
+  PeerTransport *t = g_new0(PeerTransport, 1);
+  t->ctx = ctx;
+  t->cb = *cb;
+  t->user = user;
+  t->dtls_ctx = cfg->dtls;
+  t->pending_cands = g_ptr_array_new_with_free_func(g_free);
+  t->agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245,
+                                 NICE_AGENT_OPTION_ICE_TRICKLE |
+                                     NICE_AGENT_OPTION_CONSENT_FRESHNESS);
+  g_object_set(t->agent, "controlling-mode", cfg->controlling ? TRUE : FALSE, "ice-tcp", FALSE,
+               "ice-udp", TRUE, "upnp", FALSE, NULL);
+  int n_addr = 0;
+  for (const char *const *a = cfg->addresses; a && *a; a++) {
+    NiceAddress na;
+    nice_address_init(&na);
+    if (!nice_address_set_from_string(&na, *a)) {
+      g_snprintf(err, errsize, "ice address %s is not an IP address", *a);
+      peer_transport_free(t);
+      return NULL;
+    }
+    nice_agent_add_local_address(t->agent, &na);
+    n_addr++;
+  }
+  if (n_addr == 0) {
+    g_snprintf(err, errsize, "no ICE address configured");
+    peer_transport_free(t);
+    return NULL;
+  }
+  t->stream = nice_agent_add_stream(t->agent, 1);
+  if (!t->stream) {
+    g_snprintf(err, errsize, "cannot add an ICE stream");
+    peer_transport_free(t);
+    return NULL;
+  }
+  nice_agent_set_stream_name(t->agent, t->stream, "video");
+  nice_agent_set_port_range(t->agent, t->stream, 1, (guint)cfg->port_min, (guint)cfg->port_max);
+  g_signal_connect(t->agent, "component-state-changed", G_CALLBACK(on_component_state), t);
+  g_signal_connect(t->agent, "new-candidate-full", G_CALLBACK(on_new_candidate), t);
+  nice_agent_attach_recv(t->agent, t->stream, 1, ctx, on_recv, t);
+  if (!nice_agent_gather_candidates(t->agent, t->stream)) {
+    g_snprintf(err, errsize, "cannot gather ICE candidates (media ports %d-%d exhausted?)",
+               cfg->port_min, cfg->port_max);
+    peer_transport_free(t);
+    return NULL;
+  }
+  t->gathered = 1;
+  nice_agent_get_local_credentials(t->agent, t->stream, &t->ufrag, &t->pwd);
+  GSList *cands = nice_agent_get_local_candidates(t->agent, t->stream, 1);
+  int nc = (int)g_slist_length(cands);
+  g_slist_free_full(cands, (GDestroyNotify)nice_candidate_free);
+  if (nc == 0) {
+    g_snprintf(err, errsize, "no ICE candidate (media ports %d-%d exhausted?)", cfg->port_min,
+               cfg->port_max);
+    peer_transport_free(t);
+    return NULL;
+  }
+  return t;
+}
+
+void peer_transport_free(PeerTransport *t) {
+  if (!t) return;
+  if (t->dtls_timer) {
+    g_source_destroy(t->dtls_timer);
+    g_source_unref(t->dtls_timer);
+  }
+  if (t->agent) {
+    if (t->stream) {
+      nice_agent_attach_recv(t->agent, t->stream, 1, t->ctx, NULL, NULL);
+      nice_agent_remove_stream(t->agent, t->stream);
+    }
+    g_signal_handlers_disconnect_by_data(t->agent, t);
+    g_object_unref(t->agent);
+  }
+  dtls_session_free(t->dtls);
+  srtp_session_free(t->srtp);
+  g_ptr_array_free(t->pending_cands, TRUE);
+  g_free(t->remote_ufrag);
+  g_free(t->remote_pwd);
+  g_free(t->remote_fp);
+  g_free(t->ufrag);
+  g_free(t->pwd);
+  g_free(t);
+}
+
+const char *peer_transport_ufrag(const PeerTransport *t) { return t->ufrag; }
+const char *peer_transport_pwd(const PeerTransport *t) { return t->pwd; }
+
+char **peer_transport_local_candidates(PeerTransport *t) {
+  GSList *cands = nice_agent_get_local_candidates(t->agent, t->stream, 1);
+  GPtrArray *out = g_ptr_array_new();
+  for (GSList *l = cands; l; l = l->next) {
+    gchar *s = nice_agent_generate_local_candidate_sdp(t->agent, l->data);
+    if (s) g_ptr_array_add(out, g_strdup(g_str_has_prefix(s, "a=") ? s + 2 : s));
+    g_free(s);
+  }
+  g_slist_free_full(cands, (GDestroyNotify)nice_candidate_free);
+  g_ptr_array_add(out, NULL);
+  return (char **)g_ptr_array_free(out, FALSE);
+}
+
+int peer_transport_local_port(PeerTransport *t) {
+  GSList *cands = nice_agent_get_local_candidates(t->agent, t->stream, 1);
+  int port = cands ? (int)nice_address_get_port(&((NiceCandidate *)cands->data)->addr) : 0;
+  g_slist_free_full(cands, (GDestroyNotify)nice_candidate_free);
+  return port;
+}
+
+static int add_candidate_now(PeerTransport *t, const char *cand, char *err, size_t errsize) {
+  char *line = g_str_has_prefix(cand, "a=") ? g_strdup(cand) : g_strconcat("a=", cand, NULL);
+  g_strchomp(line);
+  NiceCandidate *c = nice_agent_parse_remote_candidate_sdp(t->agent, t->stream, line);
+  g_free(line);
+  if (!c) {
+    g_snprintf(err, errsize, "candidate does not parse");
+    return -1;
+  }
+  if (c->component_id != 1) { /* rtcp-mux: RTCP candidates are useless */
+    nice_candidate_free(c);
+    return 0;
+  }
+  char q[300];
+  log_debug("remote_candidate", "candidate=%s", log_quote(q, sizeof q, cand));
+  GSList *l = g_slist_append(NULL, c);
+  nice_agent_set_remote_candidates(t->agent, t->stream, 1, l);
+  g_slist_free_full(l, (GDestroyNotify)nice_candidate_free);
+  return 0;
+}
+
+int peer_transport_set_remote(PeerTransport *t, const char *ufrag, const char *pwd,
+                              const char *fingerprint, int dtls_server, char *err, size_t errsize) {
+  if (t->remote_set) {
+    if (g_strcmp0(ufrag, t->remote_ufrag) != 0 || g_strcmp0(pwd, t->remote_pwd) != 0) {
+      g_snprintf(err, errsize, "ICE restart is not supported (ice-ufrag/ice-pwd changed)");
+      return -1;
+    }
+    if (g_ascii_strcasecmp(fingerprint, t->remote_fp) != 0) {
+      g_snprintf(err, errsize, "the fingerprint changed");
+      return -1;
+    }
+    return 0;
+  }
+  if (!nice_agent_set_remote_credentials(t->agent, t->stream, ufrag, pwd)) {
+    g_snprintf(err, errsize, "bad ICE credentials");
+    return -1;
+  }
+  t->remote_ufrag = g_strdup(ufrag);
+  t->remote_pwd = g_strdup(pwd);
+  t->remote_fp = g_strdup(fingerprint);
+  t->dtls_server = dtls_server;
+  t->remote_set = 1;
+  set_state(t, PT_STATE_CHECKING, NULL);
+  for (guint i = 0; i < t->pending_cands->len; i++) {
+    char e[64];
+    add_candidate_now(t, t->pending_cands->pdata[i], e, sizeof e);
+  }
+  g_ptr_array_set_size(t->pending_cands, 0);
+  if (t->pending_done) nice_agent_peer_candidate_gathering_done(t->agent, t->stream);
+  return 0;
+}
+
+int peer_transport_add_remote_candidate(PeerTransport *t, const char *cand, char *err,
+                                        size_t errsize) {
+  const char *c = g_str_has_prefix(cand, "a=") ? cand + 2 : cand;
+  if (!g_str_has_prefix(c, "candidate:")) {
+    g_snprintf(err, errsize, "not a candidate attribute");
+    return -1;
+  }
+  /* mDNS names would need a resolver; our peers are told to send IPs. */
+  gchar **f = g_strsplit(c, " ", 8);
+  int fields = (int)g_strv_length(f);
+  int mdns = fields >= 5 && g_str_has_suffix(f[4], ".local");
+  g_strfreev(f);
+  if (fields < 8) {
+    g_snprintf(err, errsize, "candidate has too few fields");
+    return -1;
+  }
+  if (mdns) return 0;
+  if (!t->remote_set) {
+    /* Validate now so the caller hears about garbage at once. */
+    char *line = g_strconcat("a=", c, NULL);
+    NiceCandidate *nc = nice_agent_parse_remote_candidate_sdp(t->agent, t->stream, line);
+    g_free(line);
+    if (!nc) {
+      g_snprintf(err, errsize, "candidate does not parse");
+      return -1;
+    }
+    nice_candidate_free(nc);
+    if (t->pending_cands->len < 64) g_ptr_array_add(t->pending_cands, g_strdup(c));
+    return 0;
+  }
+  return add_candidate_now(t, c, err, errsize);
+}
+
+void peer_transport_remote_candidates_done(PeerTransport *t) {
+  if (t->remote_set)
+    nice_agent_peer_candidate_gathering_done(t->agent, t->stream);
+  else
+    t->pending_done = 1;
+}
+
+PeerTransportState peer_transport_state(const PeerTransport *t) { return t->state; }
+const char *peer_transport_srtp_profile(const PeerTransport *t) {
+  return dtls_srtp_profile_name(t->profile);
+}
+const PeerTransportStats *peer_transport_stats(const PeerTransport *t) { return &t->stats; }
+
+int peer_transport_send_rtp(PeerTransport *t, uint8_t *buf, size_t len) {
+  if (t->state != PT_STATE_CONNECTED || !t->srtp) return -1;
+  size_t n = len;
+  if (srtp_session_protect_rtp(t->srtp, buf, &n) != 0) {
+    t->stats.send_errors++;
+    return -1;
+  }
+  if (nice_agent_send(t->agent, t->stream, 1, (guint)n, (const gchar *)buf) < 0) {
+    t->stats.send_errors++;
+    return -1;
+  }
+  t->stats.packets_out++;
+  t->stats.bytes_out += len;
+  return 0;
+}
+
+int peer_transport_send_rtcp(PeerTransport *t, uint8_t *buf, size_t len) {
+  if (t->state != PT_STATE_CONNECTED || !t->srtp) return -1;
+  size_t n = len;
+  if (srtp_session_protect_rtcp(t->srtp, buf, &n) != 0) {
+    t->stats.send_errors++;
+    return -1;
+  }
+  if (nice_agent_send(t->agent, t->stream, 1, (guint)n, (const gchar *)buf) < 0) {
+    t->stats.send_errors++;
+    return -1;
+  }
+  t->stats.rtcp_out++;
+  return 0;
+}

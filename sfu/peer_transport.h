@@ -1,0 +1,87 @@
+/* peer_transport: one WebRTC transport (one BUNDLEd, rtcp-mux'ed 5-tuple) of
+ * a participant: a libnice agent (full ICE, trickle, consent freshness), a
+ * DTLS session over it and the SRTP contexts keyed from it.
+ *
+ * Everything runs on the GMainContext given at creation (a worker's): the
+ * agent, its receive callback and the DTLS timers; the caller calls in from
+ * that thread only. Callbacks fire on that thread; a callback must not free
+ * the transport (defer it to an idle source). */
+#ifndef PARLOUR_SFU_PEER_TRANSPORT_H
+#define PARLOUR_SFU_PEER_TRANSPORT_H
+
+#include <glib.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dtls.h"
+
+typedef struct PeerTransport PeerTransport;
+
+typedef enum {
+  PT_STATE_NEW,
+  PT_STATE_CHECKING,  /* ICE checks or DTLS handshake under way */
+  PT_STATE_CONNECTED, /* ICE connected, DTLS done, SRTP keyed */
+  PT_STATE_FAILED,
+  PT_STATE_CLOSED,
+} PeerTransportState;
+
+const char *peer_transport_state_name(PeerTransportState s);
+
+typedef struct {
+  /* reason is set for FAILED: "ice_failed" or "dtls_failed". */
+  void (*on_state)(PeerTransport *t, PeerTransportState st, const char *reason, void *user);
+  /* Decrypted packets; buf is writable, len bytes, with SRTP_SESSION_TRAILER
+   * spare bytes behind it. */
+  void (*on_rtp)(PeerTransport *t, uint8_t *buf, size_t len, void *user);
+  void (*on_rtcp)(PeerTransport *t, uint8_t *buf, size_t len, void *user);
+  /* A local candidate found after the SDP was written ("candidate:..."). */
+  void (*on_candidate)(PeerTransport *t, const char *candidate, void *user);
+} PeerTransportCallbacks;
+
+typedef struct {
+  const char *const *addresses; /* host candidate addresses */
+  int port_min, port_max;
+  DtlsContext *dtls;
+  int controlling; /* ICE role: the offerer is controlling */
+} PeerTransportConfig;
+
+typedef struct {
+  uint64_t packets_in, bytes_in, rtcp_in;
+  uint64_t packets_out, bytes_out, rtcp_out;
+  uint64_t undecryptable, dropped_unknown, send_errors;
+} PeerTransportStats;
+
+PeerTransport *peer_transport_new(GMainContext *ctx, const PeerTransportConfig *cfg,
+                                  const PeerTransportCallbacks *cb, void *user, char *err,
+                                  size_t errsize);
+void peer_transport_free(PeerTransport *t);
+
+const char *peer_transport_ufrag(const PeerTransport *t);
+const char *peer_transport_pwd(const PeerTransport *t);
+/* The local candidates as "candidate:..." strings; g_strfreev it. */
+char **peer_transport_local_candidates(PeerTransport *t);
+
+/* Remote ICE credentials, the fingerprint ("sha-256" value) and our DTLS
+ * role. The first call starts ICE; later calls with the same credentials
+ * change nothing (renegotiation); different credentials are refused (no ICE
+ * restart support): -1 with err. */
+int peer_transport_set_remote(PeerTransport *t, const char *ufrag, const char *pwd,
+                              const char *fingerprint, int dtls_server, char *err, size_t errsize);
+/* "candidate:..." (an "a=" prefix is accepted). Queued until set_remote.
+ * 0 ok (mDNS .local candidates are ignored, still 0), -1 unparsable. */
+int peer_transport_add_remote_candidate(PeerTransport *t, const char *cand, char *err,
+                                        size_t errsize);
+void peer_transport_remote_candidates_done(PeerTransport *t);
+
+PeerTransportState peer_transport_state(const PeerTransport *t);
+const char *peer_transport_srtp_profile(const PeerTransport *t);
+const PeerTransportStats *peer_transport_stats(const PeerTransport *t);
+/* Local UDP ports in use (for tests and stats); g_free the array. */
+int peer_transport_local_port(PeerTransport *t);
+
+/* Protect in place and send. buf needs SRTP_SESSION_TRAILER spare bytes.
+ * 0 sent, -1 not connected or failed. */
+int peer_transport_send_rtp(PeerTransport *t, uint8_t *buf, size_t len);
+int peer_transport_send_rtcp(PeerTransport *t, uint8_t *buf, size_t len);
+
+#endif

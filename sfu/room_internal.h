@@ -1,0 +1,130 @@
+/* Internal shapes shared by room.c (requests), participant.c (transports and
+ * negotiation) and forwarder.c (the packet path and RTCP). Worker thread only. */
+#ifndef PARLOUR_SFU_ROOM_INTERNAL_H
+#define PARLOUR_SFU_ROOM_INTERNAL_H
+
+#include <glib.h>
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/keyframe_throttle.h"
+#include "core/nack_buffer.h"
+#include "core/nack_generator.h"
+#include "core/router.h"
+#include "core/rtp_stats.h"
+#include "peer_transport.h"
+#include "room.h"
+#include "sdp_parse.h"
+
+typedef struct Participant Participant;
+
+/* Per published track state; the RouterTrack's user_data (router owns it). */
+typedef struct {
+  Room *room;
+  Participant *pub;
+  char *id;
+  char *mid;
+  SdpKind kind;
+  SdpCodec codec; /* fmtp owned */
+  CodecId codec_id;
+  SdpExtIds ext;
+  uint8_t ext_map[256]; /* publisher ext id -> subscriber ext id, 0 drop */
+  RouterTrack *rt;
+  NackBuffer *nack_buf;
+  NackGenerator *nack_gen;
+  KeyframeThrottle kt;
+  RtpRecvStats rstats;
+  int have_rstats;
+  uint64_t packets, bytes, keyframe_requests, nacks_sent, rtx_received;
+  uint64_t remb_bps;     /* our estimate toward the publisher */
+  int64_t last_loss_check_us;
+} PubTrack;
+
+/* One media section of a participant's subscriber connection. */
+typedef struct {
+  Participant *owner;    /* the subscriber */
+  char *mid;
+  SdpKind kind;
+  char *track_id;        /* the track it carries; NULL once it went away */
+  char *stream_id;       /* msid stream: the publisher's id */
+  SdpCodec codec;        /* copy of the publisher's, fmtp owned */
+  uint8_t rtx_pt;
+  uint32_t ssrc, rtx_ssrc;
+  int active;            /* carries a live track (sendonly) */
+  int offered;           /* was in the latest offer */
+  int negotiated;        /* the answer accepted it */
+  int rtx_ok;            /* the answer kept RTX */
+  uint8_t ext_abs, ext_level; /* accepted by the answer */
+  uint8_t ext_map[256];       /* publisher ext id -> ours, 0 drop (set on activation) */
+  RouterSubscription *rs;     /* forwarding state once negotiated and connected */
+  RtpSendStats sstats;
+  uint16_t rtx_seq;
+  uint64_t nacks_received, retransmitted, plis_received, packets, bytes;
+} SubSlot;
+
+struct Participant {
+  Room *room;
+  char *id;
+  int subscribe_all;
+  PeerTransport *pub_tr, *sub_tr;
+  GHashTable *wanted;    /* track ids asked for with subscribe */
+  GHashTable *unwanted;  /* track ids refused with unsubscribe */
+  GPtrArray *slots;      /* SubSlot*, in m-line order */
+  int next_mid;
+  int offer_outstanding, renegotiate_needed;
+  guint64 sdp_session_id, pub_version, sub_version;
+  int connected_emitted;
+  uint32_t rtcp_ssrc;    /* our SSRC in RTCP on both legs */
+  char *cname;
+  guint remove_source;   /* pending deferred removal */
+  char *remove_reason;
+};
+
+struct Room {
+  char *name;
+  int max_participants;
+  int recordable;
+  int worker_index;
+  SfuEnv env;
+  GMainContext *ctx;
+  GHashTable *participants; /* id -> Participant* */
+  GPtrArray *order;         /* Participant*, join order (stable stats) */
+  Router *router;
+  GSource *tick;            /* 20 ms: NACK and keyframe polls, 1 s reports */
+  int64_t last_report_us;
+};
+
+/* participant.c */
+Participant *participant_new(Room *r, const char *id, int subscribe_all);
+/* Frees everything the participant holds (tracks unpublished, transports
+ * closed) and emits participant_disconnected with reason. */
+void participant_remove(Participant *p, const char *reason);
+/* Removal from inside a transport callback: deferred to an idle source. */
+void participant_remove_later(Participant *p, const char *reason);
+json_t *participant_publish_offer(Participant *p, const char *sdp);
+json_t *participant_subscriber_offer(Participant *p);
+json_t *participant_subscriber_answer(Participant *p, const char *sdp);
+json_t *participant_ice_candidate(Participant *p, const char *transport, const char *cand);
+/* Adds or removes the subscriber's slot for a track; renegotiates. */
+void participant_sync_subscriptions(Participant *p);
+int participant_wants(const Participant *p, const PubTrack *t);
+json_t *participant_stats_json(Participant *p);
+/* (Re)creates router subscriptions for negotiated slots when connected. */
+void participant_activate_slots(Participant *p);
+
+/* forwarder.c */
+void forwarder_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len);
+void forwarder_on_publisher_rtcp(Participant *p, uint8_t *buf, size_t len);
+void forwarder_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len);
+/* reason: "pli", "fir", "new_subscriber", "unmute", "nack_gave_up". force:
+ * a new subscriber (see keyframe_throttle). */
+void forwarder_request_keyframe(PubTrack *t, const char *reason, int force);
+void forwarder_tick(Room *r, int64_t now_us);
+PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi);
+void pub_track_free(gpointer t);
+
+/* room.c */
+void room_emit(Room *r, const char *event, json_t *fields);
+PubTrack *room_track(Room *r, const char *id);
+
+#endif

@@ -1,0 +1,68 @@
+/* sdp_parse: read a remote WebRTC description (a publisher's offer or a
+ * subscriber's answer) with GstSDPMessage into what the SFU needs: ICE
+ * credentials, DTLS fingerprint and setup role, candidates, and per media
+ * section its kind, mid, direction, the codec we pick, RTX, the header
+ * extensions we understand and the announced SSRCs.
+ *
+ * Validation is strict where the SFU depends on it (BUNDLE, rtcp-mux, ICE
+ * credentials, sha-256 fingerprint): a description missing one is refused
+ * with a one-line reason. */
+#ifndef PARLOUR_SFU_SDP_PARSE_H
+#define PARLOUR_SFU_SDP_PARSE_H
+
+#include <glib.h>
+#include <gst/sdp/sdp.h>
+#include <stdint.h>
+
+typedef enum { SDP_KIND_AUDIO = 0, SDP_KIND_VIDEO = 1, SDP_KIND_OTHER = 2 } SdpKind;
+
+typedef struct {
+  char name[16];     /* "opus", "VP8", "VP9", "H264" as written in rtpmap */
+  uint8_t pt;
+  uint32_t clock_rate;
+  int channels;      /* audio; 0 when absent */
+  char *fmtp;        /* may be NULL */
+  uint8_t rtx_pt;    /* 0: no RTX */
+  int fb_nack, fb_pli, fb_fir, fb_remb, fb_twcc;
+} SdpCodec;
+
+/* Header extensions we understand; ids as the remote wrote them (0 absent). */
+typedef struct {
+  uint8_t mid, abs_send_time, audio_level, twcc;
+} SdpExtIds;
+
+#define SDP_URI_MID "urn:ietf:params:rtp-hdrext:sdes:mid"
+#define SDP_URI_ABS_SEND_TIME "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
+#define SDP_URI_AUDIO_LEVEL "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+#define SDP_URI_TWCC "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
+
+typedef struct {
+  guint index;
+  SdpKind kind;
+  char *media;       /* "audio", "video", "application"... */
+  char *mid;         /* may be NULL when the remote wrote none */
+  int port;          /* 0: rejected/stopped */
+  int sends;         /* remote sends media (sendrecv/sendonly) */
+  int receives;      /* remote receives (sendrecv/recvonly) */
+  int usable;        /* a codec we take was found */
+  SdpCodec codec;
+  SdpExtIds ext;
+  uint32_t ssrc, rtx_ssrc; /* from a=ssrc / a=ssrc-group:FID; 0 unknown */
+  char *msid;        /* "stream track" or NULL */
+} SdpMediaInfo;
+
+typedef struct {
+  GstSDPMessage *msg;
+  char *ufrag, *pwd, *fingerprint, *setup;
+  GPtrArray *candidates; /* char* "candidate:..." */
+  int end_of_candidates;
+  GPtrArray *media;      /* SdpMediaInfo* */
+} SdpRemote;
+
+/* is_offer selects which a=setup values are legal. NULL with err on refusal. */
+SdpRemote *sdp_remote_parse(const char *text, int is_offer, char *err, size_t errsize);
+void sdp_remote_free(SdpRemote *r);
+
+const char *sdp_kind_name(SdpKind k);
+
+#endif

@@ -1,0 +1,137 @@
+#include "worker.h"
+
+#include <string.h>
+
+#include "jsonutil.h"
+#include "log.h"
+#include "room.h"
+#include "sfu_bus.h"
+
+struct Worker {
+  int index;
+  SfuEnv env;
+  GMainContext *ctx;
+  GMainLoop *loop;
+  GThread *thread;
+  GHashTable *rooms; /* name -> Room*; worker thread only */
+};
+
+static gpointer worker_main(gpointer data) {
+  Worker *w = data;
+  g_main_context_push_thread_default(w->ctx);
+  g_main_loop_run(w->loop);
+  g_main_context_pop_thread_default(w->ctx);
+  return NULL;
+}
+
+Worker *worker_new(int index, const SfuEnv *env) {
+  Worker *w = g_new0(Worker, 1);
+  w->index = index;
+  w->env = *env;
+  w->ctx = g_main_context_new();
+  w->loop = g_main_loop_new(w->ctx, FALSE);
+  w->rooms = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  char name[32];
+  g_snprintf(name, sizeof name, "sfu-worker-%d", index);
+  w->thread = g_thread_new(name, worker_main, w);
+  return w;
+}
+
+int worker_index(const Worker *w) { return w->index; }
+GMainContext *worker_context(Worker *w) { return w->ctx; }
+
+void worker_invoke(Worker *w, GSourceFunc fn, gpointer data, GDestroyNotify destroy) {
+  GSource *s = g_idle_source_new();
+  g_source_set_priority(s, G_PRIORITY_DEFAULT);
+  g_source_set_callback(s, fn, data, destroy);
+  g_source_attach(s, w->ctx);
+  g_source_unref(s);
+}
+
+static gboolean do_stop(gpointer data) {
+  Worker *w = data;
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init(&it, w->rooms);
+  while (g_hash_table_iter_next(&it, &k, &v)) {
+    room_free(v, "shutdown");
+    g_hash_table_iter_remove(&it);
+  }
+  g_main_loop_quit(w->loop);
+  return G_SOURCE_REMOVE;
+}
+
+void worker_free(Worker *w) {
+  if (!w) return;
+  worker_invoke(w, do_stop, w, NULL);
+  g_thread_join(w->thread);
+  /* Let sources freed by the rooms finish on this (now idle) context. */
+  while (g_main_context_iteration(w->ctx, FALSE)) {
+  }
+  g_hash_table_destroy(w->rooms);
+  g_main_loop_unref(w->loop);
+  g_main_context_unref(w->ctx);
+  g_free(w);
+}
+
+typedef struct {
+  Worker *w;
+  guint64 conn;
+  json_t *id;
+  char *type;
+  json_t *msg;
+} Job;
+
+static void job_free(gpointer p) {
+  Job *j = p;
+  json_decref(j->id);
+  json_decref(j->msg);
+  g_free(j->type);
+  g_free(j);
+}
+
+static gboolean do_job(gpointer data) {
+  Job *j = data;
+  Worker *w = j->w;
+  const char *name = jsonu_str(j->msg, "room");
+  json_t *reply = NULL;
+  Room *room = name ? g_hash_table_lookup(w->rooms, name) : NULL;
+  if (strcmp(j->type, "room_create") == 0) {
+    if (room) {
+      reply = sfu_error("room_exists", "room", "room %s exists", name);
+    } else {
+      long long max = 16;
+      int rec = 0;
+      jsonu_int(j->msg, "max_participants", &max);
+      jsonu_bool(j->msg, "recordable", &rec);
+      room = room_new(name, (int)max, rec, w->index, &w->env, w->ctx);
+      g_hash_table_insert(w->rooms, g_strdup(name), room);
+      log_info("room_created", "room=%s worker=%d max=%lld recordable=%d", name, w->index, max,
+               rec);
+      reply = sfu_result(json_pack("{s:s, s:i}", "room", name, "worker", w->index));
+    }
+  } else if (!room) {
+    reply = sfu_error("room_not_found", "room", "no room %s", name ? name : "");
+  } else if (strcmp(j->type, "room_destroy") == 0) {
+    g_hash_table_remove(w->rooms, name);
+    room_free(room, "room_destroyed");
+    log_info("room_destroyed", "room=%s", name);
+    reply = sfu_result(json_pack("{s:s}", "room", name));
+  } else {
+    reply = room_handle(room, j->type, j->msg);
+  }
+  json_object_set(reply, "id", j->id);
+  sfu_bus_reply(j->conn, reply);
+  return G_SOURCE_REMOVE;
+}
+
+void worker_submit(Worker *w, guint64 conn, json_t *id, const char *type, json_t *msg) {
+  Job *j = g_new0(Job, 1);
+  j->w = w;
+  j->conn = conn;
+  j->id = json_deep_copy(id); /* no jansson value crosses threads */
+  j->type = g_strdup(type);
+  /* A deep copy: jansson values are not shared between threads. */
+  j->msg = json_deep_copy(msg);
+  worker_invoke(w, do_job, j, job_free);
+}
