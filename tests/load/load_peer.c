@@ -274,8 +274,12 @@ char *load_peer_subscriber_offer(LoadPeer *p, const char *sdp, char *err, size_t
       p->sub_ext_audio = m->ext;
     }
   }
+  bool any_active = false;
+  for (guint i = 0; i < r->media->len; i++)
+    if (((LoadSdpMedia *)r->media->pdata[i])->port) any_active = true;
   char *answer = NULL;
-  if (apply_remote(p->sub, r, false, err, errsize)) {
+  /* Every section inactive (the others left): answer so, touch nothing. */
+  if (!any_active || apply_remote(p->sub, r, false, err, errsize)) {
     LoadSdpLocal l;
     fill_local(p, p->sub, &l);
     answer = load_sdp_answer(&l, r);

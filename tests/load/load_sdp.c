@@ -142,7 +142,10 @@ LoadSdpRemote *load_sdp_parse(const char *text, char *err, size_t errsize) {
     lm->sends = !inactive && !recvonly;
     lm->receives = !inactive && !sendonly;
     if (inactive) lm->port = 0;
-    if (!r->ufrag && lm->port) {
+    /* Transport attributes from the first section that has them (BUNDLE:
+     * one transport), even an inactive one: a renegotiation may leave every
+     * section inactive. */
+    if (!r->ufrag && attr2(msg, m, "ice-ufrag")) {
       r->ufrag = g_strdup(attr2(msg, m, "ice-ufrag"));
       r->pwd = g_strdup(attr2(msg, m, "ice-pwd"));
       r->setup = g_strdup(attr2(msg, m, "setup"));
