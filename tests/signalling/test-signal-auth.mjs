@@ -8,7 +8,7 @@
 // joined connection) — and the server stays up.
 // No SFU is needed: every case here is decided before a call is placed.
 // timeout: 120
-import { makeVar, startSignal, connect, mint, claims, now, check, step, done, diag, sleep, ORIGIN } from './lib.mjs';
+import { makeVar, startSignal, connect, mint, claims, now, check, step, done, diag, sleep, ORIGIN, stopChecked } from './lib.mjs';
 
 const v = makeVar('auth');
 const sig = await startSignal(v, { extra: { calls: { join_timeout_s: 2 }, limits: { rate_per_s: 5, rate_burst: 20 } } });
@@ -139,4 +139,5 @@ await step('a good token while no media server is reachable: sfu_unavailable, cl
 });
 check(!/level=error.*(crash|abort)|AddressSanitizer/.test(sig.log()), 'no crash or sanitizer report in the log');
 diag(`log: ${sig.logPath}`);
+await stopChecked(sig, 'parlour-signal');
 done();

@@ -11,6 +11,7 @@
 import {
   makeVar, startSfu, startSignal, startBookingReceiver, connect, join, mint, claims, now, sleep,
   check, step, done, diag, sfuControl, fakePublishOffer, MONITOR_GRANTS, STAFF_GRANTS,
+  stopChecked,
 } from './lib.mjs';
 
 const v = makeVar('call');
@@ -273,4 +274,5 @@ await step('the other call is still up', async () => {
 });
 check(sig.proc.exitInfo === null && sfu.proc.exitInfo === null, 'signal and SFU still running');
 ctl.close();
+await stopChecked(sig, 'parlour-signal');
 done();

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   makeVar, startSfu, startSignal, mint, claims, now, check, step, done, diag, TESTBIN, ORIGIN, MONITOR_GRANTS,
+  stopChecked,
 } from './lib.mjs';
 
 const v = makeVar('e2e');
@@ -53,4 +54,5 @@ check(a.lines.some((l) => l.event === 'joined' && l.recording === true), 'the jo
 check(m.code === 0 && m.verdict.frames >= 30, `the hidden monitor decoded the call without publishing (${m.verdict.frames} frames)`);
 check(![...a.lines, ...b.lines].some((l) => JSON.stringify(l).includes('monitor-1')), 'neither participant ever heard of the monitor');
 check(sig.proc.exitInfo === null && sfu.proc.exitInfo === null, 'signal and SFU still running');
+await stopChecked(sig, 'parlour-signal');
 done();

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import {
   makeVar, startSfu, startSignal, startBookingReceiver, join, now, sleep, check, step, done, diag,
   fakePublishOffer, STAFF_GRANTS,
+  stopChecked,
 } from './lib.mjs';
 
 const v = makeVar('events');
@@ -99,4 +100,5 @@ await step('a wrong service credential is never accepted: signalling keeps the e
   return waiting >= 1 && booking.bad >= 1 && spoolFiles().length === 0 && booking.events.some((e) => e.visit_id === 'visit-ev-3');
 });
 check(sig.proc.exitInfo === null, 'signal still running');
+await stopChecked(sig, 'parlour-signal');
 done();

@@ -5,7 +5,7 @@
 // after three intervals, and once the reconnect grace (2 s) is over the
 // others get participant_left (disconnected).
 // timeout: 120
-import { makeVar, startSfu, startSignal, join, now, sleep, check, step, done, diag } from './lib.mjs';
+import { makeVar, startSfu, startSignal, join, now, sleep, check, step, done, diag, stopChecked } from './lib.mjs';
 
 const v = makeVar('keepalive');
 const sfu = await startSfu(v);
@@ -34,4 +34,5 @@ await step('the live client, pinged all along, is still connected', async () => 
   return live.pings >= 3 && !live.closeInfo;
 });
 check(sig.proc.exitInfo === null, 'signal still running');
+await stopChecked(sig, 'parlour-signal');
 done();

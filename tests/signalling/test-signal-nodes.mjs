@@ -4,7 +4,7 @@
 // calls clearly (visit_ended media_failure) and takes no new ones; when it
 // comes back signalling reconnects to it (backoff) and uses it again.
 // timeout: 180
-import { makeVar, startSfu, startSignal, join, now, sleep, check, step, done, diag, sfuControl } from './lib.mjs';
+import { makeVar, startSfu, startSignal, join, now, sleep, check, step, done, diag, sfuControl, stopChecked } from './lib.mjs';
 
 const v = makeVar('nodes');
 const a = await startSfu(v);
@@ -56,4 +56,5 @@ await step('the calls on a went on throughout', async () => {
 });
 check(sig.proc.exitInfo === null, 'signal still running');
 diag(sig.log().split('\n').filter((l) => /sfu_(up|down)/.test(l)).join('\n'));
+await stopChecked(sig, 'parlour-signal');
 done();

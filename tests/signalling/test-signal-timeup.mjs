@@ -9,6 +9,7 @@
 import {
   makeVar, startSfu, startSignal, startBookingReceiver, connect, join, mint, claims, now, sleep,
   check, step, done, diag, sfuControl,
+  stopChecked,
 } from './lib.mjs';
 
 const v = makeVar('timeup');
@@ -77,4 +78,5 @@ await step('joining after the end: too_late', async () => {
 });
 check(sig.proc.exitInfo === null, 'signal still running');
 ctl.close();
+await stopChecked(sig, 'parlour-signal');
 done();
