@@ -75,6 +75,7 @@ BookApp *book_app_new(const BookingConfig *cfg, char *err, size_t errsize, const
       snprintf(err, errsize, "could not seed the demo data");
       goto fail;
     }
+    book_demo_refresh(app->db, now);
   }
   book_vo_allocate(app->db, now);
   book_visits_sweep(app->db, now);

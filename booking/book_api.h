@@ -99,6 +99,10 @@ void book_static_serve(BookApp *app, const HttpRequest *req, HttpResponse *resp)
 
 /* Demo data (book_demo.c). */
 int book_demo_seed_if_empty(BookDb *db, unsigned long scrypt_n, int64_t now);
+/* Demo mode, every start: for each visit type with no call joinable now,
+ * books one starting now (so a second `make run` on an old database still
+ * has calls to join). Returns how many were added. */
+int book_demo_refresh(BookDb *db, int64_t now);
 /* Creates a demo visit of type starting at start; id_out 33 bytes. */
 int book_demo_visit(BookDb *db, const char *type, int64_t start, int64_t end, const char *actor,
                     char *id_out, BookError *e);

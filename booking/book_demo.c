@@ -137,6 +137,29 @@ int book_demo_seed_if_empty(BookDb *db, unsigned long scrypt_n, int64_t now) {
   return 1;
 }
 
+int book_demo_refresh(BookDb *db, int64_t now) {
+  static const char *const types[] = {"social", "legal", "probation", "telemedicine"};
+  int made = 0;
+  for (size_t i = 0; i < G_N_ELEMENTS(types); i++) {
+    /* Joinable for at least the next ten minutes? */
+    sqlite3_stmt *st = book_db_stmt(
+        db, "SELECT count(*) FROM visits WHERE visit_type = ? AND status IN ('booked', "
+            "'in_progress') AND start_at <= ? AND end_at > ?");
+    sqlite3_bind_text(st, 1, types[i], -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, now + 15 * 60);
+    sqlite3_bind_int64(st, 3, now + 10 * 60);
+    int have = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_reset(st);
+    if (have) continue;
+    char id[BOOK_VISIT_ID_LEN];
+    BookError e;
+    int64_t start = now - now % 60;
+    if (book_demo_visit(db, types[i], start, start + 60 * 60, "system", id, &e) == 0) made++;
+  }
+  if (made) log_info("demo_calls_added", "count=%d", made);
+  return made;
+}
+
 int book_demo_visit(BookDb *db, const char *type, int64_t start, int64_t end, const char *actor,
                     char *id_out, BookError *e) {
   memset(e, 0, sizeof *e);

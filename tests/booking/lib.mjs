@@ -56,6 +56,10 @@ export function request(env, method, p, { body, headers = {}, raw, noParse } = {
       agent: env.agent,
     }, (res) => {
       const chunks = [];
+      // A connection cut mid-body (a killed daemon) must settle the promise too.
+      res.on('error', reject);
+      res.on('aborted', () => reject(new Error('response aborted')));
+      res.on('close', () => { if (!res.complete) reject(new Error('connection closed mid-response')); });
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
         const buf = Buffer.concat(chunks);
