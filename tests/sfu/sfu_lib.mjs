@@ -159,7 +159,13 @@ export class Control {
     let m;
     try { m = JSON.parse(text); } catch { return; }
     if (this.rawWaiter) { const w = this.rawWaiter; this.rawWaiter = null; w(m); return; }
-    if (m.type === 'event') { this.events.push(m); this._notify(); return; }
+    if (m.type === 'event') {
+      m.receivedAt = Date.now();
+      this.events.push(m);
+      if (this.onEvent) this.onEvent(m);
+      this._notify();
+      return;
+    }
     const key = JSON.stringify(m.id === undefined ? null : m.id);
     const p = this.pending.get(key);
     if (p) { this.pending.delete(key); p.resolve(m); return; }

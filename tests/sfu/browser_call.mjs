@@ -1,0 +1,121 @@
+// A call through parlour-sfu between real browsers with fake camera and mic.
+//   node browser_call.mjs chromium   two Chromium pages, then a third joins mid-call
+//   node browser_call.mjs firefox    Chromium + Firefox ESR
+// Run inside a network namespace the wrapper made (test-browser-*), so the
+// SFU is every page's only ICE peer and nothing leaves the namespace.
+import { startSfu, Control, check, diag, done, sleep, ok, notOk } from './sfu_lib.mjs';
+import { startRelay, chromiumPage, firefoxPage, cpuSeconds } from './browser_lib.mjs';
+
+const mode = process.argv[2] || 'chromium';
+const iceAddresses = (process.env.SFU_TEST_ICE || '127.0.0.1').split(';');
+const sfu = await startSfu({ iceAddresses, workers: 2 });
+const ctl = await new Control(sfu.url).connect(sfu.secret);
+const ROOM = 'browser-call';
+let r = await ctl.request('room_create', { room: ROOM, max_participants: 8 });
+check(r.type === 'result', 'room created');
+const relay = await startRelay(ctl, ROOM, { host: process.env.SFU_TEST_HOST || '127.0.0.1' });
+
+const open = async (who, kind) => {
+  r = await ctl.request('participant_add', { room: ROOM, participant: who });
+  if (r.type !== 'result') throw new Error(JSON.stringify(r));
+  const url = `${relay.url}/peer.html?participant=${who}`;
+  const page = kind === 'firefox' ? await firefoxPage(url) : await chromiumPage(url);
+  await relay.waitPage(who);
+  return page;
+};
+
+const stats = (p) => p.evaluate('window.mediaStats()');
+
+// Polls until every page decoded `frames` frames of `videos` remote videos
+// and received audio from `audios` remote tracks; returns the last stats.
+async function waitMedia(pages, { videos, audios, frames, timeoutMs }) {
+  const end = Date.now() + timeoutMs;
+  let last = {};
+  for (;;) {
+    let all = true;
+    for (const [who, p] of Object.entries(pages)) {
+      const s = await stats(p);
+      last[who] = s;
+      const v = s.video.filter((x) => x.framesDecoded >= frames).length;
+      const a = s.audio.filter((x) => x.packetsReceived > 0).length;
+      if (v < videos || a < audios) all = false;
+    }
+    if (all || Date.now() > end) return { ok: all, last };
+    await sleep(100);
+  }
+}
+
+const kindB = mode === 'firefox' ? 'firefox' : 'chromium';
+const pages = { alice: await open('alice', 'chromium'), bob: await open('bob', kindB) };
+ok(`two pages open (chromium + ${kindB})`);
+const tPub = Date.now();
+relay.send('alice', { op: 'publish' });
+relay.send('bob', { op: 'publish' });
+const published = [];
+try {
+  for (let i = 0; i < 4; i++) published.push(await ctl.waitEvent((e) => e.event === 'track_published', 20000));
+  ok(`4 tracks published (${published.map((e) => `${e.track.id}/${e.track.codec}`).join(', ')})`);
+} catch (e) { notOk('4 tracks published', String(e)); }
+
+const tSub = Date.now();
+relay.send('alice', { op: 'subscribe' });
+relay.send('bob', { op: 'subscribe' });
+const cpu0 = cpuSeconds(sfu.proc.pid);
+const w0 = Date.now();
+const res = await waitMedia(pages, { videos: 1, audios: 1, frames: 60, timeoutMs: 40000 });
+check(res.ok, 'each page decodes >= 60 frames of the other and receives its audio', JSON.stringify(res.last).slice(0, 1500));
+for (const [who, s] of Object.entries(res.last)) {
+  diag(`${who}: video ${JSON.stringify(s.video)} audio ${JSON.stringify(s.audio)} errors ${JSON.stringify(s.errors)}`);
+}
+const firsts = {};
+for (const [who, p] of Object.entries(pages)) {
+  const f = await p.evaluate('window.firstFrameAt');
+  const t = Math.min(...Object.values(f));
+  firsts[who] = Number.isFinite(t) ? t - tSub : -1;
+}
+diag(`time to first frame after subscribe: alice ${firsts.alice} ms, bob ${firsts.bob} ms (publish started ${tSub - tPub} ms before)`);
+// CPU of the SFU over a further stretch of the two-party call.
+await sleep(5000);
+const cpu1 = cpuSeconds(sfu.proc.pid);
+const wall = (Date.now() - w0) / 1000;
+diag(`SFU CPU during the two-party call: ${(100 * (cpu1 - cpu0) / wall).toFixed(1)}% of one core over ${wall.toFixed(1)} s`);
+const rs = await ctl.request('room_stats', { room: ROOM });
+const profiles = rs.participants.map((p) => `${p.participant}:${p.publisher && p.publisher.srtp_profile}`);
+diag(`SRTP profiles: ${profiles.join(' ')}`);
+check(rs.participants.every((p) => p.publisher && p.publisher.state === 'connected' && p.subscriber && p.subscriber.state === 'connected'), 'SFU: both transports of both participants connected');
+check(rs.participants.every((p) => p.subscriptions.some((s) => s.forwarding && s.packets > 100)), 'SFU: forwarding counted on every subscription');
+
+if (mode === 'chromium') {
+  // A third participant joins mid-call: video from both within 2 s of its
+  // subscriber transport connecting (the SFU asks the publishers for a
+  // keyframe; their encoders send none on their own for much longer).
+  pages.carol = await open('carol', 'chromium');
+  relay.send('carol', { op: 'publish' });
+  await ctl.waitEvent((e) => e.event === 'track_published' && e.participant === 'carol' && e.track.kind === 'video', 20000);
+  relay.send('carol', { op: 'subscribe' });
+  let conn;
+  try {
+    conn = await ctl.waitEvent((e) => e.event === 'transport_state' && e.participant === 'carol' && e.transport === 'subscriber' && e.state === 'connected', 20000);
+  } catch (e) { notOk('carol subscriber connected', String(e)); }
+  if (conn) {
+    const end = conn.receivedAt + 10000;
+    let t2 = null;
+    while (Date.now() < end) {
+      const s = await stats(pages.carol);
+      if (s.video.filter((v) => v.framesDecoded > 0).length >= 2) { t2 = Date.now(); break; }
+      await sleep(50);
+    }
+    const f = await pages.carol.evaluate('window.firstFrameAt');
+    const lastFirst = Object.values(f).length >= 2 ? Math.max(...Object.values(f)) : null;
+    const delay = lastFirst ? lastFirst - conn.receivedAt : -1;
+    diag(`carol: subscriber connected, video from both others after ${delay} ms`);
+    check(t2 !== null && delay >= 0 && delay <= 2000, `third participant gets both videos within 2 s of connecting (${delay} ms)`);
+    const kf = ctl.events.filter((e) => e.event === 'keyframe_requested' && e.reason === 'new_subscriber');
+    check(kf.some((e) => e.participant === 'alice') && kf.some((e) => e.participant === 'bob'),
+      `keyframe_requested (new_subscriber) toward both publishers (${kf.length} such events)`);
+  }
+  const res3 = await waitMedia({ alice: pages.alice, bob: pages.bob }, { videos: 2, audios: 2, frames: 10, timeoutMs: 20000 });
+  check(res3.ok, 'after renegotiation alice and bob each decode two remote videos', JSON.stringify(res3.last).slice(0, 800));
+}
+check(sfu.alive(), 'SFU alive');
+await done();

@@ -1,0 +1,141 @@
+// Browser side of the SFU browser tests. It speaks to the test's relay
+// (ws://host/relay?participant=NAME), which turns these small messages into
+// SFU control requests; the SFU is the only ICE peer. Two peer connections,
+// as docs/sfu-control.md says: publisher (we offer) and subscriber (the SFU
+// offers and renegotiates).
+'use strict';
+const params = new URLSearchParams(location.search);
+const me = params.get('participant');
+const relay = new WebSocket(`ws://${location.host}/relay?participant=${encodeURIComponent(me)}`);
+const log = [];
+function note(s) { log.push(`${Date.now()} ${s}`); document.getElementById('status').textContent = s; }
+window.peerLog = log;
+window.firstFrameAt = {};   // trackIdentifier -> Date.now() of first decoded frame
+window.errors = [];
+
+let pub = null;
+let sub = null;
+let subChain = Promise.resolve();
+function send(m) { relay.send(JSON.stringify(m)); }
+
+const pending = new Map();
+let nextId = 1;
+function call(op, fields) {
+  const id = nextId++;
+  send({ id, op, ...fields });
+  return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
+}
+
+function pcConfig() {
+  return { bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', iceServers: [] };
+}
+
+function onCandidate(transport) {
+  return (e) => {
+    const c = e.candidate;
+    send({ op: 'ice_candidate', transport, candidate: c ? c.candidate : '', sdpMid: c ? c.sdpMid : null,
+      sdpMLineIndex: c ? c.sdpMLineIndex : null });
+  };
+}
+
+async function publish() {
+  const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 360, frameRate: 30 } });
+  pub = new RTCPeerConnection(pcConfig());
+  pub.onicecandidate = onCandidate('publisher');
+  pub.onconnectionstatechange = () => note(`publisher ${pub.connectionState}`);
+  for (const t of stream.getTracks()) pub.addTransceiver(t, { direction: 'sendonly', streams: [stream] });
+  const offer = await pub.createOffer();
+  await pub.setLocalDescription(offer);
+  const r = await call('publish_offer', { sdp: pub.localDescription.sdp });
+  await pub.setRemoteDescription({ type: 'answer', sdp: r.sdp });
+  note('published');
+}
+
+function ensureSub() {
+  if (sub) return sub;
+  sub = new RTCPeerConnection(pcConfig());
+  sub.onicecandidate = onCandidate('subscriber');
+  sub.onconnectionstatechange = () => note(`subscriber ${sub.connectionState}`);
+  sub.ontrack = (e) => {
+    const el = document.createElement(e.track.kind === 'video' ? 'video' : 'audio');
+    el.autoplay = true; el.muted = true; el.playsInline = true;
+    el.srcObject = new MediaStream([e.track]);
+    document.getElementById('remote').appendChild(el);
+  };
+  return sub;
+}
+
+// Offers from the SFU (the reply to our subscriber_offer, or a
+// renegotiation event) are applied one at a time.
+function onSubscriberOffer(sdp) {
+  subChain = subChain.then(async () => {
+    const pc = ensureSub();
+    await pc.setRemoteDescription({ type: 'offer', sdp });
+    const answer = await pc.createAnswer();
+    await pc.setLocalDescription(answer);
+    await call('subscriber_answer', { sdp: pc.localDescription.sdp });
+    note('subscriber answered');
+  }).catch((e) => { window.errors.push(String(e)); note(`error ${e}`); });
+  return subChain;
+}
+
+async function subscribe() {
+  ensureSub();
+  const r = await call('subscriber_offer', {});
+  await onSubscriberOffer(r.sdp);
+}
+
+relay.onmessage = async (ev) => {
+  const m = JSON.parse(ev.data);
+  if (m.reply !== undefined) {
+    const p = pending.get(m.reply);
+    pending.delete(m.reply);
+    if (!p) return;
+    if (m.type === 'error') { window.errors.push(`${m.code}: ${m.message}`); p.reject(new Error(m.code)); } else p.resolve(m);
+    return;
+  }
+  try {
+    if (m.op === 'publish') await publish();
+    else if (m.op === 'subscribe') await subscribe();
+    else if (m.op === 'subscriber_offer') await onSubscriberOffer(m.sdp);
+    else if (m.op === 'ice_candidate') {
+      const pc = m.transport === 'publisher' ? pub : sub;
+      if (pc && m.candidate) await pc.addIceCandidate({ candidate: m.candidate, sdpMid: m.sdpMid, sdpMLineIndex: m.sdpMLineIndex });
+    } else if (m.op === 'close') {
+      if (pub) pub.close();
+      if (sub) sub.close();
+      note('closed');
+    }
+  } catch (e) { window.errors.push(String(e)); note(`error ${e}`); }
+};
+relay.onopen = () => note('relay open');
+
+// What the test asks for: decoded video frames and received audio per
+// remote track, from getStats (the honest "it arrived" check).
+window.mediaStats = async () => {
+  const out = { video: [], audio: [], pub: null };
+  if (sub) {
+    const st = await sub.getStats();
+    st.forEach((s) => {
+      if (s.type !== 'inbound-rtp') return;
+      if (s.kind === 'video') {
+        out.video.push({ id: s.trackIdentifier || s.mid, framesDecoded: s.framesDecoded || 0, width: s.frameWidth || 0,
+          nackCount: s.nackCount || 0, pliCount: s.pliCount || 0, packetsLost: s.packetsLost || 0, packetsReceived: s.packetsReceived || 0 });
+        if ((s.framesDecoded || 0) > 0 && !window.firstFrameAt[s.trackIdentifier || s.mid]) window.firstFrameAt[s.trackIdentifier || s.mid] = Date.now();
+      } else if (s.kind === 'audio') {
+        out.audio.push({ id: s.trackIdentifier || s.mid, packetsReceived: s.packetsReceived || 0, samples: s.totalSamplesReceived || 0,
+          energy: s.totalAudioEnergy || 0 });
+      }
+    });
+  }
+  if (pub) {
+    const st = await pub.getStats();
+    st.forEach((s) => {
+      if (s.type === 'outbound-rtp' && s.kind === 'video') out.pub = { nackCount: s.nackCount || 0, pliCount: s.pliCount || 0,
+        firCount: s.firCount || 0, retransmittedPacketsSent: s.retransmittedPacketsSent || 0, keyFramesEncoded: s.keyFramesEncoded || 0,
+        targetBitrate: s.targetBitrate || 0 };
+    });
+  }
+  out.errors = window.errors;
+  return out;
+};
