@@ -117,7 +117,7 @@ static const char *attr2(const GstSDPMessage *msg, const GstSDPMedia *m, const c
 LoadSdpRemote *load_sdp_parse(const char *text, char *err, size_t errsize) {
   GstSDPMessage *msg;
   gst_sdp_message_new(&msg);
-  if (!text || gst_sdp_message_parse_buffer((const guint8 *)text, (guint)strlen(text), msg) !=
+  if (!text || !*text || gst_sdp_message_parse_buffer((const guint8 *)text, (guint)strlen(text), msg) !=
                    GST_SDP_OK ||
       gst_sdp_message_medias_len(msg) == 0) {
     g_snprintf(err, errsize, "SDP does not parse or has no media section");

@@ -73,13 +73,16 @@ void load_recv_update(LoadRecv *r, uint16_t seq, uint32_t rtp_ts, size_t payload
     r->lat_sum_us += latency_us;
     if (latency_us > r->lat_max_us) r->lat_max_us = latency_us;
   }
+  uint32_t ext;
   if (!r->started) {
     r->started = true;
     r->max_seq = seq;
     r->base_seq = seq;
     r->received = 1;
+    ext = seq;
   } else {
     uint16_t delta = (uint16_t)(seq - r->max_seq);
+    uint32_t max_ext = r->cycles + r->max_seq;
     if (delta == 0) {
       r->duplicates++;
       return;
@@ -88,12 +91,25 @@ void load_recv_update(LoadRecv *r, uint16_t seq, uint32_t rtp_ts, size_t payload
       if (seq < r->max_seq) r->cycles += 65536;
       r->max_seq = seq;
       r->received++;
-    } else { /* behind the highest: late (reordered) or a duplicate */
+      ext = r->cycles + seq;
+      /* Clear the bits the window moved over. */
+      for (uint32_t k = max_ext + 1; k != ext && k - max_ext <= LOAD_SEEN_WORDS * 64; k++)
+        r->seen[(k / 64) % LOAD_SEEN_WORDS] &= ~(1ull << (k % 64));
+    } else { /* behind the highest: late, or a duplicate of a late one */
+      ext = max_ext - (uint16_t)(r->max_seq - seq);
+      uint64_t bit = 1ull << (ext % 64);
+      uint64_t *w = &r->seen[(ext / 64) % LOAD_SEEN_WORDS];
+      if (max_ext - ext < LOAD_SEEN_WORDS * 64 && (*w & bit)) {
+        r->duplicates++;
+        return;
+      }
+      *w |= bit;
       r->reordered++;
       r->received++;
       return; /* no jitter sample from a late packet */
     }
   }
+  r->seen[(ext / 64) % LOAD_SEEN_WORDS] |= 1ull << (ext % 64);
   /* RFC 3550 A.8 with arrival time in timestamp units since joining (the
    * product stays exact in 64 bits); the difference is taken modulo 2^32 so
    * an RTP timestamp wrap is not a jump. */

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #define LOAD_HIST_BUCKET_US 10
+#define LOAD_SEEN_WORDS 16 /* duplicates are recognised within 1024 packets */
 #define LOAD_HIST_BUCKETS 25000 /* 250 ms */
 
 typedef struct {
@@ -46,6 +47,7 @@ typedef struct {
   uint64_t received;     /* distinct in-order or late packets counted */
   uint64_t duplicates;
   uint64_t reordered;    /* arrived after a higher sequence number */
+  uint64_t seen[LOAD_SEEN_WORDS]; /* bit per recent extended seq: duplicate check */
   /* jitter (A.8), in timestamp units * 16 */
   bool have_transit;
   int64_t transit;
