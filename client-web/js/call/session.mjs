@@ -239,11 +239,13 @@ export class CallSession extends EventTarget {
 
   emitParticipants() { this.emit('participants', { list: [...this.participants.values()] }); }
 
-  // The subscriber uses 'balanced': the SFU's first offer, made before
-  // anyone publishes, has no media section and so no BUNDLE group, which a
-  // max-bundle connection refuses; the SFU's later offers bundle anyway.
-  rtcConfig(kind = 'publisher') {
-    return { bundlePolicy: kind === 'publisher' ? 'max-bundle' : 'balanced', rtcpMuxPolicy: 'require', iceServers: [] };
+  // Both connections use 'balanced' (the SFU bundles anyway): the SFU's
+  // first subscriber offer, made before anyone publishes, has no media
+  // section and so no BUNDLE group, which a max-bundle connection refuses;
+  // and Firefox under max-bundle offers its second section as bundle-only
+  // with port 0, which the SFU takes for a rejected section.
+  rtcConfig() {
+    return { bundlePolicy: 'balanced', rtcpMuxPolicy: 'require', iceServers: [] };
   }
 
   sendCandidate(transport, c) {
@@ -278,7 +280,7 @@ export class CallSession extends EventTarget {
   }
 
   setupSubscriber() {
-    const pc = new RTCPeerConnection(this.rtcConfig('subscriber'));
+    const pc = new RTCPeerConnection(this.rtcConfig());
     this.sub = pc;
     pc.onicecandidate = (e) => this.sendCandidate('subscriber', e.candidate);
     pc.ontrack = (e) => this.onRemoteTrack(e);

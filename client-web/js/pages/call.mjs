@@ -77,7 +77,6 @@ main.innerHTML = String(html`
   </form>
   </div></div>`);
 T.noticeShown = !!main.querySelector('#recording-notice');
-T.phase = 'device-check';
 
 async function startPreview(cameraId, micId) {
   if (stream) stream.getTracks().forEach((t) => t.stop());
@@ -94,15 +93,6 @@ async function startPreview(cameraId, micId) {
   fill(main.querySelector('#camera'), cameras, vt && vt.getSettings().deviceId, 'Camera');
   fill(main.querySelector('#microphone'), mics, at && at.getSettings().deviceId, 'Microphone');
 }
-
-try {
-  await startPreview();
-} catch (e) {
-  showErrors(main, [{ field: null, text: `We cannot use your camera or microphone (${e.name || e.message}). Allow this site to use them in your browser settings, then reload the page.` }]);
-}
-main.querySelector('#camera').addEventListener('change', (e) => startPreview(e.target.value, main.querySelector('#microphone').value).catch(() => {}));
-main.querySelector('#microphone').addEventListener('change', (e) => startPreview(main.querySelector('#camera').value, e.target.value).catch(() => {}));
-ready(main);
 
 main.querySelector('#device-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
@@ -130,6 +120,18 @@ main.querySelector('#device-form').addEventListener('submit', async (ev) => {
     showErrors(main, [{ field: null, text }]);
   }
 });
+
+try {
+  await startPreview();
+} catch (e) {
+  showErrors(main, [{ field: null, text: `We cannot use your camera or microphone (${e.name || e.message}). Allow this site to use them in your browser settings, then reload the page.` }]);
+}
+main.querySelector('#camera').addEventListener('change', (e) => startPreview(e.target.value, main.querySelector('#microphone').value).catch(() => {}));
+main.querySelector('#microphone').addEventListener('change', (e) => startPreview(main.querySelector('#camera').value, e.target.value).catch(() => {}));
+
+// The form is live (its handler attached) before anyone can press Join.
+T.phase = 'device-check';
+ready(main);
 
 // ---- 2. the call -----------------------------------------------------------
 function startCall(tok) {

@@ -84,7 +84,7 @@ export async function waitFrames(page, { min = 60, count = 1, timeout = 45000, h
       const s = window[h] && window[h].session;
       if (!s) return null;
       const pcs = { pub: s.pub && [s.pub.connectionState, s.pub.signalingState], sub: s.sub && [s.sub.connectionState, s.sub.signalingState, s.sub.getTransceivers().length] };
-      return { history: s.history.join(','), pcs, events: (window[h].events || []).filter((e) => e.type === 'error').slice(-5), lastOffer: s.lastSubscriberOffer };
+      return { history: s.history.slice(-40).join(','), pcs, events: (window[h].events || []).filter((e) => e.type === 'error').slice(-5), lastOffer: (s.lastSubscriberOffer || '').slice(0, 300) };
     }, handle).catch(() => null);
     throw new Error(`${e.message}; frames so far ${JSON.stringify(last)}; signalling said ${JSON.stringify(diag)}`);
   }

@@ -18,6 +18,8 @@ function filesUnder(dir) {
   return fs.readdirSync(dir, { recursive: true }).filter((f) => fs.statSync(path.join(dir, f)).isFile());
 }
 
+// Firefox gathers host candidates only on the namespace's veth address
+// (10.200.0.1, see lib/netns-run), so the SFU offers that address too.
 await scenario('private-calls', async ({ tap, stack, person }) => {
   const staff = await signInAPI(stack, 'staff');
 
@@ -30,7 +32,7 @@ await scenario('private-calls', async ({ tap, stack, person }) => {
     tap.diag(`demo probation visit: ${sup.message}`);
     const cases = (await apiAs(stack, officerApi, 'GET', '/probation/cases')).json.cases;
     const start = new Date(Date.now() + 60000); const end = new Date(start.getTime() + 30 * 60000);
-    const r = await apiAs(stack, officerApi, 'POST', '/visits', { type: 'probation', probationer_id: cases[0].id, start: start.toISOString().replace(/\.\d+Z/, 'Z'), end: end.toISOString().replace(/\.\d+Z/, 'Z') });
+    const r = await apiAs(stack, officerApi, 'POST', '/visits', { type: 'probation', probationer_id: cases[0].id, start: start.toISOString().replace(/\.\d+Z/, 'Z'), end: end.toISOString().replace(/\.\d+Z/, 'Z') }, { stackOptions: { iceAddresses: ['127.0.0.1', '10.200.0.1'] } });
     if (r.status !== 201) throw new Error(`officer booking: ${r.status} ${r.text}`);
     sup = r.json;
   }
@@ -57,22 +59,22 @@ await scenario('private-calls', async ({ tap, stack, person }) => {
   await screenshots(off.page, 'call-left');
 
   // --- telemedicine, the clinician in Firefox ESR ---
-  const tele = await createCallNow(stack, staff, 'telemedicine', { minutes: 30 });
+  const tele = await createCallNow(stack, staff, 'telemedicine', { minutes: 30 }, { stackOptions: { iceAddresses: ['127.0.0.1', '10.200.0.1'] } });
   tap.check(tele.recording === 'forbidden' && tele.monitoring === 'forbidden', 'the telemedicine call is neither recorded nor monitored by policy');
-  const ff = await Firefox.launch({ logFile: path.join(stack.logDir, 'firefox.log') });
+  const ff = await Firefox.launch({ logFile: path.join(stack.logDir, 'firefox.log') }, { stackOptions: { iceAddresses: ['127.0.0.1', '10.200.0.1'] } });
   try {
     await ff.goto(`${stack.bookingUrl}/`);
-    await ff.waitFor(`document.body.dataset.ready === '1'`, { timeout: 20000 });
+    await ff.waitFor(`document.body.dataset.ready === '1'`, { timeout: 20000 }, { stackOptions: { iceAddresses: ['127.0.0.1', '10.200.0.1'] } });
     const { username, password } = DEMO.clinician;
     await ff.evaluate(`(() => {
       document.querySelector('#username').value = ${JSON.stringify(username)};
       document.querySelector('#password').value = ${JSON.stringify(password)};
       document.querySelector('#sign-in-button').click();
       return true; })()`);
-    await ff.waitFor(`location.pathname === '/calls/' && document.body.dataset.ready === '1'`, { timeout: 20000 });
+    await ff.waitFor(`location.pathname === '/calls/' && document.body.dataset.ready === '1'`, { timeout: 20000 }, { stackOptions: { iceAddresses: ['127.0.0.1', '10.200.0.1'] } });
     tap.ok('the clinician signs in in Firefox ESR and sees their calls');
     await ff.goto(`${stack.bookingUrl}/call/?visit=${tele.id}`);
-    await ff.waitFor(`window.parlourCall && window.parlourCall.phase === 'device-check'`, { timeout: 20000 });
+    await ff.waitFor(`window.parlourCall && window.parlourCall.phase === 'device-check'`, { timeout: 20000 }, { stackOptions: { iceAddresses: ['127.0.0.1', '10.200.0.1'] } });
     const fnotice = await ff.evaluate(`({ shown: window.parlourCall.noticeShown, privacy: !!document.querySelector('#privacy-notice') })`);
     await ff.evaluate(`(document.querySelector('#join').click(), true)`);
     // The prisoner joins from the in-cell device (Chromium).
@@ -87,8 +89,10 @@ await scenario('private-calls', async ({ tap, stack, person }) => {
       await signInUI(pri.page, 'prisoner');
       npr = await joinCall(pri.page, tele.id);
     }
-    await ff.waitFor(`window.parlourCall.phase === 'joined'`, { timeout: 30000 });
-    tap.ok('the clinician joins the telemedicine call from Firefox ESR');
+    const joinedFx = await ff.waitFor(`window.parlourCall.phase === 'joined'`, { timeout: 30000 }).catch((e) => e);
+    const fxState = await ff.evaluate(`({ phase: window.parlourCall.phase, history: window.parlourCall.session ? window.parlourCall.session.history.slice(-40).join(',') : null,
+      errors: window.parlourCall.events.filter((e) => e.type === 'error'), summary: (document.querySelector('.govuk-error-summary') || {}).textContent || null })`).catch((e) => String(e));
+    if (!tap.check(!(joinedFx instanceof Error), 'the clinician joins the telemedicine call from Firefox ESR', JSON.stringify(fxState))) throw new Error('Firefox did not join');
     tap.check(!fnotice.shown && fnotice.privacy && !npr.shown && npr.privacy, 'no recording notice in the telemedicine call, in either browser');
     const framesFx = await ff.waitFor(`(async () => {
         const st = await window.parlourCall.session.stats();
@@ -97,11 +101,44 @@ await scenario('private-calls', async ({ tap, stack, person }) => {
     if (seen.status === 200) framesCr = await waitFrames(pri.page, { min: 60 }).catch((e) => e);
     tap.check(!(framesFx instanceof Error) && !(framesCr instanceof Error),
       `clinician (Firefox) and prisoner (Chromium) each decode 60+ frames (${framesFx instanceof Error ? framesFx.message : framesFx} / ${framesCr instanceof Error ? framesCr.message : JSON.stringify(framesCr)})`);
-    fs.mkdirSync(path.join(ARTIFACTS, 'screenshots'), { recursive: true });
+    fs.mkdirSync(path.join(ARTIFACTS, 'screenshots'), { recursive: true }, { stackOptions: { iceAddresses: ['127.0.0.1', '10.200.0.1'] } });
     await ff.screenshot(path.join(ARTIFACTS, 'screenshots', 'call-telemedicine-firefox.png'));
     await screenshots(pri.page, 'call-telemedicine');
     const fxRec = await ff.evaluate(`({ indicator: !!document.querySelector('#recording-indicator'), recording: window.parlourCall.session.recording })`);
     tap.check(!fxRec.indicator && fxRec.recording === false, 'no recording indicator in Firefox, and signalling says recording:false');
+
+    // Firefox media with the SFU, in a call where both people can sign in:
+    // the person on probation in Firefox, the officer in Chromium.
+    const sup2 = await createCallNow(stack, staff, 'probation', { minutes: 30 }, { stackOptions: { iceAddresses: ['127.0.0.1', '10.200.0.1'] } });
+    await ff.goto(`${stack.bookingUrl}/sign-out.html`);
+    await ff.waitFor(`document.body.dataset.ready === '1'`, { timeout: 20000 }, { stackOptions: { iceAddresses: ['127.0.0.1', '10.200.0.1'] } });
+    await ff.goto(`${stack.bookingUrl}/?signedout=1`);
+    await ff.waitFor(`document.body.dataset.ready === '1'`, { timeout: 20000 }, { stackOptions: { iceAddresses: ['127.0.0.1', '10.200.0.1'] } });
+    await ff.evaluate(`(() => {
+      document.querySelector('#username').value = ${JSON.stringify(DEMO.probationer.username)};
+      document.querySelector('#password').value = ${JSON.stringify(DEMO.probationer.password)};
+      document.querySelector('#sign-in-button').click();
+      return true; })()`);
+    await ff.waitFor(`location.pathname === '/calls/' && document.body.dataset.ready === '1'`, { timeout: 20000 }, { stackOptions: { iceAddresses: ['127.0.0.1', '10.200.0.1'] } });
+    await ff.goto(`${stack.bookingUrl}/call/?visit=${sup2.id}`);
+    await ff.waitFor(`window.parlourCall && window.parlourCall.phase === 'device-check'`, { timeout: 20000 }, { stackOptions: { iceAddresses: ['127.0.0.1', '10.200.0.1'] } });
+    await ff.evaluate(`(document.querySelector('#join').click(), true)`);
+    const off2 = await person('officer 2');
+    await signInUI(off2.page, 'officer');
+    await joinCall(off2.page, sup2.id);
+    await ff.waitFor(`window.parlourCall.phase === 'joined'`, { timeout: 30000 }, { stackOptions: { iceAddresses: ['127.0.0.1', '10.200.0.1'] } });
+    const fx2 = await ff.waitFor(`(async () => {
+        const st = await window.parlourCall.session.stats();
+        const v = st.inbound.filter((i) => i.kind === 'video').map((i) => i.framesDecoded);
+        return v.some((n) => n >= 60) ? v : null; })()`, { timeout: 60000, interval: 500 }).catch((e) => e);
+    const cr2 = await waitFrames(off2.page, { min: 60 }).catch((e) => e);
+    const fxSdp = await ff.evaluate(`(() => { const p = window.parlourCall.session.pub; if (!p) return null;
+      const vid = (d) => d ? d.sdp.split('m=').filter((x) => x.startsWith('video')).map((x) => x.split('\\r\\n').filter((l) => /^video|rtpmap|a=(send|recv|inactive)|fmtp/.test(l)).join(' | ')) : null;
+      return { offer: vid(p.localDescription), answer: vid(p.remoteDescription), tracks: window.parlourCall.session.localStream.getTracks().map((t) => t.kind) }; })()`).catch((e) => String(e));
+    const fx2State = fx2 instanceof Error ? await ff.evaluate(`({ history: window.parlourCall.session.history.slice(-40).join(','), pcs: [window.parlourCall.session.pub && window.parlourCall.session.pub.connectionState, window.parlourCall.session.sub && window.parlourCall.session.sub.connectionState], errors: window.parlourCall.events.filter((e) => e.type === 'error') })`).catch((e) => String(e)) : '';
+    tap.check(!(fx2 instanceof Error) && !(cr2 instanceof Error),
+      `Firefox ESR and Chromium exchange video through the SFU (Firefox decoded ${fx2 instanceof Error ? fx2.message : fx2}; Chromium ${cr2 instanceof Error ? cr2.message : JSON.stringify(cr2)})`, JSON.stringify({ fx2State, fxSdp }));
+    await ff.screenshot(path.join(ARTIFACTS, 'screenshots', 'call-probation-firefox.png'));
   } finally {
     await ff.close();
   }
@@ -110,4 +147,4 @@ await scenario('private-calls', async ({ tap, stack, person }) => {
   await sleep(1000);
   const files = filesUnder(path.join(stack.dir, 'recordings'));
   tap.check(!files.some((f) => f.includes(sup.id) || f.includes(tele.id)), 'no recording file exists for either call', JSON.stringify(files));
-});
+}, { stackOptions: { iceAddresses: ['127.0.0.1', '10.200.0.1'] } });
