@@ -200,6 +200,20 @@ static void retry_later(SigEvents *e) {
   e->backoff_ms = MIN(e->backoff_ms * 2, RETRY_MAX_MS);
 }
 
+/* Booking answers 404 with field "visit_id" for a visit it does not know:
+ * that event will never be accepted. A 404 for the path itself (booking not
+ * yet upgraded, a proxy) says nothing about the event and is retried. */
+static gboolean names_visit(GBytes *body) {
+  if (!body) return FALSE;
+  gsize n = 0;
+  const char *text = g_bytes_get_data(body, &n);
+  json_t *j = json_loadb(text, n, 0, NULL);
+  const char *field = jsonu_str(json_object_get(j, "error"), "field");
+  gboolean yes = field && strcmp(field, "visit_id") == 0;
+  json_decref(j);
+  return yes;
+}
+
 static void on_posted(GObject *src, GAsyncResult *res, gpointer data) {
   GError *error = NULL;
   GBytes *body = soup_session_send_and_read_finish(SOUP_SESSION(src), res, &error);
@@ -222,7 +236,8 @@ static void on_posted(GObject *src, GAsyncResult *res, gpointer data) {
     deliver_next(e);
     return;
   }
-  if (!error && (status == 400 || status == 413 || status == 422)) {
+  if (!error && (status == 400 || status == 413 || status == 422 ||
+                 (status == 404 && names_visit(body)))) {
     g_mkdir_with_parents(e->rejected_dir, 0700);
     char *to = g_strdup_printf("%s/%s", e->rejected_dir, e->current);
     rename(path, to);

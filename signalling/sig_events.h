@@ -9,9 +9,10 @@
  * after a 2xx. Anything else (booking down, 5xx, 401, timeouts) is retried
  * with backoff (0.5 s doubling to 30 s) — booking answers a repeated
  * event_id with 200 and no change, so a retry after a lost reply is safe.
- * Only a reply saying the event itself is malformed (400, 413, 422) moves
- * the file to spool_dir/rejected/ with an error logged, so one bad event
- * cannot block the rest forever.
+ * Only a reply saying the event itself can never be accepted (400, 413,
+ * 422, or 404 naming the visit_id: a visit booking does not know) moves the
+ * file to spool_dir/rejected/ with an error logged, so one bad event cannot
+ * block the rest forever.
  *
  * A restart finds the files left in the spool and delivers them first. */
 #ifndef PARLOUR_SIG_EVENTS_H

@@ -243,9 +243,11 @@ export function connect(sig, { origin = ORIGIN, name = 'client', autoPong = true
       });
     };
     // Resolves true if no message matching type arrives within ms.
+    // Only messages arriving during the wait count.
     c.none = async (type, ms = 1000) => {
+      const from = c.all.length;
       await sleep(ms);
-      return !c.all.some((m) => (typeof type === 'function' ? type(m) : m.type === type));
+      return !c.all.slice(from).some((m) => (typeof type === 'function' ? type(m) : m.type === type));
     };
     c.close = () => { try { ws.close(); } catch { /* */ } };
     c.kill = () => { try { ws.terminate(); } catch { /* */ } };
