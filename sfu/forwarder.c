@@ -41,8 +41,9 @@ PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
   t->codec.fmtp = g_strdup(mi->codec.fmtp);
   t->codec_id = codec_from_name(mi->codec.name);
   t->ext = mi->ext;
-  if (t->kind == SDP_KIND_VIDEO)
-    t->nack_buf = nack_buffer_new(NACK_BUFFER_SLOTS, MAX_PKT, NACK_BUFFER_AGE_US);
+  /* About 1 s of packets: video at a few Mbit/s, audio at 50 packets/s. */
+  t->nack_buf = nack_buffer_new(t->kind == SDP_KIND_VIDEO ? NACK_BUFFER_SLOTS : 64, MAX_PKT,
+                                NACK_BUFFER_AGE_US);
   t->nack_gen = nack_generator_new(NULL);
   keyframe_throttle_init(&t->kt, 0);
   t->remb_bps = t->kind == SDP_KIND_VIDEO ? REMB_START_BPS : 0;

@@ -271,6 +271,11 @@ static void on_incoming_stream(GstElement *w, GstPad *pad, gpointer user) {
   gst_object_unref(sink);
 }
 
+/* Receiving transceivers made from the SFU's offer: ask for retransmissions. */
+static void on_new_transceiver(GstElement *w, GstWebRTCRTPTransceiver *t, gpointer user) {
+  g_object_set(t, "do-nack", TRUE, NULL);
+}
+
 static void keep_ice_on_loopback(void) {
   GObject *ice = NULL;
   g_object_get(webrtc, "ice-agent", &ice, NULL);
@@ -335,6 +340,7 @@ static void pipeline_start(void) {
   g_signal_connect(webrtc, "on-ice-candidate", G_CALLBACK(on_ice_candidate), NULL);
   g_signal_connect(webrtc, "notify::ice-connection-state", G_CALLBACK(on_ice_state), NULL);
   g_signal_connect(webrtc, "pad-added", G_CALLBACK(on_incoming_stream), NULL);
+  g_signal_connect(webrtc, "on-new-transceiver", G_CALLBACK(on_new_transceiver), NULL);
   GstBus *bus = gst_element_get_bus(pipe_);
   gst_bus_add_watch(bus, on_bus, NULL);
   gst_object_unref(bus);
@@ -404,7 +410,8 @@ static void on_result(int id, json_t *m) {
     last_stats = json_incref(m);
     json_object_del(last_stats, "id");
     json_object_del(last_stats, "type");
-    if (stats_pending_exit) finish(0, "done");
+    if (stats_pending_exit == 1) finish(0, "done");
+    else if (stats_pending_exit == 2) finish(1, "timeout");
     return;
   }
   if (id == id_remove && opt.mode == MODE_CYCLES) {
@@ -501,8 +508,18 @@ static gboolean check_progress(gpointer data) {
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean hard_timeout(gpointer data) {
+  finish(1, "timeout");
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean on_timeout(gpointer data) {
-  if (opt.mode == MODE_PUBLISH && opt.duration_s > 0) {
+  if (opt.mode == MODE_SUBSCRIBE && ws && !stats_pending_exit) {
+    /* Fetch the SFU's view for the report, then fail. */
+    stats_pending_exit = 2;
+    id_final_stats = request("room_stats", json_object());
+    g_timeout_add_seconds(3, hard_timeout, NULL);
+  } else if (opt.mode == MODE_PUBLISH && opt.duration_s > 0) {
     finish(connected_us ? 0 : 1, connected_us ? "duration over" : "never connected");
   } else {
     finish(1, "timeout");
