@@ -227,8 +227,9 @@ static void on_message(SoupWebsocketConnection *ws, gint msg_type, GBytes *msg, 
     if (json_is_integer(idj)) {
       id = json_integer_value(idj);
       Pending *pd = g_hash_table_lookup(pl->pending, &id);
-      if (pd) {
-        g_hash_table_steal(pl->pending, &id);
+      gpointer key = NULL;
+      if (pd && g_hash_table_steal_extended(pl->pending, &id, &key, NULL)) {
+        g_free(key);
         pd->fn(app, j, pd->data);
         g_free(pd);
       }
