@@ -291,11 +291,13 @@ RouterStatus router_route(Router *r, uint32_t in_ssrc, uint16_t seq, uint32_t ts
       s->layer = info.layer;
       s->waiting_keyframe = false;
     } else if (t->muted) {
-      seq_rewriter_drop(&s->rw, in_ssrc, seq); /* keeps the output continuous */
+      /* keeps the output continuous; with the gap, so that packets sent
+       * while muted and recovered late are never forwarded either */
+      seq_rewriter_drop_with_gap(&s->rw, in_ssrc, seq);
       continue;
     } else if (s->waiting_keyframe) {
       if (!keyframe_start) {
-        seq_rewriter_drop(&s->rw, in_ssrc, seq);
+        seq_rewriter_drop_with_gap(&s->rw, in_ssrc, seq); /* nothing before the keyframe is useful */
         continue;
       }
       s->waiting_keyframe = false;

@@ -16,9 +16,11 @@
  *   of them, calling each user_destroy(user_data) (if set) exactly once.
  * - Struct fields are public for reading; change them only through the
  *   functions here.
- * - Muting (server-side) stops forwarding a track; its packets are recorded
- *   as drops in each started subscription's rewriter, so the subscriber sees
- *   a continuous stream when it is unmuted. Unmuting a video track makes
+ * - Muting (server-side) stops forwarding a track; its packets, and those
+ *   lost upstream in between, are recorded as drops in each started
+ *   subscription's rewriter (seq_rewriter_drop_with_gap), so the subscriber
+ *   sees a continuous stream when it is unmuted and nothing sent while muted
+ *   reaches it later as a retransmission. Unmuting a video track makes
  *   each subscription wait for a keyframe (deltas referencing the muted
  *   period would decode as garbage) and tells the caller to request one.
  * - A new video subscription waits for a keyframe start (caller-detected,

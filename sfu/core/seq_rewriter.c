@@ -125,6 +125,27 @@ void seq_rewriter_drop(SeqRewriter *rw, uint32_t in_ssrc, uint16_t in_seq) {
   rw->n_drops++;
 }
 
+void seq_rewriter_drop_with_gap(SeqRewriter *rw, uint32_t in_ssrc, uint16_t in_seq) {
+  rw->stats.dropped++;
+  if (!rw->started || in_ssrc != rw->in_ssrc) return;
+  int64_t x = extend(rw->in_ext_max, in_seq);
+  if (x <= rw->in_ext_max) return;
+  int64_t first = rw->in_ext_max + 1;
+  int64_t count = x - first + 1; /* the gap and this packet */
+  rw->seq_offset -= count;
+  /* remember the last SEQRW_DROP_HISTORY of them; count the rest so the ring
+   * knows it forgot them (drops_after() then answers TOO_OLD) */
+  if (count > SEQRW_DROP_HISTORY) {
+    rw->n_drops += (unsigned)(count - SEQRW_DROP_HISTORY);
+    first = x - SEQRW_DROP_HISTORY + 1;
+  }
+  for (int64_t s = first; s <= x; s++) {
+    rw->drops[rw->n_drops % SEQRW_DROP_HISTORY] = s;
+    rw->n_drops++;
+  }
+  rw->in_ext_max = x;
+}
+
 bool seq_rewriter_reverse(const SeqRewriter *rw, uint16_t out_seq, uint32_t *in_ssrc, uint16_t *in_seq) {
   const SeqRwHistoryEntry *h = &rw->history[out_seq & (SEQRW_HISTORY - 1)];
   if (!h->valid || h->out_seq != out_seq) return false;

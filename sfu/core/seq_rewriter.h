@@ -95,6 +95,16 @@ SeqRwResult seq_rewriter_forward(SeqRewriter *rw, uint32_t in_ssrc, uint16_t in_
 /* Record that this packet is not forwarded (see contract). */
 void seq_rewriter_drop(SeqRewriter *rw, uint32_t in_ssrc, uint16_t in_seq);
 
+/* Like seq_rewriter_drop(), and the seqs missing between the newest one seen
+ * and in_seq (lost upstream so far) are dropped as well: should they arrive
+ * later (retransmission) they are refused as DROPPED, and the output has no
+ * gap for them either. For a muted period this is what we want: nothing sent
+ * while muted may reach a subscriber, not even late. (For a drop decision
+ * that concerns this packet only, use seq_rewriter_drop.) Only the last
+ * SEQRW_DROP_HISTORY seqs of a huge gap are remembered; older ones would be
+ * TOO_OLD anyway. */
+void seq_rewriter_drop_with_gap(SeqRewriter *rw, uint32_t in_ssrc, uint16_t in_seq);
+
 /* Output seq -> input (ssrc, seq) for one of the last SEQRW_HISTORY
  * forwarded packets; false if unknown or overwritten. */
 bool seq_rewriter_reverse(const SeqRewriter *rw, uint16_t out_seq, uint32_t *in_ssrc, uint16_t *in_seq);

@@ -173,6 +173,40 @@ static void test_source_switch(void) {
   g_free(rw);
 }
 
+static void test_drop_with_gap(void) {
+  SeqRewriter *rw = rw_new(100, 0);
+  fwd(rw, 1, 10, 0, 0, 100, 0);
+  /* 11 and 12 lost upstream while muted, 13 dropped: all three are gone */
+  seq_rewriter_drop_with_gap(rw, 1, 13);
+  fwd(rw, 1, 14, 0, 0, 101, 0);
+  g_assert_cmpint(try_fwd(rw, 1, 11, 0), ==, SEQRW_DROPPED);
+  g_assert_cmpint(try_fwd(rw, 1, 12, 0), ==, SEQRW_DROPPED);
+  g_assert_cmpint(try_fwd(rw, 1, 13, 0), ==, SEQRW_DROPPED);
+  /* plain drop keeps the gap's slots for a late recovery */
+  seq_rewriter_drop(rw, 1, 17); /* 15, 16 lost */
+  fwd(rw, 1, 18, 0, 0, 104, 0);
+  fwd(rw, 1, 16, 0, 0, 103, 0);
+  /* a huge gap (long mute, across the wrap): only the last
+   * SEQRW_DROP_HISTORY are remembered, older ones are TOO_OLD */
+  seq_rewriter_drop_with_gap(rw, 1, (uint16_t)(18 + 2000));
+  fwd(rw, 1, (uint16_t)(18 + 2001), 0, 0, 105, 0);
+  g_assert_cmpint(try_fwd(rw, 1, (uint16_t)(18 + 1999), 0), ==, SEQRW_DROPPED);
+  g_assert_cmpint(try_fwd(rw, 1, (uint16_t)(18 + 2000 - SEQRW_DROP_HISTORY), 0), ==, SEQRW_TOO_OLD);
+  g_assert_cmpint(try_fwd(rw, 1, (uint16_t)(18 + 1000), 0), ==, SEQRW_TOO_OLD);
+  /* ignored before start, for another SSRC, and for an older seq */
+  seq_rewriter_drop_with_gap(rw, 2, 5000);
+  seq_rewriter_drop_with_gap(rw, 1, 18);
+  fwd(rw, 1, (uint16_t)(18 + 2002), 0, 0, 106, 0);
+  SeqRewriter r2;
+  seq_rewriter_init(&r2, 1, 90000, 7, 0);
+  seq_rewriter_drop_with_gap(&r2, 1, 100);
+  uint16_t os;
+  uint32_t ot;
+  g_assert_cmpint(seq_rewriter_forward(&r2, 1, 101, 0, 0, &os, &ot), ==, SEQRW_FORWARD);
+  g_assert_cmpuint(os, ==, 7);
+  g_free(rw);
+}
+
 static void test_before_start(void) {
   SeqRewriter *rw = rw_new(42, 7);
   /* drops before anything was forwarded: nothing to hide */
@@ -197,6 +231,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/sfu/seq_rewriter/too_old", test_too_old);
   g_test_add_func("/sfu/seq_rewriter/drop_history", test_drop_history);
   g_test_add_func("/sfu/seq_rewriter/source_switch", test_source_switch);
+  g_test_add_func("/sfu/seq_rewriter/drop_with_gap", test_drop_with_gap);
   g_test_add_func("/sfu/seq_rewriter/before_start", test_before_start);
   return g_test_run();
 }
