@@ -290,18 +290,18 @@ RouterStatus router_route(Router *r, uint32_t in_ssrc, uint16_t seq, uint32_t ts
       if (t->muted || info.layer != s->target_layer || !keyframe_start) continue;
       s->layer = info.layer;
       s->waiting_keyframe = false;
-    } else if (t->muted) {
-      /* keeps the output continuous; with the gap, so that packets sent
-       * while muted and recovered late are never forwarded either */
+    } else if ((t->muted || (s->waiting_keyframe && !keyframe_start)) &&
+               seq_rewriter_is_new(&s->rw, in_ssrc, seq)) {
+      /* Not forwarded, output kept continuous. With the gap: packets sent
+       * while muted and recovered late are never forwarded either, and
+       * nothing before an awaited keyframe is useful. (A late packet from
+       * before the mute/wait falls through and fills its kept slot.) */
       seq_rewriter_drop_with_gap(&s->rw, in_ssrc, seq);
       continue;
-    } else if (s->waiting_keyframe) {
-      if (!keyframe_start) {
-        seq_rewriter_drop_with_gap(&s->rw, in_ssrc, seq); /* nothing before the keyframe is useful */
-        continue;
-      }
-      s->waiting_keyframe = false;
+    } else if (s->waiting_keyframe && !t->muted && keyframe_start && seq_rewriter_is_new(&s->rw, in_ssrc, seq)) {
+      s->waiting_keyframe = false; /* (a late, old keyframe start does not end the wait) */
     }
+    if (!s->rw.started && (t->muted || s->waiting_keyframe)) continue; /* nothing to fill yet */
     uint16_t os;
     uint32_t ot;
     if (seq_rewriter_forward(&s->rw, in_ssrc, seq, ts, now_us, &os, &ot) != SEQRW_FORWARD) continue;

@@ -20,7 +20,8 @@
  *   lost upstream in between, are recorded as drops in each started
  *   subscription's rewriter (seq_rewriter_drop_with_gap), so the subscriber
  *   sees a continuous stream when it is unmuted and nothing sent while muted
- *   reaches it later as a retransmission. Unmuting a video track makes
+ *   reaches it later as a retransmission. A late packet from *before* the
+ *   mute (lost upstream, recovered by NACK) still fills its kept slot. Unmuting a video track makes
  *   each subscription wait for a keyframe (deltas referencing the muted
  *   period would decode as garbage) and tells the caller to request one.
  * - A new video subscription waits for a keyframe start (caller-detected,

@@ -146,6 +146,11 @@ void seq_rewriter_drop_with_gap(SeqRewriter *rw, uint32_t in_ssrc, uint16_t in_s
   rw->in_ext_max = x;
 }
 
+bool seq_rewriter_is_new(const SeqRewriter *rw, uint32_t in_ssrc, uint16_t in_seq) {
+  if (!rw->started || in_ssrc != rw->in_ssrc) return true;
+  return extend(rw->in_ext_max, in_seq) > rw->in_ext_max;
+}
+
 bool seq_rewriter_reverse(const SeqRewriter *rw, uint16_t out_seq, uint32_t *in_ssrc, uint16_t *in_seq) {
   const SeqRwHistoryEntry *h = &rw->history[out_seq & (SEQRW_HISTORY - 1)];
   if (!h->valid || h->out_seq != out_seq) return false;

@@ -105,6 +105,14 @@ void seq_rewriter_drop(SeqRewriter *rw, uint32_t in_ssrc, uint16_t in_seq);
  * TOO_OLD anyway. */
 void seq_rewriter_drop_with_gap(SeqRewriter *rw, uint32_t in_ssrc, uint16_t in_seq);
 
+/* True if in_seq is newer than every packet seen of the current source (or
+ * nothing was forwarded yet, or in_ssrc is another source): the packet would
+ * take a new output seq. False for a late/out-of-order packet, whose place is
+ * already decided (forward() then says FORWARD into its kept slot, or
+ * DROPPED/DUPLICATE/TOO_OLD). Lets a caller that is dropping new packets
+ * (mute, keyframe wait) still fill the holes of packets lost before. */
+bool seq_rewriter_is_new(const SeqRewriter *rw, uint32_t in_ssrc, uint16_t in_seq);
+
 /* Output seq -> input (ssrc, seq) for one of the last SEQRW_HISTORY
  * forwarded packets; false if unknown or overwritten. */
 bool seq_rewriter_reverse(const SeqRewriter *rw, uint16_t out_seq, uint32_t *in_ssrc, uint16_t *in_seq);

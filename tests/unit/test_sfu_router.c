@@ -198,6 +198,35 @@ static void test_mute(void) {
   router_free(r);
 }
 
+/* Around a mute: a packet lost just before the mute and recovered during or
+ * after it fills its slot (pre-mute content); packets sent during the mute
+ * and recovered after the unmute are never forwarded. */
+static void test_mute_late_packets(void) {
+  Router *r = router_new();
+  RouterTrackSpec a = audio_spec("a", "alice", 111);
+  router_add_track(r, &a, NULL);
+  router_subscribe(r, "bob", "a", 1, 1000, 0, NULL);
+  RouterOutput outs[8];
+  g_assert_cmpuint(route(r, 111, 10, 0, false, outs), ==, 1); /* 1000 */
+  /* 11 lost upstream, 12 arrives: slot 1001 kept for 11 */
+  g_assert_cmpuint(route(r, 111, 12, 0, false, outs), ==, 1);
+  g_assert_cmpuint(outs[0].seq, ==, 1002);
+  router_set_muted(r, "a", true, NULL);
+  /* 13 lost, 14 and 15 arrive muted */
+  g_assert_cmpuint(route(r, 111, 14, 0, false, outs), ==, 0);
+  g_assert_cmpuint(route(r, 111, 15, 0, false, outs), ==, 0);
+  /* 11's retransmission arrives during the mute: pre-mute, fills 1001 */
+  g_assert_cmpuint(route(r, 111, 11, 0, false, outs), ==, 1);
+  g_assert_cmpuint(outs[0].seq, ==, 1001);
+  router_set_muted(r, "a", false, NULL);
+  g_assert_cmpuint(route(r, 111, 16, 0, false, outs), ==, 1);
+  g_assert_cmpuint(outs[0].seq, ==, 1003); /* continuous */
+  /* 13 (sent while muted) recovered after the unmute: never forwarded */
+  g_assert_cmpuint(route(r, 111, 13, 0, false, outs), ==, 0);
+  g_assert_cmpuint(route(r, 111, 14, 0, false, outs), ==, 0);
+  router_free(r);
+}
+
 static void test_simulcast(void) {
   Router *r = router_new();
   RouterTrackSpec v = video_spec("v", "alice", 301, 0);
@@ -363,6 +392,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/sfu/router/tracks", test_tracks);
   g_test_add_func("/sfu/router/route_audio_video", test_route_audio_video);
   g_test_add_func("/sfu/router/mute", test_mute);
+  g_test_add_func("/sfu/router/mute_late_packets", test_mute_late_packets);
   g_test_add_func("/sfu/router/simulcast", test_simulcast);
   g_test_add_func("/sfu/router/participant_removal", test_participant_removal_and_ownership);
   g_test_add_func("/sfu/router/foreach", test_foreach);

@@ -178,6 +178,9 @@ static void test_drop_with_gap(void) {
   fwd(rw, 1, 10, 0, 0, 100, 0);
   /* 11 and 12 lost upstream while muted, 13 dropped: all three are gone */
   seq_rewriter_drop_with_gap(rw, 1, 13);
+  g_assert_false(seq_rewriter_is_new(rw, 1, 12));
+  g_assert_true(seq_rewriter_is_new(rw, 1, 14));
+  g_assert_true(seq_rewriter_is_new(rw, 2, 1)); /* another source */
   fwd(rw, 1, 14, 0, 0, 101, 0);
   g_assert_cmpint(try_fwd(rw, 1, 11, 0), ==, SEQRW_DROPPED);
   g_assert_cmpint(try_fwd(rw, 1, 12, 0), ==, SEQRW_DROPPED);
