@@ -97,6 +97,8 @@ export function startTimeoutWarning(user, { keepAlive = true } = {}) {
       };
       tick();
       countdown = setInterval(tick, 1000);
+      // The page may have rebuilt <body> since the dialog was made.
+      if (!dialog.isConnected) document.body.appendChild(dialog);
       if (!dialog.open) dialog.showModal();
     }, warnAt * 1000);
     idleTimer = setTimeout(async () => {
