@@ -372,7 +372,7 @@ static void pipeline_stop(void) {
 
 /* ---- control protocol ---- */
 
-static int id_add, id_stats_poll, id_final_stats, id_remove;
+static int id_add, id_stats_poll, id_final_stats, id_remove, id_cycle_sub;
 
 static void cycle_begin(void) {
   cycle_no++;
@@ -414,6 +414,11 @@ static void on_result(int id, json_t *m) {
     else if (stats_pending_exit == 2) finish(1, "timeout");
     return;
   }
+  if (id == id_cycle_sub && opt.mode == MODE_CYCLES) {
+    pipeline_stop();
+    id_remove = request("participant_remove", json_pack("{s:s}", "participant", opt.participant));
+    return;
+  }
   if (id == id_remove && opt.mode == MODE_CYCLES) {
     if (cycle_no >= opt.cycles)
       finish(cycle_connected == opt.cycles ? 0 : 1, "cycles done");
@@ -444,10 +449,13 @@ static void on_event(json_t *m) {
     if (c) g_signal_emit_by_name(webrtc, "add-ice-candidate", 0, c);
   } else if (strcmp(ev, "transport_state") == 0) {
     const char *st = json_string_value(json_object_get(m, "state"));
-    if (opt.mode == MODE_CYCLES && g_strcmp0(st, "connected") == 0) {
+    const char *tr = json_string_value(json_object_get(m, "transport"));
+    if (opt.mode == MODE_CYCLES && g_strcmp0(st, "connected") == 0 &&
+        g_strcmp0(tr, "publisher") == 0) {
+      /* Connected: also make the SFU build a subscriber transport and offer
+       * (never answered), then leave with everything in place. */
       cycle_connected++;
-      pipeline_stop();
-      id_remove = request("participant_remove", json_pack("{s:s}", "participant", opt.participant));
+      id_cycle_sub = request("subscriber_offer", json_pack("{s:s}", "participant", opt.participant));
     }
   } else if (strcmp(ev, "participant_disconnected") == 0 && opt.mode != MODE_CYCLES) {
     finish(1, "the SFU dropped us");
