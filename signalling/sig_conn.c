@@ -19,9 +19,17 @@ void sig_send(SigConn *c, const char *type, json_t *fields) {
   json_object_set_new(m, "v", json_integer(SIG_PROTOCOL_VERSION));
   json_object_set_new(m, "type", json_string(type));
   if (c && c->ws && !c->closing) {
-    char *text = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS);
-    ws_conn_send(c->ws, text, strlen(text));
-    free(text);
+    /* A client that does not read its messages must not make us buffer
+     * without bound: past the limit it is cut off. */
+    if (ws_conn_queued(c->ws) >= SIG_MAX_QUEUED) {
+      log_warn("client_too_slow", "conn=%" G_GUINT64_FORMAT " queued=%zu", c->id,
+               ws_conn_queued(c->ws));
+      sig_conn_close(c, SIG_CLOSE_SLOW, "too_slow");
+    } else {
+      char *text = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS);
+      ws_conn_send(c->ws, text, strlen(text));
+      free(text);
+    }
   }
   json_decref(m);
 }
@@ -109,7 +117,7 @@ void sig_ws_message(WsConn *ws, const char *data, size_t len, void *user) {
     sig_conn_close(c, SIG_CLOSE_RATE, "rate_limited");
     return;
   }
-  gboolean joined = c->part != NULL;
+  gboolean joined = c->part != NULL && !c->joining;
   char err[200];
   json_t *msg = jsonu_parse_object(data, len, err, sizeof err);
   const char *code = NULL;

@@ -225,7 +225,8 @@ static void on_remove(SigPart *p, json_t *msg) {
   }
   const char *target_id = jsonu_str(msg, "participant");
   SigPart *t = target_id ? g_hash_table_lookup(r->parts, target_id) : NULL;
-  if (!t || t == p || (t->id->hidden && !t->ready)) {
+  /* Hidden participants are unknown to everyone (and never publish). */
+  if (!t || t == p || t->id->hidden || !t->ready) {
     sig_send_error(c, "unknown_participant", "no such participant (or yourself)", "remove");
     return;
   }
