@@ -65,14 +65,23 @@ typedef struct {
   int64_t timeline_zero_us;
   unsigned queue_slots;         /* default 2048 (about 3 MiB) */
   unsigned jitter_latency_ms;   /* default 200 */
-  unsigned finalize_timeout_ms; /* default 10000, per piece */
+  unsigned finalize_timeout_ms; /* default 10000, per file */
+  /* A piece's first file waits this long (arrival time) for every declared
+   * track to send before it starts without the silent ones. Default 5000. */
+  unsigned track_wait_ms;
+  /* A track of a running file silent this long while another flows ends
+   * that file; the piece goes on in a new file without it (and a new one
+   * again when it comes back), so a silent track never holds the others in
+   * memory. Shorter silences stay gaps inside the file. Default 5000. */
+  unsigned track_idle_split_ms;
 } RecorderOptions;
 
 typedef struct {
   RecQueueStats queue;      /* dropped_full: packets lost to a slow recorder */
   uint64_t refused;         /* bad packet, unknown/ended handle, wrong PT */
   uint64_t backlog_dropped; /* dropped by the recorder thread: pipeline behind */
-  uint64_t pieces_started;
+  uint64_t dropped_failed;  /* dropped by the recorder thread: the piece's file failed */
+  uint64_t files_started;
   uint64_t pieces_failed;
 } RecorderStats;
 
@@ -98,6 +107,8 @@ typedef struct {
   char *rel_path;    /* relative to the recordings directory */
   char *participant;
   unsigned piece;    /* index in the call, from 1 */
+  unsigned part;     /* file of the piece, from 1 (a new one when its set of
+                        flowing tracks changes) */
   int64_t start_offset_ms; /* file time 0 on the call timeline */
   int64_t duration_ms;
   int64_t size;
@@ -129,8 +140,9 @@ Recorder *recorder_new(const char *dir, const char *room_id, RecorderPolicy poli
                        const RecorderOptions *opts, RecError *err);
 
 /* Worker: a participant's publisher tracks (1 or 2: Opus audio and/or
- * VP8/VP9 video) start a new piece, i.e. a new file holding that
- * participant's audio and video from now until recorder_piece_end. Call it
+ * VP8/VP9 video) start a new piece: that participant's audio and video from
+ * now until recorder_piece_end, in one file (or a few consecutive files
+ * when a track stays silent for long, see RecorderOptions). Call it
  * again after a reconnect or a renegotiation that changes the tracks (end
  * the old piece first). handles_out[i] receives the handle of tracks[i].
  * Returns the piece index (>= 1) or -1 with *err. */

@@ -14,7 +14,11 @@
  *  /rec/media/leave_and_rejoin  alice 0-6 s then 9-15 s: two pieces, offsets.
  *  /rec/media/loss_5_percent    5 % RTP loss: still plays, decodes to EOS.
  *  /rec/media/burst_drops_counted a burst far faster than the queue drains:
- *      drops counted, producer never waits, recording still stops cleanly. */
+ *      drops counted, producer never waits, recording still stops cleanly.
+ *  /rec/media/silent_tracks_split_files a camera off for long: the file
+ *      ends and the piece goes on in new files; a camera never on: an
+ *      audio-only file. Also in leave_and_rejoin: a 600 ms stall of the path
+ *      is jitter, not a gap. */
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <gst/app/gstappsink.h>
@@ -96,6 +100,8 @@ typedef struct {
   double loss;
   bool send_sr;
   int64_t sr_at_us;                 /* when the sender reports come; 0: before the video */
+  int64_t stall_at_us;              /* the path stalls 600 ms here, then delivers a burst */
+  bool no_video;                    /* declares video, never sends it */
   GPtrArray *audio, *video;
   int handles[2];
   int piece;
@@ -145,6 +151,9 @@ static void run_script(Recorder *r, Part *parts, unsigned nparts, int64_t t0, Fe
         const Pkt *k = g_ptr_array_index(pk, j);
         int64_t at = start + k->t_us + (tr ? p->video_delay_us : 0);
         if (at >= p->end_us) continue;
+        if (tr && p->no_video) continue;
+        if (p->stall_at_us && at >= p->stall_at_us && at < p->stall_at_us + 600 * MS)
+          at = p->stall_at_us + 600 * MS;
         if (tr && at >= p->gap_from_us && at < p->gap_to_us) continue;
         if (p->loss > 0 && g_rand_double(rnd) < p->loss) {
           fs->lost_injected++;
@@ -209,7 +218,7 @@ static void run_script(Recorder *r, Part *parts, unsigned nparts, int64_t t0, Fe
 /* ---- checking the files ---- */
 
 typedef struct {
-  int64_t first_ns, last_ns, max_gap_ns;
+  int64_t first_ns, last_ns, max_gap_ns, max_gap_at_ns;
   guint64 n;
 } StreamTimes;
 
@@ -220,7 +229,10 @@ static GstFlowReturn on_sample(GstAppSink *sink, gpointer user) {
   if (GST_BUFFER_PTS_IS_VALID(b)) {
     int64_t pts = (int64_t)GST_BUFFER_PTS(b);
     if (st->n == 0) st->first_ns = pts;
-    else if (pts - st->last_ns > st->max_gap_ns) st->max_gap_ns = pts - st->last_ns;
+    else if (pts - st->last_ns > st->max_gap_ns) {
+      st->max_gap_ns = pts - st->last_ns;
+      st->max_gap_at_ns = st->last_ns;
+    }
     st->last_ns = pts;
     st->n++;
   }
@@ -270,10 +282,11 @@ static void file_times(const char *path, StreamTimes *v, StreamTimes *a) {
   gst_object_unref(vs);
   gst_object_unref(as);
   gst_object_unref(pipe);
-  g_test_message("%s: video first %.3f last %.3f max gap %.3f n %" G_GUINT64_FORMAT
-                 "; audio first %.3f last %.3f max gap %.3f n %" G_GUINT64_FORMAT,
-                 path, v->first_ns / 1e9, v->last_ns / 1e9, v->max_gap_ns / 1e9, v->n,
-                 a->first_ns / 1e9, a->last_ns / 1e9, a->max_gap_ns / 1e9, a->n);
+  g_test_message("%s: video first %.3f last %.3f max gap %.3f at %.3f n %" G_GUINT64_FORMAT
+                 "; audio first %.3f last %.3f max gap %.3f at %.3f n %" G_GUINT64_FORMAT,
+                 path, v->first_ns / 1e9, v->last_ns / 1e9, v->max_gap_ns / 1e9,
+                 v->max_gap_at_ns / 1e9, v->n, a->first_ns / 1e9, a->last_ns / 1e9,
+                 a->max_gap_ns / 1e9, a->max_gap_at_ns / 1e9, a->n);
 }
 
 /* gst-discoverer-1.0, the tool itself: VP8 + Opus in WebM, duration in s. */
@@ -523,7 +536,9 @@ static void test_leave_and_rejoin(void) {
   Part parts[3] = {
       {.participant = "alice", .begin_us = 0, .end_us = 6 * SEC, .gap_from_us = -1, .gap_to_us = -1},
       {.participant = "alice", .begin_us = 9 * SEC, .end_us = 15 * SEC, .gap_from_us = -1, .gap_to_us = -1},
-      {.participant = "bob", .begin_us = 0, .end_us = 15 * SEC, .gap_from_us = -1, .gap_to_us = -1},
+      /* bob's path stalls for 600 ms at 7 s and then delivers the burst */
+      {.participant = "bob", .begin_us = 0, .end_us = 15 * SEC, .gap_from_us = -1, .gap_to_us = -1,
+       .stall_at_us = 7 * SEC},
   };
   parts[0].audio = gen_rtp(false, 6.5);
   parts[0].video = gen_rtp(true, 6.5);
@@ -560,6 +575,15 @@ static void test_leave_and_rejoin(void) {
     double dur = discover(f->path);
     g_assert_cmpfloat(fabs(dur * 1000 - f->duration_ms), <=, 1000);
   }
+  /* The stall is jitter, not a gap: timestamps come from RTP, so bob's file
+   * has no hole and nothing after it is shifted. */
+  char *pb = g_build_filename(res->dir, json_string_value(json_object_get(b, "name")), NULL);
+  StreamTimes v, a;
+  file_times(pb, &v, &a);
+  g_assert_cmpint(v.max_gap_ns, <, 100 * 1000000LL);
+  g_assert_cmpint(a.max_gap_ns, <, 100 * 1000000LL);
+  g_assert_cmpint(llabs(a.last_ns - 14980 * 1000000LL), <, 100 * 1000000LL);
+  g_free(pb);
   json_decref(m);
   rec_result_free(res);
   recorder_free(r);
@@ -647,6 +671,84 @@ static void test_burst(void) {
   g_free(d);
 }
 
+/* A track silent for long ends the file and the piece goes on without it;
+ * it comes back in a new file; a track that never sends is left out after
+ * the wait. Short thresholds (1 s wait, 2 s idle) keep the test short. */
+static void test_silent_tracks(void) {
+  char *d = tmpdir();
+  Part parts[2] = {
+      {.participant = "dave", .begin_us = 0, .end_us = 9 * SEC, .gap_from_us = 3 * SEC,
+       .gap_to_us = 6 * SEC},
+      {.participant = "erin", .begin_us = 0, .end_us = 9 * SEC, .gap_from_us = -1,
+       .gap_to_us = -1, .no_video = true},
+  };
+  for (int i = 0; i < 2; i++) {
+    parts[i].audio = gen_rtp(false, 9.5);
+    parts[i].video = gen_rtp(true, 9.5);
+  }
+  int64_t t0 = g_get_monotonic_time() + 200 * MS;
+  RecorderOptions o = {.timeline_zero_us = t0, .track_wait_ms = 1000, .track_idle_split_ms = 2000};
+  RecError err;
+  Recorder *r = recorder_new(d, "social-v5", RECORDER_RECORDABLE, &o, &err);
+  g_assert_nonnull(r);
+  FeedStats fs = {0};
+  run_script(r, parts, 2, t0, &fs);
+  RecResult *res = recorder_stop(r, &err);
+  g_assert_nonnull(res);
+  json_error_t je;
+  json_t *m = json_load_file(res->manifest_path, 0, &je);
+  g_assert_nonnull(m);
+  char *text = json_dumps(json_object_get(m, "files"), JSON_COMPACT);
+  g_test_message("files: %s", text);
+  free(text);
+  /* dave: 0-5 s audio+video (video silent from 3 s, split at 5 s), 5-6 s
+   * audio only, 6-9 s audio+video again */
+  json_t *d1 = manifest_file_of(m, "dave", 0), *d2 = manifest_file_of(m, "dave", 1),
+         *d3 = manifest_file_of(m, "dave", 2);
+  g_assert_nonnull(d1);
+  g_assert_nonnull(d2);
+  g_assert_nonnull(d3);
+  g_assert_null(manifest_file_of(m, "dave", 3));
+  g_assert_cmpint(jint(d1, "part"), ==, 1);
+  g_assert_cmpint(jint(d2, "part"), ==, 2);
+  g_assert_cmpint(jint(d3, "part"), ==, 3);
+  g_assert_cmpuint(json_array_size(json_object_get(d1, "tracks")), ==, 2);
+  g_assert_cmpuint(json_array_size(json_object_get(d2, "tracks")), ==, 1);
+  g_assert_nonnull(track_of(d2, "audio"));
+  g_assert_cmpuint(json_array_size(json_object_get(d3, "tracks")), ==, 2);
+  g_assert_cmpint(jint(d1, "start_offset_ms"), <=, 100);
+  g_assert_cmpint(llabs(jint(d2, "start_offset_ms") - 5000), <=, 150);
+  g_assert_cmpint(llabs(jint(d3, "start_offset_ms") - 6000), <=, 150);
+  g_assert_cmpint(llabs(jint(track_of(d1, "video"), "duration_ms") - 3000), <=, 150);
+  g_assert_cmpint(llabs(jint(d3, "duration_ms") - 3000), <=, 200);
+  /* erin: one audio-only file covering the whole call */
+  json_t *e1 = manifest_file_of(m, "erin", 0);
+  g_assert_nonnull(e1);
+  g_assert_null(manifest_file_of(m, "erin", 1));
+  g_assert_cmpuint(json_array_size(json_object_get(e1, "tracks")), ==, 1);
+  g_assert_cmpint(jint(e1, "start_offset_ms"), <=, 100);
+  g_assert_cmpint(llabs(jint(e1, "duration_ms") - 9000), <=, 200);
+  /* every file plays: discoverer finds what the manifest says */
+  for (unsigned i = 0; i < res->files->len; i++) {
+    const RecFile *f = g_ptr_array_index(res->files, i);
+    g_assert_true(f->complete);
+    char *argv[] = {"gst-discoverer-1.0", f->path, NULL};
+    char *out = NULL;
+    int status = 0;
+    g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                               NULL, NULL, &out, NULL, &status, NULL));
+    g_assert_true(g_regex_match_simple("audio #[0-9]+: Opus", out, 0, 0));
+    g_assert_cmpint(g_regex_match_simple("video #[0-9]+: VP8", out, 0, 0), ==, f->ntracks == 2);
+    g_free(out);
+  }
+  json_decref(m);
+  rec_result_free(res);
+  recorder_free(r);
+  free_parts(parts, 2);
+  rm_rf(d);
+  g_free(d);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   gst_init(&argc, &argv);
@@ -654,5 +756,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/rec/media/leave_and_rejoin", test_leave_and_rejoin);
   g_test_add_func("/rec/media/loss_5_percent", test_loss);
   g_test_add_func("/rec/media/burst_drops_counted", test_burst);
+  g_test_add_func("/rec/media/silent_tracks_split_files", test_silent_tracks);
   return g_test_run();
 }
