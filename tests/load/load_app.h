@@ -33,6 +33,7 @@ typedef struct {
   char *room_prefix;
   bool quiet;           /* no table, only the summary */
   double setup_timeout; /* seconds for every call to be up */
+  int batch_us;         /* main-loop wake-up batching (0: off) */
 } LoadOptions;
 
 typedef struct LoadCall {

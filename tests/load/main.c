@@ -200,6 +200,33 @@ static void on_connected(LoadApp *app, const char *err) {
   monitor_timer = g_timeout_add(50, readiness, app);
 }
 
+/* ---- main loop batching ----
+ * GLib polls every socket of every transport on each wake-up, so a loop
+ * that wakes per packet costs O(sockets) per packet and the generator would
+ * saturate long before the server. Waking at most once per batch interval
+ * lets each poll return many ready sockets at once. The price, at most one
+ * interval of extra receive delay, is the same for every server and shows
+ * in the latency figures (docs/performance.md). */
+static gint64 batch_us, last_poll_us;
+
+static gint batched_poll(GPollFD *fds, guint nfds, gint timeout) {
+  if (batch_us > 0 && timeout != 0) {
+    gint64 since = g_get_monotonic_time() - last_poll_us;
+    if (since < batch_us) {
+      gint64 wait = batch_us - since;
+      if (timeout > 0 && wait > (gint64)timeout * 1000) wait = (gint64)timeout * 1000;
+      g_usleep((gulong)wait);
+      if (timeout > 0) {
+        timeout -= (gint)(wait / 1000);
+        if (timeout < 0) timeout = 0;
+      }
+    }
+  }
+  gint r = g_poll(fds, nfds, timeout);
+  last_poll_us = g_get_monotonic_time();
+  return r;
+}
+
 /* ---- options ---- */
 
 static char *default_data(const char *name) {
@@ -222,6 +249,7 @@ static int parse_options(int argc, char **argv, LoadOptions *o) {
   o->ramp = 20;
   o->interval = 1;
   o->setup_timeout = 60;
+  o->batch_us = 500;
   GOptionEntry entries[] = {
       {"mode", 'm', 0, G_OPTION_ARG_STRING, &mode, "parlour (default) or janus", "MODE"},
       {"url", 'u', 0, G_OPTION_ARG_STRING, &o->url,
@@ -250,6 +278,8 @@ static int parse_options(int argc, char **argv, LoadOptions *o) {
        "report this server process's CPU and RSS over the window (from /proc)", "PID"},
       {"room-prefix", 0, 0, G_OPTION_ARG_STRING, &o->room_prefix, "room names (default lg)", "P"},
       {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "no table while running", NULL},
+      {"batch-us", 0, 0, G_OPTION_ARG_INT, &o->batch_us,
+       "wake the main loop at most once per this many µs (default 500; 0: per packet)", "US"},
       {NULL}};
   GOptionContext *ctx = g_option_context_new("- WebRTC load generator for parlour-sfu and Janus");
   g_option_context_add_main_entries(ctx, entries, NULL);
@@ -282,9 +312,10 @@ static int parse_options(int argc, char **argv, LoadOptions *o) {
   }
   if (o->calls < 1 || o->calls > 5000 || o->participants < 1 || o->participants > 16 ||
       o->monitor < 0 || o->monitor > o->calls || o->duration <= 0 || o->duration > 86400 ||
-      o->ramp <= 0 || o->interval <= 0 || o->setup_timeout <= 0) {
+      o->ramp <= 0 || o->interval <= 0 || o->setup_timeout <= 0 || o->batch_us < 0 ||
+      o->batch_us > 20000) {
     g_printerr("parlour-loadgen: out of range: --calls 1-5000, --participants 1-16, --monitor "
-               "0-calls, --duration/--ramp/--interval/--setup-timeout > 0\n");
+               "0-calls, --duration/--ramp/--interval/--setup-timeout > 0, --batch-us 0-20000\n");
     return 2;
   }
   if (!o->video_file) o->video_file = default_data("sample-vp8.ivf");
@@ -322,6 +353,8 @@ int main(int argc, char **argv) {
   }
   app.ctx = g_main_context_default();
   app.loop = g_main_loop_new(app.ctx, FALSE);
+  batch_us = app.o.batch_us;
+  if (batch_us > 0) g_main_context_set_poll_func(app.ctx, batched_poll);
   app.drv = app.o.mode == LOAD_MODE_JANUS ? &load_driver_janus : &load_driver_parlour;
   app.ice_addrs[0] = app.o.ice_address;
   app.calls = g_ptr_array_new_with_free_func((GDestroyNotify)call_free);
