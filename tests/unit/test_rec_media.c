@@ -27,6 +27,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "recorder/recorder.h"
@@ -749,6 +751,60 @@ static void test_silent_tracks(void) {
   g_free(d);
 }
 
+/* The disk fails mid-call (file size limit: EFBIG, as a full disk gives
+ * ENOSPC): the recorder neither hangs nor crashes, drops and counts what
+ * follows, still stops, and the manifest says the file is not complete and
+ * why, with the hash of what is on disk. */
+static void test_disk_error(void) {
+  char *d = tmpdir();
+  Part parts[1] = {{.participant = "frank", .begin_us = 0, .end_us = 4 * SEC, .gap_from_us = -1,
+                    .gap_to_us = -1}};
+  parts[0].audio = gen_rtp(false, 4.5);
+  parts[0].video = gen_rtp(true, 4.5);
+  struct rlimit old, lim;
+  g_assert_cmpint(getrlimit(RLIMIT_FSIZE, &old), ==, 0);
+  lim = old;
+  lim.rlim_cur = 40000;
+  signal(SIGXFSZ, SIG_IGN);
+  int64_t t0 = g_get_monotonic_time() + 200 * MS;
+  Recorder *r = new_recorder(d, "social-v6", t0);
+  g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &lim), ==, 0);
+  FeedStats fs = {0};
+  run_script(r, parts, 1, t0, &fs);
+  RecError err;
+  RecResult *res = recorder_stop(r, &err);
+  g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &old), ==, 0);
+  g_assert_nonnull(res);
+  g_assert_cmpuint(res->files->len, ==, 1);
+  const RecFile *f = g_ptr_array_index(res->files, 0);
+  g_test_message("disk error: complete=%d error=%s size=%" G_GINT64_FORMAT " dropped_failed=%" G_GUINT64_FORMAT,
+                 f->complete, f->error, f->size, res->stats.dropped_failed);
+  g_assert_false(f->complete);
+  g_assert_nonnull(f->error);
+  g_assert_cmpint(f->size, <=, 40000);
+  g_assert_cmpuint(res->stats.pieces_failed, ==, 1);
+  g_assert_cmpuint(res->stats.dropped_failed, >, 0);
+  json_error_t je;
+  json_t *m = json_load_file(res->manifest_path, 0, &je);
+  g_assert_nonnull(m);
+  json_t *jf = json_array_get(json_object_get(m, "files"), 0);
+  g_assert_true(json_is_false(json_object_get(jf, "complete")));
+  g_assert_true(json_is_string(json_object_get(jf, "error")));
+  char *bytes = NULL;
+  gsize len = 0;
+  g_assert_true(g_file_get_contents(f->path, &bytes, &len, NULL));
+  char *sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (guchar *)bytes, len);
+  g_assert_cmpstr(json_string_value(json_object_get(jf, "sha256")), ==, sum);
+  g_free(sum);
+  g_free(bytes);
+  json_decref(m);
+  rec_result_free(res);
+  recorder_free(r);
+  free_parts(parts, 1);
+  rm_rf(d);
+  g_free(d);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   gst_init(&argc, &argv);
@@ -757,5 +813,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/rec/media/loss_5_percent", test_loss);
   g_test_add_func("/rec/media/burst_drops_counted", test_burst);
   g_test_add_func("/rec/media/silent_tracks_split_files", test_silent_tracks);
+  g_test_add_func("/rec/media/disk_error_reported", test_disk_error);
   return g_test_run();
 }

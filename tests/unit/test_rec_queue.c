@@ -367,6 +367,46 @@ static void test_bad_requests(void) {
   g_free(d);
 }
 
+typedef struct {
+  GMainLoop *loop;
+  RecResult *res;
+  RecError err;
+  GThread *thread;
+} AsyncStop;
+
+static void on_stopped(RecResult *res, RecError err, gpointer data) {
+  AsyncStop *a = data;
+  a->res = res;
+  a->err = err;
+  a->thread = g_thread_self();
+  g_main_loop_quit(a->loop);
+}
+
+/* recorder_stop_async: the callback comes back in the caller's context
+ * (the worker's, in the SFU) with the result. */
+static void test_stop_async(void) {
+  char *d = tmpdir();
+  RecError err;
+  Recorder *r = recorder_new(d, "v9", RECORDER_RECORDABLE, NULL, &err);
+  g_assert_nonnull(r);
+  GMainContext *ctx = g_main_context_new();
+  g_main_context_push_thread_default(ctx);
+  AsyncStop a = {.loop = g_main_loop_new(ctx, FALSE), .err = REC_ERR_INTERNAL};
+  recorder_stop_async(r, ctx, on_stopped, &a);
+  g_main_loop_run(a.loop);
+  g_assert_nonnull(a.res);
+  g_assert_cmpint(a.err, ==, REC_OK);
+  g_assert_true(a.thread == g_thread_self());
+  g_assert_true(g_file_test(a.res->manifest_path, G_FILE_TEST_IS_REGULAR));
+  rec_result_free(a.res);
+  recorder_free(r);
+  g_main_context_pop_thread_default(ctx);
+  g_main_loop_unref(a.loop);
+  g_main_context_unref(ctx);
+  rm_rf(d);
+  g_free(d);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   gst_init(&argc, &argv);
@@ -378,5 +418,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/rec/fs/private_files_hash_atomic", test_fs);
   g_test_add_func("/rec/policy/not_recordable_refused_nothing_created", test_policy_refuses);
   g_test_add_func("/rec/recorder/bad_requests", test_bad_requests);
+  g_test_add_func("/rec/recorder/stop_async", test_stop_async);
   return g_test_run();
 }
