@@ -664,6 +664,7 @@ free_fail:
 }
 
 const char *recorder_dir(Recorder *r) { return r ? r->dir : NULL; }
+const char *recorder_rel_dir(Recorder *r) { return r ? r->rel_dir : NULL; }
 
 void recorder_get_stats(Recorder *r, RecorderStats *out) {
   memset(out, 0, sizeof *out);
@@ -878,6 +879,8 @@ static gboolean stop_job_done(gpointer data) {
 static gpointer stop_job_main(gpointer data) {
   StopJob *j = data;
   j->res = recorder_stop(j->r, &j->err);
+  recorder_free(j->r);
+  j->r = NULL;
   g_main_context_invoke(j->ctx, stop_job_done, j);
   return NULL;
 }

@@ -168,7 +168,8 @@ bool recorder_piece_end(Recorder *r, int piece);
 
 /* Any thread: counters so far. */
 void recorder_get_stats(Recorder *r, RecorderStats *out);
-const char *recorder_dir(Recorder *r);
+const char *recorder_dir(Recorder *r);     /* absolute */
+const char *recorder_rel_dir(Recorder *r); /* relative to the recordings directory */
 
 /* Control thread: drains what is queued, finalises every file (EOS, waits
  * for the muxer), hashes them, writes manifest.json atomically, stops the
@@ -177,8 +178,10 @@ const char *recorder_dir(Recorder *r);
  * finalize_timeout_ms per piece: never call it on a media worker. */
 RecResult *recorder_stop(Recorder *r, RecError *err);
 
-/* Same, on a thread of its own; cb runs in ctx (NULL: the global default
- * context) with the result (owned by cb) or NULL and the error. */
+/* Same, on a thread of its own, and then frees r: the caller gives r up
+ * (a media worker can call this: it never blocks). cb runs in ctx (NULL: the
+ * global default context) with the result (owned by cb) or NULL and the
+ * error. */
 typedef void (*RecorderStopped)(RecResult *res, RecError err, gpointer user_data);
 void recorder_stop_async(Recorder *r, GMainContext *ctx, RecorderStopped cb,
                          gpointer user_data);

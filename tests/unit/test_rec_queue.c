@@ -398,8 +398,8 @@ static void test_stop_async(void) {
   g_assert_cmpint(a.err, ==, REC_OK);
   g_assert_true(a.thread == g_thread_self());
   g_assert_true(g_file_test(a.res->manifest_path, G_FILE_TEST_IS_REGULAR));
-  rec_result_free(a.res);
-  recorder_free(r);
+  g_assert_cmpuint(a.res->files->len, ==, 0);
+  rec_result_free(a.res); /* r was freed by recorder_stop_async */
   g_main_context_pop_thread_default(ctx);
   g_main_loop_unref(a.loop);
   g_main_context_unref(ctx);
