@@ -92,3 +92,16 @@ wait_line() {
   done
   return 1
 }
+
+# sfu_stop_clean: SIGTERM the SFU; ok when it exits 0 and its log has no
+# sanitizer report (meaningful with SFU_BIN pointing at an ASan build).
+sfu_stop_clean() {
+  kill -TERM "$SFU_PID" 2>/dev/null
+  wait "$SFU_PID"
+  local st=$?
+  if grep -qE "LeakSanitizer|AddressSanitizer|runtime error:" "$SFU_LOG"; then
+    grep -E -A30 "LeakSanitizer|AddressSanitizer|runtime error:" "$SFU_LOG" | head -60 | sed 's/^/# /'
+    return 1
+  fi
+  [ "$st" -eq 0 ]
+}

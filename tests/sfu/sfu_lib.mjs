@@ -83,7 +83,7 @@ export async function startSfu(opts = {}) {
     '[log]', `level=${opts.logLevel || 'info'}`, '',
   ].join('\n');
   fs.writeFileSync(path.join(dir, 'sfu.ini'), ini);
-  const bin = opts.bin || path.join(BIN, 'parlour-sfu');
+  const bin = opts.bin || process.env.SFU_BIN || path.join(BIN, 'parlour-sfu');
   const logPath = path.join(dir, 'sfu.log');
   const log = fs.openSync(logPath, 'w');
   const cmd = opts.netns ? 'ip' : bin;
@@ -107,7 +107,11 @@ export async function startSfu(opts = {}) {
     },
   };
   onCleanup(async () => {
-    await sfu.stop();
+    const st = await sfu.stop();
+    // With SFU_BIN pointing at an ASan build this is the leak check.
+    const report = /LeakSanitizer|AddressSanitizer|runtime error:/.test(sfu.log());
+    check(!report && st && (st.code === 0 || st.sig === null), 'SFU stopped cleanly with no sanitizer report',
+      report ? sfu.log().split('\n').filter((l) => !/^ts=/.test(l)).slice(0, 60).join('\n') : JSON.stringify(st));
     if (failed) {
       const keep = path.join(ARTIFACTS, 'sfu', `${path.basename(process.argv[1])}-${process.pid}`);
       fs.mkdirSync(keep, { recursive: true });
