@@ -154,7 +154,10 @@ void sig_ws_message(WsConn *ws, const char *data, size_t len, void *user) {
     json_decref(msg);
     return;
   }
-  if (strcmp(type, "ping") == 0) {
+  static const char *const bare[] = {"v", "type", NULL};
+  if ((strcmp(type, "ping") == 0 || strcmp(type, "leave") == 0) && jsonu_unknown_key(msg, bare)) {
+    sig_send_error(c, "bad_message", "this message has no fields", type);
+  } else if (strcmp(type, "ping") == 0) {
     sig_send(c, "pong", NULL);
   } else if (strcmp(type, "join") == 0) {
     if (joined || c->joining)

@@ -34,6 +34,7 @@ struct SigEvents {
 };
 
 static void deliver_next(SigEvents *e);
+static gboolean retry_cb(gpointer data);
 
 static int fsync_dir(const char *dir) {
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -112,13 +113,15 @@ SigEvents *sig_events_new(const char *spool_dir, const char *base_url, const cha
   e->cancel = g_cancellable_new();
   e->backoff_ms = RETRY_MIN_MS;
   if (ca_file && *ca_file) {
-    e->ca_file = g_strdup(ca_file);
+    /* GTlsFileDatabase wants an absolute path; the config may be relative
+     * to the directory the daemon started in. */
+    e->ca_file = g_canonicalize_filename(ca_file, NULL);
     /* A CA file that exists must be valid; one that does not exist yet
      * (booking's certificate not installed) only delays delivery: events
      * wait in the spool and calls are not refused for it. */
-    if (g_file_test(ca_file, G_FILE_TEST_EXISTS)) {
+    if (g_file_test(e->ca_file, G_FILE_TEST_EXISTS)) {
       GError *ge = NULL;
-      GTlsDatabase *db = g_tls_file_database_new(ca_file, &ge);
+      GTlsDatabase *db = g_tls_file_database_new(e->ca_file, &ge);
       if (!db) {
         g_snprintf(err, errsize, "cannot read CA file %s: %s", ca_file, ge->message);
         g_error_free(ge);
@@ -138,7 +141,9 @@ SigEvents *sig_events_new(const char *spool_dir, const char *base_url, const cha
   if (e->next_seq < base) e->next_seq = base;
   if (n > 0) log_info("events_spool_found", "pending=%u dir=%s", n, spool_dir);
   g_strfreev(left);
-  deliver_next(e);
+  /* From the main loop, not here: start-up must stay silent until the
+   * daemon is really up (a failed start prints exactly one line). */
+  e->retry_timer = g_timeout_add(0, retry_cb, e);
   return e;
 }
 

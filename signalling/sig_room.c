@@ -394,6 +394,18 @@ void sig_part_media_reset(SigPart *p, const char *reason) {
   renew_media(p, FALSE);
 }
 
+/* The policy says this call is recorded; if the SFU cannot, staff must
+ * know (the participants were told it is recorded, which stays true of
+ * intent; the failure is an operational alarm, logged as an error). */
+static void on_record_started(SfuNode *n, json_t *reply, void *user) {
+  SigCtx *x = user;
+  if (sig_reply_ok(reply))
+    log_info("recording_started", "room=%s node=%s", x->room, sfu_node_url(n));
+  else
+    log_error("recording_failed", "room=%s node=%s code=%s", x->room, sfu_node_url(n),
+              sig_reply_code(reply));
+}
+
 static void on_room_created(SfuNode *n, json_t *reply, void *user) {
   (void)n;
   SigCtx *x = user;
@@ -430,7 +442,8 @@ static void on_room_created(SfuNode *n, json_t *reply, void *user) {
   r->state = ROOM_READY;
   r->started_at = time_now_unix();
   if (r->recording)
-    sfu_request(r->node, "record_start", json_pack("{s:s}", "room", r->id), NULL, NULL, NULL);
+    sfu_request(r->node, "record_start", json_pack("{s:s}", "room", r->id), on_record_started,
+                sig_ctx_new(r->srv, r->id, NULL, 0, "record"), sig_ctx_free);
   sig_post_event(r->srv, r->id, "call_started", "system",
              json_pack("{s:s, s:s, s:b, s:I, s:I}", "node", sfu_node_url(r->node), "visit_type",
                        r->policy->visit_type, "recording", r->recording, "visit_start",
