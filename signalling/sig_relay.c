@@ -321,8 +321,25 @@ void sig_on_sfu_event(SfuNode *node, json_t *ev, void *user) {
   const char *name = jsonu_str(ev, "event");
   const char *room_id = jsonu_str(ev, "room");
   const char *pid = jsonu_str(ev, "participant");
-  SigRoom *r = room_id ? g_hash_table_lookup(s->rooms, room_id) : NULL;
-  if (!name || !r || r->node != node) return;
+  if (!name || !room_id) return;
+  /* Recording files are finalised as a call ends, after its room is gone
+   * here: report them whatever our state. */
+  if (strcmp(name, "recording_file") == 0) {
+    json_t *data = json_deep_copy(ev);
+    json_object_del(data, "type");
+    json_object_del(data, "event");
+    json_object_del(data, "room");
+    log_info("recording_file", "room=%s node=%s", room_id, sfu_node_url(node));
+    sig_post_event(s, room_id, "recording_file", "system", data);
+    return;
+  }
+  if (strcmp(name, "recording_failed") == 0) {
+    log_error("recording_failed", "room=%s error=\"%s\"", room_id,
+              jsonu_str(ev, "error") ? jsonu_str(ev, "error") : "-");
+    return;
+  }
+  SigRoom *r = g_hash_table_lookup(s->rooms, room_id);
+  if (!r || r->node != node) return;
   SigPart *p = pid ? g_hash_table_lookup(r->parts, pid) : NULL;
   if (strcmp(name, "ice_candidate") == 0 && p && p->conn) {
     json_t *f = json_object();
@@ -355,14 +372,6 @@ void sig_on_sfu_event(SfuNode *node, json_t *ev, void *user) {
     sig_broadcast(r, NULL, "track_unpublished",
                   json_pack("{s:s, s:s}", "participant", tr->participant, "track", tr->id));
     g_hash_table_remove(r->tracks, tid);
-  } else if (strcmp(name, "recording_file") == 0 || strcmp(name, "recording_finished") == 0) {
-    json_t *data = json_object();
-    static const char *const keys[] = {"path", "size", "sha256", "started_at", "ended_at", NULL};
-    for (const char *const *k = keys; *k; k++) {
-      json_t *v = json_object_get(ev, *k);
-      if (v) json_object_set(data, *k, v);
-    }
-    sig_post_event(s, r->id, "recording_file", "system", data);
   } else if (strcmp(name, "participant_disconnected") == 0 && p && p->ready) {
     /* The SFU dropped the participant's media (ICE consent lost, DTLS
      * failure) and freed it. If they are still connected to us, give them
