@@ -33,7 +33,15 @@ struct PeerTransport {
   char *ufrag, *pwd;
   int gathered;
   PeerTransportStats stats;
+  /* Consent (RFC 7675): libnice sends the consent checks and reports the
+   * first unanswered ones as FAILED after a few seconds; a peer is dropped
+   * only after CONSENT_TIMEOUT_US of silence (nothing at all received). */
+  int64_t last_rx_us;
+  int64_t nice_failed_us; /* when libnice gave up on the pair; 0 if not */
+  GSource *consent_timer;
 };
+
+#define CONSENT_TIMEOUT_US (30 * G_USEC_PER_SEC)
 
 const char *peer_transport_state_name(PeerTransportState s) {
   switch (s) {
@@ -132,6 +140,7 @@ static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar
   }
   memcpy(buf, data, len);
   size_t n = len;
+  t->last_rx_us = g_get_monotonic_time();
   switch (demux_classify(buf, n)) {
   case DEMUX_DTLS:
     ensure_dtls(t);
@@ -173,8 +182,10 @@ static void on_component_state(NiceAgent *agent, guint stream, guint comp, guint
     break;
   case NICE_COMPONENT_STATE_CONNECTED:
   case NICE_COMPONENT_STATE_READY:
+    t->nice_failed_us = 0;
     if (!t->ice_connected) {
       t->ice_connected = 1;
+      t->last_rx_us = g_get_monotonic_time();
       set_state(t, PT_STATE_CHECKING, NULL);
       ensure_dtls(t);
       if (t->dtls && !t->dtls_server) {
@@ -184,9 +195,14 @@ static void on_component_state(NiceAgent *agent, guint stream, guint comp, guint
     }
     break;
   case NICE_COMPONENT_STATE_FAILED:
-    /* Also how libnice reports lost consent (RFC 7675): 30 s without an
-     * answer to our consent checks. */
-    set_state(t, PT_STATE_FAILED, "ice_failed");
+    if (!t->ice_connected) {
+      set_state(t, PT_STATE_FAILED, "ice_failed"); /* no pair ever worked */
+    } else if (!t->nice_failed_us) {
+      /* Consent checks unanswered: the consent timer decides (see above). */
+      t->nice_failed_us = g_get_monotonic_time();
+      log_info("ice_consent_unanswered", "silent_ms=%" G_GINT64_FORMAT,
+               (t->nice_failed_us - t->last_rx_us) / 1000);
+    }
     break;
   default:
     break;
@@ -199,6 +215,19 @@ static void on_new_candidate(NiceAgent *agent, NiceCandidate *c, gpointer user) 
   gchar *s = nice_agent_generate_local_candidate_sdp(agent, c);
   if (s) t->cb.on_candidate(t, g_str_has_prefix(s, "a=") ? s + 2 : s, t->user);
   g_free(s);
+}
+
+static gboolean on_consent_timer(gpointer data) {
+  PeerTransport *t = data;
+  if (!t->ice_connected || t->state == PT_STATE_FAILED || t->state == PT_STATE_CLOSED)
+    return G_SOURCE_CONTINUE;
+  int64_t now = g_get_monotonic_time();
+  if (now - t->last_rx_us >= CONSENT_TIMEOUT_US ||
+      (t->nice_failed_us && now - t->nice_failed_us >= CONSENT_TIMEOUT_US)) {
+    log_info("ice_consent_lost", "silent_ms=%" G_GINT64_FORMAT, (now - t->last_rx_us) / 1000);
+    set_state(t, PT_STATE_FAILED, "ice_failed");
+  }
+  return G_SOURCE_CONTINUE;
 }
 
 PeerTransport *peer_transport_new(GMainContext *ctx, const PeerTransportConfig *cfg,
@@ -250,6 +279,9 @@ PeerTransport *peer_transport_new(GMainContext *ctx, const PeerTransportConfig *
     return NULL;
   }
   t->gathered = 1;
+  t->consent_timer = g_timeout_source_new_seconds(1);
+  g_source_set_callback(t->consent_timer, on_consent_timer, t, NULL);
+  g_source_attach(t->consent_timer, ctx);
   nice_agent_get_local_credentials(t->agent, t->stream, &t->ufrag, &t->pwd);
   GSList *cands = nice_agent_get_local_candidates(t->agent, t->stream, 1);
   int nc = (int)g_slist_length(cands);
@@ -265,6 +297,10 @@ PeerTransport *peer_transport_new(GMainContext *ctx, const PeerTransportConfig *
 
 void peer_transport_free(PeerTransport *t) {
   if (!t) return;
+  if (t->consent_timer) {
+    g_source_destroy(t->consent_timer);
+    g_source_unref(t->consent_timer);
+  }
   if (t->dtls_timer) {
     g_source_destroy(t->dtls_timer);
     g_source_unref(t->dtls_timer);
