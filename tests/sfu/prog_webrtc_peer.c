@@ -32,6 +32,7 @@ static struct {
   gboolean create_room;
   int frames_wanted, audio_wanted, timeout_s, duration_s, cycles, expect_tracks, kf_interval;
   double drop_percent;
+  char *codec;
 } opt = {.frames_wanted = 60, .audio_wanted = 20, .timeout_s = 30, .expect_tracks = 2,
          .kf_interval = 3000};
 
@@ -307,6 +308,7 @@ static gboolean on_bus(GstBus *bus, GstMessage *m, gpointer user) {
 static void pipeline_start(void) {
   GError *e = NULL;
   char desc[1024];
+  int vp9 = opt.codec && g_ascii_strcasecmp(opt.codec, "vp9") == 0;
   if (opt.mode == MODE_SUBSCRIBE) {
     /* A lone element would come back from gst_parse_launch unwrapped. */
     desc[0] = '\0';
@@ -314,11 +316,12 @@ static void pipeline_start(void) {
     g_snprintf(desc, sizeof desc,
                "webrtcbin name=w bundle-policy=max-bundle "
                "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 ! "
-               "vp8enc deadline=1 cpu-used=8 keyframe-max-dist=%d target-bitrate=400000 ! "
-               "rtpvp8pay pt=96 ! application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000 ! w. "
+               "%s deadline=1 cpu-used=8 keyframe-max-dist=%d target-bitrate=400000 ! "
+               "%s pt=96 ! application/x-rtp,media=video,encoding-name=%s,payload=96,clock-rate=90000 ! w. "
                "audiotestsrc is-live=true wave=sine ! audioconvert ! audioresample ! opusenc ! "
                "rtpopuspay pt=111 ! application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000 ! w.",
-               opt.kf_interval);
+               vp9 ? "vp9enc" : "vp8enc", opt.kf_interval, vp9 ? "rtpvp9pay" : "rtpvp8pay",
+               vp9 ? "VP9" : "VP8");
   }
   if (desc[0]) {
     pipe_ = gst_parse_launch(desc, &e);
@@ -559,6 +562,7 @@ int main(int argc, char **argv) {
       {"duration", 0, 0, G_OPTION_ARG_INT, &opt.duration_s, "publish: seconds, then exit 0", NULL},
       {"drop-percent", 0, 0, G_OPTION_ARG_DOUBLE, &opt.drop_percent, "drop RTP on the wire", NULL},
       {"keyframe-interval", 0, 0, G_OPTION_ARG_INT, &opt.kf_interval, "vp8 keyframe-max-dist", NULL},
+      {"codec", 0, 0, G_OPTION_ARG_STRING, &opt.codec, "publish: vp8 (default) or vp9", NULL},
       {"mode", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &mode_unused, "", NULL},
       {NULL}};
   GOptionContext *oc = g_option_context_new("- webrtcbin test peer for parlour-sfu");
