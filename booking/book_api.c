@@ -381,12 +381,13 @@ static json_t *est_row(sqlite3_stmt *st) {
                         sqlite3_column_text(st, 1));
   for (int i = 0; EST_INTS[i]; i++)
     json_object_set_new(o, EST_INTS[i], json_integer(sqlite3_column_int(st, i + 2)));
+  json_object_set_new(o, "approve_public_bookings", json_boolean(sqlite3_column_int(st, 11)));
   return o;
 }
 
 #define EST_SELECT                                                                          \
   "SELECT id, name, min_days, max_days, max_visitors, max_adults, max_children, adult_age, " \
-  "remand_weekly_limit, vo_allowance, vo_period_days FROM establishments"
+  "remand_weekly_limit, vo_allowance, vo_period_days, approve_public_bookings FROM establishments"
 
 void api_establishments(ApiCtx *c, const char *id) {
   if (api_need_session(c)) return;
@@ -418,8 +419,17 @@ void api_establishment_patch(ApiCtx *c, const char *id) {
     api_error(c, 404, "not_found", "no such establishment", NULL);
     return;
   }
-  json_t *b = api_body(c, EST_INTS, 0);
+  static const char *const fields[] = {"min_days",     "max_days",  "max_visitors",
+                                       "max_adults",   "max_children", "adult_age",
+                                       "remand_weekly_limit", "vo_allowance", "vo_period_days",
+                                       "approve_public_bookings", NULL};
+  json_t *b = api_body(c, fields, 0);
   if (!b) return;
+  int approve_public = -1;
+  if (api_bool(c, b, "approve_public_bookings", &approve_public)) {
+    json_decref(b);
+    return;
+  }
   static const long long lim[][2] = {{0, 365}, {0, 365}, {1, 20}, {1, 20}, {0, 20},
                                      {10, 25}, {0, 21}, {0, 26}, {1, 365}};
   long long val[9];
@@ -453,13 +463,18 @@ void api_establishment_patch(ApiCtx *c, const char *id) {
           "coalesce(?4, max_adults), max_children = coalesce(?5, max_children), adult_age = "
           "coalesce(?6, adult_age), remand_weekly_limit = coalesce(?7, remand_weekly_limit), "
           "vo_allowance = coalesce(?8, vo_allowance), vo_period_days = coalesce(?9, "
-          "vo_period_days) WHERE id = ?10");
+          "vo_period_days), approve_public_bookings = coalesce(?11, approve_public_bookings) "
+          "WHERE id = ?10");
   for (int i = 0; i < 9; i++)
     if (given[i])
       sqlite3_bind_int64(st, i + 1, val[i]);
     else
       sqlite3_bind_null(st, i + 1);
   sqlite3_bind_text(st, 10, id, -1, SQLITE_TRANSIENT);
+  if (approve_public >= 0)
+    sqlite3_bind_int(st, 11, approve_public);
+  else
+    sqlite3_bind_null(st, 11);
   int rc = sqlite3_step(st);
   sqlite3_reset(st);
   if (rc != SQLITE_DONE) {
@@ -470,6 +485,8 @@ void api_establishment_patch(ApiCtx *c, const char *id) {
   json_t *detail = json_object();
   for (int i = 0; i < 9; i++)
     if (given[i]) json_object_set_new(detail, EST_INTS[i], json_integer(val[i]));
+  if (approve_public >= 0)
+    json_object_set_new(detail, "approve_public_bookings", json_boolean(approve_public));
   char *dt = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(detail);
   int bad = book_audit(db, c->now, c->actor.username, NULL, "establishment_changed", dt);
@@ -541,6 +558,10 @@ static void route(ApiCtx *c, const char *rest) {
     get ? api_prisoners(c, seg[1]) : method_not_allowed(c);
   } else if (n == 3 && IS(0, "prisoners") && IS(2, "contacts")) {
     get ? api_contacts(c, seg[1]) : method_not_allowed(c);
+  } else if (n == 4 && IS(0, "prisoners") && IS(2, "contacts")) {
+    patch ? api_contact_patch(c, seg[1], seg[3]) : method_not_allowed(c);
+  } else if (n == 5 && IS(0, "prisoners") && IS(2, "contacts") && IS(4, "restrictions")) {
+    post ? api_contact_restriction_add(c, seg[1], seg[3]) : method_not_allowed(c);
   } else if (n == 3 && IS(0, "prisoners") && IS(2, "slots")) {
     get ? api_slots(c, seg[1]) : method_not_allowed(c);
   } else if (n == 2 && IS(0, "probation") && IS(1, "cases")) {
@@ -563,6 +584,10 @@ static void route(ApiCtx *c, const char *rest) {
     post ? api_visit_cancel(c, seg[1]) : method_not_allowed(c);
   } else if (n == 3 && IS(0, "visits") && IS(2, "terminate")) {
     post ? api_visit_terminate(c, seg[1]) : method_not_allowed(c);
+  } else if (n == 3 && IS(0, "visits") && IS(2, "approve")) {
+    post ? api_visit_decide(c, seg[1], 1) : method_not_allowed(c);
+  } else if (n == 3 && IS(0, "visits") && IS(2, "reject")) {
+    post ? api_visit_decide(c, seg[1], 0) : method_not_allowed(c);
   } else if (n == 3 && IS(0, "visits") && IS(2, "audit")) {
     get ? api_visit_audit(c, seg[1]) : method_not_allowed(c);
   } else if (n == 3 && IS(0, "visits") && IS(2, "join-token")) {

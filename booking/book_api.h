@@ -77,6 +77,9 @@ void api_establishments(ApiCtx *c, const char *id); /* id NULL: list */
 void api_establishment_patch(ApiCtx *c, const char *id);
 void api_prisoners(ApiCtx *c, const char *id);
 void api_contacts(ApiCtx *c, const char *prisoner_id);
+void api_contact_patch(ApiCtx *c, const char *prisoner_id, const char *visitor_id);
+void api_contact_restriction_add(ApiCtx *c, const char *prisoner_id, const char *visitor_id);
+void api_visit_decide(ApiCtx *c, const char *id, int approve);
 void api_slots(ApiCtx *c, const char *prisoner_id);
 void api_probation_cases(ApiCtx *c);
 void api_visits_list(ApiCtx *c);

@@ -10,10 +10,12 @@ static json_t *restrictions(BookDb *db, const char *sql, sqlite3_int64 id) {
   sqlite3_stmt *st = book_db_stmt(db, sql);
   sqlite3_bind_int64(st, 1, id);
   while (sqlite3_step(st) == SQLITE_ROW) {
-    const unsigned char *exp = sqlite3_column_text(st, 2);
-    json_array_append_new(arr, json_pack("{s:s, s:s, s:o}", "type", sqlite3_column_text(st, 0),
+    const unsigned char *exp = sqlite3_column_text(st, 2), *why = sqlite3_column_text(st, 3);
+    json_array_append_new(arr, json_pack("{s:s, s:s, s:o, s:o}", "type", sqlite3_column_text(st, 0),
                                          "start_date", sqlite3_column_text(st, 1), "expiry_date",
-                                         exp ? json_string((const char *)exp) : json_null()));
+                                         exp ? json_string((const char *)exp) : json_null(),
+                                         "reason",
+                                         why ? json_string((const char *)why) : json_null()));
   }
   sqlite3_reset(st);
   return arr;
@@ -64,7 +66,7 @@ void api_prisoners(ApiCtx *c, const char *id_text) {
     }
     json_object_set_new(o, "restrictions",
                         restrictions(db,
-                                     "SELECT type, start_date, expiry_date FROM "
+                                     "SELECT type, start_date, expiry_date, NULL FROM "
                                      "prisoner_restrictions WHERE prisoner_id = ? ORDER BY id",
                                      id));
     api_json(c, 200, o);
@@ -145,7 +147,7 @@ void api_contacts(ApiCtx *c, const char *id_text) {
   for (guint i = 0; i < cids->len; i++)
     json_object_set_new(json_array_get(arr, i), "restrictions",
                         restrictions(db,
-                                     "SELECT type, start_date, expiry_date FROM "
+                                     "SELECT type, start_date, expiry_date, reason FROM "
                                      "contact_restrictions WHERE contact_id = ? ORDER BY id",
                                      g_array_index(cids, sqlite3_int64, i)));
   g_array_free(cids, TRUE);
@@ -330,4 +332,60 @@ void api_probation_cases(ApiCtx *c) {
                                          sqlite3_column_text(st, 3)));
   sqlite3_reset(st);
   api_json(c, 200, json_pack("{s:o}", "cases", arr));
+}
+
+static const char *const CONTACT_PATCH_FIELDS[] = {"approved", NULL};
+
+void api_contact_patch(ApiCtx *c, const char *prisoner_id, const char *visitor_id) {
+  if (api_need_session(c)) return;
+  sqlite3_int64 pid = path_id(prisoner_id), vid = path_id(visitor_id);
+  if (!pid || !vid || !book_prisoner_visible(c->app->db, &c->actor, pid)) {
+    api_error(c, 404, "not_found", "no such prisoner", NULL);
+    return;
+  }
+  json_t *b = api_body(c, CONTACT_PATCH_FIELDS, 0);
+  if (!b) return;
+  int approved = -1;
+  if (api_bool(c, b, "approved", &approved)) goto out;
+  if (approved < 0) {
+    api_error(c, 400, "missing_field", "approved is required", "approved");
+    goto out;
+  }
+  BookError e;
+  if (book_contact_set_approved(c->app->db, &c->actor, pid, vid, approved, c->now, &e))
+    api_rule_error(c, &e);
+  else
+    api_contacts(c, prisoner_id);
+out:
+  json_decref(b);
+}
+
+static const char *const RESTRICTION_FIELDS[] = {"type", "start_date", "expiry_date", "reason",
+                                                 NULL};
+
+void api_contact_restriction_add(ApiCtx *c, const char *prisoner_id, const char *visitor_id) {
+  if (api_need_session(c)) return;
+  sqlite3_int64 pid = path_id(prisoner_id), vid = path_id(visitor_id);
+  if (!pid || !vid || !book_prisoner_visible(c->app->db, &c->actor, pid)) {
+    api_error(c, 404, "not_found", "no such prisoner", NULL);
+    return;
+  }
+  json_t *b = api_body(c, RESTRICTION_FIELDS, 0);
+  if (!b) return;
+  const char *type = NULL, *start = NULL, *expiry = NULL, *reason = NULL;
+  json_t *ex = json_object_get(b, "expiry_date");
+  if (api_str(c, b, "type", 1, 16, &type) || api_str(c, b, "start_date", 1, 10, &start) ||
+      (ex && !json_is_null(ex) && api_str(c, b, "expiry_date", 1, 10, &expiry)) ||
+      api_str(c, b, "reason", 1, 500, &reason))
+    goto out;
+  BookError e;
+  if (book_contact_add_restriction(c->app->db, &c->actor, pid, vid, type, start, expiry, reason,
+                                   c->now, &e)) {
+    api_rule_error(c, &e);
+  } else {
+    api_contacts(c, prisoner_id);
+    http_response_set_status(c->resp, 201);
+  }
+out:
+  json_decref(b);
 }

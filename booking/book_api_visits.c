@@ -264,3 +264,19 @@ void api_visit_audit(ApiCtx *c, const char *id) {
   sqlite3_reset(st);
   api_json(c, 200, json_pack("{s:o}", "entries", arr));
 }
+
+void api_visit_decide(ApiCtx *c, const char *id, int approve) {
+  if (api_need_session(c) || visible_or_404(c, id)) return;
+  static const char *const none[] = {NULL};
+  json_t *b = api_body(c, approve ? none : REASON_FIELDS, approve);
+  if (!b) return;
+  const char *reason = NULL;
+  if (approve || !api_str(c, b, "reason", 1, 500, &reason)) {
+    BookError e;
+    if (book_visit_decide(c->app->db, &c->actor, id, approve, reason, c->now, &e))
+      api_rule_error(c, &e);
+    else
+      reply_visit(c, 200, id);
+  }
+  json_decref(b);
+}

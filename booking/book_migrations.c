@@ -219,5 +219,14 @@ const BookMigration book_migrations[] = {
      "  created_at INTEGER NOT NULL,\n"
      "  keep_reason TEXT\n"
      ");\n"},
+    {"0002_requests_and_restriction_reasons",
+     "-- Booking requests that wait for staff: when an establishment sets\n"
+     "-- approve_public_bookings, a family's social booking starts as 'requested'\n"
+     "-- (holding its place) until booking staff approve or reject it.\n"
+     "-- Restrictions added by staff keep who added them and why.\n"
+     "ALTER TABLE establishments ADD COLUMN approve_public_bookings INTEGER NOT NULL DEFAULT 0\n"
+     "  CHECK (approve_public_bookings IN (0, 1));\n"
+     "ALTER TABLE contact_restrictions ADD COLUMN reason TEXT;\n"
+     "ALTER TABLE contact_restrictions ADD COLUMN added_by TEXT;\n"},
 };
 const size_t book_n_migrations = sizeof book_migrations / sizeof book_migrations[0];

@@ -99,12 +99,14 @@ typedef struct {
   char id[16];
   int min_days, max_days, max_visitors, max_adults, max_children, adult_age;
   int remand_weekly_limit, vo_allowance, vo_period_days;
+  int approve_public;
 } Est;
 
 static int load_est(BookDb *db, const char *id, Est *e) {
   sqlite3_stmt *st = book_db_stmt(
       db, "SELECT id, min_days, max_days, max_visitors, max_adults, max_children, adult_age, "
-          "remand_weekly_limit, vo_allowance, vo_period_days FROM establishments WHERE id = ?");
+          "remand_weekly_limit, vo_allowance, vo_period_days, approve_public_bookings FROM "
+          "establishments WHERE id = ?");
   sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
   int ok = sqlite3_step(st) == SQLITE_ROW;
   if (ok) {
@@ -113,6 +115,7 @@ static int load_est(BookDb *db, const char *id, Est *e) {
                 &e->max_children, &e->adult_age, &e->remand_weekly_limit, &e->vo_allowance,
                 &e->vo_period_days};
     for (int i = 0; i < 9; i++) *f[i] = sqlite3_column_int(st, i + 1);
+    e->approve_public = sqlite3_column_int(st, 10);
   }
   sqlite3_reset(st);
   return ok ? 0 : -1;
@@ -622,7 +625,7 @@ int book_visit_create(BookDb *db, const BookActor *a, const BookRequest *r, int6
       db, "INSERT INTO visits(id, visit_type, establishment_id, prisoner_id, probationer_id, "
           "professional_user_id, template_id, date, start_at, end_at, restriction, status, "
           "vo_used, booked_by, booked_at, updated_at) VALUES "
-          "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,'booked',?12,?13,?14,?14)");
+          "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?15,?12,?13,?14,?14)");
   sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 2, r->type, -1, SQLITE_TRANSIENT);
   int probation = !strcmp(r->type, "probation");
@@ -653,6 +656,9 @@ int book_visit_create(BookDb *db, const BookActor *a, const BookRequest *r, int6
   sqlite3_bind_int(st, 12, use_vo);
   sqlite3_bind_int64(st, 13, a->user_id);
   sqlite3_bind_int64(st, 14, now);
+  /* A family's social booking waits for staff where the establishment says so. */
+  int requested = !probation && !strcmp(a->role, "family") && c.est.approve_public;
+  sqlite3_bind_text(st, 15, requested ? "requested" : "booked", -1, SQLITE_STATIC);
   int bad = book_db_step_done(db, st) || insert_visitors(db, id, r->visitors, r->n_visitors);
   if (!bad && use_vo) {
     st = book_db_stmt(db, "UPDATE prisoners SET vo_balance = vo_balance - 1 WHERE id = ?");
@@ -660,7 +666,7 @@ int book_visit_create(BookDb *db, const BookActor *a, const BookRequest *r, int6
     bad = book_db_step_done(db, st);
   }
   char *detail = audit_detail(r, &c);
-  if (!bad) bad = book_audit(db, now, a->username, id, "booked", detail);
+  if (!bad) bad = book_audit(db, now, a->username, id, requested ? "requested" : "booked", detail);
   if (!bad && c.vo_override_used)
     bad = book_audit(db, now, a->username, id, "vo_override",
                      "{\"reason\":\"booked by staff with no visiting order left\"}");
@@ -884,6 +890,153 @@ int book_visit_terminate(BookDb *db, const BookActor *a, const char *visit_id,
     return storage_fail(e);
   }
   log_info("visit_terminated", "visit=%s by=%s", visit_id, a->username);
+  return 0;
+}
+
+int book_visit_decide(BookDb *db, const BookActor *a, const char *visit_id, int approve,
+                      const char *reason, int64_t now, BookError *e) {
+  memset(e, 0, sizeof *e);
+  VisitRow v;
+  if (book_db_begin(db)) return storage_fail(e);
+  int rc = 0;
+  if (!visit_id || load_visit(db, visit_id, &v) != 0 || !book_visit_visible(db, a, visit_id))
+    rc = fail(e, 404, "not_found", NULL, "no such visit");
+  else if (!is_booking_staff(a->role))
+    rc = fail(e, 403, "forbidden", NULL, "only booking staff decide on requests");
+  else if (!strcmp(v.status, "cancelled"))
+    rc = fail(e, 409, "already_cancelled", NULL, "the visit is already cancelled");
+  else if (strcmp(v.status, "requested") != 0)
+    rc = fail(e, 409, "invalid_state", NULL, "the visit is %s, not waiting for a decision",
+              v.status);
+  else if (now >= v.start)
+    rc = fail(e, 409, "visit_started", NULL, "the visit's time has come");
+  if (rc) {
+    book_db_rollback(db);
+    return -1;
+  }
+  sqlite3_stmt *st = book_db_stmt(db, "UPDATE visits SET status = ?, status_reason = ?, "
+                                      "updated_at = ? WHERE id = ?");
+  sqlite3_bind_text(st, 1, approve ? "booked" : "cancelled", -1, SQLITE_STATIC);
+  if (reason)
+    sqlite3_bind_text(st, 2, reason, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null(st, 2);
+  sqlite3_bind_int64(st, 3, now);
+  sqlite3_bind_text(st, 4, visit_id, -1, SQLITE_TRANSIENT);
+  int bad = book_db_step_done(db, st);
+  if (!bad && !approve && v.vo_used) {
+    st = book_db_stmt(db, "UPDATE prisoners SET vo_balance = vo_balance + 1 WHERE id = ?");
+    sqlite3_bind_int64(st, 1, v.prisoner_id);
+    bad = book_db_step_done(db, st);
+  }
+  json_t *d = json_pack("{s:o}", "reason", reason ? json_string(reason) : json_null());
+  char *detail = json_dumps(d, JSON_COMPACT);
+  json_decref(d);
+  if (!bad) bad = book_audit(db, now, a->username, visit_id, approve ? "approved" : "rejected",
+                             detail);
+  free(detail);
+  if (bad || book_db_commit(db)) {
+    book_db_rollback(db);
+    return storage_fail(e);
+  }
+  return 0;
+}
+
+/* ---- contacts (staff) ---- */
+
+/* The contact row of (prisoner, visitor) the staff member may change. */
+static sqlite3_int64 staff_contact(BookDb *db, const BookActor *a, sqlite3_int64 prisoner_id,
+                                   sqlite3_int64 visitor_id, BookError *e) {
+  if (!book_prisoner_visible(db, a, prisoner_id)) {
+    fail(e, 404, "not_found", NULL, "no such prisoner");
+    return 0;
+  }
+  if (!is_booking_staff(a->role)) {
+    fail(e, 403, "forbidden", NULL, "only booking staff change contacts");
+    return 0;
+  }
+  sqlite3_int64 id = book_db_scalar_i64(
+      db, "SELECT id FROM contacts WHERE prisoner_id = ? AND visitor_id = ?", 0, 2, prisoner_id,
+      visitor_id);
+  if (!id) fail(e, 404, "not_found", NULL, "no such contact of this prisoner");
+  return id;
+}
+
+int book_contact_set_approved(BookDb *db, const BookActor *a, sqlite3_int64 prisoner_id,
+                              sqlite3_int64 visitor_id, int approved, int64_t now, BookError *e) {
+  memset(e, 0, sizeof *e);
+  if (book_db_begin(db)) return storage_fail(e);
+  sqlite3_int64 cid = staff_contact(db, a, prisoner_id, visitor_id, e);
+  if (!cid) {
+    book_db_rollback(db);
+    return -1;
+  }
+  sqlite3_stmt *st = book_db_stmt(db, "UPDATE contacts SET approved = ? WHERE id = ?");
+  sqlite3_bind_int(st, 1, approved ? 1 : 0);
+  sqlite3_bind_int64(st, 2, cid);
+  int bad = book_db_step_done(db, st);
+  char detail[120];
+  g_snprintf(detail, sizeof detail, "{\"prisoner_id\":%lld,\"visitor_id\":%lld}",
+             (long long)prisoner_id, (long long)visitor_id);
+  if (!bad)
+    bad = book_audit(db, now, a->username, NULL,
+                     approved ? "contact_approved" : "contact_unapproved", detail);
+  if (bad || book_db_commit(db)) {
+    book_db_rollback(db);
+    return storage_fail(e);
+  }
+  return 0;
+}
+
+int book_contact_add_restriction(BookDb *db, const BookActor *a, sqlite3_int64 prisoner_id,
+                                 sqlite3_int64 visitor_id, const char *type,
+                                 const char *start_date, const char *expiry_date,
+                                 const char *reason, int64_t now, BookError *e) {
+  memset(e, 0, sizeof *e);
+  static const char *const types[] = {"BAN", "CLOSED", "CHILD", "NONCON", "PREINF", "RESTRICT",
+                                      NULL};
+  int known = 0;
+  for (const char *const *t = types; *t; t++) known |= type && !strcmp(*t, type);
+  int64_t t0, t1;
+  if (!known) return fail(e, 400, "invalid_field", "type", "unknown restriction type");
+  if (!start_date || time_parse_date(start_date, &t0))
+    return fail(e, 400, "invalid_field", "start_date", "start_date must be a date YYYY-MM-DD");
+  if (expiry_date && time_parse_date(expiry_date, &t1))
+    return fail(e, 400, "invalid_field", "expiry_date", "expiry_date must be a date YYYY-MM-DD");
+  if (expiry_date && strcmp(expiry_date, start_date) < 0)
+    return fail(e, 422, "bad_date_range", "expiry_date", "the expiry is before the start");
+  if (book_db_begin(db)) return storage_fail(e);
+  sqlite3_int64 cid = staff_contact(db, a, prisoner_id, visitor_id, e);
+  if (!cid) {
+    book_db_rollback(db);
+    return -1;
+  }
+  sqlite3_stmt *st = book_db_stmt(db, "INSERT INTO contact_restrictions(contact_id, type, "
+                                      "start_date, expiry_date, reason, added_by) VALUES "
+                                      "(?,?,?,?,?,?)");
+  sqlite3_bind_int64(st, 1, cid);
+  sqlite3_bind_text(st, 2, type, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 3, start_date, -1, SQLITE_TRANSIENT);
+  if (expiry_date)
+    sqlite3_bind_text(st, 4, expiry_date, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null(st, 4);
+  sqlite3_bind_text(st, 5, reason, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 6, a->username, -1, SQLITE_TRANSIENT);
+  int bad = book_db_step_done(db, st);
+  json_t *d = json_pack("{s:I, s:I, s:s, s:s, s:o, s:s}", "prisoner_id", (json_int_t)prisoner_id,
+                        "visitor_id", (json_int_t)visitor_id, "type", type, "start_date",
+                        start_date, "expiry_date",
+                        expiry_date ? json_string(expiry_date) : json_null(), "reason",
+                        reason ? reason : "");
+  char *detail = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+  json_decref(d);
+  if (!bad) bad = book_audit(db, now, a->username, NULL, "contact_restriction_added", detail);
+  free(detail);
+  if (bad || book_db_commit(db)) {
+    book_db_rollback(db);
+    return storage_fail(e);
+  }
   return 0;
 }
 

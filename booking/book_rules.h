@@ -74,6 +74,22 @@ int book_visit_cancel(BookDb *db, const BookActor *a, const char *visit_id, cons
 int book_visit_terminate(BookDb *db, const BookActor *a, const char *visit_id,
                          const char *reason, int64_t now, BookError *err);
 
+/* Booking staff approve (-> booked) or reject (-> cancelled, VO given
+ * back, reason kept) a visit waiting as 'requested'. */
+int book_visit_decide(BookDb *db, const BookActor *a, const char *visit_id, int approve,
+                      const char *reason, int64_t now, BookError *err);
+
+/* Booking staff of the prisoner's establishment: approve (or withdraw
+ * approval of) a contact, and add a restriction (BAN, CLOSED, ...) with a
+ * start, an optional expiry (NULL: none) and a reason. Both audited. */
+int book_contact_set_approved(BookDb *db, const BookActor *a, sqlite3_int64 prisoner_id,
+                              sqlite3_int64 visitor_id, int approved, int64_t now,
+                              BookError *err);
+int book_contact_add_restriction(BookDb *db, const BookActor *a, sqlite3_int64 prisoner_id,
+                                 sqlite3_int64 visitor_id, const char *type,
+                                 const char *start_date, const char *expiry_date,
+                                 const char *reason, int64_t now, BookError *err);
+
 /* 1 when the actor may see the visit / prisoner / probation case. */
 int book_visit_visible(BookDb *db, const BookActor *a, const char *visit_id);
 int book_prisoner_visible(BookDb *db, const BookActor *a, sqlite3_int64 prisoner_id);

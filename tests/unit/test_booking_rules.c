@@ -507,6 +507,80 @@ static void t_sweep(Fx *f, gconstpointer d) {
   g_assert_cmpint(qv(f, "SELECT status='missed' FROM visits WHERE id='%s'", last_id), ==, 1);
 }
 
+static void t_requested_flow(Fx *f, gconstpointer d) {
+  (void)d;
+  BookActor fam1 = FAM1, staff = STAFF, mon = MONITOR;
+  BookError e;
+  sqlite3_exec(f->db->db, "UPDATE establishments SET approve_public_bookings = 1", 0, 0, 0);
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "1:2026-12-02", "1"), ==, "ok");
+  char id[BOOK_VISIT_ID_LEN];
+  g_strlcpy(id, last_id, sizeof id);
+  g_assert_cmpint(qv(f, "SELECT status='requested' FROM visits WHERE id='%s'", id), ==, 1);
+  /* a request holds its place */
+  g_assert_cmpstr(book(f, STAFF, "social", 2, "1:2026-12-02", "1"), ==, "slot_full");
+  /* staff bookings are booked at once */
+  g_assert_cmpstr(book(f, STAFF, "social", 1, "4:2026-12-03", "1"), ==, "ok");
+  g_assert_cmpint(qv(f, "SELECT status='booked' FROM visits WHERE id='%s'", last_id), ==, 1);
+  g_assert_cmpint(book_visit_decide(f->db, &fam1, id, 1, NULL, NOW, &e), ==, -1);
+  g_assert_cmpstr(e.code, ==, "forbidden");
+  g_assert_cmpint(book_visit_decide(f->db, &mon, id, 1, NULL, NOW, &e), ==, -1);
+  g_assert_cmpstr(e.code, ==, "forbidden");
+  g_assert_cmpint(book_visit_decide(f->db, &staff, id, 1, NULL, NOW, &e), ==, 0);
+  g_assert_cmpint(qv(f, "SELECT status='booked' FROM visits WHERE id='%s'", id), ==, 1);
+  g_assert_cmpint(book_visit_decide(f->db, &staff, id, 1, NULL, NOW, &e), ==, -1);
+  g_assert_cmpstr(e.code, ==, "invalid_state");
+  /* reject: cancelled with the reason, VO given back */
+  g_assert_cmpstr(book(f, FAM1, "social", 4, "1:2026-12-16", "1"), ==, "ok");
+  g_strlcpy(id, last_id, sizeof id);
+  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=4"), ==, 4);
+  g_assert_cmpint(book_visit_decide(f->db, &staff, id, 0, "no staff that day", NOW, &e), ==, 0);
+  g_assert_cmpint(qv(f, "SELECT status='cancelled' AND status_reason='no staff that day' FROM "
+                        "visits WHERE id='%s'", id), ==, 1);
+  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=4"), ==, 5);
+  g_assert_cmpint(qv(f, "SELECT count(*) FROM audit_log WHERE visit_id='%s' AND action IN "
+                        "('requested','rejected')", id), ==, 2);
+  g_assert_cmpint(book_visit_decide(f->db, &staff, id, 1, NULL, NOW, &e), ==, -1);
+  g_assert_cmpstr(e.code, ==, "already_cancelled");
+}
+
+static void t_contacts_by_staff(Fx *f, gconstpointer d) {
+  (void)d;
+  BookActor staff = STAFF, fam1 = FAM1, oth = STAFF_OTH;
+  BookError e;
+  /* approving visitor 8 makes them bookable */
+  g_assert_cmpstr(book(f, STAFF, "social", 1, "4:2026-12-03", "8"), ==, "not_approved_contact");
+  g_assert_cmpint(book_contact_set_approved(f->db, &fam1, 1, 8, 1, NOW, &e), ==, -1);
+  g_assert_cmpstr(e.code, ==, "forbidden");
+  g_assert_cmpint(book_contact_set_approved(f->db, &oth, 1, 8, 1, NOW, &e), ==, -1);
+  g_assert_cmpstr(e.code, ==, "not_found");
+  g_assert_cmpint(book_contact_set_approved(f->db, &staff, 1, 999, 1, NOW, &e), ==, -1);
+  g_assert_cmpstr(e.code, ==, "not_found");
+  g_assert_cmpint(book_contact_set_approved(f->db, &staff, 1, 8, 1, NOW, &e), ==, 0);
+  g_assert_cmpstr(book(f, STAFF, "social", 1, "4:2026-12-03", "8"), ==, "ok");
+  /* a ban from 2026-12-05 to 2026-12-12 blocks 12-10 but not 12-17 */
+  g_assert_cmpint(book_contact_add_restriction(f->db, &staff, 1, 10, "BAN", "2026-12-05",
+                                               "2026-12-12", "smuggling", NOW, &e), ==, 0);
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "4:2026-12-10", "10"), ==, "visitor_banned");
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "4:2026-12-17", "10"), ==, "ok");
+  g_assert_cmpint(q(f, "SELECT count(*) FROM audit_log WHERE action IN ('contact_approved', "
+                       "'contact_restriction_added') AND actor='staff'"), ==, 2);
+  g_assert_cmpint(book_contact_add_restriction(f->db, &staff, 1, 10, "BAN", "2026-12-05",
+                                               "2026-12-01", "x", NOW, &e), ==, -1);
+  g_assert_cmpstr(e.code, ==, "bad_date_range");
+  g_assert_cmpint(book_contact_add_restriction(f->db, &staff, 1, 10, "HUG", "2026-12-05", NULL,
+                                               "x", NOW, &e), ==, -1);
+  g_assert_cmpstr(e.code, ==, "invalid_field");
+  g_assert_cmpint(book_contact_add_restriction(f->db, &staff, 1, 10, "BAN", "2026-13-05", NULL,
+                                               "x", NOW, &e), ==, -1);
+  g_assert_cmpstr(e.field, ==, "start_date");
+  g_assert_cmpint(book_contact_add_restriction(f->db, &fam1, 1, 10, "BAN", "2026-12-05", NULL,
+                                               "x", NOW, &e), ==, -1);
+  g_assert_cmpstr(e.code, ==, "forbidden");
+  /* withdrawing approval blocks new bookings */
+  g_assert_cmpint(book_contact_set_approved(f->db, &staff, 1, 8, 0, NOW, &e), ==, 0);
+  g_assert_cmpstr(book(f, STAFF, "social", 1, "4:2026-12-10", "8"), ==, "not_approved_contact");
+}
+
 /* Two threads, each with its own connection, race for the last place. */
 typedef struct {
   const char *path;
@@ -594,6 +668,8 @@ int main(int argc, char **argv) {
   T("probation", t_probation);
   T("visibility", t_visibility);
   T("sweep_missed", t_sweep);
+  T("requested_approve_reject", t_requested_flow);
+  T("contacts_approved_and_restricted_by_staff", t_contacts_by_staff);
   T("race_for_last_place", t_race_last_place);
   return g_test_run();
 }
