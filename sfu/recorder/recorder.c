@@ -459,9 +459,9 @@ static gpointer consumer_main(gpointer data) {
     if (n == 0) {
       /* Everything the producer pushed before stop is drained. */
       if (stopping) break;
-      /* Polling keeps the producer free of any wake-up syscall; 2 ms is far
-       * below what the queue holds (capacity / packet rate ~ 1 s). */
-      g_usleep(2000);
+      /* Polling keeps the producer free of any wake-up syscall; 5 ms is far
+       * below what the queue holds (2048 slots: seconds of a call). */
+      g_usleep(5000);
     }
   }
   for (unsigned i = 0; i < REC_MAX_PIECES; i++)

@@ -85,8 +85,8 @@ typedef struct {
   uint64_t pieces_failed;
 } RecorderStats;
 
-#define REC_MAX_PIECES 64
-#define REC_MAX_TRACKS 128
+#define REC_MAX_PIECES 256
+#define REC_MAX_TRACKS 512
 #define REC_PIECE_MAX_TRACKS 2
 
 typedef struct {
