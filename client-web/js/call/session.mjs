@@ -295,7 +295,8 @@ export class CallSession extends EventTarget {
     await this.flushCandidates('subscriber');
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
-    this.send('subscriber_answer', { sdp: pc.localDescription.sdp });
+    const local = pc.localDescription.sdp;
+    this.send('subscriber_answer', { sdp: this.lowBandwidth ? limitVideoBandwidth(local, LOW_VIDEO_KBPS) : local });
     // Tracks already present whose owner we now know from the SDP's msid.
     this.resolveOwners();
   }
@@ -420,6 +421,22 @@ export class CallSession extends EventTarget {
     }
     return out;
   }
+}
+
+// The monitoring wall shows many small tiles: it tells the SFU, in the
+// standard way (b=AS on each video section of its answer), that it wants
+// little video. The browser's own description is left as it is.
+export const LOW_VIDEO_KBPS = 150;
+export function limitVideoBandwidth(sdp, kbps) {
+  const out = [];
+  let inVideo = false;
+  for (const line of sdp.split('\r\n')) {
+    if (line.startsWith('m=')) inVideo = line.startsWith('m=video');
+    if (inVideo && line.startsWith('b=')) continue;
+    out.push(line);
+    if (inVideo && line.startsWith('c=')) out.push(`b=AS:${kbps}`);
+  }
+  return out.join('\r\n');
 }
 
 // Good / Fair / Poor from round trip and loss (thresholds as the usual

@@ -8,14 +8,14 @@ import { DEMO } from './demo.mjs';
 export async function signInUI(page, who) {
   const { username, password } = typeof who === 'string' ? DEMO[who] : who;
   await page.goto('/');
-  await page.waitForFunction(() => document.body.dataset.ready === '1');
+  await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 30000 });
   await page.fill('#username', username);
   await page.fill('#password', password);
   await Promise.all([
-    page.waitForURL((u) => u.pathname !== '/', { timeout: 15000 }),
+    page.waitForURL((u) => u.pathname !== '/', { timeout: 30000 }),
     page.click('#sign-in-button'),
   ]);
-  await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 15000 });
+  await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 30000 });
 }
 
 // Signs in through the API; returns {cookie, csrf, user} for stack.api calls.
@@ -40,14 +40,15 @@ export async function createCallNow(stack, staff, type, { minutes = 30, startIn 
   return r.json;
 }
 
-export const ready = (page) => page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 20000 });
+// Generous limits: the machines these run on are shared and often loaded.
+export const ready = (page) => page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 30000 });
 
 // Opens the call page, passes the device check (ticking the notice box when
 // there is one) and waits until signalling says joined.
 export async function joinCall(page, visitId) {
   await page.goto(`/call/?visit=${encodeURIComponent(visitId)}`);
   await ready(page);
-  await page.waitForFunction(() => window.parlourCall && window.parlourCall.phase === 'device-check', null, { timeout: 20000 });
+  await page.waitForFunction(() => window.parlourCall && window.parlourCall.phase === 'device-check', null, { timeout: 30000 });
   const notice = await page.evaluate(() => ({
     shown: window.parlourCall.noticeShown,
     text: (document.querySelector('#recording-notice') || {}).textContent || '',
@@ -55,7 +56,7 @@ export async function joinCall(page, visitId) {
   }));
   if (await page.$('#understood')) await page.check('#understood');
   await page.click('#join');
-  await page.waitForFunction(() => window.parlourCall.phase === 'joined', null, { timeout: 30000 });
+  await page.waitForFunction(() => window.parlourCall.phase === 'joined', null, { timeout: 45000 });
   return notice;
 }
 
@@ -71,7 +72,7 @@ export async function framesByParticipant(page, handle = 'parlourCall') {
   }, handle);
 }
 
-export async function waitFrames(page, { min = 60, count = 1, timeout = 45000, handle = 'parlourCall' } = {}) {
+export async function waitFrames(page, { min = 60, count = 1, timeout = 90000, handle = 'parlourCall' } = {}) {
   let last = {};
   try {
     return await waitFor(async () => {
@@ -90,7 +91,7 @@ export async function waitFrames(page, { min = 60, count = 1, timeout = 45000, h
   }
 }
 
-export async function endReason(page, handle = 'parlourCall', timeout = 30000) {
+export async function endReason(page, handle = 'parlourCall', timeout = 45000) {
   await page.waitForFunction((h) => window[h] && window[h].endReason, handle, { timeout });
   return page.evaluate((h) => ({
     reason: window[h].endReason,

@@ -69,7 +69,11 @@ await scenario('social-call', async ({ tap, stack, person }) => {
   await fam.page.evaluate(() => { window.parlourCall.session.ws.close(); });
   await fam.page.waitForFunction(() => window.parlourCall.phase === 'reconnecting', null, { timeout: 5000 }).catch(() => {});
   const sawBanner = await fam.page.isVisible('#reconnecting');
-  await fam.page.waitForFunction(() => window.parlourCall.phase === 'joined', null, { timeout: 30000 });
+  const rejoined = await fam.page.waitForFunction(() => window.parlourCall.phase === 'joined', null, { timeout: 45000 }).then(() => true).catch(() => false);
+  if (!rejoined) {
+    const st = await fam.page.evaluate(() => ({ phase: window.parlourCall.phase, history: window.parlourCall.session.history.slice(-30).join(','), events: window.parlourCall.events.slice(-15) }));
+    throw new Error(`the family page did not rejoin after the blip: ${JSON.stringify(st)}`);
+  }
   const again = await waitFrames(fam.page, { min: 30, timeout: 30000 }).catch((e) => e);
   const priAfter = await waitFor(async () => {
     const f = await framesByParticipant(pri.page);
@@ -96,6 +100,17 @@ await scenario('social-call', async ({ tap, stack, person }) => {
     return vids.length >= 2 && vids.every((v) => v.videoWidth > 0) ? vids.map((v) => `${v.videoWidth}x${v.videoHeight}`) : null;
   }, visit.id), { timeout: 30000, what: 'both wall tiles playing' }).catch((e) => e);
   tap.check(!(tileVideo instanceof Error), `the wall tile plays both participants' video (${tileVideo instanceof Error ? tileVideo.message : tileVideo.join(', ')})`);
+  // Video bitrate (kbit/s over 3 s) a page receives for this call: on the
+  // wall (one tile set) or on the monitor page.
+  const videoKbps = (page, where) => page.evaluate(async ({ where: w, id }) => {
+    const s = w === 'wall' ? window.parlourWall.calls.get(id).session : window.parlourMonitor.session;
+    const sum = async () => (await s.stats()).inbound.filter((i) => i.kind === 'video').reduce((a, i) => a + i.bytesReceived, 0);
+    const a = await sum();
+    await new Promise((r) => setTimeout(r, 3000));
+    return Math.round(((await sum()) - a) * 8 / 3000);
+  }, { where, id: visit.id });
+  const wallKbps = await videoKbps(mon.page, 'wall');
+  tap.diag(`wall tiles of the call receive ${wallKbps} kbit/s of video in all (they ask the SFU for at most 150 kbit/s per video with b=AS)`);
   await screenshots(mon.page, 'staff-wall');
 
   await Promise.all([mon.page.waitForURL(/monitor\.html/), mon.page.click(`.app-wall__call[data-visit="${visit.id}"] a`)]);
@@ -104,6 +119,7 @@ await scenario('social-call', async ({ tap, stack, person }) => {
   const mf = await waitFrames(mon.page, { min: 30, count: 2, handle: 'parlourMonitor' }).catch((e) => e);
   tap.check(!(mf instanceof Error), `the monitor receives both parties' video (${mf instanceof Error ? mf.message : JSON.stringify(mf)})`);
   await screenshots(mon.page, 'staff-monitor');
+  tap.diag(`the monitor's full view receives ${await videoKbps(mon.page, 'monitor')} kbit/s of video in all`);
 
   // Participants never list the monitor.
   await sleep(1000);
