@@ -171,11 +171,13 @@ int book_demo_visit(BookDb *db, const char *type, int64_t start, int64_t end, co
     visitors[0] = "Ann Baker";
     visitors[1] = "Lily Baker";
   } else if (!strcmp(type, "legal")) {
-    prisoner = "B2345CD";
+    /* Tom Baker for every prison call: he is the prisoner with a sign-in, so
+     * the in-cell device can join each kind of call in the demo. */
+    prisoner = "A1234BC";
     visitors[0] = "Lee Shah";
     professional = "legal.lee";
   } else if (!strcmp(type, "telemedicine")) {
-    prisoner = "C3456DE";
+    prisoner = "A1234BC";
     professional = "clinician.chen";
   } else {
     professional = "officer.olu";
