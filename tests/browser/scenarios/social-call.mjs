@@ -110,7 +110,11 @@ await scenario('social-call', async ({ tap, stack, person }) => {
     return Math.round(((await sum()) - a) * 8 / 3000);
   }, { where, id: visit.id });
   const wallKbps = await videoKbps(mon.page, 'wall');
-  tap.diag(`wall tiles of the call receive ${wallKbps} kbit/s of video in all (they ask the SFU for at most 150 kbit/s per video with b=AS)`);
+  // Low bandwidth: two small tiles should cost far less than the full view
+  // (about 1 Mbit/s here). The wall asks with b=AS:150 per video; the SFU
+  // has to honour it (or send a low simulcast layer) for this to hold.
+  tap.check(wallKbps > 0 && wallKbps <= 400, `the wall's tiles of the call are live at low bandwidth (${wallKbps} kbit/s of video for both, limit 400)`,
+    'the SFU forwards the full-rate stream to the wall: it ignores b=AS in the subscriber answer and has one layer per track');
   await screenshots(mon.page, 'staff-wall');
 
   await Promise.all([mon.page.waitForURL(/monitor\.html/), mon.page.click(`.app-wall__call[data-visit="${visit.id}"] a`)]);
