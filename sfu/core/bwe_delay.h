@@ -1,0 +1,126 @@
+/* bwe_delay: send-side bandwidth estimate toward one subscriber, from the
+ * transport-cc feedback it sends us (twcc_history gives per-packet send and
+ * arrival times), GCC-style (draft-ietf-rmcat-gcc-02, as libwebrtc does it),
+ * plus REMB from the subscriber when that is all it sends.
+ *
+ * Model
+ * - Packets are grouped by send time (a group spans <= 5 ms). For each pair
+ *   of consecutive groups, d = arrival delta - send delta (ms): how much the
+ *   path's queue grew.
+ * - Trendline filter: accumulated d, smoothed (0.9), and the slope of a
+ *   linear fit over the last 20 points against arrival time; the trend is
+ *   slope x min(points, 60) x 4.
+ * - Overuse detector: the trend against an adaptive threshold (starts at
+ *   12.5, grows by 0.0087 and shrinks by 0.039 per ms toward |trend|, kept in
+ *   6..600): overuse when above it for more than 10 ms over at least two
+ *   groups and not falling; underuse when below -threshold.
+ * - AIMD: overuse -> decrease to 0.85 x the acknowledged rate (what the
+ *   receiver measurably got over the last ~0.5 s), at most once per 300 ms,
+ *   then hold; normal -> increase; underuse -> hold (the queue drains).
+ *   Increase is multiplicative (increase_per_s, default x1.3 per second) far
+ *   from the rate where the last overuses happened, and additive (about one
+ *   1200-byte packet per response time) within 3 standard deviations of it.
+ *   When the sender uses the estimate (acknowledged rate >= 60 % of it), an
+ *   increase never goes beyond 1.5 x acknowledged + 10 kbit/s. When it does
+ *   not (the forwarder sends a lower simulcast layer than the estimate
+ *   allows: "application limited") the estimate may keep growing while the
+ *   delay signal stays normal; the next layer up is then itself the probe,
+ *   and an overuse after it brings the estimate straight down. (No padding
+ *   probes are sent; see docs/media.md.)
+ * - Loss bound: over every >= 30 reported packets, loss > 10 % sets the bound
+ *   to min(bound, estimate) x (1 - 0.5 loss); loss < 2 % raises it to the
+ *   delay-based estimate at once (or x1.05 if already above): once clean,
+ *   the delay signal governs; between 2 and 10 % it holds.
+ * - REMB: bwe_delay_on_remb() caps the estimate (the receiver's own view).
+ * - Output: min(delay-based, loss bound, REMB), clamped to [min, max].
+ *
+ * Contract: sans-IO, injected clock, struct public and embeddable, no
+ * allocation. Results whose arrival goes backwards by more than 3 s (the
+ * receiver's clock reset) restart the trendline.
+ */
+#ifndef PARLOUR_SFU_BWE_DELAY_H
+#define PARLOUR_SFU_BWE_DELAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/twcc_history.h"
+
+#define BWE_TREND_WINDOW 20
+#define BWE_ACK_BUCKETS 40
+#define BWE_ACK_BUCKET_US 25000
+
+typedef struct {
+  uint64_t min_bps;       /* default 50 000 */
+  uint64_t max_bps;       /* default 5 000 000 */
+  uint64_t start_bps;     /* default 500 000 */
+  double increase_per_s;  /* multiplicative increase factor per second, default 1.3 */
+} BweConfig;
+
+typedef enum { BWE_USAGE_NORMAL = 0, BWE_USAGE_OVERUSE, BWE_USAGE_UNDERUSE } BweUsage;
+typedef enum { BWE_STATE_HOLD = 0, BWE_STATE_INCREASE, BWE_STATE_DECREASE } BweState;
+
+typedef struct {
+  BweConfig cfg;
+  /* packet groups */
+  bool have_group, have_prev;
+  int64_t grp_first_send, grp_last_send, grp_last_recv;
+  int64_t prev_last_send, prev_last_recv;
+  /* trendline */
+  double acc_delay_ms, smoothed_ms;
+  unsigned n_deltas;
+  bool have_first_arrival;
+  int64_t first_arrival_us;
+  double hist_x[BWE_TREND_WINDOW], hist_y[BWE_TREND_WINDOW];
+  unsigned hist_n, hist_pos;
+  double trend, prev_trend;
+  /* overuse detector */
+  double threshold;
+  int64_t last_thr_us;
+  bool have_thr_time;
+  double time_over_ms;
+  unsigned overuse_count;
+  BweUsage usage;
+  /* acknowledged rate: bytes per 25 ms of arrival time */
+  int64_t ack_idx[BWE_ACK_BUCKETS];
+  uint64_t ack_bytes[BWE_ACK_BUCKETS];
+  bool have_ack;
+  int64_t ack_max_idx, ack_first_idx;
+  /* AIMD */
+  BweState state;
+  double delay_bps;
+  int64_t last_update_us;
+  bool have_update;
+  int64_t last_decrease_us;
+  bool have_decrease;
+  bool have_avg_max;
+  double avg_max_kbps, var_max_kbps;
+  int64_t rtt_us;
+  /* loss */
+  double loss_bps;
+  uint32_t loss_lost, loss_total;
+  double last_loss;
+  /* REMB */
+  uint64_t remb_bps;       /* 0 = none received */
+  uint64_t estimate_bps;
+  uint64_t overuses, decreases;
+} BweDelay;
+
+void bwe_config_default(BweConfig *cfg);
+/* cfg may be NULL; zero fields take defaults; max < min is raised to min. */
+void bwe_delay_init(BweDelay *b, const BweConfig *cfg);
+
+/* Results of one feedback (twcc_history_on_feedback), now = when it came. */
+void bwe_delay_on_feedback(BweDelay *b, const TwccResult *res, size_t n, int64_t now_us);
+/* REMB received from the subscriber (bitrate 0 is ignored). */
+void bwe_delay_on_remb(BweDelay *b, uint64_t bitrate_bps, int64_t now_us);
+/* Round-trip time to the subscriber (from RR/SR), for the additive increase. */
+void bwe_delay_set_rtt(BweDelay *b, int64_t rtt_us);
+
+uint64_t bwe_delay_estimate_bps(const BweDelay *b);
+/* What the receiver acknowledged over the last ~0.5 s of arrival time. */
+uint64_t bwe_delay_acked_bps(const BweDelay *b);
+BweUsage bwe_delay_usage(const BweDelay *b);
+
+#endif
