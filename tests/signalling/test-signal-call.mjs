@@ -112,6 +112,22 @@ await step('the visitor cannot unmute what staff muted (muted_by_moderator)', as
   vis.send({ type: 'mute', muted: false });
   return (await vis.next('error')).code === 'muted_by_moderator';
 });
+await step('a moderator unmutes one track only (track field): one track_muted, the SFU agrees', async () => {
+  const video = off.joined.participants.find((x) => x.id === 'visitor-1').tracks.find((t) => t.kind === 'video');
+  const from = p.all.length;
+  off.send({ type: 'mute', participant: 'visitor-1', track: video.id, muted: false });
+  const d = await off.next('mute_done');
+  const m = await p.next((x) => x.type === 'track_muted' && x.muted === false);
+  await sleep(300);
+  const n = p.all.slice(from).filter((x) => x.type === 'track_muted').length;
+  const st = await ctl.request('participant_stats', { room, participant: 'visitor-1' });
+  const sv = st.tracks.find((t) => t.id === video.id), sa = st.tracks.find((t) => t.id !== video.id);
+  return d.tracks === 1 && m.track === video.id && m.by === 'officer-1' && n === 1 && sv.muted === false && sa.muted === true;
+});
+await step('mute of a track that is not theirs: unknown_track', async () => {
+  off.send({ type: 'mute', participant: 'prisoner-1', track: 'visitor-1:0', muted: true });
+  return (await off.next('error')).code === 'unknown_track';
+});
 await step('booking got participant_muted naming the monitor and why', async () => {
   const e = await booking.waitFor((x) => x.type === 'participant_muted');
   return e.data.by === 'monitor-1' && e.data.participant === 'visitor-1' && e.data.why === 'inappropriate language' && e.visit_id === room;
