@@ -33,6 +33,7 @@ static struct {
   int frames_wanted, audio_wanted, timeout_s, duration_s, cycles, expect_tracks, kf_interval;
   double drop_percent;
   char *codec;
+  gboolean tamper_fingerprint;
 } opt = {.frames_wanted = 60, .audio_wanted = 20, .timeout_s = 30, .expect_tracks = 2,
          .kf_interval = 3000};
 
@@ -105,6 +106,15 @@ typedef struct {
 static gboolean hop_send_sdp(gpointer data) {
   SdpHop *h = data;
   fprintf(stderr, "--- local %s\n%s\n", h->type, h->sdp);
+  if (opt.tamper_fingerprint) {
+    /* Lie about our certificate: flip one hex digit of the fingerprint. */
+    char *fp = strstr(h->sdp, "a=fingerprint:sha-256 ");
+    while (fp) {
+      char *c = fp + strlen("a=fingerprint:sha-256 ");
+      *c = *c == 'A' ? 'B' : 'A';
+      fp = strstr(c, "a=fingerprint:sha-256 ");
+    }
+  }
   if (strcmp(h->type, "publish") == 0) {
     request("publish_offer", json_pack("{s:s, s:s}", "participant", opt.participant, "sdp", h->sdp));
   } else {
@@ -562,6 +572,7 @@ int main(int argc, char **argv) {
       {"duration", 0, 0, G_OPTION_ARG_INT, &opt.duration_s, "publish: seconds, then exit 0", NULL},
       {"drop-percent", 0, 0, G_OPTION_ARG_DOUBLE, &opt.drop_percent, "drop RTP on the wire", NULL},
       {"keyframe-interval", 0, 0, G_OPTION_ARG_INT, &opt.kf_interval, "vp8 keyframe-max-dist", NULL},
+      {"tamper-fingerprint", 0, 0, G_OPTION_ARG_NONE, &opt.tamper_fingerprint, "send a wrong a=fingerprint", NULL},
       {"codec", 0, 0, G_OPTION_ARG_STRING, &opt.codec, "publish: vp8 (default) or vp9", NULL},
       {"mode", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &mode_unused, "", NULL},
       {NULL}};
