@@ -14,7 +14,9 @@
  * {"result":"ok"|"fail","frames":N,"width":W,"height":H,...}. Exit 0 when
  * N frames were decoded before the timeout, 1 otherwise, 2 on usage errors.
  * --linger keeps publishing for S seconds after success, so the other peer
- * can finish too. ICE stays on loopback (ice-tcp off, 127.0.0.1 only). */
+ * can finish too. --reconnect-after N drops the signalling connection after
+ * N frames (a network change, no "leave"), joins again with the same token
+ * and needs --frames N more from the new session. ICE stays on loopback (ice-tcp off, 127.0.0.1 only). */
 #define GST_USE_UNSTABLE_API 1
 #include <gst/gst.h>
 #include <gst/sdp/sdp.h>
@@ -28,7 +30,7 @@
 
 static struct {
   char *url, *ca, *origin, *room, *token_file;
-  int frames_wanted, timeout_s, linger_s;
+  int frames_wanted, timeout_s, linger_s, reconnect_after;
   gboolean publish;
 } opt = {.frames_wanted = 30, .timeout_s = 40, .publish = TRUE};
 
@@ -41,6 +43,9 @@ static int width, height;
 static int exit_code = 1;
 static gboolean finished;
 static int sub_offers;
+static SoupSession *session;
+static gboolean reconnecting, reconnected;
+static void connect_signalling(void);
 
 static double ms_since(gint64 t) { return t ? (t - t0_us) / 1000.0 : -1; }
 
@@ -72,10 +77,10 @@ static void finish(int code, const char *why) {
   if (finished) return;
   finished = TRUE;
   exit_code = code;
-  out(json_pack("{s:s, s:s, s:i, s:i, s:i, s:f, s:f, s:i}", "result", code == 0 ? "ok" : "fail",
+  out(json_pack("{s:s, s:s, s:i, s:i, s:i, s:f, s:f, s:i, s:b}", "result", code == 0 ? "ok" : "fail",
                 "why", why, "frames", g_atomic_int_get(&frames), "width", width, "height", height,
                 "joined_ms", ms_since(joined_us), "first_frame_ms", ms_since(first_frame_us),
-                "subscriber_offers", sub_offers));
+                "subscriber_offers", sub_offers, "reconnected", reconnected));
   if (code == 0 && opt.linger_s > 0)
     g_timeout_add_seconds((guint)opt.linger_s, quit_cb, NULL);
   else
@@ -171,6 +176,30 @@ static gboolean hop_done(gpointer d) {
   return G_SOURCE_REMOVE;
 }
 
+/* A network change: drop the signalling connection without "leave", come
+ * back with the same token, and set the media up afresh. Frames are counted
+ * again from zero for the new session. */
+static gboolean reconnect_cb(gpointer d) {
+  (void)d;
+  connect_signalling();
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean hop_reconnect(gpointer d) {
+  (void)d;
+  if (reconnecting || reconnected) return G_SOURCE_REMOVE;
+  reconnecting = TRUE;
+  out(json_pack("{s:s, s:i}", "event", "dropping_connection", "frames", g_atomic_int_get(&frames)));
+  if (ws) {
+    g_signal_handlers_disconnect_by_data(ws, NULL);
+    soup_websocket_connection_close(ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+    g_object_unref(ws);
+    ws = NULL;
+  }
+  g_timeout_add(700, reconnect_cb, NULL);
+  return G_SOURCE_REMOVE;
+}
+
 static GstPadProbeReturn count_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user) {
   (void)info;
   (void)user;
@@ -185,7 +214,10 @@ static GstPadProbeReturn count_probe(GstPad *pad, GstPadProbeInfo *info, gpointe
       gst_caps_unref(caps);
     }
   }
-  if (n == opt.frames_wanted) g_idle_add(hop_done, NULL);
+  if (opt.reconnect_after > 0 && !reconnected && n == opt.reconnect_after)
+    g_idle_add(hop_reconnect, NULL);
+  else if (n == opt.frames_wanted && (opt.reconnect_after <= 0 || reconnected))
+    g_idle_add(hop_done, NULL);
   return GST_PAD_PROBE_OK;
 }
 
@@ -320,6 +352,13 @@ static void on_message(SoupWebsocketConnection *c, gint type, GBytes *bytes, gpo
                   json_object_get(m, "participants")));
     /* A media_reset (the SFU lost our media) is followed by a new joined:
      * set both peer connections up afresh, as a browser page would. */
+    if (reconnecting && json_is_true(json_object_get(m, "reconnected"))) {
+      reconnecting = FALSE;
+      reconnected = TRUE;
+      g_atomic_int_set(&frames, 0);
+      first_frame_us = 0;
+      width = height = 0;
+    }
     if (pipe_) pipeline_stop();
     if (pipeline_start() != 0) finish(2, "pipeline");
   } else if (strcmp(t, "media_reset") == 0) {
@@ -351,7 +390,7 @@ static void on_message(SoupWebsocketConnection *c, gint type, GBytes *bytes, gpo
 static void on_closed(SoupWebsocketConnection *c, gpointer user) {
   (void)c;
   (void)user;
-  if (!finished) finish(1, "signalling connection closed");
+  if (!finished && !reconnecting) finish(1, "signalling connection closed");
 }
 
 static void on_connected(GObject *src, GAsyncResult *res, gpointer user) {
@@ -376,6 +415,13 @@ static void on_connected(GObject *src, GAsyncResult *res, gpointer user) {
   g_free(token);
 }
 
+static void connect_signalling(void) {
+  SoupMessage *msg = soup_message_new("GET", opt.url);
+  soup_session_websocket_connect_async(session, msg, opt.origin, NULL, G_PRIORITY_DEFAULT, NULL,
+                                       on_connected, NULL);
+  g_object_unref(msg);
+}
+
 static gboolean on_timeout(gpointer d) {
   (void)d;
   finish(1, "timeout");
@@ -395,6 +441,7 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--frames") == 0 && val) opt.frames_wanted = atoi(argv[++i]);
     else if (strcmp(a, "--timeout") == 0 && val) opt.timeout_s = atoi(argv[++i]);
     else if (strcmp(a, "--linger") == 0 && val) opt.linger_s = atoi(argv[++i]);
+    else if (strcmp(a, "--reconnect-after") == 0 && val) opt.reconnect_after = atoi(argv[++i]);
     else if (strcmp(a, "--no-publish") == 0) opt.publish = FALSE;
     else {
       fprintf(stderr, "prog_signal_peer: bad argument %s\n", a);
@@ -403,12 +450,13 @@ int main(int argc, char **argv) {
   }
   if (!opt.url || !opt.room || !opt.token_file || opt.frames_wanted < 1) {
     fprintf(stderr, "usage: prog_signal_peer --url wss://... --ca CERT --origin O --room R "
-                    "--token-file F [--frames N] [--timeout S] [--no-publish] [--linger S]\n");
+                    "--token-file F [--frames N] [--timeout S] [--no-publish] [--linger S] "
+                    "[--reconnect-after N]\n");
     return 2;
   }
   t0_us = g_get_monotonic_time();
   loop = g_main_loop_new(NULL, FALSE);
-  SoupSession *session = soup_session_new();
+  session = soup_session_new();
   if (opt.ca) {
     GError *e = NULL;
     GTlsDatabase *db = g_tls_file_database_new(opt.ca, &e);
@@ -419,14 +467,11 @@ int main(int argc, char **argv) {
     soup_session_set_tls_database(session, db);
     g_object_unref(db);
   }
-  SoupMessage *msg = soup_message_new("GET", opt.url);
-  if (!msg) {
+  if (!g_str_has_prefix(opt.url, "wss://") && !g_str_has_prefix(opt.url, "ws://")) {
     fprintf(stderr, "bad url %s\n", opt.url);
     return 2;
   }
-  soup_session_websocket_connect_async(session, msg, opt.origin, NULL, G_PRIORITY_DEFAULT, NULL,
-                                       on_connected, NULL);
-  g_object_unref(msg);
+  connect_signalling();
   g_timeout_add_seconds((guint)opt.timeout_s, on_timeout, NULL);
   g_main_loop_run(loop);
   if (ws) {
