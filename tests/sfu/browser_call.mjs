@@ -117,5 +117,21 @@ if (mode === 'chromium') {
   const res3 = await waitMedia({ alice: pages.alice, bob: pages.bob }, { videos: 2, audios: 2, frames: 10, timeoutMs: 20000 });
   check(res3.ok, 'after renegotiation alice and bob each decode two remote videos', JSON.stringify(res3.last).slice(0, 800));
 }
+// Keyframe requests toward each publisher are throttled: never two for one
+// track within 500 ms (event arrival times, so allow some delivery jitter).
+const byTrack = {};
+for (const e of ctl.events.filter((x) => x.event === 'keyframe_requested')) (byTrack[e.track] ||= []).push(e.receivedAt);
+const gaps = Object.values(byTrack).flatMap((ts) => ts.sort((a, b) => a - b).slice(1).map((t, i) => t - ts[i]));
+diag(`keyframe requests per track: ${JSON.stringify(Object.fromEntries(Object.entries(byTrack).map(([k, v]) => [k, v.length])))}, smallest gap ${gaps.length ? Math.min(...gaps) : '-'} ms`);
+check(gaps.every((g) => g >= 400), 'keyframe requests per track at least ~500 ms apart');
+const fin = await ctl.request('room_stats', { room: ROOM });
+for (const p of fin.participants) {
+  const v = p.tracks.find((t) => t.kind === 'video');
+  if (v) diag(`${p.participant}: video ${v.codec} remb_bps=${v.remb_bps} nacks_sent=${v.nacks_sent} keyframe_requests=${v.keyframe_requests}`);
+}
+for (const [who, pg] of Object.entries(pages)) {
+  const s = await stats(pg);
+  if (s.pub) diag(`${who} publisher (browser view): ${JSON.stringify(s.pub)}`);
+}
 check(sfu.alive(), 'SFU alive');
 await done();

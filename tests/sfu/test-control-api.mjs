@@ -202,6 +202,9 @@ check(bobGone.reason === 'room_destroyed', 'bob disconnected with reason room_de
 r = await c.request('room_stats', { room: 'v1' });
 check(r.code === 'room_not_found', 'the room is gone');
 r = await c.request('room_create', { room: 'v2', recordable: true });
+const w2 = r.worker;
+const r3 = await c.request('room_create', { room: 'v3' });
+check(r3.type === 'result' && r3.worker !== w2, `rooms spread over the worker threads (v2 on ${w2}, v3 on ${r3.worker})`);
 r = await c.request('record_start', { room: 'v2' });
 check(r.type === 'error' && r.code !== 'room_not_recordable', `record_start in a recordable room is not refused for policy (${r.code || r.type})`);
 check(sfu.alive(), 'sfu alive at the end');
