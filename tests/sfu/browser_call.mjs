@@ -67,6 +67,9 @@ check(res.ok, 'each page decodes >= 60 frames of the other and receives its audi
 for (const [who, s] of Object.entries(res.last)) {
   diag(`${who}: video ${JSON.stringify(s.video)} audio ${JSON.stringify(s.audio)} errors ${JSON.stringify(s.errors)}`);
 }
+const levels = res.last.alice.ssrcAudioLevels || [];
+diag(`alice's receiver: audio levels from the extension ${JSON.stringify(levels)}`);
+check(levels.length > 0 && levels.every((l) => typeof l === 'number'), 'the subscriber reports an audio level for the forwarded source (getSynchronizationSources; the SFU forwards the RFC 6464 extension)');
 const firsts = {};
 for (const [who, p] of Object.entries(pages)) {
   const f = await p.evaluate('window.firstFrameAt');

@@ -128,6 +128,16 @@ window.mediaStats = async () => {
       }
     });
   }
+  if (sub) {
+    // Audio levels from the RFC 6464 header extension (what
+    // getSynchronizationSources reports): proves the SFU kept it.
+    out.ssrcAudioLevels = [];
+    for (const r of sub.getReceivers()) {
+      if (r.track && r.track.kind === 'audio') {
+        for (const s of r.getSynchronizationSources()) out.ssrcAudioLevels.push(s.audioLevel);
+      }
+    }
+  }
   if (pub) {
     const st = await pub.getStats();
     st.forEach((s) => {
