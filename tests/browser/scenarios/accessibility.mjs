@@ -117,7 +117,32 @@ await scenario('accessibility', async ({ tap, stack, person }) => {
   const pri = await person('prisoner');
   await signInUI(pri.page, 'prisoner');
   await visit(pri.page, '/calls/', 'prisoner - your calls');
-  await Promise.all([joinCall(fam.page, call.id), joinCall(pri.page, call.id)]);
+  // The prisoner joins with the keyboard alone: Tab to the notice's box,
+  // Space, Tab to Join call, Enter.
+  await pri.page.goto(`/call/?visit=${call.id}`);
+  await ready(pri.page);
+  await pri.page.waitForFunction(() => window.parlourCall.phase === 'device-check', null, { timeout: 30000 });
+  const tabTo = async (page, id) => {
+    for (let i = 0; i < 40; i++) {
+      if (await page.evaluate((x) => document.activeElement && document.activeElement.id === x, id)) return true;
+      await page.keyboard.press('Tab');
+    }
+    return false;
+  };
+  const reachedBox = await tabTo(pri.page, 'understood');
+  await pri.page.keyboard.press('Space');
+  const reachedJoin = await tabTo(pri.page, 'join');
+  await pri.page.keyboard.press('Enter');
+  const keyJoined = await pri.page.waitForFunction(() => window.parlourCall.phase === 'joined', null, { timeout: 45000 }).then(() => true).catch(() => false);
+  tap.check(reachedBox && reachedJoin && keyJoined, 'a call can be joined with the keyboard alone (notice box, Join call)', JSON.stringify({ reachedBox, reachedJoin, keyJoined }));
+  await joinCall(fam.page, call.id);
+  // In the call every control is reachable by Tab and works with Enter.
+  const reachedMute = await tabTo(pri.page, 'mute');
+  await pri.page.keyboard.press('Enter');
+  const pressed = await pri.page.getAttribute('#mute', 'aria-pressed');
+  await pri.page.keyboard.press('Enter');
+  const reachedLeave = await tabTo(pri.page, 'leave');
+  tap.check(reachedMute && pressed === 'true' && reachedLeave, 'in the call, Mute and Leave are reached with Tab and Mute works with Enter', JSON.stringify({ reachedMute, pressed, reachedLeave }));
   await fam.page.waitForSelector('#tiles li:nth-child(2) video', { timeout: 20000 }).catch(() => {});
   await audit(fam.page, 'call - in progress');
 
