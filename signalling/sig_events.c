@@ -183,8 +183,11 @@ int sig_events_post(SigEvents *e, const char *visit_id, const char *type, const 
   g_snprintf(name, sizeof name, "%020" G_GUINT64_FORMAT "-%s.json", e->next_seq++, event_id);
   int rc = sig_spool_write(e->dir, name, text, strlen(text));
   if (rc != 0)
-    log_error("event_spool_failed", "event_id=%s type=%s error=\"%s\"", event_id, type,
-              g_strerror(errno));
+    {
+      char q[256];
+      log_error("event_spool_failed", "event_id=%s type=%s error=%s", event_id, type,
+                log_quote(q, sizeof q, g_strerror(errno)));
+    }
   else
     log_info("event_spooled", "event_id=%s type=%s visit=%s", event_id, type, visit_id);
   free(text);
@@ -253,8 +256,9 @@ static void on_posted(GObject *src, GAsyncResult *res, gpointer data) {
     deliver_next(e);
     return;
   }
-  log_warn("event_delivery_failed", "file=%s status=%u error=\"%s\" retry_ms=%u", e->current,
-           status, error ? error->message : "-", e->backoff_ms);
+  char q[256];
+  log_warn("event_delivery_failed", "file=%s status=%u error=%s retry_ms=%u", e->current,
+           status, log_quote(q, sizeof q, error ? error->message : "-"), e->backoff_ms);
   if (error) g_error_free(error);
   if (body) g_bytes_unref(body);
   g_free(path);
@@ -268,8 +272,11 @@ static gboolean ensure_ca(SigEvents *e) {
   GTlsDatabase *db = g_tls_file_database_new(e->ca_file, &ge);
   if (!db) {
     if (!e->ca_warned)
-      log_error("booking_ca_unusable", "file=%s error=\"%s\" events=spooled", e->ca_file,
-                ge->message);
+    {
+      char q[256];
+      log_error("booking_ca_unusable", "file=%s error=%s events=spooled", e->ca_file,
+                log_quote(q, sizeof q, ge->message));
+    }
     e->ca_warned = TRUE;
     g_error_free(ge);
     return FALSE;

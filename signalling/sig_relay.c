@@ -334,8 +334,9 @@ void sig_on_sfu_event(SfuNode *node, json_t *ev, void *user) {
     return;
   }
   if (strcmp(name, "recording_failed") == 0) {
-    log_error("recording_failed", "room=%s error=\"%s\"", room_id,
-              jsonu_str(ev, "error") ? jsonu_str(ev, "error") : "-");
+    char q[256];
+    log_error("recording_failed", "room=%s error=%s", room_id,
+              log_quote(q, sizeof q, jsonu_str(ev, "error") ? jsonu_str(ev, "error") : "-"));
     return;
   }
   SigRoom *r = g_hash_table_lookup(s->rooms, room_id);

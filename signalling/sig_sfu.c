@@ -204,7 +204,9 @@ static void on_connected(GObject *src, GAsyncResult *res, gpointer data) {
   if (!ws) {
     if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
       SfuNode *n = data;
-      log_debug("sfu_connect_failed", "node=%s error=\"%s\"", n->url, error->message);
+      char q[256];
+      log_debug("sfu_connect_failed", "node=%s error=%s", n->url,
+                log_quote(q, sizeof q, error->message));
       schedule_retry(n);
     }
     g_error_free(error);
