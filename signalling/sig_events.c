@@ -182,14 +182,13 @@ int sig_events_post(SigEvents *e, const char *visit_id, const char *type, const 
   char name[96];
   g_snprintf(name, sizeof name, "%020" G_GUINT64_FORMAT "-%s.json", e->next_seq++, event_id);
   int rc = sig_spool_write(e->dir, name, text, strlen(text));
-  if (rc != 0)
-    {
-      char q[256];
-      log_error("event_spool_failed", "event_id=%s type=%s error=%s", event_id, type,
-                log_quote(q, sizeof q, g_strerror(errno)));
-    }
-  else
+  if (rc != 0) {
+    char q[256];
+    log_error("event_spool_failed", "event_id=%s type=%s error=%s", event_id, type,
+              log_quote(q, sizeof q, g_strerror(errno)));
+  } else {
     log_info("event_spooled", "event_id=%s type=%s visit=%s", event_id, type, visit_id);
+  }
   free(text);
   g_free(event_id);
   deliver_next(e);
@@ -271,8 +270,7 @@ static gboolean ensure_ca(SigEvents *e) {
   GError *ge = NULL;
   GTlsDatabase *db = g_tls_file_database_new(e->ca_file, &ge);
   if (!db) {
-    if (!e->ca_warned)
-    {
+    if (!e->ca_warned) {
       char q[256];
       log_error("booking_ca_unusable", "file=%s error=%s events=spooled", e->ca_file,
                 log_quote(q, sizeof q, ge->message));
