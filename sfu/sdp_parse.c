@@ -97,7 +97,7 @@ static void parse_media(const GstSDPMessage *msg, const GstSDPMedia *m, SdpMedia
   for (guint i = 0; i < gst_sdp_media_attributes_len(m); i++) {
     const GstSDPAttribute *a = gst_sdp_media_get_attribute(m, i);
     if (!a->value) continue;
-    if (strcmp(a->key, "rtpmap") == 0) {
+    if (g_strcmp0(a->key, "rtpmap") == 0) {
       char *e;
       uint8_t pt;
       if (parse_u8(a->value, &pt, &e) != 0 || *e != ' ') continue;
@@ -117,7 +117,7 @@ static void parse_media(const GstSDPMessage *msg, const GstSDPMedia *m, SdpMedia
         }
       }
       g_strfreev(enc);
-    } else if (strcmp(a->key, "extmap") == 0) {
+    } else if (g_strcmp0(a->key, "extmap") == 0) {
       char *e;
       long id = strtol(a->value, &e, 10);
       if (e == a->value || id < 1 || id > 14) continue;
@@ -125,21 +125,21 @@ static void parse_media(const GstSDPMessage *msg, const GstSDPMedia *m, SdpMedia
       if (!e) continue;
       while (*e == ' ') e++;
       gchar **parts = g_strsplit(e, " ", 2);
-      const char *uri = parts[0];
+      const char *uri = parts[0] ? parts[0] : ""; /* "a=extmap:1" has no URI */
       if (strcmp(uri, SDP_URI_MID) == 0) mi->ext.mid = (uint8_t)id;
       else if (strcmp(uri, SDP_URI_ABS_SEND_TIME) == 0) mi->ext.abs_send_time = (uint8_t)id;
       else if (strcmp(uri, SDP_URI_AUDIO_LEVEL) == 0) mi->ext.audio_level = (uint8_t)id;
       else if (strcmp(uri, SDP_URI_TWCC) == 0) mi->ext.twcc = (uint8_t)id;
       g_strfreev(parts);
-    } else if (strcmp(a->key, "ssrc-group") == 0 && g_str_has_prefix(a->value, "FID ")) {
+    } else if (g_strcmp0(a->key, "ssrc-group") == 0 && g_str_has_prefix(a->value, "FID ")) {
       unsigned long s1 = 0, s2 = 0;
       if (sscanf(a->value + 4, "%lu %lu", &s1, &s2) == 2) {
         mi->ssrc = (uint32_t)s1;
         mi->rtx_ssrc = (uint32_t)s2;
       }
-    } else if (strcmp(a->key, "ssrc") == 0 && !mi->ssrc) {
+    } else if (g_strcmp0(a->key, "ssrc") == 0 && !mi->ssrc) {
       mi->ssrc = (uint32_t)strtoul(a->value, NULL, 10);
-    } else if (strcmp(a->key, "msid") == 0 && !mi->msid) {
+    } else if (g_strcmp0(a->key, "msid") == 0 && !mi->msid) {
       mi->msid = g_strdup(a->value);
     }
   }
@@ -148,7 +148,7 @@ static void parse_media(const GstSDPMessage *msg, const GstSDPMedia *m, SdpMedia
   for (guint i = 0; i < gst_sdp_media_attributes_len(m); i++) {
     const GstSDPAttribute *a = gst_sdp_media_get_attribute(m, i);
     if (!a->value) continue;
-    if (strcmp(a->key, "fmtp") == 0) {
+    if (g_strcmp0(a->key, "fmtp") == 0) {
       char *e;
       uint8_t pt;
       if (parse_u8(a->value, &pt, &e) != 0) continue;
@@ -167,7 +167,7 @@ static void parse_media(const GstSDPMessage *msg, const GstSDPMedia *m, SdpMedia
             mi->codec.rtx_pt = pt;
         }
       }
-    } else if (strcmp(a->key, "rtcp-fb") == 0) {
+    } else if (g_strcmp0(a->key, "rtcp-fb") == 0) {
       char *e;
       uint8_t pt;
       int star = a->value[0] == '*';
@@ -234,9 +234,9 @@ SdpRemote *sdp_remote_parse(const char *text, int is_offer, char *err, size_t er
     if (!r->setup && setup) r->setup = g_strdup(setup);
     for (guint k = 0; k < gst_sdp_media_attributes_len(m); k++) {
       const GstSDPAttribute *a = gst_sdp_media_get_attribute(m, k);
-      if (strcmp(a->key, "candidate") == 0 && a->value && r->candidates->len < 64)
+      if (g_strcmp0(a->key, "candidate") == 0 && a->value && r->candidates->len < 64)
         g_ptr_array_add(r->candidates, g_strconcat("candidate:", a->value, NULL));
-      else if (strcmp(a->key, "end-of-candidates") == 0)
+      else if (g_strcmp0(a->key, "end-of-candidates") == 0)
         r->end_of_candidates = 1;
     }
     /* Every live section must be in the one BUNDLE group. */
