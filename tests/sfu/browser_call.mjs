@@ -119,6 +119,23 @@ if (mode === 'chromium') {
   }
   const res3 = await waitMedia({ alice: pages.alice, bob: pages.bob }, { videos: 2, audios: 2, frames: 10, timeoutMs: 20000 });
   check(res3.ok, 'after renegotiation alice and bob each decode two remote videos', JSON.stringify(res3.last).slice(0, 800));
+
+  // Publisher renegotiation: alice adds a second camera, then stops it.
+  relay.send('alice', { op: 'add_video' });
+  const added = await ctl.waitEvent((e) => e.event === 'track_published' && e.participant === 'alice' && e.track.id === 'alice:2', 15000).catch(() => null);
+  check(added && added.track.kind === 'video', 'alice renegotiates her publisher connection: a third track alice:2');
+  const res4 = await waitMedia({ bob: pages.bob, carol: pages.carol }, { videos: 3, audios: 2, frames: 10, timeoutMs: 20000 });
+  check(res4.ok, 'bob and carol get it by subscriber renegotiation (3 remote videos decoding)', JSON.stringify(res4.last).slice(0, 600));
+  relay.send('alice', { op: 'remove_video' });
+  const removed = await ctl.waitEvent((e) => e.event === 'track_unpublished' && e.track.id === 'alice:2', 15000).catch(() => null);
+  check(!!removed, 'stopping that transceiver unpublishes alice:2');
+  await sleep(1500);
+  const rsx = await ctl.request('room_stats', { room: ROOM });
+  const bobSlots = rsx.participants.find((p) => p.participant === 'bob').subscriptions;
+  check(bobSlots.some((x) => x.track === null && !x.active) && bobSlots.filter((x) => x.active).length === 4,
+    'bob\'s section for it went inactive; his other 4 stay active', JSON.stringify(bobSlots));
+  const bs = await stats(pages.bob);
+  check(bs.errors.length === 0, 'no negotiation error in bob\'s page', JSON.stringify(bs.errors));
 }
 // Keyframe requests toward each publisher are throttled: never two for one
 // track within 500 ms (event arrival times, so allow some delivery jitter).

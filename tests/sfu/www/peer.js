@@ -51,6 +51,27 @@ async function publish() {
   note('published');
 }
 
+// Publisher renegotiation: a second camera track, and taking it away again.
+let extra = null;
+async function republish() {
+  const offer = await pub.createOffer();
+  await pub.setLocalDescription(offer);
+  const r = await call('publish_offer', { sdp: pub.localDescription.sdp });
+  await pub.setRemoteDescription({ type: 'answer', sdp: r.sdp });
+}
+async function addVideo() {
+  const s = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 180 } });
+  extra = pub.addTransceiver(s.getVideoTracks()[0], { direction: 'sendonly', streams: [s] });
+  await republish();
+  note('added video');
+}
+async function removeVideo() {
+  if (!extra) return;
+  extra.stop();
+  await republish();
+  note('removed video');
+}
+
 function ensureSub() {
   if (sub) return sub;
   sub = new RTCPeerConnection(pcConfig());
@@ -97,6 +118,8 @@ relay.onmessage = async (ev) => {
   try {
     if (m.op === 'publish') await publish();
     else if (m.op === 'subscribe') await subscribe();
+    else if (m.op === 'add_video') await addVideo();
+    else if (m.op === 'remove_video') await removeVideo();
     else if (m.op === 'subscriber_offer') await onSubscriberOffer(m.sdp);
     else if (m.op === 'ice_candidate') {
       const pc = m.transport === 'publisher' ? pub : sub;
