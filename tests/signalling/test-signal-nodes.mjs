@@ -2,9 +2,11 @@
 // Calls are placed on SFU nodes from the configured list: the least loaded
 // healthy node, ties to the first (the default). A node that dies ends its
 // calls clearly (visit_ended media_failure) and takes no new ones; when it
-// comes back signalling reconnects to it (backoff) and uses it again.
+// comes back signalling reconnects to it (backoff) and uses it again. A
+// wrong control secret is refused by the SFU and no call is placed.
 // timeout: 180
-import { makeVar, startSfu, startSignal, join, now, sleep, check, step, done, diag, sfuControl, stopChecked } from './lib.mjs';
+import fs from 'node:fs';
+import { makeVar, startSfu, startSignal, join, connect, mint, claims, now, sleep, check, step, done, diag, sfuControl, stopChecked } from './lib.mjs';
 
 const v = makeVar('nodes');
 const a = await startSfu(v);
@@ -53,6 +55,16 @@ await step('b comes back: signalling reconnects and places the next call on it',
 await step('the calls on a went on throughout', async () => {
   calls.v1.send({ type: 'ping' });
   return (await calls.v1.next('pong')).type === 'pong';
+});
+await step('a signalling whose SFU secret is wrong: auth refused (logged), joins get sfu_unavailable', async () => {
+  fs.writeFileSync(`${v.dir}/secrets/wrong.secret`, 'not-the-secret\n');
+  const bad = await startSignal(v, { name: 'signal-badsecret', extra: { sfu: { nodes: a.url, secret_file: `${v.dir}/secrets/wrong.secret` } } });
+  await bad.waitLog(/event=sfu_auth_failed/, 5000);
+  const c = await connect(bad);
+  c.send({ type: 'join', room: 'v9', token: mint(v, claims({ ...W, room: 'v9', sub: 'p-9' })) });
+  const e = await c.next('error');
+  await bad.stop();
+  return e.code === 'sfu_unavailable';
 });
 check(sig.proc.exitInfo === null, 'signal still running');
 diag(sig.log().split('\n').filter((l) => /sfu_(up|down)/.test(l)).join('\n'));
