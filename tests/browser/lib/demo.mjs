@@ -13,3 +13,4 @@ export const DEMO = {
   clinician: { username: 'clinician.chen', password: PW },
   legal: { username: 'legal.lee', password: PW },
 };
+DEMO.admin = { username: 'admin', password: PW };
