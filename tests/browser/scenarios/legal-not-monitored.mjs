@@ -3,7 +3,7 @@
 // a monitor token for it. A social call running at the same time does
 // appear, so the wall is shown to work.
 import { scenario } from '../lib/scenario.mjs';
-import { signInUI, signInAPI, apiAs, createCallNow, joinCall, ready } from '../lib/flows.mjs';
+import { signInUI, signInAPI, apiAs, createCallNow, joinCall, waitFrames, ready } from '../lib/flows.mjs';
 import { screenshots } from '../lib/chromium.mjs';
 import { waitFor, sleep } from '../lib/util.mjs';
 
@@ -12,13 +12,16 @@ await scenario('legal-not-monitored', async ({ tap, stack, person }) => {
   const legal = await createCallNow(stack, staff, 'legal', { minutes: 30 });
   tap.check(legal.monitoring === 'forbidden' && legal.recording === 'forbidden', 'booking made the legal call neither monitored nor recorded', JSON.stringify({ m: legal.monitoring, r: legal.recording }));
 
-  // The legal adviser joins (booking's demo legal call is with a prisoner
-  // who has no in-cell sign-in, so the adviser alone makes it in progress).
+  // The legal adviser and the prisoner (in-cell device) join.
   const adv = await person('legal');
+  const pri = await person('prisoner');
   await signInUI(adv.page, 'legal');
-  const na = await joinCall(adv.page, legal.id);
-  tap.check(!na.shown && na.privacy, 'the legal adviser is told the call is not recorded or monitored (no recording notice)', JSON.stringify(na));
-  tap.check(!(await adv.page.isVisible('#recording-indicator')), 'no recording indicator in a legal call');
+  await signInUI(pri.page, 'prisoner');
+  const [na, np] = await Promise.all([joinCall(adv.page, legal.id), joinCall(pri.page, legal.id)]);
+  tap.check(!na.shown && na.privacy && !np.shown && np.privacy, 'both are told the legal call is not recorded or monitored (no recording notice)', JSON.stringify({ na, np }));
+  tap.check(!(await adv.page.isVisible('#recording-indicator')) && !(await pri.page.isVisible('#recording-indicator')), 'no recording indicator in a legal call');
+  const [fa, fp] = await Promise.all([waitFrames(adv.page, { min: 30 }), waitFrames(pri.page, { min: 30 })]);
+  tap.ok(`the legal adviser and the prisoner see each other (${JSON.stringify(fa)} / ${JSON.stringify(fp)})`);
   await screenshots(adv.page, 'call-legal');
 
   // Booking knows it is in progress (so leaving it off the wall is policy).
@@ -28,7 +31,8 @@ await scenario('legal-not-monitored', async ({ tap, stack, person }) => {
   }, { timeout: 15000, what: 'booking to mark the legal call in progress' }).catch((e) => e);
   tap.check(!(inProgress instanceof Error), 'booking lists the legal call as in progress', inProgress instanceof Error ? inProgress.message : '');
 
-  // A social call at the same time, for contrast.
+  // A social call at the same time, for contrast (booking's demo puts every
+  // prison call with Tom Baker; overlapping calls are allowed for the demo).
   const social = await createCallNow(stack, staff, 'social', { minutes: 30 });
   const fam = await person('family');
   await signInUI(fam.page, 'family');
