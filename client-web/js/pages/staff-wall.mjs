@@ -13,7 +13,7 @@ import { Tiles } from '../call/tiles.mjs';
 
 const user = await requireUser(STAFF_ROLES);
 const main = page({ title: 'Live monitoring', user, active: '/staff/wall.html', wide: true });
-const W = (window.parlourWall = { calls: new Map(), refreshed: 0, errors: [] });
+const W = (window.parlourWall = { calls: new Map(), finished: new Set(), refreshed: 0, errors: [] });
 
 main.innerHTML = String(html`
   <h1 class="govuk-heading-l">Live monitoring</h1>
@@ -53,7 +53,9 @@ function addCall(v) {
       tiles.attach(e.detail.participant, e.detail.stream);
     });
     s.addEventListener('state', (e) => { li.querySelector('.app-wall__state').textContent = { connecting: 'Connecting', joined: 'Live', reconnecting: 'Reconnecting', ended: 'Ended' }[e.detail.state] || e.detail.state; });
-    s.addEventListener('ended', () => removeCall(v.id));
+    // Booking may list a call as in progress for a moment after it ended:
+    // remember it so the next refresh does not join it again.
+    s.addEventListener('ended', () => { W.finished.add(v.id); removeCall(v.id); });
     s.start();
   }).catch((e) => {
     W.errors.push({ visit: v.id, code: e.code, message: e.message });
@@ -76,7 +78,7 @@ async function refresh() {
     const live = visits.filter((v) => v.monitoring === 'allowed' && v.status === 'in_progress' && Date.parse(v.end) > now);
     const ids = new Set(live.map((v) => v.id));
     for (const id of [...W.calls.keys()]) if (!ids.has(id)) removeCall(id);
-    for (const v of live) if (!W.calls.has(v.id)) addCall(v);
+    for (const v of live) if (!W.calls.has(v.id) && !W.finished.has(v.id)) addCall(v);
     main.querySelector('#wall-count').textContent = live.length ? `${live.length} ${live.length === 1 ? 'call' : 'calls'} in progress.` : 'There are no calls in progress that you can monitor.';
     W.refreshed += 1;
   } catch (e) {
