@@ -1,0 +1,193 @@
+/* prog_udp_impair: a user-space UDP relay that adds delay, jitter and loss,
+ * because these kernels have no netem (WEBRTC-TESTING-NOTES). Rate limits
+ * come from tc tbf (tests/net/lib.sh).
+ *
+ *   prog_udp_impair --listen IP:PORT --forward IP:PORT [--delay-ms D]
+ *                   [--jitter-ms J] [--loss PCT] [--seed N]
+ *
+ * A client sends to the listen address; each datagram goes on to the
+ * forward address from one upstream socket, and what comes back on it goes
+ * to the client (the last source seen on the listen socket: one 5-tuple,
+ * like one ICE candidate pair). Each direction independently: dropped with
+ * probability PCT/100, else delivered after D ms plus a uniform 0..J ms,
+ * never before the previous datagram of that direction (no reordering, as a
+ * queue would). Prints "ready PORT" once bound (PORT: the listen port, for
+ * --listen IP:0), and on SIGTERM/SIGINT a line of counters, then exits 0.
+ * Bad arguments: a message and exit 2. Memory: two rings of 4096 datagrams
+ * allocated at start; a full ring drops (counted as overflow). */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <glib.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RING 4096
+#define MAXDG 2048
+
+typedef struct {
+  int64_t due;
+  uint16_t len;
+  uint8_t data[MAXDG];
+} Slot;
+
+typedef struct {
+  Slot *slots;
+  unsigned head, count;
+  int64_t last_due;
+  uint64_t in, out, lost, overflow;
+} Dir;
+
+static volatile sig_atomic_t stop;
+static void on_signal(int s) { (void)s; stop = 1; }
+
+static int64_t now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static gboolean parse_addr(const char *s, struct sockaddr_in *a) {
+  const char *colon = s ? strrchr(s, ':') : NULL;
+  if (!colon) return FALSE;
+  char ip[64];
+  size_t n = (size_t)(colon - s);
+  if (n == 0 || n >= sizeof ip) return FALSE;
+  memcpy(ip, s, n);
+  ip[n] = 0;
+  char *end = NULL;
+  long port = strtol(colon + 1, &end, 10);
+  if (!end || *end || port < 0 || port > 65535) return FALSE;
+  memset(a, 0, sizeof *a);
+  a->sin_family = AF_INET;
+  a->sin_port = htons((uint16_t)port);
+  return inet_pton(AF_INET, ip, &a->sin_addr) == 1;
+}
+
+static void enqueue(Dir *d, const uint8_t *buf, size_t len, GRand *r, double loss, int64_t delay_us,
+                    int64_t jitter_us) {
+  d->in++;
+  if (loss > 0 && g_rand_double(r) * 100.0 < loss) {
+    d->lost++;
+    return;
+  }
+  if (d->count == RING) {
+    d->overflow++;
+    return;
+  }
+  int64_t due = now_us() + delay_us + (jitter_us > 0 ? (int64_t)g_rand_int_range(r, 0, (gint32)jitter_us + 1) : 0);
+  if (due < d->last_due) due = d->last_due;
+  d->last_due = due;
+  Slot *s = &d->slots[(d->head + d->count) % RING];
+  s->due = due;
+  s->len = (uint16_t)len;
+  memcpy(s->data, buf, len);
+  d->count++;
+}
+
+static void flush(Dir *d, int fd, const struct sockaddr_in *to, bool have_to, int64_t now) {
+  while (d->count && d->slots[d->head].due <= now) {
+    Slot *s = &d->slots[d->head];
+    if (have_to && sendto(fd, s->data, s->len, 0, (const struct sockaddr *)to, sizeof *to) >= 0) d->out++;
+    d->head = (d->head + 1) % RING;
+    d->count--;
+  }
+}
+
+int main(int argc, char **argv) {
+  char *listen_s = NULL, *forward_s = NULL;
+  gint delay_ms = 0, jitter_ms = 0, seed = 1;
+  gdouble loss = 0;
+  GOptionEntry entries[] = {
+      {"listen", 0, 0, G_OPTION_ARG_STRING, &listen_s, "IP:PORT to receive from the client", NULL},
+      {"forward", 0, 0, G_OPTION_ARG_STRING, &forward_s, "IP:PORT to relay to", NULL},
+      {"delay-ms", 0, 0, G_OPTION_ARG_INT, &delay_ms, "one-way delay per direction", NULL},
+      {"jitter-ms", 0, 0, G_OPTION_ARG_INT, &jitter_ms, "extra uniform 0..J ms", NULL},
+      {"loss", 0, 0, G_OPTION_ARG_DOUBLE, &loss, "loss percent per direction", NULL},
+      {"seed", 0, 0, G_OPTION_ARG_INT, &seed, "random seed", NULL},
+      {NULL, 0, 0, 0, NULL, NULL, NULL}};
+  GOptionContext *ctx = g_option_context_new("- UDP relay with delay, jitter and loss");
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  GError *err = NULL;
+  if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
+    fprintf(stderr, "prog_udp_impair: %s\n", err->message);
+    return 2;
+  }
+  g_option_context_free(ctx);
+  struct sockaddr_in la, fa;
+  if (!parse_addr(listen_s, &la) || !parse_addr(forward_s, &fa) || ntohs(fa.sin_port) == 0) {
+    fprintf(stderr, "prog_udp_impair: --listen IP:PORT and --forward IP:PORT (IPv4) are required\n");
+    return 2;
+  }
+  if (delay_ms < 0 || delay_ms > 10000 || jitter_ms < 0 || jitter_ms > 10000 || loss < 0 || loss > 100) {
+    fprintf(stderr, "prog_udp_impair: delay/jitter 0..10000 ms, loss 0..100 %%\n");
+    return 2;
+  }
+  int ls = socket(AF_INET, SOCK_DGRAM, 0), fs = socket(AF_INET, SOCK_DGRAM, 0);
+  if (ls < 0 || fs < 0 || bind(ls, (struct sockaddr *)&la, sizeof la) != 0) {
+    fprintf(stderr, "prog_udp_impair: bind %s: %s\n", listen_s, strerror(errno));
+    return 1;
+  }
+  struct sockaddr_in bound;
+  socklen_t bl = sizeof bound;
+  getsockname(ls, (struct sockaddr *)&bound, &bl);
+  struct sigaction sa = {.sa_handler = on_signal};
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  Dir up = {.slots = g_new0(Slot, RING)}, down = {.slots = g_new0(Slot, RING)};
+  GRand *r = g_rand_new_with_seed((guint32)seed);
+  struct sockaddr_in client;
+  bool have_client = false;
+  printf("ready %u\n", ntohs(bound.sin_port));
+  fflush(stdout);
+  uint8_t buf[MAXDG];
+  while (!stop) {
+    int64_t now = now_us(), next = now + 100000;
+    if (up.count && up.slots[up.head].due < next) next = up.slots[up.head].due;
+    if (down.count && down.slots[down.head].due < next) next = down.slots[down.head].due;
+    int64_t wait = next - now;
+    struct timespec to = {.tv_sec = wait / 1000000, .tv_nsec = (wait % 1000000) * 1000};
+    if (wait < 0) to.tv_sec = to.tv_nsec = 0;
+    struct pollfd p[2] = {{.fd = ls, .events = POLLIN}, {.fd = fs, .events = POLLIN}};
+    int n = ppoll(p, 2, &to, NULL);
+    if (n < 0 && errno != EINTR) break;
+    if (n > 0 && (p[0].revents & POLLIN)) {
+      struct sockaddr_in from;
+      socklen_t fl = sizeof from;
+      ssize_t len = recvfrom(ls, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
+      if (len >= 0) {
+        client = from;
+        have_client = true;
+        enqueue(&up, buf, (size_t)len, r, loss, delay_ms * 1000LL, jitter_ms * 1000LL);
+      }
+    }
+    if (n > 0 && (p[1].revents & POLLIN)) {
+      ssize_t len = recv(fs, buf, sizeof buf, 0);
+      if (len >= 0) enqueue(&down, buf, (size_t)len, r, loss, delay_ms * 1000LL, jitter_ms * 1000LL);
+    }
+    now = now_us();
+    flush(&up, fs, &fa, true, now);
+    flush(&down, ls, &client, have_client, now);
+  }
+  printf("up in=%" G_GUINT64_FORMAT " out=%" G_GUINT64_FORMAT " lost=%" G_GUINT64_FORMAT
+         " overflow=%" G_GUINT64_FORMAT " down in=%" G_GUINT64_FORMAT " out=%" G_GUINT64_FORMAT
+         " lost=%" G_GUINT64_FORMAT " overflow=%" G_GUINT64_FORMAT "\n",
+         up.in, up.out, up.lost, up.overflow, down.in, down.out, down.lost, down.overflow);
+  fflush(stdout);
+  g_free(up.slots);
+  g_free(down.slots);
+  g_rand_free(r);
+  g_free(listen_s);
+  g_free(forward_s);
+  close(ls);
+  close(fs);
+  return 0;
+}
