@@ -46,6 +46,7 @@ PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
                                 NACK_BUFFER_AGE_US);
   t->nack_gen = nack_generator_new(NULL);
   keyframe_throttle_init(&t->kt, 0);
+  t->rec_handle = -1;
   t->remb_bps = t->kind == SDP_KIND_VIDEO ? REMB_START_BPS : 0;
   RouterTrackSpec spec = {
       .id = t->id,
@@ -194,6 +195,10 @@ void forwarder_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len) {
   rtp_stats_update(&t->rstats, v.seq, v.timestamp, now, v.payload_len);
   nack_generator_on_packet(t->nack_gen, v.seq, now);
   if (t->nack_buf) nack_buffer_store(t->nack_buf, v.seq, buf, len, now);
+  /* The recorder copies the publisher's packet as it is; a track muted by
+   * staff stays a gap in the file. */
+  if (r->recorder && t->rec_handle >= 0 && !t->rt->muted)
+    recorder_push_rtp(r->recorder, t->rec_handle, buf, len, now);
   bool kf = t->kind == SDP_KIND_VIDEO && v.payload_len > 0 &&
             codec_is_keyframe_start(t->codec_id, buf + v.payload_offset, v.payload_len);
   if (kf) keyframe_throttle_on_keyframe(&t->kt, now);
@@ -217,6 +222,9 @@ void forwarder_on_publisher_rtcp(Participant *p, uint8_t *buf, size_t len) {
     if (!router_lookup_ssrc(p->room->router, pk.u.sr.info.ssrc, &info) || info.is_rtx) continue;
     PubTrack *t = info.track->user_data;
     if (t->pub == p && t->have_rstats) rtp_stats_on_sr(&t->rstats, pk.u.sr.info.ntp, now);
+    if (t->pub == p && p->room->recorder && t->rec_handle >= 0)
+      recorder_on_sender_report(p->room->recorder, t->rec_handle, pk.u.sr.info.ntp,
+                                pk.u.sr.info.rtp_ts, now);
   }
 }
 

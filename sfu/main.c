@@ -80,7 +80,8 @@ int main(int argc, char **argv) {
   SfuEnv env = {.dtls = dtls,
                 .ice_addresses = cfg.ice_addresses,
                 .port_min = cfg.media_port_min,
-                .port_max = cfg.media_port_max};
+                .port_max = cfg.media_port_max,
+                .recording_dir = cfg.recording_dir};
   Worker **workers = g_new0(Worker *, n_workers);
   for (int i = 0; i < n_workers; i++) workers[i] = worker_new(i, &env);
   Control *control = control_new(secret, workers, n_workers);

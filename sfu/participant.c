@@ -168,6 +168,7 @@ void participant_remove(Participant *p, const char *reason) {
   /* Out of the room first so nobody renegotiates toward it. */
   g_hash_table_remove(r->participants, p->id);
   g_ptr_array_remove(r->order, p);
+  room_record_participant_end(r, p);
   GPtrArray *mine = own_tracks(p);
   for (guint i = 0; i < mine->len; i++) unpublish_track(mine->pdata[i]);
   g_ptr_array_free(mine, TRUE);
@@ -264,6 +265,7 @@ json_t *participant_publish_offer(Participant *p, const char *sdp) {
     return sfu_error("bad_sdp", "sdp", "%s", err);
   }
   /* Tracks: keep those still offered, add new ones, drop the rest. */
+  int tracks_changed = 0;
   GPtrArray *mine = own_tracks(p);
   for (guint k = 0; k < mine->len; k++) {
     PubTrack *t = mine->pdata[k];
@@ -271,7 +273,10 @@ json_t *participant_publish_offer(Participant *p, const char *sdp) {
     for (int i = 0; i < n; i++)
       if (accepted[i] && g_strcmp0(((SdpMediaInfo *)o->media->pdata[i])->mid, t->mid) == 0)
         still = 1;
-    if (!still) unpublish_track(t);
+    if (!still) {
+      unpublish_track(t);
+      tracks_changed = 1;
+    }
   }
   g_ptr_array_free(mine, TRUE);
   int added = 0;
@@ -292,6 +297,7 @@ json_t *participant_publish_offer(Participant *p, const char *sdp) {
   g_strfreev(l.candidates);
   g_free(accepted);
   sdp_remote_free(o);
+  if (added || tracks_changed) room_record_participant(p->room, p);
   if (added) {
     Room *r = p->room;
     for (guint i = 0; i < r->order->len; i++)

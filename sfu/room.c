@@ -20,6 +20,144 @@ PubTrack *room_track(Room *r, const char *id) {
   return rt ? rt->user_data : NULL;
 }
 
+/* ---- recording (docs/recording.md, sfu/recorder) ---- */
+
+typedef struct {
+  Participant *p;
+  GPtrArray *out;
+} RecCollect;
+
+static void rec_collect(RouterTrack *rt, void *ud) {
+  RecCollect *c = ud;
+  PubTrack *t = rt->user_data;
+  if (t->pub == c->p) g_ptr_array_add(c->out, t);
+}
+
+void room_record_participant_end(Room *r, Participant *p) {
+  if (r->recorder && p->rec_piece > 0) recorder_piece_end(r->recorder, p->rec_piece);
+  p->rec_piece = 0;
+  RecCollect c = {p, g_ptr_array_new()};
+  router_foreach_track(r->router, rec_collect, &c);
+  for (guint i = 0; i < c.out->len; i++) ((PubTrack *)c.out->pdata[i])->rec_handle = -1;
+  g_ptr_array_free(c.out, TRUE);
+}
+
+void room_record_participant(Room *r, Participant *p) {
+  if (!r->recorder) return;
+  room_record_participant_end(r, p);
+  RecCollect c = {p, g_ptr_array_new()};
+  router_foreach_track(r->router, rec_collect, &c);
+  RecTrackDesc desc[REC_PIECE_MAX_TRACKS];
+  PubTrack *which[REC_PIECE_MAX_TRACKS];
+  unsigned n = 0;
+  int have_audio = 0, have_video = 0;
+  for (guint i = 0; i < c.out->len; i++) {
+    PubTrack *t = c.out->pdata[i];
+    RecCodec codec = t->codec_id == CODEC_OPUS ? REC_CODEC_OPUS
+                     : t->codec_id == CODEC_VP8 ? REC_CODEC_VP8
+                     : t->codec_id == CODEC_VP9 ? REC_CODEC_VP9
+                                                : 0;
+    int audio = t->kind == SDP_KIND_AUDIO;
+    /* A piece holds one audio and one video track (one WebM file). */
+    if (!codec || (audio && have_audio) || (!audio && have_video) || n >= REC_PIECE_MAX_TRACKS) {
+      log_warn("recording_track_skipped", "room=%s track=%s codec=%s", r->name, t->id, t->codec.name);
+      continue;
+    }
+    have_audio |= audio;
+    have_video |= !audio;
+    desc[n] = (RecTrackDesc){t->id, audio ? REC_KIND_AUDIO : REC_KIND_VIDEO, codec, t->codec.pt,
+                             t->codec.clock_rate};
+    which[n++] = t;
+  }
+  g_ptr_array_free(c.out, TRUE);
+  if (n == 0) return;
+  int handles[REC_PIECE_MAX_TRACKS];
+  RecError e = REC_OK;
+  int piece = recorder_piece_begin(r->recorder, p->id, desc, n, handles, &e);
+  if (piece < 0) {
+    log_warn("recording_failed", "room=%s participant=%s error=%s", r->name, p->id,
+             recorder_error_code(e));
+    room_emit(r, "recording_failed", json_pack("{s:s, s:s}", "participant", p->id, "error",
+                                               recorder_error_code(e)));
+    return;
+  }
+  p->rec_piece = piece;
+  for (unsigned i = 0; i < n; i++) {
+    which[i]->rec_handle = handles[i];
+    /* The recorder is a new receiver: its file should start on a keyframe. */
+    if (which[i]->kind == SDP_KIND_VIDEO) forwarder_request_keyframe(which[i], "new_subscriber", 1);
+  }
+}
+
+typedef struct {
+  char *room;
+  GMainContext *ctx;
+} RecStopCtx;
+
+/* Back on the worker once the files are final; needs nothing of the room. */
+static void on_recording_stopped(RecResult *res, RecError err, gpointer user) {
+  char *room = user;
+  if (!res) {
+    json_t *f = json_pack("{s:s, s:s}", "room", room, "error", recorder_error_code(err));
+    sfu_bus_event("recording_failed", f);
+    g_free(room);
+    return;
+  }
+  for (guint i = 0; i < res->files->len; i++) {
+    json_t *f = rec_file_to_json(res->files->pdata[i]);
+    json_object_set_new(f, "room", json_string(room));
+    sfu_bus_event("recording_file", f);
+  }
+  sfu_bus_event("recording_finished",
+                json_pack("{s:s, s:s, s:s, s:i, s:I, s:I}", "room", room, "dir", res->rel_dir,
+                          "manifest", res->manifest_path, "files", (int)res->files->len,
+                          "duration_ms", (json_int_t)res->duration_ms, "dropped_queue_full",
+                          (json_int_t)res->stats.queue.dropped_full));
+  log_info("recording_finished", "room=%s files=%u", room, res->files->len);
+  rec_result_free(res);
+  g_free(room);
+}
+
+/* Detaches the recorder from the room (no producer call after this) and
+ * finalises it: asynchronously (events when done), or synchronously when
+ * the worker is shutting down. */
+static void room_stop_recording(Room *r, int sync) {
+  Recorder *rec = r->recorder;
+  if (!rec) return;
+  for (guint i = 0; i < r->order->len; i++) room_record_participant_end(r, r->order->pdata[i]);
+  r->recorder = NULL;
+  if (sync) {
+    RecError e = REC_OK;
+    on_recording_stopped(recorder_stop(rec, &e), e, g_strdup(r->name));
+    recorder_free(rec);
+  } else {
+    recorder_stop_async(rec, r->ctx, on_recording_stopped, g_strdup(r->name));
+  }
+}
+
+static json_t *room_record(Room *r, int start) {
+  if (!r->recordable)
+    return sfu_error("room_not_recordable", NULL, "room %s was created not recordable", r->name);
+  if (!start) {
+    if (!r->recorder) return sfu_error("wrong_state", NULL, "room %s is not recording", r->name);
+    room_stop_recording(r, 0);
+    log_info("recording_stopping", "room=%s", r->name);
+    return sfu_result(json_pack("{s:s, s:b}", "room", r->name, "recording", 0));
+  }
+  if (r->recorder) return sfu_error("wrong_state", NULL, "room %s is already recording", r->name);
+  RecError e = REC_OK;
+  r->recorder = recorder_new(r->env.recording_dir, r->name,
+                             r->recordable ? RECORDER_RECORDABLE : RECORDER_NOT_RECORDABLE, NULL,
+                             &e);
+  if (!r->recorder)
+    return sfu_error(recorder_error_code(e), NULL, "the recorder refused to start");
+  for (guint i = 0; i < r->order->len; i++) room_record_participant(r, r->order->pdata[i]);
+  const char *dir = recorder_rel_dir(r->recorder);
+  log_info("recording_started", "room=%s dir=%s", r->name, dir);
+  room_emit(r, "recording_started", json_pack("{s:s}", "dir", dir));
+  return sfu_result(json_pack("{s:s, s:b, s:s}", "room", r->name, "recording", 1, "dir", dir));
+}
+
 static gboolean on_tick(gpointer data) {
   forwarder_tick(data, g_get_monotonic_time());
   return G_SOURCE_CONTINUE;
@@ -45,6 +183,8 @@ Room *room_new(const char *name, int max_participants, int recordable, int worke
 
 void room_free(Room *r, const char *reason) {
   if (!r) return;
+  /* The files of a call that ends are always finalised and reported. */
+  room_stop_recording(r, g_strcmp0(reason, "shutdown") == 0);
   while (r->order->len > 0) participant_remove(r->order->pdata[r->order->len - 1], reason);
   g_source_destroy(r->tick);
   g_source_unref(r->tick);
@@ -67,9 +207,21 @@ static json_t *room_stats_json(Room *r) {
   json_t *parts = json_array();
   for (guint i = 0; i < r->order->len; i++)
     json_array_append_new(parts, participant_stats_json(r->order->pdata[i]));
-  return json_pack("{s:s, s:i, s:b, s:i, s:i, s:o}", "room", r->name, "worker", r->worker_index,
-                   "recordable", r->recordable, "max_participants", r->max_participants, "tracks",
-                   (int)router_track_count(r->router), "participants", parts);
+  json_t *j = json_pack("{s:s, s:i, s:b, s:i, s:i, s:o, s:b}", "room", r->name, "worker",
+                        r->worker_index, "recordable", r->recordable, "max_participants",
+                        r->max_participants, "tracks", (int)router_track_count(r->router),
+                        "participants", parts, "recording", r->recorder != NULL);
+  if (r->recorder) {
+    RecorderStats st;
+    recorder_get_stats(r->recorder, &st);
+    json_object_set_new(j, "recorder",
+                        json_pack("{s:I, s:I, s:I, s:I}", "packets_queued",
+                                  (json_int_t)st.queue.pushed, "dropped_queue_full",
+                                  (json_int_t)st.queue.dropped_full, "dropped_backlog",
+                                  (json_int_t)st.backlog_dropped, "files_started",
+                                  (json_int_t)st.files_started));
+  }
+  return j;
 }
 
 json_t *room_handle(Room *r, const char *type, json_t *msg) {
@@ -104,11 +256,8 @@ json_t *room_handle(Room *r, const char *type, json_t *msg) {
     log_info("track_muted", "room=%s track=%s muted=%d", r->name, tid, muted);
     return sfu_result(json_pack("{s:s, s:b}", "track", tid, "muted", muted));
   }
-  if (strcmp(type, "record_start") == 0 || strcmp(type, "record_stop") == 0) {
-    if (!r->recordable)
-      return sfu_error("room_not_recordable", NULL, "room %s was created not recordable", r->name);
-    return sfu_error("recording_unavailable", NULL, "recording is not implemented in this SFU");
-  }
+  if (strcmp(type, "record_start") == 0) return room_record(r, 1);
+  if (strcmp(type, "record_stop") == 0) return room_record(r, 0);
 
   Participant *p = find_participant(r, msg, &err);
   if (!p) return err;

@@ -13,6 +13,7 @@
 #include "core/router.h"
 #include "core/rtp_stats.h"
 #include "peer_transport.h"
+#include "recorder/recorder.h"
 #include "room.h"
 #include "sdp_parse.h"
 
@@ -37,6 +38,7 @@ typedef struct {
   int have_rstats;
   uint64_t packets, bytes, keyframe_requests, nacks_sent, rtx_received;
   uint64_t remb_bps;     /* our estimate toward the publisher */
+  int rec_handle;        /* recorder handle while recorded, else -1 */
   int64_t last_loss_check_us;
 } PubTrack;
 
@@ -76,6 +78,7 @@ struct Participant {
   int connected_emitted;
   uint32_t rtcp_ssrc;    /* our SSRC in RTCP on both legs */
   char *cname;
+  int rec_piece;         /* recorder piece while recorded, else 0 */
   guint remove_source;   /* pending deferred removal */
   char *remove_reason;
 };
@@ -91,6 +94,7 @@ struct Room {
   GPtrArray *order;         /* Participant*, join order (stable stats) */
   Router *router;
   GSource *tick;            /* 20 ms: NACK and keyframe polls, 1 s reports */
+  Recorder *recorder;       /* while recording (docs/recording.md) */
   int64_t last_report_us;
 };
 
@@ -122,6 +126,11 @@ void forwarder_request_keyframe(PubTrack *t, const char *reason, int force);
 void forwarder_tick(Room *r, int64_t now_us);
 PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi);
 void pub_track_free(gpointer t);
+
+/* recording (room.c): (re)start the participant's piece after its set of
+ * published tracks changed; end it when it leaves. No-ops when not recording. */
+void room_record_participant(Room *r, Participant *p);
+void room_record_participant_end(Room *r, Participant *p);
 
 /* room.c */
 void room_emit(Room *r, const char *event, json_t *fields);

@@ -16,6 +16,7 @@ typedef struct {
   DtlsContext *dtls;
   char **ice_addresses;
   int port_min, port_max;
+  const char *recording_dir; /* [recording] directory */
 } SfuEnv;
 
 typedef struct Worker Worker;

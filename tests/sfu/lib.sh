@@ -46,6 +46,8 @@ sfu_start() {
     echo "port_max=$SFU_MEDIA_MAX"
     echo "ice_addresses=${SFU_ICE_ADDRESSES:-127.0.0.1}"
     echo "workers=${SFU_WORKERS:-2}"
+    echo "[recording]"
+    echo "directory=$SFU_TMP/recordings"
     echo "[log]"
     echo "level=${SFU_LOG_LEVEL:-info}"
   } > "$SFU_TMP/sfu.ini"

@@ -80,6 +80,7 @@ export async function startSfu(opts = {}) {
     '[media]', `port_min=${base}`, `port_max=${base + 99}`,
     `ice_addresses=${(opts.iceAddresses || ['127.0.0.1']).join(';')}`,
     `workers=${opts.workers || 2}`,
+    '[recording]', `directory=${path.join(dir, 'recordings')}`,
     '[log]', `level=${opts.logLevel || 'info'}`, '',
   ].join('\n');
   fs.writeFileSync(path.join(dir, 'sfu.ini'), ini);
