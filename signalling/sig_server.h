@@ -156,6 +156,13 @@ void sig_post_event(SigServer *s, const char *room, const char *type, const char
                     json_t *data);
 void sig_track_free(gpointer t);
 void sig_room_free(gpointer room);
+void sig_part_free(gpointer part);
+/* The visible, ready participants but self, as joined lists them. */
+json_t *sig_room_participants_for(SigRoom *r, SigPart *self);
+/* Sends the ending_soon warnings now due to p (each once). */
+void sig_part_warn(SigPart *p, gint64 now_ms);
+/* Arms the room's timer for its next warning or its end. */
+void sig_room_schedule(SigRoom *r);
 const char *sig_public_actor(SigPart *p);
 /* Sends to every ready, connected participant except `except` (fields stolen). */
 void sig_broadcast(SigRoom *r, SigPart *except, const char *type, json_t *fields);
