@@ -264,16 +264,18 @@ static void aimd(BweDelay *b, int64_t now_us) {
     } else {
       next = b->delay_bps * pow(b->cfg.increase_per_s, dt);
     }
-    bool app_limited = acked < 0.6 * b->delay_bps;
-    if (!app_limited) {
-      double cap = 1.5 * acked + 10000;
-      if (next > cap) next = cap > b->delay_bps ? cap : b->delay_bps; /* never lowers */
-    }
+    /* Never far beyond what was measurably delivered; when the sender does
+     * not use the estimate (a low layer is forwarded), only a probe
+     * (bwe_probe) can show that more fits. */
+    double cap = 1.5 * acked + 10000;
+    if (next > cap) next = cap > b->delay_bps ? cap : b->delay_bps; /* never lowers */
     b->delay_bps = next;
   } else if (b->state == BWE_STATE_DECREASE) {
-    if (!b->have_decrease || now_us - b->last_decrease_us >= DECREASE_GAP_US) {
+    if (now_us < b->probe_quiet_until_us) {
+      /* the queue is our own probe's: its result speaks for it */
+    } else if (!b->have_decrease || now_us - b->last_decrease_us >= DECREASE_GAP_US) {
       double next = acked > 0 ? BETA * acked : BETA * b->delay_bps;
-      if (next > b->delay_bps) next = BETA * b->delay_bps;
+      if (next > b->delay_bps) next = b->delay_bps; /* never raise while over-using */
       if (acked > 0) {
         double kbps = acked / 1000.0;
         if (b->have_avg_max && kbps < b->avg_max_kbps - 3 * std_kbps) b->have_avg_max = false;
@@ -328,6 +330,22 @@ void bwe_delay_on_remb(BweDelay *b, uint64_t bitrate_bps, int64_t now_us) {
   (void)now_us;
   if (b == NULL || bitrate_bps == 0) return;
   b->remb_bps = bitrate_bps;
+  update_output(b);
+}
+
+void bwe_delay_probe_started(BweDelay *b, int64_t quiet_until_us) {
+  if (b) b->probe_quiet_until_us = quiet_until_us;
+}
+
+void bwe_delay_on_probe(BweDelay *b, uint64_t delivered_bps, int64_t now_us) {
+  (void)now_us;
+  if (b == NULL || delivered_bps == 0 || b->usage == BWE_USAGE_OVERUSE) return;
+  double v = 0.95 * (double)delivered_bps;
+  if (v > b->delay_bps) {
+    b->delay_bps = v > (double)b->cfg.max_bps ? (double)b->cfg.max_bps : v;
+    b->have_avg_max = false; /* the path has more room than where it last over-used */
+  }
+  if (b->loss_bps < b->delay_bps && b->last_loss < 0.02) b->loss_bps = b->delay_bps;
   update_output(b);
 }
 

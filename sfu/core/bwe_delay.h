@@ -20,13 +20,17 @@
  *   Increase is multiplicative (increase_per_s, default x1.3 per second) far
  *   from the rate where the last overuses happened, and additive (about one
  *   1200-byte packet per response time) within 3 standard deviations of it.
- *   When the sender uses the estimate (acknowledged rate >= 60 % of it), an
- *   increase never goes beyond 1.5 x acknowledged + 10 kbit/s. When it does
- *   not (the forwarder sends a lower simulcast layer than the estimate
- *   allows: "application limited") the estimate may keep growing while the
- *   delay signal stays normal; the next layer up is then itself the probe,
- *   and an overuse after it brings the estimate straight down. (No padding
- *   probes are sent; see docs/media.md.)
+ *   An increase never goes beyond 1.5 x acknowledged + 10 kbit/s (it never
+ *   lowers the estimate either): the estimate does not run ahead of what was
+ *   delivered. So when the forwarder sends less than the estimate (a low
+ *   simulcast layer: "application limited"), only a probe can raise it:
+ *   bwe_probe sends a short burst of padding at the rate the next layer
+ *   needs and, when the receiver got it at that rate, bwe_delay_on_probe()
+ *   lifts the estimate to 95 % of the delivered rate. (The first real-link
+ *   run let the estimate grow while application limited: it climbed to
+ *   1 Mbit/s on a 300 kbit/s path and every up-switch froze the picture.)
+ * - Decrease: to 0.85 x acknowledged, never raising the estimate, at most
+ *   once per 300 ms while over-using.
  * - Loss bound: over every >= 30 reported packets, loss > 10 % sets the bound
  *   to min(bound, estimate) x (1 - 0.5 loss); loss < 2 % raises it to the
  *   delay-based estimate at once (or x1.05 if already above): once clean,
@@ -102,6 +106,7 @@ typedef struct {
   uint32_t loss_lost, loss_total;
   double last_loss;
   /* REMB */
+  int64_t probe_quiet_until_us; /* no delay-based decrease before this */
   uint64_t remb_bps;       /* 0 = none received */
   uint64_t estimate_bps;
   uint64_t overuses, decreases;
@@ -113,6 +118,14 @@ void bwe_delay_init(BweDelay *b, const BweConfig *cfg);
 
 /* Results of one feedback (twcc_history_on_feedback), now = when it came. */
 void bwe_delay_on_feedback(BweDelay *b, const TwccResult *res, size_t n, int64_t now_us);
+/* A probe (bwe_probe) measured that the path delivered delivered_bps:
+ * raise the estimate to 95 % of it (never lowers; ignored while over-using). */
+void bwe_delay_on_probe(BweDelay *b, uint64_t delivered_bps, int64_t now_us);
+/* A probe cluster starts: the queue it builds on a path too small for it is
+ * its own, not the media's; over-use seen before quiet_until_us (start +
+ * ~1 s: the cluster, the feedback, the queue draining) does not decrease the
+ * estimate. The probe's result (bwe_delay_on_probe) is the information. */
+void bwe_delay_probe_started(BweDelay *b, int64_t quiet_until_us);
 /* REMB received from the subscriber (bitrate 0 is ignored). */
 void bwe_delay_on_remb(BweDelay *b, uint64_t bitrate_bps, int64_t now_us);
 /* Round-trip time to the subscriber (from RR/SR), for the additive increase. */

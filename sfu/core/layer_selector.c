@@ -52,6 +52,7 @@ void layer_selector_config_default(LayerSelectorConfig *cfg) {
   cfg->max_hold_us = 32000000;
   cfg->failed_up_window_us = 10000000;
   cfg->keyframe_retry_us = 1000000;
+  cfg->verified_hold_us = 500000;
 }
 
 static int clamp_layer(int l) {
@@ -70,6 +71,7 @@ void layer_selector_init(LayerSelector *s, const LayerSelectorConfig *cfg, int i
     if (cfg->max_hold_us > 0) d.max_hold_us = cfg->max_hold_us;
     if (cfg->failed_up_window_us > 0) d.failed_up_window_us = cfg->failed_up_window_us;
     if (cfg->keyframe_retry_us > 0) d.keyframe_retry_us = cfg->keyframe_retry_us;
+    if (cfg->verified_hold_us > 0) d.verified_hold_us = cfg->verified_hold_us;
   }
   if (d.max_hold_us < d.hold_us) d.max_hold_us = d.hold_us;
   s->cfg = d;
@@ -77,6 +79,12 @@ void layer_selector_init(LayerSelector *s, const LayerSelectorConfig *cfg, int i
   s->target = initial == LAYER_PAUSED ? LAYER_PAUSED : clamp_layer(initial);
   if (s->target > s->max_layer) s->target = s->max_layer;
   s->cur_hold_us = d.hold_us;
+}
+
+void layer_selector_verified(LayerSelector *s, int64_t now_us) {
+  if (!s) return;
+  s->have_verified = true;
+  s->verified_us = now_us;
 }
 
 void layer_selector_set_max_layer(LayerSelector *s, int max_layer) {
@@ -124,7 +132,10 @@ LayerDecision layer_selector_update(LayerSelector *s, const uint64_t *bps, unsig
         s->up_pending = true;
         s->up_since = now_us;
       }
-      if (now_us - s->up_since >= s->cur_hold_us) next = up;
+      int64_t hold = s->cur_hold_us;
+      if (s->have_verified && now_us - s->verified_us <= 3000000 && s->cfg.verified_hold_us < hold)
+        hold = s->cfg.verified_hold_us;
+      if (now_us - s->up_since >= hold) next = up;
     } else {
       s->up_pending = false;
     }
@@ -133,6 +144,7 @@ LayerDecision layer_selector_update(LayerSelector *s, const uint64_t *bps, unsig
   if (next != cur) {
     d.changed = true;
     s->up_pending = false;
+    s->have_verified = false; /* a verification is for one step */
     bool down = next == LAYER_PAUSED || (cur != LAYER_PAUSED && next < cur);
     if (down) {
       s->downs++;

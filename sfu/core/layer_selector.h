@@ -11,6 +11,9 @@
  * - Up slowly: a higher layer is chosen only after it has fitted with
  *   margin (bitrate x up_factor, default 1.25) continuously for hold_us
  *   (default 2 s), so a noisy estimate does not flap layers.
+ * - A probe-verified estimate (bwe_probe succeeded: the path carried the
+ *   next layer's rate) needs only verified_hold_us (500 ms) instead of the
+ *   hold: layer_selector_verified() says so, valid for 3 s.
  * - Back-off: an up-switch followed within failed_up_window_us (10 s) by a
  *   down-switch was a failed probe; the hold doubles (up to max_hold_us,
  *   32 s) and returns to the base after 30 s without such a failure.
@@ -67,6 +70,7 @@ typedef struct {
   int64_t max_hold_us;       /* default 32 s */
   int64_t failed_up_window_us; /* default 10 s */
   int64_t keyframe_retry_us; /* default 1 s */
+  int64_t verified_hold_us;  /* default 500 ms */
 } LayerSelectorConfig;
 
 typedef struct {
@@ -82,6 +86,8 @@ typedef struct {
   bool have_fail;
   int64_t last_kf_req_us;
   bool have_kf_req;
+  bool have_verified;
+  int64_t verified_us;
   uint64_t ups, downs, pauses, failed_ups;
 } LayerSelector;
 
@@ -99,6 +105,9 @@ void layer_selector_config_default(LayerSelectorConfig *cfg);
 void layer_selector_init(LayerSelector *s, const LayerSelectorConfig *cfg, int initial, int max_layer);
 /* Preference cap: 0 = wall tile (lowest), LAYER_MAX - 1 = no cap. */
 void layer_selector_set_max_layer(LayerSelector *s, int max_layer);
+
+/* The estimate was just proved by a probe (bwe_probe success). */
+void layer_selector_verified(LayerSelector *s, int64_t now_us);
 
 /* Decide. layer_bps[0..n_layers) from layer_rate_bps (n_layers 1..LAYER_MAX);
  * router_layer: the layer the router forwards now (RouterSubscription.layer),

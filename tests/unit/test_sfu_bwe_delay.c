@@ -5,7 +5,8 @@
  * packets at the current estimate (as a sender that uses it would).
  * Scenarios: 300 kbit/s bottleneck converges at or below it; lifting it
  * ramps up within seconds; loss without queueing reduces; REMB caps; an
- * application-limited sender still lets the estimate grow; bad input. */
+ * an application-limited sender does not raise it, a probe does; the
+ * probe quiet window; bad input. */
 #include <glib.h>
 #include <math.h>
 #include <string.h>
@@ -164,17 +165,39 @@ static void test_remb_and_app_limited(void) {
   sim_init(&s, &c, 5000000);
   s.fixed_send_bps = 150000; /* only the low layer is forwarded */
   sim_run(&s, 0, 10000 * MS, NULL);
+  /* the estimate does not run ahead of what was delivered (and never
+   * lowers without over-use): only a probe can raise it */
   g_test_message("application limited at 150 kbit/s: estimate %" G_GUINT64_FORMAT, bwe_delay_estimate_bps(&s.bwe));
-  g_assert_cmpuint(bwe_delay_estimate_bps(&s.bwe), >=, 1000000);
+  g_assert_cmpuint(bwe_delay_estimate_bps(&s.bwe), ==, 300000);
   uint64_t ack = bwe_delay_acked_bps(&s.bwe);
   g_assert_cmpuint(ack, >=, 130000);
   g_assert_cmpuint(ack, <=, 170000);
+  bwe_delay_on_probe(&s.bwe, 1000000, 10000 * MS);
+  g_assert_cmpuint(bwe_delay_estimate_bps(&s.bwe), ==, 950000);
+  bwe_delay_on_probe(&s.bwe, 200000, 10000 * MS); /* never lowers */
+  g_assert_cmpuint(bwe_delay_estimate_bps(&s.bwe), ==, 950000);
   bwe_delay_on_remb(&s.bwe, 400000, 0);
   g_assert_cmpuint(bwe_delay_estimate_bps(&s.bwe), ==, 400000);
   bwe_delay_on_remb(&s.bwe, 0, 0); /* ignored */
   g_assert_cmpuint(bwe_delay_estimate_bps(&s.bwe), ==, 400000);
   bwe_delay_on_remb(&s.bwe, 10, 0); /* clamped to min */
   g_assert_cmpuint(bwe_delay_estimate_bps(&s.bwe), ==, 50000);
+  g_rand_free(s.rnd);
+}
+
+/* Over-use while our own probe's queue drains does not decrease; after the
+ * quiet window it does. */
+static void test_probe_quiet_window(void) {
+  static Sim s;
+  BweConfig c = {.start_bps = 1000000};
+  sim_init(&s, &c, 300000);
+  bwe_delay_probe_started(&s.bwe, 3000 * MS);
+  sim_run(&s, 0, 2900 * MS, NULL);
+  g_assert_cmpuint(s.bwe.decreases, ==, 0);
+  g_assert_cmpuint(s.bwe.overuses, >, 0);
+  sim_run(&s, 2900 * MS, 6000 * MS, NULL);
+  g_assert_cmpuint(s.bwe.decreases, >, 0);
+  g_assert_cmpuint(bwe_delay_estimate_bps(&s.bwe), <, 400000);
   g_rand_free(s.rnd);
 }
 
@@ -211,6 +234,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/sfu/bwe_delay/bottleneck_then_lift", test_bottleneck_then_lift);
   g_test_add_func("/sfu/bwe_delay/loss_only", test_loss_only);
   g_test_add_func("/sfu/bwe_delay/remb_and_app_limited", test_remb_and_app_limited);
+  g_test_add_func("/sfu/bwe_delay/probe_quiet_window", test_probe_quiet_window);
   g_test_add_func("/sfu/bwe_delay/config_and_bad_input", test_config_and_bad_input);
   return g_test_run();
 }

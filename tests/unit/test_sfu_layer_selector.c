@@ -202,6 +202,34 @@ static void test_inactive_layers_and_keyframe_retry(void) {
   g_assert_false(d.changed);
 }
 
+/* A probe-verified estimate needs only 500 ms, for one step, within 3 s. */
+static void test_verified_hold(void) {
+  LayerSelector s;
+  layer_selector_init(&s, NULL, 0, 2);
+  layer_selector_verified(&s, 0);
+  LayerDecision d = layer_selector_update(&s, L3, 3, 800000, AUDIO, 0, 100 * MS);
+  g_assert_cmpint(d.target, ==, 0);
+  d = layer_selector_update(&s, L3, 3, 800000, AUDIO, 0, 500 * MS);
+  g_assert_cmpint(d.target, ==, 0);
+  d = layer_selector_update(&s, L3, 3, 800000, AUDIO, 0, 600 * MS);
+  g_assert_cmpint(d.target, ==, 1);
+  /* used up: the next step waits the full hold */
+  d = layer_selector_update(&s, L3, 3, 2000000, AUDIO, 1, 700 * MS);
+  d = layer_selector_update(&s, L3, 3, 2000000, AUDIO, 1, 1300 * MS);
+  g_assert_cmpint(d.target, ==, 1);
+  d = layer_selector_update(&s, L3, 3, 2000000, AUDIO, 1, 2700 * MS);
+  g_assert_cmpint(d.target, ==, 2);
+  /* a verification older than 3 s does not count */
+  layer_selector_init(&s, NULL, 0, 2);
+  layer_selector_verified(&s, 0);
+  layer_selector_update(&s, L3, 3, 800000, AUDIO, 0, 3100 * MS);
+  d = layer_selector_update(&s, L3, 3, 800000, AUDIO, 0, 3700 * MS);
+  g_assert_cmpint(d.target, ==, 0);
+  d = layer_selector_update(&s, L3, 3, 800000, AUDIO, 0, 5100 * MS);
+  g_assert_cmpint(d.target, ==, 1);
+  layer_selector_verified(NULL, 0);
+}
+
 static void test_rate_meter(void) {
   LayerRateMeter m;
   layer_rate_init(&m);
@@ -255,6 +283,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/sfu/layer_selector/pause_resume_audio_first", test_pause_resume_audio_first);
   g_test_add_func("/sfu/layer_selector/caps", test_caps);
   g_test_add_func("/sfu/layer_selector/inactive_layers_and_keyframe_retry", test_inactive_layers_and_keyframe_retry);
+  g_test_add_func("/sfu/layer_selector/verified_hold", test_verified_hold);
   g_test_add_func("/sfu/layer_selector/rate_meter", test_rate_meter);
   g_test_add_func("/sfu/layer_selector/bad_input", test_bad_input);
   return g_test_run();
