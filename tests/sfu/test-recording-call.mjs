@@ -12,7 +12,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startSfu, Control, check, diag, done, sleep, TESTBIN, onCleanup } from './sfu_lib.mjs';
 
-const sfu = await startSfu();
+// GStreamer (the recorder) makes GLib replace its quark table on purpose;
+// tests/lsan.supp recognises that block by its constructor frame, which
+// needs the slow unwinder to be seen (only matters under ASan).
+const sfu = await startSfu({ env: { ASAN_OPTIONS: `${process.env.ASAN_OPTIONS || 'detect_leaks=1'}:fast_unwind_on_malloc=0` } });
 const ctl = await new Control(sfu.url).connect(sfu.secret);
 const recDir = path.join(sfu.dir, 'recordings');
 const peer = path.join(TESTBIN, 'sfu/prog_webrtc_peer');
