@@ -17,8 +17,9 @@
 //   error        {code, message}
 //   muted        {by, kind}       a moderator muted us
 export class CallSession extends EventTarget {
-  constructor({ signalUrl, token, room, publish = true, localStream = null, lowBandwidth = false }) {
+  constructor({ signalUrl, token, room, publish = true, localStream = null, lowBandwidth = false, iceServers = [] }) {
     super();
+    this.iceServers = Array.isArray(iceServers) ? iceServers : [];
     this.signalUrl = signalUrl;
     this.token = token;
     this.room = room;
@@ -245,7 +246,7 @@ export class CallSession extends EventTarget {
   // and Firefox under max-bundle offers its second section as bundle-only
   // with port 0, which the SFU takes for a rejected section.
   rtcConfig() {
-    return { bundlePolicy: 'balanced', rtcpMuxPolicy: 'require', iceServers: [] };
+    return { bundlePolicy: 'balanced', rtcpMuxPolicy: 'require', iceServers: this.iceServers };
   }
 
   sendCandidate(transport, c) {

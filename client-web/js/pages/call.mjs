@@ -162,7 +162,7 @@ function startCall(tok) {
   const tiles = new Tiles(main.querySelector('#tiles'));
   tiles.ensure('self', user.display_name, { self: true });
   tiles.attach('self', stream);
-  const session = new CallSession({ signalUrl: tok.signal_url, token: tok.token, room: visitId, publish: tok.grants ? tok.grants.publish !== false : true, localStream: stream });
+  const session = new CallSession({ signalUrl: tok.signal_url, token: tok.token, iceServers: tok.ice_servers, room: visitId, publish: tok.grants ? tok.grants.publish !== false : true, localStream: stream });
   T.session = session;
   const log = (type, d) => T.events.push({ type, at: Date.now(), ...(d || {}) });
 

@@ -40,7 +40,7 @@ try {
     </form>`);
   ready(main);
   const tiles = new Tiles(main.querySelector('#tiles'));
-  const s = new CallSession({ signalUrl: tok.signal_url, token: tok.token, room: id, publish: false });
+  const s = new CallSession({ signalUrl: tok.signal_url, token: tok.token, iceServers: tok.ice_servers, room: id, publish: false });
   M.session = s;
   const plist = main.querySelector('#participants');
   s.addEventListener('participants', (e) => {

@@ -40,7 +40,7 @@ function addCall(v) {
   W.calls.set(v.id, entry);
   post(`/visits/${encodeURIComponent(v.id)}/join-token`, {}).then((tok) => {
     if (!W.calls.has(v.id)) return;
-    const s = new CallSession({ signalUrl: tok.signal_url, token: tok.token, room: v.id, publish: false, lowBandwidth: true });
+    const s = new CallSession({ signalUrl: tok.signal_url, token: tok.token, iceServers: tok.ice_servers, room: v.id, publish: false, lowBandwidth: true });
     entry.session = s;
     s.addEventListener('participants', (e) => {
       tiles.sync(e.detail.list, null);

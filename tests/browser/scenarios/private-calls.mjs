@@ -45,6 +45,23 @@ await scenario('private-calls', async ({ tap, stack, person }) => {
   await ready(off.page);
   tap.check(await off.page.isVisible('#cases'), "the officer's page lists their cases");
   await screenshots(off.page, 'probation-cases');
+  // The officer books a supervision call for tomorrow at 10:00 through the page.
+  const tomorrow = new Date(Date.now() + 86400000);
+  await off.page.goto('/probation/book.html');
+  await ready(off.page);
+  await off.page.check('input[name=case]');
+  await off.page.fill('#date-day', String(tomorrow.getUTCDate()));
+  await off.page.fill('#date-month', String(tomorrow.getUTCMonth() + 1));
+  await off.page.fill('#date-year', String(tomorrow.getUTCFullYear()));
+  await off.page.fill('#start-time', '10:00');
+  await off.page.selectOption('#length', '45');
+  await Promise.all([off.page.waitForURL((u) => u.pathname === '/probation/'), off.page.click('#book-button')]);
+  await ready(off.page);
+  const bannerText = await off.page.textContent('.govuk-notification-banner').catch(() => '');
+  const officerVisits = (await apiAs(stack, officerApi, 'GET', '/visits')).json.visits;
+  const bookedSup = officerVisits.find((v) => v.type === 'probation' && v.start.slice(0, 10) === tomorrow.toISOString().slice(0, 10));
+  tap.check(/Supervision call booked/.test(bannerText) && bookedSup && (Date.parse(bookedSup.end) - Date.parse(bookedSup.start)) === 45 * 60000 && await off.page.isVisible(`#upcoming tr[data-visit="${bookedSup.id}"]`),
+    'the officer books a 45-minute supervision call for tomorrow through the page; it is listed as upcoming', JSON.stringify({ bannerText, bookedSup: bookedSup && [bookedSup.start, bookedSup.end] }));
   const [no, np] = await Promise.all([joinCall(off.page, sup.id), joinCall(pob.page, sup.id)]);
   tap.check(!no.shown && no.privacy && !np.shown && np.privacy, 'no recording notice; both told the supervision call is not recorded');
   const [fo, fp] = await Promise.all([waitFrames(off.page, { min: 60 }), waitFrames(pob.page, { min: 60 })]);

@@ -158,6 +158,7 @@ await scenario('social-call', async ({ tap, stack, person }) => {
   const audit = await apiAs(stack, staff, 'GET', `/visits/${visit.id}/audit`);
   const actions = audit.json ? audit.json.entries.map((e) => e.action.replace(/^event_/, '')) : [];
   tap.check(actions.includes('call_ended') && actions.includes('participant_muted'), 'the audit trail has the mute and the end of the call', JSON.stringify(actions));
+  tap.diag(`recording of the social call: ${actions.filter((a) => a === 'recording_file').length} recording_file event(s) in booking's audit`);
   await mon.page.goto(`/staff/audit.html?visit=${visit.id}`);
   await ready(mon.page);
   await screenshots(mon.page, 'staff-audit');
