@@ -56,6 +56,7 @@ BookApp *book_app_new(const BookingConfig *cfg, char *err, size_t errsize, const
   *bad_key = "path";
   app->db = book_db_open(cfg->db_path, err, errsize);
   if (!app->db) goto fail;
+  if (!cfg->db_sync_full) book_db_set_synchronous_full(app->db, 0);
   *bad_group = "tokens";
   *bad_key = "private_key";
   app->token_key = token_load_private_key(cfg->token_private_key, err, errsize);

@@ -81,6 +81,11 @@ BookDb *book_db_open(const char *path, char *err, size_t errsize) {
   return b;
 }
 
+int book_db_set_synchronous_full(BookDb *b, int full) {
+  char e[200];
+  return exec(b->db, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", e, sizeof e);
+}
+
 void book_db_free(BookDb *b) {
   if (!b) return;
   if (b->stmts) g_hash_table_destroy(b->stmts);

@@ -34,6 +34,12 @@ typedef struct {
 BookDb *book_db_open(const char *path, char *err, size_t errsize);
 void book_db_free(BookDb *db);
 
+/* full (the default from book_db_open): every commit is fsynced, so a
+ * confirmed booking survives power loss. Not full: sqlite's NORMAL in WAL
+ * mode, which survives a killed process but may lose the last commits on
+ * power loss or an OS crash (measured in docs/performance.md). */
+int book_db_set_synchronous_full(BookDb *db, int full);
+
 /* The schema version (highest applied migration number). */
 int book_db_version(BookDb *db);
 

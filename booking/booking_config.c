@@ -17,6 +17,9 @@ const ConfigOption booking_config_options[] = {
      "largest request body in bytes (larger ones get 413)"},
     {"database", "path", CONFIG_STRING, "var/parlour.db", O(db_path), 0, 0,
      "sqlite database file (created and migrated at start)"},
+    {"database", "sync_full", CONFIG_BOOL, "true", O(db_sync_full), 0, 0,
+     "fsync every commit, so a confirmed booking survives power loss (false: survives a "
+     "killed process only; faster)"},
     {"tokens", "private_key", CONFIG_STRING, "var/keys/token-private.pem",
      O(token_private_key), 0, 0, "Ed25519 private key (PEM) that signs join tokens"},
     {"tokens", "issuer", CONFIG_STRING, "parlour-booking", O(token_issuer), 0, 0,

@@ -13,6 +13,7 @@ typedef struct {
   char *client_dir;
   int max_body;
   char *db_path;
+  int db_sync_full;
   char *token_private_key;
   char *token_issuer;
   char *token_audience;

@@ -2,12 +2,47 @@
 // real parlour-booking over HTTPS with keep-alive connections and reports
 // requests per second and latency percentiles for slot availability queries
 // and for bookings. Not a test: it asserts nothing and prints figures.
+// With wrk installed (scripts/install-deps) wrk generates the load (one
+// thread: it needs far less CPU than Node, which matters on two cores);
+// otherwise this script's own Node.js client does (BENCH_CLIENT=node forces it).
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import https from 'node:https';
 import { Client, request, sql, startBooking } from './lib.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS || 10);
 const CONC = Number(process.env.BENCH_CONCURRENCY || 16);
+const PRISONERS = 2000;
+let WRK = null;
+if (process.env.BENCH_CLIENT !== 'node') {
+  try { WRK = execFileSync('sh', ['-c', 'command -v wrk'], { encoding: 'utf8' }).trim() || null; } catch { WRK = null; }
+}
+
+// Runs wrk with a Lua script; returns the same figures as phase().
+function wrkPhase(name, env, lua) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-wrk-'));
+  const script = path.join(dir, 'b.lua');
+  fs.writeFileSync(script, lua);
+  const cpu0 = serverCpu(env);
+  const t0 = Date.now();
+  const out = execFileSync(WRK, ['-t1', `-c${CONC}`, `-d${SECONDS}s`, '--latency', '--timeout', '10s', '-s', script, env.base], { encoding: 'utf8' });
+  const secs = (Date.now() - t0) / 1000;
+  const cpu = serverCpu(env) - cpu0;
+  fs.rmSync(dir, { recursive: true, force: true });
+  const ms = (v) => { const m = /([\d.]+)(us|ms|s)/.exec(v); return m ? +(Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]]).toFixed(2) : null; };
+  const pctl = (p) => { const m = new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(out); return m ? ms(m[1]) : null; };
+  const requests = Number((/(\d+) requests in/.exec(out) || [])[1]);
+  const non2xx = Number((/Non-2xx or 3xx responses: (\d+)/.exec(out) || [0, 0])[1]);
+  const errors = (/Socket errors:.*/.exec(out) || [''])[0];
+  const res = { name, client: 'wrk -t1', requests, seconds: +secs.toFixed(2), per_second: Number((/Requests\/sec:\s+([\d.]+)/.exec(out) || [])[1]),
+    p50_ms: pctl(50), p99_ms: pctl(99), max_ms: ms((/Latency\s+\S+\s+\S+\s+(\S+)/.exec(out) || [])[1] || ''),
+    server_cpu_ms_per_request: +((cpu * 1000) / requests).toFixed(3), server_cpu_share: +(cpu / secs).toFixed(2),
+    non_2xx: non2xx, socket_errors: errors || null };
+  console.log(JSON.stringify(res));
+  return res;
+}
 
 // CPU seconds the daemon used so far (user + system), from /proc.
 function serverCpu(env) {
@@ -36,25 +71,26 @@ async function phase(name, env, clients, makeReq) {
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = serverCpu(env) - cpu0;
   lat.sort((a, b) => a - b);
-  const out = { name, requests: lat.length, seconds: +secs.toFixed(2), per_second: +(lat.length / secs).toFixed(1),
+  const out = { name, client: 'node', requests: lat.length, seconds: +secs.toFixed(2), per_second: +(lat.length / secs).toFixed(1),
     p50_ms: +pct(lat, 0.5).toFixed(2), p99_ms: +pct(lat, 0.99).toFixed(2), max_ms: +lat[lat.length - 1].toFixed(2),
     server_cpu_ms_per_request: +((cpu * 1000) / lat.length).toFixed(3), server_cpu_share: +(cpu / secs).toFixed(2), statuses };
   console.log(JSON.stringify(out));
   return out;
 }
 
-const env = await startBooking({ demo: true, ini: '[log]\nlevel = warn\n' });
+const SYNC_FULL = process.env.BENCH_SYNC_FULL !== 'false';
+const env = await startBooking({ demo: true, ini: `[log]\nlevel = warn\n[database]\nsync_full = ${SYNC_FULL}\n` });
 try {
   env.agent = new https.Agent({ keepAlive: true, maxSockets: CONC });
-  // Room for many bookings: 300 more prisoners with Ann as a contact, big slots.
-  let q = 'BEGIN;';
-  for (let i = 0; i < 300; i++) {
-    q += `INSERT INTO prisoners(id, prison_number, name, establishment_id, status, vo_balance, vo_allocated_on)
-      VALUES (${1000 + i}, 'B${String(1000 + i).padStart(4, '0')}ZZ', 'Bench ${i}', 'PLR', 'convicted', 100000, date('now'));
-      INSERT INTO contacts(prisoner_id, visitor_id, contact_type, relationship, approved) VALUES (${1000 + i}, 1, 'social', 'Friend', 1);`;
-  }
-  q += "UPDATE session_templates SET open_capacity = 100000; COMMIT;";
-  sql(env, q);
+  // Room for many bookings: PRISONERS more prisoners with Ann as a contact, big slots.
+  sql(env, `BEGIN;
+    INSERT INTO prisoners(id, prison_number, name, establishment_id, status, vo_balance, vo_allocated_on)
+      WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${PRISONERS - 1})
+      SELECT 1000 + i, 'B' || (1000 + i) || 'ZZ', 'Bench ' || i, 'PLR', 'convicted', 100000, date('now') FROM n;
+    INSERT INTO contacts(prisoner_id, visitor_id, contact_type, relationship, approved)
+      SELECT id, 1, 'social', 'Friend', 1 FROM prisoners WHERE id >= 1000;
+    UPDATE session_templates SET open_capacity = 100000;
+    COMMIT;`);
   const clients = [];
   for (let i = 0; i < CONC; i++) {
     const c = new Client(env);
@@ -62,15 +98,33 @@ try {
     clients.push(c);
   }
   const slots = (await clients[0].get('/prisoners/1/slots')).json.slots;
-  console.log(JSON.stringify({ load_average: (await import('node:os')).loadavg().map((x) => +x.toFixed(2)), machine_cores: (await import('node:os')).cpus().length, concurrency: CONC, seconds: SECONDS, slots_per_query: slots.length }));
-  await phase('slot availability (GET /prisoners/{id}/slots, 26 days)', env, clients,
-    () => ['GET', '/api/v1/prisoners/1/slots']);
-  const staff = clients.filter((_, i) => i % 2 === 0);
-  const fam = clients.filter((_, i) => i % 2 === 1);
-  const pairs = [];
-  for (let p = 0; p < 300; p++) for (const s of slots) pairs.push([1000 + p, s.id]);
-  await phase('bookings (POST /visits, every rule checked, one transaction each)', env, [...staff, ...fam],
-    (i) => { const [p, s] = pairs[i % pairs.length]; return ['POST', '/api/v1/visits', { type: 'social', prisoner_id: p, slot_id: s, visitor_ids: [1] }]; });
+  console.log(JSON.stringify({ sync_full: SYNC_FULL, load_average: (await import('node:os')).loadavg().map((x) => +x.toFixed(2)), machine_cores: (await import('node:os')).cpus().length, concurrency: CONC, seconds: SECONDS, slots_per_query: slots.length }));
+  const SLOTS_NAME = 'slot availability (GET /prisoners/{id}/slots, 26 days)';
+  const BOOK_NAME = 'bookings (POST /visits, every rule checked, one transaction each)';
+  if (WRK) {
+    const staffC = clients[0];
+    const hdr = `wrk.headers["cookie"] = "parlour_session=${staffC.cookie}"\nwrk.headers["x-csrf-token"] = "${staffC.csrf}"\n`;
+    wrkPhase(SLOTS_NAME, env, `${hdr}wrk.method = "GET"\nwrk.path = "/api/v1/prisoners/1/slots"\n`);
+    // Each (prisoner, slot) pair once: pair k -> prisoner k / nslots, slot k % nslots.
+    wrkPhase(BOOK_NAME, env, `${hdr}wrk.headers["content-type"] = "application/json"
+local slots = {${slots.map((x) => `"${x.id}"`).join(',')}}
+local n = #slots
+local k = 0
+request = function()
+  local p = ${1000} + (math.floor(k / n) % ${PRISONERS})
+  local s = slots[(k % n) + 1]
+  k = k + 1
+  return wrk.format("POST", "/api/v1/visits", nil,
+    string.format('{"type":"social","prisoner_id":%d,"slot_id":"%s","visitor_ids":[1]}', p, s))
+end
+`);
+  } else {
+    await phase(SLOTS_NAME, env, clients, () => ['GET', '/api/v1/prisoners/1/slots']);
+    const pairs = [];
+    for (let p = 0; p < PRISONERS; p++) for (const s of slots) pairs.push([1000 + p, s.id]);
+    await phase(BOOK_NAME, env, clients,
+      (i) => { const [p, s] = pairs[i % pairs.length]; return ['POST', '/api/v1/visits', { type: 'social', prisoner_id: p, slot_id: s, visitor_ids: [1] }]; });
+  }
   const booked = sql(env, "SELECT count(*) FROM visits WHERE booked_by <> (SELECT id FROM users WHERE username = 'admin')");
   console.log(JSON.stringify({ bookings_in_database: Number(booked) }));
 } finally {
