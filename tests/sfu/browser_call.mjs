@@ -77,6 +77,13 @@ for (const [who, p] of Object.entries(pages)) {
   firsts[who] = Number.isFinite(t) ? t - tSub : -1;
 }
 diag(`time to first frame after subscribe: alice ${firsts.alice} ms, bob ${firsts.bob} ms (publish started ${tSub - tPub} ms before)`);
+for (const who of ['alice', 'bob']) {
+  const c = ctl.events.find((e) => e.event === 'transport_state' && e.participant === who && e.transport === 'subscriber' && e.state === 'connected')
+    || null;
+  const f = await pages[who].evaluate('window.firstFrameAt');
+  const first = Math.min(...Object.values(f));
+  if (c) diag(`${who}: subscriber ICE+DTLS connected ${c.receivedAt - tSub} ms after subscribe, first frame ${first - c.receivedAt} ms after that`);
+}
 // CPU of the SFU over a further stretch of the two-party call.
 await sleep(5000);
 const cpu1 = cpuSeconds(sfu.proc.pid);
