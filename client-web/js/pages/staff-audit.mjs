@@ -16,16 +16,21 @@ const ACTIONS = {
   join_token_issued: 'Joining pass issued', monitor_token_issued: 'Staff monitoring started', demo_visit_created: 'Created (demo)',
 };
 const label = (a) => ACTIONS[a] || ACTIONS[a.replace(/^event_/, '')] || a.replace(/^event_/, '').replace(/_/g, ' ');
+// Ids, tokens and raw clock values are for machines; the trail shows what
+// a person reviewing it needs (who, why, reason, role, recording file).
+const NOISE = new Set(['at', 'event_id', 'jti', 'visit_id', 'joined_at', 'left_at', 'started_at', 'ended_at', 'visit_start', 'visit_end', 'node', 'sha256', 'status']);
+const REASONS = { terminated_by_staff: 'ended by staff', time_up: 'time up', left: 'left the call', disconnected: 'lost connection', call_ended: 'the call ended', media_failure: 'media failure', removed: 'removed by staff' };
 function describe(detail) {
   if (!detail || typeof detail !== 'object') return '';
-  return Object.entries(detail).filter(([, v]) => v !== null && typeof v !== 'object').map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v}`).join('; ');
+  return Object.entries(detail).filter(([k, v]) => !NOISE.has(k) && v !== null && typeof v !== 'object')
+    .map(([k, v]) => `${k === 'why' ? 'reason given' : k.replace(/_/g, ' ')}: ${REASONS[v] || v}`).join('; ');
 }
 try {
   const [v, { entries }] = await Promise.all([get(`/visits/${encodeURIComponent(id)}`), get(`/visits/${encodeURIComponent(id)}/audit`)]);
   main.innerHTML = String(html`
     <span class="govuk-caption-l">${visitTypeName(v.type)}, ${longDate(v.start)}, ${timeRange(v.start, v.end)}</span>
     <h1 class="govuk-heading-l">Audit trail</h1>
-    <p class="govuk-body">Status: ${statusTag(v)}${v.status_reason ? html` <span id="status-reason">${v.status_reason}</span>` : ''}</p>
+    <p class="govuk-body">Status: ${statusTag(v)}${v.status_reason ? html` <span id="status-reason">${REASONS[v.status_reason] || v.status_reason}</span>` : ''}</p>
     <div class="moj-timeline" id="audit">
       ${entries.map((e) => html`
       <div class="moj-timeline__item" data-action="${e.action}">
