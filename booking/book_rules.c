@@ -1073,6 +1073,15 @@ int book_visits_sweep(BookDb *db, int64_t now) {
   if (book_db_begin(db)) return -1;
   int n = 0;
   static const char *const sql[] = {
+      /* A request nobody decided on before the start lapses (its VO back). */
+      "INSERT INTO audit_log(at, actor, visit_id, action, detail) SELECT ?1, 'system', id, "
+      "'request_lapsed', '{}' FROM visits WHERE status = 'requested' AND start_at <= ?1",
+      "UPDATE prisoners SET vo_balance = vo_balance + (SELECT count(*) FROM visits v WHERE "
+      "v.prisoner_id = prisoners.id AND v.status = 'requested' AND v.vo_used = 1 AND v.start_at "
+      "<= ?1) WHERE id IN (SELECT prisoner_id FROM visits WHERE status = 'requested' AND vo_used "
+      "= 1 AND start_at <= ?1)",
+      "UPDATE visits SET status = 'cancelled', status_reason = 'request not decided before the "
+      "start', updated_at = ?1 WHERE status = 'requested' AND start_at <= ?1",
       "INSERT INTO audit_log(at, actor, visit_id, action, detail) SELECT ?1, 'system', id, "
       "'missed', '{}' FROM visits WHERE status = 'booked' AND end_at <= ?1",
       "UPDATE visits SET status = 'missed', updated_at = ?1 WHERE status = 'booked' AND end_at "
@@ -1090,7 +1099,7 @@ int book_visits_sweep(BookDb *db, int64_t now) {
       book_db_rollback(db);
       return -1;
     }
-    if (i % 2 == 1) n += sqlite3_changes(db->db);
+    if (strncmp(sql[i], "UPDATE visits", 13) == 0) n += sqlite3_changes(db->db);
   }
   if (book_db_commit(db)) return -1;
   return n;

@@ -104,8 +104,8 @@ int book_visit_participant(BookDb *db, const BookActor *a, const char *visit_id)
 int book_vo_allocate(BookDb *db, int64_t now);
 
 /* Moves visits whose time has passed: booked -> missed, in_progress ->
- * completed (an hour after the end, if signalling never said). Returns the
- * number changed or -1. */
+ * completed (an hour after the end, if signalling never said), requested ->
+ * cancelled at the start (VO given back). Returns the number changed or -1. */
 int book_visits_sweep(BookDb *db, int64_t now);
 
 /* Date helpers (UTC). */

@@ -505,6 +505,17 @@ static void t_sweep(Fx *f, gconstpointer d) {
   g_assert_cmpint(book_visits_sweep(f->db, end - 1), ==, 0);
   g_assert_cmpint(book_visits_sweep(f->db, end), ==, 1);
   g_assert_cmpint(qv(f, "SELECT status='missed' FROM visits WHERE id='%s'", last_id), ==, 1);
+  /* a request nobody decided on lapses at the start, its VO given back */
+  sqlite3_exec(f->db->db, "UPDATE establishments SET approve_public_bookings = 1", 0, 0, 0);
+  g_assert_cmpstr(book(f, FAM1, "social", 1, "4:2026-12-10", "1"), ==, "ok");
+  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=1"), ==, 0);
+  int64_t start = qv(f, "SELECT start_at FROM visits WHERE id='%s'", last_id);
+  g_assert_cmpint(book_visits_sweep(f->db, start - 1), ==, 0);
+  g_assert_cmpint(book_visits_sweep(f->db, start), ==, 1);
+  g_assert_cmpint(qv(f, "SELECT status='cancelled' FROM visits WHERE id='%s'", last_id), ==, 1);
+  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=1"), ==, 1);
+  g_assert_cmpint(qv(f, "SELECT count(*) FROM audit_log WHERE visit_id='%s' AND "
+                        "action='request_lapsed'", last_id), ==, 1);
 }
 
 static void t_requested_flow(Fx *f, gconstpointer d) {
