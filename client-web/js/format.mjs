@@ -8,8 +8,12 @@ export function toDate(t) {
   return new Date(t);
 }
 
+// "Saturday 21 November 2026" (GOV.UK style: no comma after the weekday,
+// which some ICU versions add).
 export function longDate(t) {
-  return toDate(t).toLocaleDateString('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: TZ });
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: TZ })
+    .formatToParts(toDate(t)).map((x) => [x.type, x.value]));
+  return `${p.weekday} ${p.day} ${p.month} ${p.year}`;
 }
 
 export function time(t) {
