@@ -515,7 +515,7 @@ json_t *participant_ice_candidate(Participant *p, const char *transport, const c
 
 /* ---- stats ---- */
 
-static json_t *transport_json(PeerTransport *t, int publisher) {
+static json_t *transport_json(PeerTransport *t) {
   const PeerTransportStats *s = peer_transport_stats(t);
   json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "state",
                         peer_transport_state_name(peer_transport_state(t)), "srtp_profile",
@@ -525,14 +525,13 @@ static json_t *transport_json(PeerTransport *t, int publisher) {
                         (json_int_t)s->bytes_out, "rtcp_out", (json_int_t)s->rtcp_out,
                         "undecryptable", (json_int_t)s->undecryptable);
   json_object_set_new(j, "local_port", json_integer(peer_transport_local_port(t)));
-  (void)publisher;
   return j;
 }
 
 json_t *participant_stats_json(Participant *p) {
   json_t *j = json_pack("{s:s}", "participant", p->id);
-  if (p->pub_tr) json_object_set_new(j, "publisher", transport_json(p->pub_tr, 1));
-  if (p->sub_tr) json_object_set_new(j, "subscriber", transport_json(p->sub_tr, 0));
+  if (p->pub_tr) json_object_set_new(j, "publisher", transport_json(p->pub_tr));
+  if (p->sub_tr) json_object_set_new(j, "subscriber", transport_json(p->sub_tr));
   json_t *tracks = json_array();
   GPtrArray *mine = own_tracks(p);
   for (guint i = 0; i < mine->len; i++) {

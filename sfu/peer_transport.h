@@ -76,7 +76,7 @@ void peer_transport_remote_candidates_done(PeerTransport *t);
 PeerTransportState peer_transport_state(const PeerTransport *t);
 const char *peer_transport_srtp_profile(const PeerTransport *t);
 const PeerTransportStats *peer_transport_stats(const PeerTransport *t);
-/* Local UDP ports in use (for tests and stats); g_free the array. */
+/* The local UDP port of the transport's (first) host candidate, 0 if none. */
 int peer_transport_local_port(PeerTransport *t);
 
 /* Protect in place and send. buf needs SRTP_SESSION_TRAILER spare bytes.
