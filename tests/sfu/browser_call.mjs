@@ -144,6 +144,30 @@ if (mode === 'chromium') {
   const bs = await stats(pages.bob);
   check(bs.errors.length === 0, 'no negotiation error in bob\'s page', JSON.stringify(bs.errors));
 }
+if (mode === 'chromium') {
+  // Subscribing before anyone publishes: the first subscriber offer has no
+  // media section; the tracks arrive later by renegotiation.
+  const ctl2 = await new Control(sfu.url).connect(sfu.secret);
+  const ROOM2 = 'early-bird';
+  await ctl2.request('room_create', { room: ROOM2 });
+  const relay2 = await startRelay(ctl2, ROOM2);
+  const open2 = async (who) => {
+    await ctl2.request('participant_add', { room: ROOM2, participant: who });
+    const pg = await chromiumPage(`${relay2.url}/peer.html?participant=${who}`);
+    await relay2.waitPage(who);
+    return pg;
+  };
+  const dave = await open2('dave');
+  relay2.send('dave', { op: 'subscribe' });
+  await sleep(1500);
+  const empty = await dave.evaluate('window.mediaStats()');
+  check(empty.errors.length === 0, 'a subscriber alone in a room: no offer yet, no error', JSON.stringify(empty.errors));
+  await open2('erin');
+  relay2.send('erin', { op: 'publish' });
+  const resE = await waitMedia({ dave }, { videos: 1, audios: 1, frames: 30, timeoutMs: 30000 });
+  check(resE.ok, 'erin publishes later: dave gets her by renegotiation and decodes 30 frames', JSON.stringify(resE.last).slice(0, 500));
+}
+
 // Keyframe requests toward each publisher are throttled: never two for one
 // track within 500 ms (event arrival times, so allow some delivery jitter).
 const byTrack = {};

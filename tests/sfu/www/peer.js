@@ -103,7 +103,7 @@ function onSubscriberOffer(sdp) {
 async function subscribe() {
   ensureSub();
   const r = await call('subscriber_offer', {});
-  await onSubscriberOffer(r.sdp);
+  if (r.sdp) await onSubscriberOffer(r.sdp); /* null: nothing yet, an event will bring it */
 }
 
 relay.onmessage = async (ev) => {
