@@ -163,6 +163,7 @@ ${ini}
   });
   env.stop = async () => {
     await env.kill('SIGTERM');
+    if (process.env.BOOKING_TEST_LOG) fs.copyFileSync(env.log, process.env.BOOKING_TEST_LOG);
     if (!keepDir) fs.rmSync(dir, { recursive: true, force: true });
   };
   process.on('exit', () => {
