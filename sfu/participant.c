@@ -416,12 +416,6 @@ json_t *participant_subscriber_offer(Participant *p) {
     if (!p->sub_tr) return sfu_error("internal", NULL, "%s", err);
   }
   p->renegotiate_needed = 0;
-  if (p->slots->len == 0) {
-    /* Nothing to receive yet. An offer without media sections cannot carry
-     * a BUNDLE group, which a max-bundle client refuses; so no offer now:
-     * the first one comes as a subscriber_offer event with the first track. */
-    return sfu_result(json_pack("{s:n}", "sdp"));
-  }
   char *offer = build_offer(p);
   json_t *res = sfu_result(json_pack("{s:s}", "sdp", offer));
   g_free(offer);

@@ -161,7 +161,7 @@ if (mode === 'chromium') {
   relay2.send('dave', { op: 'subscribe' });
   await sleep(1500);
   const empty = await dave.evaluate('window.mediaStats()');
-  check(empty.errors.length === 0, 'a subscriber alone in a room: no offer yet, no error', JSON.stringify(empty.errors));
+  check(empty.errors.length === 0, 'a subscriber alone in a room accepts the SFU\'s offer without media sections', JSON.stringify(empty.errors));
   await open2('erin');
   relay2.send('erin', { op: 'publish' });
   const resE = await waitMedia({ dave }, { videos: 1, audios: 1, frames: 30, timeoutMs: 30000 });

@@ -26,8 +26,11 @@ function call(op, fields) {
   return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
 }
 
-function pcConfig() {
-  return { bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', iceServers: [] };
+// Publisher: max-bundle. Subscriber: balanced, like client-web, because the
+// SFU's first offer has no media section (and so no BUNDLE group) when
+// there is nothing to receive yet, which max-bundle refuses.
+function pcConfig(policy = 'max-bundle') {
+  return { bundlePolicy: policy, rtcpMuxPolicy: 'require', iceServers: [] };
 }
 
 function onCandidate(transport) {
@@ -74,7 +77,7 @@ async function removeVideo() {
 
 function ensureSub() {
   if (sub) return sub;
-  sub = new RTCPeerConnection(pcConfig());
+  sub = new RTCPeerConnection(pcConfig('balanced'));
   sub.onicecandidate = onCandidate('subscriber');
   sub.onconnectionstatechange = () => note(`subscriber ${sub.connectionState}`);
   sub.ontrack = (e) => {
@@ -103,7 +106,7 @@ function onSubscriberOffer(sdp) {
 async function subscribe() {
   ensureSub();
   const r = await call('subscriber_offer', {});
-  if (r.sdp) await onSubscriberOffer(r.sdp); /* null: nothing yet, an event will bring it */
+  await onSubscriberOffer(r.sdp);
 }
 
 relay.onmessage = async (ev) => {
