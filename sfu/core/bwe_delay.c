@@ -276,6 +276,10 @@ static void aimd(BweDelay *b, int64_t now_us) {
     } else if (!b->have_decrease || now_us - b->last_decrease_us >= DECREASE_GAP_US) {
       double next = acked > 0 ? BETA * acked : BETA * b->delay_bps;
       if (next > b->delay_bps) next = b->delay_bps; /* never raise while over-using */
+      /* at most halve per step: the acknowledged rate is measured from the
+       * receiver's timestamps, which a stalled receiver (or a busy host)
+       * bunches; real congestion keeps signalling and steps again 300 ms on */
+      if (next < 0.5 * b->delay_bps) next = 0.5 * b->delay_bps;
       if (acked > 0) {
         double kbps = acked / 1000.0;
         if (b->have_avg_max && kbps < b->avg_max_kbps - 3 * std_kbps) b->have_avg_max = false;
@@ -317,7 +321,7 @@ void bwe_delay_on_feedback(BweDelay *b, const TwccResult *res, size_t n, int64_t
       b->loss_lost++;
       continue;
     }
-    ack_add(b, res[i].recv_us, res[i].size);
+    if (!res[i].probe) ack_add(b, res[i].recv_us, res[i].size); /* padding is not delivered media */
     on_packet(b, &res[i], now_us);
   }
   aimd(b, now_us);

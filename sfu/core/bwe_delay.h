@@ -15,7 +15,7 @@
  *   6..600): overuse when above it for more than 10 ms over at least two
  *   groups and not falling; underuse when below -threshold.
  * - AIMD: overuse -> decrease to 0.85 x the acknowledged rate (what the
- *   receiver measurably got over the last ~0.5 s), at most once per 300 ms,
+ *   receiver measurably got over the last ~0.5 s, probe padding excluded), at most once per 300 ms,
  *   then hold; normal -> increase; underuse -> hold (the queue drains).
  *   Increase is multiplicative (increase_per_s, default x1.3 per second) far
  *   from the rate where the last overuses happened, and additive (about one
@@ -29,8 +29,8 @@
  *   lifts the estimate to 95 % of the delivered rate. (The first real-link
  *   run let the estimate grow while application limited: it climbed to
  *   1 Mbit/s on a 300 kbit/s path and every up-switch froze the picture.)
- * - Decrease: to 0.85 x acknowledged, never raising the estimate, at most
- *   once per 300 ms while over-using.
+ * - Decrease: to 0.85 x acknowledged, never raising the estimate and never
+ *   below half of it in one step, at most once per 300 ms while over-using.
  * - Loss bound: over every >= 30 reported packets, loss > 10 % sets the bound
  *   to min(bound, estimate) x (1 - 0.5 loss); loss < 2 % raises it to the
  *   delay-based estimate at once (or x1.05 if already above): once clean,

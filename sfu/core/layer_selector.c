@@ -53,6 +53,7 @@ void layer_selector_config_default(LayerSelectorConfig *cfg) {
   cfg->failed_up_window_us = 10000000;
   cfg->keyframe_retry_us = 1000000;
   cfg->verified_hold_us = 500000;
+  cfg->pause_after_us = 1000000;
 }
 
 static int clamp_layer(int l) {
@@ -72,6 +73,7 @@ void layer_selector_init(LayerSelector *s, const LayerSelectorConfig *cfg, int i
     if (cfg->failed_up_window_us > 0) d.failed_up_window_us = cfg->failed_up_window_us;
     if (cfg->keyframe_retry_us > 0) d.keyframe_retry_us = cfg->keyframe_retry_us;
     if (cfg->verified_hold_us > 0) d.verified_hold_us = cfg->verified_hold_us;
+    if (cfg->pause_after_us > 0) d.pause_after_us = cfg->pause_after_us;
   }
   if (d.max_hold_us < d.hold_us) d.max_hold_us = d.hold_us;
   s->cfg = d;
@@ -139,6 +141,20 @@ LayerDecision layer_selector_update(LayerSelector *s, const uint64_t *bps, unsig
     } else {
       s->up_pending = false;
     }
+  }
+
+  /* a pause must be earned: the lowest layer not fitting for pause_after_us */
+  if (fit == LAYER_PAUSED) {
+    if (!s->low_misfit) {
+      s->low_misfit = true;
+      s->low_misfit_since = now_us;
+    }
+    if (next == LAYER_PAUSED && cur != LAYER_PAUSED && now_us - s->low_misfit_since < s->cfg.pause_after_us) {
+      for (int l = cap; l >= 0; l--) /* not yet: the lowest active layer */
+        if (bps[l] > 0) next = l;
+    }
+  } else {
+    s->low_misfit = false;
   }
 
   if (next != cur) {

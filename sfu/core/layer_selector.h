@@ -17,8 +17,11 @@
  * - Back-off: an up-switch followed within failed_up_window_us (10 s) by a
  *   down-switch was a failed probe; the hold doubles (up to max_hold_us,
  *   32 s) and returns to the base after 30 s without such a failure.
- * - Pause: when even the lowest active layer does not fit, video pauses
- *   (LAYER_PAUSED) and audio carries on; it resumes like an up-switch.
+ * - Pause: when even the lowest active layer has not fitted for
+ *   pause_after_us (1 s: a dip of the estimate after one over-use is not
+ *   worth a keyframe and a 2 s resume), video pauses (LAYER_PAUSED) and audio
+ *   carries on; it resumes like an up-switch. Until then the lowest layer
+ *   stays.
  * - Cap: layers above max_layer are never chosen; lowering the cap moves
  *   down at once, raising it lets the up rule work.
  * - A layer with bitrate 0 is inactive (the publisher is not sending it:
@@ -71,6 +74,7 @@ typedef struct {
   int64_t failed_up_window_us; /* default 10 s */
   int64_t keyframe_retry_us; /* default 1 s */
   int64_t verified_hold_us;  /* default 500 ms */
+  int64_t pause_after_us;    /* default 1 s */
 } LayerSelectorConfig;
 
 typedef struct {
@@ -86,6 +90,8 @@ typedef struct {
   bool have_fail;
   int64_t last_kf_req_us;
   bool have_kf_req;
+  bool low_misfit;           /* the lowest layer does not fit, since low_misfit_since */
+  int64_t low_misfit_since;
   bool have_verified;
   int64_t verified_us;
   uint64_t ups, downs, pauses, failed_ups;

@@ -18,7 +18,14 @@ uint16_t twcc_history_on_send(TwccHistory *h, uint32_t size, int64_t now_us) {
   h->send_us[s] = now_us;
   h->size[s] = size;
   h->reported[s] = false;
+  h->probe[s] = false;
   h->stats.sent++;
+  return seq;
+}
+
+uint16_t twcc_history_on_send_probe(TwccHistory *h, uint32_t size, int64_t now_us) {
+  uint16_t seq = twcc_history_on_send(h, size, now_us);
+  h->probe[seq & MASK] = true;
   return seq;
 }
 
@@ -58,6 +65,7 @@ RtcpStatus twcc_history_on_feedback(TwccHistory *h, const RtcpPacket *pkt, TwccR
       out[k].send_us = h->send_us[s];
       out[k].recv_us = status[i] ? t : -1;
       out[k].size = h->size[s];
+      out[k].probe = h->probe[s];
       k++;
     }
   }

@@ -28,6 +28,7 @@ typedef struct {
   int64_t recv_us;      /* the peer's clock (reference time origin); -1 = lost */
   uint32_t size;        /* bytes */
   uint16_t seq;         /* transport-wide seq */
+  bool probe;           /* sent as probe padding (twcc_history_on_send_probe) */
 } TwccResult;
 
 typedef struct {
@@ -40,6 +41,7 @@ typedef struct {
   uint32_t size[TWCC_HISTORY_SIZE];
   int32_t slot_seq[TWCC_HISTORY_SIZE]; /* seq the slot holds, -1 = empty */
   bool reported[TWCC_HISTORY_SIZE];    /* already given as a result */
+  bool probe[TWCC_HISTORY_SIZE];
   TwccHistoryStats stats;
 } TwccHistory;
 
@@ -47,6 +49,9 @@ typedef struct {
 void twcc_history_init(TwccHistory *h, uint16_t first_seq);
 /* A packet of `size` bytes is about to be sent: returns its transport seq. */
 uint16_t twcc_history_on_send(TwccHistory *h, uint32_t size, int64_t now_us);
+/* The same for a probe padding packet (bwe_probe): its result is marked, so
+ * bwe_delay uses its delay but does not count it as delivered media. */
+uint16_t twcc_history_on_send_probe(TwccHistory *h, uint32_t size, int64_t now_us);
 /* Results of one feedback packet (pkt->kind == RTCP_KIND_TWCC) into
  * out[0..max), in seq order; *n gets how many. A packet reported twice (in
  * two feedbacks) is given once. Returns RTCP_OK, or the expand error. */

@@ -75,7 +75,11 @@ net_bg() {
 
 net_impair() {
   local ns=$1 log=$2 listen=$3 fwd=$4 delay=$5 jitter=$6 loss=$7 i
-  net_bg "$ns" "$log" "$NET_IMPAIR" --listen "$listen" --forward "$fwd" --delay-ms "$delay" \
+  # Real-time priority when allowed: the relay emulates a network, and on a
+  # busy shared host a descheduled relay would add delay spikes no network has.
+  local rt=()
+  if command -v chrt >/dev/null && chrt -f 10 true 2>/dev/null; then rt=(chrt -f 10); fi
+  net_bg "$ns" "$log" "${rt[@]}" "$NET_IMPAIR" --listen "$listen" --forward "$fwd" --delay-ms "$delay" \
     --jitter-ms "$jitter" --loss "$loss" --seed "${NET_SEED:-1}"
   for i in $(seq 1 50); do
     grep -q '^ready' "$log" 2>/dev/null && return 0

@@ -14,7 +14,9 @@
  * layer_selector decides (audio reserved first); a change takes effect at the
  * keyframe that follows (100 ms later, as a publisher answering a PLI), a
  * pause sends audio only. Prints "S <mono ms> <estimate> <acked> <target>
- * <layer>" every 500 ms.
+ * <layer> <overuses> <decreases> <loss> <trend> <delay kbps> <loss-bound
+ * kbps>" every 500 ms and "P <mono ms> <probe bps> <delivered> <success>"
+ * per probe.
  * recv: twcc_feedback on every packet, feedback every 100 ms back to the
  * sender; a frame counts when all its packets arrived; prints "F <mono ms>
  * <layer>" per complete frame and "R <mono ms> <kbit/s layer0> <1> <2>
@@ -172,7 +174,7 @@ static int run_send(const struct sockaddr_in *to, double duration, int start_lay
     while ((due = bwe_probe_padding_due(&probe, mono_us())) > 0) {
       size_t pl = due > MTU_PAYLOAD ? MTU_PAYLOAD : due;
       if (pl < 200) pl = 200;
-      uint16_t ts = twcc_history_on_send(&hist, (uint32_t)(HDR + pl), mono_us());
+      uint16_t ts = twcc_history_on_send_probe(&hist, (uint32_t)(HDR + pl), mono_us());
       size_t len = build(b, 0xFADE0, pad_seq++, 0, false, ts, 8, 0, 0, 1, pl);
       sendto(fd, b, len, 0, (const struct sockaddr *)to, sizeof *to);
       bwe_probe_on_sent(&probe, ts, len, mono_us());
@@ -212,8 +214,10 @@ static int run_send(const struct sockaddr_in *to, double duration, int start_lay
     }
     if (now >= next_print) {
       next_print += 500000;
-      printf("S %" G_GINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %d %d\n", now / 1000,
-             bwe_delay_estimate_bps(&bwe), bwe_delay_acked_bps(&bwe), sel.target, layer);
+      printf("S %" G_GINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %d %d %" G_GUINT64_FORMAT
+             " %" G_GUINT64_FORMAT " %.3f %.1f %.0f %.0f\n",
+             now / 1000, bwe_delay_estimate_bps(&bwe), bwe_delay_acked_bps(&bwe), sel.target, layer, bwe.overuses,
+             bwe.decreases, bwe.last_loss, bwe.trend, bwe.delay_bps / 1000, bwe.loss_bps / 1000);
       fflush(stdout);
     }
   }
@@ -227,6 +231,11 @@ static int run_recv(const struct sockaddr_in *bind_to, double duration) {
     fprintf(stderr, "prog_bwe_link: bind: %s\n", strerror(errno));
     return 1;
   }
+  /* Arrival times from the kernel (SO_TIMESTAMPNS, CLOCK_REALTIME mapped to
+   * our monotonic clock once): a receiver descheduled on a busy host would
+   * otherwise stamp late and look like a queue to the sender's estimator. */
+  int on = 1;
+  bool kernel_ts = setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) == 0;
   static TwccFeedback fb;
   twcc_feedback_init(&fb, 1, 2, 100000);
   struct sockaddr_in peer;
@@ -242,8 +251,25 @@ static int run_recv(const struct sockaddr_in *bind_to, double duration) {
       struct sockaddr_in from;
       socklen_t fl = sizeof from;
       ssize_t n;
-      while ((n = recvfrom(fd, b, sizeof b, MSG_DONTWAIT, (struct sockaddr *)&from, &fl)) > 0) {
+      for (;;) {
+        char cbuf[CMSG_SPACE(sizeof(struct timespec))];
+        struct iovec iov = {.iov_base = b, .iov_len = sizeof b};
+        struct msghdr mh = {.msg_name = &from, .msg_namelen = fl, .msg_iov = &iov, .msg_iovlen = 1,
+                            .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+        n = recvmsg(fd, &mh, MSG_DONTWAIT);
+        if (n <= 0) break;
         int64_t now = mono_us();
+        if (kernel_ts) {
+          for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+              struct timespec ts;
+              memcpy(&ts, CMSG_DATA(c), sizeof ts);
+              struct timespec rt;
+              clock_gettime(CLOCK_REALTIME, &rt);
+              int64_t age = ((int64_t)rt.tv_sec - ts.tv_sec) * 1000000 + (rt.tv_nsec - ts.tv_nsec) / 1000;
+              if (age >= 0 && age < 1000000) now -= age;
+            }
+        }
         peer = from;
         have_peer = true;
         RtpView v;

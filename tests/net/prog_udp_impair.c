@@ -11,7 +11,10 @@
  * like one ICE candidate pair). Each direction independently: dropped with
  * probability PCT/100, else delivered after D ms plus a uniform 0..J ms,
  * never before the previous datagram of that direction (no reordering, as a
- * queue would). Prints "ready PORT" once bound (PORT: the listen port, for
+ * queue would). Arrival times come from the kernel (SO_TIMESTAMPNS), so a
+ * relay descheduled on a busy host still times each datagram from its real
+ * arrival (tests/net/lib.sh also runs it SCHED_FIFO when it can). Prints
+ * "ready PORT" once bound (PORT: the listen port, for
  * --listen IP:0), and on SIGTERM/SIGINT a line of counters, then exits 0.
  * Bad arguments: a message and exit 2. Memory: two rings of 4096 datagrams
  * allocated at start; a full ring drops (counted as overflow). */
@@ -72,8 +75,30 @@ static gboolean parse_addr(const char *s, struct sockaddr_in *a) {
   return inet_pton(AF_INET, ip, &a->sin_addr) == 1;
 }
 
+/* recv with the kernel's arrival time (SO_TIMESTAMPNS) turned into our
+ * monotonic clock, so a relay descheduled on a busy host still delays each
+ * datagram from when it really arrived. */
+static ssize_t recv_ts(int fd, uint8_t *buf, size_t cap, struct sockaddr_in *from, int64_t *arrival) {
+  char cbuf[CMSG_SPACE(sizeof(struct timespec))];
+  struct iovec iov = {.iov_base = buf, .iov_len = cap};
+  struct msghdr mh = {.msg_name = from, .msg_namelen = from ? sizeof *from : 0, .msg_iov = &iov,
+                      .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+  ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
+  *arrival = now_us();
+  if (n < 0) return n;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+      struct timespec ts, rt;
+      memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      clock_gettime(CLOCK_REALTIME, &rt);
+      int64_t age = ((int64_t)rt.tv_sec - ts.tv_sec) * 1000000 + (rt.tv_nsec - ts.tv_nsec) / 1000;
+      if (age >= 0 && age < 1000000) *arrival -= age;
+    }
+  return n;
+}
+
 static void enqueue(Dir *d, const uint8_t *buf, size_t len, GRand *r, double loss, int64_t delay_us,
-                    int64_t jitter_us) {
+                    int64_t jitter_us, int64_t arrival) {
   d->in++;
   if (loss > 0 && g_rand_double(r) * 100.0 < loss) {
     d->lost++;
@@ -83,7 +108,7 @@ static void enqueue(Dir *d, const uint8_t *buf, size_t len, GRand *r, double los
     d->overflow++;
     return;
   }
-  int64_t due = now_us() + delay_us + (jitter_us > 0 ? (int64_t)g_rand_int_range(r, 0, (gint32)jitter_us + 1) : 0);
+  int64_t due = arrival + delay_us + (jitter_us > 0 ? (int64_t)g_rand_int_range(r, 0, (gint32)jitter_us + 1) : 0);
   if (due < d->last_due) due = d->last_due;
   d->last_due = due;
   Slot *s = &d->slots[(d->head + d->count) % RING];
@@ -136,6 +161,9 @@ int main(int argc, char **argv) {
     fprintf(stderr, "prog_udp_impair: bind %s: %s\n", listen_s, strerror(errno));
     return 1;
   }
+  int on = 1;
+  setsockopt(ls, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+  setsockopt(fs, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
   struct sockaddr_in bound;
   socklen_t bl = sizeof bound;
   getsockname(ls, (struct sockaddr *)&bound, &bl);
@@ -161,17 +189,19 @@ int main(int argc, char **argv) {
     if (n < 0 && errno != EINTR) break;
     if (n > 0 && (p[0].revents & POLLIN)) {
       struct sockaddr_in from;
-      socklen_t fl = sizeof from;
-      ssize_t len = recvfrom(ls, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
-      if (len >= 0) {
+      int64_t at;
+      ssize_t len;
+      while ((len = recv_ts(ls, buf, sizeof buf, &from, &at)) >= 0) {
         client = from;
         have_client = true;
-        enqueue(&up, buf, (size_t)len, r, loss, delay_ms * 1000LL, jitter_ms * 1000LL);
+        enqueue(&up, buf, (size_t)len, r, loss, delay_ms * 1000LL, jitter_ms * 1000LL, at);
       }
     }
     if (n > 0 && (p[1].revents & POLLIN)) {
-      ssize_t len = recv(fs, buf, sizeof buf, 0);
-      if (len >= 0) enqueue(&down, buf, (size_t)len, r, loss, delay_ms * 1000LL, jitter_ms * 1000LL);
+      int64_t at;
+      ssize_t len;
+      while ((len = recv_ts(fs, buf, sizeof buf, NULL, &at)) >= 0)
+        enqueue(&down, buf, (size_t)len, r, loss, delay_ms * 1000LL, jitter_ms * 1000LL, at);
     }
     now = now_us();
     flush(&up, fs, &fa, true, now);

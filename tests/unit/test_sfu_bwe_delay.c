@@ -133,7 +133,7 @@ static void test_bottleneck_then_lift(void) {
     }
   g_test_message("lifted: 1.5 Mbit/s reached after %.1f s; estimate at +30 s %.0f", reached / 10.0, est[299]);
   g_assert_cmpint(reached, >=, 0);
-  g_assert_cmpint(reached, <=, 80); /* within 8 s */
+  g_assert_cmpint(reached, <=, 100); /* within 10 s: the issue asks the high layer within 10 s */
   g_assert_cmpfloat(est[299], >=, 3000000);
   g_rand_free(s.rnd);
 }

@@ -25,8 +25,9 @@ typedef struct {
 
 /* Send `bytes` now: returns the transport seq; the receiver records the
  * arrival through the FIFO link + 20 ms. */
-static uint16_t link_send(Link *l, size_t bytes, int64_t now) {
-  uint16_t seq = twcc_history_on_send(&l->hist, (uint32_t)bytes, now);
+static uint16_t link_send(Link *l, size_t bytes, int64_t now, bool probe) {
+  uint16_t seq = probe ? twcc_history_on_send_probe(&l->hist, (uint32_t)bytes, now)
+                       : twcc_history_on_send(&l->hist, (uint32_t)bytes, now);
   int64_t start = MAX(now, l->link_free);
   l->link_free = start + (int64_t)(bytes * 8 * 1e6 / l->cap_bps);
   if (!l->drop_all) twcc_feedback_on_packet(&l->fb, seq, l->link_free + 20 * MS);
@@ -57,11 +58,11 @@ static bool run_probe(Link *l, BweProbe *p, BweDelay *b, uint64_t want, int64_t 
   bwe_delay_probe_started(b, *now + 1000 * MS);
   int64_t end = *now + 3000 * MS;
   for (; *now < end; *now += MS) {
-    if (*now % (33 * MS) == 0) link_send(l, 800, *now); /* ~190 kbit/s media */
+    if (*now % (33 * MS) == 0) link_send(l, 800, *now, false); /* ~190 kbit/s media */
     size_t due;
     while ((due = bwe_probe_padding_due(p, *now)) > 0) {
       size_t sz = due > 1200 ? 1200 : (due < 200 ? 200 : due);
-      bwe_probe_on_sent(p, link_send(l, sz, *now), sz, *now);
+      bwe_probe_on_sent(p, link_send(l, sz, *now, true), sz, *now);
     }
     if (*now % (100 * MS) == 0) {
       size_t n = link_feedback(l, *now + 20 * MS, res, 4096);

@@ -120,8 +120,13 @@ static void test_backoff(void) {
 static void test_pause_resume_audio_first(void) {
   LayerSelector s;
   layer_selector_init(&s, NULL, 0, 2);
-  /* 180k estimate: 140k left after audio < 150k lowest layer: pause */
+  /* 180k estimate: 140k left after audio < 150k lowest layer: pause, once
+   * that has lasted 1 s (a short dip keeps the lowest layer) */
   LayerDecision d = layer_selector_update(&s, L3, 3, 180000, AUDIO, 0, 0);
+  g_assert_cmpint(d.target, ==, 0);
+  d = layer_selector_update(&s, L3, 3, 180000, AUDIO, 0, 900 * MS);
+  g_assert_cmpint(d.target, ==, 0);
+  d = layer_selector_update(&s, L3, 3, 180000, AUDIO, 0, 1000 * MS);
   g_assert_cmpint(d.target, ==, LAYER_PAUSED);
   g_assert_true(d.paused_now && d.changed);
   g_assert_false(d.request_keyframe);
@@ -129,8 +134,17 @@ static void test_pause_resume_audio_first(void) {
   LayerSelector s2;
   layer_selector_init(&s2, NULL, 0, 2);
   g_assert_cmpint(layer_selector_update(&s2, L3, 3, 180000, 0, 0, 0).target, ==, 0);
+  g_assert_cmpint(layer_selector_update(&s2, L3, 3, 180000, 0, 0, 2 * S).target, ==, 0);
+  /* a dip from layer 2 straight below everything: down to the lowest at
+   * once, paused only if it lasts */
+  layer_selector_init(&s2, NULL, 2, 2);
+  g_assert_cmpint(layer_selector_update(&s2, L3, 3, 100000, AUDIO, 2, 0).target, ==, 0);
+  g_assert_cmpint(layer_selector_update(&s2, L3, 3, 300000, AUDIO, 0, 500 * MS).target, ==, 0);
+  g_assert_cmpint(layer_selector_update(&s2, L3, 3, 100000, AUDIO, 0, 600 * MS).target, ==, 0);
+  g_assert_cmpint(layer_selector_update(&s2, L3, 3, 100000, AUDIO, 0, 1500 * MS).target, ==, 0);
+  g_assert_cmpint(layer_selector_update(&s2, L3, 3, 100000, AUDIO, 0, 1600 * MS).target, ==, LAYER_PAUSED);
   /* 200k: 160k >= 150k but < 187.5k: stays paused */
-  for (int64_t t = 100 * MS; t < 5 * S; t += 100 * MS)
+  for (int64_t t = 1100 * MS; t < 5 * S; t += 100 * MS)
     g_assert_cmpint(layer_selector_update(&s, L3, 3, 200000, AUDIO, 0, t).target, ==, LAYER_PAUSED);
   /* 250k: resume to the lowest after the hold, with a keyframe */
   int64_t t0 = 6 * S;
@@ -265,9 +279,10 @@ static void test_bad_input(void) {
   g_assert_false(d.changed);
   d = layer_selector_update(NULL, L3, 3, 1000000, 0, 0, 0);
   g_assert_cmpint(d.target, ==, LAYER_PAUSED);
-  /* estimate below audio alone: paused, no underflow */
+  /* estimate below audio alone: paused (after the 1 s), no underflow */
   layer_selector_init(&s, NULL, 0, 2);
-  d = layer_selector_update(&s, L3, 3, 10000, AUDIO, 0, 0);
+  layer_selector_update(&s, L3, 3, 10000, AUDIO, 0, 0);
+  d = layer_selector_update(&s, L3, 3, 10000, AUDIO, 0, 1 * S);
   g_assert_cmpint(d.target, ==, LAYER_PAUSED);
   LayerSelectorConfig c = {.up_factor = 0.5, .hold_us = 5 * S, .max_hold_us = 1 * S};
   layer_selector_init(&s, &c, 0, 2);
