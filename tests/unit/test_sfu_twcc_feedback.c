@@ -12,6 +12,8 @@
 #include "core/rtp.h"
 #include "core/twcc_feedback.h"
 #include "core/twcc_history.h"
+#include "core/bwe_delay.h"
+#include "core/bwe_probe.h"
 
 #define MS 1000
 
@@ -304,6 +306,79 @@ static void test_history_malformed(void) {
   g_assert_cmpint(twcc_history_on_feedback(NULL, &pk, res, 8, &n), ==, RTCP_ERR_ARG);
 }
 
+/* Hostile feedback: our own packets with random bit flips and truncations,
+ * and random bytes, go through rtcp_iter -> twcc_history -> bwe_delay and
+ * bwe_probe: no crash (ASan build), results only for seqs we sent, the
+ * estimate within its clamps. */
+static void test_hostile_feedback(void) {
+  GRand *r = g_rand_new_with_seed(1717);
+  static TwccHistory h;
+  twcc_history_init(&h, 0);
+  BweDelay b;
+  bwe_delay_init(&b, NULL);
+  BweProbe p;
+  bwe_probe_init(&p, NULL);
+  bwe_probe_maybe_start(&p, 2000000, 0, 0);
+  for (int i = 0; i < 6; i++) bwe_probe_on_sent(&p, (uint16_t)(i * 7), 1200, 0);
+  static TwccFeedback f;
+  static TwccResult res[0x10000];
+  uint64_t results = 0, malformed = 0;
+  for (int round = 0; round < 5000; round++) {
+    uint8_t buf[1500];
+    size_t len;
+    /* a fresh window of 60 sent packets, most of them received */
+    uint16_t base = (uint16_t)g_rand_int(r);
+    twcc_history_init(&h, base);
+    for (int k = 0; k < 60; k++) twcc_history_on_send(&h, 1000, round * 1000 + k);
+    if (round % 3 == 0) {
+      len = (size_t)g_rand_int_range(r, 4, 200);
+      for (size_t k = 0; k < len; k++) buf[k] = (uint8_t)g_rand_int(r);
+      buf[0] = 0x8F;
+      buf[1] = 205;
+    } else {
+      twcc_feedback_init(&f, 1, 2, 0);
+      for (int k = 0; k < 60; k++)
+        if (g_rand_int_range(r, 0, 10)) twcc_feedback_on_packet(&f, (uint16_t)(base + k), round * 1000 + k * 100);
+      len = twcc_feedback_build(&f, round * 1000, buf, sizeof buf);
+      if (!len) continue;
+      int flips = g_rand_int_range(r, 0, 4);
+      for (int k = 0; k < flips; k++) buf[g_rand_int_range(r, 0, (gint32)len)] ^= (uint8_t)(1u << g_rand_int_range(r, 0, 8));
+      if (g_rand_int_range(r, 0, 4) == 0) len = (size_t)g_rand_int_range(r, 1, (gint32)len + 1);
+    }
+    uint8_t *copy = g_memdup2(buf, len);
+    RtcpIter it;
+    RtcpPacket pk;
+    rtcp_iter_init(&it, copy, len);
+    while (rtcp_iter_next(&it, &pk)) {
+      if (pk.kind != RTCP_KIND_TWCC) continue;
+      size_t n = 0;
+      if (twcc_history_on_feedback(&h, &pk, res, G_N_ELEMENTS(res), &n) != RTCP_OK) {
+        g_assert_cmpuint(n, ==, 0);
+        malformed++;
+        continue;
+      }
+      for (size_t k = 0; k < n; k++) {
+        g_assert_cmpuint(res[k].size, ==, 1000);
+        g_assert_cmpuint((uint16_t)(res[k].seq - base), <, 60);
+      }
+      results += n;
+      bwe_delay_on_feedback(&b, res, n, round * 1000);
+      uint64_t d;
+      bool ok;
+      bwe_probe_on_results(&p, res, n, round * 1000, &d, &ok);
+      uint64_t e = bwe_delay_estimate_bps(&b);
+      g_assert_cmpuint(e, >=, b.cfg.min_bps);
+      g_assert_cmpuint(e, <=, b.cfg.max_bps);
+    }
+    g_free(copy);
+  }
+  g_test_message("hostile feedback: %" G_GUINT64_FORMAT " results, %" G_GUINT64_FORMAT " malformed", results,
+                 malformed);
+  g_assert_cmpuint(malformed, >, 0);
+  g_assert_cmpuint(results, >, 50000);
+  g_rand_free(r);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/sfu/twcc_feedback/basic_wrap", test_basic_wrap);
@@ -313,5 +388,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/sfu/twcc_feedback/ext_read_write", test_ext_read_write);
   g_test_add_func("/sfu/twcc_feedback/random_roundtrip", test_random_roundtrip);
   g_test_add_func("/sfu/twcc_feedback/history_malformed", test_history_malformed);
+  g_test_add_func("/sfu/twcc_feedback/hostile_feedback", test_hostile_feedback);
   return g_test_run();
 }
