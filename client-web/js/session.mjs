@@ -44,7 +44,12 @@ export async function signIn(username, password) {
 }
 
 export async function signOut() {
-  try { await post('/auth/sign-out', {}); } catch { /* signed out anyway */ }
+  // Signing out is a change, so it needs the CSRF token, which this page
+  // may not have fetched yet.
+  try {
+    const user = await currentUser();
+    if (user) await post('/auth/sign-out', {});
+  } catch { /* signed out anyway, as far as this page can tell */ }
   sessionStorage.clear();
 }
 

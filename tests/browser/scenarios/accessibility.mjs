@@ -97,10 +97,12 @@ await scenario('accessibility', async ({ tap, stack, person }) => {
   await visit(fam.page, '/family/calls.html', 'family - your calls');
   await visit(fam.page, `/family/cancel.html?visit=${booked}`, 'family - cancel a call');
   await submitEmpty(fam.page, '#cancel-button', 'family - cancel a call');
-  // The session time-out warning (shortened with ?idle= for the test).
-  await fam.page.goto('/family/?idle=6');
+  // The session time-out warning (shortened with ?idle= for the test: the
+  // warning at 15 s, signing out at 30 s, time enough to check the warning
+  // on a loaded machine before it signs the person out).
+  await fam.page.goto('/family/?idle=30');
   await ready(fam.page);
-  await fam.page.waitForSelector('#timeout-dialog[open]', { timeout: 10000 });
+  await fam.page.waitForSelector('#timeout-dialog[open]', { timeout: 25000 });
   const dlg = await fam.page.evaluate(() => ({ modal: document.querySelector('#timeout-dialog').matches(':modal'), focus: document.activeElement && document.activeElement.id }));
   tap.check(dlg.modal && dlg.focus === 'timeout-stay', 'the time-out warning opens as a modal with focus on "Stay signed in"', JSON.stringify(dlg));
   await audit(fam.page, 'family - session time-out warning');
@@ -179,6 +181,17 @@ await scenario('accessibility', async ({ tap, stack, person }) => {
     await visit(p.page, '/calls/', `${role} - your calls`);
     await p.context.close();
   }
+  // Doing nothing until the limit signs the person out, and says why.
+  const idle = await person('idle family member');
+  await signInUI(idle.page, 'family');
+  await idle.page.goto('/family/?idle=4');
+  await ready(idle.page);
+  const timedOut = await idle.page.waitForURL((u) => u.pathname === '/' && u.searchParams.has('timedout'), { timeout: 20000 }).then(() => true).catch(() => false);
+  await ready(idle.page);
+  const banner = await idle.page.textContent('.govuk-notification-banner').catch(() => '');
+  const me = await idle.page.evaluate(() => fetch('/api/v1/me').then((r) => r.status));
+  tap.check(timedOut && /signed out/.test(banner) && me === 401, 'at the idle limit the page signs the person out and the sign-in page says why', JSON.stringify({ timedOut, banner, me }));
+  await audit(idle.page, 'sign in after a time-out');
   await visit(st.page, '/sign-out.html', 'signed out');
   tap.diag(`pages and states checked: ${checked.length}`);
   void apiAs;

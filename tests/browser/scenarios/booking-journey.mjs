@@ -148,4 +148,13 @@ await scenario('booking-journey', async ({ tap, stack, person }) => {
   const after = await apiAs(stack, staff, 'GET', `/visits/${ref}`);
   tap.check(after.json && after.json.status === 'cancelled' && await page.isVisible(`#past tr[data-visit="${ref}"]`),
     'the family member cancels the call; booking records it and it moves to past calls', after.text.slice(0, 200));
+
+  // Sign out from the navigation: the session ends in booking too, and a
+  // signed-in page sends the person back to sign in.
+  await Promise.all([page.waitForURL(/sign-out\.html/), page.click('[data-testid=sign-out]')]);
+  await ready(page);
+  await page.goto('/family/calls.html');
+  await page.waitForURL((u) => u.pathname === '/', { timeout: 15000 }).catch(() => {});
+  const me = await page.evaluate(() => fetch('/api/v1/me').then((r) => r.status));
+  tap.check(new URL(page.url()).pathname === '/' && me === 401, 'signing out ends the session: pages send the person to sign in and booking answers 401', `${page.url()} /me ${me}`);
 });
