@@ -185,7 +185,10 @@ static void run_script(Recorder *r, Part *parts, unsigned nparts, int64_t t0, Fe
     Act *a = &g_array_index(acts, Act, i);
     int64_t wait = t0 + a->at_us - g_get_monotonic_time();
     if (wait > 0) g_usleep((gulong)wait);
-    int64_t now = g_get_monotonic_time();
+    /* The recorder's clock is injected: hand it the scheduled arrival, not
+     * the moment g_usleep happened to return, so a loaded machine's
+     * oversleeping cannot move where a track is anchored. */
+    int64_t now = t0 + a->at_us;
     Part *p = a->part;
     switch (a->kind) {
     case ACT_BEGIN: {
