@@ -218,6 +218,7 @@ static void test_config_and_bad_input(void) {
   /* a receiver clock that jumps back 10 s restarts the trendline, no overuse */
   bwe_delay_init(&b, NULL);
   TwccResult r[60];
+  memset(r, 0, sizeof r);
   for (int i = 0; i < 60; i++) {
     r[i].seq = (uint16_t)i;
     r[i].size = 1000;
