@@ -65,6 +65,12 @@ BookApp *book_app_new(const BookingConfig *cfg, char *err, size_t errsize, const
   *bad_key = "credential_file";
   app->service_credential = read_secret(cfg->service_credential_file, err, errsize);
   if (!app->service_credential) goto fail;
+  if (cfg->turn_urls && cfg->turn_urls[0]) {
+    *bad_group = "turn";
+    *bad_key = "secret_file";
+    app->turn_secret = read_secret(cfg->turn_secret_file, err, errsize);
+    if (!app->turn_secret) goto fail;
+  }
   app->sessions = book_sessions_new(cfg->idle_timeout_s);
   app->csp = make_csp(cfg->signal_url);
   app->client_root = g_canonicalize_filename(cfg->client_dir, NULL);
@@ -101,6 +107,10 @@ void book_app_free(BookApp *app) {
   if (app->service_credential) {
     memset(app->service_credential, 0, strlen(app->service_credential));
     g_free(app->service_credential);
+  }
+  if (app->turn_secret) {
+    memset(app->turn_secret, 0, strlen(app->turn_secret));
+    g_free(app->turn_secret);
   }
   book_sessions_free(app->sessions);
   g_free(app->csp);

@@ -26,6 +26,7 @@ typedef struct {
   char *service_credential; /* signalling's secret; owned */
   char *csp;                /* Content-Security-Policy for pages; owned */
   char *client_root;        /* client_dir made absolute; owned */
+  char *turn_secret;        /* TURN REST secret when [turn] urls is set; owned */
 } BookApp;
 
 /* Loads keys and secrets named by cfg and opens the database (seeding the

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "timeutil.h"
 #include "token.h"
+#include "turn_rest.h"
 
 #define JOIN_EARLY_S (15 * 60)
 
@@ -111,10 +112,23 @@ void api_join_token(ApiCtx *c, const char *id) {
     book_db_commit(db);
   }
   log_info("join_token", "visit=%s user=%s role=%s", id, c->actor.username, role);
-  api_json(c, 200,
-           json_pack("{s:s, s:s, s:I, s:s, s:o}", "token", tok, "signal_url",
-                     c->app->cfg->signal_url, "expires_at", (json_int_t)end, "role", role,
-                     "grants", grants));
+  json_t *answer = json_pack("{s:s, s:s, s:I, s:s, s:o}", "token", tok, "signal_url",
+                             c->app->cfg->signal_url, "expires_at", (json_int_t)end, "role", role,
+                             "grants", grants);
+  /* TURN: time-limited REST credentials for this person, valid until the
+   * visit's end (plus a margin); the secret stays here. */
+  TurnCredential tc;
+  if (c->app->turn_secret &&
+      turn_rest_mint(c->app->turn_secret, strlen(c->app->turn_secret), sub, c->now,
+                     end + c->app->cfg->turn_ttl_margin_s - c->now, &tc) == 0) {
+    json_t *urls = json_array();
+    for (char **u = c->app->cfg->turn_urls; *u; u++) json_array_append_new(urls, json_string(*u));
+    json_object_set_new(answer, "ice_servers",
+                        json_pack("[{s:o, s:s, s:s}]", "urls", urls, "username", tc.username,
+                                  "credential", tc.credential));
+    turn_rest_clear(&tc);
+  }
+  api_json(c, 200, answer);
   g_free(tok);
   g_free(jti);
 }

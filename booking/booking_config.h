@@ -20,6 +20,9 @@ typedef struct {
   char *signal_url;
   char *service_credential_file;
   int demo;
+  char **turn_urls;
+  char *turn_secret_file;
+  int turn_ttl_margin_s;
   char *recording_dir;
   int retention_days;
   int log_level;

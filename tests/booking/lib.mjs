@@ -138,7 +138,7 @@ private_key = ${dir}/var/keys/token-private.pem
 credential_file = ${dir}/var/secrets/signal-booking.secret
 [demo]
 enabled = ${demo ? 'true' : 'false'}
-${ini}
+${ini.replaceAll('%DIR%', dir)}
 `);
   env.start = async () => {
     const out = fs.openSync(env.log, 'a');
