@@ -5,7 +5,7 @@
  *   prog_bwe_link send --to IP:PORT --duration S [--start-layer L] [--cap L]
  *   prog_bwe_link recv --bind IP:PORT --duration S
  *
- * send: three VP8-like layers of 150 / 500 / 1200 kbit/s at 30 frames/s
+ * send (through subscriber_bwe, the calls the forwarder makes): three VP8-like layers of 150 / 500 / 1200 kbit/s at 30 frames/s
  * (keyframes 3x a delta frame, every 3 s and at each switch) and 40 kbit/s
  * of audio; RTP packets of <= 1200 bytes carrying the transport-cc header
  * extension (id 3, written with twcc_ext_write_seq, remembered in
@@ -37,6 +37,7 @@
 
 #include "core/bwe_delay.h"
 #include "core/bwe_probe.h"
+#include "core/subscriber_bwe.h"
 #include "core/bytes.h"
 #include "core/layer_selector.h"
 #include "core/rtcp.h"
@@ -94,15 +95,13 @@ static size_t build(uint8_t *b, uint32_t ssrc, uint16_t seq, uint32_t ts, bool m
 static int run_send(const struct sockaddr_in *to, double duration, int start_layer, int cap) {
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   if (fd < 0) return 1;
-  static TwccHistory hist;
-  twcc_history_init(&hist, 1);
-  BweDelay bwe;
+  /* The forwarder's view of one subscriber: exactly the calls it makes. */
+  static SubscriberBwe sb;
   BweConfig bc = {.start_bps = 300000};
-  bwe_delay_init(&bwe, &bc);
+  subscriber_bwe_init(&sb, &bc, NULL, 1);
+  BweDelay *bwe = &sb.bwe;
   LayerSelector sel;
   layer_selector_init(&sel, NULL, start_layer, cap);
-  BweProbe probe;
-  bwe_probe_init(&probe, NULL);
   uint16_t pad_seq = 0;
   int layer = start_layer, pending = LAYER_PAUSED;
   int64_t switch_at = 0;
@@ -111,12 +110,13 @@ static int run_send(const struct sockaddr_in *to, double duration, int start_lay
   bool need_key = true;
   uint32_t frame = 0;
   uint16_t seqs[4] = {0};
+  uint64_t probes_seen = 0;
   uint8_t b[1500];
-  static TwccResult res[8192];
   while (mono_us() < end) {
     int64_t now = mono_us();
     int64_t next = MIN(next_frame, MIN(next_audio, MIN(next_sel, next_print)));
     int wait_ms = next > now ? (int)((next - now) / 1000) : 0;
+    if (wait_ms > 5) wait_ms = 5; /* the tick: padding pacing and probe time-outs */
     struct pollfd p = {.fd = fd, .events = POLLIN};
     if (poll(&p, 1, wait_ms) > 0) {
       ssize_t n;
@@ -124,27 +124,20 @@ static int run_send(const struct sockaddr_in *to, double duration, int start_lay
         RtcpIter it;
         RtcpPacket pk;
         rtcp_iter_init(&it, b, (size_t)n);
-        while (rtcp_iter_next(&it, &pk)) {
-          if (pk.kind != RTCP_KIND_TWCC) continue;
-          size_t nr = 0;
-          if (twcc_history_on_feedback(&hist, &pk, res, G_N_ELEMENTS(res), &nr) != RTCP_OK) continue;
-          bwe_delay_on_feedback(&bwe, res, nr, mono_us());
-          uint64_t delivered;
-          bool success;
-          if (bwe_probe_on_results(&probe, res, nr, mono_us(), &delivered, &success)) {
-            bwe_delay_on_probe(&bwe, delivered, mono_us());
-            if (success) layer_selector_verified(&sel, mono_us());
-            printf("P %" G_GINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %d\n", mono_us() / 1000,
-                   probe.rate_bps, delivered, success);
-          }
-        }
+        while (rtcp_iter_next(&it, &pk)) subscriber_bwe_on_rtcp(&sb, &pk, mono_us());
       }
     }
     now = mono_us();
+    if (subscriber_bwe_take_verified(&sb)) layer_selector_verified(&sel, now);
+    if (sb.probes_ok + sb.probes_failed != probes_seen) {
+      probes_seen = sb.probes_ok + sb.probes_failed;
+      printf("P %" G_GINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT "\n",
+             now / 1000, sb.probe.rate_bps, sb.probe.last_delivered_bps, sb.probes_ok);
+    }
     if (now >= next_sel) {
       next_sel += 100000;
-      LayerDecision d = layer_selector_update(&sel, LAYER_BPS, 3, bwe_delay_estimate_bps(&bwe), AUDIO_BPS,
-                                              layer, now);
+      LayerDecision d = layer_selector_update(&sel, LAYER_BPS, 3, subscriber_bwe_estimate(&sb), AUDIO_BPS, layer,
+                                              now);
       if (d.changed && d.target == LAYER_PAUSED) {
         layer = LAYER_PAUSED;
         pending = LAYER_PAUSED;
@@ -153,31 +146,18 @@ static int run_send(const struct sockaddr_in *to, double duration, int start_lay
         switch_at = now + 100000; /* the publisher's keyframe arrives */
       }
     }
-    if (probe.state == BWE_PROBE_IDLE) {
-      uint64_t want = 0;
-      if (sel.target == LAYER_PAUSED)
-        want = LAYER_BPS[0] * 5 / 4 + AUDIO_BPS;
-      else if (sel.target < cap)
-        want = LAYER_BPS[sel.target + 1] * 5 / 4 + AUDIO_BPS;
-      if (bwe_probe_maybe_start(&probe, want, bwe_delay_estimate_bps(&bwe), now))
-        bwe_delay_probe_started(&bwe, now + 1000000);
-    }
-    {
-      uint64_t dl;
-      bool ok;
-      if (bwe_probe_on_results(&probe, NULL, 0, now, &dl, &ok)) {
-        bwe_delay_on_probe(&bwe, dl, now);
-        if (ok) layer_selector_verified(&sel, now);
-      }
-    }
+    uint64_t want = 0;
+    if (sel.target == LAYER_PAUSED)
+      want = LAYER_BPS[0] * 5 / 4 + AUDIO_BPS;
+    else if (sel.target < cap)
+      want = LAYER_BPS[sel.target + 1] * 5 / 4 + AUDIO_BPS;
     size_t due;
-    while ((due = bwe_probe_padding_due(&probe, mono_us())) > 0) {
+    while ((due = subscriber_bwe_tick(&sb, want, mono_us())) > 0) {
       size_t pl = due > MTU_PAYLOAD ? MTU_PAYLOAD : due;
       if (pl < 200) pl = 200;
-      uint16_t ts = twcc_history_on_send_probe(&hist, (uint32_t)(HDR + pl), mono_us());
+      uint16_t ts = subscriber_bwe_on_send_padding(&sb, HDR + pl, mono_us());
       size_t len = build(b, 0xFADE0, pad_seq++, 0, false, ts, 8, 0, 0, 1, pl);
       sendto(fd, b, len, 0, (const struct sockaddr *)to, sizeof *to);
-      bwe_probe_on_sent(&probe, ts, len, mono_us());
     }
     if (switch_at && now >= switch_at) {
       layer = pending;
@@ -186,7 +166,7 @@ static int run_send(const struct sockaddr_in *to, double duration, int start_lay
     }
     if (now >= next_audio) {
       next_audio += 20000;
-      uint16_t ts = twcc_history_on_send(&hist, HDR + 100, now);
+      uint16_t ts = subscriber_bwe_on_send(&sb, HDR + 100, now);
       size_t len = build(b, 0xA0D10, seqs[3]++, (uint32_t)(now / 1000 * 48), true, ts, 9, 0, 0, 1, 100);
       sendto(fd, b, len, 0, (const struct sockaddr *)to, sizeof *to);
     }
@@ -204,7 +184,7 @@ static int run_send(const struct sockaddr_in *to, double duration, int start_lay
         for (uint16_t i = 0; i < count; i++) {
           size_t pl = i + 1 < count ? MTU_PAYLOAD : bytes - (size_t)(count - 1) * MTU_PAYLOAD;
           if (pl < 9) pl = 9;
-          uint16_t ts = twcc_history_on_send(&hist, (uint32_t)(HDR + pl), mono_us());
+          uint16_t ts = subscriber_bwe_on_send(&sb, HDR + pl, mono_us());
           size_t len = build(b, 0xB0D10 + (uint32_t)layer, seqs[layer]++, frame * 3000, i + 1 == count, ts,
                              (uint8_t)layer, frame, i, count, pl);
           sendto(fd, b, len, 0, (const struct sockaddr *)to, sizeof *to);
@@ -216,8 +196,8 @@ static int run_send(const struct sockaddr_in *to, double duration, int start_lay
       next_print += 500000;
       printf("S %" G_GINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %d %d %" G_GUINT64_FORMAT
              " %" G_GUINT64_FORMAT " %.3f %.1f %.0f %.0f\n",
-             now / 1000, bwe_delay_estimate_bps(&bwe), bwe_delay_acked_bps(&bwe), sel.target, layer, bwe.overuses,
-             bwe.decreases, bwe.last_loss, bwe.trend, bwe.delay_bps / 1000, bwe.loss_bps / 1000);
+             now / 1000, subscriber_bwe_estimate(&sb), bwe_delay_acked_bps(bwe), sel.target, layer, bwe->overuses,
+             bwe->decreases, bwe->last_loss, bwe->trend, bwe->delay_bps / 1000, bwe->loss_bps / 1000);
       fflush(stdout);
     }
   }
