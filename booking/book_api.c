@@ -61,6 +61,12 @@ BookApp *book_app_new(const BookingConfig *cfg, char *err, size_t errsize, const
   *bad_key = "private_key";
   app->token_key = token_load_private_key(cfg->token_private_key, err, errsize);
   if (!app->token_key) goto fail;
+  app->token_kid = book_token_kid(app->token_key);
+  if (!app->token_kid) {
+    snprintf(err, errsize, "not an Ed25519 key");
+    goto fail;
+  }
+  app->recording_root = g_canonicalize_filename(cfg->recording_dir, NULL);
   *bad_group = "service";
   *bad_key = "credential_file";
   app->service_credential = read_secret(cfg->service_credential_file, err, errsize);
@@ -115,6 +121,8 @@ void book_app_free(BookApp *app) {
   book_sessions_free(app->sessions);
   g_free(app->csp);
   g_free(app->client_root);
+  g_free(app->token_kid);
+  g_free(app->recording_root);
   g_free(app);
 }
 
@@ -605,6 +613,18 @@ static void route(ApiCtx *c, const char *rest) {
     post ? api_join_token(c, seg[1]) : method_not_allowed(c);
   } else if (n == 2 && IS(0, "internal") && IS(1, "events")) {
     post ? api_internal_events(c) : method_not_allowed(c);
+  } else if (n == 3 && IS(0, "visits") && IS(2, "recordings")) {
+    get ? api_recordings_list(c, seg[1]) : method_not_allowed(c);
+  } else if (n == 1 && IS(0, "recordings")) {
+    get ? api_recordings_list(c, NULL) : method_not_allowed(c);
+  } else if (n == 2 && IS(0, "recordings") && IS(1, "purge")) {
+    post ? api_recordings_purge(c) : method_not_allowed(c);
+  } else if (n == 2 && IS(0, "recordings")) {
+    get ? api_recording_get(c, seg[1]) : method_not_allowed(c);
+  } else if (n == 3 && IS(0, "recordings") && IS(2, "file")) {
+    get ? api_recording_file(c, seg[1]) : method_not_allowed(c);
+  } else if (n == 3 && IS(0, "recordings") && IS(2, "retain")) {
+    post ? api_recording_retain(c, seg[1]) : method_not_allowed(c);
   } else if (n == 2 && IS(0, "demo") && IS(1, "visits")) {
     post ? api_demo_visits(c) : method_not_allowed(c);
   } else {

@@ -27,6 +27,8 @@ typedef struct {
   char *csp;                /* Content-Security-Policy for pages; owned */
   char *client_root;        /* client_dir made absolute; owned */
   char *turn_secret;        /* TURN REST secret when [turn] urls is set; owned */
+  char *token_kid;          /* JWT kid: first 16 chars of b64url(SHA-256(raw public key)); owned */
+  char *recording_root;     /* [recording] directory made absolute; owned */
 } BookApp;
 
 /* Loads keys and secrets named by cfg and opens the database (seeding the
@@ -93,6 +95,21 @@ void api_visit_audit(ApiCtx *c, const char *id);
 void api_join_token(ApiCtx *c, const char *id);
 void api_internal_events(ApiCtx *c);
 void api_demo_visits(ApiCtx *c);
+/* Recordings (book_api_recordings.c): reviewer role only, all audited. */
+void api_recordings_list(ApiCtx *c, const char *visit_id); /* visit_id NULL: all */
+void api_recording_get(ApiCtx *c, const char *id);
+void api_recording_file(ApiCtx *c, const char *id);
+void api_recording_retain(ApiCtx *c, const char *id);
+void api_recordings_purge(ApiCtx *c);
+
+/* Retention purge: deletes the files of recordings older than
+ * [recording] retention_days that no reviewer kept, marks their rows
+ * deleted, audits each deletion and each kept one it skipped. Returns the
+ * number deleted, or -1 on a storage error. */
+int book_recordings_purge(BookApp *app, int64_t now, const char *actor, int *kept_out);
+
+/* The JWT kid of a key (g_malloc'd), as signalling computes it. */
+char *book_token_kid(EVP_PKEY *key);
 
 /* Views. */
 json_t *book_view_visit(BookDb *db, const char *id); /* NULL if none */

@@ -4,6 +4,10 @@
 #include <string.h>
 
 #include "book_api.h"
+
+#include <openssl/sha.h>
+
+#include "b64url.h"
 #include "ids.h"
 #include "log.h"
 #include "timeutil.h"
@@ -95,7 +99,7 @@ void api_join_token(ApiCtx *c, const char *id) {
       grants, "visit", "type", type, "start", (json_int_t)start, "end", (json_int_t)end,
       "recording", rec, "monitoring", mon);
   char err[200];
-  char *tok = jti ? token_sign(c->app->token_key, NULL, claims, err, sizeof err) : NULL;
+  char *tok = jti ? token_sign(c->app->token_key, c->app->token_kid, claims, err, sizeof err) : NULL;
   json_decref(claims);
   if (!tok) {
     g_free(jti);
@@ -133,6 +137,19 @@ void api_join_token(ApiCtx *c, const char *id) {
   g_free(jti);
 }
 
+/* The key id signalling checks (sig_key_id): a token signed by another key
+ * is then refused as token_unknown_key rather than a bare bad signature. */
+char *book_token_kid(EVP_PKEY *key) {
+  unsigned char raw[64];
+  size_t n = sizeof raw;
+  if (!key || EVP_PKEY_get_raw_public_key(key, raw, &n) != 1) return NULL;
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256(raw, n, md);
+  char *full = b64url_encode(md, sizeof md);
+  if (full && strlen(full) > 16) full[16] = '\0';
+  return full;
+}
+
 /* ---- signalling's events ---- */
 
 static const char *const EVENT_FIELDS[] = {"event_id", "visit_id", "type", "at",
@@ -140,7 +157,30 @@ static const char *const EVENT_FIELDS[] = {"event_id", "visit_id", "type", "at",
 static const char *const EVENT_TYPES[] = {"call_started",        "participant_joined",
                                           "participant_left",    "participant_muted",
                                           "participant_removed", "call_ended",
-                                          "recording_file",      NULL};
+                                          "recording_file",      "recording_finished",
+                                          "recording_refused",   NULL};
+
+/* A recording_file path: relative to the recordings directory, under the
+ * visit's own directory (room = visit id), made of the recorder's id
+ * characters, no "." or ".." segment, no empty segment. */
+static int rec_path_ok(const char *path, const char *visit_id) {
+  size_t vl = strlen(visit_id);
+  if (strncmp(path, visit_id, vl) != 0 || path[vl] != '/') return 0;
+  gchar **seg = g_strsplit(path, "/", -1);
+  int ok = g_strv_length(seg) >= 2 && g_strv_length(seg) <= 4;
+  for (gchar **s = seg; ok && *s; s++) {
+    if (!**s || !strcmp(*s, ".") || !strcmp(*s, "..") || **s == '.') ok = 0;
+    for (const char *p = *s; ok && *p; p++)
+      if (!g_ascii_isalnum(*p) && !strchr("_.:@-", *p)) ok = 0;
+  }
+  g_strfreev(seg);
+  return ok;
+}
+
+static long long data_int(json_t *data, const char *key, long long def) {
+  json_t *v = json_object_get(data, key);
+  return json_is_integer(v) ? json_integer_value(v) : def;
+}
 
 void api_internal_events(ApiCtx *c) {
   const char *cred = http_request_header(c->req, "x-service-credential");
@@ -174,9 +214,18 @@ void api_internal_events(ApiCtx *c) {
     rpath = json_string_value(json_object_get(data, "path"));
     sha = json_string_value(json_object_get(data, "sha256"));
     json_t *sz = json_object_get(data, "size");
-    if (!rpath || !*rpath || strlen(rpath) > 1024 || !sha || strlen(sha) != 64 ||
-        !json_is_integer(sz) || json_integer_value(sz) < 0) {
+    int hex = sha && strlen(sha) == 64;
+    for (const char *p = sha; hex && *p; p++) hex = g_ascii_isxdigit(*p) && !g_ascii_isupper(*p);
+    if (!rpath || !*rpath || strlen(rpath) > 1024 || !hex || !json_is_integer(sz) ||
+        json_integer_value(sz) < 0) {
       api_error(c, 400, "invalid_field", "recording_file needs data.path, size and sha256",
+                "data");
+      goto out;
+    }
+    if (!rec_path_ok(rpath, visit_id)) {
+      api_error(c, 400, "invalid_field",
+                "data.path must be relative to the recordings directory, under the visit's own "
+                "directory, without . or .. segments",
                 "data");
       goto out;
     }
@@ -201,6 +250,30 @@ void api_internal_events(ApiCtx *c) {
     book_db_rollback(db);
     api_error(c, 404, "not_found", "no such visit", "visit_id");
     goto out;
+  }
+  /* Booking's own gate: a file of a visit whose type forbids recording is
+   * refused and the attempt audited (it means a gate upstream failed). */
+  if (rpath) {
+    st = book_db_stmt(db, "SELECT t.recording FROM visits v JOIN visit_types t ON t.code = "
+                          "v.visit_type WHERE v.id = ?");
+    sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
+    int forbidden = sqlite3_step(st) == SQLITE_ROW &&
+                    strcmp((const char *)sqlite3_column_text(st, 0), "required") != 0;
+    sqlite3_reset(st);
+    if (forbidden) {
+      json_t *d = json_pack("{s:s, s:s, s:s}", "event_id", event_id, "path", rpath, "reason",
+                            "policy_forbids_recording");
+      char *dt = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+      json_decref(d);
+      int bad = book_audit(db, c->now, actor ? actor : "signalling", visit_id,
+                           "recording_file_refused", dt);
+      free(dt);
+      if (bad || book_db_commit(db)) book_db_rollback(db);
+      log_warn("recording_file_refused", "visit=%s reason=policy_forbids_recording", visit_id);
+      api_error(c, 422, "policy_forbids_recording",
+                "this visit's type forbids recording; the file is not accepted", "visit_id");
+      goto out;
+    }
   }
   st = book_db_stmt(db, "INSERT OR IGNORE INTO visit_events(event_id, visit_id, type, at, "
                         "received_at) VALUES (?,?,?,?,?)");
@@ -237,13 +310,27 @@ void api_internal_events(ApiCtx *c) {
       bad |= book_db_step_done(db, st);
     }
     if (rpath) {
-      st = book_db_stmt(db, "INSERT INTO recordings(visit_id, path, size, sha256, created_at) "
-                            "VALUES (?,?,?,?,?)");
+      /* One row per file; the same path reported again (a replayed event
+       * with a new id) keeps the first row. */
+      st = book_db_stmt(db, "INSERT OR IGNORE INTO recordings(visit_id, path, size, sha256, "
+                            "created_at, participant, piece, part, start_offset_ms, duration_ms, "
+                            "complete, event_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
       sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
       sqlite3_bind_text(st, 2, rpath, -1, SQLITE_TRANSIENT);
       sqlite3_bind_int64(st, 3, rsize);
       sqlite3_bind_text(st, 4, sha, -1, SQLITE_TRANSIENT);
       sqlite3_bind_int64(st, 5, c->now);
+      const char *who = json_string_value(json_object_get(data, "participant"));
+      if (who && strlen(who) <= 128)
+        sqlite3_bind_text(st, 6, who, -1, SQLITE_TRANSIENT);
+      else
+        sqlite3_bind_null(st, 6);
+      sqlite3_bind_int64(st, 7, data_int(data, "piece", 0));
+      sqlite3_bind_int64(st, 8, data_int(data, "part", 1));
+      sqlite3_bind_int64(st, 9, data_int(data, "start_offset_ms", 0));
+      sqlite3_bind_int64(st, 10, data_int(data, "duration_ms", 0));
+      sqlite3_bind_int(st, 11, !json_is_false(json_object_get(data, "complete")));
+      sqlite3_bind_text(st, 12, event_id, -1, SQLITE_TRANSIENT);
       bad |= book_db_step_done(db, st);
     }
     json_t *d = json_pack("{s:s, s:I, s:O}", "event_id", event_id, "at", (json_int_t)at, "data",

@@ -228,5 +228,31 @@ const BookMigration book_migrations[] = {
      "  CHECK (approve_public_bookings IN (0, 1));\n"
      "ALTER TABLE contact_restrictions ADD COLUMN reason TEXT;\n"
      "ALTER TABLE contact_restrictions ADD COLUMN added_by TEXT;\n"},
+    {"0003_recordings",
+     "-- Issue 7: one row per recorded file (a participant's piece, part N), as the\n"
+     "-- SFU's recording_file event describes it (docs/recording.md). path is\n"
+     "-- relative to [recording] directory; booking never serves anything outside\n"
+     "-- it. verified: the file's SHA-256 was checked against sha256 before it was\n"
+     "-- first served (1) or found wrong (-1). A reviewer may keep a recording past\n"
+     "-- the retention period with a reason; the purge deletes the file and marks\n"
+     "-- the row (the row stays: it is the record that the file existed).\n"
+     "ALTER TABLE recordings ADD COLUMN participant TEXT;\n"
+     "ALTER TABLE recordings ADD COLUMN piece INTEGER;\n"
+     "ALTER TABLE recordings ADD COLUMN part INTEGER;\n"
+     "ALTER TABLE recordings ADD COLUMN start_offset_ms INTEGER;\n"
+     "ALTER TABLE recordings ADD COLUMN duration_ms INTEGER;\n"
+     "ALTER TABLE recordings ADD COLUMN complete INTEGER NOT NULL DEFAULT 1 CHECK (complete IN (0,1));\n"
+     "ALTER TABLE recordings ADD COLUMN event_id TEXT;\n"
+     "ALTER TABLE recordings ADD COLUMN verified INTEGER NOT NULL DEFAULT 0 CHECK (verified IN (-1,0,1));\n"
+     "ALTER TABLE recordings ADD COLUMN retain_reason TEXT;\n"
+     "ALTER TABLE recordings ADD COLUMN retain_by TEXT;\n"
+     "ALTER TABLE recordings ADD COLUMN retain_at INTEGER;\n"
+     "ALTER TABLE recordings ADD COLUMN deleted_at INTEGER;\n"
+     "ALTER TABLE recordings ADD COLUMN deleted_by TEXT;\n"
+     "-- when the purge first found it past its period but kept (audited once)\n"
+     "ALTER TABLE recordings ADD COLUMN purge_skipped_at INTEGER;\n"
+     "CREATE UNIQUE INDEX recordings_path ON recordings(path);\n"
+     "CREATE INDEX recordings_visit ON recordings(visit_id);\n"
+     "CREATE INDEX recordings_created ON recordings(created_at);\n"},
 };
 const size_t book_n_migrations = sizeof book_migrations / sizeof book_migrations[0];

@@ -20,6 +20,13 @@ static gboolean housekeeping(gpointer user) {
   return G_SOURCE_CONTINUE;
 }
 
+/* Every hour (and at start-up): recordings past [recording] retention_days
+ * that no reviewer kept are deleted, each deletion audited. */
+static gboolean purge_recordings(gpointer user) {
+  book_recordings_purge(user, time_now_unix(), "retention", NULL);
+  return G_SOURCE_CONTINUE;
+}
+
 int main(int argc, char **argv) {
   BookingConfig cfg = {0};
   DaemonInfo info = {"parlour-booking", "Parlour booking service (HTTPS pages and /api/v1).",
@@ -57,10 +64,13 @@ int main(int argc, char **argv) {
     daemon_fail("%s", msg);
   }
   guint hk = g_timeout_add_seconds(60, housekeeping, app);
+  purge_recordings(app);
+  guint purge = g_timeout_add_seconds(3600, purge_recordings, app);
   log_info("started", "version=%s port=%d demo=%d", PARLOUR_VERSION, http_server_port(srv),
            cfg.demo);
   g_main_loop_run(loop);
   g_source_remove(hk);
+  g_source_remove(purge);
   http_server_free(srv);
   book_app_free(app);
   g_main_loop_unref(loop);
