@@ -10,6 +10,7 @@
 
 #define MAX_MESSAGE (256 * 1024)
 #define MAX_SDP 200000
+#define MAX_BITRATE_BPS 100000000
 #define MAX_OUT_QUEUE 4096
 
 typedef struct {
@@ -33,7 +34,16 @@ static Control *the_control; /* sfu_bus callbacks have no user pointer */
 
 /* ---- request shapes ---- */
 
-typedef enum { F_ID, F_SDP, F_INT, F_BOOL, F_TRANSPORT, F_STR_OR_NULL, F_INT_OR_NULL } FieldKind;
+typedef enum {
+  F_ID,
+  F_SDP,
+  F_INT,
+  F_BOOL,
+  F_TRANSPORT,
+  F_STR_OR_NULL,
+  F_INT_OR_NULL,
+  F_BITRATE
+} FieldKind;
 typedef struct {
   const char *name;
   FieldKind kind;
@@ -49,7 +59,9 @@ typedef struct {
 static const ReqSpec specs[] = {
     {"room_create", {ROOM, {"max_participants", F_INT, 0}, {"recordable", F_BOOL, 0}}},
     {"room_destroy", {ROOM}},
-    {"participant_add", {ROOM, PART, {"subscribe_all", F_BOOL, 0}}},
+    {"participant_add",
+     {ROOM, PART, {"subscribe_all", F_BOOL, 0}, {"max_video_bitrate", F_BITRATE, 0}}},
+    {"participant_update", {ROOM, PART, {"max_video_bitrate", F_BITRATE, 1}}},
     {"participant_remove", {ROOM, PART}},
     {"publish_offer", {ROOM, PART, {"sdp", F_SDP, 1}}},
     {"subscriber_offer", {ROOM, PART}},
@@ -102,6 +114,10 @@ static json_t *check_shape(const ReqSpec *spec, json_t *msg) {
       ok = json_is_integer(x) && json_integer_value(x) >= 1 && json_integer_value(x) <= 64;
       break;
     case F_BOOL: ok = json_is_boolean(x); break;
+    case F_BITRATE:
+      ok = json_is_integer(x) && json_integer_value(x) >= 0 &&
+           json_integer_value(x) <= MAX_BITRATE_BPS;
+      break;
     case F_TRANSPORT:
       ok = json_is_string(x) && (strcmp(json_string_value(x), "publisher") == 0 ||
                                  strcmp(json_string_value(x), "subscriber") == 0);
@@ -118,6 +134,7 @@ static json_t *check_shape(const ReqSpec *spec, json_t *msg) {
                          : f->kind == F_INT       ? "an integer 1..64"
                          : f->kind == F_BOOL      ? "a boolean"
                          : f->kind == F_TRANSPORT ? "\"publisher\" or \"subscriber\""
+                         : f->kind == F_BITRATE   ? "an integer 0..100000000 (bit/s, 0 no limit)"
                                                   : "a string, integer or null of sane size";
       return sfu_error("bad_request", f->name, "%s must be %s", f->name, what);
     }

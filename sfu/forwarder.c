@@ -28,6 +28,7 @@
 #define REMB_START_BPS 1000000
 #define REMB_MIN_BPS 150000
 #define REMB_MAX_BPS 2500000
+#define REMB_FLOOR_BPS 30000 /* a subscriber cap below this still gets this */
 
 PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
   Room *r = p->room;
@@ -48,6 +49,7 @@ PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
   keyframe_throttle_init(&t->kt, 0);
   t->rec_handle = -1;
   t->remb_bps = t->kind == SDP_KIND_VIDEO ? REMB_START_BPS : 0;
+  t->remb_sent_bps = t->remb_bps;
   RouterTrackSpec spec = {
       .id = t->id,
       .publisher = p->id,
@@ -364,6 +366,29 @@ static void collect_own(RouterTrack *rt, void *ud) {
   if (t->pub == c->p) g_ptr_array_add(c->out, t);
 }
 
+uint64_t forwarder_slot_cap(const SubSlot *s) {
+  uint64_t a = s->owner ? s->owner->max_video_bps : 0, b = s->answer_max_bps;
+  if (!a) return b;
+  if (!b) return a;
+  return a < b ? a : b;
+}
+
+uint64_t forwarder_video_cap(const PubTrack *t) {
+  size_t n = 0;
+  RouterSubscription *const *subs = router_track_subscriptions(t->rt, &n);
+  uint64_t cap = 0;
+  size_t counted = 0;
+  for (size_t i = 0; i < n; i++) {
+    const SubSlot *s = subs[i]->user_data;
+    if (!s) continue;
+    uint64_t c = forwarder_slot_cap(s);
+    if (!c) return 0; /* one subscriber takes all the publisher sends */
+    if (c > cap) cap = c;
+    counted++;
+  }
+  return counted ? cap : 0;
+}
+
 static void report_publisher(Participant *p, int64_t now) {
   if (!p->pub_tr || peer_transport_state(p->pub_tr) != PT_STATE_CONNECTED) return;
   RtcpReportBlock blocks[RTCP_MAX_REPORT_BLOCKS];
@@ -377,6 +402,13 @@ static void report_publisher(Participant *p, int64_t now) {
     rtp_stats_report_block(&t->rstats, now, &blocks[nb]);
     if (t->kind == SDP_KIND_VIDEO && t->codec.fb_remb) {
       update_remb(t, blocks[nb].fraction_lost);
+      /* Without simulcast the only way to keep a limited subscriber (a
+       * monitoring wall tile) low is to ask the publisher for no more than
+       * the most any of its subscribers wants. The loss estimate itself is
+       * kept, so lifting the cap brings the rate straight back. */
+      uint64_t cap = forwarder_video_cap(t);
+      t->remb_sent_bps = cap && cap < t->remb_bps ? (cap > REMB_FLOOR_BPS ? cap : REMB_FLOOR_BPS)
+                                                  : t->remb_bps;
       video[nv++] = t;
     }
     nb++;
@@ -386,7 +418,8 @@ static void report_publisher(Participant *p, int64_t now) {
   size_t len = rtcp_build_rr(b, 1400, p->rtcp_ssrc, blocks, nb);
   for (unsigned i = 0; i < nv && len; i++) {
     uint32_t ssrc = video[i]->rt->ssrcs[0];
-    size_t n = rtcp_build_remb(b + len, 1400 - len, p->rtcp_ssrc, video[i]->remb_bps, &ssrc, 1);
+    size_t n =
+        rtcp_build_remb(b + len, 1400 - len, p->rtcp_ssrc, video[i]->remb_sent_bps, &ssrc, 1);
     if (!n) break;
     len += n;
   }

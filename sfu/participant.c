@@ -458,6 +458,7 @@ json_t *participant_subscriber_answer(Participant *p, const char *sdp) {
     s->rtx_ok = s->rtx_pt && mi->codec.rtx_pt == s->rtx_pt;
     s->ext_abs = mi->ext.abs_send_time == SFU_EXT_ABS_SEND_TIME ? SFU_EXT_ABS_SEND_TIME : 0;
     s->ext_level = mi->ext.audio_level == SFU_EXT_AUDIO_LEVEL ? SFU_EXT_AUDIO_LEVEL : 0;
+    s->answer_max_bps = s->kind == SDP_KIND_VIDEO ? mi->max_bitrate_bps : 0;
   }
   for (guint i = 0; i < a->candidates->len; i++)
     peer_transport_add_remote_candidate(p->sub_tr, a->candidates->pdata[i], err, sizeof err);
@@ -529,7 +530,8 @@ static json_t *transport_json(PeerTransport *t) {
 }
 
 json_t *participant_stats_json(Participant *p) {
-  json_t *j = json_pack("{s:s}", "participant", p->id);
+  json_t *j = json_pack("{s:s, s:I}", "participant", p->id, "max_video_bitrate",
+                        (json_int_t)p->max_video_bps);
   if (p->pub_tr) json_object_set_new(j, "publisher", transport_json(p->pub_tr));
   if (p->sub_tr) json_object_set_new(j, "subscriber", transport_json(p->sub_tr));
   json_t *tracks = json_array();
@@ -549,21 +551,24 @@ json_t *participant_stats_json(Participant *p) {
                   "nacks_sent", (json_int_t)t->nacks_sent, "nack_recovered",
                   (json_int_t)ng->recovered, "rtx_received", (json_int_t)t->rtx_received,
                   "keyframe_requests", (json_int_t)t->keyframe_requests, "subscribers",
-                  (json_int_t)nsubs, "remb_bps", (json_int_t)t->remb_bps));
+                  (json_int_t)nsubs, "remb_bps", (json_int_t)t->remb_sent_bps));
   }
   g_ptr_array_free(mine, TRUE);
   json_object_set_new(j, "tracks", tracks);
   json_t *subs = json_array();
   for (guint i = 0; i < p->slots->len; i++) {
     SubSlot *s = p->slots->pdata[i];
-    json_array_append_new(
-        subs, json_pack("{s:s, s:o, s:s, s:b, s:b, s:b, s:I, s:I, s:I, s:I, s:I}", "mid", s->mid,
-                        "track", s->track_id ? json_string(s->track_id) : json_null(), "kind",
-                        sdp_kind_name(s->kind), "active", s->active, "negotiated", s->negotiated,
-                        "forwarding", s->rs != NULL, "packets", (json_int_t)s->packets, "bytes",
-                        (json_int_t)s->bytes, "nacks_received", (json_int_t)s->nacks_received,
-                        "retransmitted", (json_int_t)s->retransmitted, "plis_received",
-                        (json_int_t)s->plis_received));
+    json_t *sj =
+        json_pack("{s:s, s:o, s:s, s:b, s:b, s:b, s:I, s:I, s:I, s:I, s:I}", "mid", s->mid,
+                  "track", s->track_id ? json_string(s->track_id) : json_null(), "kind",
+                  sdp_kind_name(s->kind), "active", s->active, "negotiated", s->negotiated,
+                  "forwarding", s->rs != NULL, "packets", (json_int_t)s->packets, "bytes",
+                  (json_int_t)s->bytes, "nacks_received", (json_int_t)s->nacks_received,
+                  "retransmitted", (json_int_t)s->retransmitted, "plis_received",
+                  (json_int_t)s->plis_received);
+    if (s->kind == SDP_KIND_VIDEO)
+      json_object_set_new(sj, "max_bitrate", json_integer((json_int_t)forwarder_slot_cap(s)));
+    json_array_append_new(subs, sj);
   }
   json_object_set_new(j, "subscriptions", subs);
   return j;

@@ -237,6 +237,8 @@ json_t *room_handle(Room *r, const char *type, json_t *msg) {
       return sfu_error("room_full", NULL, "room %s has its %d participants", r->name,
                        r->max_participants);
     Participant *p = participant_new(r, id, sub_all);
+    json_t *mvb = json_object_get(msg, "max_video_bitrate");
+    if (mvb) p->max_video_bps = (uint64_t)json_integer_value(mvb);
     g_hash_table_insert(r->participants, p->id, p);
     g_ptr_array_add(r->order, p);
     log_info("participant_added", "room=%s participant=%s", r->name, id);
@@ -275,6 +277,14 @@ json_t *room_handle(Room *r, const char *type, json_t *msg) {
   if (strcmp(type, "ice_candidate") == 0)
     return participant_ice_candidate(p, jsonu_str(msg, "transport"), jsonu_str(msg, "candidate"));
   if (strcmp(type, "participant_stats") == 0) return sfu_result(participant_stats_json(p));
+  if (strcmp(type, "participant_update") == 0) {
+    /* Takes effect with the next REMB to each publisher (within 1 s). */
+    p->max_video_bps = (uint64_t)json_integer_value(json_object_get(msg, "max_video_bitrate"));
+    log_info("participant_updated", "room=%s participant=%s max_video_bitrate=%" G_GUINT64_FORMAT,
+             r->name, p->id, p->max_video_bps);
+    return sfu_result(json_pack("{s:s, s:s, s:I}", "room", r->name, "participant", p->id,
+                                "max_video_bitrate", (json_int_t)p->max_video_bps));
+  }
   if (strcmp(type, "subscribe") == 0 || strcmp(type, "unsubscribe") == 0) {
     const char *tid = jsonu_str(msg, "track");
     PubTrack *t = room_track(r, tid);

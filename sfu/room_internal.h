@@ -37,7 +37,9 @@ typedef struct {
   RtpRecvStats rstats;
   int have_rstats;
   uint64_t packets, bytes, keyframe_requests, nacks_sent, rtx_received;
-  uint64_t remb_bps;     /* our estimate toward the publisher */
+  uint64_t remb_bps;     /* our loss-based estimate toward the publisher */
+  uint64_t remb_sent_bps; /* what the last REMB said: the estimate, capped by
+                             what the subscribers want (forwarder_video_cap) */
   int rec_handle;        /* recorder handle while recorded, else -1 */
   int64_t last_loss_check_us;
 } PubTrack;
@@ -57,6 +59,7 @@ typedef struct {
   int negotiated;        /* the answer accepted it */
   int rtx_ok;            /* the answer kept RTX */
   uint8_t ext_abs, ext_level; /* accepted by the answer */
+  uint64_t answer_max_bps;    /* b=TIAS/b=AS of the answer's section; 0 none */
   uint8_t ext_map[256];       /* publisher ext id -> ours, 0 drop (set on activation) */
   RouterSubscription *rs;     /* forwarding state once negotiated and connected */
   RtpSendStats sstats;
@@ -68,6 +71,7 @@ struct Participant {
   Room *room;
   char *id;
   int subscribe_all;
+  uint64_t max_video_bps; /* control API max_video_bitrate; 0 no limit */
   PeerTransport *pub_tr, *sub_tr;
   GHashTable *wanted;    /* track ids asked for with subscribe */
   GHashTable *unwanted;  /* track ids refused with unsubscribe */
@@ -125,6 +129,12 @@ void forwarder_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len);
 void forwarder_request_keyframe(PubTrack *t, const char *reason, int force);
 void forwarder_tick(Room *r, int64_t now_us);
 PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi);
+/* The most video bit rate a subscription may receive: the smaller of the
+ * subscriber's max_video_bitrate and its answer's b=TIAS/b=AS; 0 no limit. */
+uint64_t forwarder_slot_cap(const SubSlot *s);
+/* What the track's subscribers can use at most: the largest cap among its
+ * forwarding subscriptions, 0 when one of them has none or none forward. */
+uint64_t forwarder_video_cap(const PubTrack *t);
 void pub_track_free(gpointer t);
 
 /* recording (room.c): (re)start the participant's piece after its set of

@@ -74,7 +74,31 @@ static const char *fmtp_of(const GstSDPMedia *m, uint8_t pt) {
   return NULL;
 }
 
+/* b=TIAS (bit/s) wins over b=AS (kbit/s); 0 when neither is there. */
+static uint64_t bandwidth_limit(guint n, const GstSDPBandwidth *(*get)(const void *, guint),
+                                const void *owner) {
+  uint64_t as = 0, tias = 0;
+  for (guint i = 0; i < n; i++) {
+    const GstSDPBandwidth *b = get(owner, i);
+    if (!b || !b->bwtype) continue;
+    if (g_ascii_strcasecmp(b->bwtype, "TIAS") == 0) tias = b->bandwidth;
+    if (g_ascii_strcasecmp(b->bwtype, "AS") == 0) as = (uint64_t)b->bandwidth * 1000;
+  }
+  return tias ? tias : as;
+}
+
+static const GstSDPBandwidth *media_bw(const void *m, guint i) {
+  return gst_sdp_media_get_bandwidth((const GstSDPMedia *)m, i);
+}
+
+static const GstSDPBandwidth *session_bw(const void *msg, guint i) {
+  return gst_sdp_message_get_bandwidth((const GstSDPMessage *)msg, i);
+}
+
 static void parse_media(const GstSDPMessage *msg, const GstSDPMedia *m, SdpMediaInfo *mi) {
+  mi->max_bitrate_bps = bandwidth_limit(gst_sdp_media_bandwidths_len(m), media_bw, m);
+  if (!mi->max_bitrate_bps)
+    mi->max_bitrate_bps = bandwidth_limit(gst_sdp_message_bandwidths_len(msg), session_bw, msg);
   const char *media = gst_sdp_media_get_media(m);
   mi->media = g_strdup(media ? media : "");
   mi->kind = g_strcmp0(media, "audio") == 0   ? SDP_KIND_AUDIO

@@ -49,6 +49,10 @@ typedef struct {
   SdpExtIds ext;
   uint32_t ssrc, rtx_ssrc; /* from a=ssrc / a=ssrc-group:FID; 0 unknown */
   char *msid;        /* "stream track" or NULL */
+  /* The remote's receive limit for this section (RFC 3890 b=TIAS in bit/s,
+   * else RFC 4566 b=AS in kbit/s; the session-level line when the section
+   * has none); 0 when it set none. */
+  uint64_t max_bitrate_bps;
 } SdpMediaInfo;
 
 typedef struct {

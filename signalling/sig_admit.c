@@ -78,10 +78,11 @@ static void sfu_add_participant(SigPart *p, gboolean reconnect) {
   SigCtx *x = sig_ctx_new(r->srv, r->id, p->id->participant, 0, "join");
   x->gen = p->sfu_generation;
   x->reconnect = reconnect;
-  sfu_request(r->node, "participant_add",
-              json_pack("{s:s, s:s, s:b}", "room", r->id, "participant", p->id->participant,
-                        "subscribe_all", p->id->subscribe),
-              on_part_added, x, sig_ctx_free);
+  json_t *params = json_pack("{s:s, s:s, s:b}", "room", r->id, "participant",
+                             p->id->participant, "subscribe_all", p->id->subscribe);
+  if (p->max_video_kbps)
+    json_object_set_new(params, "max_video_bitrate", json_integer(p->max_video_kbps * 1000));
+  sfu_request(r->node, "participant_add", params, on_part_added, x, sig_ctx_free);
 }
 
 /* Gives a participant fresh SFU transports: their tracks are unpublished

@@ -11,6 +11,7 @@
 
 #define MAX_SDP (60 * 1024)
 #define MAX_REASON 500
+#define MAX_VIDEO_KBPS 100000
 
 /* ---- helpers ---- */
 
@@ -134,6 +135,29 @@ static void on_ice(SigPart *p, json_t *msg) {
   json_object_set(params, "sdpMid", mid ? mid : json_null());
   if (has_mline) json_object_set_new(params, "sdpMLineIndex", json_integer(mline));
   relay(p, "ice_candidate", params, "ice");
+}
+
+/* The most video the client wants per received track (a monitoring wall
+ * tile: low; the call being watched: no limit). The SFU caps what the
+ * publishers are asked to send (docs/sfu-control.md, Video bit rate limits). */
+static void on_video_limit(SigPart *p, json_t *msg) {
+  SigConn *c = p->conn;
+  static const char *const allowed[] = {"v", "type", "max_kbps", NULL};
+  if (!check_fields(c, msg, "video_limit", allowed)) return;
+  long long kbps = -1;
+  if (jsonu_int(msg, "max_kbps", &kbps) != 0 || kbps < 0 || kbps > MAX_VIDEO_KBPS) {
+    sig_send_error(c, "bad_message", "video_limit needs max_kbps, an integer 0..100000 (0: none)",
+                   "video_limit");
+    return;
+  }
+  if (!p->id->subscribe) {
+    sig_send_error(c, "subscribe_not_granted", "your join token does not allow subscribing",
+                   "video_limit");
+    return;
+  }
+  p->max_video_kbps = kbps;
+  relay(p, "participant_update", json_pack("{s:I}", "max_video_bitrate", (json_int_t)kbps * 1000),
+        "video_limit");
 }
 
 static void on_mute(SigPart *p, json_t *msg) {
@@ -305,6 +329,7 @@ void sig_handle_joined_message(SigConn *c, const char *type, json_t *msg) {
   else if (strcmp(type, "remove") == 0) on_remove(p, msg);
   else if (strcmp(type, "end_call") == 0) on_end_call(p, msg);
   else if (strcmp(type, "record") == 0) on_record(p, msg);
+  else if (strcmp(type, "video_limit") == 0) on_video_limit(p, msg);
   else if (strcmp(type, "leave") == 0) {
     c->part = NULL;
     p->conn = NULL;

@@ -70,6 +70,7 @@ struct SigPart {
   gboolean warned_first, warned_second;
   gint64 joined_at;
   guint64 sfu_generation; /* bumped on every participant_add, to drop stale replies */
+  gint64 max_video_kbps;  /* the client's video_limit (0 none); kept across media resets */
 };
 
 typedef enum { ROOM_CREATING, ROOM_READY } SigRoomState;

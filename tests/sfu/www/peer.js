@@ -6,6 +6,21 @@
 'use strict';
 const params = new URLSearchParams(location.search);
 const me = params.get('participant');
+// maxKbps=N: ask for at most N kbit/s of video in our subscriber answers
+// (b=AS on every video section), as client-web's wall tiles do.
+const maxKbps = Number(params.get('maxKbps') || 0);
+function limitVideo(sdp) {
+  if (!maxKbps) return sdp;
+  let video = false;
+  const out = [];
+  for (const line of sdp.split('\r\n')) {
+    if (line.startsWith('m=')) video = line.startsWith('m=video');
+    if (video && line.startsWith('b=')) continue;
+    out.push(line);
+    if (video && line.startsWith('c=')) out.push(`b=AS:${maxKbps}`);
+  }
+  return out.join('\r\n');
+}
 const relay = new WebSocket(`ws://${location.host}/relay?participant=${encodeURIComponent(me)}`);
 const log = [];
 function note(s) { log.push(`${Date.now()} ${s}`); document.getElementById('status').textContent = s; }
@@ -97,7 +112,7 @@ function onSubscriberOffer(sdp) {
     await pc.setRemoteDescription({ type: 'offer', sdp });
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
-    await call('subscriber_answer', { sdp: pc.localDescription.sdp });
+    await call('subscriber_answer', { sdp: limitVideo(pc.localDescription.sdp) });
     note('subscriber answered');
   }).catch((e) => { window.errors.push(String(e)); note(`error ${e}`); });
   return subChain;
