@@ -42,10 +42,16 @@ PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
   t->codec.fmtp = g_strdup(mi->codec.fmtp);
   t->codec_id = codec_from_name(mi->codec.name);
   t->ext = mi->ext;
+  t->n_layers = mi->n_rids > 1 ? mi->n_rids : 1;
+  if (t->n_layers > ROUTER_MAX_LAYERS) t->n_layers = ROUTER_MAX_LAYERS;
+  for (unsigned l = 0; l < t->n_layers && mi->n_rids; l++)
+    g_strlcpy(t->rids[l], mi->rids[l], sizeof t->rids[l]);
   /* About 1 s of packets: video at a few Mbit/s, audio at 50 packets/s. */
-  t->nack_buf = nack_buffer_new(t->kind == SDP_KIND_VIDEO ? NACK_BUFFER_SLOTS : 64, MAX_PKT,
-                                NACK_BUFFER_AGE_US);
-  t->nack_gen = nack_generator_new(NULL);
+  for (unsigned l = 0; l < t->n_layers; l++) {
+    t->nack_buf[l] = nack_buffer_new(t->kind == SDP_KIND_VIDEO ? NACK_BUFFER_SLOTS : 64, MAX_PKT,
+                                     NACK_BUFFER_AGE_US);
+    t->nack_gen[l] = nack_generator_new(NULL);
+  }
   keyframe_throttle_init(&t->kt, 0);
   t->rec_handle = -1;
   t->remb_bps = t->kind == SDP_KIND_VIDEO ? REMB_START_BPS : 0;
@@ -58,12 +64,18 @@ PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
       .codec = t->codec_id,
       .clock_rate = t->codec.clock_rate,
       .payload_type = t->codec.pt,
-      .n_layers = 1,
-      .ssrcs = {mi->ssrc},
-      .rtx_ssrcs = {mi->codec.rtx_pt ? mi->rtx_ssrc : 0},
+      .n_layers = t->n_layers,
+      /* RID simulcast: SSRCs are learned from the RID extension. */
+      .ssrcs = {t->n_layers > 1 ? 0 : mi->ssrc},
+      .rtx_ssrcs = {t->n_layers > 1 || !mi->codec.rtx_pt ? 0 : mi->rtx_ssrc},
       .user_data = t,
       .user_destroy = pub_track_free,
   };
+  if (t->kind == SDP_KIND_AUDIO && t->ext.audio_level) {
+    uint32_t key = ++r->next_speaker_key;
+    if (key == 0) key = ++r->next_speaker_key;
+    if (speaker_detector_add(&r->speakers, key)) t->speaker_key = key;
+  }
   RouterStatus st = router_add_track(r->router, &spec, &t->rt);
   if (st == ROUTER_ERR_SSRC_IN_USE) {
     /* Announced SSRCs clash with another publisher's: learn them from the
@@ -76,8 +88,9 @@ PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
     pub_track_free(t);
     return NULL;
   }
-  log_info("track_published", "room=%s track=%s kind=%s codec=%s pt=%u ssrc=%u", r->name, t->id,
-           sdp_kind_name(t->kind), t->codec.name, t->codec.pt, mi->ssrc);
+  log_info("track_published", "room=%s track=%s kind=%s codec=%s pt=%u ssrc=%u layers=%u",
+           r->name, t->id, sdp_kind_name(t->kind), t->codec.name, t->codec.pt, mi->ssrc,
+           t->n_layers);
   room_emit(r, "track_published",
             json_pack("{s:s, s:{s:s, s:s, s:s, s:s}}", "participant", p->id, "track", "id", t->id,
                       "kind", sdp_kind_name(t->kind), "mid", t->mid, "codec", t->codec.name));
@@ -87,8 +100,11 @@ PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
 void pub_track_free(gpointer data) {
   PubTrack *t = data;
   if (!t) return;
-  nack_buffer_free(t->nack_buf);
-  nack_generator_free(t->nack_gen);
+  if (t->speaker_key) speaker_detector_remove(&t->room->speakers, t->speaker_key);
+  for (unsigned l = 0; l < ROUTER_MAX_LAYERS; l++) {
+    nack_buffer_free(t->nack_buf[l]);
+    nack_generator_free(t->nack_gen[l]);
+  }
   g_free(t->codec.fmtp);
   g_free(t->id);
   g_free(t->mid);
@@ -97,12 +113,16 @@ void pub_track_free(gpointer data) {
 
 /* ---- keyframes ---- */
 
+/* One PLI per known layer SSRC in one compound packet: simulcast layers are
+ * separate encoders, and the one a subscriber switches to must start with a
+ * keyframe (the others' keyframes cost little next to a frozen picture). */
 static void send_pli(PubTrack *t, const char *reason) {
   Participant *p = t->pub;
-  uint32_t ssrc = t->rt->ssrcs[0];
-  if (!ssrc || !p->pub_tr) return;
-  uint8_t b[64 + SRTP_SESSION_TRAILER];
-  size_t n = rtcp_build_pli(b, 64, p->rtcp_ssrc, ssrc);
+  if (!p->pub_tr) return;
+  uint8_t b[64 * ROUTER_MAX_LAYERS + SRTP_SESSION_TRAILER];
+  size_t n = 0;
+  for (unsigned l = 0; l < t->rt->n_layers; l++)
+    if (t->rt->ssrcs[l]) n += rtcp_build_pli(b + n, 64, p->rtcp_ssrc, t->rt->ssrcs[l]);
   if (!n || peer_transport_send_rtcp(p->pub_tr, b, n) != 0) return;
   t->keyframe_requests++;
   room_emit(t->room, "keyframe_requested",
@@ -124,7 +144,18 @@ typedef struct {
   const RtpView *v;
   PubTrack *found;
   int rtx;
+  unsigned layer;
 } Learn;
+
+/* The layer a RID (or repaired RID) header extension names; -1 none. */
+static int layer_of_rid(const PubTrack *t, const uint8_t *buf, const RtpView *v, uint8_t id) {
+  RtpExtElement el;
+  if (!id || !rtp_ext_find(buf, v, id, &el)) return -1;
+  for (unsigned l = 0; l < t->n_layers; l++)
+    if (el.len == strlen(t->rids[l]) && memcmp(buf + el.offset, t->rids[l], el.len) == 0)
+      return (int)l;
+  return -1;
+}
 
 static void learn_one(RouterTrack *rt, void *ud) {
   Learn *l = ud;
@@ -136,11 +167,18 @@ static void learn_one(RouterTrack *rt, void *ud) {
   RtpExtElement el;
   if (t->ext.mid && rtp_ext_find(l->buf, l->v, t->ext.mid, &el)) {
     if (el.len != strlen(t->mid) || memcmp(l->buf + el.offset, t->mid, el.len) != 0) return;
-  } else if ((is_rtx ? rt->rtx_ssrcs[0] : rt->ssrcs[0]) != 0) {
+  } else if (t->n_layers == 1 && (is_rtx ? rt->rtx_ssrcs[0] : rt->ssrcs[0]) != 0) {
     return; /* that track has its SSRC already */
+  }
+  int layer = 0;
+  if (t->n_layers > 1) {
+    /* Simulcast: only a packet naming its RID can bind its SSRC. */
+    layer = layer_of_rid(t, l->buf, l->v, is_rtx ? t->ext.rrid : t->ext.rid);
+    if (layer < 0) return;
   }
   l->found = t;
   l->rtx = is_rtx;
+  l->layer = (unsigned)layer;
 }
 
 static void forward_one(PubTrack *t, const RouterOutput *o, const uint8_t *buf, size_t len,
@@ -169,38 +207,58 @@ void forwarder_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len) {
   if (rtp_parse(buf, len, &v) != RTP_OK) return;
   RouterSsrcInfo info;
   if (!router_lookup_ssrc(r->router, v.ssrc, &info)) {
-    Learn l = {p, buf, &v, NULL, 0};
+    Learn l = {p, buf, &v, NULL, 0, 0};
     router_foreach_track(r->router, learn_one, &l);
     if (!l.found) return;
-    if (router_track_set_ssrc(r->router, l.found->rt, 0, l.rtx, v.ssrc) != ROUTER_OK) return;
-    log_info("ssrc_learned", "room=%s track=%s ssrc=%u rtx=%d", r->name, l.found->id, v.ssrc,
-             l.rtx);
+    if (router_track_set_ssrc(r->router, l.found->rt, l.layer, l.rtx, v.ssrc) != ROUTER_OK) return;
+    log_info("ssrc_learned", "room=%s track=%s ssrc=%u rtx=%d layer=%u", r->name, l.found->id,
+             v.ssrc, l.rtx, l.layer);
     if (!router_lookup_ssrc(r->router, v.ssrc, &info)) return;
   }
   PubTrack *t = info.track->user_data;
   if (t->pub != p) return; /* another participant's SSRC: spoofing or clash */
   int64_t now = g_get_monotonic_time();
+  unsigned L = info.layer < t->n_layers ? info.layer : 0;
   if (info.is_rtx) {
-    if (v.payload_len < 2 || !t->rt->ssrcs[0]) return; /* padding probe */
+    if (v.payload_len < 2 || !t->rt->ssrcs[L]) return; /* padding probe */
     size_t nl = 0;
-    if (rtp_rtx_unwrap(buf, &v, t->rt->ssrcs[0], t->codec.pt, &nl) != RTP_OK) return;
+    if (rtp_rtx_unwrap(buf, &v, t->rt->ssrcs[L], t->codec.pt, &nl) != RTP_OK) return;
     len = nl;
     if (rtp_parse(buf, len, &v) != RTP_OK) return;
     t->rtx_received++;
+    /* Browsers probe bandwidth with RTX copies of packets already received.
+     * Such a copy is not routed: an old keyframe start would otherwise
+     * switch a subscription's layer at a stale sequence number and leave
+     * the subscriber a hole it can never fill. */
+    const uint8_t *had;
+    size_t had_len;
+    if (t->nack_buf[L] && nack_buffer_get(t->nack_buf[L], v.seq, now, &had, &had_len) !=
+                              NACK_BUFFER_MISS) {
+      t->rtx_duplicates++;
+      return;
+    }
   }
   t->packets++;
   t->bytes += v.payload_len;
-  if (!t->have_rstats) {
-    rtp_stats_init(&t->rstats, v.ssrc, t->codec.clock_rate);
-    t->have_rstats = 1;
+  t->layer_packets[L]++;
+  t->last_packet_us[L] = now;
+  if (!t->have_rstats[L]) {
+    rtp_stats_init(&t->rstats[L], v.ssrc, t->codec.clock_rate);
+    t->have_rstats[L] = 1;
   }
-  rtp_stats_update(&t->rstats, v.seq, v.timestamp, now, v.payload_len);
-  nack_generator_on_packet(t->nack_gen, v.seq, now);
-  if (t->nack_buf) nack_buffer_store(t->nack_buf, v.seq, buf, len, now);
+  rtp_stats_update(&t->rstats[L], v.seq, v.timestamp, now, v.payload_len);
+  nack_generator_on_packet(t->nack_gen[L], v.seq, now);
+  if (t->nack_buf[L]) nack_buffer_store(t->nack_buf[L], v.seq, buf, len, now);
   /* The recorder copies the publisher's packet as it is; a track muted by
-   * staff stays a gap in the file. */
-  if (r->recorder && t->rec_handle >= 0 && !t->rt->muted)
+   * staff stays a gap in the file. Simulcast: one stream only, the top
+   * layer (the recorder takes one SSRC per track). */
+  if (r->recorder && t->rec_handle >= 0 && !t->rt->muted && L == t->n_layers - 1)
     recorder_push_rtp(r->recorder, t->rec_handle, buf, len, now);
+  bool voice;
+  uint8_t level;
+  if (t->speaker_key && !t->rt->muted &&
+      rtp_ext_audio_level(buf, &v, t->ext.audio_level, &voice, &level))
+    speaker_detector_on_level(&r->speakers, t->speaker_key, level, voice, now);
   bool kf = t->kind == SDP_KIND_VIDEO && v.payload_len > 0 &&
             codec_is_keyframe_start(t->codec_id, buf + v.payload_offset, v.payload_len);
   if (kf) keyframe_throttle_on_keyframe(&t->kt, now);
@@ -223,8 +281,9 @@ void forwarder_on_publisher_rtcp(Participant *p, uint8_t *buf, size_t len) {
     RouterSsrcInfo info;
     if (!router_lookup_ssrc(p->room->router, pk.u.sr.info.ssrc, &info) || info.is_rtx) continue;
     PubTrack *t = info.track->user_data;
-    if (t->pub == p && t->have_rstats) rtp_stats_on_sr(&t->rstats, pk.u.sr.info.ntp, now);
-    if (t->pub == p && p->room->recorder && t->rec_handle >= 0)
+    unsigned L = info.layer < t->n_layers ? info.layer : 0;
+    if (t->pub == p && t->have_rstats[L]) rtp_stats_on_sr(&t->rstats[L], pk.u.sr.info.ntp, now);
+    if (t->pub == p && p->room->recorder && t->rec_handle >= 0 && L == t->n_layers - 1)
       recorder_on_sender_report(p->room->recorder, t->rec_handle, pk.u.sr.info.ntp,
                                 pk.u.sr.info.rtp_ts, now);
   }
@@ -236,10 +295,14 @@ static void retransmit(SubSlot *s, RouterSubscription *rs, uint16_t out_seq, int
   uint32_t in_ssrc;
   uint16_t in_seq;
   PubTrack *t = rs->track->user_data;
-  if (!t->nack_buf || !seq_rewriter_reverse(&rs->rw, out_seq, &in_ssrc, &in_seq)) return;
+  if (!seq_rewriter_reverse(&rs->rw, out_seq, &in_ssrc, &in_seq)) return;
+  RouterSsrcInfo info;
+  if (!router_lookup_ssrc(t->room->router, in_ssrc, &info) || info.track != rs->track ||
+      info.is_rtx || info.layer >= t->n_layers || !t->nack_buf[info.layer])
+    return;
   const uint8_t *pkt;
   size_t plen;
-  if (nack_buffer_get(t->nack_buf, in_seq, now, &pkt, &plen) != NACK_BUFFER_HIT) return;
+  if (nack_buffer_get(t->nack_buf[info.layer], in_seq, now, &pkt, &plen) != NACK_BUFFER_HIT) return;
   RtpView v;
   if (rtp_parse(pkt, plen, &v) != RTP_OK || v.ssrc != in_ssrc) return;
   uint32_t out_ts;
@@ -330,15 +393,17 @@ static void tick_track(RouterTrack *rt, void *ud) {
   Participant *p = t->pub;
   if (!p->pub_tr || peer_transport_state(p->pub_tr) != PT_STATE_CONNECTED) return;
   if (t->kind == SDP_KIND_VIDEO && keyframe_throttle_poll(&t->kt, c->now)) send_pli(t, "pli");
-  uint16_t seqs[64];
-  size_t n = nack_generator_poll(t->nack_gen, c->now, seqs, G_N_ELEMENTS(seqs));
-  if (n && t->codec.fb_nack && rt->ssrcs[0]) {
-    uint8_t b[600 + SRTP_SESSION_TRAILER];
-    size_t len = rtcp_build_nack(b, 600, p->rtcp_ssrc, rt->ssrcs[0], seqs, n);
-    if (len && peer_transport_send_rtcp(p->pub_tr, b, len) == 0) t->nacks_sent += n;
+  for (unsigned l = 0; l < t->n_layers; l++) {
+    uint16_t seqs[64];
+    size_t n = nack_generator_poll(t->nack_gen[l], c->now, seqs, G_N_ELEMENTS(seqs));
+    if (n && t->codec.fb_nack && rt->ssrcs[l]) {
+      uint8_t b[600 + SRTP_SESSION_TRAILER];
+      size_t len = rtcp_build_nack(b, 600, p->rtcp_ssrc, rt->ssrcs[l], seqs, n);
+      if (len && peer_transport_send_rtcp(p->pub_tr, b, len) == 0) t->nacks_sent += n;
+    }
+    if (nack_generator_take_keyframe_wanted(t->nack_gen[l]))
+      forwarder_request_keyframe(t, "nack_gave_up", 0);
   }
-  if (nack_generator_take_keyframe_wanted(t->nack_gen))
-    forwarder_request_keyframe(t, "nack_gave_up", 0);
 }
 
 /* Loss-based estimate (the loss half of GCC): back off under heavy loss,
@@ -374,6 +439,7 @@ uint64_t forwarder_slot_cap(const SubSlot *s) {
 }
 
 uint64_t forwarder_video_cap(const PubTrack *t) {
+  if (t->n_layers > 1) return 0; /* limited subscribers get the low layer instead */
   size_t n = 0;
   RouterSubscription *const *subs = router_track_subscriptions(t->rt, &n);
   uint64_t cap = 0;
@@ -396,12 +462,19 @@ static void report_publisher(Participant *p, int64_t now) {
   unsigned nb = 0, nv = 0;
   OwnCollect c = {p, g_ptr_array_new()};
   router_foreach_track(p->room->router, collect_own, &c);
-  for (guint i = 0; i < c.out->len && nb < RTCP_MAX_REPORT_BLOCKS; i++) {
+  for (guint i = 0; i < c.out->len; i++) {
     PubTrack *t = c.out->pdata[i];
-    if (!t->have_rstats) continue;
-    rtp_stats_report_block(&t->rstats, now, &blocks[nb]);
-    if (t->kind == SDP_KIND_VIDEO && t->codec.fb_remb) {
-      update_remb(t, blocks[nb].fraction_lost);
+    uint8_t worst = 0;
+    int any = 0;
+    for (unsigned l = 0; l < t->n_layers && nb < RTCP_MAX_REPORT_BLOCKS; l++) {
+      if (!t->have_rstats[l]) continue;
+      rtp_stats_report_block(&t->rstats[l], now, &blocks[nb]);
+      if (blocks[nb].fraction_lost > worst) worst = blocks[nb].fraction_lost;
+      any = 1;
+      nb++;
+    }
+    if (any && t->kind == SDP_KIND_VIDEO && t->codec.fb_remb && nv < RTCP_MAX_REPORT_BLOCKS) {
+      update_remb(t, worst);
       /* Without simulcast the only way to keep a limited subscriber (a
        * monitoring wall tile) low is to ask the publisher for no more than
        * the most any of its subscribers wants. The loss estimate itself is
@@ -411,23 +484,50 @@ static void report_publisher(Participant *p, int64_t now) {
                                                   : t->remb_bps;
       video[nv++] = t;
     }
-    nb++;
   }
   g_ptr_array_free(c.out, TRUE);
   uint8_t b[1400 + SRTP_SESSION_TRAILER];
   size_t len = rtcp_build_rr(b, 1400, p->rtcp_ssrc, blocks, nb);
   for (unsigned i = 0; i < nv && len; i++) {
-    uint32_t ssrc = video[i]->rt->ssrcs[0];
+    uint32_t ssrcs[ROUTER_MAX_LAYERS];
+    unsigned ns = 0;
+    for (unsigned l = 0; l < video[i]->n_layers; l++)
+      if (video[i]->rt->ssrcs[l]) ssrcs[ns++] = video[i]->rt->ssrcs[l];
+    if (!ns) continue;
     size_t n =
-        rtcp_build_remb(b + len, 1400 - len, p->rtcp_ssrc, video[i]->remb_sent_bps, &ssrc, 1);
+        rtcp_build_remb(b + len, 1400 - len, p->rtcp_ssrc, video[i]->remb_sent_bps, ssrcs, ns);
     if (!n) break;
     len += n;
   }
   if (len) peer_transport_send_rtcp(p->pub_tr, b, len);
 }
 
+/* A layer counts as sent when a packet of it arrived in the last 2 s. */
+#define LAYER_ALIVE_US 2000000
+
+void forwarder_choose_layer(SubSlot *s, int64_t now) {
+  RouterSubscription *rs = s->rs;
+  if (!rs || rs->track->n_layers < 2) return;
+  PubTrack *t = rs->track->user_data;
+  unsigned want = forwarder_slot_cap(s) ? 0 : t->n_layers - 1;
+  /* Never wait for a layer the publisher is not sending (a browser drops
+   * its top layers when its estimate is short): the nearest sent below,
+   * else above. */
+  int pick = -1;
+  for (int l = (int)want; l >= 0 && pick < 0; l--)
+    if (t->last_packet_us[l] && now - t->last_packet_us[l] < LAYER_ALIVE_US) pick = l;
+  for (unsigned l = want + 1; l < t->n_layers && pick < 0; l++)
+    if (t->last_packet_us[l] && now - t->last_packet_us[l] < LAYER_ALIVE_US) pick = (int)l;
+  if (pick < 0 || (unsigned)pick == rs->target_layer) return;
+  if (router_set_target_layer(t->room->router, rs, (unsigned)pick) != ROUTER_OK) return;
+  log_info("layer_target", "room=%s subscriber=%s track=%s layer=%d from=%u", t->room->name,
+           s->owner->id, t->id, pick, rs->layer);
+  if ((unsigned)pick != rs->layer) forwarder_request_keyframe(t, "layer_switch", 1);
+}
+
 static void report_subscriber(Participant *p, int64_t now) {
   if (!p->sub_tr || peer_transport_state(p->sub_tr) != PT_STATE_CONNECTED) return;
+  for (guint i = 0; i < p->slots->len; i++) forwarder_choose_layer(p->slots->pdata[i], now);
   uint8_t b[1400 + SRTP_SESSION_TRAILER];
   size_t len = 0;
   uint64_t ntp = rtcp_ntp_from_unix_us(g_get_real_time());
@@ -442,9 +542,44 @@ static void report_subscriber(Participant *p, int64_t now) {
   if (len) peer_transport_send_rtcp(p->sub_tr, b, len);
 }
 
+typedef struct {
+  uint32_t key;
+  PubTrack *found;
+} SpeakerFind;
+
+static void find_speaker(RouterTrack *rt, void *ud) {
+  SpeakerFind *f = ud;
+  PubTrack *t = rt->user_data;
+  if (f->key && t->speaker_key == f->key) f->found = t;
+}
+
+#define SPEAKER_POLL_US 100000
+
+/* speaking / active_speaker events from the audio levels (docs/sfu-control.md). */
+static void poll_speakers(Room *r, int64_t now) {
+  if (now - r->last_speaker_poll_us < SPEAKER_POLL_US) return;
+  r->last_speaker_poll_us = now;
+  SpeakerEvent ev[16];
+  size_t n = speaker_detector_poll(&r->speakers, now, ev, G_N_ELEMENTS(ev));
+  for (size_t i = 0; i < n; i++) {
+    SpeakerFind f = {ev[i].key, NULL};
+    router_foreach_track(r->router, find_speaker, &f);
+    if (ev[i].kind == SPEAKER_EV_ACTIVE_CHANGED) {
+      room_emit(r, "active_speaker",
+                json_pack("{s:o}", "participant",
+                          f.found ? json_string(f.found->pub->id) : json_null()));
+    } else if (f.found) {
+      room_emit(r, "speaking",
+                json_pack("{s:s, s:s, s:b}", "participant", f.found->pub->id, "track",
+                          f.found->id, "speaking", ev[i].kind == SPEAKER_EV_STARTED));
+    }
+  }
+}
+
 void forwarder_tick(Room *r, int64_t now) {
   TickCtx c = {r, now};
   router_foreach_track(r->router, tick_track, &c);
+  poll_speakers(r, now);
   if (now - r->last_report_us < REPORT_INTERVAL_US) return;
   r->last_report_us = now;
   for (guint i = 0; i < r->order->len; i++) {

@@ -496,6 +496,7 @@ void participant_activate_slots(Participant *p) {
     if (t->ext.audio_level && s->ext_level) s->ext_map[t->ext.audio_level] = s->ext_level;
     s->rtx_seq = (uint16_t)ids_random_u32();
     rtp_send_stats_init(&s->sstats, s->ssrc, s->codec.clock_rate);
+    forwarder_choose_layer(s, g_get_monotonic_time());
     if (t->kind == SDP_KIND_VIDEO) forwarder_request_keyframe(t, "new_subscriber", 1);
   }
 }
@@ -540,18 +541,30 @@ json_t *participant_stats_json(Participant *p) {
     PubTrack *t = mine->pdata[i];
     size_t nsubs = 0;
     router_track_subscriptions(t->rt, &nsubs);
-    const NackGeneratorStats *ng = nack_generator_stats(t->nack_gen);
-    json_array_append_new(
-        tracks,
+    uint64_t recovered = 0, lost = 0;
+    json_t *layers = json_array();
+    for (unsigned l = 0; l < t->n_layers; l++) {
+      recovered += nack_generator_stats(t->nack_gen[l])->recovered;
+      if (t->have_rstats[l]) lost += (uint64_t)rtp_stats_cumulative_lost(&t->rstats[l]);
+      if (t->n_layers > 1)
+        json_array_append_new(layers, json_pack("{s:s, s:I, s:I}", "rid", t->rids[l], "ssrc",
+                                                (json_int_t)t->rt->ssrcs[l], "packets",
+                                                (json_int_t)t->layer_packets[l]));
+    }
+    json_t *tj =
         json_pack("{s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "id",
                   t->id, "kind", sdp_kind_name(t->kind), "mid", t->mid, "codec", t->codec.name,
                   "muted", t->rt->muted, "packets", (json_int_t)t->packets, "bytes",
                   (json_int_t)t->bytes, "lost",
-                  (json_int_t)(t->have_rstats ? rtp_stats_cumulative_lost(&t->rstats) : 0),
-                  "nacks_sent", (json_int_t)t->nacks_sent, "nack_recovered",
-                  (json_int_t)ng->recovered, "rtx_received", (json_int_t)t->rtx_received,
+                  (json_int_t)lost, "nacks_sent", (json_int_t)t->nacks_sent, "nack_recovered",
+                  (json_int_t)recovered, "rtx_received", (json_int_t)t->rtx_received,
                   "keyframe_requests", (json_int_t)t->keyframe_requests, "subscribers",
-                  (json_int_t)nsubs, "remb_bps", (json_int_t)t->remb_sent_bps));
+                  (json_int_t)nsubs, "remb_bps", (json_int_t)t->remb_sent_bps);
+    if (t->n_layers > 1)
+      json_object_set_new(tj, "layers", layers);
+    else
+      json_decref(layers);
+    json_array_append_new(tracks, tj);
   }
   g_ptr_array_free(mine, TRUE);
   json_object_set_new(j, "tracks", tracks);
@@ -568,6 +581,10 @@ json_t *participant_stats_json(Participant *p) {
                   (json_int_t)s->plis_received);
     if (s->kind == SDP_KIND_VIDEO)
       json_object_set_new(sj, "max_bitrate", json_integer((json_int_t)forwarder_slot_cap(s)));
+    if (s->rs && s->rs->track->n_layers > 1) {
+      json_object_set_new(sj, "layer", json_integer(s->rs->layer));
+      json_object_set_new(sj, "target_layer", json_integer(s->rs->target_layer));
+    }
     json_array_append_new(subs, sj);
   }
   json_object_set_new(j, "subscriptions", subs);

@@ -175,6 +175,7 @@ Room *room_new(const char *name, int max_participants, int recordable, int worke
   r->participants = g_hash_table_new(g_str_hash, g_str_equal);
   r->order = g_ptr_array_new();
   r->router = router_new();
+  speaker_detector_init(&r->speakers, NULL);
   r->tick = g_timeout_source_new(TICK_MS);
   g_source_set_callback(r->tick, on_tick, r, NULL);
   g_source_attach(r->tick, ctx);

@@ -11,6 +11,7 @@
 #include "core/nack_buffer.h"
 #include "core/nack_generator.h"
 #include "core/router.h"
+#include "core/speaker_detector.h"
 #include "core/rtp_stats.h"
 #include "peer_transport.h"
 #include "recorder/recorder.h"
@@ -31,16 +32,24 @@ typedef struct {
   SdpExtIds ext;
   uint8_t ext_map[256]; /* publisher ext id -> subscriber ext id, 0 drop */
   RouterTrack *rt;
-  NackBuffer *nack_buf;
-  NackGenerator *nack_gen;
+  /* Per simulcast layer (index as the router's, lowest first; one without
+   * simulcast): each layer is its own RTP stream with its own sequence. */
+  unsigned n_layers;
+  char rids[ROUTER_MAX_LAYERS][SDP_RID_MAX_LEN + 1];
+  NackBuffer *nack_buf[ROUTER_MAX_LAYERS];
+  NackGenerator *nack_gen[ROUTER_MAX_LAYERS];
+  RtpRecvStats rstats[ROUTER_MAX_LAYERS];
+  int have_rstats[ROUTER_MAX_LAYERS];
+  int64_t last_packet_us[ROUTER_MAX_LAYERS];
+  uint64_t layer_packets[ROUTER_MAX_LAYERS];
   KeyframeThrottle kt;
-  RtpRecvStats rstats;
-  int have_rstats;
   uint64_t packets, bytes, keyframe_requests, nacks_sent, rtx_received;
+  uint64_t rtx_duplicates; /* RTX copies of packets we had (probes): not routed */
   uint64_t remb_bps;     /* our loss-based estimate toward the publisher */
   uint64_t remb_sent_bps; /* what the last REMB said: the estimate, capped by
                              what the subscribers want (forwarder_video_cap) */
   int rec_handle;        /* recorder handle while recorded, else -1 */
+  uint32_t speaker_key;  /* audio with the RFC 6464 extension: key in the room's detector, else 0 */
   int64_t last_loss_check_us;
 } PubTrack;
 
@@ -100,6 +109,9 @@ struct Room {
   GSource *tick;            /* 20 ms: NACK and keyframe polls, 1 s reports */
   Recorder *recorder;       /* while recording (docs/recording.md) */
   int64_t last_report_us;
+  SpeakerDetector speakers; /* audio levels -> speaking events (forwarder.c) */
+  uint32_t next_speaker_key;
+  int64_t last_speaker_poll_us;
 };
 
 /* participant.c */
@@ -129,6 +141,10 @@ void forwarder_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len);
 void forwarder_request_keyframe(PubTrack *t, const char *reason, int force);
 void forwarder_tick(Room *r, int64_t now_us);
 PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi);
+/* Simulcast: the layer a subscription should receive (lowest when it has a
+ * limit, else the highest; never one the publisher is not sending) and the
+ * switch to it (router target + keyframe request). No-op for one layer. */
+void forwarder_choose_layer(SubSlot *s, int64_t now_us);
 /* The most video bit rate a subscription may receive: the smaller of the
  * subscriber's max_video_bitrate and its answer's b=TIAS/b=AS; 0 no limit. */
 uint64_t forwarder_slot_cap(const SubSlot *s);

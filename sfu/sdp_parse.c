@@ -95,6 +95,62 @@ static const GstSDPBandwidth *session_bw(const void *msg, guint i) {
   return gst_sdp_message_get_bandwidth((const GstSDPMessage *)msg, i);
 }
 
+static int valid_rid(const char *s, size_t n) {
+  if (n < 1 || n > SDP_RID_MAX_LEN) return 0;
+  for (size_t i = 0; i < n; i++)
+    if (!g_ascii_isalnum(s[i]) && s[i] != '_' && s[i] != '-') return 0;
+  return 1;
+}
+
+static int has_send_rid(const GstSDPMedia *m, const char *id) {
+  for (guint i = 0; i < gst_sdp_media_attributes_len(m); i++) {
+    const GstSDPAttribute *a = gst_sdp_media_get_attribute(m, i);
+    if (g_strcmp0(a->key, "rid") != 0 || !a->value) continue;
+    gchar **f = g_strsplit(a->value, " ", 3);
+    int hit = f[0] && f[1] && strcmp(f[0], id) == 0 && strcmp(f[1], "send") == 0;
+    g_strfreev(f);
+    if (hit) return 1;
+  }
+  return 0;
+}
+
+static void add_rid(SdpMediaInfo *mi, const char *id, size_t n) {
+  if (mi->n_rids >= SDP_MAX_RIDS || !valid_rid(id, n)) return;
+  for (unsigned i = 0; i < mi->n_rids; i++)
+    if (strlen(mi->rids[i]) == n && memcmp(mi->rids[i], id, n) == 0) return;
+  memcpy(mi->rids[mi->n_rids], id, n);
+  mi->rids[mi->n_rids][n] = '\0';
+  mi->n_rids++;
+}
+
+/* a=simulcast:send a;b;c (alternatives "a,x", paused "~a") restricted to
+ * rids declared a=rid:<id> send; else the a=rid send lines in order. */
+static void parse_simulcast(const GstSDPMedia *m, SdpMediaInfo *mi) {
+  const char *sc = gst_sdp_media_get_attribute_val(m, "simulcast");
+  if (sc && g_str_has_prefix(sc, "send ")) {
+    gchar **streams = g_strsplit(sc + 5, ";", 8);
+    for (int i = 0; streams[i]; i++) {
+      gchar *first = g_strstrip(streams[i]);
+      char *comma = strchr(first, ',');
+      if (comma) *comma = '\0';
+      char *sp = strchr(first, ' ');
+      if (sp) *sp = '\0'; /* "send a;b recv c" */
+      if (*first == '~') first++;
+      if (has_send_rid(m, first)) add_rid(mi, first, strlen(first));
+    }
+    g_strfreev(streams);
+  } else {
+    for (guint i = 0; i < gst_sdp_media_attributes_len(m); i++) {
+      const GstSDPAttribute *a = gst_sdp_media_get_attribute(m, i);
+      if (g_strcmp0(a->key, "rid") != 0 || !a->value) continue;
+      gchar **f = g_strsplit(a->value, " ", 3);
+      if (f[0] && f[1] && strcmp(f[1], "send") == 0) add_rid(mi, f[0], strlen(f[0]));
+      g_strfreev(f);
+    }
+  }
+  if (mi->n_rids < 2) mi->n_rids = 0; /* one rid is no simulcast */
+}
+
 static void parse_media(const GstSDPMessage *msg, const GstSDPMedia *m, SdpMediaInfo *mi) {
   mi->max_bitrate_bps = bandwidth_limit(gst_sdp_media_bandwidths_len(m), media_bw, m);
   if (!mi->max_bitrate_bps)
@@ -154,6 +210,8 @@ static void parse_media(const GstSDPMessage *msg, const GstSDPMedia *m, SdpMedia
       else if (strcmp(uri, SDP_URI_ABS_SEND_TIME) == 0) mi->ext.abs_send_time = (uint8_t)id;
       else if (strcmp(uri, SDP_URI_AUDIO_LEVEL) == 0) mi->ext.audio_level = (uint8_t)id;
       else if (strcmp(uri, SDP_URI_TWCC) == 0) mi->ext.twcc = (uint8_t)id;
+      else if (strcmp(uri, SDP_URI_RID) == 0) mi->ext.rid = (uint8_t)id;
+      else if (strcmp(uri, SDP_URI_RRID) == 0) mi->ext.rrid = (uint8_t)id;
       g_strfreev(parts);
     } else if (g_strcmp0(a->key, "ssrc-group") == 0 && g_str_has_prefix(a->value, "FID ")) {
       unsigned long s1 = 0, s2 = 0;
@@ -168,6 +226,7 @@ static void parse_media(const GstSDPMessage *msg, const GstSDPMedia *m, SdpMedia
     }
   }
   if (!mi->usable) return;
+  if (mi->kind == SDP_KIND_VIDEO && mi->ext.rid) parse_simulcast(m, mi);
   /* RTX for the chosen codec, and its feedback. */
   for (guint i = 0; i < gst_sdp_media_attributes_len(m); i++) {
     const GstSDPAttribute *a = gst_sdp_media_get_attribute(m, i);

@@ -28,12 +28,16 @@ typedef struct {
 
 /* Header extensions we understand; ids as the remote wrote them (0 absent). */
 typedef struct {
-  uint8_t mid, abs_send_time, audio_level, twcc;
+  uint8_t mid, abs_send_time, audio_level, twcc, rid, rrid;
 } SdpExtIds;
 
 #define SDP_URI_MID "urn:ietf:params:rtp-hdrext:sdes:mid"
 #define SDP_URI_ABS_SEND_TIME "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
 #define SDP_URI_AUDIO_LEVEL "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+#define SDP_URI_RID "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
+#define SDP_URI_RRID "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id"
+#define SDP_MAX_RIDS 3
+#define SDP_RID_MAX_LEN 16
 #define SDP_URI_TWCC "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
 
 typedef struct {
@@ -53,6 +57,14 @@ typedef struct {
    * else RFC 4566 b=AS in kbit/s; the session-level line when the section
    * has none); 0 when it set none. */
   uint64_t max_bitrate_bps;
+  /* RID simulcast (RFC 8851/8853) the remote sends: the rids of
+   * a=simulcast:send in its order (first alternative of each stream; taken
+   * as lowest to highest quality, the order client-web and browsers' apps
+   * list sendEncodings in), or of the a=rid:<id> send lines when there is no
+   * a=simulcast. At most SDP_MAX_RIDS (more are ignored, and left out of the
+   * answer); 0 without simulcast. Only ids of [A-Za-z0-9_-]{1,16}. */
+  unsigned n_rids;
+  char rids[SDP_MAX_RIDS][SDP_RID_MAX_LEN + 1];
 } SdpMediaInfo;
 
 typedef struct {

@@ -113,6 +113,20 @@ char *sdp_write_publisher_answer(const SdpRemote *offer, const SdpLocal *local,
     add_extmap(&m, mi->ext.mid, SDP_URI_MID);
     add_extmap(&m, mi->ext.abs_send_time, SDP_URI_ABS_SEND_TIME);
     if (mi->kind == SDP_KIND_AUDIO) add_extmap(&m, mi->ext.audio_level, SDP_URI_AUDIO_LEVEL);
+    if (mi->n_rids) {
+      /* Receive RID simulcast: the rids we take, in the offer's order. */
+      add_extmap(&m, mi->ext.rid, SDP_URI_RID);
+      if (mi->codec.rtx_pt) add_extmap(&m, mi->ext.rrid, SDP_URI_RRID);
+      GString *sc = g_string_new("recv ");
+      for (unsigned k = 0; k < mi->n_rids; k++) {
+        char *rid = g_strdup_printf("%s recv", mi->rids[k]);
+        gst_sdp_media_add_attribute(&m, "rid", rid);
+        g_free(rid);
+        g_string_append_printf(sc, "%s%s", k ? ";" : "", mi->rids[k]);
+      }
+      gst_sdp_media_add_attribute(&m, "simulcast", sc->str);
+      g_string_free(sc, TRUE);
+    }
     /* We receive only, and only what the client sends. */
     gst_sdp_media_add_attribute(&m, accepted[i] ? "recvonly" : "inactive", NULL);
     gst_sdp_media_add_attribute(&m, "rtcp-mux", NULL);

@@ -378,6 +378,16 @@ void sig_on_sfu_event(SfuNode *node, json_t *ev, void *user) {
   } else if (strcmp(name, "subscriber_offer") == 0 && p && p->conn) {
     const char *sdp = jsonu_str(ev, "sdp");
     if (sdp) sig_send(p->conn, "subscriber_offer", json_pack("{s:s}", "sdp", sdp));
+  } else if (strcmp(name, "speaking") == 0 && p && p->ready && !p->id->hidden) {
+    /* Active speaker (issue 9): the SFU smooths the RFC 6464 levels. */
+    json_t *sp = json_object_get(ev, "speaking");
+    if (json_is_boolean(sp))
+      sig_broadcast(r, NULL, "speaking",
+                    json_pack("{s:s, s:b}", "participant", pid, "speaking", json_is_true(sp)));
+  } else if (strcmp(name, "active_speaker") == 0) {
+    if (!pid || (p && p->ready && !p->id->hidden))
+      sig_broadcast(r, NULL, "active_speaker",
+                    json_pack("{s:o}", "participant", pid ? json_string(pid) : json_null()));
   } else if (strcmp(name, "track_published") == 0 && p && !p->id->hidden) {
     json_t *t = json_object_get(ev, "track");
     const char *tid = jsonu_str(t, "id"), *kind = jsonu_str(t, "kind");

@@ -57,11 +57,21 @@ function onCandidate(transport) {
 }
 
 async function publish() {
-  const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 360, frameRate: 30 } });
+  // simulcast=1: three VP8 layers by rid, lowest first (1/4, 1/2, full of
+  // 1280x720), as a browser app asks for them.
+  const simulcast = params.get('simulcast') === '1';
+  const size = simulcast ? { width: 1280, height: 720 } : { width: 640, height: 360 };
+  const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { ...size, frameRate: 30 } });
   pub = new RTCPeerConnection(pcConfig());
   pub.onicecandidate = onCandidate('publisher');
   pub.onconnectionstatechange = () => note(`publisher ${pub.connectionState}`);
-  for (const t of stream.getTracks()) pub.addTransceiver(t, { direction: 'sendonly', streams: [stream] });
+  for (const t of stream.getTracks()) {
+    const init = { direction: 'sendonly', streams: [stream] };
+    if (simulcast && t.kind === 'video') {
+      init.sendEncodings = [{ rid: 'q', scaleResolutionDownBy: 4 }, { rid: 'h', scaleResolutionDownBy: 2 }, { rid: 'f', scaleResolutionDownBy: 1 }];
+    }
+    pub.addTransceiver(t, init);
+  }
   const offer = await pub.createOffer();
   await pub.setLocalDescription(offer);
   const r = await call('publish_offer', { sdp: pub.localDescription.sdp });
@@ -161,6 +171,8 @@ window.mediaStats = async () => {
       if (s.type !== 'inbound-rtp') return;
       if (s.kind === 'video') {
         out.video.push({ id: s.trackIdentifier || s.mid, framesDecoded: s.framesDecoded || 0, width: s.frameWidth || 0,
+          height: s.frameHeight || 0, freezeCount: s.freezeCount || 0, totalFreezesDuration: s.totalFreezesDuration || 0,
+          bytesReceived: s.bytesReceived || 0,
           nackCount: s.nackCount || 0, pliCount: s.pliCount || 0, packetsLost: s.packetsLost || 0, packetsReceived: s.packetsReceived || 0 });
         if ((s.framesDecoded || 0) > 0 && !window.firstFrameAt[s.trackIdentifier || s.mid]) window.firstFrameAt[s.trackIdentifier || s.mid] = Date.now();
       } else if (s.kind === 'audio') {
