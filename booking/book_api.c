@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "daemon.h"
 #include "ids.h"
@@ -67,6 +68,12 @@ BookApp *book_app_new(const BookingConfig *cfg, char *err, size_t errsize, const
     goto fail;
   }
   app->recording_root = g_canonicalize_filename(cfg->recording_dir, NULL);
+  /* Recordings are for the service's user only (the SFU makes the directory
+   * 0700); say so loudly if someone loosened it. */
+  struct stat rs;
+  if (stat(app->recording_root, &rs) == 0 && (rs.st_mode & 077))
+    log_warn("recording_dir_permissions", "dir=%s mode=%o want=700", app->recording_root,
+             (unsigned)(rs.st_mode & 0777));
   *bad_group = "service";
   *bad_key = "credential_file";
   app->service_credential = read_secret(cfg->service_credential_file, err, errsize);
