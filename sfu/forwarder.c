@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/codec_keyframe.h"
+#include "core/layer_selector.h"
 #include "core/rtcp.h"
 #include "core/rtp.h"
 #include "log.h"
@@ -43,6 +44,7 @@ PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
   t->codec_id = codec_from_name(mi->codec.name);
   t->ext = mi->ext;
   t->n_layers = mi->n_rids > 1 ? mi->n_rids : 1;
+  layer_rate_init(&t->meter);
   if (t->n_layers > ROUTER_MAX_LAYERS) t->n_layers = ROUTER_MAX_LAYERS;
   for (unsigned l = 0; l < t->n_layers && mi->n_rids; l++)
     g_strlcpy(t->rids[l], mi->rids[l], sizeof t->rids[l]);
@@ -242,6 +244,7 @@ void forwarder_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len) {
   t->bytes += v.payload_len;
   t->layer_packets[L]++;
   t->last_packet_us[L] = now;
+  layer_rate_on_packet(&t->meter, L, len, now);
   if (!t->have_rstats[L]) {
     rtp_stats_init(&t->rstats[L], v.ssrc, t->codec.clock_rate);
     t->have_rstats[L] = 1;
@@ -364,6 +367,15 @@ void forwarder_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len) {
           forwarder_request_keyframe(rs->track->user_data, "fir", 0);
         }
       }
+      break;
+    case RTCP_KIND_REMB:
+      /* The subscriber's receive-side estimate of its whole downlink. */
+      if (p->sub_remb_us && pk.u.remb.bitrate_bps * 20 < p->sub_remb_bps * 19)
+        p->sub_remb_drop_us = now;
+      if (!p->sub_remb_us || pk.u.remb.bitrate_bps * 100 > p->sub_remb_bps * 101)
+        p->sub_remb_rise_us = now;
+      p->sub_remb_bps = pk.u.remb.bitrate_bps;
+      p->sub_remb_us = now;
       break;
     case RTCP_KIND_NACK:
       if ((rs = own_sub(p, pk.media_ssrc, &s))) {
@@ -502,32 +514,73 @@ static void report_publisher(Participant *p, int64_t now) {
   if (len) peer_transport_send_rtcp(p->pub_tr, b, len);
 }
 
-/* A layer counts as sent when a packet of it arrived in the last 2 s. */
-#define LAYER_ALIVE_US 2000000
+/* A REMB older than this no longer describes the downlink. */
+#define REMB_STALE_US 5000000
+#define REMB_CEILING_US 5000000
+#define REMB_FLAT_US 2500000
+#define AUDIO_BUDGET_BPS 40000
+#define NO_ESTIMATE_BPS 1000000000ull
 
 void forwarder_choose_layer(SubSlot *s, int64_t now) {
   RouterSubscription *rs = s->rs;
   if (!rs || rs->track->n_layers < 2) return;
   PubTrack *t = rs->track->user_data;
-  unsigned want = forwarder_slot_cap(s) ? 0 : t->n_layers - 1;
-  /* Never wait for a layer the publisher is not sending (a browser drops
-   * its top layers when its estimate is short): the nearest sent below,
-   * else above. */
-  int pick = -1;
-  for (int l = (int)want; l >= 0 && pick < 0; l--)
-    if (t->last_packet_us[l] && now - t->last_packet_us[l] < LAYER_ALIVE_US) pick = l;
-  for (unsigned l = want + 1; l < t->n_layers && pick < 0; l++)
-    if (t->last_packet_us[l] && now - t->last_packet_us[l] < LAYER_ALIVE_US) pick = (int)l;
-  if (pick < 0 || (unsigned)pick == rs->target_layer) return;
-  if (router_set_target_layer(t->room->router, rs, (unsigned)pick) != ROUTER_OK) return;
-  log_info("layer_target", "room=%s subscriber=%s track=%s layer=%d from=%u", t->room->name,
-           s->owner->id, t->id, pick, rs->layer);
-  if ((unsigned)pick != rs->layer) forwarder_request_keyframe(t, "layer_switch", 1);
+  Participant *q = s->owner;
+  int top = (int)t->n_layers - 1;
+  /* A limit (wall tile) caps the choice at the lowest layer; the estimate
+   * (the subscriber's REMB) picks among the rest, audio first. */
+  int max_layer = forwarder_slot_cap(s) ? 0 : top;
+  if (!s->sel_ready) {
+    layer_selector_init(&s->sel, NULL, max_layer, max_layer);
+    s->sel_ready = 1;
+  }
+  layer_selector_set_max_layer(&s->sel, max_layer);
+  uint64_t bps[LAYER_MAX] = {0};
+  for (unsigned l = 0; l < t->n_layers && l < LAYER_MAX; l++)
+    bps[l] = layer_rate_bps(&t->meter, l, now);
+  uint64_t est = q->sub_remb_us && now - q->sub_remb_us < REMB_STALE_US ? q->sub_remb_bps
+                                                                         : NO_ESTIMATE_BPS;
+  uint64_t audio = 0;
+  for (guint i = 0; i < q->slots->len; i++) {
+    SubSlot *o = q->slots->pdata[i];
+    if (o->rs && o->kind == SDP_KIND_AUDIO) audio += AUDIO_BUDGET_BPS;
+  }
+  /* A receive-side REMB says about 1.5x what arrives and climbs slowly
+   * behind it (~8 %/s): taken as a ceiling it would keep a subscriber on a
+   * low layer for good, or drop it right after an up-switch. It is a
+   * ceiling only when the receiver saw over-use: it fell in the last
+   * REMB_CEILING_US, or it has stopped rising for REMB_FLAT_US while below
+   * what we send. Otherwise the estimate allows one layer up from the one
+   * forwarded (the selector's hold and back-off keep a link that cannot
+   * carry it from flapping). */
+  if (est != NO_ESTIMATE_BPS) {
+    bool fell = q->sub_remb_drop_us && now - q->sub_remb_drop_us < REMB_CEILING_US;
+    bool flat = now - q->sub_remb_rise_us > REMB_FLAT_US && est < q->sub_rate_bps;
+    if (!fell && !flat) {
+      unsigned next = rs->layer + 1 < t->n_layers ? rs->layer + 1 : rs->layer;
+      uint64_t step = (uint64_t)((double)(bps[next] + audio) * 1.3) + 1;
+      if (step > est) est = step;
+    }
+  }
+  LayerDecision d = layer_selector_update(&s->sel, bps, t->n_layers, est, audio, (int)rs->layer, now);
+  /* Pausing video is not wired into the router yet: the lowest layer stays. */
+  int pick = d.target == LAYER_PAUSED ? 0 : d.target;
+  if (pick < 0 || pick > top) return;
+  if ((unsigned)pick != rs->target_layer) {
+    if (router_set_target_layer(t->room->router, rs, (unsigned)pick) != ROUTER_OK) return;
+    log_info("layer_target", "room=%s subscriber=%s track=%s layer=%d from=%u estimate=%" G_GUINT64_FORMAT,
+             t->room->name, q->id, t->id, pick, rs->layer, est == NO_ESTIMATE_BPS ? 0 : est);
+  }
+  if ((d.request_keyframe || d.changed) && (unsigned)pick != rs->layer)
+    forwarder_request_keyframe(t, "layer_switch", 1);
 }
 
 static void report_subscriber(Participant *p, int64_t now) {
+  uint64_t total = 0;
+  for (guint i = 0; i < p->slots->len; i++) total += ((SubSlot *)p->slots->pdata[i])->bytes;
+  p->sub_rate_bps = (total - p->sub_bytes_last) * 8 * 1000000 / REPORT_INTERVAL_US;
+  p->sub_bytes_last = total;
   if (!p->sub_tr || peer_transport_state(p->sub_tr) != PT_STATE_CONNECTED) return;
-  for (guint i = 0; i < p->slots->len; i++) forwarder_choose_layer(p->slots->pdata[i], now);
   uint8_t b[1400 + SRTP_SESSION_TRAILER];
   size_t len = 0;
   uint64_t ntp = rtcp_ntp_from_unix_us(g_get_real_time());
@@ -554,6 +607,7 @@ static void find_speaker(RouterTrack *rt, void *ud) {
 }
 
 #define SPEAKER_POLL_US 100000
+#define LAYER_CHOICE_US 100000
 
 /* speaking / active_speaker events from the audio levels (docs/sfu-control.md). */
 static void poll_speakers(Room *r, int64_t now) {
@@ -580,6 +634,13 @@ void forwarder_tick(Room *r, int64_t now) {
   TickCtx c = {r, now};
   router_foreach_track(r->router, tick_track, &c);
   poll_speakers(r, now);
+  if (now - r->last_layer_us >= LAYER_CHOICE_US) {
+    r->last_layer_us = now;
+    for (guint i = 0; i < r->order->len; i++) {
+      Participant *q = r->order->pdata[i];
+      for (guint k = 0; k < q->slots->len; k++) forwarder_choose_layer(q->slots->pdata[k], now);
+    }
+  }
   if (now - r->last_report_us < REPORT_INTERVAL_US) return;
   r->last_report_us = now;
   for (guint i = 0; i < r->order->len; i++) {

@@ -531,8 +531,9 @@ static json_t *transport_json(PeerTransport *t) {
 }
 
 json_t *participant_stats_json(Participant *p) {
-  json_t *j = json_pack("{s:s, s:I}", "participant", p->id, "max_video_bitrate",
-                        (json_int_t)p->max_video_bps);
+  json_t *j = json_pack("{s:s, s:I, s:I}", "participant", p->id, "max_video_bitrate",
+                        (json_int_t)p->max_video_bps, "subscriber_estimate_bps",
+                        (json_int_t)p->sub_remb_bps);
   if (p->pub_tr) json_object_set_new(j, "publisher", transport_json(p->pub_tr));
   if (p->sub_tr) json_object_set_new(j, "subscriber", transport_json(p->sub_tr));
   json_t *tracks = json_array();

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "core/keyframe_throttle.h"
+#include "core/layer_selector.h"
 #include "core/nack_buffer.h"
 #include "core/nack_generator.h"
 #include "core/router.h"
@@ -42,6 +43,7 @@ typedef struct {
   int have_rstats[ROUTER_MAX_LAYERS];
   int64_t last_packet_us[ROUTER_MAX_LAYERS];
   uint64_t layer_packets[ROUTER_MAX_LAYERS];
+  LayerRateMeter meter;  /* per-layer incoming bitrate (simulcast) */
   KeyframeThrottle kt;
   uint64_t packets, bytes, keyframe_requests, nacks_sent, rtx_received;
   uint64_t rtx_duplicates; /* RTX copies of packets we had (probes): not routed */
@@ -71,6 +73,8 @@ typedef struct {
   uint64_t answer_max_bps;    /* b=TIAS/b=AS of the answer's section; 0 none */
   uint8_t ext_map[256];       /* publisher ext id -> ours, 0 drop (set on activation) */
   RouterSubscription *rs;     /* forwarding state once negotiated and connected */
+  LayerSelector sel;          /* simulcast layer choice (forwarder_choose_layer) */
+  int sel_ready;
   RtpSendStats sstats;
   uint16_t rtx_seq;
   uint64_t nacks_received, retransmitted, plis_received, packets, bytes;
@@ -81,6 +85,12 @@ struct Participant {
   char *id;
   int subscribe_all;
   uint64_t max_video_bps; /* control API max_video_bitrate; 0 no limit */
+  uint64_t sub_remb_bps;  /* the subscriber's latest REMB (its downlink estimate) */
+  int64_t sub_remb_us;    /* when it came; 0 never */
+  uint64_t sub_rate_bps;  /* what we forwarded to it over the last second */
+  uint64_t sub_bytes_last;
+  int64_t sub_remb_drop_us; /* when its REMB last fell (over-use seen); 0 never */
+  int64_t sub_remb_rise_us; /* when its REMB last rose */
   PeerTransport *pub_tr, *sub_tr;
   GHashTable *wanted;    /* track ids asked for with subscribe */
   GHashTable *unwanted;  /* track ids refused with unsubscribe */
@@ -112,6 +122,7 @@ struct Room {
   SpeakerDetector speakers; /* audio levels -> speaking events (forwarder.c) */
   uint32_t next_speaker_key;
   int64_t last_speaker_poll_us;
+  int64_t last_layer_us;    /* simulcast layer choice, every 100 ms */
 };
 
 /* participant.c */
@@ -141,9 +152,10 @@ void forwarder_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len);
 void forwarder_request_keyframe(PubTrack *t, const char *reason, int force);
 void forwarder_tick(Room *r, int64_t now_us);
 PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi);
-/* Simulcast: the layer a subscription should receive (lowest when it has a
- * limit, else the highest; never one the publisher is not sending) and the
- * switch to it (router target + keyframe request). No-op for one layer. */
+/* Simulcast: the layer a subscription should receive (layer_selector: the
+ * lowest when it has a limit, else the highest the subscriber's REMB
+ * estimate carries after audio, never one the publisher is not sending) and
+ * the switch to it (router target + keyframe request). No-op for one layer. */
 void forwarder_choose_layer(SubSlot *s, int64_t now_us);
 /* The most video bit rate a subscription may receive: the smaller of the
  * subscriber's max_video_bitrate and its answer's b=TIAS/b=AS; 0 no limit. */

@@ -165,7 +165,9 @@ char *sdp_write_subscriber_offer(const SdpOfferSection *s, size_t n, const SdpLo
     gst_sdp_media_add_attribute(&m, o->active ? "sendonly" : "inactive", NULL);
     gst_sdp_media_add_attribute(&m, "rtcp-mux", NULL);
     if (o->kind == SDP_KIND_VIDEO) gst_sdp_media_add_attribute(&m, "rtcp-rsize", NULL);
-    add_codec(&m, o->codec, o->kind == SDP_KIND_VIDEO ? o->rtx_pt : 0, 0);
+    /* goog-remb: the subscriber's own receive-side estimate of its downlink
+     * (with abs-send-time) picks its simulcast layer (forwarder.c). */
+    add_codec(&m, o->codec, o->kind == SDP_KIND_VIDEO ? o->rtx_pt : 0, o->kind == SDP_KIND_VIDEO);
     if (o->active) {
       char buf[256];
       g_snprintf(buf, sizeof buf, "%s %s", o->stream_id, o->track_id);
