@@ -27,6 +27,12 @@ static gboolean purge_recordings(gpointer user) {
   return G_SOURCE_CONTINUE;
 }
 
+/* The server is created before the app (see main), so it is handed the
+ * address of the app pointer rather than the app. */
+static void handle_request(const HttpRequest *req, HttpResponse *resp, void *user) {
+  book_app_handle(req, resp, *(BookApp **)user);
+}
+
 int main(int argc, char **argv) {
   BookingConfig cfg = {0};
   DaemonInfo info = {"parlour-booking", "Parlour booking service (HTTPS pages and /api/v1).",
@@ -41,26 +47,30 @@ int main(int argc, char **argv) {
     config_format_error(msg, sizeof msg, path, "auth", "scrypt_n", "must be a power of two");
     daemon_fail("%s", msg);
   }
-  BookApp *app = book_app_new(&cfg, err, sizeof err, &group, &key);
-  if (!app) {
-    config_format_error(msg, sizeof msg, path, group, key, "%s", err);
-    daemon_fail("%s", msg);
-  }
-
+  /* Bind the port before opening the database: a port in use (or missing
+   * TLS files) must fail as one line before anything is created or
+   * migrated. No request is served until the loop runs, by which time the
+   * app below exists. */
   GMainLoop *loop = daemon_loop_new();
+  static BookApp *app;
   HttpServerConfig hc = {.name = "booking",
                          .address = cfg.address,
                          .port = cfg.port,
                          .tls_cert = cfg.tls_cert,
                          .tls_key = cfg.tls_key,
                          .max_body = (size_t)cfg.max_body,
-                         .handler = book_app_handle,
-                         .handler_user = app};
+                         .handler = handle_request,
+                         .handler_user = &app};
   HttpServer *srv = http_server_new(NULL, &hc, err, sizeof err);
   if (!srv) {
     config_format_error(msg, sizeof msg, path, "server",
                         strstr(err, "TLS") ? "tls_cert" : "port", "%s", err);
-    book_app_free(app);
+    daemon_fail("%s", msg);
+  }
+  app = book_app_new(&cfg, err, sizeof err, &group, &key);
+  if (!app) {
+    config_format_error(msg, sizeof msg, path, group, key, "%s", err);
+    http_server_free(srv);
     daemon_fail("%s", msg);
   }
   guint hk = g_timeout_add_seconds(60, housekeeping, app);
