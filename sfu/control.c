@@ -62,6 +62,7 @@ static const ReqSpec specs[] = {
     {"participant_add",
      {ROOM, PART, {"subscribe_all", F_BOOL, 0}, {"max_video_bitrate", F_BITRATE, 0}}},
     {"participant_update", {ROOM, PART, {"max_video_bitrate", F_BITRATE, 1}}},
+    {"restart_ice", {ROOM, PART, {"transport", F_TRANSPORT, 1}}},
     {"participant_remove", {ROOM, PART}},
     {"publish_offer", {ROOM, PART, {"sdp", F_SDP, 1}}},
     {"subscriber_offer", {ROOM, PART}},

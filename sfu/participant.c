@@ -253,6 +253,17 @@ json_t *participant_publish_offer(Participant *p, const char *sdp) {
     created = 1;
   }
   int dtls_server = g_strcmp0(o->setup, "passive") != 0;
+  /* New ice-ufrag/ice-pwd in a re-offer: the client restarts ICE (its
+   * network changed). We answer with new credentials of our own; DTLS,
+   * SRTP and the tracks carry on. */
+  if (!created && o->ufrag && peer_transport_remote_changed(p->pub_tr, o->ufrag, o->pwd)) {
+    if (peer_transport_restart_ice(p->pub_tr, err, sizeof err) != 0) {
+      g_free(accepted);
+      sdp_remote_free(o);
+      return sfu_error("internal", NULL, "%s", err);
+    }
+    log_info("ice_restart", "room=%s participant=%s transport=publisher", p->room->name, p->id);
+  }
   if (o->ufrag &&
       peer_transport_set_remote(p->pub_tr, o->ufrag, o->pwd, o->fingerprint, dtls_server, err,
                                 sizeof err) != 0) {
@@ -415,6 +426,26 @@ json_t *participant_subscriber_offer(Participant *p) {
     p->sub_tr = make_transport(p, 1, err, sizeof err);
     if (!p->sub_tr) return sfu_error("internal", NULL, "%s", err);
   }
+  p->renegotiate_needed = 0;
+  char *offer = build_offer(p);
+  json_t *res = sfu_result(json_pack("{s:s}", "sdp", offer));
+  g_free(offer);
+  return res;
+}
+
+json_t *participant_restart_ice(Participant *p, const char *transport) {
+  if (strcmp(transport, "subscriber") != 0)
+    return sfu_error("bad_request", "transport",
+                     "the client restarts its publisher connection itself (publish_offer with "
+                     "new ice-ufrag/ice-pwd)");
+  if (!p->sub_tr)
+    return sfu_error("wrong_state", "transport", "the subscriber transport does not exist yet");
+  if (p->offer_outstanding)
+    return sfu_error("wrong_state", NULL, "a subscriber offer is already waiting for its answer");
+  char err[128];
+  if (peer_transport_restart_ice(p->sub_tr, err, sizeof err) != 0)
+    return sfu_error("internal", NULL, "%s", err);
+  log_info("ice_restart", "room=%s participant=%s transport=subscriber", p->room->name, p->id);
   p->renegotiate_needed = 0;
   char *offer = build_offer(p);
   json_t *res = sfu_result(json_pack("{s:s}", "sdp", offer));

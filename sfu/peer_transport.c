@@ -31,6 +31,7 @@ struct PeerTransport {
   GPtrArray *pending_cands; /* char*, before set_remote */
   int pending_done;
   char *ufrag, *pwd;
+  int restart_pending; /* local credentials renewed: the next remote ones may differ */
   int gathered;
   PeerTransportStats stats;
   /* Consent (RFC 7675): libnice sends the consent checks and reports the
@@ -178,7 +179,9 @@ static void on_component_state(NiceAgent *agent, guint stream, guint comp, guint
   switch (state) {
   case NICE_COMPONENT_STATE_GATHERING:
   case NICE_COMPONENT_STATE_CONNECTING:
-    set_state(t, PT_STATE_CHECKING, NULL);
+    /* An ICE restart of a keyed transport: DTLS and SRTP go on over the
+     * new pair, so to everyone else it stays connected. */
+    if (!t->srtp) set_state(t, PT_STATE_CHECKING, NULL);
     break;
   case NICE_COMPONENT_STATE_CONNECTED:
   case NICE_COMPONENT_STATE_READY:
@@ -368,17 +371,47 @@ static int add_candidate_now(PeerTransport *t, const char *cand, char *err, size
   return 0;
 }
 
+int peer_transport_restart_ice(PeerTransport *t, char *err, size_t errsize) {
+  if (!nice_agent_restart_stream(t->agent, t->stream)) {
+    g_snprintf(err, errsize, "ICE restart failed");
+    return -1;
+  }
+  g_free(t->ufrag);
+  g_free(t->pwd);
+  t->ufrag = t->pwd = NULL;
+  nice_agent_get_local_credentials(t->agent, t->stream, &t->ufrag, &t->pwd);
+  t->restart_pending = 1;
+  log_info("ice_restart", "ufrag=%s", t->ufrag);
+  return 0;
+}
+
+int peer_transport_remote_changed(const PeerTransport *t, const char *ufrag, const char *pwd) {
+  return t->remote_set &&
+         (g_strcmp0(ufrag, t->remote_ufrag) != 0 || g_strcmp0(pwd, t->remote_pwd) != 0);
+}
+
 int peer_transport_set_remote(PeerTransport *t, const char *ufrag, const char *pwd,
                               const char *fingerprint, int dtls_server, char *err, size_t errsize) {
   if (t->remote_set) {
-    if (g_strcmp0(ufrag, t->remote_ufrag) != 0 || g_strcmp0(pwd, t->remote_pwd) != 0) {
-      g_snprintf(err, errsize, "ICE restart is not supported (ice-ufrag/ice-pwd changed)");
-      return -1;
-    }
     if (g_ascii_strcasecmp(fingerprint, t->remote_fp) != 0) {
       g_snprintf(err, errsize, "the fingerprint changed");
       return -1;
     }
+    if (g_strcmp0(ufrag, t->remote_ufrag) != 0 || g_strcmp0(pwd, t->remote_pwd) != 0) {
+      if (!t->restart_pending) {
+        g_snprintf(err, errsize, "ice-ufrag/ice-pwd changed without an ICE restart");
+        return -1;
+      }
+      if (!nice_agent_set_remote_credentials(t->agent, t->stream, ufrag, pwd)) {
+        g_snprintf(err, errsize, "bad ICE credentials");
+        return -1;
+      }
+      g_free(t->remote_ufrag);
+      g_free(t->remote_pwd);
+      t->remote_ufrag = g_strdup(ufrag);
+      t->remote_pwd = g_strdup(pwd);
+    }
+    t->restart_pending = 0;
     return 0;
   }
   if (!nice_agent_set_remote_credentials(t->agent, t->stream, ufrag, pwd)) {

@@ -61,10 +61,19 @@ const char *peer_transport_pwd(const PeerTransport *t);
 /* The local candidates as "candidate:..." strings; g_strfreev it. */
 char **peer_transport_local_candidates(PeerTransport *t);
 
+/* ICE restart (RFC 8445 9): new local ufrag/pwd (peer_transport_ufrag/_pwd
+ * return them), checks start again once the next peer_transport_set_remote
+ * gives the peer's new credentials and candidates follow. DTLS and SRTP are
+ * kept (the state stays connected), as WebRTC does across a restart.
+ * -1 with err if libnice refuses. */
+int peer_transport_restart_ice(PeerTransport *t, char *err, size_t errsize);
+/* 1 when remote credentials are set and these differ (the peer restarts ICE). */
+int peer_transport_remote_changed(const PeerTransport *t, const char *ufrag, const char *pwd);
 /* Remote ICE credentials, the fingerprint ("sha-256" value) and our DTLS
  * role. The first call starts ICE; later calls with the same credentials
- * change nothing (renegotiation); different credentials are refused (no ICE
- * restart support): -1 with err. */
+ * change nothing (renegotiation); different credentials are taken only
+ * after peer_transport_restart_ice (else -1 with err); a changed
+ * fingerprint is always refused. */
 int peer_transport_set_remote(PeerTransport *t, const char *ufrag, const char *pwd,
                               const char *fingerprint, int dtls_server, char *err, size_t errsize);
 /* "candidate:..." (an "a=" prefix is accepted). Queued until set_remote.

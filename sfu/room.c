@@ -278,6 +278,8 @@ json_t *room_handle(Room *r, const char *type, json_t *msg) {
   if (strcmp(type, "ice_candidate") == 0)
     return participant_ice_candidate(p, jsonu_str(msg, "transport"), jsonu_str(msg, "candidate"));
   if (strcmp(type, "participant_stats") == 0) return sfu_result(participant_stats_json(p));
+  if (strcmp(type, "restart_ice") == 0)
+    return participant_restart_ice(p, jsonu_str(msg, "transport"));
   if (strcmp(type, "participant_update") == 0) {
     /* Takes effect with the next REMB to each publisher (within 1 s). */
     p->max_video_bps = (uint64_t)json_integer_value(json_object_get(msg, "max_video_bitrate"));

@@ -135,6 +135,9 @@ void participant_remove_later(Participant *p, const char *reason);
 json_t *participant_publish_offer(Participant *p, const char *sdp);
 json_t *participant_subscriber_offer(Participant *p);
 json_t *participant_subscriber_answer(Participant *p, const char *sdp);
+/* restart_ice: new local ICE credentials on the subscriber transport and a
+ * new offer carrying them (result {sdp}); "publisher" is refused. */
+json_t *participant_restart_ice(Participant *p, const char *transport);
 json_t *participant_ice_candidate(Participant *p, const char *transport, const char *cand);
 /* Adds or removes the subscriber's slot for a track; renegotiates. */
 void participant_sync_subscriptions(Participant *p);

@@ -46,7 +46,7 @@ void sig_on_subscriber_offer(SfuNode *n, json_t *reply, void *user) {
   SigPart *p = sig_ctx_part(x);
   if (!p || !p->conn || p->sfu_generation != x->gen) return;
   if (!sig_reply_ok(reply)) {
-    sig_send_error(p->conn, sig_reply_code(reply), sig_reply_message(reply), "subscriber_offer");
+    sig_send_error(p->conn, sig_reply_code(reply), sig_reply_message(reply), x->re);
     return;
   }
   const char *sdp = jsonu_str(reply, "sdp");
@@ -158,6 +158,36 @@ static void on_video_limit(SigPart *p, json_t *msg) {
   p->max_video_kbps = kbps;
   relay(p, "participant_update", json_pack("{s:I}", "max_video_bitrate", (json_int_t)kbps * 1000),
         "video_limit");
+}
+
+/* ICE restart of the subscriber connection (the client's network changed):
+ * the SFU renews its credentials and offers again; the offer goes to the
+ * client as subscriber_offer. The publisher connection restarts by itself
+ * (publish_offer with new ice-ufrag/ice-pwd). */
+static void on_ice_restart(SigPart *p, json_t *msg) {
+  SigConn *c = p->conn;
+  static const char *const allowed[] = {"v", "type", "transport", NULL};
+  if (!check_fields(c, msg, "ice_restart", allowed)) return;
+  const char *transport = jsonu_str(msg, "transport");
+  if (!transport || strcmp(transport, "subscriber") != 0) {
+    sig_send_error(c, "bad_message",
+                   "ice_restart needs transport \"subscriber\" (restart the publisher with a new "
+                   "publish_offer)",
+                   "ice_restart");
+    return;
+  }
+  if (!p->id->subscribe) {
+    sig_send_error(c, "subscribe_not_granted", "your join token does not allow subscribing",
+                   "ice_restart");
+    return;
+  }
+  SigRoom *r = p->room;
+  SigCtx *x = sig_ctx_new(r->srv, r->id, p->id->participant, 0, "ice_restart");
+  x->gen = p->sfu_generation;
+  sfu_request(r->node, "restart_ice",
+              json_pack("{s:s, s:s, s:s}", "room", r->id, "participant", p->id->participant,
+                        "transport", "subscriber"),
+              sig_on_subscriber_offer, x, sig_ctx_free);
 }
 
 static void on_mute(SigPart *p, json_t *msg) {
@@ -330,6 +360,7 @@ void sig_handle_joined_message(SigConn *c, const char *type, json_t *msg) {
   else if (strcmp(type, "end_call") == 0) on_end_call(p, msg);
   else if (strcmp(type, "record") == 0) on_record(p, msg);
   else if (strcmp(type, "video_limit") == 0) on_video_limit(p, msg);
+  else if (strcmp(type, "ice_restart") == 0) on_ice_restart(p, msg);
   else if (strcmp(type, "leave") == 0) {
     c->part = NULL;
     p->conn = NULL;

@@ -149,6 +149,12 @@ relay.onmessage = async (ev) => {
     else if (m.op === 'add_video') await addVideo();
     else if (m.op === 'remove_video') await removeVideo();
     else if (m.op === 'subscriber_offer') await onSubscriberOffer(m.sdp);
+    else if (m.op === 'restart_pub') { pub.restartIce(); await republish(); note('publisher ICE restarted'); }
+    else if (m.op === 'restart_sub') {
+      const r = await call('restart_ice', { transport: 'subscriber' });
+      await onSubscriberOffer(r.sdp);
+      note('subscriber ICE restarted');
+    }
     else if (m.op === 'ice_candidate') {
       const pc = m.transport === 'publisher' ? pub : sub;
       if (pc && m.candidate) await pc.addIceCandidate({ candidate: m.candidate, sdpMid: m.sdpMid, sdpMLineIndex: m.sdpMLineIndex });
@@ -160,6 +166,15 @@ relay.onmessage = async (ev) => {
   } catch (e) { window.errors.push(String(e)); note(`error ${e}`); }
 };
 relay.onopen = () => note('relay open');
+
+// ICE credentials now in use on each connection (local and remote), to see
+// a restart happen.
+window.ufrags = () => {
+  const u = (d) => (d && (d.sdp.match(/a=ice-ufrag:(\S+)/) || [])[1]) || null;
+  return { pubLocal: pub && u(pub.localDescription), pubRemote: pub && u(pub.remoteDescription),
+    subLocal: sub && u(sub.localDescription), subRemote: sub && u(sub.remoteDescription),
+    pubState: pub && pub.connectionState, subState: sub && sub.connectionState };
+};
 
 // What the test asks for: decoded video frames and received audio per
 // remote track, from getStats (the honest "it arrived" check).
