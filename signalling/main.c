@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "daemon.h"
 #include "httpd.h"
 #include "log.h"
@@ -91,6 +93,9 @@ int main(int argc, char **argv) {
     }
   }
 
+  char *turn_secret = NULL;
+  if (cfg.turn_urls && cfg.turn_urls[0])
+    turn_secret = read_secret(cfg.turn_secret_file, path, "turn", "secret_file");
   char *kid = sig_key_id(pub);
   SigSettings set = {
       .join = {.pub = pub,
@@ -106,6 +111,9 @@ int main(int argc, char **argv) {
       .max_participants = cfg.max_participants,
       .warn_first_s = cfg.warn_first_s,
       .warn_second_s = cfg.warn_second_s,
+      .turn_urls = cfg.turn_urls,
+      .turn_secret = turn_secret,
+      .turn_ttl_margin_s = cfg.turn_ttl_margin_s,
   };
   GMainLoop *loop = daemon_loop_new();
   SigServer *sig = sig_server_new(&set, cfg.sfu_nodes, sfu_secret, events);
@@ -143,6 +151,8 @@ int main(int argc, char **argv) {
   EVP_PKEY_free(pub);
   g_free(kid);
   g_free(sfu_secret);
+  if (turn_secret) OPENSSL_cleanse(turn_secret, strlen(turn_secret));
+  g_free(turn_secret);
   config_free(signal_config_options, &cfg);
   log_info("stopped", NULL);
   return 0;

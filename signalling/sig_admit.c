@@ -9,6 +9,7 @@
 #include "log.h"
 #include "sig_server.h"
 #include "timeutil.h"
+#include "turn_rest.h"
 
 static void refuse(SigConn *c, const char *code, const char *message, int close_code) {
   log_info("join_refused", "conn=%" G_GUINT64_FORMAT " code=%s", c->id, code);
@@ -24,6 +25,29 @@ static void request_subscriber_offer(SigPart *p) {
   sfu_request(r->node, "subscriber_offer",
               json_pack("{s:s, s:s}", "room", r->id, "participant", p->id->participant),
               sig_on_subscriber_offer, x, sig_ctx_free);
+}
+
+/* TURN (issue 9): time-limited REST credentials for this participant, valid
+ * until the visit's end plus a margin, fresh on every joined (a reconnect
+ * gets new ones); the secret stays on the servers. */
+static void add_ice_servers(SigRoom *r, SigPart *p, json_t *joined) {
+  const SigSettings *set = &r->srv->set;
+  if (!set->turn_secret || !set->turn_urls || !set->turn_urls[0]) return;
+  int64_t now = time_now_unix();
+  int64_t ttl = r->policy->visit_end + set->turn_ttl_margin_s - now;
+  if (ttl < 60) ttl = 60;
+  char *user = g_strdup(p->id->participant);
+  g_strdelimit(user, ":", '_'); /* coturn splits expiry:user at the first ':' */
+  TurnCredential tc;
+  if (turn_rest_mint(set->turn_secret, strlen(set->turn_secret), user, now, ttl, &tc) == 0) {
+    json_t *urls = json_array();
+    for (char **u = set->turn_urls; *u; u++) json_array_append_new(urls, json_string(*u));
+    json_object_set_new(joined, "ice_servers",
+                        json_pack("[{s:o, s:s, s:s}]", "urls", urls, "username", tc.username,
+                                  "credential", tc.credential));
+    turn_rest_clear(&tc);
+  }
+  g_free(user);
 }
 
 static void on_part_added(SfuNode *n, json_t *reply, void *user) {
@@ -56,6 +80,7 @@ static void on_part_added(SfuNode *n, json_t *reply, void *user) {
         "visit", "type", r->policy->visit_type, "start", (json_int_t)r->policy->visit_start, "end",
         (json_int_t)r->policy->visit_end, "participants", sig_room_participants_for(r, p),
         "reconnected", x->reconnect, "server_time", (json_int_t)time_now_unix());
+    add_ice_servers(r, p, f);
     sig_send(p->conn, "joined", f);
   }
   log_info(x->reconnect ? "participant_reconnected" : "participant_joined",

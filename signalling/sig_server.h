@@ -46,6 +46,9 @@ typedef struct {
   int max_participants;  /* per room, told to the SFU */
   int warn_first_s;      /* 300: ending_soon at 5 min */
   int warn_second_s;     /* 60: ending_soon at 1 min */
+  char **turn_urls;      /* NULL/empty: no ice_servers in joined (not owned) */
+  const char *turn_secret; /* TURN REST secret when turn_urls is set (not owned) */
+  int turn_ttl_margin_s;
 } SigSettings;
 
 typedef struct SigServer SigServer;

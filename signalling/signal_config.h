@@ -31,6 +31,9 @@ typedef struct {
   int warn_first_s;
   int warn_second_s;
   int token_leeway_s;
+  char **turn_urls;
+  char *turn_secret_file;
+  int turn_ttl_margin_s;
   int log_level;
 } SignalConfig;
 
