@@ -518,13 +518,53 @@ static void report_publisher(Participant *p, int64_t now) {
 #define REMB_STALE_US 5000000
 #define REMB_CEILING_US 5000000
 #define REMB_FLAT_US 2500000
+#define RESUME_TRY_US 5000000
 #define AUDIO_BUDGET_BPS 40000
 #define NO_ESTIMATE_BPS 1000000000ull
 
-void forwarder_choose_layer(SubSlot *s, int64_t now) {
+/* Pause: remember where the output numbering stands and drop the router
+ * subscription (nothing of the track reaches the subscriber; its audio
+ * subscriptions are untouched). */
+static void pause_video(SubSlot *s, PubTrack *t, int64_t now) {
   RouterSubscription *rs = s->rs;
-  if (!rs || rs->track->n_layers < 2) return;
-  PubTrack *t = rs->track->user_data;
+  Participant *q = s->owner;
+  s->resume_seq = (uint16_t)(rs->rw.started ? rs->rw.out_ext_max + 1 : rs->rw.first_out_seq);
+  s->resume_ts = rs->rw.started ? rs->rw.last_out_ts : rs->rw.first_out_ts;
+  s->paused_us = rs->rw.started ? rs->rw.last_out_us : now;
+  router_unsubscribe(t->room->router, q->id, t->id);
+  s->rs = NULL;
+  s->paused = 1;
+  s->pauses++;
+  log_info("video_paused", "room=%s subscriber=%s track=%s", t->room->name, q->id, t->id);
+  room_emit(t->room, "video_paused",
+            json_pack("{s:s, s:s, s:b}", "participant", q->id, "track", t->id, "paused", 1));
+}
+
+/* Resume: a new router subscription with the same out SSRC, numbering on
+ * from the pause (sequence + 1, timestamp advanced by the time paused); it
+ * waits for a keyframe of the target layer, which we ask for. */
+static void resume_video(SubSlot *s, PubTrack *t, unsigned layer, int64_t now) {
+  Participant *q = s->owner;
+  uint32_t ts = s->resume_ts + (uint32_t)((now - s->paused_us) * (int64_t)t->codec.clock_rate / 1000000);
+  RouterSubscription *rs = NULL;
+  if (router_subscribe(t->room->router, q->id, t->id, s->ssrc, s->resume_seq, ts, &rs) != ROUTER_OK)
+    return;
+  rs->user_data = s;
+  s->rs = rs;
+  s->paused = 0;
+  router_set_target_layer(t->room->router, rs, layer);
+  log_info("video_resumed", "room=%s subscriber=%s track=%s layer=%u", t->room->name, q->id, t->id,
+           layer);
+  room_emit(t->room, "video_paused",
+            json_pack("{s:s, s:s, s:b}", "participant", q->id, "track", t->id, "paused", 0));
+  forwarder_request_keyframe(t, "layer_switch", 1);
+}
+
+void forwarder_choose_layer(SubSlot *s, int64_t now) {
+  if (!s->active || !s->track_id || (!s->rs && !s->paused)) return;
+  RouterSubscription *rs = s->rs;
+  PubTrack *t = rs ? rs->track->user_data : room_track(s->owner->room, s->track_id);
+  if (!t || t->n_layers < 2) return;
   Participant *q = s->owner;
   int top = (int)t->n_layers - 1;
   /* A limit (wall tile) caps the choice at the lowest layer; the estimate
@@ -553,19 +593,41 @@ void forwarder_choose_layer(SubSlot *s, int64_t now) {
    * what we send. Otherwise the estimate allows one layer up from the one
    * forwarded (the selector's hold and back-off keep a link that cannot
    * carry it from flapping). */
+  int fwd_layer = rs ? (int)rs->layer : LAYER_PAUSED;
   if (est != NO_ESTIMATE_BPS) {
     bool fell = q->sub_remb_drop_us && now - q->sub_remb_drop_us < REMB_CEILING_US;
     bool flat = now - q->sub_remb_rise_us > REMB_FLAT_US && est < q->sub_rate_bps;
-    if (!fell && !flat) {
-      unsigned next = rs->layer + 1 < t->n_layers ? rs->layer + 1 : rs->layer;
+    if (fell || flat) {
+      /* On over-use a receiver's REMB is ~0.85x what arrived: the link
+       * carried that much. */
+      est = est * 100 / 85;
+    } else {
+      unsigned next = fwd_layer < 0 ? 0 : (unsigned)fwd_layer + 1 < t->n_layers ? (unsigned)fwd_layer + 1 : (unsigned)fwd_layer;
       uint64_t step = (uint64_t)((double)(bps[next] + audio) * 1.3) + 1;
       if (step > est) est = step;
     }
   }
-  LayerDecision d = layer_selector_update(&s->sel, bps, t->n_layers, est, audio, (int)rs->layer, now);
-  /* Pausing video is not wired into the router yet: the lowest layer stays. */
-  int pick = d.target == LAYER_PAUSED ? 0 : d.target;
+  /* While paused the receiver's REMB cannot grow (no video reaches it to
+   * measure): after a while (5 s, doubling with each pause up to 40 s) let
+   * the selector try the lowest layer again. */
+  if (!rs) {
+    unsigned shift = s->pauses > 1 ? (unsigned)(s->pauses - 1 < 3 ? s->pauses - 1 : 3) : 0;
+    if (now - s->paused_us >= (RESUME_TRY_US << shift)) {
+      uint64_t step = (uint64_t)((double)(bps[0] + audio) * 1.3) + 1;
+      if (step > est || est == NO_ESTIMATE_BPS) est = step;
+    }
+  }
+  LayerDecision d = layer_selector_update(&s->sel, bps, t->n_layers, est, audio, fwd_layer, now);
+  if (d.target == LAYER_PAUSED) {
+    if (rs) pause_video(s, t, now);
+    return;
+  }
+  int pick = d.target;
   if (pick < 0 || pick > top) return;
+  if (!rs) {
+    resume_video(s, t, (unsigned)pick, now);
+    return;
+  }
   if ((unsigned)pick != rs->target_layer) {
     if (router_set_target_layer(t->room->router, rs, (unsigned)pick) != ROUTER_OK) return;
     log_info("layer_target", "room=%s subscriber=%s track=%s layer=%d from=%u estimate=%" G_GUINT64_FORMAT,

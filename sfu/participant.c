@@ -142,6 +142,7 @@ static void unpublish_track(PubTrack *t) {
       SubSlot *s = q->slots->pdata[k];
       if (!s->track_id || strcmp(s->track_id, t->id) != 0) continue;
       s->rs = NULL;
+      s->paused = 0;
       s->active = 0;
       g_free(s->track_id);
       s->track_id = NULL;
@@ -367,6 +368,7 @@ void participant_sync_subscriptions(Participant *p) {
     if (t && participant_wants(p, t)) continue;
     if (s->rs) router_unsubscribe(r->router, p->id, s->track_id);
     s->rs = NULL;
+    s->paused = 0;
     s->active = 0;
     g_free(s->track_id);
     s->track_id = NULL;
@@ -509,7 +511,7 @@ void participant_activate_slots(Participant *p) {
   Room *r = p->room;
   for (guint i = 0; i < p->slots->len; i++) {
     SubSlot *s = p->slots->pdata[i];
-    if (!s->negotiated || !s->active || s->rs) continue;
+    if (!s->negotiated || !s->active || s->rs || s->paused) continue;
     PubTrack *t = room_track(r, s->track_id);
     if (!t) continue;
     RouterSubscription *rs = NULL;
@@ -613,6 +615,10 @@ json_t *participant_stats_json(Participant *p) {
                   (json_int_t)s->plis_received);
     if (s->kind == SDP_KIND_VIDEO)
       json_object_set_new(sj, "max_bitrate", json_integer((json_int_t)forwarder_slot_cap(s)));
+    if (s->kind == SDP_KIND_VIDEO && (s->paused || s->pauses)) {
+      json_object_set_new(sj, "paused", json_boolean(s->paused));
+      json_object_set_new(sj, "pauses", json_integer((json_int_t)s->pauses));
+    }
     if (s->rs && s->rs->track->n_layers > 1) {
       json_object_set_new(sj, "layer", json_integer(s->rs->layer));
       json_object_set_new(sj, "target_layer", json_integer(s->rs->target_layer));

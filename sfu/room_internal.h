@@ -75,6 +75,14 @@ typedef struct {
   RouterSubscription *rs;     /* forwarding state once negotiated and connected */
   LayerSelector sel;          /* simulcast layer choice (forwarder_choose_layer) */
   int sel_ready;
+  /* Video paused (even the lowest layer does not fit the subscriber's
+   * downlink; audio goes on): the router subscription is dropped and made
+   * again on resume, numbering on from where it stopped. */
+  int paused;
+  uint16_t resume_seq;
+  uint32_t resume_ts;
+  int64_t paused_us;
+  uint64_t pauses;
   RtpSendStats sstats;
   uint16_t rtx_seq;
   uint64_t nacks_received, retransmitted, plis_received, packets, bytes;
