@@ -163,7 +163,13 @@ static void unpublish_track(PubTrack *t) {
 void participant_remove(Participant *p, const char *reason) {
   Room *r = p->room;
   if (p->remove_source) {
-    g_source_remove(p->remove_source);
+    /* The source is attached to the room's worker context, and source ids
+     * are per context: g_source_remove() would look the id up in the
+     * default (main-thread) context and miss it, or destroy an unrelated
+     * source there that happens to share the id (heap corruption seen by
+     * the benchmark when peers timed out). */
+    GSource *s = g_main_context_find_source_by_id(r->ctx, p->remove_source);
+    if (s) g_source_destroy(s);
     p->remove_source = 0;
   }
   /* Out of the room first so nobody renegotiates toward it. */
