@@ -272,7 +272,21 @@ export class CallSession extends EventTarget {
   async setupPublisher() {
     const pc = new RTCPeerConnection(this.rtcConfig());
     this.pub = pc;
-    for (const t of this.localStream.getTracks()) pc.addTransceiver(t, { direction: 'sendonly', streams: [this.localStream] });
+    for (const t of this.localStream.getTracks()) {
+      const init = { direction: 'sendonly', streams: [this.localStream] };
+      // Social calls may be watched on the staff monitoring wall, whose
+      // tiles take the SFU's lowest layer: publish two simulcast layers,
+      // lowest first as the SFU expects (docs/media.md). 640x480 capture
+      // allows two layers in Chromium. Private calls (legal, probation,
+      // telemedicine) are never on the wall and keep one layer.
+      if (t.kind === 'video' && this.visit && this.visit.type === 'social') {
+        init.sendEncodings = [
+          { rid: 'l', scaleResolutionDownBy: 2, maxBitrate: 150000 },
+          { rid: 'h', maxBitrate: 1200000 },
+        ];
+      }
+      pc.addTransceiver(t, init);
+    }
     pc.onicecandidate = (e) => this.sendCandidate('publisher', e.candidate);
     pc.onconnectionstatechange = () => this.onPcState(pc);
     const offer = await pc.createOffer();
