@@ -331,6 +331,12 @@ static void on_record(SigPart *p, json_t *msg) {
   /* Policy first: no grant and no moderator can turn on what the visit's
    * policy forbids (and the SFU room was created not recordable anyway). */
   if (!r->policy->recording_required) {
+    /* An attempt to record a call that must not be recorded goes on the
+     * visit's audit trail in booking (issue 7: refused and audited). */
+    if (on)
+      sig_post_event(r->srv, r->id, "recording_refused", p->id->participant,
+                     json_pack("{s:s, s:s, s:s}", "by", p->id->participant, "role", p->id->role,
+                               "reason", "policy_forbids_recording"));
     sig_send_error(c, on ? "policy_forbids_recording" : "not_recording",
                    on ? "this visit's policy forbids recording" : "this call is not recorded",
                    "record");
