@@ -133,6 +133,12 @@ bench: deps tests-build
 bench-booking: deps tests-build
 	@scripts/bench-booking
 
+# Network adaptation (issue 9): forwarded bit rate against an emulated
+# link rate, recovery of the top simulcast layer (docs/performance.md).
+.PHONY: bench-net
+bench-net: deps all
+	@BUILD_DIR=$(BUILD) scripts/bench-net
+
 clean:
 	rm -rf build build-asan tests/artifacts
 
