@@ -211,6 +211,85 @@ RtpStatus rtp_ext_rewrite_ids(uint8_t *buf, const RtpView *v, const uint8_t map[
   return r < 0 ? RTP_ERR_EXTENSION : RTP_OK;
 }
 
+RtpStatus rtp_ext_set(uint8_t *buf, size_t *len, size_t cap, RtpView *view, uint8_t id, const uint8_t *data,
+                      uint8_t dlen) {
+  if (buf == NULL || len == NULL || view == NULL || id == 0 || (dlen && data == NULL)) return RTP_ERR_ARG;
+  RtpView v;
+  if (rtp_parse(buf, *len, &v) != RTP_OK) return RTP_ERR_ARG;
+  bool one_ok = id <= RTP_EXT_ONE_BYTE_MAX_ID && dlen >= 1 && dlen <= 16;
+  if (!v.extension) {
+    /* A new block right after the CSRCs. */
+    RtpExtForm form = one_ok ? RTP_EXT_FORM_ONE_BYTE : RTP_EXT_FORM_TWO_BYTE;
+    size_t esz = (form == RTP_EXT_FORM_ONE_BYTE ? 1u : 2u) + dlen;
+    size_t words = (esz + 3) / 4, grow = 4 + words * 4;
+    if (*len + grow > cap) return RTP_ERR_NO_SPACE;
+    size_t h = v.header_len;
+    memmove(buf + h + grow, buf + h, *len - h);
+    put16(buf + h, form == RTP_EXT_FORM_ONE_BYTE ? RTP_EXT_PROFILE_ONE_BYTE : RTP_EXT_PROFILE_TWO_BYTE);
+    put16(buf + h + 2, (uint16_t)words);
+    uint8_t *e = buf + h + 4;
+    memset(e, 0, words * 4);
+    if (form == RTP_EXT_FORM_ONE_BYTE) {
+      e[0] = (uint8_t)((id << 4) | (dlen - 1));
+      memcpy(e + 1, data, dlen);
+    } else {
+      e[0] = id;
+      e[1] = dlen;
+      if (dlen) memcpy(e + 2, data, dlen);
+    }
+    buf[0] |= 0x10;
+    *len += grow;
+    return rtp_parse(buf, *len, view) == RTP_OK ? RTP_OK : RTP_ERR_EXTENSION;
+  }
+  if (v.ext_form != RTP_EXT_FORM_ONE_BYTE && v.ext_form != RTP_EXT_FORM_TWO_BYTE) return RTP_ERR_EXTENSION;
+  bool one = v.ext_form == RTP_EXT_FORM_ONE_BYTE;
+  if (one && !one_ok) return RTP_ERR_EXTENSION;
+  size_t pos = v.ext_offset, end = v.ext_offset + v.ext_len, start, used = v.ext_offset;
+  RtpExtElement el;
+  int r;
+  while ((r = ext_next(buf, v.ext_form, &pos, end, &el, &start)) > 0) {
+    if (el.id == id) {
+      if (el.len != dlen) return RTP_ERR_EXTENSION;
+      if (dlen) memcpy(buf + el.offset, data, dlen);
+      *view = v;
+      return RTP_OK;
+    }
+    used = el.offset + el.len;
+  }
+  if (r < 0) return RTP_ERR_EXTENSION;
+  /* A one-byte id-15 element stopped parsing (RFC 8285 s.4.2): anything
+   * added after it would never be read. */
+  if (one)
+    for (size_t k = used; k < end; k++)
+      if ((buf[k] >> 4) != 0) return RTP_ERR_EXTENSION;
+  /* Only zero bytes after the last element are free. */
+  for (size_t k = used; k < end; k++)
+    if (buf[k] != 0) {
+      used = end;
+      break;
+    }
+  size_t esz = (one ? 1u : 2u) + dlen, room = end - used, grow = 0;
+  if (esz > room) {
+    grow = (esz - room + 3) & ~(size_t)3;
+    if (*len + grow > cap) return RTP_ERR_NO_SPACE;
+    if ((v.ext_len + grow) / 4 > 0xffff) return RTP_ERR_EXTENSION;
+    memmove(buf + end + grow, buf + end, *len - end);
+    memset(buf + end, 0, grow);
+    put16(buf + v.ext_offset - 2, (uint16_t)((v.ext_len + grow) / 4));
+    *len += grow;
+  }
+  uint8_t *e = buf + used;
+  if (one) {
+    e[0] = (uint8_t)((id << 4) | (dlen - 1));
+    memcpy(e + 1, data, dlen);
+  } else {
+    e[0] = id;
+    e[1] = dlen;
+    if (dlen) memcpy(e + 2, data, dlen);
+  }
+  return rtp_parse(buf, *len, view) == RTP_OK ? RTP_OK : RTP_ERR_EXTENSION;
+}
+
 bool rtp_ext_audio_level(const uint8_t *buf, const RtpView *v, uint8_t id, bool *voice, uint8_t *level) {
   RtpExtElement el;
   if (!rtp_ext_find(buf, v, id, &el) || el.len != 1) return false;

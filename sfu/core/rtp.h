@@ -127,6 +127,23 @@ bool rtp_ext_find(const uint8_t *buf, const RtpView *view, uint8_t id, RtpExtEle
 RtpStatus rtp_ext_rewrite_ids(uint8_t *buf, const RtpView *view, const uint8_t map[256],
                               unsigned *dropped);
 
+/* Set element `id` to data[0..dlen), adding it when the packet lacks it
+ * (the transport-cc seq the SFU stamps on every packet toward a subscriber:
+ * a publisher's packet rarely carries one to overwrite). In place; *len is
+ * the packet length, cap the buffer's capacity, and *view is re-parsed.
+ * - present with the same length: overwritten, nothing moves;
+ * - absent: written into the zero padding at the end of the extension
+ *   block when it fits (elements dropped by rtp_ext_rewrite_ids are such
+ *   padding), else the block grows by whole 32-bit words (payload and RTP
+ *   padding move up); a packet without extensions gets a one-byte (0xBEDE)
+ *   block, or a two-byte one when id > 14 or dlen is 0 or > 16.
+ * Errors change nothing: RTP_ERR_NO_SPACE (cap too small),
+ * RTP_ERR_EXTENSION (malformed block, present with another length, an
+ * opaque profile, or id/dlen not representable in the packet's one-byte
+ * form), RTP_ERR_ARG (NULLs, id 0, an unparsable packet). */
+RtpStatus rtp_ext_set(uint8_t *buf, size_t *len, size_t cap, RtpView *view, uint8_t id, const uint8_t *data,
+                      uint8_t dlen);
+
 /* RFC 6464 audio level element (one data byte): V flag and level in -dBov
  * (0 loudest .. 127 silence). False if absent or of the wrong length. */
 bool rtp_ext_audio_level(const uint8_t *buf, const RtpView *view, uint8_t id, bool *voice,

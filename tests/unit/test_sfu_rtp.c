@@ -350,6 +350,178 @@ static void test_truncations(void) {
   }
 }
 
+
+/* rtp_ext_set: the transport-cc seq the forwarder stamps on every packet to
+ * a subscriber, overwritten or added, with the payload and RTP padding kept
+ * byte for byte. */
+static void check_payload_kept(const uint8_t *b, size_t len, const RtpView *before_v, const uint8_t *before) {
+  RtpView v;
+  g_assert_cmpint(rtp_parse(b, len, &v), ==, RTP_OK);
+  g_assert_cmpuint(v.payload_len, ==, before_v->payload_len);
+  g_assert_cmpuint(v.padding_len, ==, before_v->padding_len);
+  g_assert_cmpmem(b + v.payload_offset, v.payload_len + v.padding_len, before + before_v->payload_offset,
+                  before_v->payload_len + before_v->padding_len);
+  g_assert_cmpuint(v.seq, ==, before_v->seq);
+  g_assert_cmpuint(v.ssrc, ==, before_v->ssrc);
+}
+
+static void test_ext_set(void) {
+  const uint8_t seq[2] = {0xab, 0xcd};
+  uint8_t b[64];
+  RtpView v, v0;
+  RtpExtElement el;
+  size_t len;
+  /* No extension: a one-byte block of 4 + 4 bytes is made. */
+  memcpy(b, basic, sizeof basic);
+  len = sizeof basic;
+  g_assert_cmpint(rtp_parse(b, len, &v0), ==, RTP_OK);
+  g_assert_cmpint(rtp_ext_set(b, &len, sizeof b, &v, 5, seq, 2), ==, RTP_OK);
+  g_assert_cmpuint(len, ==, sizeof basic + 8);
+  g_assert_cmpint(v.ext_form, ==, RTP_EXT_FORM_ONE_BYTE);
+  g_assert_true(rtp_ext_find(b, &v, 5, &el));
+  g_assert_cmpuint(el.len, ==, 2);
+  g_assert_cmpmem(b + el.offset, 2, seq, 2);
+  check_payload_kept(b, len, &v0, basic);
+  /* Present with the same length: overwritten in place. */
+  const uint8_t seq2[2] = {0x01, 0x02};
+  size_t l2 = len;
+  g_assert_cmpint(rtp_ext_set(b, &len, sizeof b, &v, 5, seq2, 2), ==, RTP_OK);
+  g_assert_cmpuint(len, ==, l2);
+  g_assert_true(rtp_ext_find(b, &v, 5, &el));
+  g_assert_cmpmem(b + el.offset, 2, seq2, 2);
+  /* Present with another length: refused, nothing changed. */
+  uint8_t keep[64];
+  memcpy(keep, b, len);
+  g_assert_cmpint(rtp_ext_set(b, &len, sizeof b, &v, 5, seq2, 1), ==, RTP_ERR_EXTENSION);
+  g_assert_cmpuint(len, ==, l2);
+  g_assert_cmpmem(b, len, keep, len);
+  /* Not representable in the one-byte form: refused. */
+  g_assert_cmpint(rtp_ext_set(b, &len, sizeof b, &v, 20, seq, 2), ==, RTP_ERR_EXTENSION);
+  g_assert_cmpint(rtp_ext_set(b, &len, sizeof b, &v, 6, seq, 0), ==, RTP_ERR_EXTENSION);
+  g_assert_cmpmem(b, len, keep, len);
+
+  /* One-byte block with 2 bytes of trailing padding: a 3-byte element does
+   * not fit, the block grows by one word; the others stay found. */
+  memcpy(b, one_byte_ext, sizeof one_byte_ext);
+  len = sizeof one_byte_ext;
+  g_assert_cmpint(rtp_parse(b, len, &v0), ==, RTP_OK);
+  g_assert_cmpint(rtp_ext_set(b, &len, sizeof b, &v, 7, seq, 2), ==, RTP_OK);
+  g_assert_cmpuint(len, ==, sizeof one_byte_ext + 4);
+  g_assert_cmpuint(v.ext_len, ==, v0.ext_len + 4);
+  g_assert_true(rtp_ext_find(b, &v, 7, &el));
+  g_assert_cmpmem(b + el.offset, 2, seq, 2);
+  g_assert_true(rtp_ext_find(b, &v, 2, &el));
+  g_assert_cmpmem(b + el.offset, 3, "\x01\x02\x03", 3);
+  g_assert_true(rtp_ext_find(b, &v, 1, &el));
+  check_payload_kept(b, len, &v0, one_byte_ext);
+
+  /* An element dropped by rtp_ext_rewrite_ids leaves zero padding: the new
+   * element goes there and the packet does not grow. */
+  memcpy(b, one_byte_ext, sizeof one_byte_ext);
+  len = sizeof one_byte_ext;
+  g_assert_cmpint(rtp_parse(b, len, &v0), ==, RTP_OK);
+  uint8_t map[256] = {0};
+  map[1] = 1; /* keep 1, drop 2 */
+  g_assert_cmpint(rtp_ext_rewrite_ids(b, &v0, map, NULL), ==, RTP_OK);
+  g_assert_cmpint(rtp_ext_set(b, &len, sizeof b, &v, 7, seq, 2), ==, RTP_OK);
+  g_assert_cmpuint(len, ==, sizeof one_byte_ext);
+  g_assert_true(rtp_ext_find(b, &v, 7, &el));
+  g_assert_cmpmem(b + el.offset, 2, seq, 2);
+  g_assert_true(rtp_ext_find(b, &v, 1, &el));
+  g_assert_false(rtp_ext_find(b, &v, 2, &el));
+  check_payload_kept(b, len, &v0, one_byte_ext);
+
+  /* Two-byte form: ids above 14 are fine. */
+  memcpy(b, two_byte_ext, sizeof two_byte_ext);
+  len = sizeof two_byte_ext;
+  g_assert_cmpint(rtp_parse(b, len, &v0), ==, RTP_OK);
+  g_assert_cmpint(rtp_ext_set(b, &len, sizeof b, &v, 201, seq, 2), ==, RTP_OK);
+  g_assert_cmpint(v.ext_form, ==, RTP_EXT_FORM_TWO_BYTE);
+  g_assert_true(rtp_ext_find(b, &v, 201, &el));
+  g_assert_cmpmem(b + el.offset, 2, seq, 2);
+  g_assert_true(rtp_ext_find(b, &v, 200, &el));
+  g_assert_cmpmem(b + el.offset, 3, "abc", 3);
+  /* id 200 is there with 3 bytes: another length is refused. */
+  g_assert_cmpint(rtp_ext_set(b, &len, sizeof b, &v, 200, seq, 2), ==, RTP_ERR_EXTENSION);
+  check_payload_kept(b, len, &v0, two_byte_ext);
+
+  /* RTP padding and CSRCs move with the payload. */
+  const uint8_t p[] = {0xa2, 0x60, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0xc1, 0xc1, 0xc1, 0xc1, 0xc2, 0xc2, 0xc2, 0xc2,
+                       0x01, 0x02, 0x03, 0x00, 0x00, 0x03};
+  memcpy(b, p, sizeof p);
+  len = sizeof p;
+  g_assert_cmpint(rtp_parse(b, len, &v0), ==, RTP_OK);
+  g_assert_cmpint(rtp_ext_set(b, &len, sizeof b, &v, 3, seq, 2), ==, RTP_OK);
+  g_assert_cmpuint(v.csrc_count, ==, 2);
+  g_assert_cmpuint(rtp_csrc(b, &v, 1), ==, 0xc2c2c2c2);
+  check_payload_kept(b, len, &v0, p);
+
+  /* No room: refused, nothing changed. */
+  memcpy(b, basic, sizeof basic);
+  len = sizeof basic;
+  g_assert_cmpint(rtp_ext_set(b, &len, sizeof basic + 7, &v, 5, seq, 2), ==, RTP_ERR_NO_SPACE);
+  g_assert_cmpuint(len, ==, sizeof basic);
+  g_assert_cmpmem(b, len, basic, sizeof basic);
+
+  /* Malformed element, opaque profile, unparsable packet, bad arguments. */
+  const uint8_t bad[] = {0x90, 0x60, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0xbe, 0xde, 0x00, 0x01, 0x1f, 0x00, 0x00, 0x00, 0xaa};
+  memcpy(b, bad, sizeof bad);
+  len = sizeof bad;
+  g_assert_cmpint(rtp_ext_set(b, &len, sizeof b, &v, 5, seq, 2), ==, RTP_ERR_EXTENSION);
+  g_assert_cmpmem(b, len, bad, sizeof bad);
+  const uint8_t opaque[] = {0x90, 0x60, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0x12, 0x34, 0x00, 0x01, 1, 2, 3, 4, 0xaa};
+  memcpy(b, opaque, sizeof opaque);
+  len = sizeof opaque;
+  g_assert_cmpint(rtp_ext_set(b, &len, sizeof b, &v, 5, seq, 2), ==, RTP_ERR_EXTENSION);
+  len = 5;
+  g_assert_cmpint(rtp_ext_set(b, &len, sizeof b, &v, 5, seq, 2), ==, RTP_ERR_ARG);
+  len = sizeof opaque;
+  g_assert_cmpint(rtp_ext_set(b, &len, sizeof b, &v, 0, seq, 2), ==, RTP_ERR_ARG);
+  g_assert_cmpint(rtp_ext_set(NULL, &len, sizeof b, &v, 5, seq, 2), ==, RTP_ERR_ARG);
+  g_assert_cmpint(rtp_ext_set(b, &len, sizeof b, &v, 5, NULL, 2), ==, RTP_ERR_ARG);
+}
+
+/* Random packets: whenever rtp_ext_set succeeds the element reads back and
+ * payload + padding are unchanged; when it fails nothing changed. */
+static void test_ext_set_random(void) {
+  GRand *rnd = g_rand_new_with_seed(9);
+  for (int i = 0; i < 20000; i++) {
+    uint8_t b[96], orig[96];
+    size_t len = 12 + (size_t)g_rand_int_range(rnd, 0, 40);
+    for (size_t k = 0; k < len; k++) b[k] = (uint8_t)g_rand_int(rnd);
+    b[0] = (uint8_t)(0x80 | (b[0] & 0x3f)); /* V=2, random P/X/CC */
+    if (g_rand_boolean(rnd) && len >= 16) { /* a plausible extension header */
+      size_t h = 12 + 4u * (b[0] & 0x0f);
+      if (h + 4 <= len) {
+        b[h] = g_rand_boolean(rnd) ? 0xbe : 0x10;
+        b[h + 1] = b[h] == 0xbe ? 0xde : 0x00;
+        b[h + 2] = 0;
+        b[h + 3] = (uint8_t)g_rand_int_range(rnd, 0, 4);
+        b[0] |= 0x10;
+      }
+    }
+    memcpy(orig, b, len);
+    RtpView v0, v;
+    bool parsed = rtp_parse(b, len, &v0) == RTP_OK;
+    size_t nl = len;
+    uint8_t d[2] = {(uint8_t)i, (uint8_t)(i >> 8)};
+    uint8_t id = (uint8_t)g_rand_int_range(rnd, 1, 16);
+    RtpStatus st = rtp_ext_set(b, &nl, sizeof b, &v, id, d, 2);
+    if (!parsed) g_assert_cmpint(st, ==, RTP_ERR_ARG);
+    if (st != RTP_OK) {
+      g_assert_cmpuint(nl, ==, len);
+      g_assert_cmpmem(b, len, orig, len);
+      continue;
+    }
+    RtpExtElement el;
+    g_assert_true(rtp_ext_find(b, &v, id, &el));
+    g_assert_cmpuint(el.len, ==, 2);
+    g_assert_cmpmem(b + el.offset, 2, d, 2);
+    check_payload_kept(b, nl, &v0, orig);
+  }
+  g_rand_free(rnd);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/sfu/rtp/basic", test_basic);
@@ -362,5 +534,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/sfu/rtp/ext_rewrite", test_ext_rewrite);
   g_test_add_func("/sfu/rtp/setters", test_setters);
   g_test_add_func("/sfu/rtp/rtx", test_rtx);
+  g_test_add_func("/sfu/rtp/ext_set", test_ext_set);
+  g_test_add_func("/sfu/rtp/ext_set_random", test_ext_set_random);
   return g_test_run();
 }
