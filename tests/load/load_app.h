@@ -34,6 +34,8 @@ typedef struct {
   bool quiet;           /* no table, only the summary */
   double setup_timeout; /* seconds for every call to be up */
   int batch_us;         /* main-loop wake-up batching (0: off) */
+  int simulcast;        /* 0: one video encoding; 2 or 3: RID simulcast layers */
+  char *simulcast_video;/* comma-separated IVF files, lowest layer first */
 } LoadOptions;
 
 typedef struct LoadCall {
@@ -75,6 +77,10 @@ struct LoadApp {
   void *drv_state;
   DtlsContext *dtls;
   LoadTrack video, audio;
+  /* --simulcast: the layers' sample files, lowest first (n_layers of them;
+   * 0 without simulcast, when peers send `video`) */
+  LoadTrack layers[LOAD_MAX_LAYERS];
+  unsigned n_layers;
   const char *ice_addrs[2];
   GPtrArray *calls;     /* LoadCall*, owned */
   GPtrArray *monitors;  /* LoadPeer* of the monitor wall (owned by calls) */

@@ -40,13 +40,24 @@ LoadPeer *load_peer_new(LoadApp *app, LoadCall *call, const char *name, bool pub
   p->audio.ssrc = random_ssrc();
   p->audio.payload_type = LOAD_PT_OPUS;
   p->audio.seq = (uint16_t)g_random_int();
-  p->video.ssrc = random_ssrc();
-  p->video.payload_type = LOAD_PT_VP8;
-  p->video.seq = (uint16_t)g_random_int();
-  p->video.picture_id = (uint16_t)(g_random_int() & 0x7fff);
-  p->audio.trailer = p->video.trailer = true;
-  p->vts = g_random_int();
+  p->audio.trailer = true;
   p->ats = g_random_int();
+  /* Video: one encoding, or one per simulcast layer, each its own stream
+   * (SSRC, sequence, timestamp base) as a browser's layers are. */
+  static const char *const rids2[] = {"l", "h"}, *const rids3[] = {"l", "m", "h"};
+  p->n_vl = app->n_layers ? app->n_layers : 1;
+  for (unsigned k = 0; k < p->n_vl; k++) {
+    LoadVideoLayer *l = &p->vl[k];
+    do l->rtp.ssrc = random_ssrc();
+    while (k && (l->rtp.ssrc == p->vl[0].rtp.ssrc || l->rtp.ssrc == p->vl[k - 1].rtp.ssrc));
+    l->rtp.payload_type = LOAD_PT_VP8;
+    l->rtp.seq = (uint16_t)g_random_int();
+    l->rtp.picture_id = (uint16_t)(g_random_int() & 0x7fff);
+    l->rtp.trailer = true;
+    l->ts = g_random_int();
+    l->track = app->n_layers ? &app->layers[k] : &app->video;
+    l->rid = app->n_layers == 2 ? rids2[k] : app->n_layers == 3 ? rids3[k] : NULL;
+  }
   p->sub_video_pt = p->sub_audio_pt = -1;
   return p;
 }
@@ -83,7 +94,22 @@ static void on_sub_state(PeerTransport *t, PeerTransportState st, const char *re
   if (st == PT_STATE_FAILED) load_peer_fail(p, "subscriber transport failed: %s", reason ? reason : "?");
 }
 
-/* RTCP to the publisher: a PLI or FIR asks for a key frame. */
+/* A key frame for the layer with this SSRC; an unknown SSRC (0, or an
+ * SSRC we do not send) asks every layer, as an encoder would restart. */
+static void want_keyframe(LoadPeer *p, uint32_t ssrc) {
+  bool hit = false;
+  for (unsigned k = 0; k < p->n_vl; k++)
+    if (p->vl[k].rtp.ssrc == ssrc) p->vl[k].keyframe_requested = hit = true;
+  if (!hit)
+    for (unsigned k = 0; k < p->n_vl; k++) p->vl[k].keyframe_requested = true;
+}
+
+static uint32_t get32(const uint8_t *b) {
+  return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* RTCP to the publisher: a PLI (its media SSRC names the layer) or a FIR
+ * (one entry per SSRC) asks for a key frame. */
 static void on_pub_rtcp(PeerTransport *t, uint8_t *buf, size_t len, void *u) {
   LoadPeer *p = u;
   size_t pos = 0;
@@ -91,7 +117,11 @@ static void on_pub_rtcp(PeerTransport *t, uint8_t *buf, size_t len, void *u) {
     uint8_t fmt = buf[pos] & 0x1f, pt = buf[pos + 1];
     size_t plen = 4 * ((size_t)((buf[pos + 2] << 8) | buf[pos + 3]) + 1);
     if (plen > len - pos) break;
-    if ((pt == 206 && fmt == 1) || (pt == 206 && fmt == 4)) p->keyframe_requested = true;
+    if (pt == 206 && fmt == 1) want_keyframe(p, plen >= 12 ? get32(buf + pos + 8) : 0);
+    else if (pt == 206 && fmt == 4) {
+      if (plen < 20) want_keyframe(p, 0);
+      for (size_t f = 12; f + 8 <= plen; f += 8) want_keyframe(p, get32(buf + pos + f));
+    }
     pos += plen;
   }
 }
@@ -183,8 +213,13 @@ static void fill_local(LoadPeer *p, PeerTransport *t, LoadSdpLocal *l) {
   l->fingerprint = dtls_context_fingerprint(p->app->dtls);
   l->candidates = peer_transport_local_candidates(t);
   l->audio_ssrc = p->audio.ssrc;
-  l->video_ssrc = p->video.ssrc;
+  l->video_ssrc = p->vl[0].rtp.ssrc;
   l->cname = p->name;
+  static const char *rids[LOAD_MAX_LAYERS];
+  l->n_rids = 0;
+  l->rids = rids;
+  if (p->n_vl >= 2)
+    for (unsigned k = 0; k < p->n_vl; k++) rids[l->n_rids++] = p->vl[k].rid;
 }
 
 char *load_peer_publish_offer(LoadPeer *p, char *err, size_t errsize) {
@@ -227,17 +262,35 @@ bool load_peer_publish_answer(LoadPeer *p, const char *sdp, char *err, size_t er
   /* Use the extension ids the server accepted, per kind; packets then carry
    * only what the server agreed to. */
   bool have_audio = false, have_video = false;
-  for (guint i = 0; i < r->media->len; i++) {
+  for (guint i = 0; i < r->media->len && ok; i++) {
     LoadSdpMedia *m = r->media->pdata[i];
     if (!m->port) continue;
-    LoadRtpSender *s = m->video ? &p->video : &p->audio;
-    s->ext.abs_send_time = m->ext.abs_send_time;
-    s->ext.abs_capture_time = m->ext.abs_capture_time;
-    s->ext.mid = m->ext.mid;
-    s->ext.mid_value = m->video ? "1" : "0";
-    if (m->pt >= 0 && m->pt != s->payload_type) {
+    if (m->pt >= 0 && m->pt != (m->video ? LOAD_PT_VP8 : LOAD_PT_OPUS)) {
       g_snprintf(err, errsize, "the answer changed the %s payload type", m->video ? "video" : "audio");
       ok = false;
+    }
+    if (m->video && p->n_vl >= 2) {
+      /* Simulcast: the server must take every layer, in our order, and
+       * the RID extension that tells the layers apart. */
+      bool same = m->n_rids == p->n_vl && m->ext.rid;
+      for (unsigned k = 0; same && k < p->n_vl; k++) same = strcmp(m->rids[k], p->vl[k].rid) == 0;
+      if (!same) {
+        g_snprintf(err, errsize,
+                   "the answer did not accept our %u simulcast layers (a=rid recv: %u, RID "
+                   "extension %s)",
+                   p->n_vl, m->n_rids, m->ext.rid ? "kept" : "dropped");
+        ok = false;
+      }
+    }
+    unsigned n = m->video ? p->n_vl : 1;
+    for (unsigned k = 0; k < n; k++) {
+      LoadRtpSender *s = m->video ? &p->vl[k].rtp : &p->audio;
+      s->ext.abs_send_time = m->ext.abs_send_time;
+      s->ext.abs_capture_time = m->ext.abs_capture_time;
+      s->ext.mid = m->ext.mid;
+      s->ext.mid_value = m->video ? "1" : "0";
+      s->ext.rid = m->video && p->n_vl >= 2 ? m->ext.rid : 0;
+      s->ext.rid_value = m->video ? p->vl[k].rid : NULL;
     }
     if (m->video) have_video = true;
     else have_audio = true;
@@ -303,6 +356,36 @@ static void send_packet(LoadPeer *p, LoadSend *s, uint8_t *buf, size_t len) {
   p->app->bytes_sent += len;
 }
 
+/* One frame of one video layer (a key frame first if one was asked for). */
+static void send_video_frame(LoadPeer *p, LoadVideoLayer *l, int64_t now, uint8_t *buf,
+                             size_t cap) {
+  const LoadTrack *tr = l->track;
+  if (l->keyframe_requested && now - l->last_pli_us > 300000) {
+    /* An encoder answers a PLI with a key frame; we jump back to the
+     * newest key frame of the file (timestamps stay continuous). */
+    size_t k = l->idx;
+    while (k > 0 && !tr->frames[k].keyframe) k--;
+    l->idx = k;
+    l->last_pli_us = now;
+    l->send.keyframes_forced++;
+    p->vsend.keyframes_forced++;
+  }
+  l->keyframe_requested = false;
+  const LoadFrame *f = &tr->frames[l->idx];
+  unsigned n = load_vp8_packet_count(f->len);
+  int64_t wall = load_now_us();
+  uint64_t pk = p->vsend.packets, by = p->vsend.bytes;
+  for (unsigned i = 0; i < n; i++)
+    send_packet(p, &p->vsend, buf,
+                load_rtp_build_vp8(&l->rtp, f->data, f->len, i, l->ts, wall, buf, cap));
+  l->send.packets += p->vsend.packets - pk;
+  l->send.bytes += p->vsend.bytes - by;
+  l->send.frames++;
+  l->rtp.picture_id = (l->rtp.picture_id + 1) & 0x7fff;
+  l->ts += f->duration;
+  l->idx = (l->idx + 1) % tr->n_frames;
+}
+
 int64_t load_peer_send_due(LoadPeer *p, int64_t now) {
   if (!p->publishes || p->pub_state != PT_STATE_CONNECTED) return 0;
   LoadApp *app = p->app;
@@ -313,28 +396,12 @@ int64_t load_peer_send_due(LoadPeer *p, int64_t now) {
   if (now - p->next_a_us > 1000000) p->next_a_us = now;
   while (p->next_v_us <= now) {
     if (now - p->next_v_us > late) late = now - p->next_v_us;
-    if (p->keyframe_requested && now - p->last_pli_us > 300000) {
-      /* An encoder answers a PLI with a key frame; we jump back to the
-       * newest key frame of the file (timestamps stay continuous). */
-      size_t k = p->vidx;
-      while (k > 0 && !app->video.frames[k].keyframe) k--;
-      p->vidx = k;
-      p->last_pli_us = now;
-      p->vsend.keyframes_forced++;
-    }
-    p->keyframe_requested = false;
-    const LoadFrame *f = &app->video.frames[p->vidx];
-    unsigned n = load_vp8_packet_count(f->len);
-    int64_t wall = load_now_us();
-    for (unsigned i = 0; i < n; i++)
-      send_packet(p, &p->vsend,
-                  buf, load_rtp_build_vp8(&p->video, f->data, f->len, i, p->vts, wall, buf,
-                                          sizeof buf));
-    p->video.picture_id = (p->video.picture_id + 1) & 0x7fff;
+    /* The layers share the frame clock (their files have one frame rate,
+     * checked at start), like one camera feeding several encoders. */
+    uint32_t dur = p->vl[0].track->frames[p->vl[0].idx].duration;
+    for (unsigned k = 0; k < p->n_vl; k++) send_video_frame(p, &p->vl[k], now, buf, sizeof buf);
     p->vsend.frames++;
-    p->vts += f->duration;
-    p->next_v_us += (int64_t)f->duration * 1000000 / 90000;
-    p->vidx = (p->vidx + 1) % app->video.n_frames;
+    p->next_v_us += (int64_t)dur * 1000000 / 90000;
   }
   while (p->next_a_us <= now) {
     if (now - p->next_a_us > late) late = now - p->next_a_us;

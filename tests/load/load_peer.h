@@ -1,5 +1,6 @@
 /* load_peer: one simulated participant: a publisher peer connection that
- * sends the sample VP8 + Opus (the client offers; ICE controlling, DTLS
+ * sends the sample VP8 (one encoding, or RID simulcast: one per layer) +
+ * Opus (the client offers; ICE controlling, DTLS
  * client unless the server's answer says otherwise) and a subscriber peer
  * connection that receives every other participant's streams (the server
  * offers; we answer recvonly, a=setup:active).
@@ -17,12 +18,33 @@
 #include <glib.h>
 #include <stdbool.h>
 
+#include "load_media.h"
 #include "load_rtp.h"
+#include "load_sdp.h"
 #include "load_stats.h"
 #include "peer_transport.h"
 
 typedef struct LoadApp LoadApp;
 typedef struct LoadCall LoadCall;
+
+/* One video encoding we send: a single-layer publisher has one, a
+ * simulcast publisher one per layer, each with its own SSRC, sequence,
+ * timestamp base, PictureID and position in its sample file. A PLI naming
+ * its SSRC (or a FIR) makes it jump back to the newest key frame of its
+ * file: a pre-encoded file cannot make a key frame on demand, and jumping
+ * back (at most one GOP, 2 s in the samples) answers at once where waiting
+ * for the next one would take up to a GOP; the RTP timestamps stay
+ * continuous, so a receiver sees an ordinary key frame. */
+typedef struct {
+  LoadRtpSender rtp;
+  const LoadTrack *track;
+  const char *rid;       /* simulcast RID; NULL: single layer */
+  size_t idx;            /* next frame of track */
+  uint32_t ts;
+  bool keyframe_requested;
+  int64_t last_pli_us;
+  LoadSend send;
+} LoadVideoLayer;
 
 typedef struct {
   LoadRecv st;
@@ -40,14 +62,15 @@ typedef struct LoadPeer {
   PeerTransport *pub, *sub;
   PeerTransportState pub_state, sub_state;
   char *failure;         /* first failure reason, or NULL */
-  /* sending */
-  LoadRtpSender audio, video;
-  size_t vidx, aidx;
-  uint32_t vts, ats;
+  /* sending: one video encoding, or one per simulcast layer (lowest
+   * first), all paced by one frame clock */
+  LoadRtpSender audio;
+  LoadVideoLayer vl[LOAD_MAX_LAYERS];
+  unsigned n_vl;
+  size_t aidx;
+  uint32_t ats;
   int64_t next_v_us, next_a_us;
-  int64_t last_pli_us;
-  bool keyframe_requested;
-  LoadSend vsend, asend;
+  LoadSend vsend, asend; /* vsend: all layers together */
   /* receiving */
   GHashTable *recv;      /* ssrc -> LoadRecvStream* */
   int sub_video_pt, sub_audio_pt;

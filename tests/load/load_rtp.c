@@ -52,7 +52,7 @@ static size_t write_header(LoadRtpSender *s, bool marker, uint32_t ts, int64_t w
   put32(out + 4, ts);
   put32(out + 8, s->ssrc);
   size_t n = 12;
-  uint8_t el[40];
+  uint8_t el[64];
   size_t e = 0;
   if (s->ext.abs_send_time && s->ext.abs_send_time <= 14) {
     uint32_t v = load_abs_send_time(wall_us);
@@ -73,6 +73,12 @@ static size_t write_header(LoadRtpSender *s, bool marker, uint32_t ts, int64_t w
     el[e++] = (uint8_t)(s->ext.mid << 4 | (ml - 1));
     memcpy(el + e, s->ext.mid_value, ml);
     e += ml;
+  }
+  size_t rl = s->ext.rid_value ? strlen(s->ext.rid_value) : 0;
+  if (s->ext.rid && s->ext.rid <= 14 && rl >= 1 && rl <= 16) {
+    el[e++] = (uint8_t)(s->ext.rid << 4 | (rl - 1));
+    memcpy(el + e, s->ext.rid_value, rl);
+    e += rl;
   }
   if (e) {
     while (e % 4) el[e++] = 0;

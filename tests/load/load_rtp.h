@@ -10,9 +10,11 @@
  * - Every packet carries an RFC 8285 one-byte header extension block with
  *   the elements whose id is non-zero: abs-send-time (3 bytes, 6.18 fixed
  *   point seconds of the sender's wall clock, wraps every 64 s),
- *   abs-capture-time (8 bytes, NTP 32.32 of the sender's wall clock) and
- *   sdes:mid. The receiver reads whichever the server kept to compute the
- *   one-way added latency (sender and receiver are one process, one clock).
+ *   abs-capture-time (8 bytes, NTP 32.32 of the sender's wall clock),
+ *   sdes:mid and, for a simulcast layer, sdes:rtp-stream-id (the layer's
+ *   RID, on every packet as Chromium sends it). The receiver reads
+ *   whichever timestamp the server kept to compute the one-way added
+ *   latency (sender and receiver are one process, one clock).
  *
  * - When the sender's `trailer` is set, every packet also carries its send
  *   time in RTP padding (RFC 3550 s.5.1): 12 padding octets "PL", the wall
@@ -38,12 +40,15 @@
 #define LOAD_URI_ABS_SEND_TIME "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
 #define LOAD_URI_ABS_CAPTURE_TIME "http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time"
 #define LOAD_URI_MID "urn:ietf:params:rtp-hdrext:sdes:mid"
+#define LOAD_URI_RID "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
 
 typedef struct {
   uint8_t abs_send_time; /* 0 = not negotiated */
   uint8_t abs_capture_time;
   uint8_t mid;
   const char *mid_value; /* for the mid element (1..16 bytes) */
+  uint8_t rid;           /* RID extension id, 0 = none */
+  const char *rid_value; /* the layer's RID (1..16 bytes) */
 } LoadRtpExtIds;
 
 typedef struct {

@@ -79,6 +79,20 @@ char *load_sdp_offer(const LoadSdpLocal *l) {
     uint32_t ssrc = video ? l->video_ssrc : l->audio_ssrc;
     g_snprintf(v, sizeof v, "lg %s", video ? "video" : "audio");
     gst_sdp_media_add_attribute(&m, "msid", v);
+    if (video && l->n_rids >= 2) {
+      /* RID simulcast, as Chromium offers it: no SSRC lines. */
+      add_ext(&m, LOAD_EXT_RID, LOAD_URI_RID);
+      GString *sc = g_string_new("send ");
+      for (unsigned k = 0; k < l->n_rids && k < LOAD_MAX_LAYERS; k++) {
+        g_snprintf(v, sizeof v, "%s send", l->rids[k]);
+        gst_sdp_media_add_attribute(&m, "rid", v);
+        g_string_append_printf(sc, "%s%s", k ? ";" : "", l->rids[k]);
+      }
+      gst_sdp_media_add_attribute(&m, "simulcast", sc->str);
+      g_string_free(sc, TRUE);
+      gst_sdp_message_add_media(msg, &m);
+      continue;
+    }
     g_snprintf(v, sizeof v, "%u cname:%s", ssrc, l->cname);
     gst_sdp_media_add_attribute(&m, "ssrc", v);
     g_snprintf(v, sizeof v, "%u msid:lg %s", ssrc, video ? "video" : "audio");
@@ -94,6 +108,7 @@ static void media_free(gpointer p) {
   LoadSdpMedia *m = p;
   g_free(m->mid);
   g_free(m->msid);
+  for (unsigned k = 0; k < m->n_rids; k++) g_free(m->rids[k]);
   g_free(m);
 }
 
@@ -181,6 +196,12 @@ LoadSdpRemote *load_sdp_parse(const char *text, char *err, size_t errsize) {
         if (strcmp(uri, LOAD_URI_ABS_SEND_TIME) == 0) lm->ext.abs_send_time = (uint8_t)id;
         else if (strcmp(uri, LOAD_URI_ABS_CAPTURE_TIME) == 0) lm->ext.abs_capture_time = (uint8_t)id;
         else if (strcmp(uri, LOAD_URI_MID) == 0) lm->ext.mid = (uint8_t)id;
+        else if (strcmp(uri, LOAD_URI_RID) == 0) lm->ext.rid = (uint8_t)id;
+      } else if (strcmp(at->key, "rid") == 0 && lm->n_rids < LOAD_MAX_LAYERS) {
+        /* "<id> recv[ params]" */
+        char id[17], dir[8];
+        if (sscanf(at->value, "%16s %7s", id, dir) == 2 && strcmp(dir, "recv") == 0)
+          lm->rids[lm->n_rids++] = g_strdup(id);
       }
     }
   }

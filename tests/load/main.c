@@ -78,6 +78,7 @@ static gboolean ramp_step(gpointer data) {
 }
 
 static void finish(LoadApp *app);
+static void print_layers(LoadApp *app);
 
 static gboolean on_end(gpointer data) {
   LoadApp *app = data;
@@ -179,6 +180,7 @@ static void finish(LoadApp *app) {
     g_usleep(1000);
   }
   load_report_final(app);
+  print_layers(app);
   app->stopping = true;
   app->drv->teardown(app, torn_down);
 }
@@ -280,6 +282,18 @@ static int parse_options(int argc, char **argv, LoadOptions *o) {
       {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "no table while running", NULL},
       {"batch-us", 0, 0, G_OPTION_ARG_INT, &o->batch_us,
        "wake the main loop at most once per this many µs (default 500; 0: per packet)", "US"},
+      {"simulcast", 0, 0, G_OPTION_ARG_INT, &o->simulcast,
+       "publish video as RID simulcast with N layers, 2 or 3 (default 0: one encoding; "
+       "parlour mode only). Layers l;h or l;m;h, lowest first, one SSRC each, the "
+       "rtp-stream-id extension on every packet. Default files: tests/data/"
+       "sample-vp8-160x90.ivf (3 layers only), sample-vp8-320x180.ivf and --video "
+       "(sample-vp8.ivf). A PLI for a layer makes that layer jump back to the newest key "
+       "frame of its file",
+       "N"},
+      {"simulcast-video", 0, 0, G_OPTION_ARG_STRING, &o->simulcast_video,
+       "the simulcast layers' VP8 IVF files, comma-separated, lowest first (as many as "
+       "--simulcast; same frame rate)",
+       "F1,F2[,F3]"},
       {NULL}};
   GOptionContext *ctx = g_option_context_new("- WebRTC load generator for parlour-sfu and Janus");
   g_option_context_add_main_entries(ctx, entries, NULL);
@@ -318,6 +332,20 @@ static int parse_options(int argc, char **argv, LoadOptions *o) {
                "0-calls, --duration/--ramp/--interval/--setup-timeout > 0, --batch-us 0-20000\n");
     return 2;
   }
+  if (o->simulcast != 0 && o->simulcast != 2 && o->simulcast != 3) {
+    g_printerr("parlour-loadgen: --simulcast must be 2 or 3 (layers per video publisher; 0: "
+               "off), not %d\n",
+               o->simulcast);
+    return 2;
+  }
+  if (o->simulcast && o->mode != LOAD_MODE_PARLOUR) {
+    g_printerr("parlour-loadgen: --simulcast works with --mode parlour only\n");
+    return 2;
+  }
+  if (o->simulcast_video && !o->simulcast) {
+    g_printerr("parlour-loadgen: --simulcast-video needs --simulcast 2 or 3\n");
+    return 2;
+  }
   if (!o->video_file) o->video_file = default_data("sample-vp8.ivf");
   if (!o->audio_file) o->audio_file = default_data("sample-opus.ogg");
   if (!o->ice_address) o->ice_address = g_strdup("127.0.0.1");
@@ -333,6 +361,76 @@ static void options_clear(LoadOptions *o) {
   g_free(o->ice_address);
   g_free(o->json_path);
   g_free(o->room_prefix);
+  g_free(o->simulcast_video);
+}
+
+/* The simulcast layers' files: --simulcast-video, else the committed
+ * samples (lowest first) topped by --video. Each must parse and all must
+ * share one frame rate (peers pace every layer by one frame clock). */
+static bool open_layers(LoadApp *app, char *err, size_t errsize) {
+  const LoadOptions *o = &app->o;
+  char **files;
+  if (o->simulcast_video) {
+    files = g_strsplit(o->simulcast_video, ",", -1);
+    if ((int)g_strv_length(files) != o->simulcast) {
+      g_snprintf(err, errsize, "--simulcast-video names %u files for %d layers",
+                 g_strv_length(files), o->simulcast);
+      g_strfreev(files);
+      return false;
+    }
+  } else {
+    files = g_new0(char *, 4);
+    int k = 0;
+    if (o->simulcast == 3) files[k++] = default_data("sample-vp8-160x90.ivf");
+    files[k++] = default_data("sample-vp8-320x180.ivf");
+    files[k++] = g_strdup(o->video_file);
+  }
+  bool ok = true;
+  for (int k = 0; ok && k < o->simulcast; k++) {
+    char e[200];
+    if (!load_track_open(files[k], true, &app->layers[k], e, sizeof e)) {
+      g_snprintf(err, errsize, "simulcast layer %d: %s", k, e);
+      ok = false;
+      break;
+    }
+    app->n_layers = (unsigned)k + 1;
+    const LoadTrack *a = &app->layers[0], *b = &app->layers[k];
+    double fa = (double)a->total_duration / (double)a->n_frames;
+    double fb = (double)b->total_duration / (double)b->n_frames;
+    if (fb < fa * 0.99 || fb > fa * 1.01) {
+      g_snprintf(err, errsize, "simulcast layer %d (%s) has another frame rate than layer 0", k,
+                 files[k]);
+      ok = false;
+    }
+  }
+  g_strfreev(files);
+  return ok;
+}
+
+/* What each layer sent, over all publishers (stdout, for the record). */
+static void print_layers(LoadApp *app) {
+  if (!app->n_layers || app->o.quiet) return;
+  double secs = (load_now_us() - app->start_us) / 1e6; /* since the first call started */
+  for (unsigned k = 0; k < app->n_layers; k++) {
+    LoadSend sum = {0};
+    for (guint i = 0; i < app->calls->len; i++) {
+      LoadCall *c = app->calls->pdata[i];
+      for (guint j = 0; j < c->peers->len; j++) {
+        LoadPeer *p = c->peers->pdata[j];
+        if (!p->publishes) continue;
+        sum.frames += p->vl[k].send.frames;
+        sum.bytes += p->vl[k].send.bytes;
+        sum.packets += p->vl[k].send.packets;
+        sum.keyframes_forced += p->vl[k].send.keyframes_forced;
+      }
+    }
+    printf("# simulcast layer %u (%ux%u, file %.0f kbit/s): %" G_GUINT64_FORMAT
+           " frames, %" G_GUINT64_FORMAT " packets, %" G_GUINT64_FORMAT
+           " bytes over %.1f s, %" G_GUINT64_FORMAT " key frames on request\n",
+           k, app->layers[k].width, app->layers[k].height,
+           load_track_bitrate(&app->layers[k]) / 1000, sum.frames, sum.packets, sum.bytes, secs,
+           sum.keyframes_forced);
+  }
 }
 
 int main(int argc, char **argv) {
@@ -345,6 +443,14 @@ int main(int argc, char **argv) {
   if (!load_track_open(app.o.video_file, true, &app.video, err, sizeof err) ||
       !load_track_open(app.o.audio_file, false, &app.audio, err, sizeof err)) {
     g_printerr("parlour-loadgen: sample media: %s\n", err);
+    return 2;
+  }
+  if (app.o.simulcast && !open_layers(&app, err, sizeof err)) {
+    g_printerr("parlour-loadgen: sample media: %s\n", err);
+    for (unsigned k = 0; k < app.n_layers; k++) load_track_clear(&app.layers[k]);
+    load_track_clear(&app.video);
+    load_track_clear(&app.audio);
+    options_clear(&app.o);
     return 2;
   }
   if (srtp_session_global_init() != 0 || !(app.dtls = dtls_context_new(err, sizeof err))) {
@@ -385,6 +491,7 @@ int main(int argc, char **argv) {
   load_hist_clear(&app.lag);
   load_track_clear(&app.video);
   load_track_clear(&app.audio);
+  for (unsigned k = 0; k < app.n_layers; k++) load_track_clear(&app.layers[k]);
   dtls_context_free(app.dtls);
   g_main_loop_unref(app.loop);
   g_free(app.fatal);
