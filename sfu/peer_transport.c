@@ -34,15 +34,39 @@ struct PeerTransport {
   int restart_pending; /* local credentials renewed: the next remote ones may differ */
   int gathered;
   PeerTransportStats stats;
-  /* Consent (RFC 7675): libnice sends the consent checks and reports the
-   * first unanswered ones as FAILED after a few seconds; a peer is dropped
-   * only after CONSENT_TIMEOUT_US of silence (nothing at all received). */
-  int64_t last_rx_us;
-  int64_t nice_failed_us; /* when libnice gave up on the pair; 0 if not */
+  /* Consent (RFC 7675). libnice (0.1.21) sends a consent check on the
+   * selected pair every 4-6 s and, when no answer came for 10 s, reports the
+   * component FAILED and from then on refuses nice_agent_send on that pair
+   * for good: a later answer updates its timestamp but never gives the
+   * consent back. On a congested downlink (checks lost in a full queue)
+   * that happens to a peer that is alive and talking to us. So libnice's
+   * FAILED is not the verdict here: the pair is selected again
+   * (nice_agent_set_selected_pair gives libnice's consent back and re-arms
+   * its checks), media is held back until the peer shows it is there, and
+   * the transport fails only after CONSENT_TIMEOUT_US without authenticated
+   * traffic from the peer: SRTP/SRTCP that unprotects, DTLS during the
+   * handshake, or answers to our checks (seen as libnice keeping its
+   * consent for a whole check window, see on_consent_timer). Junk, even from
+   * the peer's address, refreshes nothing. */
+  int64_t last_auth_rx_us;  /* last authenticated traffic from the peer */
+  int nice_state;           /* libnice's last component state */
+  int64_t consent_armed_us; /* when libnice's consent tracking (re)started */
+  int64_t unanswered_us;    /* libnice gave up and no proof since; 0 if not */
+  unsigned rearms;          /* re-selections so far (for the logs) */
   GSource *consent_timer;
+  GSource *rearm_source;
 };
 
+/* RFC 7675: consent expires after 30 s without an answer. */
 #define CONSENT_TIMEOUT_US (30 * G_USEC_PER_SEC)
+/* libnice's own window (NICE_AGENT_TIMER_CONSENT_TIMEOUT, agent-priv.h):
+ * an answer within it keeps the component out of FAILED. */
+#define NICE_CONSENT_WINDOW_US (10 * G_USEC_PER_SEC)
+/* libnice starts counting at its first check after the pair is (re)selected,
+ * at most a few seconds later (its keepalive timer, 4-6 s); past armed +
+ * this (with room for late timers), "not FAILED" means
+ * an answer arrived within the last window (+1 s for our tick). */
+#define NICE_CONSENT_PROOF_US (NICE_CONSENT_WINDOW_US + 10 * G_USEC_PER_SEC)
 
 const char *peer_transport_state_name(PeerTransportState s) {
   switch (s) {
@@ -131,6 +155,76 @@ static void ensure_dtls(PeerTransport *t) {
   t->dtls = dtls_session_new(t->dtls_ctx, t->dtls_server, t->remote_fp, dtls_send, t);
 }
 
+/* ---- consent ---- */
+
+static int transport_port(PeerTransport *t) { return peer_transport_local_port(t); }
+
+/* Authenticated traffic from the peer seen at `at`: it is there and it
+ * consents; media held back for lack of consent may go again. */
+static void consent_proof(PeerTransport *t, const char *via, int64_t at) {
+  if (at > t->last_auth_rx_us) t->last_auth_rx_us = at;
+  if (t->unanswered_us) {
+    log_info("ice_consent_restored", "port=%d via=%s after_ms=%" G_GINT64_FORMAT " rearms=%u",
+             transport_port(t), via, (g_get_monotonic_time() - t->unanswered_us) / 1000,
+             t->rearms);
+    t->unanswered_us = 0;
+  }
+}
+
+/* Gives libnice its consent back on the pair it had selected, which also
+ * restarts its consent checks there (libnice 0.1.21 never does that by
+ * itself once a pair's consent has expired). 0 done, -1 no pair. */
+static int consent_rearm(PeerTransport *t) {
+  NiceCandidate *l = NULL, *r = NULL;
+  if (!nice_agent_get_selected_pair(t->agent, t->stream, 1, &l, &r) || !l || !r) return -1;
+  char *lf = g_strdup(l->foundation), *rf = g_strdup(r->foundation);
+  NiceAddress raddr = r->addr;
+  int ok = nice_agent_set_selected_pair(t->agent, t->stream, 1, lf, rf);
+  g_free(lf);
+  g_free(rf);
+  if (!ok) return -1;
+  /* Foundations name a pair only up to duplicates: say if libnice chose
+   * another remote address (still a checked one). */
+  if (nice_agent_get_selected_pair(t->agent, t->stream, 1, &l, &r) && r &&
+      !nice_address_equal(&r->addr, &raddr))
+    log_warn("ice_consent_rearm_other_pair", "port=%d", transport_port(t));
+  t->consent_armed_us = g_get_monotonic_time();
+  t->rearms++;
+  return 0;
+}
+
+static gboolean on_rearm(gpointer data) {
+  PeerTransport *t = data;
+  g_source_unref(t->rearm_source);
+  t->rearm_source = NULL;
+  if (t->nice_state == NICE_COMPONENT_STATE_FAILED && t->ice_connected &&
+      t->state != PT_STATE_FAILED && t->state != PT_STATE_CLOSED && consent_rearm(t) != 0)
+    log_debug("ice_consent_rearm_failed", "port=%d", transport_port(t));
+  return G_SOURCE_REMOVE;
+}
+
+/* libnice reported the component FAILED on a connected transport: its
+ * consent checks went unanswered for its window. */
+static void consent_unanswered(PeerTransport *t) {
+  int64_t now = g_get_monotonic_time();
+  if (!t->unanswered_us) {
+    t->unanswered_us = now;
+    log_info("ice_consent_unanswered", "port=%d silent_ms=%" G_GINT64_FORMAT, transport_port(t),
+             (now - t->last_auth_rx_us) / 1000);
+  }
+  /* The peer's own authenticated traffic within libnice's window shows it
+   * is there (e.g. our checks were lost on a congested downlink while its
+   * RTCP came up the other way): keep sending. */
+  if (now - t->last_auth_rx_us < NICE_CONSENT_WINDOW_US)
+    consent_proof(t, "peer_traffic", t->last_auth_rx_us);
+  /* Re-arm outside libnice's signal emission. */
+  if (!t->rearm_source) {
+    t->rearm_source = g_timeout_source_new(0);
+    g_source_set_callback(t->rearm_source, on_rearm, t, NULL);
+    g_source_attach(t->rearm_source, t->ctx);
+  }
+}
+
 static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar *data,
                     gpointer user) {
   PeerTransport *t = user;
@@ -141,11 +235,13 @@ static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar
   }
   memcpy(buf, data, len);
   size_t n = len;
-  t->last_rx_us = g_get_monotonic_time();
   switch (demux_classify(buf, n)) {
   case DEMUX_DTLS:
     ensure_dtls(t);
     if (!t->dtls) return;
+    /* Only the handshake counts as a sign of life: after it, a forged
+     * record is dropped silently inside OpenSSL and we could not tell. */
+    if (!t->srtp) t->last_auth_rx_us = g_get_monotonic_time();
     after_dtls(t, dtls_session_feed(t->dtls, buf, n));
     return;
   case DEMUX_RTP:
@@ -154,6 +250,7 @@ static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar
       t->stats.undecryptable++;
       return;
     }
+    consent_proof(t, "srtp", g_get_monotonic_time());
     t->stats.packets_in++;
     t->stats.bytes_in += n;
     if (t->cb.on_rtp) t->cb.on_rtp(t, buf, n, t->user);
@@ -164,6 +261,7 @@ static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar
       t->stats.undecryptable++;
       return;
     }
+    consent_proof(t, "srtcp", g_get_monotonic_time());
     t->stats.rtcp_in++;
     if (t->cb.on_rtcp) t->cb.on_rtcp(t, buf, n, t->user);
     return;
@@ -185,10 +283,12 @@ static void on_component_state(NiceAgent *agent, guint stream, guint comp, guint
     break;
   case NICE_COMPONENT_STATE_CONNECTED:
   case NICE_COMPONENT_STATE_READY:
-    t->nice_failed_us = 0;
+    if (t->nice_state != NICE_COMPONENT_STATE_CONNECTED &&
+        t->nice_state != NICE_COMPONENT_STATE_READY)
+      t->consent_armed_us = g_get_monotonic_time();
     if (!t->ice_connected) {
       t->ice_connected = 1;
-      t->last_rx_us = g_get_monotonic_time();
+      t->last_auth_rx_us = g_get_monotonic_time(); /* its checks were answered */
       set_state(t, PT_STATE_CHECKING, NULL);
       ensure_dtls(t);
       if (t->dtls && !t->dtls_server) {
@@ -199,17 +299,24 @@ static void on_component_state(NiceAgent *agent, guint stream, guint comp, guint
     break;
   case NICE_COMPONENT_STATE_FAILED:
     if (!t->ice_connected) {
+      t->nice_state = (int)state;
       set_state(t, PT_STATE_FAILED, "ice_failed"); /* no pair ever worked */
-    } else if (!t->nice_failed_us) {
-      /* Consent checks unanswered: the consent timer decides (see above). */
-      t->nice_failed_us = g_get_monotonic_time();
-      log_info("ice_consent_unanswered", "silent_ms=%" G_GINT64_FORMAT,
-               (t->nice_failed_us - t->last_rx_us) / 1000);
+      return;
     }
-    break;
+    t->nice_state = (int)state;
+    consent_unanswered(t); /* the consent timer decides (see above) */
+    return;
   default:
     break;
   }
+  t->nice_state = (int)state;
+}
+
+/* libnice picked another pair: its consent tracking starts again there. */
+static void on_selected_pair(NiceAgent *agent, guint stream, guint comp, NiceCandidate *l,
+                             NiceCandidate *r, gpointer user) {
+  PeerTransport *t = user;
+  t->consent_armed_us = g_get_monotonic_time();
 }
 
 static void on_new_candidate(NiceAgent *agent, NiceCandidate *c, gpointer user) {
@@ -225,9 +332,17 @@ static gboolean on_consent_timer(gpointer data) {
   if (!t->ice_connected || t->state == PT_STATE_FAILED || t->state == PT_STATE_CLOSED)
     return G_SOURCE_CONTINUE;
   int64_t now = g_get_monotonic_time();
-  if (now - t->last_rx_us >= CONSENT_TIMEOUT_US ||
-      (t->nice_failed_us && now - t->nice_failed_us >= CONSENT_TIMEOUT_US)) {
-    log_info("ice_consent_lost", "silent_ms=%" G_GINT64_FORMAT, (now - t->last_rx_us) / 1000);
+  /* Answers to our checks: libnice has kept its consent for a whole window
+   * since it started counting, so an answer came within the last window. */
+  if ((t->nice_state == NICE_COMPONENT_STATE_CONNECTED ||
+       t->nice_state == NICE_COMPONENT_STATE_READY) &&
+      now - t->consent_armed_us >= NICE_CONSENT_PROOF_US) {
+    int64_t seen = now - NICE_CONSENT_WINDOW_US - G_USEC_PER_SEC;
+    if (seen > t->unanswered_us) consent_proof(t, "stun", seen);
+  }
+  if (now - t->last_auth_rx_us >= CONSENT_TIMEOUT_US) {
+    log_info("ice_consent_lost", "port=%d silent_ms=%" G_GINT64_FORMAT " rearms=%u",
+             transport_port(t), (now - t->last_auth_rx_us) / 1000, t->rearms);
     set_state(t, PT_STATE_FAILED, "ice_failed");
   }
   return G_SOURCE_CONTINUE;
@@ -274,6 +389,7 @@ PeerTransport *peer_transport_new(GMainContext *ctx, const PeerTransportConfig *
   nice_agent_set_port_range(t->agent, t->stream, 1, (guint)cfg->port_min, (guint)cfg->port_max);
   g_signal_connect(t->agent, "component-state-changed", G_CALLBACK(on_component_state), t);
   g_signal_connect(t->agent, "new-candidate-full", G_CALLBACK(on_new_candidate), t);
+  g_signal_connect(t->agent, "new-selected-pair-full", G_CALLBACK(on_selected_pair), t);
   nice_agent_attach_recv(t->agent, t->stream, 1, ctx, on_recv, t);
   if (!nice_agent_gather_candidates(t->agent, t->stream)) {
     g_snprintf(err, errsize, "cannot gather ICE candidates (media ports %d-%d exhausted?)",
@@ -307,6 +423,10 @@ void peer_transport_free(PeerTransport *t) {
   if (t->dtls_timer) {
     g_source_destroy(t->dtls_timer);
     g_source_unref(t->dtls_timer);
+  }
+  if (t->rearm_source) {
+    g_source_destroy(t->rearm_source);
+    g_source_unref(t->rearm_source);
   }
   if (t->agent) {
     if (t->stream) {
@@ -481,6 +601,10 @@ const PeerTransportStats *peer_transport_stats(const PeerTransport *t) { return 
 
 int peer_transport_send_rtp(PeerTransport *t, uint8_t *buf, size_t len) {
   if (t->state != PT_STATE_CONNECTED || !t->srtp) return -1;
+  if (t->unanswered_us) { /* RFC 7675 5.1: no consent, no media */
+    t->stats.consent_held++;
+    return -1;
+  }
   size_t n = len;
   if (srtp_session_protect_rtp(t->srtp, buf, &n) != 0) {
     t->stats.send_errors++;
@@ -497,6 +621,10 @@ int peer_transport_send_rtp(PeerTransport *t, uint8_t *buf, size_t len) {
 
 int peer_transport_send_rtcp(PeerTransport *t, uint8_t *buf, size_t len) {
   if (t->state != PT_STATE_CONNECTED || !t->srtp) return -1;
+  if (t->unanswered_us) { /* RFC 7675 5.1: no consent, no media */
+    t->stats.consent_held++;
+    return -1;
+  }
   size_t n = len;
   if (srtp_session_protect_rtcp(t->srtp, buf, &n) != 0) {
     t->stats.send_errors++;

@@ -1,0 +1,115 @@
+// A congested subscriber is not dropped for "lost ICE consent" (issue 9).
+// Run by test-consent-congestion: node, the relay and Chromium in namespace
+// B, the SFU in namespace A (CC_NS_A, media address CC_A, control CC_CTL);
+// tc tbf on A's side of the media veth (CC_DEV) limits everything the SFU
+// sends to B.
+//
+// Behind CC_KBIT (default 50) kbit/s, below the lowest simulcast layer, the
+// SFU's STUN consent checks toward bob are lost in the full queue and
+// libnice gives up on the pair (it reports FAILED, and refuses to send on
+// it from then on). Bob is alive all along: his RTCP arrives over the
+// uncongested direction. The limit is held until libnice has reported that,
+// then for more than the SFU's 30 s consent timeout, then lifted. Nobody
+// may be removed (no transport_state failed, no participant_disconnected),
+// and bob must decode video again after the lift.
+import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { startSfu, Control, check, diag, done, sleep, httpGet, onCleanup } from '../sfu/sfu_lib.mjs';
+import { startRelay, chromiumPage } from '../sfu/browser_lib.mjs';
+
+const NSA = process.env.CC_NS_A;
+const A = process.env.CC_A;
+const DEV = process.env.CC_DEV;
+const CTL = process.env.CC_CTL;
+const KBIT = Number(process.env.CC_KBIT || 50);
+const CONSENT_TIMEOUT_S = 30; /* the SFU's (sfu/peer_transport.c) */
+const MARGIN_S = 8;
+
+const sfu = await startSfu({ netns: NSA, controlAddress: CTL, iceAddresses: [A], workers: 1 });
+for (let i = 0; i < 100; i++) {
+  try { if ((await httpGet(`http://${CTL}:${sfu.port}/healthz`)).status === 200) break; } catch { /* not yet */ }
+  await sleep(100);
+}
+const ctl = await new Control(`ws://${CTL}:${sfu.port}/control`).connect(sfu.secret);
+const tc = (...args) => execFileSync('ip', ['netns', 'exec', NSA, 'tc', ...args], { stdio: 'pipe' });
+onCleanup(() => { try { tc('qdisc', 'del', 'dev', DEV, 'root'); } catch { /* none */ } });
+const ROOM = 'consent';
+await ctl.request('room_create', { room: ROOM, max_participants: 4 });
+const relay = await startRelay(ctl, ROOM);
+const pages = {};
+async function open(who, query = '') {
+  await ctl.request('participant_add', { room: ROOM, participant: who });
+  pages[who] = await chromiumPage(`${relay.url}/peer.html?participant=${who}${query}`);
+  await relay.waitPage(who);
+}
+const video = async (who) => (await pages[who].evaluate('window.mediaStats()')).video[0] || {};
+const stats = async (who) => ctl.request('participant_stats', { room: ROOM, participant: who });
+const sfuLog = () => fs.readFileSync(sfu.logPath, 'utf8').split('\n');
+const removals = () => ctl.events.filter((e) => (e.event === 'transport_state' && (e.state === 'failed' || e.state === 'closed')) ||
+  e.event === 'participant_disconnected');
+
+await open('alice', '&simulcast=1');
+relay.send('alice', { op: 'publish' });
+await ctl.waitEvent((e) => e.event === 'track_published' && e.participant === 'alice' && e.track.kind === 'video', 20000);
+await open('bob');
+relay.send('bob', { op: 'subscribe' });
+await ctl.waitEvent((e) => e.event === 'transport_state' && e.participant === 'bob' && e.transport === 'subscriber' && e.state === 'connected', 20000);
+let v = {};
+for (let i = 0; i < 40 && !(v.framesDecoded > 30); i++) { await sleep(500); v = await video('bob'); }
+check(v.framesDecoded > 30, `before the bottleneck bob decodes alice's video (${v.framesDecoded} frames, ${v.width}x${v.height})`);
+const bobPort = (await stats('bob')).subscriber.local_port;
+const alicePort = (await stats('alice')).publisher.local_port;
+diag(`SFU ports: bob's subscriber transport ${bobPort}, alice's publisher transport ${alicePort}`);
+
+// The bottleneck. Wait for libnice's verdict on bob's pair (the SFU logs
+// ice_consent_unanswered with the transport's port), at most 100 s (measured: 21 to 55 s at 50 kbit/s).
+const logLines0 = sfuLog().length;
+tc('qdisc', 'replace', 'dev', DEV, 'root', 'tbf', 'rate', `${KBIT}kbit`, 'burst', '3000', 'latency', '200ms');
+const t0 = Date.now();
+const unansweredFor = (port) => sfuLog().slice(logLines0).find((l) => /ice_consent_unanswered/.test(l) && l.includes(`port=${port} `));
+let failedAt = null;
+const outSamples = [];
+while (Date.now() - t0 < 100000) {
+  const s = await stats('bob').catch(() => null);
+  if (s && s.subscriber) outSamples.push(`${((Date.now() - t0) / 1000).toFixed(0)}s:${s.subscriber.packets_out}`);
+  if (unansweredFor(bobPort)) { failedAt = Date.now(); break; }
+  if (removals().length) break;
+  await sleep(1000);
+}
+const failSecs = failedAt ? (failedAt - t0) / 1000 : null;
+diag(`behind ${KBIT} kbit/s libnice reported bob's pair FAILED after ${failSecs === null ? 'never (100 s)' : `${failSecs.toFixed(1)} s`}`);
+diag(`SFU->bob packets_out while waiting: ${outSamples.join(' ')}`);
+check(failedAt !== null, `behind ${KBIT} kbit/s libnice reports bob's consent checks unanswered (${failSecs === null ? 'never' : `${failSecs.toFixed(1)} s`}; without that this test proves nothing)`);
+
+// Keep the limit for the SFU's whole consent timeout and a margin after
+// libnice's verdict: the old code dropped bob exactly then.
+const holdUntil = (failedAt || Date.now()) + (CONSENT_TIMEOUT_S + MARGIN_S) * 1000;
+const paused = { seen: false };
+const audio0 = (((await stats('bob')).subscriptions || []).find((x) => x.kind === 'audio' && x.active) || {}).packets || 0;
+while (Date.now() < holdUntil && !removals().length) {
+  const s = await stats('bob').catch(() => null);
+  if (s && (s.subscriptions || []).some((x) => x.kind === 'video' && x.active && x.paused)) paused.seen = true;
+  await sleep(1000);
+}
+const sh = await stats('bob').catch(() => null);
+const audio1 = sh ? ((sh.subscriptions || []).find((x) => x.kind === 'audio' && x.active) || {}).packets || 0 : audio0;
+const heldSecs = (Date.now() - t0) / 1000;
+diag(`limit held ${heldSecs.toFixed(0)} s; video paused seen: ${paused.seen}; audio packets forwarded to bob meanwhile: ${audio1 - audio0}`);
+check(removals().length === 0, `bob and alice stay through ${heldSecs.toFixed(0)} s of ${KBIT} kbit/s, ${CONSENT_TIMEOUT_S + MARGIN_S} s past libnice's verdict (removals: ${JSON.stringify(removals())})`);
+check(audio1 - audio0 > 100, `the SFU kept sending bob audio under the limit (${audio1 - audio0} packets)`);
+
+tc('qdisc', 'del', 'dev', DEV, 'root');
+const tl = Date.now();
+const v1 = await video('bob');
+let v2 = v1;
+for (let i = 0; i < 40 && !(v2.framesDecoded > (v1.framesDecoded || 0) + 30); i++) { await sleep(500); v2 = await video('bob'); }
+diag(`after the lift bob decoded ${v2.framesDecoded - (v1.framesDecoded || 0)} frames in ${((Date.now() - tl) / 1000).toFixed(1)} s (${v2.width}x${v2.height})`);
+check(v2.framesDecoded > (v1.framesDecoded || 0) + 30, `after the lift bob decodes video again (${v2.framesDecoded - (v1.framesDecoded || 0)} frames)`);
+await sleep(3000);
+const st = await stats('bob').catch(() => null);
+check(st && st.subscriber && st.subscriber.state === 'connected', `bob's subscriber transport is connected (${st && st.subscriber && st.subscriber.state})`);
+check(removals().length === 0, 'nobody was removed at any time');
+const logTail = sfuLog().slice(logLines0).filter((l) => /ice_consent|transport_state/.test(l));
+diag(`SFU consent log:\n${logTail.slice(0, 20).join('\n')}`);
+check(sfu.alive(), 'SFU alive');
+await done();
