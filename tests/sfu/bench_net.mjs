@@ -101,6 +101,7 @@ async function sfuState() {
   return {
     t: Date.now(), layer: sv.layer, target: sv.target_layer, paused: !!sv.paused,
     vbytes: sv.bytes || 0, abytes: sa.bytes || 0, tbytes: (st.subscriber || {}).bytes_out || 0,
+    rtx: sv.retransmitted || 0, nacks: sv.nacks_received || 0, plis: sv.plis_received || 0,
     state: (st.subscriber || {}).state,
     est: st.subscriber_estimate_bps || 0,
   };
@@ -157,6 +158,7 @@ async function hold(kbit) {
   const share = Object.fromEntries(Object.entries(layers).map(([k, c]) => [k, +(c / samples.length).toFixed(2)]));
   const held = Object.entries(share).sort((p, q) => q[1] - p[1])[0][0];
   const ests = samples.map((x) => x.s.est).filter((e) => e > 0);
+  const seen = samples.map((x) => (x.s.paused ? 'p' : x.s.layer)).join('');
   const widths = {};
   for (const x of samples) widths[x.v.width] = (widths[x.v.width] || 0) + 1;
   return {
@@ -164,6 +166,7 @@ async function hold(kbit) {
     fwd_video_kbps: kbps(b.s.vbytes - a.s.vbytes, ms),
     fwd_audio_kbps: kbps(b.s.abytes - a.s.abytes, ms),
     fwd_total_kbps: kbps(b.s.tbytes - a.s.tbytes, ms),
+    nacks_received: b.s.nacks - a.s.nacks, retransmitted: b.s.rtx - a.s.rtx, plis_received: b.s.plis - a.s.plis,
     recv_video_kbps: kbps((b.v.bytesReceived || 0) - (a.v.bytesReceived || 0), vms),
     fps: +(((b.v.framesDecoded - a.v.framesDecoded) * 1000) / vms).toFixed(1),
     layer_held: held === 'paused' ? 'paused' : Number(held),
@@ -174,6 +177,7 @@ async function hold(kbit) {
     freezes: b.v.freezeCount - a.v.freezeCount,
     freeze_s: +(b.v.totalFreezesDuration - a.v.totalFreezesDuration).toFixed(2),
     max_gap_ms: gapDuring,
+    layers_seen: seen,
     transport: b.s.state,
     measured_s: +(ms / 1000).toFixed(1),
   };
@@ -223,8 +227,12 @@ for (let c = 0; c < CYCLES; c++) {
   let fwdMs = null;
   let decMs = null;
   let lastFrames = c1.framesDecoded;
+  // What happened after the lift, for reading odd cycles: ms since the
+  // lift, SFU layer/target ('p' paused), decoded width, frames decoded.
+  const timeline = [];
   while (Date.now() - tl < RECOVER_MAX && (fwdMs === null || decMs === null)) {
     const { s, v } = await sample();
+    timeline.push(`${s.t - tl}:${s.paused ? 'p' : s.layer}/${s.target}:${v.width}:${v.framesDecoded - c1.framesDecoded}`);
     if (fwdMs === null && s.layer === TOP && !s.paused) fwdMs = s.t - tl;
     if (decMs === null && v.width >= top.width && v.framesDecoded > lastFrames) decMs = v.t - tl;
     lastFrames = v.framesDecoded;
@@ -241,9 +249,10 @@ for (let c = 0; c < CYCLES; c++) {
     max_gap_ms_congested: gapCongested,
     freezes_recovery: c2.freezeCount - c1.freezeCount, freeze_s_recovery: +(c2.totalFreezesDuration - c1.totalFreezesDuration).toFixed(2),
     max_gap_ms_recovery: gapRecovery,
+    timeline,
   };
   cycles.push(cy);
-  diag(`cycle ${c + 1}: ${JSON.stringify(cy)}`);
+  diag(`cycle ${c + 1}: ${JSON.stringify({ ...cy, timeline: undefined })}`);
 }
 
 // ---- report ----
