@@ -53,6 +53,7 @@ struct PeerTransport {
   int64_t consent_armed_us; /* when libnice's consent tracking (re)started */
   int64_t unanswered_us;    /* libnice gave up and no proof since; 0 if not */
   unsigned rearms;          /* re-selections so far (for the logs) */
+  int ice_restarting;       /* restart checks under way: leave libnice's pairs alone */
   GSource *consent_timer;
   GSource *rearm_source;
 };
@@ -197,7 +198,9 @@ static gboolean on_rearm(gpointer data) {
   PeerTransport *t = data;
   g_source_unref(t->rearm_source);
   t->rearm_source = NULL;
-  if (t->nice_state == NICE_COMPONENT_STATE_FAILED && t->ice_connected &&
+  /* Not during an ICE restart: re-selecting would prune its checks (the
+   * restart finds a new pair, or the 30 s rule ends the transport). */
+  if (t->nice_state == NICE_COMPONENT_STATE_FAILED && t->ice_connected && !t->ice_restarting &&
       t->state != PT_STATE_FAILED && t->state != PT_STATE_CLOSED && consent_rearm(t) != 0)
     log_debug("ice_consent_rearm_failed", "port=%d", transport_port(t));
   return G_SOURCE_REMOVE;
@@ -286,6 +289,7 @@ static void on_component_state(NiceAgent *agent, guint stream, guint comp, guint
     if (t->nice_state != NICE_COMPONENT_STATE_CONNECTED &&
         t->nice_state != NICE_COMPONENT_STATE_READY)
       t->consent_armed_us = g_get_monotonic_time();
+    t->ice_restarting = 0;
     if (!t->ice_connected) {
       t->ice_connected = 1;
       t->last_auth_rx_us = g_get_monotonic_time(); /* its checks were answered */
@@ -501,6 +505,7 @@ int peer_transport_restart_ice(PeerTransport *t, char *err, size_t errsize) {
   t->ufrag = t->pwd = NULL;
   nice_agent_get_local_credentials(t->agent, t->stream, &t->ufrag, &t->pwd);
   t->restart_pending = 1;
+  t->ice_restarting = 1;
   log_info("ice_restart", "ufrag=%s", t->ufrag);
   return 0;
 }

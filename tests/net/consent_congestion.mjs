@@ -111,5 +111,10 @@ check(st && st.subscriber && st.subscriber.state === 'connected', `bob's subscri
 check(removals().length === 0, 'nobody was removed at any time');
 const logTail = sfuLog().slice(logLines0).filter((l) => /ice_consent|transport_state/.test(l));
 diag(`SFU consent log:\n${logTail.slice(0, 20).join('\n')}`);
+// The logs tell what happened: libnice's verdict on bob's pair, then the
+// proof that bob was there (his SRTCP) that kept the transport.
+const restored = logTail.filter((l) => /ice_consent_restored/.test(l) && l.includes(`port=${bobPort} `));
+check(restored.length > 0 && !logTail.some((l) => /ice_consent_lost/.test(l)),
+  `the SFU logged bob's consent as restored (${restored.length}x, ${(restored[0] || '').replace(/^.*event=/, '')}) and no consent lost`);
 check(sfu.alive(), 'SFU alive');
 await done();
