@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "core/rtcp.h"
 #include "core/rtp.h"
 #include "load_app.h"
 #include "load_sdp.h"
@@ -37,6 +38,7 @@ LoadPeer *load_peer_new(LoadApp *app, LoadCall *call, const char *name, bool pub
   p->publishes = publishes;
   p->join_us = load_now_us();
   p->recv = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, recv_free);
+  p->rtcp_ssrc = random_ssrc();
   p->audio.ssrc = random_ssrc();
   p->audio.payload_type = LOAD_PT_OPUS;
   p->audio.seq = (uint16_t)g_random_int();
@@ -386,7 +388,39 @@ static void send_video_frame(LoadPeer *p, LoadVideoLayer *l, int64_t now, uint8_
   l->idx = (l->idx + 1) % tr->n_frames;
 }
 
+/* A receiver report for every stream received, as a browser's receiver
+ * sends one about every second. Besides its figures it is the receiving
+ * side's sign of life: without any authenticated packet from us on the
+ * subscriber connection, the SFU has only STUN consent answers to go by,
+ * which a loaded machine can fall behind on (it then drops the peer after
+ * 30 s). */
+static void send_receiver_report(LoadPeer *p) {
+  RtcpReportBlock b[31];
+  unsigned n = 0;
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init(&it, p->recv);
+  while (n < G_N_ELEMENTS(b) && g_hash_table_iter_next(&it, NULL, &v)) {
+    const LoadRecv *r = &((LoadRecvStream *)v)->st;
+    if (!r->started) continue;
+    int64_t lost = load_recv_lost(r);
+    if (lost > 8388607) lost = 8388607;
+    if (lost < -8388608) lost = -8388608;
+    b[n++] = (RtcpReportBlock){.ssrc = r->ssrc,
+                               .cumulative_lost = (int32_t)lost,
+                               .ext_highest_seq = r->cycles + r->max_seq,
+                               .jitter = (uint32_t)(r->jitter_q4 >> 4)};
+  }
+  uint8_t buf[8 + 24 * G_N_ELEMENTS(b) + SRTP_SESSION_TRAILER];
+  size_t len = rtcp_build_rr(buf, sizeof buf - SRTP_SESSION_TRAILER, p->rtcp_ssrc, b, n);
+  if (len) peer_transport_send_rtcp(p->sub, buf, len);
+}
+
 int64_t load_peer_send_due(LoadPeer *p, int64_t now) {
+  if (p->sub && p->sub_state == PT_STATE_CONNECTED && now >= p->next_rr_us) {
+    if (p->next_rr_us) send_receiver_report(p);
+    p->next_rr_us = now + 900000 + g_random_int_range(0, 200000);
+  }
   if (!p->publishes || p->pub_state != PT_STATE_CONNECTED) return 0;
   LoadApp *app = p->app;
   uint8_t buf[LOAD_RTP_MAX_PACKET + SRTP_SESSION_TRAILER];

@@ -3,7 +3,8 @@
  * Opus (the client offers; ICE controlling, DTLS
  * client unless the server's answer says otherwise) and a subscriber peer
  * connection that receives every other participant's streams (the server
- * offers; we answer recvonly, a=setup:active).
+ * offers; we answer recvonly, a=setup:active) and sends a receiver report
+ * about every second.
  *
  * Both connections are sfu/peer_transport (libnice ICE, OpenSSL DTLS,
  * libsrtp2 SRTP), the same stack as the SFU, on the GMainContext of the
@@ -72,6 +73,8 @@ typedef struct LoadPeer {
   int64_t next_v_us, next_a_us;
   LoadSend vsend, asend; /* vsend: all layers together */
   /* receiving */
+  uint32_t rtcp_ssrc;    /* our receiver reports' sender SSRC */
+  int64_t next_rr_us;    /* next receiver report on the subscriber connection */
   GHashTable *recv;      /* ssrc -> LoadRecvStream* */
   int sub_video_pt, sub_audio_pt;
   LoadRtpExtIds sub_ext_video, sub_ext_audio;
