@@ -106,6 +106,14 @@ async function sfuState() {
     est: st.subscriber_estimate_bps || 0,
   };
 }
+// Packets per layer the publisher has sent so far (SFU side): whether the
+// browser is sending each layer at all (a loaded machine makes Chromium
+// drop layers by itself).
+async function pubLayers() {
+  const st = await ctl.request('participant_stats', { room: ROOM, participant: 'alice' });
+  const t = (st.tracks || []).find((x) => x.kind === 'video') || {};
+  return { t: Date.now(), packets: (t.layers || []).map((l) => l.packets || 0) };
+}
 async function sample() {
   const [s, v] = await Promise.all([sfuState(), video()]);
   return { s, v };
@@ -138,17 +146,19 @@ async function hold(kbit) {
   const samples = [];
   let gapDuring = 0;
   let v0 = null;
+  let p0 = null;
   await take();
   while (Date.now() - start < HOLD) {
     const x = await sample();
     if (x.s.t - start >= SETTLE) {
-      if (!v0) { v0 = x; await take(); }
+      if (!v0) { v0 = x; await take(); p0 = await pubLayers(); }
       samples.push(x);
     }
     await sleep(500);
   }
   const g = await take();
   gapDuring = g.maxGapMs;
+  const p1 = await pubLayers();
   const a = v0;
   const b = samples[samples.length - 1];
   const ms = b.s.t - a.s.t;
@@ -178,6 +188,7 @@ async function hold(kbit) {
     freeze_s: +(b.v.totalFreezesDuration - a.v.totalFreezesDuration).toFixed(2),
     max_gap_ms: gapDuring,
     layers_seen: seen,
+    pub_layer_pps: p1.packets.map((n, i) => Math.round(((n - (p0.packets[i] || 0)) * 1000) / (p1.t - p0.t))),
     transport: b.s.state,
     measured_s: +(ms / 1000).toFixed(1),
   };
@@ -206,7 +217,11 @@ for (let c = 0; c < CYCLES; c++) {
   // Start each cycle from the top layer, steady for 3 s.
   const ready = await untilTop(RECOVER_MAX);
   await sleep(3000);
-  if (!ready) { diag(`cycle ${c + 1}: never back on the top layer before the cycle; stopping`); break; }
+  if (!ready) {
+    diag(`cycle ${c + 1}: not back on the top layer within ${RECOVER_MAX / 1000} s without a limit; skipped`);
+    cycles.push({ cycle: c + 1, skipped: `top layer not reached within ${RECOVER_MAX / 1000} s without a limit` });
+    continue;
+  }
   const c0 = await video();
   await take();
   setLink(CONGEST_KBIT);
@@ -256,18 +271,20 @@ for (let c = 0; c < CYCLES; c++) {
 }
 
 // ---- report ----
-const fwd = cycles.map((c) => c.forward_top_ms);
-const dec = cycles.map((c) => c.decode_top_ms);
+const ran = cycles.filter((c) => !c.skipped);
+const fwd = ran.map((c) => c.forward_top_ms);
+const dec = ran.map((c) => c.decode_top_ms);
 const summary = {
-  cycles: cycles.length,
-  recovered: cycles.filter((c) => c.decode_top_ms !== null).length,
+  cycles: ran.length,
+  skipped: cycles.length - ran.length,
+  recovered: ran.filter((c) => c.decode_top_ms !== null).length,
   forward_top_ms_median: median(fwd), forward_top_ms_max: fwd.some((x) => x === null) ? null : Math.max(...fwd),
   decode_top_ms_median: median(dec), decode_top_ms_max: dec.some((x) => x === null) ? null : Math.max(...dec),
-  down_ms_median: median(cycles.map((c) => c.down_ms)),
-  freezes_total: cycles.reduce((n, c) => n + c.freezes_congested + c.freezes_recovery, 0),
-  freeze_s_total: +cycles.reduce((n, c) => n + c.freeze_s_congested + c.freeze_s_recovery, 0).toFixed(2),
-  max_gap_ms: Math.max(0, ...cycles.map((c) => Math.max(c.max_gap_ms_congested || 0, c.max_gap_ms_recovery || 0))),
-  within_10s: cycles.filter((c) => c.decode_top_ms !== null && c.decode_top_ms <= 10000).length,
+  down_ms_median: median(ran.map((c) => c.down_ms)),
+  freezes_total: ran.reduce((n, c) => n + c.freezes_congested + c.freezes_recovery, 0),
+  freeze_s_total: +ran.reduce((n, c) => n + c.freeze_s_congested + c.freeze_s_recovery, 0).toFixed(2),
+  max_gap_ms: Math.max(0, ...ran.map((c) => Math.max(c.max_gap_ms_congested || 0, c.max_gap_ms_recovery || 0))),
+  within_10s: ran.filter((c) => c.decode_top_ms !== null && c.decode_top_ms <= 10000).length,
 };
 const out = {
   label: env.NB_LABEL || '',
@@ -290,10 +307,11 @@ for (const r of rates) {
 diag('');
 diag(`cycle | down ms | top fwd ms | top decoded ms | freezes congested/recovery | max gap ms congested/recovery`);
 for (const c of cycles) {
+  if (c.skipped) { diag(`${pad(c.cycle, 5)} | skipped: ${c.skipped}`); continue; }
   diag(`${pad(c.cycle, 5)} | ${pad(c.down_ms, 7)} | ${pad(c.forward_top_ms, 10)} | ${pad(c.decode_top_ms, 14)} | ${pad(`${c.freezes_congested} (${c.freeze_s_congested}s) / ${c.freezes_recovery} (${c.freeze_s_recovery}s)`, 26)} | ${pad(`${c.max_gap_ms_congested} / ${c.max_gap_ms_recovery}`, 14)}`);
 }
 diag(`summary: ${JSON.stringify(summary)}`);
 check(rates.length === RATES.length + 1, `every link rate measured (${rates.length} of ${RATES.length + 1})`);
-check(cycles.length === CYCLES, `every congestion cycle ran (${cycles.length} of ${CYCLES})`);
+check(ran.length === CYCLES, `every congestion cycle ran (${ran.length} of ${CYCLES})`);
 check(sfu.alive(), 'SFU alive');
 await done();
