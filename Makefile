@@ -127,8 +127,10 @@ asan:
 	@$(MAKE) --no-print-directory ASAN=1 tests-build
 	@BUILD_DIR=build-asan scripts/run-tests --unit-only
 
+# SFU capacity against Janus (issue 8), then network adaptation (issue 9).
 bench: deps tests-build
 	@scripts/bench
+	@BUILD_DIR=$(BUILD) scripts/bench-net
 
 bench-booking: deps tests-build
 	@scripts/bench-booking
