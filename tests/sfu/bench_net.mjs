@@ -203,23 +203,28 @@ for (const kbit of [0, ...RATES]) {
 setLink(0);
 
 // ---- phase 2: congestion then lift, CYCLES times ----
-async function untilTop(maxMs) {
+// Waits until the top layer has been forwarded and decoded continuously for
+// steadyMs (a cycle must start from there, not from a passing visit).
+async function untilTop(maxMs, steadyMs = 0) {
   const end = Date.now() + maxMs;
+  let since = null;
   while (Date.now() < end) {
     const { s, v } = await sample();
-    if (s.layer === TOP && !s.paused && v.width >= top.width) return true;
+    if (s.layer === TOP && !s.paused && v.width >= top.width) {
+      if (since === null) since = s.t;
+      if (s.t - since >= steadyMs) return true;
+    } else since = null;
     await sleep(250);
   }
   return false;
 }
 const cycles = [];
 for (let c = 0; c < CYCLES; c++) {
-  // Start each cycle from the top layer, steady for 3 s.
-  const ready = await untilTop(RECOVER_MAX);
-  await sleep(3000);
+  // Start each cycle from the top layer, held for 3 s.
+  const ready = await untilTop(RECOVER_MAX, 3000);
   if (!ready) {
-    diag(`cycle ${c + 1}: not back on the top layer within ${RECOVER_MAX / 1000} s without a limit; skipped`);
-    cycles.push({ cycle: c + 1, skipped: `top layer not reached within ${RECOVER_MAX / 1000} s without a limit` });
+    diag(`cycle ${c + 1}: not on the top layer for 3 s running within ${RECOVER_MAX / 1000} s without a limit; skipped`);
+    cycles.push({ cycle: c + 1, skipped: `top layer not held 3 s running within ${RECOVER_MAX / 1000} s without a limit` });
     continue;
   }
   const c0 = await video();
