@@ -1,5 +1,6 @@
 /* parlour-sfu: the selective-forwarding media server. The main thread runs
  * the control websocket; media runs on worker threads (worker.h). */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -49,6 +50,11 @@ int main(int argc, char **argv) {
   SfuConfig cfg = {0};
   DaemonInfo info = {"parlour-sfu", "Parlour selective-forwarding media server.",
                      sfu_config_options, &cfg};
+  /* A fixed mmap threshold (which also stops glibc raising it after the
+   * first large free) keeps the retransmission rings that grow past 64 KiB
+   * in their own mappings, returned to the system when a track ends, instead
+   * of in the worker's heap where they fragment it across calls. */
+  mallopt(M_MMAP_THRESHOLD, 64 * 1024);
   const char *path = daemon_init(argc, argv, &info);
   log_set_component("sfu");
   log_set_level((LogLevel)cfg.log_level);

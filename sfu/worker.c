@@ -1,5 +1,6 @@
 #include "worker.h"
 
+#include <malloc.h>
 #include <string.h>
 
 #include "jsonutil.h"
@@ -115,6 +116,11 @@ static gboolean do_job(gpointer data) {
   } else if (strcmp(j->type, "room_destroy") == 0) {
     g_hash_table_remove(w->rooms, name);
     room_free(room, "room_destroyed");
+    /* A room's transports, buffers and SRTP contexts were allocated on this
+     * thread's malloc arena in small pieces interleaved with other rooms':
+     * without this the freed pages stay resident (RSS kept its high-water
+     * mark after 1 000 calls, +51 %). Once per room, a few ms at most. */
+    malloc_trim(0);
     log_info("room_destroyed", "room=%s", name);
     reply = sfu_result(json_pack("{s:s}", "room", name));
   } else {
