@@ -16,12 +16,16 @@
 #include "core/layer_selector.h"
 #include "core/rtcp.h"
 #include "core/rtp.h"
+#include "core/twcc_feedback.h"
 #include "log.h"
 #include "room_internal.h"
 #include "sdp_write.h"
 #include "srtp_session.h"
 
 #define MAX_PKT 1500
+/* A forwarded packet may grow by a transport-cc element (rtp_ext_set: at
+ * most a new 4-byte block header and one word). */
+#define EXT_ROOM 8
 #define MAX_OUTS 64
 #define NACK_BUFFER_SLOTS 1024
 #define NACK_BUFFER_AGE_US 1000000
@@ -183,18 +187,34 @@ static void learn_one(RouterTrack *rt, void *ud) {
   l->layer = (unsigned)layer;
 }
 
+/* Give a packet to the subscriber its transport-wide seq (subscriber_bwe
+ * remembers size and send time for the feedback): the element is
+ * overwritten, or added when the packet has none (the buffer has EXT_ROOM
+ * spare bytes before cap). False: leave the packet unsent. */
+static bool stamp_twcc(SubSlot *s, uint8_t *b, size_t *len, size_t cap, int64_t now) {
+  Participant *q = s->owner;
+  if (!s->ext_twcc || !q->bwe) return true;
+  RtpView v;
+  uint8_t zero[2] = {0, 0};
+  if (rtp_ext_set(b, len, cap, &v, s->ext_twcc, zero, 2) != RTP_OK) return false;
+  uint16_t seq = subscriber_bwe_on_send(q->bwe, *len, now);
+  q->twcc_stamped++;
+  return twcc_ext_write_seq(b, &v, s->ext_twcc, seq);
+}
+
 static void forward_one(PubTrack *t, const RouterOutput *o, const uint8_t *buf, size_t len,
                         const RtpView *v, int64_t now) {
   SubSlot *s = o->sub->user_data;
   Participant *q = s ? s->owner : NULL;
   if (!q || !q->sub_tr) return;
-  uint8_t ob[MAX_PKT + SRTP_SESSION_TRAILER];
+  uint8_t ob[MAX_PKT + EXT_ROOM + SRTP_SESSION_TRAILER];
   memcpy(ob, buf, len);
   rtp_set_ssrc(ob, len, o->sub->out_ssrc);
   rtp_set_seq(ob, len, o->seq);
   rtp_set_timestamp(ob, len, o->ts);
   rtp_set_payload_type(ob, len, s->codec.pt);
   if (v->extension && rtp_ext_rewrite_ids(ob, v, s->ext_map, NULL) != RTP_OK) return;
+  if (!stamp_twcc(s, ob, &len, MAX_PKT + EXT_ROOM, now)) return;
   if (peer_transport_send_rtp(q->sub_tr, ob, len) == 0) {
     s->packets++;
     s->bytes += v->payload_len;
@@ -310,7 +330,7 @@ static void retransmit(SubSlot *s, RouterSubscription *rs, uint16_t out_seq, int
   if (rtp_parse(pkt, plen, &v) != RTP_OK || v.ssrc != in_ssrc) return;
   uint32_t out_ts;
   if (!seq_rewriter_map_ts(&rs->rw, in_ssrc, v.timestamp, &out_ts)) return;
-  uint8_t ob[MAX_PKT + SRTP_SESSION_TRAILER];
+  uint8_t ob[MAX_PKT + EXT_ROOM + SRTP_SESSION_TRAILER];
   memcpy(ob, pkt, plen);
   rtp_set_ssrc(ob, plen, rs->out_ssrc);
   rtp_set_seq(ob, plen, out_seq);
@@ -320,14 +340,16 @@ static void retransmit(SubSlot *s, RouterSubscription *rs, uint16_t out_seq, int
   Participant *q = s->owner;
   int sent;
   if (s->rtx_ok) {
-    uint8_t rb[MAX_PKT + 2 + SRTP_SESSION_TRAILER];
+    uint8_t rb[MAX_PKT + 2 + EXT_ROOM + SRTP_SESSION_TRAILER];
     size_t rl = 0;
     RtpView ov;
     if (rtp_parse(ob, plen, &ov) != RTP_OK ||
         rtp_rtx_wrap(ob, &ov, s->rtx_ssrc, s->rtx_pt, s->rtx_seq++, rb, MAX_PKT + 2, &rl) != RTP_OK)
       return;
+    if (!stamp_twcc(s, rb, &rl, MAX_PKT + 2 + EXT_ROOM, now)) return;
     sent = peer_transport_send_rtp(q->sub_tr, rb, rl) == 0;
   } else {
+    if (!stamp_twcc(s, ob, &plen, MAX_PKT + EXT_ROOM, now)) return;
     sent = peer_transport_send_rtp(q->sub_tr, ob, plen) == 0;
   }
   if (sent) s->retransmitted++;
@@ -350,7 +372,27 @@ void forwarder_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len) {
   while (rtcp_iter_next(&it, &pk)) {
     SubSlot *s = NULL;
     RouterSubscription *rs;
+    /* transport-cc feedback and REMB go to the estimate (others ignored
+     * there); a malformed feedback is counted and changes nothing. */
+    if (p->bwe) subscriber_bwe_on_rtcp(p->bwe, &pk, now);
     switch (pk.kind) {
+    case RTCP_KIND_RR:
+    case RTCP_KIND_SR: {
+      /* Round-trip time from its report blocks on our sender reports. */
+      RtcpReportBlock rb;
+      uint32_t mid = rtcp_ntp_mid32(rtcp_ntp_from_unix_us(g_get_real_time()));
+      for (unsigned i = 0; i < pk.count && rtcp_report_block(&pk, i, &rb); i++) {
+        SubSlot *o = NULL;
+        if (!own_sub(p, rb.ssrc, &o)) continue;
+        int64_t rtt = rtcp_rtt_us(mid, rb.lsr, rb.dlsr);
+        if (rtt > 0 && rtt < 10000000) {
+          p->rtt_us = rtt;
+          if (p->bwe) subscriber_bwe_set_rtt(p->bwe, rtt);
+        }
+        break;
+      }
+      break;
+    }
     case RTCP_KIND_PLI:
       if ((rs = own_sub(p, pk.media_ssrc, &s))) {
         s->plis_received++;
@@ -560,6 +602,27 @@ static void resume_video(SubSlot *s, PubTrack *t, unsigned layer, int64_t now) {
   forwarder_request_keyframe(t, "layer_switch", 1);
 }
 
+/* What a subscriber's other forwarding subscriptions take from its
+ * downlink: audio first (AUDIO_BUDGET_BPS each) and the video of every
+ * other subscription at the layer it is forwarded now. */
+static uint64_t others_bps(const Participant *q, const SubSlot *self, int64_t now) {
+  uint64_t sum = 0;
+  for (guint i = 0; i < q->slots->len; i++) {
+    const SubSlot *o = q->slots->pdata[i];
+    if (!o->rs) continue;
+    if (o->kind == SDP_KIND_AUDIO) {
+      sum += AUDIO_BUDGET_BPS;
+    } else if (o != self) {
+      const PubTrack *ot = o->rs->track->user_data;
+      sum += layer_rate_bps(&ot->meter, o->rs->layer < ot->n_layers ? o->rs->layer : 0, now);
+    }
+  }
+  return sum;
+}
+
+/* Our transport-cc estimate drives the choice once its feedback flows. */
+static bool uses_bwe(const Participant *q) { return q->bwe_on && q->bwe && q->bwe->feedbacks > 0; }
+
 void forwarder_choose_layer(SubSlot *s, int64_t now) {
   if (!s->active || !s->track_id || (!s->rs && !s->paused)) return;
   RouterSubscription *rs = s->rs;
@@ -578,13 +641,17 @@ void forwarder_choose_layer(SubSlot *s, int64_t now) {
   uint64_t bps[LAYER_MAX] = {0};
   for (unsigned l = 0; l < t->n_layers && l < LAYER_MAX; l++)
     bps[l] = layer_rate_bps(&t->meter, l, now);
-  uint64_t est = q->sub_remb_us && now - q->sub_remb_us < REMB_STALE_US ? q->sub_remb_bps
+  /* audio: what the rest of the subscriber's downlink carries (its audio,
+   * its other video), reserved before this subscription's video. */
+  uint64_t audio = others_bps(q, s, now);
+  int fwd_layer = rs ? (int)rs->layer : LAYER_PAUSED;
+  /* With transport-cc our send-side estimate: it reacts to a queue in
+   * ~100 ms, and probes (bwe_tick) prove the next layer up. Else the
+   * subscriber's REMB, read as below. */
+  bool bwe = uses_bwe(q);
+  uint64_t est = bwe ? subscriber_bwe_estimate(q->bwe)
+                 : q->sub_remb_us && now - q->sub_remb_us < REMB_STALE_US ? q->sub_remb_bps
                                                                          : NO_ESTIMATE_BPS;
-  uint64_t audio = 0;
-  for (guint i = 0; i < q->slots->len; i++) {
-    SubSlot *o = q->slots->pdata[i];
-    if (o->rs && o->kind == SDP_KIND_AUDIO) audio += AUDIO_BUDGET_BPS;
-  }
   /* A receive-side REMB says about 1.5x what arrives and climbs slowly
    * behind it (~8 %/s): taken as a ceiling it would keep a subscriber on a
    * low layer for good, or drop it right after an up-switch. It is a
@@ -593,8 +660,7 @@ void forwarder_choose_layer(SubSlot *s, int64_t now) {
    * what we send. Otherwise the estimate allows one layer up from the one
    * forwarded (the selector's hold and back-off keep a link that cannot
    * carry it from flapping). */
-  int fwd_layer = rs ? (int)rs->layer : LAYER_PAUSED;
-  if (est != NO_ESTIMATE_BPS) {
+  if (!bwe && est != NO_ESTIMATE_BPS) {
     bool fell = q->sub_remb_drop_us && now - q->sub_remb_drop_us < REMB_CEILING_US;
     bool flat = now - q->sub_remb_rise_us > REMB_FLAT_US && est < q->sub_rate_bps;
     if (fell || flat) {
@@ -609,8 +675,9 @@ void forwarder_choose_layer(SubSlot *s, int64_t now) {
   }
   /* While paused the receiver's REMB cannot grow (no video reaches it to
    * measure): after a while (5 s, doubling with each pause up to 40 s) let
-   * the selector try the lowest layer again. */
-  if (!rs) {
+   * the selector try the lowest layer again. (Our own estimate gets there
+   * by probing, unless there is no RTX to carry the padding.) */
+  if (!rs && (!bwe || !s->rtx_ok)) {
     unsigned shift = s->pauses > 1 ? (unsigned)(s->pauses - 1 < 3 ? s->pauses - 1 : 3) : 0;
     if (now - s->paused_us >= (RESUME_TRY_US << shift)) {
       uint64_t step = (uint64_t)((double)(bps[0] + audio) * 1.3) + 1;
@@ -692,10 +759,80 @@ static void poll_speakers(Room *r, int64_t now) {
   }
 }
 
+/* ---- probing toward subscribers ---- */
+
+/* A padding-only RTP packet on the subscription's RTX SSRC (RTX payload
+ * type; receivers count it for bandwidth estimation and discard it): RTP
+ * header, a one-byte extension block with our transport-wide seq, `pad`
+ * bytes of RTP padding (<= 255). */
+#define PAD_MAX 255
+#define PAD_MIN 200
+#define PAD_HDR (RTP_HEADER_MIN + 8)
+
+static bool send_padding(SubSlot *s, size_t pad, int64_t now) {
+  Participant *q = s->owner;
+  uint8_t b[PAD_HDR + PAD_MAX + SRTP_SESSION_TRAILER];
+  uint32_t ts = s->rs ? (s->rs->rw.started ? s->rs->rw.last_out_ts : s->rs->rw.first_out_ts) : s->resume_ts;
+  memset(b, 0, sizeof b);
+  b[0] = 0x80 | 0x20 | 0x10; /* V=2, P, X */
+  b[1] = s->rtx_pt & 0x7f;
+  size_t len = PAD_HDR + pad;
+  rtp_set_seq(b, len, s->rtx_seq);
+  rtp_set_timestamp(b, len, ts);
+  rtp_set_ssrc(b, len, s->rtx_ssrc);
+  b[12] = 0xbe;
+  b[13] = 0xde;
+  b[15] = 1; /* one word */
+  b[16] = (uint8_t)((s->ext_twcc << 4) | 1);
+  b[len - 1] = (uint8_t)pad;
+  uint16_t seq = subscriber_bwe_on_send_padding(q->bwe, len, now);
+  b[17] = (uint8_t)(seq >> 8);
+  b[18] = (uint8_t)seq;
+  if (peer_transport_send_rtp(q->sub_tr, b, len) != 0) return false;
+  s->rtx_seq++;
+  q->padding_packets++;
+  q->padding_bytes += len;
+  return true;
+}
+
+/* Every tick for a subscriber whose estimate is ours: a successful probe
+ * lets its selectors step up after the short hold; subscriber_bwe_tick is
+ * told what the cheapest step up needs (that layer's rate x 1.25 plus what
+ * the rest of the downlink carries, the selector's own margin) and asks
+ * for probe padding, sent on a video subscription's RTX SSRC. */
+static void bwe_tick(Participant *q, int64_t now) {
+  if (!uses_bwe(q) || !q->sub_tr || peer_transport_state(q->sub_tr) != PT_STATE_CONNECTED) return;
+  bool verified = subscriber_bwe_take_verified(q->bwe);
+  uint64_t want = 0;
+  SubSlot *pad = NULL;
+  for (guint i = 0; i < q->slots->len; i++) {
+    SubSlot *s = q->slots->pdata[i];
+    if (s->kind != SDP_KIND_VIDEO || !s->active || !s->track_id || (!s->rs && !s->paused)) continue;
+    if (!pad && s->rtx_ok && s->ext_twcc) pad = s;
+    if (!s->sel_ready) continue;
+    if (verified) layer_selector_verified(&s->sel, now);
+    PubTrack *t = s->rs ? s->rs->track->user_data : room_track(q->room, s->track_id);
+    if (!t || t->n_layers < 2) continue;
+    int next = s->sel.target == LAYER_PAUSED ? 0 : s->sel.target + 1;
+    if (next > s->sel.max_layer || next >= (int)t->n_layers) continue;
+    uint64_t b = layer_rate_bps(&t->meter, (unsigned)next, now);
+    if (!b) continue;
+    uint64_t w = (uint64_t)((double)b * 1.25) + others_bps(q, s, now);
+    if (!want || w < want) want = w;
+  }
+  if (!pad) want = 0;
+  size_t due;
+  for (int n = 0; (due = subscriber_bwe_tick(q->bwe, want, now)) > 0 && pad && n < 64; n++) {
+    size_t p = due < PAD_MIN ? PAD_MIN : due > PAD_MAX ? PAD_MAX : due;
+    if (!send_padding(pad, p, now)) break;
+  }
+}
+
 void forwarder_tick(Room *r, int64_t now) {
   TickCtx c = {r, now};
   router_foreach_track(r->router, tick_track, &c);
   poll_speakers(r, now);
+  for (guint i = 0; i < r->order->len; i++) bwe_tick(r->order->pdata[i], now);
   if (now - r->last_layer_us >= LAYER_CHOICE_US) {
     r->last_layer_us = now;
     for (guint i = 0; i < r->order->len; i++) {

@@ -107,6 +107,8 @@ Participant *participant_new(Room *r, const char *id, int subscribe_all) {
   p->unwanted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   p->slots = g_ptr_array_new_with_free_func(slot_free);
   p->rtcp_ssrc = ids_random_u32();
+  p->bwe = g_new(SubscriberBwe, 1);
+  subscriber_bwe_init(p->bwe, NULL, NULL, (uint16_t)ids_random_u32());
   p->cname = ids_random_hex(8);
   p->sdp_session_id = ((guint64)ids_random_u32() << 20) ^ ids_random_u32();
   return p;
@@ -186,6 +188,7 @@ void participant_remove(Participant *p, const char *reason) {
             json_pack("{s:s, s:s}", "participant", p->id, "reason", reason));
   log_info("participant_removed", "room=%s participant=%s reason=%s", r->name, p->id, reason);
   g_ptr_array_free(p->slots, TRUE);
+  g_free(p->bwe);
   g_hash_table_destroy(p->wanted);
   g_hash_table_destroy(p->unwanted);
   g_free(p->cname);
@@ -497,7 +500,16 @@ json_t *participant_subscriber_answer(Participant *p, const char *sdp) {
     s->rtx_ok = s->rtx_pt && mi->codec.rtx_pt == s->rtx_pt;
     s->ext_abs = mi->ext.abs_send_time == SFU_EXT_ABS_SEND_TIME ? SFU_EXT_ABS_SEND_TIME : 0;
     s->ext_level = mi->ext.audio_level == SFU_EXT_AUDIO_LEVEL ? SFU_EXT_AUDIO_LEVEL : 0;
+    s->ext_twcc = mi->ext.twcc == SFU_EXT_TWCC ? SFU_EXT_TWCC : 0;
+    s->fb_twcc = s->ext_twcc && mi->codec.fb_twcc;
     s->answer_max_bps = s->kind == SDP_KIND_VIDEO ? mi->max_bitrate_bps : 0;
+  }
+  /* Our estimate drives the layer choice when a negotiated video section
+   * gets transport-cc feedback (else the subscriber's REMB does). */
+  p->bwe_on = 0;
+  for (guint i = 0; i < offered; i++) {
+    SubSlot *s = p->slots->pdata[i];
+    if (s->negotiated && s->kind == SDP_KIND_VIDEO && s->fb_twcc) p->bwe_on = 1;
   }
   for (guint i = 0; i < a->candidates->len; i++)
     peer_transport_add_remote_candidate(p->sub_tr, a->candidates->pdata[i], err, sizeof err);
@@ -570,9 +582,25 @@ static json_t *transport_json(PeerTransport *t) {
 }
 
 json_t *participant_stats_json(Participant *p) {
-  json_t *j = json_pack("{s:s, s:I, s:I}", "participant", p->id, "max_video_bitrate",
+  /* The estimate the layer choice uses: ours from transport-cc feedback
+   * once it flows, else the subscriber's REMB. */
+  int bwe = p->bwe_on && p->bwe && p->bwe->feedbacks > 0;
+  json_t *j = json_pack("{s:s, s:I, s:I, s:s}", "participant", p->id, "max_video_bitrate",
                         (json_int_t)p->max_video_bps, "subscriber_estimate_bps",
-                        (json_int_t)p->sub_remb_bps);
+                        (json_int_t)(bwe ? subscriber_bwe_estimate(p->bwe) : p->sub_remb_bps),
+                        "subscriber_estimate_source", bwe ? "transport-cc" : "remb");
+  if (p->bwe)
+    json_object_set_new(
+        j, "bwe",
+        json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "transport_cc",
+                  p->bwe_on, "estimate_bps", (json_int_t)subscriber_bwe_estimate(p->bwe),
+                  "acked_bps", (json_int_t)bwe_delay_acked_bps(&p->bwe->bwe), "remb_bps",
+                  (json_int_t)p->sub_remb_bps, "feedbacks", (json_int_t)p->bwe->feedbacks,
+                  "bad_feedbacks", (json_int_t)p->bwe->bad_feedbacks, "packets_stamped",
+                  (json_int_t)p->twcc_stamped, "packets_lost", (json_int_t)p->bwe->hist.stats.lost,
+                  "probes_ok", (json_int_t)p->bwe->probes_ok, "probes_failed",
+                  (json_int_t)p->bwe->probes_failed, "padding_bytes", (json_int_t)p->padding_bytes,
+                  "rtt_ms", (json_int_t)(p->rtt_us / 1000)));
   if (p->pub_tr) json_object_set_new(j, "publisher", transport_json(p->pub_tr));
   if (p->sub_tr) json_object_set_new(j, "subscriber", transport_json(p->sub_tr));
   json_t *tracks = json_array();

@@ -13,6 +13,7 @@
 #include "core/nack_generator.h"
 #include "core/router.h"
 #include "core/speaker_detector.h"
+#include "core/subscriber_bwe.h"
 #include "core/rtp_stats.h"
 #include "peer_transport.h"
 #include "recorder/recorder.h"
@@ -70,6 +71,8 @@ typedef struct {
   int negotiated;        /* the answer accepted it */
   int rtx_ok;            /* the answer kept RTX */
   uint8_t ext_abs, ext_level; /* accepted by the answer */
+  uint8_t ext_twcc;           /* transport-cc accepted: every packet is stamped */
+  int fb_twcc;                /* ... with a=rtcp-fb transport-cc (feedback comes) */
   uint64_t answer_max_bps;    /* b=TIAS/b=AS of the answer's section; 0 none */
   uint8_t ext_map[256];       /* publisher ext id -> ours, 0 drop (set on activation) */
   RouterSubscription *rs;     /* forwarding state once negotiated and connected */
@@ -99,6 +102,15 @@ struct Participant {
   uint64_t sub_bytes_last;
   int64_t sub_remb_drop_us; /* when its REMB last fell (over-use seen); 0 never */
   int64_t sub_remb_rise_us; /* when its REMB last rose */
+  /* Send-side estimate of the subscriber's downlink from its transport-cc
+   * feedback (~76 kB, allocated with the participant). Used for the layer
+   * choice once the subscriber's answer negotiated transport-cc on a video
+   * section and its first feedback came; the REMB above is the fallback. */
+  SubscriberBwe *bwe;
+  int bwe_on;
+  uint64_t padding_packets, padding_bytes; /* probe padding sent */
+  uint64_t twcc_stamped;  /* packets sent with our transport-wide seq */
+  int64_t rtt_us;         /* from its receiver reports; 0 unknown */
   PeerTransport *pub_tr, *sub_tr;
   GHashTable *wanted;    /* track ids asked for with subscribe */
   GHashTable *unwanted;  /* track ids refused with unsubscribe */

@@ -36,7 +36,7 @@ static void add_candidates(GstSDPMedia *m, const SdpLocal *l) {
   gst_sdp_media_add_attribute(m, "end-of-candidates", NULL);
 }
 
-static void add_codec(GstSDPMedia *m, const SdpCodec *c, uint8_t rtx_pt, int fb_remb) {
+static void add_codec(GstSDPMedia *m, const SdpCodec *c, uint8_t rtx_pt, int fb_remb, int fb_twcc) {
   char buf[512];
   g_snprintf(buf, sizeof buf, "%u", c->pt);
   gst_sdp_media_add_format(m, buf);
@@ -53,10 +53,11 @@ static void add_codec(GstSDPMedia *m, const SdpCodec *c, uint8_t rtx_pt, int fb_
     g_snprintf(buf, sizeof buf, "%u %s", c->pt, c->fmtp);
     gst_sdp_media_add_attribute(m, "fmtp", buf);
   }
-  const char *fbs_video[] = {"nack", "nack pli", "ccm fir", fb_remb ? "goog-remb" : NULL};
-  const char *fbs_audio[] = {NULL, NULL, NULL, NULL};
+  const char *fbs_video[] = {"nack", "nack pli", "ccm fir", fb_remb ? "goog-remb" : NULL,
+                             fb_twcc ? "transport-cc" : NULL};
+  const char *fbs_audio[] = {fb_twcc ? "transport-cc" : NULL, NULL, NULL, NULL, NULL};
   const char **fbs = g_ascii_strcasecmp(c->name, "opus") == 0 ? fbs_audio : fbs_video;
-  for (int i = 0; i < 4; i++) {
+  for (int i = 0; i < 5; i++) {
     if (!fbs[i]) continue;
     g_snprintf(buf, sizeof buf, "%u %s", c->pt, fbs[i]);
     gst_sdp_media_add_attribute(m, "rtcp-fb", buf);
@@ -131,7 +132,7 @@ char *sdp_write_publisher_answer(const SdpRemote *offer, const SdpLocal *local,
     gst_sdp_media_add_attribute(&m, accepted[i] ? "recvonly" : "inactive", NULL);
     gst_sdp_media_add_attribute(&m, "rtcp-mux", NULL);
     if (mi->kind == SDP_KIND_VIDEO) gst_sdp_media_add_attribute(&m, "rtcp-rsize", NULL);
-    add_codec(&m, &mi->codec, mi->codec.rtx_pt, mi->kind == SDP_KIND_VIDEO);
+    add_codec(&m, &mi->codec, mi->codec.rtx_pt, mi->kind == SDP_KIND_VIDEO, 0);
     if (first_live) add_candidates(&m, local);
     first_live = 0;
     gst_sdp_message_add_media(msg, &m);
@@ -162,12 +163,16 @@ char *sdp_write_subscriber_offer(const SdpOfferSection *s, size_t n, const SdpLo
     gst_sdp_media_add_attribute(&m, "mid", o->mid);
     add_extmap(&m, SFU_EXT_ABS_SEND_TIME, SDP_URI_ABS_SEND_TIME);
     if (o->kind == SDP_KIND_AUDIO) add_extmap(&m, SFU_EXT_AUDIO_LEVEL, SDP_URI_AUDIO_LEVEL);
+    /* transport-cc on every section (audio too): the feedback must cover
+     * every packet we send, or the unreported ones look lost. */
+    add_extmap(&m, SFU_EXT_TWCC, SDP_URI_TWCC);
     gst_sdp_media_add_attribute(&m, o->active ? "sendonly" : "inactive", NULL);
     gst_sdp_media_add_attribute(&m, "rtcp-mux", NULL);
     if (o->kind == SDP_KIND_VIDEO) gst_sdp_media_add_attribute(&m, "rtcp-rsize", NULL);
-    /* goog-remb: the subscriber's own receive-side estimate of its downlink
-     * (with abs-send-time) picks its simulcast layer (forwarder.c). */
-    add_codec(&m, o->codec, o->kind == SDP_KIND_VIDEO ? o->rtx_pt : 0, o->kind == SDP_KIND_VIDEO);
+    /* transport-cc feedback drives our send-side estimate (subscriber_bwe);
+     * goog-remb (the subscriber's receive-side estimate, with abs-send-time)
+     * is the fallback for a subscriber that does not negotiate it. */
+    add_codec(&m, o->codec, o->kind == SDP_KIND_VIDEO ? o->rtx_pt : 0, o->kind == SDP_KIND_VIDEO, 1);
     if (o->active) {
       char buf[256];
       g_snprintf(buf, sizeof buf, "%s %s", o->stream_id, o->track_id);

@@ -14,6 +14,10 @@
  * subscriber demultiplexes by the SSRCs we announce. */
 #define SFU_EXT_ABS_SEND_TIME 2
 #define SFU_EXT_AUDIO_LEVEL 3
+/* transport-cc (draft-holmer-rmcat-transport-wide-cc-extensions-01): every
+ * packet to a subscriber carries our transport-wide seq; its feedback
+ * drives subscriber_bwe (forwarder.c). */
+#define SFU_EXT_TWCC 4
 
 typedef struct {
   const char *ufrag, *pwd;

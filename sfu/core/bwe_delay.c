@@ -296,14 +296,22 @@ static void aimd(BweDelay *b, int64_t now_us) {
   if (b->delay_bps < (double)b->cfg.min_bps) b->delay_bps = (double)b->cfg.min_bps;
 }
 
-static void loss_update(BweDelay *b) {
+static void loss_update(BweDelay *b, int64_t now_us) {
   if (b->loss_total < LOSS_MIN_PACKETS) return;
   double loss = (double)b->loss_lost / b->loss_total;
   b->last_loss = loss;
   b->loss_lost = b->loss_total = 0;
   if (loss > 0.10) {
+    /* At most once per 300 ms + RTT: the losses of one congestion episode
+     * arrive in several feedbacks (a high layer's queue overflowing while
+     * the down-switch waits for its keyframe), and compounding each of them
+     * would take a 300 kbit/s path's estimate to the floor within a second
+     * (measured: 50 kbit/s, and the video paused for 5 s). */
+    if (b->have_loss_decrease && now_us - b->last_loss_decrease_us < DECREASE_GAP_US + b->rtt_us) return;
     double base = b->loss_bps < (double)b->estimate_bps ? b->loss_bps : (double)b->estimate_bps;
     b->loss_bps = base * (1 - 0.5 * loss);
+    b->have_loss_decrease = true;
+    b->last_loss_decrease_us = now_us;
   } else if (loss < 0.02) {
     /* clean again: the bound lets go up to the delay-based estimate at once
      * (which overuse keeps honest) and grows beyond it 5 % per window */
@@ -326,7 +334,7 @@ void bwe_delay_on_feedback(BweDelay *b, const TwccResult *res, size_t n, int64_t
   }
   aimd(b, now_us);
   update_output(b);
-  loss_update(b);
+  loss_update(b, now_us);
   update_output(b);
 }
 

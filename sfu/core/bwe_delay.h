@@ -105,6 +105,8 @@ typedef struct {
   double loss_bps;
   uint32_t loss_lost, loss_total;
   double last_loss;
+  bool have_loss_decrease;
+  int64_t last_loss_decrease_us; /* loss decreases at most every 300 ms + RTT */
   /* REMB */
   int64_t probe_quiet_until_us; /* no delay-based decrease before this */
   uint64_t remb_bps;       /* 0 = none received */

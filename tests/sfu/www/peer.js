@@ -110,6 +110,7 @@ function ensureSub() {
     el.autoplay = true; el.muted = true; el.playsInline = true;
     el.srcObject = new MediaStream([e.track]);
     document.getElementById('remote').appendChild(el);
+    if (e.track.kind === 'video') watchFrames(el);
   };
   return sub;
 }
@@ -174,6 +175,50 @@ window.ufrags = () => {
   return { pubLocal: pub && u(pub.localDescription), pubRemote: pub && u(pub.remoteDescription),
     subLocal: sub && u(sub.localDescription), subRemote: sub && u(sub.remoteDescription),
     pubState: pub && pub.connectionState, subState: sub && sub.connectionState };
+};
+
+// Frame gaps (the freeze a viewer sees): the largest interval between
+// presented frames of the remote video, measured in the page (so a slow
+// test process or a loaded machine does not stretch it): from
+// requestVideoFrameCallback, and from framesDecoded polled every 100 ms as
+// a cross-check. frameGapReset() starts a window, frameGap() reads it (an
+// ongoing gap counts up to now).
+const frameLog = { rvfc: { last: 0, max: 0, frames: 0 }, poll: { last: 0, count: -1, max: 0 } };
+function watchFrames(el) {
+  if (!('requestVideoFrameCallback' in el)) return;
+  const cb = (now) => {
+    const f = frameLog.rvfc;
+    if (f.last) f.max = Math.max(f.max, now - f.last);
+    f.last = now;
+    f.frames++;
+    el.requestVideoFrameCallback(cb);
+  };
+  el.requestVideoFrameCallback(cb);
+}
+setInterval(async () => {
+  if (!sub) return;
+  let n = 0;
+  (await sub.getStats()).forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') n += s.framesDecoded || 0; });
+  const p = frameLog.poll;
+  const t = performance.now();
+  if (n !== p.count) {
+    if (p.last && p.count >= 0) p.max = Math.max(p.max, t - p.last);
+    p.last = t;
+    p.count = n;
+  }
+}, 100);
+window.frameGapReset = () => {
+  frameLog.rvfc.max = 0;
+  frameLog.rvfc.frames = 0;
+  frameLog.poll.max = 0;
+  return true;
+};
+window.frameGap = () => {
+  const t = performance.now();
+  const f = frameLog.rvfc;
+  const p = frameLog.poll;
+  return { rvfcMs: Math.round(Math.max(f.max, f.last ? t - f.last : 0)), rvfcFrames: f.frames,
+    pollMs: Math.round(Math.max(p.max, p.last ? t - p.last : 0)) };
 };
 
 // What the test asks for: decoded video frames and received audio per
