@@ -102,15 +102,17 @@ tc('qdisc', 'del', 'dev', DEV, 'root');
 const tl = Date.now();
 const v1 = await video('bob');
 let v2 = v1;
-for (let i = 0; i < 40 && !(v2.framesDecoded > (v1.framesDecoded || 0) + 30); i++) { await sleep(500); v2 = await video('bob'); }
+// Video comes back when the SFU's paused-video retry (5 s, doubling) finds
+// the link free again: after a long pause that can take a while.
+for (let i = 0; i < 120 && !(v2.framesDecoded > (v1.framesDecoded || 0) + 30); i++) { await sleep(500); v2 = await video('bob'); }
 diag(`after the lift bob decoded ${v2.framesDecoded - (v1.framesDecoded || 0)} frames in ${((Date.now() - tl) / 1000).toFixed(1)} s (${v2.width}x${v2.height})`);
 check(v2.framesDecoded > (v1.framesDecoded || 0) + 30, `after the lift bob decodes video again (${v2.framesDecoded - (v1.framesDecoded || 0)} frames)`);
 await sleep(3000);
 const st = await stats('bob').catch(() => null);
 check(st && st.subscriber && st.subscriber.state === 'connected', `bob's subscriber transport is connected (${st && st.subscriber && st.subscriber.state})`);
 check(removals().length === 0, 'nobody was removed at any time');
-const logTail = sfuLog().slice(logLines0).filter((l) => /ice_consent|transport_state/.test(l));
-diag(`SFU consent log:\n${logTail.slice(0, 20).join('\n')}`);
+const logTail = sfuLog().slice(logLines0).filter((l) => /ice_consent|transport_state|video_paused|video_resumed/.test(l));
+diag(`SFU consent log:\n${logTail.slice(0, 30).join('\n')}`);
 // The logs tell what happened: libnice's verdict on bob's pair, then the
 // proof that bob was there (his SRTCP) that kept the transport.
 const restored = logTail.filter((l) => /ice_consent_restored/.test(l) && l.includes(`port=${bobPort} `));
