@@ -104,6 +104,12 @@ async function sfuState() {
     rtx: sv.retransmitted || 0, nacks: sv.nacks_received || 0, plis: sv.plis_received || 0,
     state: (st.subscriber || {}).state,
     est: st.subscriber_estimate_bps || 0,
+    // Since the transport-cc work (60127e7): which estimate drives the
+    // layer, and probe padding sent (absent before: REMB only, no probes).
+    src: st.subscriber_estimate_source || 'remb',
+    pad: (st.bwe || {}).padding_bytes || 0,
+    probesOk: (st.bwe || {}).probes_ok || 0,
+    probesFailed: (st.bwe || {}).probes_failed || 0,
   };
 }
 // Packets per layer the publisher has sent so far (SFU side): whether the
@@ -176,6 +182,8 @@ async function hold(kbit) {
     fwd_video_kbps: kbps(b.s.vbytes - a.s.vbytes, ms),
     fwd_audio_kbps: kbps(b.s.abytes - a.s.abytes, ms),
     fwd_total_kbps: kbps(b.s.tbytes - a.s.tbytes, ms),
+    padding_kbps: kbps(b.s.pad - a.s.pad, ms), probes_ok: b.s.probesOk - a.s.probesOk, probes_failed: b.s.probesFailed - a.s.probesFailed,
+    estimate_source: b.s.src,
     nacks_received: b.s.nacks - a.s.nacks, retransmitted: b.s.rtx - a.s.rtx, plis_received: b.s.plis - a.s.plis,
     recv_video_kbps: kbps((b.v.bytesReceived || 0) - (a.v.bytesReceived || 0), vms),
     fps: +(((b.v.framesDecoded - a.v.framesDecoded) * 1000) / vms).toFixed(1),
