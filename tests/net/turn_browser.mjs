@@ -5,11 +5,12 @@
 // (test-turn-tls runs it with tls), which made the namespaces, the firewall
 // (policy-routing rules in the client namespace), the certificate and
 // started coturn; this process runs in the server namespace with the SFU
-// (ICE on its 127.0.0.1, so no client can reach it but through coturn),
+// (ICE on SFU_IP, on that namespace's lo: no client reaches it but through
+// coturn),
 // Chromium in the client namespace (CHROMIUM_WRAPPER).
 //
 // Environment: TURN_TRANSPORT, CLIENT_NS, SERVER_IP (coturn and the page's
-// relay), TURN_HOST (the certificate's name, mapped to SERVER_IP by
+// relay), SFU_IP, TURN_HOST (the certificate's name, mapped to SERVER_IP by
 // --host-resolver-rules), TURN_TLS_PORT, TURN_PORT (plain UDP/TCP),
 // TURN_SPKI (base64 SHA-256 of the certificate's public key, trusted with
 // --ignore-certificate-errors-spki-list), TURN_CRED_CMD (prog_turn_cred with
@@ -25,7 +26,7 @@ import { startSfu, Control, check, diag, done, sleep, ok, notOk, onCleanup } fro
 import { startRelay } from '../sfu/browser_lib.mjs';
 
 const env = process.env;
-const need = ['TURN_TRANSPORT', 'CLIENT_NS', 'SERVER_IP', 'TURN_HOST', 'TURN_TLS_PORT', 'TURN_PORT', 'TURN_SPKI',
+const need = ['TURN_TRANSPORT', 'CLIENT_NS', 'SERVER_IP', 'SFU_IP', 'TURN_HOST', 'TURN_TLS_PORT', 'TURN_PORT', 'TURN_SPKI',
   'TURN_CRED_CMD', 'TURN_WRONG_CRED_CMD', 'CHROMIUM_WRAPPER'];
 for (const k of need) if (!env[k]) { notOk(`environment has ${k}`); await done(); }
 const TLS = env.TURN_TRANSPORT === 'tls';
@@ -49,7 +50,7 @@ const blocked = TLS ? [urls.udp, urls.tcp] : [urls.udp];
 // either, so that run leaves turns: out and offers UDP and TCP.
 const callUrls = TLS ? [urls.tls, urls.udp, urls.tcp] : [urls.udp, urls.tcp];
 
-const sfu = await startSfu({ iceAddresses: ['127.0.0.1'], workers: 1 });
+const sfu = await startSfu({ iceAddresses: [env.SFU_IP], workers: 1 });
 const ctl = await new Control(sfu.url).connect(sfu.secret);
 const ROOM = `turn-${env.TURN_TRANSPORT}`;
 let r = await ctl.request('room_create', { room: ROOM, max_participants: 4 });
@@ -113,7 +114,7 @@ check(g.cands.length > 0 && g.cands.every((c) => c.type === 'relay' && c.relayPr
 
 g = await probe.evaluate(gather([{ urls: blocked, ...good }]));
 diag(`${blocked.join(', ')}: ${JSON.stringify(g)}`);
-check(g.cands.length === 0, `${blocked.join(' and ')} give no candidate (the firewall lets only ${T} to coturn out)`);
+check(g.cands.length === 0, `${blocked.join(' and ')} ${blocked.length > 1 ? 'give' : 'gives'} no candidate (the firewall lets only ${T} to coturn out)`);
 
 const now = Math.floor(Date.now() / 1000);
 const expired = mint(env.TURN_CRED_CMD, 'probe', 600, now - 3600);
