@@ -36,6 +36,7 @@ typedef struct {
   int batch_us;         /* main-loop wake-up batching (0: off) */
   int simulcast;        /* 0: one video encoding; 2 or 3: RID simulcast layers */
   char *simulcast_video;/* comma-separated IVF files, lowest layer first */
+  bool answer_nacks;    /* retransmit NACKed video packets, as browsers do */
 } LoadOptions;
 
 typedef struct LoadCall {

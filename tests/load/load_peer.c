@@ -110,8 +110,30 @@ static uint32_t get32(const uint8_t *b) {
   return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
+/* A NACKed packet of the layer with this SSRC, built again from what we
+ * remembered of it (same seq, timestamp, PictureID and bytes) and sent the
+ * same way (no RTX negotiated). Gone from the history: nothing. */
+static void retransmit(LoadPeer *p, uint32_t ssrc, uint16_t seq) {
+  for (unsigned k = 0; k < p->n_vl; k++) {
+    LoadVideoLayer *l = &p->vl[k];
+    if (l->rtp.ssrc != ssrc) continue;
+    const LoadSentRef *r = &l->sent[seq % LOAD_SENT_HISTORY];
+    if (!r->used || r->seq != seq || r->frame >= l->track->n_frames) return;
+    const LoadFrame *f = &l->track->frames[r->frame];
+    LoadRtpSender again = l->rtp;
+    again.seq = seq;
+    again.picture_id = r->picture_id;
+    uint8_t buf[LOAD_RTP_MAX_PACKET + SRTP_SESSION_TRAILER];
+    size_t n = load_rtp_build_vp8(&again, f->data, f->len, r->index, r->ts, load_now_us(), buf,
+                                  sizeof buf);
+    if (n && peer_transport_send_rtp(p->pub, buf, n) == 0) l->retransmitted++;
+    return;
+  }
+}
+
 /* RTCP to the publisher: a PLI (its media SSRC names the layer) or a FIR
- * (one entry per SSRC) asks for a key frame. */
+ * (one entry per SSRC) asks for a key frame; a generic NACK (with
+ * --answer-nacks) for packets again. */
 static void on_pub_rtcp(PeerTransport *t, uint8_t *buf, size_t len, void *u) {
   LoadPeer *p = u;
   size_t pos = 0;
@@ -123,6 +145,15 @@ static void on_pub_rtcp(PeerTransport *t, uint8_t *buf, size_t len, void *u) {
     else if (pt == 206 && fmt == 4) {
       if (plen < 20) want_keyframe(p, 0);
       for (size_t f = 12; f + 8 <= plen; f += 8) want_keyframe(p, get32(buf + pos + f));
+    } else if (pt == 205 && fmt == 1 && plen >= 16 && p->app->o.answer_nacks && p->pub) {
+      uint32_t ssrc = get32(buf + pos + 8);
+      for (size_t f = 12; f + 4 <= plen; f += 4) {
+        uint16_t pid = (uint16_t)(buf[pos + f] << 8 | buf[pos + f + 1]);
+        uint16_t blp = (uint16_t)(buf[pos + f + 2] << 8 | buf[pos + f + 3]);
+        retransmit(p, ssrc, pid);
+        for (unsigned b = 0; b < 16; b++)
+          if (blp & (1u << b)) retransmit(p, ssrc, (uint16_t)(pid + b + 1));
+      }
     }
     pos += plen;
   }
@@ -377,9 +408,13 @@ static void send_video_frame(LoadPeer *p, LoadVideoLayer *l, int64_t now, uint8_
   unsigned n = load_vp8_packet_count(f->len);
   int64_t wall = load_now_us();
   uint64_t pk = p->vsend.packets, by = p->vsend.bytes;
-  for (unsigned i = 0; i < n; i++)
+  for (unsigned i = 0; i < n; i++) {
+    LoadSentRef *r = &l->sent[l->rtp.seq % LOAD_SENT_HISTORY];
+    *r = (LoadSentRef){.used = true, .seq = l->rtp.seq, .picture_id = l->rtp.picture_id,
+                       .index = (uint16_t)i, .frame = (uint32_t)l->idx, .ts = l->ts};
     send_packet(p, &p->vsend, buf,
                 load_rtp_build_vp8(&l->rtp, f->data, f->len, i, l->ts, wall, buf, cap));
+  }
   l->send.packets += p->vsend.packets - pk;
   l->send.bytes += p->vsend.bytes - by;
   l->send.frames++;

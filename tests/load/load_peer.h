@@ -28,6 +28,16 @@
 typedef struct LoadApp LoadApp;
 typedef struct LoadCall LoadCall;
 
+/* A sent video packet, enough to build it again: ~6 s at 750 kbit/s. */
+#define LOAD_SENT_HISTORY 512
+typedef struct {
+  bool used;
+  uint16_t seq, picture_id;
+  uint16_t index;   /* packet of the frame */
+  uint32_t frame;   /* index into the track's frames */
+  uint32_t ts;
+} LoadSentRef;
+
 /* One video encoding we send: a single-layer publisher has one, a
  * simulcast publisher one per layer, each with its own SSRC, sequence,
  * timestamp base, PictureID and position in its sample file. A PLI naming
@@ -45,6 +55,10 @@ typedef struct {
   bool keyframe_requested;
   int64_t last_pli_us;
   LoadSend send;
+  /* --answer-nacks: what each recent packet was (by seq % size), so a
+   * NACKed one can be rebuilt byte for byte and sent again */
+  LoadSentRef sent[LOAD_SENT_HISTORY];
+  uint64_t retransmitted;
 } LoadVideoLayer;
 
 typedef struct {

@@ -1,7 +1,8 @@
 /* parlour-loadgen: N calls of K participants against an SFU (Parlour's
  * control API or Janus VideoRoom); every participant is a real WebRTC peer
- * (libnice, OpenSSL DTLS, libsrtp2) that publishes the sample VP8 + Opus and
- * subscribes to the others. Prints a table while it runs and writes a JSON
+ * (libnice, OpenSSL DTLS, libsrtp2) that publishes the sample VP8 (one
+ * encoding, or with --simulcast 2|3 one RID simulcast layer per sample
+ * file) + Opus and subscribes to the others. Prints a table while it runs and writes a JSON
  * report. See `parlour-loadgen --help` and docs/performance.md. */
 #include <jansson.h>
 #include <stdio.h>
@@ -290,6 +291,10 @@ static int parse_options(int argc, char **argv, LoadOptions *o) {
        "(sample-vp8.ivf). A PLI for a layer makes that layer jump back to the newest key "
        "frame of its file",
        "N"},
+      {"answer-nacks", 0, 0, G_OPTION_ARG_NONE, &o->answer_nacks,
+       "send NACKed video packets again (same SSRC and seq, the last 512 per encoding), as "
+       "a browser does; default off: a lost packet then costs a key frame request",
+       NULL},
       {"simulcast-video", 0, 0, G_OPTION_ARG_STRING, &o->simulcast_video,
        "the simulcast layers' VP8 IVF files, comma-separated, lowest first (as many as "
        "--simulcast; same frame rate)",
@@ -413,6 +418,7 @@ static void print_layers(LoadApp *app) {
   double secs = (load_now_us() - app->start_us) / 1e6; /* since the first call started */
   for (unsigned k = 0; k < app->n_layers; k++) {
     LoadSend sum = {0};
+    uint64_t rtx = 0;
     for (guint i = 0; i < app->calls->len; i++) {
       LoadCall *c = app->calls->pdata[i];
       for (guint j = 0; j < c->peers->len; j++) {
@@ -422,14 +428,16 @@ static void print_layers(LoadApp *app) {
         sum.bytes += p->vl[k].send.bytes;
         sum.packets += p->vl[k].send.packets;
         sum.keyframes_forced += p->vl[k].send.keyframes_forced;
+        rtx += p->vl[k].retransmitted;
       }
     }
     printf("# simulcast layer %u (%ux%u, file %.0f kbit/s): %" G_GUINT64_FORMAT
            " frames, %" G_GUINT64_FORMAT " packets, %" G_GUINT64_FORMAT
-           " bytes over %.1f s, %" G_GUINT64_FORMAT " key frames on request\n",
+           " bytes over %.1f s, %" G_GUINT64_FORMAT " key frames on request, %" G_GUINT64_FORMAT
+           " packets sent again on NACK\n",
            k, app->layers[k].width, app->layers[k].height,
            load_track_bitrate(&app->layers[k]) / 1000, sum.frames, sum.packets, sum.bytes, secs,
-           sum.keyframes_forced);
+           sum.keyframes_forced, rtx);
   }
 }
 

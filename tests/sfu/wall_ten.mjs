@@ -4,14 +4,17 @@
 // each with two participants publishing RID simulcast (l 320x180 ~170
 // kbit/s, h 640x360 ~750 kbit/s, pre-encoded samples, real ICE/DTLS/SRTP);
 // a real Chromium page is the staff wall: one RTCPeerConnection per call,
-// each a subscriber-only participant of that call. Every tile is limited as
-// signalling does for a monitor (video_limit -> participant max_video_bitrate
-// 150 kbit/s), except the one call the staff member focuses on (no limit).
+// each a subscriber-only participant of that call. Every tile is limited to
+// 150 kbit/s, on odd calls as client-web's staff wall does it (b=AS:150 in
+// its answers), on even ones as signalling does for a video_limit
+// (participant max_video_bitrate), except the one call the staff member
+// focuses on (no limit).
 // Measured per tile and per video track over a window: bytes received per
 // second and frames decoded (getStats inbound-rtp of each receiver), the
 // frame size, and the SFU's layer for the subscription; then the focus moves
 // to another call and both tiles follow. SFU, loadgen and Chromium CPU are
-// reported. Run inside a network namespace with only lo (test-wall-ten).
+// reported. The loadgen answers NACKs (--answer-nacks) as browsers do.
+// Run inside a network namespace with only lo (test-wall-ten).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -72,7 +75,7 @@ const lgFd = fs.openSync(lgOut, 'w');
 const lg = spawn(path.join(BIN, 'parlour-loadgen'), [
   '--url', sfu.url, '--secret-file', sfu.secretFile, '--calls', String(CALLS), '--participants', '2',
   '--simulcast', '2', '--room-prefix', PREFIX, '--duration', '600', '--ramp', '5', '--interval', '1',
-  '--ports', '40000-40999', '--ice-address', '127.0.0.1',
+  '--ports', '40000-40999', '--ice-address', '127.0.0.1', '--answer-nacks',
 ], { stdio: ['ignore', lgFd, lgFd], env: { ...process.env } });
 let lgExit = null;
 lg.on('exit', (code, sig) => { lgExit = { code, sig }; });
@@ -328,16 +331,16 @@ if (next !== focus) {
 
 // ---- nothing went wrong underneath ----
 {
-  // The publishers' side as the SFU saw it: loss on the way in (the
-  // loadgen does not retransmit), its NACKs and key frame requests.
-  let lost = 0, nacks = 0, kf = 0, pk = 0;
+  // The publishers' side as the SFU saw it: loss on the way in, its NACKs
+  // (the loadgen answers them, --answer-nacks), key frame requests.
+  let lost = 0, nacks = 0, kf = 0, pk = 0, rec = 0;
   for (let i = 0; i < CALLS; i++) {
     for (const who of ['p0', 'p1']) {
       const r = await pubStats(i, who).catch(() => null);
-      for (const t of (r && r.tracks) || []) { lost += t.lost; nacks += t.nacks_sent; kf += t.keyframe_requests; pk += t.packets; }
+      for (const t of (r && r.tracks) || []) { lost += t.lost; nacks += t.nacks_sent; rec += t.nack_recovered; kf += t.keyframe_requests; pk += t.packets; }
     }
   }
-  diag(`publishers, as the SFU received them: ${pk} packets, ${lost} lost (${(100 * lost / Math.max(1, pk)).toFixed(2)} %), ${nacks} NACKed, ${kf} key frame requests`);
+  diag(`publishers, as the SFU received them: ${pk} packets, ${lost} lost (${(100 * lost / Math.max(1, pk)).toFixed(2)} %), ${nacks} NACKed, ${rec} of them recovered, ${kf} key frame requests`);
 }
 const errs = await page.evaluate('wall.errors');
 check(errs.length === 0, 'no wall connection failed', JSON.stringify(errs));
