@@ -16,6 +16,7 @@
 #define BETA 0.85
 #define DECREASE_GAP_US 300000
 #define LOSS_MIN_PACKETS 30
+#define HEAVY_LOSS 0.3
 #define ACK_WINDOW 19 /* completed buckets: 475 ms */
 
 void bwe_config_default(BweConfig *cfg) {
@@ -301,7 +302,27 @@ static void loss_update(BweDelay *b, int64_t now_us) {
   double loss = (double)b->loss_lost / b->loss_total;
   b->last_loss = loss;
   b->loss_lost = b->loss_total = 0;
-  if (loss > 0.10) {
+  /* What was sent in the window, per second of send time. */
+  double sent_bps = 0;
+  int64_t span = b->loss_send_last_us - b->loss_send_first_us;
+  if (b->loss_bytes && span >= 50000) sent_bps = (double)b->loss_bytes * 8e6 / (double)span;
+  b->loss_bytes = 0;
+  double media_loss = b->loss_media_total ? (double)b->loss_media_lost / b->loss_media_total : 0;
+  b->loss_media_lost = b->loss_media_total = 0;
+  if (media_loss > HEAVY_LOSS && sent_bps > 0 && sent_bps * (1 - media_loss) < b->loss_bps &&
+      now_us >= b->probe_quiet_until_us) {
+    /* Heavy loss (over 30 %: random loss of a bad radio link rarely gets
+     * there in a 30-packet window; congestion does): a queue overflows (a high layer forwarded into a link of
+     * a fifth of its rate loses ~80 %). At most (1 - loss) of what we sent
+     * got through (probe padding aside, and not while our own probe's queue
+     * drains): cap there at once, instead of the several multiplicative
+     * steps (each 300 ms apart) that would leave the subscriber on a layer
+     * the link drops for a second or more (measured: 1.3 s frame gap). */
+    b->loss_bps = sent_bps * (1 - media_loss);
+    b->have_loss_decrease = true;
+    b->last_loss_decrease_us = now_us;
+    b->loss_capped++;
+  } else if (loss > 0.10) {
     /* At most once per 300 ms + RTT: the losses of one congestion episode
      * arrive in several feedbacks (a high layer's queue overflowing while
      * the down-switch waits for its keyframe), and compounding each of them
@@ -324,6 +345,13 @@ static void loss_update(BweDelay *b, int64_t now_us) {
 void bwe_delay_on_feedback(BweDelay *b, const TwccResult *res, size_t n, int64_t now_us) {
   if (b == NULL || (res == NULL && n > 0)) return;
   for (size_t i = 0; i < n; i++) {
+    if (!res[i].probe) {
+      if (!b->loss_bytes) b->loss_send_first_us = res[i].send_us;
+      b->loss_bytes += res[i].size;
+      b->loss_send_last_us = res[i].send_us;
+      b->loss_media_total++;
+      if (res[i].recv_us < 0) b->loss_media_lost++;
+    }
     b->loss_total++;
     if (res[i].recv_us < 0) {
       b->loss_lost++;

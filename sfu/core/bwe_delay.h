@@ -107,6 +107,13 @@ typedef struct {
   double last_loss;
   bool have_loss_decrease;
   int64_t last_loss_decrease_us; /* loss decreases at most every 300 ms + RTT */
+  /* media sent in the current loss window (send times of the reported
+   * packets, probe padding excluded): heavy loss caps the estimate at what
+   * got through, sent rate x (1 - loss) */
+  uint64_t loss_bytes;
+  uint32_t loss_media_lost, loss_media_total; /* the window without probe padding */
+  int64_t loss_send_first_us, loss_send_last_us;
+  uint64_t loss_capped;    /* times that cap applied */
   /* REMB */
   int64_t probe_quiet_until_us; /* no delay-based decrease before this */
   uint64_t remb_bps;       /* 0 = none received */

@@ -50,7 +50,9 @@ uint16_t subscriber_bwe_on_send_padding(SubscriberBwe *s, size_t bytes, int64_t 
  * (the packet is then ignored). */
 RtcpStatus subscriber_bwe_on_rtcp(SubscriberBwe *s, const RtcpPacket *pkt, int64_t now_us);
 void subscriber_bwe_set_rtt(SubscriberBwe *s, int64_t rtt_us);
-/* want_bps: total the next layer up needs (its bitrate x 1.25 + audio), 0
+/* A probe that succeeded raises the estimate to 95 % of what it delivered;
+ * a failed one leaves it (see probe_done in subscriber_bwe.c).
+ * want_bps: total the next layer up needs (its bitrate x 1.25 + audio), 0
  * when nothing higher is wanted. Starts a probe when useful and returns the
  * padding bytes due now (send them as packets of <= 255 padding bytes, or
  * as RTX of recent packets, each through _on_send_padding). */

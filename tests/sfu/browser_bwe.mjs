@@ -80,6 +80,7 @@ tc('qdisc', 'replace', 'dev', DEV, 'root', 'tbf', 'rate', '300kbit', 'burst', '4
 const v0 = await video('bob');
 await gapReset('bob');
 const t0 = Date.now();
+diag(`limit set at ${new Date(t0).toISOString()}`);
 const lo = await waitFor((s) => s.layer === 0, 30000);
 diag(`300 kbit/s: ${JSON.stringify(lo.s)} after ${lo.t} ms (load ${load()})`);
 check(lo.ok, `behind 300 kbit/s the estimate moves bob to the low layer (${lo.t} ms, estimate ${lo.s.est} bit/s)`);
@@ -138,6 +139,7 @@ if (process.env.BWE_PAUSE === '1') {
 const v1 = await video('bob');
 await gapReset('bob');
 tc('qdisc', 'del', 'dev', DEV, 'root');
+diag(`limit lifted at ${new Date().toISOString()}`);
 const up = await waitFor((s) => s.layer === 2 && !s.paused, 30000);
 await sleep(2000);
 const v2 = await video('bob');

@@ -230,10 +230,49 @@ static void test_config_and_bad_input(void) {
   g_assert_cmpuint(bwe_delay_estimate_bps(&b), >=, 500000);
 }
 
+
+/* Heavy loss (a 1.5 Mbit/s layer into a 300 kbit/s queue loses ~80 %): the
+ * estimate is capped at once at what got through, sent rate x (1 - loss),
+ * not stepped down 300 ms at a time; a later clean window lets it go. */
+static void test_heavy_loss_cap(void) {
+  BweDelay b;
+  BweConfig c = {.start_bps = 1500000};
+  bwe_delay_init(&b, &c);
+  TwccResult r[40];
+  int64_t t = 1000000;
+  /* 40 packets of 1200 bytes sent over 256 ms (1.5 Mbit/s), 32 lost. */
+  for (int i = 0; i < 40; i++) {
+    r[i] = (TwccResult){.send_us = t + i * 6400, .recv_us = i % 5 == 0 ? t + 20000 + i * 32000 : -1,
+                        .size = 1200, .seq = (uint16_t)i, .probe = false};
+  }
+  bwe_delay_on_feedback(&b, r, 40, t + 300000);
+  uint64_t e = bwe_delay_estimate_bps(&b);
+  g_test_message("after one window of 80%% loss: %" G_GUINT64_FORMAT, e);
+  g_assert_cmpuint(e, <=, 330000);
+  g_assert_cmpuint(e, >=, 250000);
+  g_assert_cmpuint(b.loss_capped, ==, 1);
+  /* 15 % loss in the next window 100 ms later: no compounding step yet. */
+  t += 400000;
+  for (int i = 0; i < 40; i++)
+    r[i] = (TwccResult){.send_us = t + i * 20000, .recv_us = i % 7 == 0 ? -1 : t + 30000 + i * 20000,
+                        .size = 600, .seq = (uint16_t)(40 + i), .probe = false};
+  bwe_delay_on_feedback(&b, r, 40, t + 100000);
+  g_assert_cmpuint(bwe_delay_estimate_bps(&b), ==, e);
+  /* Probe padding does not count as sent media for the cap. */
+  BweDelay p;
+  bwe_delay_init(&p, &c);
+  for (int i = 0; i < 40; i++)
+    r[i] = (TwccResult){.send_us = t + i * 6400, .recv_us = i % 5 == 0 ? t + 20000 + i * 32000 : -1,
+                        .size = 1200, .seq = (uint16_t)i, .probe = true};
+  bwe_delay_on_feedback(&p, r, 40, t + 300000);
+  g_assert_cmpuint(p.loss_capped, ==, 0);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/sfu/bwe_delay/bottleneck_then_lift", test_bottleneck_then_lift);
   g_test_add_func("/sfu/bwe_delay/loss_only", test_loss_only);
+  g_test_add_func("/sfu/bwe_delay/heavy_loss_cap", test_heavy_loss_cap);
   g_test_add_func("/sfu/bwe_delay/remb_and_app_limited", test_remb_and_app_limited);
   g_test_add_func("/sfu/bwe_delay/probe_quiet_window", test_probe_quiet_window);
   g_test_add_func("/sfu/bwe_delay/config_and_bad_input", test_config_and_bad_input);
