@@ -207,10 +207,16 @@ setInterval(async () => {
     p.count = n;
   }
 }, 100);
-window.frameGapReset = () => {
+// fromNextFrame: the window starts at the next frame (after a video pause,
+// whose length is not a freeze of the switch that ends it).
+window.frameGapReset = (fromNextFrame = false) => {
   frameLog.rvfc.max = 0;
   frameLog.rvfc.frames = 0;
   frameLog.poll.max = 0;
+  if (fromNextFrame) {
+    frameLog.rvfc.last = 0;
+    frameLog.poll.last = 0;
+  }
   return true;
 };
 window.frameGap = () => {
