@@ -69,8 +69,11 @@ async function open(who, query = '') {
 const FRAME_WATCH = `(() => {
   if (window.__nb) return window.__nb.how;
   const nb = window.__nb = { last: 0, maxGap: 0, frames: 0, how: 'none' };
-  window.__nbTake = () => { const r = { maxGapMs: Math.round(nb.maxGap), frames: nb.frames, how: nb.how };
-    nb.maxGap = 0; return r; };
+  // A stall still open when asked counts too (no frame at all is the
+  // largest gap of all); the next window measures from now on.
+  window.__nbTake = () => { const now = performance.now(); const open = nb.last ? now - nb.last : 0;
+    const r = { maxGapMs: Math.round(Math.max(nb.maxGap, open)), frames: nb.frames, how: nb.how };
+    nb.maxGap = 0; if (nb.last) nb.last = now; return r; };
   const v = document.querySelector('#remote video');
   if (!v || !v.srcObject) return 'no video element';
   const track = v.srcObject.getVideoTracks()[0];
@@ -273,6 +276,7 @@ for (let c = 0; c < CYCLES; c++) {
     cycle: c + 1,
     down_ms: downMs, low_decoded_ms: lowDecodedMs, layer_at_lift: end.paused ? 'paused' : end.layer,
     forward_top_ms: fwdMs, decode_top_ms: decMs,
+    frames_congested: c1.framesDecoded - c0.framesDecoded, frames_recovery: c2.framesDecoded - c1.framesDecoded,
     freezes_congested: c1.freezeCount - c0.freezeCount, freeze_s_congested: +(c1.totalFreezesDuration - c0.totalFreezesDuration).toFixed(2),
     max_gap_ms_congested: gapCongested,
     freezes_recovery: c2.freezeCount - c1.freezeCount, freeze_s_recovery: +(c2.totalFreezesDuration - c1.totalFreezesDuration).toFixed(2),
