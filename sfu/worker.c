@@ -17,6 +17,50 @@ struct Worker {
   GHashTable *rooms; /* name -> Room*; worker thread only */
 };
 
+/* ---- wake-up batching ----
+ * Every transport has its own sockets, each a GSource on the worker's
+ * context, and GLib's prepare/check walks all of them on every wake-up: a
+ * worker woken once per packet pays O(transports) per packet (~11 % of the
+ * SFU's CPU at 10 calls, growing with calls; docs/performance.md). Waking at
+ * most once per batch interval lets one poll return many ready sockets, so
+ * the walk is shared by the packets of that interval. The price is at most
+ * one interval of extra forwarding delay. Timers keep their deadlines (the
+ * wait never exceeds poll's timeout) and a zero-timeout poll (work pending)
+ * never waits. PARLOUR_SFU_BATCH_US overrides the interval (0 turns it off)
+ * for measurements. */
+#define WORKER_BATCH_US_DEFAULT 500
+static gint64 batch_us = -1;
+static _Thread_local gint64 last_poll_us;
+
+static gint batched_poll(GPollFD *fds, guint nfds, gint timeout) {
+  if (batch_us > 0 && timeout != 0) {
+    gint64 since = g_get_monotonic_time() - last_poll_us;
+    if (since < batch_us) {
+      gint64 wait = batch_us - since;
+      if (timeout > 0 && wait > (gint64)timeout * 1000) wait = (gint64)timeout * 1000;
+      g_usleep((gulong)wait);
+      if (timeout > 0) {
+        timeout -= (gint)((wait + 999) / 1000);
+        if (timeout < 0) timeout = 0;
+      }
+    }
+  }
+  gint r = g_poll(fds, nfds, timeout);
+  last_poll_us = g_get_monotonic_time();
+  return r;
+}
+
+static gint64 worker_batch_us(void) {
+  const char *e = g_getenv("PARLOUR_SFU_BATCH_US");
+  if (e && *e) {
+    char *end = NULL;
+    gint64 v = g_ascii_strtoll(e, &end, 10);
+    if (end && *end == '\0' && v >= 0 && v <= 20000) return v;
+    log_warn("bad_env", "name=PARLOUR_SFU_BATCH_US value=%s default=%d", e, WORKER_BATCH_US_DEFAULT);
+  }
+  return WORKER_BATCH_US_DEFAULT;
+}
+
 static gpointer worker_main(gpointer data) {
   Worker *w = data;
   g_main_context_push_thread_default(w->ctx);
@@ -31,6 +75,8 @@ Worker *worker_new(int index, const SfuEnv *env) {
   w->env = *env;
   w->ctx = g_main_context_new();
   w->loop = g_main_loop_new(w->ctx, FALSE);
+  if (batch_us < 0) batch_us = worker_batch_us(); /* workers are made on the main thread */
+  if (batch_us > 0) g_main_context_set_poll_func(w->ctx, batched_poll);
   w->rooms = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   char name[32];
   g_snprintf(name, sizeof name, "sfu-worker-%d", index);
