@@ -39,11 +39,15 @@ function ivfKbps(file) {
 }
 const LOW_KBPS = ivfKbps('sample-vp8-320x180.ivf');
 const HIGH_KBPS = ivfKbps('sample-vp8.ivf');
-// A limited tile may get the low layer plus its key frames on request (a
-// PLI makes the loadgen replay its newest key frame): 1.5x the file's rate,
-// still far below the high layer.
+// What the SFU sends a limited tile may be the low layer plus key frames
+// on request (a PLI makes the loadgen replay its newest key frame) and
+// retransmissions: 1.5x the file's rate, far below the high layer. What the
+// browser counts in a window can be more: on a starved machine a backlog
+// queued in its socket before the window arrives within it, so its bound is
+// 2x (still under half the high layer).
 const LOW_MAX_KBPS = 1.5 * LOW_KBPS;
-diag(`sample layers: low ${LOW_KBPS.toFixed(0)} kbit/s, high ${HIGH_KBPS.toFixed(0)} kbit/s; a limited tile may receive at most ${LOW_MAX_KBPS.toFixed(0)} kbit/s`);
+const LOW_MAX_BROWSER_KBPS = 2 * LOW_KBPS;
+diag(`sample layers: low ${LOW_KBPS.toFixed(0)} kbit/s, high ${HIGH_KBPS.toFixed(0)} kbit/s; the SFU may send a limited tile at most ${(LOW_MAX_KBPS * 1.15).toFixed(0)} kbit/s of payload, the browser may count ${LOW_MAX_BROWSER_KBPS.toFixed(0)}`);
 
 // CPU seconds of a process and all its descendants, leaving out the
 // subtrees in skip. Chromium (browser, renderer, GPU, network processes)
@@ -268,8 +272,12 @@ function perTrack(m) {
       const x = va.find((z) => z.mid === y.mid) || { bytes: 0, frames: 0, t: y.t - WINDOW_S * 1000, freezes: 0, freezeS: 0 };
       const dt = (y.t - x.t) / 1000;
       const sub = (smp) => smp.a[i].subs.find((z) => z.mid === y.mid);
-      const layers = m.samples.map((smp) => (sub(smp) || {}).layer);
-      const targets = m.samples.map((smp) => (sub(smp) || {}).target_layer);
+      // 'p': the SFU paused this video (its router subscription is dropped
+      // while even the lowest layer does not fit the wall's REMB; audio
+      // goes on), so it has no layer then; '?': no such subscription.
+      const at = (smp, f) => { const x = sub(smp); return !x ? '?' : x.paused ? 'p' : x[f]; };
+      const layers = m.samples.map((smp) => at(smp, 'layer'));
+      const targets = m.samples.map((smp) => at(smp, 'target_layer'));
       const b0 = (sub(sf0) || {}).bytes || 0, b1 = (sub(sf1) || {}).bytes || 0;
       rows.push({ call: i, mid: y.mid, kbps: ((y.bytes - x.bytes) * 8) / dt / 1000, fps: (y.frames - x.frames) / dt,
         width: y.width, height: y.height, freezes: y.freezes - x.freezes, freezeS: y.freezeS - x.freezeS,
@@ -290,7 +298,7 @@ function table(rows, focusNow) {
 const m = await measure(WINDOW_S);
 const wallS = (m.cpu1.t - m.cpu0.t) / 1000;
 const rows = perTrack(m);
-diag(`per tile (* focused) over ${wallS.toFixed(1)} s. Browser: getStats inbound-rtp of each video receiver (payload kbit/s, frames decoded/s, size at the end, freezes); SFU: what it sent the subscription (kbit/s with RTP headers), the share of ${m.samples.length} one-second samples at layer 1, the target layers seen, the wall's REMB in that call:`);
+diag(`per tile (* focused) over ${wallS.toFixed(1)} s. Browser: getStats inbound-rtp of each video receiver (payload kbit/s, frames decoded/s, size at the end, freezes); SFU: what it sent the subscription (payload kbit/s), the share of ${m.samples.length} one-second samples at layer 1, the target layers seen, the wall's REMB in that call:`);
 table(rows, focus);
 const limited = rows.filter((r) => r.call !== focus), focused = rows.filter((r) => r.call === focus);
 const sum = (a, f) => a.reduce((x, r) => x + f(r), 0);
@@ -308,18 +316,20 @@ check(limited.length === 2 * (CALLS - 1), `${limited.length} limited video track
 // gate is "keeps decoding" (2/s: 30+ frames in the window) and the
 // figures, with the load average, are reported above.
 check(limited.every((r) => r.fps >= 2), `every limited tile keeps decoding (min ${mn(limited, (r) => r.fps).toFixed(1)} fps, mean ${(sum(limited, (r) => r.fps) / limited.length).toFixed(1)} over ${WINDOW_S} s)`);
-check(limited.every((r) => r.kbps > 0.3 * LOW_KBPS && r.kbps <= LOW_MAX_KBPS),
-  `every limited tile receives the low layer's rate and no more (${mn(limited, (r) => r.kbps).toFixed(0)}-${mx(limited, (r) => r.kbps).toFixed(0)} kbit/s, bound ${LOW_MAX_KBPS.toFixed(0)}; high layer ${HIGH_KBPS.toFixed(0)})`);
-check(limited.every((r) => r.sfuKbps <= LOW_MAX_KBPS * 1.15), `the SFU sent every limited tile no more than the low layer (${mx(limited, (r) => r.sfuKbps).toFixed(0)} kbit/s at most, with headers)`);
+check(limited.every((r) => r.kbps > 0.3 * LOW_KBPS && r.kbps <= LOW_MAX_BROWSER_KBPS),
+  `every limited tile receives the low layer's rate and no more (browser: ${mn(limited, (r) => r.kbps).toFixed(0)}-${mx(limited, (r) => r.kbps).toFixed(0)} kbit/s, bound ${LOW_MAX_BROWSER_KBPS.toFixed(0)}; low layer ${LOW_KBPS.toFixed(0)}, high ${HIGH_KBPS.toFixed(0)})`);
+check(limited.every((r) => r.sfuKbps <= LOW_MAX_KBPS * 1.15), `the SFU sent every limited tile no more than the low layer (${mn(limited, (r) => r.sfuKbps).toFixed(0)}-${mx(limited, (r) => r.sfuKbps).toFixed(0)} kbit/s of payload, bound ${(LOW_MAX_KBPS * 1.15).toFixed(0)})`);
 check(limited.every((r) => r.maxBitrate === LIMIT_BPS), `the SFU holds a ${LIMIT_BPS / 1000} kbit/s limit on every limited tile's subscription (from b=AS on odd calls, max_video_bitrate on even ones)`,
   JSON.stringify(limited.map((r) => [r.call, r.mid, r.maxBitrate])));
 check(limited.every((r) => r.width === 320 && r.height === 180), 'every limited tile decodes 320x180 (the low layer)');
-check(limited.every((r) => r.layers.every((l) => l === 0) && r.targets.every((l) => l === 0)),
-  `the SFU reports layer 0, target 0, for every limited tile in every one of the ${m.samples.length} samples`);
+const paused = limited.reduce((a, r) => a + r.layers.filter((l) => l === 'p').length, 0);
+check(limited.every((r) => r.layers.every((l) => l === 0 || l === 'p') && r.targets.every((l) => l === 0 || l === 'p') && r.layers.includes(0)),
+  `the SFU reports layer 0, target 0, for every limited tile in every one of the ${m.samples.length} samples (never a higher layer; ${paused} of ${limited.length * m.samples.length} track samples paused by the REMB)`,
+  JSON.stringify(limited.map((r) => [r.call, r.mid, r.layers.join(''), r.targets.join('')])));
 const focusLine = `both tracks at SFU layer 1 in ${focused.map((r) => `${(100 * share(r, 1)).toFixed(0)} %`).join(', ')} of the window's samples, ${focused.map((r) => `${r.kbps.toFixed(0)} kbit/s ${r.fps.toFixed(1)} fps`).join(', ')}`;
 check(focused.length === 2 && focused.every((r) => r.fps >= 2), `the focused call decodes both tracks (${focusLine})`);
 if (dropPct(m) < STARVED_PCT) {
-  check(focused.every((r) => share(r, 1) >= 0.5 && r.kbps > LOW_MAX_KBPS),
+  check(focused.every((r) => share(r, 1) >= 0.5 && r.sfuKbps > LOW_MAX_KBPS * 1.15),
     `on a clean path (${dropPct(m).toFixed(2)} % UDP dropped) the focused call holds the high layer: at least half the samples at layer 1 and more than any limited tile may receive (${focusLine})`);
 } else {
   diag(`not gated: the focused call holding the high layer through the window (${focusLine}); the kernel dropped ${dropPct(m).toFixed(1)} % of UDP datagrams at full receive buffers (machine starved, load average above), when the wall's REMB, and with it the SFU's layer choice, may rightly go down; that it reached the high layer is checked above (test 3) and after the focus switch`);
@@ -344,8 +354,8 @@ if (next !== focus) {
   const rs = perTrack(m2).filter((r) => r.call === old || r.call === next);
   diag(`the two tiles over the 5 s after (UDP dropped at full receive buffers: ${dropPct(m2).toFixed(2)} %):`);
   table(rs, next);
-  check(rs.filter((r) => r.call === old).every((r) => r.layers.every((l) => l === 0) && r.kbps <= LOW_MAX_KBPS),
-    `call ${old} (no longer focused) gets layer 0 only (${rs.filter((r) => r.call === old).map((r) => r.kbps.toFixed(0)).join(', ')} kbit/s)`);
+  check(rs.filter((r) => r.call === old).every((r) => r.layers.every((l) => l === 0 || l === 'p') && r.sfuKbps <= LOW_MAX_KBPS * 1.15),
+    `call ${old} (no longer focused) gets layer 0 only (SFU sent ${rs.filter((r) => r.call === old).map((r) => r.sfuKbps.toFixed(0)).join(', ')} kbit/s)`);
   diag(`call ${next} (now focused) at layer 1 in ${rs.filter((r) => r.call === next).map((r) => `${(100 * share(r, 1)).toFixed(0)} %`).join(', ')} of the samples after it reached it (its REMB decides)`);
   check(rs.every((r) => r.fps >= 2), `both tiles keep decoding after the switch (${rs.map((r) => r.fps.toFixed(1)).join(', ')} fps)`);
 }
