@@ -187,6 +187,9 @@ static void learn_one(RouterTrack *rt, void *ud) {
   l->layer = (unsigned)layer;
 }
 
+/* Our transport-cc estimate drives the choice once its feedback flows. */
+static bool uses_bwe(const Participant *q) { return q->bwe_on && q->bwe && q->bwe->feedbacks > 0; }
+
 /* Give a packet to the subscriber its transport-wide seq (subscriber_bwe
  * remembers size and send time for the feedback): the element is
  * overwritten, or added when the packet has none (the buffer has EXT_ROOM
@@ -207,6 +210,13 @@ static void forward_one(PubTrack *t, const RouterOutput *o, const uint8_t *buf, 
   SubSlot *s = o->sub->user_data;
   Participant *q = s ? s->owner : NULL;
   if (!q || !q->sub_tr) return;
+  if (s->draining) {
+    if (o->sub->layer > o->sub->target_layer) {
+      s->drained++;
+      return;
+    }
+    s->draining = 0;
+  }
   uint8_t ob[MAX_PKT + EXT_ROOM + SRTP_SESSION_TRAILER];
   memcpy(ob, buf, len);
   rtp_set_ssrc(ob, len, o->sub->out_ssrc);
@@ -322,6 +332,10 @@ static void retransmit(SubSlot *s, RouterSubscription *rs, uint16_t out_seq, int
   RouterSsrcInfo info;
   if (!router_lookup_ssrc(t->room->router, in_ssrc, &info) || info.track != rs->track ||
       info.is_rtx || info.layer >= t->n_layers || !t->nack_buf[info.layer])
+    return;
+  /* A layer we left (or are leaving) because it did not fit: resending it
+   * only congests the path the new layer needs. */
+  if ((s->draining || rs->layer == rs->target_layer) && info.layer > rs->target_layer && uses_bwe(s->owner))
     return;
   const uint8_t *pkt;
   size_t plen;
@@ -620,8 +634,6 @@ static uint64_t others_bps(const Participant *q, const SubSlot *self, int64_t no
   return sum;
 }
 
-/* Our transport-cc estimate drives the choice once its feedback flows. */
-static bool uses_bwe(const Participant *q) { return q->bwe_on && q->bwe && q->bwe->feedbacks > 0; }
 
 void forwarder_choose_layer(SubSlot *s, int64_t now) {
   if (!s->active || !s->track_id || (!s->rs && !s->paused)) return;
@@ -697,6 +709,10 @@ void forwarder_choose_layer(SubSlot *s, int64_t now) {
   }
   if ((unsigned)pick != rs->target_layer) {
     if (router_set_target_layer(t->room->router, rs, (unsigned)pick) != ROUTER_OK) return;
+    /* Down because the forwarded layer does not fit our estimate (not a
+     * cap): stop sending it until the switch. */
+    s->draining = bwe && (unsigned)pick < rs->layer && rs->layer < t->n_layers &&
+                  bps[rs->layer] + audio > est;
     log_info("layer_target", "room=%s subscriber=%s track=%s layer=%d from=%u estimate=%" G_GUINT64_FORMAT,
              t->room->name, q->id, t->id, pick, rs->layer, est == NO_ESTIMATE_BPS ? 0 : est);
   }

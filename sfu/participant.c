@@ -653,6 +653,7 @@ json_t *participant_stats_json(Participant *p) {
       json_object_set_new(sj, "paused", json_boolean(s->paused));
       json_object_set_new(sj, "pauses", json_integer((json_int_t)s->pauses));
     }
+    if (s->drained) json_object_set_new(sj, "drained_packets", json_integer((json_int_t)s->drained));
     if (s->rs && s->rs->track->n_layers > 1) {
       json_object_set_new(sj, "layer", json_integer(s->rs->layer));
       json_object_set_new(sj, "target_layer", json_integer(s->rs->target_layer));
