@@ -17,6 +17,8 @@
  * bound, so the arena settles at about max_age worth of the track's bytes
  * (a ~750 kbit/s track: ~100 KiB instead of 1024 x 1500 B). Records whose
  * slot has since been taken by a newer seq are dead and are simply dropped.
+ * After each lap, an arena whose wanted bytes fit in a quarter of it is
+ * halved (a key frame burst or a stall of the thread grew it, and is over).
  */
 #include "core/nack_buffer.h"
 
@@ -78,8 +80,9 @@ static Slot *live_slot(NackBuffer *nb, size_t pos, uint32_t len, uint16_t seq) {
 }
 
 /* Copy the live records, oldest first, into a fresh arena of new_size bytes
- * (which must hold them) and repoint the index. */
-static void arena_resize(NackBuffer *nb, size_t new_size) {
+ * (which must hold them) and repoint the index. With drop_old, records older
+ * than max_age are left behind and unlinked (lookups of them become misses). */
+static void arena_resize(NackBuffer *nb, size_t new_size, bool drop_old, int64_t now_us) {
   uint8_t *na = g_malloc(new_size);
   size_t out = 0, pos = nb->tail, kept = 0;
   for (size_t n = 0; n < nb->nrec; n++) {
@@ -88,6 +91,10 @@ static void arena_resize(NackBuffer *nb, size_t new_size) {
     uint16_t seq;
     get_hdr(nb->arena + pos, &len, &seq);
     Slot *s = live_slot(nb, pos, len, seq);
+    if (s && drop_old && now_us - s->stored_us > nb->max_age_us) {
+      s->len = 0;
+      s = NULL;
+    }
     if (s) {
       g_assert(out + rec_size(len) <= new_size);
       memcpy(na + out, nb->arena + pos, HDR + len);
@@ -103,6 +110,21 @@ static void arena_resize(NackBuffer *nb, size_t new_size) {
   nb->tail = 0;
   nb->head = out == new_size ? 0 : out;
   nb->nrec = kept;
+}
+
+/* Bytes of the records still wanted (live, younger than max_age). */
+static size_t wanted_bytes(NackBuffer *nb, int64_t now_us) {
+  size_t pos = nb->tail, sum = 0;
+  for (size_t n = 0; n < nb->nrec; n++) {
+    pos = rec_at(nb, pos);
+    uint32_t len;
+    uint16_t seq;
+    get_hdr(nb->arena + pos, &len, &seq);
+    const Slot *s = live_slot(nb, pos, len, seq);
+    if (s && now_us - s->stored_us <= nb->max_age_us) sum += rec_size(len);
+    pos += rec_size(len);
+  }
+  return sum;
 }
 
 /* Drop the oldest record; unlink it from the index if it is still there. */
@@ -145,7 +167,7 @@ static size_t make_room(NackBuffer *nb, size_t r, int64_t now_us) {
       if (r <= nb->size) return 0;
       size_t n = nb->size;
       while (n < r) n *= 2;
-      arena_resize(nb, n > nb->max_size ? nb->max_size : n);
+      arena_resize(nb, n > nb->max_size ? nb->max_size : n, false, now_us);
       continue;
     }
     if (nb->head > nb->tail) {
@@ -153,12 +175,20 @@ static size_t make_room(NackBuffer *nb, size_t r, int64_t now_us) {
       if (nb->size - nb->head >= r) return nb->head;
       if (nb->size - nb->head >= HDR) put_hdr(nb->arena + nb->head, WRAP_MARK, 0);
       nb->head = 0;
+      /* A lap of the ring is done: if what is still wanted would fit in a
+       * quarter of it (the burst that grew it is over), halve it. Once per
+       * lap, so the walk costs O(1) per packet; the quarter keeps growing
+       * and shrinking apart. */
+      if (nb->size > ARENA_MIN && wanted_bytes(nb, now_us) + r <= nb->size / 4) {
+        size_t half = nb->size / 2;
+        arena_resize(nb, half < ARENA_MIN ? ARENA_MIN : half, true, now_us);
+      }
       continue;
     }
     /* head <= tail: free is [head, tail) (nothing when equal: full) */
     if (nb->tail - nb->head >= r) return nb->head;
     if (nb->size < nb->max_size && oldest_wanted(nb, now_us)) {
-      arena_resize(nb, grown(nb));
+      arena_resize(nb, grown(nb), false, now_us);
       continue;
     }
     evict_oldest(nb);

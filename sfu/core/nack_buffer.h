@@ -8,16 +8,19 @@
  *   length in a byte ring that starts at 4 KiB and doubles only when the
  *   packet it would overwrite is still wanted (younger than max_age and not
  *   replaced in the index), so it settles near max_age worth of the track's
- *   bytes. It never exceeds about capacity * max_packet_len (the old
- *   preallocated size), plus a 16-byte index entry per slot. Storing
- *   allocates only when the ring grows (a copy of the live packets).
+ *   bytes; after a lap of the ring in which what is wanted would fit in a
+ *   quarter of it, it halves (the burst that grew it is over). It never
+ *   exceeds about capacity * max_packet_len (the old preallocated size),
+ *   plus a 16-byte index entry per slot. Storing allocates only when the
+ *   ring grows or shrinks (a copy of the wanted packets).
  * - capacity is rounded up to a power of two; slot = seq mod capacity, so a
  *   newer packet replaces the one capacity seqs older in the index (and its
  *   bytes become reusable). Size capacity for max_age of traffic (video ~
  *   500 pkt/s at a few Mbit/s: 512-1024 for 1 s).
  * - Packets are stored as given (the publisher's bytes, after SRTP unprotect)
  *   with their arrival time; a lookup older than max_age_us is EXPIRED while
- *   its bytes are still in the ring, a MISS once they were reused.
+ *   its bytes are still in the ring, a MISS once they were reused or dropped
+ *   by a shrink.
  * - nack_buffer_get() returns a pointer into the ring, valid until the next
  *   nack_buffer_store() or nack_buffer_clear() (single-threaded use: one room
  *   = one thread). The caller copies it before rewriting/protecting.

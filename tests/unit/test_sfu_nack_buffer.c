@@ -273,6 +273,38 @@ static void test_model(void) {
   g_rand_free(rnd);
 }
 
+/* A burst grows the ring; once steady light traffic has gone round it, it
+ * halves back down (what is wanted fits in a quarter), keeping every young
+ * packet. */
+static void test_shrinks_after_burst(void) {
+  NackBuffer *nb = nack_buffer_new(1024, 1500, 1000000);
+  uint8_t p[1500];
+  int64_t t = 0;
+  unsigned s = 0;
+  for (; s < 600; s++) { /* 600 x 1200 B in one instant: a stall or a big key frame */
+    make_pkt(p, 1200, (uint16_t)s);
+    g_assert_true(nack_buffer_store(nb, (uint16_t)s, p, 1200, t));
+  }
+  size_t big = nack_buffer_arena_size(nb);
+  g_assert_cmpuint(big, >=, 600 * 1200);
+  for (; s < 6600; s++) { /* then 60 s at 100 packets/s of 200 B */
+    t += 10000;
+    make_pkt(p, 200, (uint16_t)s);
+    g_assert_true(nack_buffer_store(nb, (uint16_t)s, p, 200, t));
+  }
+  size_t small = nack_buffer_arena_size(nb);
+  g_test_message("burst: %zu bytes, after: %zu bytes", big, small);
+  g_assert_cmpuint(small, <=, 4 * 101 * 208);
+  const uint8_t *got;
+  size_t len;
+  for (unsigned i = s - 100; i < s; i++) {
+    g_assert_cmpint(nack_buffer_get(nb, (uint16_t)i, t, &got, &len), ==, NACK_BUFFER_HIT);
+    make_pkt(p, 200, (uint16_t)i);
+    g_assert_cmpmem(got, len, p, 200);
+  }
+  nack_buffer_free(nb);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/sfu/nack_buffer/args", test_args);
@@ -281,6 +313,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/sfu/nack_buffer/sized_by_age", test_sized_by_age);
   g_test_add_func("/sfu/nack_buffer/bounded", test_bounded);
   g_test_add_func("/sfu/nack_buffer/longer_than_arena", test_longer_than_arena);
+  g_test_add_func("/sfu/nack_buffer/shrinks_after_burst", test_shrinks_after_burst);
   g_test_add_func("/sfu/nack_buffer/model", test_model);
   return g_test_run();
 }
