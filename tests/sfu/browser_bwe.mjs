@@ -141,7 +141,9 @@ const wasPaused = (await sfuState()).paused;
 await gapReset('bob', wasPaused);
 tc('qdisc', 'del', 'dev', DEV, 'root');
 diag(`limit lifted at ${new Date().toISOString()}`);
-const up = await waitFor((s) => s.layer === 2 && !s.paused, 30000);
+// layer and target both: a subscription made again on resume reports the
+// router's default (top) layer until its first keyframe switch.
+const up = await waitFor((s) => s.layer === 2 && s.target === 2 && !s.paused, 30000);
 await sleep(2000);
 const v2 = await video('bob');
 const gUp = await gap('bob');
