@@ -219,9 +219,14 @@ setLink(0);
 async function untilTop(maxMs, steadyMs = 0) {
   const end = Date.now() + maxMs;
   let since = null;
+  let frames = null;
   while (Date.now() < end) {
     const { s, v } = await sample();
-    if (s.layer === TOP && !s.paused && v.width >= top.width) {
+    // getStats keeps the last frame's width when decoding stops: the
+    // frame count must move too.
+    const decoding = frames !== null && v.framesDecoded > frames;
+    frames = v.framesDecoded;
+    if (s.layer === TOP && !s.paused && v.width >= top.width && decoding) {
       if (since === null) since = s.t;
       if (s.t - since >= steadyMs) return true;
     } else since = null;
