@@ -210,13 +210,6 @@ static void forward_one(PubTrack *t, const RouterOutput *o, const uint8_t *buf, 
   SubSlot *s = o->sub->user_data;
   Participant *q = s ? s->owner : NULL;
   if (!q || !q->sub_tr) return;
-  if (s->draining) {
-    if (o->sub->layer > o->sub->target_layer) {
-      s->drained++;
-      return;
-    }
-    s->draining = 0;
-  }
   uint8_t ob[MAX_PKT + EXT_ROOM + SRTP_SESSION_TRAILER];
   memcpy(ob, buf, len);
   rtp_set_ssrc(ob, len, o->sub->out_ssrc);
@@ -332,10 +325,6 @@ static void retransmit(SubSlot *s, RouterSubscription *rs, uint16_t out_seq, int
   RouterSsrcInfo info;
   if (!router_lookup_ssrc(t->room->router, in_ssrc, &info) || info.track != rs->track ||
       info.is_rtx || info.layer >= t->n_layers || !t->nack_buf[info.layer])
-    return;
-  /* A layer we left (or are leaving) because it did not fit: resending it
-   * only congests the path the new layer needs. */
-  if ((s->draining || rs->layer == rs->target_layer) && info.layer > rs->target_layer && uses_bwe(s->owner))
     return;
   const uint8_t *pkt;
   size_t plen;
@@ -709,10 +698,6 @@ void forwarder_choose_layer(SubSlot *s, int64_t now) {
   }
   if ((unsigned)pick != rs->target_layer) {
     if (router_set_target_layer(t->room->router, rs, (unsigned)pick) != ROUTER_OK) return;
-    /* Down because the forwarded layer does not fit our estimate (not a
-     * cap): stop sending it until the switch. */
-    s->draining = bwe && (unsigned)pick < rs->layer && rs->layer < t->n_layers &&
-                  bps[rs->layer] + audio > est;
     log_info("layer_target", "room=%s subscriber=%s track=%s layer=%d from=%u estimate=%" G_GUINT64_FORMAT,
              t->room->name, q->id, t->id, pick, rs->layer, est == NO_ESTIMATE_BPS ? 0 : est);
   }

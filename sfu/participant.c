@@ -601,6 +601,9 @@ json_t *participant_stats_json(Participant *p) {
                   "probes_ok", (json_int_t)p->bwe->probes_ok, "probes_failed",
                   (json_int_t)p->bwe->probes_failed, "padding_bytes", (json_int_t)p->padding_bytes,
                   "rtt_ms", (json_int_t)(p->rtt_us / 1000)));
+  if (p->bwe)
+    json_object_set_new(json_object_get(j, "bwe"), "heavy_loss_caps",
+                        json_integer((json_int_t)p->bwe->bwe.loss_capped));
   if (p->pub_tr) json_object_set_new(j, "publisher", transport_json(p->pub_tr));
   if (p->sub_tr) json_object_set_new(j, "subscriber", transport_json(p->sub_tr));
   json_t *tracks = json_array();
@@ -653,7 +656,6 @@ json_t *participant_stats_json(Participant *p) {
       json_object_set_new(sj, "paused", json_boolean(s->paused));
       json_object_set_new(sj, "pauses", json_integer((json_int_t)s->pauses));
     }
-    if (s->drained) json_object_set_new(sj, "drained_packets", json_integer((json_int_t)s->drained));
     if (s->rs && s->rs->track->n_layers > 1) {
       json_object_set_new(sj, "layer", json_integer(s->rs->layer));
       json_object_set_new(sj, "target_layer", json_integer(s->rs->target_layer));

@@ -78,12 +78,6 @@ typedef struct {
   RouterSubscription *rs;     /* forwarding state once negotiated and connected */
   LayerSelector sel;          /* simulcast layer choice (forwarder_choose_layer) */
   int sel_ready;
-  /* A down-switch because the current layer does not fit our estimate:
-   * until the router switches (at the target's keyframe), the old layer's
-   * packets are not sent (nor retransmitted) — they would only lengthen
-   * the queue the target's keyframe must get through. */
-  int draining;
-  uint64_t drained;           /* packets not sent for that */
   /* Video paused (even the lowest layer does not fit the subscriber's
    * downlink; audio goes on): the router subscription is dropped and made
    * again on resume, numbering on from where it stopped. */

@@ -16,7 +16,7 @@
 #define BETA 0.85
 #define DECREASE_GAP_US 300000
 #define LOSS_MIN_PACKETS 30
-#define HEAVY_LOSS 0.3
+#define HEAVY_LOSS 0.5
 #define ACK_WINDOW 19 /* completed buckets: 475 ms */
 
 void bwe_config_default(BweConfig *cfg) {
@@ -297,6 +297,16 @@ static void aimd(BweDelay *b, int64_t now_us) {
   if (b->delay_bps < (double)b->cfg.min_bps) b->delay_bps = (double)b->cfg.min_bps;
 }
 
+/* Congestion shown by loss is congestion: the delay-based value above the
+ * loss bound is unproven (a tail-drop queue that stays full shows no delay
+ * trend, so over-use never lowers it), and without this the first clean
+ * window would let the bound go straight back up to it: behind 300 kbit/s a
+ * stale 557 kbit/s came back 6 s after the down-switch and the selector
+ * tried the next layer up without a probe (a 1.3 s freeze). */
+static void loss_pulls_delay(BweDelay *b) {
+  if (b->delay_bps > b->loss_bps) b->delay_bps = b->loss_bps < (double)b->cfg.min_bps ? (double)b->cfg.min_bps : b->loss_bps;
+}
+
 static void loss_update(BweDelay *b, int64_t now_us) {
   if (b->loss_total < LOSS_MIN_PACKETS) return;
   double loss = (double)b->loss_lost / b->loss_total;
@@ -311,9 +321,11 @@ static void loss_update(BweDelay *b, int64_t now_us) {
   b->loss_media_lost = b->loss_media_total = 0;
   if (media_loss > HEAVY_LOSS && sent_bps > 0 && sent_bps * (1 - media_loss) < b->loss_bps &&
       now_us >= b->probe_quiet_until_us) {
-    /* Heavy loss (over 30 %: random loss of a bad radio link rarely gets
-     * there in a 30-packet window; congestion does): a queue overflows (a high layer forwarded into a link of
-     * a fifth of its rate loses ~80 %). At most (1 - loss) of what we sent
+    /* Heavy loss (over half of a 30-packet window: random loss of a bad
+     * radio link does not get there, nor does the low layer's keyframe
+     * burst overflowing a small queue; with 30 % a 300 kbit/s path once
+     * ended at ~130 kbit/s with the video paused, likely from that): a queue overflows (a high
+     * layer forwarded into a link of a fifth of its rate loses ~80 %). At most (1 - loss) of what we sent
      * got through (probe padding aside, and not while our own probe's queue
      * drains): cap there at once, instead of the several multiplicative
      * steps (each 300 ms apart) that would leave the subscriber on a layer
@@ -322,6 +334,7 @@ static void loss_update(BweDelay *b, int64_t now_us) {
     b->have_loss_decrease = true;
     b->last_loss_decrease_us = now_us;
     b->loss_capped++;
+    loss_pulls_delay(b);
   } else if (loss > 0.10) {
     /* At most once per 300 ms + RTT: the losses of one congestion episode
      * arrive in several feedbacks (a high layer's queue overflowing while
@@ -333,6 +346,7 @@ static void loss_update(BweDelay *b, int64_t now_us) {
     b->loss_bps = base * (1 - 0.5 * loss);
     b->have_loss_decrease = true;
     b->last_loss_decrease_us = now_us;
+    loss_pulls_delay(b);
   } else if (loss < 0.02) {
     /* clean again: the bound lets go up to the delay-based estimate at once
      * (which overuse keeps honest) and grows beyond it 5 % per window */

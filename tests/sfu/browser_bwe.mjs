@@ -43,7 +43,7 @@ async function sfuState() {
   const b = st.bwe || {};
   return { layer: s.layer, target: s.target_layer, est: st.subscriber_estimate_bps, src: st.subscriber_estimate_source,
     bytes: s.bytes || 0, paused: !!s.paused, probes: `${b.probes_ok}/${b.probes_failed}`, pad: b.padding_bytes,
-    lost: b.packets_lost, stamped: b.packets_stamped, rtt: b.rtt_ms };
+    lost: b.packets_lost, stamped: b.packets_stamped, rtt: b.rtt_ms, caps: b.heavy_loss_caps };
 }
 // The largest frame gap since the last reset (ms): requestVideoFrameCallback
 // when the page has it, else the 100 ms framesDecoded poll.
