@@ -220,15 +220,17 @@ async function untilTop(maxMs, steadyMs = 0) {
   const end = Date.now() + maxMs;
   let since = null;
   let frames = null;
+  let framesSince = 0;
   while (Date.now() < end) {
     const { s, v } = await sample();
-    // getStats keeps the last frame's width when decoding stops: the
-    // frame count must move too.
+    // getStats keeps the last frame's width when decoding stops, and a
+    // stalled receiver may still decode a keyframe now and then: the frame
+    // count must move, at 5 frames/s or more over the steady window.
     const decoding = frames !== null && v.framesDecoded > frames;
     frames = v.framesDecoded;
     if (s.layer === TOP && !s.paused && v.width >= top.width && decoding) {
-      if (since === null) since = s.t;
-      if (s.t - since >= steadyMs) return true;
+      if (since === null) { since = s.t; framesSince = v.framesDecoded; }
+      if (s.t - since >= steadyMs && (v.framesDecoded - framesSince) * 1000 >= 5 * (s.t - since)) return true;
     } else since = null;
     await sleep(250);
   }
