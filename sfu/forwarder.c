@@ -605,20 +605,21 @@ static void resume_video(SubSlot *s, PubTrack *t, unsigned layer, int64_t now) {
   forwarder_request_keyframe(t, "layer_switch", 1);
 }
 
-/* What a subscriber's other forwarding subscriptions take from its
- * downlink: audio first (AUDIO_BUDGET_BPS each) and the video of every
- * other subscription at the layer it is forwarded now. */
+/* What is reserved of a subscriber's downlink before a video subscription's
+ * layer: its audio (AUDIO_BUDGET_BPS per forwarded audio track). The other
+ * video subscriptions are not subtracted: each is chosen against the whole
+ * estimate, as before transport-cc. Subtracting them (tried) paused tiles
+ * of the monitoring wall (20 video subscriptions) while the estimate was
+ * still ramping up from its 500 kbit/s start, and kept its focused call off
+ * the higher layer; a shared budget needs a start from what is already
+ * being delivered. */
 static uint64_t others_bps(const Participant *q, const SubSlot *self, int64_t now) {
+  (void)self;
+  (void)now;
   uint64_t sum = 0;
   for (guint i = 0; i < q->slots->len; i++) {
     const SubSlot *o = q->slots->pdata[i];
-    if (!o->rs) continue;
-    if (o->kind == SDP_KIND_AUDIO) {
-      sum += AUDIO_BUDGET_BPS;
-    } else if (o != self) {
-      const PubTrack *ot = o->rs->track->user_data;
-      sum += layer_rate_bps(&ot->meter, o->rs->layer < ot->n_layers ? o->rs->layer : 0, now);
-    }
+    if (o->rs && o->kind == SDP_KIND_AUDIO) sum += AUDIO_BUDGET_BPS;
   }
   return sum;
 }

@@ -108,7 +108,14 @@ Participant *participant_new(Room *r, const char *id, int subscribe_all) {
   p->slots = g_ptr_array_new_with_free_func(slot_free);
   p->rtcp_ssrc = ids_random_u32();
   p->bwe = g_new(SubscriberBwe, 1);
-  subscriber_bwe_init(p->bwe, NULL, NULL, (uint16_t)ids_random_u32());
+  /* The estimate covers the whole downlink: a monitoring wall receives 20
+   * tiles and a focused call (~5-6 Mbit/s), above bwe_delay's default
+   * 5 Mbit/s ceiling, which made the budget pause tiles. Growth stays bound
+   * by what was delivered (1.5x acknowledged) and by probes. */
+  BweConfig bc;
+  bwe_config_default(&bc);
+  bc.max_bps = 50000000;
+  subscriber_bwe_init(p->bwe, &bc, NULL, (uint16_t)ids_random_u32());
   p->cname = ids_random_hex(8);
   p->sdp_session_id = ((guint64)ids_random_u32() << 20) ^ ids_random_u32();
   return p;
