@@ -643,8 +643,7 @@ void forwarder_choose_layer(SubSlot *s, int64_t now) {
   uint64_t bps[LAYER_MAX] = {0};
   for (unsigned l = 0; l < t->n_layers && l < LAYER_MAX; l++)
     bps[l] = layer_rate_bps(&t->meter, l, now);
-  /* audio: what the rest of the subscriber's downlink carries (its audio,
-   * its other video), reserved before this subscription's video. */
+  /* audio: reserved before this subscription's video (others_bps). */
   uint64_t audio = others_bps(q, s, now);
   int fwd_layer = rs ? (int)rs->layer : LAYER_PAUSED;
   /* With transport-cc our send-side estimate: it reacts to a queue in
