@@ -34,40 +34,25 @@ struct PeerTransport {
   int restart_pending; /* local credentials renewed: the next remote ones may differ */
   int gathered;
   PeerTransportStats stats;
-  /* Consent (RFC 7675). libnice (0.1.21) sends a consent check on the
-   * selected pair every 4-6 s and, when no answer came for 10 s, reports the
-   * component FAILED and from then on refuses nice_agent_send on that pair
-   * for good: a later answer updates its timestamp but never gives the
-   * consent back. On a congested downlink (checks lost in a full queue)
-   * that happens to a peer that is alive and talking to us. So libnice's
-   * FAILED is not the verdict here: the pair is selected again
-   * (nice_agent_set_selected_pair gives libnice's consent back and re-arms
-   * its checks), media is held back until the peer shows it is there, and
-   * the transport fails only after CONSENT_TIMEOUT_US without authenticated
-   * traffic from the peer: SRTP/SRTCP that unprotects, DTLS during the
-   * handshake, or answers to our checks (seen as libnice keeping its
-   * consent for a whole check window, see on_consent_timer). Junk, even from
-   * the peer's address, refreshes nothing. */
+  /* Consent (RFC 7675), kept here rather than in libnice. libnice 0.1.21's
+   * consent freshness reports the component FAILED after 10 s of unanswered
+   * checks (a congested downlink loses them) and then refuses to send on the
+   * pair for good; re-selecting the pair to give the consent back aborted
+   * the process under load (a component state transition libnice asserts
+   * against). So libnice runs without it (its keepalives are binding
+   * indications, which never fail a pair) and the transport fails after
+   * CONSENT_TIMEOUT_US without authenticated traffic from the peer: SRTP or
+   * SRTCP that unprotects, or DTLS during the handshake. A WebRTC peer sends
+   * RTCP every few seconds whatever it publishes, so this is proof that the
+   * party holding the keys is there at the address media goes to. Junk,
+   * even from the peer's address, refreshes nothing. */
   int64_t last_auth_rx_us;  /* last authenticated traffic from the peer */
-  int nice_state;           /* libnice's last component state */
-  int64_t consent_armed_us; /* when libnice's consent tracking (re)started */
-  int64_t unanswered_us;    /* libnice gave up and no proof since; 0 if not */
-  unsigned rearms;          /* re-selections so far (for the logs) */
-  int ice_restarting;       /* restart checks under way: leave libnice's pairs alone */
+  int64_t nice_failed_us;   /* libnice reported FAILED after connecting; 0 if not */
   GSource *consent_timer;
-  GSource *rearm_source;
 };
 
 /* RFC 7675: consent expires after 30 s without an answer. */
 #define CONSENT_TIMEOUT_US (30 * G_USEC_PER_SEC)
-/* libnice's own window (NICE_AGENT_TIMER_CONSENT_TIMEOUT, agent-priv.h):
- * an answer within it keeps the component out of FAILED. */
-#define NICE_CONSENT_WINDOW_US (10 * G_USEC_PER_SEC)
-/* libnice starts counting at its first check after the pair is (re)selected,
- * at most a few seconds later (its keepalive timer, 4-6 s); past armed +
- * this (with room for late timers), "not FAILED" means
- * an answer arrived within the last window (+1 s for our tick). */
-#define NICE_CONSENT_PROOF_US (NICE_CONSENT_WINDOW_US + 10 * G_USEC_PER_SEC)
 
 const char *peer_transport_state_name(PeerTransportState s) {
   switch (s) {
@@ -160,71 +145,13 @@ static void ensure_dtls(PeerTransport *t) {
 
 static int transport_port(PeerTransport *t) { return peer_transport_local_port(t); }
 
-/* Authenticated traffic from the peer seen at `at`: it is there and it
- * consents; media held back for lack of consent may go again. */
-static void consent_proof(PeerTransport *t, const char *via, int64_t at) {
-  if (at > t->last_auth_rx_us) t->last_auth_rx_us = at;
-  if (t->unanswered_us) {
-    log_info("ice_consent_restored", "port=%d via=%s after_ms=%" G_GINT64_FORMAT " rearms=%u",
-             transport_port(t), via, (g_get_monotonic_time() - t->unanswered_us) / 1000,
-             t->rearms);
-    t->unanswered_us = 0;
-  }
-}
-
-/* Gives libnice its consent back on the pair it had selected, which also
- * restarts its consent checks there (libnice 0.1.21 never does that by
- * itself once a pair's consent has expired). 0 done, -1 no pair. */
-static int consent_rearm(PeerTransport *t) {
-  NiceCandidate *l = NULL, *r = NULL;
-  if (!nice_agent_get_selected_pair(t->agent, t->stream, 1, &l, &r) || !l || !r) return -1;
-  char *lf = g_strdup(l->foundation), *rf = g_strdup(r->foundation);
-  NiceAddress raddr = r->addr;
-  int ok = nice_agent_set_selected_pair(t->agent, t->stream, 1, lf, rf);
-  g_free(lf);
-  g_free(rf);
-  if (!ok) return -1;
-  /* Foundations name a pair only up to duplicates: say if libnice chose
-   * another remote address (still a checked one). */
-  if (nice_agent_get_selected_pair(t->agent, t->stream, 1, &l, &r) && r &&
-      !nice_address_equal(&r->addr, &raddr))
-    log_warn("ice_consent_rearm_other_pair", "port=%d", transport_port(t));
-  t->consent_armed_us = g_get_monotonic_time();
-  t->rearms++;
-  return 0;
-}
-
-static gboolean on_rearm(gpointer data) {
-  PeerTransport *t = data;
-  g_source_unref(t->rearm_source);
-  t->rearm_source = NULL;
-  /* Not during an ICE restart: re-selecting would prune its checks (the
-   * restart finds a new pair, or the 30 s rule ends the transport). */
-  if (t->nice_state == NICE_COMPONENT_STATE_FAILED && t->ice_connected && !t->ice_restarting &&
-      t->state != PT_STATE_FAILED && t->state != PT_STATE_CLOSED && consent_rearm(t) != 0)
-    log_debug("ice_consent_rearm_failed", "port=%d", transport_port(t));
-  return G_SOURCE_REMOVE;
-}
-
-/* libnice reported the component FAILED on a connected transport: its
- * consent checks went unanswered for its window. */
-static void consent_unanswered(PeerTransport *t) {
-  int64_t now = g_get_monotonic_time();
-  if (!t->unanswered_us) {
-    t->unanswered_us = now;
-    log_info("ice_consent_unanswered", "port=%d silent_ms=%" G_GINT64_FORMAT, transport_port(t),
-             (now - t->last_auth_rx_us) / 1000);
-  }
-  /* The peer's own authenticated traffic within libnice's window shows it
-   * is there (e.g. our checks were lost on a congested downlink while its
-   * RTCP came up the other way): keep sending. */
-  if (now - t->last_auth_rx_us < NICE_CONSENT_WINDOW_US)
-    consent_proof(t, "peer_traffic", t->last_auth_rx_us);
-  /* Re-arm outside libnice's signal emission. */
-  if (!t->rearm_source) {
-    t->rearm_source = g_timeout_source_new(0);
-    g_source_set_callback(t->rearm_source, on_rearm, t, NULL);
-    g_source_attach(t->rearm_source, t->ctx);
+/* Authenticated traffic from the peer: it is there and it consents. */
+static void consent_proof(PeerTransport *t, const char *via) {
+  t->last_auth_rx_us = g_get_monotonic_time();
+  if (t->nice_failed_us) {
+    log_info("ice_consent_restored", "port=%d via=%s after_ms=%" G_GINT64_FORMAT,
+             transport_port(t), via, (t->last_auth_rx_us - t->nice_failed_us) / 1000);
+    t->nice_failed_us = 0;
   }
 }
 
@@ -253,7 +180,7 @@ static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar
       t->stats.undecryptable++;
       return;
     }
-    consent_proof(t, "srtp", g_get_monotonic_time());
+    consent_proof(t, "srtp");
     t->stats.packets_in++;
     t->stats.bytes_in += n;
     if (t->cb.on_rtp) t->cb.on_rtp(t, buf, n, t->user);
@@ -264,7 +191,7 @@ static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar
       t->stats.undecryptable++;
       return;
     }
-    consent_proof(t, "srtcp", g_get_monotonic_time());
+    consent_proof(t, "srtcp");
     t->stats.rtcp_in++;
     if (t->cb.on_rtcp) t->cb.on_rtcp(t, buf, n, t->user);
     return;
@@ -286,10 +213,6 @@ static void on_component_state(NiceAgent *agent, guint stream, guint comp, guint
     break;
   case NICE_COMPONENT_STATE_CONNECTED:
   case NICE_COMPONENT_STATE_READY:
-    if (t->nice_state != NICE_COMPONENT_STATE_CONNECTED &&
-        t->nice_state != NICE_COMPONENT_STATE_READY)
-      t->consent_armed_us = g_get_monotonic_time();
-    t->ice_restarting = 0;
     if (!t->ice_connected) {
       t->ice_connected = 1;
       t->last_auth_rx_us = g_get_monotonic_time(); /* its checks were answered */
@@ -303,24 +226,18 @@ static void on_component_state(NiceAgent *agent, guint stream, guint comp, guint
     break;
   case NICE_COMPONENT_STATE_FAILED:
     if (!t->ice_connected) {
-      t->nice_state = (int)state;
       set_state(t, PT_STATE_FAILED, "ice_failed"); /* no pair ever worked */
-      return;
+    } else if (!t->nice_failed_us) {
+      /* After connecting (e.g. an ICE restart whose checks all failed):
+       * the consent timer decides, from the peer's own traffic. */
+      t->nice_failed_us = g_get_monotonic_time();
+      log_info("ice_pair_failed", "port=%d silent_ms=%" G_GINT64_FORMAT, transport_port(t),
+               (t->nice_failed_us - t->last_auth_rx_us) / 1000);
     }
-    t->nice_state = (int)state;
-    consent_unanswered(t); /* the consent timer decides (see above) */
-    return;
+    break;
   default:
     break;
   }
-  t->nice_state = (int)state;
-}
-
-/* libnice picked another pair: its consent tracking starts again there. */
-static void on_selected_pair(NiceAgent *agent, guint stream, guint comp, NiceCandidate *l,
-                             NiceCandidate *r, gpointer user) {
-  PeerTransport *t = user;
-  t->consent_armed_us = g_get_monotonic_time();
 }
 
 static void on_new_candidate(NiceAgent *agent, NiceCandidate *c, gpointer user) {
@@ -336,17 +253,9 @@ static gboolean on_consent_timer(gpointer data) {
   if (!t->ice_connected || t->state == PT_STATE_FAILED || t->state == PT_STATE_CLOSED)
     return G_SOURCE_CONTINUE;
   int64_t now = g_get_monotonic_time();
-  /* Answers to our checks: libnice has kept its consent for a whole window
-   * since it started counting, so an answer came within the last window. */
-  if ((t->nice_state == NICE_COMPONENT_STATE_CONNECTED ||
-       t->nice_state == NICE_COMPONENT_STATE_READY) &&
-      now - t->consent_armed_us >= NICE_CONSENT_PROOF_US) {
-    int64_t seen = now - NICE_CONSENT_WINDOW_US - G_USEC_PER_SEC;
-    if (seen > t->unanswered_us) consent_proof(t, "stun", seen);
-  }
   if (now - t->last_auth_rx_us >= CONSENT_TIMEOUT_US) {
-    log_info("ice_consent_lost", "port=%d silent_ms=%" G_GINT64_FORMAT " rearms=%u",
-             transport_port(t), (now - t->last_auth_rx_us) / 1000, t->rearms);
+    log_info("ice_consent_lost", "port=%d silent_ms=%" G_GINT64_FORMAT, transport_port(t),
+             (now - t->last_auth_rx_us) / 1000);
     set_state(t, PT_STATE_FAILED, "ice_failed");
   }
   return G_SOURCE_CONTINUE;
@@ -362,10 +271,9 @@ PeerTransport *peer_transport_new(GMainContext *ctx, const PeerTransportConfig *
   t->dtls_ctx = cfg->dtls;
   t->pending_cands = g_ptr_array_new_with_free_func(g_free);
   t->agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245,
-                                 NICE_AGENT_OPTION_ICE_TRICKLE |
-                                     NICE_AGENT_OPTION_CONSENT_FRESHNESS);
+                                 NICE_AGENT_OPTION_ICE_TRICKLE);
   g_object_set(t->agent, "controlling-mode", cfg->controlling ? TRUE : FALSE, "ice-tcp", FALSE,
-               "ice-udp", TRUE, "upnp", FALSE, NULL);
+               "ice-udp", TRUE, "upnp", FALSE, "keepalive-conncheck", FALSE, NULL);
   int n_addr = 0;
   for (const char *const *a = cfg->addresses; a && *a; a++) {
     NiceAddress na;
@@ -393,7 +301,6 @@ PeerTransport *peer_transport_new(GMainContext *ctx, const PeerTransportConfig *
   nice_agent_set_port_range(t->agent, t->stream, 1, (guint)cfg->port_min, (guint)cfg->port_max);
   g_signal_connect(t->agent, "component-state-changed", G_CALLBACK(on_component_state), t);
   g_signal_connect(t->agent, "new-candidate-full", G_CALLBACK(on_new_candidate), t);
-  g_signal_connect(t->agent, "new-selected-pair-full", G_CALLBACK(on_selected_pair), t);
   nice_agent_attach_recv(t->agent, t->stream, 1, ctx, on_recv, t);
   if (!nice_agent_gather_candidates(t->agent, t->stream)) {
     g_snprintf(err, errsize, "cannot gather ICE candidates (media ports %d-%d exhausted?)",
@@ -427,10 +334,6 @@ void peer_transport_free(PeerTransport *t) {
   if (t->dtls_timer) {
     g_source_destroy(t->dtls_timer);
     g_source_unref(t->dtls_timer);
-  }
-  if (t->rearm_source) {
-    g_source_destroy(t->rearm_source);
-    g_source_unref(t->rearm_source);
   }
   if (t->agent) {
     if (t->stream) {
@@ -505,7 +408,6 @@ int peer_transport_restart_ice(PeerTransport *t, char *err, size_t errsize) {
   t->ufrag = t->pwd = NULL;
   nice_agent_get_local_credentials(t->agent, t->stream, &t->ufrag, &t->pwd);
   t->restart_pending = 1;
-  t->ice_restarting = 1;
   log_info("ice_restart", "ufrag=%s", t->ufrag);
   return 0;
 }
@@ -606,10 +508,6 @@ const PeerTransportStats *peer_transport_stats(const PeerTransport *t) { return 
 
 int peer_transport_send_rtp(PeerTransport *t, uint8_t *buf, size_t len) {
   if (t->state != PT_STATE_CONNECTED || !t->srtp) return -1;
-  if (t->unanswered_us) { /* RFC 7675 5.1: no consent, no media */
-    t->stats.consent_held++;
-    return -1;
-  }
   size_t n = len;
   if (srtp_session_protect_rtp(t->srtp, buf, &n) != 0) {
     t->stats.send_errors++;
@@ -626,10 +524,6 @@ int peer_transport_send_rtp(PeerTransport *t, uint8_t *buf, size_t len) {
 
 int peer_transport_send_rtcp(PeerTransport *t, uint8_t *buf, size_t len) {
   if (t->state != PT_STATE_CONNECTED || !t->srtp) return -1;
-  if (t->unanswered_us) { /* RFC 7675 5.1: no consent, no media */
-    t->stats.consent_held++;
-    return -1;
-  }
   size_t n = len;
   if (srtp_session_protect_rtcp(t->srtp, buf, &n) != 0) {
     t->stats.send_errors++;

@@ -1,5 +1,5 @@
 /* peer_transport: one WebRTC transport (one BUNDLEd, rtcp-mux'ed 5-tuple) of
- * a participant: a libnice agent (full ICE, trickle, consent freshness), a
+ * a participant: a libnice agent (full ICE, trickle; consent kept here), a
  * DTLS session over it and the SRTP contexts keyed from it.
  *
  * Everything runs on the GMainContext given at creation (a worker's): the
@@ -30,9 +30,8 @@ const char *peer_transport_state_name(PeerTransportState s);
 typedef struct {
   /* reason is set for FAILED: "ice_failed" (no pair worked, or consent
    * lost: 30 s without authenticated traffic from the peer — SRTP/SRTCP
-   * that unprotects, the DTLS handshake, answers to our consent checks;
-   * libnice's own earlier verdict on its checks is not taken as final,
-   * see peer_transport.c) or "dtls_failed". */
+   * that unprotects, or the DTLS handshake; see peer_transport.c for why
+   * libnice's consent freshness is not used) or "dtls_failed". */
   void (*on_state)(PeerTransport *t, PeerTransportState st, const char *reason, void *user);
   /* Decrypted packets; buf is writable, len bytes, with SRTP_SESSION_TRAILER
    * spare bytes behind it. */
@@ -53,8 +52,6 @@ typedef struct {
   uint64_t packets_in, bytes_in, rtcp_in;
   uint64_t packets_out, bytes_out, rtcp_out;
   uint64_t undecryptable, dropped_unknown, send_errors;
-  /* Packets not sent while the peer's consent is unproven (RFC 7675). */
-  uint64_t consent_held;
 } PeerTransportStats;
 
 PeerTransport *peer_transport_new(GMainContext *ctx, const PeerTransportConfig *cfg,
@@ -95,9 +92,7 @@ const PeerTransportStats *peer_transport_stats(const PeerTransport *t);
 int peer_transport_local_port(PeerTransport *t);
 
 /* Protect in place and send. buf needs SRTP_SESSION_TRAILER spare bytes.
- * 0 sent, -1 not connected, failed, or held back while the peer's consent
- * is unproven (libnice's checks unanswered and nothing authenticated from
- * the peer since; stats consent_held). */
+ * 0 sent, -1 not connected or failed. */
 int peer_transport_send_rtp(PeerTransport *t, uint8_t *buf, size_t len);
 int peer_transport_send_rtcp(PeerTransport *t, uint8_t *buf, size_t len);
 

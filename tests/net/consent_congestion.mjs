@@ -5,13 +5,15 @@
 // sends to B.
 //
 // Behind CC_KBIT (default 50) kbit/s, below the lowest simulcast layer, the
-// SFU's STUN consent checks toward bob are lost in the full queue and
-// libnice gives up on the pair (it reports FAILED, and refuses to send on
-// it from then on). Bob is alive all along: his RTCP arrives over the
-// uncongested direction. The limit is held until libnice has reported that,
-// then for more than the SFU's 30 s consent timeout, then lifted. Nobody
-// may be removed (no transport_state failed, no participant_disconnected),
-// and bob must decode video again after the lift.
+// SFU's STUN packets toward bob are lost in the full queue. With libnice's
+// own consent freshness, libnice gave up on the pair after 7-55 s (it
+// reported FAILED and refused to send on it from then on) and the SFU
+// dropped bob 30 s later although he was alive all along: his RTCP arrives
+// over the uncongested direction. The SFU now keeps consent itself, from
+// authenticated traffic (sfu/peer_transport.c). The limit is held HOLD_S
+// (past libnice's old verdict in most runs measured), then lifted. Nobody
+// may be removed, the SFU must keep sending bob audio to the end of the
+// limit, and bob must decode video again after the lift.
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { startSfu, Control, check, diag, done, sleep, httpGet, onCleanup } from '../sfu/sfu_lib.mjs';
@@ -22,8 +24,7 @@ const A = process.env.CC_A;
 const DEV = process.env.CC_DEV;
 const CTL = process.env.CC_CTL;
 const KBIT = Number(process.env.CC_KBIT || 50);
-const CONSENT_TIMEOUT_S = 30; /* the SFU's (sfu/peer_transport.c) */
-const MARGIN_S = 8;
+const HOLD_S = Number(process.env.CC_HOLD_S || 60);
 
 const sfu = await startSfu({ netns: NSA, controlAddress: CTL, iceAddresses: [A], workers: 1 });
 for (let i = 0; i < 100; i++) {
@@ -61,42 +62,31 @@ const bobPort = (await stats('bob')).subscriber.local_port;
 const alicePort = (await stats('alice')).publisher.local_port;
 diag(`SFU ports: bob's subscriber transport ${bobPort}, alice's publisher transport ${alicePort}`);
 
-// The bottleneck. Wait for libnice's verdict on bob's pair (the SFU logs
-// ice_consent_unanswered with the transport's port), at most 100 s (measured: 21 to 55 s at 50 kbit/s).
+// The bottleneck, held HOLD_S seconds. What the SFU sends bob is sampled
+// every second: with libnice's consent it stopped for good (packets_out
+// flat) well before the end.
 const logLines0 = sfuLog().length;
 tc('qdisc', 'replace', 'dev', DEV, 'root', 'tbf', 'rate', `${KBIT}kbit`, 'burst', '3000', 'latency', '200ms');
 const t0 = Date.now();
-const unansweredFor = (port) => sfuLog().slice(logLines0).find((l) => /ice_consent_unanswered/.test(l) && l.includes(`port=${port} `));
-let failedAt = null;
-const outSamples = [];
-while (Date.now() - t0 < 100000) {
-  const s = await stats('bob').catch(() => null);
-  if (s && s.subscriber) outSamples.push(`${((Date.now() - t0) / 1000).toFixed(0)}s:${s.subscriber.packets_out}`);
-  if (unansweredFor(bobPort)) { failedAt = Date.now(); break; }
-  if (removals().length) break;
-  await sleep(1000);
-}
-const failSecs = failedAt ? (failedAt - t0) / 1000 : null;
-diag(`behind ${KBIT} kbit/s libnice reported bob's pair FAILED after ${failSecs === null ? 'never (100 s)' : `${failSecs.toFixed(1)} s`}`);
-diag(`SFU->bob packets_out while waiting: ${outSamples.join(' ')}`);
-check(failedAt !== null, `behind ${KBIT} kbit/s libnice reports bob's consent checks unanswered (${failSecs === null ? 'never' : `${failSecs.toFixed(1)} s`}; without that this test proves nothing)`);
-
-// Keep the limit for the SFU's whole consent timeout and a margin after
-// libnice's verdict: the old code dropped bob exactly then.
-const holdUntil = (failedAt || Date.now()) + (CONSENT_TIMEOUT_S + MARGIN_S) * 1000;
+const out = [];
 const paused = { seen: false };
 const audio0 = (((await stats('bob')).subscriptions || []).find((x) => x.kind === 'audio' && x.active) || {}).packets || 0;
-while (Date.now() < holdUntil && !removals().length) {
+while (Date.now() - t0 < HOLD_S * 1000 && !removals().length) {
   const s = await stats('bob').catch(() => null);
+  if (s && s.subscriber) out.push({ t: (Date.now() - t0) / 1000, n: s.subscriber.packets_out });
   if (s && (s.subscriptions || []).some((x) => x.kind === 'video' && x.active && x.paused)) paused.seen = true;
   await sleep(1000);
 }
 const sh = await stats('bob').catch(() => null);
 const audio1 = sh ? ((sh.subscriptions || []).find((x) => x.kind === 'audio' && x.active) || {}).packets || 0 : audio0;
 const heldSecs = (Date.now() - t0) / 1000;
+diag(`SFU->bob packets_out under the limit: ${out.filter((_, i) => i % 5 === 0).map((o) => `${o.t.toFixed(0)}s:${o.n}`).join(' ')}`);
 diag(`limit held ${heldSecs.toFixed(0)} s; video paused seen: ${paused.seen}; audio packets forwarded to bob meanwhile: ${audio1 - audio0}`);
-check(removals().length === 0, `bob and alice stay through ${heldSecs.toFixed(0)} s of ${KBIT} kbit/s, ${CONSENT_TIMEOUT_S + MARGIN_S} s past libnice's verdict (removals: ${JSON.stringify(removals())})`);
+check(removals().length === 0, `bob and alice stay through ${heldSecs.toFixed(0)} s of ${KBIT} kbit/s (removals: ${JSON.stringify(removals())})`);
 check(audio1 - audio0 > 100, `the SFU kept sending bob audio under the limit (${audio1 - audio0} packets)`);
+const late = out.filter((o) => o.t >= heldSecs - 12);
+check(late.length >= 2 && late[late.length - 1].n > late[0].n,
+  `... to the end of the limit (packets_out ${late.length ? `${late[0].n} -> ${late[late.length - 1].n}` : '?'} in its last ~10 s)`);
 
 tc('qdisc', 'del', 'dev', DEV, 'root');
 const tl = Date.now();
@@ -111,12 +101,8 @@ await sleep(3000);
 const st = await stats('bob').catch(() => null);
 check(st && st.subscriber && st.subscriber.state === 'connected', `bob's subscriber transport is connected (${st && st.subscriber && st.subscriber.state})`);
 check(removals().length === 0, 'nobody was removed at any time');
-const logTail = sfuLog().slice(logLines0).filter((l) => /ice_consent|transport_state|video_paused|video_resumed/.test(l));
-diag(`SFU consent log:\n${logTail.slice(0, 30).join('\n')}`);
-// The logs tell what happened: libnice's verdict on bob's pair, then the
-// proof that bob was there (his SRTCP) that kept the transport.
-const restored = logTail.filter((l) => /ice_consent_restored/.test(l) && l.includes(`port=${bobPort} `));
-check(restored.length > 0 && !logTail.some((l) => /ice_consent_lost/.test(l)),
-  `the SFU logged bob's consent as restored (${restored.length}x, ${(restored[0] || '').replace(/^.*event=/, '')}) and no consent lost`);
+const logTail = sfuLog().slice(logLines0).filter((l) => /ice_|transport_state|video_paused|video_resumed/.test(l));
+diag(`SFU transport log:\n${logTail.slice(0, 30).join('\n')}`);
+check(!logTail.some((l) => /ice_consent_lost|ice_pair_failed/.test(l)), 'no ICE pair failed and no consent lost in the SFU log');
 check(sfu.alive(), 'SFU alive');
 await done();
