@@ -58,7 +58,7 @@ PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
                                      NACK_BUFFER_AGE_US);
     t->nack_gen[l] = nack_generator_new(NULL);
   }
-  keyframe_throttle_init(&t->kt, 0);
+  for (unsigned l = 0; l < ROUTER_MAX_LAYERS; l++) keyframe_throttle_init(&t->kt[l], 0);
   t->rec_handle = -1;
   t->remb_bps = t->kind == SDP_KIND_VIDEO ? REMB_START_BPS : 0;
   t->remb_sent_bps = t->remb_bps;
@@ -119,27 +119,44 @@ void pub_track_free(gpointer data) {
 
 /* ---- keyframes ---- */
 
-/* One PLI per known layer SSRC in one compound packet: simulcast layers are
- * separate encoders, and the one a subscriber switches to must start with a
- * keyframe (the others' keyframes cost little next to a frozen picture). */
-static void send_pli(PubTrack *t, const char *reason) {
+/* One PLI per layer in `mask` (bit l: layer l) in one compound packet.
+ * Simulcast layers are separate encoders: a subscriber needs a keyframe of
+ * the layer it is on or switching to, and only that. Asking every layer
+ * made the publisher send a top-layer keyframe (tens of kB) into the very
+ * downlink that was congested, and its throttle window then delayed the
+ * low layer's keyframe that the down-switch waited for. */
+static void send_pli(PubTrack *t, unsigned mask, const char *reason) {
   Participant *p = t->pub;
   if (!p->pub_tr) return;
   uint8_t b[64 * ROUTER_MAX_LAYERS + SRTP_SESSION_TRAILER];
   size_t n = 0;
-  for (unsigned l = 0; l < t->rt->n_layers; l++)
-    if (t->rt->ssrcs[l]) n += rtcp_build_pli(b + n, 64, p->rtcp_ssrc, t->rt->ssrcs[l]);
+  for (unsigned l = 0; l < t->rt->n_layers && l < ROUTER_MAX_LAYERS; l++)
+    if ((mask >> l & 1u) && t->rt->ssrcs[l])
+      n += rtcp_build_pli(b + n, 64, p->rtcp_ssrc, t->rt->ssrcs[l]);
   if (!n || peer_transport_send_rtcp(p->pub_tr, b, n) != 0) return;
   t->keyframe_requests++;
   room_emit(t->room, "keyframe_requested",
             json_pack("{s:s, s:s, s:s}", "participant", p->id, "track", t->id, "reason", reason));
 }
 
-void forwarder_request_keyframe(PubTrack *t, const char *reason, int force) {
+static void request_layers(PubTrack *t, unsigned mask, const char *reason, int force) {
   if (t->kind != SDP_KIND_VIDEO) return;
   int64_t now = g_get_monotonic_time();
-  bool go = force ? keyframe_throttle_force(&t->kt, now) : keyframe_throttle_request(&t->kt, now);
-  if (go) send_pli(t, reason);
+  unsigned go = 0;
+  for (unsigned l = 0; l < t->rt->n_layers && l < ROUTER_MAX_LAYERS; l++) {
+    if (!(mask >> l & 1u)) continue;
+    if (force ? keyframe_throttle_force(&t->kt[l], now) : keyframe_throttle_request(&t->kt[l], now))
+      go |= 1u << l;
+  }
+  if (go) send_pli(t, go, reason);
+}
+
+void forwarder_request_keyframe(PubTrack *t, const char *reason, int force) {
+  request_layers(t, ~0u, reason, force);
+}
+
+void forwarder_request_layer_keyframe(PubTrack *t, unsigned layer, const char *reason, int force) {
+  if (layer < ROUTER_MAX_LAYERS) request_layers(t, 1u << layer, reason, force);
 }
 
 /* ---- publisher RTP ---- */
@@ -205,13 +222,22 @@ static bool stamp_twcc(SubSlot *s, uint8_t *b, size_t *len, size_t cap, int64_t 
   return twcc_ext_write_seq(b, &v, s->ext_twcc, seq);
 }
 
-static void forward_one(PubTrack *t, const RouterOutput *o, const uint8_t *buf, size_t len,
-                        const RtpView *v, int64_t now) {
+/* Simulcast VP8: PictureID/TL0PICIDX continue across the subscription's
+ * layer switches (vp8_rewrite.h says why). False: do not send. */
+static bool rewrite_vp8(PubTrack *t, SubSlot *s, unsigned layer, bool switch_ok, uint8_t *pkt,
+                        const RtpView *v) {
+  if (t->codec_id != CODEC_VP8 || t->n_layers < 2 || !v->payload_len) return true;
+  return vp8_rewrite_apply(&s->vp8, layer, switch_ok, pkt + v->payload_offset, v->payload_len);
+}
+
+static void forward_one(PubTrack *t, unsigned layer, const RouterOutput *o, const uint8_t *buf,
+                        size_t len, const RtpView *v, int64_t now) {
   SubSlot *s = o->sub->user_data;
   Participant *q = s ? s->owner : NULL;
   if (!q || !q->sub_tr) return;
   uint8_t ob[MAX_PKT + EXT_ROOM + SRTP_SESSION_TRAILER];
   memcpy(ob, buf, len);
+  if (!rewrite_vp8(t, s, layer, true, ob, v)) return;
   rtp_set_ssrc(ob, len, o->sub->out_ssrc);
   rtp_set_seq(ob, len, o->seq);
   rtp_set_timestamp(ob, len, o->ts);
@@ -287,14 +313,14 @@ void forwarder_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len) {
     speaker_detector_on_level(&r->speakers, t->speaker_key, level, voice, now);
   bool kf = t->kind == SDP_KIND_VIDEO && v.payload_len > 0 &&
             codec_is_keyframe_start(t->codec_id, buf + v.payload_offset, v.payload_len);
-  if (kf) keyframe_throttle_on_keyframe(&t->kt, now);
+  if (kf) keyframe_throttle_on_keyframe(&t->kt[L], now);
   RouterOutput outs[MAX_OUTS];
   size_t n = 0;
   RouterTrack *rt = NULL;
   if (router_route(r->router, v.ssrc, v.seq, v.timestamp, kf, now, &rt, outs, MAX_OUTS, &n) !=
       ROUTER_OK)
     return;
-  for (size_t i = 0; i < n; i++) forward_one(t, &outs[i], buf, len, &v, now);
+  for (size_t i = 0; i < n; i++) forward_one(t, L, &outs[i], buf, len, &v, now);
 }
 
 void forwarder_on_publisher_rtcp(Participant *p, uint8_t *buf, size_t len) {
@@ -335,6 +361,7 @@ static void retransmit(SubSlot *s, RouterSubscription *rs, uint16_t out_seq, int
   if (!seq_rewriter_map_ts(&rs->rw, in_ssrc, v.timestamp, &out_ts)) return;
   uint8_t ob[MAX_PKT + EXT_ROOM + SRTP_SESSION_TRAILER];
   memcpy(ob, pkt, plen);
+  if (!rewrite_vp8(t, s, info.layer, false, ob, &v)) return; /* from a layer left behind */
   rtp_set_ssrc(ob, plen, rs->out_ssrc);
   rtp_set_seq(ob, plen, out_seq);
   rtp_set_timestamp(ob, plen, out_ts);
@@ -399,7 +426,7 @@ void forwarder_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len) {
     case RTCP_KIND_PLI:
       if ((rs = own_sub(p, pk.media_ssrc, &s))) {
         s->plis_received++;
-        forwarder_request_keyframe(rs->track->user_data, "pli", 0);
+        forwarder_request_layer_keyframe(rs->track->user_data, rs->target_layer, "pli", 0);
       }
       break;
     case RTCP_KIND_FIR:
@@ -409,7 +436,7 @@ void forwarder_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len) {
         rtcp_fir_entry(&pk, i, &ssrc, &seq);
         if ((rs = own_sub(p, ssrc, &s))) {
           s->plis_received++;
-          forwarder_request_keyframe(rs->track->user_data, "fir", 0);
+          forwarder_request_layer_keyframe(rs->track->user_data, rs->target_layer, "fir", 0);
         }
       }
       break;
@@ -449,7 +476,12 @@ static void tick_track(RouterTrack *rt, void *ud) {
   PubTrack *t = rt->user_data;
   Participant *p = t->pub;
   if (!p->pub_tr || peer_transport_state(p->pub_tr) != PT_STATE_CONNECTED) return;
-  if (t->kind == SDP_KIND_VIDEO && keyframe_throttle_poll(&t->kt, c->now)) send_pli(t, "pli");
+  if (t->kind == SDP_KIND_VIDEO) {
+    unsigned due = 0;
+    for (unsigned l = 0; l < t->n_layers && l < ROUTER_MAX_LAYERS; l++)
+      if (keyframe_throttle_poll(&t->kt[l], c->now)) due |= 1u << l;
+    if (due) send_pli(t, due, "pli");
+  }
   for (unsigned l = 0; l < t->n_layers; l++) {
     uint16_t seqs[64];
     size_t n = nack_generator_poll(t->nack_gen[l], c->now, seqs, G_N_ELEMENTS(seqs));
@@ -459,7 +491,7 @@ static void tick_track(RouterTrack *rt, void *ud) {
       if (len && peer_transport_send_rtcp(p->pub_tr, b, len) == 0) t->nacks_sent += n;
     }
     if (nack_generator_take_keyframe_wanted(t->nack_gen[l]))
-      forwarder_request_keyframe(t, "nack_gave_up", 0);
+      forwarder_request_layer_keyframe(t, l, "nack_gave_up", 0);
   }
 }
 
@@ -602,7 +634,7 @@ static void resume_video(SubSlot *s, PubTrack *t, unsigned layer, int64_t now) {
            layer);
   room_emit(t->room, "video_paused",
             json_pack("{s:s, s:s, s:b}", "participant", q->id, "track", t->id, "paused", 0));
-  forwarder_request_keyframe(t, "layer_switch", 1);
+  forwarder_request_layer_keyframe(t, layer, "layer_switch", 1);
 }
 
 /* What is reserved of a subscriber's downlink before a video subscription's
@@ -702,7 +734,7 @@ void forwarder_choose_layer(SubSlot *s, int64_t now) {
              t->room->name, q->id, t->id, pick, rs->layer, est == NO_ESTIMATE_BPS ? 0 : est);
   }
   if ((d.request_keyframe || d.changed) && (unsigned)pick != rs->layer)
-    forwarder_request_keyframe(t, "layer_switch", 1);
+    forwarder_request_layer_keyframe(t, (unsigned)pick, "layer_switch", 1);
 }
 
 static void report_subscriber(Participant *p, int64_t now) {

@@ -549,6 +549,7 @@ void participant_activate_slots(Participant *p) {
     }
     rs->user_data = s;
     s->rs = rs;
+    vp8_rewrite_init(&s->vp8); /* a new numbering from here */
     memset(s->ext_map, 0, sizeof s->ext_map);
     if (t->ext.abs_send_time && s->ext_abs) s->ext_map[t->ext.abs_send_time] = s->ext_abs;
     if (t->ext.audio_level && s->ext_level) s->ext_map[t->ext.audio_level] = s->ext_level;

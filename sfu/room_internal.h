@@ -9,6 +9,7 @@
 
 #include "core/keyframe_throttle.h"
 #include "core/layer_selector.h"
+#include "core/vp8_rewrite.h"
 #include "core/nack_buffer.h"
 #include "core/nack_generator.h"
 #include "core/router.h"
@@ -45,7 +46,7 @@ typedef struct {
   int64_t last_packet_us[ROUTER_MAX_LAYERS];
   uint64_t layer_packets[ROUTER_MAX_LAYERS];
   LayerRateMeter meter;  /* per-layer incoming bitrate (simulcast) */
-  KeyframeThrottle kt;
+  KeyframeThrottle kt[ROUTER_MAX_LAYERS]; /* one per simulcast layer (its own encoder) */
   uint64_t packets, bytes, keyframe_requests, nacks_sent, rtx_received;
   uint64_t rtx_duplicates; /* RTX copies of packets we had (probes): not routed */
   uint64_t remb_bps;     /* our loss-based estimate toward the publisher */
@@ -77,6 +78,7 @@ typedef struct {
   uint8_t ext_map[256];       /* publisher ext id -> ours, 0 drop (set on activation) */
   RouterSubscription *rs;     /* forwarding state once negotiated and connected */
   LayerSelector sel;          /* simulcast layer choice (forwarder_choose_layer) */
+  Vp8Rewrite vp8;             /* VP8 PictureID/TL0PICIDX continuous across layers */
   int sel_ready;
   /* Video paused (even the lowest layer does not fit the subscriber's
    * downlink; audio goes on): the router subscription is dropped and made
@@ -172,7 +174,11 @@ void forwarder_on_publisher_rtcp(Participant *p, uint8_t *buf, size_t len);
 void forwarder_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len);
 /* reason: "pli", "fir", "new_subscriber", "unmute", "nack_gave_up". force:
  * a new subscriber (see keyframe_throttle). */
+/* A keyframe of every layer (new subscriber, unmute), or of one layer (the
+ * one a subscriber is on or switching to): throttled per layer, see
+ * keyframe_throttle.h; force: a newcomer/switch request. */
 void forwarder_request_keyframe(PubTrack *t, const char *reason, int force);
+void forwarder_request_layer_keyframe(PubTrack *t, unsigned layer, const char *reason, int force);
 void forwarder_tick(Room *r, int64_t now_us);
 PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi);
 /* Simulcast: the layer a subscription should receive (layer_selector: the

@@ -54,6 +54,7 @@ void layer_selector_config_default(LayerSelectorConfig *cfg) {
   cfg->keyframe_retry_us = 1000000;
   cfg->verified_hold_us = 500000;
   cfg->pause_after_us = 1000000;
+  cfg->pause_settle_us = 2000000;
 }
 
 static int clamp_layer(int l) {
@@ -74,6 +75,7 @@ void layer_selector_init(LayerSelector *s, const LayerSelectorConfig *cfg, int i
     if (cfg->keyframe_retry_us > 0) d.keyframe_retry_us = cfg->keyframe_retry_us;
     if (cfg->verified_hold_us > 0) d.verified_hold_us = cfg->verified_hold_us;
     if (cfg->pause_after_us > 0) d.pause_after_us = cfg->pause_after_us;
+    if (cfg->pause_settle_us > 0) d.pause_settle_us = cfg->pause_settle_us;
   }
   if (d.max_hold_us < d.hold_us) d.max_hold_us = d.hold_us;
   s->cfg = d;
@@ -149,7 +151,10 @@ LayerDecision layer_selector_update(LayerSelector *s, const uint64_t *bps, unsig
       s->low_misfit = true;
       s->low_misfit_since = now_us;
     }
-    if (next == LAYER_PAUSED && cur != LAYER_PAUSED && now_us - s->low_misfit_since < s->cfg.pause_after_us) {
+    int64_t since = s->low_misfit_since;
+    if (s->have_down && s->last_down_us + s->cfg.pause_settle_us > since)
+      since = s->last_down_us + s->cfg.pause_settle_us;
+    if (next == LAYER_PAUSED && cur != LAYER_PAUSED && now_us - since < s->cfg.pause_after_us) {
       for (int l = cap; l >= 0; l--) /* not yet: the lowest active layer */
         if (bps[l] > 0) next = l;
     }
@@ -164,6 +169,10 @@ LayerDecision layer_selector_update(LayerSelector *s, const uint64_t *bps, unsig
     bool down = next == LAYER_PAUSED || (cur != LAYER_PAUSED && next < cur);
     if (down) {
       s->downs++;
+      if (next != LAYER_PAUSED) {
+        s->have_down = true;
+        s->last_down_us = now_us;
+      }
       if (!forced_by_cap && s->have_up && now_us - s->last_up_us < s->cfg.failed_up_window_us) {
         s->failed_ups++;
         s->cur_hold_us = s->cur_hold_us * 2 > s->cfg.max_hold_us ? s->cfg.max_hold_us : s->cur_hold_us * 2;

@@ -21,7 +21,11 @@
  *   pause_after_us (1 s: a dip of the estimate after one over-use is not
  *   worth a keyframe and a 2 s resume), video pauses (LAYER_PAUSED) and audio
  *   carries on; it resumes like an up-switch. Until then the lowest layer
- *   stays.
+ *   stays. Right after a down-switch the misfit counts only from
+ *   pause_settle_us (2 s) later: the estimate then still carries the losses
+ *   of the overflow that caused the switch (the higher layer's queue
+ *   draining), and pausing on them froze a 300 kbit/s subscriber that the
+ *   low layer fits.
  * - Cap: layers above max_layer are never chosen; lowering the cap moves
  *   down at once, raising it lets the up rule work.
  * - A layer with bitrate 0 is inactive (the publisher is not sending it:
@@ -75,6 +79,7 @@ typedef struct {
   int64_t keyframe_retry_us; /* default 1 s */
   int64_t verified_hold_us;  /* default 500 ms */
   int64_t pause_after_us;    /* default 1 s */
+  int64_t pause_settle_us;   /* default 2 s after a down-switch */
 } LayerSelectorConfig;
 
 typedef struct {
@@ -92,6 +97,8 @@ typedef struct {
   bool have_kf_req;
   bool low_misfit;           /* the lowest layer does not fit, since low_misfit_since */
   int64_t low_misfit_since;
+  bool have_down;
+  int64_t last_down_us;      /* last down-switch to a layer (not a pause) */
   bool have_verified;
   int64_t verified_us;
   uint64_t ups, downs, pauses, failed_ups;
