@@ -55,6 +55,7 @@ void layer_selector_config_default(LayerSelectorConfig *cfg) {
   cfg->verified_hold_us = 500000;
   cfg->pause_after_us = 1000000;
   cfg->pause_settle_us = 2000000;
+  cfg->collapse_factor = 1.5;
 }
 
 static int clamp_layer(int l) {
@@ -76,6 +77,7 @@ void layer_selector_init(LayerSelector *s, const LayerSelectorConfig *cfg, int i
     if (cfg->verified_hold_us > 0) d.verified_hold_us = cfg->verified_hold_us;
     if (cfg->pause_after_us > 0) d.pause_after_us = cfg->pause_after_us;
     if (cfg->pause_settle_us > 0) d.pause_settle_us = cfg->pause_settle_us;
+    if (cfg->collapse_factor >= 1.0) d.collapse_factor = cfg->collapse_factor;
   }
   if (d.max_hold_us < d.hold_us) d.max_hold_us = d.hold_us;
   s->cfg = d;
@@ -127,6 +129,12 @@ LayerDecision layer_selector_update(LayerSelector *s, const uint64_t *bps, unsig
     for (int l = 0; l <= cur; l++)
       if (bps[l] > 0 && (double)bps[l] <= avail) next = l;
     if (bps[cur] == 0 && next == LAYER_PAUSED && fit > cur) next = fit;
+    if (bps[cur] > 0 && (double)bps[cur] > s->cfg.collapse_factor * avail)
+      for (int l = 0; l < next; l++) /* collapse: the lowest layer that fits */
+        if (bps[l] > 0 && (double)bps[l] <= avail) {
+          next = l;
+          break;
+        }
   } else {
     int up = LAYER_PAUSED;
     for (int l = cur + 1; l <= cap; l++)

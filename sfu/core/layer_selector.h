@@ -26,6 +26,12 @@
  *   of the overflow that caused the switch (the higher layer's queue
  *   draining), and pausing on them froze a 300 kbit/s subscriber that the
  *   low layer fits.
+ * - Collapse: when the current layer needs more than collapse_factor (1.5)
+ *   times what is available, the estimate is still falling (its first
+ *   reading after a sudden drop straddles the old rate): down to the lowest
+ *   layer that fits at once rather than one step — a second step costs
+ *   another keyframe behind a full queue (a 2 -> 1 -> 0 descent froze a
+ *   300 kbit/s subscriber 1.3 s); probes bring the middle layer back.
  * - Cap: layers above max_layer are never chosen; lowering the cap moves
  *   down at once, raising it lets the up rule work.
  * - A layer with bitrate 0 is inactive (the publisher is not sending it:
@@ -80,6 +86,7 @@ typedef struct {
   int64_t verified_hold_us;  /* default 500 ms */
   int64_t pause_after_us;    /* default 1 s */
   int64_t pause_settle_us;   /* default 2 s after a down-switch */
+  double collapse_factor;    /* default 1.5 */
 } LayerSelectorConfig;
 
 typedef struct {

@@ -24,6 +24,14 @@ export function notOk(name, why) {
   if (why) diag(why);
 }
 export function check(cond, name, why) { if (cond) ok(name); else notOk(name, why); return !!cond; }
+// A check of a requirement known not to be met reliably yet (TAP TODO):
+// printed either way with the reason (which names the open issue), counted
+// apart by scripts/run-tests, never a failure.
+export function todo(cond, name, reason) {
+  n += 1;
+  console.log(`${cond ? 'ok' : 'not ok'} ${n} - ${name} # TODO ${reason}`);
+  return !!cond;
+}
 export function diag(msg) { for (const l of String(msg).split('\n')) console.log(`# ${l}`); }
 export function failures() { return failed; }
 

@@ -13,6 +13,26 @@
 static const uint64_t L3[3] = {150000, 500000, 1200000};
 #define AUDIO 40000
 
+/* A sudden collapse goes straight to the lowest layer that fits; a mild
+ * drop takes one step. */
+static void test_collapse_skips_the_middle(void) {
+  LayerSelector s;
+  layer_selector_init(&s, NULL, 2, 2);
+  /* 700k: 660k left; layer 1 (500k) fits, but 1.2M > 1.5 x 660k: layer 0 */
+  LayerDecision d = layer_selector_update(&s, L3, 3, 700000, AUDIO, 2, 0);
+  g_assert_cmpint(d.target, ==, 0);
+  g_assert_true(d.request_keyframe);
+  /* 900k: 860k left, 1.2M <= 1.5 x 860k: one step, to layer 1 */
+  layer_selector_init(&s, NULL, 2, 2);
+  d = layer_selector_update(&s, L3, 3, 900000, AUDIO, 2, 0);
+  g_assert_cmpint(d.target, ==, 1);
+  /* a collapse below the lowest layer keeps the lowest until a pause is
+   * earned (see pause tests) */
+  layer_selector_init(&s, NULL, 2, 2);
+  d = layer_selector_update(&s, L3, 3, 100000, AUDIO, 2, 0);
+  g_assert_cmpint(d.target, ==, 0);
+}
+
 static void test_down_at_once_up_after_hold(void) {
   LayerSelector s;
   layer_selector_init(&s, NULL, 2, 2);
@@ -302,6 +322,7 @@ static void test_bad_input(void) {
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/sfu/layer_selector/down_at_once_up_after_hold", test_down_at_once_up_after_hold);
+  g_test_add_func("/sfu/layer_selector/collapse_skips_the_middle", test_collapse_skips_the_middle);
   g_test_add_func("/sfu/layer_selector/noisy_estimate_no_flapping", test_noisy_estimate_no_flapping);
   g_test_add_func("/sfu/layer_selector/backoff", test_backoff);
   g_test_add_func("/sfu/layer_selector/pause_resume_audio_first", test_pause_resume_audio_first);
