@@ -229,10 +229,14 @@ static void part_start(Recorder *r, RecPiece *p) {
   char q1[160];
   log_info("recording_file_started",
            "room=%s participant=%s piece=%u part=%u tracks=%u offset_ms=%" G_GINT64_FORMAT
-           " held=%u setup_us=%" G_GINT64_FORMAT,
+           " held=%u setup_us=%" G_GINT64_FORMAT " since_base_ms=%" G_GINT64_FORMAT,
            r->room, log_quote(q1, sizeof q1, p->participant), p->index, pt->part, pt->ntracks,
            (pt->base_us - r->opts.timeline_zero_us) / 1000, p->held->len,
-           g_get_monotonic_time() - setup_start);
+           g_get_monotonic_time() - setup_start,
+           /* the file begins with the packets held while it was set up: this
+            * is how much of it lies before this line (tests add it to the
+            * line's time to know where the file should begin) */
+           (g_get_monotonic_time() - pt->base_us) / 1000);
   for (guint i = 0; i < p->held->len && p->cur; i++) {
     Held *h = p->held->pdata[i];
     part_push(r, p, h->track, h->data, h->len, h->at_us);
