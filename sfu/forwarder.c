@@ -347,6 +347,9 @@ static void retransmit(SubSlot *s, RouterSubscription *rs, uint16_t out_seq, int
   uint32_t in_ssrc;
   uint16_t in_seq;
   PubTrack *t = rs->track->user_data;
+  /* Cut over: the old layer is abandoned (its repairs would only join the
+   * overflowing queue) and nothing of the new one went out yet. */
+  if (rs->cut_over) return;
   if (!seq_rewriter_reverse(&rs->rw, out_seq, &in_ssrc, &in_seq)) return;
   RouterSsrcInfo info;
   if (!router_lookup_ssrc(t->room->router, in_ssrc, &info) || info.track != rs->track ||
@@ -399,6 +402,7 @@ void forwarder_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len) {
   RtcpPacket pk;
   rtcp_iter_init(&it, buf, len);
   int64_t now = g_get_monotonic_time();
+  uint64_t est_before = p->bwe ? subscriber_bwe_estimate(p->bwe) : 0;
   while (rtcp_iter_next(&it, &pk)) {
     SubSlot *s = NULL;
     RouterSubscription *rs;
@@ -462,6 +466,11 @@ void forwarder_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len) {
       break;
     }
   }
+  /* A falling estimate is acted on now, not at the next 100 ms choice: every
+   * packet of the old layer sent meanwhile joins the queue the low layer's
+   * keyframe must wait behind. */
+  if (p->bwe && subscriber_bwe_estimate(p->bwe) * 10 < est_before * 9)
+    for (guint k = 0; k < p->slots->len; k++) forwarder_choose_layer(p->slots->pdata[k], now);
 }
 
 /* ---- timers ---- */
@@ -717,6 +726,18 @@ void forwarder_choose_layer(SubSlot *s, int64_t now) {
       if (step > est || est == NO_ESTIMATE_BPS) est = step;
     }
   }
+  /* Going down, the link's own rate picks the layer: while the queue toward
+   * the subscriber overflows it delivers exactly what the link carries
+   * (the last 200 ms acknowledged), whereas the estimate's first decrease
+   * straddles the rate from before (and halves at most): it chose the
+   * middle layer on a 300 kbit/s link, whose keyframe alone takes a second
+   * to drain, then the lowest (a 1.3 s freeze). Never below the lowest
+   * layer on this account: pausing is the estimate's call. */
+  if (bwe && rs && fwd_layer >= 0 && fwd_layer < (int)t->n_layers && bps[fwd_layer] + audio > est &&
+      subscriber_bwe_congested(q->bwe, now)) {
+    uint64_t link = subscriber_bwe_link_bps(q->bwe), low = bps[0] + audio;
+    if (link && link < est) est = link > low ? link : low < est ? low : est;
+  }
   LayerDecision d = layer_selector_update(&s->sel, bps, t->n_layers, est, audio, fwd_layer, now);
   if (d.target == LAYER_PAUSED) {
     if (rs) pause_video(s, t, now);
@@ -730,8 +751,23 @@ void forwarder_choose_layer(SubSlot *s, int64_t now) {
   }
   if ((unsigned)pick != rs->target_layer) {
     if (router_set_target_layer(t->room->router, rs, (unsigned)pick) != ROUTER_OK) return;
-    log_info("layer_target", "room=%s subscriber=%s track=%s layer=%d from=%u estimate=%" G_GUINT64_FORMAT,
-             t->room->name, q->id, t->id, pick, rs->layer, est == NO_ESTIMATE_BPS ? 0 : est);
+    /* Down because the link cannot carry the forwarded layer (it delivers
+     * less than that layer's rate): stop sending it now rather than until
+     * the low layer's keyframe, which then meets a queue already draining
+     * instead of one we kept full (at 300 kbit/s a full 200 ms queue was
+     * most of the down-switch's freeze). */
+    if (bwe && pick < fwd_layer && fwd_layer >= 0 && fwd_layer < (int)t->n_layers) {
+      uint64_t link = subscriber_bwe_link_bps(q->bwe);
+      if (link && link < bps[fwd_layer] + audio && subscriber_bwe_congested(q->bwe, now) &&
+          router_cut_over(t->room->router, rs) == ROUTER_OK)
+        log_info("layer_cut_over", "room=%s subscriber=%s track=%s from=%d to=%d link=%" G_GUINT64_FORMAT,
+                 t->room->name, q->id, t->id, fwd_layer, pick, link);
+    }
+    log_info("layer_target",
+             "room=%s subscriber=%s track=%s layer=%d from=%u estimate=%" G_GUINT64_FORMAT
+             " link=%" G_GUINT64_FORMAT,
+             t->room->name, q->id, t->id, pick, rs->layer, est == NO_ESTIMATE_BPS ? 0 : est,
+             bwe ? subscriber_bwe_link_bps(q->bwe) : 0);
   }
   if ((d.request_keyframe || d.changed) && (unsigned)pick != rs->layer)
     forwarder_request_layer_keyframe(t, (unsigned)pick, "layer_switch", 1);

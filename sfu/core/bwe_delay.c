@@ -18,6 +18,10 @@
 #define LOSS_MIN_PACKETS 30
 #define HEAVY_LOSS 0.5
 #define ACK_WINDOW 19 /* completed buckets: 475 ms */
+/* 200 ms: short enough to lie inside a congestion that began a moment ago
+ * (the 475 ms window still carries the rate from before it), long enough
+ * for a few frames (libwebrtc's acknowledged-rate window is 150 ms). */
+#define ACK_RECENT 8
 
 void bwe_config_default(BweConfig *cfg) {
   cfg->min_bps = 50000;
@@ -80,10 +84,10 @@ static void ack_add(BweDelay *b, int64_t recv_us, uint32_t size) {
   b->ack_bytes[s] += size;
 }
 
-uint64_t bwe_delay_acked_bps(const BweDelay *b) {
+static uint64_t acked_over(const BweDelay *b, int64_t window) {
   if (!b->have_ack) return 0;
   /* the newest bucket is still filling: use the completed ones before it */
-  int64_t hi = b->ack_max_idx - 1, lo = hi - ACK_WINDOW + 1;
+  int64_t hi = b->ack_max_idx - 1, lo = hi - window + 1;
   if (lo < b->ack_first_idx) lo = b->ack_first_idx;
   if (hi < lo) { /* younger than one bucket: use the partial one */
     hi = lo = b->ack_max_idx;
@@ -94,6 +98,15 @@ uint64_t bwe_delay_acked_bps(const BweDelay *b) {
     if (b->ack_idx[s] == i) bytes += b->ack_bytes[s];
   }
   return bytes * 8 * 1000000 / ((uint64_t)(hi - lo + 1) * BWE_ACK_BUCKET_US);
+}
+
+uint64_t bwe_delay_acked_bps(const BweDelay *b) { return acked_over(b, ACK_WINDOW); }
+uint64_t bwe_delay_recent_acked_bps(const BweDelay *b) { return acked_over(b, ACK_RECENT); }
+
+bool bwe_delay_decreased_within(const BweDelay *b, int64_t within_us, int64_t now_us) {
+  if (b == NULL) return false;
+  return (b->have_decrease && now_us - b->last_decrease_us <= within_us) ||
+         (b->have_loss_decrease && now_us - b->last_loss_decrease_us <= within_us);
 }
 
 static void trend_reset(BweDelay *b) {
@@ -330,7 +343,15 @@ static void loss_update(BweDelay *b, int64_t now_us) {
      * drains): cap there at once, instead of the several multiplicative
      * steps (each 300 ms apart) that would leave the subscriber on a layer
      * the link drops for a second or more (measured: 1.3 s frame gap). */
-    b->loss_bps = sent_bps * (1 - media_loss);
+    double got = sent_bps * (1 - media_loss);
+    /* ...but never below what the receiver measurably got in the last
+     * 200 ms: a tail-drop queue delivers the link's rate while it drops the
+     * rest, and sent x (1 - loss) over a window that holds a keyframe burst
+     * undershoots it (a 300 kbit/s path read as 153 kbit/s paused a video
+     * the low layer fits, for 5 s). */
+    double link = BETA * (double)acked_over(b, ACK_RECENT);
+    if (got < link) got = link;
+    if (got < b->loss_bps) b->loss_bps = got; /* never raises the bound */
     b->have_loss_decrease = true;
     b->last_loss_decrease_us = now_us;
     b->loss_capped++;

@@ -32,7 +32,9 @@
  * - Decrease: to 0.85 x acknowledged, never raising the estimate and never
  *   below half of it in one step, at most once per 300 ms while over-using.
  * - Loss bound: over every >= 30 reported packets, loss > 10 % sets the bound
- *   to min(bound, estimate) x (1 - 0.5 loss); loss < 2 % raises it to the
+ *   to min(bound, estimate) x (1 - 0.5 loss); media loss > 50 % (a queue
+ *   overflowing) caps it at once at what got through, sent x (1 - loss),
+ *   but not below 0.85 x the rate acknowledged in the last 200 ms; loss < 2 % raises it to the
  *   delay-based estimate at once (or x1.05 if already above): once clean,
  *   the delay signal governs; between 2 and 10 % it holds.
  * - REMB: bwe_delay_on_remb() caps the estimate (the receiver's own view).
@@ -143,6 +145,14 @@ void bwe_delay_set_rtt(BweDelay *b, int64_t rtt_us);
 uint64_t bwe_delay_estimate_bps(const BweDelay *b);
 /* What the receiver acknowledged over the last ~0.5 s of arrival time. */
 uint64_t bwe_delay_acked_bps(const BweDelay *b);
+/* The same over the last 200 ms only: during a congestion, the link's rate
+ * (a full tail-drop queue delivers exactly that), without the rate from
+ * before it that the 475 ms window still carries. */
+uint64_t bwe_delay_recent_acked_bps(const BweDelay *b);
+/* True when over-use or loss lowered the estimate in the last `within_us`:
+ * the path is congested now (not merely slower than a stream that just
+ * started, whose acknowledged rate is still filling its window). */
+bool bwe_delay_decreased_within(const BweDelay *b, int64_t within_us, int64_t now_us);
 BweUsage bwe_delay_usage(const BweDelay *b);
 
 #endif

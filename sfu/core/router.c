@@ -222,6 +222,13 @@ RouterSubscription *const *router_track_subscriptions(const RouterTrack *t, size
 RouterStatus router_set_target_layer(Router *r, RouterSubscription *s, unsigned layer) {
   if (r == NULL || s == NULL || layer >= s->track->n_layers) return ROUTER_ERR_ARG;
   s->target_layer = layer;
+  if (layer == s->layer) s->cut_over = false;
+  return ROUTER_OK;
+}
+
+RouterStatus router_cut_over(Router *r, RouterSubscription *s) {
+  if (r == NULL || s == NULL || s->target_layer == s->layer) return ROUTER_ERR_ARG;
+  s->cut_over = true;
   return ROUTER_OK;
 }
 
@@ -290,6 +297,11 @@ RouterStatus router_route(Router *r, uint32_t in_ssrc, uint16_t seq, uint32_t ts
       if (t->muted || info.layer != s->target_layer || !keyframe_start) continue;
       s->layer = info.layer;
       s->waiting_keyframe = false;
+      s->cut_over = false;
+    } else if (s->cut_over) {
+      /* the old layer is abandoned; in order, numbered out of the output */
+      if (seq_rewriter_is_new(&s->rw, in_ssrc, seq)) seq_rewriter_drop(&s->rw, in_ssrc, seq);
+      continue;
     } else if ((t->muted || (s->waiting_keyframe && !keyframe_start)) &&
                seq_rewriter_is_new(&s->rw, in_ssrc, seq)) {
       /* Not forwarded, output kept continuous. With the gap: packets sent

@@ -102,6 +102,7 @@ struct RouterSubscription {
   bool waiting_keyframe;
   unsigned layer;         /* layer being forwarded */
   unsigned target_layer;  /* layer wanted; switch at its next keyframe */
+  bool cut_over;          /* until that switch, forward nothing (router_cut_over) */
   void *user_data;
   GDestroyNotify user_destroy;
 };
@@ -141,6 +142,13 @@ RouterSubscription *router_subscription_by_out_ssrc(const Router *r, uint32_t ou
 /* Subscriptions of a track (array of n pointers, valid until the next change). */
 RouterSubscription *const *router_track_subscriptions(const RouterTrack *t, size_t *n);
 RouterStatus router_set_target_layer(Router *r, RouterSubscription *s, unsigned layer);
+/* Stop forwarding the current layer now instead of until the target layer's
+ * keyframe: for a down-switch because the subscriber's link is overflowing,
+ * where every packet of the old layer only lengthens the queue that keyframe
+ * must wait behind. The output stays continuous (the skipped packets are
+ * dropped as seq_rewriter_drop does: later ones shift down). Ends at the switch, or when the target is set back
+ * to the current layer. ROUTER_ERR_ARG when the target is the current layer. */
+RouterStatus router_cut_over(Router *r, RouterSubscription *s);
 
 /* Remove every track the participant publishes and every subscription it
  * holds. Returns how many tracks + subscriptions went. */

@@ -75,6 +75,10 @@ size_t subscriber_bwe_tick(SubscriberBwe *s, uint64_t want_bps, int64_t now_us) 
 }
 
 uint64_t subscriber_bwe_estimate(const SubscriberBwe *s) { return s ? bwe_delay_estimate_bps(&s->bwe) : 0; }
+uint64_t subscriber_bwe_link_bps(const SubscriberBwe *s) { return s ? bwe_delay_recent_acked_bps(&s->bwe) : 0; }
+bool subscriber_bwe_congested(const SubscriberBwe *s, int64_t now_us) {
+  return s && bwe_delay_decreased_within(&s->bwe, 500000, now_us);
+}
 
 bool subscriber_bwe_take_verified(SubscriberBwe *s) {
   if (!s || !s->verified) return false;

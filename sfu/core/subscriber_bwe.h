@@ -58,6 +58,11 @@ void subscriber_bwe_set_rtt(SubscriberBwe *s, int64_t rtt_us);
  * as RTX of recent packets, each through _on_send_padding). */
 size_t subscriber_bwe_tick(SubscriberBwe *s, uint64_t want_bps, int64_t now_us);
 uint64_t subscriber_bwe_estimate(const SubscriberBwe *s);
+/* What the subscriber acknowledged in the last 200 ms (0: nothing yet):
+ * while a queue toward it overflows, its link's rate. */
+uint64_t subscriber_bwe_link_bps(const SubscriberBwe *s);
+/* Over-use or loss lowered the estimate in the last 500 ms. */
+bool subscriber_bwe_congested(const SubscriberBwe *s, int64_t now_us);
 bool subscriber_bwe_take_verified(SubscriberBwe *s);
 
 #endif

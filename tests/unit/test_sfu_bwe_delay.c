@@ -268,11 +268,55 @@ static void test_heavy_loss_cap(void) {
   g_assert_cmpuint(p.loss_capped, ==, 0);
 }
 
+/* A tail-drop queue: the receiver gets the link's 300 kbit/s while we send
+ * 1.5 Mbit/s and 90 % of a window is lost. sent x (1 - loss) says 150 kbit/s;
+ * the cap must not go below 0.85 x what arrived in the last 200 ms. */
+static void test_heavy_loss_floor_is_link_rate(void) {
+  BweDelay b;
+  BweConfig c = {.start_bps = 1500000};
+  bwe_delay_init(&b, &c);
+  TwccResult r[40];
+  int64_t t = 1000000, arr = t + 20000;
+  uint16_t seq = 0;
+  /* 30 packets all received, one every 32 ms (300 kbit/s of 1200 bytes) */
+  for (int i = 0; i < 30; i++, arr += 32000)
+    r[i] = (TwccResult){.send_us = t + i * 32000, .recv_us = arr, .size = 1200, .seq = seq++, .probe = false};
+  bwe_delay_on_feedback(&b, r, 30, arr);
+  uint64_t link = bwe_delay_recent_acked_bps(&b);
+  g_test_message("recent acked %" G_GUINT64_FORMAT ", 475 ms acked %" G_GUINT64_FORMAT, link,
+                 bwe_delay_acked_bps(&b));
+  g_assert_cmpuint(link, >=, 250000);
+  g_assert_cmpuint(link, <=, 350000);
+  /* then 40 sent over 256 ms, every tenth received, still 32 ms apart */
+  t += 30 * 32000;
+  for (int i = 0; i < 40; i++) {
+    bool got = i % 10 == 0;
+    r[i] = (TwccResult){.send_us = t + i * 6400, .recv_us = got ? arr : -1, .size = 1200, .seq = seq++,
+                        .probe = false};
+    if (got) arr += 32000;
+  }
+  bwe_delay_on_feedback(&b, r, 40, arr);
+  uint64_t e = bwe_delay_estimate_bps(&b);
+  g_test_message("after 90%% loss at 1.5 Mbit/s into 300 kbit/s: %" G_GUINT64_FORMAT, e);
+  g_assert_cmpuint(b.loss_capped, ==, 1);
+  g_assert_cmpuint(e, >=, 200000); /* sent x (1 - loss) alone: 150 000 */
+  g_assert_cmpuint(e, <=, 300000);
+  g_assert_true(bwe_delay_decreased_within(&b, 500000, arr));
+  g_assert_false(bwe_delay_decreased_within(&b, 500000, arr + 600000));
+  /* nothing at all yet: no recent rate, no floor, no crash */
+  BweDelay z;
+  bwe_delay_init(&z, NULL);
+  g_assert_cmpuint(bwe_delay_recent_acked_bps(&z), ==, 0);
+  g_assert_false(bwe_delay_decreased_within(&z, 500000, 0));
+  g_assert_false(bwe_delay_decreased_within(NULL, 500000, 0));
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/sfu/bwe_delay/bottleneck_then_lift", test_bottleneck_then_lift);
   g_test_add_func("/sfu/bwe_delay/loss_only", test_loss_only);
   g_test_add_func("/sfu/bwe_delay/heavy_loss_cap", test_heavy_loss_cap);
+  g_test_add_func("/sfu/bwe_delay/heavy_loss_floor_is_link_rate", test_heavy_loss_floor_is_link_rate);
   g_test_add_func("/sfu/bwe_delay/remb_and_app_limited", test_remb_and_app_limited);
   g_test_add_func("/sfu/bwe_delay/probe_quiet_window", test_probe_quiet_window);
   g_test_add_func("/sfu/bwe_delay/config_and_bad_input", test_config_and_bad_input);

@@ -259,6 +259,29 @@ static void test_simulcast(void) {
   g_assert_cmpuint(route(r, 303, 54, 10000, true, outs), ==, 0); /* old layer ignored now */
   g_assert_cmpuint(route(r, 301, 13, 7000, false, outs), ==, 1);
   g_assert_cmpuint(outs[0].seq, ==, 504);
+  /* cut over: up to layer 1 is not a case for it... */
+  g_assert_cmpint(router_cut_over(r, s), ==, ROUTER_ERR_ARG); /* target = current */
+  g_assert_cmpint(router_set_target_layer(r, s, 1), ==, ROUTER_OK);
+  g_assert_cmpint(router_cut_over(r, s), ==, ROUTER_OK);
+  /* ...but it works either way: layer 0 stops at once, output continuous */
+  g_assert_cmpuint(route(r, 301, 14, 10000, false, outs), ==, 0);
+  g_assert_cmpuint(route(r, 301, 15, 10000, true, outs), ==, 0); /* even its keyframe */
+  g_assert_cmpuint(route(r, 302, 70, 10000, false, outs), ==, 0); /* not a keyframe */
+  g_assert_cmpuint(route(r, 302, 71, 13000, true, outs), ==, 1);
+  g_assert_cmpuint(outs[0].seq, ==, 505);
+  g_assert_false(s->cut_over);
+  g_assert_cmpuint(route(r, 302, 72, 13000, false, outs), ==, 1);
+  g_assert_cmpuint(outs[0].seq, ==, 506);
+  /* setting the target back to the current layer ends a cut-over */
+  g_assert_cmpint(router_set_target_layer(r, s, 0), ==, ROUTER_OK);
+  g_assert_cmpint(router_cut_over(r, s), ==, ROUTER_OK);
+  g_assert_cmpuint(route(r, 302, 73, 16000, false, outs), ==, 0);
+  g_assert_cmpint(router_set_target_layer(r, s, 1), ==, ROUTER_OK);
+  g_assert_false(s->cut_over);
+  g_assert_cmpuint(route(r, 302, 74, 16000, false, outs), ==, 1);
+  g_assert_cmpuint(outs[0].seq, ==, 507);
+  g_assert_cmpint(router_cut_over(NULL, s), ==, ROUTER_ERR_ARG);
+  g_assert_cmpint(router_cut_over(r, NULL), ==, ROUTER_ERR_ARG);
   router_free(r);
 }
 
@@ -352,7 +375,11 @@ static void test_continuity_property(void) {
       continue;
     }
     if (op == 1) {
-      router_set_target_layer(r, subs[g_rand_int_range(rand, 0, NSUB)], (unsigned)g_rand_int_range(rand, 0, 3));
+      RouterSubscription *x = subs[g_rand_int_range(rand, 0, NSUB)];
+      router_set_target_layer(r, x, (unsigned)g_rand_int_range(rand, 0, 3));
+      /* continuity must hold with cut-overs too (1 in 4: each one stops the
+       * subscriber's video until a keyframe) */
+      if (g_rand_int_range(rand, 0, 4) == 0) router_cut_over(r, x);
       continue;
     }
     int layer = g_rand_int_range(rand, 0, 3);

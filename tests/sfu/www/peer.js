@@ -227,6 +227,23 @@ window.frameGap = () => {
     pollMs: Math.round(Math.max(p.max, p.last ? t - p.last : 0)) };
 };
 
+// The local UDP ports of the candidate pairs in use (publisher and
+// subscriber connection): a test that shapes one participant's link can
+// leave another's traffic out of it by port.
+window.localPorts = async () => {
+  const ports = [];
+  for (const pc of [pub, sub]) {
+    if (!pc) continue;
+    const st = await pc.getStats();
+    let pairId = null;
+    st.forEach((s) => { if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId; });
+    const pair = pairId && st.get(pairId);
+    const local = pair && st.get(pair.localCandidateId);
+    if (local && local.port) ports.push(local.port);
+  }
+  return ports;
+};
+
 // What the test asks for: decoded video frames and received audio per
 // remote track, from getStats (the honest "it arrived" check).
 window.mediaStats = async () => {
