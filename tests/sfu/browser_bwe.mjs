@@ -12,7 +12,7 @@
 // node, the relay and Chromium in namespace B, the SFU in namespace A
 // (BWE_NS_A, address BWE_A).
 import { execFileSync } from 'node:child_process';
-import { startSfu, Control, check, todo, diag, done, sleep, httpGet, onCleanup } from './sfu_lib.mjs';
+import { startSfu, Control, check, diag, done, sleep, httpGet, onCleanup } from './sfu_lib.mjs';
 import { startRelay, chromiumPage } from './browser_lib.mjs';
 
 const NSA = process.env.BWE_NS_A;
@@ -123,14 +123,10 @@ diag(`limited: layer ${b.layer}, ${kbps.toFixed(0)} kbit/s forwarded, ${vb.frame
 check(kbps <= 300 && vb.framesDecoded - va.framesDecoded >= 40, `under the limit bob keeps decoding the low layer's rate (${kbps.toFixed(0)} kbit/s, ${vb.framesDecoded - va.framesDecoded} frames in 5 s, layer ${b.layer} at the end)`);
 const gDown = await gap('bob');
 diag(`down-switch window (${Date.now() - t0} ms from the limit): largest frame gap ${JSON.stringify(gDown)}; state ${JSON.stringify(b)}; load ${load()}`);
-// The issue's bound. Met in most runs (largest gap 383-800 ms) but not
-// reliably: in about two runs in seven on this loaded 2-core machine the
-// descent took two steps (2 -> 1 -> 0, a keyframe each behind a full
-// queue) or a heavy-loss reading took the estimate below the low layer and
-// paused video on a link that carries it (gaps of 1.3 and 5 s). Issue 9
-// stays open on this; docs/media.md says what is left.
-todo(gDown.ms < 1000, `no freeze over 1 s from the limit through the low layer (largest frame gap ${gDown.ms} ms by ${gDown.how}; freezeCount +${vb.freezeCount - v0.freezeCount})`,
-  'issue 9: the down-switch bound is not met reliably yet (docs/media.md)');
+// The issue's bound. What keeps it: going down, the layer is chosen
+// against the link's own rate and the old layer is cut at once, so the low
+// layer's keyframe meets a draining queue (docs/media.md, "Switching down").
+check(gDown.ms < 1000, `no freeze over 1 s from the limit through the low layer (largest frame gap ${gDown.ms} ms by ${gDown.how}; freezeCount +${vb.freezeCount - v0.freezeCount})`);
 
 // Below the lowest layer: 60 kbit/s. Video pauses, audio carries on. On by
 // default since peer_transport re-selects the pair libnice gave up on under
