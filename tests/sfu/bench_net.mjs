@@ -14,11 +14,10 @@
 // unlimited, always measured first), NB_HOLD_S (20) per rate, NB_SETTLE_S
 // (5) of each hold not measured, NB_CYCLES (5) of NB_CONGEST_KBIT (300) for
 // NB_CONGEST_S (15) then lifted, NB_RECOVER_MAX_S (60), NB_LABEL.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import { startSfu, Control, check, diag, done, sleep, httpGet, onCleanup } from './sfu_lib.mjs';
-import { startRelay, chromiumPage } from './browser_lib.mjs';
+import { startRelay, chromiumPage, linkShaper } from './browser_lib.mjs';
 
 const env = process.env;
 const NSA = env.NB_NS_A;
@@ -37,13 +36,12 @@ const JSON_OUT = env.NB_JSON;
 const ROOM = 'bench-net';
 const TOP = 2; // simulcast=1 publishes three layers; router layer 2 is the top
 
-const tc = (...args) => execFileSync('ip', ['netns', 'exec', NSA, 'tc', ...args], { stdio: 'pipe' });
-// The limit as tests/net/lib.sh's net_rate makes it: burst about 10 ms of
-// the rate (at least 3000 bytes), and a 200 ms queue (as test-browser-bwe).
+// The limit on bob's downlink only (linkShaper: alice's ports go past it),
+// burst about 10 ms of the rate (at least 3000 bytes), a 200 ms queue (as
+// test-browser-bwe); set once alice is connected.
+let shaper = null;
 function setLink(kbit) {
-  if (!kbit) { try { tc('qdisc', 'del', 'dev', DEV, 'root'); } catch { /* none */ } return; }
-  const burst = Math.max(3000, Math.round((kbit * 1000) / 8 / 100));
-  tc('qdisc', 'replace', 'dev', DEV, 'root', 'tbf', 'rate', `${kbit}kbit`, 'burst', String(burst), 'latency', '200ms');
+  if (!kbit) { if (shaper) shaper.lift(); } else shaper.limit(kbit);
 }
 
 const sfu = await startSfu({ netns: NSA, controlAddress: CTL, iceAddresses: [A], workers: 1, logLevel: 'warn' });
@@ -136,6 +134,7 @@ await open('alice', '&simulcast=1');
 relay.send('alice', { op: 'publish' });
 await ctl.waitEvent((e) => e.event === 'track_published' && e.participant === 'alice' && e.track.kind === 'video', 20000);
 await open('bob');
+shaper = linkShaper(NSA, DEV, await pages.alice.evaluate('window.localPorts()'));
 relay.send('bob', { op: 'subscribe' });
 await ctl.waitEvent((e) => e.event === 'transport_state' && e.participant === 'bob' && e.transport === 'subscriber' && e.state === 'connected', 20000);
 let top = null;

@@ -13,7 +13,7 @@
 // (BWE_NS_A, address BWE_A).
 import { execFileSync } from 'node:child_process';
 import { startSfu, Control, check, diag, done, sleep, httpGet, onCleanup } from './sfu_lib.mjs';
-import { startRelay, chromiumPage } from './browser_lib.mjs';
+import { startRelay, chromiumPage, linkShaper } from './browser_lib.mjs';
 
 const NSA = process.env.BWE_NS_A;
 const A = process.env.BWE_A;
@@ -25,8 +25,6 @@ for (let i = 0; i < 100; i++) {
   await sleep(100);
 }
 const ctl = await new Control(`ws://${CTL}:${sfu.port}/control`).connect(sfu.secret);
-const tc = (...args) => execFileSync('ip', ['netns', 'exec', NSA, 'tc', ...args], { stdio: 'pipe' });
-onCleanup(() => { try { tc('qdisc', 'del', 'dev', DEV, 'root'); } catch { /* none */ } });
 const ROOM = 'bwe';
 await ctl.request('room_create', { room: ROOM, max_participants: 4 });
 const relay = await startRelay(ctl, ROOM);
@@ -77,25 +75,15 @@ check(hi.ok && vh.framesDecoded > 30 && vh.width >= 640, `without a bottleneck b
 check(hi.s.src === 'transport-cc', `bob negotiated transport-cc and the SFU's own estimate drives his layer (source ${hi.s.src})`);
 
 // The bottleneck is bob's downlink only: alice (the publisher) shares
-// namespace B with him, so her connections' ports are filtered past it
-// (htb class 1:10) and everything else goes through the tbf under class
-// 1:20 (this kernel has htb, tbf and u32 but no prio qdisc). (With
+// namespace B with him, so her connections' ports go past it
+// (linkShaper in browser_lib.mjs). (With
 // both behind it the SFU's keyframe requests to alice queued behind bob's
 // overflow and were dropped: a 1.4 s freeze that no real family sees.)
 const alicePorts = await pages.alice.evaluate('window.localPorts()');
 diag(`alice's ports, outside the limit: ${alicePorts.join(', ')}`);
 check(alicePorts.length >= 1, 'alice\'s connections have local ports to exempt from bob\'s limit');
-function limit(rate, burst) {
-  if (!limit.root) {
-    tc('qdisc', 'replace', 'dev', DEV, 'root', 'handle', '1:', 'htb', 'default', '20');
-    for (const c of ['1:10', '1:20']) tc('class', 'add', 'dev', DEV, 'parent', '1:', 'classid', c, 'htb', 'rate', '10gbit', 'quantum', '60000');
-    for (const port of alicePorts)
-      tc('filter', 'add', 'dev', DEV, 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', 'dport', String(port), '0xffff', 'flowid', '1:1');
-    limit.root = true;
-  }
-  tc('qdisc', 'replace', 'dev', DEV, 'parent', '1:20', 'handle', '20:', 'tbf', 'rate', rate, 'burst', burst, 'latency', '200ms');
-}
-limit('300kbit', '4000');
+const shaper = linkShaper(NSA, DEV, alicePorts);
+shaper.limit(300, 4000);
 const v0 = await video('bob');
 await gapReset('bob');
 const t0 = Date.now();
@@ -138,7 +126,7 @@ if (process.env.BWE_PAUSE !== '0') {
     const st = await ctl.request('participant_stats', { room: ROOM, participant: 'bob' });
     return (st.subscriptions.find((x) => x.kind === 'audio' && x.active) || {}).packets || 0;
   };
-  limit('60kbit', '3000');
+  shaper.limit(60, 3000);
   const pz = await waitFor(() => false, 0);
   let paused = null;
   for (let i = 0; i < 60 && !paused; i++) {
@@ -161,7 +149,7 @@ const v1 = await video('bob');
 const wasPaused = (await sfuState()).paused;
 // After a pause the window starts at the first frame of the resumed video.
 await gapReset('bob', wasPaused);
-tc('qdisc', 'del', 'dev', DEV, 'root');
+shaper.lift();
 diag(`limit lifted at ${new Date().toISOString()}`);
 // layer and target both: a subscription made again on resume reports the
 // router's default (top) layer until its first keyframe switch.

@@ -6,7 +6,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import WebSocket, { WebSocketServer } from 'ws';
 import { ROOT, onCleanup, diag, sleep, freePort } from './sfu_lib.mjs';
 
@@ -159,4 +159,32 @@ export function cpuSeconds(pid) {
   const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
   return (Number(rest[11]) + Number(rest[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
+// A bottleneck on a namespace's egress device: tc tbf with a 200 ms queue,
+// burst about 10 ms of the rate (at least 3000 bytes) unless given. UDP to
+// the `exempt` destination ports goes past it: an htb root whose default
+// class holds the tbf and u32 filters to an unlimited class (this kernel has
+// htb, tbf and u32 but no prio or netem) — so a publisher in the same
+// namespace as the limited subscriber is not behind the subscriber's link
+// (the SFU's keyframe requests to her were dropped in his queue). Removed
+// on cleanup.
+export function linkShaper(netns, dev, exempt = []) {
+  const tc = (...args) => execFileSync('ip', ['netns', 'exec', netns, 'tc', ...args], { stdio: 'pipe' });
+  let root = false;
+  const lift = () => { try { tc('qdisc', 'del', 'dev', dev, 'root'); } catch { /* none */ } root = false; };
+  onCleanup(lift);
+  return {
+    limit(kbit, burst = Math.max(3000, Math.round((kbit * 1000) / 8 / 100))) {
+      if (!root) {
+        tc('qdisc', 'replace', 'dev', dev, 'root', 'handle', '1:', 'htb', 'default', '20');
+        for (const c of ['1:10', '1:20']) tc('class', 'add', 'dev', dev, 'parent', '1:', 'classid', c, 'htb', 'rate', '10gbit', 'quantum', '60000');
+        for (const port of exempt)
+          tc('filter', 'add', 'dev', dev, 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', 'dport', String(port), '0xffff', 'flowid', '1:10');
+        root = true;
+      }
+      tc('qdisc', 'replace', 'dev', dev, 'parent', '1:20', 'handle', '20:', 'tbf', 'rate', `${kbit}kbit`, 'burst', String(burst), 'latency', '200ms');
+    },
+    lift,
+  };
 }
