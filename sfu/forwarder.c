@@ -9,7 +9,8 @@
  * RTCP is terminated per leg: subscribers' PLI/FIR become throttled PLIs to
  * the publisher (keyframe_throttle), their NACKs are answered from the
  * nack_buffer (RTX when negotiated), and once a second we send receiver
- * reports + REMB to publishers and sender reports to subscribers. */
+ * reports to publishers and sender reports to subscribers (what else a
+ * publisher is told, REMB and transport-cc feedback: publisher_feedback.c). */
 #include <string.h>
 
 #include "core/codec_keyframe.h"
@@ -18,6 +19,7 @@
 #include "core/rtp.h"
 #include "core/twcc_feedback.h"
 #include "log.h"
+#include "publisher_feedback.h"
 #include "room_internal.h"
 #include "sdp_write.h"
 #include "srtp_session.h"
@@ -33,7 +35,6 @@
 #define REMB_START_BPS 1000000
 #define REMB_MIN_BPS 150000
 #define REMB_MAX_BPS 2500000
-#define REMB_FLOOR_BPS 30000 /* a subscriber cap below this still gets this */
 
 PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
   Room *r = p->room;
@@ -256,6 +257,9 @@ void forwarder_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len) {
   if (len > MAX_PKT) return;
   RtpView v;
   if (rtp_parse(buf, len, &v) != RTP_OK) return;
+  /* Every packet of the BUNDLE (any SSRC, RTX, padding) counts for the
+   * transport-cc feedback the publisher's estimate runs on. */
+  publisher_feedback_on_rtp(p, buf, &v, g_get_monotonic_time());
   RouterSsrcInfo info;
   if (!router_lookup_ssrc(r->router, v.ssrc, &info)) {
     Learn l = {p, buf, &v, NULL, 0, 0};
@@ -556,8 +560,7 @@ uint64_t forwarder_video_cap(const PubTrack *t) {
 static void report_publisher(Participant *p, int64_t now) {
   if (!p->pub_tr || peer_transport_state(p->pub_tr) != PT_STATE_CONNECTED) return;
   RtcpReportBlock blocks[RTCP_MAX_REPORT_BLOCKS];
-  PubTrack *video[RTCP_MAX_REPORT_BLOCKS];
-  unsigned nb = 0, nv = 0;
+  unsigned nb = 0;
   OwnCollect c = {p, g_ptr_array_new()};
   router_foreach_track(p->room->router, collect_own, &c);
   for (guint i = 0; i < c.out->len; i++) {
@@ -571,32 +574,13 @@ static void report_publisher(Participant *p, int64_t now) {
       any = 1;
       nb++;
     }
-    if (any && t->kind == SDP_KIND_VIDEO && t->codec.fb_remb && nv < RTCP_MAX_REPORT_BLOCKS) {
-      update_remb(t, worst);
-      /* Without simulcast the only way to keep a limited subscriber (a
-       * monitoring wall tile) low is to ask the publisher for no more than
-       * the most any of its subscribers wants. The loss estimate itself is
-       * kept, so lifting the cap brings the rate straight back. */
-      uint64_t cap = forwarder_video_cap(t);
-      t->remb_sent_bps = cap && cap < t->remb_bps ? (cap > REMB_FLOOR_BPS ? cap : REMB_FLOOR_BPS)
-                                                  : t->remb_bps;
-      video[nv++] = t;
-    }
+    /* The loss-based uplink estimate; the REMB itself (this capped by what
+     * the subscribers can use) is publisher_feedback's. */
+    if (any && t->kind == SDP_KIND_VIDEO && t->codec.fb_remb) update_remb(t, worst);
   }
   g_ptr_array_free(c.out, TRUE);
   uint8_t b[1400 + SRTP_SESSION_TRAILER];
   size_t len = rtcp_build_rr(b, 1400, p->rtcp_ssrc, blocks, nb);
-  for (unsigned i = 0; i < nv && len; i++) {
-    uint32_t ssrcs[ROUTER_MAX_LAYERS];
-    unsigned ns = 0;
-    for (unsigned l = 0; l < video[i]->n_layers; l++)
-      if (video[i]->rt->ssrcs[l]) ssrcs[ns++] = video[i]->rt->ssrcs[l];
-    if (!ns) continue;
-    size_t n =
-        rtcp_build_remb(b + len, 1400 - len, p->rtcp_ssrc, video[i]->remb_sent_bps, ssrcs, ns);
-    if (!n) break;
-    len += n;
-  }
   if (len) peer_transport_send_rtcp(p->pub_tr, b, len);
 }
 
@@ -902,6 +886,7 @@ void forwarder_tick(Room *r, int64_t now) {
   router_foreach_track(r->router, tick_track, &c);
   poll_speakers(r, now);
   for (guint i = 0; i < r->order->len; i++) bwe_tick(r->order->pdata[i], now);
+  for (guint i = 0; i < r->order->len; i++) publisher_feedback_tick(r->order->pdata[i], now);
   if (now - r->last_layer_us >= LAYER_CHOICE_US) {
     r->last_layer_us = now;
     for (guint i = 0; i < r->order->len; i++) {

@@ -8,6 +8,7 @@
 
 #include "ids.h"
 #include "log.h"
+#include "publisher_feedback.h"
 #include "room_internal.h"
 #include "sdp_write.h"
 #include "sfu_bus.h"
@@ -196,6 +197,7 @@ void participant_remove(Participant *p, const char *reason) {
   log_info("participant_removed", "room=%s participant=%s reason=%s", r->name, p->id, reason);
   g_ptr_array_free(p->slots, TRUE);
   g_free(p->bwe);
+  publisher_feedback_free(p);
   g_hash_table_destroy(p->wanted);
   g_hash_table_destroy(p->unwanted);
   g_free(p->cname);
@@ -320,6 +322,7 @@ json_t *participant_publish_offer(Participant *p, const char *sdp) {
   for (guint i = 0; i < o->candidates->len; i++)
     peer_transport_add_remote_candidate(p->pub_tr, o->candidates->pdata[i], err, sizeof err);
   if (o->end_of_candidates) peer_transport_remote_candidates_done(p->pub_tr);
+  publisher_feedback_negotiated(p, o, accepted);
   SdpLocal l = local_of(p, p->pub_tr, dtls_server ? "passive" : "active", ++p->pub_version);
   char *answer = sdp_write_publisher_answer(o, &l, accepted);
   g_strfreev(l.candidates);
@@ -555,6 +558,7 @@ void participant_activate_slots(Participant *p) {
     if (t->ext.audio_level && s->ext_level) s->ext_map[t->ext.audio_level] = s->ext_level;
     s->rtx_seq = (uint16_t)ids_random_u32();
     rtp_send_stats_init(&s->sstats, s->ssrc, s->codec.clock_rate);
+    s->forward_since_us = g_get_monotonic_time();
     forwarder_choose_layer(s, g_get_monotonic_time());
     if (t->kind == SDP_KIND_VIDEO) forwarder_request_keyframe(t, "new_subscriber", 1);
   }
@@ -612,6 +616,9 @@ json_t *participant_stats_json(Participant *p) {
   if (p->bwe)
     json_object_set_new(json_object_get(j, "bwe"), "heavy_loss_caps",
                         json_integer((json_int_t)p->bwe->bwe.loss_capped));
+  /* What the publisher is told: transport-cc feedback counts here, the
+   * REMB per track (remb_bps: the last one sent). */
+  if (p->pub_tr) json_object_set_new(j, "publisher_feedback", publisher_feedback_stats_json(p));
   if (p->pub_tr) json_object_set_new(j, "publisher", transport_json(p->pub_tr));
   if (p->sub_tr) json_object_set_new(j, "subscriber", transport_json(p->sub_tr));
   json_t *tracks = json_array();
@@ -626,9 +633,10 @@ json_t *participant_stats_json(Participant *p) {
       recovered += nack_generator_stats(t->nack_gen[l])->recovered;
       if (t->have_rstats[l]) lost += (uint64_t)rtp_stats_cumulative_lost(&t->rstats[l]);
       if (t->n_layers > 1)
-        json_array_append_new(layers, json_pack("{s:s, s:I, s:I}", "rid", t->rids[l], "ssrc",
-                                                (json_int_t)t->rt->ssrcs[l], "packets",
-                                                (json_int_t)t->layer_packets[l]));
+        json_array_append_new(
+            layers, json_pack("{s:s, s:I, s:I, s:I}", "rid", t->rids[l], "ssrc",
+                              (json_int_t)t->rt->ssrcs[l], "packets", (json_int_t)t->layer_packets[l],
+                              "bps", (json_int_t)layer_rate_bps(&t->meter, l, g_get_monotonic_time())));
     }
     json_t *tj =
         json_pack("{s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "id",
@@ -639,6 +647,9 @@ json_t *participant_stats_json(Participant *p) {
                   (json_int_t)recovered, "rtx_received", (json_int_t)t->rtx_received,
                   "keyframe_requests", (json_int_t)t->keyframe_requests, "subscribers",
                   (json_int_t)nsubs, "remb_bps", (json_int_t)t->remb_sent_bps);
+    if (t->kind == SDP_KIND_VIDEO) json_object_set_new(tj, "rembs_sent", json_integer((json_int_t)t->rembs_sent));
+    if (t->n_layers > 1 && t->rembs_sent)
+      json_object_set_new(tj, "remb_highest_layer", json_integer(t->remb_highest));
     if (t->n_layers > 1)
       json_object_set_new(tj, "layers", layers);
     else

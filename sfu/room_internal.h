@@ -12,9 +12,11 @@
 #include "core/vp8_rewrite.h"
 #include "core/nack_buffer.h"
 #include "core/nack_generator.h"
+#include "core/publisher_remb.h"
 #include "core/router.h"
 #include "core/speaker_detector.h"
 #include "core/subscriber_bwe.h"
+#include "core/twcc_feedback.h"
 #include "core/rtp_stats.h"
 #include "peer_transport.h"
 #include "recorder/recorder.h"
@@ -55,6 +57,12 @@ typedef struct {
   int rec_handle;        /* recorder handle while recorded, else -1 */
   uint32_t speaker_key;  /* audio with the RFC 6464 extension: key in the room's detector, else 0 */
   int64_t last_loss_check_us;
+  /* What the publisher is told (publisher_feedback.c): simulcast demand and
+   * the REMB's pace; remb_highest the highest wanted layer at the last
+   * REMB (LAYER_PAUSED: layer 0 only, nobody wants more). */
+  PublisherRemb premb;
+  int remb_highest;
+  uint64_t rembs_sent;
 } PubTrack;
 
 /* One media section of a participant's subscriber connection. */
@@ -91,6 +99,7 @@ typedef struct {
   RtpSendStats sstats;
   uint16_t rtx_seq;
   uint64_t nacks_received, retransmitted, plis_received, packets, bytes;
+  int64_t forward_since_us;   /* forwarding began (activation); 0 never */
 } SubSlot;
 
 struct Participant {
@@ -126,6 +135,16 @@ struct Participant {
   int rec_piece;         /* recorder piece while recorded, else 0 */
   guint remove_source;   /* pending deferred removal */
   char *remove_reason;
+  /* transport-cc toward the publisher (publisher_feedback.c): its offer had
+   * the extension (pub_twcc_ext, the offered id) and the transport-cc
+   * rtcp-fb, our answer accepted both; pub_twcc (~32 kB) records arrivals
+   * and builds the feedback. NULL when not negotiated. */
+  TwccFeedback *pub_twcc;
+  uint8_t pub_twcc_ext;
+  int64_t pub_remb_us;   /* last REMB computation (every 100 ms) */
+  int64_t pub_connected_us; /* first tick with the publisher transport connected */
+  uint64_t pub_twcc_packets_without; /* RTP packets that lacked the extension */
+  uint64_t pub_twcc_sent, pub_twcc_bytes, pub_twcc_send_errors;
 };
 
 struct Room {

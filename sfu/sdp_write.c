@@ -83,6 +83,10 @@ static char *finish(GstSDPMessage *msg) {
   return t;
 }
 
+int sdp_write_accepts_twcc(const SdpMediaInfo *mi) {
+  return mi && mi->ext.twcc && mi->codec.fb_twcc;
+}
+
 char *sdp_write_publisher_answer(const SdpRemote *offer, const SdpLocal *local,
                                  const int *accepted) {
   GstSDPMessage *msg = session_new(local);
@@ -114,6 +118,8 @@ char *sdp_write_publisher_answer(const SdpRemote *offer, const SdpLocal *local,
     add_extmap(&m, mi->ext.mid, SDP_URI_MID);
     add_extmap(&m, mi->ext.abs_send_time, SDP_URI_ABS_SEND_TIME);
     if (mi->kind == SDP_KIND_AUDIO) add_extmap(&m, mi->ext.audio_level, SDP_URI_AUDIO_LEVEL);
+    int twcc = sdp_write_accepts_twcc(mi);
+    if (twcc) add_extmap(&m, mi->ext.twcc, SDP_URI_TWCC);
     if (mi->n_rids) {
       /* Receive RID simulcast: the rids we take, in the offer's order. */
       add_extmap(&m, mi->ext.rid, SDP_URI_RID);
@@ -132,7 +138,7 @@ char *sdp_write_publisher_answer(const SdpRemote *offer, const SdpLocal *local,
     gst_sdp_media_add_attribute(&m, accepted[i] ? "recvonly" : "inactive", NULL);
     gst_sdp_media_add_attribute(&m, "rtcp-mux", NULL);
     if (mi->kind == SDP_KIND_VIDEO) gst_sdp_media_add_attribute(&m, "rtcp-rsize", NULL);
-    add_codec(&m, &mi->codec, mi->codec.rtx_pt, mi->kind == SDP_KIND_VIDEO, 0);
+    add_codec(&m, &mi->codec, mi->codec.rtx_pt, mi->kind == SDP_KIND_VIDEO, twcc);
     if (first_live) add_candidates(&m, local);
     first_live = 0;
     gst_sdp_message_add_media(msg, &m);

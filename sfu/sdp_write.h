@@ -27,6 +27,11 @@ typedef struct {
   uint64_t session_id, session_version;
 } SdpLocal;
 
+/* A publisher's section gets transport-cc (extmap with the offered id and
+ * rtcp-fb transport-cc in our answer) iff its offer has both: then the
+ * browser estimates its uplink from our feedback (publisher_feedback.h). */
+int sdp_write_accepts_twcc(const SdpMediaInfo *mi);
+
 /* accepted[i]: media section i of the offer becomes a receiving track. */
 char *sdp_write_publisher_answer(const SdpRemote *offer, const SdpLocal *local,
                                  const int *accepted);

@@ -34,6 +34,7 @@ void publisher_remb_init(PublisherRemb *p, const PublisherRembConfig *cfg, unsig
   p->cfg = d;
   p->n_layers = n_layers < 1 ? 1 : n_layers > LAYER_MAX ? LAYER_MAX : n_layers;
   p->highest = LAYER_PAUSED;
+  p->last_sent_highest = LAYER_PAUSED;
 }
 
 void publisher_remb_on_layer_rate(PublisherRemb *p, unsigned layer, uint64_t bps, int64_t now_us) {
@@ -66,13 +67,44 @@ static uint64_t layer_bps(const PublisherRemb *p, unsigned l, int64_t now_us) {
   return p->cfg.nominal_bps[l];
 }
 
+uint64_t publisher_remb_layer_bps(const PublisherRemb *p, unsigned layer, int64_t now_us) {
+  if (p == NULL || layer >= p->n_layers) return 0;
+  return layer_bps(p, layer, now_us);
+}
+
+/* In the budget: never below the nominal (see the header: the browser
+ * enables layers by its configured rates). */
+static uint64_t budget_bps(const PublisherRemb *p, unsigned l, int64_t now_us) {
+  uint64_t m = layer_bps(p, l, now_us);
+  return m > p->cfg.nominal_bps[l] ? m : p->cfg.nominal_bps[l];
+}
+
+int publisher_remb_demand(const PublisherRemb *p, int max_layer, bool paused, uint64_t estimate_bps,
+                          uint64_t audio_bps, int64_t now_us) {
+  if (p == NULL || paused) return LAYER_PAUSED;
+  int top = (int)p->n_layers - 1;
+  if (max_layer < 0) max_layer = 0;
+  if (max_layer > top) max_layer = top;
+  int would = 0;
+  if (estimate_bps == 0) {
+    would = max_layer;
+  } else {
+    for (int l = max_layer; l > 0; l--)
+      if (layer_bps(p, (unsigned)l, now_us) + audio_bps <= estimate_bps) {
+        would = l;
+        break;
+      }
+  }
+  return would + 1 <= max_layer ? would + 1 : max_layer;
+}
+
 uint64_t publisher_remb_target_bps(const PublisherRemb *p, uint64_t uplink_bps, int64_t now_us) {
   if (p == NULL) return 0;
   double v;
   if (p->n_layers > 1) {
     int top = p->highest == LAYER_PAUSED ? 0 : p->highest;
     uint64_t sum = 0;
-    for (int l = 0; l <= top; l++) sum += layer_bps(p, (unsigned)l, now_us);
+    for (int l = 0; l <= top; l++) sum += budget_bps(p, (unsigned)l, now_us);
     v = (double)sum * p->cfg.headroom;
   } else {
     v = p->highest == LAYER_PAUSED ? (double)p->cfg.idle_bps : (double)p->min_budget;
@@ -86,10 +118,12 @@ uint64_t publisher_remb_target_bps(const PublisherRemb *p, uint64_t uplink_bps, 
 bool publisher_remb_poll(PublisherRemb *p, uint64_t bps, int64_t now_us) {
   if (p == NULL) return false;
   bool due = !p->sent_once || now_us - p->last_sent_us >= p->cfg.interval_us ||
-             (double)bps <= 0.97 * (double)p->last_sent_bps;
+             (double)bps <= 0.97 * (double)p->last_sent_bps ||
+             (p->highest > p->last_sent_highest && bps > p->last_sent_bps);
   if (!due) return false;
   p->sent_once = true;
   p->last_sent_us = now_us;
   p->last_sent_bps = bps;
+  p->last_sent_highest = p->highest;
   return true;
 }

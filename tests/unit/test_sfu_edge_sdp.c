@@ -105,6 +105,68 @@ static void test_parse_offer(void) {
   sdp_remote_free(r);
 }
 
+
+/* The publisher answer accepts transport-cc (extmap with the offered id and
+ * the rtcp-fb) iff the offer's section has both. */
+static int answer_has(const char *offer, const char *needle, int section) {
+  char err[256] = "";
+  SdpRemote *r = sdp_remote_parse(offer, 1, err, sizeof err);
+  g_assert_nonnull(r);
+  char *cands[] = {NULL};
+  SdpLocal l = {"Sfu1", "sfupasswordsfupassword22", r->fingerprint, "passive", cands, 1, 1};
+  int accepted[2] = {1, 1};
+  char *ans = sdp_write_publisher_answer(r, &l, accepted);
+  /* the section's text: from its m= line to the next */
+  const char *m = ans;
+  for (int i = 0; i <= section; i++) m = strstr(m + 1, "\r\nm=");
+  g_assert_nonnull(m);
+  const char *end = strstr(m + 1, "\r\nm=");
+  char *sec = end ? g_strndup(m, (gsize)(end - m)) : g_strdup(m);
+  int has = strstr(sec, needle) != NULL;
+  if (has) {
+    /* and it parses back with the same id */
+    SdpRemote *back = sdp_remote_parse(ans, 0, err, sizeof err);
+    g_assert_nonnull(back);
+    if (strstr(needle, "extmap"))
+      g_assert_cmpuint(((SdpMediaInfo *)back->media->pdata[section])->ext.twcc, ==,
+                       ((SdpMediaInfo *)r->media->pdata[section])->ext.twcc);
+    sdp_remote_free(back);
+  }
+  g_free(sec);
+  g_free(ans);
+  sdp_remote_free(r);
+  return has;
+}
+
+static void test_publisher_twcc(void) {
+  const char *ext = "a=extmap:5 " SDP_URI_TWCC "\r\n";
+  char *with = g_strdup(OFFER);
+  /* video: the extmap after abs-send-time (fb transport-cc is there already) */
+  char *v = strstr(with, "a=extmap:2 http://www.webrtc.org");
+  g_assert_nonnull(v);
+  GString *g = g_string_new_len(with, v - with);
+  g_string_append(g, ext);
+  g_string_append(g, v);
+  char *both = g_string_free(g, FALSE);
+  /* the offer without the twcc extmap: neither in the answer */
+  g_assert_false(answer_has(OFFER, SDP_URI_TWCC, 1));
+  g_assert_false(answer_has(OFFER, "transport-cc", 1));
+  /* both offered: both accepted, same id */
+  g_assert_true(answer_has(both, "a=extmap:5 " SDP_URI_TWCC, 1));
+  g_assert_true(answer_has(both, "a=rtcp-fb:96 transport-cc", 1));
+  /* the extmap without the rtcp-fb: neither */
+  gchar **parts = g_strsplit(both, "a=rtcp-fb:96 transport-cc\r\n", -1);
+  char *ext_only = g_strjoinv("", parts);
+  g_strfreev(parts);
+  g_assert_false(answer_has(ext_only, SDP_URI_TWCC, 1));
+  g_assert_false(answer_has(ext_only, "transport-cc", 1));
+  /* audio never had it offered: never in its section */
+  g_assert_false(answer_has(both, "transport-cc", 0));
+  g_free(ext_only);
+  g_free(both);
+  g_free(with);
+}
+
 static char *replace(const char *s, const char *from, const char *to) {
   gchar **parts = g_strsplit(s, from, -1);
   char *out = g_strjoinv(to, parts);
@@ -249,6 +311,7 @@ int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/sfu/edge/sdp_parse_offer_and_answer_back", test_parse_offer);
   g_test_add_func("/sfu/edge/sdp_refusals", test_refusals);
+  g_test_add_func("/sfu/edge/sdp_publisher_twcc", test_publisher_twcc);
   g_test_add_func("/sfu/edge/sdp_unusable_codec", test_unusable_codec_section);
   g_test_add_func("/sfu/edge/sdp_subscriber_offer", test_subscriber_offer);
   g_test_add_func("/sfu/edge/sdp_mangled", test_mangled);
