@@ -324,6 +324,7 @@ json_t *participant_publish_offer(Participant *p, const char *sdp) {
   if (o->end_of_candidates) peer_transport_remote_candidates_done(p->pub_tr);
   publisher_feedback_negotiated(p, o, accepted);
   SdpLocal l = local_of(p, p->pub_tr, dtls_server ? "passive" : "active", ++p->pub_version);
+  l.no_publisher_twcc = !publisher_feedback_twcc_enabled();
   char *answer = sdp_write_publisher_answer(o, &l, accepted);
   g_strfreev(l.candidates);
   g_free(accepted);

@@ -25,9 +25,23 @@
 /* Feedback packets built per tick at most (a backlog after a stall). */
 #define FB_PER_TICK 8
 
+#define PUBLISHER_TWCC_DEFAULT 1
+
+bool publisher_feedback_twcc_enabled(void) {
+  static gsize once = 0;
+  static bool on;
+  if (g_once_init_enter(&once)) {
+    const char *e = g_getenv("PARLOUR_SFU_PUBLISHER_TWCC");
+    on = e && *e ? strcmp(e, "0") != 0 : PUBLISHER_TWCC_DEFAULT;
+    log_info("publisher_twcc_config", "enabled=%d source=%s", on, e && *e ? "env" : "default");
+    g_once_init_leave(&once, 1);
+  }
+  return on;
+}
+
 void publisher_feedback_negotiated(Participant *p, const SdpRemote *offer, const int *accepted) {
   uint8_t id = 0;
-  for (guint i = 0; i < offer->media->len && !id; i++) {
+  for (guint i = 0; i < offer->media->len && !id && publisher_feedback_twcc_enabled(); i++) {
     const SdpMediaInfo *mi = offer->media->pdata[i];
     if (accepted[i] && sdp_write_accepts_twcc(mi)) id = mi->ext.twcc;
   }

@@ -118,7 +118,7 @@ char *sdp_write_publisher_answer(const SdpRemote *offer, const SdpLocal *local,
     add_extmap(&m, mi->ext.mid, SDP_URI_MID);
     add_extmap(&m, mi->ext.abs_send_time, SDP_URI_ABS_SEND_TIME);
     if (mi->kind == SDP_KIND_AUDIO) add_extmap(&m, mi->ext.audio_level, SDP_URI_AUDIO_LEVEL);
-    int twcc = sdp_write_accepts_twcc(mi);
+    int twcc = !local->no_publisher_twcc && sdp_write_accepts_twcc(mi);
     if (twcc) add_extmap(&m, mi->ext.twcc, SDP_URI_TWCC);
     if (mi->n_rids) {
       /* Receive RID simulcast: the rids we take, in the offer's order. */

@@ -25,6 +25,7 @@ typedef struct {
   const char *setup;       /* actpass / active / passive */
   char **candidates;       /* "candidate:..." strings, NULL-terminated */
   uint64_t session_id, session_version;
+  int no_publisher_twcc;   /* publisher answer: refuse transport-cc even if offered */
 } SdpLocal;
 
 /* A publisher's section gets transport-cc (extmap with the offered id and

@@ -18,7 +18,9 @@
 import { startSfu, Control, check, diag, done, sleep } from './sfu_lib.mjs';
 import { startRelay, chromiumPage } from './browser_lib.mjs';
 
-const sfu = await startSfu({ iceAddresses: ['127.0.0.1'], workers: 1 });
+// transport-cc toward publishers on, whatever the SFU's default
+// (publisher_feedback.h: PARLOUR_SFU_PUBLISHER_TWCC).
+const sfu = await startSfu({ iceAddresses: ['127.0.0.1'], workers: 1, env: { PARLOUR_SFU_PUBLISHER_TWCC: '1' } });
 const ctl = await new Control(sfu.url).connect(sfu.secret);
 const ROOM = 'pubremb';
 await ctl.request('room_create', { room: ROOM, max_participants: 8 });

@@ -87,7 +87,7 @@ static void test_parse_offer(void) {
 
   /* The answer we write reads back as a valid answer. */
   char *cands[] = {"candidate:1 1 UDP 2015363327 127.0.0.1 40000 typ host", NULL};
-  SdpLocal l = {"Sfu1", "sfupasswordsfupassword22", r->fingerprint, "passive", cands, 1, 1};
+  SdpLocal l = {"Sfu1", "sfupasswordsfupassword22", r->fingerprint, "passive", cands, 1, 1, 0};
   int accepted[2] = {1, 1};
   char *ans = sdp_write_publisher_answer(r, &l, accepted);
   g_assert_nonnull(strstr(ans, "a=group:BUNDLE 0 1"));
@@ -108,12 +108,12 @@ static void test_parse_offer(void) {
 
 /* The publisher answer accepts transport-cc (extmap with the offered id and
  * the rtcp-fb) iff the offer's section has both. */
-static int answer_has(const char *offer, const char *needle, int section) {
+static int answer_has_cfg(const char *offer, const char *needle, int section, int no_twcc) {
   char err[256] = "";
   SdpRemote *r = sdp_remote_parse(offer, 1, err, sizeof err);
   g_assert_nonnull(r);
   char *cands[] = {NULL};
-  SdpLocal l = {"Sfu1", "sfupasswordsfupassword22", r->fingerprint, "passive", cands, 1, 1};
+  SdpLocal l = {"Sfu1", "sfupasswordsfupassword22", r->fingerprint, "passive", cands, 1, 1, no_twcc};
   int accepted[2] = {1, 1};
   char *ans = sdp_write_publisher_answer(r, &l, accepted);
   /* the section's text: from its m= line to the next */
@@ -138,6 +138,10 @@ static int answer_has(const char *offer, const char *needle, int section) {
   return has;
 }
 
+static int answer_has(const char *offer, const char *needle, int section) {
+  return answer_has_cfg(offer, needle, section, 0);
+}
+
 static void test_publisher_twcc(void) {
   const char *ext = "a=extmap:5 " SDP_URI_TWCC "\r\n";
   char *with = g_strdup(OFFER);
@@ -160,6 +164,9 @@ static void test_publisher_twcc(void) {
   g_strfreev(parts);
   g_assert_false(answer_has(ext_only, SDP_URI_TWCC, 1));
   g_assert_false(answer_has(ext_only, "transport-cc", 1));
+  /* switched off (PARLOUR_SFU_PUBLISHER_TWCC=0): refused though offered */
+  g_assert_false(answer_has_cfg(both, SDP_URI_TWCC, 1, 1));
+  g_assert_false(answer_has_cfg(both, "transport-cc", 1, 1));
   /* audio never had it offered: never in its section */
   g_assert_false(answer_has(both, "transport-cc", 0));
   g_free(ext_only);
@@ -235,7 +242,7 @@ static void test_subscriber_offer(void) {
   char *cands[] = {"candidate:1 1 UDP 2015363327 127.0.0.1 40000 typ host", NULL};
   SdpLocal l = {"Sfu1", "sfupasswordsfupassword22",
                 "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99",
-                "actpass", cands, 5, 3};
+                "actpass", cands, 5, 3, 0};
   char *o = sdp_write_subscriber_offer(sec, 3, &l);
   g_assert_nonnull(strstr(o, "a=group:BUNDLE 0 1 2"));
   g_assert_nonnull(strstr(o, "a=ssrc-group:FID 20 21"));
@@ -292,7 +299,7 @@ static void test_mangled(void) {
     if (r) {
       accepted++;
       char *cands[] = {NULL};
-      SdpLocal l = {"u", "p", "AA", "passive", cands, 1, 1};
+      SdpLocal l = {"u", "p", "AA", "passive", cands, 1, 1, 0};
       int *acc = g_new0(int, r->media->len + 1);
       for (guint k = 0; k < r->media->len; k++) acc[k] = 1;
       g_free(sdp_write_publisher_answer(r, &l, acc));
