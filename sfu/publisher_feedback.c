@@ -159,6 +159,7 @@ static uint64_t simulcast_remb(PubTrack *t, bool tcc, int64_t now) {
    * grew ~25 kbit/s per second: the top layer, wanted a second later, came
    * after many seconds (1 run in 3). */
   if (n == 0 && now - t->pub->pub_connected_us < STARTUP_ALL_US) publisher_remb_add_demand(pr, top, 0);
+  publisher_remb_end(pr, now);
   return publisher_remb_target_bps(pr, tcc ? 0 : t->remb_bps, now);
 }
 

@@ -3,9 +3,10 @@
  * layers nobody receives").
  *
  * Two things go to a publisher over its transport's RTCP:
- * - transport-cc feedback (when its offer had the transport-cc extension
- *   and the transport-cc rtcp-fb; our answer accepts both with the offered
- *   id, sdp_write_accepts_twcc): every RTP packet of the BUNDLE (audio,
+ * - transport-cc feedback (when switched on, publisher_feedback_twcc_enabled,
+ *   off by default, and its offer had the transport-cc extension and the
+ *   transport-cc rtcp-fb; our answer accepts both with the offered id,
+ *   sdp_write_accepts_twcc): every RTP packet of the BUNDLE (audio,
  *   video, RTX, padding) carrying the extension is recorded with its arrival
  *   time, and every 100 ms twcc_feedback builds RTPFB FMT 15 feedback. The
  *   browser's own send-side estimate (GCC) then manages the uplink.

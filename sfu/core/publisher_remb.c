@@ -14,6 +14,7 @@ void publisher_remb_config_default(PublisherRembConfig *cfg) {
   cfg->idle_bps = 150000;
   cfg->interval_us = 1000000;
   cfg->peak_decay_us = 10000000;
+  cfg->off_hold_us = 5000000;
 }
 
 void publisher_remb_init(PublisherRemb *p, const PublisherRembConfig *cfg, unsigned n_layers) {
@@ -29,6 +30,7 @@ void publisher_remb_init(PublisherRemb *p, const PublisherRembConfig *cfg, unsig
     if (cfg->idle_bps) d.idle_bps = cfg->idle_bps;
     if (cfg->interval_us > 0) d.interval_us = cfg->interval_us;
     if (cfg->peak_decay_us > 0) d.peak_decay_us = cfg->peak_decay_us;
+    if (cfg->off_hold_us > 0) d.off_hold_us = cfg->off_hold_us;
   }
   if (d.max_bps < d.min_bps) d.max_bps = d.min_bps;
   p->cfg = d;
@@ -60,6 +62,19 @@ void publisher_remb_add_demand(PublisherRemb *p, int target_layer, uint64_t vide
   if (target_layer >= (int)p->n_layers) target_layer = (int)p->n_layers - 1;
   if (target_layer > p->highest) p->highest = target_layer;
   if (p->min_budget == 0 || video_budget_bps < p->min_budget) p->min_budget = video_budget_bps;
+}
+
+void publisher_remb_end(PublisherRemb *p, int64_t now_us) {
+  if (p == NULL) return;
+  for (int l = 0; l <= p->highest && l < (int)p->n_layers; l++) {
+    p->wanted_us[l] = now_us;
+    p->wanted_once[l] = true;
+  }
+  for (int l = (int)p->n_layers - 1; l > p->highest; l--)
+    if (p->wanted_once[l] && now_us - p->wanted_us[l] < p->cfg.off_hold_us) {
+      p->highest = l;
+      break;
+    }
 }
 
 static uint64_t layer_bps(const PublisherRemb *p, unsigned l, int64_t now_us) {

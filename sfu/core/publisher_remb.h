@@ -56,6 +56,7 @@ typedef struct {
   uint64_t idle_bps;               /* single layer, nobody watching: default 150 000 */
   int64_t interval_us;             /* default 1 s */
   int64_t peak_decay_us;           /* a measured peak is kept this long: default 10 s */
+  int64_t off_hold_us;             /* a layer no longer wanted stays on this long: default 5 s */
 } PublisherRembConfig;
 
 typedef struct {
@@ -72,6 +73,8 @@ typedef struct {
   int64_t last_sent_us;
   uint64_t last_sent_bps;
   int last_sent_highest;  /* highest of the last sent REMB's tick */
+  int64_t wanted_us[LAYER_MAX]; /* last tick a layer was wanted (publisher_remb_end) */
+  bool wanted_once[LAYER_MAX];
 } PublisherRemb;
 
 void publisher_remb_config_default(PublisherRembConfig *cfg);
@@ -91,6 +94,11 @@ int publisher_remb_demand(const PublisherRemb *p, int max_layer, bool paused, ui
 /* Start a new tick's demand, then one call per subscription. */
 void publisher_remb_begin(PublisherRemb *p);
 void publisher_remb_add_demand(PublisherRemb *p, int target_layer, uint64_t video_budget_bps);
+/* End the tick's demand: a layer wanted within the last off_hold_us stays
+ * in (highest is raised to it). Switching a layer off and on costs the
+ * browser a keyframe of it and CPU; a wall tile focused for a moment, or
+ * a cap lifted two seconds later, should not toggle the encoder. */
+void publisher_remb_end(PublisherRemb *p, int64_t now_us);
 /* The bitrate to announce now; uplink_bps 0 = no uplink estimate. */
 uint64_t publisher_remb_target_bps(const PublisherRemb *p, uint64_t uplink_bps, int64_t now_us);
 /* True when a REMB with `bps` should go out now (and records it as sent). */

@@ -138,6 +138,47 @@ static void test_scenarios(void) {
   g_assert_cmpuint(publisher_remb_target_bps(&p, 1000000, 0), ==, 1000000);
 }
 
+/* A layer no longer wanted stays in for off_hold_us (5 s): a cap lifted
+ * two seconds later does not toggle the encoder; then it goes. */
+static void test_off_hold(void) {
+  PublisherRemb p;
+  publisher_remb_init(&p, NULL, 3);
+  publisher_remb_begin(&p);
+  publisher_remb_add_demand(&p, 2, 0);
+  publisher_remb_end(&p, 1 * S);
+  g_assert_cmpint(p.highest, ==, 2);
+  /* only tiles from 2 s: held at 2 until 6 s, then 0 */
+  publisher_remb_begin(&p);
+  publisher_remb_add_demand(&p, 0, 0);
+  publisher_remb_end(&p, 2 * S);
+  g_assert_cmpint(p.highest, ==, 2);
+  publisher_remb_begin(&p);
+  publisher_remb_add_demand(&p, 0, 0);
+  publisher_remb_end(&p, 5 * S + S / 2);
+  g_assert_cmpint(p.highest, ==, 2);
+  publisher_remb_begin(&p);
+  publisher_remb_add_demand(&p, 0, 0);
+  publisher_remb_end(&p, 6 * S + 1);
+  g_assert_cmpint(p.highest, ==, 0);
+  g_assert_cmpuint(publisher_remb_target_bps(&p, 0, 6 * S + 1), ==, 172500);
+  /* a middle layer wanted at 7 s, nobody at all from 8 s: held to 12 s */
+  publisher_remb_begin(&p);
+  publisher_remb_add_demand(&p, 1, 0);
+  publisher_remb_end(&p, 7 * S);
+  publisher_remb_begin(&p);
+  publisher_remb_end(&p, 8 * S);
+  g_assert_cmpint(p.highest, ==, 1);
+  publisher_remb_begin(&p);
+  publisher_remb_end(&p, 12 * S + 1);
+  g_assert_cmpint(p.highest, ==, LAYER_PAUSED);
+  /* a new layer wanted: at once */
+  publisher_remb_begin(&p);
+  publisher_remb_add_demand(&p, 2, 0);
+  publisher_remb_end(&p, 13 * S);
+  g_assert_cmpint(p.highest, ==, 2);
+  publisher_remb_end(NULL, 0);
+}
+
 static void test_single_layer(void) {
   PublisherRemb p;
   publisher_remb_init(&p, NULL, 1);
@@ -185,6 +226,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/sfu/publisher_remb/simulcast_demand", test_simulcast_demand);
   g_test_add_func("/sfu/publisher_remb/demand_rule", test_demand_rule);
   g_test_add_func("/sfu/publisher_remb/scenarios", test_scenarios);
+  g_test_add_func("/sfu/publisher_remb/off_hold", test_off_hold);
   g_test_add_func("/sfu/publisher_remb/single_layer", test_single_layer);
   g_test_add_func("/sfu/publisher_remb/poll_and_config", test_poll_and_config);
   return g_test_run();
