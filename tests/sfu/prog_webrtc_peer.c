@@ -387,8 +387,16 @@ static void pipeline_stop(void) {
 
 static int id_add, id_stats_poll, id_final_stats, id_remove, id_cycle_sub;
 
+/* When the current cycle began (0 once it connected): a cycle that does not
+ * connect within CYCLE_CONNECT_S fails the run at once with its number,
+ * instead of waiting out --timeout (a cycle under load once never
+ * connected and the run sat 13 minutes before saying "timeout"). */
+#define CYCLE_CONNECT_S 60
+static int64_t cycle_started_us;
+
 static void cycle_begin(void) {
   cycle_no++;
+  cycle_started_us = g_get_monotonic_time();
   request("participant_add", json_pack("{s:s}", "participant", opt.participant));
   id_add = next_id - 1;
 }
@@ -468,6 +476,7 @@ static void on_event(json_t *m) {
       /* Connected: also make the SFU build a subscriber transport and offer
        * (never answered), then leave with everything in place. */
       cycle_connected++;
+      cycle_started_us = 0;
       id_cycle_sub = request("subscriber_offer", json_pack("{s:s}", "participant", opt.participant));
     }
   } else if (strcmp(ev, "participant_disconnected") == 0 && opt.mode != MODE_CYCLES) {
@@ -521,6 +530,14 @@ static void on_ws_connected(GObject *src, GAsyncResult *res, gpointer user) {
 }
 
 static gboolean check_progress(gpointer data) {
+  if (opt.mode == MODE_CYCLES && cycle_started_us &&
+      g_get_monotonic_time() - cycle_started_us > (int64_t)CYCLE_CONNECT_S * G_USEC_PER_SEC) {
+    static char why[96];
+    g_snprintf(why, sizeof why, "cycle %d not connected in %d s", cycle_no, CYCLE_CONNECT_S);
+    cycle_started_us = 0;
+    finish(1, why);
+    return G_SOURCE_REMOVE;
+  }
   if (opt.mode == MODE_SUBSCRIBE && g_atomic_int_get(&frames) >= opt.frames_wanted &&
       g_atomic_int_get(&audio_buffers) >= opt.audio_wanted && !stats_pending_exit) {
     stats_pending_exit = 1;
