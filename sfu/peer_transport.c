@@ -48,11 +48,20 @@ struct PeerTransport {
    * even from the peer's address, refreshes nothing. */
   int64_t last_auth_rx_us;  /* last authenticated traffic from the peer */
   int64_t nice_failed_us;   /* libnice reported FAILED after connecting; 0 if not */
+  /* When ICE started (the peer's credentials arrived); 0 before. libnice
+   * declares a stream FAILED only once every pair failed and the peer said
+   * it has no more candidates; a trickling peer that never sends one more,
+   * or whose checks never come back, would hold the transport (and its
+   * participant) in checking for ever. The same timer gives up on it. */
+  int64_t ice_started_us;
   GSource *consent_timer;
 };
 
 /* RFC 7675: consent expires after 30 s without an answer. */
 #define CONSENT_TIMEOUT_US (30 * G_USEC_PER_SEC)
+/* A first connection gets as long as browsers give theirs before they call
+ * it failed (TURN over TLS included, it takes well under a second here). */
+#define CONNECT_TIMEOUT_US (30 * G_USEC_PER_SEC)
 
 const char *peer_transport_state_name(PeerTransportState s) {
   switch (s) {
@@ -250,9 +259,16 @@ static void on_new_candidate(NiceAgent *agent, NiceCandidate *c, gpointer user) 
 
 static gboolean on_consent_timer(gpointer data) {
   PeerTransport *t = data;
-  if (!t->ice_connected || t->state == PT_STATE_FAILED || t->state == PT_STATE_CLOSED)
-    return G_SOURCE_CONTINUE;
+  if (t->state == PT_STATE_FAILED || t->state == PT_STATE_CLOSED) return G_SOURCE_CONTINUE;
   int64_t now = g_get_monotonic_time();
+  if (!t->ice_connected) {
+    if (t->ice_started_us && now - t->ice_started_us >= CONNECT_TIMEOUT_US) {
+      log_info("ice_connect_timeout", "port=%d waited_ms=%" G_GINT64_FORMAT, transport_port(t),
+               (now - t->ice_started_us) / 1000);
+      set_state(t, PT_STATE_FAILED, "ice_failed");
+    }
+    return G_SOURCE_CONTINUE;
+  }
   if (now - t->last_auth_rx_us >= CONSENT_TIMEOUT_US) {
     log_info("ice_consent_lost", "port=%d silent_ms=%" G_GINT64_FORMAT, transport_port(t),
              (now - t->last_auth_rx_us) / 1000);
@@ -450,6 +466,7 @@ int peer_transport_set_remote(PeerTransport *t, const char *ufrag, const char *p
   t->remote_fp = g_strdup(fingerprint);
   t->dtls_server = dtls_server;
   t->remote_set = 1;
+  t->ice_started_us = g_get_monotonic_time();
   set_state(t, PT_STATE_CHECKING, NULL);
   for (guint i = 0; i < t->pending_cands->len; i++) {
     char e[64];

@@ -28,7 +28,8 @@ typedef enum {
 const char *peer_transport_state_name(PeerTransportState s);
 
 typedef struct {
-  /* reason is set for FAILED: "ice_failed" (no pair worked, or consent
+  /* reason is set for FAILED: "ice_failed" (no pair worked, no pair
+   * connected within 30 s of the peer's credentials, or consent
    * lost: 30 s without authenticated traffic from the peer — SRTP/SRTCP
    * that unprotects, or the DTLS handshake; see peer_transport.c for why
    * libnice's consent freshness is not used) or "dtls_failed". */

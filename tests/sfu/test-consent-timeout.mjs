@@ -12,7 +12,10 @@
 // about 30 s after connecting whether they keep answering or not: the SFU
 // keeps consent from authenticated traffic (SRTP/SRTCP, the DTLS
 // handshake), which every WebRTC peer sends every few seconds, not from
-// libnice's consent checks (sfu/peer_transport.c says why).
+// libnice's consent checks (sfu/peer_transport.c says why). Two peers whose
+// ICE never completes (no candidate; a candidate that never answers) are
+// given up on within 45 s of their offers (the first only by the SFU's own
+// 30 s connect deadline).
 // timeout: 180
 import { spawn, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -116,6 +119,32 @@ async function icePeer(room, who) {
   return st;
 }
 
+// A peer whose ICE never completes: its offer arrives, then either no
+// candidate ever does (it trickles none and never says it is done) or its
+// one candidate is a socket that never answers. libnice alone waits for
+// ever on the first (it fails the second itself); the SFU gives up 30 s
+// after the offer.
+async function neverConnects(room, who, withCandidate) {
+  await ctl.request('participant_add', { room, participant: who });
+  const sdp = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0', 'm=audio 9 UDP/TLS/RTP/SAVPF 111',
+    'c=IN IP4 0.0.0.0', 'a=mid:0', `a=ice-ufrag:nv${who}`, `a=ice-pwd:${crypto.randomBytes(16).toString('hex')}`,
+    `a=fingerprint:sha-256 ${Array.from(crypto.randomBytes(32)).map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(':')}`,
+    'a=setup:actpass', 'a=sendonly', 'a=rtcp-mux', 'a=rtpmap:111 opus/48000/2', 'a=ssrc:4343 cname:nv', ''].join('\r\n');
+  const ans = await ctl.request('publish_offer', { room, participant: who, sdp });
+  if (ans.type !== 'result') throw new Error(`publish_offer for ${who}: ${JSON.stringify(ans)}`);
+  const at = Date.now();
+  if (withCandidate) {
+    const sock = dgram.createSocket('udp4'); // bound, never reads or answers
+    await new Promise((r) => sock.bind(0, '127.0.0.1', r));
+    onCleanup(() => { try { sock.close(); } catch { /* closed */ } });
+    await ctl.request('ice_candidate', { room, participant: who, transport: 'publisher',
+      candidate: `candidate:1 1 udp 2130706431 127.0.0.1 ${sock.address().port} typ host`, sdpMid: '0', sdpMLineIndex: 0 });
+  }
+  // (wrapped: awaiting the caller must not wait for the drop itself)
+  return { gone: ctl.waitEvent((e) => e.event === 'participant_disconnected' && e.participant === who, 70000)
+    .then((e) => ({ e, secs: (Date.now() - at) / 1000 }), () => null) };
+}
+
 const silent = run('silent', ['--room', 'consent', '--participant', 'mute', '--create-room', '--publish', '--duration', '150']);
 await ctl.waitEvent((e) => e.event === 'transport_state' && e.participant === 'mute' && e.state === 'connected', 30000);
 const talker = run('talker', ['--room', 'consent', '--participant', 'talk', '--publish', '--duration', '150']);
@@ -125,6 +154,8 @@ await ctl.waitEvent((e) => e.event === 'transport_state' && e.participant === 'p
 const junked = run('junked', ['--room', 'consent', '--participant', 'junk', '--publish', '--duration', '150']);
 await ctl.waitEvent((e) => e.event === 'transport_state' && e.participant === 'junk' && e.state === 'connected', 30000);
 check(true, 'four publishers connected');
+const noCandGone = await neverConnects('consent', 'nocand', false);
+const deadCandGone = await neverConnects('consent', 'deadcand', true);
 const iceOk = await icePeer('consent', 'iceok');
 const iceStop = await icePeer('consent', 'icestop');
 await sleep(3000);
@@ -205,6 +236,14 @@ check(jev && jev.e.reason === 'ice_failed' && jev.secs >= 20 && jev.secs <= 45,
 diag(`ICE-only peer that stopped answering dropped ${iev ? iev.secs.toFixed(1) : '-'} s after the freeze (reason ${iev && iev.e.reason})`);
 check(iev && iev.e.reason === 'ice_failed' && iev.secs <= 45,
   `an ICE-only peer that stops answering is dropped (${iev ? iev.secs.toFixed(1) : 'never'} s)`);
+// libnice fails the unanswered pair by itself (7 s here); with no pair at
+// all only the SFU's own connect deadline ends it.
+for (const [name, w, least] of [['no candidate', noCandGone, 25], ['a candidate that never answers', deadCandGone, 0]]) {
+  const g = await w.gone;
+  diag(`a peer with ${name} dropped ${g ? g.secs.toFixed(1) : '-'} s after its offer (reason ${g && g.e.reason})`);
+  check(g && g.e.reason === 'ice_failed' && g.secs >= least && g.secs <= 45,
+    `a peer whose ICE never completes (${name}) is given up on within 45 s of its offer (${g ? g.secs.toFixed(1) : 'never'} s)`);
+}
 const un = ctl.events.filter((e) => e.event === 'track_unpublished' && e.participant === 'mute').length;
 check(un === 2, `its 2 tracks were unpublished (${un})`);
 const r = await ctl.request('room_stats', { room: 'consent' });
