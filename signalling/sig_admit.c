@@ -50,6 +50,8 @@ static void add_ice_servers(SigRoom *r, SigPart *p, json_t *joined) {
   g_free(user);
 }
 
+static void send_joined(SigPart *p, gboolean reconnect, gboolean resumed);
+
 static void on_part_added(SfuNode *n, json_t *reply, void *user) {
   (void)n;
   SigCtx *x = user;
@@ -68,21 +70,7 @@ static void on_part_added(SfuNode *n, json_t *reply, void *user) {
   }
   gboolean first = !p->ready;
   p->ready = TRUE;
-  if (p->conn) {
-    p->conn->joining = FALSE;
-    SigIdentity *id = p->id;
-    json_t *f = json_pack(
-        "{s:s, s:{s:s, s:s, s:s}, s:{s:b, s:b, s:b, s:b, s:b}, s:b, s:{s:s, s:I, s:I},"
-        " s:o, s:b, s:I}",
-        "room", r->id, "participant", "id", id->participant, "name", id->name, "role", id->role,
-        "grants", "publish", id->publish, "subscribe", id->subscribe, "hidden", id->hidden,
-        "moderate", id->moderate, "may_record", id->may_record, "recording", r->recording,
-        "visit", "type", r->policy->visit_type, "start", (json_int_t)r->policy->visit_start, "end",
-        (json_int_t)r->policy->visit_end, "participants", sig_room_participants_for(r, p),
-        "reconnected", x->reconnect, "server_time", (json_int_t)time_now_unix());
-    add_ice_servers(r, p, f);
-    sig_send(p->conn, "joined", f);
-  }
+  if (p->conn) send_joined(p, x->reconnect, FALSE);
   log_info(x->reconnect ? "participant_reconnected" : "participant_joined",
            "room=%s participant=%s role=%s hidden=%d", r->id, p->id->participant, p->id->role,
            p->id->hidden);
@@ -95,6 +83,30 @@ static void on_part_added(SfuNode *n, json_t *reply, void *user) {
   }
   sig_part_warn(p, time_now_ms());
   if (p->id->subscribe) request_subscriber_offer(p);
+}
+
+/* joined, with the call's current state, to the participant's connection.
+ * resumed: the connection keeps the SFU transports its predecessor had
+ * (the client restarts ICE on them) instead of new ones. */
+static void send_joined(SigPart *p, gboolean reconnect, gboolean resumed) {
+  SigRoom *r = p->room;
+  p->conn->joining = FALSE;
+  p->joined_generation = p->sfu_generation;
+  {
+    SigIdentity *id = p->id;
+    json_t *f = json_pack(
+        "{s:s, s:{s:s, s:s, s:s}, s:{s:b, s:b, s:b, s:b, s:b}, s:b, s:{s:s, s:I, s:I},"
+        " s:o, s:b, s:I}",
+        "room", r->id, "participant", "id", id->participant, "name", id->name, "role", id->role,
+        "grants", "publish", id->publish, "subscribe", id->subscribe, "hidden", id->hidden,
+        "moderate", id->moderate, "may_record", id->may_record, "recording", r->recording,
+        "visit", "type", r->policy->visit_type, "start", (json_int_t)r->policy->visit_start, "end",
+        (json_int_t)r->policy->visit_end, "participants", sig_room_participants_for(r, p),
+        "reconnected", reconnect, "server_time", (json_int_t)time_now_unix());
+    json_object_set_new(f, "resumed", json_boolean(resumed));
+    add_ice_servers(r, p, f);
+    sig_send(p->conn, "joined", f);
+  }
 }
 
 static void sfu_add_participant(SigPart *p, gboolean reconnect) {
@@ -128,6 +140,7 @@ static void renew_media(SigPart *p, gboolean remove_first) {
                     json_pack("{s:s, s:s}", "participant", pid, "track", ((SigTrack *)v)->id));
       g_hash_table_iter_remove(&it);
     }
+  g_clear_pointer(&p->sub_offer, g_free); /* the old transport's */
   sfu_add_participant(p, TRUE);
 }
 
@@ -224,12 +237,17 @@ static gboolean same_policy(const SigIdentity *a, const SigIdentity *b) {
 
 void sig_handle_join(SigConn *c, json_t *msg) {
   SigServer *s = c->srv;
-  static const char *const allowed[] = {"v", "type", "token", "room", NULL};
+  static const char *const allowed[] = {"v", "type", "token", "room", "resume", NULL};
   const char *unknown = jsonu_unknown_key(msg, allowed);
   if (unknown) {
     char why[160];
     g_snprintf(why, sizeof why, "join has no field \"%.60s\"", unknown);
     refuse(c, "bad_message", why, SIG_CLOSE_PROTOCOL);
+    return;
+  }
+  int resume = 0;
+  if (json_object_get(msg, "resume") && jsonu_bool(msg, "resume", &resume) != 0) {
+    refuse(c, "bad_message", "join's resume must be true or false", SIG_CLOSE_PROTOCOL);
     return;
   }
   const char *token = jsonu_str(msg, "token");
@@ -300,8 +318,21 @@ void sig_handle_join(SigConn *c, json_t *msg) {
     p->conn = c;
     c->part = p;
     p->warned_first = p->warned_second = FALSE; /* the new page has seen none */
-    /* Fresh transports on the SFU for the new connection. */
-    if (p->ready && r->state == ROOM_READY) renew_media(p, TRUE);
+    if (p->ready && r->state == ROOM_READY) {
+      if (resume && p->joined_generation == p->sfu_generation) {
+        /* The client kept its peer connections (a network change): it
+         * restarts ICE on the same SFU transports, so the others see
+         * nothing at all, not even its tracks going. An offer the SFU
+         * made while it was away is still waiting for its answer. */
+        log_info("participant_resumed", "room=%s participant=%s", r->id, id->participant);
+        send_joined(p, TRUE, TRUE);
+        sig_part_warn(p, time_now_ms());
+        sig_resend_subscriber_offer(p);
+        return;
+      }
+      /* Fresh transports on the SFU for the new connection. */
+      renew_media(p, TRUE);
+    }
     return;
   }
   if (!r) {

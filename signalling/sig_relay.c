@@ -29,7 +29,12 @@ static void forward_reply(SfuNode *n, json_t *reply, void *user) {
   (void)n;
   SigCtx *x = user;
   SigPart *p = sig_ctx_part(x);
-  if (!p || !p->conn || p->sfu_generation != x->gen) return;
+  if (!p || p->sfu_generation != x->gen) return;
+  /* The SFU took the answer: nothing to offer again on a resume, even if
+   * the connection that sent it has gone since. */
+  if (sig_reply_ok(reply) && strcmp(x->re, "subscriber_answer") == 0)
+    g_clear_pointer(&p->sub_offer, g_free);
+  if (!p->conn) return;
   if (!sig_reply_ok(reply)) {
     sig_send_error(p->conn, sig_reply_code(reply), sig_reply_message(reply), x->re);
     return;
@@ -40,17 +45,30 @@ static void forward_reply(SfuNode *n, json_t *reply, void *user) {
   }
 }
 
+/* Every subscriber offer of the SFU goes through here: remembered until
+ * answered, sent if the participant is connected. */
+static void deliver_subscriber_offer(SigPart *p, const char *sdp) {
+  g_free(p->sub_offer);
+  p->sub_offer = g_strdup(sdp);
+  if (p->conn) sig_send(p->conn, "subscriber_offer", json_pack("{s:s}", "sdp", sdp));
+}
+
+void sig_resend_subscriber_offer(SigPart *p) {
+  if (p->sub_offer && p->conn)
+    sig_send(p->conn, "subscriber_offer", json_pack("{s:s}", "sdp", p->sub_offer));
+}
+
 void sig_on_subscriber_offer(SfuNode *n, json_t *reply, void *user) {
   (void)n;
   SigCtx *x = user;
   SigPart *p = sig_ctx_part(x);
-  if (!p || !p->conn || p->sfu_generation != x->gen) return;
+  if (!p || p->sfu_generation != x->gen) return;
   if (!sig_reply_ok(reply)) {
-    sig_send_error(p->conn, sig_reply_code(reply), sig_reply_message(reply), x->re);
+    if (p->conn) sig_send_error(p->conn, sig_reply_code(reply), sig_reply_message(reply), x->re);
     return;
   }
   const char *sdp = jsonu_str(reply, "sdp");
-  if (sdp) sig_send(p->conn, "subscriber_offer", json_pack("{s:s}", "sdp", sdp));
+  if (sdp) deliver_subscriber_offer(p, sdp);
 }
 
 static void relay(SigPart *p, const char *sfu_type, json_t *params, const char *re) {
@@ -412,9 +430,9 @@ void sig_on_sfu_event(SfuNode *node, json_t *ev, void *user) {
       if (v) json_object_set(f, *k, v);
     }
     sig_send(p->conn, "ice", f);
-  } else if (strcmp(name, "subscriber_offer") == 0 && p && p->conn) {
+  } else if (strcmp(name, "subscriber_offer") == 0 && p) {
     const char *sdp = jsonu_str(ev, "sdp");
-    if (sdp) sig_send(p->conn, "subscriber_offer", json_pack("{s:s}", "sdp", sdp));
+    if (sdp) deliver_subscriber_offer(p, sdp);
   } else if (strcmp(name, "speaking") == 0 && p && p->ready && !p->id->hidden) {
     /* Active speaker (issue 9): the SFU smooths the RFC 6464 levels. */
     json_t *sp = json_object_get(ev, "speaking");

@@ -77,6 +77,7 @@ void sig_part_free(gpointer p) {
   if (x->grace_timer) g_source_remove(x->grace_timer);
   if (x->conn) x->conn->part = NULL;
   sig_identity_free(x->id);
+  g_free(x->sub_offer);
   g_free(x);
 }
 

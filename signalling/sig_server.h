@@ -74,6 +74,12 @@ struct SigPart {
   gint64 joined_at;
   guint64 sfu_generation; /* bumped on every participant_add, to drop stale replies */
   gint64 max_video_kbps;  /* the client's video_limit (0 none); kept across media resets */
+  /* The sfu_generation whose transports the connection was last told about
+   * (joined sent): a reconnect may resume them only while it is current. */
+  guint64 joined_generation;
+  /* The SFU's last subscriber offer not yet answered (kept while away: a
+   * resumed connection gets it again, the SFU waits for its answer). */
+  char *sub_offer;
 };
 
 typedef enum { ROOM_CREATING, ROOM_READY } SigRoomState;
@@ -175,6 +181,8 @@ void sig_part_leave(SigPart *p, const char *reason, gboolean tell_sfu);
 /* The SFU lost the participant's media: fresh transports, client told. */
 void sig_part_media_reset(SigPart *p, const char *reason);
 void sig_on_subscriber_offer(SfuNode *n, json_t *reply, void *user);
+/* Sends the SFU's unanswered subscriber offer again (a resumed connection). */
+void sig_resend_subscriber_offer(SigPart *p);
 
 /* Public view of a participant for others: {id,name,role,tracks:[...]}. */
 json_t *sig_part_public(SigPart *p);
