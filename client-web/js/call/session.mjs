@@ -3,10 +3,17 @@
 // publisher (we offer our camera and microphone) and the subscriber (the SFU
 // offers everybody else's tracks and renegotiates as they come and go).
 //
-// Reconnect: when the socket drops or ICE fails without the call having
-// ended, we join again with the same token (signalling keeps our place for
-// its grace period) and renegotiate both connections, backing off 1, 2, 4 s
-// up to 8 s. Events (CustomEvent detail):
+// Network changes (Wi-Fi to mobile) keep the call: when a peer connection
+// has been disconnected for 1 s, or fails, or the browser says the network
+// changed, we restart ICE on the same connections (publisher: restartIce()
+// and a new publish_offer; subscriber: ice_restart, the SFU offers new
+// credentials). If the signalling socket died too, we join again with
+// resume:true and, when signalling keeps our SFU transports (joined says
+// resumed), restart ICE on them: the others see nothing. Otherwise — resume
+// refused, or no connection within 15 s of a restart — we start afresh: a
+// plain join with the same token (signalling keeps our place for its grace
+// period) and new peer connections, backing off 1, 2, 4 s up to 8 s.
+// Events (CustomEvent detail):
 //   state        {state: connecting|joined|reconnecting|ended}
 //   joined       {self, participants, visit, recording, monitoring}
 //   participants {list}          the visible others, with names
@@ -35,6 +42,13 @@ export class CallSession extends EventTarget {
     this.self = null;
     this.pendingCandidates = { publisher: [], subscriber: [] };
     this.history = [];
+    this.resuming = false;         // the next join asks to keep our SFU transports
+    this.lastMessageAt = 0;        // when signalling last said anything
+    this.disconnectTimer = { publisher: null, subscriber: null };
+    this.recoveryTimer = { publisher: null, subscriber: null };
+    this.subRestartWanted = false; // an ice_restart waits for a stable subscriber
+    this.iceRestarts = 0;          // for tests and diagnostics
+    this.onNetworkChange = () => this.networkChanged();
   }
 
   emit(type, detail) { this.dispatchEvent(new CustomEvent(type, { detail })); }
@@ -47,6 +61,9 @@ export class CallSession extends EventTarget {
 
   start() {
     this.setState('connecting');
+    if (typeof window !== 'undefined') window.addEventListener('online', this.onNetworkChange);
+    const nc = typeof navigator !== 'undefined' && navigator.connection;
+    if (nc && nc.addEventListener) nc.addEventListener('change', this.onNetworkChange);
     this.connect();
   }
 
@@ -63,9 +80,10 @@ export class CallSession extends EventTarget {
     const ws = new WebSocket(this.signalUrl);
     this.ws = ws;
     ws.onopen = () => {
-      this.send('join', { token: this.token, room: this.room });
+      this.send('join', { token: this.token, room: this.room, ...(this.resuming ? { resume: true } : {}) });
     };
     ws.onmessage = (ev) => {
+      this.lastMessageAt = Date.now();
       let m;
       try { m = JSON.parse(ev.data); } catch { return; }
       // A short history of what signalling said (types only, no SDP), for
@@ -84,31 +102,134 @@ export class CallSession extends EventTarget {
         this.finish(this.endReason || reason, this.lastError && this.lastError.message);
         return;
       }
-      this.scheduleReconnect();
+      this.scheduleReconnect({ resume: true });
     };
     ws.onerror = () => { /* onclose follows */ };
   }
 
-  scheduleReconnect() {
-    if (this.ended || this.reconnectTimer) return;
+  // resume: keep the peer connections and ask signalling to keep their SFU
+  // transports (the socket died, the media may not have); the first such
+  // attempt goes at once. Otherwise both connections start afresh.
+  scheduleReconnect({ resume = false } = {}) {
+    if (this.ended) return;
+    if (this.reconnectTimer) {
+      if (resume || !this.resuming) return;
+      // A fresh start wanted while a resume was pending: it wins.
+      clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = null;
+    }
     this.setState('reconnecting');
-    const delay = Math.min(8000, 1000 * 2 ** Math.min(this.attempt, 3));
+    const keep = resume && !!(this.pub || this.sub);
+    const delay = keep && this.attempt === 0 ? 0 : Math.min(8000, 1000 * 2 ** Math.min(this.attempt, 3));
     this.attempt += 1;
+    this.resuming = keep;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
-      this.closePeers();
-      try { this.ws && this.ws.close(); } catch { /* closed */ }
+      if (!this.resuming) this.closePeers();
+      const old = this.ws;
+      this.ws = null; // its close event is no longer ours
+      try { old && old.close(); } catch { /* closed */ }
       this.connect();
     }, delay);
+  }
+
+  // ---- ICE restart (the network changed under a live call) ----
+
+  // The browser says the network changed: the old candidate pairs may be
+  // dead. Restart ICE over the socket if it still answers (a ping within
+  // 3 s), else resume over a new socket (which restarts ICE itself).
+  networkChanged() {
+    if (this.ended || this.state !== 'joined') return;
+    const asked = Date.now();
+    if (!this.send('ping')) { this.scheduleReconnect({ resume: true }); return; }
+    setTimeout(() => {
+      if (this.ended || this.state !== 'joined') return;
+      if (this.lastMessageAt < asked) this.scheduleReconnect({ resume: true });
+      else { this.restartIce('publisher'); this.restartIce('subscriber'); }
+    }, 3000);
+  }
+
+  transportOf(pc) { return pc === this.pub ? 'publisher' : pc === this.sub ? 'subscriber' : null; }
+
+  onPcState(pc) {
+    if (this.ended) return;
+    const transport = this.transportOf(pc);
+    if (!transport) return; // an old connection closing
+    const st = pc.connectionState;
+    this.history.push(`pc-${transport}:${st}`);
+    if (st === 'connected') {
+      clearTimeout(this.disconnectTimer[transport]);
+      clearTimeout(this.recoveryTimer[transport]);
+      this.disconnectTimer[transport] = this.recoveryTimer[transport] = null;
+      return;
+    }
+    // Chromium says disconnected some seconds after its last packet (5-6 s
+    // here); a blip that short is rare, so give it only 1 s more to come back
+    // by itself before restarting.
+    if (st === 'disconnected' && !this.disconnectTimer[transport]) {
+      this.disconnectTimer[transport] = setTimeout(() => {
+        this.disconnectTimer[transport] = null;
+        if (pc.connectionState === 'disconnected' || pc.connectionState === 'failed') this.recover(transport);
+      }, 1000);
+    }
+    if (st === 'failed') this.recover(transport);
+  }
+
+  // A connection stopped working: restart its ICE if signalling still
+  // hears us, else resume over a new socket.
+  recover(transport) {
+    if (this.ended || this.state !== 'joined') return;
+    if (this.ws && this.ws.readyState === WebSocket.OPEN && Date.now() - this.lastMessageAt < 20000) this.restartIce(transport);
+    else this.scheduleReconnect({ resume: true });
+  }
+
+  async restartIce(transport) {
+    const pc = transport === 'publisher' ? this.pub : this.sub;
+    if (!pc || this.ended || pc.signalingState === 'closed') return;
+    this.iceRestarts += 1;
+    this.history.push(`ice-restart:${transport}`);
+    // Not connected 15 s after the latest restart: start afresh.
+    clearTimeout(this.recoveryTimer[transport]);
+    this.recoveryTimer[transport] = setTimeout(() => {
+      this.recoveryTimer[transport] = null;
+      const now = transport === 'publisher' ? this.pub : this.sub;
+      if (now === pc && pc.connectionState !== 'connected' && !this.ended) this.scheduleReconnect();
+    }, 15000);
+    if (transport === 'subscriber') {
+      this.subRestartWanted = true;
+      this.subRestartRetries = 0;
+      this.trySubscriberRestart();
+      return;
+    }
+    // One restart offer at a time: a second before the answer would take
+    // the first's answer for its own.
+    if (this.pubRestartPending) return;
+    this.pubRestartPending = true;
+    pc.restartIce();
+    const offer = await pc.createOffer({ iceRestart: true });
+    if (pc !== this.pub) return;
+    await pc.setLocalDescription(offer);
+    this.send('publish_offer', { sdp: pc.localDescription.sdp });
+  }
+
+  // The SFU offers the subscriber connection; it restarts ICE only between
+  // negotiations (an outstanding offer gets wrong_state: we try again once
+  // we have answered it).
+  trySubscriberRestart() {
+    if (!this.subRestartWanted || !this.sub || this.sub.signalingState !== 'stable') return;
+    if (this.send('ice_restart', { transport: 'subscriber' })) this.subRestartWanted = false;
   }
 
   async onMessage(m) {
     switch (m.type) {
       case 'joined': {
         // Also sent again after a reconnect or a media_reset: both peer
-        // connections start afresh on new SFU transports.
+        // connections start afresh on new SFU transports, unless signalling
+        // resumed the ones we kept (then we restart ICE on them).
+        const resumed = !!m.resumed && this.resuming && !!(this.pub || this.sub);
+        this.resuming = false;
         this.attempt = 0;
-        this.closePeers();
+        if (!resumed) this.closePeers();
         this.self = m.participant ? m.participant.id : null;
         this.selfInfo = m.participant || null;
         this.grants = m.grants || {};
@@ -120,7 +241,20 @@ export class CallSession extends EventTarget {
         this.emit('joined', { self: this.self, participants: [...this.participants.values()], visit: this.visit, recording: this.recording, reconnected: !!m.reconnected, message: m });
         this.emitParticipants();
         clearInterval(this.pingTimer);
-        this.pingTimer = setInterval(() => this.send('ping'), 15000);
+        // A socket that has said nothing for 35 s (pong every 15 s) is dead
+        // though the browser has not noticed: resume over a new one.
+        this.pingTimer = setInterval(() => {
+          if (Date.now() - this.lastMessageAt > 35000) this.scheduleReconnect({ resume: true });
+          else this.send('ping');
+        }, 15000);
+        if (resumed) {
+          this.pubRestartPending = false; // its answer, if any, went to the dead socket
+          if (this.sub) this.restartIce('subscriber');
+          else if (this.grants.subscribe !== false) this.setupSubscriber();
+          if (this.pub) this.restartIce('publisher');
+          else if (this.publish && this.grants.publish !== false && this.localStream) await this.setupPublisher();
+          break;
+        }
         if (this.grants.subscribe !== false) this.setupSubscriber();
         if (this.publish && this.grants.publish !== false && this.localStream) await this.setupPublisher();
         break;
@@ -133,7 +267,9 @@ export class CallSession extends EventTarget {
         break;
       }
       case 'publish_answer': {
-        if (!this.pub) break;
+        this.pubRestartPending = false;
+        // (an answer to an offer we have since replaced is dropped)
+        if (!this.pub || this.pub.signalingState !== 'have-local-offer') break;
         await this.pub.setRemoteDescription({ type: 'answer', sdp: m.sdp });
         await this.flushCandidates('publisher');
         break;
@@ -216,6 +352,14 @@ export class CallSession extends EventTarget {
       case 'remove_done':
         break;
       case 'error': {
+        if (m.re === 'ice_restart' && m.code === 'wrong_state') {
+          // An offer of the SFU is waiting for our answer: again once we
+          // have answered it (or shortly, if we already had; a few times).
+          this.subRestartWanted = true;
+          this.subRestartRetries = (this.subRestartRetries || 0) + 1;
+          if (this.subRestartRetries <= 10) setTimeout(() => this.trySubscriberRestart(), 500);
+          break;
+        }
         this.lastError = { code: m.code, message: m.message };
         this.emit('error', { code: m.code, message: m.message, re: m.re });
         break;
@@ -312,6 +456,7 @@ export class CallSession extends EventTarget {
     await pc.setLocalDescription(answer);
     const local = pc.localDescription.sdp;
     this.send('subscriber_answer', { sdp: this.lowBandwidth ? limitVideoBandwidth(local, LOW_VIDEO_KBPS) : local });
+    this.trySubscriberRestart();
     // Tracks already present whose owner we now know from the SDP's msid.
     this.resolveOwners();
   }
@@ -362,11 +507,6 @@ export class CallSession extends EventTarget {
     }
   }
 
-  onPcState(pc) {
-    if (this.ended) return;
-    if (pc.connectionState === 'failed') this.scheduleReconnect();
-  }
-
   // Mute or unmute our own track of a kind, and tell the others.
   setLocalEnabled(kind, enabled) {
     if (!this.localStream) return;
@@ -391,6 +531,8 @@ export class CallSession extends EventTarget {
   }
 
   closePeers() {
+    this.pubRestartPending = false;
+    this.subRestartWanted = false;
     for (const pc of [this.pub, this.sub]) { try { pc && pc.close(); } catch { /* closed */ } }
     this.pub = null; this.sub = null;
     this.pendingCandidates = { publisher: [], subscriber: [] };
@@ -400,6 +542,10 @@ export class CallSession extends EventTarget {
     if (this.ended) return;
     this.ended = true;
     clearTimeout(this.reconnectTimer);
+    for (const t of ['publisher', 'subscriber']) { clearTimeout(this.disconnectTimer[t]); clearTimeout(this.recoveryTimer[t]); }
+    if (typeof window !== 'undefined') window.removeEventListener('online', this.onNetworkChange);
+    const nc = typeof navigator !== 'undefined' && navigator.connection;
+    if (nc && nc.removeEventListener) nc.removeEventListener('change', this.onNetworkChange);
     clearInterval(this.pingTimer);
     this.closePeers();
     try { this.ws && this.ws.close(1000); } catch { /* closed */ }

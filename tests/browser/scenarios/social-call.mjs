@@ -3,7 +3,10 @@
 //     frames of the other's video (getStats); both saw the recording notice
 //     before joining and see the indicator during the call; after a network
 //     blip (the signalling socket dropped) the family page reconnects and
-//     video flows again.
+//     video flows again; a network change the browser reports restarts ICE
+//     over the live socket; when the family's UDP path dies the page
+//     restarts ICE by itself and media comes back over new ports — the
+//     prisoner never sees a leave, a join or a track go.
 //  3. a staff monitor opens the live wall, sees the call, opens it and
 //     receives both parties' video; the participants' pages never list the
 //     monitor; the monitor mutes the family member and then ends the call
@@ -12,6 +15,7 @@ import { scenario } from '../lib/scenario.mjs';
 import { signInUI, signInAPI, apiAs, createCallNow, joinCall, waitFrames, endReason, framesByParticipant, ready } from '../lib/flows.mjs';
 import { screenshots } from '../lib/chromium.mjs';
 import { waitFor, sleep } from '../lib/util.mjs';
+import { udpBlackhole } from '../lib/blackhole.mjs';
 
 await scenario('social-call', async ({ tap, stack, person }) => {
   const staff = await signInAPI(stack, 'staff');
@@ -82,6 +86,94 @@ await scenario('social-call', async ({ tap, stack, person }) => {
   tap.check(!(again instanceof Error) && !(priAfter instanceof Error),
     `after a network blip the family page reconnects and video flows both ways again (banner shown: ${sawBanner})`,
     `${again instanceof Error ? again.message : ''} ${priAfter instanceof Error ? priAfter.message : ''}`);
+
+  // A network change the browser reports (the 'online' event) while the
+  // signalling socket still works: the page restarts ICE on both its
+  // connections over it — new ICE credentials on both, frames keep coming,
+  // no "reconnecting", nothing seen by the prisoner.
+  const iceOf = (page) => page.evaluate(() => {
+    const s = window.parlourCall.session;
+    const uf = (d) => ((d && /a=ice-ufrag:(\S+)/.exec(d.sdp)) || [])[1] || null;
+    return { pub: uf(s.pub && s.pub.localDescription), sub: uf(s.sub && s.sub.localDescription), restarts: s.iceRestarts,
+      pubState: s.pub && s.pub.connectionState, subState: s.sub && s.sub.connectionState };
+  });
+  const maxFrames = async (page) => Math.max(0, ...Object.values(await framesByParticipant(page)));
+  const seenBy = (page, from) => page.evaluate((n) => window.parlourCall.session.history.slice(n), from);
+  const flowsAgain = async (page, base, what) => waitFor(async () => ((await maxFrames(page)) > base + 30 ? true : null),
+    { timeout: 30000, what }).then(() => true, () => false);
+  {
+    const c0 = await iceOf(fam.page);
+    const evMark = await fam.page.evaluate(() => window.parlourCall.events.length);
+    const priMark = await pri.page.evaluate(() => window.parlourCall.session.history.length);
+    const [f0, p0] = [await maxFrames(fam.page), await maxFrames(pri.page)];
+    await fam.page.evaluate(() => window.dispatchEvent(new Event('online')));
+    const c1 = await waitFor(async () => {
+      const c = await iceOf(fam.page);
+      return c.pub !== c0.pub && c.sub !== c0.sub && c.pubState === 'connected' && c.subState === 'connected' ? c : null;
+    }, { timeout: 20000, what: 'both connections restarted and connected' }).catch((e) => e);
+    const flowing = (await flowsAgain(fam.page, f0, 'family decoding')) && (await flowsAgain(pri.page, p0, 'prisoner decoding'));
+    const states = await fam.page.evaluate((n) => window.parlourCall.events.slice(n).filter((e) => e.type === 'state').map((e) => e.state), evMark);
+    const priSaw = await seenBy(pri.page, priMark);
+    tap.diag(`online event: ufrags pub ${c0.pub} -> ${c1.pub}, sub ${c0.sub} -> ${c1.sub}; states ${states.join(',') || 'none'}; the prisoner was told ${priSaw.join(',') || 'nothing'}`);
+    tap.check(!(c1 instanceof Error) && flowing && !states.includes('reconnecting')
+      && !priSaw.some((t) => ['participant_left', 'participant_joined', 'track_unpublished'].includes(t)),
+    'a network change reported by the browser restarts ICE on both connections over the live socket; video flows both ways; nobody sees a leave, a join or a track go',
+    c1 instanceof Error ? c1.message : JSON.stringify({ c1, flowing, states, priSaw }));
+  }
+
+  // The network the family's candidate pairs used goes away (its UDP ports
+  // unreachable both ways; signalling over TCP unaffected): the page sees
+  // its connections disconnected, restarts ICE by itself, and media comes
+  // back over new ports while the old ones are still dead.
+  {
+    const bh = udpBlackhole('lo');
+    try {
+      const ports = await fam.page.evaluate(async () => {
+        const s = window.parlourCall.session;
+        const out = new Set();
+        for (const pc of [s.pub, s.sub]) {
+          if (!pc) continue;
+          (await pc.getStats()).forEach((r) => { if (r.type === 'local-candidate' && r.protocol === 'udp' && r.port) out.add(r.port); });
+        }
+        return [...out];
+      });
+      const evMark = await fam.page.evaluate(() => window.parlourCall.events.length);
+      const priMark = await pri.page.evaluate(() => window.parlourCall.session.history.length);
+      const r0 = (await iceOf(fam.page)).restarts;
+      const t0 = Date.now();
+      bh.block(ports);
+      const [f0, p0] = [await maxFrames(fam.page), await maxFrames(pri.page)];
+      const restartedAt = await waitFor(async () => ((await iceOf(fam.page)).restarts > r0 ? Date.now() : null),
+        { timeout: 20000, what: 'an ICE restart' }).catch(() => null);
+      const flowing = (await flowsAgain(fam.page, f0, 'family decoding')) && (await flowsAgain(pri.page, p0, 'prisoner decoding'));
+      const backAt = Date.now();
+      const now = await fam.page.evaluate(async () => {
+        const s = window.parlourCall.session;
+        const out = [];
+        for (const pc of [s.pub, s.sub]) {
+          const st = await pc.getStats();
+          st.forEach((r) => {
+            if (r.type !== 'transport' || !r.selectedCandidatePairId) return;
+            const pair = st.get(r.selectedCandidatePairId);
+            const lc = pair && st.get(pair.localCandidateId);
+            if (lc) out.push(lc.port);
+          });
+        }
+        return out;
+      });
+      const dropped = bh.dropped();
+      const states = await fam.page.evaluate((n) => window.parlourCall.events.slice(n).filter((e) => e.type === 'state').map((e) => e.state), evMark);
+      const priSaw = await seenBy(pri.page, priMark);
+      tap.diag(`blackholed ports ${ports.join(',')}: restart ${restartedAt ? restartedAt - t0 : '-'} ms after, video both ways again ${backAt - t0} ms after; now on ports ${now.join(',')}; ${dropped} packets dropped; states ${states.join(',') || 'none'}; the prisoner was told ${priSaw.join(',') || 'nothing'}`);
+      tap.check(restartedAt && flowing && now.length === 2 && now.every((pt) => !ports.includes(pt)) && dropped > 0,
+        'when the family\'s network path dies the page restarts ICE by itself and video flows both ways again over new ports',
+        JSON.stringify({ restartedAt, flowing, now, ports, dropped }));
+      tap.check(!priSaw.some((t) => ['participant_left', 'participant_joined', 'track_unpublished'].includes(t)) && !states.includes('ended'),
+        'through it the prisoner sees no leave, no join and no track go', JSON.stringify({ priSaw, states }));
+    } finally {
+      bh.lift();
+    }
+  }
 
   // Scenario 3: the monitoring wall.
   const mon = await person('monitor');
