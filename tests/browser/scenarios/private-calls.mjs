@@ -6,12 +6,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { scenario } from '../lib/scenario.mjs';
-import { signInUI, signInAPI, apiAs, createCallNow, joinCall, waitFrames, ready } from '../lib/flows.mjs';
+import { signInUI, signInAPI, apiAs, createCallNow, joinCall, waitFrames, framesByParticipant, ready } from '../lib/flows.mjs';
 import { screenshots } from '../lib/chromium.mjs';
 import { Firefox } from '../lib/firefox.mjs';
 import { DEMO } from '../lib/demo.mjs';
 import { ARTIFACTS } from '../lib/stack.mjs';
-import { sleep } from '../lib/util.mjs';
+import { sleep, waitFor } from '../lib/util.mjs';
 
 function filesUnder(dir) {
   if (!fs.existsSync(dir)) return [];
@@ -32,7 +32,7 @@ await scenario('private-calls', async ({ tap, stack, person }) => {
     tap.diag(`demo probation visit: ${sup.message}`);
     const cases = (await apiAs(stack, officerApi, 'GET', '/probation/cases')).json.cases;
     const start = new Date(Date.now() + 60000); const end = new Date(start.getTime() + 30 * 60000);
-    const r = await apiAs(stack, officerApi, 'POST', '/visits', { type: 'probation', probationer_id: cases[0].id, start: start.toISOString().replace(/\.\d+Z/, 'Z'), end: end.toISOString().replace(/\.\d+Z/, 'Z') }, { stackOptions: { iceAddresses: ['127.0.0.1', '10.200.0.1'] } });
+    const r = await apiAs(stack, officerApi, 'POST', '/visits', { type: 'probation', probationer_id: cases[0].id, start: start.toISOString().replace(/\.\d+Z/, 'Z'), end: end.toISOString().replace(/\.\d+Z/, 'Z') });
     if (r.status !== 201) throw new Error(`officer booking: ${r.status} ${r.text}`);
     sup = r.json;
   }
@@ -76,22 +76,22 @@ await scenario('private-calls', async ({ tap, stack, person }) => {
   await screenshots(off.page, 'call-left');
 
   // --- telemedicine, the clinician in Firefox ESR ---
-  const tele = await createCallNow(stack, staff, 'telemedicine', { minutes: 30 }, { stackOptions: { iceAddresses: ['127.0.0.1', '10.200.0.1'] } });
+  const tele = await createCallNow(stack, staff, 'telemedicine', { minutes: 30 });
   tap.check(tele.recording === 'forbidden' && tele.monitoring === 'forbidden', 'the telemedicine call is neither recorded nor monitored by policy');
-  const ff = await Firefox.launch({ logFile: path.join(stack.logDir, 'firefox.log') }, { stackOptions: { iceAddresses: ['127.0.0.1', '10.200.0.1'] } });
+  const ff = await Firefox.launch({ logFile: path.join(stack.logDir, 'firefox.log') });
   try {
     await ff.goto(`${stack.bookingUrl}/`);
-    await ff.waitFor(`document.body.dataset.ready === '1'`, { timeout: 20000 }, { stackOptions: { iceAddresses: ['127.0.0.1', '10.200.0.1'] } });
+    await ff.waitFor(`document.body.dataset.ready === '1'`, { timeout: 20000 });
     const { username, password } = DEMO.clinician;
     await ff.evaluate(`(() => {
       document.querySelector('#username').value = ${JSON.stringify(username)};
       document.querySelector('#password').value = ${JSON.stringify(password)};
       document.querySelector('#sign-in-button').click();
       return true; })()`);
-    await ff.waitFor(`location.pathname === '/calls/' && document.body.dataset.ready === '1'`, { timeout: 20000 }, { stackOptions: { iceAddresses: ['127.0.0.1', '10.200.0.1'] } });
+    await ff.waitFor(`location.pathname === '/calls/' && document.body.dataset.ready === '1'`, { timeout: 20000 });
     tap.ok('the clinician signs in in Firefox ESR and sees their calls');
     await ff.goto(`${stack.bookingUrl}/call/?visit=${tele.id}`);
-    await ff.waitFor(`window.parlourCall && window.parlourCall.phase === 'device-check'`, { timeout: 20000 }, { stackOptions: { iceAddresses: ['127.0.0.1', '10.200.0.1'] } });
+    await ff.waitFor(`window.parlourCall && window.parlourCall.phase === 'device-check'`, { timeout: 20000 });
     const fnotice = await ff.evaluate(`({ shown: window.parlourCall.noticeShown, privacy: !!document.querySelector('#privacy-notice') })`);
     await ff.evaluate(`(document.querySelector('#join').click(), true)`);
     // The prisoner joins from the in-cell device (Chromium).
@@ -118,7 +118,7 @@ await scenario('private-calls', async ({ tap, stack, person }) => {
     if (seen.status === 200) framesCr = await waitFrames(pri.page, { min: 60 }).catch((e) => e);
     tap.check(!(framesFx instanceof Error) && !(framesCr instanceof Error),
       `clinician (Firefox) and prisoner (Chromium) each decode 60+ frames (${framesFx instanceof Error ? framesFx.message : framesFx} / ${framesCr instanceof Error ? framesCr.message : JSON.stringify(framesCr)})`);
-    fs.mkdirSync(path.join(ARTIFACTS, 'screenshots'), { recursive: true }, { stackOptions: { iceAddresses: ['127.0.0.1', '10.200.0.1'] } });
+    fs.mkdirSync(path.join(ARTIFACTS, 'screenshots'), { recursive: true });
     await ff.screenshot(path.join(ARTIFACTS, 'screenshots', 'call-telemedicine-firefox.png'));
     await screenshots(pri.page, 'call-telemedicine');
     const fxRec = await ff.evaluate(`({ indicator: !!document.querySelector('#recording-indicator'), recording: window.parlourCall.session.recording })`);
@@ -126,24 +126,24 @@ await scenario('private-calls', async ({ tap, stack, person }) => {
 
     // Firefox media with the SFU, in a call where both people can sign in:
     // the person on probation in Firefox, the officer in Chromium.
-    const sup2 = await createCallNow(stack, staff, 'probation', { minutes: 30 }, { stackOptions: { iceAddresses: ['127.0.0.1', '10.200.0.1'] } });
+    const sup2 = await createCallNow(stack, staff, 'probation', { minutes: 30 });
     await ff.goto(`${stack.bookingUrl}/sign-out.html`);
-    await ff.waitFor(`document.body.dataset.ready === '1'`, { timeout: 20000 }, { stackOptions: { iceAddresses: ['127.0.0.1', '10.200.0.1'] } });
+    await ff.waitFor(`document.body.dataset.ready === '1'`, { timeout: 20000 });
     await ff.goto(`${stack.bookingUrl}/?signedout=1`);
-    await ff.waitFor(`document.body.dataset.ready === '1'`, { timeout: 20000 }, { stackOptions: { iceAddresses: ['127.0.0.1', '10.200.0.1'] } });
+    await ff.waitFor(`document.body.dataset.ready === '1'`, { timeout: 20000 });
     await ff.evaluate(`(() => {
       document.querySelector('#username').value = ${JSON.stringify(DEMO.probationer.username)};
       document.querySelector('#password').value = ${JSON.stringify(DEMO.probationer.password)};
       document.querySelector('#sign-in-button').click();
       return true; })()`);
-    await ff.waitFor(`location.pathname === '/calls/' && document.body.dataset.ready === '1'`, { timeout: 20000 }, { stackOptions: { iceAddresses: ['127.0.0.1', '10.200.0.1'] } });
+    await ff.waitFor(`location.pathname === '/calls/' && document.body.dataset.ready === '1'`, { timeout: 20000 });
     await ff.goto(`${stack.bookingUrl}/call/?visit=${sup2.id}`);
-    await ff.waitFor(`window.parlourCall && window.parlourCall.phase === 'device-check'`, { timeout: 20000 }, { stackOptions: { iceAddresses: ['127.0.0.1', '10.200.0.1'] } });
+    await ff.waitFor(`window.parlourCall && window.parlourCall.phase === 'device-check'`, { timeout: 20000 });
     await ff.evaluate(`(document.querySelector('#join').click(), true)`);
     const off2 = await person('officer 2');
     await signInUI(off2.page, 'officer');
     await joinCall(off2.page, sup2.id);
-    await ff.waitFor(`window.parlourCall.phase === 'joined'`, { timeout: 30000 }, { stackOptions: { iceAddresses: ['127.0.0.1', '10.200.0.1'] } });
+    await ff.waitFor(`window.parlourCall.phase === 'joined'`, { timeout: 30000 });
     const fx2 = await ff.waitFor(`(async () => {
         const st = await window.parlourCall.session.stats();
         const v = st.inbound.filter((i) => i.kind === 'video').map((i) => i.framesDecoded);
@@ -156,6 +156,41 @@ await scenario('private-calls', async ({ tap, stack, person }) => {
     tap.check(!(fx2 instanceof Error) && !(cr2 instanceof Error),
       `Firefox ESR and Chromium exchange video through the SFU (Firefox decoded ${fx2 instanceof Error ? fx2.message : fx2}; Chromium ${cr2 instanceof Error ? cr2.message : JSON.stringify(cr2)})`, JSON.stringify({ fx2State, fxSdp }));
     await ff.screenshot(path.join(ARTIFACTS, 'screenshots', 'call-probation-firefox.png'));
+
+    // Firefox keeps the call across a network change: the 'online' event
+    // restarts ICE on both its connections over the live socket, then a
+    // dropped socket resumes (join resume:true); the officer sees no leave,
+    // join or track go, and video keeps flowing both ways.
+    const fxIce = () => ff.evaluate(`(() => { const s = window.parlourCall.session;
+      const uf = (d) => ((d && /a=ice-ufrag:(\\S+)/.exec(d.sdp)) || [])[1] || null;
+      return { pub: uf(s.pub && s.pub.localDescription), sub: uf(s.sub && s.sub.localDescription), restarts: s.iceRestarts,
+        pubState: s.pub && s.pub.connectionState, subState: s.sub && s.sub.connectionState, phase: window.parlourCall.phase,
+        states: window.parlourCall.events.filter((e) => e.type === 'state').map((e) => e.state) }; })()`);
+    const fxFrames = () => ff.evaluate(`(async () => Math.max(0, ...(await window.parlourCall.session.stats()).inbound.filter((i) => i.kind === 'video').map((i) => i.framesDecoded)))()`);
+    const crFrames = async () => Math.max(0, ...Object.values(await framesByParticipant(off2.page)));
+    const offMark = await off2.page.evaluate(() => window.parlourCall.session.history.length);
+    for (const [what, act] of [
+      ['a network change (online event)', `(window.dispatchEvent(new Event('online')), true)`],
+      ['a dropped signalling socket', `(window.parlourCall.session.ws.close(), true)`],
+    ]) {
+      const i0 = await fxIce();
+      const [a0, b0] = [await fxFrames(), await crFrames()];
+      await ff.evaluate(act);
+      const i1 = await waitFor(async () => {
+        const i = await fxIce();
+        return i.pub !== i0.pub && i.sub !== i0.sub && i.pubState === 'connected' && i.subState === 'connected' && i.phase === 'joined' ? i : null;
+      }, { timeout: 25000, interval: 500, what: 'Firefox restarted ICE on both connections' }).catch((e) => e);
+      const flowing = await waitFor(async () => ((await fxFrames()) > a0 + 30 && (await crFrames()) > b0 + 30 ? true : null),
+        { timeout: 30000, interval: 500, what: 'video both ways' }).then(() => true, () => false);
+      const after = await fxIce();
+      tap.diag(`Firefox, ${what}: ufrags pub ${i0.pub} -> ${after.pub}, sub ${i0.sub} -> ${after.sub}; ${after.restarts - i0.restarts} restarts; states ${after.states.slice(i0.states.length).join(',') || 'none'}`);
+      tap.check(!(i1 instanceof Error) && flowing,
+        `Firefox ESR restarts ICE on both connections after ${what} and video flows both ways`,
+        i1 instanceof Error ? `${i1.message}: ${JSON.stringify(after)}` : JSON.stringify(after));
+    }
+    const offSaw = await off2.page.evaluate((n) => window.parlourCall.session.history.slice(n), offMark);
+    tap.check(!offSaw.some((t) => ['participant_left', 'participant_joined', 'track_unpublished'].includes(t)),
+      'through both the officer sees no leave, no join and no track go', offSaw.join(','));
   } finally {
     await ff.close();
   }
