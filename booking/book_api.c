@@ -13,23 +13,6 @@
 
 /* ---- app ---- */
 
-static char *read_secret(const char *path, char *err, size_t errsize) {
-  char *text = NULL;
-  GError *ge = NULL;
-  if (!g_file_get_contents(path, &text, NULL, &ge)) {
-    snprintf(err, errsize, "cannot read %s: %s", path, ge->message);
-    g_error_free(ge);
-    return NULL;
-  }
-  g_strstrip(text);
-  if (strlen(text) < 16) {
-    snprintf(err, errsize, "%s holds no usable secret (under 16 characters)", path);
-    g_free(text);
-    return NULL;
-  }
-  return text;
-}
-
 /* connect-src must allow the signalling origin, which is another port. */
 static char *make_csp(const char *signal_url) {
   char origin[256] = "";
@@ -76,12 +59,12 @@ BookApp *book_app_new(const BookingConfig *cfg, char *err, size_t errsize, const
              (unsigned)(rs.st_mode & 0777));
   *bad_group = "service";
   *bad_key = "credential_file";
-  app->service_credential = read_secret(cfg->service_credential_file, err, errsize);
+  app->service_credential = config_read_secret(cfg->service_credential_file, err, errsize);
   if (!app->service_credential) goto fail;
   if (cfg->turn_urls && cfg->turn_urls[0]) {
     *bad_group = "turn";
     *bad_key = "secret_file";
-    app->turn_secret = read_secret(cfg->turn_secret_file, err, errsize);
+    app->turn_secret = config_read_secret(cfg->turn_secret_file, err, errsize);
     if (!app->turn_secret) goto fail;
   }
   app->sessions = book_sessions_new(cfg->idle_timeout_s);

@@ -203,3 +203,25 @@ void config_print_ini(const char *daemon, const ConfigOption *opts) {
       printf("# %s (%s)\n#%s = %s\n", o->help, type, o->key, o->def);
   }
 }
+
+char *config_read_secret(const char *path, char *err, size_t errsize) {
+  char *text = NULL;
+  GError *ge = NULL;
+  if (!path || !*path) {
+    snprintf(err, errsize, "no secret file given");
+    return NULL;
+  }
+  if (!g_file_get_contents(path, &text, NULL, &ge)) {
+    snprintf(err, errsize, "cannot read %s: %s", path, ge->message);
+    g_error_free(ge);
+    return NULL;
+  }
+  g_strstrip(text);
+  if (strlen(text) < CONFIG_SECRET_MIN) {
+    snprintf(err, errsize, "%s holds no usable secret (under %d characters)", path,
+             CONFIG_SECRET_MIN);
+    g_free(text);
+    return NULL;
+  }
+  return text;
+}

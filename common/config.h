@@ -48,6 +48,14 @@ void config_format_error(char *err, size_t errsize, const char *path, const char
                          const char *key, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
+/* Reads a secret file (a shared secret, a service credential): its text
+ * with surrounding white space removed, at least CONFIG_SECRET_MIN
+ * characters (anything shorter is a mistake, not a secret). NULL with a
+ * one-line reason naming the file in err otherwise. The caller g_frees it
+ * (cleansing it first where it matters). */
+#define CONFIG_SECRET_MIN 16
+char *config_read_secret(const char *path, char *err, size_t errsize);
+
 /* Writes every option, its default and help to stdout (for --help). */
 void config_print_help(const ConfigOption *opts);
 

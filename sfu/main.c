@@ -27,20 +27,10 @@ static void http_handler(const HttpRequest *req, HttpResponse *resp, void *user)
 }
 
 static char *read_secret(const char *path, const char *cfg_path) {
-  gchar *text = NULL;
-  GError *e = NULL;
-  char msg[768];
-  if (!g_file_get_contents(path, &text, NULL, &e)) {
-    config_format_error(msg, sizeof msg, cfg_path, "control", "secret_file", "cannot read %s: %s",
-                        path, e->message);
-    g_error_free(e);
-    daemon_fail("%s", msg);
-  }
-  g_strstrip(text);
-  if (strlen(text) < 16) {
-    g_free(text);
-    config_format_error(msg, sizeof msg, cfg_path, "control", "secret_file",
-                        "%s holds fewer than 16 characters", path);
+  char err[512], msg[768];
+  char *text = config_read_secret(path, err, sizeof err);
+  if (!text) {
+    config_format_error(msg, sizeof msg, cfg_path, "control", "secret_file", "%s", err);
     daemon_fail("%s", msg);
   }
   return text;

@@ -25,20 +25,13 @@ static void http_handler(const HttpRequest *req, HttpResponse *resp, void *user)
   http_response_json(resp, 404, "{\"error\":{\"code\":\"not_found\",\"message\":\"no such path\",\"field\":null}}");
 }
 
-/* Reads a secret file (first line, trimmed); fails start-up if unusable. */
+/* A secret file named by [group] key; fails start-up if unusable. */
 static char *read_secret(const char *path, const char *cfgpath, const char *group,
                          const char *key) {
-  char *text = NULL;
-  GError *e = NULL;
-  if (!g_file_get_contents(path, &text, NULL, &e)) {
-    char msg[768];
-    config_format_error(msg, sizeof msg, cfgpath, group, key, "%s", e->message);
-    daemon_fail("%s", msg);
-  }
-  g_strstrip(text);
-  if (!*text) {
-    char msg[768];
-    config_format_error(msg, sizeof msg, cfgpath, group, key, "%s is empty", path);
+  char err[512], msg[768];
+  char *text = config_read_secret(path, err, sizeof err);
+  if (!text) {
+    config_format_error(msg, sizeof msg, cfgpath, group, key, "%s", err);
     daemon_fail("%s", msg);
   }
   return text;

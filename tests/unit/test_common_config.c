@@ -109,6 +109,39 @@ static void test_format_error(void) {
   g_assert_cmpstr(err, ==, "config f.ini: [server] port: 8443 is in use");
 }
 
+/* Secret files: trimmed text of 16+ characters, else a reason naming the
+ * file; never a crash on a missing path. */
+static void test_read_secret(void) {
+  char dir[] = "/tmp/parlour-secret-XXXXXX";
+  g_assert_nonnull(g_mkdtemp(dir));
+  char *good = g_build_filename(dir, "good", NULL), *shortf = g_build_filename(dir, "short", NULL),
+       *blank = g_build_filename(dir, "blank", NULL), *none = g_build_filename(dir, "none", NULL);
+  g_assert_true(g_file_set_contents(good, "  0123456789abcdefXYZ\n\n", -1, NULL));
+  g_assert_true(g_file_set_contents(shortf, "0123456789abcde\n", -1, NULL));
+  g_assert_true(g_file_set_contents(blank, " \n\t\n", -1, NULL));
+  char err[256];
+  char *s = config_read_secret(good, err, sizeof err);
+  g_assert_cmpstr(s, ==, "0123456789abcdefXYZ");
+  g_free(s);
+  const char *bad[] = {shortf, blank};
+  for (int i = 0; i < 2; i++) {
+    err[0] = 0;
+    g_assert_null(config_read_secret(bad[i], err, sizeof err));
+    g_assert_nonnull(strstr(err, bad[i]));
+    g_assert_nonnull(strstr(err, "under 16"));
+  }
+  g_assert_null(config_read_secret(none, err, sizeof err));
+  g_assert_nonnull(strstr(err, "cannot read"));
+  g_assert_null(config_read_secret(NULL, err, sizeof err));
+  g_assert_null(config_read_secret("", err, sizeof err));
+  for (const char *const *f = (const char *const[]){good, shortf, blank, NULL}; *f; f++) g_unlink(*f);
+  g_rmdir(dir);
+  g_free(good);
+  g_free(shortf);
+  g_free(blank);
+  g_free(none);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   tmpdir = g_dir_make_tmp("cfg-XXXXXX", NULL);
@@ -117,6 +150,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/config/errors", test_errors);
   g_test_add_func("/config/missing_file", test_missing_file);
   g_test_add_func("/config/format_error", test_format_error);
+  g_test_add_func("/config/read_secret", test_read_secret);
   int rc = g_test_run();
   char *p = g_build_filename(tmpdir, "c.ini", NULL);
   g_unlink(p);
