@@ -69,6 +69,10 @@ async function publish() {
     const init = { direction: 'sendonly', streams: [stream] };
     if (simulcast && t.kind === 'video') {
       init.sendEncodings = [{ rid: 'q', scaleResolutionDownBy: 4 }, { rid: 'h', scaleResolutionDownBy: 2 }, { rid: 'f', scaleResolutionDownBy: 1 }];
+      // simKbps=A,B,C: a maxBitrate cap per layer (kbit/s, q,h,f), as an
+      // app sets them; without it the browser's own defaults.
+      const caps = (params.get('simKbps') || '').split(',').map(Number);
+      if (caps.length === 3 && caps.every((k) => k > 0)) init.sendEncodings.forEach((e, i) => { e.maxBitrate = caps[i] * 1000; });
     }
     pub.addTransceiver(t, init);
   }
@@ -285,3 +289,20 @@ window.mediaStats = async () => {
   out.errors = window.errors;
   return out;
 };
+
+// The publisher's own view of its video, per rid (simulcast) from getStats
+// outbound-rtp: bytes, frames, width; works alike in Chromium and Firefox.
+window.pubRidStats = async () => {
+  const out = { rids: {} };
+  if (!pub) return out;
+  const st = await pub.getStats();
+  st.forEach((s) => {
+    if (s.type === 'outbound-rtp' && s.kind === 'video')
+      out.rids[s.rid || '-'] = { ssrc: s.ssrc, bytes: s.bytesSent || 0, packets: s.packetsSent || 0, rtxBytes: s.retransmittedBytesSent || 0, frames: s.framesEncoded || 0,
+        width: s.frameWidth || 0, height: s.frameHeight || 0, target: s.targetBitrate || 0, qlr: s.qualityLimitationReason || null };
+  });
+  return out;
+};
+// The publisher's local and remote SDP (to record what a browser offers).
+window.pubSdp = () => ({ offer: pub && pub.localDescription ? pub.localDescription.sdp : null,
+  answer: pub && pub.remoteDescription ? pub.remoteDescription.sdp : null });
