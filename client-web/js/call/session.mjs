@@ -244,6 +244,7 @@ export class CallSession extends EventTarget {
         // A socket that has said nothing for 35 s (pong every 15 s) is dead
         // though the browser has not noticed: resume over a new one.
         this.pingTimer = setInterval(() => {
+          if (this.state !== 'joined') return; // a reconnect is under way
           if (Date.now() - this.lastMessageAt > 35000) this.scheduleReconnect({ resume: true });
           else this.send('ping');
         }, 15000);
