@@ -10,7 +10,9 @@
 // unlimited subscriber.
 // Run by test-browser-firefox-simulcast inside a namespace with a veth pair
 // (Firefox gathers no loopback candidates); the SFU advertises 10.200.0.1.
-import { startSfu, Control, check, diag, done, sleep } from './sfu_lib.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startSfu, Control, check, diag, done, sleep, ARTIFACTS } from './sfu_lib.mjs';
 import { startRelay, chromiumPage, firefoxPage } from './browser_lib.mjs';
 
 const iceAddresses = (process.env.SFU_TEST_ICE || '10.200.0.1').split(';');
@@ -77,6 +79,10 @@ check(!!audEv, `Firefox's audio published too (${audEv ? `${audEv.track.id}/${au
   const sdp = await pages.alice.evaluate('window.pubSdp()');
   const keep = (x) => (x || '').split('\r\n').filter((l) => /^(m=|a=simulcast|a=rid|a=extmap:.*(rtp-stream-id|mid|transport-cc)|a=ssrc-group|a=rtcp-fb:\d+ (nack|ccm|goog-remb|transport-cc))/.test(l) || /^a=ssrc:\d+ cname/.test(l)).join(' | ');
   diag(`Firefox's offer: ${keep(sdp.offer)}`);
+  try {
+    fs.mkdirSync(path.join(ARTIFACTS, 'sfu'), { recursive: true });
+    fs.writeFileSync(path.join(ARTIFACTS, 'sfu', 'firefox-simulcast-offer.sdp'), sdp.offer || '');
+  } catch (e) { diag(`could not save the offer: ${e}`); }
   diag(`SFU's answer: ${keep(sdp.answer)}`);
 }
 let { t } = await aliceTrack();
@@ -149,8 +155,13 @@ const b1 = await video('bob');
 check(b1.framesDecoded > low.v.framesDecoded + 30 && b1.width > 0 && b1.width <= 400, `bob stays on the small layer and decodes (${b1.width}, ${b1.framesDecoded - low.v.framesDecoded} frames)`);
 
 // ---- the demand REMB toward Firefox ----
+// Firefox's bytesSent for q runs ~1 Mbit/s above the media the SFU counts
+// on q's SSRC: RTX padding (the SFU's rtx_received climbs with it while
+// retransmissions are 0). Both measured over the same 3 s.
+const rtx0 = (await aliceTrack()).t.rtx_received;
 const rAll = await ridRates(3000);
 ({ t } = await aliceTrack());
+diag(`REMB: SFU rtx_received ${Math.round((t.rtx_received - rtx0) / 3)} packets/s meanwhile (nacks_sent ${t.nacks_sent})`);
 diag(`REMB: carol unlimited: Firefox sends ${fmt(rAll)}; SFU REMB ${t.remb_bps} bit/s, highest layer ${t.remb_highest_layer}; layers ${layerFmt(t)}`);
 await ctl.request('participant_update', { room: ROOM, participant: 'carol', max_video_bitrate: 150000 });
 const tR = Date.now();
@@ -161,7 +172,9 @@ while (Date.now() - tR < 18000) {
   series.push(`${Math.round((Date.now() - tR) / 1000)}s: q ${rCap.kbps.q}/h ${rCap.kbps.h}/f ${rCap.kbps.f}`);
   if (rCap.kbps.h <= 3 && rCap.kbps.f <= 3) break;
 }
+const rtx1 = t.rtx_received;
 ({ t } = await aliceTrack());
+diag(`REMB: SFU rtx_received ${t.rtx_received - rtx1} packets over the capped phase`);
 diag(`REMB: only capped subscribers, Firefox per rid every 3 s: ${series.join('; ')}`);
 diag(`REMB: SFU REMB ${t.remb_bps} bit/s, highest layer ${t.remb_highest_layer}; layers ${layerFmt(t)}; Firefox ${fmt(rCap)}`);
 check(t.remb_highest_layer === 0 && t.remb_bps > 0 && t.remb_bps < 300000, `the SFU's demand REMB toward Firefox asks for layer 0 only (${t.remb_bps} bit/s)`);
