@@ -92,21 +92,18 @@ static void send_joined(SigPart *p, gboolean reconnect, gboolean resumed) {
   SigRoom *r = p->room;
   p->conn->joining = FALSE;
   p->joined_generation = p->sfu_generation;
-  {
-    SigIdentity *id = p->id;
-    json_t *f = json_pack(
-        "{s:s, s:{s:s, s:s, s:s}, s:{s:b, s:b, s:b, s:b, s:b}, s:b, s:{s:s, s:I, s:I},"
-        " s:o, s:b, s:I}",
-        "room", r->id, "participant", "id", id->participant, "name", id->name, "role", id->role,
-        "grants", "publish", id->publish, "subscribe", id->subscribe, "hidden", id->hidden,
-        "moderate", id->moderate, "may_record", id->may_record, "recording", r->recording,
-        "visit", "type", r->policy->visit_type, "start", (json_int_t)r->policy->visit_start, "end",
-        (json_int_t)r->policy->visit_end, "participants", sig_room_participants_for(r, p),
-        "reconnected", reconnect, "server_time", (json_int_t)time_now_unix());
-    json_object_set_new(f, "resumed", json_boolean(resumed));
-    add_ice_servers(r, p, f);
-    sig_send(p->conn, "joined", f);
-  }
+  SigIdentity *id = p->id;
+  json_t *f = json_pack(
+      "{s:s, s:{s:s, s:s, s:s}, s:{s:b, s:b, s:b, s:b, s:b}, s:b, s:{s:s, s:I, s:I},"
+      " s:o, s:b, s:b, s:I}",
+      "room", r->id, "participant", "id", id->participant, "name", id->name, "role", id->role,
+      "grants", "publish", id->publish, "subscribe", id->subscribe, "hidden", id->hidden,
+      "moderate", id->moderate, "may_record", id->may_record, "recording", r->recording, "visit",
+      "type", r->policy->visit_type, "start", (json_int_t)r->policy->visit_start, "end",
+      (json_int_t)r->policy->visit_end, "participants", sig_room_participants_for(r, p),
+      "reconnected", reconnect, "resumed", resumed, "server_time", (json_int_t)time_now_unix());
+  add_ice_servers(r, p, f);
+  sig_send(p->conn, "joined", f);
 }
 
 static void sfu_add_participant(SigPart *p, gboolean reconnect) {
