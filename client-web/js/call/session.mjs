@@ -4,8 +4,9 @@
 // offers everybody else's tracks and renegotiates as they come and go).
 //
 // Network changes (Wi-Fi to mobile) keep the call: when a peer connection
-// has been disconnected for 1 s, or fails, or the browser says the network
-// changed, we restart ICE on the same connections (publisher: restartIce()
+// that was receiving has received nothing for 3 s (getStats, checked every
+// second: the browser's own "disconnected" comes only after ~7 s), has been
+// disconnected for 1 s, or fails, or the browser says the network changed, we restart ICE on the same connections (publisher: restartIce()
 // and a new publish_offer; subscriber: ice_restart, the SFU offers new
 // credentials). If the signalling socket died too, we join again with
 // resume:true and, when signalling keeps our SFU transports (joined says
@@ -48,6 +49,7 @@ export class CallSession extends EventTarget {
     this.recoveryTimer = { publisher: null, subscriber: null };
     this.subRestartWanted = false; // an ice_restart waits for a stable subscriber
     this.iceRestarts = 0;          // for tests and diagnostics
+    this.watch = { publisher: {}, subscriber: {} }; // bytes received, per connection
     this.onNetworkChange = () => this.networkChanged();
   }
 
@@ -175,6 +177,31 @@ export class CallSession extends EventTarget {
     if (st === 'failed') this.recover(transport);
   }
 
+  // Every second: has each connected connection received anything? One
+  // that was receiving and then got nothing for 3 s has lost its path
+  // (both directions carry RTCP at least every second; media many times a
+  // second). Once it has stalled it must receive again before it counts.
+  async checkMedia() {
+    if (this.ended || this.state !== 'joined') return;
+    for (const transport of ['publisher', 'subscriber']) {
+      const pc = transport === 'publisher' ? this.pub : this.sub;
+      const w = this.watch[transport];
+      if (!pc || pc.connectionState !== 'connected') { this.watch[transport] = {}; continue; }
+      let bytes = 0;
+      (await pc.getStats()).forEach((r) => { if (r.type === 'candidate-pair') bytes += r.bytesReceived || 0; });
+      if (pc !== (transport === 'publisher' ? this.pub : this.sub)) continue;
+      if (w.bytes === undefined || bytes !== w.bytes) {
+        if (w.bytes !== undefined) w.flowing = true;
+        w.still = 0;
+      } else if (w.flowing && ++w.still >= 3) {
+        w.flowing = false;
+        this.history.push(`media-stalled:${transport}`);
+        this.recover(transport);
+      }
+      w.bytes = bytes;
+    }
+  }
+
   // A connection stopped working: restart its ICE if signalling still
   // hears us, else resume over a new socket.
   recover(transport) {
@@ -240,6 +267,9 @@ export class CallSession extends EventTarget {
         this.setState('joined');
         this.emit('joined', { self: this.self, participants: [...this.participants.values()], visit: this.visit, recording: this.recording, reconnected: !!m.reconnected, message: m });
         this.emitParticipants();
+        clearInterval(this.watchTimer);
+        this.watch = { publisher: {}, subscriber: {} };
+        this.watchTimer = setInterval(() => this.checkMedia().catch(() => {}), 1000);
         clearInterval(this.pingTimer);
         // A socket that has said nothing for 35 s (pong every 15 s) is dead
         // though the browser has not noticed: resume over a new one.
@@ -548,6 +578,7 @@ export class CallSession extends EventTarget {
     const nc = typeof navigator !== 'undefined' && navigator.connection;
     if (nc && nc.removeEventListener) nc.removeEventListener('change', this.onNetworkChange);
     clearInterval(this.pingTimer);
+    clearInterval(this.watchTimer);
     this.closePeers();
     try { this.ws && this.ws.close(1000); } catch { /* closed */ }
     this.setState('ended');

@@ -170,6 +170,10 @@ await scenario('social-call', async ({ tap, stack, person }) => {
         JSON.stringify({ restartedAt, flowing, now, ports, dropped }));
       tap.check(!priSaw.some((t) => ['participant_left', 'participant_joined', 'track_unpublished'].includes(t)) && !states.includes('ended'),
         'through it the prisoner sees no leave, no join and no track go', JSON.stringify({ priSaw, states }));
+      // The family's media stopped reaching the prisoner for seconds; the
+      // prisoner's own path was fine and must not be "repaired".
+      tap.check(!priSaw.some((t) => /^(media-stalled|ice-restart):/.test(t)),
+        'the prisoner\'s page does not take the silence for a broken path of its own (no ICE restart there)', JSON.stringify(priSaw));
     } finally {
       bh.lift();
     }
