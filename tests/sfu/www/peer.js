@@ -188,11 +188,22 @@ window.ufrags = () => {
 // a cross-check. frameGapReset() starts a window, frameGap() reads it (an
 // ongoing gap counts up to now).
 const frameLog = { rvfc: { last: 0, max: 0, frames: 0 }, poll: { last: 0, count: -1, max: 0 } };
+const widthChanges = [];
+window.widthChanges = () => widthChanges;
 function watchFrames(el) {
   if (!('requestVideoFrameCallback' in el)) return;
-  const cb = (now) => {
+  let lastW = 0, lastT = 0; // this element's
+  const cb = (now, meta) => {
     const f = frameLog.rvfc;
     if (f.last) f.max = Math.max(f.max, now - f.last);
+    // A change of frame width (a simulcast layer switch): the gap between
+    // this element's last frame of the old width and first of the new.
+    if (meta && meta.width) {
+      if (lastW && meta.width !== lastW && widthChanges.length < 1000)
+        widthChanges.push({ at: Date.now(), from: lastW, to: meta.width, gapMs: Math.round(now - lastT) });
+      lastW = meta.width;
+    }
+    lastT = now;
     f.last = now;
     f.frames++;
     el.requestVideoFrameCallback(cb);
