@@ -16,7 +16,8 @@
 // certificate, the TURN server's included.
 //
 // Environment: TURN_TRANSPORT, CLIENT_NS, SERVER_IP, SFU_IP, TURN_HOST,
-// TURN_TLS_PORT, TURN_PORT, TURN_CA (the run's CA, PEM), WORK (a directory
+// TURN_TLS_PORT, TURN_PORT, TURN_CA (the run's CA, PEM), WRONG_HOST (another
+// name for coturn's address, not in its certificate), WORK (a directory
 // for profiles and logs), TURN_CRED_CMD / TURN_WRONG_CRED_CMD (prog_turn_cred
 // with the right secret / another one).
 import { execFileSync, spawn } from 'node:child_process';
@@ -27,7 +28,7 @@ import { startSfu, Control, check, diag, done, sleep, ok, notOk, onCleanup, free
 import { startRelay, CHROMIUM } from '../sfu/browser_lib.mjs';
 
 const env = process.env;
-const need = ['TURN_TRANSPORT', 'CLIENT_NS', 'SERVER_IP', 'SFU_IP', 'TURN_HOST', 'TURN_TLS_PORT', 'TURN_PORT', 'TURN_CA',
+const need = ['TURN_TRANSPORT', 'CLIENT_NS', 'SERVER_IP', 'SFU_IP', 'TURN_HOST', 'WRONG_HOST', 'TURN_TLS_PORT', 'TURN_PORT', 'TURN_CA',
   'WORK', 'TURN_CRED_CMD', 'TURN_WRONG_CRED_CMD'];
 for (const k of need) if (!env[k]) { notOk(`environment has ${k}`); await done(); }
 const TLS = env.TURN_TRANSPORT === 'tls';
@@ -86,9 +87,15 @@ const BRIDGE = `const net = require('net'); const [sock, port] = process.argv.sl
 net.createServer((c) => { const t = net.connect(Number(port), '127.0.0.1'); c.pipe(t); t.pipe(c);
   c.on('error', () => t.destroy()); t.on('error', () => c.destroy()); }).listen(sock, () => console.log('ready'));`;
 
+// Firefox logs nICEr's errors (MOZ_LOG nicer:1; FF_MOZ_LOG for more), so a
+// refused turns: connection shows why: the TCP socket's close reason
+// "NS_ERROR_GENERATE_FAILURE(NS_ERROR_MODULE_SECURITY, 8179)" is NSS's
+// SEC_ERROR_UNKNOWN_ISSUER, 12276 SSL_ERROR_BAD_CERT_DOMAIN.
+const MOZ_LOG = { MOZ_LOG: env.FF_MOZ_LOG || 'nicer:1' };
+const NSS_ERR = { 8179: 'SEC_ERROR_UNKNOWN_ISSUER', 12276: 'SSL_ERROR_BAD_CERT_DOMAIN' };
 function spawnInClient(name, args, log) {
   const fd = fs.openSync(log, 'a');
-  const p = spawn('ip', ['netns', 'exec', env.CLIENT_NS, ...args], { stdio: ['ignore', fd, fd], env: { ...env, MOZ_HEADLESS: '1' } });
+  const p = spawn('ip', ['netns', 'exec', env.CLIENT_NS, ...args], { stdio: ['ignore', fd, fd], env: { ...env, MOZ_HEADLESS: '1', ...MOZ_LOG } });
   fs.closeSync(fd);
   let exited = false;
   p.on('exit', () => { exited = true; });
@@ -153,6 +160,9 @@ async function firefox(name, { trustCa }) {
   const context = tree.contexts[0].context;
   return {
     name,
+    // NSS errors that closed Firefox's TURN/TLS sockets so far, by name.
+    tlsErrors: () => [...fs.readFileSync(log, 'utf8').matchAll(/NrTcpSocket::OnClose .*NS_ERROR_MODULE_SECURITY, (\d+)\)/g)]
+      .map((m) => NSS_ERR[m[1]] || `NSS -${m[1]}`),
     goto: (url) => cmd('browsingContext.navigate', { context, url, wait: 'complete' }),
     async evaluate(expr) {
       const r = await cmd('script.evaluate', { expression: `(async () => JSON.stringify(await (${expr})))()`, target: { context }, awaitPromise: true });
@@ -244,7 +254,24 @@ if (TLS) {
   await untrusted.goto(`${relay.url}/peer.html?participant=probe2`);
   g = await untrusted.evaluate(gather([{ urls: allowed, ...good }]));
   diag(`Firefox without the CA in its profile: ${JSON.stringify(g)}`);
-  check(g.cands.length === 0, 'a Firefox profile without the CA gets no relay over TLS (Firefox verifies the turns: certificate)');
+  await sleep(300);
+  const e1 = untrusted.tlsErrors();
+  check(g.cands.length === 0 && e1.length > 0 && e1.every((e) => e === 'SEC_ERROR_UNKNOWN_ISSUER'),
+    `a Firefox profile without the CA gets no relay over TLS; the socket closed with ${e1.join(', ') || 'no NSS error'}: Firefox verifies turns: certificates against its profile's trust`);
+  // The trusted profile, a name the certificate does not carry (WRONG_HOST
+  // resolves to the same coturn in the client namespace): refused too, so
+  // Firefox checks the name, not only the chain.
+  const wrongName = `turns:${env.WRONG_HOST}:${env.TURN_TLS_PORT}?transport=tcp`;
+  check(ff.tlsErrors().length === 0, 'the trusting Firefox had no TLS error until now');
+  g = await ff.evaluate(gather([{ urls: wrongName, ...good }]));
+  await sleep(300);
+  const e2 = ff.tlsErrors();
+  diag(`${wrongName} (certificate is for ${env.TURN_HOST}): ${JSON.stringify(g)}`);
+  check(g.cands.length === 0 && e2.length > 0 && e2.every((e) => e === 'SSL_ERROR_BAD_CERT_DOMAIN'),
+    `the trusting Firefox gets no relay from ${wrongName}; the socket closed with ${e2.join(', ') || 'no NSS error'}: a certificate for another name (${env.TURN_HOST}) is refused`);
+  // And the same server by its right name still works afterwards.
+  g = await ff.evaluate(gather([{ urls: allowed, ...good }]));
+  check(relayCands(g).length > 0, `... while ${allowed} from the same Firefox still gives a relay (${g.ms} ms)`);
 }
 
 // The call: alice is Chromium on the server side, direct to the SFU; bob is
