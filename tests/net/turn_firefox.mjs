@@ -240,12 +240,14 @@ const now = Math.floor(Date.now() / 1000);
 const expired = mint(env.TURN_CRED_CMD, 'probe', 600, now - 3600);
 g = await ff.evaluate(gather([{ urls: allowed, ...expired }]));
 diag(`expired credential: ${JSON.stringify(g)}`);
-check(g.cands.length === 0, `an expired TURN REST credential gives Firefox no relay over ${T} (coturn's 401 checked from its log)`);
+check(g.cands.length === 0 && g.errors.some((e) => / 401 /.test(e)),
+  `an expired TURN REST credential gives Firefox no relay over ${T} (icecandidateerror 401; coturn's 401 checked from its log)`);
 
 const wrong = mint(env.TURN_WRONG_CRED_CMD, 'probe', 600);
 g = await ff.evaluate(gather([{ urls: allowed, ...wrong }]));
 diag(`credential of another secret: ${JSON.stringify(g)}`);
-check(g.cands.length === 0, `a credential minted with another secret gives Firefox no relay over ${T} (coturn's 401 checked from its log)`);
+check(g.cands.length === 0 && g.errors.some((e) => / 401 /.test(e)),
+  `a credential minted with another secret gives Firefox no relay over ${T} (icecandidateerror 401; coturn's 401 checked from its log)`);
 
 if (TLS) {
   // The same Firefox, a profile without the CA: it must refuse the
