@@ -57,7 +57,8 @@ await step('the calls on a went on throughout', async () => {
   return (await calls.v1.next('pong')).type === 'pong';
 });
 await step('a signalling whose SFU secret is wrong: auth refused (logged), joins get sfu_unavailable', async () => {
-  fs.writeFileSync(`${v.dir}/secrets/wrong.secret`, 'not-the-secret\n');
+  // Wrong, but long enough to be a secret at all (16+ characters).
+  fs.writeFileSync(`${v.dir}/secrets/wrong.secret`, 'not-the-right-secret-at-all\n');
   const bad = await startSignal(v, { name: 'signal-badsecret', extra: { sfu: { nodes: a.url, secret_file: `${v.dir}/secrets/wrong.secret` } } });
   await bad.waitLog(/event=sfu_auth_failed/, 5000);
   const c = await connect(bad);

@@ -53,6 +53,20 @@ await step('urls set with a missing secret file: refuses to start, exit 2, one-l
     return e.status === 2 && /turn/.test(err) && /secret_file/.test(err) && err.trim().split('\n').length === 1;
   }
 });
+await step('a secret file too short to be a secret (under 16 characters): refuses to start, exit 2, one line naming [sfu] secret_file', async () => {
+  const conf = path.join(v.dir, 'short-secret.ini');
+  fs.writeFileSync(path.join(v.dir, 'secrets/short.secret'), ' short-secret \n');
+  fs.writeFileSync(conf, fs.readFileSync(path.join(v.dir, 'signal-plain.ini'), 'utf8')
+    .replace(/^(\[sfu\][^[]*?secret_file=).*$/m, `$1${v.dir}/secrets/short.secret`));
+  if (!fs.readFileSync(conf, 'utf8').includes('short.secret')) return false;
+  try {
+    execFileSync(path.join(BIN, 'parlour-signal'), ['--config', conf], { stdio: 'pipe', timeout: 10000 });
+    return false;
+  } catch (e) {
+    const err = String(e.stderr);
+    return e.status === 2 && /\[sfu\] secret_file/.test(err) && /under 16 characters/.test(err) && err.trim().split('\n').length === 1;
+  }
+});
 await stopChecked(sig, 'signal');
 await stopChecked(plain, 'signal-plain');
 await stopChecked(sfu, 'sfu');

@@ -391,6 +391,12 @@ export class CallSession extends EventTarget {
           if (this.subRestartRetries <= 10) setTimeout(() => this.trySubscriberRestart(), 500);
           break;
         }
+        if (m.re === 'subscriber_answer' && m.code === 'wrong_state') {
+          // A second answer to one offer (sent again after a resume while
+          // our first answer was on its way): the SFU has the first.
+          this.history.push('stale-answer');
+          break;
+        }
         this.lastError = { code: m.code, message: m.message };
         this.emit('error', { code: m.code, message: m.message, re: m.re });
         break;
