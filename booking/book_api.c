@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "book_decisions.h"
 #include "daemon.h"
 #include "ids.h"
 #include "jsonutil.h"
@@ -301,6 +302,27 @@ void api_auth_sign_in(ApiCtx *c) {
     goto out;
   }
   int ok = book_password_verify(password, hash);
+  /* A disabled account (PATCH /users/{id}): the same answer as a wrong
+   * password after the same work, audited, no failure counted. */
+  int disabled = ok ? book_user_disabled(db, uid) : 0;
+  if (disabled != 0) {
+    int bad = disabled < 0 || book_db_begin(db);
+    if (!bad) {
+      bad = book_audit(db, c->now, uname, NULL, "sign_in_refused",
+                       "{\"reason\":\"account_disabled\"}");
+      if (bad || book_db_commit(db)) {
+        book_db_rollback(db);
+        bad = 1;
+      }
+    }
+    if (bad) {
+      api_error(c, 500, "storage_error", "try again", NULL);
+      goto out;
+    }
+    log_info("sign_in_refused", "user=%s reason=account_disabled", uname);
+    api_error(c, 401, "invalid_credentials", "wrong username or password", NULL);
+    goto out;
+  }
   if (book_db_begin(db)) {
     api_error(c, 500, "storage_error", "try again", NULL);
     goto out;
@@ -552,6 +574,10 @@ static void route(ApiCtx *c, const char *rest) {
     get ? api_me(c) : method_not_allowed(c);
   } else if (n == 1 && IS(0, "visit-types")) {
     get ? api_visit_types(c) : method_not_allowed(c);
+  } else if (n == 2 && IS(0, "visit-types")) {
+    patch ? api_visit_type_patch(c, seg[1]) : method_not_allowed(c);
+  } else if (n == 2 && IS(0, "users")) {
+    patch ? api_user_patch(c, seg[1]) : method_not_allowed(c);
   } else if (n == 1 && IS(0, "establishments")) {
     get ? api_establishments(c, NULL) : method_not_allowed(c);
   } else if (n == 2 && IS(0, "establishments")) {
@@ -603,6 +629,14 @@ static void route(ApiCtx *c, const char *rest) {
     post ? api_join_token(c, seg[1]) : method_not_allowed(c);
   } else if (n == 2 && IS(0, "internal") && IS(1, "events")) {
     post ? api_internal_events(c) : method_not_allowed(c);
+  } else if (n == 2 && IS(0, "internal") && IS(1, "admit")) {
+    post ? api_internal_admit(c) : method_not_allowed(c);
+  } else if (n == 2 && IS(0, "internal") && IS(1, "decisions")) {
+    get ? api_internal_decisions(c) : method_not_allowed(c);
+  } else if (n == 3 && IS(0, "internal") && IS(1, "decisions") && IS(2, "ack")) {
+    post ? api_internal_decisions_ack(c) : method_not_allowed(c);
+  } else if (n == 5 && IS(0, "visits") && IS(2, "participants") && IS(4, "remove")) {
+    post ? api_participant_remove(c, seg[1], seg[3]) : method_not_allowed(c);
   } else if (n == 3 && IS(0, "visits") && IS(2, "recordings")) {
     get ? api_recordings_list(c, seg[1]) : method_not_allowed(c);
   } else if (n == 1 && IS(0, "recordings")) {

@@ -139,6 +139,19 @@ void book_session_destroy(BookSessions *s, const char *id) {
   if (id) g_hash_table_remove(s->by_id, id);
 }
 
+int book_sessions_end_user(BookSessions *s, sqlite3_int64 user_id) {
+  GHashTableIter it;
+  gpointer k, v;
+  int n = 0;
+  g_hash_table_iter_init(&it, s->by_id);
+  while (g_hash_table_iter_next(&it, &k, &v))
+    if (((BookSession *)v)->user_id == user_id) {
+      g_hash_table_iter_remove(&it);
+      n++;
+    }
+  return n;
+}
+
 char *book_cookie_session(const char *h) {
   if (!h) return NULL;
   gchar **parts = g_strsplit(h, ";", -1);

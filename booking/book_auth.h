@@ -43,6 +43,8 @@ BookSession *book_session_create(BookSessions *s, sqlite3_int64 user_id, const c
  * when unknown or idle too long. */
 BookSession *book_session_touch(BookSessions *s, const char *id, int64_t now);
 void book_session_destroy(BookSessions *s, const char *id);
+/* Ends every session of the account (it was disabled). How many ended. */
+int book_sessions_end_user(BookSessions *s, sqlite3_int64 user_id);
 
 /* The parlour_session value from a Cookie header, g_malloc'd, or NULL. */
 char *book_cookie_session(const char *cookie_header);
