@@ -118,19 +118,18 @@ void api_internal_decisions(ApiCtx *c) {
     return;
   }
   BookDb *db = c->app->db;
+  /* The page first, the head after it: with another writer on the same
+   * database the head can then only be at or above the page's last seq. */
+  json_t *arr = qa ? book_decisions_after(db, after, (int)limit) : NULL;
   sqlite3_int64 head = book_decisions_head(db);
-  if (head < 0) {
+  if ((qa && !arr) || head < 0) {
+    json_decref(arr);
     storage_unavailable(c);
     return;
   }
   /* Without after: only the head, where a freshly started reader begins. */
   if (!qa) {
     api_json(c, 200, json_pack("{s:I}", "head", (json_int_t)head));
-    return;
-  }
-  json_t *arr = book_decisions_after(db, after, (int)limit);
-  if (!arr) {
-    storage_unavailable(c);
     return;
   }
   api_json(c, 200, json_pack("{s:o, s:I}", "decisions", arr, "head", (json_int_t)head));
