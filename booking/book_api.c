@@ -4,7 +4,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "book_decisions.h"
 #include "daemon.h"
 #include "ids.h"
 #include "jsonutil.h"
@@ -302,27 +301,6 @@ void api_auth_sign_in(ApiCtx *c) {
     goto out;
   }
   int ok = book_password_verify(password, hash);
-  /* A disabled account (PATCH /users/{id}): the same answer as a wrong
-   * password after the same work, audited, no failure counted. */
-  int disabled = ok ? book_user_disabled(db, uid) : 0;
-  if (disabled != 0) {
-    int bad = disabled < 0 || book_db_begin(db);
-    if (!bad) {
-      bad = book_audit(db, c->now, uname, NULL, "sign_in_refused",
-                       "{\"reason\":\"account_disabled\"}");
-      if (bad || book_db_commit(db)) {
-        book_db_rollback(db);
-        bad = 1;
-      }
-    }
-    if (bad) {
-      api_error(c, 500, "storage_error", "try again", NULL);
-      goto out;
-    }
-    log_info("sign_in_refused", "user=%s reason=account_disabled", uname);
-    api_error(c, 401, "invalid_credentials", "wrong username or password", NULL);
-    goto out;
-  }
   if (book_db_begin(db)) {
     api_error(c, 500, "storage_error", "try again", NULL);
     goto out;
@@ -567,7 +545,7 @@ static void route(ApiCtx *c, const char *rest) {
     }
 #define IS(i, s) (n > (i) && !strcmp(seg[i], s))
   if (n == 2 && IS(0, "auth") && IS(1, "sign-in")) {
-    post ? api_auth_sign_in(c) : method_not_allowed(c);
+    post ? api_sign_in_unless_disabled(c) : method_not_allowed(c);
   } else if (n == 2 && IS(0, "auth") && IS(1, "sign-out")) {
     post ? api_auth_sign_out(c) : method_not_allowed(c);
   } else if (n == 1 && IS(0, "me")) {
