@@ -104,10 +104,6 @@ void api_internal_decisions_ack(ApiCtx *c);
 void api_participant_remove(ApiCtx *c, const char *visit_id, const char *participant);
 void api_user_patch(ApiCtx *c, const char *id);
 void api_visit_type_patch(ApiCtx *c, const char *code);
-/* POST /auth/sign-in, but a disabled account never gets in: it is answered
- * exactly as a wrong password (after the same scrypt work), audited
- * sign_in_refused; everything else goes to api_auth_sign_in. */
-void api_sign_in_unless_disabled(ApiCtx *c);
 /* Recordings (book_api_recordings.c): reviewer role only, all audited. */
 void api_recordings_list(ApiCtx *c, const char *visit_id); /* visit_id NULL: all */
 void api_recording_get(ApiCtx *c, const char *id);
