@@ -26,6 +26,19 @@ ifeq ($(ASAN),1)
   CFLAGS := -O1 -g
 endif
 
+# Fuzz build (tests/fuzz/, docs/testing.md): every component library again
+# with clang, coverage-instrumented for libFuzzer and under ASan+UBSan, into
+# build-fuzz/. Warnings stay warnings here: gcc's -Werror build is the one
+# that enforces them, and a second compiler's extra warnings must not stop
+# the fuzzers from being built.
+ifeq ($(FUZZ),1)
+  BUILD := build-fuzz
+  CC    := clang
+  SAN   := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+           -fno-sanitize-recover=undefined -Wno-error
+  CFLAGS := -O1 -g
+endif
+
 srcs_of = $(shell find $(1) -name '*.c' -not -path '*/node_modules/*' | sort)
 objs_of = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -59,7 +72,7 @@ ALL_LIBS = $(LIB_SFU) $(LIB_SIGNAL) $(LIB_BOOK) $(LIB_COMMON) $(LIB_LOAD)
 # Keep objects of test programs (make would delete them as intermediates).
 .SECONDARY:
 
-.PHONY: all run test test-unit asan clean deps bench bench-booking var tests-build
+.PHONY: all run test test-unit asan clean deps bench bench-booking var tests-build fuzz fuzz-build
 all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -102,6 +115,27 @@ endif
 
 tests-build: $(BINS) $(UNIT_BINS) $(PROG_BINS) $(LOADGEN_BIN)
 
+# Fuzz harnesses: tests/fuzz/fuzz_*.c, one libFuzzer binary each, linked
+# with the real component libraries of the fuzz build (make FUZZ=1).
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+$(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	@echo "  LD $@"
+	@$(CC) -fsanitize=fuzzer,address,undefined $< -Wl,--start-group $(ALL_LIBS) -Wl,--end-group \
+	  -o $@ $(LDLIBS)
+
+fuzz-build:
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-bins
+.PHONY: fuzz-bins
+fuzz-bins: $(FUZZ_BINS)
+
+# Runs every harness for FUZZ_SECONDS (default 600) each; crashes are kept in
+# tests/fuzz/crashes/<harness>/, new corpus entries in build-fuzz/work/.
+FUZZ_SECONDS ?= 600
+fuzz: deps fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz $(FUZZ_ONLY)
+
 deps:
 	@scripts/install-deps
 
@@ -117,6 +151,7 @@ run: deps
 test: deps
 	@$(MAKE) --no-print-directory tests-build
 	@$(MAKE) --no-print-directory ASAN=1 tests-build
+	@$(MAKE) --no-print-directory fuzz-build
 	@scripts/run-tests
 
 # Unit tests only, fast (used while developing).
@@ -142,6 +177,6 @@ bench-net: deps all
 	@BUILD_DIR=$(BUILD) scripts/bench-net
 
 clean:
-	rm -rf build build-asan tests/artifacts
+	rm -rf build build-asan build-fuzz tests/artifacts
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
