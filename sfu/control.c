@@ -143,6 +143,26 @@ static json_t *check_shape(const ReqSpec *spec, json_t *msg) {
   return NULL;
 }
 
+/* Pure: the shape checks of one request, apart from the connection so that
+ * tests/fuzz/fuzz_control.c reaches them. */
+json_t *control_check_request(json_t *msg, const char **type_out, json_t **id_out) {
+  *type_out = NULL;
+  *id_out = NULL;
+  json_t *id = json_object_get(msg, "id");
+  if (!id || !(json_is_integer(id) || (json_is_string(id) && json_string_length(id) <= 128)))
+    return sfu_error("bad_request", "id", "id must be an integer or a short string");
+  *id_out = id;
+  const char *type = jsonu_str(msg, "type");
+  const ReqSpec *spec = NULL;
+  for (size_t i = 0; type && i < G_N_ELEMENTS(specs); i++)
+    if (strcmp(specs[i].type, type) == 0) spec = &specs[i];
+  if (!spec) return sfu_error("unknown_type", "type", "no request type %s", type ? type : "(none)");
+  json_t *bad = check_shape(spec, msg);
+  if (bad) return bad;
+  *type_out = type;
+  return NULL;
+}
+
 /* ---- sending ---- */
 
 static void send_text(CtlConn *cc, const char *text) {
@@ -232,22 +252,9 @@ static void on_message(WsConn *ws, const char *data, size_t len, void *user) {
     reply_error(cc, NULL, sfu_error("bad_json", NULL, "%s", err));
     return;
   }
-  json_t *id = json_object_get(msg, "id");
-  if (!id || !(json_is_integer(id) || (json_is_string(id) && json_string_length(id) <= 128))) {
-    reply_error(cc, NULL, sfu_error("bad_request", "id", "id must be an integer or a short string"));
-    json_decref(msg);
-    return;
-  }
-  const char *type = jsonu_str(msg, "type");
-  const ReqSpec *spec = NULL;
-  for (size_t i = 0; type && i < G_N_ELEMENTS(specs); i++)
-    if (strcmp(specs[i].type, type) == 0) spec = &specs[i];
-  if (!spec) {
-    reply_error(cc, id, sfu_error("unknown_type", "type", "no request type %s", type ? type : "(none)"));
-    json_decref(msg);
-    return;
-  }
-  json_t *bad = check_shape(spec, msg);
+  json_t *id = NULL;
+  const char *type = NULL;
+  json_t *bad = control_check_request(msg, &type, &id);
   if (bad) {
     reply_error(cc, id, bad);
     json_decref(msg);

@@ -18,4 +18,11 @@ void control_free(Control *c);
 /* The /control endpoint to pass in HttpServerConfig.ws. */
 const WsEndpoint *control_endpoint(Control *c);
 
+/* The shape of one request after authentication (docs/sfu-control.md):
+ * NULL when msg is a well-formed request, with *type_out its type; else an
+ * error reply (new reference) to send. *id_out is the request's id when it
+ * is a valid one (the reply echoes it), else NULL. No I/O: on_message does
+ * the rest (room registry, hand-off to the worker). */
+json_t *control_check_request(json_t *msg, const char **type_out, json_t **id_out);
+
 #endif
