@@ -85,6 +85,16 @@ static void response_free(HttpResponse *r) {
   g_free(r);
 }
 
+/* Detached responses: a handler called without a connection (fuzz
+ * harnesses in tests/fuzz/, tests) gets one of these. */
+HttpResponse *http_response_new_detached(void) { return response_new(); }
+void http_response_free_detached(HttpResponse *r) { response_free(r); }
+int http_response_status(const HttpResponse *r) { return r->status; }
+const char *http_response_body(const HttpResponse *r, size_t *len) {
+  *len = r->body_len;
+  return r->body;
+}
+
 void http_response_set_status(HttpResponse *r, int status) { r->status = status; }
 void http_response_set_content_type(HttpResponse *r, const char *ct) {
   g_free(r->content_type);

@@ -50,6 +50,14 @@ int http_response_set_file(HttpResponse *r, const char *path, uint64_t offset, u
 /* Convenience: status + application/json body (the text is copied). */
 void http_response_json(HttpResponse *r, int status, const char *json_text);
 
+/* A response that belongs to no connection, for calling a handler directly
+ * (the fuzz harnesses in tests/fuzz/): create, pass to the handler, read
+ * status and body (NULL when none), free. */
+HttpResponse *http_response_new_detached(void);
+void http_response_free_detached(HttpResponse *r);
+int http_response_status(const HttpResponse *r);
+const char *http_response_body(const HttpResponse *r, size_t *len);
+
 typedef void (*HttpHandler)(const HttpRequest *req, HttpResponse *resp, void *user);
 
 /* WebSocket endpoint. Messages are whole (fragments joined), text or binary
