@@ -72,7 +72,7 @@ ALL_LIBS = $(LIB_SFU) $(LIB_SIGNAL) $(LIB_BOOK) $(LIB_COMMON) $(LIB_LOAD)
 # Keep objects of test programs (make would delete them as intermediates).
 .SECONDARY:
 
-.PHONY: all run test test-unit asan clean deps bench bench-booking var tests-build fuzz fuzz-build
+.PHONY: all run test test-unit asan clean deps bench bench-booking var tests-build
 all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -115,29 +115,6 @@ endif
 
 tests-build: $(BINS) $(UNIT_BINS) $(PROG_BINS) $(LOADGEN_BIN)
 
-# Fuzz harnesses: tests/fuzz/fuzz_*.c, one libFuzzer binary each, linked
-# with the real component libraries of the fuzz build (make FUZZ=1); not
-# the load generator's, which no harness needs.
-FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
-FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
-FUZZ_LIBS = $(LIB_SFU) $(LIB_SIGNAL) $(LIB_BOOK) $(LIB_COMMON)
-$(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(FUZZ_LIBS)
-	@mkdir -p $(dir $@)
-	@echo "  LD $@"
-	@$(CC) -fsanitize=fuzzer,address,undefined $< -Wl,--start-group $(FUZZ_LIBS) -Wl,--end-group \
-	  -o $@ $(LDLIBS)
-
-fuzz-build:
-	@$(MAKE) --no-print-directory FUZZ=1 fuzz-bins
-.PHONY: fuzz-bins
-fuzz-bins: $(FUZZ_BINS)
-
-# Runs every harness for FUZZ_SECONDS (default 600) each; crashes are kept in
-# tests/fuzz/crashes/<harness>/, new corpus entries in build-fuzz/work/.
-FUZZ_SECONDS ?= 600
-fuzz: deps fuzz-build
-	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz $(FUZZ_ONLY)
-
 deps:
 	@scripts/install-deps
 
@@ -177,6 +154,29 @@ bench-booking: deps tests-build
 .PHONY: bench-net
 bench-net: deps all
 	@BUILD_DIR=$(BUILD) scripts/bench-net
+
+# Fuzz harnesses: tests/fuzz/fuzz_*.c, one libFuzzer binary each, linked
+# with the real component libraries of the fuzz build (make FUZZ=1); not
+# the load generator's, which no harness needs.
+.PHONY: fuzz fuzz-build fuzz-bins
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_LIBS = $(filter-out $(LIB_LOAD),$(ALL_LIBS))
+$(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(FUZZ_LIBS)
+	@mkdir -p $(dir $@)
+	@echo "  LD $@"
+	@$(CC) -fsanitize=fuzzer,address,undefined $< -Wl,--start-group $(FUZZ_LIBS) -Wl,--end-group \
+	  -o $@ $(LDLIBS)
+
+fuzz-build:
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-bins
+fuzz-bins: $(FUZZ_BINS)
+
+# Runs every harness for FUZZ_SECONDS (default 600) each; crashes are kept in
+# tests/fuzz/crashes/<harness>/, new corpus entries in build-fuzz/work/.
+FUZZ_SECONDS ?= 600
+fuzz: deps fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz $(FUZZ_ONLY)
 
 clean:
 	rm -rf build build-asan build-fuzz tests/artifacts
