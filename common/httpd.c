@@ -418,6 +418,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     p->headers = collect_headers(wsi);
     peer_of(wsi, p->peer, sizeof p->peer);
     const char *cl = g_hash_table_lookup(p->headers, "content-length");
+    /* 1*DIGIT only (RFC 9112 section 6.3). lws frames the body by atoll() of
+     * the value, and a value like "3 xxxx..." left it waiting for a body on a
+     * half-closed connection, spinning the main loop (tests/fuzz/fuzz_httpd,
+     * corpus httpd/regress-content-length-junk-spin). */
+    if (cl && (!*cl || strlen(cl) > 18 || strspn(cl, "0123456789") != strlen(cl))) {
+      lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST, NULL);
+      return -1;
+    }
     long long clen = cl ? g_ascii_strtoll(cl, NULL, 10) : 0;
     size_t max = s->cfg.max_body ? s->cfg.max_body : DEFAULT_MAX_BODY;
     if (clen > 0) {
