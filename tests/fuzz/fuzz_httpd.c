@@ -79,9 +79,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size > 32768) return 0;
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) abort();
+  /* Hundreds of connections a second: spread them over 127.0.0.2-251 and
+   * reset them at close (no TIME_WAIT), or the ephemeral ports run out. */
+  static unsigned n_conn;
+  struct sockaddr_in from = {.sin_family = AF_INET};
+  from.sin_addr.s_addr = htonl(0x7f000002u + n_conn++ % 250);
+  struct linger lg = {.l_onoff = 1, .l_linger = 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) abort(); /* loopback: completes at once */
+  if (bind(fd, (struct sockaddr *)&from, sizeof from) != 0 ||
+      connect(fd, (struct sockaddr *)&a, sizeof a) != 0) { /* loopback: completes at once */
+    fprintf(stderr, "fuzz_httpd: cannot connect to the server: %s\n", strerror(errno));
+    abort();
+  }
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
   gint64 deadline = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
   size_t sent = 0;
