@@ -88,12 +88,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(fd, (struct sockaddr *)&from, sizeof from) != 0 ||
-      connect(fd, (struct sockaddr *)&a, sizeof a) != 0) { /* loopback: completes at once */
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  /* Non-blocking connect: libFuzzer's timer signal would interrupt a
+   * blocking one. On loopback the kernel completes it without the server. */
+  int rc = bind(fd, (struct sockaddr *)&from, sizeof from);
+  if (rc == 0) rc = connect(fd, (struct sockaddr *)&a, sizeof a);
+  if (rc != 0 && errno == EINPROGRESS) {
+    struct pollfd w = {.fd = fd, .events = POLLOUT};
+    int soerr = 0;
+    socklen_t sl = sizeof soerr;
+    while (poll(&w, 1, 1000) < 0 && errno == EINTR) {
+    }
+    rc = getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0 ? 0 : -1;
+    if (soerr) errno = soerr;
+  }
+  if (rc != 0) {
     fprintf(stderr, "fuzz_httpd: cannot connect to the server: %s\n", strerror(errno));
     abort();
   }
-  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
   gint64 deadline = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
   size_t sent = 0;
   int closed = 0;
