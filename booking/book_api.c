@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "book_faultvfs.h"
 #include "daemon.h"
 #include "ids.h"
 #include "jsonutil.h"
@@ -38,9 +39,15 @@ BookApp *book_app_new(const BookingConfig *cfg, char *err, size_t errsize, const
   app->cfg = cfg;
   *bad_group = "database";
   *bad_key = "path";
+  /* Test-only storage faults (book_faultvfs.h): on only when the test sets
+   * PARLOUR_TEST_FAULT_FILE, before the database is opened through it. */
+  if (book_faultvfs_from_env(err, errsize) < 0) goto fail;
   app->db = book_db_open(cfg->db_path, err, errsize);
   if (!app->db) goto fail;
-  if (!cfg->db_sync_full) book_db_set_synchronous_full(app->db, 0);
+  if (!cfg->db_sync_full && book_db_set_synchronous_full(app->db, 0)) {
+    snprintf(err, errsize, "could not set synchronous=NORMAL");
+    goto fail;
+  }
   *bad_group = "tokens";
   *bad_key = "private_key";
   app->token_key = token_load_private_key(cfg->token_private_key, err, errsize);
@@ -80,12 +87,14 @@ BookApp *book_app_new(const BookingConfig *cfg, char *err, size_t errsize, const
     }
     book_demo_refresh(app->db, now);
   }
-  book_vo_allocate(app->db, now);
-  book_visits_sweep(app->db, now);
+  /* Housekeeping runs again every minute (main.c), so a failure here is
+   * logged (by book_db) and retried, not fatal. */
+  if (book_vo_allocate(app->db, now) < 0) log_warn("vo_allocate_failed", "retry=60s");
+  if (book_visits_sweep(app->db, now) < 0) log_warn("visits_sweep_failed", "retry=60s");
   if (cfg->demo) {
     /* make run prints these; booking/demo-sign-ins.txt lists them too. */
     sqlite3_stmt *st = book_db_stmt(app->db, "SELECT username, role FROM users ORDER BY id");
-    while (sqlite3_step(st) == SQLITE_ROW)
+    while (book_db_row(app->db, st) == 1)
       log_info("demo_sign_in", "username=%s role=%s password=parlour-demo",
                sqlite3_column_text(st, 0), sqlite3_column_text(st, 1));
     sqlite3_reset(st);
@@ -125,7 +134,14 @@ void api_error(ApiCtx *c, int http, const char *code, const char *message, const
 }
 
 void api_rule_error(ApiCtx *c, const BookError *e) {
+  if (e->http == 503) http_response_add_header(c->resp, "retry-after", "2");
   api_error(c, e->http ? e->http : 500, e->code, e->message, e->field);
+}
+
+void api_storage_error(ApiCtx *c) {
+  BookError e;
+  book_error_storage(&e);
+  api_rule_error(c, &e);
 }
 
 void api_json(ApiCtx *c, int http, json_t *j) {
@@ -275,8 +291,13 @@ void api_auth_sign_in(ApiCtx *c) {
       db, "SELECT id, password_hash, display_name, role, establishment_id, failed_logins, "
           "locked_until FROM users WHERE username = ?");
   sqlite3_bind_text(st, 1, username, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step(st) != SQLITE_ROW) {
-    sqlite3_reset(st);
+  int found = book_db_row(db, st);
+  if (found < 0) {
+    json_decref(b);
+    api_storage_error(c);
+    return;
+  }
+  if (found == 0) {
     /* Same work as a real check, so timing does not tell which names exist. */
     book_password_verify(password, "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$"
                                    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
@@ -302,7 +323,7 @@ void api_auth_sign_in(ApiCtx *c) {
   }
   int ok = book_password_verify(password, hash);
   if (book_db_begin(db)) {
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     goto out;
   }
   if (!ok) {
@@ -312,19 +333,22 @@ void api_auth_sign_in(ApiCtx *c) {
     sqlite3_bind_int(st, 1, lock ? 0 : failed);
     sqlite3_bind_int64(st, 2, lock ? c->now + cfg->lockout_s : 0);
     sqlite3_bind_int64(st, 3, uid);
-    book_db_step_done(db, st);
-    book_audit(db, c->now, uname, NULL, lock ? "account_locked" : "sign_in_failed", NULL);
-    book_db_commit(db);
+    /* The failure is still refused when it cannot be counted (logged). */
+    if (book_db_step_done(db, st) ||
+        book_audit(db, c->now, uname, NULL, lock ? "account_locked" : "sign_in_failed", NULL) ||
+        book_db_commit(db))
+      book_db_rollback(db);
     log_info("sign_in_failed", "user=%s failures=%d locked=%d", uname, failed, lock);
     api_error(c, 401, "invalid_credentials", "wrong username or password", NULL);
     goto out;
   }
   st = book_db_stmt(db, "UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = ?");
   sqlite3_bind_int64(st, 1, uid);
-  book_db_step_done(db, st);
-  book_audit(db, c->now, uname, NULL, "signed_in", NULL);
-  if (book_db_commit(db)) {
-    api_error(c, 500, "storage_error", "try again", NULL);
+  /* No session without its audit row. */
+  if (book_db_step_done(db, st) || book_audit(db, c->now, uname, NULL, "signed_in", NULL) ||
+      book_db_commit(db)) {
+    book_db_rollback(db);
+    api_storage_error(c);
     goto out;
   }
   BookSession *s = book_session_create(c->app->sessions, uid, uname, display, role, est, c->now);
@@ -332,9 +356,15 @@ void api_auth_sign_in(ApiCtx *c) {
     api_error(c, 500, "internal_error", "no session could be made", NULL);
     goto out;
   }
+  json_t *me = book_view_me(db, s, book_sessions_idle_timeout(c->app->sessions));
+  if (!me) {
+    book_session_destroy(c->app->sessions, s->id);
+    api_storage_error(c);
+    goto out;
+  }
   set_cookie(c, s->id, 0);
   log_info("signed_in", "user=%s role=%s", uname, role);
-  api_json(c, 200, book_view_me(db, s, book_sessions_idle_timeout(c->app->sessions)));
+  api_json(c, 200, me);
 out:
   g_free(hash);
   g_free(display);
@@ -357,8 +387,12 @@ void api_auth_sign_out(ApiCtx *c) {
 
 void api_me(ApiCtx *c) {
   if (api_need_session(c)) return;
-  api_json(c, 200,
-           book_view_me(c->app->db, c->session, book_sessions_idle_timeout(c->app->sessions)));
+  json_t *me = book_view_me(c->app->db, c->session, book_sessions_idle_timeout(c->app->sessions));
+  if (!me) {
+    api_storage_error(c);
+    return;
+  }
+  api_json(c, 200, me);
 }
 
 /* ---- reference data ---- */
@@ -369,14 +403,20 @@ void api_visit_types(ApiCtx *c) {
                                               "max_minutes, participants FROM visit_types ORDER "
                                               "BY rowid");
   json_t *arr = json_array();
-  while (sqlite3_step(st) == SQLITE_ROW)
+  int row;
+  while ((row = book_db_row(c->app->db, st)) == 1)
     json_array_append_new(
         arr, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "code", sqlite3_column_text(st, 0),
                        "name", sqlite3_column_text(st, 1), "monitoring",
                        sqlite3_column_text(st, 2), "recording", sqlite3_column_text(st, 3),
                        "max_minutes", sqlite3_column_int(st, 4), "participants",
                        sqlite3_column_text(st, 5)));
-  sqlite3_reset(st);
+  if (row < 0) {
+    /* A list that could not be read whole is not answered as a short one. */
+    json_decref(arr);
+    api_storage_error(c);
+    return;
+  }
   api_json(c, 200, json_pack("{s:o}", "visit_types", arr));
 }
 
@@ -403,8 +443,12 @@ void api_establishments(ApiCtx *c, const char *id) {
   if (id) {
     sqlite3_stmt *st = book_db_stmt(c->app->db, EST_SELECT " WHERE id = ?");
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-      sqlite3_reset(st);
+    int found = book_db_row(c->app->db, st);
+    if (found < 0) {
+      api_storage_error(c);
+      return;
+    }
+    if (found == 0) {
       api_error(c, 404, "not_found", "no such establishment", NULL);
       return;
     }
@@ -415,8 +459,13 @@ void api_establishments(ApiCtx *c, const char *id) {
   }
   sqlite3_stmt *st = book_db_stmt(c->app->db, EST_SELECT " ORDER BY id");
   json_t *arr = json_array();
-  while (sqlite3_step(st) == SQLITE_ROW) json_array_append_new(arr, est_row(st));
-  sqlite3_reset(st);
+  int row;
+  while ((row = book_db_row(c->app->db, st)) == 1) json_array_append_new(arr, est_row(st));
+  if (row < 0) {
+    json_decref(arr);
+    api_storage_error(c);
+    return;
+  }
   api_json(c, 200, json_pack("{s:o}", "establishments", arr));
 }
 
@@ -454,13 +503,21 @@ void api_establishment_patch(ApiCtx *c, const char *id) {
   json_decref(b);
   BookDb *db = c->app->db;
   if (book_db_begin(db)) {
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     return;
   }
   sqlite3_stmt *st = book_db_stmt(db, "SELECT count(*) FROM establishments WHERE id = ?");
   sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-  int exists = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
-  sqlite3_reset(st);
+  int exists = book_db_row(db, st);
+  if (exists == 1) {
+    exists = sqlite3_column_int(st, 0) > 0;
+    sqlite3_reset(st);
+  }
+  if (exists < 0) {
+    book_db_rollback(db);
+    api_storage_error(c);
+    return;
+  }
   if (!exists) {
     book_db_rollback(db);
     api_error(c, 404, "not_found", "no such establishment", NULL);
@@ -484,11 +541,16 @@ void api_establishment_patch(ApiCtx *c, const char *id) {
     sqlite3_bind_int(st, 11, approve_public);
   else
     sqlite3_bind_null(st, 11);
-  int rc = sqlite3_step(st);
+  int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
   sqlite3_reset(st);
   if (rc != SQLITE_DONE) {
     book_db_rollback(db);
-    api_error(c, 422, "invalid_settings", "min_days must not exceed max_days", "min_days");
+    /* Only the CHECK constraint is the caller's fault; anything else is the
+     * database failing. */
+    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+      api_error(c, 422, "invalid_settings", "min_days must not exceed max_days", "min_days");
+    else
+      api_storage_error(c);
     return;
   }
   json_t *detail = json_object();
@@ -502,7 +564,7 @@ void api_establishment_patch(ApiCtx *c, const char *id) {
   free(dt);
   if (bad || book_db_commit(db)) {
     book_db_rollback(db);
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     return;
   }
   api_establishments(c, id);
