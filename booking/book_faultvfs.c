@@ -80,6 +80,8 @@ static int should_fail(FaultFile *f, BookFaultOp op) {
     return 0;
   }
   F.failed[op]++;
+  static const char *const names[] = {"read", "write", "sync", "query"};
+  if (F.control) log_warn("test_fault_injected", "op=%s n=%d", names[op], F.failed[op]);
   return 1;
 }
 
