@@ -182,8 +182,12 @@ void api_recordings_list(ApiCtx *c, const char *visit_id) {
     }
     sqlite3_stmt *st = book_db_stmt(db, "SELECT 1 FROM visits WHERE id = ?");
     sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
-    int found = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_reset(st);
+    int found = book_db_row(db, st);
+    if (found == 1) sqlite3_reset(st);
+    if (found < 0) {
+      api_storage_error(c);
+      return;
+    }
     if (!found) {
       api_error(c, 404, "not_found", "no such visit", NULL);
       return;
@@ -221,15 +225,21 @@ void api_recordings_list(ApiCtx *c, const char *visit_id) {
   if (qp) sqlite3_bind_text(st, 2, qp, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int(st, 3, with_deleted);
   json_t *arr = json_array();
-  while (sqlite3_step(st) == SQLITE_ROW)
+  int row;
+  while ((row = book_db_row(db, st)) == 1)
     json_array_append_new(arr, rec_row(st, c->app->cfg->retention_days));
-  sqlite3_reset(st);
+  if (row < 0) {
+    /* never a short list pretending to be the whole one */
+    json_decref(arr);
+    api_storage_error(c);
+    return;
+  }
   json_t *detail = json_pack("{s:I}", "count", (json_int_t)json_array_size(arr));
   if (qp) json_object_set_new(detail, "participant", json_string(qp));
   if (with_deleted) json_object_set_new(detail, "include_deleted", json_true());
   if (audit_now(db, c->now, c->actor.username, visit_id, "recordings_listed", detail)) {
     json_decref(arr);
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     return;
   }
   api_json(c, 200, json_pack("{s:o}", "recordings", arr));
@@ -244,9 +254,13 @@ static json_t *load_row(ApiCtx *c, const char *id_text, sqlite3_int64 *id) {
   }
   sqlite3_stmt *st = book_db_stmt(c->app->db, REC_SELECT " WHERE id = ?");
   sqlite3_bind_int64(st, 1, *id);
-  json_t *o = sqlite3_step(st) == SQLITE_ROW ? rec_row(st, c->app->cfg->retention_days) : NULL;
+  int found = book_db_row(c->app->db, st);
+  json_t *o = found == 1 ? rec_row(st, c->app->cfg->retention_days) : NULL;
   sqlite3_reset(st);
-  if (!o) api_error(c, 404, "not_found", "no such recording", NULL);
+  if (found < 0)
+    api_storage_error(c);
+  else if (!o)
+    api_error(c, 404, "not_found", "no such recording", NULL);
   return o;
 }
 
@@ -259,7 +273,7 @@ void api_recording_get(ApiCtx *c, const char *id_text) {
                 json_string_value(json_object_get(o, "visit_id")), "recording_viewed",
                 json_pack("{s:I}", "recording", (json_int_t)id))) {
     json_decref(o);
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     return;
   }
   api_json(c, 200, o);
@@ -373,7 +387,7 @@ void api_recording_file(ApiCtx *c, const char *id_text) {
     }
     if (bad) {
       g_free(full);
-      api_error(c, 500, "storage_error", "try again", NULL);
+      api_storage_error(c);
       return;
     }
     if (!match) {
@@ -467,7 +481,7 @@ void api_recording_retain(ApiCtx *c, const char *id_text) {
     if (bad) book_db_rollback(db);
   }
   if (bad) {
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     goto out;
   }
   o = load_row(c, id_text, &id);
@@ -521,15 +535,17 @@ int book_recordings_purge(BookApp *app, int64_t now, const char *actor, int *kep
                                       "NOT NULL, purge_skipped_at IS NOT NULL FROM recordings "
                                       "WHERE deleted_at IS NULL AND created_at <= ? ORDER BY id");
   sqlite3_bind_int64(st, 1, cutoff);
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  int row;
+  while ((row = book_db_row(db, st)) == 1) {
     sqlite3_int64 id = sqlite3_column_int64(st, 0);
     g_array_append_val(ids, id);
     g_ptr_array_add(rows, g_strdup_printf("%s\n%s\n%lld\n%d%d", col_text(st, 1), col_text(st, 2),
                                           (long long)sqlite3_column_int64(st, 3),
                                           sqlite3_column_int(st, 4), sqlite3_column_int(st, 5)));
   }
-  sqlite3_reset(st);
-  int failed = 0;
+  /* Could not read the list: nothing is deleted this round (the next hour
+   * tries again), and the caller hears of it. */
+  int failed = row < 0;
   for (guint i = 0; i < ids->len; i++) {
     sqlite3_int64 id = g_array_index(ids, sqlite3_int64, i);
     gchar **f = g_strsplit(rows->pdata[i], "\n", 4);
