@@ -436,8 +436,11 @@ void api_demo_visits(ApiCtx *c) {
   if (book_demo_visit(c->app->db, type, start, start + len * 60, c->actor.username, id, &e))
     api_rule_error(c, &e);
   else {
-    json_t *v = book_view_visit(c->app->db, id);
-    api_json(c, 201, v);
+    json_t *v = NULL;
+    if (book_view_visit_read(c->app->db, id, &v) == 1)
+      api_json(c, 201, v);
+    else
+      api_storage_error(c); /* made, but not readable back just now */
   }
 out:
   json_decref(b);

@@ -125,6 +125,7 @@ int book_db_begin(BookDb *b) {
   if (!st || sqlite3_step(st) != SQLITE_DONE) {
     char q[300];
     log_error("sql_begin_failed", "error=%s", log_quote(q, sizeof q, sqlite3_errmsg(b->db)));
+    if (st) sqlite3_reset(st);
     return -1;
   }
   sqlite3_reset(st);
@@ -178,11 +179,14 @@ int book_db_row(BookDb *b, sqlite3_stmt *st) {
   if (!st) return -1; /* book_db_stmt logged why */
   int rc = sqlite3_step(st);
   if (rc == SQLITE_ROW) return 1;
-  sqlite3_reset(st);
-  if (rc == SQLITE_DONE) return 0;
+  if (rc == SQLITE_DONE) {
+    sqlite3_reset(st);
+    return 0;
+  }
   char q[300], s[300];
   log_error("sql_step_failed", "error=%s sql=%s", log_quote(q, sizeof q, sqlite3_errmsg(b->db)),
             log_quote(s, sizeof s, sqlite3_sql(st)));
+  sqlite3_reset(st);
   return -1;
 }
 
