@@ -6,11 +6,10 @@
 
 #include "jsonutil.h"
 #include "log.h"
+#include "sig_call_moderation.h"
 #include "sig_server.h"
-#include "timeutil.h"
 
 #define MAX_SDP (60 * 1024)
-#define MAX_REASON 500
 #define MAX_VIDEO_KBPS 100000
 
 /* ---- helpers ---- */
@@ -82,7 +81,7 @@ static void relay(SigPart *p, const char *sfu_type, json_t *params, const char *
 
 static const char *valid_reason(json_t *msg, SigConn *c, const char *re) {
   const char *reason = jsonu_str(msg, "reason");
-  if (!reason || !*reason || strlen(reason) > MAX_REASON) {
+  if (sig_mod_reason(reason)) {
     sig_send_error(c, "bad_message", "a reason (1 to 500 characters) is required", re);
     return NULL;
   }
@@ -223,17 +222,19 @@ static void on_mute(SigPart *p, json_t *msg) {
   const char *track_id = jsonu_str(msg, "track");
   const char *reason = jsonu_str(msg, "reason");
   SigPart *target = target_id ? g_hash_table_lookup(r->parts, target_id) : p;
-  gboolean moderating = target != p;
-  if (moderating && !p->id->moderate) {
-    sig_send_error(c, "not_moderator", "only staff with the moderate grant can mute others",
+  SigMember by = sig_part_member(p), them = target ? sig_part_member(target) : by;
+  bool moderating = false;
+  const char *err = sig_mod_mute(&by, target == p ? &by : target ? &them : NULL,
+                                 target_id != NULL, &moderating);
+  if (err) {
+    sig_send_error(c, err,
+                   strcmp(err, "not_moderator") == 0
+                       ? "only staff with the moderate grant can mute others"
+                       : "no such participant in this call",
                    "mute");
     return;
   }
-  if (!target || !target->ready || (target->id->hidden && target != p)) {
-    sig_send_error(c, "unknown_participant", "no such participant in this call", "mute");
-    return;
-  }
-  if (reason && strlen(reason) > MAX_REASON) {
+  if (reason && strlen(reason) > SIG_MAX_REASON) {
     sig_send_error(c, "bad_message", "reason is longer than 500 characters", "mute");
     return;
   }
@@ -253,18 +254,19 @@ static void on_mute(SigPart *p, json_t *msg) {
     return;
   }
   /* Staff's mute sticks: the participant cannot undo it themselves. */
-  if (!moderating && !muted && !p->id->moderate)
-    for (guint i = 0; i < hit->len; i++)
-      if (((SigTrack *)hit->pdata[i])->muted_by_moderator) {
-        sig_send_error(c, "muted_by_moderator", "staff muted this track; only staff can unmute it",
-                       "mute");
-        g_ptr_array_free(hit, TRUE);
-        return;
-      }
+  gboolean any_by_moderator = FALSE;
+  for (guint i = 0; i < hit->len; i++)
+    if (((SigTrack *)hit->pdata[i])->muted_by_moderator) any_by_moderator = TRUE;
+  if (sig_mod_unmute_own(&by, moderating, muted, any_by_moderator)) {
+    sig_send_error(c, "muted_by_moderator", "staff muted this track; only staff can unmute it",
+                   "mute");
+    g_ptr_array_free(hit, TRUE);
+    return;
+  }
   for (guint i = 0; i < hit->len; i++) {
     SigTrack *t = hit->pdata[i];
     t->muted = muted;
-    t->muted_by_moderator = moderating && muted;
+    t->muted_by_moderator = sig_mod_sticky(moderating, muted);
     sfu_request(r->node, "track_mute",
                 json_pack("{s:s, s:s, s:b}", "room", r->id, "track", t->id, "muted", muted), NULL,
                 NULL, NULL);
@@ -291,15 +293,16 @@ static void on_remove(SigPart *p, json_t *msg) {
   SigRoom *r = p->room;
   static const char *const allowed[] = {"v", "type", "participant", "reason", NULL};
   if (!check_fields(c, msg, "remove", allowed)) return;
-  if (!p->id->moderate) {
-    sig_send_error(c, "not_moderator", "only staff with the moderate grant can remove", "remove");
-    return;
-  }
   const char *target_id = jsonu_str(msg, "participant");
   SigPart *t = target_id ? g_hash_table_lookup(r->parts, target_id) : NULL;
-  /* Hidden participants are unknown to everyone (and never publish). */
-  if (!t || t == p || t->id->hidden || !t->ready) {
-    sig_send_error(c, "unknown_participant", "no such participant (or yourself)", "remove");
+  SigMember by = sig_part_member(p), them = t ? sig_part_member(t) : by;
+  const char *err = sig_mod_remove(&by, t == p ? &by : t ? &them : NULL);
+  if (err) {
+    sig_send_error(c, err,
+                   strcmp(err, "not_moderator") == 0
+                       ? "only staff with the moderate grant can remove"
+                       : "no such participant (or yourself)",
+                   "remove");
     return;
   }
   const char *reason = valid_reason(msg, c, "remove");
@@ -324,7 +327,8 @@ static void on_end_call(SigPart *p, json_t *msg) {
   SigConn *c = p->conn;
   static const char *const allowed[] = {"v", "type", "reason", NULL};
   if (!check_fields(c, msg, "end_call", allowed)) return;
-  if (!p->id->moderate) {
+  SigMember by = sig_part_member(p);
+  if (sig_mod_end_call(&by)) {
     sig_send_error(c, "not_moderator", "only staff with the moderate grant can end the call",
                    "end_call");
     return;
@@ -348,26 +352,26 @@ static void on_record(SigPart *p, json_t *msg) {
   }
   /* Policy first: no grant and no moderator can turn on what the visit's
    * policy forbids (and the SFU room was created not recordable anyway). */
-  if (!r->policy->recording_required) {
-    /* An attempt to record a call that must not be recorded goes on the
-     * visit's audit trail in booking (issue 7: refused and audited). */
-    if (on)
-      sig_post_event(r->srv, r->id, "recording_refused", p->id->participant,
-                     json_pack("{s:s, s:s, s:s}", "by", p->id->participant, "role", p->id->role,
-                               "reason", "policy_forbids_recording"));
-    sig_send_error(c, on ? "policy_forbids_recording" : "not_recording",
-                   on ? "this visit's policy forbids recording" : "this call is not recorded",
-                   "record");
-    return;
-  }
-  if (!p->id->may_record && !p->id->moderate) {
-    sig_send_error(c, "not_permitted", "your join token does not allow recording control",
-                   "record");
-    return;
-  }
-  if (!on) {
-    sig_send_error(c, "policy_requires_recording", "this visit's policy requires recording",
-                   "record");
+  bool audit = false;
+  const char *err = sig_mod_record(r->policy->recording_required, p->id->may_record,
+                                   p->id->moderate, on, &audit);
+  if (audit)
+    sig_post_event(r->srv, r->id, "recording_refused", p->id->participant,
+                   json_pack("{s:s, s:s, s:s}", "by", p->id->participant, "role", p->id->role,
+                             "reason", "policy_forbids_recording"));
+  if (err) {
+    static const struct {
+      const char *code, *message;
+    } says[] = {
+        {"policy_forbids_recording", "this visit's policy forbids recording"},
+        {"not_recording", "this call is not recorded"},
+        {"not_permitted", "your join token does not allow recording control"},
+        {"policy_requires_recording", "this visit's policy requires recording"},
+    };
+    const char *message = err;
+    for (size_t i = 0; i < G_N_ELEMENTS(says); i++)
+      if (strcmp(says[i].code, err) == 0) message = says[i].message;
+    sig_send_error(c, err, message, "record");
     return;
   }
   sig_send(c, "recording", json_pack("{s:b}", "on", r->recording));
@@ -504,6 +508,7 @@ SigServer *sig_server_new(const SigSettings *set, char **node_urls, const char *
   SigServer *s = g_new0(SigServer, 1);
   s->set = *set;
   s->events = events;
+  s->clock = sig_clock_real();
   s->rooms = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, sig_room_free);
   s->ended = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   s->conns = g_hash_table_new(g_int64_hash, g_int64_equal);
@@ -513,6 +518,10 @@ SigServer *sig_server_new(const SigSettings *set, char **node_urls, const char *
                                            sig_on_sfu_state, s));
   return s;
 }
+
+void sig_server_set_clock(SigServer *s, SigClock clock) { s->clock = clock; }
+gint64 sig_now_ms(const SigServer *s) { return sig_clock_ms(&s->clock); }
+gint64 sig_now_unix(const SigServer *s) { return sig_clock_unix(&s->clock); }
 
 void sig_server_free(SigServer *s) {
   if (!s) return;

@@ -7,8 +7,8 @@
 
 #include "jsonutil.h"
 #include "log.h"
+#include "sig_call_presence.h"
 #include "sig_server.h"
-#include "timeutil.h"
 
 /* ---- SFU request context: names, not pointers ---- */
 
@@ -84,7 +84,15 @@ void sig_part_free(gpointer p) {
 /* How a participant is named to the others in "by" fields: hidden staff are
  * never named, only described. */
 const char *sig_public_actor(SigPart *p) {
-  return p->id->hidden ? "staff" : p->id->participant;
+  SigMember m = sig_part_member(p);
+  return sig_mod_public_actor(&m);
+}
+
+SigMember sig_part_member(const SigPart *p) {
+  return (SigMember){.id = p->id->participant,
+                     .ready = p->ready,
+                     .hidden = p->id->hidden,
+                     .moderate = p->id->moderate};
 }
 
 json_t *sig_part_public(SigPart *p) {
@@ -128,7 +136,13 @@ json_t *sig_room_participants_for(SigRoom *r, SigPart *self) {
   return a;
 }
 
-/* ---- visit end and warnings ---- */
+/* ---- visit end and warnings (the rules: sig_call_timeup.c) ---- */
+
+SigTimeup sig_room_timeup(const SigRoom *r) {
+  return (SigTimeup){.visit_end = r->policy->visit_end,
+                     .warn_first_s = r->srv->set.warn_first_s,
+                     .warn_second_s = r->srv->set.warn_second_s};
+}
 
 
 /* Sends each warning whose moment has come and that this participant has
@@ -136,20 +150,13 @@ json_t *sig_room_participants_for(SigRoom *r, SigPart *self) {
  * once, once. */
 void sig_part_warn(SigPart *p, gint64 now_ms) {
   if (!p->ready || !p->conn) return;
-  SigServer *s = p->room->srv;
-  gint64 end_ms = p->room->policy->visit_end * 1000;
-  struct {
-    int secs;
-    gboolean *flag;
-  } w[2] = {{s->set.warn_first_s, &p->warned_first}, {s->set.warn_second_s, &p->warned_second}};
-  for (int i = 0; i < 2; i++) {
-    if (*w[i].flag || now_ms < end_ms - (gint64)w[i].secs * 1000) continue;
-    *w[i].flag = TRUE;
-    gint64 left = (end_ms - now_ms + 999) / 1000;
+  SigTimeup tu = sig_room_timeup(p->room);
+  SigWarning w[2];
+  int n = sig_timeup_due(&tu, &p->warned, now_ms, w);
+  for (int i = 0; i < n; i++)
     sig_send(p->conn, "ending_soon",
-             json_pack("{s:i, s:I, s:I}", "warning_s", w[i].secs, "seconds_left",
-                       (json_int_t)MAX(left, 0), "ends_at", (json_int_t)p->room->policy->visit_end));
-  }
+             json_pack("{s:i, s:I, s:I}", "warning_s", w[i].warning_s, "seconds_left",
+                       (json_int_t)w[i].seconds_left, "ends_at", (json_int_t)w[i].ends_at));
 }
 
 void sig_room_free(gpointer p) {
@@ -167,7 +174,7 @@ void sig_room_free(gpointer p) {
  * destroyed, booking told. by may be NULL (the clock, or a failure). */
 void sig_room_end(SigRoom *r, const char *reason, SigPart *by, const char *why) {
   SigServer *s = r->srv;
-  gint64 now = time_now_unix();
+  gint64 now = sig_now_unix(s);
   log_info("call_ended", "room=%s reason=%s by=%s", r->id, reason,
            by ? by->id->participant : "-");
   json_t *f = json_pack("{s:s}", "reason", reason);
@@ -207,8 +214,9 @@ void sig_room_end(SigRoom *r, const char *reason, SigPart *by, const char *why) 
 static gboolean room_tick(gpointer data) {
   SigRoom *r = data;
   r->timer = 0;
-  gint64 now_ms = time_now_ms();
-  if (now_ms >= r->policy->visit_end * 1000) {
+  gint64 now_ms = sig_now_ms(r->srv);
+  SigTimeup tu = sig_room_timeup(r);
+  if (sig_timeup_over(&tu, now_ms)) {
     sig_room_end(r, "time_up", NULL, NULL);
     return G_SOURCE_REMOVE;
   }
@@ -223,17 +231,8 @@ static gboolean room_tick(gpointer data) {
 /* Arms the timer for the next moment that matters: a warning or the end. */
 void sig_room_schedule(SigRoom *r) {
   if (r->timer) g_source_remove(r->timer);
-  SigServer *s = r->srv;
-  gint64 now_ms = time_now_ms();
-  gint64 end_ms = r->policy->visit_end * 1000;
-  gint64 moments[3] = {end_ms - (gint64)s->set.warn_first_s * 1000,
-                       end_ms - (gint64)s->set.warn_second_s * 1000, end_ms};
-  gint64 next = end_ms;
-  for (int i = 0; i < 3; i++)
-    if (moments[i] > now_ms && moments[i] < next) next = moments[i];
-  gint64 delay = MAX(next - now_ms, 0);
-  /* Wake at least every minute so a wall-clock step is noticed. */
-  delay = MIN(delay, 60000);
+  SigTimeup tu = sig_room_timeup(r);
+  gint64 delay = sig_timeup_next_delay_ms(&tu, sig_now_ms(r->srv));
   r->timer = g_timeout_add((guint)delay, room_tick, r);
 }
 
@@ -267,27 +266,48 @@ void sig_part_leave(SigPart *p, const char *reason, gboolean tell_sfu) {
     sig_post_event(s, r->id, "participant_left", pid,
                json_pack("{s:s, s:s, s:I, s:I}", "participant", pid, "reason", reason,
                          "joined_at", (json_int_t)joined_at, "left_at",
-                         (json_int_t)time_now_unix()));
+                         (json_int_t)sig_now_unix(s)));
   }
   g_free(pid);
 }
 
-static gboolean grace_expired(gpointer data) {
+/* ---- away within the reconnect grace (the rules: sig_call_presence.c) ---- */
+
+static gboolean grace_check(gpointer data);
+
+static void arm_grace(SigPart *p) {
+  gint64 left = p->away_deadline_ms - sig_now_ms(p->room->srv);
+  p->grace_timer = g_timeout_add((guint)CLAMP(left, 0, G_MAXINT), grace_check, p);
+}
+
+static gboolean grace_check(gpointer data) {
   SigPart *p = data;
   p->grace_timer = 0;
-  sig_part_leave(p, "disconnected", TRUE);
+  if (sig_presence_grace_over(p->away_deadline_ms, sig_now_ms(p->room->srv)))
+    sig_part_leave(p, "disconnected", TRUE);
+  else
+    arm_grace(p); /* the timer ran ahead of the wall clock */
   return G_SOURCE_REMOVE;
 }
 
 void sig_part_disconnected(SigPart *p) {
   SigServer *s = p->room->srv;
-  if (!p->ready) {
+  if (p->grace_timer) return; /* already away */
+  if (sig_presence_disconnect(p->ready, s->set.reconnect_grace_s, sig_now_ms(s),
+                              &p->away_deadline_ms) == SIG_AWAY_LEAVE_NOW) {
     /* Never announced: nothing to keep for a reconnect. */
     sig_part_leave(p, "disconnected", TRUE);
     return;
   }
   log_info("participant_away", "room=%s participant=%s grace_s=%d", p->room->id,
            p->id->participant, s->set.reconnect_grace_s);
-  if (!p->grace_timer)
-    p->grace_timer = g_timeout_add_seconds((guint)s->set.reconnect_grace_s, grace_expired, p);
+  arm_grace(p);
+}
+
+void sig_part_back(SigPart *p) {
+  if (p->grace_timer) {
+    g_source_remove(p->grace_timer);
+    p->grace_timer = 0;
+  }
+  p->away_deadline_ms = 0;
 }

@@ -18,6 +18,9 @@
 #include <jansson.h>
 
 #include "httpd.h"
+#include "sig_call_moderation.h"
+#include "sig_call_timeup.h"
+#include "sig_clock.h"
 #include "sig_events.h"
 #include "sig_join.h"
 #include "sig_sfu.h"
@@ -70,7 +73,8 @@ struct SigPart {
   SigConn *conn;     /* NULL while away */
   gboolean ready;    /* participant_add done and joined sent */
   guint grace_timer; /* running while away */
-  gboolean warned_first, warned_second;
+  gint64 away_deadline_ms; /* while away: the reconnect grace ends then */
+  SigWarned warned;  /* the ending_soon warnings its connection has had */
   gint64 joined_at;
   guint64 sfu_generation; /* bumped on every participant_add, to drop stale replies */
   gint64 max_video_kbps;  /* the client's video_limit (0 none); kept across media resets */
@@ -117,12 +121,19 @@ struct SigServer {
   GHashTable *ended;    /* room id -> reason (calls that ended, refused on rejoin) */
   GHashTable *conns;    /* &id -> SigConn* (not owned: freed on close) */
   guint64 next_conn_id;
+  SigClock clock;       /* wall clock of the call logic (real unless a test sets one) */
 };
 
 /* nodes: NULL-terminated control URLs; events may be NULL. */
 SigServer *sig_server_new(const SigSettings *set, char **node_urls, const char *sfu_secret,
                           SigEvents *events);
 void sig_server_free(SigServer *s);
+/* Replaces the server's wall clock (the real one by default). */
+void sig_server_set_clock(SigServer *s, SigClock clock);
+/* The server's clock: Unix ms, Unix s. Nothing in signalling's call logic
+ * reads time_now_* itself. */
+gint64 sig_now_ms(const SigServer *s);
+gint64 sig_now_unix(const SigServer *s);
 
 /* The /ws endpoint callbacks (user = SigServer*). */
 int sig_ws_open(WsConn *c, const HttpRequest *upgrade, void *user);
@@ -140,6 +151,8 @@ SigConn *sig_conn_lookup(SigServer *s, guint64 id);
 void sig_handle_join(SigConn *c, json_t *msg);
 void sig_handle_joined_message(SigConn *c, const char *type, json_t *msg);
 void sig_part_disconnected(SigPart *p);
+/* A held participant joined again: no longer away. */
+void sig_part_back(SigPart *p);
 void sig_on_sfu_event(SfuNode *node, json_t *ev, void *user);
 void sig_on_sfu_state(SfuNode *node, int up, void *user);
 
@@ -171,9 +184,13 @@ void sig_part_free(gpointer part);
 json_t *sig_room_participants_for(SigRoom *r, SigPart *self);
 /* Sends the ending_soon warnings now due to p (each once). */
 void sig_part_warn(SigPart *p, gint64 now_ms);
+/* The room's time rules (its visit's end, the server's warning settings). */
+SigTimeup sig_room_timeup(const SigRoom *r);
 /* Arms the room's timer for its next warning or its end. */
 void sig_room_schedule(SigRoom *r);
 const char *sig_public_actor(SigPart *p);
+/* The participant as the call core's moderation rules see it. */
+SigMember sig_part_member(const SigPart *p);
 /* Sends to every ready, connected participant except `except` (fields stolen). */
 void sig_broadcast(SigRoom *r, SigPart *except, const char *type, json_t *fields);
 void sig_room_end(SigRoom *r, const char *reason, SigPart *by, const char *why);
