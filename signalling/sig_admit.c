@@ -2,13 +2,16 @@
  * call — the call placed on an SFU node and its room created on the first
  * join (recordable exactly when the policy says so), each participant added
  * to the SFU, joined answered with the call's current state, a reconnect
- * taking over the same participant. See sig_server.h for ownership. */
+ * taking over the same participant. What a join means is the call core's
+ * (sig_call_presence.c). See sig_room.h for ownership. */
 #include <string.h>
 
 #include "jsonutil.h"
 #include "log.h"
+#include "sig_admit.h"
 #include "sig_call_presence.h"
-#include "sig_server.h"
+#include "sig_relay.h"
+#include "sig_server_state.h"
 #include "turn_rest.h"
 
 static void refuse(SigConn *c, const char *code, const char *message, int close_code) {
@@ -209,20 +212,6 @@ static void on_room_created(SfuNode *n, json_t *reply, void *user) {
   while (g_hash_table_iter_next(&it, NULL, &v)) sfu_add_participant(v, FALSE);
 }
 
-static SfuNode *pick_node(SigServer *s) {
-  guint n = s->nodes->len;
-  gboolean *healthy = g_new0(gboolean, n);
-  int *rooms = g_new0(int, n);
-  for (guint i = 0; i < n; i++) {
-    healthy[i] = sfu_node_healthy(s->nodes->pdata[i]);
-    rooms[i] = sfu_node_rooms(s->nodes->pdata[i]);
-  }
-  int i = sfu_pick_node((int)n, healthy, rooms);
-  g_free(healthy);
-  g_free(rooms);
-  return i < 0 ? NULL : s->nodes->pdata[i];
-}
-
 /* A later joiner's token must describe the same visit as the first one's:
  * the policy of a live room never changes under it. */
 static gboolean same_policy(const SigIdentity *a, const SigIdentity *b) {
@@ -343,7 +332,7 @@ void sig_handle_join(SigConn *c, json_t *msg) {
     return;
   }
   if (kind == SIG_JOIN_NEW_CALL) {
-    SfuNode *node = pick_node(s);
+    SfuNode *node = sig_server_pick_node(s);
     if (!node) {
       c->joining = FALSE;
       refuse(c, "sfu_unavailable", "no media server is available; try again shortly",

@@ -1,66 +1,14 @@
 /* Rooms and participants once admitted: their life and end — presence
  * broadcasts, the ending_soon warnings and the visit's end, leaving and the
- * reconnect grace — plus the helpers every part of signalling shares (SFU
- * request contexts, booking events). Admission is sig_admit.c, the media
- * relay and moderation sig_relay.c. See sig_server.h for ownership. */
+ * reconnect grace (see sig_room.h). The rules are the call core's; the
+ * times come from the server's injected clock. */
 #include <string.h>
 
 #include "jsonutil.h"
 #include "log.h"
 #include "sig_call_presence.h"
-#include "sig_server.h"
-
-/* ---- SFU request context: names, not pointers ---- */
-
-
-SigCtx *sig_ctx_new(SigServer *s, const char *room, const char *participant, guint64 conn_id,
-                    const char *re) {
-  SigCtx *x = g_new0(SigCtx, 1);
-  x->srv = s;
-  x->room = g_strdup(room);
-  x->participant = g_strdup(participant);
-  x->conn_id = conn_id;
-  x->re = g_strdup(re);
-  return x;
-}
-
-void sig_ctx_free(gpointer p) {
-  SigCtx *x = p;
-  g_free(x->room);
-  g_free(x->participant);
-  g_free(x->re);
-  g_free(x);
-}
-
-SigRoom *sig_ctx_room(SigCtx *x) { return g_hash_table_lookup(x->srv->rooms, x->room); }
-SigPart *sig_ctx_part(SigCtx *x) {
-  SigRoom *r = sig_ctx_room(x);
-  return r && x->participant ? g_hash_table_lookup(r->parts, x->participant) : NULL;
-}
-
-gboolean sig_reply_ok(json_t *reply) {
-  const char *t = jsonu_str(reply, "type");
-  return t && strcmp(t, "result") == 0;
-}
-const char *sig_reply_code(json_t *reply) {
-  const char *c = jsonu_str(reply, "code");
-  return c ? c : "sfu_error";
-}
-const char *sig_reply_message(json_t *reply) {
-  const char *m = jsonu_str(reply, "message");
-  return m ? m : "the media server refused the request";
-}
-
-/* ---- booking events ---- */
-
-void sig_post_event(SigServer *s, const char *room, const char *type, const char *actor,
-                       json_t *data) {
-  if (!s->events) {
-    json_decref(data);
-    return;
-  }
-  sig_events_post(s->events, room, type, actor, data);
-}
+#include "sig_room.h"
+#include "sig_server_state.h"
 
 /* ---- helpers ---- */
 
