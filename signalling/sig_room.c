@@ -22,7 +22,6 @@ void sig_track_free(gpointer p) {
 
 void sig_part_free(gpointer p) {
   SigPart *x = p;
-  if (x->grace_timer) g_source_remove(x->grace_timer);
   if (x->conn) x->conn->part = NULL;
   sig_identity_free(x->id);
   g_free(x->sub_offer);
@@ -84,7 +83,9 @@ json_t *sig_room_participants_for(SigRoom *r, SigPart *self) {
   return a;
 }
 
-/* ---- visit end and warnings (the rules: sig_call_timeup.c) ---- */
+/* ---- visit end and warnings (the rules: sig_call_timeup.c, sig_call.c) ---- */
+
+static gboolean room_tick_cb(gpointer data);
 
 SigTimeup sig_room_timeup(const SigRoom *r) {
   return (SigTimeup){.visit_end = r->policy->visit_end,
@@ -159,29 +160,81 @@ void sig_room_end(SigRoom *r, const char *reason, SigPart *by, const char *why) 
   g_hash_table_remove(s->rooms, r->id); /* frees r */
 }
 
-static gboolean room_tick(gpointer data) {
+/* The room's participants as the call's timer sees them (parts[i] is
+ * members[i]); g_free both. */
+static size_t room_members(SigRoom *r, SigPart ***parts, SigCallMember **members) {
+  size_t n = g_hash_table_size(r->parts), i = 0;
+  *parts = g_new(SigPart *, n + 1);
+  *members = g_new0(SigCallMember, n + 1);
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init(&it, r->parts);
+  while (g_hash_table_iter_next(&it, NULL, &v)) {
+    SigPart *p = v;
+    (*parts)[i] = p;
+    (*members)[i] = (SigCallMember){.ready = p->ready,
+                                    .connected = p->conn != NULL,
+                                    .away = p->away,
+                                    .warned = p->warned,
+                                    .away_deadline_ms = p->away_deadline_ms};
+    i++;
+  }
+  return n;
+}
+
+static void room_arm(SigRoom *r, gint64 next_ms) {
+  if (r->timer) g_source_remove(r->timer);
+  gint64 delay = next_ms - sig_now_ms(r->srv);
+  r->timer = g_timeout_add((guint)CLAMP(delay, 0, 60000), room_tick_cb, r);
+}
+
+/* One look of the call core at now; its actions carried out. */
+static gboolean room_tick_cb(gpointer data) {
   SigRoom *r = data;
   r->timer = 0;
   gint64 now_ms = sig_now_ms(r->srv);
   SigTimeup tu = sig_room_timeup(r);
-  if (sig_timeup_over(&tu, now_ms)) {
-    sig_room_end(r, "time_up", NULL, NULL);
+  SigPart **parts;
+  SigCallMember *m;
+  size_t n = room_members(r, &parts, &m);
+  SigCallAction *acts = g_new(SigCallAction, SIG_CALL_MAX_ACTIONS(n));
+  gint64 next = 0;
+  size_t k = sig_call_look(&tu, m, n, now_ms, acts, &next);
+  for (size_t i = 0; i < n; i++) parts[i]->warned = m[i].warned;
+  if (k > 0 && acts[0].kind == SIG_CALL_END) {
+    g_free(parts);
+    g_free(m);
+    g_free(acts);
+    sig_room_end(r, "time_up", NULL, NULL); /* frees r */
     return G_SOURCE_REMOVE;
   }
-  GHashTableIter it;
-  gpointer v;
-  g_hash_table_iter_init(&it, r->parts);
-  while (g_hash_table_iter_next(&it, NULL, &v)) sig_part_warn(v, now_ms);
-  sig_room_schedule(r);
+  /* Warnings first: a leave frees its part. */
+  for (size_t i = 0; i < k; i++) {
+    if (acts[i].kind != SIG_CALL_WARN) continue;
+    SigPart *p = parts[acts[i].member];
+    SigWarning *w = &acts[i].warning;
+    sig_send(p->conn, "ending_soon",
+             json_pack("{s:i, s:I, s:I}", "warning_s", w->warning_s, "seconds_left",
+                       (json_int_t)w->seconds_left, "ends_at", (json_int_t)w->ends_at));
+  }
+  for (size_t i = 0; i < k; i++)
+    if (acts[i].kind == SIG_CALL_GRACE_OVER) sig_part_leave(parts[acts[i].member], "disconnected", TRUE);
+  g_free(parts);
+  g_free(m);
+  g_free(acts);
+  room_arm(r, next);
   return G_SOURCE_REMOVE;
 }
 
-/* Arms the timer for the next moment that matters: a warning or the end. */
 void sig_room_schedule(SigRoom *r) {
-  if (r->timer) g_source_remove(r->timer);
   SigTimeup tu = sig_room_timeup(r);
-  gint64 delay = sig_timeup_next_delay_ms(&tu, sig_now_ms(r->srv));
-  r->timer = g_timeout_add((guint)delay, room_tick, r);
+  SigPart **parts;
+  SigCallMember *m;
+  size_t n = room_members(r, &parts, &m);
+  gint64 next = sig_call_next(&tu, m, n, sig_now_ms(r->srv));
+  g_free(parts);
+  g_free(m);
+  room_arm(r, next);
 }
 
 /* ---- leaving ---- */
@@ -221,26 +274,9 @@ void sig_part_leave(SigPart *p, const char *reason, gboolean tell_sfu) {
 
 /* ---- away within the reconnect grace (the rules: sig_call_presence.c) ---- */
 
-static gboolean grace_check(gpointer data);
-
-static void arm_grace(SigPart *p) {
-  gint64 left = p->away_deadline_ms - sig_now_ms(p->room->srv);
-  p->grace_timer = g_timeout_add((guint)CLAMP(left, 0, G_MAXINT), grace_check, p);
-}
-
-static gboolean grace_check(gpointer data) {
-  SigPart *p = data;
-  p->grace_timer = 0;
-  if (sig_presence_grace_over(p->away_deadline_ms, sig_now_ms(p->room->srv)))
-    sig_part_leave(p, "disconnected", TRUE);
-  else
-    arm_grace(p); /* the timer ran ahead of the wall clock */
-  return G_SOURCE_REMOVE;
-}
-
 void sig_part_disconnected(SigPart *p) {
   SigServer *s = p->room->srv;
-  if (p->grace_timer) return; /* already away */
+  if (p->away) return; /* already away */
   if (sig_presence_disconnect(p->ready, s->set.reconnect_grace_s, sig_now_ms(s),
                               &p->away_deadline_ms) == SIG_AWAY_LEAVE_NOW) {
     /* Never announced: nothing to keep for a reconnect. */
@@ -249,13 +285,11 @@ void sig_part_disconnected(SigPart *p) {
   }
   log_info("participant_away", "room=%s participant=%s grace_s=%d", p->room->id,
            p->id->participant, s->set.reconnect_grace_s);
-  arm_grace(p);
+  p->away = TRUE;
+  sig_room_schedule(p->room); /* the room's timer ends the grace */
 }
 
 void sig_part_back(SigPart *p) {
-  if (p->grace_timer) {
-    g_source_remove(p->grace_timer);
-    p->grace_timer = 0;
-  }
+  p->away = FALSE;
   p->away_deadline_ms = 0;
 }

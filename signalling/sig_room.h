@@ -16,6 +16,7 @@
 #include <glib.h>
 #include <jansson.h>
 
+#include "sig_call.h"
 #include "sig_call_moderation.h"
 #include "sig_call_timeup.h"
 #include "sig_conn.h"
@@ -38,7 +39,7 @@ struct SigPart {
   SigIdentity *id;
   SigConn *conn;     /* NULL while away */
   gboolean ready;    /* participant_add done and joined sent */
-  guint grace_timer; /* running while away */
+  gboolean away;     /* dropped, within the reconnect grace (the room's timer ends it) */
   gint64 away_deadline_ms; /* while away: the reconnect grace ends then */
   SigWarned warned;  /* the ending_soon warnings its connection has had */
   gint64 joined_at;
@@ -90,7 +91,8 @@ void sig_broadcast(SigRoom *r, SigPart *except, const char *type, json_t *fields
 SigTimeup sig_room_timeup(const SigRoom *r);
 /* Sends the ending_soon warnings now due to p (each once). */
 void sig_part_warn(SigPart *p, gint64 now_ms);
-/* Arms the room's timer for its next warning or its end. */
+/* Arms the room's one timer for the next moment the call core names: a
+ * warning, the end, or the end of someone's reconnect grace. */
 void sig_room_schedule(SigRoom *r);
 
 /* ---- the end, leaving, the grace ---- */

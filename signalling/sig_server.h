@@ -2,6 +2,8 @@
  * clock and the /ws callbacks. The server's inside is not here:
  *
  *   the call core (pure, no I/O, no clock of its own; unit-tested):
+ *     sig_call.h             the call's timer: one look at `now` — the end, graces
+ *                            over, warnings due — and when to look again
  *     sig_call_timeup.h      warnings, the end, the joining window
  *     sig_call_presence.h    what a join or a drop means
  *     sig_call_moderation.h  who may mute, remove, end, record

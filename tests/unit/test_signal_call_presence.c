@@ -4,6 +4,7 @@
  * test_signal_call_resume.c. */
 #include <glib.h>
 
+#include "sig_call.h"
 #include "sig_call_presence.h"
 #include "sig_fake_clock.h"
 
@@ -99,10 +100,71 @@ static void test_grace(void) {
   }
 }
 
+/* The call's timer and the grace: who leaves at a look, and when the timer
+ * looks again (an away member's deadline when it comes before the next
+ * warning or the end). Times are ms; the visit ends at 10 000 000 ms and
+ * warns at 300 s and 60 s before. */
+static void test_look(void) {
+  const SigTimeup tu = {.visit_end = 10000, .warn_first_s = 300, .warn_second_s = 60};
+  const int64_t now = 9000000; /* 1000 s before the end: no warning due */
+  static const struct {
+    const char *why;
+    SigCallMember m;
+    int n_actions;
+    SigCallActionKind kind;
+    int64_t next; /* absolute */
+  } rows[] = {
+      {"connected: next look at most a minute away",
+       {.ready = true, .connected = true}, 0, 0, 9060000},
+      {"away, grace ends in 30 s: looked at then",
+       {.ready = true, .away = true, .away_deadline_ms = 9030000}, 0, 0, 9030000},
+      {"away, grace ends in 90 s: the minute's look first",
+       {.ready = true, .away = true, .away_deadline_ms = 9090000}, 0, 0, 9060000},
+      {"away, grace over now: leaves",
+       {.ready = true, .away = true, .away_deadline_ms = 9000000}, 1, SIG_CALL_GRACE_OVER, 9060000},
+      {"away, grace over a while ago: leaves",
+       {.ready = true, .away = true, .away_deadline_ms = 8000000}, 1, SIG_CALL_GRACE_OVER, 9060000},
+      {"not yet announced: no warnings, no grace",
+       {.ready = false, .connected = true}, 0, 0, 9060000},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(rows); i++) {
+    g_test_message("row %u: %s", i, rows[i].why);
+    SigCallMember m = rows[i].m;
+    SigCallAction acts[SIG_CALL_MAX_ACTIONS(1)];
+    int64_t next = 0;
+    g_assert_cmpint(sig_call_look(&tu, &m, 1, now, acts, &next), ==, rows[i].n_actions);
+    if (rows[i].n_actions) {
+      g_assert_cmpint(acts[0].kind, ==, rows[i].kind);
+      g_assert_cmpint(acts[0].member, ==, 0);
+    }
+    g_assert_cmpint(next, ==, rows[i].next);
+    /* sig_call_next (used when the timer is armed outside a look) agrees,
+     * except that an overdue grace is looked at at once. */
+    int64_t want = rows[i].kind == SIG_CALL_GRACE_OVER && rows[i].n_actions ? now : rows[i].next;
+    g_assert_cmpint(sig_call_next(&tu, &rows[i].m, 1, now), ==, want);
+  }
+  /* Several members: each one's own grace; the earliest deadline wins. */
+  SigCallMember ms[3] = {
+      {.ready = true, .connected = true},
+      {.ready = true, .away = true, .away_deadline_ms = 9020000},
+      {.ready = true, .away = true, .away_deadline_ms = 9010000},
+  };
+  g_assert_cmpint(sig_call_next(&tu, ms, 3, now), ==, 9010000);
+  SigCallAction acts[SIG_CALL_MAX_ACTIONS(3)];
+  int64_t next = 0;
+  g_assert_cmpint(sig_call_look(&tu, ms, 3, 9010000, acts, &next), ==, 1);
+  g_assert_cmpint(acts[0].member, ==, 2);
+  g_assert_cmpint(next, ==, 9020000);
+  /* At the end: the end alone, whoever is away. */
+  g_assert_cmpint(sig_call_look(&tu, ms, 3, 10000000, acts, &next), ==, 1);
+  g_assert_cmpint(acts[0].kind, ==, SIG_CALL_END);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/signal/call/presence/join", test_join);
   g_test_add_func("/signal/call/presence/rejoin_kinds", test_rejoin_kinds);
   g_test_add_func("/signal/call/presence/grace", test_grace);
+  g_test_add_func("/signal/call/presence/look", test_look);
   return g_test_run();
 }

@@ -5,7 +5,10 @@
  * next look, and the early-join window. Replaces the 130 s real-time run
  * (tests/signalling/test-signal-timeup.mjs is now a short end-to-end run). */
 #include <glib.h>
+#include <string.h>
 
+#include "sig_call.h"
+#include "sig_call_presence.h"
 #include "sig_call_timeup.h"
 #include "sig_fake_clock.h"
 
@@ -103,108 +106,145 @@ static void test_window(void) {
 }
 
 /* A whole call on the fake clock, driven the way the server's room timer
- * drives it (sig_room.c room_tick): at each look, the end if it has come,
- * else each connection's due warnings, then sleep the next delay. Joins
- * come at their times: a connection gets its due warnings as it joins. */
+ * drives it (sig_room.c room_tick_cb): a look of the call core (sig_call_look)
+ * at each moment it names, its actions carried out. Between looks, the
+ * script's events: a join (the due warnings at once, as on joined; a rejoin
+ * is a new page with none had) or a drop (away within the grace). */
+typedef enum { JOIN, DROP } What;
 typedef struct {
-  int64_t join_ms;   /* when this connection joins */
-  int who;           /* participant; a later row with the same who replaces it */
-} Join;
+  int64_t at_ms;
+  What what;
+  int who; /* participant */
+} Event;
 
 typedef struct {
-  int conn, warning_s;
+  int conn, warning_s; /* conn: the index of the JOIN event that opened it */
   int64_t at_ms, left;
 } Sent;
 
-static int run_call(const Join *joins, int n_joins, Sent *sent, int max_sent, int64_t from_ms,
-                    int64_t *ended_ms, int *looks) {
+typedef struct {
+  Sent sent[32];
+  int n_sent;
+  int64_t left_ms[8]; /* when each participant left (grace over), 0 never */
+  int64_t ended_ms;
+  int looks;
+} Outcome;
+
+static void run_call(const Event *ev, int n_ev, int grace_s, int64_t from_ms, Outcome *o) {
   FakeClock fc = {.ms = from_ms};
   SigClock clk = fake_clock(&fc);
-  SigWarned warned[8] = {{0}};
-  int conn_of[8], joined = 0, n = 0;
+  SigCallMember m[8] = {{0}};
+  int conn_of[8], next_ev = 0;
   for (int i = 0; i < 8; i++) conn_of[i] = -1;
-  *looks = 0;
+  memset(o, 0, sizeof *o);
   for (;;) {
     int64_t now = sig_clock_ms(&clk);
-    while (joined < n_joins && joins[joined].join_ms <= now) {
-      int c = joined++;
-      conn_of[joins[c].who] = c;
-      warned[c] = (SigWarned){0}; /* the new page has seen none */
+    for (; next_ev < n_ev && ev[next_ev].at_ms <= now; next_ev++) {
+      int w = ev[next_ev].who;
+      if (ev[next_ev].what == DROP) {
+        m[w].connected = false;
+        g_assert_cmpint(sig_presence_disconnect(m[w].ready, grace_s, now, &m[w].away_deadline_ms),
+                        ==, SIG_AWAY_GRACE);
+        m[w].away = true;
+        continue;
+      }
+      conn_of[w] = next_ev;
+      m[w] = (SigCallMember){.ready = true, .connected = true}; /* none had, not away */
       SigWarning out[2];
-      int k = sig_timeup_due(&TU, &warned[c], now, out);
-      for (int j = 0; j < k && n < max_sent; j++)
-        sent[n++] = (Sent){c, out[j].warning_s, now, out[j].seconds_left};
+      int k = sig_timeup_due(&TU, &m[w].warned, now, out);
+      for (int j = 0; j < k; j++)
+        o->sent[o->n_sent++] = (Sent){next_ev, out[j].warning_s, now, out[j].seconds_left};
     }
-    ++*looks;
-    if (sig_timeup_over(&TU, now)) {
-      *ended_ms = now;
-      return n;
+    o->looks++;
+    SigCallAction acts[SIG_CALL_MAX_ACTIONS(8)];
+    int64_t next = -1;
+    size_t k = sig_call_look(&TU, m, 8, now, acts, &next);
+    if (k > 0 && acts[0].kind == SIG_CALL_END) {
+      g_assert_cmpint(k, ==, 1);
+      o->ended_ms = now;
+      return;
     }
-    for (int w = 0; w < 8; w++) {
-      if (conn_of[w] < 0) continue;
-      int c = conn_of[w];
-      SigWarning out[2];
-      int k = sig_timeup_due(&TU, &warned[c], now, out);
-      for (int j = 0; j < k && n < max_sent; j++)
-        sent[n++] = (Sent){c, out[j].warning_s, now, out[j].seconds_left};
+    for (size_t i = 0; i < k; i++) {
+      int w = (int)acts[i].member;
+      if (acts[i].kind == SIG_CALL_GRACE_OVER) {
+        o->left_ms[w] = now;
+        m[w] = (SigCallMember){0}; /* gone */
+        conn_of[w] = -1;
+      } else {
+        g_assert_true(m[w].connected);
+        o->sent[o->n_sent++] =
+            (Sent){conn_of[w], acts[i].warning.warning_s, now, acts[i].warning.seconds_left};
+      }
     }
-    int64_t delay = sig_timeup_next_delay_ms(&TU, now);
-    g_assert_cmpint(delay, <=, 60000);
-    if (joined < n_joins && joins[joined].join_ms - now < delay) delay = joins[joined].join_ms - now;
-    fc.ms += delay;
-    g_assert_cmpint(*looks, <, 1000);
+    g_assert_cmpint(next, >, now);
+    g_assert_cmpint(next - now, <=, 60000);
+    if (next_ev < n_ev && ev[next_ev].at_ms < next) next = ev[next_ev].at_ms;
+    fc.ms = next;
+    g_assert_cmpint(o->looks, <, 1000);
   }
+}
+
+static gboolean sent_has(const Outcome *o, Sent want) {
+  for (int i = 0; i < o->n_sent; i++)
+    if (o->sent[i].conn == want.conn && o->sent[i].warning_s == want.warning_s &&
+        o->sent[i].at_ms == want.at_ms && o->sent[i].left == want.left)
+      return TRUE;
+  return FALSE;
 }
 
 static void test_call_timeline(void) {
-  /* 0: participant A from 10 minutes before the end; 1: B joins 130 s
-   * before it (after the first moment); 2: A reconnects 100 s before the
-   * end (a new page); 3: C joins 50 s before it. */
-  const Join joins[] = {{AT(600), 0}, {AT(130), 1}, {AT(100), 0}, {AT(50), 2}};
-  Sent s[32];
-  int64_t ended = 0;
-  int looks = 0;
-  int n = run_call(joins, 4, s, 32, AT(600), &ended, &looks);
+  /* A (0) from ten minutes before the end; B (1) joins 130 s before it,
+   * after the first moment; A drops at 120 s and comes back at 100 s (a
+   * new page); B drops at 80 s and never comes back (grace 30 s); C (2)
+   * joins 50 s before the end. */
+  const Event ev[] = {{AT(600), JOIN, 0}, {AT(130), JOIN, 1}, {AT(120), DROP, 0},
+                      {AT(100), JOIN, 0}, {AT(80), DROP, 1},  {AT(50), JOIN, 2}};
+  Outcome o;
+  run_call(ev, G_N_ELEMENTS(ev), 30, AT(600), &o);
   static const Sent want[] = {
       {0, 300, AT(300), 300}, /* A: the first at its moment */
       {1, 300, AT(130), 130}, /* B: the due one at once, not the second */
-      {2, 300, AT(100), 100}, /* A's new page: the due one again, once */
-      {2, 60, AT(60), 60},    /* A (its new connection) */
-      {1, 60, AT(60), 60},    /* B */
-      {3, 300, AT(50), 50},   /* C: both at once, in order */
-      {3, 60, AT(50), 50},
+      {3, 300, AT(100), 100}, /* A's new page: the due one again, once */
+      {3, 60, AT(60), 60},    /* A (its new connection); B is away: nothing */
+      {5, 300, AT(50), 50},   /* C: both at once, in order */
+      {5, 60, AT(50), 50},
   };
-  g_assert_cmpint(n, ==, G_N_ELEMENTS(want));
-  for (int i = 0; i < n; i++) {
+  for (int i = 0; i < o.n_sent; i++)
     g_test_message("sent %d: conn %d warning %d at end-%" G_GINT64_FORMAT " left %" G_GINT64_FORMAT,
-                   i, s[i].conn, s[i].warning_s, END - s[i].at_ms / 1000, s[i].left);
-    /* Connections warned in the same look may come in either order. */
-    gboolean found = FALSE;
-    for (guint j = 0; j < G_N_ELEMENTS(want); j++)
-      if (want[j].conn == s[i].conn && want[j].warning_s == s[i].warning_s &&
-          want[j].at_ms == s[i].at_ms && want[j].left == s[i].left)
-        found = TRUE;
-    g_assert_true(found);
-  }
-  /* Connection 0 (A's first) never got the 1-minute warning: it was gone. */
-  for (int i = 0; i < n; i++) g_assert_false(s[i].conn == 0 && s[i].warning_s == 60);
-  g_assert_cmpint(ended, ==, AT(0));
+                   i, o.sent[i].conn, o.sent[i].warning_s, END - o.sent[i].at_ms / 1000,
+                   o.sent[i].left);
+  g_assert_cmpint(o.n_sent, ==, G_N_ELEMENTS(want));
+  for (guint i = 0; i < G_N_ELEMENTS(want); i++) g_assert_true(sent_has(&o, want[i]));
+  /* C's two come in order. */
+  for (int i = 0; i + 1 < o.n_sent; i++)
+    if (o.sent[i].conn == 5) g_assert_cmpint(o.sent[i + 1].warning_s, ==, 60);
+  g_assert_cmpint(o.left_ms[0], ==, 0);       /* A came back in time */
+  g_assert_cmpint(o.left_ms[1], ==, AT(50));  /* B: at the grace's end exactly */
+  g_assert_cmpint(o.ended_ms, ==, AT(0));
   /* Ten minutes of call: a look a minute at most, plus the moments. */
-  g_assert_cmpint(looks, <=, 16);
+  g_assert_cmpint(o.looks, <=, 20);
 }
 
-/* A call that starts after its end (a clock step, or a very late joiner
- * the window let in a moment before): it ends at the first look. */
+/* A call whose end has come (a clock step, or a joiner let in a moment
+ * before): it ends at the first look. */
 static void test_call_already_over(void) {
-  const Join joins[] = {{AT(-1), 0}};
-  Sent s[4];
-  int64_t ended = 0;
-  int looks = 0;
-  int n = run_call(joins, 1, s, 4, AT(-1), &ended, &looks);
-  g_assert_cmpint(n, ==, 2); /* the join's due warnings still go first */
-  g_assert_cmpint(s[0].left, ==, 0);
-  g_assert_cmpint(ended, ==, AT(-1));
-  g_assert_cmpint(looks, ==, 1);
+  const Event ev[] = {{AT(-1), JOIN, 0}};
+  Outcome o;
+  run_call(ev, 1, 30, AT(-1), &o);
+  g_assert_cmpint(o.n_sent, ==, 2); /* the join's due warnings still go first */
+  g_assert_cmpint(o.sent[0].left, ==, 0);
+  g_assert_cmpint(o.ended_ms, ==, AT(-1));
+  g_assert_cmpint(o.looks, ==, 1);
+}
+
+/* The end wins over a grace ending at the same moment: the call ends, the
+ * away participant's leave is part of it (SIG_CALL_END alone). */
+static void test_end_beats_grace(void) {
+  const Event ev[] = {{AT(100), JOIN, 0}, {AT(30), DROP, 0}};
+  Outcome o;
+  run_call(ev, G_N_ELEMENTS(ev), 30, AT(100), &o);
+  g_assert_cmpint(o.left_ms[0], ==, 0);
+  g_assert_cmpint(o.ended_ms, ==, AT(0));
 }
 
 /* Settings other than the defaults (an operator's, or the end-to-end
@@ -247,6 +287,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/signal/call/timeup/window", test_window);
   g_test_add_func("/signal/call/timeup/timeline", test_call_timeline);
   g_test_add_func("/signal/call/timeup/already_over", test_call_already_over);
+  g_test_add_func("/signal/call/timeup/end_beats_grace", test_end_beats_grace);
   g_test_add_func("/signal/call/timeup/other_settings", test_other_settings);
   g_test_add_func("/signal/call/timeup/clocks", test_clocks);
   return g_test_run();
