@@ -97,15 +97,18 @@ SigTimeup sig_room_timeup(const SigRoom *r) {
 /* Sends each warning whose moment has come and that this participant has
  * not had yet; a warning whose moment passed before they joined is sent at
  * once, once. */
+static void send_warning(SigPart *p, const SigWarning *w) {
+  sig_send(p->conn, "ending_soon",
+           json_pack("{s:i, s:I, s:I}", "warning_s", w->warning_s, "seconds_left",
+                     (json_int_t)w->seconds_left, "ends_at", (json_int_t)w->ends_at));
+}
+
 void sig_part_warn(SigPart *p, gint64 now_ms) {
   if (!p->ready || !p->conn) return;
   SigTimeup tu = sig_room_timeup(p->room);
   SigWarning w[2];
   int n = sig_timeup_due(&tu, &p->warned, now_ms, w);
-  for (int i = 0; i < n; i++)
-    sig_send(p->conn, "ending_soon",
-             json_pack("{s:i, s:I, s:I}", "warning_s", w[i].warning_s, "seconds_left",
-                       (json_int_t)w[i].seconds_left, "ends_at", (json_int_t)w[i].ends_at));
+  for (int i = 0; i < n; i++) send_warning(p, &w[i]);
 }
 
 void sig_room_free(gpointer p) {
@@ -210,12 +213,7 @@ static gboolean room_tick_cb(gpointer data) {
   }
   /* Warnings first: a leave frees its part. */
   for (size_t i = 0; i < k; i++) {
-    if (acts[i].kind != SIG_CALL_WARN) continue;
-    SigPart *p = parts[acts[i].member];
-    SigWarning *w = &acts[i].warning;
-    sig_send(p->conn, "ending_soon",
-             json_pack("{s:i, s:I, s:I}", "warning_s", w->warning_s, "seconds_left",
-                       (json_int_t)w->seconds_left, "ends_at", (json_int_t)w->ends_at));
+    if (acts[i].kind == SIG_CALL_WARN) send_warning(parts[acts[i].member], &acts[i].warning);
   }
   for (size_t i = 0; i < k; i++)
     if (acts[i].kind == SIG_CALL_GRACE_OVER) sig_part_leave(parts[acts[i].member], "disconnected", TRUE);
