@@ -269,6 +269,25 @@ void sig_handle_join(SigConn *c, json_t *msg) {
     }
     return;
   }
+  /* A participant this instance already holds (away within the grace, or
+   * resuming) is not asked about again: booking's decision feed covers
+   * them, and they keep the live call's terms. Anyone else is a first
+   * join: booking is asked first (fail closed), unless admission = off. */
+  SigRoom *held_room = g_hash_table_lookup(s->rooms, id->room);
+  SigPart *held = held_room ? g_hash_table_lookup(held_room->parts, id->participant) : NULL;
+  if (s->booking && !g_hash_table_contains(s->ended, id->room) &&
+      !(held_room && g_hash_table_contains(held_room->removed, id->participant))) {
+    if (!held) {
+      sig_admission_start(c, id, resume);
+      return;
+    }
+    sig_admit_effective_room(id, held_room->policy);
+  }
+  sig_join_place(c, id, resume);
+}
+
+void sig_join_place(SigConn *c, SigIdentity *id, int resume) {
+  SigServer *s = c->srv;
   const char *ended = g_hash_table_lookup(s->ended, id->room);
   SigRoom *r = g_hash_table_lookup(s->rooms, id->room);
   if (ended) {

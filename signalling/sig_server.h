@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "httpd.h"
+#include "sig_decisions.h"
 #include "sig_events.h"
 #include "sig_join.h"
 #include "sig_sfu.h"
@@ -31,7 +32,7 @@
 #define SIG_CLOSE_PROTOCOL 4400  /* bad first message, join timeout */
 #define SIG_CLOSE_REFUSED 4401   /* join refused (token, window, role...) */
 #define SIG_CLOSE_RATE 4429      /* message rate exceeded */
-#define SIG_CLOSE_UNAVAILABLE 4503 /* no media server could take the call */
+#define SIG_CLOSE_UNAVAILABLE 4503 /* no media server could take the call, or booking did not answer the admission check */
 #define SIG_CLOSE_SLOW 4508      /* the client did not read what we sent */
 
 /* Messages waiting to be written to one client before it is cut off. */
@@ -113,6 +114,7 @@ struct SigServer {
   SigSettings set;
   GPtrArray *nodes;     /* SfuNode* in configured order */
   SigEvents *events;    /* may be NULL (no booking configured) */
+  struct SigBooking *booking; /* admission check and decision feed; NULL: admission = off */
   GHashTable *rooms;    /* id -> SigRoom* */
   GHashTable *ended;    /* room id -> reason (calls that ended, refused on rejoin) */
   GHashTable *conns;    /* &id -> SigConn* (not owned: freed on close) */
@@ -138,6 +140,15 @@ void sig_conn_close(SigConn *c, int code, const char *reason);
 SigConn *sig_conn_lookup(SigServer *s, guint64 id);
 
 void sig_handle_join(SigConn *c, json_t *msg);
+/* Places a verified (and, with admission on, admitted) identity in its
+ * call: ended/removed/policy checks, a held participant taken over, the
+ * room created on the first join. Takes id. (sig_admit.c) */
+void sig_join_place(SigConn *c, SigIdentity *id, int resume);
+/* Asks booking whether id may join (a first join), then places it or
+ * refuses the join. Takes id. (sig_admission.c) */
+void sig_admission_start(SigConn *c, SigIdentity *id, int resume);
+/* Booking's decision feed hands each decision here (user = SigServer*). */
+void sig_on_decision(const SigDecision *d, void *user);
 void sig_handle_joined_message(SigConn *c, const char *type, json_t *msg);
 void sig_part_disconnected(SigPart *p);
 void sig_on_sfu_event(SfuNode *node, json_t *ev, void *user);
