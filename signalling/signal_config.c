@@ -46,7 +46,8 @@ const ConfigOption signal_config_options[] = {
     {"sfu", "secret_file", CONFIG_STRING, "var/secrets/sfu-control.secret", O(sfu_secret_file),
      0, 0, "shared secret for the SFU control API"},
     {"booking", "url", CONFIG_STRING, "https://127.0.0.1:8443", O(booking_url), 0, 0,
-     "booking's base URL for visit events; empty disables them (tests only)"},
+     "booking's base URL (visit events, admission check, decision feed); empty: none, which "
+     "needs admission = off (tests only)"},
     {"booking", "credential_file", CONFIG_STRING, "var/secrets/signal-booking.secret",
      O(booking_credential_file), 0, 0, "service credential presented to booking"},
     {"booking", "ca_file", CONFIG_STRING, "var/tls/cert.pem", O(booking_ca_file), 0, 0,
