@@ -272,11 +272,13 @@ void sig_handle_join(SigConn *c, json_t *msg) {
   /* A participant this instance already holds (away within the grace, or
    * resuming) is not asked about again: booking's decision feed covers
    * them, and they keep the live call's terms. Anyone else is a first
-   * join: booking is asked first (fail closed), unless admission = off. */
+   * join: booking is asked first (fail closed), unless admission = off —
+   * also for a call that ended or a person removed here, so the refusal
+   * carries booking's code and words (the ended and removed tables still
+   * refuse whatever booking admits, e.g. a call a moderator ended). */
   SigRoom *held_room = g_hash_table_lookup(s->rooms, id->room);
   SigPart *held = held_room ? g_hash_table_lookup(held_room->parts, id->participant) : NULL;
-  if (s->booking && !g_hash_table_contains(s->ended, id->room) &&
-      !(held_room && g_hash_table_contains(held_room->removed, id->participant))) {
+  if (s->booking) {
     if (!held) {
       sig_admission_start(c, id, resume);
       return;
