@@ -17,10 +17,12 @@
 // timeout: 300
 import fs from 'node:fs';
 import path from 'node:path';
+import WS from 'ws';
 import { startBooking, Client } from '../booking/lib.mjs';
 import {
-  startSfu, startSignal, connect, check, step, done, diag, ARTIFACTS, stopChecked,
+  startSfu, startSignal, connect, check, step, done, diag, ARTIFACTS, ORIGIN, stopChecked,
 } from './lib.mjs';
+import { CallSession } from '../../client-web/js/call/session.mjs';
 
 const LIMIT_MS = 2000;
 const env = await startBooking({ demo: true });
@@ -227,6 +229,35 @@ await step('booking stopped at a first join: error admission_unavailable (retry_
   up.c.close();
   return down.m.type === 'error' && down.m.code === 'admission_unavailable' && down.m.retry_after === 2 &&
     closedDown.code === 4503 && up.m.type === 'joined';
+});
+
+// The web client's own session (client-web/js/call/session.mjs, as the call
+// page uses it; receive-only, so no media is needed in node).
+const within = (p, ms, what) => Promise.race([p, new Promise((_, rej) => setTimeout(() => rej(new Error(`no ${what} in ${ms} ms`)), ms))]);
+await step('the web client, refused admission_unavailable, says it is checking and joins by itself once booking is back', async () => {
+  const visit = await newVisit(0);
+  const token = await tokenFor(tom, visit);
+  await env.kill('SIGTERM');
+  globalThis.WebSocket = class extends WS {
+    constructor(url) { super(url, { ca: sig.ca, origin: ORIGIN, servername: 'localhost' }); }
+  };
+  const s = new CallSession({ signalUrl: sig.url, token, room: visit, publish: false });
+  const checks = [];
+  let ended = null;
+  s.addEventListener('checking', (e) => checks.push({ ...e.detail, at: Date.now() }));
+  s.addEventListener('ended', (e) => { ended = e.detail; });
+  const joined = new Promise((res) => s.addEventListener('joined', () => res(Date.now()), { once: true }));
+  s.start();
+  try {
+    for (let i = 0; i < 80 && checks.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    await restartBooking();
+    const tBack = Date.now();
+    const at = await within(joined, 15000, 'joined');
+    diag(`client: ${checks.length} checking event(s) (retry in ${checks.map((c) => c.retryInMs).join(', ')} ms) while booking was down; joined ${at - tBack} ms after booking was back; history ${s.history.slice(0, 8).join(',')}`);
+    return checks.length >= 2 && checks.every((c) => c.retryInMs >= 2000) && ended === null;
+  } finally {
+    s.finish('left');
+  }
 });
 
 await step('booking stopped while an admitted participant resumes: the resume is allowed', async () => {
