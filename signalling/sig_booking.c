@@ -234,7 +234,7 @@ static void on_acked(GObject *src, GAsyncResult *res, gpointer data) {
   SoupMessage *msg = soup_session_get_async_result_message(SOUP_SESSION(src), res);
   guint status = !error && msg ? soup_message_get_status(msg) : 0;
   b->acking = FALSE;
-  gint64 seq = GPOINTER_TO_SIZE(g_object_get_data(G_OBJECT(msg), "seq"));
+  gint64 seq = msg ? (gint64)GPOINTER_TO_SIZE(g_object_get_data(G_OBJECT(msg), "seq")) : 0;
   if (status >= 200 && status < 300) {
     if (seq > b->acked) b->acked = seq;
     log_debug("decisions_acked", "seq=%" G_GINT64_FORMAT, seq);
@@ -304,6 +304,13 @@ static void on_polled(GObject *src, GAsyncResult *res, gpointer data) {
     b->have_cursor = TRUE;
     b->cursor = b->acked = head;
     log_info("decisions_started", "head=%" G_GINT64_FORMAT, head);
+  } else if (head < b->cursor) {
+    /* Booking's outbox is behind what we applied (its database was
+     * restored or replaced): follow it, or no later decision would reach
+     * us. Every first join is still checked with booking. */
+    log_warn("decisions_head_behind", "head=%" G_GINT64_FORMAT " cursor=%" G_GINT64_FORMAT, head,
+             b->cursor);
+    b->cursor = b->acked = head;
   }
   for (guint i = 0; i < list->len; i++) {
     SigDecision *d = list->pdata[i];

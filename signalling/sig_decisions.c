@@ -165,7 +165,7 @@ int sig_decisions_parse(const char *body, size_t len, gint64 after, GPtrArray *o
     g_ptr_array_add(out, d);
     last = seq;
   }
-  if (after >= 0 && last > h) {
+  if (out->len > 0 && last > h) {
     fail(err, errsize, "decision %lld is above the head", last);
     goto out;
   }

@@ -122,6 +122,13 @@ static void test_feed_parse(void) {
   g_assert_cmpint(x->recording, ==, 1);
   g_assert_cmpstr(x->message, ==, ""); /* null message */
   g_ptr_array_free(d, TRUE);
+  /* A head below the cursor (booking's database restored): parsed, the
+   * poller follows it. */
+  d = page("{\"head\":3,\"decisions\":[]}", 41, &head, &rc);
+  g_assert_cmpint(rc, ==, 0);
+  g_assert_cmpint(head, ==, 3);
+  g_assert_cmpuint(d->len, ==, 0);
+  g_ptr_array_free(d, TRUE);
   /* An action this signalling does not know is kept (skipped later), not an error. */
   d = page("{\"head\":5,\"decisions\":[{\"seq\":5,\"visit_id\":\"v\",\"action\":\"teleport\","
            "\"reason\":\"r\"}]}", 4, &head, &rc);
