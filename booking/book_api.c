@@ -1,6 +1,7 @@
 #include "book_api.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -261,6 +262,12 @@ static void set_cookie(ApiCtx *c, const char *value, int clear) {
   g_free(h);
 }
 
+/* Sign-in is throttled, never locked (docs/booking.md "Sign-in
+ * throttling"): an address that failed too often waits (429 +
+ * Retry-After) before its next attempt is even checked, and an unknown
+ * username goes through exactly the same steps as a known one (the same
+ * counters, a password check against a dummy hash of the same cost, the
+ * same 401), so neither the answer nor its timing says which names exist. */
 void api_auth_sign_in(ApiCtx *c) {
   json_t *b = api_body(c, SIGN_IN_FIELDS, 0);
   if (!b) return;
@@ -270,60 +277,125 @@ void api_auth_sign_in(ApiCtx *c) {
     return;
   }
   BookDb *db = c->app->db;
-  const BookingConfig *cfg = c->app->cfg;
-  sqlite3_stmt *st = book_db_stmt(
-      db, "SELECT id, password_hash, display_name, role, establishment_id, failed_logins, "
-          "locked_until FROM users WHERE username = ?");
-  sqlite3_bind_text(st, 1, username, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step(st) != SQLITE_ROW) {
-    sqlite3_reset(st);
-    /* Same work as a real check, so timing does not tell which names exist. */
-    book_password_verify(password, "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$"
-                                   "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
-    json_decref(b);
-    log_info("sign_in_failed", "reason=unknown_user");
-    api_error(c, 401, "invalid_credentials", "wrong username or password", NULL);
-    return;
-  }
-  sqlite3_int64 uid = sqlite3_column_int64(st, 0);
-  char *hash = g_strdup((const char *)sqlite3_column_text(st, 1));
-  char *display = g_strdup((const char *)sqlite3_column_text(st, 2));
-  char *role = g_strdup((const char *)sqlite3_column_text(st, 3));
-  char *est = g_strdup((const char *)sqlite3_column_text(st, 4));
-  int failed = sqlite3_column_int(st, 5);
-  int64_t locked_until = sqlite3_column_int64(st, 6);
-  sqlite3_reset(st);
-  char uname[80];
+  char uname[80], addr[64], qaddr[80], quser[100];
   g_strlcpy(uname, username, sizeof uname);
-  if (locked_until > c->now) {
-    api_error(c, 423, "account_locked", "too many failed sign-ins; try again later", NULL);
-    log_info("sign_in_refused", "user=%s reason=locked", uname);
+  /* The peer, never X-Forwarded-For: booking is not configured to trust a
+   * proxy (a [server] trusted_proxy option would come with one). */
+  book_throttle_address_key(c->req->peer, addr);
+  log_quote(qaddr, sizeof qaddr, addr);
+  log_quote(quser, sizeof quser, uname);
+  char *hash = NULL, *display = NULL, *role = NULL, *est = NULL;
+  sqlite3_int64 uid = 0;
+
+  int64_t wait = 0;
+  int first_refusal = 0;
+  if (book_throttle_check(db, addr, uname, c->now, &wait, &first_refusal)) {
+    api_error(c, 500, "storage_error", "try again", NULL);
     goto out;
   }
-  int ok = book_password_verify(password, hash);
+  if (wait > 0) {
+    /* Counted always; audited once per wait (the first refusal), so a
+     * client hammering while it waits cannot flood the audit log. */
+    int bad = book_db_begin(db);
+    if (!bad) {
+      bad = book_throttle_count_refusal(db, addr, uname, c->now) != 0;
+      if (!bad && first_refusal) {
+        json_t *d = json_pack("{s:s, s:s, s:I}", "address", addr, "username", uname, "wait_s",
+                              (json_int_t)wait);
+        char *dt = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+        json_decref(d);
+        bad = !dt || book_audit(db, c->now, uname, NULL, "sign_in_throttled", dt) != 0;
+        free(dt);
+      }
+      if (!bad) bad = book_db_commit(db) != 0;
+      if (bad) book_db_rollback(db);
+    }
+    if (bad) {
+      api_error(c, 500, "storage_error", "try again", NULL);
+      goto out;
+    }
+    char ra[24];
+    g_snprintf(ra, sizeof ra, "%" G_GINT64_FORMAT, wait);
+    http_response_add_header(c->resp, "retry-after", ra);
+    if (first_refusal)
+      log_info("sign_in_throttled", "user=%s peer=%s wait_s=%" G_GINT64_FORMAT, quser, qaddr,
+               wait);
+    api_error(c, 429, "too_many_attempts",
+              "too many failed sign-ins from here; wait before trying again", NULL);
+    goto out;
+  }
+
+  sqlite3_stmt *st = book_db_stmt(
+      db, "SELECT id, password_hash, display_name, role, establishment_id FROM users WHERE "
+          "username = ?");
+  if (!st) {
+    api_error(c, 500, "storage_error", "try again", NULL);
+    goto out;
+  }
+  sqlite3_bind_text(st, 1, uname, -1, SQLITE_TRANSIENT);
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    uid = sqlite3_column_int64(st, 0);
+    hash = g_strdup((const char *)sqlite3_column_text(st, 1));
+    display = g_strdup((const char *)sqlite3_column_text(st, 2));
+    role = g_strdup((const char *)sqlite3_column_text(st, 3));
+    est = g_strdup((const char *)sqlite3_column_text(st, 4));
+  }
+  sqlite3_reset(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    api_error(c, 500, "storage_error", "try again", NULL);
+    goto out;
+  }
+  int known = hash != NULL;
+  /* The password is checked outside any transaction: scrypt's ~50 ms must
+   * not hold the database's write lock. */
+  /* A row whose hash is not a scrypt one (a placeholder) would be refused
+   * without any work: it gets the dummy's, so it cannot be told apart. */
+  int ok = known && g_str_has_prefix(hash, "scrypt$")
+               ? book_password_verify(password, hash)
+               : book_password_verify_dummy(password, (unsigned long)c->app->cfg->scrypt_n);
   if (book_db_begin(db)) {
     api_error(c, 500, "storage_error", "try again", NULL);
     goto out;
   }
   if (!ok) {
-    failed++;
-    int lock = failed >= cfg->max_failed_sign_ins;
-    st = book_db_stmt(db, "UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?");
-    sqlite3_bind_int(st, 1, lock ? 0 : failed);
-    sqlite3_bind_int64(st, 2, lock ? c->now + cfg->lockout_s : 0);
-    sqlite3_bind_int64(st, 3, uid);
-    book_db_step_done(db, st);
-    book_audit(db, c->now, uname, NULL, lock ? "account_locked" : "sign_in_failed", NULL);
-    book_db_commit(db);
-    log_info("sign_in_failed", "user=%s failures=%d locked=%d", uname, failed, lock);
+    int failures = 0;
+    int64_t now_wait = 0;
+    int bad = book_throttle_failure(db, addr, uname, c->now, &failures, &now_wait) != 0;
+    if (!bad) {
+      /* Every failure is audited: the throttle itself bounds how many an
+       * address can cause (docs/booking.md). known_user is for whoever
+       * reads the audit; the client's answer never shows it. */
+      json_t *d = json_pack("{s:s, s:s, s:b, s:i, s:I}", "address", addr, "username", uname,
+                            "known_user", known, "failures", failures, "wait_s",
+                            (json_int_t)now_wait);
+      char *dt = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+      json_decref(d);
+      bad = !dt || book_audit(db, c->now, uname, NULL, "sign_in_failed", dt) != 0;
+      free(dt);
+    }
+    if (!bad) bad = book_db_commit(db) != 0;
+    if (bad) {
+      book_db_rollback(db);
+      api_error(c, 500, "storage_error", "try again", NULL);
+      goto out;
+    }
+    log_info("sign_in_failed", "user=%s peer=%s known=%d failures=%d wait_s=%" G_GINT64_FORMAT,
+             quser, qaddr, known, failures, now_wait);
     api_error(c, 401, "invalid_credentials", "wrong username or password", NULL);
     goto out;
   }
-  st = book_db_stmt(db, "UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = ?");
-  sqlite3_bind_int64(st, 1, uid);
-  book_db_step_done(db, st);
-  book_audit(db, c->now, uname, NULL, "signed_in", NULL);
-  if (book_db_commit(db)) {
+  int bad = book_throttle_success(db, addr, uname) != 0;
+  if (!bad) {
+    json_t *d = json_pack("{s:s}", "address", addr);
+    char *dt = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(d);
+    bad = !dt || book_audit(db, c->now, uname, NULL, "signed_in", dt) != 0;
+    free(dt);
+  }
+  if (!bad) bad = book_db_commit(db) != 0;
+  if (bad) {
+    book_db_rollback(db);
     api_error(c, 500, "storage_error", "try again", NULL);
     goto out;
   }
@@ -333,7 +405,7 @@ void api_auth_sign_in(ApiCtx *c) {
     goto out;
   }
   set_cookie(c, s->id, 0);
-  log_info("signed_in", "user=%s role=%s", uname, role);
+  log_info("signed_in", "user=%s role=%s peer=%s", quser, role, qaddr);
   api_json(c, 200, book_view_me(db, s, book_sessions_idle_timeout(c->app->sessions)));
 out:
   g_free(hash);
@@ -545,13 +617,17 @@ static void route(ApiCtx *c, const char *rest) {
     }
 #define IS(i, s) (n > (i) && !strcmp(seg[i], s))
   if (n == 2 && IS(0, "auth") && IS(1, "sign-in")) {
-    post ? api_auth_sign_in(c) : method_not_allowed(c);
+    post ? api_sign_in_unless_disabled(c) : method_not_allowed(c);
   } else if (n == 2 && IS(0, "auth") && IS(1, "sign-out")) {
     post ? api_auth_sign_out(c) : method_not_allowed(c);
   } else if (n == 1 && IS(0, "me")) {
     get ? api_me(c) : method_not_allowed(c);
   } else if (n == 1 && IS(0, "visit-types")) {
     get ? api_visit_types(c) : method_not_allowed(c);
+  } else if (n == 2 && IS(0, "visit-types")) {
+    patch ? api_visit_type_patch(c, seg[1]) : method_not_allowed(c);
+  } else if (n == 2 && IS(0, "users")) {
+    patch ? api_user_patch(c, seg[1]) : method_not_allowed(c);
   } else if (n == 1 && IS(0, "establishments")) {
     get ? api_establishments(c, NULL) : method_not_allowed(c);
   } else if (n == 2 && IS(0, "establishments")) {
@@ -603,6 +679,14 @@ static void route(ApiCtx *c, const char *rest) {
     post ? api_join_token(c, seg[1]) : method_not_allowed(c);
   } else if (n == 2 && IS(0, "internal") && IS(1, "events")) {
     post ? api_internal_events(c) : method_not_allowed(c);
+  } else if (n == 2 && IS(0, "internal") && IS(1, "admit")) {
+    post ? api_internal_admit(c) : method_not_allowed(c);
+  } else if (n == 2 && IS(0, "internal") && IS(1, "decisions")) {
+    get ? api_internal_decisions(c) : method_not_allowed(c);
+  } else if (n == 3 && IS(0, "internal") && IS(1, "decisions") && IS(2, "ack")) {
+    post ? api_internal_decisions_ack(c) : method_not_allowed(c);
+  } else if (n == 5 && IS(0, "visits") && IS(2, "participants") && IS(4, "remove")) {
+    post ? api_participant_remove(c, seg[1], seg[3]) : method_not_allowed(c);
   } else if (n == 3 && IS(0, "visits") && IS(2, "recordings")) {
     get ? api_recordings_list(c, seg[1]) : method_not_allowed(c);
   } else if (n == 1 && IS(0, "recordings")) {

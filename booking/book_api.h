@@ -95,6 +95,19 @@ void api_visit_audit(ApiCtx *c, const char *id);
 void api_join_token(ApiCtx *c, const char *id);
 void api_internal_events(ApiCtx *c);
 void api_demo_visits(ApiCtx *c);
+/* Decisions that reach live calls (book_api_decisions.c, docs/contracts.md):
+ * signalling's admission check and decision feed, and the staff and admin
+ * actions that make decisions. */
+void api_internal_admit(ApiCtx *c);
+void api_internal_decisions(ApiCtx *c);
+void api_internal_decisions_ack(ApiCtx *c);
+void api_participant_remove(ApiCtx *c, const char *visit_id, const char *participant);
+void api_user_patch(ApiCtx *c, const char *id);
+void api_visit_type_patch(ApiCtx *c, const char *code);
+/* POST /auth/sign-in, but a disabled account never gets in: it is answered
+ * exactly as a wrong password (after the same scrypt work), audited
+ * sign_in_refused; everything else goes to api_auth_sign_in. */
+void api_sign_in_unless_disabled(ApiCtx *c);
 /* Recordings (book_api_recordings.c): reviewer role only, all audited. */
 void api_recordings_list(ApiCtx *c, const char *visit_id); /* visit_id NULL: all */
 void api_recording_get(ApiCtx *c, const char *id);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "book_api.h"
+#include "book_decisions.h"
 
 #include <openssl/sha.h>
 
@@ -83,6 +84,20 @@ void api_join_token(ApiCtx *c, const char *id) {
   }
   if (c->now >= end) {
     api_error(c, 409, "visit_over", "the visit has ended", NULL);
+    return;
+  }
+  /* What booking decided since the visit was booked (a participant removed
+   * by staff, a visitor banned or no longer approved, an account disabled):
+   * the same answer signalling's admission check gets. */
+  char who[64];
+  g_snprintf(who, sizeof who, "%s-%lld", role, (long long)c->actor.user_id);
+  BookAdmission adm;
+  if (book_admission_check(db, id, who, role, c->now, &adm)) {
+    api_error(c, 500, "storage_error", "try again", NULL);
+    return;
+  }
+  if (!adm.admit) {
+    api_error(c, 403, adm.code, adm.message, NULL);
     return;
   }
   char *jti = ids_random_hex(16);

@@ -4,6 +4,14 @@
  * recording of a family's call is not for booking staff or monitors), and
  * every list, view, download, keep and deletion is audited.
  *
+ * A reviewer sees only the recordings of their own establishment's prison
+ * visits (issue 14): the visit's establishment is the reviewer's, exactly
+ * as for the visit's details (book_visit_visible), and never a probation or
+ * telemedicine visit (none can be recorded today; enforced all the same). A
+ * recording or visit outside that answers 404 like an unknown id, so ids
+ * cannot be probed, and the attempt is audited on the visit. An admin with
+ * no establishment would see all (the role check keeps admins out today).
+ *
  * Files are read only from inside [recording] directory: the stored path is
  * checked again at every use (relative, no ".." or dot segment) and the
  * resolved file must be exactly root/path with no symlink on the way. Its
@@ -26,6 +34,13 @@
   "deleted_at, deleted_by FROM recordings"
 
 static const char *const REVIEWER[] = {"reviewer", NULL};
+
+/* The visit (?1 or a column) is in the actor's scope: ?E = the actor's
+ * establishment (NULL: none), ?R = the actor's role. */
+#define SCOPE_OF(visit, E, R)                                                                  \
+  "((" R " = 'admin' AND " E " IS NULL) OR EXISTS (SELECT 1 FROM visits sv WHERE sv.id = "     \
+  visit " AND sv.prisoner_id IS NOT NULL AND sv.visit_type NOT IN ('probation', "              \
+  "'telemedicine') AND " E " IS NOT NULL AND sv.establishment_id = " E "))"
 
 static const char *col_text(sqlite3_stmt *st, int i) {
   return (const char *)sqlite3_column_text(st, i);
@@ -106,6 +121,33 @@ static int need_reviewer(ApiCtx *c) {
   return api_need_role(c, REVIEWER);
 }
 
+/* 1 when the visit is in the actor's scope, 0 when not (or unknown), -1 on
+ * a storage error. */
+static int visit_in_scope(ApiCtx *c, const char *visit_id) {
+  sqlite3_stmt *st = book_db_stmt(c->app->db, "SELECT " SCOPE_OF("?1", "?2", "?3"));
+  if (!st) return -1;
+  sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
+  if (c->actor.establishment_id)
+    sqlite3_bind_text(st, 2, c->actor.establishment_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 3, c->actor.role, -1, SQLITE_TRANSIENT);
+  int rc = sqlite3_step(st);
+  int in = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) != 0 : -1;
+  sqlite3_reset(st);
+  return in;
+}
+
+/* An id outside the actor's scope: audited on its visit (the prober sees
+ * only the 404 an unknown id gets). 0 or -1. */
+static int audit_out_of_scope(ApiCtx *c, const char *visit_id, const char *op, sqlite3_int64 id) {
+  json_t *d = json_pack("{s:s, s:s}", "reason", "out_of_scope", "operation", op);
+  if (id > 0) json_object_set_new(d, "recording", json_integer(id));
+  if (c->actor.establishment_id)
+    json_object_set_new(d, "establishment", json_string(c->actor.establishment_id));
+  log_info("recording_access_refused", "user=%s operation=%s reason=out_of_scope",
+           c->actor.username, op);
+  return audit_now(c->app->db, c->now, c->actor.username, visit_id, "recording_access_refused", d);
+}
+
 /* ---- the file on disk ---- */
 
 /* root/rel when rel is a clean relative path and the file it names is a
@@ -181,10 +223,23 @@ void api_recordings_list(ApiCtx *c, const char *visit_id) {
       return;
     }
     sqlite3_stmt *st = book_db_stmt(db, "SELECT 1 FROM visits WHERE id = ?");
+    if (!st) {
+      api_error(c, 500, "storage_error", "try again", NULL);
+      return;
+    }
     sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
     int found = sqlite3_step(st) == SQLITE_ROW;
     sqlite3_reset(st);
-    if (!found) {
+    int in = found ? visit_in_scope(c, visit_id) : 0;
+    if (in < 0) {
+      api_error(c, 500, "storage_error", "try again", NULL);
+      return;
+    }
+    if (found && !in && audit_out_of_scope(c, visit_id, "list", 0)) {
+      api_error(c, 500, "storage_error", "try again", NULL);
+      return;
+    }
+    if (!in) {
       api_error(c, 404, "not_found", "no such visit", NULL);
       return;
     }
@@ -212,18 +267,34 @@ void api_recordings_list(ApiCtx *c, const char *visit_id) {
     }
     with_deleted = !strcmp(qd, "true");
   }
+  /* Only the actor's scope: a ?visit_id= outside it lists nothing, as an
+   * unknown one does. */
   sqlite3_stmt *st = book_db_stmt(
       db, REC_SELECT " WHERE (?1 IS NULL OR visit_id = ?1) AND (?2 IS NULL OR participant = ?2) "
-                     "AND (?3 = 1 OR deleted_at IS NULL) ORDER BY created_at DESC, id DESC "
-                     "LIMIT 1000");
+                     "AND (?3 = 1 OR deleted_at IS NULL) AND " SCOPE_OF("recordings.visit_id",
+                                                                        "?4", "?5")
+                     " ORDER BY created_at DESC, id DESC LIMIT 1000");
+  if (!st) {
+    api_error(c, 500, "storage_error", "try again", NULL);
+    return;
+  }
   if (visit_id)
     sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
   if (qp) sqlite3_bind_text(st, 2, qp, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int(st, 3, with_deleted);
+  if (c->actor.establishment_id)
+    sqlite3_bind_text(st, 4, c->actor.establishment_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 5, c->actor.role, -1, SQLITE_TRANSIENT);
   json_t *arr = json_array();
-  while (sqlite3_step(st) == SQLITE_ROW)
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
     json_array_append_new(arr, rec_row(st, c->app->cfg->retention_days));
   sqlite3_reset(st);
+  if (rc != SQLITE_DONE) {
+    json_decref(arr);
+    api_error(c, 500, "storage_error", "try again", NULL);
+    return;
+  }
   json_t *detail = json_pack("{s:I}", "count", (json_int_t)json_array_size(arr));
   if (qp) json_object_set_new(detail, "participant", json_string(qp));
   if (with_deleted) json_object_set_new(detail, "include_deleted", json_true());
@@ -236,24 +307,41 @@ void api_recordings_list(ApiCtx *c, const char *visit_id) {
 }
 
 /* The row of id (reviewer already checked) as JSON plus its visit and path;
- * replies 404 and returns NULL when there is none. */
-static json_t *load_row(ApiCtx *c, const char *id_text, sqlite3_int64 *id) {
+ * replies 404 and returns NULL when there is none or it is outside the
+ * actor's scope (that attempt audited as op), 500 on a storage error. */
+static json_t *load_row(ApiCtx *c, const char *id_text, sqlite3_int64 *id, const char *op) {
   if (rec_id_parse(id_text, id)) {
     api_error(c, 404, "not_found", "no such recording", NULL);
     return NULL;
   }
   sqlite3_stmt *st = book_db_stmt(c->app->db, REC_SELECT " WHERE id = ?");
+  if (!st) {
+    api_error(c, 500, "storage_error", "try again", NULL);
+    return NULL;
+  }
   sqlite3_bind_int64(st, 1, *id);
   json_t *o = sqlite3_step(st) == SQLITE_ROW ? rec_row(st, c->app->cfg->retention_days) : NULL;
   sqlite3_reset(st);
-  if (!o) api_error(c, 404, "not_found", "no such recording", NULL);
-  return o;
+  if (!o) {
+    api_error(c, 404, "not_found", "no such recording", NULL);
+    return NULL;
+  }
+  char visit[BOOK_VISIT_ID_LEN + 8];
+  g_strlcpy(visit, json_string_value(json_object_get(o, "visit_id")), sizeof visit);
+  int in = visit_in_scope(c, visit);
+  if (in == 1) return o;
+  json_decref(o);
+  if (in < 0 || audit_out_of_scope(c, visit, op, *id))
+    api_error(c, 500, "storage_error", "try again", NULL);
+  else
+    api_error(c, 404, "not_found", "no such recording", NULL);
+  return NULL;
 }
 
 void api_recording_get(ApiCtx *c, const char *id_text) {
   if (need_reviewer(c)) return;
   sqlite3_int64 id;
-  json_t *o = load_row(c, id_text, &id);
+  json_t *o = load_row(c, id_text, &id, "view");
   if (!o) return;
   if (audit_now(c->app->db, c->now, c->actor.username,
                 json_string_value(json_object_get(o, "visit_id")), "recording_viewed",
@@ -310,7 +398,7 @@ static int parse_range(const char *h, int64_t size, int64_t *off, int64_t *len) 
 void api_recording_file(ApiCtx *c, const char *id_text) {
   if (need_reviewer(c)) return;
   sqlite3_int64 id;
-  json_t *o = load_row(c, id_text, &id);
+  json_t *o = load_row(c, id_text, &id, "download");
   if (!o) return;
   BookDb *db = c->app->db;
   char visit[BOOK_VISIT_ID_LEN + 8], path[1100], want_sha[65];
@@ -438,7 +526,7 @@ void api_recording_retain(ApiCtx *c, const char *id_text) {
   const char *reason = NULL;
   if (api_str(c, b, "reason", 1, 500, &reason)) goto out;
   sqlite3_int64 id;
-  json_t *o = load_row(c, id_text, &id);
+  json_t *o = load_row(c, id_text, &id, "retain");
   if (!o) goto out;
   int deleted = !json_is_null(json_object_get(o, "deleted"));
   char visit[BOOK_VISIT_ID_LEN + 8];
@@ -470,7 +558,7 @@ void api_recording_retain(ApiCtx *c, const char *id_text) {
     api_error(c, 500, "storage_error", "try again", NULL);
     goto out;
   }
-  o = load_row(c, id_text, &id);
+  o = load_row(c, id_text, &id, "retain");
   if (o) api_json(c, 200, o);
 out:
   json_decref(b);

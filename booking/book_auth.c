@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <arpa/inet.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,6 +60,183 @@ int book_password_verify(const char *password, const char *stored) {
   }
   g_strfreev(parts);
   return ok;
+}
+
+int book_password_verify_dummy(const char *password, unsigned long n) {
+  /* A well-formed stored hash of cost n (16-byte salt, 32-byte hash, the
+   * r and p of real ones) that no password matches in practice: verifying
+   * against it derives scrypt exactly as a real check does. */
+  char dummy[160];
+  g_snprintf(dummy, sizeof dummy,
+             "scrypt$%lu$%d$%d$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", n,
+             SCRYPT_R, SCRYPT_P);
+  (void)book_password_verify(password, dummy);
+  return 0;
+}
+
+/* ---- sign-in throttling ---- */
+
+void book_throttle_address_key(const char *peer, char out[64]) {
+  unsigned char a[16];
+  const char *p = peer && *peer ? peer : "unknown";
+  if (inet_pton(AF_INET6, p, a) == 1) {
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(a, mapped, 12) == 0) {
+      inet_ntop(AF_INET, a + 12, out, 64);
+      return;
+    }
+    memset(a + 8, 0, 8);
+    char t[INET6_ADDRSTRLEN];
+    inet_ntop(AF_INET6, a, t, sizeof t);
+    g_snprintf(out, 64, "%s/64", t);
+    return;
+  }
+  g_strlcpy(out, p, 64);
+}
+
+/* The wait after a key's excess-th failure past its free ones: 1 s, 2 s,
+ * 4 s, ... up to cap. */
+static int64_t backoff(int excess, int64_t cap) {
+  if (excess <= 0) return 0;
+  int64_t d = excess > 30 ? cap : (int64_t)1 << (excess - 1);
+  return d < cap ? d : cap;
+}
+
+static char *pair_key(const char *address_key, const char *username) {
+  /* An address never holds a newline, so the split is unambiguous. */
+  return g_strdup_printf("%s\n%s", address_key, username);
+}
+
+/* The row of (scope, key) if it has not expired. 1 found, 0 none, -1 error. */
+static int throttle_row(BookDb *db, const char *scope, const char *key, int64_t now,
+                        int *failures, int64_t *blocked_until, int *refused) {
+  sqlite3_stmt *st = book_db_stmt(db, "SELECT failures, blocked_until, refused FROM "
+                                      "sign_in_throttle WHERE scope = ? AND key = ? AND "
+                                      "expires_at > ?");
+  if (!st) return -1;
+  sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 3, now);
+  int rc = sqlite3_step(st), found = 0;
+  if (rc == SQLITE_ROW) {
+    found = 1;
+    *failures = sqlite3_column_int(st, 0);
+    *blocked_until = sqlite3_column_int64(st, 1);
+    *refused = sqlite3_column_int(st, 2);
+  }
+  sqlite3_reset(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return -1;
+  if (!found) {
+    *failures = 0;
+    *blocked_until = 0;
+    *refused = 0;
+  }
+  return found;
+}
+
+int book_throttle_check(BookDb *db, const char *address_key, const char *username, int64_t now,
+                        int64_t *wait_s, int *first_refusal) {
+  *wait_s = 0;
+  *first_refusal = 0;
+  char *pk = pair_key(address_key, username);
+  int f1, f2, r1, r2;
+  int64_t b1, b2;
+  int bad = throttle_row(db, "address", address_key, now, &f1, &b1, &r1) < 0 ||
+            throttle_row(db, "account_address", pk, now, &f2, &b2, &r2) < 0;
+  g_free(pk);
+  if (bad) return -1;
+  /* The account's own row never blocks (see the header): not read here. */
+  int64_t until = b1 > b2 ? b1 : b2;
+  if (until > now) {
+    *wait_s = until - now;
+    *first_refusal = (b1 > now && r1 == 0) || (b2 > now && r2 == 0);
+  }
+  return 0;
+}
+
+int book_throttle_count_refusal(BookDb *db, const char *address_key, const char *username,
+                                int64_t now) {
+  char *pk = pair_key(address_key, username);
+  sqlite3_stmt *st = book_db_stmt(db, "UPDATE sign_in_throttle SET refused = refused + 1 WHERE "
+                                      "((scope = 'address' AND key = ?1) OR (scope = "
+                                      "'account_address' AND key = ?2)) AND blocked_until > ?3");
+  int bad = !st;
+  if (st) {
+    sqlite3_bind_text(st, 1, address_key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, pk, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, now);
+    bad = book_db_step_done(db, st) != 0;
+  }
+  g_free(pk);
+  return bad ? -1 : 0;
+}
+
+/* Counts one failure on (scope, key); the wait it sets is backoff past
+ * free (cap 0: never waits). Returns the failures counted, or -1. */
+static int count_failure(BookDb *db, const char *scope, const char *key, int64_t now, int free,
+                         int64_t cap, int64_t *blocked_until) {
+  int failures, refused;
+  int64_t b;
+  if (throttle_row(db, scope, key, now, &failures, &b, &refused) < 0) return -1;
+  failures++;
+  *blocked_until = cap > 0 && failures > free ? now + backoff(failures - free, cap) : 0;
+  int64_t quiet_from = *blocked_until > now ? *blocked_until : now;
+  sqlite3_stmt *st = book_db_stmt(
+      db, "INSERT INTO sign_in_throttle(scope, key, failures, last_failure_at, blocked_until, "
+          "refused, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6) ON CONFLICT(scope, key) DO "
+          "UPDATE SET failures = ?3, last_failure_at = ?4, blocked_until = ?5, refused = 0, "
+          "expires_at = ?6");
+  if (!st) return -1;
+  sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int(st, 3, failures);
+  sqlite3_bind_int64(st, 4, now);
+  sqlite3_bind_int64(st, 5, *blocked_until);
+  sqlite3_bind_int64(st, 6, quiet_from + BOOK_THROTTLE_FORGET_S);
+  return book_db_step_done(db, st) ? -1 : failures;
+}
+
+int book_throttle_failure(BookDb *db, const char *address_key, const char *username, int64_t now,
+                          int *pair_failures, int64_t *wait_s) {
+  *pair_failures = 0;
+  *wait_s = 0;
+  /* Expired rows first: the table holds only what still matters. */
+  sqlite3_stmt *st = book_db_stmt(db, "DELETE FROM sign_in_throttle WHERE expires_at <= ?");
+  if (!st) return -1;
+  sqlite3_bind_int64(st, 1, now);
+  if (book_db_step_done(db, st)) return -1;
+  int64_t b_addr, b_acct, b_pair;
+  int acct = count_failure(db, "account", username, now, 0, 0, &b_acct);
+  if (acct < 0) return -1;
+  /* Under attack (many failures on the account, from anywhere), an address
+   * that fails on it gets no free failures: it waits from its first. An
+   * address that has not failed on the account is still always checked. */
+  int pair_free = acct > BOOK_THROTTLE_ACCOUNT_CEILING ? 0 : BOOK_THROTTLE_PAIR_FREE;
+  char *pk = pair_key(address_key, username);
+  int pair = count_failure(db, "account_address", pk, now, pair_free, BOOK_THROTTLE_PAIR_CAP_S,
+                           &b_pair);
+  g_free(pk);
+  if (pair < 0) return -1;
+  if (count_failure(db, "address", address_key, now, BOOK_THROTTLE_ADDRESS_FREE,
+                    BOOK_THROTTLE_ADDRESS_CAP_S, &b_addr) < 0)
+    return -1;
+  int64_t until = b_pair > b_addr ? b_pair : b_addr;
+  *pair_failures = pair;
+  *wait_s = until > now ? until - now : 0;
+  return 0;
+}
+
+int book_throttle_success(BookDb *db, const char *address_key, const char *username) {
+  char *pk = pair_key(address_key, username);
+  sqlite3_stmt *st = book_db_stmt(
+      db, "DELETE FROM sign_in_throttle WHERE scope = 'account_address' AND key = ?");
+  int bad = !st;
+  if (st) {
+    sqlite3_bind_text(st, 1, pk, -1, SQLITE_TRANSIENT);
+    bad = book_db_step_done(db, st) != 0;
+  }
+  g_free(pk);
+  return bad ? -1 : 0;
 }
 
 struct BookSessions {
@@ -137,6 +315,19 @@ BookSession *book_session_touch(BookSessions *s, const char *id, int64_t now) {
 
 void book_session_destroy(BookSessions *s, const char *id) {
   if (id) g_hash_table_remove(s->by_id, id);
+}
+
+int book_sessions_end_user(BookSessions *s, sqlite3_int64 user_id) {
+  GHashTableIter it;
+  gpointer k, v;
+  int n = 0;
+  g_hash_table_iter_init(&it, s->by_id);
+  while (g_hash_table_iter_next(&it, &k, &v))
+    if (((BookSession *)v)->user_id == user_id) {
+      g_hash_table_iter_remove(&it);
+      n++;
+    }
+  return n;
 }
 
 char *book_cookie_session(const char *h) {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "book_decisions.h"
 #include "ids.h"
 #include "log.h"
 #include "timeutil.h"
@@ -762,6 +763,10 @@ int book_visit_cancel(BookDb *db, const BookActor *a, const char *visit_id, cons
   char *detail = json_dumps(d, JSON_COMPACT);
   json_decref(d);
   if (!bad) bad = book_audit(db, now, a->username, visit_id, "cancelled", detail);
+  /* The call ends too, if anyone is already waiting in it. */
+  if (!bad)
+    bad = book_decision_add(db, now, a->username, visit_id, "end_call", NULL, "visit_cancelled",
+                            NULL, NULL);
   free(detail);
   if (bad || book_db_commit(db)) {
     book_db_rollback(db);
@@ -843,6 +848,10 @@ int book_visit_amend(BookDb *db, const BookActor *a, const char *visit_id, const
   char *detail = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(d);
   if (!bad) bad = book_audit(db, now, a->username, visit_id, "amended", detail);
+  /* A moved window ends a call already open for joining at the old time. */
+  if (!bad && (c.slot.start != v.start || c.slot.end != v.end))
+    bad = book_decision_add(db, now, a->username, visit_id, "end_call", NULL,
+                            "visit_rescheduled", NULL, NULL);
   free(detail);
   g_array_free(vs, TRUE);
   if (bad || book_db_commit(db)) {
@@ -884,6 +893,9 @@ int book_visit_terminate(BookDb *db, const BookActor *a, const char *visit_id,
   char *detail = json_dumps(d, JSON_COMPACT);
   json_decref(d);
   if (!bad) bad = book_audit(db, now, a->username, visit_id, "terminated", detail);
+  if (!bad)
+    bad = book_decision_add(db, now, a->username, visit_id, "end_call", NULL,
+                            "terminated_by_staff", reason, NULL);
   free(detail);
   if (bad || book_db_commit(db)) {
     book_db_rollback(db);
@@ -934,6 +946,9 @@ int book_visit_decide(BookDb *db, const BookActor *a, const char *visit_id, int 
   json_decref(d);
   if (!bad) bad = book_audit(db, now, a->username, visit_id, approve ? "approved" : "rejected",
                              detail);
+  if (!bad && !approve)
+    bad = book_decision_add(db, now, a->username, visit_id, "end_call", NULL, "visit_cancelled",
+                            NULL, NULL);
   free(detail);
   if (bad || book_db_commit(db)) {
     book_db_rollback(db);
@@ -981,6 +996,11 @@ int book_contact_set_approved(BookDb *db, const BookActor *a, sqlite3_int64 pris
   if (!bad)
     bad = book_audit(db, now, a->username, NULL,
                      approved ? "contact_approved" : "contact_unapproved", detail);
+  /* Un-approved: the visitor leaves the prisoner's live calls now. */
+  if (!bad && !approved &&
+      book_decisions_for_contact(db, now, a->username, prisoner_id, visitor_id,
+                                 "contact_not_approved") < 0)
+    bad = 1;
   if (bad || book_db_commit(db)) {
     book_db_rollback(db);
     return storage_fail(e);
@@ -1032,6 +1052,15 @@ int book_contact_add_restriction(BookDb *db, const BookActor *a, sqlite3_int64 p
   char *detail = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(d);
   if (!bad) bad = book_audit(db, now, a->username, NULL, "contact_restriction_added", detail);
+  /* A BAN in force today removes the visitor from the prisoner's live calls
+   * now; a later start is enforced by the admission check when it comes. */
+  char today[11];
+  book_date_of(now, today);
+  if (!bad && !strcmp(type, "BAN") && strcmp(start_date, today) <= 0 &&
+      (!expiry_date || strcmp(expiry_date, today) >= 0) &&
+      book_decisions_for_contact(db, now, a->username, prisoner_id, visitor_id,
+                                 "visitor_banned") < 0)
+    bad = 1;
   free(detail);
   if (bad || book_db_commit(db)) {
     book_db_rollback(db);

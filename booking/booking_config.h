@@ -27,8 +27,6 @@ typedef struct {
   int retention_days;
   int log_level;
   int idle_timeout_s;
-  int max_failed_sign_ins;
-  int lockout_s;
   int scrypt_n;
 } BookingConfig;
 

@@ -36,7 +36,11 @@ export async function api(method, path, body) {
   }
   if (!res.ok) {
     const e = (data && data.error) || {};
-    throw new ApiError(res.status, e.code, e.message, e.field);
+    const err = new ApiError(res.status, e.code, e.message, e.field);
+    // 429 (a throttled sign-in): how many seconds to wait.
+    const ra = Number(res.headers.get('retry-after'));
+    if (Number.isInteger(ra) && ra > 0) err.retryAfter = ra;
+    throw err;
   }
   return data;
 }

@@ -45,7 +45,10 @@ export function freePort() {
 }
 
 // ---- HTTP ----
-export function request(env, method, p, { body, headers = {}, raw, noParse } = {}) {
+// localAddress: the loopback address to connect from (127.0.0.2, 127.0.0.3,
+// ...: Linux answers all of 127/8), so one test can be several clients as
+// booking sees them (sign-in throttling keys on the peer address).
+export function request(env, method, p, { body, headers = {}, raw, noParse, localAddress } = {}) {
   return new Promise((resolve, reject) => {
     const data = raw !== undefined ? raw : body !== undefined ? JSON.stringify(body) : null;
     const h = { ...headers };
@@ -53,7 +56,7 @@ export function request(env, method, p, { body, headers = {}, raw, noParse } = {
     if (data !== null) h['content-length'] = Buffer.byteLength(data);
     const req = https.request({
       host: '127.0.0.1', port: env.port, method, path: p, headers: h, ca: env.ca,
-      agent: env.agent,
+      agent: env.agent, ...(localAddress ? { localAddress } : {}),
     }, (res) => {
       const chunks = [];
       // A connection cut mid-body (a killed daemon) must settle the promise too.
@@ -76,15 +79,17 @@ export function request(env, method, p, { body, headers = {}, raw, noParse } = {
 }
 
 export class Client {
-  constructor(env, name = 'anon') {
+  // opts.localAddress: connect from that loopback address (see request()).
+  constructor(env, name = 'anon', { localAddress } = {}) {
     this.env = env;
     this.name = name;
+    this.localAddress = localAddress;
     this.cookie = null;
     this.csrf = null;
     this.user = null;
   }
   async signIn(username, password = DEMO_PASSWORD) {
-    const r = await request(this.env, 'POST', '/api/v1/auth/sign-in', { body: { username, password } });
+    const r = await request(this.env, 'POST', '/api/v1/auth/sign-in', { body: { username, password }, localAddress: this.localAddress });
     if (r.status === 200) {
       const sc = [].concat(r.headers['set-cookie'] || []);
       const m = sc.map((c) => /parlour_session=([^;]+)/.exec(c)).find(Boolean);
@@ -102,7 +107,7 @@ export class Client {
     return h;
   }
   req(method, p, opts = {}) {
-    return request(this.env, method, p, { ...opts, headers: this.headers(opts.headers) });
+    return request(this.env, method, p, { localAddress: this.localAddress, ...opts, headers: this.headers(opts.headers) });
   }
   get(p) { return this.req('GET', `/api/v1${p}`); }
   post(p, body = {}) { return this.req('POST', `/api/v1${p}`, { body }); }

@@ -59,8 +59,10 @@ if (already) {
     } catch (e) {
       button.disabled = false;
       form.password.value = '';
-      if (e instanceof ApiError && e.code === 'account_locked') {
-        showErrors(main, [{ field: 'username', text: 'Your account is locked for 15 minutes after 5 wrong passwords. Try again later.' }]);
+      if (e instanceof ApiError && e.code === 'too_many_attempts') {
+        const s = e.retryAfter || 1;
+        const wait = s < 60 ? `${s} second${s === 1 ? '' : 's'}` : `${Math.ceil(s / 60)} minute${Math.ceil(s / 60) === 1 ? '' : 's'}`;
+        showErrors(main, [{ field: 'username', text: `There have been too many wrong passwords from this device. Wait ${wait}, then try again.` }]);
       } else if (e instanceof ApiError && (e.code === 'invalid_credentials' || e.status === 401)) {
         showErrors(main, [{ field: 'username', text: 'Enter a correct username and password' }]);
       } else {
