@@ -7,8 +7,8 @@
 //   person in the call gets the right message and close code within 2 s of
 //   booking's answer (measured, printed); a rejoin with the token they
 //   already hold is refused with the right code; booking's audit shows
-//   decision_delivered. A cancel (booking allows it only before the call
-//   starts) refuses the tokens already issued.
+//   decision_delivered. A cancel or an amend (booking allows them only
+//   before the call starts) refuses the tokens already issued.
 // - Signalling restarted between a decision and the rejoin: the admission
 //   check refuses it.
 // - Booking stopped at a first join: admission_unavailable, close 4503; when
@@ -132,6 +132,30 @@ await step('cancel: a token issued before the cancel is refused visit_cancelled 
   diag(`join after cancel: ${JSON.stringify(m)} close ${closed.code}; audit: ${a.map((e) => e.action).join(',')}`);
   check(a.some((e) => e.action === 'decision_delivered'), 'cancel: booking\'s audit shows decision_delivered');
   return m.type === 'error' && m.code === 'visit_cancelled' && words(m.message) && closed.code === 4401;
+});
+
+// ---- amend ----
+// Like a cancel, booking amends a visit only before its call starts: the
+// tokens already issued carry the old window, and booking's admission
+// check answers with the new one.
+await step('amend (the visit moved to a later slot): a token issued before is refused by booking\'s check (too_early, its words); visit_rescheduled delivered', async () => {
+  const visit = await newVisit(5);
+  const token = await tokenFor(ann, visit);
+  const pr = (await staff.get('/prisoners')).json.prisoners.find((p) => p.name === 'Tom Baker');
+  const slots = ((await staff.get(`/prisoners/${pr.id}/slots?type=social`)).json.slots || []).filter((x) => x.available);
+  let r = null;
+  for (const slot of slots.slice(0, 5)) {
+    r = await staff.patch(`/visits/${visit}`, { slot_id: slot.id });
+    if (r.status === 200) break;
+  }
+  if (!r || r.status !== 200) throw new Error(`amend: ${r && r.status} ${JSON.stringify(r && r.json)}`);
+  const a = await waitDelivered(visit);
+  const { c, m } = await tryJoin(token, visit, 'ann-amend');
+  const closed = await c.closed;
+  diag(`join after amend: ${JSON.stringify(m)} close ${closed.code}; audit: ${a.map((e) => e.action).join(',')}`);
+  check(a.some((e) => e.action === 'decision_delivered') && JSON.stringify(a).includes('visit_rescheduled'),
+    'amend: booking\'s audit shows the visit_rescheduled decision delivered');
+  return m.type === 'error' && m.code === 'too_early' && words(m.message) && closed.code === 4401;
 });
 
 // ---- terminate, then signalling restarted before the rejoin ----
