@@ -185,9 +185,8 @@ function startCall(tok) {
     T.phase = e.detail.state;
     const r = main.querySelector('#reconnecting');
     if (r) r.hidden = e.detail.state !== 'reconnecting';
-    const checking = e.detail.state === 'reconnecting' && T.checking && session.lastError === null && !T.everJoined;
-    if (!checking) banner(false);
-    else banner(true);
+    const checking = e.detail.state === 'reconnecting' && !!T.checking && session.lastError === null && !T.everJoined;
+    banner(checking);
     if (e.detail.state === 'reconnecting' && !checking) announce('Connection lost. Reconnecting.');
     if (e.detail.state === 'joined' && T.everJoined) announce('Reconnected.');
     if (e.detail.state === 'joined') T.everJoined = true;
