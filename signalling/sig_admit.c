@@ -258,6 +258,27 @@ void sig_handle_join(SigConn *c, json_t *msg) {
     }
     return;
   }
+  /* A participant this instance already holds (away within the grace, or
+   * resuming) is not asked about again: booking's decision feed covers
+   * them, and they keep the live call's terms. Anyone else is a first
+   * join: booking is asked first (fail closed), unless admission = off —
+   * also for a call that ended or a person removed here, so the refusal
+   * carries booking's code and words (the ended and removed tables still
+   * refuse whatever booking admits, e.g. a call a moderator ended). */
+  SigRoom *held_room = g_hash_table_lookup(s->rooms, id->room);
+  SigPart *held = held_room ? g_hash_table_lookup(held_room->parts, id->participant) : NULL;
+  if (s->booking) {
+    if (!held) {
+      sig_admission_start(c, id, resume);
+      return;
+    }
+    sig_admit_effective_room(id, held_room->policy);
+  }
+  sig_join_place(c, id, resume);
+}
+
+void sig_join_place(SigConn *c, SigIdentity *id, int resume) {
+  SigServer *s = c->srv;
   const char *ended = g_hash_table_lookup(s->ended, id->room);
   SigRoom *r = g_hash_table_lookup(s->rooms, id->room);
   SigPart *p = r ? g_hash_table_lookup(r->parts, id->participant) : NULL;

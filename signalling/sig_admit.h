@@ -12,6 +12,13 @@
 
 /* The join message of a connection that has not joined. */
 void sig_handle_join(SigConn *c, json_t *msg);
+/* Places a verified (and, with admission on, admitted) identity in its
+ * call: ended/removed/policy checks, a held participant taken over, the
+ * room created on the first join. Takes id. (sig_admit.c) */
+void sig_join_place(SigConn *c, SigIdentity *id, int resume);
+/* Asks booking whether id may join (a first join), then places it or
+ * refuses the join. Takes id. (sig_admission.c) */
+void sig_admission_start(SigConn *c, SigIdentity *id, int resume);
 /* The SFU lost the participant's media: fresh transports, client told. */
 void sig_part_media_reset(SigPart *p, const char *reason);
 

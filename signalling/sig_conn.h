@@ -19,7 +19,7 @@
 #define SIG_CLOSE_PROTOCOL 4400  /* bad first message, join timeout */
 #define SIG_CLOSE_REFUSED 4401   /* join refused (token, window, role...) */
 #define SIG_CLOSE_RATE 4429      /* message rate exceeded */
-#define SIG_CLOSE_UNAVAILABLE 4503 /* no media server could take the call */
+#define SIG_CLOSE_UNAVAILABLE 4503 /* no media server could take the call, or booking did not answer the admission check */
 #define SIG_CLOSE_SLOW 4508      /* the client did not read what we sent */
 
 /* Messages waiting to be written to one client before it is cut off. */

@@ -69,6 +69,7 @@ SigServer *sig_server_new(const SigSettings *set, char **node_urls, const char *
   return s;
 }
 
+void sig_server_set_booking(SigServer *s, struct SigBooking *booking) { s->booking = booking; }
 void sig_server_set_clock(SigServer *s, SigClock clock) { s->clock = clock; }
 gint64 sig_now_ms(const SigServer *s) { return sig_clock_ms(&s->clock); }
 gint64 sig_now_unix(const SigServer *s) { return sig_clock_unix(&s->clock); }

@@ -7,7 +7,6 @@
  *     sig_call_timeup.h      warnings, the end, the joining window
  *     sig_call_presence.h    what a join or a drop means
  *     sig_call_moderation.h  who may mute, remove, end, record
- *     sig_call_revoke.h      booking's later decisions on a live call
  *     sig_clock.h            the injected clock the core's `now` comes from
  *   the I/O around it (GLib timers, websockets, the SFU, booking):
  *     sig_server_state.h sig_server.c  the server's tables, SFU nodes going down
@@ -17,6 +16,9 @@
  *     sig_relay.h sig_relay.c          SDP/ICE relay and SFU events
  *     sig_moderate.h sig_moderate.c    mute, remove, end_call, record on the wire
  *     sig_sfu.h sig_events.h sig_join.h  SFU control client, booking events, tokens
+ *     sig_booking.h sig_admission.c  booking's admission check and decision feed (libsoup)
+ *     sig_decisions.h sig_decisions.c  booking's decisions: parse and plan (pure, unit-tested),
+ *                                      then carried out on the live call
  *
  * The wire protocol is docs/signalling-protocol.md; keep the two in step.
  * Everything runs on the main GLib context; nothing here takes a lock. */
@@ -27,6 +29,7 @@
 
 #include "httpd.h"
 #include "sig_clock.h"
+#include "sig_decisions.h"
 #include "sig_events.h"
 #include "sig_join.h"
 
@@ -56,6 +59,12 @@ void sig_server_set_clock(SigServer *s, SigClock clock);
  * reads time_now_* itself. */
 gint64 sig_now_ms(const SigServer *s);
 gint64 sig_now_unix(const SigServer *s);
+
+/* Booking's admission check and decision feed (NULL: admission = off). */
+struct SigBooking;
+void sig_server_set_booking(SigServer *s, struct SigBooking *booking);
+/* Booking's decision feed hands each decision here (user = SigServer*). */
+void sig_on_decision(const SigDecision *d, void *user);
 
 /* The /ws endpoint callbacks (user = SigServer*). */
 int sig_ws_open(WsConn *c, const HttpRequest *upgrade, void *user);

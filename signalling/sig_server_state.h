@@ -17,6 +17,7 @@ struct SigServer {
   SigSettings set;
   GPtrArray *nodes;     /* SfuNode* in configured order */
   SigEvents *events;    /* may be NULL (no booking configured) */
+  struct SigBooking *booking; /* admission check and decision feed; NULL: admission = off */
   GHashTable *rooms;    /* id -> SigRoom* */
   GHashTable *ended;    /* room id -> reason (calls that ended, refused on rejoin) */
   GHashTable *conns;    /* &id -> SigConn* (not owned: freed on close) */
