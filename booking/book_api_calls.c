@@ -352,7 +352,12 @@ void api_internal_events(ApiCtx *c) {
   if (fresh) {
     int live = !strcmp(status, "booked") || !strcmp(status, "in_progress");
     if (!strcmp(type, "call_started") && !strcmp(status, "booked")) new_status = "in_progress";
-    if (!strcmp(type, "call_ended") && live) {
+    /* A call signalling ended because of booking's own decision (cancelled,
+     * moved) already has the status that decision gave it: the end must not
+     * turn a rescheduled visit into a completed one. */
+    int booking_decided = reason && (!strcmp(reason, "visit_cancelled") ||
+                                     !strcmp(reason, "visit_rescheduled"));
+    if (!strcmp(type, "call_ended") && live && !booking_decided) {
       if (reason && !strcmp(reason, "terminated_by_staff")) {
         new_status = "terminated";
         new_reason = reason;
