@@ -613,15 +613,15 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     char *any_origin = NULL;
     int has_origin = header_fragment(wsi, WSI_TOKEN_ORIGIN, 0, &any_origin) >= 0;
     g_free(any_origin);
-    int refuse = !ep || (ep->refuse_origin && has_origin) || !origin_allowed(ep, origin);
-    if (refuse) {
+    int refused = !ep || (ep->refuse_origin && has_origin) || !origin_allowed(ep, origin);
+    if (refused) {
       char q[200];
       log_warn("ws_refused", "server=%s path=%s origin=%s", s->cfg.name, path ? path : "-",
                log_quote(q, sizeof q, origin ? origin : "-"));
     }
     g_hash_table_destroy(h);
     g_free(path);
-    return refuse;
+    return refused;
   }
   case LWS_CALLBACK_ESTABLISHED: {
     char *path = ws_path(wsi);
@@ -794,8 +794,8 @@ HttpServer *http_server_new(GMainContext *ctx, const HttpServerConfig *cfg, char
   vi.alpn = "http/1.1";
   vi.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
   if (s->cfg.tls_cert) {
-    /* The few answers lws writes itself (e.g. a refused upgrade) carry HSTS
-     * too; ours add it in serialise_head. */
+    /* The few answers lws writes itself (lws_return_http_status, e.g. on a
+     * malformed request line) carry HSTS too; ours add it in serialise_head. */
     s->hsts.name = "strict-transport-security:";
     s->hsts.value = HSTS_VALUE;
     vi.headers = &s->hsts;
