@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "book_faultvfs.h"
 #include "daemon.h"
 #include "ids.h"
 #include "jsonutil.h"
@@ -39,14 +40,20 @@ BookApp *book_app_new(const BookingConfig *cfg, char *err, size_t errsize, const
   app->cfg = cfg;
   *bad_group = "database";
   *bad_key = "path";
+  /* Test-only storage faults (book_faultvfs.h): on only when the test sets
+   * PARLOUR_TEST_FAULT_FILE, before the database is opened through it. */
+  if (book_faultvfs_from_env(err, errsize) < 0) goto fail;
   app->db = book_db_open(cfg->db_path, err, errsize);
   if (!app->db) goto fail;
-  if (!cfg->db_sync_full) book_db_set_synchronous_full(app->db, 0);
+  if (!cfg->db_sync_full && book_db_set_synchronous_full(app->db, 0)) {
+    snprintf(err, errsize, "could not set synchronous=NORMAL");
+    goto fail;
+  }
   *bad_group = "tokens";
   *bad_key = "private_key";
   app->token_key = token_load_private_key(cfg->token_private_key, err, errsize);
   if (!app->token_key) goto fail;
-  app->token_kid = book_token_kid(app->token_key);
+  app->token_kid = token_key_id(app->token_key);
   if (!app->token_kid) {
     snprintf(err, errsize, "not an Ed25519 key");
     goto fail;
@@ -81,12 +88,14 @@ BookApp *book_app_new(const BookingConfig *cfg, char *err, size_t errsize, const
     }
     book_demo_refresh(app->db, now);
   }
-  book_vo_allocate(app->db, now);
-  book_visits_sweep(app->db, now);
+  /* Housekeeping runs again every minute (main.c), so a failure here is
+   * logged (by book_db) and retried, not fatal. */
+  if (book_vo_allocate(app->db, now) < 0) log_warn("vo_allocate_failed", "retry=60s");
+  if (book_visits_sweep(app->db, now) < 0) log_warn("visits_sweep_failed", "retry=60s");
   if (cfg->demo) {
     /* make run prints these; booking/demo-sign-ins.txt lists them too. */
     sqlite3_stmt *st = book_db_stmt(app->db, "SELECT username, role FROM users ORDER BY id");
-    while (sqlite3_step(st) == SQLITE_ROW)
+    while (book_db_row(app->db, st) == 1)
       log_info("demo_sign_in", "username=%s role=%s password=parlour-demo",
                sqlite3_column_text(st, 0), sqlite3_column_text(st, 1));
     sqlite3_reset(st);
@@ -126,7 +135,14 @@ void api_error(ApiCtx *c, int http, const char *code, const char *message, const
 }
 
 void api_rule_error(ApiCtx *c, const BookError *e) {
+  if (e->http == 503) http_response_add_header(c->resp, "retry-after", "2");
   api_error(c, e->http ? e->http : 500, e->code, e->message, e->field);
+}
+
+void api_storage_error(ApiCtx *c) {
+  BookError e;
+  book_error_storage(&e);
+  api_rule_error(c, &e);
 }
 
 void api_json(ApiCtx *c, int http, json_t *j) {
@@ -291,7 +307,7 @@ void api_auth_sign_in(ApiCtx *c) {
   int64_t wait = 0;
   int first_refusal = 0;
   if (book_throttle_check(db, addr, uname, c->now, &wait, &first_refusal)) {
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     goto out;
   }
   if (wait > 0) {
@@ -312,7 +328,7 @@ void api_auth_sign_in(ApiCtx *c) {
       if (bad) book_db_rollback(db);
     }
     if (bad) {
-      api_error(c, 500, "storage_error", "try again", NULL);
+      api_storage_error(c);
       goto out;
     }
     char ra[24];
@@ -330,7 +346,7 @@ void api_auth_sign_in(ApiCtx *c) {
       db, "SELECT id, password_hash, display_name, role, establishment_id, disabled FROM users "
           "WHERE username = ?");
   if (!st) {
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     goto out;
   }
   sqlite3_bind_text(st, 1, uname, -1, SQLITE_TRANSIENT);
@@ -345,7 +361,7 @@ void api_auth_sign_in(ApiCtx *c) {
   }
   sqlite3_reset(st);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     goto out;
   }
   int known = hash != NULL;
@@ -361,7 +377,7 @@ void api_auth_sign_in(ApiCtx *c) {
    * its timing nor a 429 elsewhere tells that the account exists. */
   if (disabled) ok = 0;
   if (book_db_begin(db)) {
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     goto out;
   }
   if (!ok) {
@@ -385,7 +401,7 @@ void api_auth_sign_in(ApiCtx *c) {
     if (!bad) bad = book_db_commit(db) != 0;
     if (bad) {
       book_db_rollback(db);
-      api_error(c, 500, "storage_error", "try again", NULL);
+      api_storage_error(c);
       goto out;
     }
     log_info("sign_in_failed", "user=%s peer=%s known=%d failures=%d wait_s=%" G_GINT64_FORMAT,
@@ -404,7 +420,7 @@ void api_auth_sign_in(ApiCtx *c) {
   if (!bad) bad = book_db_commit(db) != 0;
   if (bad) {
     book_db_rollback(db);
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     goto out;
   }
   BookSession *s = book_session_create(c->app->sessions, uid, uname, display, role, est, c->now);
@@ -412,9 +428,15 @@ void api_auth_sign_in(ApiCtx *c) {
     api_error(c, 500, "internal_error", "no session could be made", NULL);
     goto out;
   }
+  json_t *me = book_view_me(db, s, book_sessions_idle_timeout(c->app->sessions));
+  if (!me) {
+    book_session_destroy(c->app->sessions, s->id);
+    api_storage_error(c);
+    goto out;
+  }
   set_cookie(c, s->id, 0);
   log_info("signed_in", "user=%s role=%s peer=%s", quser, role, qaddr);
-  api_json(c, 200, book_view_me(db, s, book_sessions_idle_timeout(c->app->sessions)));
+  api_json(c, 200, me);
 out:
   g_free(hash);
   g_free(display);
@@ -437,8 +459,12 @@ void api_auth_sign_out(ApiCtx *c) {
 
 void api_me(ApiCtx *c) {
   if (api_need_session(c)) return;
-  api_json(c, 200,
-           book_view_me(c->app->db, c->session, book_sessions_idle_timeout(c->app->sessions)));
+  json_t *me = book_view_me(c->app->db, c->session, book_sessions_idle_timeout(c->app->sessions));
+  if (!me) {
+    api_storage_error(c);
+    return;
+  }
+  api_json(c, 200, me);
 }
 
 /* ---- reference data ---- */
@@ -449,14 +475,20 @@ void api_visit_types(ApiCtx *c) {
                                               "max_minutes, participants FROM visit_types ORDER "
                                               "BY rowid");
   json_t *arr = json_array();
-  while (sqlite3_step(st) == SQLITE_ROW)
+  int row;
+  while ((row = book_db_row(c->app->db, st)) == 1)
     json_array_append_new(
         arr, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "code", sqlite3_column_text(st, 0),
                        "name", sqlite3_column_text(st, 1), "monitoring",
                        sqlite3_column_text(st, 2), "recording", sqlite3_column_text(st, 3),
                        "max_minutes", sqlite3_column_int(st, 4), "participants",
                        sqlite3_column_text(st, 5)));
-  sqlite3_reset(st);
+  if (row < 0) {
+    /* A list that could not be read whole is not answered as a short one. */
+    json_decref(arr);
+    api_storage_error(c);
+    return;
+  }
   api_json(c, 200, json_pack("{s:o}", "visit_types", arr));
 }
 
@@ -483,8 +515,12 @@ void api_establishments(ApiCtx *c, const char *id) {
   if (id) {
     sqlite3_stmt *st = book_db_stmt(c->app->db, EST_SELECT " WHERE id = ?");
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-      sqlite3_reset(st);
+    int found = book_db_row(c->app->db, st);
+    if (found < 0) {
+      api_storage_error(c);
+      return;
+    }
+    if (found == 0) {
       api_error(c, 404, "not_found", "no such establishment", NULL);
       return;
     }
@@ -495,8 +531,13 @@ void api_establishments(ApiCtx *c, const char *id) {
   }
   sqlite3_stmt *st = book_db_stmt(c->app->db, EST_SELECT " ORDER BY id");
   json_t *arr = json_array();
-  while (sqlite3_step(st) == SQLITE_ROW) json_array_append_new(arr, est_row(st));
-  sqlite3_reset(st);
+  int row;
+  while ((row = book_db_row(c->app->db, st)) == 1) json_array_append_new(arr, est_row(st));
+  if (row < 0) {
+    json_decref(arr);
+    api_storage_error(c);
+    return;
+  }
   api_json(c, 200, json_pack("{s:o}", "establishments", arr));
 }
 
@@ -534,13 +575,21 @@ void api_establishment_patch(ApiCtx *c, const char *id) {
   json_decref(b);
   BookDb *db = c->app->db;
   if (book_db_begin(db)) {
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     return;
   }
   sqlite3_stmt *st = book_db_stmt(db, "SELECT count(*) FROM establishments WHERE id = ?");
   sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-  int exists = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
-  sqlite3_reset(st);
+  int exists = book_db_row(db, st);
+  if (exists == 1) {
+    exists = sqlite3_column_int(st, 0) > 0;
+    sqlite3_reset(st);
+  }
+  if (exists < 0) {
+    book_db_rollback(db);
+    api_storage_error(c);
+    return;
+  }
   if (!exists) {
     book_db_rollback(db);
     api_error(c, 404, "not_found", "no such establishment", NULL);
@@ -564,11 +613,16 @@ void api_establishment_patch(ApiCtx *c, const char *id) {
     sqlite3_bind_int(st, 11, approve_public);
   else
     sqlite3_bind_null(st, 11);
-  int rc = sqlite3_step(st);
+  int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
   sqlite3_reset(st);
   if (rc != SQLITE_DONE) {
     book_db_rollback(db);
-    api_error(c, 422, "invalid_settings", "min_days must not exceed max_days", "min_days");
+    /* Only the CHECK constraint is the caller's fault; anything else is the
+     * database failing. */
+    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+      api_error(c, 422, "invalid_settings", "min_days must not exceed max_days", "min_days");
+    else
+      api_storage_error(c);
     return;
   }
   json_t *detail = json_object();
@@ -582,7 +636,7 @@ void api_establishment_patch(ApiCtx *c, const char *id) {
   free(dt);
   if (bad || book_db_commit(db)) {
     book_db_rollback(db);
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     return;
   }
   api_establishments(c, id);

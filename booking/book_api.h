@@ -54,6 +54,9 @@ typedef struct {
 
 void api_error(ApiCtx *c, int http, const char *code, const char *message, const char *field);
 void api_rule_error(ApiCtx *c, const BookError *e);
+/* 503 storage_unavailable with retry-after: the database failed; nothing
+ * was changed and the request may be tried again. */
+void api_storage_error(ApiCtx *c);
 /* Sends j (reference taken) with status http. */
 void api_json(ApiCtx *c, int http, json_t *j);
 /* Parses the body as a JSON object whose keys are all in allowed; an empty
@@ -117,11 +120,11 @@ void api_recordings_purge(ApiCtx *c);
  * number deleted, or -1 on a storage error. */
 int book_recordings_purge(BookApp *app, int64_t now, const char *actor, int *kept_out);
 
-/* The JWT kid of a key (g_malloc'd), as signalling computes it. */
-char *book_token_kid(EVP_PKEY *key);
-
 /* Views. */
-json_t *book_view_visit(BookDb *db, const char *id); /* NULL if none */
+json_t *book_view_visit(BookDb *db, const char *id); /* NULL if none or the database failed */
+/* 1 with *out set, 0 no such visit, -1 the database failed. */
+int book_view_visit_read(BookDb *db, const char *id, json_t **out) BOOK_MUST_CHECK;
+/* NULL when the database failed (answer 503). */
 json_t *book_view_me(BookDb *db, const BookSession *s, int idle_timeout_s);
 
 /* Static files under client_root (book_static.c). */

@@ -6,9 +6,6 @@
 #include "book_api.h"
 #include "book_decisions.h"
 
-#include <openssl/sha.h>
-
-#include "b64url.h"
 #include "ids.h"
 #include "log.h"
 #include "timeutil.h"
@@ -30,10 +27,26 @@ static const char *token_role(const char *role) {
   return NULL;
 }
 
+/* The token's audit row could not be committed: the token is wiped unsent. */
+static void audit_failed(ApiCtx *c, char *tok, char *jti, json_t *grants, const char *id) {
+  log_error("join_token_withheld", "visit=%s user=%s reason=audit_not_committed", id,
+            c->actor.username);
+  memset(tok, 0, strlen(tok));
+  g_free(tok);
+  g_free(jti);
+  json_decref(grants);
+  api_storage_error(c);
+}
+
 void api_join_token(ApiCtx *c, const char *id) {
   if (api_need_session(c)) return;
   BookDb *db = c->app->db;
-  if (!api_visit_id_ok(id) || !book_visit_visible(db, &c->actor, id)) {
+  int visible = api_visit_id_ok(id) ? book_visit_check_visible(db, &c->actor, id) : 0;
+  if (visible < 0) {
+    api_storage_error(c);
+    return;
+  }
+  if (!visible) {
     api_error(c, 404, "not_found", "no such visit", NULL);
     return;
   }
@@ -44,7 +57,12 @@ void api_join_token(ApiCtx *c, const char *id) {
   const char *role = token_role(c->actor.role);
   int monitor = role && !strcmp(role, "staff_monitor");
   /* Staff other than monitors never join; everyone else must take part. */
-  if (!role || (!monitor && !book_visit_participant(db, &c->actor, id))) {
+  int part = role && !monitor ? book_visit_check_participant(db, &c->actor, id) : 1;
+  if (part < 0) {
+    api_storage_error(c);
+    return;
+  }
+  if (!role || !part) {
     api_error(c, 403, "not_participant", "only the visit's participants (or a monitor) join",
               NULL);
     return;
@@ -53,8 +71,12 @@ void api_join_token(ApiCtx *c, const char *id) {
       db, "SELECT v.visit_type, v.status, v.start_at, v.end_at, t.monitoring, t.recording FROM "
           "visits v JOIN visit_types t ON t.code = v.visit_type WHERE v.id = ?");
   sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step(st) != SQLITE_ROW) {
-    sqlite3_reset(st);
+  int found = book_db_row(db, st);
+  if (found < 0) {
+    api_storage_error(c);
+    return;
+  }
+  if (found == 0) {
     api_error(c, 404, "not_found", "no such visit", NULL);
     return;
   }
@@ -93,7 +115,7 @@ void api_join_token(ApiCtx *c, const char *id) {
   g_snprintf(who, sizeof who, "%s-%lld", role, (long long)c->actor.user_id);
   BookAdmission adm;
   if (book_admission_check(db, id, who, role, c->now, &adm)) {
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     return;
   }
   if (!adm.admit) {
@@ -122,13 +144,22 @@ void api_join_token(ApiCtx *c, const char *id) {
     api_error(c, 500, "internal_error", "the token could not be signed", NULL);
     return;
   }
-  /* Every interception is on the record; so is every join. */
+  /* Every interception is on the record; so is every join. The signed
+   * token is held back until its audit row has committed: when the row
+   * cannot be written (or committed) no token of any role leaves, the
+   * answer is 503 and the caller tries again. */
   char detail[160];
   g_snprintf(detail, sizeof detail, "{\"role\":\"%s\",\"jti\":\"%s\"}", role, jti);
-  if (book_db_begin(db) == 0) {
-    book_audit(db, c->now, c->actor.username, id,
-               monitor ? "monitor_token_issued" : "join_token_issued", detail);
-    book_db_commit(db);
+  if (book_db_begin(db)) {
+    audit_failed(c, tok, jti, grants, id);
+    return;
+  }
+  if (book_audit(db, c->now, c->actor.username, id,
+                 monitor ? "monitor_token_issued" : "join_token_issued", detail) ||
+      book_db_commit(db)) {
+    book_db_rollback(db);
+    audit_failed(c, tok, jti, grants, id);
+    return;
   }
   log_info("join_token", "visit=%s user=%s role=%s", id, c->actor.username, role);
   json_t *answer = json_pack("{s:s, s:s, s:I, s:s, s:o}", "token", tok, "signal_url",
@@ -150,19 +181,6 @@ void api_join_token(ApiCtx *c, const char *id) {
   api_json(c, 200, answer);
   g_free(tok);
   g_free(jti);
-}
-
-/* The key id signalling checks (sig_key_id): a token signed by another key
- * is then refused as token_unknown_key rather than a bare bad signature. */
-char *book_token_kid(EVP_PKEY *key) {
-  unsigned char raw[64];
-  size_t n = sizeof raw;
-  if (!key || EVP_PKEY_get_raw_public_key(key, raw, &n) != 1) return NULL;
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(raw, n, md);
-  char *full = b64url_encode(md, sizeof md);
-  if (full && strlen(full) > 16) full[16] = '\0';
-  return full;
 }
 
 /* ---- signalling's events ---- */
@@ -252,15 +270,23 @@ void api_internal_events(ApiCtx *c) {
   }
   BookDb *db = c->app->db;
   if (book_db_begin(db)) {
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     goto out;
   }
   sqlite3_stmt *st = book_db_stmt(db, "SELECT status FROM visits WHERE id = ?");
   sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
   char status[16] = "";
-  if (sqlite3_step(st) == SQLITE_ROW)
+  int found = book_db_row(db, st);
+  if (found == 1) {
     g_strlcpy(status, (const char *)sqlite3_column_text(st, 0), sizeof status);
-  sqlite3_reset(st);
+    sqlite3_reset(st);
+  }
+  if (found < 0) {
+    /* signalling keeps the event and sends it again (same event_id). */
+    book_db_rollback(db);
+    api_storage_error(c);
+    goto out;
+  }
   if (!*status) {
     book_db_rollback(db);
     api_error(c, 404, "not_found", "no such visit", "visit_id");
@@ -272,9 +298,16 @@ void api_internal_events(ApiCtx *c) {
     st = book_db_stmt(db, "SELECT t.recording FROM visits v JOIN visit_types t ON t.code = "
                           "v.visit_type WHERE v.id = ?");
     sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
-    int forbidden = sqlite3_step(st) == SQLITE_ROW &&
-                    strcmp((const char *)sqlite3_column_text(st, 0), "required") != 0;
-    sqlite3_reset(st);
+    int forbidden = book_db_row(db, st);
+    if (forbidden == 1) {
+      forbidden = strcmp((const char *)sqlite3_column_text(st, 0), "required") != 0;
+      sqlite3_reset(st);
+    }
+    if (forbidden < 0) {
+      book_db_rollback(db);
+      api_storage_error(c);
+      goto out;
+    }
     if (forbidden) {
       json_t *d = json_pack("{s:s, s:s, s:s}", "event_id", event_id, "path", rpath, "reason",
                             "policy_forbids_recording");
@@ -303,7 +336,12 @@ void api_internal_events(ApiCtx *c) {
   if (fresh) {
     int live = !strcmp(status, "booked") || !strcmp(status, "in_progress");
     if (!strcmp(type, "call_started") && !strcmp(status, "booked")) new_status = "in_progress";
-    if (!strcmp(type, "call_ended") && live) {
+    /* A call signalling ended because of booking's own decision (cancelled,
+     * moved) already has the status that decision gave it: the end must not
+     * turn a rescheduled visit into a completed one. */
+    int booking_decided = reason && (!strcmp(reason, "visit_cancelled") ||
+                                     !strcmp(reason, "visit_rescheduled"));
+    if (!strcmp(type, "call_ended") && live && !booking_decided) {
       if (reason && !strcmp(reason, "terminated_by_staff")) {
         new_status = "terminated";
         new_reason = reason;
@@ -361,7 +399,7 @@ void api_internal_events(ApiCtx *c) {
   }
   if (bad || book_db_commit(db)) {
     book_db_rollback(db);
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     goto out;
   }
   api_json(c, 200, json_pack("{s:b, s:b, s:s}", "recorded", 1, "duplicate", !fresh,
@@ -402,8 +440,11 @@ void api_demo_visits(ApiCtx *c) {
   if (book_demo_visit(c->app->db, type, start, start + len * 60, c->actor.username, id, &e))
     api_rule_error(c, &e);
   else {
-    json_t *v = book_view_visit(c->app->db, id);
-    api_json(c, 201, v);
+    json_t *v = NULL;
+    if (book_view_visit_read(c->app->db, id, &v) == 1)
+      api_json(c, 201, v);
+    else
+      api_storage_error(c); /* made, but not readable back just now */
   }
 out:
   json_decref(b);

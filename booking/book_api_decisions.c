@@ -20,10 +20,7 @@ static int service_ok(ApiCtx *c) {
   return 0;
 }
 
-static void storage_unavailable(ApiCtx *c) {
-  api_error(c, 503, "storage_error", "booking could not read or write its database; try again",
-            NULL);
-}
+static void storage_unavailable(ApiCtx *c) { api_storage_error(c); }
 
 static char *dump(json_t *d) {
   char *t = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
@@ -196,13 +193,13 @@ void api_participant_remove(ApiCtx *c, const char *id, const char *participant) 
     goto out;
   }
   if (book_db_begin(db)) {
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     goto out;
   }
   BookAdmission a;
   if (book_admission_check(db, id, participant, role, c->now, &a)) {
     book_db_rollback(db);
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     goto out;
   }
   const char *code = a.admit ? NULL : a.code;
@@ -240,7 +237,7 @@ void api_participant_remove(ApiCtx *c, const char *id, const char *participant) 
                             "removed_by_staff", NULL, NULL);
   if (bad || book_db_commit(db)) {
     book_db_rollback(db);
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     goto out;
   }
   log_info("participant_removed", "visit=%s participant=%s by=%s", id, participant,
@@ -279,13 +276,13 @@ void api_user_patch(ApiCtx *c, const char *id) {
   }
   BookDb *db = c->app->db;
   if (book_db_begin(db)) {
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     goto out;
   }
   sqlite3_stmt *st = book_db_stmt(db, "SELECT username, role, disabled FROM users WHERE id = ?");
   if (!st) {
     book_db_rollback(db);
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     goto out;
   }
   sqlite3_bind_int64(st, 1, uid);
@@ -303,7 +300,7 @@ void api_user_patch(ApiCtx *c, const char *id) {
     if (rc == SQLITE_DONE)
       api_error(c, 404, "not_found", "no such user", NULL);
     else
-      api_error(c, 500, "storage_error", "try again", NULL);
+      api_storage_error(c);
     goto out;
   }
   int n = 0, changed = was != disabled;
@@ -327,7 +324,7 @@ void api_user_patch(ApiCtx *c, const char *id) {
     free(dt);
     if (bad || book_db_commit(db)) {
       book_db_rollback(db);
-      api_error(c, 500, "storage_error", "try again", NULL);
+      api_storage_error(c);
       goto out;
     }
   } else {
@@ -372,13 +369,13 @@ void api_visit_type_patch(ApiCtx *c, const char *code) {
   }
   BookDb *db = c->app->db;
   if (book_db_begin(db)) {
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     goto out;
   }
   sqlite3_stmt *st = book_db_stmt(db, "SELECT monitoring, recording FROM visit_types WHERE code = ?");
   if (!st) {
     book_db_rollback(db);
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     goto out;
   }
   sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
@@ -394,7 +391,7 @@ void api_visit_type_patch(ApiCtx *c, const char *code) {
     if (rc == SQLITE_DONE)
       api_error(c, 404, "not_found", "no such visit type", NULL);
     else
-      api_error(c, 500, "storage_error", "try again", NULL);
+      api_storage_error(c);
     goto out;
   }
   char new_mon[16], new_rec[16];
@@ -433,7 +430,7 @@ void api_visit_type_patch(ApiCtx *c, const char *code) {
     free(dt);
     if (bad || book_db_commit(db)) {
       book_db_rollback(db);
-      api_error(c, 500, "storage_error", "try again", NULL);
+      api_storage_error(c);
       goto out;
     }
     log_info("visit_type_policy_changed", "type=%s monitoring=%s recording=%s calls=%d by=%s",
@@ -444,7 +441,7 @@ void api_visit_type_patch(ApiCtx *c, const char *code) {
   sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
   if (sqlite3_step(st) != SQLITE_ROW) {
     sqlite3_reset(st);
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     goto out;
   }
   json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "code", sqlite3_column_text(st, 0),

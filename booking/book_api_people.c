@@ -5,11 +5,13 @@
 #include "book_api.h"
 #include "timeutil.h"
 
+/* The restrictions list, or NULL when the database failed. */
 static json_t *restrictions(BookDb *db, const char *sql, sqlite3_int64 id) {
   json_t *arr = json_array();
   sqlite3_stmt *st = book_db_stmt(db, sql);
   sqlite3_bind_int64(st, 1, id);
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  int row;
+  while ((row = book_db_row(db, st)) == 1) {
     const unsigned char *exp = sqlite3_column_text(st, 2), *why = sqlite3_column_text(st, 3);
     json_array_append_new(arr, json_pack("{s:s, s:s, s:o, s:o}", "type", sqlite3_column_text(st, 0),
                                          "start_date", sqlite3_column_text(st, 1), "expiry_date",
@@ -17,8 +19,23 @@ static json_t *restrictions(BookDb *db, const char *sql, sqlite3_int64 id) {
                                          "reason",
                                          why ? json_string((const char *)why) : json_null()));
   }
-  sqlite3_reset(st);
+  if (row < 0) {
+    json_decref(arr);
+    return NULL;
+  }
   return arr;
+}
+
+/* 0 when the prisoner (id 0: none) is visible to the caller; else replies
+ * 404, or 503 when the database failed, and returns -1. */
+static int prisoner_visible_or_reply(ApiCtx *c, sqlite3_int64 id) {
+  int vis = id ? book_prisoner_check_visible(c->app->db, &c->actor, id) : 0;
+  if (vis == 1) return 0;
+  if (vis < 0)
+    api_storage_error(c);
+  else
+    api_error(c, 404, "not_found", "no such prisoner", NULL);
+  return -1;
 }
 
 /* Positive integer id from a path segment, or 0. */
@@ -51,24 +68,33 @@ void api_prisoners(ApiCtx *c, const char *id_text) {
   BookDb *db = c->app->db;
   if (id_text) {
     sqlite3_int64 id = path_id(id_text);
-    if (!id || !book_prisoner_visible(db, &c->actor, id)) {
-      api_error(c, 404, "not_found", "no such prisoner", NULL);
-      return;
-    }
+    if (prisoner_visible_or_reply(c, id)) return;
     sqlite3_stmt *st = book_db_stmt(db, "SELECT " PRISONER_COLS " FROM prisoners p WHERE id = ?");
     sqlite3_bind_int64(st, 1, id);
     json_t *o = NULL;
-    if (sqlite3_step(st) == SQLITE_ROW) o = prisoner_row(db, st);
-    sqlite3_reset(st);
+    int found = book_db_row(db, st);
+    if (found == 1) {
+      o = prisoner_row(db, st);
+      sqlite3_reset(st);
+    }
+    if (found < 0) {
+      api_storage_error(c);
+      return;
+    }
     if (!o) {
       api_error(c, 404, "not_found", "no such prisoner", NULL);
       return;
     }
-    json_object_set_new(o, "restrictions",
-                        restrictions(db,
-                                     "SELECT type, start_date, expiry_date, NULL FROM "
-                                     "prisoner_restrictions WHERE prisoner_id = ? ORDER BY id",
-                                     id));
+    json_t *r = restrictions(db,
+                             "SELECT type, start_date, expiry_date, NULL FROM "
+                             "prisoner_restrictions WHERE prisoner_id = ? ORDER BY id",
+                             id);
+    if (!r) {
+      json_decref(o);
+      api_storage_error(c);
+      return;
+    }
+    json_object_set_new(o, "restrictions", r);
     api_json(c, 200, o);
     return;
   }
@@ -96,8 +122,13 @@ void api_prisoners(ApiCtx *c, const char *id_text) {
     return;
   }
   json_t *arr = json_array();
-  while (sqlite3_step(st) == SQLITE_ROW) json_array_append_new(arr, prisoner_row(db, st));
-  sqlite3_reset(st);
+  int row;
+  while ((row = book_db_row(db, st)) == 1) json_array_append_new(arr, prisoner_row(db, st));
+  if (row < 0) {
+    json_decref(arr);
+    api_storage_error(c);
+    return;
+  }
   api_json(c, 200, json_pack("{s:o}", "prisoners", arr));
 }
 
@@ -105,10 +136,7 @@ void api_contacts(ApiCtx *c, const char *id_text) {
   if (api_need_session(c)) return;
   BookDb *db = c->app->db;
   sqlite3_int64 pid = path_id(id_text);
-  if (!pid || !book_prisoner_visible(db, &c->actor, pid)) {
-    api_error(c, 404, "not_found", "no such prisoner", NULL);
-    return;
-  }
+  if (prisoner_visible_or_reply(c, pid)) return;
   const char *role = c->actor.role;
   /* family and legal advisers see only the contacts their account speaks
    * for; staff and the prisoner see all; a clinician needs none. */
@@ -130,7 +158,8 @@ void api_contacts(ApiCtx *c, const char *id_text) {
   book_date_of(c->now, today);
   json_t *arr = json_array();
   GArray *cids = g_array_new(FALSE, FALSE, sizeof(sqlite3_int64));
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  int row;
+  while ((row = book_db_row(db, st)) == 1) {
     sqlite3_int64 cid = sqlite3_column_int64(st, 0);
     g_array_append_val(cids, cid);
     const char *dob = (const char *)sqlite3_column_text(st, 3);
@@ -143,14 +172,22 @@ void api_contacts(ApiCtx *c, const char *id_text) {
                        "approved", sqlite3_column_int(st, 6), "adult", adult,
                        "legal_adviser_verified", sqlite3_column_int(st, 7)));
   }
-  sqlite3_reset(st);
-  for (guint i = 0; i < cids->len; i++)
-    json_object_set_new(json_array_get(arr, i), "restrictions",
-                        restrictions(db,
-                                     "SELECT type, start_date, expiry_date, reason FROM "
-                                     "contact_restrictions WHERE contact_id = ? ORDER BY id",
-                                     g_array_index(cids, sqlite3_int64, i)));
+  for (guint i = 0; row == 0 && i < cids->len; i++) {
+    json_t *r = restrictions(db,
+                             "SELECT type, start_date, expiry_date, reason FROM "
+                             "contact_restrictions WHERE contact_id = ? ORDER BY id",
+                             g_array_index(cids, sqlite3_int64, i));
+    if (!r)
+      row = -1;
+    else
+      json_object_set_new(json_array_get(arr, i), "restrictions", r);
+  }
   g_array_free(cids, TRUE);
+  if (row < 0) {
+    json_decref(arr);
+    api_storage_error(c);
+    return;
+  }
   api_json(c, 200, json_pack("{s:o}", "contacts", arr));
 }
 
@@ -163,10 +200,7 @@ void api_slots(ApiCtx *c, const char *id_text) {
   if (api_need_session(c)) return;
   BookDb *db = c->app->db;
   sqlite3_int64 pid = path_id(id_text);
-  if (!pid || !book_prisoner_visible(db, &c->actor, pid)) {
-    api_error(c, 404, "not_found", "no such prisoner", NULL);
-    return;
-  }
+  if (prisoner_visible_or_reply(c, pid)) return;
   const char *type = http_request_query(c->req, "type");
   if (!type) type = "social";
   if (strcmp(type, "social") && strcmp(type, "legal") && strcmp(type, "telemedicine")) {
@@ -177,8 +211,12 @@ void api_slots(ApiCtx *c, const char *id_text) {
       db, "SELECT e.id, e.min_days, e.max_days FROM prisoners p JOIN establishments e ON e.id = "
           "p.establishment_id WHERE p.id = ?");
   sqlite3_bind_int64(st, 1, pid);
-  if (sqlite3_step(st) != SQLITE_ROW) {
-    sqlite3_reset(st);
+  int found = book_db_row(db, st);
+  if (found < 0) {
+    api_storage_error(c);
+    return;
+  }
+  if (found == 0) {
     api_error(c, 404, "not_found", "no such prisoner", NULL);
     return;
   }
@@ -211,11 +249,18 @@ void api_slots(ApiCtx *c, const char *id_text) {
   }
   /* Visitors see only the window; staff see any range they ask for. */
   int staff = book_is_staff(c->actor.role);
-  int closed_prisoner = !strcmp(type, "social") && book_db_scalar_i64(
-      db, "SELECT count(*) FROM prisoner_restrictions WHERE prisoner_id = ? AND type = 'CLOSED' "
-          "AND start_date <= date(?, 'unixepoch') AND (expiry_date IS NULL OR expiry_date >= "
-          "date(?, 'unixepoch'))",
-      0, 3, pid, (sqlite3_int64)c->now, (sqlite3_int64)c->now) > 0;
+  /* A slot list that could not be read whole (any of the four queries) is
+   * answered 503, never as fewer or emptier slots. */
+  sqlite3_int64 n_closed = 0;
+  int bad = !strcmp(type, "social") &&
+            book_db_scalar(
+                db,
+                "SELECT count(*) FROM prisoner_restrictions WHERE prisoner_id = ? AND type = "
+                "'CLOSED' AND start_date <= date(?, 'unixepoch') AND (expiry_date IS NULL OR "
+                "expiry_date >= date(?, 'unixepoch'))",
+                &n_closed, 3, pid, (sqlite3_int64)c->now, (sqlite3_int64)c->now) < 0;
+  int closed_prisoner = n_closed > 0;
+  int row = 0;
 
   /* Booked counts for the whole range in one query. */
   GHashTable *booked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -225,22 +270,22 @@ void api_slots(ApiCtx *c, const char *id_text) {
   sqlite3_bind_text(st, 1, est, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 2, from, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 3, to, -1, SQLITE_TRANSIENT);
-  while (sqlite3_step(st) == SQLITE_ROW)
+  while (!bad && (row = book_db_row(db, st)) == 1)
     g_hash_table_insert(booked,
                         g_strdup_printf("%lld:%s:%s", (long long)sqlite3_column_int64(st, 0),
                                         sqlite3_column_text(st, 1), sqlite3_column_text(st, 2)),
                         GINT_TO_POINTER(sqlite3_column_int(st, 3)));
-  sqlite3_reset(st);
+  bad |= row < 0;
   GHashTable *excluded = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   st = book_db_stmt(db, "SELECT coalesce(template_id, 0), date FROM excluded_dates WHERE "
                         "establishment_id = ? AND date BETWEEN ? AND ?");
   sqlite3_bind_text(st, 1, est, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 2, from, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 3, to, -1, SQLITE_TRANSIENT);
-  while (sqlite3_step(st) == SQLITE_ROW)
+  while (!bad && (row = book_db_row(db, st)) == 1)
     g_hash_table_add(excluded, g_strdup_printf("%lld:%s", (long long)sqlite3_column_int64(st, 0),
                                                sqlite3_column_text(st, 1)));
-  sqlite3_reset(st);
+  bad |= row < 0;
 
   typedef struct {
     sqlite3_int64 id;
@@ -254,7 +299,7 @@ void api_slots(ApiCtx *c, const char *id_text) {
                         "start_time, id");
   sqlite3_bind_text(st, 1, est, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 2, type, -1, SQLITE_TRANSIENT);
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  while (!bad && (row = book_db_row(db, st)) == 1) {
     Tpl t = {0};
     t.id = sqlite3_column_int64(st, 0);
     t.dow = sqlite3_column_int(st, 1);
@@ -266,7 +311,15 @@ void api_slots(ApiCtx *c, const char *id_text) {
     g_strlcpy(t.vto, (const char *)sqlite3_column_text(st, 7), sizeof t.vto);
     g_array_append_val(tpls, t);
   }
-  sqlite3_reset(st);
+  bad |= row < 0;
+  if (bad) {
+    sqlite3_reset(st);
+    g_array_free(tpls, TRUE);
+    g_hash_table_destroy(booked);
+    g_hash_table_destroy(excluded);
+    api_storage_error(c);
+    return;
+  }
 
   json_t *arr = json_array();
   for (int64_t day = f0; day <= t0; day += 86400) {
@@ -324,13 +377,18 @@ void api_probation_cases(ApiCtx *c) {
   }
   sqlite3_bind_int64(st, 1, c->actor.user_id);
   json_t *arr = json_array();
-  while (sqlite3_step(st) == SQLITE_ROW)
+  int row;
+  while ((row = book_db_row(db, st)) == 1)
     json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s}", "id",
                                          (json_int_t)sqlite3_column_int64(st, 0), "crn",
                                          sqlite3_column_text(st, 1), "name",
                                          sqlite3_column_text(st, 2), "officer_name",
                                          sqlite3_column_text(st, 3)));
-  sqlite3_reset(st);
+  if (row < 0) {
+    json_decref(arr);
+    api_storage_error(c);
+    return;
+  }
   api_json(c, 200, json_pack("{s:o}", "cases", arr));
 }
 
@@ -339,10 +397,7 @@ static const char *const CONTACT_PATCH_FIELDS[] = {"approved", NULL};
 void api_contact_patch(ApiCtx *c, const char *prisoner_id, const char *visitor_id) {
   if (api_need_session(c)) return;
   sqlite3_int64 pid = path_id(prisoner_id), vid = path_id(visitor_id);
-  if (!pid || !vid || !book_prisoner_visible(c->app->db, &c->actor, pid)) {
-    api_error(c, 404, "not_found", "no such prisoner", NULL);
-    return;
-  }
+  if (prisoner_visible_or_reply(c, vid ? pid : 0)) return;
   json_t *b = api_body(c, CONTACT_PATCH_FIELDS, 0);
   if (!b) return;
   int approved = -1;
@@ -366,10 +421,7 @@ static const char *const RESTRICTION_FIELDS[] = {"type", "start_date", "expiry_d
 void api_contact_restriction_add(ApiCtx *c, const char *prisoner_id, const char *visitor_id) {
   if (api_need_session(c)) return;
   sqlite3_int64 pid = path_id(prisoner_id), vid = path_id(visitor_id);
-  if (!pid || !vid || !book_prisoner_visible(c->app->db, &c->actor, pid)) {
-    api_error(c, 404, "not_found", "no such prisoner", NULL);
-    return;
-  }
+  if (prisoner_visible_or_reply(c, vid ? pid : 0)) return;
   json_t *b = api_body(c, RESTRICTION_FIELDS, 0);
   if (!b) return;
   const char *type = NULL, *start = NULL, *expiry = NULL, *reason = NULL;

@@ -224,19 +224,23 @@ void api_recordings_list(ApiCtx *c, const char *visit_id) {
     }
     sqlite3_stmt *st = book_db_stmt(db, "SELECT 1 FROM visits WHERE id = ?");
     if (!st) {
-      api_error(c, 500, "storage_error", "try again", NULL);
+      api_storage_error(c);
       return;
     }
     sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
-    int found = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_reset(st);
+    int found = book_db_row(db, st);
+    if (found == 1) sqlite3_reset(st);
+    if (found < 0) {
+      api_storage_error(c);
+      return;
+    }
     int in = found ? visit_in_scope(c, visit_id) : 0;
     if (in < 0) {
-      api_error(c, 500, "storage_error", "try again", NULL);
+      api_storage_error(c);
       return;
     }
     if (found && !in && audit_out_of_scope(c, visit_id, "list", 0)) {
-      api_error(c, 500, "storage_error", "try again", NULL);
+      api_storage_error(c);
       return;
     }
     if (!in) {
@@ -275,7 +279,7 @@ void api_recordings_list(ApiCtx *c, const char *visit_id) {
                                                                         "?4", "?5")
                      " ORDER BY created_at DESC, id DESC LIMIT 1000");
   if (!st) {
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     return;
   }
   if (visit_id)
@@ -286,13 +290,13 @@ void api_recordings_list(ApiCtx *c, const char *visit_id) {
     sqlite3_bind_text(st, 4, c->actor.establishment_id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 5, c->actor.role, -1, SQLITE_TRANSIENT);
   json_t *arr = json_array();
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+  int row;
+  while ((row = book_db_row(db, st)) == 1)
     json_array_append_new(arr, rec_row(st, c->app->cfg->retention_days));
-  sqlite3_reset(st);
-  if (rc != SQLITE_DONE) {
+  if (row < 0) {
+    /* never a short list pretending to be the whole one */
     json_decref(arr);
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     return;
   }
   json_t *detail = json_pack("{s:I}", "count", (json_int_t)json_array_size(arr));
@@ -300,7 +304,7 @@ void api_recordings_list(ApiCtx *c, const char *visit_id) {
   if (with_deleted) json_object_set_new(detail, "include_deleted", json_true());
   if (audit_now(db, c->now, c->actor.username, visit_id, "recordings_listed", detail)) {
     json_decref(arr);
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     return;
   }
   api_json(c, 200, json_pack("{s:o}", "recordings", arr));
@@ -316,12 +320,17 @@ static json_t *load_row(ApiCtx *c, const char *id_text, sqlite3_int64 *id, const
   }
   sqlite3_stmt *st = book_db_stmt(c->app->db, REC_SELECT " WHERE id = ?");
   if (!st) {
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     return NULL;
   }
   sqlite3_bind_int64(st, 1, *id);
-  json_t *o = sqlite3_step(st) == SQLITE_ROW ? rec_row(st, c->app->cfg->retention_days) : NULL;
-  sqlite3_reset(st);
+  int found = book_db_row(c->app->db, st);
+  json_t *o = found == 1 ? rec_row(st, c->app->cfg->retention_days) : NULL;
+  if (found == 1) sqlite3_reset(st);
+  if (found < 0) {
+    api_storage_error(c);
+    return NULL;
+  }
   if (!o) {
     api_error(c, 404, "not_found", "no such recording", NULL);
     return NULL;
@@ -332,7 +341,7 @@ static json_t *load_row(ApiCtx *c, const char *id_text, sqlite3_int64 *id, const
   if (in == 1) return o;
   json_decref(o);
   if (in < 0 || audit_out_of_scope(c, visit, op, *id))
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
   else
     api_error(c, 404, "not_found", "no such recording", NULL);
   return NULL;
@@ -347,7 +356,7 @@ void api_recording_get(ApiCtx *c, const char *id_text) {
                 json_string_value(json_object_get(o, "visit_id")), "recording_viewed",
                 json_pack("{s:I}", "recording", (json_int_t)id))) {
     json_decref(o);
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     return;
   }
   api_json(c, 200, o);
@@ -461,7 +470,7 @@ void api_recording_file(ApiCtx *c, const char *id_text) {
     }
     if (bad) {
       g_free(full);
-      api_error(c, 500, "storage_error", "try again", NULL);
+      api_storage_error(c);
       return;
     }
     if (!match) {
@@ -555,7 +564,7 @@ void api_recording_retain(ApiCtx *c, const char *id_text) {
     if (bad) book_db_rollback(db);
   }
   if (bad) {
-    api_error(c, 500, "storage_error", "try again", NULL);
+    api_storage_error(c);
     goto out;
   }
   o = load_row(c, id_text, &id, "retain");

@@ -8,8 +8,15 @@
 #include "timeutil.h"
 
 static void reply_visit(ApiCtx *c, int http, const char *id) {
-  json_t *v = book_view_visit(c->app->db, id);
-  if (!v) {
+  json_t *v = NULL;
+  int found = book_view_visit_read(c->app->db, id, &v);
+  if (found < 0) {
+    /* A change that committed is not undone by a failed read-back; the
+     * caller may read the visit again. */
+    api_storage_error(c);
+    return;
+  }
+  if (!found) {
     api_error(c, 404, "not_found", "no such visit", NULL);
     return;
   }
@@ -66,15 +73,22 @@ void api_visits_list(ApiCtx *c) {
   if (c->actor.establishment_id)
     sqlite3_bind_text(st, 8, c->actor.establishment_id, -1, SQLITE_TRANSIENT);
   GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
-  while (sqlite3_step(st) == SQLITE_ROW)
+  int row;
+  while ((row = book_db_row(db, st)) == 1)
     g_ptr_array_add(ids, g_strdup((const char *)sqlite3_column_text(st, 0)));
-  sqlite3_reset(st);
   json_t *arr = json_array();
-  for (guint i = 0; i < ids->len; i++) {
-    json_t *v = book_view_visit(db, ids->pdata[i]);
+  for (guint i = 0; row == 0 && i < ids->len; i++) {
+    json_t *v = NULL;
+    if (book_view_visit_read(db, ids->pdata[i], &v) < 0) row = -1;
     if (v) json_array_append_new(arr, v);
   }
   g_ptr_array_free(ids, TRUE);
+  if (row < 0) {
+    /* Never a short list pretending to be the whole one. */
+    json_decref(arr);
+    api_storage_error(c);
+    return;
+  }
   api_json(c, 200, json_pack("{s:o}", "visits", arr));
 }
 
@@ -176,8 +190,12 @@ out:
 }
 
 static int visible_or_404(ApiCtx *c, const char *id) {
-  if (api_visit_id_ok(id) && book_visit_visible(c->app->db, &c->actor, id)) return 0;
-  api_error(c, 404, "not_found", "no such visit", NULL);
+  int vis = api_visit_id_ok(id) ? book_visit_check_visible(c->app->db, &c->actor, id) : 0;
+  if (vis == 1) return 0;
+  if (vis < 0)
+    api_storage_error(c);
+  else
+    api_error(c, 404, "not_found", "no such visit", NULL);
   return -1;
 }
 
@@ -248,7 +266,8 @@ void api_visit_audit(ApiCtx *c, const char *id) {
                                               "audit_log WHERE visit_id = ? ORDER BY id");
   sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
   json_t *arr = json_array();
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  int row;
+  while ((row = book_db_row(c->app->db, st)) == 1) {
     char buf[32];
     json_t *detail = json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL);
     if (!json_is_object(detail)) {
@@ -261,7 +280,11 @@ void api_visit_audit(ApiCtx *c, const char *id) {
                        "actor", sqlite3_column_text(st, 2), "action", sqlite3_column_text(st, 3),
                        "detail", detail));
   }
-  sqlite3_reset(st);
+  if (row < 0) {
+    json_decref(arr);
+    api_storage_error(c);
+    return;
+  }
   api_json(c, 200, json_pack("{s:o}", "entries", arr));
 }
 

@@ -125,6 +125,7 @@ int book_db_begin(BookDb *b) {
   if (!st || sqlite3_step(st) != SQLITE_DONE) {
     char q[300];
     log_error("sql_begin_failed", "error=%s", log_quote(q, sizeof q, sqlite3_errmsg(b->db)));
+    if (st) sqlite3_reset(st);
     return -1;
   }
   sqlite3_reset(st);
@@ -160,6 +161,7 @@ void book_db_rollback(BookDb *b) {
 }
 
 int book_db_step_done(BookDb *b, sqlite3_stmt *st) {
+  if (!st) return -1; /* book_db_stmt logged why */
   int rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
   }
@@ -171,6 +173,39 @@ int book_db_step_done(BookDb *b, sqlite3_stmt *st) {
     return -1;
   }
   return 0;
+}
+
+int book_db_row(BookDb *b, sqlite3_stmt *st) {
+  if (!st) return -1; /* book_db_stmt logged why */
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) return 1;
+  if (rc == SQLITE_DONE) {
+    sqlite3_reset(st);
+    return 0;
+  }
+  char q[300], s[300];
+  log_error("sql_step_failed", "error=%s sql=%s", log_quote(q, sizeof q, sqlite3_errmsg(b->db)),
+            log_quote(s, sizeof s, sqlite3_sql(st)));
+  sqlite3_reset(st);
+  return -1;
+}
+
+int book_db_scalar(BookDb *b, const char *sql, sqlite3_int64 *out, int n, ...) {
+  sqlite3_stmt *st = book_db_stmt(b, sql);
+  if (!st) return -1;
+  va_list ap;
+  va_start(ap, n);
+  for (int i = 0; i < n; i++) sqlite3_bind_int64(st, i + 1, va_arg(ap, sqlite3_int64));
+  va_end(ap);
+  int rc = book_db_row(b, st);
+  if (rc == 1) {
+    if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+      rc = 0;
+    else
+      *out = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+  }
+  return rc;
 }
 
 sqlite3_int64 book_db_scalar_i64(BookDb *b, const char *sql, sqlite3_int64 def, int n, ...) {

@@ -90,7 +90,11 @@ static int exec_bound(BookDb *db, const char *sql, sqlite3_int64 p1) {
 }
 
 int book_demo_seed_if_empty(BookDb *db, unsigned long scrypt_n, int64_t now) {
-  if (book_db_scalar_i64(db, "SELECT count(*) FROM establishments", 0, 0) > 0) return 0;
+  /* "Could not count" is not "empty": seeding over real data would be worse
+   * than not starting. */
+  sqlite3_int64 n_est = 0;
+  if (book_db_scalar(db, "SELECT count(*) FROM establishments", &n_est, 0) < 0) return -1;
+  if (n_est > 0) return 0;
   /* Hash first: slow work outside the write transaction. */
   char *hash = book_password_hash(DEMO_PASSWORD, scrypt_n);
   if (!hash) return -1;
@@ -148,9 +152,12 @@ int book_demo_refresh(BookDb *db, int64_t now) {
     sqlite3_bind_text(st, 1, types[i], -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, now + 15 * 60);
     sqlite3_bind_int64(st, 3, now + 10 * 60);
-    int have = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-    sqlite3_reset(st);
-    if (have) continue;
+    int have = book_db_row(db, st);
+    if (have == 1) {
+      have = sqlite3_column_int(st, 0);
+      sqlite3_reset(st);
+    }
+    if (have) continue; /* some, or the database failed: add nothing */
     char id[BOOK_VISIT_ID_LEN];
     BookError e;
     int64_t start = now - now % 60;

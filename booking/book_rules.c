@@ -27,8 +27,14 @@ static int fail(BookError *e, int http, const char *code, const char *field, con
   return -1;
 }
 
-static int storage_fail(BookError *e) {
-  return fail(e, 500, "storage_error", NULL, "the database could not complete the change");
+/* The database failed (I/O error, full disk, corrupt page...): the request
+ * is refused as a whole and may be tried again. Never read as "no row" or
+ * "no conflict": a rule that could not be checked refuses. */
+static int storage_fail(BookError *e) { return book_error_storage(e); }
+
+int book_error_storage(BookError *e) {
+  return fail(e, 503, "storage_unavailable", NULL,
+              "the booking database is unavailable just now; nothing was changed, try again");
 }
 
 /* ---- dates ---- */
@@ -96,6 +102,9 @@ static int role_may_book_type(const char *role, const char *type) {
 
 /* ---- loading ---- */
 
+/* Each loader answers as book_db_row does: 1 found, 0 no such row, -1 the
+ * database failed. */
+
 typedef struct {
   char id[16];
   int min_days, max_days, max_visitors, max_adults, max_children, adult_age;
@@ -109,17 +118,17 @@ static int load_est(BookDb *db, const char *id, Est *e) {
           "remand_weekly_limit, vo_allowance, vo_period_days, approve_public_bookings FROM "
           "establishments WHERE id = ?");
   sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-  int ok = sqlite3_step(st) == SQLITE_ROW;
-  if (ok) {
+  int ok = book_db_row(db, st);
+  if (ok == 1) {
     g_strlcpy(e->id, col_text(st, 0), sizeof e->id);
     int *f[] = {&e->min_days,     &e->max_days,  &e->max_visitors,        &e->max_adults,
                 &e->max_children, &e->adult_age, &e->remand_weekly_limit, &e->vo_allowance,
                 &e->vo_period_days};
     for (int i = 0; i < 9; i++) *f[i] = sqlite3_column_int(st, i + 1);
     e->approve_public = sqlite3_column_int(st, 10);
+    sqlite3_reset(st);
   }
-  sqlite3_reset(st);
-  return ok ? 0 : -1;
+  return ok;
 }
 
 typedef struct {
@@ -133,15 +142,15 @@ static int load_prisoner(BookDb *db, sqlite3_int64 id, Prisoner *p) {
   sqlite3_stmt *st = book_db_stmt(
       db, "SELECT id, establishment_id, status, vo_balance FROM prisoners WHERE id = ?");
   sqlite3_bind_int64(st, 1, id);
-  int ok = sqlite3_step(st) == SQLITE_ROW;
-  if (ok) {
+  int ok = book_db_row(db, st);
+  if (ok == 1) {
     p->id = sqlite3_column_int64(st, 0);
     g_strlcpy(p->est, col_text(st, 1), sizeof p->est);
     g_strlcpy(p->status, col_text(st, 2), sizeof p->status);
     p->vo_balance = sqlite3_column_int(st, 3);
+    sqlite3_reset(st);
   }
-  sqlite3_reset(st);
-  return ok ? 0 : -1;
+  return ok;
 }
 
 typedef struct {
@@ -153,15 +162,15 @@ static int load_vtype(BookDb *db, const char *code, VType *v) {
   sqlite3_stmt *st = book_db_stmt(
       db, "SELECT monitoring, recording, max_minutes, needs_vo FROM visit_types WHERE code = ?");
   sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
-  int ok = sqlite3_step(st) == SQLITE_ROW;
-  if (ok) {
+  int ok = book_db_row(db, st);
+  if (ok == 1) {
     g_strlcpy(v->monitoring, col_text(st, 0), sizeof v->monitoring);
     g_strlcpy(v->recording, col_text(st, 1), sizeof v->recording);
     v->max_minutes = sqlite3_column_int(st, 2);
     v->needs_vo = sqlite3_column_int(st, 3);
+    sqlite3_reset(st);
   }
-  sqlite3_reset(st);
-  return ok ? 0 : -1;
+  return ok;
 }
 
 typedef struct {
@@ -190,10 +199,9 @@ static int resolve_slot(BookDb *db, const char *slot_id, Slot *s, BookError *e) 
       db, "SELECT establishment_id, visit_type, day_of_week, start_time, end_time, open_capacity, "
           "closed_capacity, valid_from, valid_to FROM session_templates WHERE id = ?");
   sqlite3_bind_int64(st, 1, s->template_id);
-  if (sqlite3_step(st) != SQLITE_ROW) {
-    sqlite3_reset(st);
-    return fail(e, 422, "slot_not_found", "slot_id", "there is no such slot");
-  }
+  int found = book_db_row(db, st);
+  if (found < 0) return storage_fail(e);
+  if (found == 0) return fail(e, 422, "slot_not_found", "slot_id", "there is no such slot");
   g_strlcpy(s->est, col_text(st, 0), sizeof s->est);
   g_strlcpy(s->type, col_text(st, 1), sizeof s->type);
   int dow = sqlite3_column_int(st, 2);
@@ -208,41 +216,58 @@ static int resolve_slot(BookDb *db, const char *slot_id, Slot *s, BookError *e) 
   sqlite3_reset(st);
   if (iso_dow(midnight) != dow || strcmp(s->date, from) < 0 || strcmp(s->date, to) > 0)
     return fail(e, 422, "slot_not_found", "slot_id", "that session does not run on %s", s->date);
-  if (book_db_scalar_i64(db,
-                         "SELECT count(*) FROM excluded_dates e JOIN session_templates t ON "
-                         "t.establishment_id = e.establishment_id WHERE t.id = ?1 AND e.date = "
-                         "date(?2, 'unixepoch') AND (e.template_id IS NULL OR e.template_id = ?1)",
-                         0, 2, s->template_id, (sqlite3_int64)midnight) > 0)
-    return fail(e, 422, "date_excluded", "slot_id", "no visits on %s", s->date);
+  sqlite3_int64 excluded = 0;
+  if (book_db_scalar(db,
+                     "SELECT count(*) FROM excluded_dates e JOIN session_templates t ON "
+                     "t.establishment_id = e.establishment_id WHERE t.id = ?1 AND e.date = "
+                     "date(?2, 'unixepoch') AND (e.template_id IS NULL OR e.template_id = ?1)",
+                     &excluded, 2, s->template_id, (sqlite3_int64)midnight) < 0)
+    return storage_fail(e);
+  if (excluded > 0) return fail(e, 422, "date_excluded", "slot_id", "no visits on %s", s->date);
   return 0;
 }
 
 /* ---- visibility ---- */
 
-int book_prisoner_visible(BookDb *db, const BookActor *a, sqlite3_int64 prisoner_id) {
+/* The *_check forms answer 1 / 0 / -1 (the database failed); the older
+ * forms fold -1 into 0 (fail closed: not visible) for callers that only
+ * need yes or no. */
+int book_prisoner_check_visible(BookDb *db, const BookActor *a, sqlite3_int64 prisoner_id) {
   if (!a || !a->role) return 0;
-  if (!strcmp(a->role, "family") || !strcmp(a->role, "legal_adviser"))
-    return book_db_scalar_i64(db,
-                              "SELECT count(*) FROM contacts c JOIN visitors v ON v.id = "
-                              "c.visitor_id WHERE c.prisoner_id = ? AND v.user_id = ?",
-                              0, 2, prisoner_id, a->user_id) > 0;
-  if (!strcmp(a->role, "prisoner"))
-    return book_db_scalar_i64(db, "SELECT count(*) FROM prisoners WHERE id = ? AND user_id = ?",
-                              0, 2, prisoner_id, a->user_id) > 0;
+  sqlite3_int64 n = 0;
+  if (!strcmp(a->role, "family") || !strcmp(a->role, "legal_adviser")) {
+    if (book_db_scalar(db,
+                       "SELECT count(*) FROM contacts c JOIN visitors v ON v.id = "
+                       "c.visitor_id WHERE c.prisoner_id = ? AND v.user_id = ?",
+                       &n, 2, prisoner_id, a->user_id) < 0)
+      return -1;
+    return n > 0;
+  }
+  if (!strcmp(a->role, "prisoner")) {
+    if (book_db_scalar(db, "SELECT count(*) FROM prisoners WHERE id = ? AND user_id = ?", &n, 2,
+                       prisoner_id, a->user_id) < 0)
+      return -1;
+    return n > 0;
+  }
   if (!strcmp(a->role, "clinician") || book_is_staff(a->role)) {
     sqlite3_stmt *st = book_db_stmt(db, "SELECT establishment_id FROM prisoners WHERE id = ?");
     sqlite3_bind_int64(st, 1, prisoner_id);
-    int ok = 0;
-    if (sqlite3_step(st) == SQLITE_ROW)
+    int ok = book_db_row(db, st);
+    if (ok == 1) {
       ok = (!a->establishment_id && !strcmp(a->role, "admin")) ||
            (a->establishment_id && !strcmp(a->establishment_id, col_text(st, 0)));
-    sqlite3_reset(st);
+      sqlite3_reset(st);
+    }
     return ok;
   }
   return 0;
 }
 
-int book_visit_participant(BookDb *db, const BookActor *a, const char *visit_id) {
+int book_prisoner_visible(BookDb *db, const BookActor *a, sqlite3_int64 prisoner_id) {
+  return book_prisoner_check_visible(db, a, prisoner_id) == 1;
+}
+
+int book_visit_check_participant(BookDb *db, const BookActor *a, const char *visit_id) {
   if (!a || !a->role) return 0;
   sqlite3_stmt *st = book_db_stmt(
       db,
@@ -257,26 +282,34 @@ int book_visit_participant(BookDb *db, const BookActor *a, const char *visit_id)
   sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 2, a->role, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(st, 3, a->user_id);
-  int ok = sqlite3_step(st) == SQLITE_ROW;
-  sqlite3_reset(st);
+  int ok = book_db_row(db, st);
+  if (ok == 1) sqlite3_reset(st);
   return ok;
 }
 
-int book_visit_visible(BookDb *db, const BookActor *a, const char *visit_id) {
+int book_visit_participant(BookDb *db, const BookActor *a, const char *visit_id) {
+  return book_visit_check_participant(db, a, visit_id) == 1;
+}
+
+int book_visit_check_visible(BookDb *db, const BookActor *a, const char *visit_id) {
   if (!a || !a->role) return 0;
   if (book_is_staff(a->role)) {
     sqlite3_stmt *st = book_db_stmt(db, "SELECT establishment_id FROM visits WHERE id = ?");
     sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
-    int ok = 0;
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    int ok = book_db_row(db, st);
+    if (ok == 1) {
       const char *est = col_text(st, 0);
       ok = (!a->establishment_id && !strcmp(a->role, "admin")) ||
            (est && a->establishment_id && !strcmp(est, a->establishment_id));
+      sqlite3_reset(st);
     }
-    sqlite3_reset(st);
     return ok;
   }
-  return book_visit_participant(db, a, visit_id);
+  return book_visit_check_participant(db, a, visit_id);
+}
+
+int book_visit_visible(BookDb *db, const BookActor *a, const char *visit_id) {
+  return book_visit_check_visible(db, a, visit_id) == 1;
 }
 
 /* ---- the checks ---- */
@@ -292,15 +325,25 @@ typedef struct {
   int vo_override_used;
 } Checked;
 
+/* 1 active, 0 not, -1 the database failed. */
 static int restriction_active(BookDb *db, const char *sql, sqlite3_int64 id, const char *type,
                               const char *date) {
   sqlite3_stmt *st = book_db_stmt(db, sql);
   sqlite3_bind_int64(st, 1, id);
   sqlite3_bind_text(st, 2, type, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 3, date, -1, SQLITE_TRANSIENT);
-  int hit = sqlite3_step(st) == SQLITE_ROW;
-  sqlite3_reset(st);
+  int hit = book_db_row(db, st);
+  if (hit == 1) sqlite3_reset(st);
   return hit;
+}
+
+/* A count(*) query's answer into *n: 0, or -1 when the database failed. */
+static int count_of(BookDb *db, sqlite3_stmt *st, int *n) {
+  int rc = book_db_row(db, st);
+  if (rc < 0) return -1;
+  *n = rc == 1 ? sqlite3_column_int(st, 0) : 0;
+  if (rc == 1) sqlite3_reset(st);
+  return 0;
 }
 
 #define CONTACT_RESTRICTION_SQL                                                               \
@@ -330,9 +373,12 @@ static int check_visitors(BookDb *db, const BookActor *a, Checked *c, const Book
     /* A family account books only for the people it speaks for (itself,
      * children it looks after): any other id, existing or not, gets the same
      * answer, so ids of other families' contacts cannot be probed. */
+    sqlite3_int64 mine = 0;
     if (!strcmp(a->role, "family") &&
-        book_db_scalar_i64(db, "SELECT count(*) FROM visitors WHERE id = ? AND user_id = ?", 0, 2,
-                           vs[i].visitor_id, a->user_id) == 0)
+        book_db_scalar(db, "SELECT count(*) FROM visitors WHERE id = ? AND user_id = ?", &mine, 2,
+                       vs[i].visitor_id, a->user_id) < 0)
+      return storage_fail(e);
+    if (!strcmp(a->role, "family") && mine == 0)
       return fail(e, 422, "not_your_visitor", "visitors",
                   "visitor %lld is not one of the people on your account",
                   (long long)vs[i].visitor_id);
@@ -342,8 +388,9 @@ static int check_visitors(BookDb *db, const BookActor *a, Checked *c, const Book
             "WHERE c.prisoner_id = ? AND c.visitor_id = ?");
     sqlite3_bind_int64(st, 1, c->prisoner.id);
     sqlite3_bind_int64(st, 2, vs[i].visitor_id);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-      sqlite3_reset(st);
+    int found = book_db_row(db, st);
+    if (found < 0) return storage_fail(e);
+    if (found == 0) {
       return fail(e, 422, "not_approved_contact", "visitors",
                   "visitor %lld is not an approved contact of this prisoner",
                   (long long)vs[i].visitor_id);
@@ -378,11 +425,16 @@ static int check_visitors(BookDb *db, const BookActor *a, Checked *c, const Book
         return fail(e, 422, "no_date_of_birth", "visitors",
                     "visitor %lld has no date of birth on record", (long long)vs[i].visitor_id);
     }
-    if (restriction_active(db, CONTACT_RESTRICTION_SQL, contact_id, "BAN", date))
+    int banned = restriction_active(db, CONTACT_RESTRICTION_SQL, contact_id, "BAN", date);
+    if (banned < 0) return storage_fail(e);
+    if (banned)
       return fail(e, 422, "visitor_banned", "visitors", "visitor %lld is banned on %s",
                   (long long)vs[i].visitor_id, date);
-    if (!legal && restriction_active(db, CONTACT_RESTRICTION_SQL, contact_id, "CLOSED", date))
-      *closed = 1;
+    if (!legal) {
+      int cl = restriction_active(db, CONTACT_RESTRICTION_SQL, contact_id, "CLOSED", date);
+      if (cl < 0) return storage_fail(e);
+      if (cl) *closed = 1;
+    }
     int adult = 1;
     if (has_dob) {
       int age = book_age_on(dob, date);
@@ -421,10 +473,11 @@ static int check_prison_visit(BookDb *db, const BookActor *a, const BookRequest 
   if (r->prisoner_id <= 0)
     return fail(e, 400, "missing_field", "prisoner_id", "prisoner_id is required");
   if (!r->slot_id) return fail(e, 400, "missing_field", "slot_id", "slot_id is required");
-  if (load_prisoner(db, r->prisoner_id, &c->prisoner) != 0 ||
-      !book_prisoner_visible(db, a, r->prisoner_id))
-    return fail(e, 404, "not_found", "prisoner_id", "no such prisoner");
-  if (load_est(db, c->prisoner.est, &c->est) != 0) return storage_fail(e);
+  int found = load_prisoner(db, r->prisoner_id, &c->prisoner);
+  int vis = found == 1 ? book_prisoner_check_visible(db, a, r->prisoner_id) : found;
+  if (vis < 0) return storage_fail(e);
+  if (!vis) return fail(e, 404, "not_found", "prisoner_id", "no such prisoner");
+  if (load_est(db, c->prisoner.est, &c->est) != 1) return storage_fail(e);
   if (resolve_slot(db, r->slot_id, &c->slot, e)) return -1;
   if (strcmp(c->slot.est, c->prisoner.est) != 0)
     return fail(e, 422, "slot_not_found", "slot_id", "that slot is at another establishment");
@@ -446,8 +499,10 @@ static int check_prison_visit(BookDb *db, const BookActor *a, const BookRequest 
   /* Open/closed is a social-visit notion (HMPPS); official and clinical
    * calls always use the slot's open capacity. */
   int social = !strcmp(c->type, "social");
-  int closed = social && restriction_active(db, PRISONER_RESTRICTION_SQL, c->prisoner.id,
-                                            "CLOSED", c->slot.date);
+  int closed = social ? restriction_active(db, PRISONER_RESTRICTION_SQL, c->prisoner.id,
+                                           "CLOSED", c->slot.date)
+                      : 0;
+  if (closed < 0) return storage_fail(e);
   if (!strcmp(c->type, "telemedicine")) {
     if (r->n_visitors > 0)
       return fail(e, 422, "too_many_visitors", "visitors", "telemedicine calls have no visitors");
@@ -456,9 +511,11 @@ static int check_prison_visit(BookDb *db, const BookActor *a, const BookRequest 
     } else {
       if (r->clinician_id <= 0)
         return fail(e, 400, "missing_field", "clinician_id", "clinician_id is required");
-      if (book_db_scalar_i64(db,
-                             "SELECT count(*) FROM users WHERE id = ? AND role = 'clinician'", 0,
-                             1, r->clinician_id) == 0)
+      sqlite3_int64 is_clin = 0;
+      if (book_db_scalar(db, "SELECT count(*) FROM users WHERE id = ? AND role = 'clinician'",
+                         &is_clin, 1, r->clinician_id) < 0)
+        return storage_fail(e);
+      if (is_clin == 0)
         return fail(e, 422, "not_a_clinician", "clinician_id", "no such clinician");
       c->professional = r->clinician_id;
     }
@@ -476,8 +533,8 @@ static int check_prison_visit(BookDb *db, const BookActor *a, const BookRequest 
   sqlite3_bind_text(st, 2, c->slot.date, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 3, c->restriction, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 4, exclude ? exclude : "", -1, SQLITE_TRANSIENT);
-  int booked = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-  sqlite3_reset(st);
+  int booked = 0;
+  if (count_of(db, st, &booked)) return storage_fail(e);
   if (booked >= cap)
     return fail(e, 422, "slot_full", "slot_id", "no %s places left in that slot",
                 c->restriction);
@@ -488,8 +545,8 @@ static int check_prison_visit(BookDb *db, const BookActor *a, const BookRequest 
   sqlite3_bind_int64(st, 2, c->slot.end);
   sqlite3_bind_int64(st, 3, c->slot.start);
   sqlite3_bind_text(st, 4, exclude ? exclude : "", -1, SQLITE_TRANSIENT);
-  int clash = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-  sqlite3_reset(st);
+  int clash = 0;
+  if (count_of(db, st, &clash)) return storage_fail(e);
   if (clash)
     return fail(e, 422, "prisoner_double_booked", "slot_id",
                 "the prisoner already has a call at that time");
@@ -502,8 +559,8 @@ static int check_prison_visit(BookDb *db, const BookActor *a, const BookRequest 
   sqlite3_bind_text(st, 2, c->slot.date, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(st, 3, c->prisoner.id);
   sqlite3_bind_text(st, 4, exclude ? exclude : "", -1, SQLITE_TRANSIENT);
-  int na = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-  sqlite3_reset(st);
+  int na = 0;
+  if (count_of(db, st, &na)) return storage_fail(e);
   if (na)
     return fail(e, 422, "non_association_conflict", "slot_id",
                 "no calls that day: a non-associated prisoner has one");
@@ -521,8 +578,8 @@ static int check_prison_visit(BookDb *db, const BookActor *a, const BookRequest 
     sqlite3_bind_text(st, 2, monday, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 3, sunday, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 4, exclude ? exclude : "", -1, SQLITE_TRANSIENT);
-    int week = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-    sqlite3_reset(st);
+    int week = 0;
+    if (count_of(db, st, &week)) return storage_fail(e);
     if (week >= c->est.remand_weekly_limit)
       return fail(e, 422, "remand_weekly_limit", "slot_id",
                   "remand prisoners may have %d social calls a week",
@@ -534,10 +591,11 @@ static int check_prison_visit(BookDb *db, const BookActor *a, const BookRequest 
 static int check_probation(BookDb *db, const BookActor *a, const BookRequest *r, int64_t now, Checked *c, BookError *e) {
   if (r->probationer_id <= 0)
     return fail(e, 400, "missing_field", "probationer_id", "probationer_id is required");
-  if (book_db_scalar_i64(db,
-                         "SELECT count(*) FROM probationers WHERE id = ? AND officer_user_id = ?",
-                         0, 2, r->probationer_id, a->user_id) == 0)
-    return fail(e, 404, "not_found", "probationer_id", "no such case of yours");
+  sqlite3_int64 mine = 0;
+  if (book_db_scalar(db, "SELECT count(*) FROM probationers WHERE id = ? AND officer_user_id = ?",
+                     &mine, 2, r->probationer_id, a->user_id) < 0)
+    return storage_fail(e);
+  if (mine == 0) return fail(e, 404, "not_found", "probationer_id", "no such case of yours");
   if (r->start <= 0) return fail(e, 400, "missing_field", "start", "start is required");
   if (r->end <= 0) return fail(e, 400, "missing_field", "end", "end is required");
   if (r->start <= now)
@@ -549,12 +607,15 @@ static int check_probation(BookDb *db, const BookActor *a, const BookRequest *r,
                 c->vt.max_minutes);
   if (r->start > now + 365LL * 86400)
     return fail(e, 422, "bad_time_range", "start", "at most a year ahead");
-  if (book_db_scalar_i64(db,
-                         "SELECT count(*) FROM visits WHERE " NOT_CANCELLED
-                         " AND (probationer_id = ?1 OR professional_user_id = ?2) AND start_at < "
-                         "?3 AND end_at > ?4",
-                         0, 4, r->probationer_id, a->user_id, (sqlite3_int64)r->end,
-                         (sqlite3_int64)r->start) > 0)
+  sqlite3_int64 overlap = 0;
+  if (book_db_scalar(db,
+                     "SELECT count(*) FROM visits WHERE " NOT_CANCELLED
+                     " AND (probationer_id = ?1 OR professional_user_id = ?2) AND start_at < "
+                     "?3 AND end_at > ?4",
+                     &overlap, 4, r->probationer_id, a->user_id, (sqlite3_int64)r->end,
+                     (sqlite3_int64)r->start) < 0)
+    return storage_fail(e);
+  if (overlap > 0)
     return fail(e, 422, "overlapping_visit", "start",
                 "the officer or the person on probation has a call at that time");
   c->professional = a->user_id;
@@ -593,8 +654,9 @@ int book_visit_create(BookDb *db, const BookActor *a, const BookRequest *r, int6
   Checked c;
   memset(&c, 0, sizeof c);
   c.type = r->type;
-  if (!r->type || load_vtype(db, r->type, &c.vt) != 0)
-    return fail(e, 400, "invalid_field", "type", "unknown visit type");
+  int known = r->type ? load_vtype(db, r->type, &c.vt) : 0;
+  if (known < 0) return storage_fail(e);
+  if (!known) return fail(e, 400, "invalid_field", "type", "unknown visit type");
   if (!book_can_book(a->role) || !role_may_book_type(a->role, r->type))
     return fail(e, 403, "forbidden", "type", "your role may not book %s calls", r->type);
   if (r->override_vo && !is_booking_staff(a->role))
@@ -699,8 +761,8 @@ static int load_visit(BookDb *db, const char *id, VisitRow *v) {
       db, "SELECT visit_type, status, start_at, end_at, coalesce(prisoner_id,0), booked_by, "
           "coalesce(template_id,0), date, vo_used FROM visits WHERE id = ?");
   sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-  int ok = sqlite3_step(st) == SQLITE_ROW;
-  if (ok) {
+  int ok = book_db_row(db, st);
+  if (ok == 1) {
     g_strlcpy(v->type, col_text(st, 0), sizeof v->type);
     g_strlcpy(v->status, col_text(st, 1), sizeof v->status);
     v->start = sqlite3_column_int64(st, 2);
@@ -710,26 +772,38 @@ static int load_visit(BookDb *db, const char *id, VisitRow *v) {
     v->template_id = sqlite3_column_int64(st, 6);
     g_strlcpy(v->date, col_text(st, 7), sizeof v->date);
     v->vo_used = sqlite3_column_int(st, 8);
+    sqlite3_reset(st);
   }
-  sqlite3_reset(st);
-  return ok ? 0 : -1;
+  return ok;
+}
+
+/* The visit (1), none the actor may see (0: not_found), or the database
+ * failed (-1). */
+static int load_visible_visit(BookDb *db, const BookActor *a, const char *id, VisitRow *v) {
+  if (!id) return 0;
+  int rc = load_visit(db, id, v);
+  return rc == 1 ? book_visit_check_visible(db, a, id) : rc;
 }
 
 /* Who may change a visit: its participants (not the prisoner, whose device
- * only joins), its booker, or booking staff of its establishment. */
+ * only joins), its booker, or booking staff of its establishment. 1, 0, or
+ * -1 when the database failed. */
 static int may_change(BookDb *db, const BookActor *a, const char *id, const VisitRow *v) {
   if (!strcmp(a->role, "prisoner") || !strcmp(a->role, "probationer")) return 0;
   if (is_booking_staff(a->role)) return 1; /* visibility checked by the caller */
   if (book_is_staff(a->role)) return 0;    /* monitor, reviewer */
-  return v->booked_by == a->user_id || book_visit_participant(db, a, id);
+  if (v->booked_by == a->user_id) return 1;
+  return book_visit_check_participant(db, a, id);
 }
 
 static int open_for_change(BookDb *db, const BookActor *a, const char *id, int64_t now,
                            VisitRow *v, BookError *e) {
-  if (!id || load_visit(db, id, v) != 0 || !book_visit_visible(db, a, id))
-    return fail(e, 404, "not_found", NULL, "no such visit");
-  if (!may_change(db, a, id, v))
-    return fail(e, 403, "forbidden", NULL, "your role may not change this visit");
+  int rc = load_visible_visit(db, a, id, v);
+  if (rc < 0) return storage_fail(e);
+  if (!rc) return fail(e, 404, "not_found", NULL, "no such visit");
+  rc = may_change(db, a, id, v);
+  if (rc < 0) return storage_fail(e);
+  if (!rc) return fail(e, 403, "forbidden", NULL, "your role may not change this visit");
   if (!strcmp(v->status, "cancelled"))
     return fail(e, 409, "already_cancelled", NULL, "the visit is already cancelled");
   if (now >= v->start)
@@ -797,11 +871,16 @@ int book_visit_amend(BookDb *db, const BookActor *a, const char *visit_id, const
     sqlite3_stmt *st = book_db_stmt(
         db, "SELECT visitor_id, main_contact FROM visit_visitors WHERE visit_id = ? ORDER BY rowid");
     sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int row;
+    while ((row = book_db_row(db, st)) == 1) {
       BookVisitorSel s = {sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1)};
       g_array_append_val(vs, s);
     }
-    sqlite3_reset(st);
+    if (row < 0) {
+      g_array_free(vs, TRUE);
+      storage_fail(e);
+      goto fail;
+    }
   }
   BookRequest r = {.type = v.type,
                    .prisoner_id = v.prisoner_id,
@@ -811,13 +890,17 @@ int book_visit_amend(BookDb *db, const BookActor *a, const char *visit_id, const
   /* Telemedicine booked by staff: keep the same clinician. */
   sqlite3_stmt *pst = book_db_stmt(db, "SELECT professional_user_id FROM visits WHERE id = ?");
   sqlite3_bind_text(pst, 1, visit_id, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step(pst) == SQLITE_ROW) r.clinician_id = sqlite3_column_int64(pst, 0);
-  sqlite3_reset(pst);
+  int prow = book_db_row(db, pst);
+  if (prow == 1) {
+    r.clinician_id = sqlite3_column_int64(pst, 0);
+    sqlite3_reset(pst);
+  }
   Checked c;
   memset(&c, 0, sizeof c);
   c.type = v.type;
-  int rc = load_vtype(db, v.type, &c.vt) ? storage_fail(e)
-                                         : check_prison_visit(db, a, &r, visit_id, now, &c, e);
+  int rc = prow < 0 || load_vtype(db, v.type, &c.vt) != 1
+               ? storage_fail(e)
+               : check_prison_visit(db, a, &r, visit_id, now, &c, e);
   if (rc) {
     g_array_free(vs, TRUE);
     goto fail;
@@ -869,8 +952,10 @@ int book_visit_terminate(BookDb *db, const BookActor *a, const char *visit_id,
   memset(e, 0, sizeof *e);
   VisitRow v;
   if (book_db_begin(db)) return storage_fail(e);
-  int rc = 0;
-  if (!visit_id || load_visit(db, visit_id, &v) != 0 || !book_visit_visible(db, a, visit_id))
+  int rc = 0, found = load_visible_visit(db, a, visit_id, &v);
+  if (found < 0)
+    rc = storage_fail(e);
+  else if (!found)
     rc = fail(e, 404, "not_found", NULL, "no such visit");
   else if (strcmp(a->role, "monitor") != 0 && !is_booking_staff(a->role))
     rc = fail(e, 403, "forbidden", NULL, "only staff end calls");
@@ -910,8 +995,10 @@ int book_visit_decide(BookDb *db, const BookActor *a, const char *visit_id, int 
   memset(e, 0, sizeof *e);
   VisitRow v;
   if (book_db_begin(db)) return storage_fail(e);
-  int rc = 0;
-  if (!visit_id || load_visit(db, visit_id, &v) != 0 || !book_visit_visible(db, a, visit_id))
+  int rc = 0, found = load_visible_visit(db, a, visit_id, &v);
+  if (found < 0)
+    rc = storage_fail(e);
+  else if (!found)
     rc = fail(e, 404, "not_found", NULL, "no such visit");
   else if (!is_booking_staff(a->role))
     rc = fail(e, 403, "forbidden", NULL, "only booking staff decide on requests");
@@ -959,10 +1046,16 @@ int book_visit_decide(BookDb *db, const BookActor *a, const char *visit_id, int 
 
 /* ---- contacts (staff) ---- */
 
-/* The contact row of (prisoner, visitor) the staff member may change. */
+/* The contact row of (prisoner, visitor) the staff member may change; 0
+ * with e filled (not_found, forbidden or storage_unavailable) otherwise. */
 static sqlite3_int64 staff_contact(BookDb *db, const BookActor *a, sqlite3_int64 prisoner_id,
                                    sqlite3_int64 visitor_id, BookError *e) {
-  if (!book_prisoner_visible(db, a, prisoner_id)) {
+  int vis = book_prisoner_check_visible(db, a, prisoner_id);
+  if (vis < 0) {
+    storage_fail(e);
+    return 0;
+  }
+  if (!vis) {
     fail(e, 404, "not_found", NULL, "no such prisoner");
     return 0;
   }
@@ -970,10 +1063,17 @@ static sqlite3_int64 staff_contact(BookDb *db, const BookActor *a, sqlite3_int64
     fail(e, 403, "forbidden", NULL, "only booking staff change contacts");
     return 0;
   }
-  sqlite3_int64 id = book_db_scalar_i64(
-      db, "SELECT id FROM contacts WHERE prisoner_id = ? AND visitor_id = ?", 0, 2, prisoner_id,
-      visitor_id);
-  if (!id) fail(e, 404, "not_found", NULL, "no such contact of this prisoner");
+  sqlite3_int64 id = 0;
+  int rc = book_db_scalar(db, "SELECT id FROM contacts WHERE prisoner_id = ? AND visitor_id = ?",
+                          &id, 2, prisoner_id, visitor_id);
+  if (rc < 0) {
+    storage_fail(e);
+    return 0;
+  }
+  if (!rc || !id) {
+    fail(e, 404, "not_found", NULL, "no such contact of this prisoner");
+    return 0;
+  }
   return id;
 }
 
@@ -1092,9 +1192,13 @@ int book_vo_allocate(BookDb *db, int64_t now) {
   if (n > 0) {
     char detail[64];
     g_snprintf(detail, sizeof detail, "{\"prisoners\":%d}", n);
-    book_audit(db, now, "system", NULL, "vo_allocated", detail);
+    /* No allowance without its audit row. */
+    if (book_audit(db, now, "system", NULL, "vo_allocated", detail)) {
+      book_db_rollback(db);
+      return -1;
+    }
   }
-  if (book_db_commit(db)) return -1;
+  if (book_db_commit(db)) return -1; /* rolled back */
   return n;
 }
 

@@ -9,7 +9,13 @@
  * crash leaves either the whole booking or none of it.
  *
  * Ownership is checked here too: a visit, prisoner or case the actor may not
- * see is reported as not_found, never as forbidden, so ids cannot be probed. */
+ * see is reported as not_found, never as forbidden, so ids cannot be probed.
+ *
+ * A rule that cannot be checked refuses: when the database fails (an I/O
+ * error on a read, a write or the commit) the function rolls back and answers
+ * 503 storage_unavailable, never "no conflict" and never a rule refusal the
+ * error caused. Nothing of the change stays (no visit, no visiting-order
+ * change, no audit row). */
 #ifndef PARLOUR_BOOK_RULES_H
 #define PARLOUR_BOOK_RULES_H
 
@@ -26,7 +32,7 @@ typedef struct {
 } BookActor;
 
 typedef struct {
-  int http; /* 400, 403, 404, 409 or 422; 500 for storage failures */
+  int http; /* 400, 403, 404, 409 or 422; 503 storage_unavailable when the database failed */
   char code[48];
   char message[256];
   char field[48];
@@ -50,6 +56,9 @@ typedef struct {
 } BookRequest;
 
 #define BOOK_VISIT_ID_LEN 33 /* 32 hex + NUL */
+
+/* Fills e with 503 storage_unavailable ("try again"); returns -1. */
+int book_error_storage(BookError *e);
 
 int book_is_staff(const char *role);    /* booking_staff, monitor, reviewer, admin */
 int book_can_book(const char *role);    /* roles that may POST /visits at all */
@@ -90,23 +99,33 @@ int book_contact_add_restriction(BookDb *db, const BookActor *a, sqlite3_int64 p
                                  const char *start_date, const char *expiry_date,
                                  const char *reason, int64_t now, BookError *err);
 
-/* 1 when the actor may see the visit / prisoner / probation case. */
+/* 1 when the actor may see the visit / prisoner / probation case; 0 when
+ * not AND when the database failed (fail closed). */
 int book_visit_visible(BookDb *db, const BookActor *a, const char *visit_id);
 int book_prisoner_visible(BookDb *db, const BookActor *a, sqlite3_int64 prisoner_id);
 
 /* Participant of the visit (not staff): prisoner, probationer, one of its
- * visitors' accounts, or its professional. */
+ * visitors' accounts, or its professional. 0 also when the database failed. */
 int book_visit_participant(BookDb *db, const BookActor *a, const char *visit_id);
+
+/* The same three questions with the failure told apart: 1 yes, 0 no, -1 the
+ * database failed (answer 503 storage_unavailable, not 404). */
+int book_visit_check_visible(BookDb *db, const BookActor *a, const char *visit_id)
+    BOOK_MUST_CHECK;
+int book_prisoner_check_visible(BookDb *db, const BookActor *a, sqlite3_int64 prisoner_id)
+    BOOK_MUST_CHECK;
+int book_visit_check_participant(BookDb *db, const BookActor *a, const char *visit_id)
+    BOOK_MUST_CHECK;
 
 /* Visiting orders: gives every convicted prisoner whose last allocation is a
  * full period old their establishment's allowance (capped at 26). Returns the
  * number of prisoners topped up, or -1. */
-int book_vo_allocate(BookDb *db, int64_t now);
+int book_vo_allocate(BookDb *db, int64_t now) BOOK_MUST_CHECK;
 
 /* Moves visits whose time has passed: booked -> missed, in_progress ->
  * completed (an hour after the end, if signalling never said), requested ->
  * cancelled at the start (VO given back). Returns the number changed or -1. */
-int book_visits_sweep(BookDb *db, int64_t now);
+int book_visits_sweep(BookDb *db, int64_t now) BOOK_MUST_CHECK;
 
 /* Date helpers (UTC). */
 void book_date_of(int64_t t, char out[11]);      /* "YYYY-MM-DD" */

@@ -19,24 +19,37 @@ json_t *book_view_me(BookDb *db, const BookSession *s, int idle_timeout_s) {
                            s->username, "display_name", s->display_name, "role", s->role,
                            "establishment_id",
                            s->establishment_id ? json_string(s->establishment_id) : json_null());
-  sqlite3_int64 pid = book_db_scalar_i64(db, "SELECT id FROM prisoners WHERE user_id = ?", 0, 1,
-                                         s->user_id);
+  sqlite3_int64 pid = 0, prid = 0;
+  if (book_db_scalar(db, "SELECT id FROM prisoners WHERE user_id = ?", &pid, 1, s->user_id) < 0 ||
+      book_db_scalar(db, "SELECT id FROM probationers WHERE user_id = ?", &prid, 1,
+                     s->user_id) < 0) {
+    json_decref(user);
+    return NULL;
+  }
   json_object_set_new(user, "prisoner_id", pid ? json_integer(pid) : json_null());
-  sqlite3_int64 prid = book_db_scalar_i64(db, "SELECT id FROM probationers WHERE user_id = ?", 0,
-                                          1, s->user_id);
   json_object_set_new(user, "probationer_id", prid ? json_integer(prid) : json_null());
   json_t *vids = json_array();
   sqlite3_stmt *st = book_db_stmt(db, "SELECT id FROM visitors WHERE user_id = ? ORDER BY id");
   sqlite3_bind_int64(st, 1, s->user_id);
-  while (sqlite3_step(st) == SQLITE_ROW)
+  int row;
+  while ((row = book_db_row(db, st)) == 1)
     json_array_append_new(vids, json_integer(sqlite3_column_int64(st, 0)));
-  sqlite3_reset(st);
   json_object_set_new(user, "visitor_ids", vids);
+  if (row < 0) {
+    json_decref(user);
+    return NULL;
+  }
   return json_pack("{s:o, s:s, s:i}", "user", user, "csrf_token", s->csrf, "idle_timeout_s",
                    idle_timeout_s);
 }
 
 json_t *book_view_visit(BookDb *db, const char *id) {
+  json_t *o = NULL;
+  return book_view_visit_read(db, id, &o) == 1 ? o : NULL;
+}
+
+int book_view_visit_read(BookDb *db, const char *id, json_t **out) {
+  *out = NULL;
   sqlite3_stmt *st = book_db_stmt(
       db,
       "SELECT v.id, v.visit_type, v.status, v.restriction, v.establishment_id, "
@@ -50,10 +63,8 @@ json_t *book_view_visit(BookDb *db, const char *id) {
       " LEFT JOIN users u ON u.id = v.professional_user_id "
       " LEFT JOIN establishments e ON e.id = v.establishment_id WHERE v.id = ?");
   sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step(st) != SQLITE_ROW) {
-    sqlite3_reset(st);
-    return NULL;
-  }
+  int found = book_db_row(db, st);
+  if (found != 1) return found;
   json_t *o = json_object();
   json_object_set_new(o, "id", text_or_null(st, 0));
   json_object_set_new(o, "type", text_or_null(st, 1));
@@ -105,7 +116,8 @@ json_t *book_view_visit(BookDb *db, const char *id) {
                         "visit_visitors vv JOIN visitors v ON v.id = vv.visitor_id WHERE "
                         "vv.visit_id = ? ORDER BY vv.rowid");
   sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  int row;
+  while ((row = book_db_row(db, st)) == 1) {
     const char *dob = (const char *)sqlite3_column_text(st, 3);
     int adult = !dob || book_age_on(dob, date) >= adult_age;
     json_array_append_new(vis, json_pack("{s:I, s:s, s:b, s:b}", "visitor_id",
@@ -113,7 +125,11 @@ json_t *book_view_visit(BookDb *db, const char *id) {
                                          sqlite3_column_text(st, 1), "main_contact",
                                          sqlite3_column_int(st, 2), "adult", adult));
   }
-  sqlite3_reset(st);
   json_object_set_new(o, "visitors", vis);
-  return o;
+  if (row < 0) {
+    json_decref(o);
+    return -1;
+  }
+  *out = o;
+  return 1;
 }

@@ -115,7 +115,9 @@ export class Client {
 }
 
 // ---- the daemon ----
-export async function startBooking({ demo = true, ini = '', clientDir, keepDir } = {}) {
+// procEnv: extra environment for the daemon (e.g. PARLOUR_TEST_FAULT_FILE,
+// the test-only storage fault switch: docs/testing.md).
+export async function startBooking({ demo = true, ini = '', clientDir, keepDir, procEnv } = {}) {
   const dir = keepDir || fs.mkdtempSync(path.join(os.tmpdir(), 'parlour-booking-test-'));
   execFileSync(path.join(ROOT, 'scripts', 'setup-var'), [path.join(dir, 'var')], { stdio: 'ignore' });
   const port = await freePort();
@@ -149,6 +151,7 @@ ${ini.replaceAll('%DIR%', dir)}
     const out = fs.openSync(env.log, 'a');
     env.proc = spawn(path.join(BIN, 'parlour-booking'), ['--config', env.config], {
       stdio: ['ignore', out, out],
+      env: procEnv ? { ...process.env, ...procEnv } : process.env,
     });
     fs.closeSync(out);
     for (let i = 0; i < 150; i++) {

@@ -116,7 +116,7 @@ static void t_rollback_leaves_nothing(void) {
   char err[256];
   BookDb *db = book_db_open(path, err, sizeof err);
   g_assert_cmpint(book_db_begin(db), ==, 0);
-  book_audit(db, 1, "tester", NULL, "half", NULL);
+  g_assert_cmpint(book_audit(db, 1, "tester", NULL, "half", NULL), ==, 0);
   book_db_rollback(db);
   g_assert_cmpint(q(db, "SELECT count(*) FROM audit_log"), ==, 0);
   book_db_free(db);
