@@ -33,8 +33,27 @@ static BookApp *app;
 static BookingConfig cfg;
 static char *dir;
 static char *cred;
-static BookSession *sessions[MAX_USERS];
+/* The demo users, and the id of each one's current session: an input may
+ * sign out or disable an account, which ends its sessions, so each input
+ * looks its session up again and signs the user in anew when it is gone. */
+typedef struct {
+  sqlite3_int64 id;
+  char *username, *display_name, *role, *establishment_id;
+  char *sid;
+} DemoUser;
+static DemoUser users[MAX_USERS];
 static int n_sessions;
+
+static BookSession *session_of(DemoUser *u) {
+  BookSession *bs = book_session_touch(app->sessions, u->sid, time(NULL));
+  if (!bs) {
+    bs = book_session_create(app->sessions, u->id, u->username, u->display_name, u->role,
+                             u->establishment_id, time(NULL));
+    g_free(u->sid);
+    u->sid = g_strdup(bs->id);
+  }
+  return bs;
+}
 
 static void cleanup(void) {
   if (!dir) return;
@@ -78,14 +97,17 @@ static void init(void) {
     fprintf(stderr, "book_app_new: [%s] %s: %s\n", bg, bk, err);
     abort();
   }
-  /* One session per demo user, as a sign-in would create it. */
+  /* The demo users; each gets a session, as a sign-in makes one, on first use. */
   sqlite3_stmt *st =
       book_db_stmt(app->db, "SELECT id, username, display_name, role, establishment_id FROM users ORDER BY id");
-  while (sqlite3_step(st) == SQLITE_ROW && n_sessions < MAX_USERS)
-    sessions[n_sessions++] = book_session_create(
-        app->sessions, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
-        (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
-        (const char *)sqlite3_column_text(st, 4), time(NULL));
+  while (sqlite3_step(st) == SQLITE_ROW && n_sessions < MAX_USERS) {
+    DemoUser *u = &users[n_sessions++];
+    u->id = sqlite3_column_int64(st, 0);
+    u->username = g_strdup((const char *)sqlite3_column_text(st, 1));
+    u->display_name = g_strdup((const char *)sqlite3_column_text(st, 2));
+    u->role = g_strdup((const char *)sqlite3_column_text(st, 3));
+    u->establishment_id = g_strdup((const char *)sqlite3_column_text(st, 4));
+  }
   sqlite3_reset(st);
   if (n_sessions == 0) abort();
 }
@@ -150,9 +172,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   g_hash_table_insert(headers, g_strdup("content-type"), g_strdup("application/json"));
   unsigned pick = who % (unsigned)(n_sessions + 2);
   if (pick < (unsigned)n_sessions) {
-    g_hash_table_insert(headers, g_strdup("cookie"),
-                        g_strdup_printf("parlour_session=%s", sessions[pick]->id));
-    g_hash_table_insert(headers, g_strdup("x-csrf-token"), g_strdup(sessions[pick]->csrf));
+    BookSession *bs = session_of(&users[pick]);
+    g_hash_table_insert(headers, g_strdup("cookie"), g_strdup_printf("parlour_session=%s", bs->id));
+    g_hash_table_insert(headers, g_strdup("x-csrf-token"), g_strdup(bs->csrf));
   } else if (pick == (unsigned)n_sessions) {
     g_hash_table_insert(headers, g_strdup("x-service-credential"), g_strdup(cred));
   }
