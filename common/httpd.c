@@ -278,7 +278,13 @@ static Framing check_framing(struct lws *wsi, const char *method, size_t max, co
   int has_te = header_fragment(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING, 0, &te) >= 0;
   g_free(te);
   char *cl = NULL;
-  int has_cl = header_fragment(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, 0, &cl) >= 0;
+  int cl_len = header_fragment(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, 0, &cl);
+  int has_cl = cl_len >= 0;
+  /* lws keeps a NUL inside a header value; strlen() would see only what
+   * comes before it ("9\0..." read as 9), and such a request then ran the
+   * main loop flat out for seconds (tests/fuzz/fuzz_httpd, corpus
+   * httpd/regress-content-length-nul-spin). */
+  int cl_nul = has_cl && strlen(cl) != (size_t)cl_len;
   Framing f = FRAME_OK;
   if (has_te && has_cl) {
     *why = "both Content-Length and Transfer-Encoding";
@@ -296,7 +302,7 @@ static Framing check_framing(struct lws *wsi, const char *method, size_t max, co
        * inside; at most 18 digits so it cannot overflow (lws uses atoll). */
       const char *v = trim_ows(cl);
       size_t n = strlen(v);
-      int digits = n > 0 && n <= 18;
+      int digits = n > 0 && n <= 18 && !cl_nul;
       for (size_t i = 0; digits && i < n; i++)
         if (!g_ascii_isdigit(v[i])) digits = 0;
       if (!digits) {
