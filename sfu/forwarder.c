@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/codec_keyframe.h"
+#include "core/engine.h"
 #include "core/layer_selector.h"
 #include "core/rtcp.h"
 #include "core/rtp.h"
@@ -22,7 +23,6 @@
 #include "publisher_feedback.h"
 #include "room_internal.h"
 #include "sdp_write.h"
-#include "srtp_session.h"
 
 #define MAX_PKT 1500
 /* A forwarded packet may grow by a transport-cc element (rtp_ext_set: at
@@ -128,21 +128,19 @@ void pub_track_free(gpointer data) {
  * low layer's keyframe that the down-switch waited for. */
 static void send_pli(PubTrack *t, unsigned mask, const char *reason) {
   Participant *p = t->pub;
-  if (!p->pub_tr) return;
-  uint8_t b[64 * ROUTER_MAX_LAYERS + SRTP_SESSION_TRAILER];
+  uint8_t b[64 * ROUTER_MAX_LAYERS + ENGINE_PACKET_TAILROOM];
   size_t n = 0;
   for (unsigned l = 0; l < t->rt->n_layers && l < ROUTER_MAX_LAYERS; l++)
     if ((mask >> l & 1u) && t->rt->ssrcs[l])
       n += rtcp_build_pli(b + n, 64, p->rtcp_ssrc, t->rt->ssrcs[l]);
-  if (!n || peer_transport_send_rtcp(p->pub_tr, b, n) != 0) return;
+  if (!n || engine_send(p, ENGINE_LEG_PUBLISHER, ENGINE_PACKET_RTCP, b, n) != 0) return;
   t->keyframe_requests++;
   room_emit(t->room, "keyframe_requested",
             json_pack("{s:s, s:s, s:s}", "participant", p->id, "track", t->id, "reason", reason));
 }
 
-static void request_layers(PubTrack *t, unsigned mask, const char *reason, int force) {
+static void request_layers(PubTrack *t, unsigned mask, const char *reason, int force, int64_t now) {
   if (t->kind != SDP_KIND_VIDEO) return;
-  int64_t now = g_get_monotonic_time();
   unsigned go = 0;
   for (unsigned l = 0; l < t->rt->n_layers && l < ROUTER_MAX_LAYERS; l++) {
     if (!(mask >> l & 1u)) continue;
@@ -152,12 +150,20 @@ static void request_layers(PubTrack *t, unsigned mask, const char *reason, int f
   if (go) send_pli(t, go, reason);
 }
 
-void forwarder_request_keyframe(PubTrack *t, const char *reason, int force) {
-  request_layers(t, ~0u, reason, force);
+void forwarder_request_keyframe(PubTrack *t, const char *reason, int force, int64_t now) {
+  request_layers(t, ~0u, reason, force, now);
 }
 
-void forwarder_request_layer_keyframe(PubTrack *t, unsigned layer, const char *reason, int force) {
-  if (layer < ROUTER_MAX_LAYERS) request_layers(t, 1u << layer, reason, force);
+void forwarder_request_layer_keyframe(PubTrack *t, unsigned layer, const char *reason, int force,
+                                      int64_t now) {
+  if (layer < ROUTER_MAX_LAYERS) request_layers(t, 1u << layer, reason, force, now);
+}
+
+RouterStatus forwarder_mute_track(PubTrack *t, bool muted, int64_t now) {
+  bool need_kf = false;
+  RouterStatus st = router_set_muted(t->room->router, t->id, muted, &need_kf);
+  if (need_kf) forwarder_request_keyframe(t, "unmute", 1, now);
+  return st;
 }
 
 /* ---- publisher RTP ---- */
@@ -235,51 +241,85 @@ static void forward_one(PubTrack *t, unsigned layer, const RouterOutput *o, cons
                         size_t len, const RtpView *v, int64_t now) {
   SubSlot *s = o->sub->user_data;
   Participant *q = s ? s->owner : NULL;
-  if (!q || !q->sub_tr) return;
-  uint8_t ob[MAX_PKT + EXT_ROOM + SRTP_SESSION_TRAILER];
+  if (!q) return;
+  uint8_t ob[MAX_PKT + EXT_ROOM + ENGINE_PACKET_TAILROOM];
   memcpy(ob, buf, len);
-  if (!rewrite_vp8(t, s, layer, true, ob, v)) return;
+  if (!rewrite_vp8(t, s, layer, true, ob, v)) {
+    engine_drop(q, ENGINE_DROP_VP8_REWRITE, now);
+    return;
+  }
   rtp_set_ssrc(ob, len, o->sub->out_ssrc);
   rtp_set_seq(ob, len, o->seq);
   rtp_set_timestamp(ob, len, o->ts);
   rtp_set_payload_type(ob, len, s->codec.pt);
-  if (v->extension && rtp_ext_rewrite_ids(ob, v, s->ext_map, NULL) != RTP_OK) return;
-  if (!stamp_twcc(s, ob, &len, MAX_PKT + EXT_ROOM, now)) return;
-  if (peer_transport_send_rtp(q->sub_tr, ob, len) == 0) {
+  if (v->extension && rtp_ext_rewrite_ids(ob, v, s->ext_map, NULL) != RTP_OK) {
+    engine_drop(q, ENGINE_DROP_EXT_REWRITE, now);
+    return;
+  }
+  if (!stamp_twcc(s, ob, &len, MAX_PKT + EXT_ROOM, now)) {
+    engine_drop(q, ENGINE_DROP_TWCC_STAMP, now);
+    return;
+  }
+  if (engine_send(q, ENGINE_LEG_SUBSCRIBER, ENGINE_PACKET_RTP, ob, len) == 0) {
     s->packets++;
     s->bytes += v->payload_len;
     rtp_send_stats_update(&s->sstats, o->ts, v->payload_len, now);
+  } else {
+    engine_drop(q, ENGINE_DROP_SEND, now);
   }
 }
 
-void forwarder_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len) {
+static void on_publisher_rtp(Participant *p, uint8_t *buf, size_t len, int64_t now) {
   Room *r = p->room;
-  if (len > MAX_PKT) return;
+  if (len > MAX_PKT) {
+    engine_drop(p, ENGINE_DROP_OVERSIZE, now);
+    return;
+  }
   RtpView v;
-  if (rtp_parse(buf, len, &v) != RTP_OK) return;
+  if (rtp_parse(buf, len, &v) != RTP_OK) {
+    engine_drop(p, ENGINE_DROP_RTP_PARSE, now);
+    return;
+  }
   /* Every packet of the BUNDLE (any SSRC, RTX, padding) counts for the
    * transport-cc feedback the publisher's estimate runs on. */
-  publisher_feedback_on_rtp(p, buf, &v, g_get_monotonic_time());
+  publisher_feedback_on_rtp(p, buf, &v, now);
   RouterSsrcInfo info;
   if (!router_lookup_ssrc(r->router, v.ssrc, &info)) {
     Learn l = {p, buf, &v, NULL, 0, 0};
     router_foreach_track(r->router, learn_one, &l);
-    if (!l.found) return;
-    if (router_track_set_ssrc(r->router, l.found->rt, l.layer, l.rtx, v.ssrc) != ROUTER_OK) return;
+    if (!l.found) {
+      engine_drop(p, ENGINE_DROP_UNKNOWN_SSRC, now);
+      return;
+    }
+    if (router_track_set_ssrc(r->router, l.found->rt, l.layer, l.rtx, v.ssrc) != ROUTER_OK) {
+      engine_drop(p, ENGINE_DROP_SSRC_BIND, now);
+      return;
+    }
     log_info("ssrc_learned", "room=%s track=%s ssrc=%u rtx=%d layer=%u", r->name, l.found->id,
              v.ssrc, l.rtx, l.layer);
-    if (!router_lookup_ssrc(r->router, v.ssrc, &info)) return;
+    if (!router_lookup_ssrc(r->router, v.ssrc, &info)) {
+      engine_drop(p, ENGINE_DROP_SSRC_BIND, now);
+      return;
+    }
   }
   PubTrack *t = info.track->user_data;
-  if (t->pub != p) return; /* another participant's SSRC: spoofing or clash */
-  int64_t now = g_get_monotonic_time();
+  if (t->pub != p) { /* another participant's SSRC: spoofing or clash */
+    engine_drop(p, ENGINE_DROP_SPOOFED_SSRC, now);
+    return;
+  }
   unsigned L = info.layer < t->n_layers ? info.layer : 0;
   if (info.is_rtx) {
-    if (v.payload_len < 2 || !t->rt->ssrcs[L]) return; /* padding probe */
+    if (v.payload_len < 2 || !t->rt->ssrcs[L]) { /* padding probe */
+      engine_drop(p, ENGINE_DROP_RTX_PADDING, now);
+      return;
+    }
     size_t nl = 0;
-    if (rtp_rtx_unwrap(buf, &v, t->rt->ssrcs[L], t->codec.pt, &nl) != RTP_OK) return;
+    if (rtp_rtx_unwrap(buf, &v, t->rt->ssrcs[L], t->codec.pt, &nl) != RTP_OK ||
+        rtp_parse(buf, nl, &v) != RTP_OK) {
+      engine_drop(p, ENGINE_DROP_RTX_UNWRAP, now);
+      return;
+    }
     len = nl;
-    if (rtp_parse(buf, len, &v) != RTP_OK) return;
     t->rtx_received++;
     /* Browsers probe bandwidth with RTX copies of packets already received.
      * Such a copy is not routed: an old keyframe start would otherwise
@@ -290,6 +330,7 @@ void forwarder_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len) {
     if (t->nack_buf[L] && nack_buffer_get(t->nack_buf[L], v.seq, now, &had, &had_len) !=
                               NACK_BUFFER_MISS) {
       t->rtx_duplicates++;
+      engine_drop(p, ENGINE_DROP_RTX_DUPLICATE, now);
       return;
     }
   }
@@ -322,16 +363,17 @@ void forwarder_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len) {
   size_t n = 0;
   RouterTrack *rt = NULL;
   if (router_route(r->router, v.ssrc, v.seq, v.timestamp, kf, now, &rt, outs, MAX_OUTS, &n) !=
-      ROUTER_OK)
+      ROUTER_OK) {
+    engine_drop(p, ENGINE_DROP_ROUTER, now);
     return;
+  }
   for (size_t i = 0; i < n; i++) forward_one(t, L, &outs[i], buf, len, &v, now);
 }
 
-void forwarder_on_publisher_rtcp(Participant *p, uint8_t *buf, size_t len) {
+static void on_publisher_rtcp(Participant *p, uint8_t *buf, size_t len, int64_t now) {
   RtcpIter it;
   RtcpPacket pk;
   rtcp_iter_init(&it, buf, len);
-  int64_t now = g_get_monotonic_time();
   while (rtcp_iter_next(&it, &pk)) {
     if (pk.kind != RTCP_KIND_SR) continue;
     RouterSsrcInfo info;
@@ -343,6 +385,7 @@ void forwarder_on_publisher_rtcp(Participant *p, uint8_t *buf, size_t len) {
       recorder_on_sender_report(p->room->recorder, t->rec_handle, pk.u.sr.info.ntp,
                                 pk.u.sr.info.rtp_ts, now);
   }
+  if (it.status != RTCP_OK) engine_drop(p, ENGINE_DROP_RTCP_PARSE, now);
 }
 
 /* ---- subscriber RTCP ---- */
@@ -366,30 +409,36 @@ static void retransmit(SubSlot *s, RouterSubscription *rs, uint16_t out_seq, int
   if (rtp_parse(pkt, plen, &v) != RTP_OK || v.ssrc != in_ssrc) return;
   uint32_t out_ts;
   if (!seq_rewriter_map_ts(&rs->rw, in_ssrc, v.timestamp, &out_ts)) return;
-  uint8_t ob[MAX_PKT + EXT_ROOM + SRTP_SESSION_TRAILER];
+  uint8_t ob[MAX_PKT + EXT_ROOM + ENGINE_PACKET_TAILROOM];
   memcpy(ob, pkt, plen);
   if (!rewrite_vp8(t, s, info.layer, false, ob, &v)) return; /* from a layer left behind */
   rtp_set_ssrc(ob, plen, rs->out_ssrc);
   rtp_set_seq(ob, plen, out_seq);
   rtp_set_timestamp(ob, plen, out_ts);
   rtp_set_payload_type(ob, plen, s->codec.pt);
-  if (v.extension && rtp_ext_rewrite_ids(ob, &v, s->ext_map, NULL) != RTP_OK) return;
   Participant *q = s->owner;
+  if (v.extension && rtp_ext_rewrite_ids(ob, &v, s->ext_map, NULL) != RTP_OK) {
+    engine_drop(q, ENGINE_DROP_EXT_REWRITE, now);
+    return;
+  }
   int sent;
   if (s->rtx_ok) {
-    uint8_t rb[MAX_PKT + 2 + EXT_ROOM + SRTP_SESSION_TRAILER];
+    uint8_t rb[MAX_PKT + 2 + EXT_ROOM + ENGINE_PACKET_TAILROOM];
     size_t rl = 0;
     RtpView ov;
     if (rtp_parse(ob, plen, &ov) != RTP_OK ||
         rtp_rtx_wrap(ob, &ov, s->rtx_ssrc, s->rtx_pt, s->rtx_seq++, rb, MAX_PKT + 2, &rl) != RTP_OK)
       return;
     if (!stamp_twcc(s, rb, &rl, MAX_PKT + 2 + EXT_ROOM, now)) return;
-    sent = peer_transport_send_rtp(q->sub_tr, rb, rl) == 0;
+    sent = engine_send(q, ENGINE_LEG_SUBSCRIBER, ENGINE_PACKET_RTP, rb, rl) == 0;
   } else {
     if (!stamp_twcc(s, ob, &plen, MAX_PKT + EXT_ROOM, now)) return;
-    sent = peer_transport_send_rtp(q->sub_tr, ob, plen) == 0;
+    sent = engine_send(q, ENGINE_LEG_SUBSCRIBER, ENGINE_PACKET_RTP, ob, plen) == 0;
   }
-  if (sent) s->retransmitted++;
+  if (sent)
+    s->retransmitted++;
+  else
+    engine_drop(q, ENGINE_DROP_SEND, now);
 }
 
 static RouterSubscription *own_sub(Participant *p, uint32_t media_ssrc, SubSlot **slot) {
@@ -401,11 +450,10 @@ static RouterSubscription *own_sub(Participant *p, uint32_t media_ssrc, SubSlot 
   return rs;
 }
 
-void forwarder_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len) {
+static void on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len, int64_t now) {
   RtcpIter it;
   RtcpPacket pk;
   rtcp_iter_init(&it, buf, len);
-  int64_t now = g_get_monotonic_time();
   uint64_t est_before = p->bwe ? subscriber_bwe_estimate(p->bwe) : 0;
   while (rtcp_iter_next(&it, &pk)) {
     SubSlot *s = NULL;
@@ -418,7 +466,7 @@ void forwarder_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len) {
     case RTCP_KIND_SR: {
       /* Round-trip time from its report blocks on our sender reports. */
       RtcpReportBlock rb;
-      uint32_t mid = rtcp_ntp_mid32(rtcp_ntp_from_unix_us(g_get_real_time()));
+      uint32_t mid = rtcp_ntp_mid32(rtcp_ntp_from_unix_us(now + p->room->wall_offset_us));
       for (unsigned i = 0; i < pk.count && rtcp_report_block(&pk, i, &rb); i++) {
         SubSlot *o = NULL;
         if (!own_sub(p, rb.ssrc, &o)) continue;
@@ -434,7 +482,7 @@ void forwarder_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len) {
     case RTCP_KIND_PLI:
       if ((rs = own_sub(p, pk.media_ssrc, &s))) {
         s->plis_received++;
-        forwarder_request_layer_keyframe(rs->track->user_data, rs->target_layer, "pli", 0);
+        forwarder_request_layer_keyframe(rs->track->user_data, rs->target_layer, "pli", 0, now);
       }
       break;
     case RTCP_KIND_FIR:
@@ -444,7 +492,7 @@ void forwarder_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len) {
         rtcp_fir_entry(&pk, i, &ssrc, &seq);
         if ((rs = own_sub(p, ssrc, &s))) {
           s->plis_received++;
-          forwarder_request_layer_keyframe(rs->track->user_data, rs->target_layer, "fir", 0);
+          forwarder_request_layer_keyframe(rs->track->user_data, rs->target_layer, "fir", 0, now);
         }
       }
       break;
@@ -470,6 +518,7 @@ void forwarder_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len) {
       break;
     }
   }
+  if (it.status != RTCP_OK) engine_drop(p, ENGINE_DROP_RTCP_PARSE, now);
   /* A falling estimate is acted on now, not at the next 100 ms choice: every
    * packet of the old layer sent meanwhile joins the queue the low layer's
    * keyframe must wait behind. */
@@ -488,7 +537,7 @@ static void tick_track(RouterTrack *rt, void *ud) {
   TickCtx *c = ud;
   PubTrack *t = rt->user_data;
   Participant *p = t->pub;
-  if (!p->pub_tr || peer_transport_state(p->pub_tr) != PT_STATE_CONNECTED) return;
+  if (!p->pub_connected) return;
   if (t->kind == SDP_KIND_VIDEO) {
     unsigned due = 0;
     for (unsigned l = 0; l < t->n_layers && l < ROUTER_MAX_LAYERS; l++)
@@ -499,12 +548,13 @@ static void tick_track(RouterTrack *rt, void *ud) {
     uint16_t seqs[64];
     size_t n = nack_generator_poll(t->nack_gen[l], c->now, seqs, G_N_ELEMENTS(seqs));
     if (n && t->codec.fb_nack && rt->ssrcs[l]) {
-      uint8_t b[600 + SRTP_SESSION_TRAILER];
+      uint8_t b[600 + ENGINE_PACKET_TAILROOM];
       size_t len = rtcp_build_nack(b, 600, p->rtcp_ssrc, rt->ssrcs[l], seqs, n);
-      if (len && peer_transport_send_rtcp(p->pub_tr, b, len) == 0) t->nacks_sent += n;
+      if (len && engine_send(p, ENGINE_LEG_PUBLISHER, ENGINE_PACKET_RTCP, b, len) == 0)
+        t->nacks_sent += n;
     }
     if (nack_generator_take_keyframe_wanted(t->nack_gen[l]))
-      forwarder_request_layer_keyframe(t, l, "nack_gave_up", 0);
+      forwarder_request_layer_keyframe(t, l, "nack_gave_up", 0, c->now);
   }
 }
 
@@ -558,7 +608,7 @@ uint64_t forwarder_video_cap(const PubTrack *t) {
 }
 
 static void report_publisher(Participant *p, int64_t now) {
-  if (!p->pub_tr || peer_transport_state(p->pub_tr) != PT_STATE_CONNECTED) return;
+  if (!p->pub_connected) return;
   RtcpReportBlock blocks[RTCP_MAX_REPORT_BLOCKS];
   unsigned nb = 0;
   OwnCollect c = {p, g_ptr_array_new()};
@@ -579,9 +629,9 @@ static void report_publisher(Participant *p, int64_t now) {
     if (any && t->kind == SDP_KIND_VIDEO && t->codec.fb_remb) update_remb(t, worst);
   }
   g_ptr_array_free(c.out, TRUE);
-  uint8_t b[1400 + SRTP_SESSION_TRAILER];
+  uint8_t b[1400 + ENGINE_PACKET_TAILROOM];
   size_t len = rtcp_build_rr(b, 1400, p->rtcp_ssrc, blocks, nb);
-  if (len) peer_transport_send_rtcp(p->pub_tr, b, len);
+  if (len) engine_send(p, ENGINE_LEG_PUBLISHER, ENGINE_PACKET_RTCP, b, len);
 }
 
 /* A REMB older than this no longer describes the downlink. */
@@ -627,7 +677,7 @@ static void resume_video(SubSlot *s, PubTrack *t, unsigned layer, int64_t now) {
            layer);
   room_emit(t->room, "video_paused",
             json_pack("{s:s, s:s, s:b}", "participant", q->id, "track", t->id, "paused", 0));
-  forwarder_request_layer_keyframe(t, layer, "layer_switch", 1);
+  forwarder_request_layer_keyframe(t, layer, "layer_switch", 1, now);
 }
 
 /* What is reserved of a subscriber's downlink before a video subscription's
@@ -754,7 +804,7 @@ void forwarder_choose_layer(SubSlot *s, int64_t now) {
              bwe ? subscriber_bwe_link_bps(q->bwe) : 0);
   }
   if ((d.request_keyframe || d.changed) && (unsigned)pick != rs->layer)
-    forwarder_request_layer_keyframe(t, (unsigned)pick, "layer_switch", 1);
+    forwarder_request_layer_keyframe(t, (unsigned)pick, "layer_switch", 1, now);
 }
 
 static void report_subscriber(Participant *p, int64_t now) {
@@ -762,10 +812,10 @@ static void report_subscriber(Participant *p, int64_t now) {
   for (guint i = 0; i < p->slots->len; i++) total += ((SubSlot *)p->slots->pdata[i])->bytes;
   p->sub_rate_bps = (total - p->sub_bytes_last) * 8 * 1000000 / REPORT_INTERVAL_US;
   p->sub_bytes_last = total;
-  if (!p->sub_tr || peer_transport_state(p->sub_tr) != PT_STATE_CONNECTED) return;
-  uint8_t b[1400 + SRTP_SESSION_TRAILER];
+  if (!p->sub_connected) return;
+  uint8_t b[1400 + ENGINE_PACKET_TAILROOM];
   size_t len = 0;
-  uint64_t ntp = rtcp_ntp_from_unix_us(g_get_real_time());
+  uint64_t ntp = rtcp_ntp_from_unix_us(now + p->room->wall_offset_us);
   for (guint i = 0; i < p->slots->len; i++) {
     SubSlot *s = p->slots->pdata[i];
     RtcpSenderInfo si;
@@ -774,7 +824,7 @@ static void report_subscriber(Participant *p, int64_t now) {
     if (!n) break;
     len += n;
   }
-  if (len) peer_transport_send_rtcp(p->sub_tr, b, len);
+  if (len) engine_send(p, ENGINE_LEG_SUBSCRIBER, ENGINE_PACKET_RTCP, b, len);
 }
 
 typedef struct {
@@ -824,7 +874,7 @@ static void poll_speakers(Room *r, int64_t now) {
 
 static bool send_padding(SubSlot *s, size_t pad, int64_t now) {
   Participant *q = s->owner;
-  uint8_t b[PAD_HDR + PAD_MAX + SRTP_SESSION_TRAILER];
+  uint8_t b[PAD_HDR + PAD_MAX + ENGINE_PACKET_TAILROOM];
   uint32_t ts = s->rs ? (s->rs->rw.started ? s->rs->rw.last_out_ts : s->rs->rw.first_out_ts) : s->resume_ts;
   memset(b, 0, sizeof b);
   b[0] = 0x80 | 0x20 | 0x10; /* V=2, P, X */
@@ -841,7 +891,7 @@ static bool send_padding(SubSlot *s, size_t pad, int64_t now) {
   uint16_t seq = subscriber_bwe_on_send_padding(q->bwe, len, now);
   b[17] = (uint8_t)(seq >> 8);
   b[18] = (uint8_t)seq;
-  if (peer_transport_send_rtp(q->sub_tr, b, len) != 0) return false;
+  if (engine_send(q, ENGINE_LEG_SUBSCRIBER, ENGINE_PACKET_RTP, b, len) != 0) return false;
   s->rtx_seq++;
   q->padding_packets++;
   q->padding_bytes += len;
@@ -854,7 +904,7 @@ static bool send_padding(SubSlot *s, size_t pad, int64_t now) {
  * the rest of the downlink carries, the selector's own margin) and asks
  * for probe padding, sent on a video subscription's RTX SSRC. */
 static void bwe_tick(Participant *q, int64_t now) {
-  if (!uses_bwe(q) || !q->sub_tr || peer_transport_state(q->sub_tr) != PT_STATE_CONNECTED) return;
+  if (!uses_bwe(q) || !q->sub_connected) return;
   bool verified = subscriber_bwe_take_verified(q->bwe);
   uint64_t want = 0;
   SubSlot *pad = NULL;
@@ -881,7 +931,7 @@ static void bwe_tick(Participant *q, int64_t now) {
   }
 }
 
-void forwarder_tick(Room *r, int64_t now) {
+void engine_tick(Room *r, int64_t now) {
   TickCtx c = {r, now};
   router_foreach_track(r->router, tick_track, &c);
   poll_speakers(r, now);
@@ -900,4 +950,63 @@ void forwarder_tick(Room *r, int64_t now) {
     report_publisher(r->order->pdata[i], now);
     report_subscriber(r->order->pdata[i], now);
   }
+}
+
+/* ---- the seam (core/engine.h) ---- */
+
+#define ENGINE_TICK_US 20000 /* the finest cadence: NACK and keyframe polls */
+
+int64_t engine_next_timeout(const Room *r, int64_t now) {
+  (void)r;
+  return now + ENGINE_TICK_US;
+}
+
+void engine_set_wall_offset(Room *r, int64_t unix_minus_mono_us) {
+  r->wall_offset_us = unix_minus_mono_us;
+}
+
+void engine_peer_set_output(Participant *p, EngineSendFn send, void *io) {
+  p->send = send;
+  p->send_io = io;
+}
+
+void engine_peer_set_connected(Participant *p, EngineLeg leg, int connected, int64_t now) {
+  (void)now;
+  if (leg == ENGINE_LEG_PUBLISHER)
+    p->pub_connected = connected != 0;
+  else
+    p->sub_connected = connected != 0;
+}
+
+int engine_send(Participant *p, EngineLeg leg, EnginePacketKind kind, uint8_t *buf, size_t len) {
+  if (!p->send) return -1;
+  return p->send(p->send_io, leg, kind, buf, len);
+}
+
+void engine_input(Participant *p, EngineLeg leg, EnginePacketKind kind, uint8_t *buf, size_t len,
+                  int64_t now) {
+  if (leg == ENGINE_LEG_PUBLISHER) {
+    if (kind == ENGINE_PACKET_RTP)
+      on_publisher_rtp(p, buf, len, now);
+    else
+      on_publisher_rtcp(p, buf, len, now);
+  } else if (kind == ENGINE_PACKET_RTCP) {
+    on_subscriber_rtcp(p, buf, len, now);
+  } else {
+    engine_drop(p, ENGINE_DROP_SUBSCRIBER_RTP, now);
+  }
+}
+
+void engine_drop(Participant *p, EngineDrop why, int64_t now) {
+  engine_drops_count(&p->room->drops, why, now);
+  if (engine_drops_count(&p->drops, why, now))
+    log_debug("packet_dropped", "room=%s participant=%s reason=%s count=%" G_GUINT64_FORMAT,
+              p->room->name, p->id, engine_drop_name(why), p->drops.count[why]);
+}
+
+json_t *engine_drops_json(const EngineDrops *d) {
+  json_t *j = json_object();
+  for (unsigned i = 0; i < ENGINE_DROP_N; i++)
+    json_object_set_new(j, engine_drop_name((EngineDrop)i), json_integer((json_int_t)d->count[i]));
+  return j;
 }
