@@ -1,5 +1,6 @@
 /* Internal shapes shared by room.c (requests), participant.c (transports and
- * negotiation) and forwarder.c (the packet path and RTCP). Worker thread only. */
+ * negotiation) and the engine files (engine*.c, engine_internal.h lists them:
+ * the packet path and RTCP). Worker thread only. */
 #ifndef PARLOUR_SFU_ROOM_INTERNAL_H
 #define PARLOUR_SFU_ROOM_INTERNAL_H
 
@@ -168,7 +169,7 @@ struct Room {
   GSource *tick;            /* 20 ms: NACK and keyframe polls, 1 s reports */
   Recorder *recorder;       /* while recording (docs/recording.md) */
   int64_t last_report_us;
-  SpeakerDetector speakers; /* audio levels -> speaking events (forwarder.c) */
+  SpeakerDetector speakers; /* audio levels -> speaking events (engine_reports.c) */
   uint32_t next_speaker_key;
   int64_t last_speaker_poll_us;
   int64_t last_layer_us;    /* simulcast layer choice, every 100 ms */
@@ -199,9 +200,10 @@ json_t *participant_stats_json(Participant *p);
  * asks its publisher for a keyframe at now_us. */
 void participant_activate_slots(Participant *p, int64_t now_us);
 
-/* forwarder.c: the engine behind core/engine.h (engine_input, engine_tick,
+/* engine*.c: the engine behind core/engine.h (engine_input, engine_tick,
  * ...), and engine_send, the one way its packets leave (the peer's
- * EngineSendFn; -1 when it has none or the pump refused). */
+ * EngineSendFn; -1 when it has none or the pump refused). The forwarder_*
+ * and pub_track_* calls below are theirs too. */
 int engine_send(Participant *p, EngineLeg leg, EnginePacketKind kind, uint8_t *buf, size_t len);
 /* Counts a dropped packet of (or for) p in its and its room's counts; a
  * rate-limited debug line (engine_drops.h). */

@@ -44,7 +44,7 @@ typedef enum {
 } EnginePacketKind;
 
 /* The engine's handles (opaque to the pump). Until the room engine has
- * moved into sfu/core these are the forwarder's Room and Participant
+ * moved into sfu/core these are sfu/engine*.c's Room and Participant
  * (sfu/room_internal.h); the names and calls below stay when it moves. */
 typedef struct Room EngineRoom;
 typedef struct Participant EnginePeer;
