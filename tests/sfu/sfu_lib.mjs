@@ -83,6 +83,8 @@ export async function startSfu(opts = {}) {
     '[media]', `port_min=${base}`, `port_max=${base + 99}`,
     `ice_addresses=${(opts.iceAddresses || ['127.0.0.1']).join(';')}`,
     `workers=${opts.workers || 2}`,
+    // further [media] settings, e.g. { publisher_twcc: true, batch_us: 0 }
+    ...Object.entries(opts.media || {}).map(([k, v]) => `${k}=${v}`),
     '[recording]', `directory=${path.join(dir, 'recordings')}`,
     '[log]', `level=${opts.logLevel || 'info'}`, '',
   ].join('\n');
