@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glib-unix.h>
 #include <openssl/crypto.h>
 
 #include "daemon.h"
@@ -25,6 +26,30 @@ static void http_handler(const HttpRequest *req, HttpResponse *resp, void *user)
     return;
   }
   http_response_json(resp, 404, "{\"error\":{\"code\":\"not_found\",\"message\":\"no such path\",\"field\":null}}");
+}
+
+/* SIGHUP: the operator changed [sfu] draining / drain_moves (a node going
+ * down for maintenance, or back). Only those two settings are re-read; a
+ * config file that no longer parses changes nothing (logged). */
+typedef struct {
+  const char *path;
+  SigServer *sig;
+} Reload;
+
+static gboolean on_sighup(gpointer data) {
+  Reload *rl = data;
+  SignalConfig fresh = {0};
+  char err[512];
+  if (config_load(rl->path, signal_config_options, &fresh, err, sizeof err) != 0) {
+    char q[600];
+    log_error("reload_failed", "error=%s", log_quote(q, sizeof q, err));
+  } else {
+    sig_server_set_draining(rl->sig, fresh.sfu_draining, fresh.sfu_drain_moves);
+    log_info("reloaded", "draining=%u drain_moves=%d",
+             fresh.sfu_draining ? g_strv_length(fresh.sfu_draining) : 0, fresh.sfu_drain_moves);
+  }
+  config_free(signal_config_options, &fresh);
+  return G_SOURCE_CONTINUE;
 }
 
 /* A secret file named by [group] key; fails start-up if unusable. */
@@ -148,6 +173,12 @@ int main(int argc, char **argv) {
   GMainLoop *loop = daemon_loop_new();
   SigServer *sig = sig_server_new(&set, cfg.sfu_nodes, sfu_secret, events);
   sig_server_set_booking(sig, booking);
+  if (sig_server_set_draining(sig, cfg.sfu_draining, cfg.sfu_drain_moves) > 0) {
+    config_format_error(msg, sizeof msg, path, "sfu", "draining", "names a node not in nodes");
+    daemon_fail("%s", msg);
+  }
+  Reload reload = {.path = path, .sig = sig};
+  guint hup = g_unix_signal_add(SIGHUP, on_sighup, &reload);
   if (booking) sig_booking_start_feed(booking, sig_on_decision, sig);
 
   WsEndpoint ws = {.path = "/ws",
@@ -177,6 +208,7 @@ int main(int argc, char **argv) {
            g_strv_length(cfg.sfu_nodes), events ? cfg.booking_url : "-",
            booking ? "required" : "off");
   g_main_loop_run(loop);
+  g_source_remove(hup);
   http_server_free(srv);
   sig_booking_free(booking); /* before the server its callbacks use */
   sig_server_free(sig);

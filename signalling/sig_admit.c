@@ -162,10 +162,9 @@ static void on_record_started(SfuNode *n, json_t *reply, void *user) {
 }
 
 static void on_room_created(SfuNode *n, json_t *reply, void *user) {
-  (void)n;
   SigCtx *x = user;
   SigRoom *r = sig_ctx_room(x);
-  if (!r) return;
+  if (!r || r->node != n) return; /* ended, or moved on from that node since */
   if (!sig_reply_ok(reply) && strcmp(sig_reply_code(reply), "room_exists") == 0 && !x->reconnect) {
     /* Left over from before a restart of signalling: nobody's media in it
      * can be trusted to match our state, so start it afresh (once). */
@@ -177,6 +176,13 @@ static void on_room_created(SfuNode *n, json_t *reply, void *user) {
                 json_pack("{s:s, s:i, s:b}", "room", r->id, "max_participants",
                           r->srv->set.max_participants, "recordable", r->recording),
                 on_room_created, again, sig_ctx_free);
+    return;
+  }
+  if (!sig_reply_ok(reply) && r->moved_from) {
+    /* The call was live: the node it moved to failed it too. */
+    log_error("call_move_failed", "room=%s from=%s to=%s code=%s", r->id, r->moved_from,
+              sfu_node_url(r->node), sig_reply_code(reply));
+    sig_room_end(r, "media_failure", NULL, NULL); /* frees r */
     return;
   }
   if (!sig_reply_ok(reply)) {
@@ -195,10 +201,29 @@ static void on_room_created(SfuNode *n, json_t *reply, void *user) {
     return;
   }
   r->state = ROOM_READY;
-  r->started_at = sig_now_unix(r->srv);
   if (r->recording)
     sfu_request(r->node, "record_start", json_pack("{s:s}", "room", r->id), on_record_started,
                 sig_ctx_new(r->srv, r->id, NULL, 0, "record"), sig_ctx_free);
+  GHashTableIter it;
+  gpointer v;
+  if (r->moved_from) {
+    /* A live call arriving on its new node: the same call, so no
+     * call_started; each participant already announced gets fresh
+     * transports and joined (reconnected:true), without a join or leave. */
+    log_info("call_moved", "room=%s from=%s to=%s reason=%s ms=%" G_GINT64_FORMAT, r->id,
+             r->moved_from, sfu_node_url(r->node), r->move_reason,
+             sig_now_ms(r->srv) - r->move_started_ms);
+    sig_post_event(r->srv, r->id, "call_moved", "system",
+                   json_pack("{s:s, s:s, s:s, s:b}", "from_node", r->moved_from, "to_node",
+                             sfu_node_url(r->node), "reason", r->move_reason, "recording",
+                             r->recording));
+    g_clear_pointer(&r->moved_from, g_free);
+    g_clear_pointer(&r->move_reason, g_free);
+    g_hash_table_iter_init(&it, r->parts);
+    while (g_hash_table_iter_next(&it, NULL, &v)) sfu_add_participant(v, ((SigPart *)v)->ready);
+    return;
+  }
+  r->started_at = sig_now_unix(r->srv);
   sig_post_event(r->srv, r->id, "call_started", "system",
              json_pack("{s:s, s:s, s:b, s:I, s:I}", "node", sfu_node_url(r->node), "visit_type",
                        r->policy->visit_type, "recording", r->recording, "visit_start",
@@ -206,10 +231,48 @@ static void on_room_created(SfuNode *n, json_t *reply, void *user) {
                        (json_int_t)r->policy->visit_end));
   log_info("call_started", "room=%s node=%s recording=%d", r->id, sfu_node_url(r->node),
            r->recording);
+  g_hash_table_iter_init(&it, r->parts);
+  while (g_hash_table_iter_next(&it, NULL, &v)) sfu_add_participant(v, FALSE);
+}
+
+void sig_room_move(SigRoom *r, SfuNode *to, const char *reason) {
+  SfuNode *from = r->node;
+  log_warn("call_moving", "room=%s from=%s to=%s reason=%s recording=%d", r->id,
+           sfu_node_url(from), sfu_node_url(to), reason, r->recording);
+  /* A draining node is still up: its room ends there (a recording's
+   * session is finalised, its files reported as usual). A lost node has
+   * nothing left to tell. */
+  if (sfu_node_healthy(from))
+    sfu_request(from, "room_destroy", json_pack("{s:s}", "room", r->id), NULL, NULL, NULL);
+  sfu_node_add_rooms(from, -1);
   GHashTableIter it;
   gpointer v;
   g_hash_table_iter_init(&it, r->parts);
-  while (g_hash_table_iter_next(&it, NULL, &v)) sfu_add_participant(v, FALSE);
+  while (g_hash_table_iter_next(&it, NULL, &v)) {
+    SigPart *p = v;
+    if (p->conn && p->ready) sig_send(p->conn, "media_reset", json_pack("{s:s}", "reason", reason));
+    g_clear_pointer(&p->sub_offer, g_free); /* the old node's */
+    p->sfu_generation++; /* replies still due from the old node are stale */
+  }
+  g_hash_table_iter_init(&it, r->tracks);
+  while (g_hash_table_iter_next(&it, NULL, &v)) {
+    SigTrack *t = v;
+    sig_broadcast(r, g_hash_table_lookup(r->parts, t->participant), "track_unpublished",
+                  json_pack("{s:s, s:s}", "participant", t->participant, "track", t->id));
+    g_hash_table_iter_remove(&it);
+  }
+  g_free(r->moved_from);
+  g_free(r->move_reason);
+  r->moved_from = g_strdup(sfu_node_url(from));
+  r->move_reason = g_strdup(reason);
+  r->move_started_ms = sig_now_ms(r->srv);
+  r->node = to;
+  r->state = ROOM_CREATING;
+  sfu_node_add_rooms(to, 1);
+  sfu_request(to, "room_create",
+              json_pack("{s:s, s:i, s:b}", "room", r->id, "max_participants",
+                        r->srv->set.max_participants, "recordable", r->recording),
+              on_room_created, sig_ctx_new(r->srv, r->id, NULL, 0, "move"), sig_ctx_free);
 }
 
 /* A later joiner's token must describe the same visit as the first one's:
@@ -353,7 +416,7 @@ void sig_join_place(SigConn *c, SigIdentity *id, int resume) {
     return;
   }
   if (kind == SIG_JOIN_NEW_CALL) {
-    SfuNode *node = sig_server_pick_node(s);
+    SfuNode *node = sig_server_pick_node(s, NULL);
     if (!node) {
       c->joining = FALSE;
       refuse(c, "sfu_unavailable", "no media server is available; try again shortly",

@@ -7,6 +7,7 @@
  *     sig_call_timeup.h      warnings, the end, the joining window
  *     sig_call_presence.h    what a join or a drop means
  *     sig_call_moderation.h  who may mute, remove, end, record
+ *     sig_call_move.h        a lost or draining SFU node: move, end or stay; where to
  *     sig_clock.h            the injected clock the core's `now` comes from
  *   the I/O around it (GLib timers, websockets, the SFU, booking):
  *     sig_server_state.h sig_server.c  the server's tables, SFU nodes going down
@@ -59,6 +60,12 @@ void sig_server_set_clock(SigServer *s, SigClock clock);
  * reads time_now_* itself. */
 gint64 sig_now_ms(const SigServer *s);
 gint64 sig_now_unix(const SigServer *s);
+
+/* The SFU nodes an operator marks draining ([sfu] draining, reloaded on
+ * SIGHUP; NULL: none): no new call is placed on them, and when moves is
+ * TRUE their live calls move to another node now (else they finish where
+ * they are). Returns how many URLs name no configured node (logged). */
+int sig_server_set_draining(SigServer *s, char **urls, gboolean moves);
 
 /* Booking's admission check and decision feed (NULL: admission = off). */
 struct SigBooking;

@@ -37,6 +37,7 @@ struct SfuNode {
   guint retry_timer;
   guint backoff_ms;
   int rooms;
+  gboolean draining;
 };
 
 static void connect_now(SfuNode *n);
@@ -49,6 +50,9 @@ void sfu_node_add_rooms(SfuNode *n, int delta) {
   n->rooms += delta;
   if (n->rooms < 0) n->rooms = 0;
 }
+
+gboolean sfu_node_draining(const SfuNode *n) { return n->draining; }
+void sfu_node_set_draining(SfuNode *n, gboolean draining) { n->draining = draining; }
 
 int sfu_pick_node(int n, const gboolean *healthy, const int *rooms) {
   int best = -1;

@@ -37,6 +37,10 @@ gboolean sfu_node_healthy(const SfuNode *n);
 /* Rooms signalling has placed on this node (its load). */
 int sfu_node_rooms(const SfuNode *n);
 void sfu_node_add_rooms(SfuNode *n, int delta);
+/* Marked draining by the operator ([sfu] draining, reloaded on SIGHUP): no
+ * new calls are placed on it (docs/media.md, "Moving a call"). */
+gboolean sfu_node_draining(const SfuNode *n);
+void sfu_node_set_draining(SfuNode *n, gboolean draining);
 
 /* Sends {"id":N,"type":type,...params}. Takes ownership of params (an
  * object, may be NULL). cb (may be NULL) is called exactly once, later,

@@ -43,6 +43,12 @@ const ConfigOption signal_config_options[] = {
      "expected aud of join tokens"},
     {"sfu", "nodes", CONFIG_STRLIST, "ws://127.0.0.1:8445/control", O(sfu_nodes), 0, 0,
      "SFU control URLs, ';'-separated; calls go to the least loaded healthy one"},
+    {"sfu", "draining", CONFIG_STRLIST, "", O(sfu_draining), 0, 0,
+     "SFU control URLs (from nodes) being drained for maintenance, ';'-separated: no new calls "
+     "go there; re-read on SIGHUP"},
+    {"sfu", "drain_moves", CONFIG_BOOL, "true", O(sfu_drain_moves), 0, 0,
+     "true: a draining node's live calls move to another node at once; false: they finish "
+     "where they are; re-read on SIGHUP"},
     {"sfu", "secret_file", CONFIG_STRING, "var/secrets/sfu-control.secret", O(sfu_secret_file),
      0, 0, "shared secret for the SFU control API"},
     {"booking", "url", CONFIG_STRING, "https://127.0.0.1:8443", O(booking_url), 0, 0,

@@ -15,6 +15,8 @@ typedef struct {
   char *token_issuer;
   char *token_audience;
   char **sfu_nodes;
+  char **sfu_draining;
+  int sfu_drain_moves;
   char *sfu_secret_file;
   char *booking_url;
   char *booking_credential_file;
