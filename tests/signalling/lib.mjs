@@ -70,7 +70,7 @@ export function tmpdir(name) {
   return d;
 }
 
-function ini(groups) {
+export function ini(groups) {
   let out = '';
   for (const [g, kv] of Object.entries(groups)) {
     out += `[${g}]\n`;
@@ -175,6 +175,8 @@ export async function startSignal(v, { sfus = [], booking = '', admission = 'off
   const confPath = path.join(v.dir, `${name}.ini`);
   fs.writeFileSync(confPath, ini(conf));
   const d = daemon(name, path.join(BIN, 'parlour-signal'), confPath, v.logDir);
+  d.confPath = confPath; // a test may rewrite it and send SIGHUP ([sfu] draining)
+  d.conf = conf;
   d.port = port;
   d.url = `wss://127.0.0.1:${port}/ws`;
   d.ca = v.ca;

@@ -16,7 +16,11 @@
  * --linger keeps publishing for S seconds after success, so the other peer
  * can finish too. --reconnect-after N drops the signalling connection after
  * N frames (a network change, no "leave"), joins again with the same token
- * and needs --frames N more from the new session. ICE stays on loopback (ice-tcp off, 127.0.0.1 only). */
+ * and needs --frames N more from the new session. --frames-after-reset N
+ * waits for a media_reset (the call moved to another SFU node): it prints
+ * {"event":"flowing"} after --frames frames, then after the reset
+ * {"event":"first_frame_after_reset"} and succeeds on N frames decoded
+ * from the new transports. ICE stays on loopback (ice-tcp off, 127.0.0.1 only). */
 #define GST_USE_UNSTABLE_API 1
 #include <gst/gst.h>
 #include <gst/sdp/sdp.h>
@@ -30,7 +34,7 @@
 
 static struct {
   char *url, *ca, *origin, *room, *token_file;
-  int frames_wanted, timeout_s, linger_s, reconnect_after;
+  int frames_wanted, timeout_s, linger_s, reconnect_after, after_reset;
   gboolean publish;
 } opt = {.frames_wanted = 30, .timeout_s = 40, .publish = TRUE};
 
@@ -45,6 +49,10 @@ static gboolean finished;
 static int sub_offers;
 static SoupSession *session;
 static gboolean reconnecting, reconnected;
+/* --frames-after-reset: a media_reset seen (the call moved to another SFU
+ * node); frames are counted again from zero from then on. */
+static gboolean reset_seen;
+static int resets;
 static void connect_signalling(void);
 
 static double ms_since(gint64 t) { return t ? (t - t0_us) / 1000.0 : -1; }
@@ -170,8 +178,27 @@ static void on_ice_candidate(GstElement *w, guint mline, gchar *cand, gpointer u
                        "candidate", cand, "sdpMid", "sdpMLineIndex", (int)mline));
 }
 
+static gboolean hop_flowing(gpointer d) {
+  (void)d;
+  out(json_pack("{s:s, s:i, s:i}", "event", reset_seen ? "frames_after_reset" : "flowing", "frames",
+                g_atomic_int_get(&frames), "resets", resets));
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean hop_first_after_reset(gpointer d) {
+  (void)d;
+  out(json_pack("{s:s, s:f, s:i, s:i}", "event", "first_frame_after_reset", "ms",
+                ms_since(first_frame_us), "width", width, "height", height));
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean hop_done(gpointer d) {
   (void)d;
+  if (opt.after_reset > 0) {
+    if (reset_seen && g_atomic_int_get(&frames) >= opt.after_reset)
+      finish(0, "decoded the other's video again after the media reset");
+    return G_SOURCE_REMOVE;
+  }
   if (g_atomic_int_get(&frames) >= opt.frames_wanted) finish(0, "decoded the other's video");
   return G_SOURCE_REMOVE;
 }
@@ -213,6 +240,12 @@ static GstPadProbeReturn count_probe(GstPad *pad, GstPadProbeInfo *info, gpointe
       gst_structure_get_int(s, "height", &height);
       gst_caps_unref(caps);
     }
+  }
+  if (opt.after_reset > 0) {
+    if (n == 1 && reset_seen) g_idle_add(hop_first_after_reset, NULL);
+    if (!reset_seen && n == opt.frames_wanted) g_idle_add(hop_flowing, NULL);
+    if (reset_seen && n == opt.after_reset) g_idle_add(hop_done, NULL);
+    return GST_PAD_PROBE_OK;
   }
   if (opt.reconnect_after > 0 && !reconnected && n == opt.reconnect_after)
     g_idle_add(hop_reconnect, NULL);
@@ -363,6 +396,15 @@ static void on_message(SoupWebsocketConnection *c, gint type, GBytes *bytes, gpo
     if (pipeline_start() != 0) finish(2, "pipeline");
   } else if (strcmp(t, "media_reset") == 0) {
     out(json_pack("{s:s, s:O}", "event", "media_reset", "reason", json_object_get(m, "reason")));
+    if (opt.after_reset > 0) {
+      /* The old transports are gone: frames from now on are the new ones'. */
+      reset_seen = TRUE;
+      resets++;
+      if (pipe_) pipeline_stop();
+      g_atomic_int_set(&frames, 0);
+      first_frame_us = 0;
+      width = height = 0;
+    }
   } else if (strcmp(t, "publish_answer") == 0 && pub) {
     set_remote(pub, json_string_value(json_object_get(m, "sdp")), GST_WEBRTC_SDP_TYPE_ANSWER);
   } else if (strcmp(t, "subscriber_offer") == 0 && sub) {
@@ -442,6 +484,7 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--timeout") == 0 && val) opt.timeout_s = atoi(argv[++i]);
     else if (strcmp(a, "--linger") == 0 && val) opt.linger_s = atoi(argv[++i]);
     else if (strcmp(a, "--reconnect-after") == 0 && val) opt.reconnect_after = atoi(argv[++i]);
+    else if (strcmp(a, "--frames-after-reset") == 0 && val) opt.after_reset = atoi(argv[++i]);
     else if (strcmp(a, "--no-publish") == 0) opt.publish = FALSE;
     else {
       fprintf(stderr, "prog_signal_peer: bad argument %s\n", a);
@@ -451,7 +494,7 @@ int main(int argc, char **argv) {
   if (!opt.url || !opt.room || !opt.token_file || opt.frames_wanted < 1) {
     fprintf(stderr, "usage: prog_signal_peer --url wss://... --ca CERT --origin O --room R "
                     "--token-file F [--frames N] [--timeout S] [--no-publish] [--linger S] "
-                    "[--reconnect-after N]\n");
+                    "[--reconnect-after N] [--frames-after-reset N]\n");
     return 2;
   }
   t0_us = g_get_monotonic_time();
