@@ -10,6 +10,7 @@
 #include "log.h"
 #include "sig_admit.h"
 #include "sig_call_presence.h"
+#include "sig_cluster.h"
 #include "sig_relay.h"
 #include "sig_server_state.h"
 #include "turn_rest.h"
@@ -106,6 +107,9 @@ static void send_joined(SigPart *p, gboolean reconnect, gboolean resumed) {
       (json_int_t)r->policy->visit_end, "participants", sig_room_participants_for(r, p),
       "reconnected", reconnect, "resumed", resumed, "server_time", (json_int_t)sig_now_unix(r->srv));
   add_ice_servers(r, p, f);
+  /* Several instances: where to go if this one is lost, this visit's
+   * instance first (docs/contracts.md, "Several signalling instances"). */
+  if (r->srv->cluster) json_object_set_new(f, "instances", sig_cluster_ranked(r->srv->cluster, r->id));
   sig_send(p->conn, "joined", f);
 }
 
@@ -225,10 +229,10 @@ static void on_room_created(SfuNode *n, json_t *reply, void *user) {
   }
   r->started_at = sig_now_unix(r->srv);
   sig_post_event(r->srv, r->id, "call_started", "system",
-             json_pack("{s:s, s:s, s:b, s:I, s:I}", "node", sfu_node_url(r->node), "visit_type",
+             json_pack("{s:s, s:s, s:b, s:I, s:I, s:b}", "node", sfu_node_url(r->node), "visit_type",
                        r->policy->visit_type, "recording", r->recording, "visit_start",
                        (json_int_t)r->policy->visit_start, "visit_end",
-                       (json_int_t)r->policy->visit_end));
+                       (json_int_t)r->policy->visit_end, "replaced_stale_room", x->reconnect));
   log_info("call_started", "room=%s node=%s recording=%d", r->id, sfu_node_url(r->node),
            r->recording);
   g_hash_table_iter_init(&it, r->parts);
@@ -330,6 +334,31 @@ void sig_handle_join(SigConn *c, json_t *msg) {
    * refuse whatever booking admits, e.g. a call a moderator ended). */
   SigRoom *held_room = g_hash_table_lookup(s->rooms, id->room);
   SigPart *held = held_room ? g_hash_table_lookup(held_room->parts, id->participant) : NULL;
+  /* Several instances: a visit whose call is not live here may belong to
+   * another instance (sig_call_pin.h); the client is sent there, before
+   * booking is asked anything. */
+  if (s->cluster && !held_room) {
+    const char *url = NULL;
+    SigPinKind where = sig_cluster_where(s->cluster, id->room, &url);
+    if (where != SIG_PIN_HERE) {
+      gboolean there = where == SIG_PIN_THERE;
+      log_info(there ? "join_redirected" : "join_deferred", "conn=%" G_GUINT64_FORMAT " room=%s to=%s",
+               c->id, id->room, url);
+      json_t *f = json_pack("{s:s, s:s, s:s}", "code", there ? "wrong_instance" : "instance_starting",
+                            "message",
+                            there ? "this visit is served by another signalling instance"
+                                  : "this signalling instance is starting; try again shortly",
+                            "re", "join");
+      if (there) json_object_set_new(f, "signal_url", json_string(url));
+      else json_object_set_new(f, "retry_after", json_integer(1));
+      sig_send(c, "error", f);
+      c->joining = FALSE;
+      sig_conn_close(c, there ? SIG_CLOSE_REDIRECT : SIG_CLOSE_UNAVAILABLE,
+                     there ? "wrong_instance" : "instance_starting");
+      sig_identity_free(id);
+      return;
+    }
+  }
   if (s->booking) {
     if (!held) {
       sig_admission_start(c, id, resume);
@@ -439,6 +468,14 @@ void sig_join_place(SigConn *c, SigIdentity *id, int resume) {
     sig_room_schedule(r);
     log_info("room_creating", "room=%s node=%s recordable=%d", r->id, sfu_node_url(node),
              r->recording);
+    /* A room of this visit on another node is an orphan (left by a lost
+     * signalling instance, or by this one before a restart, or by a move
+     * whose old node came back): nobody's media in it matches our state. */
+    for (guint i = 0; i < s->nodes->len; i++) {
+      SfuNode *other = s->nodes->pdata[i];
+      if (other != node && sfu_node_healthy(other))
+        sfu_request(other, "room_destroy", json_pack("{s:s}", "room", r->id), NULL, NULL, NULL);
+    }
     sfu_request(node, "room_create",
                 json_pack("{s:s, s:i, s:b}", "room", r->id, "max_participants",
                           s->set.max_participants, "recordable", r->recording),

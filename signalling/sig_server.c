@@ -122,6 +122,16 @@ SigServer *sig_server_new(const SigSettings *set, char **node_urls, const char *
 }
 
 void sig_server_set_booking(SigServer *s, struct SigBooking *booking) { s->booking = booking; }
+void sig_server_set_cluster(SigServer *s, struct SigCluster *cluster) { s->cluster = cluster; }
+
+json_t *sig_server_room_ids(SigServer *s) {
+  json_t *a = json_array();
+  GHashTableIter it;
+  gpointer k;
+  g_hash_table_iter_init(&it, s->rooms);
+  while (g_hash_table_iter_next(&it, &k, NULL)) json_array_append_new(a, json_string(k));
+  return a;
+}
 void sig_server_set_clock(SigServer *s, SigClock clock) { s->clock = clock; }
 gint64 sig_now_ms(const SigServer *s) { return sig_clock_ms(&s->clock); }
 gint64 sig_now_unix(const SigServer *s) { return sig_clock_unix(&s->clock); }

@@ -18,6 +18,7 @@ struct SigServer {
   GPtrArray *nodes;     /* SfuNode* in configured order */
   SigEvents *events;    /* may be NULL (no booking configured) */
   struct SigBooking *booking; /* admission check and decision feed; NULL: admission = off */
+  struct SigCluster *cluster; /* the other signalling instances; NULL: this one alone */
   GHashTable *rooms;    /* id -> SigRoom* */
   GHashTable *ended;    /* room id -> reason (calls that ended, refused on rejoin) */
   GHashTable *conns;    /* &id -> SigConn* (not owned: freed on close) */
