@@ -158,8 +158,8 @@ export const ORIGIN = 'https://parlour.test';
 // ('required': every first join is checked, decisions reach live calls);
 // the fake receiver answers no admission check, and tokens minted here name
 // visits booking does not hold.
-export async function startSignal(v, { sfus = [], booking = '', admission = 'off', extra = {}, name = 'signal' } = {}) {
-  const port = await freePort();
+export async function startSignal(v, { sfus = [], booking = '', admission = 'off', extra = {}, name = 'signal', port: fixedPort } = {}) {
+  const port = fixedPort || await freePort();
   const conf = merge({
     server: {
       address: '127.0.0.1', port, tls_cert: `${v.dir}/tls/cert.pem`, tls_key: `${v.dir}/tls/key.pem`,
