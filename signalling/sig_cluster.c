@@ -160,7 +160,7 @@ SigCluster *sig_cluster_new(const SigClusterConfig *cfg, char *err, size_t errsi
     found |= cfg->self && strcmp(u, cfg->self) == 0;
   }
   if (!found) {
-    g_snprintf(err, errsize, "[cluster] self \"%s\" is not one of instances",
+    g_snprintf(err, errsize, "\"%s\" is not one of [cluster] instances",
                cfg->self ? cfg->self : "");
     return NULL;
   }

@@ -15,13 +15,14 @@
 // The CallSession client logic (client-web/js/call/session.mjs) is run in
 // node against the same two instances: redirected, then on to the survivor.
 // timeout: 180
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import https from 'node:https';
 import fs from 'node:fs';
 import path from 'node:path';
 import WS from 'ws';
 import { startBooking, Client } from '../booking/lib.mjs';
 import {
-  startSfu, startSignal, freePort, sleep, check, step, done, diag, ARTIFACTS, ORIGIN, TESTBIN, stopChecked,
+  startSfu, startSignal, freePort, sleep, check, step, done, diag, ARTIFACTS, ORIGIN, TESTBIN, BIN, ROOT, stopChecked, ini,
 } from './lib.mjs';
 import { CallSession } from '../../client-web/js/call/session.mjs';
 
@@ -107,6 +108,42 @@ function peer(name, token, visit, url) {
   };
   return P;
 }
+
+// ---- the state endpoint and bad configuration ----
+function getState(url, credential) {
+  const u = new URL(url.replace(/^wss/, 'https').replace(/\/ws$/, '/internal/cluster/state'));
+  return new Promise((resolve, reject) => {
+    const req = https.get(u, { ca: env.ca, headers: credential === undefined ? {} : { 'x-service-credential': credential } }, (res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    });
+    req.on('error', reject);
+  });
+}
+const credential = fs.readFileSync(`${v.dir}/secrets/signal-booking.secret`, 'utf8').trim();
+await step('/internal/cluster/state: 401 without or with a wrong credential, 200 {instance, rooms} with it', async () => {
+  const none = await getState(urls[0]);
+  const wrong = await getState(urls[0], 'x'.repeat(credential.length));
+  const good = await getState(urls[1], credential);
+  const j = JSON.parse(good.body);
+  return none.status === 401 && wrong.status === 401 && good.status === 200 && j.instance === urls[1] && Array.isArray(j.rooms);
+});
+function badConfig(name, cluster, sfuExtra = {}) {
+  const conf = { ...sigs[0].conf, cluster: { ...sigs[0].conf.cluster, ...cluster }, sfu: { ...sigs[0].conf.sfu, ...sfuExtra } };
+  const p = path.join(v.dir, `${name}.ini`);
+  fs.writeFileSync(p, ini(conf));
+  const r = spawnSync(path.join(BIN, 'parlour-signal'), ['--config', p], { cwd: ROOT, encoding: 'utf8', timeout: 10000 });
+  return { code: r.status, err: r.stderr };
+}
+await step('bad [cluster] / [sfu] draining settings stop start-up with one line naming the key (exit 2)', async () => {
+  const a = badConfig('bad-self', { self: 'wss://127.0.0.1:1/ws' });
+  const b = badConfig('bad-url', { instances: `https://127.0.0.1:1/ws;${urls[0]}` });
+  const c = badConfig('bad-drain', {}, { draining: 'ws://127.0.0.1:1/control' });
+  diag([a.err, b.err, c.err].map((x) => x.trim()).join('\n'));
+  return a.code === 2 && /\[cluster\] self/.test(a.err) && b.code === 2 && /\[cluster\] instances.*not a wss/.test(b.err)
+    && c.code === 2 && /\[sfu\] draining/.test(c.err);
+});
 
 // ---- a visit pinned to one instance, whichever a participant reaches ----
 const visit = await newVisit();

@@ -36,7 +36,7 @@ static void test_plan(void) {
       {"DMRO", SIG_MOVE_MOVE},   /* drained and moved */
       {"DRO", SIG_MOVE_STAY},    /* drained, left to finish */
       {"DMR", SIG_MOVE_STAY},    /* drained, nowhere to go: it finishes where it is */
-      {"DMO", SIG_MOVE_STAY},    /* being created: moved later, once ready */
+      {"DMO", SIG_MOVE_STAY},    /* still being created when the drain came: it stays */
   };
   for (guint i = 0; i < G_N_ELEMENTS(rows); i++) {
     SigMoveFacts f = facts(rows[i].facts);
