@@ -200,7 +200,7 @@ int main(int argc, char **argv) {
     g_free(cred);
     if (!cluster) {
       config_format_error(msg, sizeof msg, path, "cluster",
-                          strstr(err, "CA") ? "ca_file" : strstr(err, "self") ? "self" : "instances",
+                          strstr(err, "CA") ? "ca_file" : strstr(err, "is not one of") ? "self" : "instances",
                           "%s", err);
       daemon_fail("%s", msg);
     }
