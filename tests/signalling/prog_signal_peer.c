@@ -20,7 +20,8 @@
  * waits for a media_reset (the call moved to another SFU node): it prints
  * {"event":"flowing"} after --frames frames, then after the reset
  * {"event":"first_frame_after_reset"} and succeeds on N frames decoded
- * from the new transports. --failover (several signalling instances)
+ * from the new transports (after --resets resets, default 1; each earlier
+ * one prints {"event":"frames_after_reset"} instead). --failover (several signalling instances)
  * follows a wrong_instance redirect, and when the signalling connection is
  * lost tries the next URL of joined's instances (every 300 ms); after
  * joining again it counts frames afresh, as after a media reset. ICE stays on loopback (ice-tcp off, 127.0.0.1 only). */
@@ -37,9 +38,9 @@
 
 static struct {
   char *url, *ca, *origin, *room, *token_file;
-  int frames_wanted, timeout_s, linger_s, reconnect_after, after_reset;
+  int frames_wanted, timeout_s, linger_s, reconnect_after, after_reset, resets_wanted;
   gboolean publish, failover;
-} opt = {.frames_wanted = 30, .timeout_s = 40, .publish = TRUE};
+} opt = {.frames_wanted = 30, .timeout_s = 40, .publish = TRUE, .resets_wanted = 1};
 
 static GMainLoop *loop;
 static SoupWebsocketConnection *ws;
@@ -196,16 +197,20 @@ static gboolean hop_flowing(gpointer d) {
 
 static gboolean hop_first_after_reset(gpointer d) {
   (void)d;
-  out(json_pack("{s:s, s:f, s:i, s:i}", "event", "first_frame_after_reset", "ms",
-                ms_since(first_frame_us), "width", width, "height", height));
+  out(json_pack("{s:s, s:f, s:i, s:i, s:i}", "event", "first_frame_after_reset", "ms",
+                ms_since(first_frame_us), "width", width, "height", height, "resets", resets));
   return G_SOURCE_REMOVE;
 }
 
 static gboolean hop_done(gpointer d) {
   (void)d;
   if (opt.after_reset > 0) {
-    if (reset_seen && g_atomic_int_get(&frames) >= opt.after_reset)
+    if (!reset_seen || g_atomic_int_get(&frames) < opt.after_reset) return G_SOURCE_REMOVE;
+    if (resets >= opt.resets_wanted)
       finish(0, "decoded the other's video again after the media reset");
+    else
+      out(json_pack("{s:s, s:i, s:i}", "event", "frames_after_reset", "frames",
+                    g_atomic_int_get(&frames), "resets", resets));
     return G_SOURCE_REMOVE;
   }
   if (g_atomic_int_get(&frames) >= opt.frames_wanted) finish(0, "decoded the other's video");
@@ -576,6 +581,7 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--reconnect-after") == 0 && val) opt.reconnect_after = atoi(argv[++i]);
     else if (strcmp(a, "--frames-after-reset") == 0 && val) opt.after_reset = atoi(argv[++i]);
     else if (strcmp(a, "--failover") == 0) opt.failover = TRUE;
+    else if (strcmp(a, "--resets") == 0 && val) opt.resets_wanted = atoi(argv[++i]);
     else if (strcmp(a, "--no-publish") == 0) opt.publish = FALSE;
     else {
       fprintf(stderr, "prog_signal_peer: bad argument %s\n", a);
@@ -585,7 +591,7 @@ int main(int argc, char **argv) {
   if (!opt.url || !opt.room || !opt.token_file || opt.frames_wanted < 1) {
     fprintf(stderr, "usage: prog_signal_peer --url wss://... --ca CERT --origin O --room R "
                     "--token-file F [--frames N] [--timeout S] [--no-publish] [--linger S] "
-                    "[--reconnect-after N] [--frames-after-reset N] [--failover]\n");
+                    "[--reconnect-after N] [--frames-after-reset N] [--resets N] [--failover]\n");
     return 2;
   }
   t0_us = g_get_monotonic_time();
