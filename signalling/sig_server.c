@@ -77,7 +77,22 @@ static void review_node(SigServer *s, SfuNode *node, gboolean lost) {
 }
 
 static void on_sfu_state(SfuNode *node, int up, void *user) {
-  if (!up) review_node(user, node, TRUE);
+  SigServer *s = user;
+  if (!up) {
+    review_node(s, node, TRUE);
+    return;
+  }
+  /* A node back (restarted, or one that stopped answering and came to):
+   * any room it still has of a call that lives on elsewhere is an orphan —
+   * no media of ours, perhaps still recording; it goes. */
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init(&it, s->rooms);
+  while (g_hash_table_iter_next(&it, NULL, &v)) {
+    SigRoom *r = v;
+    if (r->node != node)
+      sfu_request(node, "room_destroy", json_pack("{s:s}", "room", r->id), NULL, NULL, NULL);
+  }
 }
 
 int sig_server_set_draining(SigServer *s, char **urls, gboolean moves) {

@@ -6,7 +6,9 @@
  * library signalling uses for its HTTPS posts to booking), so everything
  * here runs on the main thread and needs no locks.
  *
- * A node whose connection drops is unhealthy until it reconnects (backoff
+ * A node that says nothing for 3 s (a request is sent every second to make
+ * it speak) is taken as down too, and its connection closed: a vanished
+ * host sends no RST. A node whose connection drops is unhealthy until it reconnects (backoff
  * 0.25 s doubling to 5 s); every request in flight on it is answered with
  * the error code "sfu_unavailable", and a request that gets no reply within
  * the timeout with "sfu_timeout". */

@@ -7,8 +7,11 @@
 // (backoff) and uses it again. An operator drains a node ([sfu] draining,
 // SIGHUP): no new calls there, live ones moved or (drain_moves = false)
 // left to finish. With nowhere to move to, a lost node's calls end clearly
-// (visit_ended media_failure). A wrong control secret is refused by the SFU
-// and no call is placed. Real media across a move: test-signal-move.
+// (visit_ended media_failure). A node that stops answering without closing
+// (SIGSTOP) is down after 3 s of silence and its calls move; when it comes
+// to, the rooms it still had of moved calls are destroyed. A wrong control
+// secret is refused by the SFU and no call is placed. Real media across a
+// move: test-signal-move.
 // timeout: 180
 import fs from 'node:fs';
 import { makeVar, startSfu, startSignal, join, connect, mint, claims, now, sleep, check, step, done, diag, sfuControl, stopChecked, startBookingReceiver, ini } from './lib.mjs';
@@ -109,6 +112,21 @@ await step('a draining entry naming no node is logged and changes nothing else',
 await step('the calls on a went on throughout', async () => {
   calls.v1.send({ type: 'ping' });
   return (await calls.v1.next('pong')).type === 'pong';
+});
+await step('a node that stops answering (SIGSTOP: no RST) is down within ~3 s; its call moves; back, its orphan room goes', async () => {
+  const t0 = Date.now();
+  b.proc.kill('SIGSTOP');
+  const r = await calls.v11.next('media_reset', 8000);
+  const ms = Date.now() - t0;
+  const m = await booking.waitFor((e) => e.type === 'call_moved' && e.visit_id === 'v11');
+  await sig.waitLog(/event=sfu_down node=\S+ reason=unresponsive/, 1000);
+  diag(`SIGSTOP -> media_reset node_lost after ${ms} ms`);
+  b.proc.kill('SIGCONT');
+  const ups = () => sig.log().split('\n').filter((l) => l.includes(`event=sfu_up node=${b.url}`)).length;
+  const t1 = Date.now();
+  while (ups() < 3 && Date.now() - t1 < 15000) await sleep(100);
+  await sleep(300); // the orphan's room_destroy follows the reconnect at once
+  return r.reason === 'node_lost' && ms < 6000 && m.data.to_node === a.url && ups() === 3 && (await where('v11')) === 'a';
 });
 await step('a signalling whose SFU secret is wrong: auth refused (logged), joins get sfu_unavailable', async () => {
   // Wrong, but long enough to be a secret at all (16+ characters).
