@@ -17,12 +17,14 @@
 // timeout: 180
 import { spawn, spawnSync } from 'node:child_process';
 import https from 'node:https';
+import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import WS from 'ws';
 import { startBooking, Client } from '../booking/lib.mjs';
 import {
   startSfu, startSignal, freePort, sleep, check, step, done, diag, ARTIFACTS, ORIGIN, TESTBIN, BIN, ROOT, stopChecked, ini,
+  connect, mint, claims, now,
 } from './lib.mjs';
 import { CallSession } from '../../client-web/js/call/session.mjs';
 
@@ -143,6 +145,46 @@ await step('bad [cluster] / [sfu] draining settings stop start-up with one line 
   diag([a.err, b.err, c.err].map((x) => x.trim()).join('\n'));
   return a.code === 2 && /\[cluster\] self/.test(a.err) && b.code === 2 && /\[cluster\] instances.*not a wss/.test(b.err)
     && c.code === 2 && /\[sfu\] draining/.test(c.err);
+});
+
+await step('an instance that has not heard from one ranked before it answers instance_starting (4503, retry_after), then serves', async () => {
+  // The other "instance" accepts TCP and never answers: unknown until the
+  // probe gives up (2 x 2000 ms), then down.
+  const hole = net.createServer(() => { /* silent */ });
+  const holePort = await freePort();
+  await new Promise((res) => hole.listen(holePort, '127.0.0.1', res));
+  const selfPort = await freePort();
+  const selfUrl = `wss://127.0.0.1:${selfPort}/ws`;
+  const holeUrl = `wss://127.0.0.1:${holePort}/ws`;
+  const lone = await startSignal(v, {
+    sfus: [sfu], name: 'signal-starting', port: selfPort,
+    extra: { cluster: { instances: `${selfUrl};${holeUrl}`, self: selfUrl, probe_ms: 2000,
+      credential_file: `${v.dir}/secrets/signal-booking.secret`, ca_file: `${v.dir}/tls/cert.pem` } },
+  });
+  const W = { start: now() - 60, end: now() + 1800 };
+  // visits ranked to the silent one first are deferred; others are served
+  let deferred = null;
+  let served = 0;
+  for (let k = 0; k < 6 && !deferred; k++) {
+    const room = `starting-${k}`;
+    const c = await connect(lone, { name: room });
+    c.send({ type: 'join', room, token: mint(v, claims({ ...W, room, sub: `p-${k}` })) });
+    const m = await c.next((x) => x.type === 'joined' || x.type === 'error', 5000);
+    if (m.type === 'error') deferred = { room, k, m, close: await c.closed };
+    else { served += 1; c.send({ type: 'leave' }); }
+  }
+  await lone.waitLog(/event=cluster_peer_down/, 10000);
+  let later = null;
+  if (deferred) {
+    const c = await connect(lone, { name: 'again' });
+    c.send({ type: 'join', room: deferred.room, token: mint(v, claims({ ...W, room: deferred.room, sub: `p-${deferred.k}` })) });
+    later = await c.next((x) => x.type === 'joined' || x.type === 'error', 5000);
+  }
+  diag(`served at once: ${served}; deferred: ${deferred && JSON.stringify(deferred.m)} close ${deferred && deferred.close.code}; after the silent one was down: ${later && later.type}`);
+  await stopChecked(lone, 'parlour-signal (starting)');
+  hole.close();
+  return deferred && deferred.m.code === 'instance_starting' && deferred.m.retry_after === 1 && deferred.close.code === 4503
+    && later.type === 'joined';
 });
 
 // ---- a visit pinned to one instance, whichever a participant reaches ----
