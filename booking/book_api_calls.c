@@ -6,9 +6,6 @@
 #include "book_api.h"
 #include "book_decisions.h"
 
-#include <openssl/sha.h>
-
-#include "b64url.h"
 #include "ids.h"
 #include "log.h"
 #include "timeutil.h"
@@ -184,19 +181,6 @@ void api_join_token(ApiCtx *c, const char *id) {
   api_json(c, 200, answer);
   g_free(tok);
   g_free(jti);
-}
-
-/* The key id signalling checks (sig_key_id): a token signed by another key
- * is then refused as token_unknown_key rather than a bare bad signature. */
-char *book_token_kid(EVP_PKEY *key) {
-  unsigned char raw[64];
-  size_t n = sizeof raw;
-  if (!key || EVP_PKEY_get_raw_public_key(key, raw, &n) != 1) return NULL;
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(raw, n, md);
-  char *full = b64url_encode(md, sizeof md);
-  if (full && strlen(full) > 16) full[16] = '\0';
-  return full;
 }
 
 /* ---- signalling's events ---- */

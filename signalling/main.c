@@ -162,7 +162,7 @@ int main(int argc, char **argv) {
   char *turn_secret = NULL;
   if (cfg.turn_urls && cfg.turn_urls[0])
     turn_secret = read_secret(cfg.turn_secret_file, path, "turn", "secret_file");
-  char *kid = sig_key_id(pub);
+  char *kid = token_key_id(pub);
   SigSettings set = {
       .join = {.pub = pub,
                .kid = kid,

@@ -1,7 +1,6 @@
 #include "sig_join.h"
 
 #include <jansson.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,17 +39,6 @@ SigIdentity *sig_identity_copy(const SigIdentity *id) {
   c->jti = g_strdup(id->jti);
   c->visit_type = g_strdup(id->visit_type);
   return c;
-}
-
-char *sig_key_id(EVP_PKEY *key) {
-  unsigned char raw[64];
-  size_t n = sizeof raw;
-  if (!key || EVP_PKEY_get_raw_public_key(key, raw, &n) != 1) return NULL;
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(raw, n, md);
-  char *full = b64url_encode(md, sizeof md);
-  full[16] = '\0';
-  return full;
 }
 
 /* Room and participant ids become SFU identifiers: 1-128 characters of

@@ -33,21 +33,8 @@ export function done() {
   process.exitCode = failed ? 1 : 0;
 }
 
-// Below the kernel's ephemeral range (32768-60999): a port listen(0) hands
-// out may carry an outgoing connection's TIME_WAIT, which node ignores
-// (SO_REUSEADDR) and the daemon's bind does not (tests/signalling/lib.mjs).
-export async function freePort() {
-  for (let i = 0; i < 50; i++) {
-    const port = 20000 + Math.floor(Math.random() * 12768);
-    const ok = await new Promise((resolve) => {
-      const s = net.createServer();
-      s.once('error', () => resolve(false));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-    if (ok) return port;
-  }
-  throw new Error('no free port in 20000-32767');
-}
+import { freePort } from '../lib/ports.mjs';
+export { freePort };
 
 // ---- HTTP ----
 // localAddress: the loopback address to connect from (127.0.0.2, 127.0.0.3,

@@ -46,23 +46,8 @@ export function done() {
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export function now() { return Math.floor(Date.now() / 1000); }
 
-// A port below the kernel's ephemeral range (32768-60999): a port the
-// kernel hands out (listen 0) may still have an outgoing connection's
-// TIME_WAIT on it, which node's listener ignores (SO_REUSEADDR) but the
-// daemons' bind does not; with thousands of those on a busy machine the
-// daemon then fails to start "in use". Random in 20000-32767, checked.
-export async function freePort() {
-  for (let i = 0; i < 50; i++) {
-    const port = 20000 + Math.floor(Math.random() * 12768);
-    const ok = await new Promise((resolve) => {
-      const s = net.createServer();
-      s.once('error', () => resolve(false));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-    if (ok) return port;
-  }
-  throw new Error('no free port in 20000-32767');
-}
+import { freePort } from '../lib/ports.mjs';
+export { freePort };
 
 // ---- processes ----
 const children = new Set();
