@@ -191,7 +191,8 @@ static const char *const EVENT_TYPES[] = {"call_started",        "participant_jo
                                           "participant_left",    "participant_muted",
                                           "participant_removed", "call_ended",
                                           "recording_file",      "recording_finished",
-                                          "recording_refused",   NULL};
+                                          "recording_refused",   "call_moved",
+                                          NULL};
 
 /* A recording_file path: relative to the recordings directory, under the
  * visit's own directory (room = visit id), made of the recorder's id

@@ -4,20 +4,32 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glib-unix.h>
 #include <openssl/crypto.h>
 
 #include "daemon.h"
 #include "httpd.h"
 #include "log.h"
 #include "sig_booking.h"
+#include "sig_cluster.h"
 #include "sig_events.h"
 #include "sig_server.h"
 #include "signal_config.h"
 #include "token.h"
 #include "version.h"
 
+typedef struct {
+  SigServer *sig;
+  SigCluster *cluster; /* NULL: this instance alone */
+} App;
+
 static void http_handler(const HttpRequest *req, HttpResponse *resp, void *user) {
-  (void)user;
+  App *app = user;
+  if (app->cluster && strcmp(req->path, "/internal/cluster/state") == 0 &&
+      strcmp(req->method, "GET") == 0) {
+    sig_cluster_answer_state(app->cluster, req, resp, sig_server_room_ids(app->sig));
+    return;
+  }
   if (strcmp(req->path, "/healthz") == 0 && strcmp(req->method, "GET") == 0) {
     char *j = daemon_healthz_json();
     http_response_json(resp, 200, j);
@@ -25,6 +37,30 @@ static void http_handler(const HttpRequest *req, HttpResponse *resp, void *user)
     return;
   }
   http_response_json(resp, 404, "{\"error\":{\"code\":\"not_found\",\"message\":\"no such path\",\"field\":null}}");
+}
+
+/* SIGHUP: the operator changed [sfu] draining / drain_moves (a node going
+ * down for maintenance, or back). Only those two settings are re-read; a
+ * config file that no longer parses changes nothing (logged). */
+typedef struct {
+  const char *path;
+  SigServer *sig;
+} Reload;
+
+static gboolean on_sighup(gpointer data) {
+  Reload *rl = data;
+  SignalConfig fresh = {0};
+  char err[512];
+  if (config_load(rl->path, signal_config_options, &fresh, err, sizeof err) != 0) {
+    char q[600];
+    log_error("reload_failed", "error=%s", log_quote(q, sizeof q, err));
+  } else {
+    sig_server_set_draining(rl->sig, fresh.sfu_draining, fresh.sfu_drain_moves);
+    log_info("reloaded", "draining=%u drain_moves=%d",
+             fresh.sfu_draining ? g_strv_length(fresh.sfu_draining) : 0, fresh.sfu_drain_moves);
+  }
+  config_free(signal_config_options, &fresh);
+  return G_SOURCE_CONTINUE;
 }
 
 /* A secret file named by [group] key; fails start-up if unusable. */
@@ -148,6 +184,31 @@ int main(int argc, char **argv) {
   GMainLoop *loop = daemon_loop_new();
   SigServer *sig = sig_server_new(&set, cfg.sfu_nodes, sfu_secret, events);
   sig_server_set_booking(sig, booking);
+  if (sig_server_set_draining(sig, cfg.sfu_draining, cfg.sfu_drain_moves) > 0) {
+    config_format_error(msg, sizeof msg, path, "sfu", "draining", "names a node not in nodes");
+    daemon_fail("%s", msg);
+  }
+  SigCluster *cluster = NULL;
+  if (cfg.cluster_instances && cfg.cluster_instances[0]) {
+    char *cred = read_secret(cfg.cluster_credential_file, path, "cluster", "credential_file");
+    SigClusterConfig cc = {.instances = cfg.cluster_instances,
+                           .self = cfg.cluster_self,
+                           .credential = cred,
+                           .ca_file = cfg.cluster_ca_file,
+                           .probe_ms = cfg.cluster_probe_ms};
+    cluster = sig_cluster_new(&cc, err, sizeof err);
+    g_free(cred);
+    if (!cluster) {
+      config_format_error(msg, sizeof msg, path, "cluster",
+                          strstr(err, "CA") ? "ca_file" : strstr(err, "is not one of") ? "self" : "instances",
+                          "%s", err);
+      daemon_fail("%s", msg);
+    }
+    sig_server_set_cluster(sig, cluster);
+  }
+  App app = {.sig = sig, .cluster = cluster};
+  Reload reload = {.path = path, .sig = sig};
+  guint hup = g_unix_signal_add(SIGHUP, on_sighup, &reload);
   if (booking) sig_booking_start_feed(booking, sig_on_decision, sig);
 
   WsEndpoint ws = {.path = "/ws",
@@ -164,6 +225,7 @@ int main(int argc, char **argv) {
                          .tls_key = cfg.tls_key,
                          .ping_interval_s = cfg.ping_interval_s,
                          .handler = http_handler,
+                         .handler_user = &app,
                          .ws = &ws,
                          .n_ws = 1};
   HttpServer *srv = http_server_new(NULL, &hc, err, sizeof err);
@@ -172,13 +234,16 @@ int main(int argc, char **argv) {
                         strstr(err, "TLS") ? "tls_cert" : "port", "%s", err);
     daemon_fail("%s", msg);
   }
-  log_info("started", "version=%s port=%d key_id=%s nodes=%u booking=%s admission=%s",
+  log_info("started", "version=%s port=%d key_id=%s nodes=%u booking=%s admission=%s instances=%u",
            PARLOUR_VERSION, http_server_port(srv), kid ? kid : "-",
            g_strv_length(cfg.sfu_nodes), events ? cfg.booking_url : "-",
-           booking ? "required" : "off");
+           booking ? "required" : "off",
+           cfg.cluster_instances ? g_strv_length(cfg.cluster_instances) : 0);
   g_main_loop_run(loop);
+  g_source_remove(hup);
   http_server_free(srv);
   sig_booking_free(booking); /* before the server its callbacks use */
+  sig_cluster_free(cluster);
   sig_server_free(sig);
   sig_events_free(events);
   g_main_loop_unref(loop);

@@ -118,6 +118,8 @@ void sig_room_free(gpointer p) {
   g_hash_table_destroy(r->removed);
   g_hash_table_destroy(r->tracks);
   sig_identity_free(r->policy);
+  g_free(r->moved_from);
+  g_free(r->move_reason);
   g_free(r->id);
   g_free(r);
 }

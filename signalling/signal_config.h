@@ -15,6 +15,8 @@ typedef struct {
   char *token_issuer;
   char *token_audience;
   char **sfu_nodes;
+  char **sfu_draining;
+  int sfu_drain_moves;
   char *sfu_secret_file;
   char *booking_url;
   char *booking_credential_file;
@@ -35,6 +37,11 @@ typedef struct {
   int warn_first_s;
   int warn_second_s;
   int token_leeway_s;
+  char **cluster_instances;
+  char *cluster_self;
+  int cluster_probe_ms;
+  char *cluster_ca_file;
+  char *cluster_credential_file;
   char **turn_urls;
   char *turn_secret_file;
   int turn_ttl_margin_s;

@@ -65,7 +65,7 @@ export function tmpdir(name) {
   return d;
 }
 
-function ini(groups) {
+export function ini(groups) {
   let out = '';
   for (const [g, kv] of Object.entries(groups)) {
     out += `[${g}]\n`;
@@ -153,8 +153,8 @@ export const ORIGIN = 'https://parlour.test';
 // ('required': every first join is checked, decisions reach live calls);
 // the fake receiver answers no admission check, and tokens minted here name
 // visits booking does not hold.
-export async function startSignal(v, { sfus = [], booking = '', admission = 'off', extra = {}, name = 'signal' } = {}) {
-  const port = await freePort();
+export async function startSignal(v, { sfus = [], booking = '', admission = 'off', extra = {}, name = 'signal', port: fixedPort } = {}) {
+  const port = fixedPort || await freePort();
   const conf = merge({
     server: {
       address: '127.0.0.1', port, tls_cert: `${v.dir}/tls/cert.pem`, tls_key: `${v.dir}/tls/key.pem`,
@@ -170,6 +170,8 @@ export async function startSignal(v, { sfus = [], booking = '', admission = 'off
   const confPath = path.join(v.dir, `${name}.ini`);
   fs.writeFileSync(confPath, ini(conf));
   const d = daemon(name, path.join(BIN, 'parlour-signal'), confPath, v.logDir);
+  d.confPath = confPath; // a test may rewrite it and send SIGHUP ([sfu] draining)
+  d.conf = conf;
   d.port = port;
   d.url = `wss://127.0.0.1:${port}/ws`;
   d.ca = v.ca;
