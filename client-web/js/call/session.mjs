@@ -27,6 +27,8 @@
 //                                (admission_unavailable); trying again
 //   error        {code, message}
 //   muted        {by, kind}       a moderator muted us
+//   speaking     {participant, speaking}  someone started/stopped speaking
+//   active_speaker {participant}  the loudest speaker (null: none)
 export class CallSession extends EventTarget {
   constructor({ signalUrl, token, room, publish = true, localStream = null, lowBandwidth = false, iceServers = [] }) {
     super();
@@ -391,6 +393,11 @@ export class CallSession extends EventTarget {
         this.finish('removed', m.message || null, { code: m.reason || null, by: m.by || null });
         break;
       }
+      case 'speaking':
+      case 'active_speaker':
+        // Presence for the page's layout (who is speaking); nothing to do here.
+        this.emit(m.type, { participant: m.participant ?? null, speaking: !!m.speaking });
+        break;
       case 'left':
       case 'pong':
       case 'mute_done':
