@@ -14,7 +14,19 @@ export function toDate(t) {
 
 // "Saturday 21 November 2026" (GOV.UK style: no comma after the weekday,
 // which some ICU versions add).
+// Welsh names, for browsers whose ICU data has no Welsh (Chromium's reduced
+// set falls back to English for 'cy').
+const CY_DAYS = ['Dydd Sul', 'Dydd Llun', 'Dydd Mawrth', 'Dydd Mercher', 'Dydd Iau', 'Dydd Gwener', 'Dydd Sadwrn'];
+const CY_MONTHS = ['Ionawr', 'Chwefror', 'Mawrth', 'Ebrill', 'Mai', 'Mehefin', 'Gorffennaf', 'Awst', 'Medi', 'Hydref', 'Tachwedd', 'Rhagfyr'];
+const hasWelsh = (() => { try { return new Intl.DateTimeFormat('cy').resolvedOptions().locale.startsWith('cy'); } catch { return false; } })();
+
 export function longDate(when, l = lang()) {
+  if (l === 'cy' && !hasWelsh) {
+    const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'numeric', year: 'numeric', timeZone: TZ })
+      .formatToParts(toDate(when)).map((x) => [x.type, x.value]));
+    const wd = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(p.weekday);
+    return `${CY_DAYS[wd]} ${Number(p.day)} ${CY_MONTHS[Number(p.month) - 1]} ${p.year}`;
+  }
   const p = Object.fromEntries(new Intl.DateTimeFormat(locale(l), { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: TZ })
     .formatToParts(toDate(when)).map((x) => [x.type, x.value]));
   return `${p.weekday} ${p.day} ${p.month} ${p.year}`;

@@ -6,6 +6,7 @@
 import { t } from '../i18n/index.mjs';
 
 const CORNERS = ['bottom-right', 'bottom-left', 'top-left', 'top-right'];
+const MOVE_ICON = '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false"><path fill="currentColor" d="M12 2l3.5 3.5h-2.5v5h5v-2.5l3.5 3.5-3.5 3.5v-2.5h-5v5h2.5l-3.5 3.5-3.5-3.5h2.5v-5h-5v2.5l-3.5-3.5 3.5-3.5v2.5h5v-5h-2.5z"/></svg>';
 
 export class Stage {
   constructor(list, tiles, selfId = 'self') {
@@ -34,7 +35,9 @@ export class Stage {
     b.type = 'button';
     b.id = 'move-self';
     b.className = 'app-self__move';
-    b.textContent = t('call.moveSelf');
+    // A small picture of four arrows; the words are there for screen readers and voice control.
+    b.innerHTML = `${MOVE_ICON}<span class="govuk-visually-hidden">${t('call.moveSelf')}</span>`;
+    b.title = t('call.moveSelf');
     b.setAttribute('aria-describedby', 'move-self-hint');
     const hint = document.createElement('span');
     hint.id = 'move-self-hint';

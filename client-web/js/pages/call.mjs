@@ -312,10 +312,10 @@ function startCall(tok) {
     callEl.dataset.media = on ? 'audio-only' : 'video';
     modeLine.hidden = !on;
     modeLine.textContent = on ? t('call.audioOnlyOn') : '';
-    T.audioOnly = on;
-    T.audioOnlyWhy = why;
     log('audio-only', { on, why });
     await media.setAudioOnly(on);
+    T.audioOnlyWhy = why;
+    T.audioOnly = on;
   };
   $('#audio-only').addEventListener('click', async (e) => {
     const on = e.currentTarget.getAttribute('aria-pressed') !== 'true';
