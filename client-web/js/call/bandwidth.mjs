@@ -42,12 +42,16 @@ export class BandwidthJudge {
     this.returnedAt = null; this.declinedAt = null;
   }
 
+  // In audio only our own send estimate says little (Chromium estimates no
+  // more than a little above what it sends, ~40 kbit/s of audio): there only
+  // loss counts, and video comes back on trial.
   bad(s) {
-    return (s.outKbps != null && s.outKbps < this.o.minVideoKbps) || (s.lossPct != null && s.lossPct >= this.o.poorLossPct);
+    const audio = this.mode === 'audio-auto' || this.mode === 'audio-chosen';
+    return (!audio && s.outKbps != null && s.outKbps < this.o.minVideoKbps) || (s.lossPct != null && s.lossPct >= this.o.poorLossPct);
   }
 
-  // In audio only our own send estimate is low anyway (we send ~40 kbit/s),
-  // so only loss and round trip judge the link, and a high estimate helps.
+  // A good link: little loss, a short round trip (and, while the offer is
+  // up, an estimate that carries video again).
   good(s) {
     if (s.lossPct != null && s.lossPct >= this.o.goodLossPct) return false;
     if (s.rttMs != null && s.rttMs >= this.o.goodRttMs) return false;

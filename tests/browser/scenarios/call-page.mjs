@@ -290,4 +290,6 @@ await scenario('call-page', async ({ tap, stack, person }) => {
   }, { timeout: 20000, what: 'video again' }).then(() => true).catch(() => false);
   tap.check(back && flowing && /video is back on/.test(backText), 'when the cap goes, the page returns to video by itself, says so, and the other side decodes video again', JSON.stringify({ back, flowing, backText, series: await pri.page.evaluate(() => window.parlourCall.bandwidth.slice(-12)) }));
   if (back) await shot(pri.page, 'low-bandwidth-video-back');
+  // The series the page judged, kept (test-client-units replays a copy of one).
+  fs.writeFileSync(path.join(ARTIFACTS, 'bandwidth-remb-capped.json'), JSON.stringify(await pri.page.evaluate(() => window.parlourCall.bandwidth), null, 0));
 });
