@@ -13,6 +13,8 @@ const back = user.role === 'family' ? '/family/calls.html' : '/staff/';
 const main = page({ title: t('cancel.title'), user, active: back, backLink: back });
 try {
   const v = await get(`/visits/${encodeURIComponent(id)}`);
+  // Booking keeps the reason as given: each option's value stays English
+  // (staff read it in the audit trail); its label is in the person's language.
   main.innerHTML = String(html`
     <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
     <h1 class="govuk-heading-l">${t('cancel.title')}</h1>
