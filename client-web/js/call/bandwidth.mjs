@@ -15,11 +15,13 @@
 //   rttMs    the nominated pair's round trip.
 // Modes: video → offered (the page asks "switch to audio only?") → audio-auto
 // (nobody answered within offerSeconds: the page switched and said so) →
-// video again after goodSeconds of a good link (a trial: if it fails within
-// trialSeconds the next wait doubles, up to maxWaitSeconds). audio-chosen
+// video again after goodSeconds of a good link (a trial: if it is bad for 2 s
+// within trialSeconds, back to audio only and the next wait doubles, up to
+// maxWaitSeconds). audio-chosen
 // (the person chose it) is never left by the page.
 export const BW_DEFAULTS = {
   minVideoKbps: 150,   // below this a 320x240 picture stalls
+  floorKbps: 35,       // the SFU's REMB floor (30 kbit/s) and a little
   poorLossPct: 10,
   badSeconds: 5,       // how long it must be bad before offering
   offerSeconds: 10,    // how long the offer waits before the page acts
@@ -45,9 +47,16 @@ export class BandwidthJudge {
   // In audio only our own send estimate says little (Chromium estimates no
   // more than a little above what it sends, ~40 kbit/s of audio): there only
   // loss counts, and video comes back on trial.
+  // An estimate at the SFU's floor with little loss is not a bad link: every
+  // receiver asked for (almost) no video — the others are in audio only — and
+  // the SFU's REMB says so (docs/sfu-control.md: it caps a publisher at the
+  // largest receiver limit, at least 30 kbit/s). Counting it would keep two
+  // audio-only pages waiting for each other for ever.
   bad(s) {
     const audio = this.mode === 'audio-auto' || this.mode === 'audio-chosen';
-    return (!audio && s.outKbps != null && s.outKbps < this.o.minVideoKbps) || (s.lossPct != null && s.lossPct >= this.o.poorLossPct);
+    const lossy = s.lossPct != null && s.lossPct >= this.o.poorLossPct;
+    const capped = s.outKbps != null && s.outKbps <= this.o.floorKbps && !(s.lossPct != null && s.lossPct >= this.o.goodLossPct);
+    return (!audio && !capped && s.outKbps != null && s.outKbps < this.o.minVideoKbps) || lossy;
   }
 
   // A good link: little loss, a short round trip (and, while the offer is
@@ -69,7 +78,9 @@ export class BandwidthJudge {
     this.goodFor = this.good(s) && !bad ? this.goodFor + dt : 0;
     switch (this.mode) {
       case 'video': {
-        if (this.returnedAt !== null && bad && s.t - this.returnedAt <= this.o.trialSeconds) {
+        // (Two bad seconds: the first second of forwarded video again can
+        // count a gap as lost.)
+        if (this.returnedAt !== null && this.badFor >= 2 && s.t - this.returnedAt <= this.o.trialSeconds) {
           // The trial failed: straight back to audio, and wait longer next time.
           this.wait = Math.min(this.wait * 2, this.o.maxWaitSeconds);
           this.returnedAt = null;

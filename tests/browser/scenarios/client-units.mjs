@@ -152,7 +152,15 @@ tap.check(acts.length === 0 && j.mode === 'audio-chosen', 'audio only chosen by 
 // A failed trial doubles the wait before the next one.
 j = new BandwidthJudge();
 acts = run(j, [...secs(0, 25, capped), ...secs(25, 40, good), ...secs(40, 45, capped), ...secs(45, 90, good)]);
-tap.check(acts.join() === '4:offer,14:auto-audio,29:return-video,40:auto-audio,70:return-video', `a video trial that fails goes straight back to audio only and waits twice as long (${acts.join()})`);
+tap.check(acts.join() === '4:offer,14:auto-audio,29:return-video,41:auto-audio,71:return-video', `a video trial that fails goes straight back to audio only and waits twice as long (${acts.join()})`);
+// Both ends in audio only each ask the SFU for its floor, which caps the
+// other's sender at 30 kbit/s: that estimate, without loss, is not a bad link.
+j = new BandwidthJudge();
+acts = run(j, [...secs(0, 20, () => ({ outKbps: 60, lossPct: 20, rttMs: 900 })), ...secs(20, 60, () => ({ outKbps: 30, lossPct: 0, rttMs: 3 }))]);
+tap.check(acts.join() === '4:offer,14:auto-audio,34:return-video', `an estimate at the SFU's floor without loss (the other end in audio only) does not keep the page in audio only (${acts.join()})`);
+j = new BandwidthJudge();
+acts = run(j, secs(0, 20, () => ({ outKbps: 30, lossPct: 5, rttMs: 400 })));
+tap.check(acts.join() === '4:offer,14:auto-audio', `the same estimate with loss is a bad link (${acts.join()})`);
 // Recorded in a browser (test-call-page: the far side's video_limit 40 makes
 // the SFU's REMB cap this page's sender), replayed through the judge.
 const rec = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/bandwidth-remb-capped.json');
