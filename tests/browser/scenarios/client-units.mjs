@@ -173,4 +173,13 @@ if (fs.existsSync(rec)) {
     `a recorded getStats series (Chromium under the SFU's cap, then the cap lifted): offer, audio only, video again (${acts.join()})`);
 }
 
+const tbf = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/bandwidth-tbf-200k.json');
+if (fs.existsSync(tbf)) {
+  const series = JSON.parse(fs.readFileSync(tbf, 'utf8'));
+  j = new BandwidthJudge({ badSeconds: 3, offerSeconds: 4, goodSeconds: 6 });
+  acts = run(j, series.map((s) => ({ ...s, t: Math.round(s.t - series[0].t) })));
+  tap.check(acts.map((a) => a.split(':')[1]).join() === 'offer,auto-audio,return-video',
+    `a recorded series on a 200 kbit/s tbf link (test-call-shaped-link): offer, audio only, video again, and the trial holds though the estimate sits at the SFU's floor (${acts.join()})`);
+}
+
 process.exit(tap.done());
