@@ -64,13 +64,13 @@ function langHref(l) {
   q.set('lang', l);
   return `${location.pathname}?${q}${location.hash}`;
 }
-function languageSwitch() {
+function languageSwitch(wide) {
   const cur = lang();
   const item = (l, name) => (l === cur
     ? html`<li class="app-lang__item"><span aria-current="true" lang="${l}">${name}</span></li>`
     : html`<li class="app-lang__item"><a class="govuk-link" href="${langHref(l)}" hreflang="${l}" lang="${l}" rel="alternate" data-lang="${l}">${name}<span class="govuk-visually-hidden"> – ${t('lang.changeTo', {}, l)}</span></a></li>`);
   return html`
-  <nav class="app-lang govuk-width-container" aria-label="${t('lang.switch')}">
+  <nav class="app-lang govuk-width-container${wide ? ' app-wide' : ''}" aria-label="${t('lang.switch')}">
     <ul class="app-lang__list">${item('en', 'English')}${item('cy', 'Cymraeg')}</ul>
   </nav>`;
 }
@@ -134,7 +134,7 @@ export function page({ title, user = null, active = null, wide = false, backLink
   <a href="#main-content" class="govuk-skip-link" data-module="govuk-skip-link">${t('layout.skip')}</a>
   ${header()}
   ${serviceNav(user, active)}
-  ${languageSwitch()}
+  ${languageSwitch(wide)}
   <div class="${wide ? 'govuk-width-container app-wide' : 'govuk-width-container'}">
     ${backLink ? html`<a href="${backLink}" class="govuk-back-link">${t('layout.back')}</a>` : ''}
     <main class="govuk-main-wrapper" id="main-content">
