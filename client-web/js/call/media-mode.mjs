@@ -51,6 +51,24 @@ export class MediaMode {
     }
   }
 
+  // Once a second: a publisher set up after a reconnect gets the profile and
+  // (in audio only) loses its video track again; a new socket gets the limit.
+  // Nothing is sent when nothing changed.
+  async tick() {
+    const s = this.session;
+    if (s.state !== 'joined') return;
+    for (const sender of this.videoSenders()) {
+      if (!sender.track) continue;
+      if (this.audioOnly) { this.saved.set(sender, sender.track); await sender.replaceTrack(null).catch(() => {}); continue; }
+      if (this.profile === 'low') await this.lowProfile(sender);
+    }
+    const limit = this.audioOnly ? AUDIO_ONLY_KBPS : this.profile === 'low' ? LOW_PROFILE.receiveKbps : 0;
+    if ((limit !== this.sentLimit && this.sentLimit !== undefined) || (s.ws !== this.limitWs && limit !== 0)) {
+      s.send('video_limit', { max_kbps: limit });
+      this.sentLimit = limit; this.limitWs = s.ws;
+    }
+  }
+
   async lowProfile(sender) {
     const p = sender.getParameters();
     if (!p.encodings || !p.encodings.length || p.encodings.every((e) => e.maxFramerate)) return;

@@ -353,6 +353,7 @@ function startCall(tok) {
     // after, we end it here so nobody is left in a dead call.
     if (left < -15 && !session.ended) session.finish('time_up');
     if (session.state !== 'joined') return;
+    media.tick().catch(() => {});
     try {
       const st = await session.stats();
       T.lastStats = st;

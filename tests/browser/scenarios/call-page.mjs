@@ -11,11 +11,12 @@
 //   parlour_lang cookie), <html lang="cy">, dates in Welsh;
 // - low bandwidth in a browser: the far side's video_limit makes the SFU cap
 //   this page's sender (REMB), the page offers audio only, switches by itself
-//   saying so, and returns to video when the cap goes.
+//   saying so, and returns to video when the cap goes;
+// - the establishment's low-bandwidth profile reaches the in-cell page.
 import fs from 'node:fs';
 import path from 'node:path';
 import { scenario } from '../lib/scenario.mjs';
-import { signInUI, signInAPI, createCallNow, joinCall, waitFrames, ready } from '../lib/flows.mjs';
+import { signInUI, signInAPI, apiAs, createCallNow, joinCall, waitFrames, ready } from '../lib/flows.mjs';
 import { axe, describeViolations } from '../lib/chromium.mjs';
 import { ARTIFACTS } from '../lib/stack.mjs';
 import { waitFor } from '../lib/util.mjs';
@@ -68,6 +69,10 @@ await scenario('call-page', async ({ tap, stack, person }) => {
 
   const staff = await signInAPI(stack, 'staff');
   const call = await createCallNow(stack, staff, 'social', { minutes: 30 });
+  // The establishment asks its in-cell devices for the low-bandwidth profile.
+  const admin = await signInAPI(stack, 'admin');
+  const patched = await apiAs(stack, admin, 'PATCH', '/establishments/PLR', { incell_video_profile: 'low' });
+  tap.check(patched.status === 200 && patched.json.incell_video_profile === 'low', 'the establishment sets the low-bandwidth profile for in-cell devices', patched.text);
 
   const fam = await person('family', { width: 1280, height: 900 });
   const pri = await person('prisoner', { width: 1366, height: 768 });
@@ -101,6 +106,19 @@ await scenario('call-page', async ({ tap, stack, person }) => {
     'the recording and monitoring notices and the time left stay visible in the call');
   const ids = await fam.page.$$eval('#tiles li', (xs) => xs.map((x) => x.dataset.participant));
   tap.check(ids.length === 2 && ids.includes('self'), 'two tiles: the prisoner and your own picture', JSON.stringify(ids));
+
+  // The prisoner's page uses the low profile: fewer bits, a lower frame rate.
+  const prof = await waitFor(async () => {
+    const p = await pri.page.evaluate(() => ({
+      profile: window.parlourCall.videoProfile,
+      encodings: window.parlourCall.session.pub.getSenders().filter((s) => s.track && s.track.kind === 'video').flatMap((s) => s.getParameters().encodings.map((e) => ({ maxBitrate: e.maxBitrate, maxFramerate: e.maxFramerate }))),
+      family: window.parlourCall.session === undefined,
+    }));
+    return p.encodings.length && p.encodings.every((e) => e.maxFramerate && e.maxFramerate <= 15 && e.maxBitrate <= 250000) ? p : null;
+  }, { timeout: 10000, what: 'the low profile on the prisoner\'s sender' }).catch((e) => ({ error: e.message }));
+  const famProfile = await fam.page.evaluate(() => window.parlourCall.videoProfile);
+  tap.check(prof.profile === 'low' && famProfile === 'standard', "the prisoner's in-cell page sends at ≤ 15 fps and ≤ 250 kbit/s per layer (the family's page is not affected)", JSON.stringify({ prof, famProfile }));
+  await apiAs(stack, admin, 'PATCH', '/establishments/PLR', { incell_video_profile: 'standard' });
 
   // Sizes.
   const sizes = {};
