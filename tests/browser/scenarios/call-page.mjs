@@ -191,6 +191,28 @@ await scenario('call-page', async ({ tap, stack, person }) => {
   const reachedLeave = await tabTo(fam.page, 'leave');
   tap.check(reachedLeave, 'Leave is reached with Tab');
 
+  // The grid for up to five: four more people (presence messages as
+  // signalling sends them; they publish nothing, so they show their initial).
+  const extra = ['Cara One', 'Dan Two', 'Eve Three', 'Fay Four'];
+  await fam.page.evaluate((names) => names.forEach((name, i) => window.parlourCall.session.onMessage({ type: 'participant_joined', participant: { id: `extra-${i}`, name, role: 'visitor', tracks: [{ id: `extra-${i}:1`, kind: 'video', muted: true }] } })), extra);
+  const grid = {};
+  for (const [w, h, name] of [[1280, 900, 'desktop'], [375, 812, 'phone']]) {
+    await fam.page.setViewportSize({ width: w, height: h });
+    await fam.page.waitForTimeout(300);
+    grid[name] = await fam.page.evaluate(() => {
+      const lis = [...document.querySelectorAll('#tiles li:not([data-participant="self"])')];
+      const rects = lis.map((li) => li.getBoundingClientRect());
+      return { count: document.querySelector('#tiles').dataset.count, columns: new Set(rects.map((r) => Math.round(r.left))).size, widths: rects.map((r) => Math.round(r.width)), win: window.innerWidth };
+    });
+    await shot(fam.page, `grid-5-${name}`);
+  }
+  await fam.page.setViewportSize({ width: 1280, height: 900 });
+  tap.check(grid.desktop.count === '5' && grid.desktop.columns === 3 && grid.phone.columns === 2 && grid.phone.widths.every((x) => x >= grid.phone.win * 0.45),
+    'five people: a 3-column grid on the desktop, 2 columns on the phone', JSON.stringify(grid));
+  await fam.page.evaluate((n) => { for (let i = 0; i < n; i++) window.parlourCall.session.onMessage({ type: 'participant_left', participant: `extra-${i}`, reason: 'left' }); }, extra.length);
+  const back1 = await fam.page.evaluate(() => document.querySelector('#tiles').dataset.count);
+  tap.check(back1 === '1', 'when they leave, the one person fills the stage again', back1);
+
   // Active speaker: the page marks the tile signalling names.
   const prisonerId = ids.find((x) => x !== 'self');
   await fam.page.evaluate((pid) => window.parlourCall.session.onMessage({ type: 'speaking', participant: pid, speaking: true }), prisonerId);
