@@ -503,12 +503,14 @@ static json_t *est_row(sqlite3_stmt *st) {
   for (int i = 0; EST_INTS[i]; i++)
     json_object_set_new(o, EST_INTS[i], json_integer(sqlite3_column_int(st, i + 2)));
   json_object_set_new(o, "approve_public_bookings", json_boolean(sqlite3_column_int(st, 11)));
+  json_object_set_new(o, "incell_video_profile", json_string((const char *)sqlite3_column_text(st, 12)));
   return o;
 }
 
 #define EST_SELECT                                                                          \
   "SELECT id, name, min_days, max_days, max_visitors, max_adults, max_children, adult_age, " \
-  "remand_weekly_limit, vo_allowance, vo_period_days, approve_public_bookings FROM establishments"
+  "remand_weekly_limit, vo_allowance, vo_period_days, approve_public_bookings, "             \
+  "incell_video_profile FROM establishments"
 
 void api_establishments(ApiCtx *c, const char *id) {
   if (api_need_session(c)) return;
@@ -552,7 +554,7 @@ void api_establishment_patch(ApiCtx *c, const char *id) {
   static const char *const fields[] = {"min_days",     "max_days",  "max_visitors",
                                        "max_adults",   "max_children", "adult_age",
                                        "remand_weekly_limit", "vo_allowance", "vo_period_days",
-                                       "approve_public_bookings", NULL};
+                                       "approve_public_bookings", "incell_video_profile", NULL};
   json_t *b = api_body(c, fields, 0);
   if (!b) return;
   int approve_public = -1;
@@ -560,6 +562,20 @@ void api_establishment_patch(ApiCtx *c, const char *id) {
     json_decref(b);
     return;
   }
+  /* The in-cell devices' video profile: 'standard' or 'low' (migration 0006). */
+  const char *profile_in = NULL;
+  if (api_str(c, b, "incell_video_profile", 0, 16, &profile_in)) {
+    json_decref(b);
+    return;
+  }
+  if (profile_in && strcmp(profile_in, "standard") != 0 && strcmp(profile_in, "low") != 0) {
+    json_decref(b);
+    api_error(c, 400, "invalid_field", "incell_video_profile must be \"standard\" or \"low\"",
+              "incell_video_profile");
+    return;
+  }
+  char profile[16] = "";
+  if (profile_in) g_strlcpy(profile, profile_in, sizeof profile);
   static const long long lim[][2] = {{0, 365}, {0, 365}, {1, 20}, {1, 20}, {0, 20},
                                      {10, 25}, {0, 21}, {0, 26}, {1, 365}};
   long long val[9];
@@ -601,8 +617,8 @@ void api_establishment_patch(ApiCtx *c, const char *id) {
           "coalesce(?4, max_adults), max_children = coalesce(?5, max_children), adult_age = "
           "coalesce(?6, adult_age), remand_weekly_limit = coalesce(?7, remand_weekly_limit), "
           "vo_allowance = coalesce(?8, vo_allowance), vo_period_days = coalesce(?9, "
-          "vo_period_days), approve_public_bookings = coalesce(?11, approve_public_bookings) "
-          "WHERE id = ?10");
+          "vo_period_days), approve_public_bookings = coalesce(?11, approve_public_bookings), "
+          "incell_video_profile = coalesce(?12, incell_video_profile) WHERE id = ?10");
   for (int i = 0; i < 9; i++)
     if (given[i])
       sqlite3_bind_int64(st, i + 1, val[i]);
@@ -613,6 +629,10 @@ void api_establishment_patch(ApiCtx *c, const char *id) {
     sqlite3_bind_int(st, 11, approve_public);
   else
     sqlite3_bind_null(st, 11);
+  if (profile[0])
+    sqlite3_bind_text(st, 12, profile, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null(st, 12);
   int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
   sqlite3_reset(st);
   if (rc != SQLITE_DONE) {
@@ -630,6 +650,7 @@ void api_establishment_patch(ApiCtx *c, const char *id) {
     if (given[i]) json_object_set_new(detail, EST_INTS[i], json_integer(val[i]));
   if (approve_public >= 0)
     json_object_set_new(detail, "approve_public_bookings", json_boolean(approve_public));
+  if (profile[0]) json_object_set_new(detail, "incell_video_profile", json_string(profile));
   char *dt = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(detail);
   int bad = book_audit(db, c->now, c->actor.username, NULL, "establishment_changed", dt);

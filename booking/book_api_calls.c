@@ -68,8 +68,10 @@ void api_join_token(ApiCtx *c, const char *id) {
     return;
   }
   sqlite3_stmt *st = book_db_stmt(
-      db, "SELECT v.visit_type, v.status, v.start_at, v.end_at, t.monitoring, t.recording FROM "
-          "visits v JOIN visit_types t ON t.code = v.visit_type WHERE v.id = ?");
+      db, "SELECT v.visit_type, v.status, v.start_at, v.end_at, t.monitoring, t.recording, "
+          "coalesce(e.incell_video_profile, 'standard') FROM visits v JOIN visit_types t ON "
+          "t.code = v.visit_type LEFT JOIN establishments e ON e.id = v.establishment_id "
+          "WHERE v.id = ?");
   sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
   int found = book_db_row(db, st);
   if (found < 0) {
@@ -80,12 +82,13 @@ void api_join_token(ApiCtx *c, const char *id) {
     api_error(c, 404, "not_found", "no such visit", NULL);
     return;
   }
-  char type[16], status[16], mon[16], rec[16];
+  char type[16], status[16], mon[16], rec[16], profile[16];
   g_strlcpy(type, (const char *)sqlite3_column_text(st, 0), sizeof type);
   g_strlcpy(status, (const char *)sqlite3_column_text(st, 1), sizeof status);
   int64_t start = sqlite3_column_int64(st, 2), end = sqlite3_column_int64(st, 3);
   g_strlcpy(mon, (const char *)sqlite3_column_text(st, 4), sizeof mon);
   g_strlcpy(rec, (const char *)sqlite3_column_text(st, 5), sizeof rec);
+  g_strlcpy(profile, (const char *)sqlite3_column_text(st, 6), sizeof profile);
   sqlite3_reset(st);
   if (monitor && strcmp(mon, "allowed") != 0) {
     api_error(c, 403, "policy_forbids_monitoring",
@@ -165,6 +168,8 @@ void api_join_token(ApiCtx *c, const char *id) {
   json_t *answer = json_pack("{s:s, s:s, s:I, s:s, s:o}", "token", tok, "signal_url",
                              c->app->cfg->signal_url, "expires_at", (json_int_t)end, "role", role,
                              "grants", grants);
+  /* The establishment's video profile for in-cell devices: the prisoner's page uses it. */
+  if (!strcmp(role, "prisoner")) json_object_set_new(answer, "video_profile", json_string(profile));
   /* TURN: time-limited REST credentials for this person, valid until the
    * visit's end (plus a margin); the secret stays here. */
   TurnCredential tc;

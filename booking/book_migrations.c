@@ -320,5 +320,14 @@ const BookMigration book_migrations[] = {
      "CREATE INDEX sign_in_throttle_expires ON sign_in_throttle(expires_at);\n"
      "ALTER TABLE users DROP COLUMN failed_logins;\n"
      "ALTER TABLE users DROP COLUMN locked_until;\n"},
+    {"0006_incell_video_profile",
+     "-- Issue 19 part 2: an establishment may ask its in-cell devices (the\n"
+     "-- prisoner's own laptop or tablet, on the prison's often thin network) to use\n"
+     "-- a low-bandwidth video profile: fewer bits, a lower frame rate and a small\n"
+     "-- layer (client-web/js/call/media-mode.mjs). 'standard' changes nothing.\n"
+     "-- Booking hands it to the prisoner's page in the join-token answer\n"
+     "-- (video_profile); set with PATCH /establishments/{id}.\n"
+     "ALTER TABLE establishments ADD COLUMN incell_video_profile TEXT NOT NULL DEFAULT 'standard'\n"
+     "  CHECK (incell_video_profile IN ('standard', 'low'));\n"},
 };
 const size_t book_n_migrations = sizeof book_migrations / sizeof book_migrations[0];

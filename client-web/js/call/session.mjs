@@ -32,6 +32,8 @@
 //                                (admission_unavailable); trying again
 //   error        {code, message}
 //   muted        {by, kind}       a moderator muted us
+//   speaking     {participant, speaking}  someone started/stopped speaking
+//   active_speaker {participant}  the loudest speaker (null: none)
 // A signalling URL the server may send us to: a websocket URL, nothing else.
 function validSignalUrl(u) {
   return typeof u === 'string' && u.length < 2048 && /^wss?:\/\/[^\s/]+(\/\S*)?$/.test(u);
@@ -442,6 +444,11 @@ export class CallSession extends EventTarget {
         this.finish('removed', m.message || null, { code: m.reason || null, by: m.by || null });
         break;
       }
+      case 'speaking':
+      case 'active_speaker':
+        // Presence for the page's layout (who is speaking); nothing to do here.
+        this.emit(m.type, { participant: m.participant ?? null, speaking: !!m.speaking });
+        break;
       case 'left':
       case 'pong':
       case 'mute_done':
