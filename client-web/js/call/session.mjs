@@ -34,6 +34,7 @@
 //   muted        {by, kind}       a moderator muted us
 //   speaking     {participant, speaking}  someone started/stopped speaking
 //   active_speaker {participant}  the loudest speaker (null: none)
+
 // A signalling URL the server may send us to: a websocket URL, nothing else.
 function validSignalUrl(u) {
   return typeof u === 'string' && u.length < 2048 && /^wss?:\/\/[^\s/]+(\/\S*)?$/.test(u);
