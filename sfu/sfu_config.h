@@ -14,6 +14,7 @@ typedef struct {
   char **ice_addresses;
   int workers;
   char *recording_dir;
+  char *metrics_token_file;
   int log_level;
 } SfuConfig;
 

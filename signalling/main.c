@@ -8,14 +8,19 @@
 #include "daemon.h"
 #include "httpd.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "sig_events.h"
+#include "sig_metrics.h"
 #include "sig_server.h"
 #include "signal_config.h"
 #include "token.h"
 #include "version.h"
 
+static MetricsEndpoint metrics_ep; /* GET /metrics, behind [metrics] token_file */
+
 static void http_handler(const HttpRequest *req, HttpResponse *resp, void *user) {
   (void)user;
+  if (metrics_endpoint_handle(&metrics_ep, req, resp)) return;
   if (strcmp(req->path, "/healthz") == 0 && strcmp(req->method, "GET") == 0) {
     char *j = daemon_healthz_json();
     http_response_json(resp, 200, j);
@@ -61,6 +66,11 @@ int main(int argc, char **argv) {
       daemon_fail("%s", msg);
     }
   char *sfu_secret = read_secret(cfg.sfu_secret_file, path, "sfu", "secret_file");
+  if (metrics_endpoint_init(&metrics_ep, metrics_default(), cfg.metrics_token_file, err,
+                            sizeof err) != 0) {
+    config_format_error(msg, sizeof msg, path, "metrics", "token_file", "%s", err);
+    daemon_fail("%s", msg);
+  }
   if (cfg.warn_second_s >= cfg.warn_first_s) {
     config_format_error(msg, sizeof msg, path, "calls", "warn_second_s",
                         "must be less than warn_first_s (%d)", cfg.warn_first_s);
@@ -110,6 +120,8 @@ int main(int argc, char **argv) {
   };
   GMainLoop *loop = daemon_loop_new();
   SigServer *sig = sig_server_new(&set, cfg.sfu_nodes, sfu_secret, events);
+  metrics_register_process(metrics_default(), "signal");
+  sig_metrics_init(sig);
 
   WsEndpoint ws = {.path = "/ws",
                    .origins = (const char *const *)cfg.origins,
@@ -138,12 +150,14 @@ int main(int argc, char **argv) {
            events ? cfg.booking_url : "-");
   g_main_loop_run(loop);
   http_server_free(srv);
+  sig_metrics_detach();
   sig_server_free(sig);
   sig_events_free(events);
   g_main_loop_unref(loop);
   EVP_PKEY_free(pub);
   g_free(kid);
   g_free(sfu_secret);
+  metrics_endpoint_clear(&metrics_ep);
   if (turn_secret) OPENSSL_cleanse(turn_secret, strlen(turn_secret));
   g_free(turn_secret);
   config_free(signal_config_options, &cfg);
