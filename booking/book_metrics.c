@@ -76,7 +76,7 @@ const char *book_metrics_route(const char *path) {
   return "unmatched";
 }
 
-static Metric *m_requests, *m_latency, *m_storage_errors, *m_outbox, *m_outbox_oldest,
+static Metric *m_housekeeping, *m_requests, *m_latency, *m_storage_errors, *m_outbox, *m_outbox_oldest,
     *m_scrape_db_errors;
 
 static void collect(MetricsRegistry *r, void *user) {
@@ -122,7 +122,12 @@ void book_metrics_init(BookDb *db) {
                                   NULL);
   m_scrape_db_errors = metrics_counter(r, "booking_metrics_db_errors_total",
                                        "scrapes whose database reads failed", NULL);
+  m_housekeeping = metrics_counter(r, "booking_housekeeping_failures_total",
+                                   "periodic database tasks that failed (retried a minute later)",
+                                   "task");
   /* Series that exist before their first event, so a rate() has a start. */
+  metrics_at(m_housekeeping, "visits_sweep");
+  metrics_at(m_housekeeping, "vo_allocate");
   metrics_only(m_storage_errors);
   metrics_only(m_scrape_db_errors);
   metrics_add_collector(r, collect, db);
@@ -139,3 +144,7 @@ void book_metrics_request(const HttpRequest *req, int status, gint64 started_us)
 }
 
 void book_metrics_storage_error(void) { metrics_inc(metrics_only(m_storage_errors)); }
+
+void book_metrics_housekeeping_failed(const char *task) {
+  metrics_inc(metrics_at(m_housekeeping, task));
+}

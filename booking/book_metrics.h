@@ -23,5 +23,8 @@ const char *book_metrics_route(const char *path);
 void book_metrics_request(const HttpRequest *req, int status, gint64 started_us);
 /* A request answered 503 storage_unavailable (api_storage_error). */
 void book_metrics_storage_error(void);
+/* A periodic task (task: "visits_sweep", "vo_allocate") failed on the
+ * database; it is retried a minute later. */
+void book_metrics_housekeeping_failed(const char *task);
 
 #endif

@@ -18,8 +18,14 @@ static gboolean housekeeping(gpointer user) {
   BookApp *app = user;
   int64_t now = time_now_unix();
   /* A failure rolls back whole (logged by book_db); the next minute retries. */
-  if (book_visits_sweep(app->db, now) < 0) log_warn("visits_sweep_failed", "retry=60s");
-  if (book_vo_allocate(app->db, now) < 0) log_warn("vo_allocate_failed", "retry=60s");
+  if (book_visits_sweep(app->db, now) < 0) {
+    log_warn("visits_sweep_failed", "retry=60s");
+    book_metrics_housekeeping_failed("visits_sweep");
+  }
+  if (book_vo_allocate(app->db, now) < 0) {
+    log_warn("vo_allocate_failed", "retry=60s");
+    book_metrics_housekeeping_failed("vo_allocate");
+  }
   return G_SOURCE_CONTINUE;
 }
 

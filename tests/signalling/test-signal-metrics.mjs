@@ -42,7 +42,14 @@ function get(url, headers = {}) {
 }
 const sfuUrl = `http://127.0.0.1:${sfu.port}/metrics`;
 const sigUrl = `https://127.0.0.1:${sig.port}/metrics`;
-const scrape = async (url) => (await get(url, { authorization: `Bearer ${token}` })).text;
+const slowest = {};
+const scrape = async (url) => {
+  const t = process.hrtime.bigint();
+  const text = (await get(url, { authorization: `Bearer ${token}` })).text;
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  slowest[url] = Math.max(slowest[url] || 0, ms);
+  return text;
+};
 function value(text, series) {
   for (const line of text.split('\n'))
     if (line.startsWith(series + ' ')) return Number(line.slice(series.length + 1));
@@ -167,6 +174,8 @@ if (during) {
 }
 diag(`sfu disconnects: ${after.split('\n').filter((l) => l.startsWith('sfu_participant_disconnects_total')).join(' ')}`);
 
+diag(`slowest scrape (ms, client side, one call): ${JSON.stringify(Object.fromEntries(Object.entries(slowest).map(([k, x]) => [k.replace(/^.*:(\d+)\/.*$/, '$1'), Math.round(x * 10) / 10])))}`);
+diag(`sizes: sfu ${after.length} bytes, ${after.split('\n').filter((l) => l && !l.startsWith('#')).length} series`);
 check(sig.proc.exitInfo === null && sfu.proc.exitInfo === null, 'signal and SFU still running');
 await stopChecked(sig, 'parlour-signal');
 await stopChecked(sfu, 'parlour-sfu');
