@@ -82,6 +82,24 @@ static void add_drops(GHashTable *cur, json_t *o, const char *prefix) {
   }
 }
 
+/* The series a counter key ("fwd_bytes|video") adds to, looked up once. */
+static GHashTable *series_cache; /* key -> MetricSeries* */
+
+static MetricSeries *series_for(const char *k) {
+  MetricSeries *s = g_hash_table_lookup(series_cache, k);
+  if (s) return s;
+  const char *bar = strchr(k, '|');
+  size_t n = bar ? (size_t)(bar - k) : strlen(k);
+  for (size_t i = 0; bar && i < G_N_ELEMENTS(counter_kinds); i++) {
+    const CounterKind *ck = &counter_kinds[i];
+    if (strlen(ck->key) != n || strncmp(k, ck->key, n) != 0) continue;
+    s = bar[1] ? metrics_at(*ck->family, bar + 1) : metrics_only(*ck->family);
+    if (s) g_hash_table_insert(series_cache, g_strdup(k), s);
+    return s;
+  }
+  return NULL;
+}
+
 /* Folds cur (this reading) into the exported counters: what each counter
  * gained since the last reading of the same entry. A value below the last
  * (the same participant id added again) counts from zero. */
@@ -103,53 +121,65 @@ static void apply(const char *entry, GHashTable *cur) {
       g_hash_table_insert(prev, g_strdup(k), was);
     }
     *was = now;
-    if (!delta) continue;
-    const char *bar = strchr(k, '|');
-    for (size_t i = 0; i < G_N_ELEMENTS(counter_kinds); i++) {
-      const CounterKind *ck = &counter_kinds[i];
-      if (strncmp(k, ck->key, (size_t)(bar - (char *)k)) != 0 ||
-          strlen(ck->key) != (size_t)(bar - (char *)k))
-        continue;
-      Metric *f = *ck->family;
-      MetricSeries *s = bar[1] ? metrics_at(f, bar + 1) : metrics_only(f);
-      metrics_add(s, (double)delta);
-    }
+    if (delta) metrics_add(series_for(k), (double)delta);
   }
 }
 
-/* Gauges of one scrape. */
-typedef struct {
-  int rooms[64], participants[64];
-  int transports[5];
-  int tracks_audio, tracks_video, recordings;
-} Snapshot;
+/* ---- reading a room (any thread: plain C out of a json_t) ---- */
+
 static const char *const transport_states[] = {"new", "checking", "connected", "failed",
                                                "closed"};
 
-/* One room's stats (room_stats' result): counters applied, gauges added to
- * snap (may be NULL). only: apply just this participant's entry. seen
- * collects the entries read. */
-static void process_room(json_t *room, Snapshot *snap, const char *only, GHashTable *seen) {
+typedef struct {
+  char *entry;       /* "room\x1fparticipant", participant "" for the room's own */
+  GHashTable *cur;   /* counter key -> guint64* */
+} EntryReading;
+
+typedef struct {
+  int worker, participants, recording;
+  int transports[G_N_ELEMENTS(transport_states)];
+  int tracks_audio, tracks_video;
+  GPtrArray *entries; /* EntryReading* */
+} RoomReading;
+
+static void entry_free(gpointer p) {
+  EntryReading *e = p;
+  g_free(e->entry);
+  g_hash_table_destroy(e->cur);
+  g_free(e);
+}
+
+static void reading_free(gpointer p) {
+  RoomReading *r = p;
+  if (!r) return;
+  g_ptr_array_free(r->entries, TRUE);
+  g_free(r);
+}
+
+static void add_entry(RoomReading *rr, char *entry, GHashTable *cur) {
+  EntryReading *e = g_new0(EntryReading, 1);
+  e->entry = entry;
+  e->cur = cur;
+  g_ptr_array_add(rr->entries, e);
+}
+
+/* One room's stats (room_stats' result) as counters per entry and the
+ * room's gauges. only: just this participant's entry (a last reading). */
+static RoomReading *read_room(json_t *room, const char *only) {
   const char *name = jsonu_str(room, "room");
-  if (!name) return;
-  long long widx = jint(room, "worker");
+  if (!name) return NULL;
+  RoomReading *rr = g_new0(RoomReading, 1);
+  rr->entries = g_ptr_array_new_with_free_func(entry_free);
+  rr->worker = (int)jint(room, "worker");
   json_t *parts = json_object_get(room, "participants");
-  if (snap && widx >= 0 && widx < 64) {
-    snap->rooms[widx]++;
-    snap->participants[widx] += (int)json_array_size(parts);
-  }
-  if (snap && json_is_true(json_object_get(room, "recording"))) snap->recordings++;
+  rr->participants = (int)json_array_size(parts);
+  rr->recording = json_is_true(json_object_get(room, "recording"));
   if (!only) {
     GHashTable *cur = counters_new();
-    json_t *rec = json_object_get(room, "recorder");
     /* The recorder's dropped_queue_full and dropped_backlog. */
-    add_drops(cur, rec, "recorder_");
+    add_drops(cur, json_object_get(room, "recorder"), "recorder_");
     add_drops(cur, room, "");
-    char *entry = g_strdup_printf("%s\x1f", name);
-    apply(entry, cur);
-    if (seen) g_hash_table_add(seen, entry);
-    else g_free(entry);
-    g_hash_table_destroy(cur);
+    add_entry(rr, g_strdup_printf("%s\x1f", name), cur);
   }
   size_t i;
   json_t *p;
@@ -167,15 +197,15 @@ static void process_room(json_t *room, Snapshot *snap, const char *only, GHashTa
     json_t *trs[2] = {pub, sub};
     for (int k = 0; k < 2; k++) {
       const char *st = trs[k] ? jsonu_str(trs[k], "state") : NULL;
-      for (size_t s = 0; snap && st && s < G_N_ELEMENTS(transport_states); s++)
-        if (!strcmp(st, transport_states[s])) snap->transports[s]++;
+      for (size_t s = 0; st && s < G_N_ELEMENTS(transport_states); s++)
+        if (!strcmp(st, transport_states[s])) rr->transports[s]++;
     }
     size_t j;
     json_t *t;
     json_array_foreach(json_object_get(p, "tracks"), j, t) {
       const char *kind = jsonu_str(t, "kind");
-      if (snap && kind && !strcmp(kind, "audio")) snap->tracks_audio++;
-      if (snap && kind && !strcmp(kind, "video")) snap->tracks_video++;
+      if (kind && !strcmp(kind, "audio")) rr->tracks_audio++;
+      if (kind && !strcmp(kind, "video")) rr->tracks_video++;
       cur_add(cur, "lost", NULL, jint(t, "lost"));
       cur_add(cur, "keyframes", NULL, jint(t, "keyframe_requests"));
       add_drops(cur, t, "");
@@ -190,32 +220,46 @@ static void process_room(json_t *room, Snapshot *snap, const char *only, GHashTa
       cur_add(cur, "plis", NULL, jint(t, "plis_received"));
       add_drops(cur, t, "");
     }
-    char *entry = g_strdup_printf("%s\x1f%s", name, pid);
-    apply(entry, cur);
-    if (seen) g_hash_table_add(seen, entry);
-    else g_free(entry);
-    g_hash_table_destroy(cur);
+    add_entry(rr, g_strdup_printf("%s\x1f%s", name, pid), cur);
   }
+  return rr;
+}
+
+/* Worker thread: the room's reading, or NULL when it is not (any more) here. */
+static RoomReading *read_room_on_worker(Worker *w, const char *name, const char *only) {
+  Room *room = worker_find_room(w, name);
+  if (!room) return NULL;
+  json_t *res = room_handle(room, "room_stats", NULL);
+  RoomReading *rr = read_room(res, only);
+  json_decref(res);
+  return rr;
 }
 
 /* ---- asking the workers ---- */
+
+/* Rooms a worker reads per wake-up: between two batches its packets go on,
+ * so a scrape never stalls a worker's forwarding for more than one batch. */
+#define ROOMS_PER_BATCH 16
 
 typedef struct {
   gint refs;
   GMutex lock;
   GCond cond;
   int pending;
-  GPtrArray *texts; /* char* (malloc'd by jansson): one room's stats each */
+  GPtrArray *readings; /* RoomReading* */
 } Gather;
 
 typedef struct {
   Gather *g;
   Worker *w;
+  GPtrArray *names; /* the worker's rooms when the job started */
+  guint next;
+  GPtrArray *mine;  /* RoomReading* read so far */
 } GatherJob;
 
 static void gather_unref(Gather *g) {
   if (!g_atomic_int_dec_and_test(&g->refs)) return;
-  g_ptr_array_free(g->texts, TRUE);
+  g_ptr_array_free(g->readings, TRUE);
   g_mutex_clear(&g->lock);
   g_cond_clear(&g->cond);
   g_free(g);
@@ -224,34 +268,35 @@ static void gather_unref(Gather *g) {
 static void gather_job_free(gpointer p) {
   GatherJob *j = p;
   gather_unref(j->g);
+  if (j->names) g_ptr_array_free(j->names, TRUE);
+  if (j->mine) g_ptr_array_free(j->mine, TRUE);
   g_free(j);
 }
 
-/* Worker thread: one room's stats as text (no jansson value crosses threads). */
-static char *room_stats_text(Room *room) {
-  json_t *res = room_handle(room, "room_stats", NULL);
-  char *text = json_dumps(res, JSON_COMPACT);
-  json_decref(res);
-  return text;
-}
-
-static void gather_room(gpointer name, gpointer room, gpointer user) {
-  (void)name;
-  GPtrArray *out = user;
-  char *t = room_stats_text(room);
-  if (t) g_ptr_array_add(out, t);
+static void add_name(gpointer name, gpointer room, gpointer user) {
+  (void)room;
+  g_ptr_array_add(user, g_strdup(name));
 }
 
 static gboolean gather_on_worker(gpointer data) {
   GatherJob *j = data;
-  GPtrArray *mine = g_ptr_array_new();
-  worker_foreach_room(j->w, gather_room, mine);
+  if (!j->names) {
+    j->names = g_ptr_array_new_with_free_func(g_free);
+    j->mine = g_ptr_array_new_with_free_func(reading_free);
+    worker_foreach_room(j->w, add_name, j->names);
+  }
+  /* A room destroyed between two batches is simply not found. */
+  for (guint n = 0; j->next < j->names->len && n < ROOMS_PER_BATCH; n++, j->next++) {
+    RoomReading *rr = read_room_on_worker(j->w, j->names->pdata[j->next], NULL);
+    if (rr) g_ptr_array_add(j->mine, rr);
+  }
+  if (j->next < j->names->len) return G_SOURCE_CONTINUE;
   g_mutex_lock(&j->g->lock);
-  for (guint i = 0; i < mine->len; i++) g_ptr_array_add(j->g->texts, mine->pdata[i]);
+  for (guint i = 0; i < j->mine->len; i++) g_ptr_array_add(j->g->readings, j->mine->pdata[i]);
+  g_ptr_array_set_free_func(j->mine, NULL);
   j->g->pending--;
   g_cond_signal(&j->g->cond);
   g_mutex_unlock(&j->g->lock);
-  g_ptr_array_free(mine, TRUE);
   return G_SOURCE_REMOVE;
 }
 
@@ -277,20 +322,21 @@ static void collect(MetricsRegistry *reg, void *user) {
   g_mutex_init(&g->lock);
   g_cond_init(&g->cond);
   g->pending = n_workers;
-  g->texts = g_ptr_array_new_with_free_func(free);
+  g->readings = g_ptr_array_new_with_free_func(reading_free);
   for (int i = 0; i < n_workers; i++) {
     GatherJob *j = g_new0(GatherJob, 1);
     j->g = g;
     j->w = workers[i];
     worker_invoke(workers[i], gather_on_worker, j, gather_job_free);
   }
-  gint64 deadline = g_get_monotonic_time() + GATHER_TIMEOUT_US;
+  gint64 started = g_get_monotonic_time();
+  gint64 deadline = started + GATHER_TIMEOUT_US;
   g_mutex_lock(&g->lock);
   while (g->pending > 0)
     if (!g_cond_wait_until(&g->cond, &g->lock, deadline)) break;
   int late = g->pending;
-  GPtrArray *texts = g->texts;
-  g->texts = g_ptr_array_new_with_free_func(free); /* a late worker writes here */
+  GPtrArray *readings = g->readings;
+  g->readings = g_ptr_array_new_with_free_func(reading_free); /* a late worker adds here */
   g_mutex_unlock(&g->lock);
   gather_unref(g);
   if (late) {
@@ -300,28 +346,43 @@ static void collect(MetricsRegistry *reg, void *user) {
     log_warn("metrics_workers_late", "workers=%d", late);
   }
 
-  Snapshot snap = {0};
-  GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  for (guint i = 0; i < texts->len; i++) {
-    json_t *room = json_loads(texts->pdata[i], 0, NULL);
-    if (room) process_room(room, &snap, NULL, seen);
-    json_decref(room);
+  gint64 gathered = g_get_monotonic_time();
+  int rooms[64] = {0}, participants[64] = {0}, transports[G_N_ELEMENTS(transport_states)] = {0};
+  int audio = 0, video = 0, recordings = 0;
+  GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal); /* borrows the entries' names */
+  for (guint i = 0; i < readings->len; i++) {
+    RoomReading *rr = readings->pdata[i];
+    if (rr->worker >= 0 && rr->worker < 64) {
+      rooms[rr->worker]++;
+      participants[rr->worker] += rr->participants;
+    }
+    for (size_t s = 0; s < G_N_ELEMENTS(transport_states); s++) transports[s] += rr->transports[s];
+    audio += rr->tracks_audio;
+    video += rr->tracks_video;
+    recordings += rr->recording;
+    for (guint e = 0; e < rr->entries->len; e++) {
+      EntryReading *er = rr->entries->pdata[e];
+      apply(er->entry, er->cur);
+      g_hash_table_add(seen, er->entry);
+    }
   }
-  g_ptr_array_free(texts, TRUE);
   if (!late) sweep(seen);
   g_hash_table_destroy(seen);
+  log_debug("metrics_scrape", "rooms=%u wait_us=%" G_GINT64_FORMAT " apply_us=%" G_GINT64_FORMAT,
+            readings->len, gathered - started, g_get_monotonic_time() - gathered);
+  g_ptr_array_free(readings, TRUE);
 
   for (int i = 0; i < n_workers && i < 64; i++) {
     char idx[16];
     g_snprintf(idx, sizeof idx, "%d", i);
-    metrics_set(metrics_at(m_rooms, idx), snap.rooms[i]);
-    metrics_set(metrics_at(m_participants, idx), snap.participants[i]);
+    metrics_set(metrics_at(m_rooms, idx), rooms[i]);
+    metrics_set(metrics_at(m_participants, idx), participants[i]);
   }
   for (size_t s = 0; s < G_N_ELEMENTS(transport_states); s++)
-    metrics_set(metrics_at(m_transports, transport_states[s]), snap.transports[s]);
-  metrics_set(metrics_at(m_tracks, "audio"), snap.tracks_audio);
-  metrics_set(metrics_at(m_tracks, "video"), snap.tracks_video);
-  metrics_set(metrics_only(m_recordings), snap.recordings);
+    metrics_set(metrics_at(m_transports, transport_states[s]), transports[s]);
+  metrics_set(metrics_at(m_tracks, "audio"), audio);
+  metrics_set(metrics_at(m_tracks, "video"), video);
+  metrics_set(metrics_only(m_recordings), recordings);
 
   /* Bit rates over the time since the previous scrape, from the counters. */
   double fwd = metrics_value(metrics_at(m_fwd_bytes, "audio")) +
@@ -344,14 +405,14 @@ static void collect(MetricsRegistry *reg, void *user) {
 typedef struct {
   Worker *w;
   char *room, *participant; /* participant NULL: the whole room */
-  char *text;               /* the room's stats, read on the worker */
+  RoomReading *reading;     /* read on the worker; NULL if the room was gone */
 } Fold;
 
 static void fold_free(gpointer p) {
   Fold *f = p;
   g_free(f->room);
   g_free(f->participant);
-  free(f->text);
+  reading_free(f->reading);
   g_free(f);
 }
 
@@ -363,9 +424,10 @@ static char *leaving_key(const Fold *f) {
 static gboolean fold_on_control(gpointer data) {
   Fold *f = data;
   if (!last_seen) return G_SOURCE_REMOVE;
-  json_t *room = f->text ? json_loads(f->text, 0, NULL) : NULL;
-  if (room) process_room(room, NULL, f->participant ? f->participant : NULL, NULL);
-  json_decref(room);
+  for (guint e = 0; f->reading && e < f->reading->entries->len; e++) {
+    EntryReading *er = f->reading->entries->pdata[e];
+    apply(er->entry, er->cur);
+  }
   char *key = leaving_key(f);
   guint *n = g_hash_table_lookup(leaving, key);
   if (n && --*n == 0) g_hash_table_remove(leaving, key);
@@ -385,21 +447,9 @@ static gboolean fold_on_control(gpointer data) {
   return G_SOURCE_REMOVE;
 }
 
-typedef struct {
-  const char *name;
-  Room *room;
-} FindRoom;
-
-static void find_room(gpointer name, gpointer room, gpointer user) {
-  FindRoom *fr = user;
-  if (!strcmp(name, fr->name)) fr->room = room;
-}
-
 static gboolean fold_on_worker(gpointer data) {
   Fold *f = data;
-  FindRoom fr = {f->room, NULL};
-  worker_foreach_room(f->w, find_room, &fr);
-  if (fr.room) f->text = room_stats_text(fr.room);
+  f->reading = read_room_on_worker(f->w, f->room, f->participant);
   GSource *s = g_idle_source_new();
   g_source_set_priority(s, G_PRIORITY_DEFAULT);
   g_source_set_callback(s, fold_on_control, f, fold_free);
@@ -457,6 +507,7 @@ void sfu_metrics_init(Worker **ws, int n) {
   last_seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                     (GDestroyNotify)g_hash_table_destroy);
   leaving = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  series_cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   m_workers = metrics_gauge(r, "sfu_workers", "media worker threads", NULL);
   metrics_set(metrics_only(m_workers), n);
   m_rooms = metrics_gauge(r, "sfu_rooms", "rooms (calls) on this node, by worker", "worker");
