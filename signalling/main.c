@@ -2,6 +2,7 @@
  * The protocol on /ws is docs/signalling-protocol.md. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -9,6 +10,7 @@
 #include "httpd.h"
 #include "log.h"
 #include "metrics_http.h"
+#include "sig_booking.h"
 #include "sig_events.h"
 #include "sig_metrics.h"
 #include "sig_server.h"
@@ -77,7 +79,24 @@ int main(int argc, char **argv) {
     daemon_fail("%s", msg);
   }
 
+  /* Admission (docs/contracts.md, "Decisions reach live calls"): with
+   * booking configured every first join is checked and booking's decisions
+   * reach live calls; only an explicit admission = off lets the token alone
+   * decide, and never silently because a URL is missing. */
+  gboolean admission = strcmp(cfg.booking_admission, "required") == 0;
+  if (!admission && strcmp(cfg.booking_admission, "off") != 0) {
+    config_format_error(msg, sizeof msg, path, "booking", "admission",
+                        "\"%s\" is not required or off", cfg.booking_admission);
+    daemon_fail("%s", msg);
+  }
+  if (admission && !(cfg.booking_url && *cfg.booking_url)) {
+    config_format_error(msg, sizeof msg, path, "booking", "admission",
+                        "required needs [booking] url (set admission = off to run without "
+                        "booking)");
+    daemon_fail("%s", msg);
+  }
   SigEvents *events = NULL;
+  SigBooking *booking = NULL;
   if (cfg.booking_url && *cfg.booking_url) {
     if (!g_str_has_prefix(cfg.booking_url, "https://") &&
         !g_str_has_prefix(cfg.booking_url, "http://")) {
@@ -88,6 +107,24 @@ int main(int argc, char **argv) {
     char *cred = read_secret(cfg.booking_credential_file, path, "booking", "credential_file");
     events = sig_events_new(cfg.spool_dir, cfg.booking_url, cred, cfg.booking_ca_file, err,
                             sizeof err);
+    if (events && admission) {
+      char *instance = *cfg.booking_instance
+                           ? g_strdup(cfg.booking_instance)
+                           : g_strdup_printf("%s-%d-%" G_GINT64_FORMAT, g_get_host_name(),
+                                             (int)getpid(), g_get_real_time() / 1000000);
+      SigBookingConfig bc = {.base_url = cfg.booking_url,
+                             .credential = cred,
+                             .ca_file = cfg.booking_ca_file,
+                             .instance = instance,
+                             .admit_timeout_ms = cfg.admit_timeout_ms,
+                             .poll_ms = cfg.decisions_poll_ms};
+      booking = sig_booking_new(&bc, err, sizeof err);
+      g_free(instance);
+      if (!booking) {
+        config_format_error(msg, sizeof msg, path, "booking", "ca_file", "%s", err);
+        daemon_fail("%s", msg);
+      }
+    }
     g_free(cred);
     if (!events) {
       config_format_error(msg, sizeof msg, path, "booking",
@@ -99,7 +136,7 @@ int main(int argc, char **argv) {
   char *turn_secret = NULL;
   if (cfg.turn_urls && cfg.turn_urls[0])
     turn_secret = read_secret(cfg.turn_secret_file, path, "turn", "secret_file");
-  char *kid = sig_key_id(pub);
+  char *kid = token_key_id(pub);
   SigSettings set = {
       .join = {.pub = pub,
                .kid = kid,
@@ -122,6 +159,8 @@ int main(int argc, char **argv) {
   SigServer *sig = sig_server_new(&set, cfg.sfu_nodes, sfu_secret, events);
   metrics_register_process(metrics_default(), "signal");
   sig_metrics_init(sig);
+  sig_server_set_booking(sig, booking);
+  if (booking) sig_booking_start_feed(booking, sig_on_decision, sig);
 
   WsEndpoint ws = {.path = "/ws",
                    .origins = (const char *const *)cfg.origins,
@@ -145,12 +184,14 @@ int main(int argc, char **argv) {
                         strstr(err, "TLS") ? "tls_cert" : "port", "%s", err);
     daemon_fail("%s", msg);
   }
-  log_info("started", "version=%s port=%d key_id=%s nodes=%u booking=%s", PARLOUR_VERSION,
-           http_server_port(srv), kid ? kid : "-", g_strv_length(cfg.sfu_nodes),
-           events ? cfg.booking_url : "-");
+  log_info("started", "version=%s port=%d key_id=%s nodes=%u booking=%s admission=%s",
+           PARLOUR_VERSION, http_server_port(srv), kid ? kid : "-",
+           g_strv_length(cfg.sfu_nodes), events ? cfg.booking_url : "-",
+           booking ? "required" : "off");
   g_main_loop_run(loop);
   http_server_free(srv);
   sig_metrics_detach();
+  sig_booking_free(booking); /* before the server its callbacks use */
   sig_server_free(sig);
   sig_events_free(events);
   g_main_loop_unref(loop);

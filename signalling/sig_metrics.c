@@ -1,7 +1,8 @@
 #include "sig_metrics.h"
 
 #include "metrics.h"
-#include "sig_server.h"
+#include "sig_room.h"
+#include "sig_server_state.h"
 
 static Metric *m_joins, *m_refusals, *m_ended, *m_admission, *m_decisions, *m_rooms,
     *m_participants, *m_connections, *m_nodes, *m_node_rooms, *m_spool;

@@ -20,6 +20,10 @@ typedef struct {
   char *booking_credential_file;
   char *booking_ca_file;
   char *spool_dir;
+  char *booking_admission;
+  char *booking_instance;
+  int admit_timeout_ms;
+  int decisions_poll_ms;
   int ping_interval_s;
   int max_message;
   int rate_per_s;

@@ -69,7 +69,7 @@ export function httpGet(url) {
     const req = http.get(url, (res) => {
       let body = '';
       res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve({ status: res.statusCode, body }));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));
     });
     req.on('error', reject);
     req.setTimeout(2000, () => req.destroy(new Error('timeout')));

@@ -29,6 +29,25 @@ export function fakeOffer({ mids = ['0', '1'], bundle = true, rtcpMux = true, fi
 const sfu = await startSfu();
 const h = await httpGet(`http://127.0.0.1:${sfu.port}/healthz`);
 check(h.status === 200 && JSON.parse(h.body).status === 'ok', 'GET /healthz answers ok');
+check(!('strict-transport-security' in h.headers), 'plain-HTTP control socket: no Strict-Transport-Security header', JSON.stringify(h.headers));
+
+// --- Origin: a browser always sends one, signalling never does ---
+// The upgrade is refused before any websocket exists (no auth, no message).
+async function upgradeWith(headers) {
+  const ws = new WebSocket(sfu.url, { headers });
+  return new Promise((resolve) => {
+    ws.once('open', () => { ws.close(); resolve('open'); });
+    ws.once('unexpected-response', (_req, res) => { resolve(`refused ${res.statusCode}`); ws.terminate(); });
+    ws.once('error', (e) => resolve(`refused (${e.message})`));
+  });
+}
+for (const [what, headers] of [['Origin: https://visits.example', { Origin: 'https://visits.example' }],
+  ['Origin: null (a sandboxed page)', { Origin: 'null' }], ['an empty Origin', { Origin: '' }],
+  ['Origin: http://127.0.0.1 (a local page)', { Origin: `http://127.0.0.1:${sfu.port}` }]]) {
+  const r = await upgradeWith(headers);
+  check(r.startsWith('refused'), `control upgrade with ${what}: ${r}`);
+}
+check(await upgradeWith({}) === 'open', 'control upgrade without Origin (as signalling connects): opens');
 
 // --- auth ---
 {

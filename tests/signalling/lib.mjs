@@ -153,8 +153,12 @@ export async function startSfu(v, extra = {}, { port: fixedPort } = {}) {
 export const ORIGIN = 'https://parlour.test';
 
 // Starts parlour-signal. sfus: array of started SFUs (or URLs). booking:
-// base URL of the events receiver, or '' to disable events.
-export async function startSignal(v, { sfus = [], booking = '', extra = {}, name = 'signal' } = {}) {
+// base URL of the events receiver, or '' to disable events. admission:
+// [booking] admission — 'off' unless a test runs against the real booking
+// ('required': every first join is checked, decisions reach live calls);
+// the fake receiver answers no admission check, and tokens minted here name
+// visits booking does not hold.
+export async function startSignal(v, { sfus = [], booking = '', admission = 'off', extra = {}, name = 'signal' } = {}) {
   const port = await freePort();
   const conf = merge({
     server: {
@@ -164,7 +168,7 @@ export async function startSignal(v, { sfus = [], booking = '', extra = {}, name
     tokens: { public_key: `${v.dir}/keys/token-public.pem` },
     sfu: { nodes: sfus.map((s) => (typeof s === 'string' ? s : s.url)).join(';') || 'ws://127.0.0.1:9/control',
       secret_file: `${v.dir}/secrets/sfu-control.secret` },
-    booking: { url: booking, credential_file: `${v.dir}/secrets/signal-booking.secret`,
+    booking: { url: booking, admission, credential_file: `${v.dir}/secrets/signal-booking.secret`,
       ca_file: `${v.dir}/tls/cert.pem`, spool_dir: `${v.dir}/spool` },
     log: { level: 'debug' },
   }, extra);

@@ -21,7 +21,10 @@
 //   track        {participant, track, stream}
 //   trackgone    {participant}
 //   ending_soon  {seconds}
-//   ended        {reason, message}
+//   ended        {reason, message, code?, refused?}  code: why a person was
+//                removed; refused: the join was refused (never in the call)
+//   checking     {retryInMs}     booking could not confirm the visit yet
+//                                (admission_unavailable); trying again
 //   error        {code, message}
 //   muted        {by, kind}       a moderator muted us
 export class CallSession extends EventTarget {
@@ -101,7 +104,16 @@ export class CallSession extends EventTarget {
       // 4000 ended, 4001 removed, 4002 replaced, 4401 refused: final.
       if (ev.code === 4000 || ev.code === 4001 || ev.code === 4002 || ev.code === 4401 || ev.code === 4400) {
         const reason = ev.code === 4001 ? 'removed' : ev.code === 4002 ? 'replaced' : (this.lastError && this.lastError.code) || ev.reason || 'ended';
-        this.finish(this.endReason || reason, this.lastError && this.lastError.message);
+        this.finish(this.endReason || reason, this.lastError && this.lastError.message, { refused: ev.code === 4401 && !this.self });
+        return;
+      }
+      // Booking did not confirm the visit in time (fail closed): not a
+      // refusal; try again by itself, no sooner than signalling asked.
+      if (ev.code === 4503 && this.lastError && this.lastError.code === 'admission_unavailable') {
+        const after = Math.max(1, Number(this.lastError.retryAfter) || 2) * 1000;
+        this.lastError = null;
+        this.emit('checking', { retryInMs: after });
+        this.scheduleReconnect({ resume: true, minDelayMs: after });
         return;
       }
       this.scheduleReconnect({ resume: true });
@@ -112,7 +124,7 @@ export class CallSession extends EventTarget {
   // resume: keep the peer connections and ask signalling to keep their SFU
   // transports (the socket died, the media may not have); the first such
   // attempt goes at once. Otherwise both connections start afresh.
-  scheduleReconnect({ resume = false } = {}) {
+  scheduleReconnect({ resume = false, minDelayMs = 0 } = {}) {
     if (this.ended) return;
     if (this.reconnectTimer) {
       if (resume || !this.resuming) return;
@@ -122,7 +134,7 @@ export class CallSession extends EventTarget {
     }
     this.setState('reconnecting');
     const keep = resume && !!(this.pub || this.sub);
-    const delay = keep && this.attempt === 0 ? 0 : Math.min(8000, 1000 * 2 ** Math.min(this.attempt, 3));
+    const delay = Math.max(minDelayMs, keep && this.attempt === 0 ? 0 : Math.min(8000, 1000 * 2 ** Math.min(this.attempt, 3)));
     this.attempt += 1;
     this.resuming = keep;
     this.reconnectTimer = setTimeout(() => {
@@ -373,8 +385,10 @@ export class CallSession extends EventTarget {
         break;
       }
       case 'removed': {
+        // A moderator in the call gives free words as reason; booking's
+        // decisions a code as reason and plain words as message.
         this.endReason = 'removed';
-        this.finish('removed', m.reason);
+        this.finish('removed', m.message || null, { code: m.reason || null, by: m.by || null });
         break;
       }
       case 'left':
@@ -397,7 +411,7 @@ export class CallSession extends EventTarget {
           this.history.push('stale-answer');
           break;
         }
-        this.lastError = { code: m.code, message: m.message };
+        this.lastError = { code: m.code, message: m.message, retryAfter: m.retry_after };
         this.emit('error', { code: m.code, message: m.message, re: m.re });
         break;
       }
@@ -575,7 +589,7 @@ export class CallSession extends EventTarget {
     this.pendingCandidates = { publisher: [], subscriber: [] };
   }
 
-  finish(reason, message) {
+  finish(reason, message, extra = {}) {
     if (this.ended) return;
     this.ended = true;
     clearTimeout(this.reconnectTimer);
@@ -588,7 +602,7 @@ export class CallSession extends EventTarget {
     this.closePeers();
     try { this.ws && this.ws.close(1000); } catch { /* closed */ }
     this.setState('ended');
-    this.emit('ended', { reason, message });
+    this.emit('ended', { reason, message, ...extra });
   }
 
   // Numbers for the quality indicator and for tests: per remote participant
