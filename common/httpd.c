@@ -794,6 +794,11 @@ HttpServer *http_server_new(GMainContext *ctx, const HttpServerConfig *cfg, char
   vi.retry_and_idle_policy = &s->retry;
   vi.alpn = "http/1.1";
   vi.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+  /* libwebsockets 4.1 with IPv6 built in opens an AF_INET6 socket even for
+   * an IPv4 address and, not finding that address as IPv6, binds the
+   * wildcard [::]: a "loopback only" port (the SFU's control) listened on
+   * every interface. An IPv4 literal therefore gets an IPv4 socket. */
+  if (s->cfg.address && !strchr(s->cfg.address, ':')) vi.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
   if (s->cfg.tls_cert) {
     /* The few answers lws writes itself (lws_return_http_status, e.g. on a
      * malformed request line) carry HSTS too; ours add it in serialise_head. */

@@ -56,13 +56,8 @@ process.on('unhandledRejection', async (e) => { notOk('unhandled rejection', e &
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-    s.on('error', reject);
-  });
-}
+import { freePort } from '../lib/ports.mjs';
+export { freePort };
 
 export function httpGet(url) {
   return new Promise((resolve, reject) => {

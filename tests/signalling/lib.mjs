@@ -46,13 +46,8 @@ export function done() {
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export function now() { return Math.floor(Date.now() / 1000); }
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-    s.on('error', reject);
-  });
-}
+import { freePort } from '../lib/ports.mjs';
+export { freePort };
 
 // ---- processes ----
 const children = new Set();
