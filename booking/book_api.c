@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "book_faultvfs.h"
+#include "book_metrics.h"
 #include "daemon.h"
 #include "ids.h"
 #include "jsonutil.h"
@@ -143,6 +144,7 @@ void api_storage_error(ApiCtx *c) {
   BookError e;
   book_error_storage(&e);
   api_rule_error(c, &e);
+  book_metrics_storage_error();
 }
 
 void api_json(ApiCtx *c, int http, json_t *j) {

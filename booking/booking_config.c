@@ -46,6 +46,8 @@ const ConfigOption booking_config_options[] = {
      "a session ends after this many seconds without a request (20 minutes)"},
     {"auth", "scrypt_n", CONFIG_INT, "16384", O(scrypt_n), 1024, 1048576,
      "scrypt cost N for new password hashes (a power of two)"},
+    {"metrics", "token_file", CONFIG_STRING, "", O(metrics_token_file), 0, 0,
+     "bearer token Prometheus presents on GET /metrics; empty turns /metrics off"},
     {"log", "level", CONFIG_LOGLEVEL, "info", O(log_level), 0, 0,
      "debug, info, warn or error"},
     {0},

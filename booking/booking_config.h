@@ -25,6 +25,7 @@ typedef struct {
   int turn_ttl_margin_s;
   char *recording_dir;
   int retention_days;
+  char *metrics_token_file;
   int log_level;
   int idle_timeout_s;
   int scrypt_n;

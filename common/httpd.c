@@ -95,6 +95,7 @@ static void response_free(HttpResponse *r) {
 }
 
 void http_response_set_status(HttpResponse *r, int status) { r->status = status; }
+int http_response_get_status(const HttpResponse *r) { return r->status; }
 void http_response_set_content_type(HttpResponse *r, const char *ct) {
   g_free(r->content_type);
   r->content_type = g_strdup(ct);

@@ -26,6 +26,8 @@ const ConfigOption sfu_config_options[] = {
      "sockets (adds at most this much delay); 0 wakes on every packet"},
     {"recording", "directory", CONFIG_STRING, "var/recordings", O(recording_dir), 0, 0,
      "where recordable rooms write their files"},
+    {"metrics", "token_file", CONFIG_STRING, "", O(metrics_token_file), 0, 0,
+     "bearer token Prometheus presents on GET /metrics; empty turns /metrics off"},
     {"log", "level", CONFIG_LOGLEVEL, "info", O(log_level), 0, 0,
      "debug, info, warn or error"},
     {0},

@@ -16,6 +16,7 @@ typedef struct {
   int publisher_twcc;
   int batch_us;
   char *recording_dir;
+  char *metrics_token_file;
   int log_level;
 } SfuConfig;
 

@@ -73,6 +73,10 @@ Worker *worker_new(int index, const SfuEnv *env) {
 }
 
 int worker_index(const Worker *w) { return w->index; }
+void worker_foreach_room(Worker *w, GHFunc fn, gpointer user) {
+  g_hash_table_foreach(w->rooms, fn, user);
+}
+gpointer worker_find_room(Worker *w, const char *name) { return g_hash_table_lookup(w->rooms, name); }
 GMainContext *worker_context(Worker *w) { return w->ctx; }
 
 void worker_invoke(Worker *w, GSourceFunc fn, gpointer data, GDestroyNotify destroy) {

@@ -32,6 +32,13 @@ GMainContext *worker_context(Worker *w);
 /* Runs fn(data) on the worker thread; destroy(data) afterwards. */
 void worker_invoke(Worker *w, GSourceFunc fn, gpointer data, GDestroyNotify destroy);
 
+/* Calls fn(name, Room *room, user) for every room on the worker. Worker
+ * thread only (from a function run by worker_invoke): sfu_metrics reads the
+ * rooms' stats this way at scrape time. */
+void worker_foreach_room(Worker *w, GHFunc fn, gpointer user);
+/* The Room named so on this worker, or NULL. Worker thread only. */
+gpointer worker_find_room(Worker *w, const char *name);
+
 /* A control request for a room on this worker. The worker answers it with
  * sfu_bus_reply(conn, ...) carrying id. msg is the whole request object. */
 void worker_submit(Worker *w, guint64 conn, json_t *id, const char *type, json_t *msg);

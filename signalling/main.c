@@ -10,13 +10,17 @@
 #include "daemon.h"
 #include "httpd.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "sig_booking.h"
 #include "sig_cluster.h"
 #include "sig_events.h"
+#include "sig_metrics.h"
 #include "sig_server.h"
 #include "signal_config.h"
 #include "token.h"
 #include "version.h"
+
+static MetricsEndpoint metrics_ep; /* GET /metrics, behind [metrics] token_file */
 
 typedef struct {
   SigServer *sig;
@@ -25,6 +29,7 @@ typedef struct {
 
 static void http_handler(const HttpRequest *req, HttpResponse *resp, void *user) {
   App *app = user;
+  if (metrics_endpoint_handle(&metrics_ep, req, resp)) return;
   if (app->cluster && strcmp(req->path, "/internal/cluster/state") == 0 &&
       strcmp(req->method, "GET") == 0) {
     sig_cluster_answer_state(app->cluster, req, resp, sig_server_room_ids(app->sig));
@@ -99,6 +104,11 @@ int main(int argc, char **argv) {
       daemon_fail("%s", msg);
     }
   char *sfu_secret = read_secret(cfg.sfu_secret_file, path, "sfu", "secret_file");
+  if (metrics_endpoint_init(&metrics_ep, metrics_default(), cfg.metrics_token_file, err,
+                            sizeof err) != 0) {
+    config_format_error(msg, sizeof msg, path, "metrics", "token_file", "%s", err);
+    daemon_fail("%s", msg);
+  }
   if (cfg.warn_second_s >= cfg.warn_first_s) {
     config_format_error(msg, sizeof msg, path, "calls", "warn_second_s",
                         "must be less than warn_first_s (%d)", cfg.warn_first_s);
@@ -183,6 +193,8 @@ int main(int argc, char **argv) {
   };
   GMainLoop *loop = daemon_loop_new();
   SigServer *sig = sig_server_new(&set, cfg.sfu_nodes, sfu_secret, events);
+  metrics_register_process(metrics_default(), "signal");
+  sig_metrics_init(sig);
   sig_server_set_booking(sig, booking);
   if (sig_server_set_draining(sig, cfg.sfu_draining, cfg.sfu_drain_moves) > 0) {
     config_format_error(msg, sizeof msg, path, "sfu", "draining", "names a node not in nodes");
@@ -242,6 +254,7 @@ int main(int argc, char **argv) {
   g_main_loop_run(loop);
   g_source_remove(hup);
   http_server_free(srv);
+  sig_metrics_detach();
   sig_booking_free(booking); /* before the server its callbacks use */
   sig_cluster_free(cluster);
   sig_server_free(sig);
@@ -250,6 +263,7 @@ int main(int argc, char **argv) {
   EVP_PKEY_free(pub);
   g_free(kid);
   g_free(sfu_secret);
+  metrics_endpoint_clear(&metrics_ep);
   if (turn_secret) OPENSSL_cleanse(turn_secret, strlen(turn_secret));
   g_free(turn_secret);
   config_free(signal_config_options, &cfg);

@@ -11,12 +11,14 @@
 #include "sig_admit.h"
 #include "sig_call_presence.h"
 #include "sig_cluster.h"
+#include "sig_metrics.h"
 #include "sig_relay.h"
 #include "sig_server_state.h"
 #include "turn_rest.h"
 
 static void refuse(SigConn *c, const char *code, const char *message, int close_code) {
   log_info("join_refused", "conn=%" G_GUINT64_FORMAT " code=%s", c->id, code);
+  sig_metrics_join_refused(code);
   sig_send_error(c, code, message, "join");
   c->joining = FALSE;
   sig_conn_close(c, close_code, code);
@@ -78,6 +80,7 @@ static void on_part_added(SfuNode *n, json_t *reply, void *user) {
   log_info(x->reconnect ? "participant_reconnected" : "participant_joined",
            "room=%s participant=%s role=%s hidden=%d", r->id, p->id->participant, p->id->role,
            p->id->hidden);
+  sig_metrics_join(x->reconnect);
   if (first && !x->reconnect) {
     if (!p->id->hidden) sig_broadcast(r, p, "participant_joined", json_pack("{s:o}", "participant", sig_part_public(p)));
     sig_post_event(r->srv, r->id, "participant_joined", p->id->participant,
@@ -315,6 +318,7 @@ void sig_handle_join(SigConn *c, json_t *msg) {
     if (strcmp(je.code, "too_early") == 0 || strcmp(je.code, "too_late") == 0) {
       log_info("join_refused", "conn=%" G_GUINT64_FORMAT " code=%s seconds=%lld", c->id, je.code,
                (long long)je.seconds);
+      sig_metrics_join_refused(je.code);
       json_t *f = json_pack("{s:s, s:s, s:s, s:I}", "code", je.code, "message", je.message, "re",
                             "join", strcmp(je.code, "too_early") == 0 ? "opens_in_s" : "closed_s_ago",
                             (json_int_t)je.seconds);

@@ -90,6 +90,8 @@ const ConfigOption signal_config_options[] = {
      "TURN REST shared secret (coturn static-auth-secret); read only when urls is set"},
     {"turn", "ttl_margin_s", CONFIG_INT, "300", O(turn_ttl_margin_s), 0, 86400,
      "TURN credentials stay valid this long after the visit's end"},
+    {"metrics", "token_file", CONFIG_STRING, "", O(metrics_token_file), 0, 0,
+     "bearer token Prometheus presents on GET /metrics; empty turns /metrics off"},
     {"log", "level", CONFIG_LOGLEVEL, "info", O(log_level), 0, 0,
      "debug, info, warn or error"},
     {0},

@@ -45,6 +45,7 @@ typedef struct {
   char **turn_urls;
   char *turn_secret_file;
   int turn_ttl_margin_s;
+  char *metrics_token_file;
   int log_level;
 } SignalConfig;
 
