@@ -33,4 +33,10 @@ typedef struct {
 
 extern const ConfigOption booking_config_options[];
 
+/* Every check on cfg that needs no port bound and no database opened (TLS
+ * pair, token key, secret files, scrypt_n); --check-config and start-up both
+ * run it through DaemonInfo.validate. 0, or -1 with the one-line
+ * "config FILE: [group] key: problem" in err. */
+int booking_config_validate(const void *cfg, const char *path, char *err, size_t errsize);
+
 #endif

@@ -50,17 +50,13 @@ static void handle_request(const HttpRequest *req, HttpResponse *resp, void *use
 int main(int argc, char **argv) {
   BookingConfig cfg = {0};
   DaemonInfo info = {"parlour-booking", "Parlour booking service (HTTPS pages and /api/v1).",
-                     booking_config_options, &cfg};
+                     booking_config_options, &cfg, booking_config_validate};
   const char *path = daemon_init(argc, argv, &info);
   log_set_component("booking");
   log_set_level((LogLevel)cfg.log_level);
 
   char err[512], msg[768];
   const char *group = NULL, *key = NULL;
-  if ((cfg.scrypt_n & (cfg.scrypt_n - 1)) != 0) {
-    config_format_error(msg, sizeof msg, path, "auth", "scrypt_n", "must be a power of two");
-    daemon_fail("%s", msg);
-  }
   /* Bind the port before opening the database: a port in use (or missing
    * TLS files) must fail as one line before anything is created or
    * migrated. No request is served until the loop runs, by which time the

@@ -44,7 +44,7 @@ static char *read_secret(const char *path, const char *cfg_path) {
 int main(int argc, char **argv) {
   SfuConfig cfg = {0};
   DaemonInfo info = {"parlour-sfu", "Parlour selective-forwarding media server.",
-                     sfu_config_options, &cfg};
+                     sfu_config_options, &cfg, sfu_config_validate};
   /* A fixed mmap threshold (which also stops glibc raising it after the
    * first large free) keeps the retransmission rings that grow past 64 KiB
    * in their own mappings, returned to the system when a track ends, instead
@@ -54,22 +54,6 @@ int main(int argc, char **argv) {
   log_set_component("sfu");
   log_set_level((LogLevel)cfg.log_level);
   char err[512], msg[768];
-  if (cfg.media_port_min > cfg.media_port_max) {
-    config_format_error(err, sizeof err, path, "media", "port_min",
-                        "%d is above port_max %d", cfg.media_port_min, cfg.media_port_max);
-    daemon_fail("%s", err);
-  }
-  if (!cfg.ice_addresses || !cfg.ice_addresses[0]) {
-    config_format_error(err, sizeof err, path, "media", "ice_addresses", "no address given");
-    daemon_fail("%s", err);
-  }
-  for (char **a = cfg.ice_addresses; *a; a++) {
-    if (!g_hostname_is_ip_address(*a)) {
-      config_format_error(err, sizeof err, path, "media", "ice_addresses",
-                          "%s is not an IP address", *a);
-      daemon_fail("%s", err);
-    }
-  }
   char *secret = read_secret(cfg.control_secret_file, path);
   if (metrics_endpoint_init(&metrics_ep, metrics_default(), cfg.metrics_token_file, err,
                             sizeof err) != 0) {

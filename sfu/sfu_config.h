@@ -22,4 +22,10 @@ typedef struct {
 
 extern const ConfigOption sfu_config_options[];
 
+/* Every check on cfg that needs no port bound (media port range, ICE
+ * addresses, control secret, recording directory); --check-config and
+ * start-up both run it through DaemonInfo.validate. 0, or -1 with the
+ * one-line "config FILE: [group] key: problem" in err. */
+int sfu_config_validate(const void *cfg, const char *path, char *err, size_t errsize);
+
 #endif

@@ -51,4 +51,11 @@ typedef struct {
 
 extern const ConfigOption signal_config_options[];
 
+/* Every check on cfg that needs no port bound (TLS pair, token key, SFU
+ * nodes and draining, secret files, [booking] admission and URL, CA files,
+ * spool directory, [cluster] self among instances); --check-config and
+ * start-up both run it through DaemonInfo.validate. 0, or -1 with the
+ * one-line "config FILE: [group] key: problem" in err. */
+int signal_config_validate(const void *cfg, const char *path, char *err, size_t errsize);
+
 #endif
