@@ -310,9 +310,15 @@ static int fast_stun(PeerTransport *t, uint8_t *buf, size_t n,
                   STUN_AGENT_USAGE_SHORT_TERM_CREDENTIALS | STUN_AGENT_USAGE_USE_FINGERPRINT);
   StunCreds creds = {t->ufrag, t->pwd};
   StunMessage req;
-  if (stun_agent_validate(&sa, &req, buf, n, stun_validater, &creds) != STUN_VALIDATION_SUCCESS ||
-      stun_message_get_method(&req) != STUN_BINDING)
-    return 0;
+  StunValidationStatus vs = stun_agent_validate(&sa, &req, buf, n, stun_validater, &creds);
+  if (vs == STUN_VALIDATION_UNAUTHORIZED || vs == STUN_VALIDATION_UNAUTHORIZED_BAD_REQUEST ||
+      vs == STUN_VALIDATION_NOT_STUN) {
+    /* Wrong credentials or junk, even from the peer's address: dropped,
+     * as libnice drops them; it must not cost us the fast path. */
+    t->stats.dropped_unknown++;
+    return 1;
+  }
+  if (vs != STUN_VALIDATION_SUCCESS || stun_message_get_method(&req) != STUN_BINDING) return 0;
   uint8_t out[512];
   size_t outlen = sizeof out;
   StunMessage resp;
