@@ -78,7 +78,6 @@ struct PeerTransport {
   struct sockaddr_storage fast_remote;
   socklen_t fast_remote_len;
   int64_t fast_left_us;   /* when the path was last handed back */
-  uint64_t fast_stun_answered, fast_handbacks;
   unsigned sample_every, sample_count;
   PeerTransportUnverifiedFn on_unverified;
 };
@@ -292,9 +291,11 @@ static bool stun_validater(StunAgent *agent, StunMessage *msg, uint8_t *username
 }
 
 /* A STUN message on the fast path. 1 answered or ignored; 0 not ours (the
- * caller hands the path back to libnice). */
+ * caller hands the path back to libnice). Only a check that authenticates
+ * (or a response to one of libnice's own) can take the path from us: junk
+ * sprayed at the port, even from the peer's address, is dropped. */
 static int fast_stun(PeerTransport *t, uint8_t *buf, size_t n,
-                     const struct sockaddr_storage *from, socklen_t fromlen) {
+                     const struct sockaddr_storage *from, socklen_t fromlen, int from_peer) {
   if (n < 20) return 1;
   unsigned type = ((unsigned)buf[0] << 8) | buf[1];
   unsigned cls = ((type >> 7) & 2) | ((type >> 4) & 1);
@@ -319,6 +320,9 @@ static int fast_stun(PeerTransport *t, uint8_t *buf, size_t n,
     return 1;
   }
   if (vs != STUN_VALIDATION_SUCCESS || stun_message_get_method(&req) != STUN_BINDING) return 0;
+  /* A genuine check from another address (the peer moved, or a new pair):
+   * libnice's business (peer-reflexive candidate, triggered check). */
+  if (!from_peer) return 0;
   uint8_t out[512];
   size_t outlen = sizeof out;
   StunMessage resp;
@@ -329,7 +333,7 @@ static int fast_stun(PeerTransport *t, uint8_t *buf, size_t n,
     return 0; /* role conflict or a malformed check: libnice decides */
   udp_pump_send(t->pump, t->fast_fd, (const struct sockaddr *)from, fromlen, out, outlen, t,
                 &t->stats.send_errors);
-  t->fast_stun_answered++;
+  t->stats.stun_answered++;
   return 1;
 }
 
@@ -349,7 +353,7 @@ static void fast_readable(void *user) {
       }
       int from_peer = same_addr(&d[i].from, d[i].fromlen, &t->fast_remote, t->fast_remote_len);
       if (d[i].buf[0] < 4) { /* STUN (RFC 7983) */
-        if (!from_peer || !fast_stun(t, d[i].buf, d[i].len, &d[i].from, d[i].fromlen))
+        if (!fast_stun(t, d[i].buf, d[i].len, &d[i].from, d[i].fromlen, from_peer))
           fast_leave(t, from_peer ? "stun" : "stun_other_address");
         continue;
       }
@@ -398,6 +402,7 @@ static void fast_try_enter(PeerTransport *t) {
   t->controlling = ctl ? 1 : 0;
   t->fast_sock = gs;
   t->fast = 1;
+  t->stats.fast_entries++;
   /* libnice's socket sources (this component's) move to a context nobody
    * iterates: from now on the pump alone reads the socket. */
   nice_agent_attach_recv(t->agent, t->stream, 1, udp_pump_parked_context(t->pump), on_recv, t);
@@ -408,7 +413,7 @@ static void fast_try_enter(PeerTransport *t) {
 static void fast_leave(PeerTransport *t, const char *why) {
   if (!t->fast) return;
   t->fast = 0;
-  t->fast_handbacks++;
+  if (strcmp(why, "free") != 0) t->stats.fast_handbacks++;
   t->fast_left_us = g_get_monotonic_time();
   udp_pump_unwatch(t->pump, t->fast_fd);
   udp_pump_forget(t->pump, t);

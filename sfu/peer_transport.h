@@ -60,6 +60,9 @@ typedef struct {
   uint64_t packets_out, bytes_out, rtcp_out;
   uint64_t undecryptable, dropped_unknown, send_errors;
   uint64_t unverified; /* RTP handed on unverified (sampling) */
+  /* the batched fast path: times taken, times handed back to libnice,
+   * consent checks answered on it */
+  uint64_t fast_entries, fast_handbacks, stun_answered;
 } PeerTransportStats;
 
 PeerTransport *peer_transport_new(GMainContext *ctx, const PeerTransportConfig *cfg,
