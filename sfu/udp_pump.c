@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -14,6 +16,8 @@
 /* Datagrams queued before the queue is flushed early. */
 #define SEND_QUEUE 256
 #define SEND_SLOT 1500
+/* Datagrams one GSO message carries at most (the kernel allows 64). */
+#define UDP_PUMP_GSO_MAX 32
 
 typedef struct Watch {
   int fd;
@@ -52,6 +56,7 @@ struct UdpPump {
   /* send */
   SendSlot *slots; /* SEND_QUEUE */
   int nslots;
+  int no_gso; /* the kernel refused a GSO send once: plain datagrams from then on */
   UdpPumpStats stats;
 };
 
@@ -108,6 +113,10 @@ UdpPump *udp_pump_new(GMainContext *ctx) {
   p->watches = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
   p->graveyard = g_ptr_array_new_with_free_func(g_free);
   p->slots = g_new(SendSlot, SEND_QUEUE);
+  /* UDP GSO only with PARLOUR_UDP_GSO=1: paired runs at 15 calls showed no
+   * difference above this machine's noise (docs/performance.md), and a
+   * route without checksum offload refuses it (then it turns itself off). */
+  p->no_gso = g_strcmp0(g_getenv("PARLOUR_UDP_GSO"), "1") != 0;
   for (int i = 0; i < UDP_PUMP_RECV_BATCH; i++) p->dgrams[i].buf = p->rbuf[i];
   p->source = (PumpSource *)g_source_new(&pump_funcs, sizeof(PumpSource));
   p->source->pump = p;
@@ -222,47 +231,120 @@ void udp_pump_forget(UdpPump *p, const void *owner) {
     if (p->slots[i].owner == owner) p->slots[i].fd = -1;
 }
 
+/* Sends msgs [0, n) of one socket; a message that fails is counted on each
+ * of its datagrams and the rest go on (as per-packet sends did). A GSO
+ * message refused by the kernel (EIO/EINVAL: no checksum offload on the
+ * route, an old kernel) turns GSO off for this pump and its datagrams are
+ * sent one by one. */
+static void send_batch(UdpPump *p, int fd, struct mmsghdr *mm, int n, SendSlot **first,
+                       int *count) {
+  int done = 0;
+  while (done < n) {
+    int r = sendmmsg(fd, mm + done, (unsigned)(n - done), MSG_DONTWAIT);
+    p->stats.send_calls++;
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      if (count[done] > 1 && (err == EIO || err == EINVAL)) {
+        p->no_gso = 1;
+        struct msghdr one;
+        memset(&one, 0, sizeof one);
+        one.msg_name = mm[done].msg_hdr.msg_name;
+        one.msg_namelen = mm[done].msg_hdr.msg_namelen;
+        for (size_t k = 0; k < mm[done].msg_hdr.msg_iovlen; k++) {
+          one.msg_iov = &mm[done].msg_hdr.msg_iov[k];
+          one.msg_iovlen = 1;
+          p->stats.send_calls++;
+          if (sendmsg(fd, &one, MSG_DONTWAIT) < 0) {
+            if (first[done]->errors) (*first[done]->errors)++;
+            p->stats.send_dropped++;
+          } else {
+            p->stats.send_packets++;
+          }
+        }
+        log_info("udp_pump_gso_off", "errno=%d", err);
+      } else {
+        if (first[done]->errors) (*first[done]->errors) += (uint64_t)count[done];
+        p->stats.send_dropped += (uint64_t)count[done];
+      }
+      done++;
+      continue;
+    }
+    for (int k = done; k < done + r; k++) {
+      p->stats.send_packets += (uint64_t)count[k];
+      if (count[k] > 1) p->stats.gso_messages++;
+    }
+    done += r;
+  }
+}
+
+static int same_dest(const SendSlot *a, const SendSlot *b) {
+  return a->tolen == b->tolen && memcmp(&a->to, &b->to, a->tolen) == 0;
+}
+
 /* One sendmmsg per socket: the queue holds every socket's datagrams in the
  * order they were sent; each pass takes the first unsent one's socket and
- * all later datagrams for it (order per socket kept). */
+ * all later datagrams for it (order per socket kept). Consecutive datagrams
+ * to one address of one size (the packets of a video frame), optionally
+ * ended by a shorter one, become one UDP GSO message (UDP_SEGMENT): one
+ * trip through the stack for the lot. */
 void udp_pump_flush(UdpPump *p) {
   if (p->nslots == 0) return;
-  struct mmsghdr mm[SEND_QUEUE];
-  struct iovec iov[SEND_QUEUE];
-  SendSlot *which[SEND_QUEUE];
+  static _Thread_local struct mmsghdr mm[SEND_QUEUE];
+  static _Thread_local struct iovec iov[SEND_QUEUE];
+  static _Thread_local SendSlot *group[SEND_QUEUE];
+  static _Thread_local SendSlot *first[SEND_QUEUE];
+  static _Thread_local int count[SEND_QUEUE];
+  static _Thread_local char ctrl[SEND_QUEUE][CMSG_SPACE(sizeof(uint16_t))];
   for (int i = 0; i < p->nslots; i++) {
     int fd = p->slots[i].fd;
     if (fd < 0) continue;
-    int n = 0;
+    int g = 0;
     for (int j = i; j < p->nslots; j++) {
-      SendSlot *s = &p->slots[j];
-      if (s->fd != fd) continue;
-      iov[n].iov_base = s->data;
-      iov[n].iov_len = s->len;
-      memset(&mm[n].msg_hdr, 0, sizeof mm[n].msg_hdr);
-      mm[n].msg_hdr.msg_name = &s->to;
-      mm[n].msg_hdr.msg_namelen = s->tolen;
-      mm[n].msg_hdr.msg_iov = &iov[n];
-      mm[n].msg_hdr.msg_iovlen = 1;
-      which[n++] = s;
-      s->fd = -1;
+      if (p->slots[j].fd != fd) continue;
+      group[g++] = &p->slots[j];
+      p->slots[j].fd = -1;
     }
-    int done = 0;
-    while (done < n) {
-      int r = sendmmsg(fd, mm + done, (unsigned)(n - done), MSG_DONTWAIT);
-      p->stats.send_calls++;
-      if (r < 0) {
-        if (errno == EINTR) continue;
-        /* The first datagram failed (socket buffer full, unreachable...):
-         * count it and go on with the rest, as per-packet sends did. */
-        if (which[done]->errors) (*which[done]->errors)++;
-        p->stats.send_dropped++;
-        done++;
-        continue;
+    int nm = 0, ni = 0;
+    for (int k = 0; k < g;) {
+      SendSlot *s = group[k];
+      int c = 1;
+      size_t total = s->len;
+      if (!p->no_gso) {
+        while (k + c < g && c < UDP_PUMP_GSO_MAX && same_dest(s, group[k + c]) &&
+               group[k + c]->len <= s->len && total + group[k + c]->len <= 65000) {
+          total += group[k + c]->len;
+          c++;
+          if (group[k + c - 1]->len < s->len) break; /* a shorter one ends it */
+        }
       }
-      p->stats.send_packets += (uint64_t)r;
-      done += r;
+      struct msghdr *h = &mm[nm].msg_hdr;
+      memset(h, 0, sizeof *h);
+      h->msg_name = &s->to;
+      h->msg_namelen = s->tolen;
+      h->msg_iov = &iov[ni];
+      h->msg_iovlen = (size_t)c;
+      for (int x = 0; x < c; x++) {
+        iov[ni].iov_base = group[k + x]->data;
+        iov[ni].iov_len = group[k + x]->len;
+        ni++;
+      }
+      if (c > 1) {
+        h->msg_control = ctrl[nm];
+        h->msg_controllen = sizeof ctrl[nm];
+        struct cmsghdr *cm = CMSG_FIRSTHDR(h);
+        cm->cmsg_level = SOL_UDP;
+        cm->cmsg_type = UDP_SEGMENT;
+        cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+        uint16_t seg = (uint16_t)s->len;
+        memcpy(CMSG_DATA(cm), &seg, sizeof seg);
+      }
+      first[nm] = s;
+      count[nm] = c;
+      nm++;
+      k += c;
     }
+    send_batch(p, fd, mm, nm, first, count);
   }
   p->nslots = 0;
 }

@@ -36,6 +36,7 @@ typedef struct {
   uint64_t send_calls;   /* sendmmsg calls */
   uint64_t send_packets; /* datagrams they sent */
   uint64_t send_dropped; /* datagrams the kernel refused (EAGAIN, ENOBUFS, ...) */
+  uint64_t gso_messages; /* UDP GSO sends (several datagrams in one) */
 } UdpPumpStats;
 
 /* Makes the pump of ctx (one per context; NULL if ctx has one or epoll

@@ -127,9 +127,10 @@ void worker_free(Worker *w) {
     log_info("udp_pump_stats",
              "worker=%d wakeups=%" G_GUINT64_FORMAT " recv_calls=%" G_GUINT64_FORMAT
              " recv_packets=%" G_GUINT64_FORMAT " send_calls=%" G_GUINT64_FORMAT
-             " send_packets=%" G_GUINT64_FORMAT " send_dropped=%" G_GUINT64_FORMAT,
+             " send_packets=%" G_GUINT64_FORMAT " send_dropped=%" G_GUINT64_FORMAT
+             " gso_messages=%" G_GUINT64_FORMAT,
              w->index, ps->wakeups, ps->recv_calls, ps->recv_packets, ps->send_calls,
-             ps->send_packets, ps->send_dropped);
+             ps->send_packets, ps->send_dropped, ps->gso_messages);
   }
   udp_pump_free(w->pump);
   g_main_loop_unref(w->loop);

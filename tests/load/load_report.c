@@ -326,10 +326,11 @@ int load_report_write_json(LoadApp *app, const char *path, char *err, size_t err
     const UdpPumpStats *ps = udp_pump_stats(app->pump);
     json_object_set_new(
         gen, "pump",
-        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "wakeups", (json_int_t)ps->wakeups, "recv_calls",
-                  (json_int_t)ps->recv_calls, "recv_packets", (json_int_t)ps->recv_packets,
-                  "send_calls", (json_int_t)ps->send_calls, "send_packets",
-                  (json_int_t)ps->send_packets, "send_dropped", (json_int_t)ps->send_dropped));
+        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "wakeups", (json_int_t)ps->wakeups,
+                  "recv_calls", (json_int_t)ps->recv_calls, "recv_packets",
+                  (json_int_t)ps->recv_packets, "send_calls", (json_int_t)ps->send_calls,
+                  "send_packets", (json_int_t)ps->send_packets, "send_dropped",
+                  (json_int_t)ps->send_dropped, "gso_messages", (json_int_t)ps->gso_messages));
   }
   json_t *root = json_pack("{s:s,s:s,s:i,s:i,s:i,s:f,s:b,s:o,s:o,s:o}", "mode", app->drv->name,
                            "url", app->o.url, "calls", app->o.calls, "participants",

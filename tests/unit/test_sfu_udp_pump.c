@@ -54,6 +54,8 @@ static void on_readable(void *user) {
       uint32_t v = 0;
       memcpy(&v, d[i].buf, d[i].len >= 4 ? 4 : d[i].len);
       g_array_append_val(r->seen, v);
+      /* The mixed-size case numbers its datagrams 5000 + 1000 i + length. */
+      if (v >= 5000 && v < 100000) g_assert_cmpuint(d[i].len, ==, v % 1000);
       if (d[i].truncated) r->truncated++;
       r->last_from = d[i].from;
     }
@@ -118,6 +120,7 @@ static void t_batch_order_forget(void) {
   const UdpPumpStats *st = udp_pump_stats(p);
   g_assert_cmpuint(st->send_packets, ==, 10);
   g_assert_cmpuint(st->send_calls, ==, 1); /* one socket, one sendmmsg */
+  g_assert_cmpuint(st->gso_messages, ==, 1); /* ten of one size to one address: one GSO send */
   g_assert_cmpuint(st->recv_packets, ==, 10);
   g_assert_cmpuint(errs, ==, 0);
   struct sockaddr_in *from = (struct sockaddr_in *)&r.last_from;
@@ -132,6 +135,39 @@ static void t_batch_order_forget(void) {
   spin(ctx, &r, 300);
   g_assert_cmpuint(r.seen->len, ==, 300);
   for (guint i = 0; i < 300; i++) g_assert_cmpuint(g_array_index(r.seen, uint32_t, i), ==, 1000 + i);
+
+  /* Mixed sizes and two addresses: a shorter datagram ends a GSO run, a
+   * longer one starts a new one, another address is another message; each
+   * datagram arrives on its own with its own length, in order. */
+  Sock c = sock_open();
+  Reader rc = {p, c.fd, g_array_new(FALSE, FALSE, sizeof(uint32_t)), 0, 0, 0, {0}};
+  g_assert_cmpint(udp_pump_watch(p, c.fd, on_readable, &rc), ==, 0);
+  g_array_set_size(r.seen, 0);
+  static const size_t lens[] = {300, 300, 300, 120, 300, 500, 500, 40};
+  for (guint i = 0; i < G_N_ELEMENTS(lens); i++) {
+    uint8_t buf[600];
+    memset(buf, 0, sizeof buf);
+    uint32_t v = (uint32_t)(5000 + i * 1000 + lens[i]);
+    memcpy(buf, &v, 4);
+    Sock *dst = i == 4 ? &c : &b;
+    udp_pump_send(p, a.fd, (struct sockaddr *)&dst->addr, sizeof dst->addr, buf, lens[i],
+                  &owner1, &errs);
+  }
+  spin(ctx, &r, 7);
+  g_assert_cmpuint(r.seen->len, ==, 7);
+  guint k = 0;
+  for (guint i = 0; i < G_N_ELEMENTS(lens); i++) {
+    if (i == 4) continue;
+    g_assert_cmpuint(g_array_index(r.seen, uint32_t, k), ==, 5000 + i * 1000 + lens[i]);
+    k++;
+  }
+  spin(ctx, &rc, 1);
+  g_assert_cmpuint(rc.seen->len, ==, 1);
+  g_assert_cmpuint(g_array_index(rc.seen, uint32_t, 0), ==, 5000 + 4 * 1000 + 300);
+  g_assert_cmpuint(errs, ==, 0);
+  udp_pump_unwatch(p, c.fd);
+  g_array_free(rc.seen, TRUE);
+  close(c.fd);
 
   /* Refused: longer than a slot. */
   static uint8_t big[4000];
@@ -177,6 +213,7 @@ static void t_recv_truncated_unwatch_in_callback(void) {
 }
 
 int main(int argc, char **argv) {
+  g_setenv("PARLOUR_UDP_GSO", "1", TRUE); /* GSO is opt-in; test it */
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/sfu/udp_pump/registry", t_registry);
   g_test_add_func("/sfu/udp_pump/batch_order_forget", t_batch_order_forget);
