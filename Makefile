@@ -138,7 +138,10 @@ asan:
 	@BUILD_DIR=build-asan scripts/run-tests --unit-only
 
 # SFU capacity against Janus (issue 8), then network adaptation (issue 9).
-bench: deps tests-build
+# (tests-build in a sub-make: it must see deps/libsrtp2-openssl, which deps
+# may have just built.)
+bench: deps
+	@$(MAKE) --no-print-directory tests-build
 	@scripts/bench
 	@BUILD_DIR=$(BUILD) scripts/bench-net
 
@@ -148,7 +151,8 @@ bench-booking: deps tests-build
 # Network adaptation (issue 9): forwarded bit rate against an emulated
 # link rate, recovery of the top simulcast layer (docs/performance.md).
 .PHONY: bench-net
-bench-net: deps all
+bench-net: deps
+	@$(MAKE) --no-print-directory all
 	@BUILD_DIR=$(BUILD) scripts/bench-net
 
 clean:
