@@ -14,6 +14,16 @@ PKGS      := glib-2.0 gio-2.0 gobject-2.0 jansson libwebsockets openssl sqlite3 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
+# libsrtp2 built with OpenSSL by scripts/install-deps (AES-NI; Debian's is
+# built with NSS, 1.7-4.4x slower per packet: docs/performance.md), preferred
+# when present; its headers and library come before the system's. After it
+# first appears, `make clean` so everything relinks against it.
+SRTP_LOCAL := $(abspath deps/libsrtp2-openssl)
+ifneq ($(wildcard $(SRTP_LOCAL)/lib/libsrtp2.so),)
+  PKG_CFLAGS := -I$(SRTP_LOCAL)/include $(PKG_CFLAGS)
+  PKG_LIBS   := -L$(SRTP_LOCAL)/lib -Wl,-rpath,$(SRTP_LOCAL)/lib $(PKG_LIBS)
+endif
+
 WARN      := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-deprecated-declarations
 INCLUDES  := -Icommon -Isfu -Isignalling -Ibooking
 CFLAGS    ?= -O2 -g
@@ -147,7 +157,10 @@ asan:
 	@BUILD_DIR=build-asan scripts/run-tests --unit-only
 
 # SFU capacity against Janus (issue 8), then network adaptation (issue 9).
-bench: deps tests-build
+# (tests-build in a sub-make: it must see deps/libsrtp2-openssl, which deps
+# may have just built.)
+bench: deps
+	@$(MAKE) --no-print-directory tests-build
 	@scripts/bench
 	@BUILD_DIR=$(BUILD) scripts/bench-net
 
@@ -157,7 +170,8 @@ bench-booking: deps tests-build
 # Network adaptation (issue 9): forwarded bit rate against an emulated
 # link rate, recovery of the top simulcast layer (docs/performance.md).
 .PHONY: bench-net
-bench-net: deps all
+bench-net: deps
+	@$(MAKE) --no-print-directory all
 	@BUILD_DIR=$(BUILD) scripts/bench-net
 
 clean:

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "room.h"
 #include "sfu_bus.h"
+#include "udp_pump.h"
 
 struct Worker {
   int index;
@@ -15,6 +16,7 @@ struct Worker {
   GMainLoop *loop;
   GThread *thread;
   GHashTable *rooms; /* name -> Room*; worker thread only */
+  UdpPump *pump;     /* batched media I/O of the worker's transports */
 };
 
 /* ---- wake-up batching ----
@@ -65,6 +67,10 @@ Worker *worker_new(int index, const SfuEnv *env) {
   w->loop = g_main_loop_new(w->ctx, FALSE);
   if (batch_us < 0) batch_us = env->batch_us; /* workers are made on the main thread */
   if (batch_us > 0) g_main_context_set_poll_func(w->ctx, batched_poll);
+  /* Transports made on this context find the pump and move their media to
+   * it once ICE has chosen a host UDP pair (peer_transport.c). The env
+   * PARLOUR_SFU_UDP_PUMP=0 keeps libnice's per-packet path (to measure). */
+  if (g_strcmp0(g_getenv("PARLOUR_SFU_UDP_PUMP"), "0") != 0) w->pump = udp_pump_new(w->ctx);
   w->rooms = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   char name[32];
   g_snprintf(name, sizeof name, "sfu-worker-%d", index);
@@ -108,6 +114,17 @@ void worker_free(Worker *w) {
   while (g_main_context_iteration(w->ctx, FALSE)) {
   }
   g_hash_table_destroy(w->rooms);
+  if (w->pump) {
+    const UdpPumpStats *ps = udp_pump_stats(w->pump);
+    log_info("udp_pump_stats",
+             "worker=%d wakeups=%" G_GUINT64_FORMAT " recv_calls=%" G_GUINT64_FORMAT
+             " recv_packets=%" G_GUINT64_FORMAT " send_calls=%" G_GUINT64_FORMAT
+             " send_packets=%" G_GUINT64_FORMAT " send_dropped=%" G_GUINT64_FORMAT
+             " gso_messages=%" G_GUINT64_FORMAT,
+             w->index, ps->wakeups, ps->recv_calls, ps->recv_packets, ps->send_calls,
+             ps->send_packets, ps->send_dropped, ps->gso_messages);
+  }
+  udp_pump_free(w->pump);
   g_main_loop_unref(w->loop);
   g_main_context_unref(w->ctx);
   g_free(w);
