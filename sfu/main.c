@@ -73,7 +73,9 @@ int main(int argc, char **argv) {
                 .port_max = cfg.media_port_max,
                 .recording_dir = cfg.recording_dir,
                 .publisher_twcc = cfg.publisher_twcc,
-                .batch_us = cfg.batch_us};
+                .batch_us = cfg.batch_us,
+                .udp_pump = cfg.udp_pump,
+                .udp_gso = cfg.udp_gso};
   Worker **workers = g_new0(Worker *, n_workers);
   for (int i = 0; i < n_workers; i++) workers[i] = worker_new(i, &env);
   Control *control = control_new(secret, workers, n_workers);

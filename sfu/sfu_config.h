@@ -15,6 +15,8 @@ typedef struct {
   int workers;
   int publisher_twcc;
   int batch_us;
+  int udp_pump;
+  int udp_gso;
   char *recording_dir;
   char *metrics_token_file;
   int log_level;

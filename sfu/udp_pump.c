@@ -93,7 +93,7 @@ static gboolean pump_dispatch(GSource *s, GSourceFunc cb, gpointer data) {
 
 static GSourceFuncs pump_funcs = {pump_prepare, pump_check, pump_dispatch, NULL, NULL, NULL};
 
-UdpPump *udp_pump_new(GMainContext *ctx) {
+UdpPump *udp_pump_new(GMainContext *ctx, gboolean gso) {
   g_mutex_lock(&registry_lock);
   if (!registry) registry = g_hash_table_new(g_direct_hash, g_direct_equal);
   if (g_hash_table_contains(registry, ctx)) {
@@ -113,10 +113,11 @@ UdpPump *udp_pump_new(GMainContext *ctx) {
   p->watches = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
   p->graveyard = g_ptr_array_new_with_free_func(g_free);
   p->slots = g_new(SendSlot, SEND_QUEUE);
-  /* UDP GSO only with PARLOUR_UDP_GSO=1: paired runs at 15 calls showed no
-   * difference above this machine's noise (docs/performance.md), and a
-   * route without checksum offload refuses it (then it turns itself off). */
-  p->no_gso = g_strcmp0(g_getenv("PARLOUR_UDP_GSO"), "1") != 0;
+  /* UDP GSO only when asked ([media] udp_gso): paired runs at 15 calls
+   * showed no difference above this machine's noise (docs/performance.md),
+   * and a route without checksum offload refuses it (then it turns itself
+   * off). */
+  p->no_gso = !gso;
   for (int i = 0; i < UDP_PUMP_RECV_BATCH; i++) p->dgrams[i].buf = p->rbuf[i];
   p->source = (PumpSource *)g_source_new(&pump_funcs, sizeof(PumpSource));
   p->source->pump = p;

@@ -40,8 +40,9 @@ typedef struct {
 } UdpPumpStats;
 
 /* Makes the pump of ctx (one per context; NULL if ctx has one or epoll
- * fails). Call on the thread that will run ctx, or before it runs. */
-UdpPump *udp_pump_new(GMainContext *ctx);
+ * fails). gso: send runs of same-size datagrams as one UDP_SEGMENT message
+ * ([media] udp_gso; off by default, see udp_pump.c). Call on the thread that will run ctx, or before it runs. */
+UdpPump *udp_pump_new(GMainContext *ctx, gboolean gso);
 void udp_pump_free(UdpPump *p);
 /* The pump made for ctx, or NULL. */
 UdpPump *udp_pump_for_context(GMainContext *ctx);

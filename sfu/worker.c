@@ -69,8 +69,8 @@ Worker *worker_new(int index, const SfuEnv *env) {
   if (batch_us > 0) g_main_context_set_poll_func(w->ctx, batched_poll);
   /* Transports made on this context find the pump and move their media to
    * it once ICE has chosen a host UDP pair (peer_transport.c). The env
-   * PARLOUR_SFU_UDP_PUMP=0 keeps libnice's per-packet path (to measure). */
-  if (g_strcmp0(g_getenv("PARLOUR_SFU_UDP_PUMP"), "0") != 0) w->pump = udp_pump_new(w->ctx);
+   * [media] udp_pump = false keeps libnice's per-packet path (to measure). */
+  if (env->udp_pump) w->pump = udp_pump_new(w->ctx, env->udp_gso);
   w->rooms = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   char name[32];
   g_snprintf(name, sizeof name, "sfu-worker-%d", index);

@@ -19,6 +19,8 @@ typedef struct {
   const char *recording_dir; /* [recording] directory */
   int publisher_twcc;        /* [media] publisher_twcc */
   int batch_us;              /* [media] batch_us: wake-up batching, 0 off */
+  int udp_pump;              /* [media] udp_pump: batched I/O once ICE chose a host UDP pair */
+  int udp_gso;               /* [media] udp_gso: the pump sends with UDP GSO */
 } SfuEnv;
 
 typedef struct Worker Worker;

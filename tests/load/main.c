@@ -485,7 +485,7 @@ int main(int argc, char **argv) {
   app.loop = g_main_loop_new(app.ctx, FALSE);
   batch_us = app.o.batch_us;
   if (batch_us > 0) g_main_context_set_poll_func(app.ctx, batched_poll);
-  if (app.o.udp_pump) app.pump = udp_pump_new(app.ctx);
+  if (app.o.udp_pump) app.pump = udp_pump_new(app.ctx, FALSE);
   app.drv = app.o.mode == LOAD_MODE_JANUS ? &load_driver_janus : &load_driver_parlour;
   app.ice_addrs[0] = app.o.ice_address;
   app.calls = g_ptr_array_new_with_free_func((GDestroyNotify)call_free);

@@ -133,7 +133,7 @@ static void t_fast_path(void) {
   g_assert_nonnull(dtls);
   GMainContext *ctx = g_main_context_new();
   g_main_context_push_thread_default(ctx);
-  UdpPump *pump = udp_pump_new(ctx);
+  UdpPump *pump = udp_pump_new(ctx, FALSE);
   End a = {0}, b = {0};
   make(ctx, dtls, 1, &a);
   make(ctx, dtls, 0, &b);

@@ -85,10 +85,10 @@ static void queue_n(UdpPump *p, Sock *from, Sock *to, uint32_t first, int n, con
 static void t_registry(void) {
   GMainContext *ctx = g_main_context_new();
   g_assert_null(udp_pump_for_context(ctx));
-  UdpPump *p = udp_pump_new(ctx);
+  UdpPump *p = udp_pump_new(ctx, TRUE);
   g_assert_nonnull(p);
   g_assert_true(udp_pump_for_context(ctx) == p);
-  g_assert_null(udp_pump_new(ctx)); /* one per context */
+  g_assert_null(udp_pump_new(ctx, TRUE)); /* one per context */
   g_assert_nonnull(udp_pump_parked_context(p));
   g_assert_true(udp_pump_parked_context(p) != ctx);
   udp_pump_free(p);
@@ -99,7 +99,7 @@ static void t_registry(void) {
 
 static void t_batch_order_forget(void) {
   GMainContext *ctx = g_main_context_new();
-  UdpPump *p = udp_pump_new(ctx);
+  UdpPump *p = udp_pump_new(ctx, TRUE);
   Sock a = sock_open(), b = sock_open();
   Reader r = {p, b.fd, g_array_new(FALSE, FALSE, sizeof(uint32_t)), 0, 0, 0, {0}};
   g_assert_cmpint(udp_pump_watch(p, b.fd, on_readable, &r), ==, 0);
@@ -185,7 +185,7 @@ static void t_batch_order_forget(void) {
 
 static void t_recv_truncated_unwatch_in_callback(void) {
   GMainContext *ctx = g_main_context_new();
-  UdpPump *p = udp_pump_new(ctx);
+  UdpPump *p = udp_pump_new(ctx, TRUE);
   Sock a = sock_open(), b = sock_open();
   Reader r = {p, b.fd, g_array_new(FALSE, FALSE, sizeof(uint32_t)), 0, 1, 0, {0}};
   g_assert_cmpint(udp_pump_watch(p, b.fd, on_readable, &r), ==, 0);
@@ -213,7 +213,6 @@ static void t_recv_truncated_unwatch_in_callback(void) {
 }
 
 int main(int argc, char **argv) {
-  g_setenv("PARLOUR_UDP_GSO", "1", TRUE); /* GSO is opt-in; test it */
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/sfu/udp_pump/registry", t_registry);
   g_test_add_func("/sfu/udp_pump/batch_order_forget", t_batch_order_forget);
