@@ -94,11 +94,11 @@ BookApp *book_app_new(const BookingConfig *cfg, char *err, size_t errsize, const
   if (book_visits_sweep(app->db, now) < 0) log_warn("visits_sweep_failed", "retry=60s");
   if (cfg->demo) {
     /* make run prints these; booking/demo-sign-ins.txt lists them too. */
-    sqlite3_stmt *st = book_db_stmt(app->db, "SELECT username, role FROM users ORDER BY id");
+    BookStmt *st = book_db_stmt(app->db, "SELECT username, role FROM users ORDER BY id");
     while (book_db_row(app->db, st) == 1)
       log_info("demo_sign_in", "username=%s role=%s password=parlour-demo",
-               sqlite3_column_text(st, 0), sqlite3_column_text(st, 1));
-    sqlite3_reset(st);
+               book_col_text(st, 0), book_col_text(st, 1));
+    book_stmt_reset(st);
   }
   return app;
 fail:
@@ -301,7 +301,7 @@ void api_auth_sign_in(ApiCtx *c) {
   log_quote(qaddr, sizeof qaddr, addr);
   log_quote(quser, sizeof quser, uname);
   char *hash = NULL, *display = NULL, *role = NULL, *est = NULL;
-  sqlite3_int64 uid = 0;
+  int64_t uid = 0;
   int disabled = 0;
 
   int64_t wait = 0;
@@ -342,25 +342,25 @@ void api_auth_sign_in(ApiCtx *c) {
     goto out;
   }
 
-  sqlite3_stmt *st = book_db_stmt(
+  BookStmt *st = book_db_stmt(
       db, "SELECT id, password_hash, display_name, role, establishment_id, disabled FROM users "
           "WHERE username = ?");
   if (!st) {
     api_storage_error(c);
     goto out;
   }
-  sqlite3_bind_text(st, 1, uname, -1, SQLITE_TRANSIENT);
-  int rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) {
-    uid = sqlite3_column_int64(st, 0);
-    hash = g_strdup((const char *)sqlite3_column_text(st, 1));
-    display = g_strdup((const char *)sqlite3_column_text(st, 2));
-    role = g_strdup((const char *)sqlite3_column_text(st, 3));
-    est = g_strdup((const char *)sqlite3_column_text(st, 4));
-    disabled = sqlite3_column_int(st, 5) != 0;
+  book_bind_text(st, 1, uname);
+  int rc = book_step(st);
+  if (rc == BOOK_ROW) {
+    uid = book_col_i64(st, 0);
+    hash = g_strdup(book_col_text(st, 1));
+    display = g_strdup(book_col_text(st, 2));
+    role = g_strdup(book_col_text(st, 3));
+    est = g_strdup(book_col_text(st, 4));
+    disabled = book_col_int(st, 5) != 0;
   }
-  sqlite3_reset(st);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+  book_stmt_reset(st);
+  if (rc != BOOK_ROW && rc != BOOK_DONE) {
     api_storage_error(c);
     goto out;
   }
@@ -471,18 +471,18 @@ void api_me(ApiCtx *c) {
 
 void api_visit_types(ApiCtx *c) {
   if (api_need_session(c)) return;
-  sqlite3_stmt *st = book_db_stmt(c->app->db, "SELECT code, name, monitoring, recording, "
+  BookStmt *st = book_db_stmt(c->app->db, "SELECT code, name, monitoring, recording, "
                                               "max_minutes, participants FROM visit_types ORDER "
                                               "BY rowid");
   json_t *arr = json_array();
   int row;
   while ((row = book_db_row(c->app->db, st)) == 1)
     json_array_append_new(
-        arr, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "code", sqlite3_column_text(st, 0),
-                       "name", sqlite3_column_text(st, 1), "monitoring",
-                       sqlite3_column_text(st, 2), "recording", sqlite3_column_text(st, 3),
-                       "max_minutes", sqlite3_column_int(st, 4), "participants",
-                       sqlite3_column_text(st, 5)));
+        arr, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "code", book_col_text(st, 0),
+                       "name", book_col_text(st, 1), "monitoring",
+                       book_col_text(st, 2), "recording", book_col_text(st, 3),
+                       "max_minutes", book_col_int(st, 4), "participants",
+                       book_col_text(st, 5)));
   if (row < 0) {
     /* A list that could not be read whole is not answered as a short one. */
     json_decref(arr);
@@ -497,12 +497,12 @@ static const char *const EST_INTS[] = {"min_days",     "max_days",  "max_visitor
                                        "remand_weekly_limit", "vo_allowance", "vo_period_days",
                                        NULL};
 
-static json_t *est_row(sqlite3_stmt *st) {
-  json_t *o = json_pack("{s:s, s:s}", "id", sqlite3_column_text(st, 0), "name",
-                        sqlite3_column_text(st, 1));
+static json_t *est_row(BookStmt *st) {
+  json_t *o = json_pack("{s:s, s:s}", "id", book_col_text(st, 0), "name",
+                        book_col_text(st, 1));
   for (int i = 0; EST_INTS[i]; i++)
-    json_object_set_new(o, EST_INTS[i], json_integer(sqlite3_column_int(st, i + 2)));
-  json_object_set_new(o, "approve_public_bookings", json_boolean(sqlite3_column_int(st, 11)));
+    json_object_set_new(o, EST_INTS[i], json_integer(book_col_int(st, i + 2)));
+  json_object_set_new(o, "approve_public_bookings", json_boolean(book_col_int(st, 11)));
   return o;
 }
 
@@ -513,8 +513,8 @@ static json_t *est_row(sqlite3_stmt *st) {
 void api_establishments(ApiCtx *c, const char *id) {
   if (api_need_session(c)) return;
   if (id) {
-    sqlite3_stmt *st = book_db_stmt(c->app->db, EST_SELECT " WHERE id = ?");
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    BookStmt *st = book_db_stmt(c->app->db, EST_SELECT " WHERE id = ?");
+    book_bind_text(st, 1, id);
     int found = book_db_row(c->app->db, st);
     if (found < 0) {
       api_storage_error(c);
@@ -525,11 +525,11 @@ void api_establishments(ApiCtx *c, const char *id) {
       return;
     }
     json_t *o = est_row(st);
-    sqlite3_reset(st);
+    book_stmt_reset(st);
     api_json(c, 200, o);
     return;
   }
-  sqlite3_stmt *st = book_db_stmt(c->app->db, EST_SELECT " ORDER BY id");
+  BookStmt *st = book_db_stmt(c->app->db, EST_SELECT " ORDER BY id");
   json_t *arr = json_array();
   int row;
   while ((row = book_db_row(c->app->db, st)) == 1) json_array_append_new(arr, est_row(st));
@@ -578,12 +578,12 @@ void api_establishment_patch(ApiCtx *c, const char *id) {
     api_storage_error(c);
     return;
   }
-  sqlite3_stmt *st = book_db_stmt(db, "SELECT count(*) FROM establishments WHERE id = ?");
-  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+  BookStmt *st = book_db_stmt(db, "SELECT count(*) FROM establishments WHERE id = ?");
+  book_bind_text(st, 1, id);
   int exists = book_db_row(db, st);
   if (exists == 1) {
-    exists = sqlite3_column_int(st, 0) > 0;
-    sqlite3_reset(st);
+    exists = book_col_int(st, 0) > 0;
+    book_stmt_reset(st);
   }
   if (exists < 0) {
     book_db_rollback(db);
@@ -605,21 +605,21 @@ void api_establishment_patch(ApiCtx *c, const char *id) {
           "WHERE id = ?10");
   for (int i = 0; i < 9; i++)
     if (given[i])
-      sqlite3_bind_int64(st, i + 1, val[i]);
+      book_bind_i64(st, i + 1, val[i]);
     else
-      sqlite3_bind_null(st, i + 1);
-  sqlite3_bind_text(st, 10, id, -1, SQLITE_TRANSIENT);
+      book_bind_null(st, i + 1);
+  book_bind_text(st, 10, id);
   if (approve_public >= 0)
-    sqlite3_bind_int(st, 11, approve_public);
+    book_bind_i64(st, 11, approve_public);
   else
-    sqlite3_bind_null(st, 11);
-  int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
-  sqlite3_reset(st);
-  if (rc != SQLITE_DONE) {
+    book_bind_null(st, 11);
+  int rc = st ? book_step(st) : BOOK_ERROR;
+  book_stmt_reset(st);
+  if (rc != BOOK_DONE) {
     book_db_rollback(db);
     /* Only the CHECK constraint is the caller's fault; anything else is the
      * database failing. */
-    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+    if (rc == BOOK_CONSTRAINT)
       api_error(c, 422, "invalid_settings", "min_days must not exceed max_days", "min_days");
     else
       api_storage_error(c);

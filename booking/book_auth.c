@@ -110,22 +110,22 @@ static char *pair_key(const char *address_key, const char *username) {
 /* The row of (scope, key) if it has not expired. 1 found, 0 none, -1 error. */
 static int throttle_row(BookDb *db, const char *scope, const char *key, int64_t now,
                         int *failures, int64_t *blocked_until, int *refused) {
-  sqlite3_stmt *st = book_db_stmt(db, "SELECT failures, blocked_until, refused FROM "
+  BookStmt *st = book_db_stmt(db, "SELECT failures, blocked_until, refused FROM "
                                       "sign_in_throttle WHERE scope = ? AND key = ? AND "
                                       "expires_at > ?");
   if (!st) return -1;
-  sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(st, 3, now);
-  int rc = sqlite3_step(st), found = 0;
-  if (rc == SQLITE_ROW) {
+  book_bind_text(st, 1, scope);
+  book_bind_text(st, 2, key);
+  book_bind_i64(st, 3, now);
+  int rc = book_step(st), found = 0;
+  if (rc == BOOK_ROW) {
     found = 1;
-    *failures = sqlite3_column_int(st, 0);
-    *blocked_until = sqlite3_column_int64(st, 1);
-    *refused = sqlite3_column_int(st, 2);
+    *failures = book_col_int(st, 0);
+    *blocked_until = book_col_i64(st, 1);
+    *refused = book_col_int(st, 2);
   }
-  sqlite3_reset(st);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return -1;
+  book_stmt_reset(st);
+  if (rc != BOOK_ROW && rc != BOOK_DONE) return -1;
   if (!found) {
     *failures = 0;
     *blocked_until = 0;
@@ -157,14 +157,14 @@ int book_throttle_check(BookDb *db, const char *address_key, const char *usernam
 int book_throttle_count_refusal(BookDb *db, const char *address_key, const char *username,
                                 int64_t now) {
   char *pk = pair_key(address_key, username);
-  sqlite3_stmt *st = book_db_stmt(db, "UPDATE sign_in_throttle SET refused = refused + 1 WHERE "
+  BookStmt *st = book_db_stmt(db, "UPDATE sign_in_throttle SET refused = refused + 1 WHERE "
                                       "((scope = 'address' AND key = ?1) OR (scope = "
                                       "'account_address' AND key = ?2)) AND blocked_until > ?3");
   int bad = !st;
   if (st) {
-    sqlite3_bind_text(st, 1, address_key, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, pk, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 3, now);
+    book_bind_text(st, 1, address_key);
+    book_bind_text(st, 2, pk);
+    book_bind_i64(st, 3, now);
     bad = book_db_step_done(db, st) != 0;
   }
   g_free(pk);
@@ -181,18 +181,18 @@ static int count_failure(BookDb *db, const char *scope, const char *key, int64_t
   failures++;
   *blocked_until = cap > 0 && failures > free ? now + backoff(failures - free, cap) : 0;
   int64_t quiet_from = *blocked_until > now ? *blocked_until : now;
-  sqlite3_stmt *st = book_db_stmt(
+  BookStmt *st = book_db_stmt(
       db, "INSERT INTO sign_in_throttle(scope, key, failures, last_failure_at, blocked_until, "
           "refused, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6) ON CONFLICT(scope, key) DO "
           "UPDATE SET failures = ?3, last_failure_at = ?4, blocked_until = ?5, refused = 0, "
           "expires_at = ?6");
   if (!st) return -1;
-  sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int(st, 3, failures);
-  sqlite3_bind_int64(st, 4, now);
-  sqlite3_bind_int64(st, 5, *blocked_until);
-  sqlite3_bind_int64(st, 6, quiet_from + BOOK_THROTTLE_FORGET_S);
+  book_bind_text(st, 1, scope);
+  book_bind_text(st, 2, key);
+  book_bind_i64(st, 3, failures);
+  book_bind_i64(st, 4, now);
+  book_bind_i64(st, 5, *blocked_until);
+  book_bind_i64(st, 6, quiet_from + BOOK_THROTTLE_FORGET_S);
   return book_db_step_done(db, st) ? -1 : failures;
 }
 
@@ -201,9 +201,9 @@ int book_throttle_failure(BookDb *db, const char *address_key, const char *usern
   *pair_failures = 0;
   *wait_s = 0;
   /* Expired rows first: the table holds only what still matters. */
-  sqlite3_stmt *st = book_db_stmt(db, "DELETE FROM sign_in_throttle WHERE expires_at <= ?");
+  BookStmt *st = book_db_stmt(db, "DELETE FROM sign_in_throttle WHERE expires_at <= ?");
   if (!st) return -1;
-  sqlite3_bind_int64(st, 1, now);
+  book_bind_i64(st, 1, now);
   if (book_db_step_done(db, st)) return -1;
   int64_t b_addr, b_acct, b_pair;
   int acct = count_failure(db, "account", username, now, 0, 0, &b_acct);
@@ -228,11 +228,11 @@ int book_throttle_failure(BookDb *db, const char *address_key, const char *usern
 
 int book_throttle_success(BookDb *db, const char *address_key, const char *username) {
   char *pk = pair_key(address_key, username);
-  sqlite3_stmt *st = book_db_stmt(
+  BookStmt *st = book_db_stmt(
       db, "DELETE FROM sign_in_throttle WHERE scope = 'account_address' AND key = ?");
   int bad = !st;
   if (st) {
-    sqlite3_bind_text(st, 1, pk, -1, SQLITE_TRANSIENT);
+    book_bind_text(st, 1, pk);
     bad = book_db_step_done(db, st) != 0;
   }
   g_free(pk);
@@ -280,7 +280,7 @@ static void sweep(BookSessions *s, int64_t now) {
     if (now - ((BookSession *)v)->last_seen >= s->idle_s) g_hash_table_iter_remove(&it);
 }
 
-BookSession *book_session_create(BookSessions *s, sqlite3_int64 user_id, const char *username,
+BookSession *book_session_create(BookSessions *s, int64_t user_id, const char *username,
                                  const char *display_name, const char *role,
                                  const char *establishment_id, int64_t now) {
   sweep(s, now);
@@ -317,7 +317,7 @@ void book_session_destroy(BookSessions *s, const char *id) {
   if (id) g_hash_table_remove(s->by_id, id);
 }
 
-int book_sessions_end_user(BookSessions *s, sqlite3_int64 user_id) {
+int book_sessions_end_user(BookSessions *s, int64_t user_id) {
   GHashTableIter it;
   gpointer k, v;
   int n = 0;
