@@ -39,11 +39,15 @@ BookApp *book_app_new(const BookingConfig *cfg, char *err, size_t errsize, const
   BookApp *app = g_new0(BookApp, 1);
   app->cfg = cfg;
   *bad_group = "database";
-  *bad_key = "path";
+  *bad_key = strcmp(cfg->db_engine, "postgresql") == 0 ? "url" : "path";
   /* Test-only storage faults (book_faultvfs.h): on only when the test sets
    * PARLOUR_TEST_FAULT_FILE, before the database is opened through it. */
   if (book_faultvfs_from_env(err, errsize) < 0) goto fail;
-  app->db = book_db_open(cfg->db_path, err, errsize);
+  if (strcmp(cfg->db_engine, "sqlite") && strcmp(cfg->db_engine, "postgresql")) *bad_key = "engine";
+  app->db = book_db_open_engine(cfg->db_engine,
+                                strcmp(cfg->db_engine, "postgresql") == 0 ? cfg->db_url
+                                                                          : cfg->db_path,
+                                err, errsize);
   if (!app->db) goto fail;
   if (!cfg->db_sync_full && book_db_set_synchronous_full(app->db, 0)) {
     snprintf(err, errsize, "could not set synchronous=NORMAL");

@@ -375,7 +375,7 @@ int64_t book_db_scalar_i64(BookDb *b, const char *sql, int64_t def, int n, ...) 
   return v;
 }
 
-int book_db_exec_script(BookDb *b, const char *sql, int n, const char *const *params) {
+int book_db_exec_script(BookDb *b, const char *sql, int n, const int64_t *params) {
   gchar **parts = g_strsplit(sql, ";", -1);
   int bad = 0;
   for (gchar **p = parts; *p && !bad; p++) {
@@ -385,13 +385,8 @@ int book_db_exec_script(BookDb *b, const char *sql, int n, const char *const *pa
       bad = 1;
       break;
     }
-    if (b->engine == BOOK_ENGINE_PG) {
-      for (int i = 0; i < n && i < st.np; i++) book_pg_bind(&st, i + 1, params[i], 0);
-    } else {
-      int np = sqlite3_bind_parameter_count(st.lite);
-      for (int i = 0; i < n && i < np; i++)
-        sqlite3_bind_text(st.lite, i + 1, params[i], -1, SQLITE_TRANSIENT);
-    }
+    int np = b->engine == BOOK_ENGINE_PG ? st.np : sqlite3_bind_parameter_count(st.lite);
+    for (int i = 0; i < n && i < np; i++) book_bind_i64(&st, i + 1, params[i]);
     int rc;
     while ((rc = book_step(&st)) == BOOK_ROW) {
     }

@@ -154,8 +154,8 @@ int book_db_scalar(BookDb *db, const char *sql, int64_t *out, int n, ...) BOOK_M
 int64_t book_db_scalar_i64(BookDb *db, const char *sql, int64_t def, int n, ...);
 
 /* Runs a script of ;-separated statements (no ; inside literals), each
- * bound with the same text parameters ?1..?n (uncached). 0 or -1. */
-int book_db_exec_script(BookDb *db, const char *sql, int n, const char *const *params) BOOK_MUST_CHECK;
+ * bound with the same integer parameters ?1..?n (uncached). 0 or -1. */
+int book_db_exec_script(BookDb *db, const char *sql, int n, const int64_t *params) BOOK_MUST_CHECK;
 
 /* After rows were inserted with explicit ids: PostgreSQL's identity
  * sequences moved past them (sqlite needs nothing). 0 or -1. */

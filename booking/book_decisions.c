@@ -142,7 +142,8 @@ static void targets_free(Targets *t) {
   g_ptr_array_free(t->who, TRUE);
 }
 
-/* Reads (visit id, users.id, users.role) rows; -1 on error. */
+/* Reads (visit id, users.id, users.role[, start_at: for ORDER BY under
+ * DISTINCT, which PostgreSQL wants in the select list]) rows; -1 on error. */
 static int collect_people(BookDb *db, BookStmt *st, Targets *t) {
   int rc;
   while ((rc = step(db, st)) == 1) {
@@ -168,7 +169,7 @@ int book_decisions_for_contact(BookDb *db, int64_t now, const char *actor,
                                int64_t prisoner_id, int64_t visitor_id,
                                const char *reason) {
   BookStmt *st = book_db_stmt(
-      db, "SELECT DISTINCT vi.id, u.id, u.role FROM visits vi JOIN visit_visitors vv ON "
+      db, "SELECT DISTINCT vi.id, u.id, u.role, vi.start_at FROM visits vi JOIN visit_visitors vv ON "
           "vv.visit_id = vi.id JOIN visitors v ON v.id = vv.visitor_id JOIN users u ON u.id = "
           "v.user_id WHERE vi.prisoner_id = ? AND vv.visitor_id = ? AND vi.status IN "
           "('booked','in_progress') ORDER BY vi.start_at, vi.id");
@@ -188,7 +189,7 @@ int book_decisions_for_account(BookDb *db, int64_t now, const char *actor, int64
    * call of its establishment open for joining. */
   BookStmt *st = book_db_stmt(
       db,
-      "SELECT DISTINCT vi.id, u.id, u.role FROM users u JOIN visits vi ON vi.status IN "
+      "SELECT DISTINCT vi.id, u.id, u.role, vi.start_at FROM users u JOIN visits vi ON vi.status IN "
       "('booked','in_progress') AND ("
       " (u.role = 'prisoner' AND vi.prisoner_id IN (SELECT id FROM prisoners WHERE user_id = u.id)) OR"
       " (u.role = 'probationer' AND vi.probationer_id IN"
@@ -440,9 +441,11 @@ int book_admission_check(BookDb *db, const char *visit_id, const char *participa
     char today[11];
     book_date_of(now, today);
     st = book_db_stmt(
-        db, "SELECT coalesce(max(EXISTS (SELECT 1 FROM contact_restrictions r WHERE r.contact_id "
-            "= c.id AND r.type = 'BAN' AND r.start_date <= ?4 AND (r.expiry_date IS NULL OR "
-            "r.expiry_date >= ?4))), 0), coalesce(max(c.approved IS NOT 1), 0) FROM "
+        /* CASE, not a boolean inside max(): the same text on both engines. */
+        db, "SELECT coalesce(max(CASE WHEN EXISTS (SELECT 1 FROM contact_restrictions r WHERE "
+            "r.contact_id = c.id AND r.type = 'BAN' AND r.start_date <= ?4 AND (r.expiry_date IS "
+            "NULL OR r.expiry_date >= ?4)) THEN 1 ELSE 0 END), 0), coalesce(max(CASE WHEN "
+            "c.approved = 1 THEN 0 ELSE 1 END), 0) FROM "
             "visit_visitors vv JOIN visitors v ON v.id = vv.visitor_id LEFT JOIN contacts c ON "
             "c.prisoner_id = ?2 AND c.visitor_id = v.id WHERE vv.visit_id = ?1 AND v.user_id = "
             "?3");

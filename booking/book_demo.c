@@ -69,13 +69,9 @@ static const char *DEMO_TEMPLATES_SQL =
     " ('PLR','telemedicine',?1,'13:00','13:30',2,0,'2026-01-01'),"
     " ('OTH','social',?1,'14:00','15:00',3,0,'2026-01-01');";
 
-/* The demo script with ?1 = p1 (as text: both engines type it from its
- * place in the statement). */
+/* The demo script with ?1 = p1. */
 static int exec_bound(BookDb *db, const char *sql, int64_t p1) {
-  char v[24];
-  g_snprintf(v, sizeof v, "%lld", (long long)p1);
-  const char *params[] = {v};
-  if (book_db_exec_script(db, sql, 1, params)) {
+  if (book_db_exec_script(db, sql, 1, &p1)) {
     char q[300];
     log_error("demo_seed_failed", "error=%s", log_quote(q, sizeof q, book_db_errmsg(db)));
     return -1;
@@ -198,7 +194,7 @@ int book_demo_visit(BookDb *db, const char *type, int64_t start, int64_t end, co
       "(SELECT id FROM probationers WHERE crn = 'X123456' AND ?3 IS NULL), "
       "(SELECT id FROM users WHERE username = ?4), NULL, date(?5, 'unixepoch'), ?5, ?6, 'open', "
       "'booked', coalesce((SELECT id FROM users WHERE username = ?7), (SELECT id FROM users WHERE "
-      "role = 'admin' ORDER BY id LIMIT 1)), ?8, ?8 FROM (SELECT 1) LEFT JOIN prisoners p ON "
+      "role = 'admin' ORDER BY id LIMIT 1)), ?8, ?8 FROM (SELECT 1) AS one LEFT JOIN prisoners p ON "
       "p.prison_number = ?3");
   book_bind_text(st, 1, id);
   book_bind_text(st, 2, type);

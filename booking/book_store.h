@@ -15,6 +15,7 @@ struct BookStmt {
   int np;              /* number of parameters */
   char **vals;         /* np text values (NULL = SQL NULL), owned */
   unsigned int *types; /* np type oids (0 = let the server infer) */
+  int untyped_text;    /* untyped parameters go as text (learnt from 42P08) */
   void *res;           /* PGresult * of the current run, or NULL */
   int row, nrows;
 };

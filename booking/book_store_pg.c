@@ -15,6 +15,7 @@
 #include "log.h"
 
 #define INT8OID 20
+#define TEXTOID 25
 
 static PGconn *conn(BookDb *b) { return b->pg; }
 
@@ -161,7 +162,7 @@ void book_pg_clear(BookStmt *st) {
   for (int i = 0; i < st->np; i++) {
     g_free(st->vals[i]);
     st->vals[i] = NULL;
-    st->types[i] = 0;
+    st->types[i] = st->untyped_text ? TEXTOID : 0;
   }
 }
 
@@ -169,7 +170,7 @@ void book_pg_bind(BookStmt *st, int i, const char *text, unsigned int type) {
   if (i < 1 || i > st->np) return; /* as sqlite: SQLITE_RANGE, ignored */
   g_free(st->vals[i - 1]);
   st->vals[i - 1] = g_strdup(text);
-  st->types[i - 1] = text ? type : 0;
+  st->types[i - 1] = type ? type : st->untyped_text ? TEXTOID : 0;
 }
 
 void book_pg_reset(BookStmt *st) {
@@ -186,6 +187,19 @@ int book_pg_step(BookStmt *st) {
     PGresult *r = PQexecParams(conn(b), st->pgsql, st->np, (const Oid *)st->types,
                                (const char *const *)st->vals, NULL, NULL, 0);
     ExecStatusType s = PQresultStatus(r);
+    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    if (s == PGRES_FATAL_ERROR && state && !strcmp(state, "42P08")) {
+      /* "?1 IS NULL OR col = ?1" bound with NULL: the server cannot type a
+       * NULL whose first use says nothing about its type. sqlite has no
+       * such question: send every untyped parameter as text, once. */
+      PQclear(r);
+      st->untyped_text = 1; /* and from now on, without asking first */
+      for (int i = 0; i < st->np; i++)
+        if (!st->types[i]) st->types[i] = TEXTOID;
+      r = PQexecParams(conn(b), st->pgsql, st->np, (const Oid *)st->types,
+                       (const char *const *)st->vals, NULL, NULL, 0);
+      s = PQresultStatus(r);
+    }
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
       fail_from(b, r);
       PQclear(r);

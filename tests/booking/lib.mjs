@@ -114,10 +114,42 @@ export class Client {
   patch(p, body = {}) { return this.req('PATCH', `/api/v1${p}`, { body }); }
 }
 
+// ---- the database engine ----
+// PARLOUR_DB_ENGINE=pg runs every booking started here on PostgreSQL: one
+// throwaway cluster per test process (scripts/pg-test-cluster: initdb as the
+// postgres user in a temporary directory, Unix socket only), a fresh
+// database per startBooking, the cluster stopped and removed at exit (also
+// on failure or SIGTERM). Anything else: sqlite, one file per booking.
+export const ENGINE = process.env.PARLOUR_DB_ENGINE === 'pg' ? 'postgresql' : 'sqlite';
+let pgCluster = null;
+let pgDbs = 0;
+export function startPostgres() {
+  if (pgCluster) return pgCluster;
+  const tool = path.join(ROOT, 'scripts', 'pg-test-cluster');
+  const [dir, conninfo] = execFileSync(tool, ['start'], { encoding: 'utf8' }).trim().split('\n');
+  pgCluster = { dir, conninfo };
+  // PARLOUR_PG_KEEP=1 keeps the cluster (and its server.log) for a post-mortem.
+  process.on('exit', () => {
+    if (process.env.PARLOUR_PG_KEEP === '1') return console.log(`# PostgreSQL cluster kept: ${dir}`);
+    try { execFileSync(tool, ['stop', dir], { stdio: 'ignore' }); } catch { /* gone */ }
+  });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => process.exit(1));
+  return pgCluster;
+}
+// A new empty database on the test cluster; its conninfo.
+export function newPgDatabase() {
+  const c = startPostgres();
+  const name = `booking_${process.pid}_${++pgDbs}`;
+  execFileSync('psql', ['-X', '-q', '-d', c.conninfo, '-c', `CREATE DATABASE ${name}`], { stdio: 'ignore' });
+  return c.conninfo.replace(/dbname=\S+/, `dbname=${name}`);
+}
+
 // ---- the daemon ----
+// pgUrl: on PostgreSQL, use this database (a second instance on the same
+// data) instead of a new one.
 // procEnv: extra environment for the daemon (e.g. PARLOUR_TEST_FAULT_FILE,
 // the test-only storage fault switch: docs/testing.md).
-export async function startBooking({ demo = true, ini = '', clientDir, keepDir, procEnv } = {}) {
+export async function startBooking({ demo = true, ini = '', clientDir, keepDir, procEnv, pgUrl } = {}) {
   const dir = keepDir || fs.mkdtempSync(path.join(os.tmpdir(), 'parlour-booking-test-'));
   execFileSync(path.join(ROOT, 'scripts', 'setup-var'), [path.join(dir, 'var')], { stdio: 'ignore' });
   const port = await freePort();
@@ -126,10 +158,17 @@ export async function startBooking({ demo = true, ini = '', clientDir, keepDir, 
     ca: fs.readFileSync(path.join(dir, 'var/tls/cert.pem')),
     secret: fs.readFileSync(path.join(dir, 'var/secrets/signal-booking.secret'), 'utf8').trim(),
     publicKey: fs.readFileSync(path.join(dir, 'var/keys/token-public.pem'), 'utf8'),
+    engine: ENGINE,
     db: path.join(dir, 'booking.db'),
     log: path.join(dir, 'booking.log'),
     agent: new https.Agent({ keepAlive: false }),
   };
+  if (ENGINE === 'postgresql') {
+    // keepDir restarts keep their database: its conninfo lives in the dir.
+    const saved = path.join(dir, 'pg-url');
+    env.db = pgUrl || (fs.existsSync(saved) ? fs.readFileSync(saved, 'utf8') : newPgDatabase());
+    fs.writeFileSync(saved, env.db);
+  }
   env.config = path.join(dir, 'booking.ini');
   fs.writeFileSync(env.config, `[server]
 address = 127.0.0.1
@@ -138,7 +177,7 @@ tls_cert = ${dir}/var/tls/cert.pem
 tls_key = ${dir}/var/tls/key.pem
 client_dir = ${clientDir || path.join(ROOT, 'client-web')}
 [database]
-path = ${env.db}
+${ENGINE === 'postgresql' ? `engine = postgresql\nurl = ${env.db}` : `path = ${env.db}`}
 [tokens]
 private_key = ${dir}/var/keys/token-private.pem
 [service]
@@ -184,8 +223,12 @@ ${ini.replaceAll('%DIR%', dir)}
 
 export function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
 
-// sqlite3 CLI query on the test database (read-only checks).
+// A query on the test database through the engine's own client (sqlite3 or
+// psql, unaligned, '|' between columns, no headers: the same text).
 export function sql(env, query) {
+  if (env.engine === 'postgresql')
+    return execFileSync('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', env.db, '-c', query],
+      { encoding: 'utf8' }).trim();
   return execFileSync('sqlite3', ['-batch', '-noheader', env.db, query], { encoding: 'utf8' }).trim();
 }
 
