@@ -79,7 +79,7 @@ BookApp *book_app_new(const BookingConfig *cfg, char *err, size_t errsize, const
     app->turn_secret = config_read_secret(cfg->turn_secret_file, err, errsize);
     if (!app->turn_secret) goto fail;
   }
-  app->sessions = book_sessions_new(cfg->idle_timeout_s);
+  app->sessions = book_sessions_new(app->db, cfg->idle_timeout_s);
   app->csp = make_csp(cfg->signal_url);
   app->client_root = g_canonicalize_filename(cfg->client_dir, NULL);
   int64_t now = time_now_unix();
@@ -429,12 +429,12 @@ void api_auth_sign_in(ApiCtx *c) {
   }
   BookSession *s = book_session_create(c->app->sessions, uid, uname, display, role, est, c->now);
   if (!s) {
-    api_error(c, 500, "internal_error", "no session could be made", NULL);
+    api_storage_error(c); /* nothing was stored */
     goto out;
   }
   json_t *me = book_view_me(db, s, book_sessions_idle_timeout(c->app->sessions));
   if (!me) {
-    book_session_destroy(c->app->sessions, s->id);
+    if (book_session_destroy(c->app->sessions, s->id)) log_warn("session_not_removed", "user=%s", quser);
     api_storage_error(c);
     goto out;
   }
@@ -455,7 +455,10 @@ void api_auth_sign_out(ApiCtx *c) {
   json_t *b = api_body(c, none, 1);
   if (!b) return;
   json_decref(b);
-  book_session_destroy(c->app->sessions, c->session->id);
+  if (book_session_destroy(c->app->sessions, c->session->id)) {
+    api_storage_error(c); /* still signed in: say so rather than pretend */
+    return;
+  }
   c->session = NULL;
   set_cookie(c, NULL, 1);
   http_response_set_status(c->resp, 204);
@@ -804,8 +807,13 @@ void book_app_handle(const HttpRequest *req, HttpResponse *resp, void *user) {
   int sign_in = !strcmp(rest, "/auth/sign-in");
   if (!internal) {
     char *sid = book_cookie_session(http_request_header(req, "cookie"));
-    c.session = book_session_touch(app->sessions, sid, c.now);
+    int session_failed = 0;
+    c.session = book_session_touch(app->sessions, sid, c.now, &session_failed);
     g_free(sid);
+    if (session_failed) { /* not "signed out": the database could not say */
+      api_storage_error(&c);
+      return;
+    }
     if (c.session) {
       c.actor.user_id = c.session->user_id;
       c.actor.role = c.session->role;

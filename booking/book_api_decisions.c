@@ -303,7 +303,7 @@ void api_user_patch(ApiCtx *c, const char *id) {
       api_storage_error(c);
     goto out;
   }
-  int n = 0, changed = was != disabled;
+  int n = 0, changed = was != disabled, ended = 0;
   if (changed) {
     st = book_db_stmt(db, "UPDATE users SET disabled = ? WHERE id = ?");
     int bad = !st;
@@ -315,6 +315,12 @@ void api_user_patch(ApiCtx *c, const char *id) {
     if (!bad && disabled) {
       n = book_decisions_for_account(db, c->now, c->actor.username, uid, "account_disabled");
       bad = n < 0;
+    }
+    /* Signed out everywhere (every instance: sessions are rows) in the same
+     * transaction as the change. */
+    if (!bad && disabled) {
+      ended = book_sessions_end_user(c->app->sessions, uid);
+      bad = ended < 0;
     }
     char *dt = dump(json_pack("{s:I, s:s, s:i}", "user_id", (json_int_t)uid, "username", username,
                               "calls", n));
@@ -330,9 +336,6 @@ void api_user_patch(ApiCtx *c, const char *id) {
   } else {
     book_db_rollback(db); /* nothing to change */
   }
-  int ended = 0;
-  /* Signed out everywhere only once the change is committed. */
-  if (disabled) ended = book_sessions_end_user(c->app->sessions, uid);
   if (changed)
     log_info(disabled ? "account_disabled" : "account_enabled", "user=%s by=%s calls=%d sessions=%d",
              username, c->actor.username, n, ended);

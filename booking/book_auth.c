@@ -239,56 +239,76 @@ int book_throttle_success(BookDb *db, const char *address_key, const char *usern
   return bad ? -1 : 0;
 }
 
+/* Sessions live in the table sessions (migration 0006): any booking
+ * instance on the database serves any signed-in request, and a restart
+ * signs nobody out. The store hands out one BookSession for the session a
+ * request touched and one for the session a sign-in created, each valid
+ * until the next touch or create. */
 struct BookSessions {
-  GHashTable *by_id; /* id -> BookSession* */
+  BookDb *db;
   int idle_s;
+  BookSession touched, created;
 };
 
-static void session_free(gpointer p) {
-  BookSession *s = p;
-  g_free(s->id);
-  g_free(s->csrf);
-  g_free(s->username);
-  g_free(s->display_name);
-  g_free(s->role);
-  g_free(s->establishment_id);
-  g_free(s);
+static void session_clear(BookSession *x) {
+  g_free(x->id);
+  g_free(x->csrf);
+  g_free(x->username);
+  g_free(x->display_name);
+  g_free(x->role);
+  g_free(x->establishment_id);
+  memset(x, 0, sizeof *x);
 }
 
-BookSessions *book_sessions_new(int idle_timeout_s) {
+BookSessions *book_sessions_new(BookDb *db, int idle_timeout_s) {
   BookSessions *s = g_new0(BookSessions, 1);
-  s->by_id = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, session_free);
+  s->db = db;
   s->idle_s = idle_timeout_s;
   return s;
 }
 
 void book_sessions_free(BookSessions *s) {
   if (!s) return;
-  g_hash_table_destroy(s->by_id);
+  session_clear(&s->touched);
+  session_clear(&s->created);
   g_free(s);
 }
 
 int book_sessions_idle_timeout(const BookSessions *s) { return s->idle_s; }
 
-/* Drops every idle session; called on each create so the table cannot grow
- * without bound from abandoned sign-ins. */
-static void sweep(BookSessions *s, int64_t now) {
-  GHashTableIter it;
-  gpointer k, v;
-  g_hash_table_iter_init(&it, s->by_id);
-  while (g_hash_table_iter_next(&it, &k, &v))
-    if (now - ((BookSession *)v)->last_seen >= s->idle_s) g_hash_table_iter_remove(&it);
-}
+/* The stored key for a cookie value: its SHA-256, hex. */
+static char *id_key(const char *id) { return g_compute_checksum_for_string(G_CHECKSUM_SHA256, id, -1); }
 
 BookSession *book_session_create(BookSessions *s, int64_t user_id, const char *username,
                                  const char *display_name, const char *role,
                                  const char *establishment_id, int64_t now) {
-  sweep(s, now);
-  BookSession *x = g_new0(BookSession, 1);
+  BookSession *x = &s->created;
+  session_clear(x);
   x->id = ids_random_b64url(32);
   x->csrf = ids_random_b64url(24);
   if (!x->id || !x->csrf) {
-    session_free(x);
+    session_clear(x);
+    return NULL;
+  }
+  char *key = id_key(x->id);
+  /* Idle sessions are dropped on each create, so the table cannot grow
+   * without bound from abandoned sign-ins. */
+  BookStmt *st = book_db_stmt(s->db, "DELETE FROM sessions WHERE last_seen <= ?");
+  book_bind_i64(st, 1, now - s->idle_s);
+  int bad = book_db_step_done(s->db, st);
+  if (!bad) {
+    st = book_db_stmt(s->db, "INSERT INTO sessions(id_sha256, csrf, user_id, created_at, "
+                             "last_seen) VALUES (?,?,?,?,?)");
+    book_bind_text(st, 1, key);
+    book_bind_text(st, 2, x->csrf);
+    book_bind_i64(st, 3, user_id);
+    book_bind_i64(st, 4, now);
+    book_bind_i64(st, 5, now);
+    bad = book_db_step_done(s->db, st);
+  }
+  g_free(key);
+  if (bad) {
+    session_clear(x);
     return NULL;
   }
   x->user_id = user_id;
@@ -297,37 +317,75 @@ BookSession *book_session_create(BookSessions *s, int64_t user_id, const char *u
   x->role = g_strdup(role);
   x->establishment_id = g_strdup(establishment_id);
   x->last_seen = now;
-  g_hash_table_insert(s->by_id, x->id, x);
   return x;
 }
 
-BookSession *book_session_touch(BookSessions *s, const char *id, int64_t now) {
+/* last_seen is written at most this often (1/20 of the idle timeout, at
+ * least a second): a read-only request then costs no write, and a session
+ * may end at most that much before its full idle timeout. */
+static int64_t touch_every(const BookSessions *s) { return s->idle_s / 20 > 1 ? s->idle_s / 20 : 1; }
+
+BookSession *book_session_touch(BookSessions *s, const char *id, int64_t now, int *failed) {
+  *failed = 0;
   if (!id) return NULL;
-  BookSession *x = g_hash_table_lookup(s->by_id, id);
-  if (!x) return NULL;
-  if (now - x->last_seen >= s->idle_s) {
-    g_hash_table_remove(s->by_id, id);
+  char *key = id_key(id);
+  BookStmt *st = book_db_stmt(
+      s->db, "SELECT s.csrf, s.last_seen, u.id, u.username, u.display_name, u.role, "
+             "u.establishment_id FROM sessions s JOIN users u ON u.id = s.user_id WHERE "
+             "s.id_sha256 = ?");
+  book_bind_text(st, 1, key);
+  int rc = book_db_row(s->db, st);
+  if (rc < 0) *failed = 1;
+  if (rc != 1) {
+    g_free(key);
     return NULL;
   }
-  x->last_seen = now;
+  BookSession *x = &s->touched;
+  session_clear(x);
+  x->id = g_strdup(id);
+  x->csrf = g_strdup(book_col_text(st, 0));
+  x->last_seen = book_col_i64(st, 1);
+  x->user_id = book_col_i64(st, 2);
+  x->username = g_strdup(book_col_text(st, 3));
+  x->display_name = g_strdup(book_col_text(st, 4));
+  x->role = g_strdup(book_col_text(st, 5));
+  x->establishment_id = g_strdup(book_col_text(st, 6));
+  book_stmt_reset(st);
+  int expired = now - x->last_seen >= s->idle_s;
+  if (expired || now - x->last_seen >= touch_every(s)) {
+    st = book_db_stmt(s->db, expired ? "DELETE FROM sessions WHERE id_sha256 = ?"
+                                     : "UPDATE sessions SET last_seen = ? WHERE id_sha256 = ?");
+    if (expired) {
+      book_bind_text(st, 1, key);
+    } else {
+      book_bind_i64(st, 1, now);
+      book_bind_text(st, 2, key);
+    }
+    if (book_db_step_done(s->db, st)) *failed = 1;
+    x->last_seen = now;
+  }
+  g_free(key);
+  if (expired || *failed) {
+    session_clear(x);
+    return NULL;
+  }
   return x;
 }
 
-void book_session_destroy(BookSessions *s, const char *id) {
-  if (id) g_hash_table_remove(s->by_id, id);
+int book_session_destroy(BookSessions *s, const char *id) {
+  if (!id) return 0;
+  char *key = id_key(id);
+  BookStmt *st = book_db_stmt(s->db, "DELETE FROM sessions WHERE id_sha256 = ?");
+  book_bind_text(st, 1, key);
+  g_free(key);
+  return book_db_step_done(s->db, st);
 }
 
 int book_sessions_end_user(BookSessions *s, int64_t user_id) {
-  GHashTableIter it;
-  gpointer k, v;
-  int n = 0;
-  g_hash_table_iter_init(&it, s->by_id);
-  while (g_hash_table_iter_next(&it, &k, &v))
-    if (((BookSession *)v)->user_id == user_id) {
-      g_hash_table_iter_remove(&it);
-      n++;
-    }
-  return n;
+  BookStmt *st = book_db_stmt(s->db, "DELETE FROM sessions WHERE user_id = ?");
+  book_bind_i64(st, 1, user_id);
+  if (book_db_step_done(s->db, st)) return -1;
+  return book_db_changes(s->db);
 }
 
 char *book_cookie_session(const char *h) {

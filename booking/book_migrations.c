@@ -321,6 +321,22 @@ const BookMigration book_migrations[] = {
      "CREATE INDEX sign_in_throttle_expires ON sign_in_throttle(expires_at);\n"
      "ALTER TABLE users DROP COLUMN failed_logins;\n"
      "ALTER TABLE users DROP COLUMN locked_until;\n"},
+    {"0006_sessions",
+     "-- Sessions in the database, not in one process's memory: a restart keeps\n"
+     "-- everyone signed in, and every booking instance on the same database\n"
+     "-- serves every request. The cookie value itself is never stored, only its\n"
+     "-- SHA-256 (a leaked database row signs nobody in). The account's name, role\n"
+     "-- and establishment are read from users on each request, so a change to\n"
+     "-- them applies at once.\n"
+     "CREATE TABLE sessions (\n"
+     "  id_sha256 TEXT PRIMARY KEY,\n"
+     "  csrf TEXT NOT NULL,\n"
+     "  user_id INTEGER NOT NULL REFERENCES users(id),\n"
+     "  created_at INTEGER NOT NULL,\n"
+     "  last_seen INTEGER NOT NULL\n"
+     ");\n"
+     "CREATE INDEX sessions_user ON sessions(user_id);\n"
+     "CREATE INDEX sessions_last_seen ON sessions(last_seen);\n"},
 };
 const size_t book_n_migrations = sizeof book_migrations / sizeof book_migrations[0];
 
@@ -681,6 +697,23 @@ const BookMigration book_migrations_pg[] = {
      "CREATE INDEX sign_in_throttle_expires ON sign_in_throttle(expires_at);\n"
      "ALTER TABLE users DROP COLUMN failed_logins;\n"
      "ALTER TABLE users DROP COLUMN locked_until;\n"},
+    {"0006_sessions",
+     "-- PostgreSQL text of 0006_sessions.sql (keep the two in step).\n"
+     "-- Sessions in the database, not in one process's memory: a restart keeps\n"
+     "-- everyone signed in, and every booking instance on the same database\n"
+     "-- serves every request. The cookie value itself is never stored, only its\n"
+     "-- SHA-256 (a leaked database row signs nobody in). The account's name, role\n"
+     "-- and establishment are read from users on each request, so a change to\n"
+     "-- them applies at once.\n"
+     "CREATE TABLE sessions (\n"
+     "  id_sha256 TEXT PRIMARY KEY,\n"
+     "  csrf TEXT NOT NULL,\n"
+     "  user_id BIGINT NOT NULL REFERENCES users(id),\n"
+     "  created_at BIGINT NOT NULL,\n"
+     "  last_seen BIGINT NOT NULL\n"
+     ");\n"
+     "CREATE INDEX sessions_user ON sessions(user_id);\n"
+     "CREATE INDEX sessions_last_seen ON sessions(last_seen);\n"},
 };
 const size_t book_n_migrations_pg =
     sizeof book_migrations_pg / sizeof book_migrations_pg[0];
