@@ -42,13 +42,15 @@ BookApp *book_app_new(const BookingConfig *cfg, char *err, size_t errsize, const
   *bad_key = strcmp(cfg->db_engine, "postgresql") == 0 ? "url" : "path";
   /* Test-only storage faults (book_faultvfs.h): on only when the test sets
    * PARLOUR_TEST_FAULT_FILE, before the database is opened through it. */
-  if (book_faultvfs_from_env(err, errsize) < 0) goto fail;
+  int faults = book_faultvfs_from_env(err, errsize);
+  if (faults < 0) goto fail;
   if (strcmp(cfg->db_engine, "sqlite") && strcmp(cfg->db_engine, "postgresql")) *bad_key = "engine";
   app->db = book_db_open_engine(cfg->db_engine,
                                 strcmp(cfg->db_engine, "postgresql") == 0 ? cfg->db_url
                                                                           : cfg->db_path,
                                 err, errsize);
   if (!app->db) goto fail;
+  app->db->faults = faults == 1; /* PostgreSQL's connection faults (tests only) */
   if (!cfg->db_sync_full && book_db_set_synchronous_full(app->db, 0)) {
     snprintf(err, errsize, "could not set synchronous=NORMAL");
     goto fail;

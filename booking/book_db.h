@@ -65,6 +65,7 @@ typedef struct {
   int changes;       /* rows changed by the last statement */
   char sqlstate[6];  /* PostgreSQL: SQLSTATE of the last failure */
   char errmsg[256];  /* the last failure, for logs */
+  int faults;        /* PostgreSQL: test-only connection faults on (book_faultvfs.h) */
 } BookDb;
 
 /* Opens (creating) a sqlite file: WAL, foreign_keys, synchronous=FULL, a

@@ -90,9 +90,16 @@ int book_decision_add(BookDb *db, int64_t now, const char *actor, const char *vi
                       const char *detail, const char *data_json) {
   char message[1000];
   book_decision_message(reason, detail, message, sizeof message);
-  BookStmt *st = book_db_stmt(db, "INSERT INTO call_decisions(visit_id, action, participant, "
+  /* seq is max + 1, not the engine's counter: PostgreSQL's sequences skip
+   * the values of rolled-back transactions, and the feed promises no gaps.
+   * Safe because every writer holds the writers' lock (BEGIN IMMEDIATE on
+   * sqlite, the advisory lock on PostgreSQL: book_db.h), which also keeps
+   * seq in commit order, so a reader past seq N never misses a later commit
+   * with a smaller seq. Decisions are never deleted. */
+  BookStmt *st = book_db_stmt(db, "INSERT INTO call_decisions(seq, visit_id, action, participant, "
                                       "reason, message, data, actor, created_at) VALUES "
-                                      "(?,?,?,?,?,?,?,?) RETURNING seq");
+                                      "((SELECT coalesce(max(seq), 0) + 1 FROM call_decisions), "
+                                      "?,?,?,?,?,?,?,?) RETURNING seq");
   if (!st) return -1;
   book_bind_text(st, 1, visit_id);
   book_bind_text(st, 2, action);

@@ -591,7 +591,12 @@ const BookMigration book_migrations_pg[] = {
      "CREATE FUNCTION group_concat_step(text, anyelement) RETURNS text LANGUAGE sql IMMUTABLE AS\n"
      "  $$ SELECT CASE WHEN $2 IS NULL THEN $1 WHEN $1 IS NULL THEN $2::text\n"
      "                 ELSE $1 || ',' || $2::text END $$;\n"
-     "CREATE AGGREGATE group_concat(anyelement) (SFUNC = group_concat_step, STYPE = text);\n"},
+     "CREATE AGGREGATE group_concat(anyelement) (SFUNC = group_concat_step, STYPE = text);\n"
+     "-- and group_concat(x, separator).\n"
+     "CREATE FUNCTION group_concat_step(text, anyelement, text) RETURNS text LANGUAGE sql IMMUTABLE AS\n"
+     "  $$ SELECT CASE WHEN $2 IS NULL THEN $1 WHEN $1 IS NULL THEN $2::text\n"
+     "                 ELSE $1 || $3 || $2::text END $$;\n"
+     "CREATE AGGREGATE group_concat(anyelement, text) (SFUNC = group_concat_step, STYPE = text);\n"},
     {"0002_requests_and_restriction_reasons",
      "-- PostgreSQL text of 0002_requests_and_restriction_reasons.sql (keep the two in step).\n"
      "-- Booking requests that wait for staff: when an establishment sets\n"

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "book_faultvfs.h"
 #include "book_store.h"
 #include "log.h"
 
@@ -63,8 +64,31 @@ static void fail_from(BookDb *b, PGresult *r) {
   book_store_fail(b, state ? state : "08006", m);
 }
 
+/* Test-only connection faults (book_faultvfs.h): which operation sql is. */
+static int fault_op(const char *sql) {
+  while (*sql == ' ' || *sql == '\n' || *sql == '(') sql++;
+  if (!g_ascii_strncasecmp(sql, "SELECT", 6) || !g_ascii_strncasecmp(sql, "WITH", 4))
+    return BOOK_FAULT_READ;
+  if (!g_ascii_strncasecmp(sql, "INSERT", 6) || !g_ascii_strncasecmp(sql, "UPDATE", 6) ||
+      !g_ascii_strncasecmp(sql, "DELETE", 6))
+    return BOOK_FAULT_WRITE;
+  if (!g_ascii_strncasecmp(sql, "COMMIT", 6)) return BOOK_FAULT_SYNC;
+  return -1;
+}
+
+/* When a fault is due, the backend serving this connection is terminated
+ * (by itself), so the statement that follows fails as on a real loss. */
+static void maybe_fault(BookDb *b, const char *sql) {
+  if (!b->faults) return;
+  int op = fault_op(sql);
+  if (op < 0 || !book_fault_take((BookFaultOp)op)) return;
+  PGresult *r = PQexec(conn(b), "SELECT pg_terminate_backend(pg_backend_pid())");
+  PQclear(r);
+}
+
 int book_pg_exec(BookDb *b, const char *sql, char *err, size_t errsize) {
   book_pg_heal(b);
+  maybe_fault(b, sql);
   PGresult *r = PQexec(conn(b), sql);
   ExecStatusType s = PQresultStatus(r);
   if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
@@ -184,6 +208,7 @@ int book_pg_step(BookStmt *st) {
   BookDb *b = st->db;
   if (!st->res) {
     book_pg_heal(b);
+    maybe_fault(b, st->pgsql);
     PGresult *r = PQexecParams(conn(b), st->pgsql, st->np, (const Oid *)st->types,
                                (const char *const *)st->vals, NULL, NULL, 0);
     ExecStatusType s = PQresultStatus(r);

@@ -232,6 +232,19 @@ export function sql(env, query) {
   return execFileSync('sqlite3', ['-batch', '-noheader', env.db, query], { encoding: 'utf8' }).trim();
 }
 
+// The engine's own consistency check of the test database: 'ok' or what it
+// found. sqlite: PRAGMA integrity_check. PostgreSQL: amcheck's
+// bt_index_check (heap tuples all indexed) over every index of the schema.
+export function integrityCheck(env) {
+  if (env.engine === 'postgresql')
+    return sql(env, `CREATE EXTENSION IF NOT EXISTS amcheck;
+      DO $$ DECLARE r record; BEGIN FOR r IN SELECT c.oid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+        JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'btree' AND c.relnamespace = 'public'::regnamespace
+      LOOP PERFORM bt_index_check(r.oid, true); END LOOP; END $$;
+      SELECT 'ok'`);
+  return sql(env, 'PRAGMA integrity_check');
+}
+
 // Decodes a JWT payload (no verification; see verifyJwt).
 export function jwtPayload(token) {
   return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));

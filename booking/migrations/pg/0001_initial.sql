@@ -247,3 +247,8 @@ CREATE FUNCTION group_concat_step(text, anyelement) RETURNS text LANGUAGE sql IM
   $$ SELECT CASE WHEN $2 IS NULL THEN $1 WHEN $1 IS NULL THEN $2::text
                  ELSE $1 || ',' || $2::text END $$;
 CREATE AGGREGATE group_concat(anyelement) (SFUNC = group_concat_step, STYPE = text);
+-- and group_concat(x, separator).
+CREATE FUNCTION group_concat_step(text, anyelement, text) RETURNS text LANGUAGE sql IMMUTABLE AS
+  $$ SELECT CASE WHEN $2 IS NULL THEN $1 WHEN $1 IS NULL THEN $2::text
+                 ELSE $1 || $3 || $2::text END $$;
+CREATE AGGREGATE group_concat(anyelement, text) (SFUNC = group_concat_step, STYPE = text);
