@@ -288,7 +288,7 @@ int book_db_commit(BookDb *b) {
   int rc;
   char e[300];
   if (b->engine == BOOK_ENGINE_PG) {
-    rc = exec(b, "COMMIT", e, sizeof e);
+    rc = book_pg_commit(b, e, sizeof e);
   } else {
     BookStmt *st = book_db_stmt(b, "COMMIT");
     rc = book_step(st) == BOOK_DONE ? 0 : -1;
@@ -375,29 +375,48 @@ int64_t book_db_scalar_i64(BookDb *b, const char *sql, int64_t def, int n, ...) 
   return v;
 }
 
+BookStmt *book_db_prepare(BookDb *b, const char *sql) {
+  BookStmt *st = g_new0(BookStmt, 1);
+  st->db = b;
+  st->src = g_strdup(sql);
+  st->owned = 1;
+  if ((b->engine == BOOK_ENGINE_PG ? book_pg_prepare(st) : book_lite_prepare(st)) != 0) {
+    char q[300];
+    log_error("sql_prepare_failed", "error=%s", log_quote(q, sizeof q, b->errmsg));
+    g_free((char *)st->src);
+    g_free(st);
+    return NULL;
+  }
+  return st;
+}
+
+void book_stmt_free(BookStmt *st) {
+  if (!st) return;
+  if (st->owned) g_free((char *)st->src);
+  stmt_free(st);
+}
+
+int book_db_in_tx(BookDb *b) {
+  return b->engine == BOOK_ENGINE_PG ? book_pg_in_tx(b) : !sqlite3_get_autocommit(b->db);
+}
+
 int book_db_exec_script(BookDb *b, const char *sql, int n, const int64_t *params) {
   gchar **parts = g_strsplit(sql, ";", -1);
   int bad = 0;
   for (gchar **p = parts; *p && !bad; p++) {
     if (!*g_strstrip(*p)) continue;
-    BookStmt st = {.db = b, .src = *p};
-    if ((b->engine == BOOK_ENGINE_PG ? book_pg_prepare(&st) : book_lite_prepare(&st)) != 0) {
+    BookStmt *st = book_db_prepare(b, *p);
+    if (!st) {
       bad = 1;
       break;
     }
-    int np = b->engine == BOOK_ENGINE_PG ? st.np : sqlite3_bind_parameter_count(st.lite);
-    for (int i = 0; i < n && i < np; i++) book_bind_i64(&st, i + 1, params[i]);
+    int np = b->engine == BOOK_ENGINE_PG ? st->np : sqlite3_bind_parameter_count(st->lite);
+    for (int i = 0; i < n && i < np; i++) book_bind_i64(st, i + 1, params[i]);
     int rc;
-    while ((rc = book_step(&st)) == BOOK_ROW) {
+    while ((rc = book_step(st)) == BOOK_ROW) {
     }
     bad = rc != BOOK_DONE;
-    if (st.lite) sqlite3_finalize(st.lite);
-    if (b->engine == BOOK_ENGINE_PG) {
-      book_pg_clear(&st);
-      g_free(st.vals);
-      g_free(st.types);
-      g_free(st.pgsql);
-    }
+    book_stmt_free(st);
   }
   g_strfreev(parts);
   return bad ? -1 : 0;

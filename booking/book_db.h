@@ -154,6 +154,14 @@ int book_db_scalar(BookDb *db, const char *sql, int64_t *out, int n, ...) BOOK_M
  * tell "none" from "could not read"); use book_db_scalar. */
 int64_t book_db_scalar_i64(BookDb *db, const char *sql, int64_t def, int n, ...);
 
+/* An uncached statement for sql built at run time (tests, tools): free it
+ * with book_stmt_free. NULL when it cannot be prepared (logged). */
+BookStmt *book_db_prepare(BookDb *db, const char *sql) BOOK_MUST_CHECK;
+void book_stmt_free(BookStmt *st);
+
+/* Whether a transaction is open on the connection (the engine's own view). */
+int book_db_in_tx(BookDb *db);
+
 /* Runs a script of ;-separated statements (no ; inside literals), each
  * bound with the same integer parameters ?1..?n (uncached). 0 or -1. */
 int book_db_exec_script(BookDb *db, const char *sql, int n, const int64_t *params) BOOK_MUST_CHECK;

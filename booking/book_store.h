@@ -9,6 +9,7 @@
 struct BookStmt {
   BookDb *db;
   const char *src;     /* the SQL as written (sqlite dialect, ? placeholders) */
+  int owned;           /* src is ours (book_db_prepare) */
   sqlite3_stmt *lite; /* sqlite engine */
   /* PostgreSQL engine */
   char *pgsql;         /* src in PostgreSQL's dialect, $N placeholders */
@@ -41,6 +42,8 @@ void book_pg_reset(BookStmt *st);
 const char *book_pg_text(BookStmt *st, int i);
 int book_pg_null(BookStmt *st, int i);
 int book_pg_in_tx(BookDb *db);
+/* COMMIT; -1 also when the server rolled back instead (a failed transaction). */
+int book_pg_commit(BookDb *db, char *err, size_t errsize);
 /* Reconnects when the connection was lost and no transaction is open. */
 void book_pg_heal(BookDb *db);
 /* The sqlite text of one statement in PostgreSQL's dialect; *np set to the

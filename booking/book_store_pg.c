@@ -101,6 +101,28 @@ int book_pg_exec(BookDb *b, const char *sql, char *err, size_t errsize) {
   return 0;
 }
 
+int book_pg_commit(BookDb *b, char *err, size_t errsize) {
+  maybe_fault(b, "COMMIT");
+  PGresult *r = PQexec(conn(b), "COMMIT");
+  ExecStatusType s = PQresultStatus(r);
+  if (s != PGRES_COMMAND_OK) {
+    fail_from(b, r);
+    snprintf(err, errsize, "%s", b->errmsg);
+    PQclear(r);
+    return -1;
+  }
+  /* COMMIT of a transaction that already failed "succeeds" with the tag
+   * ROLLBACK: nothing was committed, and that is a failure here. */
+  int committed = strcmp(PQcmdStatus(r), "COMMIT") == 0;
+  PQclear(r);
+  if (!committed) {
+    book_store_fail(b, "25P02", "the transaction had failed: COMMIT rolled it back");
+    snprintf(err, errsize, "%s", b->errmsg);
+    return -1;
+  }
+  return 0;
+}
+
 int book_pg_in_tx(BookDb *b) {
   PGTransactionStatusType t = PQtransactionStatus(conn(b));
   return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
