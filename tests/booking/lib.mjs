@@ -245,6 +245,30 @@ export function integrityCheck(env) {
   return sql(env, 'PRAGMA integrity_check');
 }
 
+// Every row of the test database as text, to compare before and after:
+// sqlite's .dump, or pg_dump's data (identity sequences left out: PostgreSQL
+// hands out sequence values outside transactions, so a rolled-back insert
+// moves them without changing any row; nor pg_dump's random \\restrict key).
+export function dumpData(env) {
+  if (env.engine === 'postgresql')
+    return execFileSync('pg_dump', ['--data-only', '--no-owner', '-d', env.db], { encoding: 'utf8' })
+      .split('\n').filter((l) => !/^(SELECT pg_catalog\.setval|--|\\restrict |\\unrestrict )/.test(l)).join('\n');
+  return sql(env, '.dump');
+}
+
+// A storage failure on demand: inserts into table fail (when `when`, an
+// expression on NEW, holds) until dropFailTrigger. The engine's own trigger.
+export function addFailTrigger(env, name, table, when) {
+  if (env.engine === 'postgresql')
+    sql(env, `CREATE FUNCTION ${name}_fn() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$;
+      CREATE TRIGGER ${name} BEFORE INSERT ON ${table} FOR EACH ROW ${when ? `WHEN (${when})` : ''} EXECUTE FUNCTION ${name}_fn();`);
+  else
+    sql(env, `CREATE TRIGGER ${name} BEFORE INSERT ON ${table} ${when ? `WHEN ${when}` : ''} BEGIN SELECT RAISE(ABORT, 'injected'); END;`);
+}
+export function dropFailTrigger(env, name, table) {
+  sql(env, env.engine === 'postgresql' ? `DROP TRIGGER ${name} ON ${table}; DROP FUNCTION ${name}_fn();` : `DROP TRIGGER ${name};`);
+}
+
 // Decodes a JWT payload (no verification; see verifyJwt).
 export function jwtPayload(token) {
   return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));

@@ -237,11 +237,13 @@ CREATE FUNCTION max(bigint, bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS
   $$ SELECT greatest($1, $2) $$;
 CREATE FUNCTION min(bigint, bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS
   $$ SELECT least($1, $2) $$;
--- sqlite's json_extract(json text, '$.a.b' or '$.a[0]') as text (for the
--- tests' and operators' queries on audit_log.detail).
+-- sqlite's json_extract(json text, '$.a.b' or '$.a[0]') as text, booleans as
+-- 1 and 0 like sqlite (for the tests' and operators' queries on audit_log.detail).
 CREATE FUNCTION json_extract(text, text) RETURNS text LANGUAGE sql IMMUTABLE AS
-  $$ SELECT $1::jsonb #>> string_to_array(
-       regexp_replace(substr($2, 3), '\[([0-9]+)\]', '.\1', 'g'), '.') $$;
+  $$ SELECT CASE WHEN jsonb_typeof(v) = 'boolean' THEN CASE WHEN v = 'true'::jsonb THEN '1' ELSE '0' END
+                 ELSE $1::jsonb #>> p END
+     FROM (SELECT $1::jsonb #> p AS v, p FROM (SELECT string_to_array(
+       regexp_replace(substr($2, 3), '\[([0-9]+)\]', '.\1', 'g'), '.') AS p) AS a) AS b $$;
 -- sqlite's group_concat(x): the values joined with ','.
 CREATE FUNCTION group_concat_step(text, anyelement) RETURNS text LANGUAGE sql IMMUTABLE AS
   $$ SELECT CASE WHEN $2 IS NULL THEN $1 WHEN $1 IS NULL THEN $2::text
