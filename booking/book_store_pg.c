@@ -235,7 +235,7 @@ int book_pg_step(BookStmt *st) {
                                (const char *const *)st->vals, NULL, NULL, 0);
     ExecStatusType s = PQresultStatus(r);
     const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-    if (s == PGRES_FATAL_ERROR && state && !strcmp(state, "42P08")) {
+    if (s == PGRES_FATAL_ERROR && state && (!strcmp(state, "42P08") || !strcmp(state, "42P18"))) {
       /* "?1 IS NULL OR col = ?1" bound with NULL: the server cannot type a
        * NULL whose first use says nothing about its type. sqlite has no
        * such question: send every untyped parameter as text, once. */

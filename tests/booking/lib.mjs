@@ -126,7 +126,9 @@ let pgDbs = 0;
 export function startPostgres() {
   if (pgCluster) return pgCluster;
   const tool = path.join(ROOT, 'scripts', 'pg-test-cluster');
-  const [dir, conninfo] = execFileSync(tool, ['start'], { encoding: 'utf8' }).trim().split('\n');
+  // PARLOUR_PG_DURABLE=1 (the bench): fsync on, as sqlite's sync_full.
+  const args = process.env.PARLOUR_PG_DURABLE === '1' ? ['start', '--durable'] : ['start'];
+  const [dir, conninfo] = execFileSync(tool, args, { encoding: 'utf8' }).trim().split('\n');
   pgCluster = { dir, conninfo };
   // PARLOUR_PG_KEEP=1 keeps the cluster (and its server.log) for a post-mortem.
   process.on('exit', () => {
