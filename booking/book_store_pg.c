@@ -23,7 +23,12 @@ static PGconn *conn(BookDb *b) { return b->pg; }
 static void notice_quiet(void *arg, const PGresult *res) { (void)arg, (void)res; }
 
 BookDb *book_pg_open(const char *conninfo, char *err, size_t errsize) {
-  PGconn *c = PQconnectdb(conninfo);
+  /* connect_timeout first, so the configured conninfo may override it:
+   * without one libpq waits for an unreachable host for ever, and every
+   * request would hang behind the reconnect instead of answering 503. */
+  const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
+  const char *const vals[] = {"5", "parlour-booking", conninfo, NULL};
+  PGconn *c = PQconnectdbParams(keys, vals, 1);
   if (!c || PQstatus(c) != CONNECTION_OK) {
     snprintf(err, errsize, "cannot connect to PostgreSQL: %s",
              c ? PQerrorMessage(c) : "no memory");
