@@ -101,6 +101,7 @@ static void stmt_free(gpointer p) {
     book_pg_clear(st);
     g_free(st->vals);
     g_free(st->types);
+    g_free(st->prep_types);
     g_free(st->pgsql);
   }
   g_free(st);

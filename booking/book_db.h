@@ -66,6 +66,8 @@ typedef struct {
   char sqlstate[6];  /* PostgreSQL: SQLSTATE of the last failure */
   char errmsg[256];  /* the last failure, for logs */
   int faults;        /* PostgreSQL: test-only connection faults on (book_faultvfs.h) */
+  unsigned int pg_gen;   /* PostgreSQL: connection generation (prepared statements) */
+  unsigned int pg_names; /* PostgreSQL: prepared statement names handed out */
 } BookDb;
 
 /* Opens (creating) a sqlite file: WAL, foreign_keys, synchronous=FULL, a

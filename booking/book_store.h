@@ -17,6 +17,11 @@ struct BookStmt {
   char **vals;         /* np text values (NULL = SQL NULL), owned */
   unsigned int *types; /* np type oids (0 = let the server infer) */
   int untyped_text;    /* untyped parameters go as text (learnt from 42P08) */
+  int src_owned_oneoff; /* book_db_prepare: run unnamed, never prepared */
+  int prepared;        /* server-side statement `name` exists ... */
+  unsigned int prepared_gen; /* ... on this connection generation ... */
+  unsigned int *prep_types;  /* ... for these parameter types */
+  char name[16];
   void *res;           /* PGresult * of the current run, or NULL */
   int row, nrows;
 };

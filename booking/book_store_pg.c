@@ -137,6 +137,7 @@ void book_pg_heal(BookDb *b) {
   if (PQstatus(conn(b)) == CONNECTION_OK) return;
   if (b->in_tx) return; /* the caller's rollback comes first */
   PQreset(conn(b));
+  b->pg_gen++; /* the server forgot every prepared statement */
   if (PQstatus(conn(b)) == CONNECTION_OK) {
     PQsetNoticeReceiver(conn(b), notice_quiet, NULL);
     PGresult *r = PQexec(conn(b), "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
@@ -204,6 +205,8 @@ int book_pg_prepare(BookStmt *st) {
   st->pgsql = book_pg_translate(st->src, &st->np);
   st->vals = g_new0(char *, st->np + 1);
   st->types = g_new0(unsigned int, st->np + 1);
+  st->prep_types = g_new0(unsigned int, st->np + 1);
+  st->src_owned_oneoff = st->owned;
   st->row = -1;
   return 0;
 }
@@ -231,13 +234,41 @@ void book_pg_reset(BookStmt *st) {
   st->nrows = 0;
 }
 
+/* Runs st once: as a server-side prepared statement for the cached ones
+ * (parsed and planned once per connection and parameter types; prepared
+ * again after a reconnect or when the types bound change, e.g. a NULL where
+ * an integer was), unnamed for the one-off ones (book_db_prepare). */
+static PGresult *run(BookStmt *st) {
+  BookDb *b = st->db;
+  if (st->src_owned_oneoff)
+    return PQexecParams(conn(b), st->pgsql, st->np, (const Oid *)st->types,
+                        (const char *const *)st->vals, NULL, NULL, 0);
+  size_t tsz = sizeof(unsigned int) * (size_t)st->np;
+  if (!st->prepared || st->prepared_gen != b->pg_gen ||
+      (st->np && memcmp(st->prep_types, st->types, tsz) != 0)) {
+    if (st->prepared && st->prepared_gen == b->pg_gen) {
+      char dealloc[48];
+      snprintf(dealloc, sizeof dealloc, "DEALLOCATE %s", st->name);
+      PQclear(PQexec(conn(b), dealloc));
+    }
+    st->prepared = 0;
+    snprintf(st->name, sizeof st->name, "b%u", ++b->pg_names);
+    PGresult *r = PQprepare(conn(b), st->name, st->pgsql, st->np, (const Oid *)st->types);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) return r;
+    PQclear(r);
+    if (st->np) memcpy(st->prep_types, st->types, tsz);
+    st->prepared = 1;
+    st->prepared_gen = b->pg_gen;
+  }
+  return PQexecPrepared(conn(b), st->name, st->np, (const char *const *)st->vals, NULL, NULL, 0);
+}
+
 int book_pg_step(BookStmt *st) {
   BookDb *b = st->db;
   if (!st->res) {
     book_pg_heal(b);
     maybe_fault(b, st->pgsql);
-    PGresult *r = PQexecParams(conn(b), st->pgsql, st->np, (const Oid *)st->types,
-                               (const char *const *)st->vals, NULL, NULL, 0);
+    PGresult *r = run(st);
     ExecStatusType s = PQresultStatus(r);
     const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
     if (s == PGRES_FATAL_ERROR && state && (!strcmp(state, "42P08") || !strcmp(state, "42P18"))) {
@@ -248,8 +279,7 @@ int book_pg_step(BookStmt *st) {
       st->untyped_text = 1; /* and from now on, without asking first */
       for (int i = 0; i < st->np; i++)
         if (!st->types[i]) st->types[i] = TEXTOID;
-      r = PQexecParams(conn(b), st->pgsql, st->np, (const Oid *)st->types,
-                       (const char *const *)st->vals, NULL, NULL, 0);
+      r = run(st);
       s = PQresultStatus(r);
     }
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
