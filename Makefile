@@ -30,12 +30,20 @@ srcs_of = $(shell find $(1) -name '*.c' -not -path '*/node_modules/*' | sort)
 objs_of = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 COMMON_SRCS := $(call srcs_of,common)
-SFU_SRCS    := $(filter-out sfu/main.c,$(call srcs_of,sfu))
+# sfu/core, the sans-IO media engine (docs/sfu-core.md), is a library of
+# its own: built with its own directory as the only project include path
+# and GLib's data structures as its only package, and checked after every
+# build (scripts/check-sfu-core: no socket, clock, main-loop, libnice,
+# OpenSSL or libsrtp function may be called from it).
+SFUCORE_SRCS := $(call srcs_of,sfu/core)
+SFU_SRCS    := $(filter-out sfu/main.c $(SFUCORE_SRCS),$(call srcs_of,sfu))
 SIGNAL_SRCS := $(filter-out signalling/main.c,$(call srcs_of,signalling))
 BOOK_SRCS   := $(filter-out booking/main.c,$(call srcs_of,booking))
 
 LIB_COMMON  := $(BUILD)/lib/libcommon.a
 LIB_SFU     := $(BUILD)/lib/libsfu.a
+LIB_SFUCORE := $(BUILD)/lib/libsfucore.a
+SFUCORE_CHECKED := $(BUILD)/lib/libsfucore.checked
 LIB_SIGNAL  := $(BUILD)/lib/libsignal.a
 LIB_BOOK    := $(BUILD)/lib/libbooking.a
 
@@ -54,18 +62,29 @@ LOADGEN_BIN  := $(if $(LOADGEN_SRCS),$(BUILD)/bin/parlour-loadgen)
 # (tests/unit/test_load_*.c) can link its parsers and packetisers.
 LOAD_SRCS    := $(filter-out tests/load/main.c,$(LOADGEN_SRCS))
 LIB_LOAD     := $(if $(LOAD_SRCS),$(BUILD)/lib/libloadgen.a)
-ALL_LIBS = $(LIB_SFU) $(LIB_SIGNAL) $(LIB_BOOK) $(LIB_COMMON) $(LIB_LOAD)
+ALL_LIBS = $(LIB_SFU) $(LIB_SFUCORE) $(LIB_SIGNAL) $(LIB_BOOK) $(LIB_COMMON) $(LIB_LOAD)
 
 # Keep objects of test programs (make would delete them as intermediates).
 .SECONDARY:
 
 .PHONY: all run test test-unit asan clean deps bench bench-booking var tests-build
-all: $(BINS)
+all: $(BINS) $(SFUCORE_CHECKED)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
 	@$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+CORE_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) -Isfu/core $(shell pkg-config --cflags glib-2.0 2>/dev/null) -MMD -MP $(SAN)
+$(BUILD)/obj/sfu/core/%.o: sfu/core/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $< (core)"
+	@$(CC) $(CORE_CFLAGS) -c $< -o $@
+
+$(LIB_SFUCORE): $(call objs_of,$(SFUCORE_SRCS))
+$(SFUCORE_CHECKED): $(LIB_SFUCORE) scripts/check-sfu-core
+	@scripts/check-sfu-core $<
+	@touch $@
 
 $(LIB_COMMON): $(call objs_of,$(COMMON_SRCS))
 $(LIB_SFU): $(call objs_of,$(SFU_SRCS))
@@ -78,7 +97,7 @@ $(BUILD)/lib/%.a:
 	@echo "  AR $@"
 	@ar rcs $@ $^
 
-$(BUILD)/bin/parlour-sfu: $(BUILD)/obj/sfu/main.o $(LIB_SFU) $(LIB_COMMON)
+$(BUILD)/bin/parlour-sfu: $(BUILD)/obj/sfu/main.o $(LIB_SFU) $(LIB_SFUCORE) $(LIB_COMMON)
 $(BUILD)/bin/parlour-signal: $(BUILD)/obj/signalling/main.o $(LIB_SIGNAL) $(LIB_COMMON)
 $(BUILD)/bin/parlour-booking: $(BUILD)/obj/booking/main.o $(LIB_BOOK) $(LIB_COMMON)
 $(BUILD)/bin/%:
@@ -100,7 +119,7 @@ $(LOADGEN_BIN): $(call objs_of,$(LOADGEN_SRCS)) $(ALL_LIBS)
 	$(CC) $(SAN) $(call objs_of,$(LOADGEN_SRCS)) -Wl,--start-group $(ALL_LIBS) -Wl,--end-group -o $@ $(LDLIBS)
 endif
 
-tests-build: $(BINS) $(UNIT_BINS) $(PROG_BINS) $(LOADGEN_BIN)
+tests-build: $(BINS) $(SFUCORE_CHECKED) $(UNIT_BINS) $(PROG_BINS) $(LOADGEN_BIN)
 
 deps:
 	@scripts/install-deps

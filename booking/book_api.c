@@ -59,7 +59,7 @@ BookApp *book_app_new(const BookingConfig *cfg, char *err, size_t errsize, const
   *bad_key = "private_key";
   app->token_key = token_load_private_key(cfg->token_private_key, err, errsize);
   if (!app->token_key) goto fail;
-  app->token_kid = book_token_kid(app->token_key);
+  app->token_kid = token_key_id(app->token_key);
   if (!app->token_kid) {
     snprintf(err, errsize, "not an Ed25519 key");
     goto fail;

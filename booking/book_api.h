@@ -120,9 +120,6 @@ void api_recordings_purge(ApiCtx *c);
  * number deleted, or -1 on a storage error. */
 int book_recordings_purge(BookApp *app, int64_t now, const char *actor, int *kept_out);
 
-/* The JWT kid of a key (g_malloc'd), as signalling computes it. */
-char *book_token_kid(EVP_PKEY *key);
-
 /* Views. */
 json_t *book_view_visit(BookDb *db, const char *id); /* NULL if none or the database failed */
 /* 1 with *out set, 0 no such visit, -1 the database failed. */

@@ -6,9 +6,6 @@
 #include "book_api.h"
 #include "book_decisions.h"
 
-#include <openssl/sha.h>
-
-#include "b64url.h"
 #include "ids.h"
 #include "log.h"
 #include "timeutil.h"
@@ -186,19 +183,6 @@ void api_join_token(ApiCtx *c, const char *id) {
   g_free(jti);
 }
 
-/* The key id signalling checks (sig_key_id): a token signed by another key
- * is then refused as token_unknown_key rather than a bare bad signature. */
-char *book_token_kid(EVP_PKEY *key) {
-  unsigned char raw[64];
-  size_t n = sizeof raw;
-  if (!key || EVP_PKEY_get_raw_public_key(key, raw, &n) != 1) return NULL;
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(raw, n, md);
-  char *full = b64url_encode(md, sizeof md);
-  if (full && strlen(full) > 16) full[16] = '\0';
-  return full;
-}
-
 /* ---- signalling's events ---- */
 
 static const char *const EVENT_FIELDS[] = {"event_id", "visit_id", "type", "at",
@@ -207,7 +191,8 @@ static const char *const EVENT_TYPES[] = {"call_started",        "participant_jo
                                           "participant_left",    "participant_muted",
                                           "participant_removed", "call_ended",
                                           "recording_file",      "recording_finished",
-                                          "recording_refused",   NULL};
+                                          "recording_refused",   "call_moved",
+                                          NULL};
 
 /* A recording_file path: relative to the recordings directory, under the
  * visit's own directory (room = visit id), made of the recorder's id
@@ -352,7 +337,12 @@ void api_internal_events(ApiCtx *c) {
   if (fresh) {
     int live = !strcmp(status, "booked") || !strcmp(status, "in_progress");
     if (!strcmp(type, "call_started") && !strcmp(status, "booked")) new_status = "in_progress";
-    if (!strcmp(type, "call_ended") && live) {
+    /* A call signalling ended because of booking's own decision (cancelled,
+     * moved) already has the status that decision gave it: the end must not
+     * turn a rescheduled visit into a completed one. */
+    int booking_decided = reason && (!strcmp(reason, "visit_cancelled") ||
+                                     !strcmp(reason, "visit_rescheduled"));
+    if (!strcmp(type, "call_ended") && live && !booking_decided) {
       if (reason && !strcmp(reason, "terminated_by_staff")) {
         new_status = "terminated";
         new_reason = reason;

@@ -8,11 +8,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "log.h"
 
 #define DEFAULT_MAX_BODY (1024 * 1024)
 #define DEFAULT_MAX_WS (64 * 1024)
 #define CHUNK 16384
+/* HSTS on every HTTPS response: a year, the usual floor for preload lists.
+ * No includeSubDomains: the daemons cannot know what else runs under their
+ * host name's subdomains, so they make no promise for them. */
+#define HSTS_VALUE "max-age=31536000"
 
 struct HttpResponse {
   int status;
@@ -46,6 +52,7 @@ struct HttpServer {
   GMainLoop *loop; /* lws needs a loop object; it is never run by us */
   struct lws_protocols protocols[2];
   lws_retry_bo_t retry;
+  struct lws_protocol_vhost_options hsts; /* lws' own responses on TLS */
   int port;
 };
 
@@ -59,6 +66,8 @@ typedef struct {
   GHashTable *headers;
   GByteArray *body;
   int too_large;
+  int close_after; /* framing refused: answer, then close, read nothing more */
+  int completions; /* BODY_COMPLETION callbacks seen for this request */
   char peer[64];
   HttpResponse *resp;
   char *head; /* serialised status line + headers */
@@ -191,6 +200,112 @@ static GHashTable *collect_query(struct lws *wsi) {
   return q;
 }
 
+/* ---- message framing (RFC 9112 section 6) ----
+ *
+ * libwebsockets 4.1.6 frames a request body by atoll() of the first
+ * Content-Length line alone, ignores Transfer-Encoding on requests, and takes
+ * a POST/PUT/PATCH without Content-Length to have a 100 MiB body. So a
+ * request it would frame differently from RFC 9112 (and from whatever sits
+ * in front of us) is refused here, before any handler runs, and the
+ * connection is closed after the answer. lws keeps each repeated header line
+ * as its own fragment, so duplicates are visible. Chunked request bodies are
+ * refused with 411: lws would read the chunks as the next request, and no
+ * client of ours sends them (browsers and our daemons send Content-Length). */
+typedef enum { FRAME_OK = 0, FRAME_BAD, FRAME_LENGTH_REQUIRED, FRAME_TOO_LARGE } Framing;
+
+/* Copies fragment idx of header h; -1 when there is no such fragment. An
+ * empty value is fragment of length 0, not absent. */
+static int header_fragment(struct lws *wsi, enum lws_token_indexes h, int idx, char **out) {
+  int total = lws_hdr_total_length(wsi, h);
+  char *buf = g_malloc((size_t)(total > 0 ? total : 0) + 1);
+  int n = lws_hdr_copy_fragment(wsi, buf, total + 1, h, idx);
+  if (n < 0) {
+    g_free(buf);
+    return -1;
+  }
+  *out = buf;
+  return n;
+}
+
+static char *trim_ows(char *v) {
+  while (*v == ' ' || *v == '\t') v++;
+  size_t n = strlen(v);
+  while (n && (v[n - 1] == ' ' || v[n - 1] == '\t')) v[--n] = '\0';
+  return v;
+}
+
+/* Transfer-Encoding, all its lines joined: the list must be exactly
+ * "chunked" (411: we do not take chunked bodies); any other coding, chunked
+ * not last, chunked twice or a parameter is 400. */
+static Framing check_transfer_encoding(struct lws *wsi, const char **why) {
+  GString *all = g_string_new(NULL);
+  char *frag;
+  for (int i = 0; header_fragment(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING, i, &frag) >= 0; i++) {
+    if (i) g_string_append_c(all, ',');
+    g_string_append(all, frag);
+    g_free(frag);
+  }
+  gchar **codings = g_strsplit(all->str, ",", -1);
+  int n = 0, chunked = 0;
+  for (gchar **c = codings; *c; c++) {
+    char *t = trim_ows(*c);
+    if (!*t) continue; /* empty list elements are allowed and mean nothing */
+    n++;
+    if (g_ascii_strcasecmp(t, "chunked") == 0) chunked++;
+  }
+  g_strfreev(codings);
+  g_string_free(all, TRUE);
+  if (n == 1 && chunked == 1) {
+    *why = "chunked request bodies are not accepted: send Content-Length";
+    return FRAME_LENGTH_REQUIRED;
+  }
+  *why = "Transfer-Encoding other than chunked alone";
+  return FRAME_BAD;
+}
+
+static Framing check_framing(struct lws *wsi, const char *method, size_t max, const char **why) {
+  char *te = NULL;
+  int has_te = header_fragment(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING, 0, &te) >= 0;
+  g_free(te);
+  char *cl = NULL;
+  int has_cl = header_fragment(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, 0, &cl) >= 0;
+  Framing f = FRAME_OK;
+  if (has_te && has_cl) {
+    *why = "both Content-Length and Transfer-Encoding";
+    f = FRAME_BAD;
+  } else if (has_te) {
+    f = check_transfer_encoding(wsi, why);
+  } else if (has_cl) {
+    char *second = NULL;
+    if (header_fragment(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, 1, &second) >= 0) {
+      g_free(second);
+      *why = "more than one Content-Length";
+      f = FRAME_BAD;
+    } else {
+      /* 1*DIGIT and nothing else: no sign, no list ("5, 5"), no spaces
+       * inside; at most 18 digits so it cannot overflow (lws uses atoll). */
+      const char *v = trim_ows(cl);
+      size_t n = strlen(v);
+      int digits = n > 0 && n <= 18;
+      for (size_t i = 0; digits && i < n; i++)
+        if (!g_ascii_isdigit(v[i])) digits = 0;
+      if (!digits) {
+        *why = "Content-Length is not a plain decimal number";
+        f = FRAME_BAD;
+      } else if (g_ascii_strtoull(v, NULL, 10) > max) {
+        *why = "request body is too large";
+        f = FRAME_TOO_LARGE;
+      }
+    }
+  } else if (!strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "PATCH")) {
+    /* RFC 9112 says no body, lws waits for 100 MiB: refuse the ambiguity. */
+    *why = "a POST, PUT or PATCH must carry Content-Length";
+    f = FRAME_LENGTH_REQUIRED;
+  }
+  g_free(cl);
+  return f;
+}
+
 static void peer_of(struct lws *wsi, char *out, size_t size) {
   out[0] = '\0';
   lws_get_peer_simple(wsi, out, size);
@@ -225,6 +340,7 @@ static const char *status_text(int s) {
   case 405: return "Method Not Allowed";
   case 409: return "Conflict";
   case 410: return "Gone";
+  case 411: return "Length Required";
   case 413: return "Payload Too Large";
   case 415: return "Unsupported Media Type";
   case 416: return "Range Not Satisfiable";
@@ -239,7 +355,7 @@ static const char *status_text(int s) {
 
 /* We write the status line and headers ourselves (HTTP/1.1 only; ALPN offers
  * nothing else) so handlers can set any header, repeated Set-Cookie too. */
-static void serialise_head(Pss *p) {
+static void serialise_head(HttpServer *s, Pss *p) {
   HttpResponse *r = p->resp;
   uint64_t len = r->fd >= 0 ? r->file_left : r->body_len;
   GString *h = g_string_new(NULL);
@@ -249,6 +365,8 @@ static void serialise_head(Pss *p) {
   /* Safe defaults for every response; handlers add more (CSP, cache). */
   g_string_append(h, "x-content-type-options: nosniff\r\n");
   g_string_append(h, "referrer-policy: no-referrer\r\n");
+  if (s->cfg.tls_cert) g_string_append(h, "strict-transport-security: " HSTS_VALUE "\r\n");
+  if (p->close_after) g_string_append(h, "connection: close\r\n");
   for (guint i = 0; i + 1 < r->headers->len; i += 2)
     g_string_append_printf(h, "%s: %s\r\n", (char *)r->headers->pdata[i],
                            (char *)r->headers->pdata[i + 1]);
@@ -271,6 +389,7 @@ static void dispatch(HttpServer *s, struct lws *wsi, Pss *p) {
   req.headers = p->headers;
   p->resp = response_new();
   if (p->too_large) {
+    p->close_after = 1; /* the rest of the body must not be read as a request */
     http_response_json(p->resp, 413,
                        "{\"error\":{\"code\":\"body_too_large\",\"message\":\"request body "
                        "is too large\",\"field\":null}}");
@@ -290,7 +409,27 @@ static void dispatch(HttpServer *s, struct lws *wsi, Pss *p) {
       p->resp->fd = -1;
     }
   }
-  serialise_head(p);
+  serialise_head(s, p);
+  lws_callback_on_writable(wsi);
+}
+
+/* Answers a request we refuse before any handler sees it, and marks the
+ * connection to close once the answer is out: whatever bytes follow on it
+ * are never parsed as another request. */
+static void refuse(HttpServer *s, struct lws *wsi, Pss *p, int status, const char *code,
+                   const char *message) {
+  char q[200];
+  log_warn("http_refused", "server=%s peer=%s status=%d reason=%s", s->cfg.name, p->peer, status,
+           log_quote(q, sizeof q, message));
+  json_t *j = json_pack("{s:{s:s, s:s, s:n}}", "error", "code", code, "message", message, "field");
+  char *text = json_dumps(j, JSON_COMPACT);
+  json_decref(j);
+  p->close_after = 1;
+  p->resp = response_new();
+  http_response_json(p->resp, status, text);
+  free(text);
+  if (strcmp(p->method, "HEAD") == 0) p->resp->body_len = 0;
+  serialise_head(s, p);
   lws_callback_on_writable(wsi);
 }
 
@@ -326,6 +465,7 @@ static int write_some(struct lws *wsi, Pss *p) {
     lws_callback_on_writable(wsi);
     return 0;
   }
+  if (p->close_after) return -1; /* after a refusal: no keep-alive */
   pss_reset(p);
   if (lws_http_transaction_completed(wsi)) return -1;
   return 0;
@@ -398,31 +538,52 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     int m = lws_http_get_uri_and_method(wsi, &uri, &urilen);
     static const char *const names[] = {"GET", "POST", "OPTIONS", "PUT", "PATCH", "DELETE",
                                         "CONNECT", "HEAD"};
+    peer_of(wsi, p->peer, sizeof p->peer);
     if (m < 0 || m >= (int)G_N_ELEMENTS(names)) {
-      lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, NULL);
-      return -1;
+      g_strlcpy(p->method, "-", sizeof p->method);
+      refuse(s, wsi, p, 405, "method_not_allowed", "method not allowed");
+      return 0;
     }
     g_strlcpy(p->method, names[m], sizeof p->method);
     p->path = g_strndup(in ? (const char *)in : "/", in ? strlen(in) : 1);
     p->query = collect_query(wsi);
     p->headers = collect_headers(wsi);
-    peer_of(wsi, p->peer, sizeof p->peer);
-    const char *cl = g_hash_table_lookup(p->headers, "content-length");
-    long long clen = cl ? g_ascii_strtoll(cl, NULL, 10) : 0;
     size_t max = s->cfg.max_body ? s->cfg.max_body : DEFAULT_MAX_BODY;
-    if (clen > 0) {
-      if ((unsigned long long)clen > max) {
-        p->too_large = 1;
-        dispatch(s, wsi, p);
-        return 0;
-      }
-      return 0; /* wait for LWS_CALLBACK_HTTP_BODY_COMPLETION */
+    const char *why = NULL;
+    switch (check_framing(wsi, p->method, max, &why)) {
+    case FRAME_BAD:
+      refuse(s, wsi, p, 400, "bad_framing", why);
+      return 0;
+    case FRAME_LENGTH_REQUIRED:
+      refuse(s, wsi, p, 411, "length_required", why);
+      return 0;
+    case FRAME_TOO_LARGE:
+      refuse(s, wsi, p, 413, "body_too_large", "request body is too large");
+      return 0;
+    case FRAME_OK:
+      break;
     }
+    const char *cl = g_hash_table_lookup(p->headers, "content-length");
+    if (cl && g_ascii_strtoull(cl, NULL, 10) > 0)
+      return 0; /* wait for LWS_CALLBACK_HTTP_BODY_COMPLETION */
     dispatch(s, wsi, p);
     return 0;
   }
   case LWS_CALLBACK_HTTP_BODY: {
+    if (p->close_after || p->resp) return 0; /* refused: the bytes are dropped */
     size_t max = s->cfg.max_body ? s->cfg.max_body : DEFAULT_MAX_BODY;
+    /* lws 4.1.6 bug: a request with a body that was pipelined behind another
+     * is replayed from lws' buffer and its own header bytes are handed to us
+     * as its body, after which lws re-delivers BODY_COMPLETION forever. Such
+     * a "body" starts with the request's own method and a space; no JSON or
+     * form body does. Close: the client resends on a fresh connection. */
+    if (!p->body && len > strlen(p->method) && in &&
+        strncmp(in, p->method, strlen(p->method)) == 0 &&
+        ((const char *)in)[strlen(p->method)] == ' ') {
+      log_warn("http_pipelined_body", "server=%s peer=%s method=%s closed", s->cfg.name,
+               p->peer, p->method);
+      return -1;
+    }
     if (!p->body) p->body = g_byte_array_new();
     if (p->body->len + len > max) {
       p->too_large = 1;
@@ -432,6 +593,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     return 0;
   }
   case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+    /* Once per request; a repeat is the lws 4.1.6 replay loop above. */
+    if (++p->completions > 1) return -1;
     if (!p->resp) dispatch(s, wsi, p);
     return 0;
   case LWS_CALLBACK_HTTP_WRITEABLE:
@@ -447,15 +610,18 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     const WsEndpoint *ep = path ? find_ws(s, path) : NULL;
     GHashTable *h = collect_headers(wsi);
     const char *origin = g_hash_table_lookup(h, "origin");
-    int refuse = !ep || !origin_allowed(ep, origin);
-    if (refuse) {
+    char *any_origin = NULL;
+    int has_origin = header_fragment(wsi, WSI_TOKEN_ORIGIN, 0, &any_origin) >= 0;
+    g_free(any_origin);
+    int refused = !ep || (ep->refuse_origin && has_origin) || !origin_allowed(ep, origin);
+    if (refused) {
       char q[200];
       log_warn("ws_refused", "server=%s path=%s origin=%s", s->cfg.name, path ? path : "-",
                log_quote(q, sizeof q, origin ? origin : "-"));
     }
     g_hash_table_destroy(h);
     g_free(path);
-    return refuse;
+    return refused;
   }
   case LWS_CALLBACK_ESTABLISHED: {
     char *path = ws_path(wsi);
@@ -627,7 +793,17 @@ HttpServer *http_server_new(GMainContext *ctx, const HttpServerConfig *cfg, char
   vi.retry_and_idle_policy = &s->retry;
   vi.alpn = "http/1.1";
   vi.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+  /* libwebsockets 4.1 with IPv6 built in opens an AF_INET6 socket even for
+   * an IPv4 address and, not finding that address as IPv6, binds the
+   * wildcard [::]: a "loopback only" port (the SFU's control) listened on
+   * every interface. An IPv4 literal therefore gets an IPv4 socket. */
+  if (s->cfg.address && !strchr(s->cfg.address, ':')) vi.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
   if (s->cfg.tls_cert) {
+    /* The few answers lws writes itself (lws_return_http_status, e.g. on a
+     * malformed request line) carry HSTS too; ours add it in serialise_head. */
+    s->hsts.name = "strict-transport-security:";
+    s->hsts.value = HSTS_VALUE;
+    vi.headers = &s->hsts;
     vi.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     vi.ssl_cert_filepath = s->cfg.tls_cert;
     vi.ssl_private_key_filepath = s->cfg.tls_key;

@@ -58,6 +58,10 @@ typedef void (*HttpHandler)(const HttpRequest *req, HttpResponse *resp, void *us
 typedef struct {
   const char *path;               /* e.g. "/ws" */
   const char *const *origins;     /* allowed Origin values; NULL = any, incl. none */
+  /* Non-zero: refuse any upgrade that carries an Origin header at all (even
+   * empty). For endpoints only daemons use: a browser always sends Origin,
+   * so no web page can open them. Checked before origins. */
+  int refuse_origin;
   size_t max_message;             /* bytes; 0 means 64 KiB */
   /* Return 0 to accept, non-zero to refuse the upgrade. */
   int (*on_open)(WsConn *c, const HttpRequest *upgrade, void *user);

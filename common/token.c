@@ -2,6 +2,7 @@
 
 #include <glib.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,6 +39,20 @@ static void set_detail(char *d, size_t n, const char *fmt, ...) {
 }
 
 static int is_ed25519(EVP_PKEY *k) { return k && EVP_PKEY_get_id(k) == EVP_PKEY_ED25519; }
+
+char *token_key_id(EVP_PKEY *key) {
+  /* Only Ed25519: its raw public key is always 32 bytes, so the id is well
+   * defined; X25519 and others also have raw keys but are not ours. */
+  if (!is_ed25519(key)) return NULL;
+  unsigned char raw[32];
+  size_t n = sizeof raw;
+  if (EVP_PKEY_get_raw_public_key(key, raw, &n) != 1 || n != sizeof raw) return NULL;
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256(raw, n, md);
+  char *full = b64url_encode(md, sizeof md); /* 43 characters */
+  full[TOKEN_KEY_ID_LEN] = '\0';
+  return full;
+}
 
 char *token_sign(EVP_PKEY *key, const char *kid, json_t *claims, char *err, size_t errsize) {
   if (!is_ed25519(key)) {

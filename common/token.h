@@ -57,6 +57,15 @@ TokenStatus token_verify(const char *token, EVP_PKEY *pub, const TokenExpect *ex
 EVP_PKEY *token_load_private_key(const char *path, char *err, size_t errsize);
 EVP_PKEY *token_load_public_key(const char *path, char *err, size_t errsize);
 
+/* The key id a token's "kid" header carries: the first 16 characters of
+ * base64url(SHA-256(raw 32-byte Ed25519 public key)). Booking computes it
+ * from its private key, signalling from the public half; both give the same
+ * text, so a token signed by a key signalling does not hold is refused by
+ * name (token_unknown_key). g_malloc'd; NULL for NULL or a key that is not
+ * Ed25519 (another key type has no id in this scheme). */
+#define TOKEN_KEY_ID_LEN 16
+char *token_key_id(EVP_PKEY *key);
+
 /* A fresh Ed25519 key pair (tests, and first-run key creation). */
 EVP_PKEY *token_generate_key(void);
 

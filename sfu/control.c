@@ -291,6 +291,9 @@ Control *control_new(const char *secret, Worker **workers, int n_workers) {
   c->ep = (WsEndpoint){
       .path = "/control",
       .origins = NULL,
+      /* Only signalling talks to this socket, and it sends no Origin; a
+       * browser always does, so a web page can never reach it. */
+      .refuse_origin = 1,
       .max_message = MAX_MESSAGE,
       .on_open = on_open,
       .on_message = on_message,

@@ -77,7 +77,9 @@ int main(int argc, char **argv) {
                 .ice_addresses = cfg.ice_addresses,
                 .port_min = cfg.media_port_min,
                 .port_max = cfg.media_port_max,
-                .recording_dir = cfg.recording_dir};
+                .recording_dir = cfg.recording_dir,
+                .publisher_twcc = cfg.publisher_twcc,
+                .batch_us = cfg.batch_us};
   Worker **workers = g_new0(Worker *, n_workers);
   for (int i = 0; i < n_workers; i++) workers[i] = worker_new(i, &env);
   Control *control = control_new(secret, workers, n_workers);

@@ -18,6 +18,12 @@ const ConfigOption sfu_config_options[] = {
      "addresses to gather and advertise host candidates on, ';'-separated"},
     {"media", "workers", CONFIG_INT, "0", O(workers), 0, 64,
      "media worker threads; 0 means one per core"},
+    {"media", "publisher_twcc", CONFIG_BOOL, "false", O(publisher_twcc), 0, 0,
+     "accept transport-cc from publishers that offer it (feedback every 100 ms); off: REMB "
+     "only (docs/media.md says why that is the default)"},
+    {"media", "batch_us", CONFIG_INT, "500", O(batch_us), 0, 20000,
+     "a worker wakes at most once per this many microseconds, so one poll serves many "
+     "sockets (adds at most this much delay); 0 wakes on every packet"},
     {"recording", "directory", CONFIG_STRING, "var/recordings", O(recording_dir), 0, 0,
      "where recordable rooms write their files"},
     {"log", "level", CONFIG_LOGLEVEL, "info", O(log_level), 0, 0,

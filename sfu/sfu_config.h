@@ -13,6 +13,8 @@ typedef struct {
   int media_port_max;
   char **ice_addresses;
   int workers;
+  int publisher_twcc;
+  int batch_us;
   char *recording_dir;
   int log_level;
 } SfuConfig;

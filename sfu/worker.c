@@ -26,9 +26,8 @@ struct Worker {
  * the walk is shared by the packets of that interval. The price is at most
  * one interval of extra forwarding delay. Timers keep their deadlines (the
  * wait never exceeds poll's timeout) and a zero-timeout poll (work pending)
- * never waits. PARLOUR_SFU_BATCH_US overrides the interval (0 turns it off)
- * for measurements. */
-#define WORKER_BATCH_US_DEFAULT 500
+ * never waits. The interval is [media] batch_us (0 turns it off, for
+ * measurements). */
 static gint64 batch_us = -1;
 static _Thread_local gint64 last_poll_us;
 
@@ -50,17 +49,6 @@ static gint batched_poll(GPollFD *fds, guint nfds, gint timeout) {
   return r;
 }
 
-static gint64 worker_batch_us(void) {
-  const char *e = g_getenv("PARLOUR_SFU_BATCH_US");
-  if (e && *e) {
-    char *end = NULL;
-    gint64 v = g_ascii_strtoll(e, &end, 10);
-    if (end && *end == '\0' && v >= 0 && v <= 20000) return v;
-    log_warn("bad_env", "name=PARLOUR_SFU_BATCH_US value=%s default=%d", e, WORKER_BATCH_US_DEFAULT);
-  }
-  return WORKER_BATCH_US_DEFAULT;
-}
-
 static gpointer worker_main(gpointer data) {
   Worker *w = data;
   g_main_context_push_thread_default(w->ctx);
@@ -75,7 +63,7 @@ Worker *worker_new(int index, const SfuEnv *env) {
   w->env = *env;
   w->ctx = g_main_context_new();
   w->loop = g_main_loop_new(w->ctx, FALSE);
-  if (batch_us < 0) batch_us = worker_batch_us(); /* workers are made on the main thread */
+  if (batch_us < 0) batch_us = env->batch_us; /* workers are made on the main thread */
   if (batch_us > 0) g_main_context_set_poll_func(w->ctx, batched_poll);
   w->rooms = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   char name[32];

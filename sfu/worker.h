@@ -17,6 +17,8 @@ typedef struct {
   char **ice_addresses;
   int port_min, port_max;
   const char *recording_dir; /* [recording] directory */
+  int publisher_twcc;        /* [media] publisher_twcc */
+  int batch_us;              /* [media] batch_us: wake-up batching, 0 off */
 } SfuEnv;
 
 typedef struct Worker Worker;

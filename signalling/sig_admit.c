@@ -2,13 +2,17 @@
  * call — the call placed on an SFU node and its room created on the first
  * join (recordable exactly when the policy says so), each participant added
  * to the SFU, joined answered with the call's current state, a reconnect
- * taking over the same participant. See sig_server.h for ownership. */
+ * taking over the same participant. What a join means is the call core's
+ * (sig_call_presence.c). See sig_room.h for ownership. */
 #include <string.h>
 
 #include "jsonutil.h"
 #include "log.h"
-#include "sig_server.h"
-#include "timeutil.h"
+#include "sig_admit.h"
+#include "sig_call_presence.h"
+#include "sig_cluster.h"
+#include "sig_relay.h"
+#include "sig_server_state.h"
 #include "turn_rest.h"
 
 static void refuse(SigConn *c, const char *code, const char *message, int close_code) {
@@ -33,7 +37,7 @@ static void request_subscriber_offer(SigPart *p) {
 static void add_ice_servers(SigRoom *r, SigPart *p, json_t *joined) {
   const SigSettings *set = &r->srv->set;
   if (!set->turn_secret || !set->turn_urls || !set->turn_urls[0]) return;
-  int64_t now = time_now_unix();
+  int64_t now = sig_now_unix(r->srv);
   int64_t ttl = r->policy->visit_end + set->turn_ttl_margin_s - now;
   if (ttl < 60) ttl = 60;
   char *user = g_strdup(p->id->participant);
@@ -81,7 +85,7 @@ static void on_part_added(SfuNode *n, json_t *reply, void *user) {
                          p->id->name, "role", p->id->role, "hidden", p->id->hidden, "joined_at",
                          (json_int_t)p->joined_at));
   }
-  sig_part_warn(p, time_now_ms());
+  sig_part_warn(p, sig_now_ms(r->srv));
   if (p->id->subscribe) request_subscriber_offer(p);
 }
 
@@ -101,8 +105,11 @@ static void send_joined(SigPart *p, gboolean reconnect, gboolean resumed) {
       "moderate", id->moderate, "may_record", id->may_record, "recording", r->recording, "visit",
       "type", r->policy->visit_type, "start", (json_int_t)r->policy->visit_start, "end",
       (json_int_t)r->policy->visit_end, "participants", sig_room_participants_for(r, p),
-      "reconnected", reconnect, "resumed", resumed, "server_time", (json_int_t)time_now_unix());
+      "reconnected", reconnect, "resumed", resumed, "server_time", (json_int_t)sig_now_unix(r->srv));
   add_ice_servers(r, p, f);
+  /* Several instances: where to go if this one is lost, this visit's
+   * instance first (docs/contracts.md, "Several signalling instances"). */
+  if (r->srv->cluster) json_object_set_new(f, "instances", sig_cluster_ranked(r->srv->cluster, r->id));
   sig_send(p->conn, "joined", f);
 }
 
@@ -159,10 +166,9 @@ static void on_record_started(SfuNode *n, json_t *reply, void *user) {
 }
 
 static void on_room_created(SfuNode *n, json_t *reply, void *user) {
-  (void)n;
   SigCtx *x = user;
   SigRoom *r = sig_ctx_room(x);
-  if (!r) return;
+  if (!r || r->node != n) return; /* ended, or moved on from that node since */
   if (!sig_reply_ok(reply) && strcmp(sig_reply_code(reply), "room_exists") == 0 && !x->reconnect) {
     /* Left over from before a restart of signalling: nobody's media in it
      * can be trusted to match our state, so start it afresh (once). */
@@ -174,6 +180,13 @@ static void on_room_created(SfuNode *n, json_t *reply, void *user) {
                 json_pack("{s:s, s:i, s:b}", "room", r->id, "max_participants",
                           r->srv->set.max_participants, "recordable", r->recording),
                 on_room_created, again, sig_ctx_free);
+    return;
+  }
+  if (!sig_reply_ok(reply) && r->moved_from) {
+    /* The call was live: the node it moved to failed it too. */
+    log_error("call_move_failed", "room=%s from=%s to=%s code=%s", r->id, r->moved_from,
+              sfu_node_url(r->node), sig_reply_code(reply));
+    sig_room_end(r, "media_failure", NULL, NULL); /* frees r */
     return;
   }
   if (!sig_reply_ok(reply)) {
@@ -192,35 +205,78 @@ static void on_room_created(SfuNode *n, json_t *reply, void *user) {
     return;
   }
   r->state = ROOM_READY;
-  r->started_at = time_now_unix();
   if (r->recording)
     sfu_request(r->node, "record_start", json_pack("{s:s}", "room", r->id), on_record_started,
                 sig_ctx_new(r->srv, r->id, NULL, 0, "record"), sig_ctx_free);
-  sig_post_event(r->srv, r->id, "call_started", "system",
-             json_pack("{s:s, s:s, s:b, s:I, s:I}", "node", sfu_node_url(r->node), "visit_type",
-                       r->policy->visit_type, "recording", r->recording, "visit_start",
-                       (json_int_t)r->policy->visit_start, "visit_end",
-                       (json_int_t)r->policy->visit_end));
-  log_info("call_started", "room=%s node=%s recording=%d", r->id, sfu_node_url(r->node),
-           r->recording);
   GHashTableIter it;
   gpointer v;
+  if (r->moved_from) {
+    /* A live call arriving on its new node: the same call, so no
+     * call_started; each participant already announced gets fresh
+     * transports and joined (reconnected:true), without a join or leave. */
+    log_info("call_moved", "room=%s from=%s to=%s reason=%s ms=%" G_GINT64_FORMAT, r->id,
+             r->moved_from, sfu_node_url(r->node), r->move_reason,
+             sig_now_ms(r->srv) - r->move_started_ms);
+    sig_post_event(r->srv, r->id, "call_moved", "system",
+                   json_pack("{s:s, s:s, s:s, s:b}", "from_node", r->moved_from, "to_node",
+                             sfu_node_url(r->node), "reason", r->move_reason, "recording",
+                             r->recording));
+    g_clear_pointer(&r->moved_from, g_free);
+    g_clear_pointer(&r->move_reason, g_free);
+    g_hash_table_iter_init(&it, r->parts);
+    while (g_hash_table_iter_next(&it, NULL, &v)) sfu_add_participant(v, ((SigPart *)v)->ready);
+    return;
+  }
+  r->started_at = sig_now_unix(r->srv);
+  sig_post_event(r->srv, r->id, "call_started", "system",
+             json_pack("{s:s, s:s, s:b, s:I, s:I, s:b}", "node", sfu_node_url(r->node), "visit_type",
+                       r->policy->visit_type, "recording", r->recording, "visit_start",
+                       (json_int_t)r->policy->visit_start, "visit_end",
+                       (json_int_t)r->policy->visit_end, "replaced_stale_room", x->reconnect));
+  log_info("call_started", "room=%s node=%s recording=%d", r->id, sfu_node_url(r->node),
+           r->recording);
   g_hash_table_iter_init(&it, r->parts);
   while (g_hash_table_iter_next(&it, NULL, &v)) sfu_add_participant(v, FALSE);
 }
 
-static SfuNode *pick_node(SigServer *s) {
-  guint n = s->nodes->len;
-  gboolean *healthy = g_new0(gboolean, n);
-  int *rooms = g_new0(int, n);
-  for (guint i = 0; i < n; i++) {
-    healthy[i] = sfu_node_healthy(s->nodes->pdata[i]);
-    rooms[i] = sfu_node_rooms(s->nodes->pdata[i]);
+void sig_room_move(SigRoom *r, SfuNode *to, const char *reason) {
+  SfuNode *from = r->node;
+  log_warn("call_moving", "room=%s from=%s to=%s reason=%s recording=%d", r->id,
+           sfu_node_url(from), sfu_node_url(to), reason, r->recording);
+  /* A draining node is still up: its room ends there (a recording's
+   * session is finalised, its files reported as usual). A lost node has
+   * nothing left to tell. */
+  if (sfu_node_healthy(from))
+    sfu_request(from, "room_destroy", json_pack("{s:s}", "room", r->id), NULL, NULL, NULL);
+  sfu_node_add_rooms(from, -1);
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init(&it, r->parts);
+  while (g_hash_table_iter_next(&it, NULL, &v)) {
+    SigPart *p = v;
+    if (p->conn && p->ready) sig_send(p->conn, "media_reset", json_pack("{s:s}", "reason", reason));
+    g_clear_pointer(&p->sub_offer, g_free); /* the old node's */
+    p->sfu_generation++; /* replies still due from the old node are stale */
   }
-  int i = sfu_pick_node((int)n, healthy, rooms);
-  g_free(healthy);
-  g_free(rooms);
-  return i < 0 ? NULL : s->nodes->pdata[i];
+  g_hash_table_iter_init(&it, r->tracks);
+  while (g_hash_table_iter_next(&it, NULL, &v)) {
+    SigTrack *t = v;
+    sig_broadcast(r, g_hash_table_lookup(r->parts, t->participant), "track_unpublished",
+                  json_pack("{s:s, s:s}", "participant", t->participant, "track", t->id));
+    g_hash_table_iter_remove(&it);
+  }
+  g_free(r->moved_from);
+  g_free(r->move_reason);
+  r->moved_from = g_strdup(sfu_node_url(from));
+  r->move_reason = g_strdup(reason);
+  r->move_started_ms = sig_now_ms(r->srv);
+  r->node = to;
+  r->state = ROOM_CREATING;
+  sfu_node_add_rooms(to, 1);
+  sfu_request(to, "room_create",
+              json_pack("{s:s, s:i, s:b}", "room", r->id, "max_participants",
+                        r->srv->set.max_participants, "recordable", r->recording),
+              on_room_created, sig_ctx_new(r->srv, r->id, NULL, 0, "move"), sig_ctx_free);
 }
 
 /* A later joiner's token must describe the same visit as the first one's:
@@ -254,7 +310,7 @@ void sig_handle_join(SigConn *c, json_t *msg) {
     return;
   }
   SigJoinError je;
-  SigIdentity *id = sig_join_check(&s->set.join, token, room_id, time_now_unix(), &je);
+  SigIdentity *id = sig_join_check(&s->set.join, token, room_id, sig_now_unix(s), &je);
   if (!id) {
     if (strcmp(je.code, "too_early") == 0 || strcmp(je.code, "too_late") == 0) {
       log_info("join_refused", "conn=%" G_GUINT64_FORMAT " code=%s seconds=%lld", c->id, je.code,
@@ -269,33 +325,93 @@ void sig_handle_join(SigConn *c, json_t *msg) {
     }
     return;
   }
+  /* A participant this instance already holds (away within the grace, or
+   * resuming) is not asked about again: booking's decision feed covers
+   * them, and they keep the live call's terms. Anyone else is a first
+   * join: booking is asked first (fail closed), unless admission = off —
+   * also for a call that ended or a person removed here, so the refusal
+   * carries booking's code and words (the ended and removed tables still
+   * refuse whatever booking admits, e.g. a call a moderator ended). */
+  SigRoom *held_room = g_hash_table_lookup(s->rooms, id->room);
+  SigPart *held = held_room ? g_hash_table_lookup(held_room->parts, id->participant) : NULL;
+  /* Several instances: a visit whose call is not live here may belong to
+   * another instance (sig_call_pin.h); the client is sent there, before
+   * booking is asked anything. */
+  if (s->cluster && !held_room) {
+    const char *url = NULL;
+    SigPinKind where = sig_cluster_where(s->cluster, id->room, &url);
+    if (where != SIG_PIN_HERE) {
+      gboolean there = where == SIG_PIN_THERE;
+      log_info(there ? "join_redirected" : "join_deferred", "conn=%" G_GUINT64_FORMAT " room=%s to=%s",
+               c->id, id->room, url);
+      json_t *f = json_pack("{s:s, s:s, s:s}", "code", there ? "wrong_instance" : "instance_starting",
+                            "message",
+                            there ? "this visit is served by another signalling instance"
+                                  : "this signalling instance is starting; try again shortly",
+                            "re", "join");
+      if (there) json_object_set_new(f, "signal_url", json_string(url));
+      else json_object_set_new(f, "retry_after", json_integer(1));
+      sig_send(c, "error", f);
+      c->joining = FALSE;
+      sig_conn_close(c, there ? SIG_CLOSE_REDIRECT : SIG_CLOSE_UNAVAILABLE,
+                     there ? "wrong_instance" : "instance_starting");
+      sig_identity_free(id);
+      return;
+    }
+  }
+  if (s->booking) {
+    if (!held) {
+      sig_admission_start(c, id, resume);
+      return;
+    }
+    sig_admit_effective_room(id, held_room->policy);
+  }
+  sig_join_place(c, id, resume);
+}
+
+void sig_join_place(SigConn *c, SigIdentity *id, int resume) {
+  SigServer *s = c->srv;
   const char *ended = g_hash_table_lookup(s->ended, id->room);
   SigRoom *r = g_hash_table_lookup(s->rooms, id->room);
-  if (ended) {
-    char why[160];
-    g_snprintf(why, sizeof why, "this call has ended (%s)", ended);
-    refuse(c, "call_ended", why, SIG_CLOSE_REFUSED);
-    sig_identity_free(id);
-    return;
-  }
-  if (r && g_hash_table_contains(r->removed, id->participant)) {
-    refuse(c, "participant_removed", "you were removed from this call", SIG_CLOSE_REFUSED);
-    sig_identity_free(id);
-    return;
-  }
-  if (r && !same_policy(r->policy, id)) {
-    refuse(c, "policy_mismatch", "this token's visit policy differs from the live call's",
-           SIG_CLOSE_REFUSED);
-    sig_identity_free(id);
-    return;
-  }
   SigPart *p = r ? g_hash_table_lookup(r->parts, id->participant) : NULL;
+  SigJoinFacts facts = {
+      .call_ended = ended != NULL,
+      .room_live = r != NULL,
+      .removed = r && g_hash_table_contains(r->removed, id->participant),
+      .same_policy = !r || same_policy(r->policy, id),
+      .held = p != NULL,
+      .held_ready = p && p->ready,
+      .room_ready = r && r->state == ROOM_READY,
+      .resume = resume,
+      .generation_current = p && p->joined_generation == p->sfu_generation,
+  };
+  SigJoinKind kind = sig_presence_join(&facts);
+  switch (kind) {
+    case SIG_JOIN_REFUSE_ENDED: {
+      char why[160];
+      g_snprintf(why, sizeof why, "this call has ended (%s)", ended);
+      refuse(c, "call_ended", why, SIG_CLOSE_REFUSED);
+      sig_identity_free(id);
+      return;
+    }
+    case SIG_JOIN_REFUSE_REMOVED:
+      refuse(c, "participant_removed", "you were removed from this call", SIG_CLOSE_REFUSED);
+      sig_identity_free(id);
+      return;
+    case SIG_JOIN_REFUSE_POLICY:
+      refuse(c, "policy_mismatch", "this token's visit policy differs from the live call's",
+             SIG_CLOSE_REFUSED);
+      sig_identity_free(id);
+      return;
+    default:
+      break;
+  }
   c->joining = TRUE;
   if (c->join_timer) {
     g_source_remove(c->join_timer);
     c->join_timer = 0;
   }
-  if (p) {
+  if (sig_presence_is_rejoin(kind)) {
     /* The same participant again (a network change, a second tab): the new
      * connection takes over; the others see no leave and no join. */
     log_info("participant_replaced", "room=%s participant=%s", r->id, id->participant);
@@ -306,34 +422,30 @@ void sig_handle_join(SigConn *c, json_t *msg) {
       sig_send_error(old, "replaced", "you joined again from another connection", NULL);
       sig_conn_close(old, SIG_CLOSE_REPLACED, "replaced");
     }
-    if (p->grace_timer) {
-      g_source_remove(p->grace_timer);
-      p->grace_timer = 0;
-    }
+    sig_part_back(p);
     sig_identity_free(p->id);
     p->id = id;
     p->conn = c;
     c->part = p;
-    p->warned_first = p->warned_second = FALSE; /* the new page has seen none */
-    if (p->ready && r->state == ROOM_READY) {
-      if (resume && p->joined_generation == p->sfu_generation) {
-        /* The client kept its peer connections (a network change): it
-         * restarts ICE on the same SFU transports, so the others see
-         * nothing at all, not even its tracks going. An offer the SFU
-         * made while it was away is still waiting for its answer. */
-        log_info("participant_resumed", "room=%s participant=%s", r->id, id->participant);
-        send_joined(p, TRUE, TRUE);
-        sig_part_warn(p, time_now_ms());
-        sig_resend_subscriber_offer(p);
-        return;
-      }
+    p->warned = (SigWarned){0}; /* the new page has seen none */
+    if (kind == SIG_JOIN_RESUME) {
+      /* The client kept its peer connections (a network change): it
+       * restarts ICE on the same SFU transports, so the others see
+       * nothing at all, not even its tracks going. An offer the SFU
+       * made while it was away is still waiting for its answer. */
+      log_info("participant_resumed", "room=%s participant=%s", r->id, id->participant);
+      send_joined(p, TRUE, TRUE);
+      sig_part_warn(p, sig_now_ms(r->srv));
+      sig_resend_subscriber_offer(p);
+    } else if (kind == SIG_JOIN_RENEW) {
       /* Fresh transports on the SFU for the new connection. */
       renew_media(p, TRUE);
     }
+    /* SIG_JOIN_TAKE_OVER: the SFU add in flight answers the new connection. */
     return;
   }
-  if (!r) {
-    SfuNode *node = pick_node(s);
+  if (kind == SIG_JOIN_NEW_CALL) {
+    SfuNode *node = sig_server_pick_node(s, NULL);
     if (!node) {
       c->joining = FALSE;
       refuse(c, "sfu_unavailable", "no media server is available; try again shortly",
@@ -356,6 +468,14 @@ void sig_handle_join(SigConn *c, json_t *msg) {
     sig_room_schedule(r);
     log_info("room_creating", "room=%s node=%s recordable=%d", r->id, sfu_node_url(node),
              r->recording);
+    /* A room of this visit on another node is an orphan (left by a lost
+     * signalling instance, or by this one before a restart, or by a move
+     * whose old node came back): nobody's media in it matches our state. */
+    for (guint i = 0; i < s->nodes->len; i++) {
+      SfuNode *other = s->nodes->pdata[i];
+      if (other != node && sfu_node_healthy(other))
+        sfu_request(other, "room_destroy", json_pack("{s:s}", "room", r->id), NULL, NULL, NULL);
+    }
     sfu_request(node, "room_create",
                 json_pack("{s:s, s:i, s:b}", "room", r->id, "max_participants",
                           s->set.max_participants, "recordable", r->recording),
@@ -365,7 +485,7 @@ void sig_handle_join(SigConn *c, json_t *msg) {
   p->room = r;
   p->id = id;
   p->conn = c;
-  p->joined_at = time_now_unix();
+  p->joined_at = sig_now_unix(s);
   c->part = p;
   g_hash_table_insert(r->parts, g_strdup(p->id->participant), p);
   if (r->state == ROOM_READY) sfu_add_participant(p, FALSE);

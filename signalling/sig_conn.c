@@ -1,11 +1,15 @@
 /* One browser connection on /ws: framing checks (JSON object, version,
  * known type), the per-connection message rate, the join deadline, and
- * dispatch to the room logic in sig_room.c. */
+ * dispatch: join to sig_admit.c, the rest to sig_relay.c. */
 #include <string.h>
 
 #include "jsonutil.h"
 #include "log.h"
-#include "sig_server.h"
+#include "sig_admit.h"
+#include "sig_conn.h"
+#include "sig_relay.h"
+#include "sig_room.h"
+#include "sig_server_state.h"
 #include "timeutil.h"
 
 static const char *const known_types[] = {
@@ -32,6 +36,16 @@ void sig_send(SigConn *c, const char *type, json_t *fields) {
     }
   }
   json_decref(m);
+}
+
+gboolean sig_check_fields(SigConn *c, json_t *msg, const char *type,
+                             const char *const *allowed) {
+  const char *k = jsonu_unknown_key(msg, allowed);
+  if (!k) return TRUE;
+  char why[160];
+  g_snprintf(why, sizeof why, "%s has no field \"%.60s\"", type, k);
+  sig_send_error(c, "bad_message", why, type);
+  return FALSE;
 }
 
 void sig_send_error(SigConn *c, const char *code, const char *message, const char *re) {

@@ -1,12 +1,12 @@
 #include "sig_join.h"
 
 #include <jansson.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "b64url.h"
 #include "jsonutil.h"
+#include "sig_call_timeup.h"
 
 static const char *const roles[] = {"prisoner",  "visitor",       "probationer",   "officer",
                                     "clinician", "legal_adviser", "staff_monitor", NULL};
@@ -39,17 +39,6 @@ SigIdentity *sig_identity_copy(const SigIdentity *id) {
   c->jti = g_strdup(id->jti);
   c->visit_type = g_strdup(id->visit_type);
   return c;
-}
-
-char *sig_key_id(EVP_PKEY *key) {
-  unsigned char raw[64];
-  size_t n = sizeof raw;
-  if (!key || EVP_PKEY_get_raw_public_key(key, raw, &n) != 1) return NULL;
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(raw, n, md);
-  char *full = b64url_encode(md, sizeof md);
-  full[16] = '\0';
-  return full;
 }
 
 /* Room and participant ids become SFU identifiers: 1-128 characters of
@@ -100,17 +89,19 @@ static const char *window_check(const SigJoinPolicy *pol, json_t *claims, int64_
   json_t *visit = json_object_get(claims, "visit");
   json_t *js = json_object_get(visit, "start"), *je = json_object_get(visit, "end");
   if (!json_is_integer(js) || !json_is_integer(je)) return NULL; /* claims check reports it */
-  int64_t start = json_integer_value(js), end = json_integer_value(je);
-  int64_t opens = start - pol->early_join_s;
-  if (now >= end) {
-    fail(err, "too_late", "the visit ended %lld s ago", (long long)(now - end));
-    err->seconds = now - end;
-    return err->code;
-  }
-  if (now < opens) {
-    fail(err, "too_early", "the visit opens for joining in %lld s", (long long)(opens - now));
-    err->seconds = opens - now;
-    return err->code;
+  int64_t secs = 0;
+  switch (sig_timeup_window(json_integer_value(js), json_integer_value(je), pol->early_join_s, now,
+                            &secs)) {
+    case SIG_WINDOW_TOO_LATE:
+      fail(err, "too_late", "the visit ended %lld s ago", (long long)secs);
+      err->seconds = secs;
+      return err->code;
+    case SIG_WINDOW_TOO_EARLY:
+      fail(err, "too_early", "the visit opens for joining in %lld s", (long long)secs);
+      err->seconds = secs;
+      return err->code;
+    case SIG_WINDOW_OPEN:
+      break;
   }
   return NULL;
 }

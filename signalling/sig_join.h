@@ -53,7 +53,7 @@ typedef struct {
 
 typedef struct {
   EVP_PKEY *pub;
-  const char *kid;    /* our key's id (sig_key_id); NULL skips check 1 */
+  const char *kid;    /* our key's id (token_key_id); NULL skips check 1 */
   TokenExpect expect; /* issuer, audience, leeway */
   int early_join_s;   /* the window opens this long before visit.start */
 } SigJoinPolicy;
@@ -61,10 +61,6 @@ typedef struct {
 /* Returns the identity (caller frees) or NULL with *err filled. */
 SigIdentity *sig_join_check(const SigJoinPolicy *pol, const char *token, const char *room,
                             int64_t now, SigJoinError *err);
-
-/* The key id we expect in a token's "kid" header: the first 16 characters
- * of base64url(SHA-256(raw Ed25519 public key)). g_free it; NULL on error. */
-char *sig_key_id(EVP_PKEY *key);
 
 /* Role names a token may carry. */
 gboolean sig_role_valid(const char *role);

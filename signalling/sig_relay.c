@@ -1,29 +1,61 @@
-/* What a joined participant may do (relay SDP and ICE to the SFU, mute,
- * moderate, recording requests, leave), what the SFU tells us (its trickle
- * ICE, renegotiation offers, tracks coming and going), and the server's
- * life cycle. */
+/* The relay: what a joined participant's messages ask of the SFU (SDP and
+ * ICE, video limits, ICE restarts, leave; moderation is sig_moderate.c),
+ * what the SFU tells us (its trickle ICE, renegotiation offers, tracks
+ * coming and going, media lost), and the SFU request contexts. */
 #include <string.h>
 
 #include "jsonutil.h"
 #include "log.h"
-#include "sig_server.h"
-#include "timeutil.h"
+#include "sig_admit.h"
+#include "sig_moderate.h"
+#include "sig_relay.h"
+#include "sig_server_state.h"
 
 #define MAX_SDP (60 * 1024)
-#define MAX_REASON 500
 #define MAX_VIDEO_KBPS 100000
 
-/* ---- helpers ---- */
+/* ---- SFU request context: names, not pointers ---- */
 
-static gboolean check_fields(SigConn *c, json_t *msg, const char *type,
-                             const char *const *allowed) {
-  const char *k = jsonu_unknown_key(msg, allowed);
-  if (!k) return TRUE;
-  char why[160];
-  g_snprintf(why, sizeof why, "%s has no field \"%.60s\"", type, k);
-  sig_send_error(c, "bad_message", why, type);
-  return FALSE;
+
+SigCtx *sig_ctx_new(SigServer *s, const char *room, const char *participant, guint64 conn_id,
+                    const char *re) {
+  SigCtx *x = g_new0(SigCtx, 1);
+  x->srv = s;
+  x->room = g_strdup(room);
+  x->participant = g_strdup(participant);
+  x->conn_id = conn_id;
+  x->re = g_strdup(re);
+  return x;
 }
+
+void sig_ctx_free(gpointer p) {
+  SigCtx *x = p;
+  g_free(x->room);
+  g_free(x->participant);
+  g_free(x->re);
+  g_free(x);
+}
+
+SigRoom *sig_ctx_room(SigCtx *x) { return g_hash_table_lookup(x->srv->rooms, x->room); }
+SigPart *sig_ctx_part(SigCtx *x) {
+  SigRoom *r = sig_ctx_room(x);
+  return r && x->participant ? g_hash_table_lookup(r->parts, x->participant) : NULL;
+}
+
+gboolean sig_reply_ok(json_t *reply) {
+  const char *t = jsonu_str(reply, "type");
+  return t && strcmp(t, "result") == 0;
+}
+const char *sig_reply_code(json_t *reply) {
+  const char *c = jsonu_str(reply, "code");
+  return c ? c : "sfu_error";
+}
+const char *sig_reply_message(json_t *reply) {
+  const char *m = jsonu_str(reply, "message");
+  return m ? m : "the media server refused the request";
+}
+
+/* ---- helpers ---- */
 
 static void forward_reply(SfuNode *n, json_t *reply, void *user) {
   (void)n;
@@ -80,21 +112,12 @@ static void relay(SigPart *p, const char *sfu_type, json_t *params, const char *
   sfu_request(r->node, sfu_type, params, forward_reply, x, sig_ctx_free);
 }
 
-static const char *valid_reason(json_t *msg, SigConn *c, const char *re) {
-  const char *reason = jsonu_str(msg, "reason");
-  if (!reason || !*reason || strlen(reason) > MAX_REASON) {
-    sig_send_error(c, "bad_message", "a reason (1 to 500 characters) is required", re);
-    return NULL;
-  }
-  return reason;
-}
-
 /* ---- client messages ---- */
 
 static void on_publish_offer(SigPart *p, json_t *msg) {
   SigConn *c = p->conn;
   static const char *const allowed[] = {"v", "type", "sdp", NULL};
-  if (!check_fields(c, msg, "publish_offer", allowed)) return;
+  if (!sig_check_fields(c, msg, "publish_offer", allowed)) return;
   if (!p->id->publish) {
     sig_send_error(c, "publish_not_granted", "your join token does not allow publishing",
                    "publish_offer");
@@ -111,7 +134,7 @@ static void on_publish_offer(SigPart *p, json_t *msg) {
 static void on_subscriber_answer(SigPart *p, json_t *msg) {
   SigConn *c = p->conn;
   static const char *const allowed[] = {"v", "type", "sdp", NULL};
-  if (!check_fields(c, msg, "subscriber_answer", allowed)) return;
+  if (!sig_check_fields(c, msg, "subscriber_answer", allowed)) return;
   if (!p->id->subscribe) {
     sig_send_error(c, "subscribe_not_granted", "your join token does not allow subscribing",
                    "subscriber_answer");
@@ -129,7 +152,7 @@ static void on_ice(SigPart *p, json_t *msg) {
   SigConn *c = p->conn;
   static const char *const allowed[] = {"v", "type", "transport", "candidate", "sdpMid",
                                         "sdpMLineIndex", NULL};
-  if (!check_fields(c, msg, "ice", allowed)) return;
+  if (!sig_check_fields(c, msg, "ice", allowed)) return;
   const char *transport = jsonu_str(msg, "transport");
   const char *cand = jsonu_str(msg, "candidate");
   long long mline = 0;
@@ -161,7 +184,7 @@ static void on_ice(SigPart *p, json_t *msg) {
 static void on_video_limit(SigPart *p, json_t *msg) {
   SigConn *c = p->conn;
   static const char *const allowed[] = {"v", "type", "max_kbps", NULL};
-  if (!check_fields(c, msg, "video_limit", allowed)) return;
+  if (!sig_check_fields(c, msg, "video_limit", allowed)) return;
   long long kbps = -1;
   if (jsonu_int(msg, "max_kbps", &kbps) != 0 || kbps < 0 || kbps > MAX_VIDEO_KBPS) {
     sig_send_error(c, "bad_message", "video_limit needs max_kbps, an integer 0..100000 (0: none)",
@@ -185,7 +208,7 @@ static void on_video_limit(SigPart *p, json_t *msg) {
 static void on_ice_restart(SigPart *p, json_t *msg) {
   SigConn *c = p->conn;
   static const char *const allowed[] = {"v", "type", "transport", NULL};
-  if (!check_fields(c, msg, "ice_restart", allowed)) return;
+  if (!sig_check_fields(c, msg, "ice_restart", allowed)) return;
   const char *transport = jsonu_str(msg, "transport");
   if (!transport || strcmp(transport, "subscriber") != 0) {
     sig_send_error(c, "bad_message",
@@ -208,181 +231,16 @@ static void on_ice_restart(SigPart *p, json_t *msg) {
               sig_on_subscriber_offer, x, sig_ctx_free);
 }
 
-static void on_mute(SigPart *p, json_t *msg) {
-  SigConn *c = p->conn;
-  SigRoom *r = p->room;
-  static const char *const allowed[] = {"v", "type", "participant", "track", "muted", "reason",
-                                        NULL};
-  if (!check_fields(c, msg, "mute", allowed)) return;
-  int muted = 0;
-  if (jsonu_bool(msg, "muted", &muted) != 0) {
-    sig_send_error(c, "bad_message", "mute needs a boolean muted", "mute");
-    return;
-  }
-  const char *target_id = jsonu_str(msg, "participant");
-  const char *track_id = jsonu_str(msg, "track");
-  const char *reason = jsonu_str(msg, "reason");
-  SigPart *target = target_id ? g_hash_table_lookup(r->parts, target_id) : p;
-  gboolean moderating = target != p;
-  if (moderating && !p->id->moderate) {
-    sig_send_error(c, "not_moderator", "only staff with the moderate grant can mute others",
-                   "mute");
-    return;
-  }
-  if (!target || !target->ready || (target->id->hidden && target != p)) {
-    sig_send_error(c, "unknown_participant", "no such participant in this call", "mute");
-    return;
-  }
-  if (reason && strlen(reason) > MAX_REASON) {
-    sig_send_error(c, "bad_message", "reason is longer than 500 characters", "mute");
-    return;
-  }
-  GPtrArray *hit = g_ptr_array_new();
-  GHashTableIter it;
-  gpointer v;
-  g_hash_table_iter_init(&it, r->tracks);
-  while (g_hash_table_iter_next(&it, NULL, &v)) {
-    SigTrack *t = v;
-    if (strcmp(t->participant, target->id->participant) != 0) continue;
-    if (track_id && strcmp(track_id, t->id) != 0) continue;
-    g_ptr_array_add(hit, t);
-  }
-  if (track_id && hit->len == 0) {
-    sig_send_error(c, "unknown_track", "that participant has no such track", "mute");
-    g_ptr_array_free(hit, TRUE);
-    return;
-  }
-  /* Staff's mute sticks: the participant cannot undo it themselves. */
-  if (!moderating && !muted && !p->id->moderate)
-    for (guint i = 0; i < hit->len; i++)
-      if (((SigTrack *)hit->pdata[i])->muted_by_moderator) {
-        sig_send_error(c, "muted_by_moderator", "staff muted this track; only staff can unmute it",
-                       "mute");
-        g_ptr_array_free(hit, TRUE);
-        return;
-      }
-  for (guint i = 0; i < hit->len; i++) {
-    SigTrack *t = hit->pdata[i];
-    t->muted = muted;
-    t->muted_by_moderator = moderating && muted;
-    sfu_request(r->node, "track_mute",
-                json_pack("{s:s, s:s, s:b}", "room", r->id, "track", t->id, "muted", muted), NULL,
-                NULL, NULL);
-    sig_broadcast(r, NULL, "track_muted",
-                  json_pack("{s:s, s:s, s:b, s:s}", "participant", t->participant, "track", t->id,
-                            "muted", muted, "by", sig_public_actor(p)));
-  }
-  log_info("muted", "room=%s participant=%s tracks=%u muted=%d by=%s", r->id,
-           target->id->participant, hit->len, muted, p->id->participant);
-  if (moderating) {
-    json_t *data = json_pack("{s:s, s:b, s:s, s:i}", "participant", target->id->participant,
-                             "muted", muted, "by", p->id->participant, "tracks", (int)hit->len);
-    if (track_id) json_object_set_new(data, "track", json_string(track_id));
-    if (reason) json_object_set_new(data, "why", json_string(reason));
-    sig_post_event(r->srv, r->id, "participant_muted", p->id->participant, data);
-  }
-  sig_send(c, "mute_done", json_pack("{s:s, s:b, s:i}", "participant", target->id->participant,
-                                     "muted", muted, "tracks", (int)hit->len));
-  g_ptr_array_free(hit, TRUE);
-}
-
-static void on_remove(SigPart *p, json_t *msg) {
-  SigConn *c = p->conn;
-  SigRoom *r = p->room;
-  static const char *const allowed[] = {"v", "type", "participant", "reason", NULL};
-  if (!check_fields(c, msg, "remove", allowed)) return;
-  if (!p->id->moderate) {
-    sig_send_error(c, "not_moderator", "only staff with the moderate grant can remove", "remove");
-    return;
-  }
-  const char *target_id = jsonu_str(msg, "participant");
-  SigPart *t = target_id ? g_hash_table_lookup(r->parts, target_id) : NULL;
-  /* Hidden participants are unknown to everyone (and never publish). */
-  if (!t || t == p || t->id->hidden || !t->ready) {
-    sig_send_error(c, "unknown_participant", "no such participant (or yourself)", "remove");
-    return;
-  }
-  const char *reason = valid_reason(msg, c, "remove");
-  if (!reason) return;
-  char *tid = g_strdup(t->id->participant);
-  log_info("participant_removed", "room=%s participant=%s by=%s", r->id, tid, p->id->participant);
-  g_hash_table_replace(r->removed, g_strdup(tid), g_strdup(reason));
-  if (t->conn) {
-    SigConn *tc = t->conn;
-    sig_send(tc, "removed", json_pack("{s:s, s:s}", "reason", reason, "by", sig_public_actor(p)));
-    sig_conn_close(tc, SIG_CLOSE_REMOVED, "removed");
-  }
-  sig_post_event(r->srv, r->id, "participant_removed", p->id->participant,
-                 json_pack("{s:s, s:s, s:s}", "participant", tid, "by", p->id->participant, "why",
-                           reason));
-  sig_part_leave(t, "removed", TRUE);
-  sig_send(c, "remove_done", json_pack("{s:s}", "participant", tid));
-  g_free(tid);
-}
-
-static void on_end_call(SigPart *p, json_t *msg) {
-  SigConn *c = p->conn;
-  static const char *const allowed[] = {"v", "type", "reason", NULL};
-  if (!check_fields(c, msg, "end_call", allowed)) return;
-  if (!p->id->moderate) {
-    sig_send_error(c, "not_moderator", "only staff with the moderate grant can end the call",
-                   "end_call");
-    return;
-  }
-  const char *reason = valid_reason(msg, c, "end_call");
-  if (!reason) return;
-  char *why = g_strdup(reason);
-  sig_room_end(p->room, "terminated_by_staff", p, why);
-  g_free(why);
-}
-
-static void on_record(SigPart *p, json_t *msg) {
-  SigConn *c = p->conn;
-  SigRoom *r = p->room;
-  static const char *const allowed[] = {"v", "type", "on", NULL};
-  if (!check_fields(c, msg, "record", allowed)) return;
-  int on = 0;
-  if (jsonu_bool(msg, "on", &on) != 0) {
-    sig_send_error(c, "bad_message", "record needs a boolean on", "record");
-    return;
-  }
-  /* Policy first: no grant and no moderator can turn on what the visit's
-   * policy forbids (and the SFU room was created not recordable anyway). */
-  if (!r->policy->recording_required) {
-    /* An attempt to record a call that must not be recorded goes on the
-     * visit's audit trail in booking (issue 7: refused and audited). */
-    if (on)
-      sig_post_event(r->srv, r->id, "recording_refused", p->id->participant,
-                     json_pack("{s:s, s:s, s:s}", "by", p->id->participant, "role", p->id->role,
-                               "reason", "policy_forbids_recording"));
-    sig_send_error(c, on ? "policy_forbids_recording" : "not_recording",
-                   on ? "this visit's policy forbids recording" : "this call is not recorded",
-                   "record");
-    return;
-  }
-  if (!p->id->may_record && !p->id->moderate) {
-    sig_send_error(c, "not_permitted", "your join token does not allow recording control",
-                   "record");
-    return;
-  }
-  if (!on) {
-    sig_send_error(c, "policy_requires_recording", "this visit's policy requires recording",
-                   "record");
-    return;
-  }
-  sig_send(c, "recording", json_pack("{s:b}", "on", r->recording));
-}
-
 void sig_handle_joined_message(SigConn *c, const char *type, json_t *msg) {
   SigPart *p = c->part;
   if (!p) return;
   if (strcmp(type, "publish_offer") == 0) on_publish_offer(p, msg);
   else if (strcmp(type, "subscriber_answer") == 0) on_subscriber_answer(p, msg);
   else if (strcmp(type, "ice") == 0) on_ice(p, msg);
-  else if (strcmp(type, "mute") == 0) on_mute(p, msg);
-  else if (strcmp(type, "remove") == 0) on_remove(p, msg);
-  else if (strcmp(type, "end_call") == 0) on_end_call(p, msg);
-  else if (strcmp(type, "record") == 0) on_record(p, msg);
+  else if (strcmp(type, "mute") == 0) sig_on_mute(p, msg);
+  else if (strcmp(type, "remove") == 0) sig_on_remove(p, msg);
+  else if (strcmp(type, "end_call") == 0) sig_on_end_call(p, msg);
+  else if (strcmp(type, "record") == 0) sig_on_record(p, msg);
   else if (strcmp(type, "video_limit") == 0) on_video_limit(p, msg);
   else if (strcmp(type, "ice_restart") == 0) on_ice_restart(p, msg);
   else if (strcmp(type, "leave") == 0) {
@@ -478,47 +336,3 @@ void sig_on_sfu_event(SfuNode *node, json_t *ev, void *user) {
   }
 }
 
-/* A node whose control connection dropped has lost its rooms (the SFU
- * keeps no state across a restart): those calls end now, clearly, rather
- * than hang with dead media. */
-void sig_on_sfu_state(SfuNode *node, int up, void *user) {
-  SigServer *s = user;
-  if (up) return;
-  GList *ids = NULL;
-  GHashTableIter it;
-  gpointer k, v;
-  g_hash_table_iter_init(&it, s->rooms);
-  while (g_hash_table_iter_next(&it, &k, &v))
-    if (((SigRoom *)v)->node == node) ids = g_list_prepend(ids, g_strdup(k));
-  for (GList *l = ids; l; l = l->next) {
-    SigRoom *r = g_hash_table_lookup(s->rooms, l->data);
-    if (r) sig_room_end(r, "media_failure", NULL, NULL);
-  }
-  g_list_free_full(ids, g_free);
-}
-
-/* ---- server ---- */
-
-SigServer *sig_server_new(const SigSettings *set, char **node_urls, const char *sfu_secret,
-                          SigEvents *events) {
-  SigServer *s = g_new0(SigServer, 1);
-  s->set = *set;
-  s->events = events;
-  s->rooms = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, sig_room_free);
-  s->ended = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-  s->conns = g_hash_table_new(g_int64_hash, g_int64_equal);
-  s->nodes = g_ptr_array_new_with_free_func((GDestroyNotify)sfu_node_free);
-  for (int i = 0; node_urls && node_urls[i]; i++)
-    g_ptr_array_add(s->nodes, sfu_node_new(node_urls[i], sfu_secret, i, sig_on_sfu_event,
-                                           sig_on_sfu_state, s));
-  return s;
-}
-
-void sig_server_free(SigServer *s) {
-  if (!s) return;
-  g_hash_table_destroy(s->rooms);
-  g_hash_table_destroy(s->ended);
-  g_hash_table_destroy(s->conns);
-  g_ptr_array_free(s->nodes, TRUE);
-  g_free(s);
-}

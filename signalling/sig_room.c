@@ -1,66 +1,14 @@
 /* Rooms and participants once admitted: their life and end — presence
  * broadcasts, the ending_soon warnings and the visit's end, leaving and the
- * reconnect grace — plus the helpers every part of signalling shares (SFU
- * request contexts, booking events). Admission is sig_admit.c, the media
- * relay and moderation sig_relay.c. See sig_server.h for ownership. */
+ * reconnect grace (see sig_room.h). The rules are the call core's; the
+ * times come from the server's injected clock. */
 #include <string.h>
 
 #include "jsonutil.h"
 #include "log.h"
-#include "sig_server.h"
-#include "timeutil.h"
-
-/* ---- SFU request context: names, not pointers ---- */
-
-
-SigCtx *sig_ctx_new(SigServer *s, const char *room, const char *participant, guint64 conn_id,
-                    const char *re) {
-  SigCtx *x = g_new0(SigCtx, 1);
-  x->srv = s;
-  x->room = g_strdup(room);
-  x->participant = g_strdup(participant);
-  x->conn_id = conn_id;
-  x->re = g_strdup(re);
-  return x;
-}
-
-void sig_ctx_free(gpointer p) {
-  SigCtx *x = p;
-  g_free(x->room);
-  g_free(x->participant);
-  g_free(x->re);
-  g_free(x);
-}
-
-SigRoom *sig_ctx_room(SigCtx *x) { return g_hash_table_lookup(x->srv->rooms, x->room); }
-SigPart *sig_ctx_part(SigCtx *x) {
-  SigRoom *r = sig_ctx_room(x);
-  return r && x->participant ? g_hash_table_lookup(r->parts, x->participant) : NULL;
-}
-
-gboolean sig_reply_ok(json_t *reply) {
-  const char *t = jsonu_str(reply, "type");
-  return t && strcmp(t, "result") == 0;
-}
-const char *sig_reply_code(json_t *reply) {
-  const char *c = jsonu_str(reply, "code");
-  return c ? c : "sfu_error";
-}
-const char *sig_reply_message(json_t *reply) {
-  const char *m = jsonu_str(reply, "message");
-  return m ? m : "the media server refused the request";
-}
-
-/* ---- booking events ---- */
-
-void sig_post_event(SigServer *s, const char *room, const char *type, const char *actor,
-                       json_t *data) {
-  if (!s->events) {
-    json_decref(data);
-    return;
-  }
-  sig_events_post(s->events, room, type, actor, data);
-}
+#include "sig_call_presence.h"
+#include "sig_room.h"
+#include "sig_server_state.h"
 
 /* ---- helpers ---- */
 
@@ -74,7 +22,6 @@ void sig_track_free(gpointer p) {
 
 void sig_part_free(gpointer p) {
   SigPart *x = p;
-  if (x->grace_timer) g_source_remove(x->grace_timer);
   if (x->conn) x->conn->part = NULL;
   sig_identity_free(x->id);
   g_free(x->sub_offer);
@@ -84,7 +31,15 @@ void sig_part_free(gpointer p) {
 /* How a participant is named to the others in "by" fields: hidden staff are
  * never named, only described. */
 const char *sig_public_actor(SigPart *p) {
-  return p->id->hidden ? "staff" : p->id->participant;
+  SigMember m = sig_part_member(p);
+  return sig_mod_public_actor(&m);
+}
+
+SigMember sig_part_member(const SigPart *p) {
+  return (SigMember){.id = p->id->participant,
+                     .ready = p->ready,
+                     .hidden = p->id->hidden,
+                     .moderate = p->id->moderate};
 }
 
 json_t *sig_part_public(SigPart *p) {
@@ -128,28 +83,32 @@ json_t *sig_room_participants_for(SigRoom *r, SigPart *self) {
   return a;
 }
 
-/* ---- visit end and warnings ---- */
+/* ---- visit end and warnings (the rules: sig_call_timeup.c, sig_call.c) ---- */
+
+static gboolean room_tick_cb(gpointer data);
+
+SigTimeup sig_room_timeup(const SigRoom *r) {
+  return (SigTimeup){.visit_end = r->policy->visit_end,
+                     .warn_first_s = r->srv->set.warn_first_s,
+                     .warn_second_s = r->srv->set.warn_second_s};
+}
 
 
 /* Sends each warning whose moment has come and that this participant has
  * not had yet; a warning whose moment passed before they joined is sent at
  * once, once. */
+static void send_warning(SigPart *p, const SigWarning *w) {
+  sig_send(p->conn, "ending_soon",
+           json_pack("{s:i, s:I, s:I}", "warning_s", w->warning_s, "seconds_left",
+                     (json_int_t)w->seconds_left, "ends_at", (json_int_t)w->ends_at));
+}
+
 void sig_part_warn(SigPart *p, gint64 now_ms) {
   if (!p->ready || !p->conn) return;
-  SigServer *s = p->room->srv;
-  gint64 end_ms = p->room->policy->visit_end * 1000;
-  struct {
-    int secs;
-    gboolean *flag;
-  } w[2] = {{s->set.warn_first_s, &p->warned_first}, {s->set.warn_second_s, &p->warned_second}};
-  for (int i = 0; i < 2; i++) {
-    if (*w[i].flag || now_ms < end_ms - (gint64)w[i].secs * 1000) continue;
-    *w[i].flag = TRUE;
-    gint64 left = (end_ms - now_ms + 999) / 1000;
-    sig_send(p->conn, "ending_soon",
-             json_pack("{s:i, s:I, s:I}", "warning_s", w[i].secs, "seconds_left",
-                       (json_int_t)MAX(left, 0), "ends_at", (json_int_t)p->room->policy->visit_end));
-  }
+  SigTimeup tu = sig_room_timeup(p->room);
+  SigWarning w[2];
+  int n = sig_timeup_due(&tu, &p->warned, now_ms, w);
+  for (int i = 0; i < n; i++) send_warning(p, &w[i]);
 }
 
 void sig_room_free(gpointer p) {
@@ -159,6 +118,8 @@ void sig_room_free(gpointer p) {
   g_hash_table_destroy(r->removed);
   g_hash_table_destroy(r->tracks);
   sig_identity_free(r->policy);
+  g_free(r->moved_from);
+  g_free(r->move_reason);
   g_free(r->id);
   g_free(r);
 }
@@ -167,7 +128,7 @@ void sig_room_free(gpointer p) {
  * destroyed, booking told. by may be NULL (the clock, or a failure). */
 void sig_room_end(SigRoom *r, const char *reason, SigPart *by, const char *why) {
   SigServer *s = r->srv;
-  gint64 now = time_now_unix();
+  gint64 now = sig_now_unix(s);
   log_info("call_ended", "room=%s reason=%s by=%s", r->id, reason,
            by ? by->id->participant : "-");
   json_t *f = json_pack("{s:s}", "reason", reason);
@@ -204,37 +165,76 @@ void sig_room_end(SigRoom *r, const char *reason, SigPart *by, const char *why) 
   g_hash_table_remove(s->rooms, r->id); /* frees r */
 }
 
-static gboolean room_tick(gpointer data) {
-  SigRoom *r = data;
-  r->timer = 0;
-  gint64 now_ms = time_now_ms();
-  if (now_ms >= r->policy->visit_end * 1000) {
-    sig_room_end(r, "time_up", NULL, NULL);
-    return G_SOURCE_REMOVE;
-  }
+/* The room's participants as the call's timer sees them (parts[i] is
+ * members[i]); g_free both. */
+static size_t room_members(SigRoom *r, SigPart ***parts, SigCallMember **members) {
+  size_t n = g_hash_table_size(r->parts), i = 0;
+  *parts = g_new(SigPart *, n + 1);
+  *members = g_new0(SigCallMember, n + 1);
   GHashTableIter it;
   gpointer v;
   g_hash_table_iter_init(&it, r->parts);
-  while (g_hash_table_iter_next(&it, NULL, &v)) sig_part_warn(v, now_ms);
-  sig_room_schedule(r);
+  while (g_hash_table_iter_next(&it, NULL, &v)) {
+    SigPart *p = v;
+    (*parts)[i] = p;
+    (*members)[i] = (SigCallMember){.ready = p->ready,
+                                    .connected = p->conn != NULL,
+                                    .away = p->away,
+                                    .warned = p->warned,
+                                    .away_deadline_ms = p->away_deadline_ms};
+    i++;
+  }
+  return n;
+}
+
+static void room_arm(SigRoom *r, gint64 next_ms) {
+  if (r->timer) g_source_remove(r->timer);
+  gint64 delay = next_ms - sig_now_ms(r->srv);
+  r->timer = g_timeout_add((guint)CLAMP(delay, 0, 60000), room_tick_cb, r);
+}
+
+/* One look of the call core at now; its actions carried out. */
+static gboolean room_tick_cb(gpointer data) {
+  SigRoom *r = data;
+  r->timer = 0;
+  gint64 now_ms = sig_now_ms(r->srv);
+  SigTimeup tu = sig_room_timeup(r);
+  SigPart **parts;
+  SigCallMember *m;
+  size_t n = room_members(r, &parts, &m);
+  SigCallAction *acts = g_new(SigCallAction, SIG_CALL_MAX_ACTIONS(n));
+  gint64 next = 0;
+  size_t k = sig_call_look(&tu, m, n, now_ms, acts, &next);
+  for (size_t i = 0; i < n; i++) parts[i]->warned = m[i].warned;
+  if (k > 0 && acts[0].kind == SIG_CALL_END) {
+    g_free(parts);
+    g_free(m);
+    g_free(acts);
+    sig_room_end(r, "time_up", NULL, NULL); /* frees r */
+    return G_SOURCE_REMOVE;
+  }
+  /* Warnings first: a leave frees its part. */
+  for (size_t i = 0; i < k; i++) {
+    if (acts[i].kind == SIG_CALL_WARN) send_warning(parts[acts[i].member], &acts[i].warning);
+  }
+  for (size_t i = 0; i < k; i++)
+    if (acts[i].kind == SIG_CALL_GRACE_OVER) sig_part_leave(parts[acts[i].member], "disconnected", TRUE);
+  g_free(parts);
+  g_free(m);
+  g_free(acts);
+  room_arm(r, next);
   return G_SOURCE_REMOVE;
 }
 
-/* Arms the timer for the next moment that matters: a warning or the end. */
 void sig_room_schedule(SigRoom *r) {
-  if (r->timer) g_source_remove(r->timer);
-  SigServer *s = r->srv;
-  gint64 now_ms = time_now_ms();
-  gint64 end_ms = r->policy->visit_end * 1000;
-  gint64 moments[3] = {end_ms - (gint64)s->set.warn_first_s * 1000,
-                       end_ms - (gint64)s->set.warn_second_s * 1000, end_ms};
-  gint64 next = end_ms;
-  for (int i = 0; i < 3; i++)
-    if (moments[i] > now_ms && moments[i] < next) next = moments[i];
-  gint64 delay = MAX(next - now_ms, 0);
-  /* Wake at least every minute so a wall-clock step is noticed. */
-  delay = MIN(delay, 60000);
-  r->timer = g_timeout_add((guint)delay, room_tick, r);
+  SigTimeup tu = sig_room_timeup(r);
+  SigPart **parts;
+  SigCallMember *m;
+  size_t n = room_members(r, &parts, &m);
+  gint64 next = sig_call_next(&tu, m, n, sig_now_ms(r->srv));
+  g_free(parts);
+  g_free(m);
+  room_arm(r, next);
 }
 
 /* ---- leaving ---- */
@@ -267,27 +267,29 @@ void sig_part_leave(SigPart *p, const char *reason, gboolean tell_sfu) {
     sig_post_event(s, r->id, "participant_left", pid,
                json_pack("{s:s, s:s, s:I, s:I}", "participant", pid, "reason", reason,
                          "joined_at", (json_int_t)joined_at, "left_at",
-                         (json_int_t)time_now_unix()));
+                         (json_int_t)sig_now_unix(s)));
   }
   g_free(pid);
 }
 
-static gboolean grace_expired(gpointer data) {
-  SigPart *p = data;
-  p->grace_timer = 0;
-  sig_part_leave(p, "disconnected", TRUE);
-  return G_SOURCE_REMOVE;
-}
+/* ---- away within the reconnect grace (the rules: sig_call_presence.c) ---- */
 
 void sig_part_disconnected(SigPart *p) {
   SigServer *s = p->room->srv;
-  if (!p->ready) {
+  if (p->away) return; /* already away */
+  if (sig_presence_disconnect(p->ready, s->set.reconnect_grace_s, sig_now_ms(s),
+                              &p->away_deadline_ms) == SIG_AWAY_LEAVE_NOW) {
     /* Never announced: nothing to keep for a reconnect. */
     sig_part_leave(p, "disconnected", TRUE);
     return;
   }
   log_info("participant_away", "room=%s participant=%s grace_s=%d", p->room->id,
            p->id->participant, s->set.reconnect_grace_s);
-  if (!p->grace_timer)
-    p->grace_timer = g_timeout_add_seconds((guint)s->set.reconnect_grace_s, grace_expired, p);
+  p->away = TRUE;
+  sig_room_schedule(p->room); /* the room's timer ends the grace */
+}
+
+void sig_part_back(SigPart *p) {
+  p->away = FALSE;
+  p->away_deadline_ms = 0;
 }

@@ -1,41 +1,40 @@
-/* The live-call state of parlour-signal: connections, rooms (one per visit)
- * and participants, and the rules between them. The wire protocol is
- * docs/signalling-protocol.md; keep the two in step.
+/* parlour-signal's server, as main.c sees it: its settings, its life, its
+ * clock and the /ws callbacks. The server's inside is not here:
  *
- * Ownership: SigServer owns every SigRoom (rooms, by visit id) and every
- * SigConn (conns, by a 64-bit id). A SigRoom owns its SigParts. A SigPart
- * points at its current connection (NULL while it is away within the
- * reconnect grace) and a SigConn at its part; both links are cleared
- * together. Replies from the SFU arrive later, so their context holds names
- * (room id, participant id, connection id), never pointers, and looks them
- * up again: whatever went away meanwhile is simply not found.
+ *   the call core (pure, no I/O, no clock of its own; unit-tested):
+ *     sig_call.h             the call's timer: one look at `now` — the end, graces
+ *                            over, warnings due — and when to look again
+ *     sig_call_timeup.h      warnings, the end, the joining window
+ *     sig_call_presence.h    what a join or a drop means
+ *     sig_call_moderation.h  who may mute, remove, end, record
+ *     sig_call_move.h        a lost or draining SFU node: move, end or stay; where to
+ *     sig_call_pin.h         several signalling instances: which one a visit belongs to
+ *     sig_clock.h            the injected clock the core's `now` comes from
+ *   the I/O around it (GLib timers, websockets, the SFU, booking):
+ *     sig_server_state.h sig_server.c  the server's tables, SFU nodes going down
+ *     sig_conn.h sig_conn.c            one browser connection: framing, limits, sending
+ *     sig_admit.h sig_admit.c          joins: placement, the SFU participant, joined
+ *     sig_room.h sig_room.c            live calls: presence, the end, leaving, the timer
+ *     sig_relay.h sig_relay.c          SDP/ICE relay and SFU events
+ *     sig_moderate.h sig_moderate.c    mute, remove, end_call, record on the wire
+ *     sig_sfu.h sig_events.h sig_join.h  SFU control client, booking events, tokens
+ *     sig_booking.h sig_admission.c  booking's admission check and decision feed (libsoup)
+ *     sig_cluster.h sig_cluster.c    the other signalling instances: probes, redirects
+ *     sig_decisions.h sig_decisions.c  booking's decisions: parse and plan (pure, unit-tested),
+ *                                      then carried out on the live call
  *
+ * The wire protocol is docs/signalling-protocol.md; keep the two in step.
  * Everything runs on the main GLib context; nothing here takes a lock. */
 #ifndef PARLOUR_SIG_SERVER_H
 #define PARLOUR_SIG_SERVER_H
 
 #include <glib.h>
-#include <jansson.h>
 
 #include "httpd.h"
+#include "sig_clock.h"
+#include "sig_decisions.h"
 #include "sig_events.h"
 #include "sig_join.h"
-#include "sig_sfu.h"
-
-#define SIG_PROTOCOL_VERSION 1
-
-/* Close codes (RFC 6455 private range) the client can act on. */
-#define SIG_CLOSE_ENDED 4000     /* visit_ended was sent */
-#define SIG_CLOSE_REMOVED 4001   /* removed by a moderator */
-#define SIG_CLOSE_REPLACED 4002  /* the same participant joined again elsewhere */
-#define SIG_CLOSE_PROTOCOL 4400  /* bad first message, join timeout */
-#define SIG_CLOSE_REFUSED 4401   /* join refused (token, window, role...) */
-#define SIG_CLOSE_RATE 4429      /* message rate exceeded */
-#define SIG_CLOSE_UNAVAILABLE 4503 /* no media server could take the call */
-#define SIG_CLOSE_SLOW 4508      /* the client did not read what we sent */
-
-/* Messages waiting to be written to one client before it is cut off. */
-#define SIG_MAX_QUEUED 1024
 
 typedef struct {
   SigJoinPolicy join;
@@ -52,139 +51,40 @@ typedef struct {
 } SigSettings;
 
 typedef struct SigServer SigServer;
-typedef struct SigRoom SigRoom;
-typedef struct SigPart SigPart;
-typedef struct SigConn SigConn;
-
-typedef struct {
-  char *id;
-  char *participant;
-  char *kind;
-  gboolean muted;
-  gboolean muted_by_moderator;
-} SigTrack;
-
-struct SigPart {
-  SigRoom *room;
-  SigIdentity *id;
-  SigConn *conn;     /* NULL while away */
-  gboolean ready;    /* participant_add done and joined sent */
-  guint grace_timer; /* running while away */
-  gboolean warned_first, warned_second;
-  gint64 joined_at;
-  guint64 sfu_generation; /* bumped on every participant_add, to drop stale replies */
-  gint64 max_video_kbps;  /* the client's video_limit (0 none); kept across media resets */
-  /* The sfu_generation whose transports the connection was last told about
-   * (joined sent): a reconnect may resume them only while it is current. */
-  guint64 joined_generation;
-  /* The SFU's last subscriber offer not yet answered (kept while away: a
-   * resumed connection gets it again, the SFU waits for its answer). */
-  char *sub_offer;
-};
-
-typedef enum { ROOM_CREATING, ROOM_READY } SigRoomState;
-
-struct SigRoom {
-  SigServer *srv;
-  char *id;
-  SfuNode *node;
-  SigRoomState state;
-  SigIdentity *policy;   /* the first joiner's identity: visit window and policy */
-  GHashTable *parts;     /* participant id -> SigPart* (owned) */
-  GHashTable *removed;   /* participant id -> reason */
-  GHashTable *tracks;    /* track id -> SigTrack* (owned) */
-  guint timer;
-  gboolean recording;
-  gint64 started_at;
-};
-
-struct SigConn {
-  SigServer *srv;
-  guint64 id;
-  WsConn *ws;
-  SigPart *part;
-  gboolean joining, closing;
-  guint join_timer;
-  double bucket;
-  gint64 bucket_at_us;
-};
-
-struct SigServer {
-  SigSettings set;
-  GPtrArray *nodes;     /* SfuNode* in configured order */
-  SigEvents *events;    /* may be NULL (no booking configured) */
-  GHashTable *rooms;    /* id -> SigRoom* */
-  GHashTable *ended;    /* room id -> reason (calls that ended, refused on rejoin) */
-  GHashTable *conns;    /* &id -> SigConn* (not owned: freed on close) */
-  guint64 next_conn_id;
-};
 
 /* nodes: NULL-terminated control URLs; events may be NULL. */
 SigServer *sig_server_new(const SigSettings *set, char **node_urls, const char *sfu_secret,
                           SigEvents *events);
 void sig_server_free(SigServer *s);
+/* Replaces the server's wall clock (the real one by default). */
+void sig_server_set_clock(SigServer *s, SigClock clock);
+/* The server's clock: Unix ms, Unix s. Nothing in signalling's call logic
+ * reads time_now_* itself. */
+gint64 sig_now_ms(const SigServer *s);
+gint64 sig_now_unix(const SigServer *s);
+
+/* The SFU nodes an operator marks draining ([sfu] draining, reloaded on
+ * SIGHUP; NULL: none): no new call is placed on them, and when moves is
+ * TRUE their live calls move to another node now (else they finish where
+ * they are). Returns how many URLs name no configured node (logged). */
+int sig_server_set_draining(SigServer *s, char **urls, gboolean moves);
+
+/* Several signalling instances (sig_cluster.h; NULL: this one alone): a
+ * first join of a visit another instance has is redirected there. */
+struct SigCluster;
+void sig_server_set_cluster(SigServer *s, struct SigCluster *cluster);
+/* The visits whose calls are live here (for the other instances). */
+json_t *sig_server_room_ids(SigServer *s);
+
+/* Booking's admission check and decision feed (NULL: admission = off). */
+struct SigBooking;
+void sig_server_set_booking(SigServer *s, struct SigBooking *booking);
+/* Booking's decision feed hands each decision here (user = SigServer*). */
+void sig_on_decision(const SigDecision *d, void *user);
 
 /* The /ws endpoint callbacks (user = SigServer*). */
 int sig_ws_open(WsConn *c, const HttpRequest *upgrade, void *user);
 void sig_ws_message(WsConn *c, const char *data, size_t len, void *user);
 void sig_ws_close(WsConn *c, void *user);
-
-/* ---- shared between sig_conn.c and sig_room.c ---- */
-
-/* Sends {"v":1,"type":type,...fields} (fields stolen, may be NULL). */
-void sig_send(SigConn *c, const char *type, json_t *fields);
-void sig_send_error(SigConn *c, const char *code, const char *message, const char *re);
-void sig_conn_close(SigConn *c, int code, const char *reason);
-SigConn *sig_conn_lookup(SigServer *s, guint64 id);
-
-void sig_handle_join(SigConn *c, json_t *msg);
-void sig_handle_joined_message(SigConn *c, const char *type, json_t *msg);
-void sig_part_disconnected(SigPart *p);
-void sig_on_sfu_event(SfuNode *node, json_t *ev, void *user);
-void sig_on_sfu_state(SfuNode *node, int up, void *user);
-
-/* Context of an SFU request: names, looked up again when the reply comes. */
-typedef struct {
-  SigServer *srv;
-  char *room;
-  char *participant;
-  guint64 conn_id;
-  guint64 gen;
-  gboolean reconnect;
-  char *re; /* the client message type this answers, for error replies */
-} SigCtx;
-SigCtx *sig_ctx_new(SigServer *s, const char *room, const char *participant, guint64 conn_id,
-                    const char *re);
-void sig_ctx_free(gpointer ctx);
-SigRoom *sig_ctx_room(SigCtx *x);
-SigPart *sig_ctx_part(SigCtx *x);
-gboolean sig_reply_ok(json_t *reply);
-const char *sig_reply_code(json_t *reply);
-const char *sig_reply_message(json_t *reply);
-
-void sig_post_event(SigServer *s, const char *room, const char *type, const char *actor,
-                    json_t *data);
-void sig_track_free(gpointer t);
-void sig_room_free(gpointer room);
-void sig_part_free(gpointer part);
-/* The visible, ready participants but self, as joined lists them. */
-json_t *sig_room_participants_for(SigRoom *r, SigPart *self);
-/* Sends the ending_soon warnings now due to p (each once). */
-void sig_part_warn(SigPart *p, gint64 now_ms);
-/* Arms the room's timer for its next warning or its end. */
-void sig_room_schedule(SigRoom *r);
-const char *sig_public_actor(SigPart *p);
-/* Sends to every ready, connected participant except `except` (fields stolen). */
-void sig_broadcast(SigRoom *r, SigPart *except, const char *type, json_t *fields);
-void sig_room_end(SigRoom *r, const char *reason, SigPart *by, const char *why);
-void sig_part_leave(SigPart *p, const char *reason, gboolean tell_sfu);
-/* The SFU lost the participant's media: fresh transports, client told. */
-void sig_part_media_reset(SigPart *p, const char *reason);
-void sig_on_subscriber_offer(SfuNode *n, json_t *reply, void *user);
-/* Sends the SFU's unanswered subscriber offer again (a resumed connection). */
-void sig_resend_subscriber_offer(SigPart *p);
-
-/* Public view of a participant for others: {id,name,role,tracks:[...]}. */
-json_t *sig_part_public(SigPart *p);
 
 #endif

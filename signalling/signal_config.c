@@ -43,16 +43,47 @@ const ConfigOption signal_config_options[] = {
      "expected aud of join tokens"},
     {"sfu", "nodes", CONFIG_STRLIST, "ws://127.0.0.1:8445/control", O(sfu_nodes), 0, 0,
      "SFU control URLs, ';'-separated; calls go to the least loaded healthy one"},
+    {"sfu", "draining", CONFIG_STRLIST, "", O(sfu_draining), 0, 0,
+     "SFU control URLs (from nodes) being drained for maintenance, ';'-separated: no new calls "
+     "go there; re-read on SIGHUP"},
+    {"sfu", "drain_moves", CONFIG_BOOL, "true", O(sfu_drain_moves), 0, 0,
+     "true: a draining node's live calls move to another node at once; false: they finish "
+     "where they are; re-read on SIGHUP"},
     {"sfu", "secret_file", CONFIG_STRING, "var/secrets/sfu-control.secret", O(sfu_secret_file),
      0, 0, "shared secret for the SFU control API"},
     {"booking", "url", CONFIG_STRING, "https://127.0.0.1:8443", O(booking_url), 0, 0,
-     "booking's base URL for visit events; empty disables them (tests only)"},
+     "booking's base URL (visit events, admission check, decision feed); empty: none, which "
+     "needs admission = off (tests only)"},
     {"booking", "credential_file", CONFIG_STRING, "var/secrets/signal-booking.secret",
      O(booking_credential_file), 0, 0, "service credential presented to booking"},
     {"booking", "ca_file", CONFIG_STRING, "var/tls/cert.pem", O(booking_ca_file), 0, 0,
      "CA (or the self-signed certificate) that booking's TLS certificate chains to"},
+    {"booking", "admission", CONFIG_STRING, "required", O(booking_admission), 0, 0,
+     "required: every first join is checked with booking (refused when booking does not "
+     "answer) and booking's decisions reach live calls; off: the join token alone decides "
+     "(tests without booking only)"},
+    {"booking", "admit_timeout_ms", CONFIG_INT, "3000", O(admit_timeout_ms), 100, 60000,
+     "a first join waits this long for booking's admission answer, then is refused "
+     "admission_unavailable"},
+    {"booking", "decisions_poll_ms", CONFIG_INT, "500", O(decisions_poll_ms), 50, 60000,
+     "how often booking's decision feed is read"},
+    {"booking", "instance", CONFIG_STRING, "", O(booking_instance), 0, 0,
+     "this instance's name in decision acks; empty: host-pid-start time"},
     {"booking", "spool_dir", CONFIG_STRING, "var/spool", O(spool_dir), 0, 0,
      "where events wait while booking is unreachable"},
+    {"cluster", "instances", CONFIG_STRLIST, "", O(cluster_instances), 0, 0,
+     "every signalling instance's URL (wss://HOST:PORT/ws), this one included, ';'-separated; "
+     "a visit's participants all go to one of them (empty: this instance alone)"},
+    {"cluster", "self", CONFIG_STRING, "", O(cluster_self), 0, 0,
+     "this instance's URL, exactly as in instances"},
+    {"cluster", "probe_ms", CONFIG_INT, "500", O(cluster_probe_ms), 100, 10000,
+     "how often each other instance's state is asked; one that does not answer within twice "
+     "this is down"},
+    {"cluster", "ca_file", CONFIG_STRING, "var/tls/cert.pem", O(cluster_ca_file), 0, 0,
+     "CA (or the self-signed certificate) the other instances' TLS certificates chain to"},
+    {"cluster", "credential_file", CONFIG_STRING, "var/secrets/signal-booking.secret",
+     O(cluster_credential_file), 0, 0,
+     "service credential the instances present to each other (the same file on each)"},
     {"turn", "urls", CONFIG_STRLIST, "", O(turn_urls), 0, 0,
      "TURN URIs sent to clients in joined (ice_servers), ';'-separated (empty: none)"},
     {"turn", "secret_file", CONFIG_STRING, "var/secrets/turn.secret", O(turn_secret_file), 0, 0,

@@ -33,16 +33,8 @@ export function done() {
   process.exitCode = failed ? 1 : 0;
 }
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
-}
+import { freePort } from '../lib/ports.mjs';
+export { freePort };
 
 // ---- HTTP ----
 // localAddress: the loopback address to connect from (127.0.0.2, 127.0.0.3,

@@ -56,20 +56,15 @@ process.on('unhandledRejection', async (e) => { notOk('unhandled rejection', e &
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-    s.on('error', reject);
-  });
-}
+import { freePort } from '../lib/ports.mjs';
+export { freePort };
 
 export function httpGet(url) {
   return new Promise((resolve, reject) => {
     const req = http.get(url, (res) => {
       let body = '';
       res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve({ status: res.statusCode, body }));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));
     });
     req.on('error', reject);
     req.setTimeout(2000, () => req.destroy(new Error('timeout')));
@@ -88,6 +83,8 @@ export async function startSfu(opts = {}) {
     '[media]', `port_min=${base}`, `port_max=${base + 99}`,
     `ice_addresses=${(opts.iceAddresses || ['127.0.0.1']).join(';')}`,
     `workers=${opts.workers || 2}`,
+    // further [media] settings, e.g. { publisher_twcc: true, batch_us: 0 }
+    ...Object.entries(opts.media || {}).map(([k, v]) => `${k}=${v}`),
     '[recording]', `directory=${path.join(dir, 'recordings')}`,
     '[log]', `level=${opts.logLevel || 'info'}`, '',
   ].join('\n');

@@ -46,13 +46,8 @@ export function done() {
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export function now() { return Math.floor(Date.now() / 1000); }
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-    s.on('error', reject);
-  });
-}
+import { freePort } from '../lib/ports.mjs';
+export { freePort };
 
 // ---- processes ----
 const children = new Set();
@@ -70,7 +65,7 @@ export function tmpdir(name) {
   return d;
 }
 
-function ini(groups) {
+export function ini(groups) {
   let out = '';
   for (const [g, kv] of Object.entries(groups)) {
     out += `[${g}]\n`;
@@ -153,9 +148,13 @@ export async function startSfu(v, extra = {}, { port: fixedPort } = {}) {
 export const ORIGIN = 'https://parlour.test';
 
 // Starts parlour-signal. sfus: array of started SFUs (or URLs). booking:
-// base URL of the events receiver, or '' to disable events.
-export async function startSignal(v, { sfus = [], booking = '', extra = {}, name = 'signal' } = {}) {
-  const port = await freePort();
+// base URL of the events receiver, or '' to disable events. admission:
+// [booking] admission — 'off' unless a test runs against the real booking
+// ('required': every first join is checked, decisions reach live calls);
+// the fake receiver answers no admission check, and tokens minted here name
+// visits booking does not hold.
+export async function startSignal(v, { sfus = [], booking = '', admission = 'off', extra = {}, name = 'signal', port: fixedPort } = {}) {
+  const port = fixedPort || await freePort();
   const conf = merge({
     server: {
       address: '127.0.0.1', port, tls_cert: `${v.dir}/tls/cert.pem`, tls_key: `${v.dir}/tls/key.pem`,
@@ -164,13 +163,15 @@ export async function startSignal(v, { sfus = [], booking = '', extra = {}, name
     tokens: { public_key: `${v.dir}/keys/token-public.pem` },
     sfu: { nodes: sfus.map((s) => (typeof s === 'string' ? s : s.url)).join(';') || 'ws://127.0.0.1:9/control',
       secret_file: `${v.dir}/secrets/sfu-control.secret` },
-    booking: { url: booking, credential_file: `${v.dir}/secrets/signal-booking.secret`,
+    booking: { url: booking, admission, credential_file: `${v.dir}/secrets/signal-booking.secret`,
       ca_file: `${v.dir}/tls/cert.pem`, spool_dir: `${v.dir}/spool` },
     log: { level: 'debug' },
   }, extra);
   const confPath = path.join(v.dir, `${name}.ini`);
   fs.writeFileSync(confPath, ini(conf));
   const d = daemon(name, path.join(BIN, 'parlour-signal'), confPath, v.logDir);
+  d.confPath = confPath; // a test may rewrite it and send SIGHUP ([sfu] draining)
+  d.conf = conf;
   d.port = port;
   d.url = `wss://127.0.0.1:${port}/ws`;
   d.ca = v.ca;

@@ -4,7 +4,7 @@
  *   prog_mint_token --key PRIVATE.pem [--kid auto|none|TEXT]
  *                   [--alg-none] [--tamper] [--hs256] CLAIMS_JSON
  *
- * --kid auto (default) puts our key id (sig_key_id of the key's public half)
+ * --kid auto (default) puts our key id (token_key_id of the key's public half)
  * in the header, as booking should; --alg-none writes {"alg":"none"} with
  * the real signature kept (so the parts are all there and only alg is
  * wrong); --tamper changes the payload after signing (role to "officer",
@@ -62,7 +62,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   char *kid_value = NULL;
-  if (strcmp(kid, "auto") == 0) kid_value = sig_key_id(key);
+  if (strcmp(kid, "auto") == 0) kid_value = token_key_id(key);
   else if (strcmp(kid, "none") != 0) kid_value = g_strdup(kid);
   char *tok = token_sign(key, kid_value, claims, err, sizeof err);
   if (!tok) {

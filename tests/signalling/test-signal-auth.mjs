@@ -8,6 +8,7 @@
 // joined connection) — and the server stays up.
 // No SFU is needed: every case here is decided before a call is placed.
 // timeout: 120
+import https from 'node:https';
 import { makeVar, startSignal, connect, mint, claims, now, check, step, done, diag, sleep, ORIGIN, stopChecked } from './lib.mjs';
 
 const v = makeVar('auth');
@@ -122,6 +123,25 @@ await step('no Origin at all: upgrade refused', async () => {
   }
   throw new Error('connected without Origin');
 });
+
+// Signalling's plain HTTP answers (common/httpd.c) are HTTPS too: each
+// carries Strict-Transport-Security, refusals of bad framing included.
+for (const [what, method, p, headers, want] of [['GET /healthz', 'GET', '/healthz', {}, 200],
+  ['an unknown path', 'GET', '/nope', {}, 404],
+  ['a chunked POST (refused, 411)', 'POST', '/nope', { 'transfer-encoding': 'chunked' }, 411]]) {
+  await step(`HSTS on ${what}`, async () => {
+    const r = await new Promise((resolve, reject) => {
+      const req = https.request({ host: '127.0.0.1', port: sig.port, method, path: p, ca: sig.ca, headers }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res));
+      });
+      req.on('error', reject);
+      req.end(method === 'POST' ? 'x' : undefined);
+    });
+    if (r.statusCode !== want || r.headers['strict-transport-security'] !== 'max-age=31536000')
+      throw new Error(`${r.statusCode} ${JSON.stringify(r.headers)}`);
+  });
+}
 
 await step('after all that the server is up and answers a good connection', async () => {
   const c = await connect(sig);

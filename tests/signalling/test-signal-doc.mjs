@@ -65,7 +65,7 @@ const firstCol = [...doc.matchAll(/^\| `([a-z_0-9]+)` \|/gm)].map((m) => m[1]);
 const unknownInDoc = firstCol.filter((w) => !src.includes(`"${w}"`) && !tokenSrc.includes(`"${w}"`));
 check(firstCol.length > 40 && unknownInDoc.length === 0, `every code and type in the document's tables exists in the code (${firstCol.length} checked; unknown: ${unknownInDoc.join(', ') || 'none'})`);
 // Close codes: each SIG_CLOSE_* value is in the document's close-code table.
-const closeCodes = [...fs.readFileSync(path.join(ROOT, 'signalling/sig_server.h'), 'utf8').matchAll(/#define SIG_CLOSE_\w+ (\d+)/g)].map((m) => m[1]);
+const closeCodes = [...fs.readFileSync(path.join(ROOT, 'signalling/sig_conn.h'), 'utf8').matchAll(/#define SIG_CLOSE_\w+ (\d+)/g)].map((m) => m[1]);
 const undocClose = closeCodes.filter((c) => !new RegExp(`^\\| ${c} \\|`, 'm').test(doc));
 check(closeCodes.length >= 7 && undocClose.length === 0, `every close code is documented (missing: ${undocClose.join(', ') || 'none'})`);
 done();

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "b64url.h"
+#include "sig_join.h"
 #include "token.h"
 
 static EVP_PKEY *key, *other_key;
@@ -321,6 +322,100 @@ static void test_key_files(void) {
   g_free(dir);
 }
 
+/* One key id for both daemons (token_key_id): the private key (booking) and
+ * its public half (signalling) give the same 16 characters, and they are the
+ * SHA-256 of the raw public key as the contract says (recomputed here by
+ * hand, not through the function under test). */
+static void test_key_id(void) {
+  char *kid = token_key_id(key);
+  g_assert_nonnull(kid);
+  g_assert_cmpuint(strlen(kid), ==, TOKEN_KEY_ID_LEN);
+  for (const char *p = kid; *p; p++) g_assert_true(g_ascii_isalnum(*p) || *p == '-' || *p == '_');
+
+  unsigned char raw[32];
+  size_t n = sizeof raw;
+  g_assert_true(EVP_PKEY_get_raw_public_key(key, raw, &n) == 1 && n == 32);
+  EVP_PKEY *pub = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw, n);
+  g_assert_nonnull(pub);
+  char *pub_kid = token_key_id(pub);
+  g_assert_cmpstr(pub_kid, ==, kid);
+
+  GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+  g_checksum_update(sum, raw, n);
+  guint8 md[32];
+  gsize mdlen = sizeof md;
+  g_checksum_get_digest(sum, md, &mdlen);
+  g_checksum_free(sum);
+  char *want = b64url_encode(md, mdlen);
+  want[TOKEN_KEY_ID_LEN] = '\0';
+  g_assert_cmpstr(kid, ==, want);
+
+  char *other = token_key_id(other_key);
+  g_assert_cmpstr(other, !=, kid);
+
+  /* No id for no key, nor for a key of another type (an X25519 key has a
+   * 32-byte raw public key too; an EC key has none). */
+  g_assert_null(token_key_id(NULL));
+  EVP_PKEY *x = EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
+  g_assert_nonnull(x);
+  g_assert_null(token_key_id(x));
+  EVP_PKEY *ec = EVP_EC_gen("P-256");
+  g_assert_null(token_key_id(ec));
+  EVP_PKEY_free(x);
+  EVP_PKEY_free(ec);
+  EVP_PKEY_free(pub);
+  g_free(want);
+  g_free(other);
+  g_free(pub_kid);
+  g_free(kid);
+}
+
+/* A token booking signs (its kid from the private key) passes signalling's
+ * admission check (sig_join_check, expecting the kid of the public half);
+ * one signed by another key under that key's own id is refused by name. */
+static void test_key_id_booking_to_signalling(void) {
+  unsigned char raw[32];
+  size_t n = sizeof raw;
+  g_assert_true(EVP_PKEY_get_raw_public_key(key, raw, &n) == 1);
+  EVP_PKEY *pub = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw, n);
+  char *sig_kid = token_key_id(pub);
+  SigJoinPolicy pol = {.pub = pub,
+                       .kid = sig_kid,
+                       .expect = {.issuer = "parlour-booking", .audience = "parlour-signal",
+                                  .leeway_s = 30},
+                       .early_join_s = 900};
+  int64_t start = NOW - 60, end = NOW + 1800;
+  json_t *claims = json_pack(
+      "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:{s:b, s:b, s:b, s:b, s:b},"
+      " s:{s:s, s:I, s:I}, s:s, s:s}",
+      "iss", "parlour-booking", "aud", "parlour-signal", "sub", "p1", "jti", "j1", "iat",
+      (json_int_t)(start - 900), "nbf", (json_int_t)(start - 900), "exp", (json_int_t)end,
+      "room", "visit-1", "name", "Pat", "role", "visitor", "grants", "publish", 1, "subscribe",
+      1, "hidden", 0, "moderate", 0, "may_record", 0, "visit", "type", "social", "start",
+      (json_int_t)start, "end", (json_int_t)end, "recording", "forbidden", "monitoring",
+      "allowed");
+  char err[128];
+  char *book_kid = token_key_id(key);
+  char *t = token_sign(key, book_kid, claims, err, sizeof err);
+  g_assert_nonnull(t);
+  SigJoinError e;
+  SigIdentity *id = sig_join_check(&pol, t, "visit-1", NOW, &e);
+  g_assert_nonnull(id);
+  sig_identity_free(id);
+  g_free(t);
+
+  char *okid = token_key_id(other_key);
+  t = token_sign(other_key, okid, claims, err, sizeof err);
+  g_assert_null(sig_join_check(&pol, t, "visit-1", NOW, &e));
+  g_assert_cmpstr(e.code, ==, "token_unknown_key");
+  g_free(t);
+  g_free(okid);
+  json_decref(claims);
+  g_free(book_kid);
+  g_free(sig_kid);
+  EVP_PKEY_free(pub);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   key = token_generate_key();
@@ -342,6 +437,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/token/bad_json", test_bad_json);
   g_test_add_func("/token/status_codes_distinct", test_status_codes_distinct);
   g_test_add_func("/token/key_files", test_key_files);
+  g_test_add_func("/token/key_id", test_key_id);
+  g_test_add_func("/token/key_id_booking_to_signalling", test_key_id_booking_to_signalling);
   int rc = g_test_run();
   EVP_PKEY_free(key);
   EVP_PKEY_free(other_key);

@@ -96,7 +96,7 @@ static void test_each_error(void) {
   g_free(t);
 
   /* Another key: with its kid, named; without, a bad signature. */
-  char *okid = sig_key_id(other);
+  char *okid = token_key_id(other);
   t = sign_with(other, okid, claims("visitor", 0, 1, "allowed"));
   g_assert_cmpstr(run(t, "visit-1", NOW, &e), ==, "token_unknown_key");
   g_free(t);
@@ -167,7 +167,7 @@ int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   key = token_generate_key();
   other = token_generate_key();
-  kid = sig_key_id(key);
+  kid = token_key_id(key);
   g_test_add_func("/signal/join/good", test_good);
   g_test_add_func("/signal/join/each_error", test_each_error);
   g_test_add_func("/signal/join/roles_and_grants", test_roles_and_grants);

@@ -148,7 +148,7 @@ function startCall(tok) {
     </div>
     <div id="reconnecting" class="govuk-notification-banner" role="region" aria-labelledby="reconnecting-title" hidden>
       <div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="reconnecting-title">Connection lost</h2></div>
-      <div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">Reconnecting to the call. Please wait.</p></div>
+      <div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading" id="reconnecting-text">Reconnecting to the call. Please wait.</p></div>
     </div>
     <ul class="app-tiles" id="tiles" aria-label="People in the call"></ul>
     <p class="govuk-body" id="waiting">Waiting for others to join.</p>
@@ -166,12 +166,28 @@ function startCall(tok) {
   T.session = session;
   const log = (type, d) => T.events.push({ type, at: Date.now(), ...(d || {}) });
 
+  // The banner says why we are waiting: a lost connection, or booking not
+  // yet confirming the visit (admission_unavailable: we try again by ourselves).
+  const banner = (checking) => {
+    const title = main.querySelector('#reconnecting-title');
+    const text = main.querySelector('#reconnecting-text');
+    if (title) title.textContent = checking ? 'Checking your visit' : 'Connection lost';
+    if (text) text.textContent = checking ? CHECKING_TEXT : 'Reconnecting to the call. Please wait.';
+  };
+  session.addEventListener('checking', (e) => {
+    log('checking', e.detail);
+    T.checking = (T.checking || 0) + 1;
+    banner(true);
+    announce(CHECKING_TEXT);
+  });
   session.addEventListener('state', (e) => {
     log('state', e.detail);
     T.phase = e.detail.state;
     const r = main.querySelector('#reconnecting');
     if (r) r.hidden = e.detail.state !== 'reconnecting';
-    if (e.detail.state === 'reconnecting') announce('Connection lost. Reconnecting.');
+    const checking = e.detail.state === 'reconnecting' && !!T.checking && session.lastError === null && !T.everJoined;
+    banner(checking);
+    if (e.detail.state === 'reconnecting' && !checking) announce('Connection lost. Reconnecting.');
     if (e.detail.state === 'joined' && T.everJoined) announce('Reconnected.');
     if (e.detail.state === 'joined') T.everJoined = true;
   });
@@ -199,7 +215,7 @@ function startCall(tok) {
     announce(`The call ends in ${s >= 60 ? `${Math.round(s / 60)} minutes` : `${s} seconds`}.`);
   });
   session.addEventListener('error', (e) => log('error', e.detail));
-  session.addEventListener('ended', (e) => endScreen(e.detail.reason, e.detail.message));
+  session.addEventListener('ended', (e) => endScreen(e.detail.reason, e.detail.message, e.detail));
 
   main.querySelector('#mute').addEventListener('click', (e) => {
     const on = e.target.getAttribute('aria-pressed') !== 'true';
@@ -248,17 +264,47 @@ const REASONS = {
   removed: ['Prison staff removed you from the call.', 'removed by staff'],
   replaced: ['You joined this call from another window or device, so this one was closed.', 'joined elsewhere'],
 };
-function endScreen(reason, message) {
+// Booking's decisions and refusals (docs/signalling-protocol.md): signalling
+// sends booking's plain words as message; these are the words when it does not.
+const CODE_WORDS = {
+  visit_cancelled: 'This visit was cancelled.',
+  visit_rescheduled: 'This visit was moved to another time. Join it at its new time.',
+  removed_by_staff: 'Prison staff removed you from the call.',
+  visitor_banned: 'You can no longer take part in visits with this person.',
+  contact_not_approved: 'You are no longer an approved contact for this visit.',
+  account_disabled: 'Your account has been disabled.',
+  policy_changed: 'The rules for this type of visit changed, so you were removed from the call.',
+  visit_not_found: 'We cannot find this visit.',
+  visit_terminated: 'This call was ended by prison staff.',
+  visit_over: 'This call has ended.',
+  too_early: 'This call has not started yet. You can join from 15 minutes before it starts.',
+  too_late: 'This call has ended.',
+  participant_removed: 'You were removed from this call, so you cannot join it again.',
+  not_participant: 'You are not taking part in this visit.',
+  policy_forbids_monitoring: 'This visit can no longer be monitored.',
+  call_ended: 'This call has ended.',
+};
+const CHECKING_TEXT = 'Checking your visit with the booking service… trying again';
+
+function endScreen(reason, message, detail = {}) {
   if (T.stopTimer) T.stopTimer();
   if (stream) stream.getTracks().forEach((t) => t.stop());
   T.phase = 'ended';
   T.endReason = reason;
-  const [text, short] = REASONS[reason] || [`The call has ended${message ? `: ${message}` : '.'}`, reason];
-  setTitle('Your call has ended');
+  if (detail.code) T.endCode = detail.code;
+  // The call's own ends keep their fixed words; booking's decisions and
+  // refusals use booking's message, else the words for the code.
+  const own = REASONS[reason] && !(reason === 'removed' && (message || CODE_WORDS[detail.code]));
+  const words = reason === 'removed' ? (message || CODE_WORDS[detail.code]) : (message || CODE_WORDS[reason]);
+  const [text, short] = own ? REASONS[reason]
+    : words ? [words, detail.code || reason]
+      : [`The call has ended${message ? `: ${message}` : '.'}`, reason];
+  const heading = detail.refused ? 'You cannot join this call' : reason === 'removed' ? 'You have been removed from the call' : 'Your call has ended';
+  setTitle(heading);
   main.innerHTML = String(html`
     <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
-    <h1 class="govuk-heading-l">Your call has ended</h1>
-    <p class="govuk-body-l" id="end-reason" data-reason="${reason}">${text}</p>
+    <h1 class="govuk-heading-l">${heading}</h1>
+    <p class="govuk-body-l" id="end-reason" data-reason="${reason}" data-code="${detail.code || reason}">${text}</p>
     <p class="govuk-body govuk-visually-hidden">Reason: ${short}</p>
     ${reason === 'left' && Date.parse(visit.end) > Date.now() ? html`<p class="govuk-body"><a class="govuk-link" href="${location.pathname}${location.search}">Rejoin the call</a></p>` : ''}
     <p class="govuk-body"><a class="govuk-link" href="${home}">Back to your calls</a></p>

@@ -1,9 +1,13 @@
 // Staff decisions through the staff pages: approve a contact, add a ban
 // with an expiry date (and the family member then sees the contact as not
 // bookable, with the date); approve one booking request and reject another
-// with a reason. Bad answers get the GOV.UK error summary.
+// with a reason. Bad answers get the GOV.UK error summary. Booking's
+// decisions reach a live call page (issue 14): staff remove the family
+// member (the page says so in booking's words; joining again is refused in
+// words, with no retry loop) and staff terminate a call (the page says the
+// call was ended by prison staff).
 import { scenario } from '../lib/scenario.mjs';
-import { signInUI, signInAPI, apiAs, ready } from '../lib/flows.mjs';
+import { signInUI, signInAPI, apiAs, ready, createCallNow, joinCall, endReason } from '../lib/flows.mjs';
 import { screenshots } from '../lib/chromium.mjs';
 
 const isoIn = (days) => new Date(Date.now() + days * 86400000).toISOString().slice(0, 10);
@@ -14,6 +18,53 @@ await scenario('staff-decisions', async ({ tap, stack, person }) => {
   const tom = (await apiAs(stack, staff, 'GET', '/prisoners')).json.prisoners.find((p) => p.name === 'Tom Baker');
   const contacts = (await apiAs(stack, staff, 'GET', `/prisoners/${tom.id}/contacts`)).json.contacts;
   const lily = contacts.find((c) => c.name === 'Lily Baker');
+  // Booking's decisions on a live call page (first: the ban below keeps
+  // this family member out of calls with Tom Baker).
+  const fc = await person('family');
+  await signInUI(fc.page, 'family');
+  const joinOrSay = (id) => joinCall(fc.page, id).catch(async (e) => {
+    const why = await fc.page.evaluate(() => ({ phase: window.parlourCall && window.parlourCall.phase, events: window.parlourCall && window.parlourCall.events, errors: (document.querySelector('.govuk-error-summary') || {}).textContent }));
+    throw new Error(`${e.message}; the page: ${JSON.stringify(why)}`);
+  });
+  const call1 = await createCallNow(stack, staff, 'social');
+  await joinOrSay(call1.id);
+  const famSub = await fc.page.evaluate(() => window.parlourCall.session.self);
+  const t0 = Date.now();
+  const rm = await apiAs(stack, staff, 'POST', `/visits/${call1.id}/participants/${encodeURIComponent(famSub)}/remove`, { reason: 'Test: disruptive' });
+  const gone = await endReason(fc.page, 'parlourCall', 15000);
+  tap.diag(`removed: the page said so ${Date.now() - t0} ms after staff asked`);
+  const heading = await fc.page.textContent('h1');
+  tap.check(rm.status >= 200 && rm.status < 300 && gone.reason === 'removed' && gone.text.length > 10 && !/undefined|null/.test(gone.text) && /removed/i.test(heading),
+    'staff remove the family member from a live call: the page says so in plain words', JSON.stringify({ status: rm.status, gone, heading }));
+  await screenshots(fc.page, 'call-removed-by-booking');
+  // Joining again: refused by booking's admission check, in words, no retry.
+  await fc.page.goto(`/call/?visit=${encodeURIComponent(call1.id)}`);
+  await ready(fc.page);
+  await fc.page.waitForFunction(() => window.parlourCall && window.parlourCall.phase === 'device-check', null, { timeout: 30000 });
+  if (await fc.page.$('#understood')) await fc.page.check('#understood');
+  await fc.page.click('#join');
+  // Booking may already refuse the join token (an error summary), or
+  // signalling's admission check refuses the join (the end screen).
+  await fc.page.waitForFunction(() => window.parlourCall.endReason || document.querySelector('.govuk-error-summary'), null, { timeout: 15000 });
+  const again = await fc.page.evaluate(() => ({
+    reason: window.parlourCall.endReason,
+    h1: document.querySelector('h1').textContent,
+    text: (document.querySelector('#end-reason') || document.querySelector('.govuk-error-summary') || {}).textContent || '',
+    checking: window.parlourCall.events.some((e) => e.type === 'checking'),
+  }));
+  tap.diag(`joining again: ${JSON.stringify(again)}`);
+  tap.check(again.text.trim().length > 10 && !/undefined|null/.test(again.text) && !again.checking &&
+    (again.reason === null || (again.reason === 'participant_removed' && /cannot join/i.test(again.h1))),
+    'joining again after the removal is refused in plain words, with no retry', JSON.stringify(again));
+  await screenshots(fc.page, 'call-join-refused');
+  // Staff terminate a call: the page says it was ended by prison staff.
+  const call2 = await createCallNow(stack, staff, 'social');
+  await joinOrSay(call2.id);
+  const term = await apiAs(stack, staff, 'POST', `/visits/${call2.id}/terminate`, { reason: 'Test: breach of rules' });
+  const ended = await endReason(fc.page, 'parlourCall', 15000);
+  tap.check(term.status === 200 && ended.reason === 'terminated_by_staff' && /ended by prison staff/.test(ended.text),
+    'staff terminate the call in booking: the page says the call was ended by prison staff', JSON.stringify({ status: term.status, ended }));
+
   // Set-up through the API: Lily's approval withdrawn, so staff can approve her.
   const un = await apiAs(stack, staff, 'PATCH', `/prisoners/${tom.id}/contacts/${lily.visitor_id}`, { approved: false });
   tap.check(un.status === 200, 'set-up: a contact of Tom Baker is not approved', `${un.status} ${un.text}`);
@@ -95,4 +146,5 @@ await scenario('staff-decisions', async ({ tap, stack, person }) => {
   const v1 = (await apiAs(stack, staff, 'GET', `/visits/${reqs[1].id}`)).json;
   tap.check(v0.status === 'booked', 'staff approve one request: booking makes it booked', v0.status);
   tap.check(v1.status === 'cancelled' && /not available/.test(v1.status_reason || ''), 'staff reject the other with a reason: booking cancels it and keeps the reason', `${v1.status} ${v1.status_reason}`);
+
 });
