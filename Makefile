@@ -9,7 +9,7 @@
 BUILD     ?= build
 CC        ?= gcc
 PKGS      := glib-2.0 gio-2.0 gobject-2.0 jansson libwebsockets openssl sqlite3 nice \
-             libsrtp2 gstreamer-1.0 gstreamer-sdp-1.0 gstreamer-rtp-1.0 gstreamer-webrtc-1.0 \
+             libsrtp2 libpq gstreamer-1.0 gstreamer-sdp-1.0 gstreamer-rtp-1.0 gstreamer-webrtc-1.0 \
              gstreamer-app-1.0 gstreamer-base-1.0 libsoup-3.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)

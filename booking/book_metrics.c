@@ -84,7 +84,7 @@ static void collect(MetricsRegistry *r, void *user) {
   BookDb *db = user;
   /* call_decisions not yet delivered (acknowledged) to signalling: a depth
    * that grows means decisions are not reaching live calls. */
-  sqlite3_int64 n = 0, oldest = 0;
+  int64_t n = 0, oldest = 0;
   int rc = book_db_scalar(db, "SELECT count(*) FROM call_decisions WHERE delivered_at IS NULL",
                           &n, 0);
   int rc2 = rc < 0 ? -1

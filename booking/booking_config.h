@@ -12,7 +12,9 @@ typedef struct {
   char *tls_key;
   char *client_dir;
   int max_body;
+  char *db_engine;
   char *db_path;
+  char *db_url;
   int db_sync_full;
   char *token_private_key;
   char *token_issuer;
