@@ -76,6 +76,17 @@ static void review_node(SigServer *s, SfuNode *node, gboolean lost) {
   g_list_free_full(ids, g_free);
 }
 
+/* Another healthy node that takes new calls: where a silent node's calls
+ * could move. */
+static gboolean other_node_can_take(SfuNode *node, void *user) {
+  SigServer *s = user;
+  for (guint j = 0; j < s->nodes->len; j++) {
+    SfuNode *n = s->nodes->pdata[j];
+    if (n != node && sfu_node_healthy(n) && !sfu_node_draining(n)) return TRUE;
+  }
+  return FALSE;
+}
+
 static void on_sfu_state(SfuNode *node, int up, void *user) {
   SigServer *s = user;
   if (!up) {
@@ -130,9 +141,11 @@ SigServer *sig_server_new(const SigSettings *set, char **node_urls, const char *
   s->ended = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   s->conns = g_hash_table_new(g_int64_hash, g_int64_equal);
   s->nodes = g_ptr_array_new_with_free_func((GDestroyNotify)sfu_node_free);
-  for (int i = 0; node_urls && node_urls[i]; i++)
-    g_ptr_array_add(s->nodes, sfu_node_new(node_urls[i], sfu_secret, i, sig_on_sfu_event,
-                                           on_sfu_state, s));
+  for (int i = 0; node_urls && node_urls[i]; i++) {
+    SfuNode *n = sfu_node_new(node_urls[i], sfu_secret, i, sig_on_sfu_event, on_sfu_state, s);
+    sfu_node_set_alternative(n, other_node_can_take);
+    g_ptr_array_add(s->nodes, n);
+  }
   return s;
 }
 

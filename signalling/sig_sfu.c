@@ -33,6 +33,8 @@ struct SfuNode {
   int index;
   SfuEventFn on_event;
   SfuStateFn on_state;
+  SfuAlternativeFn has_alternative;
+  gboolean silent_logged; /* unresponsive with nowhere to go: said once */
   void *user;
   SoupSession *session;
   GCancellable *cancel;
@@ -170,9 +172,21 @@ static void send_json(SfuNode *n, json_t *j) {
 static gboolean heartbeat_cb(gpointer data) {
   SfuNode *n = data;
   if (g_get_monotonic_time() - n->last_heard_us > UNRESPONSIVE_MS * 1000LL) {
-    n->heartbeat_timer = 0;
-    went_down(n, "unresponsive");
-    return G_SOURCE_REMOVE;
+    if (!n->has_alternative || n->has_alternative(n, n->user)) {
+      n->heartbeat_timer = 0;
+      n->silent_logged = FALSE;
+      went_down(n, "unresponsive");
+      return G_SOURCE_REMOVE;
+    }
+    /* Slow, perhaps only congested, and no other node could take its calls:
+     * ending them would help nobody. Keep waiting for an answer or a closed
+     * connection. */
+    if (!n->silent_logged)
+      log_warn("sfu_silent", "node=%s silent_ms=%" G_GINT64_FORMAT " action=kept_no_alternative",
+               n->url, (g_get_monotonic_time() - n->last_heard_us) / 1000);
+    n->silent_logged = TRUE;
+  } else {
+    n->silent_logged = FALSE;
   }
   /* Answered at once by the SFU's control thread (room_not_found). */
   sfu_request(n, "room_stats", json_pack("{s:s}", "room", "liveness-check"), NULL, NULL, NULL);
@@ -263,6 +277,8 @@ static void connect_now(SfuNode *n) {
   g_object_unref(msg);
 }
 
+
+void sfu_node_set_alternative(SfuNode *n, SfuAlternativeFn fn) { n->has_alternative = fn; }
 
 SfuNode *sfu_node_new(const char *url, const char *secret, int index, SfuEventFn on_event,
                       SfuStateFn on_state, void *user) {

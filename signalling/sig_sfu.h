@@ -43,6 +43,12 @@ void sfu_node_add_rooms(SfuNode *n, int delta);
  * new calls are placed on it (docs/media.md, "Moving a call"). */
 gboolean sfu_node_draining(const SfuNode *n);
 void sfu_node_set_draining(SfuNode *n, gboolean draining);
+/* Asked (with the node's user) before a silent node is given up for
+ * unresponsive: TRUE when its calls have somewhere else to go. Without one,
+ * a node that is only slow (a congested link) keeps its calls; a closed
+ * connection still counts as down at once. NULL: always give up. */
+typedef gboolean (*SfuAlternativeFn)(SfuNode *node, void *user);
+void sfu_node_set_alternative(SfuNode *n, SfuAlternativeFn fn);
 
 /* Sends {"id":N,"type":type,...params}. Takes ownership of params (an
  * object, may be NULL). cb (may be NULL) is called exactly once, later,

@@ -139,10 +139,18 @@ await step('a signalling whose SFU secret is wrong: auth refused (logged), joins
   await bad.stop();
   return e.code === 'sfu_unavailable';
 });
-await step('with nowhere to move to, a lost node ends its calls (visit_ended media_failure, call_ended to booking)', async () => {
+await step('with nowhere to move to, a node that only goes silent (SIGSTOP, a congested link) keeps its call; then a lost node ends its calls (visit_ended media_failure, call_ended to booking)', async () => {
   const c = await startSfu(v);
   const solo = await startSignal(v, { sfus: [c], booking: booking.url, name: 'signal-solo' });
   const p = await join(solo, v, { ...W, room: 'v12', sub: 'p-v12', role: 'prisoner' });
+  c.proc.kill('SIGSTOP');
+  await solo.waitLog(/event=sfu_silent node=\S+ silent_ms=\d+ action=kept_no_alternative/, 8000);
+  const droppedWhileSilent = /event=sfu_down node=\S+ reason=unresponsive/.test(solo.log());
+  c.proc.kill('SIGCONT');
+  p.send({ type: 'ping' });
+  const stillIn = (await p.next('pong', 5000)).type === 'pong';
+  diag(`silent sole node: kept (dropped=${droppedWhileSilent}, call answered after SIGCONT=${stillIn})`);
+  if (droppedWhileSilent || !stillIn) return false;
   c.proc.kill('SIGKILL');
   const e = await p.next('visit_ended', 10000);
   const ended = await booking.waitFor((x) => x.type === 'call_ended' && x.visit_id === 'v12');
