@@ -9,10 +9,20 @@
 BUILD     ?= build
 CC        ?= gcc
 PKGS      := glib-2.0 gio-2.0 gobject-2.0 jansson libwebsockets openssl sqlite3 nice \
-             libsrtp2 gstreamer-1.0 gstreamer-sdp-1.0 gstreamer-rtp-1.0 gstreamer-webrtc-1.0 \
+             libsrtp2 libpq gstreamer-1.0 gstreamer-sdp-1.0 gstreamer-rtp-1.0 gstreamer-webrtc-1.0 \
              gstreamer-app-1.0 gstreamer-base-1.0 libsoup-3.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+# libsrtp2 built with OpenSSL by scripts/install-deps (AES-NI; Debian's is
+# built with NSS, 1.7-4.4x slower per packet: docs/performance.md), preferred
+# when present; its headers and library come before the system's. After it
+# first appears, `make clean` so everything relinks against it.
+SRTP_LOCAL := $(abspath deps/libsrtp2-openssl)
+ifneq ($(wildcard $(SRTP_LOCAL)/lib/libsrtp2.so),)
+  PKG_CFLAGS := -I$(SRTP_LOCAL)/include $(PKG_CFLAGS)
+  PKG_LIBS   := -L$(SRTP_LOCAL)/lib -Wl,-rpath,$(SRTP_LOCAL)/lib $(PKG_LIBS)
+endif
 
 WARN      := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-deprecated-declarations
 INCLUDES  := -Icommon -Isfu -Isignalling -Ibooking
@@ -43,12 +53,20 @@ srcs_of = $(shell find $(1) -name '*.c' -not -path '*/node_modules/*' | sort)
 objs_of = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 COMMON_SRCS := $(call srcs_of,common)
-SFU_SRCS    := $(filter-out sfu/main.c,$(call srcs_of,sfu))
+# sfu/core, the sans-IO media engine (docs/sfu-core.md), is a library of
+# its own: built with its own directory as the only project include path
+# and GLib's data structures as its only package, and checked after every
+# build (scripts/check-sfu-core: no socket, clock, main-loop, libnice,
+# OpenSSL or libsrtp function may be called from it).
+SFUCORE_SRCS := $(call srcs_of,sfu/core)
+SFU_SRCS    := $(filter-out sfu/main.c $(SFUCORE_SRCS),$(call srcs_of,sfu))
 SIGNAL_SRCS := $(filter-out signalling/main.c,$(call srcs_of,signalling))
 BOOK_SRCS   := $(filter-out booking/main.c,$(call srcs_of,booking))
 
 LIB_COMMON  := $(BUILD)/lib/libcommon.a
 LIB_SFU     := $(BUILD)/lib/libsfu.a
+LIB_SFUCORE := $(BUILD)/lib/libsfucore.a
+SFUCORE_CHECKED := $(BUILD)/lib/libsfucore.checked
 LIB_SIGNAL  := $(BUILD)/lib/libsignal.a
 LIB_BOOK    := $(BUILD)/lib/libbooking.a
 
@@ -67,18 +85,29 @@ LOADGEN_BIN  := $(if $(LOADGEN_SRCS),$(BUILD)/bin/parlour-loadgen)
 # (tests/unit/test_load_*.c) can link its parsers and packetisers.
 LOAD_SRCS    := $(filter-out tests/load/main.c,$(LOADGEN_SRCS))
 LIB_LOAD     := $(if $(LOAD_SRCS),$(BUILD)/lib/libloadgen.a)
-ALL_LIBS = $(LIB_SFU) $(LIB_SIGNAL) $(LIB_BOOK) $(LIB_COMMON) $(LIB_LOAD)
+ALL_LIBS = $(LIB_SFU) $(LIB_SFUCORE) $(LIB_SIGNAL) $(LIB_BOOK) $(LIB_COMMON) $(LIB_LOAD)
 
 # Keep objects of test programs (make would delete them as intermediates).
 .SECONDARY:
 
 .PHONY: all run test test-unit asan clean deps bench bench-booking var tests-build
-all: $(BINS)
+all: $(BINS) $(SFUCORE_CHECKED)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
 	@$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+CORE_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) -Isfu/core $(shell pkg-config --cflags glib-2.0 2>/dev/null) -MMD -MP $(SAN)
+$(BUILD)/obj/sfu/core/%.o: sfu/core/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $< (core)"
+	@$(CC) $(CORE_CFLAGS) -c $< -o $@
+
+$(LIB_SFUCORE): $(call objs_of,$(SFUCORE_SRCS))
+$(SFUCORE_CHECKED): $(LIB_SFUCORE) scripts/check-sfu-core
+	@scripts/check-sfu-core $<
+	@touch $@
 
 $(LIB_COMMON): $(call objs_of,$(COMMON_SRCS))
 $(LIB_SFU): $(call objs_of,$(SFU_SRCS))
@@ -91,7 +120,7 @@ $(BUILD)/lib/%.a:
 	@echo "  AR $@"
 	@ar rcs $@ $^
 
-$(BUILD)/bin/parlour-sfu: $(BUILD)/obj/sfu/main.o $(LIB_SFU) $(LIB_COMMON)
+$(BUILD)/bin/parlour-sfu: $(BUILD)/obj/sfu/main.o $(LIB_SFU) $(LIB_SFUCORE) $(LIB_COMMON)
 $(BUILD)/bin/parlour-signal: $(BUILD)/obj/signalling/main.o $(LIB_SIGNAL) $(LIB_COMMON)
 $(BUILD)/bin/parlour-booking: $(BUILD)/obj/booking/main.o $(LIB_BOOK) $(LIB_COMMON)
 $(BUILD)/bin/%:
@@ -113,7 +142,7 @@ $(LOADGEN_BIN): $(call objs_of,$(LOADGEN_SRCS)) $(ALL_LIBS)
 	$(CC) $(SAN) $(call objs_of,$(LOADGEN_SRCS)) -Wl,--start-group $(ALL_LIBS) -Wl,--end-group -o $@ $(LDLIBS)
 endif
 
-tests-build: $(BINS) $(UNIT_BINS) $(PROG_BINS) $(LOADGEN_BIN)
+tests-build: $(BINS) $(SFUCORE_CHECKED) $(UNIT_BINS) $(PROG_BINS) $(LOADGEN_BIN)
 
 deps:
 	@scripts/install-deps
@@ -142,7 +171,10 @@ asan:
 	@BUILD_DIR=build-asan scripts/run-tests --unit-only
 
 # SFU capacity against Janus (issue 8), then network adaptation (issue 9).
-bench: deps tests-build
+# (tests-build in a sub-make: it must see deps/libsrtp2-openssl, which deps
+# may have just built.)
+bench: deps
+	@$(MAKE) --no-print-directory tests-build
 	@scripts/bench
 	@BUILD_DIR=$(BUILD) scripts/bench-net
 
@@ -152,7 +184,8 @@ bench-booking: deps tests-build
 # Network adaptation (issue 9): forwarded bit rate against an emulated
 # link rate, recovery of the top simulcast layer (docs/performance.md).
 .PHONY: bench-net
-bench-net: deps all
+bench-net: deps
+	@$(MAKE) --no-print-directory all
 	@BUILD_DIR=$(BUILD) scripts/bench-net
 
 # Fuzz harnesses: tests/fuzz/fuzz_*.c, one libFuzzer binary each, linked

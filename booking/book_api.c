@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "book_faultvfs.h"
+#include "book_metrics.h"
 #include "daemon.h"
 #include "ids.h"
 #include "jsonutil.h"
@@ -39,12 +40,18 @@ BookApp *book_app_new(const BookingConfig *cfg, char *err, size_t errsize, const
   BookApp *app = g_new0(BookApp, 1);
   app->cfg = cfg;
   *bad_group = "database";
-  *bad_key = "path";
+  *bad_key = strcmp(cfg->db_engine, "postgresql") == 0 ? "url" : "path";
   /* Test-only storage faults (book_faultvfs.h): on only when the test sets
    * PARLOUR_TEST_FAULT_FILE, before the database is opened through it. */
-  if (book_faultvfs_from_env(err, errsize) < 0) goto fail;
-  app->db = book_db_open(cfg->db_path, err, errsize);
+  int faults = book_faultvfs_from_env(err, errsize);
+  if (faults < 0) goto fail;
+  if (strcmp(cfg->db_engine, "sqlite") && strcmp(cfg->db_engine, "postgresql")) *bad_key = "engine";
+  app->db = book_db_open_engine(cfg->db_engine,
+                                strcmp(cfg->db_engine, "postgresql") == 0 ? cfg->db_url
+                                                                          : cfg->db_path,
+                                err, errsize);
   if (!app->db) goto fail;
+  app->db->faults = faults == 1; /* PostgreSQL's connection faults (tests only) */
   if (!cfg->db_sync_full && book_db_set_synchronous_full(app->db, 0)) {
     snprintf(err, errsize, "could not set synchronous=NORMAL");
     goto fail;
@@ -75,7 +82,7 @@ BookApp *book_app_new(const BookingConfig *cfg, char *err, size_t errsize, const
     app->turn_secret = config_read_secret(cfg->turn_secret_file, err, errsize);
     if (!app->turn_secret) goto fail;
   }
-  app->sessions = book_sessions_new(cfg->idle_timeout_s);
+  app->sessions = book_sessions_new(app->db, cfg->idle_timeout_s);
   app->csp = make_csp(cfg->signal_url);
   app->client_root = g_canonicalize_filename(cfg->client_dir, NULL);
   int64_t now = time_now_unix();
@@ -94,11 +101,11 @@ BookApp *book_app_new(const BookingConfig *cfg, char *err, size_t errsize, const
   if (book_visits_sweep(app->db, now) < 0) log_warn("visits_sweep_failed", "retry=60s");
   if (cfg->demo) {
     /* make run prints these; booking/demo-sign-ins.txt lists them too. */
-    sqlite3_stmt *st = book_db_stmt(app->db, "SELECT username, role FROM users ORDER BY id");
+    BookStmt *st = book_db_stmt(app->db, "SELECT username, role FROM users ORDER BY id");
     while (book_db_row(app->db, st) == 1)
       log_info("demo_sign_in", "username=%s role=%s password=parlour-demo",
-               sqlite3_column_text(st, 0), sqlite3_column_text(st, 1));
-    sqlite3_reset(st);
+               book_col_text(st, 0), book_col_text(st, 1));
+    book_stmt_reset(st);
   }
   return app;
 fail:
@@ -143,6 +150,7 @@ void api_storage_error(ApiCtx *c) {
   BookError e;
   book_error_storage(&e);
   api_rule_error(c, &e);
+  book_metrics_storage_error();
 }
 
 void api_json(ApiCtx *c, int http, json_t *j) {
@@ -301,7 +309,7 @@ void api_auth_sign_in(ApiCtx *c) {
   log_quote(qaddr, sizeof qaddr, addr);
   log_quote(quser, sizeof quser, uname);
   char *hash = NULL, *display = NULL, *role = NULL, *est = NULL;
-  sqlite3_int64 uid = 0;
+  int64_t uid = 0;
   int disabled = 0;
 
   int64_t wait = 0;
@@ -342,25 +350,25 @@ void api_auth_sign_in(ApiCtx *c) {
     goto out;
   }
 
-  sqlite3_stmt *st = book_db_stmt(
+  BookStmt *st = book_db_stmt(
       db, "SELECT id, password_hash, display_name, role, establishment_id, disabled FROM users "
           "WHERE username = ?");
   if (!st) {
     api_storage_error(c);
     goto out;
   }
-  sqlite3_bind_text(st, 1, uname, -1, SQLITE_TRANSIENT);
-  int rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) {
-    uid = sqlite3_column_int64(st, 0);
-    hash = g_strdup((const char *)sqlite3_column_text(st, 1));
-    display = g_strdup((const char *)sqlite3_column_text(st, 2));
-    role = g_strdup((const char *)sqlite3_column_text(st, 3));
-    est = g_strdup((const char *)sqlite3_column_text(st, 4));
-    disabled = sqlite3_column_int(st, 5) != 0;
+  book_bind_text(st, 1, uname);
+  int rc = book_step(st);
+  if (rc == BOOK_ROW) {
+    uid = book_col_i64(st, 0);
+    hash = g_strdup(book_col_text(st, 1));
+    display = g_strdup(book_col_text(st, 2));
+    role = g_strdup(book_col_text(st, 3));
+    est = g_strdup(book_col_text(st, 4));
+    disabled = book_col_int(st, 5) != 0;
   }
-  sqlite3_reset(st);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+  book_stmt_reset(st);
+  if (rc != BOOK_ROW && rc != BOOK_DONE) {
     api_storage_error(c);
     goto out;
   }
@@ -425,12 +433,12 @@ void api_auth_sign_in(ApiCtx *c) {
   }
   BookSession *s = book_session_create(c->app->sessions, uid, uname, display, role, est, c->now);
   if (!s) {
-    api_error(c, 500, "internal_error", "no session could be made", NULL);
+    api_storage_error(c); /* nothing was stored */
     goto out;
   }
   json_t *me = book_view_me(db, s, book_sessions_idle_timeout(c->app->sessions));
   if (!me) {
-    book_session_destroy(c->app->sessions, s->id);
+    if (book_session_destroy(c->app->sessions, s->id)) log_warn("session_not_removed", "user=%s", quser);
     api_storage_error(c);
     goto out;
   }
@@ -451,7 +459,10 @@ void api_auth_sign_out(ApiCtx *c) {
   json_t *b = api_body(c, none, 1);
   if (!b) return;
   json_decref(b);
-  book_session_destroy(c->app->sessions, c->session->id);
+  if (book_session_destroy(c->app->sessions, c->session->id)) {
+    api_storage_error(c); /* still signed in: say so rather than pretend */
+    return;
+  }
   c->session = NULL;
   set_cookie(c, NULL, 1);
   http_response_set_status(c->resp, 204);
@@ -471,18 +482,18 @@ void api_me(ApiCtx *c) {
 
 void api_visit_types(ApiCtx *c) {
   if (api_need_session(c)) return;
-  sqlite3_stmt *st = book_db_stmt(c->app->db, "SELECT code, name, monitoring, recording, "
+  BookStmt *st = book_db_stmt(c->app->db, "SELECT code, name, monitoring, recording, "
                                               "max_minutes, participants FROM visit_types ORDER "
                                               "BY rowid");
   json_t *arr = json_array();
   int row;
   while ((row = book_db_row(c->app->db, st)) == 1)
     json_array_append_new(
-        arr, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "code", sqlite3_column_text(st, 0),
-                       "name", sqlite3_column_text(st, 1), "monitoring",
-                       sqlite3_column_text(st, 2), "recording", sqlite3_column_text(st, 3),
-                       "max_minutes", sqlite3_column_int(st, 4), "participants",
-                       sqlite3_column_text(st, 5)));
+        arr, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "code", book_col_text(st, 0),
+                       "name", book_col_text(st, 1), "monitoring",
+                       book_col_text(st, 2), "recording", book_col_text(st, 3),
+                       "max_minutes", book_col_int(st, 4), "participants",
+                       book_col_text(st, 5)));
   if (row < 0) {
     /* A list that could not be read whole is not answered as a short one. */
     json_decref(arr);
@@ -497,24 +508,26 @@ static const char *const EST_INTS[] = {"min_days",     "max_days",  "max_visitor
                                        "remand_weekly_limit", "vo_allowance", "vo_period_days",
                                        NULL};
 
-static json_t *est_row(sqlite3_stmt *st) {
-  json_t *o = json_pack("{s:s, s:s}", "id", sqlite3_column_text(st, 0), "name",
-                        sqlite3_column_text(st, 1));
+static json_t *est_row(BookStmt *st) {
+  json_t *o = json_pack("{s:s, s:s}", "id", book_col_text(st, 0), "name",
+                        book_col_text(st, 1));
   for (int i = 0; EST_INTS[i]; i++)
-    json_object_set_new(o, EST_INTS[i], json_integer(sqlite3_column_int(st, i + 2)));
-  json_object_set_new(o, "approve_public_bookings", json_boolean(sqlite3_column_int(st, 11)));
+    json_object_set_new(o, EST_INTS[i], json_integer(book_col_int(st, i + 2)));
+  json_object_set_new(o, "approve_public_bookings", json_boolean(book_col_int(st, 11)));
+  json_object_set_new(o, "incell_video_profile", json_string(book_col_text(st, 12)));
   return o;
 }
 
 #define EST_SELECT                                                                          \
   "SELECT id, name, min_days, max_days, max_visitors, max_adults, max_children, adult_age, " \
-  "remand_weekly_limit, vo_allowance, vo_period_days, approve_public_bookings FROM establishments"
+  "remand_weekly_limit, vo_allowance, vo_period_days, approve_public_bookings, "             \
+  "incell_video_profile FROM establishments"
 
 void api_establishments(ApiCtx *c, const char *id) {
   if (api_need_session(c)) return;
   if (id) {
-    sqlite3_stmt *st = book_db_stmt(c->app->db, EST_SELECT " WHERE id = ?");
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    BookStmt *st = book_db_stmt(c->app->db, EST_SELECT " WHERE id = ?");
+    book_bind_text(st, 1, id);
     int found = book_db_row(c->app->db, st);
     if (found < 0) {
       api_storage_error(c);
@@ -525,11 +538,11 @@ void api_establishments(ApiCtx *c, const char *id) {
       return;
     }
     json_t *o = est_row(st);
-    sqlite3_reset(st);
+    book_stmt_reset(st);
     api_json(c, 200, o);
     return;
   }
-  sqlite3_stmt *st = book_db_stmt(c->app->db, EST_SELECT " ORDER BY id");
+  BookStmt *st = book_db_stmt(c->app->db, EST_SELECT " ORDER BY id");
   json_t *arr = json_array();
   int row;
   while ((row = book_db_row(c->app->db, st)) == 1) json_array_append_new(arr, est_row(st));
@@ -552,7 +565,7 @@ void api_establishment_patch(ApiCtx *c, const char *id) {
   static const char *const fields[] = {"min_days",     "max_days",  "max_visitors",
                                        "max_adults",   "max_children", "adult_age",
                                        "remand_weekly_limit", "vo_allowance", "vo_period_days",
-                                       "approve_public_bookings", NULL};
+                                       "approve_public_bookings", "incell_video_profile", NULL};
   json_t *b = api_body(c, fields, 0);
   if (!b) return;
   int approve_public = -1;
@@ -560,6 +573,20 @@ void api_establishment_patch(ApiCtx *c, const char *id) {
     json_decref(b);
     return;
   }
+  /* The in-cell devices' video profile: 'standard' or 'low' (migration 0006). */
+  const char *profile_in = NULL;
+  if (api_str(c, b, "incell_video_profile", 0, 16, &profile_in)) {
+    json_decref(b);
+    return;
+  }
+  if (profile_in && strcmp(profile_in, "standard") != 0 && strcmp(profile_in, "low") != 0) {
+    json_decref(b);
+    api_error(c, 400, "invalid_field", "incell_video_profile must be \"standard\" or \"low\"",
+              "incell_video_profile");
+    return;
+  }
+  char profile[16] = "";
+  if (profile_in) g_strlcpy(profile, profile_in, sizeof profile);
   static const long long lim[][2] = {{0, 365}, {0, 365}, {1, 20}, {1, 20}, {0, 20},
                                      {10, 25}, {0, 21}, {0, 26}, {1, 365}};
   long long val[9];
@@ -578,12 +605,12 @@ void api_establishment_patch(ApiCtx *c, const char *id) {
     api_storage_error(c);
     return;
   }
-  sqlite3_stmt *st = book_db_stmt(db, "SELECT count(*) FROM establishments WHERE id = ?");
-  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+  BookStmt *st = book_db_stmt(db, "SELECT count(*) FROM establishments WHERE id = ?");
+  book_bind_text(st, 1, id);
   int exists = book_db_row(db, st);
   if (exists == 1) {
-    exists = sqlite3_column_int(st, 0) > 0;
-    sqlite3_reset(st);
+    exists = book_col_int(st, 0) > 0;
+    book_stmt_reset(st);
   }
   if (exists < 0) {
     book_db_rollback(db);
@@ -601,25 +628,29 @@ void api_establishment_patch(ApiCtx *c, const char *id) {
           "coalesce(?4, max_adults), max_children = coalesce(?5, max_children), adult_age = "
           "coalesce(?6, adult_age), remand_weekly_limit = coalesce(?7, remand_weekly_limit), "
           "vo_allowance = coalesce(?8, vo_allowance), vo_period_days = coalesce(?9, "
-          "vo_period_days), approve_public_bookings = coalesce(?11, approve_public_bookings) "
-          "WHERE id = ?10");
+          "vo_period_days), approve_public_bookings = coalesce(?11, approve_public_bookings), "
+          "incell_video_profile = coalesce(?12, incell_video_profile) WHERE id = ?10");
   for (int i = 0; i < 9; i++)
     if (given[i])
-      sqlite3_bind_int64(st, i + 1, val[i]);
+      book_bind_i64(st, i + 1, val[i]);
     else
-      sqlite3_bind_null(st, i + 1);
-  sqlite3_bind_text(st, 10, id, -1, SQLITE_TRANSIENT);
+      book_bind_null(st, i + 1);
+  book_bind_text(st, 10, id);
   if (approve_public >= 0)
-    sqlite3_bind_int(st, 11, approve_public);
+    book_bind_i64(st, 11, approve_public);
   else
-    sqlite3_bind_null(st, 11);
-  int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
-  sqlite3_reset(st);
-  if (rc != SQLITE_DONE) {
+    book_bind_null(st, 11);
+  if (profile[0])
+    book_bind_text(st, 12, profile);
+  else
+    book_bind_null(st, 12);
+  int rc = st ? book_step(st) : BOOK_ERROR;
+  book_stmt_reset(st);
+  if (rc != BOOK_DONE) {
     book_db_rollback(db);
     /* Only the CHECK constraint is the caller's fault; anything else is the
      * database failing. */
-    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+    if (rc == BOOK_CONSTRAINT)
       api_error(c, 422, "invalid_settings", "min_days must not exceed max_days", "min_days");
     else
       api_storage_error(c);
@@ -630,6 +661,7 @@ void api_establishment_patch(ApiCtx *c, const char *id) {
     if (given[i]) json_object_set_new(detail, EST_INTS[i], json_integer(val[i]));
   if (approve_public >= 0)
     json_object_set_new(detail, "approve_public_bookings", json_boolean(approve_public));
+  if (profile[0]) json_object_set_new(detail, "incell_video_profile", json_string(profile));
   char *dt = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(detail);
   int bad = book_audit(db, c->now, c->actor.username, NULL, "establishment_changed", dt);
@@ -800,8 +832,13 @@ void book_app_handle(const HttpRequest *req, HttpResponse *resp, void *user) {
   int sign_in = !strcmp(rest, "/auth/sign-in");
   if (!internal) {
     char *sid = book_cookie_session(http_request_header(req, "cookie"));
-    c.session = book_session_touch(app->sessions, sid, c.now);
+    int session_failed = 0;
+    c.session = book_session_touch(app->sessions, sid, c.now, &session_failed);
     g_free(sid);
+    if (session_failed) { /* not "signed out": the database could not say */
+      api_storage_error(&c);
+      return;
+    }
     if (c.session) {
       c.actor.user_id = c.session->user_id;
       c.actor.role = c.session->role;

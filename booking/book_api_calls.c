@@ -67,10 +67,12 @@ void api_join_token(ApiCtx *c, const char *id) {
               NULL);
     return;
   }
-  sqlite3_stmt *st = book_db_stmt(
-      db, "SELECT v.visit_type, v.status, v.start_at, v.end_at, t.monitoring, t.recording FROM "
-          "visits v JOIN visit_types t ON t.code = v.visit_type WHERE v.id = ?");
-  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+  BookStmt *st = book_db_stmt(
+      db, "SELECT v.visit_type, v.status, v.start_at, v.end_at, t.monitoring, t.recording, "
+          "coalesce(e.incell_video_profile, 'standard') FROM visits v JOIN visit_types t ON "
+          "t.code = v.visit_type LEFT JOIN establishments e ON e.id = v.establishment_id "
+          "WHERE v.id = ?");
+  book_bind_text(st, 1, id);
   int found = book_db_row(db, st);
   if (found < 0) {
     api_storage_error(c);
@@ -80,13 +82,14 @@ void api_join_token(ApiCtx *c, const char *id) {
     api_error(c, 404, "not_found", "no such visit", NULL);
     return;
   }
-  char type[16], status[16], mon[16], rec[16];
-  g_strlcpy(type, (const char *)sqlite3_column_text(st, 0), sizeof type);
-  g_strlcpy(status, (const char *)sqlite3_column_text(st, 1), sizeof status);
-  int64_t start = sqlite3_column_int64(st, 2), end = sqlite3_column_int64(st, 3);
-  g_strlcpy(mon, (const char *)sqlite3_column_text(st, 4), sizeof mon);
-  g_strlcpy(rec, (const char *)sqlite3_column_text(st, 5), sizeof rec);
-  sqlite3_reset(st);
+  char type[16], status[16], mon[16], rec[16], profile[16];
+  g_strlcpy(type, book_col_text(st, 0), sizeof type);
+  g_strlcpy(status, book_col_text(st, 1), sizeof status);
+  int64_t start = book_col_i64(st, 2), end = book_col_i64(st, 3);
+  g_strlcpy(mon, book_col_text(st, 4), sizeof mon);
+  g_strlcpy(rec, book_col_text(st, 5), sizeof rec);
+  g_strlcpy(profile, book_col_text(st, 6), sizeof profile);
+  book_stmt_reset(st);
   if (monitor && strcmp(mon, "allowed") != 0) {
     api_error(c, 403, "policy_forbids_monitoring",
               "this kind of call may not be monitored (legal, probation and telemedicine)", NULL);
@@ -165,6 +168,8 @@ void api_join_token(ApiCtx *c, const char *id) {
   json_t *answer = json_pack("{s:s, s:s, s:I, s:s, s:o}", "token", tok, "signal_url",
                              c->app->cfg->signal_url, "expires_at", (json_int_t)end, "role", role,
                              "grants", grants);
+  /* The establishment's video profile for in-cell devices: the prisoner's page uses it. */
+  if (!strcmp(role, "prisoner")) json_object_set_new(answer, "video_profile", json_string(profile));
   /* TURN: time-limited REST credentials for this person, valid until the
    * visit's end (plus a margin); the secret stays here. */
   TurnCredential tc;
@@ -191,7 +196,8 @@ static const char *const EVENT_TYPES[] = {"call_started",        "participant_jo
                                           "participant_left",    "participant_muted",
                                           "participant_removed", "call_ended",
                                           "recording_file",      "recording_finished",
-                                          "recording_refused",   NULL};
+                                          "recording_refused",   "call_moved",
+                                          NULL};
 
 /* A recording_file path: relative to the recordings directory, under the
  * visit's own directory (room = visit id), made of the recorder's id
@@ -273,13 +279,13 @@ void api_internal_events(ApiCtx *c) {
     api_storage_error(c);
     goto out;
   }
-  sqlite3_stmt *st = book_db_stmt(db, "SELECT status FROM visits WHERE id = ?");
-  sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
+  BookStmt *st = book_db_stmt(db, "SELECT status FROM visits WHERE id = ?");
+  book_bind_text(st, 1, visit_id);
   char status[16] = "";
   int found = book_db_row(db, st);
   if (found == 1) {
-    g_strlcpy(status, (const char *)sqlite3_column_text(st, 0), sizeof status);
-    sqlite3_reset(st);
+    g_strlcpy(status, book_col_text(st, 0), sizeof status);
+    book_stmt_reset(st);
   }
   if (found < 0) {
     /* signalling keeps the event and sends it again (same event_id). */
@@ -297,11 +303,11 @@ void api_internal_events(ApiCtx *c) {
   if (rpath) {
     st = book_db_stmt(db, "SELECT t.recording FROM visits v JOIN visit_types t ON t.code = "
                           "v.visit_type WHERE v.id = ?");
-    sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
+    book_bind_text(st, 1, visit_id);
     int forbidden = book_db_row(db, st);
     if (forbidden == 1) {
-      forbidden = strcmp((const char *)sqlite3_column_text(st, 0), "required") != 0;
-      sqlite3_reset(st);
+      forbidden = strcmp(book_col_text(st, 0), "required") != 0;
+      book_stmt_reset(st);
     }
     if (forbidden < 0) {
       book_db_rollback(db);
@@ -325,13 +331,13 @@ void api_internal_events(ApiCtx *c) {
   }
   st = book_db_stmt(db, "INSERT OR IGNORE INTO visit_events(event_id, visit_id, type, at, "
                         "received_at) VALUES (?,?,?,?,?)");
-  sqlite3_bind_text(st, 1, event_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 2, visit_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 3, type, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(st, 4, at);
-  sqlite3_bind_int64(st, 5, c->now);
+  book_bind_text(st, 1, event_id);
+  book_bind_text(st, 2, visit_id);
+  book_bind_text(st, 3, type);
+  book_bind_i64(st, 4, at);
+  book_bind_i64(st, 5, c->now);
   int bad = book_db_step_done(db, st);
-  int fresh = !bad && sqlite3_changes(db->db) == 1;
+  int fresh = !bad && book_db_changes(db) == 1;
   const char *new_status = NULL, *new_reason = NULL;
   if (fresh) {
     int live = !strcmp(status, "booked") || !strcmp(status, "in_progress");
@@ -353,13 +359,13 @@ void api_internal_events(ApiCtx *c) {
     if (new_status) {
       st = book_db_stmt(db, "UPDATE visits SET status = ?, status_reason = coalesce(?, "
                             "status_reason), updated_at = ? WHERE id = ?");
-      sqlite3_bind_text(st, 1, new_status, -1, SQLITE_STATIC);
+      book_bind_text(st, 1, new_status);
       if (new_reason)
-        sqlite3_bind_text(st, 2, new_reason, -1, SQLITE_TRANSIENT);
+        book_bind_text(st, 2, new_reason);
       else
-        sqlite3_bind_null(st, 2);
-      sqlite3_bind_int64(st, 3, c->now);
-      sqlite3_bind_text(st, 4, visit_id, -1, SQLITE_TRANSIENT);
+        book_bind_null(st, 2);
+      book_bind_i64(st, 3, c->now);
+      book_bind_text(st, 4, visit_id);
       bad |= book_db_step_done(db, st);
     }
     if (rpath) {
@@ -368,22 +374,22 @@ void api_internal_events(ApiCtx *c) {
       st = book_db_stmt(db, "INSERT OR IGNORE INTO recordings(visit_id, path, size, sha256, "
                             "created_at, participant, piece, part, start_offset_ms, duration_ms, "
                             "complete, event_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
-      sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text(st, 2, rpath, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64(st, 3, rsize);
-      sqlite3_bind_text(st, 4, sha, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64(st, 5, c->now);
+      book_bind_text(st, 1, visit_id);
+      book_bind_text(st, 2, rpath);
+      book_bind_i64(st, 3, rsize);
+      book_bind_text(st, 4, sha);
+      book_bind_i64(st, 5, c->now);
       const char *who = json_string_value(json_object_get(data, "participant"));
       if (who && strlen(who) <= 128)
-        sqlite3_bind_text(st, 6, who, -1, SQLITE_TRANSIENT);
+        book_bind_text(st, 6, who);
       else
-        sqlite3_bind_null(st, 6);
-      sqlite3_bind_int64(st, 7, data_int(data, "piece", 0));
-      sqlite3_bind_int64(st, 8, data_int(data, "part", 1));
-      sqlite3_bind_int64(st, 9, data_int(data, "start_offset_ms", 0));
-      sqlite3_bind_int64(st, 10, data_int(data, "duration_ms", 0));
-      sqlite3_bind_int(st, 11, !json_is_false(json_object_get(data, "complete")));
-      sqlite3_bind_text(st, 12, event_id, -1, SQLITE_TRANSIENT);
+        book_bind_null(st, 6);
+      book_bind_i64(st, 7, data_int(data, "piece", 0));
+      book_bind_i64(st, 8, data_int(data, "part", 1));
+      book_bind_i64(st, 9, data_int(data, "start_offset_ms", 0));
+      book_bind_i64(st, 10, data_int(data, "duration_ms", 0));
+      book_bind_i64(st, 11, !json_is_false(json_object_get(data, "complete")));
+      book_bind_text(st, 12, event_id);
       bad |= book_db_step_done(db, st);
     }
     json_t *d = json_pack("{s:s, s:I, s:O}", "event_id", event_id, "at", (json_int_t)at, "data",

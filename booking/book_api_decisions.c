@@ -119,7 +119,7 @@ void api_internal_decisions(ApiCtx *c) {
   /* The page first, the head after it: with another writer on the same
    * database the head can then only be at or above the page's last seq. */
   json_t *arr = qa ? book_decisions_after(db, after, (int)limit) : NULL;
-  sqlite3_int64 head = book_decisions_head(db);
+  int64_t head = book_decisions_head(db);
   if ((qa && !arr) || head < 0) {
     json_decref(arr);
     storage_unavailable(c);
@@ -145,7 +145,7 @@ void api_internal_decisions_ack(ApiCtx *c) {
       api_int(c, b, "seq", 1, 0, (1LL << 53), &seq))
     goto out;
   int n = book_decisions_ack(c->app->db, c->now, instance, seq);
-  sqlite3_int64 head = n < 0 ? -1 : book_decisions_head(c->app->db);
+  int64_t head = n < 0 ? -1 : book_decisions_head(c->app->db);
   if (n < 0 || head < 0) {
     storage_unavailable(c);
     goto out;
@@ -218,15 +218,15 @@ void api_participant_remove(ApiCtx *c, const char *id, const char *participant) 
     api_error(c, 404, "not_found", "no such participant in this visit", "participant");
     goto out;
   }
-  sqlite3_stmt *st = book_db_stmt(db, "INSERT INTO visit_removals(visit_id, participant, reason, "
+  BookStmt *st = book_db_stmt(db, "INSERT INTO visit_removals(visit_id, participant, reason, "
                                       "removed_by, removed_at) VALUES (?,?,?,?,?)");
   int bad = !st;
   if (st) {
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, participant, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, reason, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, c->actor.username, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 5, c->now);
+    book_bind_text(st, 1, id);
+    book_bind_text(st, 2, participant);
+    book_bind_text(st, 3, reason);
+    book_bind_text(st, 4, c->actor.username);
+    book_bind_i64(st, 5, c->now);
     bad = book_db_step_done(db, st);
   }
   char *dt = dump(json_pack("{s:s, s:s}", "participant", participant, "reason", reason));
@@ -279,42 +279,48 @@ void api_user_patch(ApiCtx *c, const char *id) {
     api_storage_error(c);
     goto out;
   }
-  sqlite3_stmt *st = book_db_stmt(db, "SELECT username, role, disabled FROM users WHERE id = ?");
+  BookStmt *st = book_db_stmt(db, "SELECT username, role, disabled FROM users WHERE id = ?");
   if (!st) {
     book_db_rollback(db);
     api_storage_error(c);
     goto out;
   }
-  sqlite3_bind_int64(st, 1, uid);
-  int rc = sqlite3_step(st);
+  book_bind_i64(st, 1, uid);
+  int rc = book_step(st);
   char username[80] = "", role[32] = "";
   int was = 0;
-  if (rc == SQLITE_ROW) {
-    g_strlcpy(username, (const char *)sqlite3_column_text(st, 0), sizeof username);
-    g_strlcpy(role, (const char *)sqlite3_column_text(st, 1), sizeof role);
-    was = sqlite3_column_int(st, 2) != 0;
+  if (rc == BOOK_ROW) {
+    g_strlcpy(username, book_col_text(st, 0), sizeof username);
+    g_strlcpy(role, book_col_text(st, 1), sizeof role);
+    was = book_col_int(st, 2) != 0;
   }
-  sqlite3_reset(st);
-  if (rc != SQLITE_ROW) {
+  book_stmt_reset(st);
+  if (rc != BOOK_ROW) {
     book_db_rollback(db);
-    if (rc == SQLITE_DONE)
+    if (rc == BOOK_DONE)
       api_error(c, 404, "not_found", "no such user", NULL);
     else
       api_storage_error(c);
     goto out;
   }
-  int n = 0, changed = was != disabled;
+  int n = 0, changed = was != disabled, ended = 0;
   if (changed) {
     st = book_db_stmt(db, "UPDATE users SET disabled = ? WHERE id = ?");
     int bad = !st;
     if (st) {
-      sqlite3_bind_int(st, 1, disabled);
-      sqlite3_bind_int64(st, 2, uid);
+      book_bind_i64(st, 1, disabled);
+      book_bind_i64(st, 2, uid);
       bad = book_db_step_done(db, st);
     }
     if (!bad && disabled) {
       n = book_decisions_for_account(db, c->now, c->actor.username, uid, "account_disabled");
       bad = n < 0;
+    }
+    /* Signed out everywhere (every instance: sessions are rows) in the same
+     * transaction as the change. */
+    if (!bad && disabled) {
+      ended = book_sessions_end_user(c->app->sessions, uid);
+      bad = ended < 0;
     }
     char *dt = dump(json_pack("{s:I, s:s, s:i}", "user_id", (json_int_t)uid, "username", username,
                               "calls", n));
@@ -330,9 +336,6 @@ void api_user_patch(ApiCtx *c, const char *id) {
   } else {
     book_db_rollback(db); /* nothing to change */
   }
-  int ended = 0;
-  /* Signed out everywhere only once the change is committed. */
-  if (disabled) ended = book_sessions_end_user(c->app->sessions, uid);
   if (changed)
     log_info(disabled ? "account_disabled" : "account_enabled", "user=%s by=%s calls=%d sessions=%d",
              username, c->actor.username, n, ended);
@@ -372,23 +375,23 @@ void api_visit_type_patch(ApiCtx *c, const char *code) {
     api_storage_error(c);
     goto out;
   }
-  sqlite3_stmt *st = book_db_stmt(db, "SELECT monitoring, recording FROM visit_types WHERE code = ?");
+  BookStmt *st = book_db_stmt(db, "SELECT monitoring, recording FROM visit_types WHERE code = ?");
   if (!st) {
     book_db_rollback(db);
     api_storage_error(c);
     goto out;
   }
-  sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
-  int rc = sqlite3_step(st);
+  book_bind_text(st, 1, code);
+  int rc = book_step(st);
   char old_mon[16] = "", old_rec[16] = "";
-  if (rc == SQLITE_ROW) {
-    g_strlcpy(old_mon, (const char *)sqlite3_column_text(st, 0), sizeof old_mon);
-    g_strlcpy(old_rec, (const char *)sqlite3_column_text(st, 1), sizeof old_rec);
+  if (rc == BOOK_ROW) {
+    g_strlcpy(old_mon, book_col_text(st, 0), sizeof old_mon);
+    g_strlcpy(old_rec, book_col_text(st, 1), sizeof old_rec);
   }
-  sqlite3_reset(st);
-  if (rc != SQLITE_ROW) {
+  book_stmt_reset(st);
+  if (rc != BOOK_ROW) {
     book_db_rollback(db);
-    if (rc == SQLITE_DONE)
+    if (rc == BOOK_DONE)
       api_error(c, 404, "not_found", "no such visit type", NULL);
     else
       api_storage_error(c);
@@ -413,9 +416,9 @@ void api_visit_type_patch(ApiCtx *c, const char *code) {
     st = book_db_stmt(db, "UPDATE visit_types SET monitoring = ?, recording = ? WHERE code = ?");
     int bad = !st, n = 0;
     if (st) {
-      sqlite3_bind_text(st, 1, new_mon, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text(st, 2, new_rec, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text(st, 3, code, -1, SQLITE_TRANSIENT);
+      book_bind_text(st, 1, new_mon);
+      book_bind_text(st, 2, new_rec);
+      book_bind_text(st, 3, code);
       bad = book_db_step_done(db, st);
     }
     if (!bad) {
@@ -438,18 +441,18 @@ void api_visit_type_patch(ApiCtx *c, const char *code) {
   }
   st = book_db_stmt(db, "SELECT code, name, monitoring, recording, max_minutes, participants FROM "
                         "visit_types WHERE code = ?");
-  sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step(st) != SQLITE_ROW) {
-    sqlite3_reset(st);
+  book_bind_text(st, 1, code);
+  if (book_step(st) != BOOK_ROW) {
+    book_stmt_reset(st);
     api_storage_error(c);
     goto out;
   }
-  json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "code", sqlite3_column_text(st, 0),
-                        "name", sqlite3_column_text(st, 1), "monitoring",
-                        sqlite3_column_text(st, 2), "recording", sqlite3_column_text(st, 3),
-                        "max_minutes", sqlite3_column_int(st, 4), "participants",
-                        sqlite3_column_text(st, 5));
-  sqlite3_reset(st);
+  json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "code", book_col_text(st, 0),
+                        "name", book_col_text(st, 1), "monitoring",
+                        book_col_text(st, 2), "recording", book_col_text(st, 3),
+                        "max_minutes", book_col_int(st, 4), "participants",
+                        book_col_text(st, 5));
+  book_stmt_reset(st);
   api_json(c, 200, o);
 out:
   json_decref(b);

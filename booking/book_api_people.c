@@ -6,15 +6,15 @@
 #include "timeutil.h"
 
 /* The restrictions list, or NULL when the database failed. */
-static json_t *restrictions(BookDb *db, const char *sql, sqlite3_int64 id) {
+static json_t *restrictions(BookDb *db, const char *sql, int64_t id) {
   json_t *arr = json_array();
-  sqlite3_stmt *st = book_db_stmt(db, sql);
-  sqlite3_bind_int64(st, 1, id);
+  BookStmt *st = book_db_stmt(db, sql);
+  book_bind_i64(st, 1, id);
   int row;
   while ((row = book_db_row(db, st)) == 1) {
-    const unsigned char *exp = sqlite3_column_text(st, 2), *why = sqlite3_column_text(st, 3);
-    json_array_append_new(arr, json_pack("{s:s, s:s, s:o, s:o}", "type", sqlite3_column_text(st, 0),
-                                         "start_date", sqlite3_column_text(st, 1), "expiry_date",
+    const char *exp = book_col_text(st, 2), *why = book_col_text(st, 3);
+    json_array_append_new(arr, json_pack("{s:s, s:s, s:o, s:o}", "type", book_col_text(st, 0),
+                                         "start_date", book_col_text(st, 1), "expiry_date",
                                          exp ? json_string((const char *)exp) : json_null(),
                                          "reason",
                                          why ? json_string((const char *)why) : json_null()));
@@ -28,7 +28,7 @@ static json_t *restrictions(BookDb *db, const char *sql, sqlite3_int64 id) {
 
 /* 0 when the prisoner (id 0: none) is visible to the caller; else replies
  * 404, or 503 when the database failed, and returns -1. */
-static int prisoner_visible_or_reply(ApiCtx *c, sqlite3_int64 id) {
+static int prisoner_visible_or_reply(ApiCtx *c, int64_t id) {
   int vis = id ? book_prisoner_check_visible(c->app->db, &c->actor, id) : 0;
   if (vis == 1) return 0;
   if (vis < 0)
@@ -39,26 +39,26 @@ static int prisoner_visible_or_reply(ApiCtx *c, sqlite3_int64 id) {
 }
 
 /* Positive integer id from a path segment, or 0. */
-static sqlite3_int64 path_id(const char *s) {
+static int64_t path_id(const char *s) {
   if (!s || !*s || strlen(s) > 12) return 0;
   for (const char *p = s; *p; p++)
     if (*p < '0' || *p > '9') return 0;
-  sqlite3_int64 v = g_ascii_strtoll(s, NULL, 10);
+  int64_t v = g_ascii_strtoll(s, NULL, 10);
   return v > 0 ? v : 0;
 }
 
 #define PRISONER_COLS \
   "p.id, p.prison_number, p.name, p.establishment_id, p.status, p.incentive_level, p.vo_balance"
 
-static json_t *prisoner_row(BookDb *db, sqlite3_stmt *st) {
-  sqlite3_int64 id = sqlite3_column_int64(st, 0);
-  int convicted = !strcmp((const char *)sqlite3_column_text(st, 4), "convicted");
+static json_t *prisoner_row(BookDb *db, BookStmt *st) {
+  int64_t id = book_col_i64(st, 0);
+  int convicted = !strcmp(book_col_text(st, 4), "convicted");
   json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o}", "id", (json_int_t)id,
-                        "prison_number", sqlite3_column_text(st, 1), "name",
-                        sqlite3_column_text(st, 2), "establishment_id",
-                        sqlite3_column_text(st, 3), "status", sqlite3_column_text(st, 4),
-                        "incentive_level", sqlite3_column_text(st, 5), "vo_balance",
-                        convicted ? json_integer(sqlite3_column_int(st, 6)) : json_null());
+                        "prison_number", book_col_text(st, 1), "name",
+                        book_col_text(st, 2), "establishment_id",
+                        book_col_text(st, 3), "status", book_col_text(st, 4),
+                        "incentive_level", book_col_text(st, 5), "vo_balance",
+                        convicted ? json_integer(book_col_int(st, 6)) : json_null());
   (void)db;
   return o;
 }
@@ -67,15 +67,15 @@ void api_prisoners(ApiCtx *c, const char *id_text) {
   if (api_need_session(c)) return;
   BookDb *db = c->app->db;
   if (id_text) {
-    sqlite3_int64 id = path_id(id_text);
+    int64_t id = path_id(id_text);
     if (prisoner_visible_or_reply(c, id)) return;
-    sqlite3_stmt *st = book_db_stmt(db, "SELECT " PRISONER_COLS " FROM prisoners p WHERE id = ?");
-    sqlite3_bind_int64(st, 1, id);
+    BookStmt *st = book_db_stmt(db, "SELECT " PRISONER_COLS " FROM prisoners p WHERE id = ?");
+    book_bind_i64(st, 1, id);
     json_t *o = NULL;
     int found = book_db_row(db, st);
     if (found == 1) {
       o = prisoner_row(db, st);
-      sqlite3_reset(st);
+      book_stmt_reset(st);
     }
     if (found < 0) {
       api_storage_error(c);
@@ -100,23 +100,23 @@ void api_prisoners(ApiCtx *c, const char *id_text) {
   }
   /* One query per role family; each is the list form of book_prisoner_visible. */
   const char *role = c->actor.role;
-  sqlite3_stmt *st;
+  BookStmt *st;
   if (!strcmp(role, "family") || !strcmp(role, "legal_adviser")) {
     st = book_db_stmt(db, "SELECT DISTINCT " PRISONER_COLS " FROM prisoners p JOIN contacts c "
                           "ON c.prisoner_id = p.id JOIN visitors v ON v.id = c.visitor_id WHERE "
                           "v.user_id = ?1 ORDER BY p.name");
-    sqlite3_bind_int64(st, 1, c->actor.user_id);
+    book_bind_i64(st, 1, c->actor.user_id);
   } else if (!strcmp(role, "prisoner")) {
     st = book_db_stmt(db, "SELECT " PRISONER_COLS " FROM prisoners p WHERE p.user_id = ?1");
-    sqlite3_bind_int64(st, 1, c->actor.user_id);
+    book_bind_i64(st, 1, c->actor.user_id);
   } else if (!strcmp(role, "clinician") || book_is_staff(role)) {
     st = book_db_stmt(db, "SELECT " PRISONER_COLS " FROM prisoners p WHERE ?1 IS NULL AND ?2 = "
                           "'admin' OR p.establishment_id = ?1 ORDER BY p.name");
     if (c->actor.establishment_id)
-      sqlite3_bind_text(st, 1, c->actor.establishment_id, -1, SQLITE_TRANSIENT);
+      book_bind_text(st, 1, c->actor.establishment_id);
     else
-      sqlite3_bind_null(st, 1);
-    sqlite3_bind_text(st, 2, role, -1, SQLITE_TRANSIENT);
+      book_bind_null(st, 1);
+    book_bind_text(st, 2, role);
   } else {
     api_json(c, 200, json_pack("{s:[]}", "prisoners"));
     return;
@@ -135,7 +135,7 @@ void api_prisoners(ApiCtx *c, const char *id_text) {
 void api_contacts(ApiCtx *c, const char *id_text) {
   if (api_need_session(c)) return;
   BookDb *db = c->app->db;
-  sqlite3_int64 pid = path_id(id_text);
+  int64_t pid = path_id(id_text);
   if (prisoner_visible_or_reply(c, pid)) return;
   const char *role = c->actor.role;
   /* family and legal advisers see only the contacts their account speaks
@@ -145,38 +145,38 @@ void api_contacts(ApiCtx *c, const char *id_text) {
     api_json(c, 200, json_pack("{s:[]}", "contacts"));
     return;
   }
-  sqlite3_stmt *st = book_db_stmt(
+  BookStmt *st = book_db_stmt(
       db, "SELECT c.id, v.id, v.name, v.date_of_birth, c.contact_type, c.relationship, "
           "c.approved, v.legal_adviser_verified, e.adult_age FROM contacts c JOIN visitors v ON "
           "v.id = c.visitor_id JOIN prisoners p ON p.id = c.prisoner_id JOIN establishments e ON "
           "e.id = p.establishment_id WHERE c.prisoner_id = ?1 AND (?2 = 0 OR v.user_id = ?3) "
           "ORDER BY v.name");
-  sqlite3_bind_int64(st, 1, pid);
-  sqlite3_bind_int(st, 2, own_only);
-  sqlite3_bind_int64(st, 3, c->actor.user_id);
+  book_bind_i64(st, 1, pid);
+  book_bind_i64(st, 2, own_only);
+  book_bind_i64(st, 3, c->actor.user_id);
   char today[11];
   book_date_of(c->now, today);
   json_t *arr = json_array();
-  GArray *cids = g_array_new(FALSE, FALSE, sizeof(sqlite3_int64));
+  GArray *cids = g_array_new(FALSE, FALSE, sizeof(int64_t));
   int row;
   while ((row = book_db_row(db, st)) == 1) {
-    sqlite3_int64 cid = sqlite3_column_int64(st, 0);
+    int64_t cid = book_col_i64(st, 0);
     g_array_append_val(cids, cid);
-    const char *dob = (const char *)sqlite3_column_text(st, 3);
-    int adult = dob && book_age_on(dob, today) >= sqlite3_column_int(st, 8);
+    const char *dob = book_col_text(st, 3);
+    int adult = dob && book_age_on(dob, today) >= book_col_int(st, 8);
     json_array_append_new(
         arr, json_pack("{s:I, s:s, s:o, s:s, s:s, s:b, s:b, s:b}", "visitor_id",
-                       (json_int_t)sqlite3_column_int64(st, 1), "name", sqlite3_column_text(st, 2),
+                       (json_int_t)book_col_i64(st, 1), "name", book_col_text(st, 2),
                        "date_of_birth", dob ? json_string(dob) : json_null(), "contact_type",
-                       sqlite3_column_text(st, 4), "relationship", sqlite3_column_text(st, 5),
-                       "approved", sqlite3_column_int(st, 6), "adult", adult,
-                       "legal_adviser_verified", sqlite3_column_int(st, 7)));
+                       book_col_text(st, 4), "relationship", book_col_text(st, 5),
+                       "approved", book_col_int(st, 6), "adult", adult,
+                       "legal_adviser_verified", book_col_int(st, 7)));
   }
   for (guint i = 0; row == 0 && i < cids->len; i++) {
     json_t *r = restrictions(db,
                              "SELECT type, start_date, expiry_date, reason FROM "
                              "contact_restrictions WHERE contact_id = ? ORDER BY id",
-                             g_array_index(cids, sqlite3_int64, i));
+                             g_array_index(cids, int64_t, i));
     if (!r)
       row = -1;
     else
@@ -199,7 +199,7 @@ static int iso_dow_of(int64_t midnight) {
 void api_slots(ApiCtx *c, const char *id_text) {
   if (api_need_session(c)) return;
   BookDb *db = c->app->db;
-  sqlite3_int64 pid = path_id(id_text);
+  int64_t pid = path_id(id_text);
   if (prisoner_visible_or_reply(c, pid)) return;
   const char *type = http_request_query(c->req, "type");
   if (!type) type = "social";
@@ -207,10 +207,10 @@ void api_slots(ApiCtx *c, const char *id_text) {
     api_error(c, 400, "invalid_field", "type must be social, legal or telemedicine", "type");
     return;
   }
-  sqlite3_stmt *st = book_db_stmt(
+  BookStmt *st = book_db_stmt(
       db, "SELECT e.id, e.min_days, e.max_days FROM prisoners p JOIN establishments e ON e.id = "
           "p.establishment_id WHERE p.id = ?");
-  sqlite3_bind_int64(st, 1, pid);
+  book_bind_i64(st, 1, pid);
   int found = book_db_row(db, st);
   if (found < 0) {
     api_storage_error(c);
@@ -221,9 +221,9 @@ void api_slots(ApiCtx *c, const char *id_text) {
     return;
   }
   char est[16];
-  g_strlcpy(est, (const char *)sqlite3_column_text(st, 0), sizeof est);
-  int min_days = sqlite3_column_int(st, 1), max_days = sqlite3_column_int(st, 2);
-  sqlite3_reset(st);
+  g_strlcpy(est, book_col_text(st, 0), sizeof est);
+  int min_days = book_col_int(st, 1), max_days = book_col_int(st, 2);
+  book_stmt_reset(st);
   char today[11], first[11], last[11], from[11], to[11];
   book_date_of(c->now, today);
   book_date_add(today, min_days + 1, first);
@@ -251,14 +251,14 @@ void api_slots(ApiCtx *c, const char *id_text) {
   int staff = book_is_staff(c->actor.role);
   /* A slot list that could not be read whole (any of the four queries) is
    * answered 503, never as fewer or emptier slots. */
-  sqlite3_int64 n_closed = 0;
+  int64_t n_closed = 0;
   int bad = !strcmp(type, "social") &&
             book_db_scalar(
                 db,
                 "SELECT count(*) FROM prisoner_restrictions WHERE prisoner_id = ? AND type = "
                 "'CLOSED' AND start_date <= date(?, 'unixepoch') AND (expiry_date IS NULL OR "
                 "expiry_date >= date(?, 'unixepoch'))",
-                &n_closed, 3, pid, (sqlite3_int64)c->now, (sqlite3_int64)c->now) < 0;
+                &n_closed, 3, pid, (int64_t)c->now, (int64_t)c->now) < 0;
   int closed_prisoner = n_closed > 0;
   int row = 0;
 
@@ -267,28 +267,28 @@ void api_slots(ApiCtx *c, const char *id_text) {
   st = book_db_stmt(db, "SELECT template_id, date, restriction, count(*) FROM visits WHERE "
                         "establishment_id = ? AND date BETWEEN ? AND ? AND status <> 'cancelled' "
                         "AND template_id IS NOT NULL GROUP BY 1, 2, 3");
-  sqlite3_bind_text(st, 1, est, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 2, from, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 3, to, -1, SQLITE_TRANSIENT);
+  book_bind_text(st, 1, est);
+  book_bind_text(st, 2, from);
+  book_bind_text(st, 3, to);
   while (!bad && (row = book_db_row(db, st)) == 1)
     g_hash_table_insert(booked,
-                        g_strdup_printf("%lld:%s:%s", (long long)sqlite3_column_int64(st, 0),
-                                        sqlite3_column_text(st, 1), sqlite3_column_text(st, 2)),
-                        GINT_TO_POINTER(sqlite3_column_int(st, 3)));
+                        g_strdup_printf("%lld:%s:%s", (long long)book_col_i64(st, 0),
+                                        book_col_text(st, 1), book_col_text(st, 2)),
+                        GINT_TO_POINTER(book_col_int(st, 3)));
   bad |= row < 0;
   GHashTable *excluded = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   st = book_db_stmt(db, "SELECT coalesce(template_id, 0), date FROM excluded_dates WHERE "
                         "establishment_id = ? AND date BETWEEN ? AND ?");
-  sqlite3_bind_text(st, 1, est, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 2, from, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 3, to, -1, SQLITE_TRANSIENT);
+  book_bind_text(st, 1, est);
+  book_bind_text(st, 2, from);
+  book_bind_text(st, 3, to);
   while (!bad && (row = book_db_row(db, st)) == 1)
-    g_hash_table_add(excluded, g_strdup_printf("%lld:%s", (long long)sqlite3_column_int64(st, 0),
-                                               sqlite3_column_text(st, 1)));
+    g_hash_table_add(excluded, g_strdup_printf("%lld:%s", (long long)book_col_i64(st, 0),
+                                               book_col_text(st, 1)));
   bad |= row < 0;
 
   typedef struct {
-    sqlite3_int64 id;
+    int64_t id;
     int dow, open, closed;
     char start[6], end[6], vfrom[11], vto[11];
   } Tpl;
@@ -297,23 +297,23 @@ void api_slots(ApiCtx *c, const char *id_text) {
                         "closed_capacity, valid_from, coalesce(valid_to, '9999-12-31') FROM "
                         "session_templates WHERE establishment_id = ? AND visit_type = ? ORDER BY "
                         "start_time, id");
-  sqlite3_bind_text(st, 1, est, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 2, type, -1, SQLITE_TRANSIENT);
+  book_bind_text(st, 1, est);
+  book_bind_text(st, 2, type);
   while (!bad && (row = book_db_row(db, st)) == 1) {
     Tpl t = {0};
-    t.id = sqlite3_column_int64(st, 0);
-    t.dow = sqlite3_column_int(st, 1);
-    g_strlcpy(t.start, (const char *)sqlite3_column_text(st, 2), sizeof t.start);
-    g_strlcpy(t.end, (const char *)sqlite3_column_text(st, 3), sizeof t.end);
-    t.open = sqlite3_column_int(st, 4);
-    t.closed = sqlite3_column_int(st, 5);
-    g_strlcpy(t.vfrom, (const char *)sqlite3_column_text(st, 6), sizeof t.vfrom);
-    g_strlcpy(t.vto, (const char *)sqlite3_column_text(st, 7), sizeof t.vto);
+    t.id = book_col_i64(st, 0);
+    t.dow = book_col_int(st, 1);
+    g_strlcpy(t.start, book_col_text(st, 2), sizeof t.start);
+    g_strlcpy(t.end, book_col_text(st, 3), sizeof t.end);
+    t.open = book_col_int(st, 4);
+    t.closed = book_col_int(st, 5);
+    g_strlcpy(t.vfrom, book_col_text(st, 6), sizeof t.vfrom);
+    g_strlcpy(t.vto, book_col_text(st, 7), sizeof t.vto);
     g_array_append_val(tpls, t);
   }
   bad |= row < 0;
   if (bad) {
-    sqlite3_reset(st);
+    book_stmt_reset(st);
     g_array_free(tpls, TRUE);
     g_hash_table_destroy(booked);
     g_hash_table_destroy(excluded);
@@ -363,7 +363,7 @@ void api_probation_cases(ApiCtx *c) {
   if (api_need_session(c)) return;
   BookDb *db = c->app->db;
   const char *role = c->actor.role;
-  sqlite3_stmt *st;
+  BookStmt *st;
   if (!strcmp(role, "probation_officer"))
     st = book_db_stmt(db, "SELECT p.id, p.crn, p.name, u.display_name FROM probationers p JOIN "
                           "users u ON u.id = p.officer_user_id WHERE p.officer_user_id = ? ORDER "
@@ -375,15 +375,15 @@ void api_probation_cases(ApiCtx *c) {
     api_json(c, 200, json_pack("{s:[]}", "cases"));
     return;
   }
-  sqlite3_bind_int64(st, 1, c->actor.user_id);
+  book_bind_i64(st, 1, c->actor.user_id);
   json_t *arr = json_array();
   int row;
   while ((row = book_db_row(db, st)) == 1)
     json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s}", "id",
-                                         (json_int_t)sqlite3_column_int64(st, 0), "crn",
-                                         sqlite3_column_text(st, 1), "name",
-                                         sqlite3_column_text(st, 2), "officer_name",
-                                         sqlite3_column_text(st, 3)));
+                                         (json_int_t)book_col_i64(st, 0), "crn",
+                                         book_col_text(st, 1), "name",
+                                         book_col_text(st, 2), "officer_name",
+                                         book_col_text(st, 3)));
   if (row < 0) {
     json_decref(arr);
     api_storage_error(c);
@@ -396,7 +396,7 @@ static const char *const CONTACT_PATCH_FIELDS[] = {"approved", NULL};
 
 void api_contact_patch(ApiCtx *c, const char *prisoner_id, const char *visitor_id) {
   if (api_need_session(c)) return;
-  sqlite3_int64 pid = path_id(prisoner_id), vid = path_id(visitor_id);
+  int64_t pid = path_id(prisoner_id), vid = path_id(visitor_id);
   if (prisoner_visible_or_reply(c, vid ? pid : 0)) return;
   json_t *b = api_body(c, CONTACT_PATCH_FIELDS, 0);
   if (!b) return;
@@ -420,7 +420,7 @@ static const char *const RESTRICTION_FIELDS[] = {"type", "start_date", "expiry_d
 
 void api_contact_restriction_add(ApiCtx *c, const char *prisoner_id, const char *visitor_id) {
   if (api_need_session(c)) return;
-  sqlite3_int64 pid = path_id(prisoner_id), vid = path_id(visitor_id);
+  int64_t pid = path_id(prisoner_id), vid = path_id(visitor_id);
   if (prisoner_visible_or_reply(c, vid ? pid : 0)) return;
   json_t *b = api_body(c, RESTRICTION_FIELDS, 0);
   if (!b) return;

@@ -42,39 +42,39 @@ static const char *const REVIEWER[] = {"reviewer", NULL};
   visit " AND sv.prisoner_id IS NOT NULL AND sv.visit_type NOT IN ('probation', "              \
   "'telemedicine') AND " E " IS NOT NULL AND sv.establishment_id = " E "))"
 
-static const char *col_text(sqlite3_stmt *st, int i) {
-  return (const char *)sqlite3_column_text(st, i);
+static const char *col_text(BookStmt *st, int i) {
+  return book_col_text(st, i);
 }
 
-static json_t *nullable_text(sqlite3_stmt *st, int i) {
-  return sqlite3_column_type(st, i) == SQLITE_NULL ? json_null() : json_string(col_text(st, i));
+static json_t *nullable_text(BookStmt *st, int i) {
+  return book_col_null(st, i) ? json_null() : json_string(col_text(st, i));
 }
 
-static json_t *nullable_int(sqlite3_stmt *st, int i) {
-  return sqlite3_column_type(st, i) == SQLITE_NULL ? json_null()
-                                                   : json_integer(sqlite3_column_int64(st, i));
+static json_t *nullable_int(BookStmt *st, int i) {
+  return book_col_null(st, i) ? json_null()
+                                                   : json_integer(book_col_i64(st, i));
 }
 
-static json_t *rec_row(sqlite3_stmt *st, int retention_days) {
+static json_t *rec_row(BookStmt *st, int retention_days) {
   const char *path = col_text(st, 5);
   const char *slash = strrchr(path, '/');
-  int64_t created = sqlite3_column_int64(st, 11);
-  int retained = sqlite3_column_type(st, 13) != SQLITE_NULL;
-  int deleted = sqlite3_column_type(st, 16) != SQLITE_NULL;
-  int verified = sqlite3_column_int(st, 12);
+  int64_t created = book_col_i64(st, 11);
+  int retained = !book_col_null(st, 13);
+  int deleted = !book_col_null(st, 16);
+  int verified = book_col_int(st, 12);
   json_t *o = json_object();
-  json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
+  json_object_set_new(o, "id", json_integer(book_col_i64(st, 0)));
   json_object_set_new(o, "visit_id", json_string(col_text(st, 1)));
   json_object_set_new(o, "participant", nullable_text(st, 2));
-  json_object_set_new(o, "piece", json_integer(sqlite3_column_int64(st, 3)));
-  json_object_set_new(o, "part", json_integer(sqlite3_column_int64(st, 4)));
+  json_object_set_new(o, "piece", json_integer(book_col_i64(st, 3)));
+  json_object_set_new(o, "part", json_integer(book_col_i64(st, 4)));
   json_object_set_new(o, "path", json_string(path));
   json_object_set_new(o, "name", json_string(slash ? slash + 1 : path));
-  json_object_set_new(o, "size", json_integer(sqlite3_column_int64(st, 6)));
+  json_object_set_new(o, "size", json_integer(book_col_i64(st, 6)));
   json_object_set_new(o, "sha256", json_string(col_text(st, 7)));
-  json_object_set_new(o, "start_offset_ms", json_integer(sqlite3_column_int64(st, 8)));
-  json_object_set_new(o, "duration_ms", json_integer(sqlite3_column_int64(st, 9)));
-  json_object_set_new(o, "complete", json_boolean(sqlite3_column_int(st, 10)));
+  json_object_set_new(o, "start_offset_ms", json_integer(book_col_i64(st, 8)));
+  json_object_set_new(o, "duration_ms", json_integer(book_col_i64(st, 9)));
+  json_object_set_new(o, "complete", json_boolean(book_col_int(st, 10)));
   json_object_set_new(o, "created_at", json_integer(created));
   json_object_set_new(o, "verified", json_string(verified > 0   ? "ok"
                                                  : verified < 0 ? "mismatch"
@@ -108,7 +108,7 @@ static int audit_now(BookDb *db, int64_t now, const char *actor, const char *vis
   return bad ? -1 : 0;
 }
 
-static int rec_id_parse(const char *s, sqlite3_int64 *out) {
+static int rec_id_parse(const char *s, int64_t *out) {
   if (!s || !*s || strlen(s) > 18) return -1;
   for (const char *p = s; *p; p++)
     if (*p < '0' || *p > '9') return -1;
@@ -124,21 +124,21 @@ static int need_reviewer(ApiCtx *c) {
 /* 1 when the visit is in the actor's scope, 0 when not (or unknown), -1 on
  * a storage error. */
 static int visit_in_scope(ApiCtx *c, const char *visit_id) {
-  sqlite3_stmt *st = book_db_stmt(c->app->db, "SELECT " SCOPE_OF("?1", "?2", "?3"));
+  BookStmt *st = book_db_stmt(c->app->db, "SELECT " SCOPE_OF("?1", "?2", "?3"));
   if (!st) return -1;
-  sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
+  book_bind_text(st, 1, visit_id);
   if (c->actor.establishment_id)
-    sqlite3_bind_text(st, 2, c->actor.establishment_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 3, c->actor.role, -1, SQLITE_TRANSIENT);
-  int rc = sqlite3_step(st);
-  int in = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) != 0 : -1;
-  sqlite3_reset(st);
+    book_bind_text(st, 2, c->actor.establishment_id);
+  book_bind_text(st, 3, c->actor.role);
+  int rc = book_step(st);
+  int in = rc == BOOK_ROW ? book_col_int(st, 0) != 0 : -1;
+  book_stmt_reset(st);
   return in;
 }
 
 /* An id outside the actor's scope: audited on its visit (the prober sees
  * only the 404 an unknown id gets). 0 or -1. */
-static int audit_out_of_scope(ApiCtx *c, const char *visit_id, const char *op, sqlite3_int64 id) {
+static int audit_out_of_scope(ApiCtx *c, const char *visit_id, const char *op, int64_t id) {
   json_t *d = json_pack("{s:s, s:s}", "reason", "out_of_scope", "operation", op);
   if (id > 0) json_object_set_new(d, "recording", json_integer(id));
   if (c->actor.establishment_id)
@@ -222,14 +222,14 @@ void api_recordings_list(ApiCtx *c, const char *visit_id) {
       api_error(c, 404, "not_found", "no such visit", NULL);
       return;
     }
-    sqlite3_stmt *st = book_db_stmt(db, "SELECT 1 FROM visits WHERE id = ?");
+    BookStmt *st = book_db_stmt(db, "SELECT 1 FROM visits WHERE id = ?");
     if (!st) {
       api_storage_error(c);
       return;
     }
-    sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
+    book_bind_text(st, 1, visit_id);
     int found = book_db_row(db, st);
-    if (found == 1) sqlite3_reset(st);
+    if (found == 1) book_stmt_reset(st);
     if (found < 0) {
       api_storage_error(c);
       return;
@@ -273,7 +273,7 @@ void api_recordings_list(ApiCtx *c, const char *visit_id) {
   }
   /* Only the actor's scope: a ?visit_id= outside it lists nothing, as an
    * unknown one does. */
-  sqlite3_stmt *st = book_db_stmt(
+  BookStmt *st = book_db_stmt(
       db, REC_SELECT " WHERE (?1 IS NULL OR visit_id = ?1) AND (?2 IS NULL OR participant = ?2) "
                      "AND (?3 = 1 OR deleted_at IS NULL) AND " SCOPE_OF("recordings.visit_id",
                                                                         "?4", "?5")
@@ -283,12 +283,12 @@ void api_recordings_list(ApiCtx *c, const char *visit_id) {
     return;
   }
   if (visit_id)
-    sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
-  if (qp) sqlite3_bind_text(st, 2, qp, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int(st, 3, with_deleted);
+    book_bind_text(st, 1, visit_id);
+  if (qp) book_bind_text(st, 2, qp);
+  book_bind_i64(st, 3, with_deleted);
   if (c->actor.establishment_id)
-    sqlite3_bind_text(st, 4, c->actor.establishment_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 5, c->actor.role, -1, SQLITE_TRANSIENT);
+    book_bind_text(st, 4, c->actor.establishment_id);
+  book_bind_text(st, 5, c->actor.role);
   json_t *arr = json_array();
   int row;
   while ((row = book_db_row(db, st)) == 1)
@@ -313,20 +313,20 @@ void api_recordings_list(ApiCtx *c, const char *visit_id) {
 /* The row of id (reviewer already checked) as JSON plus its visit and path;
  * replies 404 and returns NULL when there is none or it is outside the
  * actor's scope (that attempt audited as op), 500 on a storage error. */
-static json_t *load_row(ApiCtx *c, const char *id_text, sqlite3_int64 *id, const char *op) {
+static json_t *load_row(ApiCtx *c, const char *id_text, int64_t *id, const char *op) {
   if (rec_id_parse(id_text, id)) {
     api_error(c, 404, "not_found", "no such recording", NULL);
     return NULL;
   }
-  sqlite3_stmt *st = book_db_stmt(c->app->db, REC_SELECT " WHERE id = ?");
+  BookStmt *st = book_db_stmt(c->app->db, REC_SELECT " WHERE id = ?");
   if (!st) {
     api_storage_error(c);
     return NULL;
   }
-  sqlite3_bind_int64(st, 1, *id);
+  book_bind_i64(st, 1, *id);
   int found = book_db_row(c->app->db, st);
   json_t *o = found == 1 ? rec_row(st, c->app->cfg->retention_days) : NULL;
-  if (found == 1) sqlite3_reset(st);
+  if (found == 1) book_stmt_reset(st);
   if (found < 0) {
     api_storage_error(c);
     return NULL;
@@ -349,7 +349,7 @@ static json_t *load_row(ApiCtx *c, const char *id_text, sqlite3_int64 *id, const
 
 void api_recording_get(ApiCtx *c, const char *id_text) {
   if (need_reviewer(c)) return;
-  sqlite3_int64 id;
+  int64_t id;
   json_t *o = load_row(c, id_text, &id, "view");
   if (!o) return;
   if (audit_now(c->app->db, c->now, c->actor.username,
@@ -406,7 +406,7 @@ static int parse_range(const char *h, int64_t size, int64_t *off, int64_t *len) 
 
 void api_recording_file(ApiCtx *c, const char *id_text) {
   if (need_reviewer(c)) return;
-  sqlite3_int64 id;
+  int64_t id;
   json_t *o = load_row(c, id_text, &id, "download");
   if (!o) return;
   BookDb *db = c->app->db;
@@ -450,12 +450,12 @@ void api_recording_file(ApiCtx *c, const char *id_text) {
     int64_t got_size = -1;
     int match = file_sha256(full, got, &got_size) == 0 && got_size == size &&
                 !strcmp(got, want_sha);
-    sqlite3_stmt *st;
+    BookStmt *st;
     int bad = book_db_begin(db);
     if (!bad) {
       st = book_db_stmt(db, "UPDATE recordings SET verified = ? WHERE id = ?");
-      sqlite3_bind_int(st, 1, match ? 1 : -1);
-      sqlite3_bind_int64(st, 2, id);
+      book_bind_i64(st, 1, match ? 1 : -1);
+      book_bind_i64(st, 2, id);
       bad |= book_db_step_done(db, st);
       json_t *d = json_pack("{s:I, s:s, s:I}", "recording", (json_int_t)id, "expected", want_sha,
                             "size", (json_int_t)got_size);
@@ -534,7 +534,7 @@ void api_recording_retain(ApiCtx *c, const char *id_text) {
   if (!b) return;
   const char *reason = NULL;
   if (api_str(c, b, "reason", 1, 500, &reason)) goto out;
-  sqlite3_int64 id;
+  int64_t id;
   json_t *o = load_row(c, id_text, &id, "retain");
   if (!o) goto out;
   int deleted = !json_is_null(json_object_get(o, "deleted"));
@@ -548,12 +548,12 @@ void api_recording_retain(ApiCtx *c, const char *id_text) {
   BookDb *db = c->app->db;
   int bad = book_db_begin(db);
   if (!bad) {
-    sqlite3_stmt *st = book_db_stmt(db, "UPDATE recordings SET retain_reason = ?, retain_by = ?, "
+    BookStmt *st = book_db_stmt(db, "UPDATE recordings SET retain_reason = ?, retain_by = ?, "
                                         "retain_at = ? WHERE id = ? AND deleted_at IS NULL");
-    sqlite3_bind_text(st, 1, reason, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, c->actor.username, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 3, c->now);
-    sqlite3_bind_int64(st, 4, id);
+    book_bind_text(st, 1, reason);
+    book_bind_text(st, 2, c->actor.username);
+    book_bind_i64(st, 3, c->now);
+    book_bind_i64(st, 4, id);
     bad |= book_db_step_done(db, st);
     json_t *d = json_pack("{s:I, s:s}", "recording", (json_int_t)id, "reason", reason);
     char *dt = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
@@ -612,23 +612,23 @@ int book_recordings_purge(BookApp *app, int64_t now, const char *actor, int *kep
   int64_t cutoff = now - (int64_t)app->cfg->retention_days * 86400;
   int deleted = 0, kept = 0;
   /* Gather first: the statement is not kept open across the writes. */
-  GArray *ids = g_array_new(FALSE, FALSE, sizeof(sqlite3_int64));
+  GArray *ids = g_array_new(FALSE, FALSE, sizeof(int64_t));
   GPtrArray *rows = g_ptr_array_new_with_free_func(g_free);
-  sqlite3_stmt *st = book_db_stmt(db, "SELECT id, visit_id, path, created_at, retain_reason IS "
+  BookStmt *st = book_db_stmt(db, "SELECT id, visit_id, path, created_at, retain_reason IS "
                                       "NOT NULL, purge_skipped_at IS NOT NULL FROM recordings "
                                       "WHERE deleted_at IS NULL AND created_at <= ? ORDER BY id");
-  sqlite3_bind_int64(st, 1, cutoff);
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    sqlite3_int64 id = sqlite3_column_int64(st, 0);
+  book_bind_i64(st, 1, cutoff);
+  while (book_step(st) == BOOK_ROW) {
+    int64_t id = book_col_i64(st, 0);
     g_array_append_val(ids, id);
     g_ptr_array_add(rows, g_strdup_printf("%s\n%s\n%lld\n%d%d", col_text(st, 1), col_text(st, 2),
-                                          (long long)sqlite3_column_int64(st, 3),
-                                          sqlite3_column_int(st, 4), sqlite3_column_int(st, 5)));
+                                          (long long)book_col_i64(st, 3),
+                                          book_col_int(st, 4), book_col_int(st, 5)));
   }
-  sqlite3_reset(st);
+  book_stmt_reset(st);
   int failed = 0;
   for (guint i = 0; i < ids->len; i++) {
-    sqlite3_int64 id = g_array_index(ids, sqlite3_int64, i);
+    int64_t id = g_array_index(ids, int64_t, i);
     gchar **f = g_strsplit(rows->pdata[i], "\n", 4);
     const char *visit = f[0], *rel = f[1];
     long long created = g_ascii_strtoll(f[2], NULL, 10);
@@ -638,8 +638,8 @@ int book_recordings_purge(BookApp *app, int64_t now, const char *actor, int *kep
       if (!skipped_before) { /* audited once, not every hour */
         if (book_db_begin(db) == 0) {
           st = book_db_stmt(db, "UPDATE recordings SET purge_skipped_at = ? WHERE id = ?");
-          sqlite3_bind_int64(st, 1, now);
-          sqlite3_bind_int64(st, 2, id);
+          book_bind_i64(st, 1, now);
+          book_bind_i64(st, 2, id);
           int bad = book_db_step_done(db, st);
           char dt[160];
           g_snprintf(dt, sizeof dt, "{\"recording\":%lld,\"retention_days\":%d}", (long long)id,
@@ -671,9 +671,9 @@ int book_recordings_purge(BookApp *app, int64_t now, const char *actor, int *kep
     prune_dirs(app->recording_root, rel);
     if (book_db_begin(db) == 0) {
       st = book_db_stmt(db, "UPDATE recordings SET deleted_at = ?, deleted_by = ? WHERE id = ?");
-      sqlite3_bind_int64(st, 1, now);
-      sqlite3_bind_text(st, 2, actor, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64(st, 3, id);
+      book_bind_i64(st, 1, now);
+      book_bind_text(st, 2, actor);
+      book_bind_i64(st, 3, id);
       int bad = book_db_step_done(db, st);
       json_t *d = json_pack("{s:I, s:s, s:I, s:i, s:b}", "recording", (json_int_t)id, "path", rel,
                             "created_at", (json_int_t)created, "retention_days",

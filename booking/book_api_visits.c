@@ -51,7 +51,7 @@ void api_visits_list(ApiCtx *c) {
   BookDb *db = c->app->db;
   /* Staff: their establishment's visits (admin with none: all). Everyone
    * else: the visits they take part in (book_visit_participant, as a list). */
-  sqlite3_stmt *st = book_db_stmt(
+  BookStmt *st = book_db_stmt(
       db,
       "SELECT vi.id FROM visits vi WHERE (?4 IS NULL OR vi.status = ?4) AND (?5 IS NULL OR "
       "vi.date >= ?5) AND (?6 IS NULL OR vi.date <= ?6) AND ("
@@ -63,19 +63,19 @@ void api_visits_list(ApiCtx *c) {
       "    vv.visitor_id WHERE vv.visit_id = vi.id AND v.user_id = ?3)) OR"
       " (?2 IN ('probation_officer', 'clinician', 'legal_adviser') AND"
       "    vi.professional_user_id = ?3)) ORDER BY vi.start_at, vi.id LIMIT 500");
-  sqlite3_bind_null(st, 1);
-  sqlite3_bind_text(st, 2, c->actor.role, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(st, 3, c->actor.user_id);
-  if (status) sqlite3_bind_text(st, 4, status, -1, SQLITE_TRANSIENT);
-  if (from) sqlite3_bind_text(st, 5, from, -1, SQLITE_TRANSIENT);
-  if (to) sqlite3_bind_text(st, 6, to, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int(st, 7, book_is_staff(c->actor.role));
+  book_bind_null(st, 1);
+  book_bind_text(st, 2, c->actor.role);
+  book_bind_i64(st, 3, c->actor.user_id);
+  if (status) book_bind_text(st, 4, status);
+  if (from) book_bind_text(st, 5, from);
+  if (to) book_bind_text(st, 6, to);
+  book_bind_i64(st, 7, book_is_staff(c->actor.role));
   if (c->actor.establishment_id)
-    sqlite3_bind_text(st, 8, c->actor.establishment_id, -1, SQLITE_TRANSIENT);
+    book_bind_text(st, 8, c->actor.establishment_id);
   GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
   int row;
   while ((row = book_db_row(db, st)) == 1)
-    g_ptr_array_add(ids, g_strdup((const char *)sqlite3_column_text(st, 0)));
+    g_ptr_array_add(ids, g_strdup(book_col_text(st, 0)));
   json_t *arr = json_array();
   for (guint i = 0; row == 0 && i < ids->len; i++) {
     json_t *v = NULL;
@@ -262,22 +262,22 @@ void api_visit_audit(ApiCtx *c, const char *id) {
     api_error(c, 403, "forbidden", "only staff read the audit trail", NULL);
     return;
   }
-  sqlite3_stmt *st = book_db_stmt(c->app->db, "SELECT id, at, actor, action, detail FROM "
+  BookStmt *st = book_db_stmt(c->app->db, "SELECT id, at, actor, action, detail FROM "
                                               "audit_log WHERE visit_id = ? ORDER BY id");
-  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+  book_bind_text(st, 1, id);
   json_t *arr = json_array();
   int row;
   while ((row = book_db_row(c->app->db, st)) == 1) {
     char buf[32];
-    json_t *detail = json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL);
+    json_t *detail = json_loads(book_col_text(st, 4), 0, NULL);
     if (!json_is_object(detail)) {
       json_decref(detail);
       detail = json_object();
     }
     json_array_append_new(
-        arr, json_pack("{s:I, s:s, s:s, s:s, s:o}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-                       "at", time_format_iso8601(sqlite3_column_int64(st, 1), buf, sizeof buf),
-                       "actor", sqlite3_column_text(st, 2), "action", sqlite3_column_text(st, 3),
+        arr, json_pack("{s:I, s:s, s:s, s:s, s:o}", "id", (json_int_t)book_col_i64(st, 0),
+                       "at", time_format_iso8601(book_col_i64(st, 1), buf, sizeof buf),
+                       "actor", book_col_text(st, 2), "action", book_col_text(st, 3),
                        "detail", detail));
   }
   if (row < 0) {

@@ -110,22 +110,22 @@ static char *pair_key(const char *address_key, const char *username) {
 /* The row of (scope, key) if it has not expired. 1 found, 0 none, -1 error. */
 static int throttle_row(BookDb *db, const char *scope, const char *key, int64_t now,
                         int *failures, int64_t *blocked_until, int *refused) {
-  sqlite3_stmt *st = book_db_stmt(db, "SELECT failures, blocked_until, refused FROM "
+  BookStmt *st = book_db_stmt(db, "SELECT failures, blocked_until, refused FROM "
                                       "sign_in_throttle WHERE scope = ? AND key = ? AND "
                                       "expires_at > ?");
   if (!st) return -1;
-  sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(st, 3, now);
-  int rc = sqlite3_step(st), found = 0;
-  if (rc == SQLITE_ROW) {
+  book_bind_text(st, 1, scope);
+  book_bind_text(st, 2, key);
+  book_bind_i64(st, 3, now);
+  int rc = book_step(st), found = 0;
+  if (rc == BOOK_ROW) {
     found = 1;
-    *failures = sqlite3_column_int(st, 0);
-    *blocked_until = sqlite3_column_int64(st, 1);
-    *refused = sqlite3_column_int(st, 2);
+    *failures = book_col_int(st, 0);
+    *blocked_until = book_col_i64(st, 1);
+    *refused = book_col_int(st, 2);
   }
-  sqlite3_reset(st);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return -1;
+  book_stmt_reset(st);
+  if (rc != BOOK_ROW && rc != BOOK_DONE) return -1;
   if (!found) {
     *failures = 0;
     *blocked_until = 0;
@@ -157,14 +157,14 @@ int book_throttle_check(BookDb *db, const char *address_key, const char *usernam
 int book_throttle_count_refusal(BookDb *db, const char *address_key, const char *username,
                                 int64_t now) {
   char *pk = pair_key(address_key, username);
-  sqlite3_stmt *st = book_db_stmt(db, "UPDATE sign_in_throttle SET refused = refused + 1 WHERE "
+  BookStmt *st = book_db_stmt(db, "UPDATE sign_in_throttle SET refused = refused + 1 WHERE "
                                       "((scope = 'address' AND key = ?1) OR (scope = "
                                       "'account_address' AND key = ?2)) AND blocked_until > ?3");
   int bad = !st;
   if (st) {
-    sqlite3_bind_text(st, 1, address_key, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, pk, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 3, now);
+    book_bind_text(st, 1, address_key);
+    book_bind_text(st, 2, pk);
+    book_bind_i64(st, 3, now);
     bad = book_db_step_done(db, st) != 0;
   }
   g_free(pk);
@@ -181,18 +181,18 @@ static int count_failure(BookDb *db, const char *scope, const char *key, int64_t
   failures++;
   *blocked_until = cap > 0 && failures > free ? now + backoff(failures - free, cap) : 0;
   int64_t quiet_from = *blocked_until > now ? *blocked_until : now;
-  sqlite3_stmt *st = book_db_stmt(
+  BookStmt *st = book_db_stmt(
       db, "INSERT INTO sign_in_throttle(scope, key, failures, last_failure_at, blocked_until, "
           "refused, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6) ON CONFLICT(scope, key) DO "
           "UPDATE SET failures = ?3, last_failure_at = ?4, blocked_until = ?5, refused = 0, "
           "expires_at = ?6");
   if (!st) return -1;
-  sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int(st, 3, failures);
-  sqlite3_bind_int64(st, 4, now);
-  sqlite3_bind_int64(st, 5, *blocked_until);
-  sqlite3_bind_int64(st, 6, quiet_from + BOOK_THROTTLE_FORGET_S);
+  book_bind_text(st, 1, scope);
+  book_bind_text(st, 2, key);
+  book_bind_i64(st, 3, failures);
+  book_bind_i64(st, 4, now);
+  book_bind_i64(st, 5, *blocked_until);
+  book_bind_i64(st, 6, quiet_from + BOOK_THROTTLE_FORGET_S);
   return book_db_step_done(db, st) ? -1 : failures;
 }
 
@@ -201,9 +201,9 @@ int book_throttle_failure(BookDb *db, const char *address_key, const char *usern
   *pair_failures = 0;
   *wait_s = 0;
   /* Expired rows first: the table holds only what still matters. */
-  sqlite3_stmt *st = book_db_stmt(db, "DELETE FROM sign_in_throttle WHERE expires_at <= ?");
+  BookStmt *st = book_db_stmt(db, "DELETE FROM sign_in_throttle WHERE expires_at <= ?");
   if (!st) return -1;
-  sqlite3_bind_int64(st, 1, now);
+  book_bind_i64(st, 1, now);
   if (book_db_step_done(db, st)) return -1;
   int64_t b_addr, b_acct, b_pair;
   int acct = count_failure(db, "account", username, now, 0, 0, &b_acct);
@@ -228,67 +228,87 @@ int book_throttle_failure(BookDb *db, const char *address_key, const char *usern
 
 int book_throttle_success(BookDb *db, const char *address_key, const char *username) {
   char *pk = pair_key(address_key, username);
-  sqlite3_stmt *st = book_db_stmt(
+  BookStmt *st = book_db_stmt(
       db, "DELETE FROM sign_in_throttle WHERE scope = 'account_address' AND key = ?");
   int bad = !st;
   if (st) {
-    sqlite3_bind_text(st, 1, pk, -1, SQLITE_TRANSIENT);
+    book_bind_text(st, 1, pk);
     bad = book_db_step_done(db, st) != 0;
   }
   g_free(pk);
   return bad ? -1 : 0;
 }
 
+/* Sessions live in the table sessions (migration 0006): any booking
+ * instance on the database serves any signed-in request, and a restart
+ * signs nobody out. The store hands out one BookSession for the session a
+ * request touched and one for the session a sign-in created, each valid
+ * until the next touch or create. */
 struct BookSessions {
-  GHashTable *by_id; /* id -> BookSession* */
+  BookDb *db;
   int idle_s;
+  BookSession touched, created;
 };
 
-static void session_free(gpointer p) {
-  BookSession *s = p;
-  g_free(s->id);
-  g_free(s->csrf);
-  g_free(s->username);
-  g_free(s->display_name);
-  g_free(s->role);
-  g_free(s->establishment_id);
-  g_free(s);
+static void session_clear(BookSession *x) {
+  g_free(x->id);
+  g_free(x->csrf);
+  g_free(x->username);
+  g_free(x->display_name);
+  g_free(x->role);
+  g_free(x->establishment_id);
+  memset(x, 0, sizeof *x);
 }
 
-BookSessions *book_sessions_new(int idle_timeout_s) {
+BookSessions *book_sessions_new(BookDb *db, int idle_timeout_s) {
   BookSessions *s = g_new0(BookSessions, 1);
-  s->by_id = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, session_free);
+  s->db = db;
   s->idle_s = idle_timeout_s;
   return s;
 }
 
 void book_sessions_free(BookSessions *s) {
   if (!s) return;
-  g_hash_table_destroy(s->by_id);
+  session_clear(&s->touched);
+  session_clear(&s->created);
   g_free(s);
 }
 
 int book_sessions_idle_timeout(const BookSessions *s) { return s->idle_s; }
 
-/* Drops every idle session; called on each create so the table cannot grow
- * without bound from abandoned sign-ins. */
-static void sweep(BookSessions *s, int64_t now) {
-  GHashTableIter it;
-  gpointer k, v;
-  g_hash_table_iter_init(&it, s->by_id);
-  while (g_hash_table_iter_next(&it, &k, &v))
-    if (now - ((BookSession *)v)->last_seen >= s->idle_s) g_hash_table_iter_remove(&it);
-}
+/* The stored key for a cookie value: its SHA-256, hex. */
+static char *id_key(const char *id) { return g_compute_checksum_for_string(G_CHECKSUM_SHA256, id, -1); }
 
-BookSession *book_session_create(BookSessions *s, sqlite3_int64 user_id, const char *username,
+BookSession *book_session_create(BookSessions *s, int64_t user_id, const char *username,
                                  const char *display_name, const char *role,
                                  const char *establishment_id, int64_t now) {
-  sweep(s, now);
-  BookSession *x = g_new0(BookSession, 1);
+  BookSession *x = &s->created;
+  session_clear(x);
   x->id = ids_random_b64url(32);
   x->csrf = ids_random_b64url(24);
   if (!x->id || !x->csrf) {
-    session_free(x);
+    session_clear(x);
+    return NULL;
+  }
+  char *key = id_key(x->id);
+  /* Idle sessions are dropped on each create, so the table cannot grow
+   * without bound from abandoned sign-ins. */
+  BookStmt *st = book_db_stmt(s->db, "DELETE FROM sessions WHERE last_seen <= ?");
+  book_bind_i64(st, 1, now - s->idle_s);
+  int bad = book_db_step_done(s->db, st);
+  if (!bad) {
+    st = book_db_stmt(s->db, "INSERT INTO sessions(id_sha256, csrf, user_id, created_at, "
+                             "last_seen) VALUES (?,?,?,?,?)");
+    book_bind_text(st, 1, key);
+    book_bind_text(st, 2, x->csrf);
+    book_bind_i64(st, 3, user_id);
+    book_bind_i64(st, 4, now);
+    book_bind_i64(st, 5, now);
+    bad = book_db_step_done(s->db, st);
+  }
+  g_free(key);
+  if (bad) {
+    session_clear(x);
     return NULL;
   }
   x->user_id = user_id;
@@ -297,37 +317,75 @@ BookSession *book_session_create(BookSessions *s, sqlite3_int64 user_id, const c
   x->role = g_strdup(role);
   x->establishment_id = g_strdup(establishment_id);
   x->last_seen = now;
-  g_hash_table_insert(s->by_id, x->id, x);
   return x;
 }
 
-BookSession *book_session_touch(BookSessions *s, const char *id, int64_t now) {
+/* last_seen is written at most this often (1/20 of the idle timeout, at
+ * least a second): a read-only request then costs no write, and a session
+ * may end at most that much before its full idle timeout. */
+static int64_t touch_every(const BookSessions *s) { return s->idle_s / 20 > 1 ? s->idle_s / 20 : 1; }
+
+BookSession *book_session_touch(BookSessions *s, const char *id, int64_t now, int *failed) {
+  *failed = 0;
   if (!id) return NULL;
-  BookSession *x = g_hash_table_lookup(s->by_id, id);
-  if (!x) return NULL;
-  if (now - x->last_seen >= s->idle_s) {
-    g_hash_table_remove(s->by_id, id);
+  char *key = id_key(id);
+  BookStmt *st = book_db_stmt(
+      s->db, "SELECT s.csrf, s.last_seen, u.id, u.username, u.display_name, u.role, "
+             "u.establishment_id FROM sessions s JOIN users u ON u.id = s.user_id WHERE "
+             "s.id_sha256 = ?");
+  book_bind_text(st, 1, key);
+  int rc = book_db_row(s->db, st);
+  if (rc < 0) *failed = 1;
+  if (rc != 1) {
+    g_free(key);
     return NULL;
   }
-  x->last_seen = now;
+  BookSession *x = &s->touched;
+  session_clear(x);
+  x->id = g_strdup(id);
+  x->csrf = g_strdup(book_col_text(st, 0));
+  x->last_seen = book_col_i64(st, 1);
+  x->user_id = book_col_i64(st, 2);
+  x->username = g_strdup(book_col_text(st, 3));
+  x->display_name = g_strdup(book_col_text(st, 4));
+  x->role = g_strdup(book_col_text(st, 5));
+  x->establishment_id = g_strdup(book_col_text(st, 6));
+  book_stmt_reset(st);
+  int expired = now - x->last_seen >= s->idle_s;
+  if (expired || now - x->last_seen >= touch_every(s)) {
+    st = book_db_stmt(s->db, expired ? "DELETE FROM sessions WHERE id_sha256 = ?"
+                                     : "UPDATE sessions SET last_seen = ? WHERE id_sha256 = ?");
+    if (expired) {
+      book_bind_text(st, 1, key);
+    } else {
+      book_bind_i64(st, 1, now);
+      book_bind_text(st, 2, key);
+    }
+    if (book_db_step_done(s->db, st)) *failed = 1;
+    x->last_seen = now;
+  }
+  g_free(key);
+  if (expired || *failed) {
+    session_clear(x);
+    return NULL;
+  }
   return x;
 }
 
-void book_session_destroy(BookSessions *s, const char *id) {
-  if (id) g_hash_table_remove(s->by_id, id);
+int book_session_destroy(BookSessions *s, const char *id) {
+  if (!id) return 0;
+  char *key = id_key(id);
+  BookStmt *st = book_db_stmt(s->db, "DELETE FROM sessions WHERE id_sha256 = ?");
+  book_bind_text(st, 1, key);
+  g_free(key);
+  return book_db_step_done(s->db, st);
 }
 
-int book_sessions_end_user(BookSessions *s, sqlite3_int64 user_id) {
-  GHashTableIter it;
-  gpointer k, v;
-  int n = 0;
-  g_hash_table_iter_init(&it, s->by_id);
-  while (g_hash_table_iter_next(&it, &k, &v))
-    if (((BookSession *)v)->user_id == user_id) {
-      g_hash_table_iter_remove(&it);
-      n++;
-    }
-  return n;
+int book_sessions_end_user(BookSessions *s, int64_t user_id) {
+  BookStmt *st = book_db_stmt(s->db, "DELETE FROM sessions WHERE user_id = ?");
+  book_bind_i64(st, 1, user_id);
+  if (book_db_step_done(s->db, st)) return -1;
+  return book_db_changes(s->db);
 }
 
 char *book_cookie_session(const char *h) {

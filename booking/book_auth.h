@@ -9,7 +9,6 @@
 #define PARLOUR_BOOK_AUTH_H
 
 #include <glib.h>
-#include <sqlite3.h>
 #include <stdint.h>
 
 #include "book_db.h"
@@ -77,7 +76,7 @@ int book_throttle_success(BookDb *db, const char *address_key, const char *usern
 typedef struct {
   char *id;   /* cookie value */
   char *csrf; /* x-csrf-token value */
-  sqlite3_int64 user_id;
+  int64_t user_id;
   char *username;
   char *display_name;
   char *role;
@@ -87,20 +86,26 @@ typedef struct {
 
 typedef struct BookSessions BookSessions;
 
-BookSessions *book_sessions_new(int idle_timeout_s);
+/* Sessions are rows of the table sessions in db (see book_auth.c). */
+BookSessions *book_sessions_new(BookDb *db, int idle_timeout_s);
 void book_sessions_free(BookSessions *s);
 int book_sessions_idle_timeout(const BookSessions *s);
 
-/* Creates a session (strings copied). Owned by the store. */
-BookSession *book_session_create(BookSessions *s, sqlite3_int64 user_id, const char *username,
+/* Creates a session (strings copied; outside a transaction: its own
+ * commit). Owned by the store, valid until the next create. NULL when it
+ * could not be made (storage or randomness). */
+BookSession *book_session_create(BookSessions *s, int64_t user_id, const char *username,
                                  const char *display_name, const char *role,
                                  const char *establishment_id, int64_t now);
-/* The live session for id, its idle clock restarted; NULL (and forgotten)
- * when unknown or idle too long. */
-BookSession *book_session_touch(BookSessions *s, const char *id, int64_t now);
-void book_session_destroy(BookSessions *s, const char *id);
-/* Ends every session of the account (it was disabled). How many ended. */
-int book_sessions_end_user(BookSessions *s, sqlite3_int64 user_id);
+/* The live session for id, its idle clock restarted (valid until the next
+ * touch); NULL (and forgotten) when unknown or idle too long. *failed: 1
+ * when NULL because the database failed (answer 503, not 401). */
+BookSession *book_session_touch(BookSessions *s, const char *id, int64_t now, int *failed);
+/* 0 or -1 (storage). */
+int book_session_destroy(BookSessions *s, const char *id) __attribute__((warn_unused_result));
+/* Ends every session of the account (it was disabled; inside the caller's
+ * transaction). How many ended, or -1. */
+int book_sessions_end_user(BookSessions *s, int64_t user_id) __attribute__((warn_unused_result));
 
 /* The parlour_session value from a Cookie header, g_malloc'd, or NULL. */
 char *book_cookie_session(const char *cookie_header);

@@ -1,145 +1,304 @@
+/* The engine-neutral half of the booking database seam (book_db.h):
+ * migrations, the statement cache, transactions and the row helpers. The
+ * engines are book_store_sqlite.c and book_store_pg.c. */
 #include "book_db.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "book_store.h"
 #include "log.h"
 
-static int exec(sqlite3 *db, const char *sql, char *err, size_t errsize) {
-  char *msg = NULL;
-  if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-    snprintf(err, errsize, "%s", msg ? msg : sqlite3_errmsg(db));
-    sqlite3_free(msg);
-    return -1;
-  }
-  return 0;
+#define INT8OID 20
+
+/* Every writing transaction on PostgreSQL takes this transaction-scoped
+ * advisory lock first (see book_db.h); migrations take it too, so two
+ * instances starting together migrate once. */
+#define PG_WRITERS_LOCK "SELECT pg_advisory_xact_lock(7411)"
+
+void book_store_fail(BookDb *b, const char *sqlstate, const char *msg) {
+  g_strlcpy(b->sqlstate, sqlstate ? sqlstate : "", sizeof b->sqlstate);
+  g_strlcpy(b->errmsg, msg ? msg : "unknown error", sizeof b->errmsg);
+}
+
+const char *book_db_errmsg(BookDb *b) { return b->errmsg; }
+int book_db_changes(BookDb *b) { return b->changes; }
+const char *book_db_engine_name(const BookDb *b) {
+  return b->engine == BOOK_ENGINE_PG ? "postgresql" : "sqlite";
+}
+
+static int exec(BookDb *b, const char *sql, char *err, size_t errsize) {
+  return b->engine == BOOK_ENGINE_PG ? book_pg_exec(b, sql, err, errsize)
+                                     : book_lite_exec(b, sql, err, errsize);
 }
 
 static int migrate(BookDb *b, char *err, size_t errsize) {
-  if (exec(b->db,
-           "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-           "name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
-           err, errsize))
+  int pg = b->engine == BOOK_ENGINE_PG;
+  const BookMigration *set = pg ? book_migrations_pg : book_migrations;
+  size_t n = pg ? book_n_migrations_pg : book_n_migrations;
+  if (pg) {
+    /* Serialised across instances: the table is created and read under the
+     * writers' lock. */
+    if (exec(b, "BEGIN", err, errsize) || exec(b, PG_WRITERS_LOCK, err, errsize) ||
+        exec(b,
+             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+             "name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+             err, errsize) ||
+        exec(b, "COMMIT", err, errsize)) {
+      char e2[100];
+      exec(b, "ROLLBACK", e2, sizeof e2);
+      return -1;
+    }
+  } else if (exec(b,
+                  "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                  "name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+                  err, errsize)) {
     return -1;
-  int have = book_db_version(b);
-  for (size_t i = 0; i < book_n_migrations; i++) {
-    int version = atoi(book_migrations[i].name);
-    if (version <= have) continue;
+  }
+  for (size_t i = 0; i < n; i++) {
+    int version = atoi(set[i].name);
     /* One transaction per migration: a crash mid-way leaves the previous
-     * version intact and the migration is simply applied again. */
-    if (exec(b->db, "BEGIN IMMEDIATE", err, errsize)) return -1;
+     * version intact and the migration is simply applied again. The
+     * version is read inside it, so a second instance that waited on the
+     * lock skips what the first applied. */
+    if (exec(b, pg ? "BEGIN" : "BEGIN IMMEDIATE", err, errsize)) return -1;
     char e2[200];
-    if (exec(b->db, book_migrations[i].sql, e2, sizeof e2)) {
-      exec(b->db, "ROLLBACK", err, errsize);
-      snprintf(err, errsize, "migration %s failed: %s", book_migrations[i].name, e2);
+    if (pg && exec(b, PG_WRITERS_LOCK, e2, sizeof e2)) {
+      exec(b, "ROLLBACK", err, errsize);
+      snprintf(err, errsize, "migration lock: %s", e2);
       return -1;
     }
-    sqlite3_stmt *st = NULL;
-    sqlite3_prepare_v2(b->db,
-                       "INSERT INTO schema_migrations(version, name, applied_at) VALUES "
-                       "(?, ?, strftime('%s','now'))",
-                       -1, &st, NULL);
-    sqlite3_bind_int(st, 1, version);
-    sqlite3_bind_text(st, 2, book_migrations[i].name, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE || exec(b->db, "COMMIT", err, errsize)) {
-      exec(b->db, "ROLLBACK", e2, sizeof e2);
-      snprintf(err, errsize, "migration %s could not be recorded", book_migrations[i].name);
+    if (version <= book_db_version(b)) {
+      exec(b, "ROLLBACK", e2, sizeof e2);
+      continue;
+    }
+    if (exec(b, set[i].sql, e2, sizeof e2)) {
+      exec(b, "ROLLBACK", err, errsize);
+      snprintf(err, errsize, "migration %s failed: %s", set[i].name, e2);
       return -1;
     }
-    log_info("migrated", "version=%d name=%s", version, book_migrations[i].name);
+    char rec[300];
+    snprintf(rec, sizeof rec,
+             "INSERT INTO schema_migrations(version, name, applied_at) VALUES (%d, '%s', %lld)",
+             version, set[i].name, (long long)(g_get_real_time() / G_USEC_PER_SEC));
+    if (exec(b, rec, e2, sizeof e2) || exec(b, "COMMIT", e2, sizeof e2)) {
+      exec(b, "ROLLBACK", e2, sizeof e2);
+      snprintf(err, errsize, "migration %s could not be recorded", set[i].name);
+      return -1;
+    }
+    log_info("migrated", "version=%d name=%s engine=%s", version, set[i].name,
+             book_db_engine_name(b));
   }
   return 0;
 }
 
-static void stmt_free(gpointer p) { sqlite3_finalize(p); }
-
-BookDb *book_db_open(const char *path, char *err, size_t errsize) {
-  BookDb *b = g_new0(BookDb, 1);
-  b->stmts = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, stmt_free);
-  int rc = sqlite3_open_v2(path, &b->db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-  if (rc != SQLITE_OK) {
-    snprintf(err, errsize, "cannot open %s: %s", path, b->db ? sqlite3_errmsg(b->db) : "no memory");
-    book_db_free(b);
-    return NULL;
+static void stmt_free(gpointer p) {
+  BookStmt *st = p;
+  if (st->lite) sqlite3_finalize(st->lite);
+  if (st->db->engine == BOOK_ENGINE_PG) {
+    book_pg_clear(st);
+    g_free(st->vals);
+    g_free(st->types);
+    g_free(st->prep_types);
+    g_free(st->pgsql);
   }
-  sqlite3_busy_timeout(b->db, 5000);
-  sqlite3_extended_result_codes(b->db, 1);
+  g_free(st);
+}
+
+static BookDb *finish_open(BookDb *b, const char *what, char *err, size_t errsize) {
+  if (!b) return NULL;
+  b->stmts = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, stmt_free);
   char e[300];
-  /* synchronous=FULL: a booking answered 201 survives power loss too, not
-   * only a killed process. */
-  if (exec(b->db, "PRAGMA journal_mode=WAL", e, sizeof e) ||
-      exec(b->db, "PRAGMA foreign_keys=ON", e, sizeof e) ||
-      exec(b->db, "PRAGMA synchronous=FULL", e, sizeof e) || migrate(b, e, sizeof e)) {
-    snprintf(err, errsize, "database %s: %s", path, e);
+  if (migrate(b, e, sizeof e)) {
+    snprintf(err, errsize, "database %s: %s", what, e);
     book_db_free(b);
     return NULL;
   }
   return b;
 }
 
+BookDb *book_db_open(const char *path, char *err, size_t errsize) {
+  return finish_open(book_lite_open(path, err, errsize), path, err, errsize);
+}
+
+BookDb *book_db_open_pg(const char *conninfo, char *err, size_t errsize) {
+  return finish_open(book_pg_open(conninfo, err, errsize), "postgresql", err, errsize);
+}
+
+BookDb *book_db_open_engine(const char *engine, const char *target, char *err, size_t errsize) {
+  if (!engine || !*engine || strcmp(engine, "sqlite") == 0)
+    return book_db_open(target, err, errsize);
+  if (strcmp(engine, "postgresql") == 0) return book_db_open_pg(target, err, errsize);
+  snprintf(err, errsize, "unknown database engine '%s' (sqlite or postgresql)", engine);
+  return NULL;
+}
+
 int book_db_set_synchronous_full(BookDb *b, int full) {
   char e[200];
-  return exec(b->db, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", e, sizeof e);
+  if (b->engine == BOOK_ENGINE_PG)
+    return exec(b, full ? "SET synchronous_commit = on" : "SET synchronous_commit = off", e,
+                sizeof e);
+  return exec(b, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", e, sizeof e);
 }
 
 void book_db_free(BookDb *b) {
   if (!b) return;
   if (b->stmts) g_hash_table_destroy(b->stmts);
   if (b->db) sqlite3_close(b->db);
+  if (b->pg) book_pg_close(b);
+  g_free(b->conninfo);
   g_free(b);
 }
 
 int book_db_version(BookDb *b) {
-  sqlite3_stmt *st = NULL;
-  int v = 0;
-  if (sqlite3_prepare_v2(b->db, "SELECT coalesce(max(version),0) FROM schema_migrations", -1,
-                         &st, NULL) == SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW)
-    v = sqlite3_column_int(st, 0);
-  sqlite3_finalize(st);
-  return v;
+  int64_t v = 0;
+  BookStmt *st = book_db_stmt(b, "SELECT coalesce(max(version),0) FROM schema_migrations");
+  if (book_db_row(b, st) == 1) {
+    v = book_col_i64(st, 0);
+    book_stmt_reset(st);
+  }
+  return (int)v;
 }
 
-sqlite3_stmt *book_db_stmt(BookDb *b, const char *sql) {
-  sqlite3_stmt *st = g_hash_table_lookup(b->stmts, sql);
+BookStmt *book_db_stmt(BookDb *b, const char *sql) {
+  BookStmt *st = g_hash_table_lookup(b->stmts, sql);
   if (st) {
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
+    if (b->engine == BOOK_ENGINE_PG) {
+      book_pg_clear(st);
+    } else {
+      sqlite3_reset(st->lite);
+      sqlite3_clear_bindings(st->lite);
+    }
     return st;
   }
-  if (sqlite3_prepare_v3(b->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+  st = g_new0(BookStmt, 1);
+  st->db = b;
+  st->src = sql;
+  if ((b->engine == BOOK_ENGINE_PG ? book_pg_prepare(st) : book_lite_prepare(st)) != 0) {
     char q[300];
-    log_error("sql_prepare_failed", "error=%s", log_quote(q, sizeof q, sqlite3_errmsg(b->db)));
+    log_error("sql_prepare_failed", "error=%s", log_quote(q, sizeof q, b->errmsg));
+    g_free(st);
     return NULL;
   }
   g_hash_table_insert(b->stmts, (gpointer)sql, st);
   return st;
 }
 
+void book_bind_text(BookStmt *st, int i, const char *v) {
+  if (!st) return;
+  if (st->db->engine == BOOK_ENGINE_PG)
+    book_pg_bind(st, i, v, 0);
+  else if (v)
+    sqlite3_bind_text(st->lite, i, v, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null(st->lite, i);
+}
+
+void book_bind_i64(BookStmt *st, int i, int64_t v) {
+  if (!st) return;
+  if (st->db->engine == BOOK_ENGINE_PG) {
+    char s[24];
+    snprintf(s, sizeof s, "%lld", (long long)v);
+    book_pg_bind(st, i, s, INT8OID);
+  } else {
+    sqlite3_bind_int64(st->lite, i, v);
+  }
+}
+
+void book_bind_null(BookStmt *st, int i) {
+  if (!st) return;
+  if (st->db->engine == BOOK_ENGINE_PG)
+    book_pg_bind(st, i, NULL, 0);
+  else
+    sqlite3_bind_null(st->lite, i);
+}
+
+const char *book_col_text(BookStmt *st, int i) {
+  if (st->db->engine == BOOK_ENGINE_PG) return book_pg_text(st, i);
+  return (const char *)sqlite3_column_text(st->lite, i);
+}
+
+int64_t book_col_i64(BookStmt *st, int i) {
+  if (st->db->engine == BOOK_ENGINE_PG) {
+    const char *s = book_pg_text(st, i);
+    if (!s) return 0;
+    /* A PostgreSQL boolean (sqlite would have answered 1 or 0). */
+    if (s[0] == 't' && !s[1]) return 1;
+    if (s[0] == 'f' && !s[1]) return 0;
+    return strtoll(s, NULL, 10);
+  }
+  return sqlite3_column_int64(st->lite, i);
+}
+
+int book_col_int(BookStmt *st, int i) { return (int)book_col_i64(st, i); }
+
+int book_col_null(BookStmt *st, int i) {
+  if (st->db->engine == BOOK_ENGINE_PG) return book_pg_null(st, i);
+  return sqlite3_column_type(st->lite, i) == SQLITE_NULL;
+}
+
+void book_stmt_reset(BookStmt *st) {
+  if (!st) return;
+  if (st->db->engine == BOOK_ENGINE_PG)
+    book_pg_reset(st);
+  else
+    sqlite3_reset(st->lite);
+}
+
+int book_step(BookStmt *st) {
+  if (!st) return BOOK_ERROR; /* book_db_stmt logged why */
+  int rc = st->db->engine == BOOK_ENGINE_PG ? book_pg_step(st) : book_lite_step(st);
+  if (rc == BOOK_ERROR) {
+    char q[300], s[300];
+    log_error("sql_step_failed", "error=%s sqlstate=%s sql=%s",
+              log_quote(q, sizeof q, st->db->errmsg), st->db->sqlstate[0] ? st->db->sqlstate : "-",
+              log_quote(s, sizeof s, st->src));
+  }
+  return rc;
+}
+
 int book_db_begin(BookDb *b) {
-  sqlite3_stmt *st = book_db_stmt(b, "BEGIN IMMEDIATE");
-  if (!st || sqlite3_step(st) != SQLITE_DONE) {
+  char e[300];
+  int rc;
+  if (b->engine == BOOK_ENGINE_PG) {
+    book_pg_heal(b);
+    rc = exec(b, "BEGIN", e, sizeof e);
+    if (!rc && exec(b, PG_WRITERS_LOCK, e, sizeof e)) {
+      char e2[100];
+      exec(b, "ROLLBACK", e2, sizeof e2);
+      rc = -1;
+    }
+  } else {
+    BookStmt *st = book_db_stmt(b, "BEGIN IMMEDIATE");
+    rc = book_step(st) == BOOK_DONE ? 0 : -1;
+    if (st) sqlite3_reset(st->lite);
+    g_strlcpy(e, b->errmsg, sizeof e);
+  }
+  if (rc) {
     char q[300];
-    log_error("sql_begin_failed", "error=%s", log_quote(q, sizeof q, sqlite3_errmsg(b->db)));
-    if (st) sqlite3_reset(st);
+    log_error("sql_begin_failed", "error=%s", log_quote(q, sizeof q, e));
     return -1;
   }
-  sqlite3_reset(st);
   b->in_tx = 1;
   return 0;
 }
 
 int book_db_commit(BookDb *b) {
-  sqlite3_stmt *st = book_db_stmt(b, "COMMIT");
-  int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
-  if (st) sqlite3_reset(st);
-  if (rc != SQLITE_DONE) {
+  int rc;
+  char e[300];
+  if (b->engine == BOOK_ENGINE_PG) {
+    rc = book_pg_commit(b, e, sizeof e);
+  } else {
+    BookStmt *st = book_db_stmt(b, "COMMIT");
+    rc = book_step(st) == BOOK_DONE ? 0 : -1;
+    if (st) sqlite3_reset(st->lite);
+    g_strlcpy(e, b->errmsg, sizeof e);
+  }
+  if (rc) {
     char q[300];
-    log_error("sql_commit_failed", "error=%s", log_quote(q, sizeof q, sqlite3_errmsg(b->db)));
+    log_error("sql_commit_failed", "error=%s", log_quote(q, sizeof q, e));
     book_db_rollback(b);
     return -1;
   }
@@ -148,92 +307,144 @@ int book_db_commit(BookDb *b) {
 }
 
 void book_db_rollback(BookDb *b) {
+  if (b->engine == BOOK_ENGINE_PG) {
+    if (book_pg_in_tx(b)) {
+      char e[100];
+      exec(b, "ROLLBACK", e, sizeof e);
+    }
+    b->in_tx = 0;
+    book_pg_heal(b);
+    return;
+  }
   if (sqlite3_get_autocommit(b->db)) {
     b->in_tx = 0;
     return;
   }
-  sqlite3_stmt *st = book_db_stmt(b, "ROLLBACK");
+  BookStmt *st = book_db_stmt(b, "ROLLBACK");
   if (st) {
-    sqlite3_step(st);
-    sqlite3_reset(st);
+    sqlite3_step(st->lite);
+    sqlite3_reset(st->lite);
   }
   b->in_tx = 0;
 }
 
-int book_db_step_done(BookDb *b, sqlite3_stmt *st) {
+int book_db_step_done(BookDb *b, BookStmt *st) {
   if (!st) return -1; /* book_db_stmt logged why */
   int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+  while ((rc = book_step(st)) == BOOK_ROW) {
   }
-  sqlite3_reset(st);
-  if (rc != SQLITE_DONE) {
-    char q[300], s[300];
-    log_error("sql_step_failed", "error=%s sql=%s", log_quote(q, sizeof q, sqlite3_errmsg(b->db)),
-              log_quote(s, sizeof s, sqlite3_sql(st)));
-    return -1;
-  }
-  return 0;
+  book_stmt_reset(st);
+  return rc == BOOK_DONE ? 0 : -1;
 }
 
-int book_db_row(BookDb *b, sqlite3_stmt *st) {
+int book_db_row(BookDb *b, BookStmt *st) {
   if (!st) return -1; /* book_db_stmt logged why */
-  int rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) return 1;
-  if (rc == SQLITE_DONE) {
-    sqlite3_reset(st);
-    return 0;
-  }
-  char q[300], s[300];
-  log_error("sql_step_failed", "error=%s sql=%s", log_quote(q, sizeof q, sqlite3_errmsg(b->db)),
-            log_quote(s, sizeof s, sqlite3_sql(st)));
-  sqlite3_reset(st);
-  return -1;
+  int rc = book_step(st);
+  if (rc == BOOK_ROW) return 1;
+  book_stmt_reset(st);
+  return rc == BOOK_DONE ? 0 : -1;
 }
 
-int book_db_scalar(BookDb *b, const char *sql, sqlite3_int64 *out, int n, ...) {
-  sqlite3_stmt *st = book_db_stmt(b, sql);
+int book_db_scalar(BookDb *b, const char *sql, int64_t *out, int n, ...) {
+  BookStmt *st = book_db_stmt(b, sql);
   if (!st) return -1;
   va_list ap;
   va_start(ap, n);
-  for (int i = 0; i < n; i++) sqlite3_bind_int64(st, i + 1, va_arg(ap, sqlite3_int64));
+  for (int i = 0; i < n; i++) book_bind_i64(st, i + 1, va_arg(ap, int64_t));
   va_end(ap);
   int rc = book_db_row(b, st);
   if (rc == 1) {
-    if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+    if (book_col_null(st, 0))
       rc = 0;
     else
-      *out = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
+      *out = book_col_i64(st, 0);
+    book_stmt_reset(st);
   }
   return rc;
 }
 
-sqlite3_int64 book_db_scalar_i64(BookDb *b, const char *sql, sqlite3_int64 def, int n, ...) {
-  sqlite3_stmt *st = book_db_stmt(b, sql);
+int64_t book_db_scalar_i64(BookDb *b, const char *sql, int64_t def, int n, ...) {
+  BookStmt *st = book_db_stmt(b, sql);
   if (!st) return def;
   va_list ap;
   va_start(ap, n);
-  for (int i = 0; i < n; i++) sqlite3_bind_int64(st, i + 1, va_arg(ap, sqlite3_int64));
+  for (int i = 0; i < n; i++) book_bind_i64(st, i + 1, va_arg(ap, int64_t));
   va_end(ap);
-  sqlite3_int64 v = def;
-  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-    v = sqlite3_column_int64(st, 0);
-  sqlite3_reset(st);
+  int64_t v = def;
+  if (book_step(st) == BOOK_ROW && !book_col_null(st, 0)) v = book_col_i64(st, 0);
+  book_stmt_reset(st);
   return v;
 }
 
-int book_audit(BookDb *b, sqlite3_int64 at, const char *actor, const char *visit_id,
+BookStmt *book_db_prepare(BookDb *b, const char *sql) {
+  BookStmt *st = g_new0(BookStmt, 1);
+  st->db = b;
+  st->src = g_strdup(sql);
+  st->owned = 1;
+  if ((b->engine == BOOK_ENGINE_PG ? book_pg_prepare(st) : book_lite_prepare(st)) != 0) {
+    char q[300];
+    log_error("sql_prepare_failed", "error=%s", log_quote(q, sizeof q, b->errmsg));
+    g_free((char *)st->src);
+    g_free(st);
+    return NULL;
+  }
+  return st;
+}
+
+void book_stmt_free(BookStmt *st) {
+  if (!st) return;
+  if (st->owned) g_free((char *)st->src);
+  stmt_free(st);
+}
+
+int book_db_in_tx(BookDb *b) {
+  return b->engine == BOOK_ENGINE_PG ? book_pg_in_tx(b) : !sqlite3_get_autocommit(b->db);
+}
+
+int book_db_exec_script(BookDb *b, const char *sql, int n, const int64_t *params) {
+  gchar **parts = g_strsplit(sql, ";", -1);
+  int bad = 0;
+  for (gchar **p = parts; *p && !bad; p++) {
+    if (!*g_strstrip(*p)) continue;
+    BookStmt *st = book_db_prepare(b, *p);
+    if (!st) {
+      bad = 1;
+      break;
+    }
+    int np = b->engine == BOOK_ENGINE_PG ? st->np : sqlite3_bind_parameter_count(st->lite);
+    for (int i = 0; i < n && i < np; i++) book_bind_i64(st, i + 1, params[i]);
+    int rc;
+    while ((rc = book_step(st)) == BOOK_ROW) {
+    }
+    bad = rc != BOOK_DONE;
+    book_stmt_free(st);
+  }
+  g_strfreev(parts);
+  return bad ? -1 : 0;
+}
+
+int book_db_sync_ids(BookDb *b) {
+  if (b->engine != BOOK_ENGINE_PG) return 0;
+  /* Every identity column's sequence moved to its table's largest id. */
+  char e[300];
+  return exec(b,
+              "DO $$ DECLARE r record; BEGIN FOR r IN SELECT table_name, column_name FROM "
+              "information_schema.columns WHERE table_schema = current_schema() AND "
+              "is_identity = 'YES' LOOP EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, "
+              "%L), greatest((SELECT max(%I) FROM %I), 1))', r.table_name, r.column_name, "
+              "r.column_name, r.table_name); END LOOP; END $$",
+              e, sizeof e);
+}
+
+int book_audit(BookDb *b, int64_t at, const char *actor, const char *visit_id,
                const char *action, const char *detail_json) {
-  sqlite3_stmt *st = book_db_stmt(
+  BookStmt *st = book_db_stmt(
       b, "INSERT INTO audit_log(at, actor, visit_id, action, detail) VALUES (?,?,?,?,?)");
   if (!st) return -1;
-  sqlite3_bind_int64(st, 1, at);
-  sqlite3_bind_text(st, 2, actor, -1, SQLITE_TRANSIENT);
-  if (visit_id)
-    sqlite3_bind_text(st, 3, visit_id, -1, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_null(st, 3);
-  sqlite3_bind_text(st, 4, action, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 5, detail_json ? detail_json : "{}", -1, SQLITE_TRANSIENT);
+  book_bind_i64(st, 1, at);
+  book_bind_text(st, 2, actor);
+  book_bind_text(st, 3, visit_id);
+  book_bind_text(st, 4, action);
+  book_bind_text(st, 5, detail_json ? detail_json : "{}");
   return book_db_step_done(b, st);
 }

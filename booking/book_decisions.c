@@ -71,17 +71,17 @@ void book_decision_message(const char *reason, const char *detail, char *out, si
 }
 
 /* 1 row, 0 done, -1 error (logged). */
-static int step(BookDb *db, sqlite3_stmt *st) {
-  int rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) return 1;
-  if (rc == SQLITE_DONE) return 0;
+static int step(BookDb *db, BookStmt *st) {
+  int rc = book_step(st);
+  if (rc == BOOK_ROW) return 1;
+  if (rc == BOOK_DONE) return 0;
   char q[300];
-  log_error("sql_step_failed", "error=%s", log_quote(q, sizeof q, sqlite3_errmsg(db->db)));
+  log_error("sql_step_failed", "error=%s", log_quote(q, sizeof q, book_db_errmsg(db)));
   return -1;
 }
 
-static const char *col(sqlite3_stmt *st, int i) {
-  const char *s = (const char *)sqlite3_column_text(st, i);
+static const char *col(BookStmt *st, int i) {
+  const char *s = book_col_text(st, i);
   return s ? s : "";
 }
 
@@ -90,26 +90,35 @@ int book_decision_add(BookDb *db, int64_t now, const char *actor, const char *vi
                       const char *detail, const char *data_json) {
   char message[1000];
   book_decision_message(reason, detail, message, sizeof message);
-  sqlite3_stmt *st = book_db_stmt(db, "INSERT INTO call_decisions(visit_id, action, participant, "
+  /* seq is max + 1, not the engine's counter: PostgreSQL's sequences skip
+   * the values of rolled-back transactions, and the feed promises no gaps.
+   * Safe because every writer holds the writers' lock (BEGIN IMMEDIATE on
+   * sqlite, the advisory lock on PostgreSQL: book_db.h), which also keeps
+   * seq in commit order, so a reader past seq N never misses a later commit
+   * with a smaller seq. Decisions are never deleted. */
+  BookStmt *st = book_db_stmt(db, "INSERT INTO call_decisions(seq, visit_id, action, participant, "
                                       "reason, message, data, actor, created_at) VALUES "
-                                      "(?,?,?,?,?,?,?,?)");
+                                      "((SELECT coalesce(max(seq), 0) + 1 FROM call_decisions), "
+                                      "?,?,?,?,?,?,?,?) RETURNING seq");
   if (!st) return -1;
-  sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 2, action, -1, SQLITE_TRANSIENT);
+  book_bind_text(st, 1, visit_id);
+  book_bind_text(st, 2, action);
   if (participant)
-    sqlite3_bind_text(st, 3, participant, -1, SQLITE_TRANSIENT);
+    book_bind_text(st, 3, participant);
   else
-    sqlite3_bind_null(st, 3);
-  sqlite3_bind_text(st, 4, reason, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 5, message, -1, SQLITE_TRANSIENT);
+    book_bind_null(st, 3);
+  book_bind_text(st, 4, reason);
+  book_bind_text(st, 5, message);
   if (data_json)
-    sqlite3_bind_text(st, 6, data_json, -1, SQLITE_TRANSIENT);
+    book_bind_text(st, 6, data_json);
   else
-    sqlite3_bind_null(st, 6);
-  sqlite3_bind_text(st, 7, actor, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(st, 8, now);
-  if (book_db_step_done(db, st)) return -1;
-  sqlite3_int64 seq = sqlite3_last_insert_rowid(db->db);
+    book_bind_null(st, 6);
+  book_bind_text(st, 7, actor);
+  book_bind_i64(st, 8, now);
+  /* RETURNING rather than the engine's last row id: one text for both. */
+  if (book_db_row(db, st) != 1) return -1;
+  int64_t seq = book_col_i64(st, 0);
+  book_stmt_reset(st);
   json_t *d = json_pack("{s:I, s:s, s:o, s:s}", "seq", (json_int_t)seq, "action", action,
                         "participant", participant ? json_string(participant) : json_null(),
                         "reason", reason);
@@ -140,16 +149,17 @@ static void targets_free(Targets *t) {
   g_ptr_array_free(t->who, TRUE);
 }
 
-/* Reads (visit id, users.id, users.role) rows; -1 on error. */
-static int collect_people(BookDb *db, sqlite3_stmt *st, Targets *t) {
+/* Reads (visit id, users.id, users.role[, start_at: for ORDER BY under
+ * DISTINCT, which PostgreSQL wants in the select list]) rows; -1 on error. */
+static int collect_people(BookDb *db, BookStmt *st, Targets *t) {
   int rc;
   while ((rc = step(db, st)) == 1) {
     const char *trole = book_token_role(col(st, 2));
     if (!trole) continue; /* an account that never joins calls */
     g_ptr_array_add(t->visit, g_strdup(col(st, 0)));
-    g_ptr_array_add(t->who, g_strdup_printf("%s-%lld", trole, (long long)sqlite3_column_int64(st, 1)));
+    g_ptr_array_add(t->who, g_strdup_printf("%s-%lld", trole, (long long)book_col_i64(st, 1)));
   }
-  sqlite3_reset(st);
+  book_stmt_reset(st);
   return rc < 0 ? -1 : 0;
 }
 
@@ -163,16 +173,16 @@ static int write_removals(BookDb *db, int64_t now, const char *actor, Targets *t
 }
 
 int book_decisions_for_contact(BookDb *db, int64_t now, const char *actor,
-                               sqlite3_int64 prisoner_id, sqlite3_int64 visitor_id,
+                               int64_t prisoner_id, int64_t visitor_id,
                                const char *reason) {
-  sqlite3_stmt *st = book_db_stmt(
-      db, "SELECT DISTINCT vi.id, u.id, u.role FROM visits vi JOIN visit_visitors vv ON "
+  BookStmt *st = book_db_stmt(
+      db, "SELECT DISTINCT vi.id, u.id, u.role, vi.start_at FROM visits vi JOIN visit_visitors vv ON "
           "vv.visit_id = vi.id JOIN visitors v ON v.id = vv.visitor_id JOIN users u ON u.id = "
           "v.user_id WHERE vi.prisoner_id = ? AND vv.visitor_id = ? AND vi.status IN "
           "('booked','in_progress') ORDER BY vi.start_at, vi.id");
   if (!st) return -1;
-  sqlite3_bind_int64(st, 1, prisoner_id);
-  sqlite3_bind_int64(st, 2, visitor_id);
+  book_bind_i64(st, 1, prisoner_id);
+  book_bind_i64(st, 2, visitor_id);
   Targets t;
   targets_init(&t);
   int n = collect_people(db, st, &t) ? -1 : write_removals(db, now, actor, &t, reason);
@@ -180,13 +190,13 @@ int book_decisions_for_contact(BookDb *db, int64_t now, const char *actor,
   return n;
 }
 
-int book_decisions_for_account(BookDb *db, int64_t now, const char *actor, sqlite3_int64 user_id,
+int book_decisions_for_account(BookDb *db, int64_t now, const char *actor, int64_t user_id,
                                const char *reason) {
   /* The same shapes as book_visit_participant; a monitor takes part in any
    * call of its establishment open for joining. */
-  sqlite3_stmt *st = book_db_stmt(
+  BookStmt *st = book_db_stmt(
       db,
-      "SELECT DISTINCT vi.id, u.id, u.role FROM users u JOIN visits vi ON vi.status IN "
+      "SELECT DISTINCT vi.id, u.id, u.role, vi.start_at FROM users u JOIN visits vi ON vi.status IN "
       "('booked','in_progress') AND ("
       " (u.role = 'prisoner' AND vi.prisoner_id IN (SELECT id FROM prisoners WHERE user_id = u.id)) OR"
       " (u.role = 'probationer' AND vi.probationer_id IN"
@@ -199,9 +209,9 @@ int book_decisions_for_account(BookDb *db, int64_t now, const char *actor, sqlit
       "    vi.establishment_id = u.establishment_id AND vi.start_at - ?3 <= ?2 AND vi.end_at > ?2))"
       " WHERE u.id = ?1 ORDER BY vi.start_at, vi.id");
   if (!st) return -1;
-  sqlite3_bind_int64(st, 1, user_id);
-  sqlite3_bind_int64(st, 2, now);
-  sqlite3_bind_int(st, 3, JOIN_EARLY_S);
+  book_bind_i64(st, 1, user_id);
+  book_bind_i64(st, 2, now);
+  book_bind_i64(st, 3, JOIN_EARLY_S);
   Targets t;
   targets_init(&t);
   int n = collect_people(db, st, &t) ? -1 : write_removals(db, now, actor, &t, reason);
@@ -211,14 +221,14 @@ int book_decisions_for_account(BookDb *db, int64_t now, const char *actor, sqlit
 
 int book_decisions_for_policy(BookDb *db, int64_t now, const char *actor, const char *visit_type,
                               const char *monitoring, const char *recording) {
-  sqlite3_stmt *st = book_db_stmt(db, "SELECT id FROM visits WHERE visit_type = ? AND status IN "
+  BookStmt *st = book_db_stmt(db, "SELECT id FROM visits WHERE visit_type = ? AND status IN "
                                       "('booked','in_progress') ORDER BY start_at, id");
   if (!st) return -1;
-  sqlite3_bind_text(st, 1, visit_type, -1, SQLITE_TRANSIENT);
+  book_bind_text(st, 1, visit_type);
   GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
   int rc;
   while ((rc = step(db, st)) == 1) g_ptr_array_add(ids, g_strdup(col(st, 0)));
-  sqlite3_reset(st);
+  book_stmt_reset(st);
   json_t *d = json_pack("{s:s, s:s}", "monitoring", monitoring, "recording", recording);
   char *data = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
   json_decref(d);
@@ -232,36 +242,36 @@ int book_decisions_for_policy(BookDb *db, int64_t now, const char *actor, const 
   return n;
 }
 
-sqlite3_int64 book_decisions_head(BookDb *db) {
-  sqlite3_stmt *st = book_db_stmt(db, "SELECT coalesce(max(seq), 0) FROM call_decisions");
+int64_t book_decisions_head(BookDb *db) {
+  BookStmt *st = book_db_stmt(db, "SELECT coalesce(max(seq), 0) FROM call_decisions");
   if (!st) return -1;
-  sqlite3_int64 head = step(db, st) == 1 ? sqlite3_column_int64(st, 0) : -1;
-  sqlite3_reset(st);
+  int64_t head = step(db, st) == 1 ? book_col_i64(st, 0) : -1;
+  book_stmt_reset(st);
   return head;
 }
 
-json_t *book_decisions_after(BookDb *db, sqlite3_int64 after, int limit) {
-  sqlite3_stmt *st = book_db_stmt(db, "SELECT seq, visit_id, action, participant, reason, "
+json_t *book_decisions_after(BookDb *db, int64_t after, int limit) {
+  BookStmt *st = book_db_stmt(db, "SELECT seq, visit_id, action, participant, reason, "
                                       "message, data, created_at FROM call_decisions WHERE seq > "
                                       "? ORDER BY seq LIMIT ?");
   if (!st) return NULL;
-  sqlite3_bind_int64(st, 1, after);
-  sqlite3_bind_int(st, 2, limit);
+  book_bind_i64(st, 1, after);
+  book_bind_i64(st, 2, limit);
   json_t *arr = json_array();
   int rc;
   while ((rc = step(db, st)) == 1) {
     json_t *data = NULL;
-    if (sqlite3_column_type(st, 6) != SQLITE_NULL) data = json_loads(col(st, 6), 0, NULL);
+    if (!book_col_null(st, 6)) data = json_loads(col(st, 6), 0, NULL);
     json_array_append_new(
         arr, json_pack("{s:I, s:s, s:s, s:o, s:s, s:s, s:o, s:I}", "seq",
-                       (json_int_t)sqlite3_column_int64(st, 0), "visit_id", col(st, 1), "action",
+                       (json_int_t)book_col_i64(st, 0), "visit_id", col(st, 1), "action",
                        col(st, 2), "participant",
-                       sqlite3_column_type(st, 3) == SQLITE_NULL ? json_null()
+                       book_col_null(st, 3) ? json_null()
                                                                  : json_string(col(st, 3)),
                        "reason", col(st, 4), "message", col(st, 5), "data",
-                       data ? data : json_null(), "at", (json_int_t)sqlite3_column_int64(st, 7)));
+                       data ? data : json_null(), "at", (json_int_t)book_col_i64(st, 7)));
   }
-  sqlite3_reset(st);
+  book_stmt_reset(st);
   if (rc < 0) {
     json_decref(arr);
     return NULL;
@@ -269,28 +279,28 @@ json_t *book_decisions_after(BookDb *db, sqlite3_int64 after, int limit) {
   return arr;
 }
 
-int book_decisions_ack(BookDb *db, int64_t now, const char *instance, sqlite3_int64 seq) {
+int book_decisions_ack(BookDb *db, int64_t now, const char *instance, int64_t seq) {
   if (book_db_begin(db)) return -1;
-  sqlite3_stmt *st = book_db_stmt(db, "SELECT seq, visit_id, action, reason FROM call_decisions "
+  BookStmt *st = book_db_stmt(db, "SELECT seq, visit_id, action, reason FROM call_decisions "
                                       "WHERE seq <= ? AND delivered_at IS NULL ORDER BY seq");
   if (!st) goto fail;
-  sqlite3_bind_int64(st, 1, seq);
+  book_bind_i64(st, 1, seq);
   json_t *rows = json_array();
   int rc;
   while ((rc = step(db, st)) == 1)
     json_array_append_new(rows, json_pack("{s:I, s:s, s:s, s:s}", "seq",
-                                          (json_int_t)sqlite3_column_int64(st, 0), "visit",
+                                          (json_int_t)book_col_i64(st, 0), "visit",
                                           col(st, 1), "action", col(st, 2), "reason", col(st, 3)));
-  sqlite3_reset(st);
+  book_stmt_reset(st);
   int bad = rc < 0;
   if (!bad) {
     st = book_db_stmt(db, "UPDATE call_decisions SET delivered_at = ? WHERE seq <= ? AND "
                           "delivered_at IS NULL");
     bad = !st;
     if (st) {
-      sqlite3_bind_int64(st, 1, now);
-      sqlite3_bind_int64(st, 2, seq);
-      bad = book_db_step_done(db, st) || sqlite3_changes(db->db) != (int)json_array_size(rows);
+      book_bind_i64(st, 1, now);
+      book_bind_i64(st, 2, seq);
+      bad = book_db_step_done(db, st) || book_db_changes(db) != (int)json_array_size(rows);
     }
   }
   size_t i;
@@ -324,18 +334,18 @@ static int refuse(BookAdmission *out, const char *code) {
   return 0;
 }
 
-int book_user_disabled(BookDb *db, sqlite3_int64 user_id) {
-  sqlite3_stmt *st = book_db_stmt(db, "SELECT disabled FROM users WHERE id = ?");
+int book_user_disabled(BookDb *db, int64_t user_id) {
+  BookStmt *st = book_db_stmt(db, "SELECT disabled FROM users WHERE id = ?");
   if (!st) return -1;
-  sqlite3_bind_int64(st, 1, user_id);
+  book_bind_i64(st, 1, user_id);
   int rc = step(db, st);
-  int v = rc == 1 ? sqlite3_column_int(st, 0) != 0 : rc;
-  sqlite3_reset(st);
+  int v = rc == 1 ? book_col_int(st, 0) != 0 : rc;
+  book_stmt_reset(st);
   return v;
 }
 
 /* "<token role>-<users.id>" in canonical form (no sign, no leading zero). */
-static sqlite3_int64 sub_user_id(const char *sub, const char *role) {
+static int64_t sub_user_id(const char *sub, const char *role) {
   size_t rl = strlen(role);
   if (strncmp(sub, role, rl) != 0 || sub[rl] != '-') return 0;
   const char *d = sub + rl + 1;
@@ -351,26 +361,26 @@ int book_admission_check(BookDb *db, const char *visit_id, const char *participa
   const char *account_role = book_account_role(role);
   if (!account_role) return refuse(out, "not_participant");
   /* The visit, as booking holds it now. */
-  sqlite3_stmt *st = book_db_stmt(
+  BookStmt *st = book_db_stmt(
       db, "SELECT v.visit_type, v.status, v.start_at, v.end_at, t.monitoring, t.recording, "
           "coalesce(v.prisoner_id, 0), v.establishment_id FROM visits v JOIN visit_types t ON "
           "t.code = v.visit_type WHERE v.id = ?");
   if (!st) return -1;
-  sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
+  book_bind_text(st, 1, visit_id);
   int rc = step(db, st);
-  sqlite3_int64 prisoner_id = 0;
+  int64_t prisoner_id = 0;
   char est[16] = "";
   if (rc == 1) {
     g_strlcpy(out->type, col(st, 0), sizeof out->type);
     g_strlcpy(out->status, col(st, 1), sizeof out->status);
-    out->start = sqlite3_column_int64(st, 2);
-    out->end = sqlite3_column_int64(st, 3);
+    out->start = book_col_i64(st, 2);
+    out->end = book_col_i64(st, 3);
     g_strlcpy(out->monitoring, col(st, 4), sizeof out->monitoring);
     g_strlcpy(out->recording, col(st, 5), sizeof out->recording);
-    prisoner_id = sqlite3_column_int64(st, 6);
+    prisoner_id = book_col_i64(st, 6);
     g_strlcpy(est, col(st, 7), sizeof est);
   }
-  sqlite3_reset(st);
+  book_stmt_reset(st);
   if (rc < 0) return -1;
   if (rc == 0) return refuse(out, "visit_not_found");
   if (!strcmp(out->status, "cancelled")) return refuse(out, "visit_cancelled");
@@ -384,28 +394,28 @@ int book_admission_check(BookDb *db, const char *visit_id, const char *participa
   /* Removed by staff: for the rest of this visit. */
   st = book_db_stmt(db, "SELECT 1 FROM visit_removals WHERE visit_id = ? AND participant = ?");
   if (!st) return -1;
-  sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 2, participant, -1, SQLITE_TRANSIENT);
+  book_bind_text(st, 1, visit_id);
+  book_bind_text(st, 2, participant);
   rc = step(db, st);
-  sqlite3_reset(st);
+  book_stmt_reset(st);
   if (rc < 0) return -1;
   if (rc == 1) return refuse(out, "participant_removed");
 
   /* Who: the account the sub names, of the role the token says. */
-  sqlite3_int64 uid = sub_user_id(participant, role);
+  int64_t uid = sub_user_id(participant, role);
   if (!uid) return refuse(out, "not_participant");
   st = book_db_stmt(db, "SELECT role, disabled, establishment_id FROM users WHERE id = ?");
   if (!st) return -1;
-  sqlite3_bind_int64(st, 1, uid);
+  book_bind_i64(st, 1, uid);
   rc = step(db, st);
   int role_ok = 0, disabled = 0;
   char uest[16] = "";
   if (rc == 1) {
     role_ok = !strcmp(col(st, 0), account_role);
-    disabled = sqlite3_column_int(st, 1) != 0;
+    disabled = book_col_int(st, 1) != 0;
     g_strlcpy(uest, col(st, 2), sizeof uest);
   }
-  sqlite3_reset(st);
+  book_stmt_reset(st);
   if (rc < 0) return -1;
   if (!role_ok) return refuse(out, "not_participant");
   if (disabled) return refuse(out, "account_disabled");
@@ -426,11 +436,11 @@ int book_admission_check(BookDb *db, const char *visit_id, const char *participa
         " (?2 IN ('probation_officer', 'clinician', 'legal_adviser') AND"
         "    vi.professional_user_id = ?3))");
     if (!st) return -1;
-    sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, account_role, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, uid);
+    book_bind_text(st, 1, visit_id);
+    book_bind_text(st, 2, account_role);
+    book_bind_i64(st, 3, uid);
     rc = step(db, st);
-    sqlite3_reset(st);
+    book_stmt_reset(st);
     if (rc < 0) return -1;
     if (rc == 0) return refuse(out, "not_participant");
     /* Every visitor this account speaks for on the visit must still be an
@@ -438,24 +448,26 @@ int book_admission_check(BookDb *db, const char *visit_id, const char *participa
     char today[11];
     book_date_of(now, today);
     st = book_db_stmt(
-        db, "SELECT coalesce(max(EXISTS (SELECT 1 FROM contact_restrictions r WHERE r.contact_id "
-            "= c.id AND r.type = 'BAN' AND r.start_date <= ?4 AND (r.expiry_date IS NULL OR "
-            "r.expiry_date >= ?4))), 0), coalesce(max(c.approved IS NOT 1), 0) FROM "
+        /* CASE, not a boolean inside max(): the same text on both engines. */
+        db, "SELECT coalesce(max(CASE WHEN EXISTS (SELECT 1 FROM contact_restrictions r WHERE "
+            "r.contact_id = c.id AND r.type = 'BAN' AND r.start_date <= ?4 AND (r.expiry_date IS "
+            "NULL OR r.expiry_date >= ?4)) THEN 1 ELSE 0 END), 0), coalesce(max(CASE WHEN "
+            "c.approved = 1 THEN 0 ELSE 1 END), 0) FROM "
             "visit_visitors vv JOIN visitors v ON v.id = vv.visitor_id LEFT JOIN contacts c ON "
             "c.prisoner_id = ?2 AND c.visitor_id = v.id WHERE vv.visit_id = ?1 AND v.user_id = "
             "?3");
     if (!st) return -1;
-    sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, prisoner_id);
-    sqlite3_bind_int64(st, 3, uid);
-    sqlite3_bind_text(st, 4, today, -1, SQLITE_TRANSIENT);
+    book_bind_text(st, 1, visit_id);
+    book_bind_i64(st, 2, prisoner_id);
+    book_bind_i64(st, 3, uid);
+    book_bind_text(st, 4, today);
     rc = step(db, st);
     int banned = 0, unapproved = 0;
     if (rc == 1) {
-      banned = sqlite3_column_int(st, 0);
-      unapproved = sqlite3_column_int(st, 1);
+      banned = book_col_int(st, 0);
+      unapproved = book_col_int(st, 1);
     }
-    sqlite3_reset(st);
+    book_stmt_reset(st);
     if (rc != 1) return -1; /* an aggregate always answers one row */
     /* A probation call has no prisoner and no contacts. */
     if (prisoner_id && banned) return refuse(out, "visitor_banned");

@@ -47,13 +47,13 @@ int book_decision_add(BookDb *db, int64_t now, const char *actor, const char *vi
  * speaks for the visitor (none: nothing to remove). Inside the caller's
  * transaction. The number of decisions written, or -1. */
 int book_decisions_for_contact(BookDb *db, int64_t now, const char *actor,
-                               sqlite3_int64 prisoner_id, sqlite3_int64 visitor_id,
+                               int64_t prisoner_id, int64_t visitor_id,
                                const char *reason) BOOK_DECISIONS_WUR;
 
 /* remove_participant with reason on every booked or running visit the
  * account takes part in (a monitor: every call of its establishment open for
  * joining now). Inside the caller's transaction. Count or -1. */
-int book_decisions_for_account(BookDb *db, int64_t now, const char *actor, sqlite3_int64 user_id,
+int book_decisions_for_account(BookDb *db, int64_t now, const char *actor, int64_t user_id,
                                const char *reason) BOOK_DECISIONS_WUR;
 
 /* update_policy policy_changed with data {monitoring, recording} on every
@@ -63,19 +63,19 @@ int book_decisions_for_policy(BookDb *db, int64_t now, const char *actor, const 
                               const char *monitoring, const char *recording) BOOK_DECISIONS_WUR;
 
 /* The highest seq (0 when none), or -1 on a storage error. */
-sqlite3_int64 book_decisions_head(BookDb *db);
+int64_t book_decisions_head(BookDb *db);
 
 /* Up to limit decisions with seq > after, in seq order, as the feed's JSON
  * array [{seq, visit_id, action, participant, reason, message, data, at}].
  * NULL on a storage error. */
-json_t *book_decisions_after(BookDb *db, sqlite3_int64 after, int limit);
+json_t *book_decisions_after(BookDb *db, int64_t after, int limit);
 
 /* Marks every undelivered decision with seq <= seq delivered at now and
  * audits decision_delivered {seq, action, reason, instance} on its visit,
  * once each, in its own transaction. The number marked, or -1 (nothing
  * changed). */
 int book_decisions_ack(BookDb *db, int64_t now, const char *instance,
-                       sqlite3_int64 seq) BOOK_DECISIONS_WUR;
+                       int64_t seq) BOOK_DECISIONS_WUR;
 
 /* ---- the admission check ---- */
 
@@ -98,6 +98,6 @@ int book_admission_check(BookDb *db, const char *visit_id, const char *participa
 
 /* 1 when the account is disabled, 0 when not (or no such account), -1 on a
  * storage error. */
-int book_user_disabled(BookDb *db, sqlite3_int64 user_id) BOOK_DECISIONS_WUR;
+int book_user_disabled(BookDb *db, int64_t user_id) BOOK_DECISIONS_WUR;
 
 #endif

@@ -69,22 +69,12 @@ static const char *DEMO_TEMPLATES_SQL =
     " ('PLR','telemedicine',?1,'13:00','13:30',2,0,'2026-01-01'),"
     " ('OTH','social',?1,'14:00','15:00',3,0,'2026-01-01');";
 
-static int exec_bound(BookDb *db, const char *sql, sqlite3_int64 p1) {
-  const char *tail = sql;
-  while (tail && *tail) {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db->db, tail, -1, &st, &tail) != SQLITE_OK) {
-      log_error("demo_seed_failed", "error=\"%s\"", sqlite3_errmsg(db->db));
-      return -1;
-    }
-    if (!st) break;
-    if (sqlite3_bind_parameter_count(st) >= 1) sqlite3_bind_int64(st, 1, p1);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-      log_error("demo_seed_failed", "error=\"%s\"", sqlite3_errmsg(db->db));
-      return -1;
-    }
+/* The demo script with ?1 = p1. */
+static int exec_bound(BookDb *db, const char *sql, int64_t p1) {
+  if (book_db_exec_script(db, sql, 1, &p1)) {
+    char q[300];
+    log_error("demo_seed_failed", "error=%s", log_quote(q, sizeof q, book_db_errmsg(db)));
+    return -1;
   }
   return 0;
 }
@@ -92,7 +82,7 @@ static int exec_bound(BookDb *db, const char *sql, sqlite3_int64 p1) {
 int book_demo_seed_if_empty(BookDb *db, unsigned long scrypt_n, int64_t now) {
   /* "Could not count" is not "empty": seeding over real data would be worse
    * than not starting. */
-  sqlite3_int64 n_est = 0;
+  int64_t n_est = 0;
   if (book_db_scalar(db, "SELECT count(*) FROM establishments", &n_est, 0) < 0) return -1;
   if (n_est > 0) return 0;
   /* Hash first: slow work outside the write transaction. */
@@ -112,10 +102,12 @@ int book_demo_seed_if_empty(BookDb *db, unsigned long scrypt_n, int64_t now) {
                      dow);
   if (!bad) {
     /* One salt for every demo account is fine for demo data only. */
-    sqlite3_stmt *st = book_db_stmt(db, "UPDATE users SET password_hash = ?");
-    sqlite3_bind_text(st, 1, hash, -1, SQLITE_TRANSIENT);
+    BookStmt *st = book_db_stmt(db, "UPDATE users SET password_hash = ?");
+    book_bind_text(st, 1, hash);
     bad = book_db_step_done(db, st);
   }
+  /* The demo rows carry their ids: PostgreSQL's sequences must move past them. */
+  if (!bad) bad = book_db_sync_ids(db);
   if (!bad) bad = book_audit(db, now, "system", NULL, "demo_seeded", NULL);
   g_free(hash);
   if (bad || book_db_commit(db)) {
@@ -146,16 +138,16 @@ int book_demo_refresh(BookDb *db, int64_t now) {
   int made = 0;
   for (size_t i = 0; i < G_N_ELEMENTS(types); i++) {
     /* Joinable for at least the next ten minutes? */
-    sqlite3_stmt *st = book_db_stmt(
+    BookStmt *st = book_db_stmt(
         db, "SELECT count(*) FROM visits WHERE visit_type = ? AND status IN ('booked', "
             "'in_progress') AND start_at <= ? AND end_at > ?");
-    sqlite3_bind_text(st, 1, types[i], -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, now + 15 * 60);
-    sqlite3_bind_int64(st, 3, now + 10 * 60);
+    book_bind_text(st, 1, types[i]);
+    book_bind_i64(st, 2, now + 15 * 60);
+    book_bind_i64(st, 3, now + 10 * 60);
     int have = book_db_row(db, st);
     if (have == 1) {
-      have = sqlite3_column_int(st, 0);
-      sqlite3_reset(st);
+      have = book_col_int(st, 0);
+      book_stmt_reset(st);
     }
     if (have) continue; /* some, or the database failed: add nothing */
     char id[BOOK_VISIT_ID_LEN];
@@ -194,7 +186,7 @@ int book_demo_visit(BookDb *db, const char *type, int64_t start, int64_t end, co
     g_free(id);
     goto storage;
   }
-  sqlite3_stmt *st = book_db_stmt(
+  BookStmt *st = book_db_stmt(
       db,
       "INSERT INTO visits(id, visit_type, establishment_id, prisoner_id, probationer_id, "
       "professional_user_id, template_id, date, start_at, end_at, restriction, status, "
@@ -202,30 +194,30 @@ int book_demo_visit(BookDb *db, const char *type, int64_t start, int64_t end, co
       "(SELECT id FROM probationers WHERE crn = 'X123456' AND ?3 IS NULL), "
       "(SELECT id FROM users WHERE username = ?4), NULL, date(?5, 'unixepoch'), ?5, ?6, 'open', "
       "'booked', coalesce((SELECT id FROM users WHERE username = ?7), (SELECT id FROM users WHERE "
-      "role = 'admin' ORDER BY id LIMIT 1)), ?8, ?8 FROM (SELECT 1) LEFT JOIN prisoners p ON "
+      "role = 'admin' ORDER BY id LIMIT 1)), ?8, ?8 FROM (SELECT 1) AS one LEFT JOIN prisoners p ON "
       "p.prison_number = ?3");
-  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 2, type, -1, SQLITE_TRANSIENT);
+  book_bind_text(st, 1, id);
+  book_bind_text(st, 2, type);
   if (prisoner)
-    sqlite3_bind_text(st, 3, prisoner, -1, SQLITE_STATIC);
+    book_bind_text(st, 3, prisoner);
   else
-    sqlite3_bind_null(st, 3);
+    book_bind_null(st, 3);
   if (professional)
-    sqlite3_bind_text(st, 4, professional, -1, SQLITE_STATIC);
+    book_bind_text(st, 4, professional);
   else
-    sqlite3_bind_null(st, 4);
-  sqlite3_bind_int64(st, 5, start);
-  sqlite3_bind_int64(st, 6, end);
-  sqlite3_bind_text(st, 7, actor, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(st, 8, time_now_unix());
+    book_bind_null(st, 4);
+  book_bind_i64(st, 5, start);
+  book_bind_i64(st, 6, end);
+  book_bind_text(st, 7, actor);
+  book_bind_i64(st, 8, time_now_unix());
   int bad = book_db_step_done(db, st);
   for (int i = 0; i < 2 && visitors[i] && !bad; i++) {
     st = book_db_stmt(db, "INSERT INTO visit_visitors(visit_id, visitor_id, main_contact) "
                           "SELECT ?, id, ? FROM visitors WHERE name = ? ORDER BY id LIMIT 1");
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 2, i == 0);
-    sqlite3_bind_text(st, 3, visitors[i], -1, SQLITE_STATIC);
-    bad = book_db_step_done(db, st) || sqlite3_changes(db->db) != 1;
+    book_bind_text(st, 1, id);
+    book_bind_i64(st, 2, i == 0);
+    book_bind_text(st, 3, visitors[i]);
+    bad = book_db_step_done(db, st) || book_db_changes(db) != 1;
   }
   if (!bad) bad = book_audit(db, time_now_unix(), actor, id, "demo_visit_created", NULL);
   if (bad || book_db_commit(db)) {

@@ -85,6 +85,23 @@ static int should_fail(FaultFile *f, BookFaultOp op) {
   return 1;
 }
 
+/* The PostgreSQL engine's hook (book_store_pg.c): the same counters and
+ * control file, one operation per statement (a SELECT is a read, a change
+ * is a write, COMMIT is the sync). Active only with the daemon's switch or
+ * a unit test's arm. */
+int book_fault_take(BookFaultOp op) {
+  poll_control();
+  if (!F.armed[op]) return 0;
+  if (F.left[op] > 0) {
+    F.left[op]--;
+    return 0;
+  }
+  F.failed[op]++;
+  static const char *const names[] = {"read", "write", "sync", "query"};
+  log_warn("test_fault_injected", "op=%s n=%d engine=postgresql", names[op], F.failed[op]);
+  return 1;
+}
+
 /* ---- statement faults ---- */
 
 /* Each statement's first step: count it, and decide whether it fails. */

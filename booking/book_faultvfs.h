@@ -14,7 +14,11 @@
  *     syncs through and fails the rest, "read 5" the same for reads; an empty
  *     file turns faults off. Replace the file (write + rename) to change it.
  *
- * Only the main database, its WAL and its journal are counted and failed. */
+ * Only the main database, its WAL and its journal are counted and failed.
+ *
+ * On PostgreSQL the same switch and control file drive connection faults
+ * instead (book_fault_take): a SELECT counts as a read, INSERT/UPDATE/DELETE
+ * as a write, COMMIT as a sync. */
 #ifndef PARLOUR_BOOK_FAULTVFS_H
 #define PARLOUR_BOOK_FAULTVFS_H
 
@@ -51,6 +55,13 @@ void book_faultvfs_arm(BookFaultOp op, int after);
 void book_faultvfs_clear(void);
 /* How many operations of kind op were failed since it was last armed. */
 int book_faultvfs_failed(BookFaultOp op);
+
+/* PostgreSQL (no VFS there): 1 when the next operation of kind op is to
+ * fail (counted as above); the engine then loses its connection on purpose
+ * (pg_terminate_backend of its own backend) just before the statement, so
+ * the statement meets a real connection failure and its transaction is
+ * gone. Tests only. */
+int book_fault_take(BookFaultOp op);
 
 /* The daemon's switch: when PARLOUR_TEST_FAULT_FILE is set, installs the
  * VFS driven by that file and returns 1; 0 when unset; -1 with a reason in

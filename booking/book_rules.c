@@ -68,8 +68,8 @@ int book_age_on(const char *dob, const char *date) {
   return age;
 }
 
-static const char *col_text(sqlite3_stmt *st, int i) {
-  const unsigned char *t = sqlite3_column_text(st, i);
+static const char *col_text(BookStmt *st, int i) {
+  const char *t = book_col_text(st, i);
   return t ? (const char *)t : NULL;
 }
 
@@ -113,42 +113,42 @@ typedef struct {
 } Est;
 
 static int load_est(BookDb *db, const char *id, Est *e) {
-  sqlite3_stmt *st = book_db_stmt(
+  BookStmt *st = book_db_stmt(
       db, "SELECT id, min_days, max_days, max_visitors, max_adults, max_children, adult_age, "
           "remand_weekly_limit, vo_allowance, vo_period_days, approve_public_bookings FROM "
           "establishments WHERE id = ?");
-  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+  book_bind_text(st, 1, id);
   int ok = book_db_row(db, st);
   if (ok == 1) {
     g_strlcpy(e->id, col_text(st, 0), sizeof e->id);
     int *f[] = {&e->min_days,     &e->max_days,  &e->max_visitors,        &e->max_adults,
                 &e->max_children, &e->adult_age, &e->remand_weekly_limit, &e->vo_allowance,
                 &e->vo_period_days};
-    for (int i = 0; i < 9; i++) *f[i] = sqlite3_column_int(st, i + 1);
-    e->approve_public = sqlite3_column_int(st, 10);
-    sqlite3_reset(st);
+    for (int i = 0; i < 9; i++) *f[i] = book_col_int(st, i + 1);
+    e->approve_public = book_col_int(st, 10);
+    book_stmt_reset(st);
   }
   return ok;
 }
 
 typedef struct {
-  sqlite3_int64 id;
+  int64_t id;
   char est[16];
   char status[16];
   int vo_balance;
 } Prisoner;
 
-static int load_prisoner(BookDb *db, sqlite3_int64 id, Prisoner *p) {
-  sqlite3_stmt *st = book_db_stmt(
+static int load_prisoner(BookDb *db, int64_t id, Prisoner *p) {
+  BookStmt *st = book_db_stmt(
       db, "SELECT id, establishment_id, status, vo_balance FROM prisoners WHERE id = ?");
-  sqlite3_bind_int64(st, 1, id);
+  book_bind_i64(st, 1, id);
   int ok = book_db_row(db, st);
   if (ok == 1) {
-    p->id = sqlite3_column_int64(st, 0);
+    p->id = book_col_i64(st, 0);
     g_strlcpy(p->est, col_text(st, 1), sizeof p->est);
     g_strlcpy(p->status, col_text(st, 2), sizeof p->status);
-    p->vo_balance = sqlite3_column_int(st, 3);
-    sqlite3_reset(st);
+    p->vo_balance = book_col_int(st, 3);
+    book_stmt_reset(st);
   }
   return ok;
 }
@@ -159,22 +159,22 @@ typedef struct {
 } VType;
 
 static int load_vtype(BookDb *db, const char *code, VType *v) {
-  sqlite3_stmt *st = book_db_stmt(
+  BookStmt *st = book_db_stmt(
       db, "SELECT monitoring, recording, max_minutes, needs_vo FROM visit_types WHERE code = ?");
-  sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
+  book_bind_text(st, 1, code);
   int ok = book_db_row(db, st);
   if (ok == 1) {
     g_strlcpy(v->monitoring, col_text(st, 0), sizeof v->monitoring);
     g_strlcpy(v->recording, col_text(st, 1), sizeof v->recording);
-    v->max_minutes = sqlite3_column_int(st, 2);
-    v->needs_vo = sqlite3_column_int(st, 3);
-    sqlite3_reset(st);
+    v->max_minutes = book_col_int(st, 2);
+    v->needs_vo = book_col_int(st, 3);
+    book_stmt_reset(st);
   }
   return ok;
 }
 
 typedef struct {
-  sqlite3_int64 template_id;
+  int64_t template_id;
   char date[11];
   char est[16];
   char type[16];
@@ -195,33 +195,33 @@ static int resolve_slot(BookDb *db, const char *slot_id, Slot *s, BookError *e) 
     return fail(e, 400, "invalid_field", "slot_id", "slot_id has no real date");
   s->template_id = g_ascii_strtoll(slot_id, NULL, 10);
   g_strlcpy(s->date, colon + 1, sizeof s->date);
-  sqlite3_stmt *st = book_db_stmt(
+  BookStmt *st = book_db_stmt(
       db, "SELECT establishment_id, visit_type, day_of_week, start_time, end_time, open_capacity, "
           "closed_capacity, valid_from, valid_to FROM session_templates WHERE id = ?");
-  sqlite3_bind_int64(st, 1, s->template_id);
+  book_bind_i64(st, 1, s->template_id);
   int found = book_db_row(db, st);
   if (found < 0) return storage_fail(e);
   if (found == 0) return fail(e, 422, "slot_not_found", "slot_id", "there is no such slot");
   g_strlcpy(s->est, col_text(st, 0), sizeof s->est);
   g_strlcpy(s->type, col_text(st, 1), sizeof s->type);
-  int dow = sqlite3_column_int(st, 2);
+  int dow = book_col_int(st, 2);
   const char *st_t = col_text(st, 3), *en_t = col_text(st, 4);
   s->start = midnight + atoi(st_t) * 3600 + atoi(st_t + 3) * 60;
   s->end = midnight + atoi(en_t) * 3600 + atoi(en_t + 3) * 60;
-  s->open_capacity = sqlite3_column_int(st, 5);
-  s->closed_capacity = sqlite3_column_int(st, 6);
+  s->open_capacity = book_col_int(st, 5);
+  s->closed_capacity = book_col_int(st, 6);
   char from[11], to[11];
   g_strlcpy(from, col_text(st, 7), sizeof from);
   g_strlcpy(to, col_text(st, 8) ? col_text(st, 8) : "9999-12-31", sizeof to);
-  sqlite3_reset(st);
+  book_stmt_reset(st);
   if (iso_dow(midnight) != dow || strcmp(s->date, from) < 0 || strcmp(s->date, to) > 0)
     return fail(e, 422, "slot_not_found", "slot_id", "that session does not run on %s", s->date);
-  sqlite3_int64 excluded = 0;
+  int64_t excluded = 0;
   if (book_db_scalar(db,
                      "SELECT count(*) FROM excluded_dates e JOIN session_templates t ON "
                      "t.establishment_id = e.establishment_id WHERE t.id = ?1 AND e.date = "
                      "date(?2, 'unixepoch') AND (e.template_id IS NULL OR e.template_id = ?1)",
-                     &excluded, 2, s->template_id, (sqlite3_int64)midnight) < 0)
+                     &excluded, 2, s->template_id, (int64_t)midnight) < 0)
     return storage_fail(e);
   if (excluded > 0) return fail(e, 422, "date_excluded", "slot_id", "no visits on %s", s->date);
   return 0;
@@ -232,9 +232,9 @@ static int resolve_slot(BookDb *db, const char *slot_id, Slot *s, BookError *e) 
 /* The *_check forms answer 1 / 0 / -1 (the database failed); the older
  * forms fold -1 into 0 (fail closed: not visible) for callers that only
  * need yes or no. */
-int book_prisoner_check_visible(BookDb *db, const BookActor *a, sqlite3_int64 prisoner_id) {
+int book_prisoner_check_visible(BookDb *db, const BookActor *a, int64_t prisoner_id) {
   if (!a || !a->role) return 0;
-  sqlite3_int64 n = 0;
+  int64_t n = 0;
   if (!strcmp(a->role, "family") || !strcmp(a->role, "legal_adviser")) {
     if (book_db_scalar(db,
                        "SELECT count(*) FROM contacts c JOIN visitors v ON v.id = "
@@ -250,26 +250,26 @@ int book_prisoner_check_visible(BookDb *db, const BookActor *a, sqlite3_int64 pr
     return n > 0;
   }
   if (!strcmp(a->role, "clinician") || book_is_staff(a->role)) {
-    sqlite3_stmt *st = book_db_stmt(db, "SELECT establishment_id FROM prisoners WHERE id = ?");
-    sqlite3_bind_int64(st, 1, prisoner_id);
+    BookStmt *st = book_db_stmt(db, "SELECT establishment_id FROM prisoners WHERE id = ?");
+    book_bind_i64(st, 1, prisoner_id);
     int ok = book_db_row(db, st);
     if (ok == 1) {
       ok = (!a->establishment_id && !strcmp(a->role, "admin")) ||
            (a->establishment_id && !strcmp(a->establishment_id, col_text(st, 0)));
-      sqlite3_reset(st);
+      book_stmt_reset(st);
     }
     return ok;
   }
   return 0;
 }
 
-int book_prisoner_visible(BookDb *db, const BookActor *a, sqlite3_int64 prisoner_id) {
+int book_prisoner_visible(BookDb *db, const BookActor *a, int64_t prisoner_id) {
   return book_prisoner_check_visible(db, a, prisoner_id) == 1;
 }
 
 int book_visit_check_participant(BookDb *db, const BookActor *a, const char *visit_id) {
   if (!a || !a->role) return 0;
-  sqlite3_stmt *st = book_db_stmt(
+  BookStmt *st = book_db_stmt(
       db,
       "SELECT 1 FROM visits vi WHERE vi.id = ?1 AND ("
       " (?2 = 'prisoner' AND vi.prisoner_id IN (SELECT id FROM prisoners WHERE user_id = ?3)) OR"
@@ -279,11 +279,11 @@ int book_visit_check_participant(BookDb *db, const BookActor *a, const char *vis
       "    vv.visitor_id WHERE vv.visit_id = vi.id AND v.user_id = ?3)) OR"
       " (?2 IN ('probation_officer', 'clinician', 'legal_adviser') AND"
       "    vi.professional_user_id = ?3))");
-  sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 2, a->role, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(st, 3, a->user_id);
+  book_bind_text(st, 1, visit_id);
+  book_bind_text(st, 2, a->role);
+  book_bind_i64(st, 3, a->user_id);
   int ok = book_db_row(db, st);
-  if (ok == 1) sqlite3_reset(st);
+  if (ok == 1) book_stmt_reset(st);
   return ok;
 }
 
@@ -294,14 +294,14 @@ int book_visit_participant(BookDb *db, const BookActor *a, const char *visit_id)
 int book_visit_check_visible(BookDb *db, const BookActor *a, const char *visit_id) {
   if (!a || !a->role) return 0;
   if (book_is_staff(a->role)) {
-    sqlite3_stmt *st = book_db_stmt(db, "SELECT establishment_id FROM visits WHERE id = ?");
-    sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
+    BookStmt *st = book_db_stmt(db, "SELECT establishment_id FROM visits WHERE id = ?");
+    book_bind_text(st, 1, visit_id);
     int ok = book_db_row(db, st);
     if (ok == 1) {
       const char *est = col_text(st, 0);
       ok = (!a->establishment_id && !strcmp(a->role, "admin")) ||
            (est && a->establishment_id && !strcmp(est, a->establishment_id));
-      sqlite3_reset(st);
+      book_stmt_reset(st);
     }
     return ok;
   }
@@ -321,28 +321,28 @@ typedef struct {
   VType vt;
   Slot slot;
   char restriction[8];
-  sqlite3_int64 professional; /* 0: none */
+  int64_t professional; /* 0: none */
   int vo_override_used;
 } Checked;
 
 /* 1 active, 0 not, -1 the database failed. */
-static int restriction_active(BookDb *db, const char *sql, sqlite3_int64 id, const char *type,
+static int restriction_active(BookDb *db, const char *sql, int64_t id, const char *type,
                               const char *date) {
-  sqlite3_stmt *st = book_db_stmt(db, sql);
-  sqlite3_bind_int64(st, 1, id);
-  sqlite3_bind_text(st, 2, type, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 3, date, -1, SQLITE_TRANSIENT);
+  BookStmt *st = book_db_stmt(db, sql);
+  book_bind_i64(st, 1, id);
+  book_bind_text(st, 2, type);
+  book_bind_text(st, 3, date);
   int hit = book_db_row(db, st);
-  if (hit == 1) sqlite3_reset(st);
+  if (hit == 1) book_stmt_reset(st);
   return hit;
 }
 
 /* A count(*) query's answer into *n: 0, or -1 when the database failed. */
-static int count_of(BookDb *db, sqlite3_stmt *st, int *n) {
+static int count_of(BookDb *db, BookStmt *st, int *n) {
   int rc = book_db_row(db, st);
   if (rc < 0) return -1;
-  *n = rc == 1 ? sqlite3_column_int(st, 0) : 0;
-  if (rc == 1) sqlite3_reset(st);
+  *n = rc == 1 ? book_col_int(st, 0) : 0;
+  if (rc == 1) book_stmt_reset(st);
   return 0;
 }
 
@@ -373,7 +373,7 @@ static int check_visitors(BookDb *db, const BookActor *a, Checked *c, const Book
     /* A family account books only for the people it speaks for (itself,
      * children it looks after): any other id, existing or not, gets the same
      * answer, so ids of other families' contacts cannot be probed. */
-    sqlite3_int64 mine = 0;
+    int64_t mine = 0;
     if (!strcmp(a->role, "family") &&
         book_db_scalar(db, "SELECT count(*) FROM visitors WHERE id = ? AND user_id = ?", &mine, 2,
                        vs[i].visitor_id, a->user_id) < 0)
@@ -382,12 +382,12 @@ static int check_visitors(BookDb *db, const BookActor *a, Checked *c, const Book
       return fail(e, 422, "not_your_visitor", "visitors",
                   "visitor %lld is not one of the people on your account",
                   (long long)vs[i].visitor_id);
-    sqlite3_stmt *st = book_db_stmt(
+    BookStmt *st = book_db_stmt(
         db, "SELECT c.id, c.contact_type, c.approved, v.date_of_birth, v.user_id, "
             "v.legal_adviser_verified FROM contacts c JOIN visitors v ON v.id = c.visitor_id "
             "WHERE c.prisoner_id = ? AND c.visitor_id = ?");
-    sqlite3_bind_int64(st, 1, c->prisoner.id);
-    sqlite3_bind_int64(st, 2, vs[i].visitor_id);
+    book_bind_i64(st, 1, c->prisoner.id);
+    book_bind_i64(st, 2, vs[i].visitor_id);
     int found = book_db_row(db, st);
     if (found < 0) return storage_fail(e);
     if (found == 0) {
@@ -395,15 +395,15 @@ static int check_visitors(BookDb *db, const BookActor *a, Checked *c, const Book
                   "visitor %lld is not an approved contact of this prisoner",
                   (long long)vs[i].visitor_id);
     }
-    sqlite3_int64 contact_id = sqlite3_column_int64(st, 0);
+    int64_t contact_id = book_col_i64(st, 0);
     char ctype[16], dob[16] = "";
     g_strlcpy(ctype, col_text(st, 1), sizeof ctype);
-    int approved = sqlite3_column_int(st, 2);
+    int approved = book_col_int(st, 2);
     int has_dob = col_text(st, 3) != NULL;
     if (has_dob) g_strlcpy(dob, col_text(st, 3), sizeof dob);
-    sqlite3_int64 vuser = sqlite3_column_int64(st, 4);
-    int verified = sqlite3_column_int(st, 5);
-    sqlite3_reset(st);
+    int64_t vuser = book_col_i64(st, 4);
+    int verified = book_col_int(st, 5);
+    book_stmt_reset(st);
     if (!approved)
       return fail(e, 422, "not_approved_contact", "visitors",
                   "visitor %lld is not an approved contact of this prisoner",
@@ -511,7 +511,7 @@ static int check_prison_visit(BookDb *db, const BookActor *a, const BookRequest 
     } else {
       if (r->clinician_id <= 0)
         return fail(e, 400, "missing_field", "clinician_id", "clinician_id is required");
-      sqlite3_int64 is_clin = 0;
+      int64_t is_clin = 0;
       if (book_db_scalar(db, "SELECT count(*) FROM users WHERE id = ? AND role = 'clinician'",
                          &is_clin, 1, r->clinician_id) < 0)
         return storage_fail(e);
@@ -526,13 +526,13 @@ static int check_prison_visit(BookDb *db, const BookActor *a, const BookRequest 
 
   /* Capacity counts calls, not people, and only the call's own kind. */
   int cap = closed ? c->slot.closed_capacity : c->slot.open_capacity;
-  sqlite3_stmt *st = book_db_stmt(
+  BookStmt *st = book_db_stmt(
       db, "SELECT count(*) FROM visits WHERE template_id = ? AND date = ? AND restriction = ? "
           "AND " NOT_CANCELLED " AND id <> ?");
-  sqlite3_bind_int64(st, 1, c->slot.template_id);
-  sqlite3_bind_text(st, 2, c->slot.date, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 3, c->restriction, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 4, exclude ? exclude : "", -1, SQLITE_TRANSIENT);
+  book_bind_i64(st, 1, c->slot.template_id);
+  book_bind_text(st, 2, c->slot.date);
+  book_bind_text(st, 3, c->restriction);
+  book_bind_text(st, 4, exclude ? exclude : "");
   int booked = 0;
   if (count_of(db, st, &booked)) return storage_fail(e);
   if (booked >= cap)
@@ -541,10 +541,10 @@ static int check_prison_visit(BookDb *db, const BookActor *a, const BookRequest 
 
   st = book_db_stmt(db, "SELECT count(*) FROM visits WHERE prisoner_id = ? AND " NOT_CANCELLED
                         " AND start_at < ? AND end_at > ? AND id <> ?");
-  sqlite3_bind_int64(st, 1, c->prisoner.id);
-  sqlite3_bind_int64(st, 2, c->slot.end);
-  sqlite3_bind_int64(st, 3, c->slot.start);
-  sqlite3_bind_text(st, 4, exclude ? exclude : "", -1, SQLITE_TRANSIENT);
+  book_bind_i64(st, 1, c->prisoner.id);
+  book_bind_i64(st, 2, c->slot.end);
+  book_bind_i64(st, 3, c->slot.start);
+  book_bind_text(st, 4, exclude ? exclude : "");
   int clash = 0;
   if (count_of(db, st, &clash)) return storage_fail(e);
   if (clash)
@@ -555,10 +555,10 @@ static int check_prison_visit(BookDb *db, const BookActor *a, const BookRequest 
       db, "SELECT count(*) FROM visits WHERE establishment_id = ?1 AND date = ?2 AND " NOT_CANCELLED
           " AND id <> ?4 AND prisoner_id IN (SELECT prisoner_b FROM non_associations WHERE "
           "prisoner_a = ?3 UNION SELECT prisoner_a FROM non_associations WHERE prisoner_b = ?3)");
-  sqlite3_bind_text(st, 1, c->prisoner.est, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 2, c->slot.date, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(st, 3, c->prisoner.id);
-  sqlite3_bind_text(st, 4, exclude ? exclude : "", -1, SQLITE_TRANSIENT);
+  book_bind_text(st, 1, c->prisoner.est);
+  book_bind_text(st, 2, c->slot.date);
+  book_bind_i64(st, 3, c->prisoner.id);
+  book_bind_text(st, 4, exclude ? exclude : "");
   int na = 0;
   if (count_of(db, st, &na)) return storage_fail(e);
   if (na)
@@ -574,10 +574,10 @@ static int check_prison_visit(BookDb *db, const BookActor *a, const BookRequest 
     book_date_add(monday, 6, sunday);
     st = book_db_stmt(db, "SELECT count(*) FROM visits WHERE prisoner_id = ? AND visit_type = "
                           "'social' AND " NOT_CANCELLED " AND date BETWEEN ? AND ? AND id <> ?");
-    sqlite3_bind_int64(st, 1, c->prisoner.id);
-    sqlite3_bind_text(st, 2, monday, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, sunday, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, exclude ? exclude : "", -1, SQLITE_TRANSIENT);
+    book_bind_i64(st, 1, c->prisoner.id);
+    book_bind_text(st, 2, monday);
+    book_bind_text(st, 3, sunday);
+    book_bind_text(st, 4, exclude ? exclude : "");
     int week = 0;
     if (count_of(db, st, &week)) return storage_fail(e);
     if (week >= c->est.remand_weekly_limit)
@@ -591,7 +591,7 @@ static int check_prison_visit(BookDb *db, const BookActor *a, const BookRequest 
 static int check_probation(BookDb *db, const BookActor *a, const BookRequest *r, int64_t now, Checked *c, BookError *e) {
   if (r->probationer_id <= 0)
     return fail(e, 400, "missing_field", "probationer_id", "probationer_id is required");
-  sqlite3_int64 mine = 0;
+  int64_t mine = 0;
   if (book_db_scalar(db, "SELECT count(*) FROM probationers WHERE id = ? AND officer_user_id = ?",
                      &mine, 2, r->probationer_id, a->user_id) < 0)
     return storage_fail(e);
@@ -607,13 +607,13 @@ static int check_probation(BookDb *db, const BookActor *a, const BookRequest *r,
                 c->vt.max_minutes);
   if (r->start > now + 365LL * 86400)
     return fail(e, 422, "bad_time_range", "start", "at most a year ahead");
-  sqlite3_int64 overlap = 0;
+  int64_t overlap = 0;
   if (book_db_scalar(db,
                      "SELECT count(*) FROM visits WHERE " NOT_CANCELLED
                      " AND (probationer_id = ?1 OR professional_user_id = ?2) AND start_at < "
                      "?3 AND end_at > ?4",
-                     &overlap, 4, r->probationer_id, a->user_id, (sqlite3_int64)r->end,
-                     (sqlite3_int64)r->start) < 0)
+                     &overlap, 4, r->probationer_id, a->user_id, (int64_t)r->end,
+                     (int64_t)r->start) < 0)
     return storage_fail(e);
   if (overlap > 0)
     return fail(e, 422, "overlapping_visit", "start",
@@ -625,11 +625,11 @@ static int check_probation(BookDb *db, const BookActor *a, const BookRequest *r,
 
 static int insert_visitors(BookDb *db, const char *id, const BookVisitorSel *vs, size_t n) {
   for (size_t i = 0; i < n; i++) {
-    sqlite3_stmt *st = book_db_stmt(
+    BookStmt *st = book_db_stmt(
         db, "INSERT INTO visit_visitors(visit_id, visitor_id, main_contact) VALUES (?,?,?)");
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, vs[i].visitor_id);
-    sqlite3_bind_int(st, 3, vs[i].main_contact ? 1 : 0);
+    book_bind_text(st, 1, id);
+    book_bind_i64(st, 2, vs[i].visitor_id);
+    book_bind_i64(st, 3, vs[i].main_contact ? 1 : 0);
     if (book_db_step_done(db, st)) return -1;
   }
   return 0;
@@ -684,48 +684,48 @@ int book_visit_create(BookDb *db, const BookActor *a, const BookRequest *r, int6
     book_db_rollback(db);
     return storage_fail(e);
   }
-  sqlite3_stmt *st = book_db_stmt(
+  BookStmt *st = book_db_stmt(
       db, "INSERT INTO visits(id, visit_type, establishment_id, prisoner_id, probationer_id, "
           "professional_user_id, template_id, date, start_at, end_at, restriction, status, "
           "vo_used, booked_by, booked_at, updated_at) VALUES "
           "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?15,?12,?13,?14,?14)");
-  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 2, r->type, -1, SQLITE_TRANSIENT);
+  book_bind_text(st, 1, id);
+  book_bind_text(st, 2, r->type);
   int probation = !strcmp(r->type, "probation");
   if (probation) {
     char date[11];
     book_date_of(r->start, date);
-    sqlite3_bind_null(st, 3);
-    sqlite3_bind_null(st, 4);
-    sqlite3_bind_int64(st, 5, r->probationer_id);
-    sqlite3_bind_null(st, 7);
-    sqlite3_bind_text(st, 8, date, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 9, r->start);
-    sqlite3_bind_int64(st, 10, r->end);
+    book_bind_null(st, 3);
+    book_bind_null(st, 4);
+    book_bind_i64(st, 5, r->probationer_id);
+    book_bind_null(st, 7);
+    book_bind_text(st, 8, date);
+    book_bind_i64(st, 9, r->start);
+    book_bind_i64(st, 10, r->end);
   } else {
-    sqlite3_bind_text(st, 3, c.prisoner.est, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 4, c.prisoner.id);
-    sqlite3_bind_null(st, 5);
-    sqlite3_bind_int64(st, 7, c.slot.template_id);
-    sqlite3_bind_text(st, 8, c.slot.date, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 9, c.slot.start);
-    sqlite3_bind_int64(st, 10, c.slot.end);
+    book_bind_text(st, 3, c.prisoner.est);
+    book_bind_i64(st, 4, c.prisoner.id);
+    book_bind_null(st, 5);
+    book_bind_i64(st, 7, c.slot.template_id);
+    book_bind_text(st, 8, c.slot.date);
+    book_bind_i64(st, 9, c.slot.start);
+    book_bind_i64(st, 10, c.slot.end);
   }
   if (c.professional)
-    sqlite3_bind_int64(st, 6, c.professional);
+    book_bind_i64(st, 6, c.professional);
   else
-    sqlite3_bind_null(st, 6);
-  sqlite3_bind_text(st, 11, c.restriction, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int(st, 12, use_vo);
-  sqlite3_bind_int64(st, 13, a->user_id);
-  sqlite3_bind_int64(st, 14, now);
+    book_bind_null(st, 6);
+  book_bind_text(st, 11, c.restriction);
+  book_bind_i64(st, 12, use_vo);
+  book_bind_i64(st, 13, a->user_id);
+  book_bind_i64(st, 14, now);
   /* A family's social booking waits for staff where the establishment says so. */
   int requested = !probation && !strcmp(a->role, "family") && c.est.approve_public;
-  sqlite3_bind_text(st, 15, requested ? "requested" : "booked", -1, SQLITE_STATIC);
+  book_bind_text(st, 15, requested ? "requested" : "booked");
   int bad = book_db_step_done(db, st) || insert_visitors(db, id, r->visitors, r->n_visitors);
   if (!bad && use_vo) {
     st = book_db_stmt(db, "UPDATE prisoners SET vo_balance = vo_balance - 1 WHERE id = ?");
-    sqlite3_bind_int64(st, 1, c.prisoner.id);
+    book_bind_i64(st, 1, c.prisoner.id);
     bad = book_db_step_done(db, st);
   }
   char *detail = audit_detail(r, &c);
@@ -751,28 +751,28 @@ typedef struct {
   char type[16];
   char status[16];
   int64_t start, end;
-  sqlite3_int64 prisoner_id, booked_by, template_id;
+  int64_t prisoner_id, booked_by, template_id;
   char date[11];
   int vo_used;
 } VisitRow;
 
 static int load_visit(BookDb *db, const char *id, VisitRow *v) {
-  sqlite3_stmt *st = book_db_stmt(
+  BookStmt *st = book_db_stmt(
       db, "SELECT visit_type, status, start_at, end_at, coalesce(prisoner_id,0), booked_by, "
           "coalesce(template_id,0), date, vo_used FROM visits WHERE id = ?");
-  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+  book_bind_text(st, 1, id);
   int ok = book_db_row(db, st);
   if (ok == 1) {
     g_strlcpy(v->type, col_text(st, 0), sizeof v->type);
     g_strlcpy(v->status, col_text(st, 1), sizeof v->status);
-    v->start = sqlite3_column_int64(st, 2);
-    v->end = sqlite3_column_int64(st, 3);
-    v->prisoner_id = sqlite3_column_int64(st, 4);
-    v->booked_by = sqlite3_column_int64(st, 5);
-    v->template_id = sqlite3_column_int64(st, 6);
+    v->start = book_col_i64(st, 2);
+    v->end = book_col_i64(st, 3);
+    v->prisoner_id = book_col_i64(st, 4);
+    v->booked_by = book_col_i64(st, 5);
+    v->template_id = book_col_i64(st, 6);
     g_strlcpy(v->date, col_text(st, 7), sizeof v->date);
-    v->vo_used = sqlite3_column_int(st, 8);
-    sqlite3_reset(st);
+    v->vo_used = book_col_int(st, 8);
+    book_stmt_reset(st);
   }
   return ok;
 }
@@ -822,15 +822,15 @@ int book_visit_cancel(BookDb *db, const BookActor *a, const char *visit_id, cons
     book_db_rollback(db);
     return -1;
   }
-  sqlite3_stmt *st = book_db_stmt(db, "UPDATE visits SET status = 'cancelled', status_reason = "
+  BookStmt *st = book_db_stmt(db, "UPDATE visits SET status = 'cancelled', status_reason = "
                                       "?, updated_at = ? WHERE id = ? AND status <> 'cancelled'");
-  sqlite3_bind_text(st, 1, reason, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(st, 2, now);
-  sqlite3_bind_text(st, 3, visit_id, -1, SQLITE_TRANSIENT);
+  book_bind_text(st, 1, reason);
+  book_bind_i64(st, 2, now);
+  book_bind_text(st, 3, visit_id);
   int bad = book_db_step_done(db, st);
   if (!bad && v.vo_used) {
     st = book_db_stmt(db, "UPDATE prisoners SET vo_balance = vo_balance + 1 WHERE id = ?");
-    sqlite3_bind_int64(st, 1, v.prisoner_id);
+    book_bind_i64(st, 1, v.prisoner_id);
     bad = book_db_step_done(db, st);
   }
   json_t *d = json_pack("{s:s, s:b}", "reason", reason, "vo_refunded", v.vo_used);
@@ -868,12 +868,12 @@ int book_visit_amend(BookDb *db, const BookActor *a, const char *visit_id, const
   if (visitors_given) {
     g_array_append_vals(vs, visitors, (guint)n_visitors);
   } else {
-    sqlite3_stmt *st = book_db_stmt(
+    BookStmt *st = book_db_stmt(
         db, "SELECT visitor_id, main_contact FROM visit_visitors WHERE visit_id = ? ORDER BY rowid");
-    sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
+    book_bind_text(st, 1, visit_id);
     int row;
     while ((row = book_db_row(db, st)) == 1) {
-      BookVisitorSel s = {sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1)};
+      BookVisitorSel s = {book_col_i64(st, 0), book_col_int(st, 1)};
       g_array_append_val(vs, s);
     }
     if (row < 0) {
@@ -888,12 +888,12 @@ int book_visit_amend(BookDb *db, const BookActor *a, const char *visit_id, const
                    .visitors = (BookVisitorSel *)vs->data,
                    .n_visitors = vs->len};
   /* Telemedicine booked by staff: keep the same clinician. */
-  sqlite3_stmt *pst = book_db_stmt(db, "SELECT professional_user_id FROM visits WHERE id = ?");
-  sqlite3_bind_text(pst, 1, visit_id, -1, SQLITE_TRANSIENT);
+  BookStmt *pst = book_db_stmt(db, "SELECT professional_user_id FROM visits WHERE id = ?");
+  book_bind_text(pst, 1, visit_id);
   int prow = book_db_row(db, pst);
   if (prow == 1) {
-    r.clinician_id = sqlite3_column_int64(pst, 0);
-    sqlite3_reset(pst);
+    r.clinician_id = book_col_i64(pst, 0);
+    book_stmt_reset(pst);
   }
   Checked c;
   memset(&c, 0, sizeof c);
@@ -905,20 +905,20 @@ int book_visit_amend(BookDb *db, const BookActor *a, const char *visit_id, const
     g_array_free(vs, TRUE);
     goto fail;
   }
-  sqlite3_stmt *st = book_db_stmt(
+  BookStmt *st = book_db_stmt(
       db, "UPDATE visits SET template_id = ?, date = ?, start_at = ?, end_at = ?, restriction = ?, "
           "updated_at = ? WHERE id = ?");
-  sqlite3_bind_int64(st, 1, c.slot.template_id);
-  sqlite3_bind_text(st, 2, c.slot.date, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(st, 3, c.slot.start);
-  sqlite3_bind_int64(st, 4, c.slot.end);
-  sqlite3_bind_text(st, 5, c.restriction, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(st, 6, now);
-  sqlite3_bind_text(st, 7, visit_id, -1, SQLITE_TRANSIENT);
+  book_bind_i64(st, 1, c.slot.template_id);
+  book_bind_text(st, 2, c.slot.date);
+  book_bind_i64(st, 3, c.slot.start);
+  book_bind_i64(st, 4, c.slot.end);
+  book_bind_text(st, 5, c.restriction);
+  book_bind_i64(st, 6, now);
+  book_bind_text(st, 7, visit_id);
   int bad = book_db_step_done(db, st);
   if (!bad && visitors_given) {
     st = book_db_stmt(db, "DELETE FROM visit_visitors WHERE visit_id = ?");
-    sqlite3_bind_text(st, 1, visit_id, -1, SQLITE_TRANSIENT);
+    book_bind_text(st, 1, visit_id);
     bad = book_db_step_done(db, st) || insert_visitors(db, visit_id, r.visitors, r.n_visitors);
   }
   json_t *d = json_pack("{s:s, s:s}", "from_slot", cur_slot, "to_slot", r.slot_id);
@@ -968,11 +968,11 @@ int book_visit_terminate(BookDb *db, const BookActor *a, const char *visit_id,
     book_db_rollback(db);
     return -1;
   }
-  sqlite3_stmt *st = book_db_stmt(db, "UPDATE visits SET status = 'terminated', status_reason = "
+  BookStmt *st = book_db_stmt(db, "UPDATE visits SET status = 'terminated', status_reason = "
                                       "?, updated_at = ? WHERE id = ?");
-  sqlite3_bind_text(st, 1, reason, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(st, 2, now);
-  sqlite3_bind_text(st, 3, visit_id, -1, SQLITE_TRANSIENT);
+  book_bind_text(st, 1, reason);
+  book_bind_i64(st, 2, now);
+  book_bind_text(st, 3, visit_id);
   int bad = book_db_step_done(db, st);
   json_t *d = json_pack("{s:s}", "reason", reason);
   char *detail = json_dumps(d, JSON_COMPACT);
@@ -1013,19 +1013,19 @@ int book_visit_decide(BookDb *db, const BookActor *a, const char *visit_id, int 
     book_db_rollback(db);
     return -1;
   }
-  sqlite3_stmt *st = book_db_stmt(db, "UPDATE visits SET status = ?, status_reason = ?, "
+  BookStmt *st = book_db_stmt(db, "UPDATE visits SET status = ?, status_reason = ?, "
                                       "updated_at = ? WHERE id = ?");
-  sqlite3_bind_text(st, 1, approve ? "booked" : "cancelled", -1, SQLITE_STATIC);
+  book_bind_text(st, 1, approve ? "booked" : "cancelled");
   if (reason)
-    sqlite3_bind_text(st, 2, reason, -1, SQLITE_TRANSIENT);
+    book_bind_text(st, 2, reason);
   else
-    sqlite3_bind_null(st, 2);
-  sqlite3_bind_int64(st, 3, now);
-  sqlite3_bind_text(st, 4, visit_id, -1, SQLITE_TRANSIENT);
+    book_bind_null(st, 2);
+  book_bind_i64(st, 3, now);
+  book_bind_text(st, 4, visit_id);
   int bad = book_db_step_done(db, st);
   if (!bad && !approve && v.vo_used) {
     st = book_db_stmt(db, "UPDATE prisoners SET vo_balance = vo_balance + 1 WHERE id = ?");
-    sqlite3_bind_int64(st, 1, v.prisoner_id);
+    book_bind_i64(st, 1, v.prisoner_id);
     bad = book_db_step_done(db, st);
   }
   json_t *d = json_pack("{s:o}", "reason", reason ? json_string(reason) : json_null());
@@ -1048,8 +1048,8 @@ int book_visit_decide(BookDb *db, const BookActor *a, const char *visit_id, int 
 
 /* The contact row of (prisoner, visitor) the staff member may change; 0
  * with e filled (not_found, forbidden or storage_unavailable) otherwise. */
-static sqlite3_int64 staff_contact(BookDb *db, const BookActor *a, sqlite3_int64 prisoner_id,
-                                   sqlite3_int64 visitor_id, BookError *e) {
+static int64_t staff_contact(BookDb *db, const BookActor *a, int64_t prisoner_id,
+                                   int64_t visitor_id, BookError *e) {
   int vis = book_prisoner_check_visible(db, a, prisoner_id);
   if (vis < 0) {
     storage_fail(e);
@@ -1063,7 +1063,7 @@ static sqlite3_int64 staff_contact(BookDb *db, const BookActor *a, sqlite3_int64
     fail(e, 403, "forbidden", NULL, "only booking staff change contacts");
     return 0;
   }
-  sqlite3_int64 id = 0;
+  int64_t id = 0;
   int rc = book_db_scalar(db, "SELECT id FROM contacts WHERE prisoner_id = ? AND visitor_id = ?",
                           &id, 2, prisoner_id, visitor_id);
   if (rc < 0) {
@@ -1077,18 +1077,18 @@ static sqlite3_int64 staff_contact(BookDb *db, const BookActor *a, sqlite3_int64
   return id;
 }
 
-int book_contact_set_approved(BookDb *db, const BookActor *a, sqlite3_int64 prisoner_id,
-                              sqlite3_int64 visitor_id, int approved, int64_t now, BookError *e) {
+int book_contact_set_approved(BookDb *db, const BookActor *a, int64_t prisoner_id,
+                              int64_t visitor_id, int approved, int64_t now, BookError *e) {
   memset(e, 0, sizeof *e);
   if (book_db_begin(db)) return storage_fail(e);
-  sqlite3_int64 cid = staff_contact(db, a, prisoner_id, visitor_id, e);
+  int64_t cid = staff_contact(db, a, prisoner_id, visitor_id, e);
   if (!cid) {
     book_db_rollback(db);
     return -1;
   }
-  sqlite3_stmt *st = book_db_stmt(db, "UPDATE contacts SET approved = ? WHERE id = ?");
-  sqlite3_bind_int(st, 1, approved ? 1 : 0);
-  sqlite3_bind_int64(st, 2, cid);
+  BookStmt *st = book_db_stmt(db, "UPDATE contacts SET approved = ? WHERE id = ?");
+  book_bind_i64(st, 1, approved ? 1 : 0);
+  book_bind_i64(st, 2, cid);
   int bad = book_db_step_done(db, st);
   char detail[120];
   g_snprintf(detail, sizeof detail, "{\"prisoner_id\":%lld,\"visitor_id\":%lld}",
@@ -1108,8 +1108,8 @@ int book_contact_set_approved(BookDb *db, const BookActor *a, sqlite3_int64 pris
   return 0;
 }
 
-int book_contact_add_restriction(BookDb *db, const BookActor *a, sqlite3_int64 prisoner_id,
-                                 sqlite3_int64 visitor_id, const char *type,
+int book_contact_add_restriction(BookDb *db, const BookActor *a, int64_t prisoner_id,
+                                 int64_t visitor_id, const char *type,
                                  const char *start_date, const char *expiry_date,
                                  const char *reason, int64_t now, BookError *e) {
   memset(e, 0, sizeof *e);
@@ -1126,23 +1126,23 @@ int book_contact_add_restriction(BookDb *db, const BookActor *a, sqlite3_int64 p
   if (expiry_date && strcmp(expiry_date, start_date) < 0)
     return fail(e, 422, "bad_date_range", "expiry_date", "the expiry is before the start");
   if (book_db_begin(db)) return storage_fail(e);
-  sqlite3_int64 cid = staff_contact(db, a, prisoner_id, visitor_id, e);
+  int64_t cid = staff_contact(db, a, prisoner_id, visitor_id, e);
   if (!cid) {
     book_db_rollback(db);
     return -1;
   }
-  sqlite3_stmt *st = book_db_stmt(db, "INSERT INTO contact_restrictions(contact_id, type, "
+  BookStmt *st = book_db_stmt(db, "INSERT INTO contact_restrictions(contact_id, type, "
                                       "start_date, expiry_date, reason, added_by) VALUES "
                                       "(?,?,?,?,?,?)");
-  sqlite3_bind_int64(st, 1, cid);
-  sqlite3_bind_text(st, 2, type, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 3, start_date, -1, SQLITE_TRANSIENT);
+  book_bind_i64(st, 1, cid);
+  book_bind_text(st, 2, type);
+  book_bind_text(st, 3, start_date);
   if (expiry_date)
-    sqlite3_bind_text(st, 4, expiry_date, -1, SQLITE_TRANSIENT);
+    book_bind_text(st, 4, expiry_date);
   else
-    sqlite3_bind_null(st, 4);
-  sqlite3_bind_text(st, 5, reason, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 6, a->username, -1, SQLITE_TRANSIENT);
+    book_bind_null(st, 4);
+  book_bind_text(st, 5, reason);
+  book_bind_text(st, 6, a->username);
   int bad = book_db_step_done(db, st);
   json_t *d = json_pack("{s:I, s:I, s:s, s:s, s:o, s:s}", "prisoner_id", (json_int_t)prisoner_id,
                         "visitor_id", (json_int_t)visitor_id, "type", type, "start_date",
@@ -1175,20 +1175,20 @@ int book_vo_allocate(BookDb *db, int64_t now) {
   char today[11];
   book_date_of(now, today);
   if (book_db_begin(db)) return -1;
-  sqlite3_stmt *st = book_db_stmt(
+  BookStmt *st = book_db_stmt(
       db, "UPDATE prisoners SET vo_balance = max(vo_balance, min(vo_balance + (SELECT vo_allowance "
           "FROM establishments e WHERE e.id = prisoners.establishment_id), ?2)), vo_allocated_on "
           "= ?1 "
           "WHERE status = 'convicted' AND (vo_allocated_on IS NULL OR date(vo_allocated_on, "
           "'+' || (SELECT vo_period_days FROM establishments e WHERE e.id = "
           "prisoners.establishment_id) || ' days') <= ?1)");
-  sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int(st, 2, VO_CAP);
+  book_bind_text(st, 1, today);
+  book_bind_i64(st, 2, VO_CAP);
   if (book_db_step_done(db, st)) {
     book_db_rollback(db);
     return -1;
   }
-  int n = sqlite3_changes(db->db);
+  int n = book_db_changes(db);
   if (n > 0) {
     char detail[64];
     g_snprintf(detail, sizeof detail, "{\"prisoners\":%d}", n);
@@ -1226,13 +1226,13 @@ int book_visits_sweep(BookDb *db, int64_t now) {
       "end_at + 3600 <= ?1",
   };
   for (size_t i = 0; i < G_N_ELEMENTS(sql); i++) {
-    sqlite3_stmt *st = book_db_stmt(db, sql[i]);
-    sqlite3_bind_int64(st, 1, now);
+    BookStmt *st = book_db_stmt(db, sql[i]);
+    book_bind_i64(st, 1, now);
     if (book_db_step_done(db, st)) {
       book_db_rollback(db);
       return -1;
     }
-    if (strncmp(sql[i], "UPDATE visits", 13) == 0) n += sqlite3_changes(db->db);
+    if (strncmp(sql[i], "UPDATE visits", 13) == 0) n += book_db_changes(db);
   }
   if (book_db_commit(db)) return -1;
   return n;

@@ -25,7 +25,7 @@
 
 /* Who is asking. Strings are borrowed. role is one of the users.role values. */
 typedef struct {
-  sqlite3_int64 user_id;
+  int64_t user_id;
   const char *role;
   const char *username;
   const char *establishment_id; /* staff and clinicians; NULL otherwise (admin: all) */
@@ -39,15 +39,15 @@ typedef struct {
 } BookError;
 
 typedef struct {
-  sqlite3_int64 visitor_id;
+  int64_t visitor_id;
   int main_contact;
 } BookVisitorSel;
 
 typedef struct {
   const char *type; /* social, legal, probation, telemedicine */
-  sqlite3_int64 prisoner_id;
-  sqlite3_int64 probationer_id;
-  sqlite3_int64 clinician_id; /* staff booking telemedicine */
+  int64_t prisoner_id;
+  int64_t probationer_id;
+  int64_t clinician_id; /* staff booking telemedicine */
   const char *slot_id;        /* "<template id>:<YYYY-MM-DD>" */
   const BookVisitorSel *visitors;
   size_t n_visitors;
@@ -91,18 +91,18 @@ int book_visit_decide(BookDb *db, const BookActor *a, const char *visit_id, int 
 /* Booking staff of the prisoner's establishment: approve (or withdraw
  * approval of) a contact, and add a restriction (BAN, CLOSED, ...) with a
  * start, an optional expiry (NULL: none) and a reason. Both audited. */
-int book_contact_set_approved(BookDb *db, const BookActor *a, sqlite3_int64 prisoner_id,
-                              sqlite3_int64 visitor_id, int approved, int64_t now,
+int book_contact_set_approved(BookDb *db, const BookActor *a, int64_t prisoner_id,
+                              int64_t visitor_id, int approved, int64_t now,
                               BookError *err);
-int book_contact_add_restriction(BookDb *db, const BookActor *a, sqlite3_int64 prisoner_id,
-                                 sqlite3_int64 visitor_id, const char *type,
+int book_contact_add_restriction(BookDb *db, const BookActor *a, int64_t prisoner_id,
+                                 int64_t visitor_id, const char *type,
                                  const char *start_date, const char *expiry_date,
                                  const char *reason, int64_t now, BookError *err);
 
 /* 1 when the actor may see the visit / prisoner / probation case; 0 when
  * not AND when the database failed (fail closed). */
 int book_visit_visible(BookDb *db, const BookActor *a, const char *visit_id);
-int book_prisoner_visible(BookDb *db, const BookActor *a, sqlite3_int64 prisoner_id);
+int book_prisoner_visible(BookDb *db, const BookActor *a, int64_t prisoner_id);
 
 /* Participant of the visit (not staff): prisoner, probationer, one of its
  * visitors' accounts, or its professional. 0 also when the database failed. */
@@ -112,7 +112,7 @@ int book_visit_participant(BookDb *db, const BookActor *a, const char *visit_id)
  * database failed (answer 503 storage_unavailable, not 404). */
 int book_visit_check_visible(BookDb *db, const BookActor *a, const char *visit_id)
     BOOK_MUST_CHECK;
-int book_prisoner_check_visible(BookDb *db, const BookActor *a, sqlite3_int64 prisoner_id)
+int book_prisoner_check_visible(BookDb *db, const BookActor *a, int64_t prisoner_id)
     BOOK_MUST_CHECK;
 int book_visit_check_participant(BookDb *db, const BookActor *a, const char *visit_id)
     BOOK_MUST_CHECK;

@@ -9,8 +9,8 @@ static json_t *iso(int64_t t) {
   return json_string(time_format_iso8601(t, buf, sizeof buf));
 }
 
-static json_t *text_or_null(sqlite3_stmt *st, int i) {
-  const unsigned char *t = sqlite3_column_text(st, i);
+static json_t *text_or_null(BookStmt *st, int i) {
+  const char *t = book_col_text(st, i);
   return t ? json_string((const char *)t) : json_null();
 }
 
@@ -19,7 +19,7 @@ json_t *book_view_me(BookDb *db, const BookSession *s, int idle_timeout_s) {
                            s->username, "display_name", s->display_name, "role", s->role,
                            "establishment_id",
                            s->establishment_id ? json_string(s->establishment_id) : json_null());
-  sqlite3_int64 pid = 0, prid = 0;
+  int64_t pid = 0, prid = 0;
   if (book_db_scalar(db, "SELECT id FROM prisoners WHERE user_id = ?", &pid, 1, s->user_id) < 0 ||
       book_db_scalar(db, "SELECT id FROM probationers WHERE user_id = ?", &prid, 1,
                      s->user_id) < 0) {
@@ -29,11 +29,11 @@ json_t *book_view_me(BookDb *db, const BookSession *s, int idle_timeout_s) {
   json_object_set_new(user, "prisoner_id", pid ? json_integer(pid) : json_null());
   json_object_set_new(user, "probationer_id", prid ? json_integer(prid) : json_null());
   json_t *vids = json_array();
-  sqlite3_stmt *st = book_db_stmt(db, "SELECT id FROM visitors WHERE user_id = ? ORDER BY id");
-  sqlite3_bind_int64(st, 1, s->user_id);
+  BookStmt *st = book_db_stmt(db, "SELECT id FROM visitors WHERE user_id = ? ORDER BY id");
+  book_bind_i64(st, 1, s->user_id);
   int row;
   while ((row = book_db_row(db, st)) == 1)
-    json_array_append_new(vids, json_integer(sqlite3_column_int64(st, 0)));
+    json_array_append_new(vids, json_integer(book_col_i64(st, 0)));
   json_object_set_new(user, "visitor_ids", vids);
   if (row < 0) {
     json_decref(user);
@@ -50,7 +50,7 @@ json_t *book_view_visit(BookDb *db, const char *id) {
 
 int book_view_visit_read(BookDb *db, const char *id, json_t **out) {
   *out = NULL;
-  sqlite3_stmt *st = book_db_stmt(
+  BookStmt *st = book_db_stmt(
       db,
       "SELECT v.id, v.visit_type, v.status, v.restriction, v.establishment_id, "
       " p.id, p.name, p.prison_number, pr.id, pr.name, pr.crn, u.id, u.display_name, "
@@ -62,7 +62,7 @@ int book_view_visit_read(BookDb *db, const char *id, json_t **out) {
       " LEFT JOIN probationers pr ON pr.id = v.probationer_id "
       " LEFT JOIN users u ON u.id = v.professional_user_id "
       " LEFT JOIN establishments e ON e.id = v.establishment_id WHERE v.id = ?");
-  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+  book_bind_text(st, 1, id);
   int found = book_db_row(db, st);
   if (found != 1) return found;
   json_t *o = json_object();
@@ -72,58 +72,58 @@ int book_view_visit_read(BookDb *db, const char *id, json_t **out) {
   json_object_set_new(o, "restriction", text_or_null(st, 3));
   json_object_set_new(o, "establishment_id", text_or_null(st, 4));
   json_object_set_new(o, "prisoner",
-                      sqlite3_column_type(st, 5) == SQLITE_NULL
+                      book_col_null(st, 5)
                           ? json_null()
                           : json_pack("{s:I, s:s, s:s}", "id",
-                                      (json_int_t)sqlite3_column_int64(st, 5), "name",
-                                      sqlite3_column_text(st, 6), "prison_number",
-                                      sqlite3_column_text(st, 7)));
+                                      (json_int_t)book_col_i64(st, 5), "name",
+                                      book_col_text(st, 6), "prison_number",
+                                      book_col_text(st, 7)));
   json_object_set_new(o, "probationer",
-                      sqlite3_column_type(st, 8) == SQLITE_NULL
+                      book_col_null(st, 8)
                           ? json_null()
                           : json_pack("{s:I, s:s, s:s}", "id",
-                                      (json_int_t)sqlite3_column_int64(st, 8), "name",
-                                      sqlite3_column_text(st, 9), "crn",
-                                      sqlite3_column_text(st, 10)));
+                                      (json_int_t)book_col_i64(st, 8), "name",
+                                      book_col_text(st, 9), "crn",
+                                      book_col_text(st, 10)));
   json_object_set_new(o, "professional",
-                      sqlite3_column_type(st, 11) == SQLITE_NULL
+                      book_col_null(st, 11)
                           ? json_null()
                           : json_pack("{s:I, s:s}", "id",
-                                      (json_int_t)sqlite3_column_int64(st, 11), "name",
-                                      sqlite3_column_text(st, 12)));
-  if (sqlite3_column_type(st, 13) == SQLITE_NULL) {
+                                      (json_int_t)book_col_i64(st, 11), "name",
+                                      book_col_text(st, 12)));
+  if (book_col_null(st, 13)) {
     json_object_set_new(o, "slot_id", json_null());
   } else {
-    char *slot = g_strdup_printf("%lld:%s", (long long)sqlite3_column_int64(st, 13),
-                                 sqlite3_column_text(st, 14));
+    char *slot = g_strdup_printf("%lld:%s", (long long)book_col_i64(st, 13),
+                                 book_col_text(st, 14));
     json_object_set_new(o, "slot_id", json_string(slot));
     g_free(slot);
   }
   char date[11];
-  g_strlcpy(date, (const char *)sqlite3_column_text(st, 14), sizeof date);
-  json_object_set_new(o, "start", iso(sqlite3_column_int64(st, 15)));
-  json_object_set_new(o, "end", iso(sqlite3_column_int64(st, 16)));
+  g_strlcpy(date, book_col_text(st, 14), sizeof date);
+  json_object_set_new(o, "start", iso(book_col_i64(st, 15)));
+  json_object_set_new(o, "end", iso(book_col_i64(st, 16)));
   json_object_set_new(o, "booked_by", text_or_null(st, 17));
-  json_object_set_new(o, "booked_at", iso(sqlite3_column_int64(st, 18)));
+  json_object_set_new(o, "booked_at", iso(book_col_i64(st, 18)));
   json_object_set_new(o, "status_reason", text_or_null(st, 19));
   json_object_set_new(o, "monitoring", text_or_null(st, 20));
   json_object_set_new(o, "recording", text_or_null(st, 21));
-  int adult_age = sqlite3_column_int(st, 22);
-  sqlite3_reset(st);
+  int adult_age = book_col_int(st, 22);
+  book_stmt_reset(st);
 
   json_t *vis = json_array();
   st = book_db_stmt(db, "SELECT v.id, v.name, vv.main_contact, v.date_of_birth FROM "
                         "visit_visitors vv JOIN visitors v ON v.id = vv.visitor_id WHERE "
                         "vv.visit_id = ? ORDER BY vv.rowid");
-  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+  book_bind_text(st, 1, id);
   int row;
   while ((row = book_db_row(db, st)) == 1) {
-    const char *dob = (const char *)sqlite3_column_text(st, 3);
+    const char *dob = book_col_text(st, 3);
     int adult = !dob || book_age_on(dob, date) >= adult_age;
     json_array_append_new(vis, json_pack("{s:I, s:s, s:b, s:b}", "visitor_id",
-                                         (json_int_t)sqlite3_column_int64(st, 0), "name",
-                                         sqlite3_column_text(st, 1), "main_contact",
-                                         sqlite3_column_int(st, 2), "adult", adult));
+                                         (json_int_t)book_col_i64(st, 0), "name",
+                                         book_col_text(st, 1), "main_contact",
+                                         book_col_int(st, 2), "adult", adult));
   }
   json_object_set_new(o, "visitors", vis);
   if (row < 0) {

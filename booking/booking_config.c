@@ -15,8 +15,13 @@ const ConfigOption booking_config_options[] = {
      "directory of the web client served at /"},
     {"server", "max_body", CONFIG_INT, "65536", O(max_body), 1024, 16777216,
      "largest request body in bytes (larger ones get 413)"},
+    {"database", "engine", CONFIG_STRING, "sqlite", O(db_engine), 0, 0,
+     "sqlite (one file, one instance) or postgresql (any number of instances)"},
     {"database", "path", CONFIG_STRING, "var/parlour.db", O(db_path), 0, 0,
-     "sqlite database file (created and migrated at start)"},
+     "sqlite database file (created and migrated at start); engine = sqlite"},
+    {"database", "url", CONFIG_STRING, "", O(db_url), 0, 0,
+     "PostgreSQL connection, a libpq conninfo or postgresql:// URI (migrated at start); "
+     "engine = postgresql"},
     {"database", "sync_full", CONFIG_BOOL, "true", O(db_sync_full), 0, 0,
      "fsync every commit, so a confirmed booking survives power loss (false: survives a "
      "killed process only; faster)"},
@@ -46,6 +51,8 @@ const ConfigOption booking_config_options[] = {
      "a session ends after this many seconds without a request (20 minutes)"},
     {"auth", "scrypt_n", CONFIG_INT, "16384", O(scrypt_n), 1024, 1048576,
      "scrypt cost N for new password hashes (a power of two)"},
+    {"metrics", "token_file", CONFIG_STRING, "", O(metrics_token_file), 0, 0,
+     "bearer token Prometheus presents on GET /metrics; empty turns /metrics off"},
     {"log", "level", CONFIG_LOGLEVEL, "info", O(log_level), 0, 0,
      "debug, info, warn or error"},
     {0},

@@ -12,7 +12,9 @@ typedef struct {
   char *tls_key;
   char *client_dir;
   int max_body;
+  char *db_engine;
   char *db_path;
+  char *db_url;
   int db_sync_full;
   char *token_private_key;
   char *token_issuer;
@@ -25,11 +27,18 @@ typedef struct {
   int turn_ttl_margin_s;
   char *recording_dir;
   int retention_days;
+  char *metrics_token_file;
   int log_level;
   int idle_timeout_s;
   int scrypt_n;
 } BookingConfig;
 
 extern const ConfigOption booking_config_options[];
+
+/* Every check on cfg that needs no port bound and no database opened (TLS
+ * pair, token key, secret files, scrypt_n); --check-config and start-up both
+ * run it through DaemonInfo.validate. 0, or -1 with the one-line
+ * "config FILE: [group] key: problem" in err. */
+int booking_config_validate(const void *cfg, const char *path, char *err, size_t errsize);
 
 #endif

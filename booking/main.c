@@ -3,10 +3,12 @@
 #include <string.h>
 
 #include "book_api.h"
+#include "book_metrics.h"
 #include "booking_config.h"
 #include "daemon.h"
 #include "httpd.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "timeutil.h"
 #include "version.h"
 
@@ -16,8 +18,14 @@ static gboolean housekeeping(gpointer user) {
   BookApp *app = user;
   int64_t now = time_now_unix();
   /* A failure rolls back whole (logged by book_db); the next minute retries. */
-  if (book_visits_sweep(app->db, now) < 0) log_warn("visits_sweep_failed", "retry=60s");
-  if (book_vo_allocate(app->db, now) < 0) log_warn("vo_allocate_failed", "retry=60s");
+  if (book_visits_sweep(app->db, now) < 0) {
+    log_warn("visits_sweep_failed", "retry=60s");
+    book_metrics_housekeeping_failed("visits_sweep");
+  }
+  if (book_vo_allocate(app->db, now) < 0) {
+    log_warn("vo_allocate_failed", "retry=60s");
+    book_metrics_housekeeping_failed("vo_allocate");
+  }
   return G_SOURCE_CONTINUE;
 }
 
@@ -28,26 +36,27 @@ static gboolean purge_recordings(gpointer user) {
   return G_SOURCE_CONTINUE;
 }
 
+static MetricsEndpoint metrics_ep; /* GET /metrics, behind [metrics] token_file */
+
 /* The server is created before the app (see main), so it is handed the
- * address of the app pointer rather than the app. */
+ * address of the app pointer rather than the app. Every request is counted
+ * and timed here, by templated route and status (book_metrics.h). */
 static void handle_request(const HttpRequest *req, HttpResponse *resp, void *user) {
-  book_app_handle(req, resp, *(BookApp **)user);
+  gint64 started = g_get_monotonic_time();
+  if (!metrics_endpoint_handle(&metrics_ep, req, resp)) book_app_handle(req, resp, *(BookApp **)user);
+  book_metrics_request(req, http_response_get_status(resp), started);
 }
 
 int main(int argc, char **argv) {
   BookingConfig cfg = {0};
   DaemonInfo info = {"parlour-booking", "Parlour booking service (HTTPS pages and /api/v1).",
-                     booking_config_options, &cfg};
+                     booking_config_options, &cfg, booking_config_validate};
   const char *path = daemon_init(argc, argv, &info);
   log_set_component("booking");
   log_set_level((LogLevel)cfg.log_level);
 
   char err[512], msg[768];
   const char *group = NULL, *key = NULL;
-  if ((cfg.scrypt_n & (cfg.scrypt_n - 1)) != 0) {
-    config_format_error(msg, sizeof msg, path, "auth", "scrypt_n", "must be a power of two");
-    daemon_fail("%s", msg);
-  }
   /* Bind the port before opening the database: a port in use (or missing
    * TLS files) must fail as one line before anything is created or
    * migrated. No request is served until the loop runs, by which time the
@@ -74,6 +83,15 @@ int main(int argc, char **argv) {
     http_server_free(srv);
     daemon_fail("%s", msg);
   }
+  if (metrics_endpoint_init(&metrics_ep, metrics_default(), cfg.metrics_token_file, err,
+                            sizeof err) != 0) {
+    config_format_error(msg, sizeof msg, path, "metrics", "token_file", "%s", err);
+    http_server_free(srv);
+    book_app_free(app);
+    daemon_fail("%s", msg);
+  }
+  metrics_register_process(metrics_default(), "booking");
+  book_metrics_init(app->db);
   guint hk = g_timeout_add_seconds(60, housekeeping, app);
   purge_recordings(app);
   guint purge = g_timeout_add_seconds(3600, purge_recordings, app);
@@ -83,6 +101,7 @@ int main(int argc, char **argv) {
   g_source_remove(hk);
   g_source_remove(purge);
   http_server_free(srv);
+  metrics_endpoint_clear(&metrics_ep);
   book_app_free(app);
   g_main_loop_unref(loop);
   config_free(booking_config_options, &cfg);

@@ -29,7 +29,8 @@ static void usage(const DaemonInfo *info) {
          "  --config FILE   read settings from FILE (INI); without it, defaults apply\n"
          "  --help          show this help and every setting with its default\n"
          "  --version       print the version\n"
-         "  --check-config  load the configuration, report any error, and exit\n"
+         "  --check-config  load and validate the configuration as start-up does, report\n"
+         "                  any error, and exit (port binding is checked at start-up only)\n"
          "  --print-config  print every setting with its default as an INI file\n\nSettings:\n",
          info->name, info->summary);
   config_print_help(info->options);
@@ -62,6 +63,8 @@ const char *daemon_init(int argc, char **argv, const DaemonInfo *info) {
   }
   char err[1024];
   if (config_load(path, info->options, info->config, err, sizeof err) != 0)
+    daemon_fail("%s", err);
+  if (info->validate && info->validate(info->config, path, err, sizeof err) != 0)
     daemon_fail("%s", err);
   if (check_only) {
     printf("%s: configuration %s is valid\n", info->name, path ? path : "(defaults)");

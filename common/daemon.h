@@ -13,10 +13,17 @@ typedef struct {
   const char *summary; /* one line for --help */
   const ConfigOption *options;
   void *config; /* the struct the options fill */
+  /* The daemon's <daemon>_config_validate: every check on the loaded
+   * settings that needs no port bound and no database opened. Run by
+   * daemon_init for --check-config and for start-up alike, so both refuse
+   * the same files with the same line. NULL: none. Returns 0, or -1 with
+   * the one-line "config FILE: [group] key: problem" in err. */
+  int (*validate)(const void *config, const char *path, char *err, size_t errsize);
 } DaemonInfo;
 
-/* Handles the command line and loads the configuration into info->config.
- * Exits 0 after --help/--version, 2 on any usage or configuration error.
+/* Handles the command line, loads the configuration into info->config and
+ * runs info->validate. Exits 0 after --help/--version/--check-config of a
+ * valid file, 2 on any usage, configuration or validation error.
  * Returns the config path (argv storage) or NULL when none was given. */
 const char *daemon_init(int argc, char **argv, const DaemonInfo *info);
 

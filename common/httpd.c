@@ -105,6 +105,7 @@ const char *http_response_body(const HttpResponse *r, size_t *len) {
 }
 
 void http_response_set_status(HttpResponse *r, int status) { r->status = status; }
+int http_response_get_status(const HttpResponse *r) { return r->status; }
 void http_response_set_content_type(HttpResponse *r, const char *ct) {
   g_free(r->content_type);
   r->content_type = g_strdup(ct);
@@ -809,6 +810,11 @@ HttpServer *http_server_new(GMainContext *ctx, const HttpServerConfig *cfg, char
   vi.retry_and_idle_policy = &s->retry;
   vi.alpn = "http/1.1";
   vi.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+  /* libwebsockets 4.1 with IPv6 built in opens an AF_INET6 socket even for
+   * an IPv4 address and, not finding that address as IPv6, binds the
+   * wildcard [::]: a "loopback only" port (the SFU's control) listened on
+   * every interface. An IPv4 literal therefore gets an IPv4 socket. */
+  if (s->cfg.address && !strchr(s->cfg.address, ':')) vi.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
   if (s->cfg.tls_cert) {
     /* The few answers lws writes itself (lws_return_http_status, e.g. on a
      * malformed request line) carry HSTS too; ours add it in serialise_head. */

@@ -49,6 +49,8 @@ void http_response_take_body(HttpResponse *r, char *data, size_t len);
 int http_response_set_file(HttpResponse *r, const char *path, uint64_t offset, uint64_t length);
 /* Convenience: status + application/json body (the text is copied). */
 void http_response_json(HttpResponse *r, int status, const char *json_text);
+/* The status set so far (200 unless a handler changed it); for metrics. */
+int http_response_get_status(const HttpResponse *r);
 
 /* A response that belongs to no connection, for calling a handler directly
  * (the fuzz harnesses in tests/fuzz/): create, pass to the handler, read

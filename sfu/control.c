@@ -7,6 +7,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "sfu_bus.h"
+#include "sfu_metrics.h"
 
 #define MAX_MESSAGE (256 * 1024)
 #define MAX_SDP 200000
@@ -190,6 +191,7 @@ static void deliver_reply(guint64 conn, const char *text) {
 
 static void deliver_event(const char *text) {
   if (!the_control) return;
+  sfu_metrics_on_event(text);
   GHashTableIter it;
   gpointer k, v;
   g_hash_table_iter_init(&it, the_control->conns);
@@ -208,6 +210,7 @@ static int on_open(WsConn *ws, const HttpRequest *req, void *user) {
   cc->ws = ws;
   ws_conn_set_data(ws, cc);
   g_hash_table_insert(c->conns, &cc->id, cc);
+  sfu_metrics_control_connections((int)g_hash_table_size(c->conns));
   log_info("control_open", "peer=%s conn=%" G_GUINT64_FORMAT, req->peer, cc->id);
   return 0;
 }
@@ -218,6 +221,7 @@ static void on_close(WsConn *ws, void *user) {
   if (!cc) return;
   log_info("control_close", "conn=%" G_GUINT64_FORMAT, cc->id);
   g_hash_table_remove(c->conns, &cc->id); /* frees cc */
+  sfu_metrics_control_connections((int)g_hash_table_size(c->conns));
 }
 
 static void reply_error(CtlConn *cc, json_t *id, json_t *err) {
@@ -282,6 +286,9 @@ static void on_message(WsConn *ws, const char *data, size_t len, void *user) {
   } else if (strcmp(type, "room_destroy") == 0) {
     g_hash_table_remove(c->rooms, room);
     c->rooms_per_worker[widx]--;
+    sfu_metrics_room_leaving(c->workers[widx], room, NULL);
+  } else if (strcmp(type, "participant_remove") == 0) {
+    sfu_metrics_room_leaving(c->workers[widx], room, jsonu_str(msg, "participant"));
   }
   worker_submit(c->workers[widx], cc->id, id, type, msg);
   json_decref(msg);

@@ -12,6 +12,7 @@
 #include "room_internal.h"
 #include "sdp_write.h"
 #include "sfu_bus.h"
+#include "srtp_session.h"
 
 #define MAX_TRACKS_PER_PUBLISHER 8
 #define MAX_SLOTS 256
@@ -52,12 +53,14 @@ static void on_state(PeerTransport *t, PeerTransportState st, const char *reason
   room_emit(r, "transport_state",
             json_pack("{s:s, s:s, s:s}", "participant", p->id, "transport", which, "state",
                       peer_transport_state_name(st)));
+  engine_peer_set_connected(p, t == p->pub_tr ? ENGINE_LEG_PUBLISHER : ENGINE_LEG_SUBSCRIBER,
+                            st == PT_STATE_CONNECTED, g_get_monotonic_time());
   if (st == PT_STATE_CONNECTED) {
     if (!p->connected_emitted) {
       p->connected_emitted = 1;
       room_emit(r, "participant_connected", json_pack("{s:s}", "participant", p->id));
     }
-    if (t == p->sub_tr) participant_activate_slots(p);
+    if (t == p->sub_tr) participant_activate_slots(p, g_get_monotonic_time());
   } else if (st == PT_STATE_FAILED) {
     participant_remove_later(p, reason ? reason : "ice_failed");
   } else if (st == PT_STATE_CLOSED) {
@@ -65,17 +68,32 @@ static void on_state(PeerTransport *t, PeerTransportState st, const char *reason
   }
 }
 
+/* The pump's half of the seam (core/engine.h): decrypted packets in, with
+ * the time they were read; the engine's packets out to the leg's transport,
+ * which protects them in place. */
+_Static_assert(SRTP_SESSION_TRAILER <= ENGINE_PACKET_TAILROOM,
+               "the engine's buffers must have room for the SRTP trailer");
+
+static EngineLeg leg_of(Participant *p, PeerTransport *t) {
+  return t == p->pub_tr ? ENGINE_LEG_PUBLISHER : ENGINE_LEG_SUBSCRIBER;
+}
+
 static void on_rtp(PeerTransport *t, uint8_t *buf, size_t len, void *user) {
   Participant *p = user;
-  if (t == p->pub_tr) forwarder_on_publisher_rtp(p, buf, len);
+  engine_input(p, leg_of(p, t), ENGINE_PACKET_RTP, buf, len, g_get_monotonic_time());
 }
 
 static void on_rtcp(PeerTransport *t, uint8_t *buf, size_t len, void *user) {
   Participant *p = user;
-  if (t == p->pub_tr)
-    forwarder_on_publisher_rtcp(p, buf, len);
-  else
-    forwarder_on_subscriber_rtcp(p, buf, len);
+  engine_input(p, leg_of(p, t), ENGINE_PACKET_RTCP, buf, len, g_get_monotonic_time());
+}
+
+static int pump_send(void *io, EngineLeg leg, EnginePacketKind kind, uint8_t *buf, size_t len) {
+  Participant *p = io;
+  PeerTransport *t = leg == ENGINE_LEG_PUBLISHER ? p->pub_tr : p->sub_tr;
+  if (!t) return -1;
+  return kind == ENGINE_PACKET_RTP ? peer_transport_send_rtp(t, buf, len)
+                                   : peer_transport_send_rtcp(t, buf, len);
 }
 
 static void on_candidate(PeerTransport *t, const char *cand, void *user) {
@@ -119,6 +137,7 @@ Participant *participant_new(Room *r, const char *id, int subscribe_all) {
   subscriber_bwe_init(p->bwe, &bc, NULL, (uint16_t)ids_random_u32());
   p->cname = ids_random_hex(8);
   p->sdp_session_id = ((guint64)ids_random_u32() << 20) ^ ids_random_u32();
+  engine_peer_set_output(p, pump_send, p);
   return p;
 }
 
@@ -289,6 +308,7 @@ json_t *participant_publish_offer(Participant *p, const char *sdp) {
     if (created) {
       peer_transport_free(p->pub_tr);
       p->pub_tr = NULL;
+      engine_peer_set_connected(p, ENGINE_LEG_PUBLISHER, 0, g_get_monotonic_time());
     }
     g_free(accepted);
     sdp_remote_free(o);
@@ -324,7 +344,7 @@ json_t *participant_publish_offer(Participant *p, const char *sdp) {
   if (o->end_of_candidates) peer_transport_remote_candidates_done(p->pub_tr);
   publisher_feedback_negotiated(p, o, accepted);
   SdpLocal l = local_of(p, p->pub_tr, dtls_server ? "passive" : "active", ++p->pub_version);
-  l.no_publisher_twcc = !publisher_feedback_twcc_enabled();
+  l.no_publisher_twcc = !publisher_feedback_twcc_enabled(p->room);
   char *answer = sdp_write_publisher_answer(o, &l, accepted);
   g_strfreev(l.candidates);
   g_free(accepted);
@@ -527,7 +547,7 @@ json_t *participant_subscriber_answer(Participant *p, const char *sdp) {
   if (a->end_of_candidates) peer_transport_remote_candidates_done(p->sub_tr);
   sdp_remote_free(a);
   p->offer_outstanding = 0;
-  participant_activate_slots(p);
+  participant_activate_slots(p, g_get_monotonic_time());
   if (p->renegotiate_needed) {
     p->renegotiate_needed = 0;
     renegotiate(p);
@@ -535,8 +555,8 @@ json_t *participant_subscriber_answer(Participant *p, const char *sdp) {
   return sfu_result(NULL);
 }
 
-void participant_activate_slots(Participant *p) {
-  if (!p->sub_tr || peer_transport_state(p->sub_tr) != PT_STATE_CONNECTED) return;
+void participant_activate_slots(Participant *p, int64_t now) {
+  if (!p->sub_connected) return; /* the pump says when (engine_peer_set_connected) */
   Room *r = p->room;
   for (guint i = 0; i < p->slots->len; i++) {
     SubSlot *s = p->slots->pdata[i];
@@ -559,9 +579,9 @@ void participant_activate_slots(Participant *p) {
     if (t->ext.audio_level && s->ext_level) s->ext_map[t->ext.audio_level] = s->ext_level;
     s->rtx_seq = (uint16_t)ids_random_u32();
     rtp_send_stats_init(&s->sstats, s->ssrc, s->codec.clock_rate);
-    s->forward_since_us = g_get_monotonic_time();
-    forwarder_choose_layer(s, g_get_monotonic_time());
-    if (t->kind == SDP_KIND_VIDEO) forwarder_request_keyframe(t, "new_subscriber", 1);
+    s->forward_since_us = now;
+    forwarder_choose_layer(s, now);
+    if (t->kind == SDP_KIND_VIDEO) forwarder_request_keyframe(t, "new_subscriber", 1, now);
   }
 }
 
@@ -617,6 +637,8 @@ json_t *participant_stats_json(Participant *p) {
   if (p->bwe)
     json_object_set_new(json_object_get(j, "bwe"), "heavy_loss_caps",
                         json_integer((json_int_t)p->bwe->bwe.loss_capped));
+  /* Packets of (or for) this participant the engine did not use, by reason. */
+  json_object_set_new(j, "drops", engine_drops_json(&p->drops));
   /* What the publisher is told: transport-cc feedback counts here, the
    * REMB per track (remb_bps: the last one sent). */
   if (p->pub_tr) json_object_set_new(j, "publisher_feedback", publisher_feedback_stats_json(p));

@@ -1,10 +1,13 @@
 #include "peer_transport.h"
 
 #include <agent.h>
+#include <gio/gio.h>
+#include <stun/usages/ice.h>
 #include <string.h>
 
 #include "log.h"
 #include "srtp_session.h"
+#include "udp_pump.h"
 
 /* RFC 7983 demultiplexing of what libnice hands us (STUN never reaches us:
  * libnice consumes it). */
@@ -55,6 +58,28 @@ struct PeerTransport {
    * participant) in checking for ever. The same timer gives up on it. */
   int64_t ice_started_us;
   GSource *consent_timer;
+  /* Fast path (udp_pump.h): once ICE has chosen a host UDP pair and SRTP is
+   * keyed, the pair's socket is read with recvmmsg by the context's pump
+   * and written with its batched sendmmsg; libnice's socket sources are
+   * parked on a context nobody iterates, so libnice neither reads the
+   * socket nor takes its agent lock per packet. libnice keeps the agent
+   * (its timers, keepalives, restarts, TURN); the peer's consent checks
+   * are answered here with libnice's STUN library. Anything else STUN (a
+   * response to libnice's own checks, a check with other credentials or
+   * from another address, a role conflict), an ICE restart, a new selected
+   * pair or a state change hands the path back to libnice; a relayed (TURN)
+   * or TCP pair never takes it. */
+  UdpPump *pump;
+  int controlling;
+  int nice_state;         /* last NiceComponentState */
+  int fast;               /* on the fast path */
+  GSocket *fast_sock;     /* ref held while fast */
+  int fast_fd;
+  struct sockaddr_storage fast_remote;
+  socklen_t fast_remote_len;
+  int64_t fast_left_us;   /* when the path was last handed back */
+  unsigned sample_every, sample_count;
+  PeerTransportUnverifiedFn on_unverified;
 };
 
 /* RFC 7675: consent expires after 30 s without an answer. */
@@ -88,6 +113,7 @@ static void dtls_send(const uint8_t *data, size_t len, void *user) {
 }
 
 static void schedule_dtls_timer(PeerTransport *t);
+static void fast_try_enter(PeerTransport *t);
 
 static gboolean on_dtls_timer(gpointer data) {
   PeerTransport *t = data;
@@ -141,6 +167,7 @@ static void after_dtls(PeerTransport *t, DtlsState ds) {
     t->profile = keys.profile;
     memset(&keys, 0, sizeof keys);
     set_state(t, PT_STATE_CONNECTED, NULL);
+    fast_try_enter(t);
   }
   schedule_dtls_timer(t);
 }
@@ -164,16 +191,9 @@ static void consent_proof(PeerTransport *t, const char *via) {
   }
 }
 
-static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar *data,
-                    gpointer user) {
-  PeerTransport *t = user;
-  uint8_t buf[MAX_DGRAM + SRTP_SESSION_TRAILER];
-  if (len == 0 || len > MAX_DGRAM) {
-    t->stats.dropped_unknown++;
-    return;
-  }
-  memcpy(buf, data, len);
-  size_t n = len;
+/* One datagram from the peer (either path); buf writable with
+ * SRTP_SESSION_TRAILER spare bytes. */
+static void handle_datagram(PeerTransport *t, uint8_t *buf, size_t n) {
   switch (demux_classify(buf, n)) {
   case DEMUX_DTLS:
     ensure_dtls(t);
@@ -185,6 +205,18 @@ static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar
     return;
   case DEMUX_RTP:
     if (!t->srtp) return;
+    if (t->sample_every > 1 && t->on_unverified && ++t->sample_count % t->sample_every) {
+      size_t tag = t->profile == DTLS_SRTP_AEAD_AES_128_GCM ? 16 : 10;
+      if (n <= 12 + tag) {
+        t->stats.dropped_unknown++;
+        return;
+      }
+      t->stats.unverified++;
+      t->stats.packets_in++;
+      t->stats.bytes_in += n - tag;
+      t->on_unverified(t, buf, n - tag, t->user);
+      return;
+    }
     if (srtp_session_unprotect_rtp(t->srtp, buf, &n) != 0) {
       t->stats.undecryptable++;
       return;
@@ -210,9 +242,205 @@ static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar
   }
 }
 
+static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar *data,
+                    gpointer user) {
+  PeerTransport *t = user;
+  uint8_t buf[MAX_DGRAM + SRTP_SESSION_TRAILER];
+  if (len == 0 || len > MAX_DGRAM) {
+    t->stats.dropped_unknown++;
+    return;
+  }
+  memcpy(buf, data, len);
+  handle_datagram(t, buf, len);
+}
+
+/* ---- fast path ---- */
+
+static void fast_leave(PeerTransport *t, const char *why);
+
+static int same_addr(const struct sockaddr_storage *a, socklen_t alen,
+                     const struct sockaddr_storage *b, socklen_t blen) {
+  if (a->ss_family != b->ss_family) return 0;
+  if (a->ss_family == AF_INET) {
+    const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+    return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+  }
+  if (a->ss_family == AF_INET6) {
+    const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+    return x->sin6_port == y->sin6_port &&
+           memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
+  }
+  return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+typedef struct {
+  const char *ufrag, *pwd;
+} StunCreds;
+
+/* USERNAME is "our-ufrag:their-ufrag"; the key is our password. */
+static bool stun_validater(StunAgent *agent, StunMessage *msg, uint8_t *username,
+                           uint16_t username_len, uint8_t **password, size_t *password_len,
+                           void *user) {
+  const StunCreds *c = user;
+  size_t ul = strlen(c->ufrag);
+  if (username_len <= ul || memcmp(username, c->ufrag, ul) != 0 || username[ul] != ':')
+    return false;
+  *password = (uint8_t *)c->pwd;
+  *password_len = strlen(c->pwd);
+  return true;
+}
+
+/* A STUN message on the fast path. 1 answered or ignored; 0 not ours (the
+ * caller hands the path back to libnice). Only a check that authenticates
+ * (or a response to one of libnice's own) can take the path from us: junk
+ * sprayed at the port, even from the peer's address, is dropped. */
+static int fast_stun(PeerTransport *t, uint8_t *buf, size_t n,
+                     const struct sockaddr_storage *from, socklen_t fromlen, int from_peer) {
+  if (n < 20) return 1;
+  unsigned type = ((unsigned)buf[0] << 8) | buf[1];
+  unsigned cls = ((type >> 7) & 2) | ((type >> 4) & 1);
+  if (cls == 1) return 1; /* an indication (a keepalive): nothing to answer */
+  if (cls != 0) return 0; /* a response: to libnice's own check */
+  static const uint16_t known[] = {STUN_ATTRIBUTE_USERNAME, STUN_ATTRIBUTE_MESSAGE_INTEGRITY,
+                                   STUN_ATTRIBUTE_FINGERPRINT, STUN_ATTRIBUTE_PRIORITY,
+                                   STUN_ATTRIBUTE_USE_CANDIDATE, STUN_ATTRIBUTE_ICE_CONTROLLED,
+                                   STUN_ATTRIBUTE_ICE_CONTROLLING,
+                                   STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, 0};
+  StunAgent sa;
+  stun_agent_init(&sa, known, STUN_COMPATIBILITY_RFC5389,
+                  STUN_AGENT_USAGE_SHORT_TERM_CREDENTIALS | STUN_AGENT_USAGE_USE_FINGERPRINT);
+  StunCreds creds = {t->ufrag, t->pwd};
+  StunMessage req;
+  StunValidationStatus vs = stun_agent_validate(&sa, &req, buf, n, stun_validater, &creds);
+  if (vs == STUN_VALIDATION_UNAUTHORIZED || vs == STUN_VALIDATION_UNAUTHORIZED_BAD_REQUEST ||
+      vs == STUN_VALIDATION_NOT_STUN) {
+    /* Wrong credentials or junk, even from the peer's address: dropped,
+     * as libnice drops them; it must not cost us the fast path. */
+    t->stats.dropped_unknown++;
+    return 1;
+  }
+  if (vs != STUN_VALIDATION_SUCCESS || stun_message_get_method(&req) != STUN_BINDING) return 0;
+  /* A genuine check from another address (the peer moved, or a new pair):
+   * libnice's business (peer-reflexive candidate, triggered check). */
+  if (!from_peer) return 0;
+  uint8_t out[512];
+  size_t outlen = sizeof out;
+  StunMessage resp;
+  bool control = t->controlling != 0;
+  if (stun_usage_ice_conncheck_create_reply(&sa, &req, &resp, out, &outlen, from, fromlen,
+                                            &control, 0, STUN_USAGE_ICE_COMPATIBILITY_RFC5245) !=
+      STUN_USAGE_ICE_RETURN_SUCCESS)
+    return 0; /* role conflict or a malformed check: libnice decides */
+  udp_pump_send(t->pump, t->fast_fd, (const struct sockaddr *)from, fromlen, out, outlen, t,
+                &t->stats.send_errors);
+  t->stats.stun_answered++;
+  return 1;
+}
+
+static void fast_readable(void *user) {
+  PeerTransport *t = user;
+  for (;;) {
+    UdpPumpDgram *d = NULL;
+    int n = udp_pump_recv(t->pump, t->fast_fd, &d);
+    if (n < 0) {
+      fast_leave(t, "socket_error");
+      return;
+    }
+    for (int i = 0; i < n && t->fast; i++) {
+      if (d[i].len == 0 || d[i].truncated || d[i].len > MAX_DGRAM) {
+        t->stats.dropped_unknown++;
+        continue;
+      }
+      int from_peer = same_addr(&d[i].from, d[i].fromlen, &t->fast_remote, t->fast_remote_len);
+      if (d[i].buf[0] < 4) { /* STUN (RFC 7983) */
+        if (!fast_stun(t, d[i].buf, d[i].len, &d[i].from, d[i].fromlen, from_peer))
+          fast_leave(t, from_peer ? "stun" : "stun_other_address");
+        continue;
+      }
+      if (!from_peer) { /* media from an address ICE never checked */
+        t->stats.dropped_unknown++;
+        continue;
+      }
+      handle_datagram(t, d[i].buf, d[i].len);
+      if (t->state == PT_STATE_FAILED || t->state == PT_STATE_CLOSED) {
+        fast_leave(t, "closed");
+        return;
+      }
+    }
+    if (!t->fast || n < UDP_PUMP_RECV_BATCH) return;
+  }
+}
+
+/* Takes the fast path if everything allows it; else leaves things as they are. */
+static void fast_try_enter(PeerTransport *t) {
+  if (t->fast || !t->pump || !t->srtp || t->restart_pending || t->state != PT_STATE_CONNECTED)
+    return;
+  if (t->nice_state != NICE_COMPONENT_STATE_CONNECTED &&
+      t->nice_state != NICE_COMPONENT_STATE_READY)
+    return;
+  /* NULL for a relayed (TURN) or TCP pair: those stay with libnice. */
+  GSocket *gs = nice_agent_get_selected_socket(t->agent, t->stream, 1);
+  if (!gs) return;
+  NiceCandidate *lc = NULL, *rc = NULL;
+  if (!nice_agent_get_selected_pair(t->agent, t->stream, 1, &lc, &rc) || !rc) {
+    g_object_unref(gs);
+    return;
+  }
+  struct sockaddr_storage ss;
+  memset(&ss, 0, sizeof ss);
+  nice_address_copy_to_sockaddr(&rc->addr, (struct sockaddr *)&ss);
+  t->fast_remote = ss;
+  t->fast_remote_len = ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                 : sizeof(struct sockaddr_in);
+  t->fast_fd = g_socket_get_fd(gs);
+  if (udp_pump_watch(t->pump, t->fast_fd, fast_readable, t) != 0) {
+    g_object_unref(gs);
+    return;
+  }
+  gboolean ctl = FALSE;
+  g_object_get(t->agent, "controlling-mode", &ctl, NULL);
+  t->controlling = ctl ? 1 : 0;
+  t->fast_sock = gs;
+  t->fast = 1;
+  t->stats.fast_entries++;
+  /* libnice's socket sources (this component's) move to a context nobody
+   * iterates: from now on the pump alone reads the socket. */
+  nice_agent_attach_recv(t->agent, t->stream, 1, udp_pump_parked_context(t->pump), on_recv, t);
+  log_debug("fast_path_enter", "port=%d", transport_port(t));
+}
+
+/* Hands the socket back to libnice (its sources return to our context). */
+static void fast_leave(PeerTransport *t, const char *why) {
+  if (!t->fast) return;
+  t->fast = 0;
+  if (strcmp(why, "free") != 0) t->stats.fast_handbacks++;
+  t->fast_left_us = g_get_monotonic_time();
+  udp_pump_unwatch(t->pump, t->fast_fd);
+  udp_pump_forget(t->pump, t);
+  nice_agent_attach_recv(t->agent, t->stream, 1, t->ctx, on_recv, t);
+  g_object_unref(t->fast_sock);
+  t->fast_sock = NULL;
+  t->fast_fd = -1;
+  /* Leaving for anything but the end of the transport is worth a line. */
+  if (strcmp(why, "free") == 0 || strcmp(why, "closed") == 0)
+    log_debug("fast_path_leave", "port=%d why=%s", transport_port(t), why);
+  else
+    log_info("fast_path_leave", "port=%d why=%s", transport_port(t), why);
+}
+
+static void on_selected_pair(NiceAgent *agent, guint stream, guint comp, NiceCandidate *l,
+                             NiceCandidate *r, gpointer user) {
+  PeerTransport *t = user;
+  fast_leave(t, "new_pair");
+  fast_try_enter(t);
+}
+
 static void on_component_state(NiceAgent *agent, guint stream, guint comp, guint state,
                                gpointer user) {
   PeerTransport *t = user;
+  t->nice_state = (int)state;
+  if (state != NICE_COMPONENT_STATE_CONNECTED && state != NICE_COMPONENT_STATE_READY)
+    fast_leave(t, "ice_state");
   switch (state) {
   case NICE_COMPONENT_STATE_GATHERING:
   case NICE_COMPONENT_STATE_CONNECTING:
@@ -232,6 +460,7 @@ static void on_component_state(NiceAgent *agent, guint stream, guint comp, guint
         after_dtls(t, dtls_session_state(t->dtls));
       }
     }
+    fast_try_enter(t);
     break;
   case NICE_COMPONENT_STATE_FAILED:
     if (!t->ice_connected) {
@@ -269,6 +498,9 @@ static gboolean on_consent_timer(gpointer data) {
     }
     return G_SOURCE_CONTINUE;
   }
+  /* Handed back for a STUN message libnice had to see: take the path again
+   * once libnice has had a moment with it. */
+  if (!t->fast && t->fast_left_us && now - t->fast_left_us >= 2 * G_USEC_PER_SEC) fast_try_enter(t);
   if (now - t->last_auth_rx_us >= CONSENT_TIMEOUT_US) {
     log_info("ice_consent_lost", "port=%d silent_ms=%" G_GINT64_FORMAT, transport_port(t),
              (now - t->last_auth_rx_us) / 1000);
@@ -285,6 +517,8 @@ PeerTransport *peer_transport_new(GMainContext *ctx, const PeerTransportConfig *
   t->cb = *cb;
   t->user = user;
   t->dtls_ctx = cfg->dtls;
+  t->pump = udp_pump_for_context(ctx);
+  t->fast_fd = -1;
   t->pending_cands = g_ptr_array_new_with_free_func(g_free);
   t->agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245,
                                  NICE_AGENT_OPTION_ICE_TRICKLE);
@@ -317,6 +551,7 @@ PeerTransport *peer_transport_new(GMainContext *ctx, const PeerTransportConfig *
   nice_agent_set_port_range(t->agent, t->stream, 1, (guint)cfg->port_min, (guint)cfg->port_max);
   g_signal_connect(t->agent, "component-state-changed", G_CALLBACK(on_component_state), t);
   g_signal_connect(t->agent, "new-candidate-full", G_CALLBACK(on_new_candidate), t);
+  g_signal_connect(t->agent, "new-selected-pair-full", G_CALLBACK(on_selected_pair), t);
   nice_agent_attach_recv(t->agent, t->stream, 1, ctx, on_recv, t);
   if (!nice_agent_gather_candidates(t->agent, t->stream)) {
     g_snprintf(err, errsize, "cannot gather ICE candidates (media ports %d-%d exhausted?)",
@@ -343,6 +578,7 @@ PeerTransport *peer_transport_new(GMainContext *ctx, const PeerTransportConfig *
 
 void peer_transport_free(PeerTransport *t) {
   if (!t) return;
+  fast_leave(t, "free");
   if (t->consent_timer) {
     g_source_destroy(t->consent_timer);
     g_source_unref(t->consent_timer);
@@ -415,6 +651,7 @@ static int add_candidate_now(PeerTransport *t, const char *cand, char *err, size
 }
 
 int peer_transport_restart_ice(PeerTransport *t, char *err, size_t errsize) {
+  fast_leave(t, "ice_restart");
   if (!nice_agent_restart_stream(t->agent, t->stream)) {
     g_snprintf(err, errsize, "ICE restart failed");
     return -1;
@@ -441,6 +678,7 @@ int peer_transport_set_remote(PeerTransport *t, const char *ufrag, const char *p
       return -1;
     }
     if (g_strcmp0(ufrag, t->remote_ufrag) != 0 || g_strcmp0(pwd, t->remote_pwd) != 0) {
+      fast_leave(t, "remote_restart");
       if (!t->restart_pending) {
         g_snprintf(err, errsize, "ice-ufrag/ice-pwd changed without an ICE restart");
         return -1;
@@ -522,6 +760,12 @@ const char *peer_transport_srtp_profile(const PeerTransport *t) {
   return dtls_srtp_profile_name(t->profile);
 }
 const PeerTransportStats *peer_transport_stats(const PeerTransport *t) { return &t->stats; }
+void peer_transport_set_rtp_sampling(PeerTransport *t, unsigned every_n,
+                                     PeerTransportUnverifiedFn fn) {
+  t->sample_every = every_n;
+  t->on_unverified = fn;
+}
+int peer_transport_fast_path(const PeerTransport *t) { return t->fast; }
 
 int peer_transport_send_rtp(PeerTransport *t, uint8_t *buf, size_t len) {
   if (t->state != PT_STATE_CONNECTED || !t->srtp) return -1;
@@ -530,7 +774,10 @@ int peer_transport_send_rtp(PeerTransport *t, uint8_t *buf, size_t len) {
     t->stats.send_errors++;
     return -1;
   }
-  if (nice_agent_send(t->agent, t->stream, 1, (guint)n, (const gchar *)buf) < 0) {
+  if (t->fast) {
+    udp_pump_send(t->pump, t->fast_fd, (const struct sockaddr *)&t->fast_remote,
+                  t->fast_remote_len, buf, n, t, &t->stats.send_errors);
+  } else if (nice_agent_send(t->agent, t->stream, 1, (guint)n, (const gchar *)buf) < 0) {
     t->stats.send_errors++;
     return -1;
   }
@@ -546,7 +793,10 @@ int peer_transport_send_rtcp(PeerTransport *t, uint8_t *buf, size_t len) {
     t->stats.send_errors++;
     return -1;
   }
-  if (nice_agent_send(t->agent, t->stream, 1, (guint)n, (const gchar *)buf) < 0) {
+  if (t->fast) {
+    udp_pump_send(t->pump, t->fast_fd, (const struct sockaddr *)&t->fast_remote,
+                  t->fast_remote_len, buf, n, t, &t->stats.send_errors);
+  } else if (nice_agent_send(t->agent, t->stream, 1, (guint)n, (const gchar *)buf) < 0) {
     t->stats.send_errors++;
     return -1;
   }

@@ -42,6 +42,12 @@ typedef struct {
   void (*on_candidate)(PeerTransport *t, const char *candidate, void *user);
 } PeerTransportCallbacks;
 
+/* With peer_transport_set_rtp_sampling (load generators): an SRTP packet
+ * that was NOT authenticated or decrypted. Its RTP header and header
+ * extensions are cleartext and usable; its payload and padding are
+ * ciphertext. len excludes the authentication tag. */
+typedef void (*PeerTransportUnverifiedFn)(PeerTransport *t, uint8_t *buf, size_t len, void *user);
+
 typedef struct {
   const char *const *addresses; /* host candidate addresses */
   int port_min, port_max;
@@ -53,6 +59,10 @@ typedef struct {
   uint64_t packets_in, bytes_in, rtcp_in;
   uint64_t packets_out, bytes_out, rtcp_out;
   uint64_t undecryptable, dropped_unknown, send_errors;
+  uint64_t unverified; /* RTP handed on unverified (sampling) */
+  /* the batched fast path: times taken, times handed back to libnice,
+   * consent checks answered on it */
+  uint64_t fast_entries, fast_handbacks, stun_answered;
 } PeerTransportStats;
 
 PeerTransport *peer_transport_new(GMainContext *ctx, const PeerTransportConfig *cfg,
@@ -91,6 +101,16 @@ const char *peer_transport_srtp_profile(const PeerTransport *t);
 const PeerTransportStats *peer_transport_stats(const PeerTransport *t);
 /* The local UDP port of the transport's (first) host candidate, 0 if none. */
 int peer_transport_local_port(PeerTransport *t);
+
+/* Receive-side sampling, for load generators that must outrun a server:
+ * every_n > 1 authenticates and decrypts only every n-th SRTP packet (on_rtp)
+ * and hands the others, unverified, to fn; 0 or 1 verifies
+ * all (the default; a server never samples). Consent is proven by the
+ * verified ones only. */
+void peer_transport_set_rtp_sampling(PeerTransport *t, unsigned every_n,
+                                     PeerTransportUnverifiedFn fn);
+/* 1 while media goes through the context's batched UDP pump (udp_pump.h). */
+int peer_transport_fast_path(const PeerTransport *t);
 
 /* Protect in place and send. buf needs SRTP_SESSION_TRAILER spare bytes.
  * 0 sent, -1 not connected or failed. */

@@ -7,7 +7,6 @@
 #include "log.h"
 #include "room_internal.h"
 #include "sdp_write.h"
-#include "srtp_session.h"
 
 #define REMB_TICK_US 100000
 #define NEW_SUB_GRACE_US 5000000
@@ -34,24 +33,12 @@
  * the same minutes. With REMB only, Chromium follows our REMB directly:
  * demand-capped, and bounded by the loss-based uplink estimate. Turn it on
  * where the SFU has its cores to itself (or once arrival times come from
- * the kernel). */
-#define PUBLISHER_TWCC_DEFAULT 0
-
-bool publisher_feedback_twcc_enabled(void) {
-  static gsize once = 0;
-  static bool on;
-  if (g_once_init_enter(&once)) {
-    const char *e = g_getenv("PARLOUR_SFU_PUBLISHER_TWCC");
-    on = e && *e ? strcmp(e, "0") != 0 : PUBLISHER_TWCC_DEFAULT;
-    log_info("publisher_twcc_config", "enabled=%d source=%s", on, e && *e ? "env" : "default");
-    g_once_init_leave(&once, 1);
-  }
-  return on;
-}
+ * the kernel). The switch is [media] publisher_twcc (sfu_config.c). */
+bool publisher_feedback_twcc_enabled(const Room *r) { return r->env.publisher_twcc != 0; }
 
 void publisher_feedback_negotiated(Participant *p, const SdpRemote *offer, const int *accepted) {
   uint8_t id = 0;
-  for (guint i = 0; i < offer->media->len && !id && publisher_feedback_twcc_enabled(); i++) {
+  for (guint i = 0; i < offer->media->len && !id && publisher_feedback_twcc_enabled(p->room); i++) {
     const SdpMediaInfo *mi = offer->media->pdata[i];
     if (accepted[i] && sdp_write_accepts_twcc(mi)) id = mi->ext.twcc;
   }
@@ -88,11 +75,11 @@ void publisher_feedback_on_rtp(Participant *p, const uint8_t *buf, const RtpView
 
 static void send_twcc(Participant *p, int64_t now) {
   if (!p->pub_twcc || !twcc_feedback_due(p->pub_twcc, now)) return;
-  uint8_t b[TWCC_FB_MAX_PACKET + SRTP_SESSION_TRAILER];
+  uint8_t b[TWCC_FB_MAX_PACKET + ENGINE_PACKET_TAILROOM];
   for (int i = 0; i < FB_PER_TICK; i++) {
     size_t n = twcc_feedback_build(p->pub_twcc, now, b, TWCC_FB_MAX_PACKET);
     if (!n) break;
-    if (peer_transport_send_rtcp(p->pub_tr, b, n) != 0) {
+    if (engine_send(p, ENGINE_LEG_PUBLISHER, ENGINE_PACKET_RTCP, b, n) != 0) {
       p->pub_twcc_send_errors++;
       break;
     }
@@ -205,15 +192,15 @@ static void remb_track(RouterTrack *rt, void *ud) {
 }
 
 void publisher_feedback_tick(Participant *p, int64_t now) {
-  if (!p->pub_tr || peer_transport_state(p->pub_tr) != PT_STATE_CONNECTED) return;
+  if (!p->pub_connected) return;
   if (!p->pub_connected_us) p->pub_connected_us = now;
   send_twcc(p, now);
   if (now - p->pub_remb_us < REMB_TICK_US) return;
   p->pub_remb_us = now;
-  uint8_t b[1200 + SRTP_SESSION_TRAILER];
+  uint8_t b[1200 + ENGINE_PACKET_TAILROOM];
   RembCtx c = {p, now, b, 0, 1200};
   router_foreach_track(p->room->router, remb_track, &c);
-  if (c.len) peer_transport_send_rtcp(p->pub_tr, b, c.len);
+  if (c.len) engine_send(p, ENGINE_LEG_PUBLISHER, ENGINE_PACKET_RTCP, b, c.len);
 }
 
 json_t *publisher_feedback_stats_json(const Participant *p) {

@@ -38,11 +38,11 @@
 
 typedef struct Participant Participant;
 
-/* Whether publisher answers accept transport-cc at all: the environment
- * variable PARLOUR_SFU_PUBLISHER_TWCC ("0" off, "1" on) read once, else
- * PUBLISHER_TWCC_DEFAULT (publisher_feedback.c says why it is what it is).
- * An operational switch until it is a [media] setting of sfu_config. */
-bool publisher_feedback_twcc_enabled(void);
+/* Whether publisher answers accept transport-cc at all: the room's
+ * [media] publisher_twcc setting (off by default; publisher_feedback.c says
+ * why). */
+typedef struct Room Room;
+bool publisher_feedback_twcc_enabled(const Room *r);
 
 /* After a publisher offer was parsed and accepted[] decided: turn
  * transport-cc toward the publisher on (allocating the recorder), keep it

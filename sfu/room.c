@@ -85,7 +85,8 @@ void room_record_participant(Room *r, Participant *p) {
   for (unsigned i = 0; i < n; i++) {
     which[i]->rec_handle = handles[i];
     /* The recorder is a new receiver: its file should start on a keyframe. */
-    if (which[i]->kind == SDP_KIND_VIDEO) forwarder_request_keyframe(which[i], "new_subscriber", 1);
+    if (which[i]->kind == SDP_KIND_VIDEO)
+      forwarder_request_keyframe(which[i], "new_subscriber", 1, g_get_monotonic_time());
   }
 }
 
@@ -159,7 +160,7 @@ static json_t *room_record(Room *r, int start) {
 }
 
 static gboolean on_tick(gpointer data) {
-  forwarder_tick(data, g_get_monotonic_time());
+  engine_tick(data, g_get_monotonic_time());
   return G_SOURCE_CONTINUE;
 }
 
@@ -176,6 +177,7 @@ Room *room_new(const char *name, int max_participants, int recordable, int worke
   r->order = g_ptr_array_new();
   r->router = router_new();
   speaker_detector_init(&r->speakers, NULL);
+  engine_set_wall_offset(r, g_get_real_time() - g_get_monotonic_time());
   r->tick = g_timeout_source_new(TICK_MS);
   g_source_set_callback(r->tick, on_tick, r, NULL);
   g_source_attach(r->tick, ctx);
@@ -212,6 +214,7 @@ static json_t *room_stats_json(Room *r) {
                         r->worker_index, "recordable", r->recordable, "max_participants",
                         r->max_participants, "tracks", (int)router_track_count(r->router),
                         "participants", parts, "recording", r->recorder != NULL);
+  json_object_set_new(j, "drops", engine_drops_json(&r->drops));
   if (r->recorder) {
     RecorderStats st;
     recorder_get_stats(r->recorder, &st);
@@ -253,9 +256,7 @@ json_t *room_handle(Room *r, const char *type, json_t *msg) {
     jsonu_bool(msg, "muted", &muted);
     PubTrack *t = room_track(r, tid);
     if (!t) return sfu_error("track_not_found", "track", "no track %s in room %s", tid, r->name);
-    bool need_kf = false;
-    router_set_muted(r->router, tid, muted, &need_kf);
-    if (need_kf) forwarder_request_keyframe(t, "unmute", 1);
+    forwarder_mute_track(t, muted, g_get_monotonic_time());
     log_info("track_muted", "room=%s track=%s muted=%d", r->name, tid, muted);
     return sfu_result(json_pack("{s:s, s:b}", "track", tid, "muted", muted));
   }

@@ -1,5 +1,6 @@
 /* Internal shapes shared by room.c (requests), participant.c (transports and
- * negotiation) and forwarder.c (the packet path and RTCP). Worker thread only. */
+ * negotiation) and the engine files (engine*.c, engine_internal.h lists them:
+ * the packet path and RTCP). Worker thread only. */
 #ifndef PARLOUR_SFU_ROOM_INTERNAL_H
 #define PARLOUR_SFU_ROOM_INTERNAL_H
 
@@ -7,6 +8,8 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "core/engine.h"
+#include "core/engine_drops.h"
 #include "core/keyframe_throttle.h"
 #include "core/layer_selector.h"
 #include "core/vp8_rewrite.h"
@@ -145,6 +148,12 @@ struct Participant {
   int64_t pub_connected_us; /* first tick with the publisher transport connected */
   uint64_t pub_twcc_packets_without; /* RTP packets that lacked the extension */
   uint64_t pub_twcc_sent, pub_twcc_bytes, pub_twcc_send_errors;
+  /* The seam (core/engine.h): where the engine's packets go, and which
+   * legs are connected (told by the pump). */
+  EngineSendFn send;
+  void *send_io;
+  int pub_connected, sub_connected;
+  EngineDrops drops;     /* packets of (or for) this participant not used */
 };
 
 struct Room {
@@ -160,10 +169,12 @@ struct Room {
   GSource *tick;            /* 20 ms: NACK and keyframe polls, 1 s reports */
   Recorder *recorder;       /* while recording (docs/recording.md) */
   int64_t last_report_us;
-  SpeakerDetector speakers; /* audio levels -> speaking events (forwarder.c) */
+  SpeakerDetector speakers; /* audio levels -> speaking events (engine_reports.c) */
   uint32_t next_speaker_key;
   int64_t last_speaker_poll_us;
   int64_t last_layer_us;    /* simulcast layer choice, every 100 ms */
+  int64_t wall_offset_us;   /* unix - monotonic time (engine_set_wall_offset) */
+  EngineDrops drops;        /* every participant's drops, those who left too */
 };
 
 /* participant.c */
@@ -184,21 +195,32 @@ json_t *participant_ice_candidate(Participant *p, const char *transport, const c
 void participant_sync_subscriptions(Participant *p);
 int participant_wants(const Participant *p, const PubTrack *t);
 json_t *participant_stats_json(Participant *p);
-/* (Re)creates router subscriptions for negotiated slots when connected. */
-void participant_activate_slots(Participant *p);
+/* (Re)creates router subscriptions for negotiated slots once the
+ * subscriber leg is connected (engine_peer_set_connected); each new one
+ * asks its publisher for a keyframe at now_us. */
+void participant_activate_slots(Participant *p, int64_t now_us);
 
-/* forwarder.c */
-void forwarder_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len);
-void forwarder_on_publisher_rtcp(Participant *p, uint8_t *buf, size_t len);
-void forwarder_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len);
+/* engine*.c: the engine behind core/engine.h (engine_input, engine_tick,
+ * ...), and engine_send, the one way its packets leave (the peer's
+ * EngineSendFn; -1 when it has none or the pump refused). The forwarder_*
+ * and pub_track_* calls below are theirs too. */
+int engine_send(Participant *p, EngineLeg leg, EnginePacketKind kind, uint8_t *buf, size_t len);
+/* Counts a dropped packet of (or for) p in its and its room's counts; a
+ * rate-limited debug line (engine_drops.h). */
+void engine_drop(Participant *p, EngineDrop why, int64_t now_us);
+/* {reason: count} for every reason, zeros included (stable keys). */
+json_t *engine_drops_json(const EngineDrops *d);
 /* reason: "pli", "fir", "new_subscriber", "unmute", "nack_gave_up". force:
  * a new subscriber (see keyframe_throttle). */
 /* A keyframe of every layer (new subscriber, unmute), or of one layer (the
  * one a subscriber is on or switching to): throttled per layer, see
  * keyframe_throttle.h; force: a newcomer/switch request. */
-void forwarder_request_keyframe(PubTrack *t, const char *reason, int force);
-void forwarder_request_layer_keyframe(PubTrack *t, unsigned layer, const char *reason, int force);
-void forwarder_tick(Room *r, int64_t now_us);
+void forwarder_request_keyframe(PubTrack *t, const char *reason, int force, int64_t now_us);
+void forwarder_request_layer_keyframe(PubTrack *t, unsigned layer, const char *reason, int force,
+                                      int64_t now_us);
+/* Staff mute / unmute of a track (control API track_mute): nothing of it
+ * is forwarded while muted; unmuting asks for a keyframe at now_us. */
+RouterStatus forwarder_mute_track(PubTrack *t, bool muted, int64_t now_us);
 PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi);
 /* Simulcast: the layer a subscription should receive (layer_selector: the
  * lowest when it has a limit, else the highest the subscriber's REMB

@@ -16,7 +16,7 @@
 #define SFU_EXT_AUDIO_LEVEL 3
 /* transport-cc (draft-holmer-rmcat-transport-wide-cc-extensions-01): every
  * packet to a subscriber carries our transport-wide seq; its feedback
- * drives subscriber_bwe (forwarder.c). */
+ * drives subscriber_bwe (engine_publisher.c, engine_subscriber.c). */
 #define SFU_EXT_TWCC 4
 
 typedef struct {

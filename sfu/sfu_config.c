@@ -18,8 +18,22 @@ const ConfigOption sfu_config_options[] = {
      "addresses to gather and advertise host candidates on, ';'-separated"},
     {"media", "workers", CONFIG_INT, "0", O(workers), 0, 64,
      "media worker threads; 0 means one per core"},
+    {"media", "publisher_twcc", CONFIG_BOOL, "false", O(publisher_twcc), 0, 0,
+     "accept transport-cc from publishers that offer it (feedback every 100 ms); off: REMB "
+     "only (docs/media.md says why that is the default)"},
+    {"media", "batch_us", CONFIG_INT, "500", O(batch_us), 0, 20000,
+     "a worker wakes at most once per this many microseconds, so one poll serves many "
+     "sockets (adds at most this much delay); 0 wakes on every packet"},
+    {"media", "udp_pump", CONFIG_BOOL, "true", O(udp_pump), 0, 0,
+     "once ICE has chosen a host UDP pair, read and write its socket in batches (recvmmsg, "
+     "sendmmsg) instead of libnice's per-packet path; false is for measuring"},
+    {"media", "udp_gso", CONFIG_BOOL, "false", O(udp_gso), 0, 0,
+     "the batched path sends runs of same-size packets as one UDP GSO message (no gain "
+     "measured here: docs/performance.md)"},
     {"recording", "directory", CONFIG_STRING, "var/recordings", O(recording_dir), 0, 0,
      "where recordable rooms write their files"},
+    {"metrics", "token_file", CONFIG_STRING, "", O(metrics_token_file), 0, 0,
+     "bearer token Prometheus presents on GET /metrics; empty turns /metrics off"},
     {"log", "level", CONFIG_LOGLEVEL, "info", O(log_level), 0, 0,
      "debug, info, warn or error"},
     {0},

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "room.h"
 #include "sfu_bus.h"
+#include "udp_pump.h"
 
 struct Worker {
   int index;
@@ -15,6 +16,7 @@ struct Worker {
   GMainLoop *loop;
   GThread *thread;
   GHashTable *rooms; /* name -> Room*; worker thread only */
+  UdpPump *pump;     /* batched media I/O of the worker's transports */
 };
 
 /* ---- wake-up batching ----
@@ -26,9 +28,8 @@ struct Worker {
  * the walk is shared by the packets of that interval. The price is at most
  * one interval of extra forwarding delay. Timers keep their deadlines (the
  * wait never exceeds poll's timeout) and a zero-timeout poll (work pending)
- * never waits. PARLOUR_SFU_BATCH_US overrides the interval (0 turns it off)
- * for measurements. */
-#define WORKER_BATCH_US_DEFAULT 500
+ * never waits. The interval is [media] batch_us (0 turns it off, for
+ * measurements). */
 static gint64 batch_us = -1;
 static _Thread_local gint64 last_poll_us;
 
@@ -50,17 +51,6 @@ static gint batched_poll(GPollFD *fds, guint nfds, gint timeout) {
   return r;
 }
 
-static gint64 worker_batch_us(void) {
-  const char *e = g_getenv("PARLOUR_SFU_BATCH_US");
-  if (e && *e) {
-    char *end = NULL;
-    gint64 v = g_ascii_strtoll(e, &end, 10);
-    if (end && *end == '\0' && v >= 0 && v <= 20000) return v;
-    log_warn("bad_env", "name=PARLOUR_SFU_BATCH_US value=%s default=%d", e, WORKER_BATCH_US_DEFAULT);
-  }
-  return WORKER_BATCH_US_DEFAULT;
-}
-
 static gpointer worker_main(gpointer data) {
   Worker *w = data;
   g_main_context_push_thread_default(w->ctx);
@@ -75,8 +65,12 @@ Worker *worker_new(int index, const SfuEnv *env) {
   w->env = *env;
   w->ctx = g_main_context_new();
   w->loop = g_main_loop_new(w->ctx, FALSE);
-  if (batch_us < 0) batch_us = worker_batch_us(); /* workers are made on the main thread */
+  if (batch_us < 0) batch_us = env->batch_us; /* workers are made on the main thread */
   if (batch_us > 0) g_main_context_set_poll_func(w->ctx, batched_poll);
+  /* Transports made on this context find the pump and move their media to
+   * it once ICE has chosen a host UDP pair (peer_transport.c). The env
+   * [media] udp_pump = false keeps libnice's per-packet path (to measure). */
+  if (env->udp_pump) w->pump = udp_pump_new(w->ctx, env->udp_gso);
   w->rooms = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   char name[32];
   g_snprintf(name, sizeof name, "sfu-worker-%d", index);
@@ -85,6 +79,10 @@ Worker *worker_new(int index, const SfuEnv *env) {
 }
 
 int worker_index(const Worker *w) { return w->index; }
+void worker_foreach_room(Worker *w, GHFunc fn, gpointer user) {
+  g_hash_table_foreach(w->rooms, fn, user);
+}
+gpointer worker_find_room(Worker *w, const char *name) { return g_hash_table_lookup(w->rooms, name); }
 GMainContext *worker_context(Worker *w) { return w->ctx; }
 
 void worker_invoke(Worker *w, GSourceFunc fn, gpointer data, GDestroyNotify destroy) {
@@ -116,6 +114,17 @@ void worker_free(Worker *w) {
   while (g_main_context_iteration(w->ctx, FALSE)) {
   }
   g_hash_table_destroy(w->rooms);
+  if (w->pump) {
+    const UdpPumpStats *ps = udp_pump_stats(w->pump);
+    log_info("udp_pump_stats",
+             "worker=%d wakeups=%" G_GUINT64_FORMAT " recv_calls=%" G_GUINT64_FORMAT
+             " recv_packets=%" G_GUINT64_FORMAT " send_calls=%" G_GUINT64_FORMAT
+             " send_packets=%" G_GUINT64_FORMAT " send_dropped=%" G_GUINT64_FORMAT
+             " gso_messages=%" G_GUINT64_FORMAT,
+             w->index, ps->wakeups, ps->recv_calls, ps->recv_packets, ps->send_calls,
+             ps->send_packets, ps->send_dropped, ps->gso_messages);
+  }
+  udp_pump_free(w->pump);
   g_main_loop_unref(w->loop);
   g_main_context_unref(w->ctx);
   g_free(w);

@@ -17,6 +17,10 @@ typedef struct {
   char **ice_addresses;
   int port_min, port_max;
   const char *recording_dir; /* [recording] directory */
+  int publisher_twcc;        /* [media] publisher_twcc */
+  int batch_us;              /* [media] batch_us: wake-up batching, 0 off */
+  int udp_pump;              /* [media] udp_pump: batched I/O once ICE chose a host UDP pair */
+  int udp_gso;               /* [media] udp_gso: the pump sends with UDP GSO */
 } SfuEnv;
 
 typedef struct Worker Worker;
@@ -29,6 +33,13 @@ int worker_index(const Worker *w);
 GMainContext *worker_context(Worker *w);
 /* Runs fn(data) on the worker thread; destroy(data) afterwards. */
 void worker_invoke(Worker *w, GSourceFunc fn, gpointer data, GDestroyNotify destroy);
+
+/* Calls fn(name, Room *room, user) for every room on the worker. Worker
+ * thread only (from a function run by worker_invoke): sfu_metrics reads the
+ * rooms' stats this way at scrape time. */
+void worker_foreach_room(Worker *w, GHFunc fn, gpointer user);
+/* The Room named so on this worker, or NULL. Worker thread only. */
+gpointer worker_find_room(Worker *w, const char *name);
 
 /* A control request for a room on this worker. The worker answers it with
  * sfu_bus_reply(conn, ...) carrying id. msg is the whole request object. */

@@ -4,20 +4,37 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glib-unix.h>
 #include <openssl/crypto.h>
 
 #include "daemon.h"
 #include "httpd.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "sig_booking.h"
+#include "sig_cluster.h"
 #include "sig_events.h"
+#include "sig_metrics.h"
 #include "sig_server.h"
 #include "signal_config.h"
 #include "token.h"
 #include "version.h"
 
+static MetricsEndpoint metrics_ep; /* GET /metrics, behind [metrics] token_file */
+
+typedef struct {
+  SigServer *sig;
+  SigCluster *cluster; /* NULL: this instance alone */
+} App;
+
 static void http_handler(const HttpRequest *req, HttpResponse *resp, void *user) {
-  (void)user;
+  App *app = user;
+  if (metrics_endpoint_handle(&metrics_ep, req, resp)) return;
+  if (app->cluster && strcmp(req->path, "/internal/cluster/state") == 0 &&
+      strcmp(req->method, "GET") == 0) {
+    sig_cluster_answer_state(app->cluster, req, resp, sig_server_room_ids(app->sig));
+    return;
+  }
   if (strcmp(req->path, "/healthz") == 0 && strcmp(req->method, "GET") == 0) {
     char *j = daemon_healthz_json();
     http_response_json(resp, 200, j);
@@ -25,6 +42,30 @@ static void http_handler(const HttpRequest *req, HttpResponse *resp, void *user)
     return;
   }
   http_response_json(resp, 404, "{\"error\":{\"code\":\"not_found\",\"message\":\"no such path\",\"field\":null}}");
+}
+
+/* SIGHUP: the operator changed [sfu] draining / drain_moves (a node going
+ * down for maintenance, or back). Only those two settings are re-read; a
+ * config file that no longer parses changes nothing (logged). */
+typedef struct {
+  const char *path;
+  SigServer *sig;
+} Reload;
+
+static gboolean on_sighup(gpointer data) {
+  Reload *rl = data;
+  SignalConfig fresh = {0};
+  char err[512];
+  if (config_load(rl->path, signal_config_options, &fresh, err, sizeof err) != 0) {
+    char q[600];
+    log_error("reload_failed", "error=%s", log_quote(q, sizeof q, err));
+  } else {
+    sig_server_set_draining(rl->sig, fresh.sfu_draining, fresh.sfu_drain_moves);
+    log_info("reloaded", "draining=%u drain_moves=%d",
+             fresh.sfu_draining ? g_strv_length(fresh.sfu_draining) : 0, fresh.sfu_drain_moves);
+  }
+  config_free(signal_config_options, &fresh);
+  return G_SOURCE_CONTINUE;
 }
 
 /* A secret file named by [group] key; fails start-up if unusable. */
@@ -42,7 +83,7 @@ static char *read_secret(const char *path, const char *cfgpath, const char *grou
 int main(int argc, char **argv) {
   SignalConfig cfg = {0};
   DaemonInfo info = {"parlour-signal", "Parlour signalling server (wss /ws).",
-                     signal_config_options, &cfg};
+                     signal_config_options, &cfg, signal_config_validate};
   const char *path = daemon_init(argc, argv, &info);
   log_set_component("signal");
   log_set_level((LogLevel)cfg.log_level);
@@ -53,47 +94,21 @@ int main(int argc, char **argv) {
     config_format_error(msg, sizeof msg, path, "tokens", "public_key", "%s", err);
     daemon_fail("%s", msg);
   }
-  if (!cfg.sfu_nodes || !cfg.sfu_nodes[0]) {
-    config_format_error(msg, sizeof msg, path, "sfu", "nodes", "at least one node is needed");
-    daemon_fail("%s", msg);
-  }
-  for (char **n = cfg.sfu_nodes; *n; n++)
-    if (!g_str_has_prefix(*n, "ws://") && !g_str_has_prefix(*n, "wss://")) {
-      config_format_error(msg, sizeof msg, path, "sfu", "nodes", "\"%s\" is not a ws:// URL", *n);
-      daemon_fail("%s", msg);
-    }
   char *sfu_secret = read_secret(cfg.sfu_secret_file, path, "sfu", "secret_file");
-  if (cfg.warn_second_s >= cfg.warn_first_s) {
-    config_format_error(msg, sizeof msg, path, "calls", "warn_second_s",
-                        "must be less than warn_first_s (%d)", cfg.warn_first_s);
+  if (metrics_endpoint_init(&metrics_ep, metrics_default(), cfg.metrics_token_file, err,
+                            sizeof err) != 0) {
+    config_format_error(msg, sizeof msg, path, "metrics", "token_file", "%s", err);
     daemon_fail("%s", msg);
   }
-
   /* Admission (docs/contracts.md, "Decisions reach live calls"): with
    * booking configured every first join is checked and booking's decisions
    * reach live calls; only an explicit admission = off lets the token alone
-   * decide, and never silently because a URL is missing. */
+   * decide, and never silently because a URL is missing (both checked in
+   * signal_config_validate). */
   gboolean admission = strcmp(cfg.booking_admission, "required") == 0;
-  if (!admission && strcmp(cfg.booking_admission, "off") != 0) {
-    config_format_error(msg, sizeof msg, path, "booking", "admission",
-                        "\"%s\" is not required or off", cfg.booking_admission);
-    daemon_fail("%s", msg);
-  }
-  if (admission && !(cfg.booking_url && *cfg.booking_url)) {
-    config_format_error(msg, sizeof msg, path, "booking", "admission",
-                        "required needs [booking] url (set admission = off to run without "
-                        "booking)");
-    daemon_fail("%s", msg);
-  }
   SigEvents *events = NULL;
   SigBooking *booking = NULL;
   if (cfg.booking_url && *cfg.booking_url) {
-    if (!g_str_has_prefix(cfg.booking_url, "https://") &&
-        !g_str_has_prefix(cfg.booking_url, "http://")) {
-      config_format_error(msg, sizeof msg, path, "booking", "url", "\"%s\" is not an http(s) URL",
-                          cfg.booking_url);
-      daemon_fail("%s", msg);
-    }
     char *cred = read_secret(cfg.booking_credential_file, path, "booking", "credential_file");
     events = sig_events_new(cfg.spool_dir, cfg.booking_url, cred, cfg.booking_ca_file, err,
                             sizeof err);
@@ -147,7 +162,34 @@ int main(int argc, char **argv) {
   };
   GMainLoop *loop = daemon_loop_new();
   SigServer *sig = sig_server_new(&set, cfg.sfu_nodes, sfu_secret, events);
+  metrics_register_process(metrics_default(), "signal");
+  sig_metrics_init(sig);
   sig_server_set_booking(sig, booking);
+  if (sig_server_set_draining(sig, cfg.sfu_draining, cfg.sfu_drain_moves) > 0) {
+    config_format_error(msg, sizeof msg, path, "sfu", "draining", "names a node not in nodes");
+    daemon_fail("%s", msg);
+  }
+  SigCluster *cluster = NULL;
+  if (cfg.cluster_instances && cfg.cluster_instances[0]) {
+    char *cred = read_secret(cfg.cluster_credential_file, path, "cluster", "credential_file");
+    SigClusterConfig cc = {.instances = cfg.cluster_instances,
+                           .self = cfg.cluster_self,
+                           .credential = cred,
+                           .ca_file = cfg.cluster_ca_file,
+                           .probe_ms = cfg.cluster_probe_ms};
+    cluster = sig_cluster_new(&cc, err, sizeof err);
+    g_free(cred);
+    if (!cluster) {
+      config_format_error(msg, sizeof msg, path, "cluster",
+                          strstr(err, "CA") ? "ca_file" : strstr(err, "is not one of") ? "self" : "instances",
+                          "%s", err);
+      daemon_fail("%s", msg);
+    }
+    sig_server_set_cluster(sig, cluster);
+  }
+  App app = {.sig = sig, .cluster = cluster};
+  Reload reload = {.path = path, .sig = sig};
+  guint hup = g_unix_signal_add(SIGHUP, on_sighup, &reload);
   if (booking) sig_booking_start_feed(booking, sig_on_decision, sig);
 
   WsEndpoint ws = {.path = "/ws",
@@ -164,6 +206,7 @@ int main(int argc, char **argv) {
                          .tls_key = cfg.tls_key,
                          .ping_interval_s = cfg.ping_interval_s,
                          .handler = http_handler,
+                         .handler_user = &app,
                          .ws = &ws,
                          .n_ws = 1};
   HttpServer *srv = http_server_new(NULL, &hc, err, sizeof err);
@@ -172,19 +215,24 @@ int main(int argc, char **argv) {
                         strstr(err, "TLS") ? "tls_cert" : "port", "%s", err);
     daemon_fail("%s", msg);
   }
-  log_info("started", "version=%s port=%d key_id=%s nodes=%u booking=%s admission=%s",
+  log_info("started", "version=%s port=%d key_id=%s nodes=%u booking=%s admission=%s instances=%u",
            PARLOUR_VERSION, http_server_port(srv), kid ? kid : "-",
            g_strv_length(cfg.sfu_nodes), events ? cfg.booking_url : "-",
-           booking ? "required" : "off");
+           booking ? "required" : "off",
+           cfg.cluster_instances ? g_strv_length(cfg.cluster_instances) : 0);
   g_main_loop_run(loop);
+  g_source_remove(hup);
   http_server_free(srv);
+  sig_metrics_detach();
   sig_booking_free(booking); /* before the server its callbacks use */
+  sig_cluster_free(cluster);
   sig_server_free(sig);
   sig_events_free(events);
   g_main_loop_unref(loop);
   EVP_PKEY_free(pub);
   g_free(kid);
   g_free(sfu_secret);
+  metrics_endpoint_clear(&metrics_ep);
   if (turn_secret) OPENSSL_cleanse(turn_secret, strlen(turn_secret));
   g_free(turn_secret);
   config_free(signal_config_options, &cfg);

@@ -7,6 +7,7 @@
 #include "sig_booking.h"
 #include "sig_admit.h"
 #include "sig_conn.h"
+#include "sig_metrics.h"
 #include "sig_relay.h"
 #include "sig_room.h"
 #include "sig_server_state.h"
@@ -29,6 +30,7 @@ static void admit_ctx_free(gpointer p) {
 
 static void refuse(SigConn *c, const char *code, const char *message, int close_code) {
   log_info("join_refused", "conn=%" G_GUINT64_FORMAT " code=%s", c->id, code);
+  sig_metrics_join_refused(code);
   sig_send_error(c, code, message, "join");
   c->joining = FALSE;
   sig_conn_close(c, close_code, code);
@@ -36,11 +38,15 @@ static void refuse(SigConn *c, const char *code, const char *message, int close_
 
 static void on_admission(const SigAdmitAnswer *a, void *user) {
   AdmitCtx *x = user;
+  sig_metrics_admission(a->outcome == SIG_ADMIT_UNAVAILABLE ? "unavailable"
+                        : a->outcome == SIG_ADMIT_NO        ? "refused"
+                                                            : "admitted");
   SigConn *c = sig_conn_lookup(x->srv, x->conn_id);
   if (!c || c->closing) return; /* the person went away meanwhile */
   if (a->outcome == SIG_ADMIT_UNAVAILABLE) {
     log_info("join_refused", "conn=%" G_GUINT64_FORMAT " code=admission_unavailable why=%s",
              c->id, a->code);
+    sig_metrics_join_refused("admission_unavailable");
     sig_send(c, "error",
              json_pack("{s:s, s:s, s:s, s:i}", "code", "admission_unavailable", "message",
                        "the booking service could not confirm this visit; trying again shortly",

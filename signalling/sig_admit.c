@@ -10,12 +10,15 @@
 #include "log.h"
 #include "sig_admit.h"
 #include "sig_call_presence.h"
+#include "sig_cluster.h"
+#include "sig_metrics.h"
 #include "sig_relay.h"
 #include "sig_server_state.h"
 #include "turn_rest.h"
 
 static void refuse(SigConn *c, const char *code, const char *message, int close_code) {
   log_info("join_refused", "conn=%" G_GUINT64_FORMAT " code=%s", c->id, code);
+  sig_metrics_join_refused(code);
   sig_send_error(c, code, message, "join");
   c->joining = FALSE;
   sig_conn_close(c, close_code, code);
@@ -77,6 +80,7 @@ static void on_part_added(SfuNode *n, json_t *reply, void *user) {
   log_info(x->reconnect ? "participant_reconnected" : "participant_joined",
            "room=%s participant=%s role=%s hidden=%d", r->id, p->id->participant, p->id->role,
            p->id->hidden);
+  sig_metrics_join(x->reconnect);
   if (first && !x->reconnect) {
     if (!p->id->hidden) sig_broadcast(r, p, "participant_joined", json_pack("{s:o}", "participant", sig_part_public(p)));
     sig_post_event(r->srv, r->id, "participant_joined", p->id->participant,
@@ -106,6 +110,9 @@ static void send_joined(SigPart *p, gboolean reconnect, gboolean resumed) {
       (json_int_t)r->policy->visit_end, "participants", sig_room_participants_for(r, p),
       "reconnected", reconnect, "resumed", resumed, "server_time", (json_int_t)sig_now_unix(r->srv));
   add_ice_servers(r, p, f);
+  /* Several instances: where to go if this one is lost, this visit's
+   * instance first (docs/contracts.md, "Several signalling instances"). */
+  if (r->srv->cluster) json_object_set_new(f, "instances", sig_cluster_ranked(r->srv->cluster, r->id));
   sig_send(p->conn, "joined", f);
 }
 
@@ -162,10 +169,9 @@ static void on_record_started(SfuNode *n, json_t *reply, void *user) {
 }
 
 static void on_room_created(SfuNode *n, json_t *reply, void *user) {
-  (void)n;
   SigCtx *x = user;
   SigRoom *r = sig_ctx_room(x);
-  if (!r) return;
+  if (!r || r->node != n) return; /* ended, or moved on from that node since */
   if (!sig_reply_ok(reply) && strcmp(sig_reply_code(reply), "room_exists") == 0 && !x->reconnect) {
     /* Left over from before a restart of signalling: nobody's media in it
      * can be trusted to match our state, so start it afresh (once). */
@@ -177,6 +183,13 @@ static void on_room_created(SfuNode *n, json_t *reply, void *user) {
                 json_pack("{s:s, s:i, s:b}", "room", r->id, "max_participants",
                           r->srv->set.max_participants, "recordable", r->recording),
                 on_room_created, again, sig_ctx_free);
+    return;
+  }
+  if (!sig_reply_ok(reply) && r->moved_from) {
+    /* The call was live: the node it moved to failed it too. */
+    log_error("call_move_failed", "room=%s from=%s to=%s code=%s", r->id, r->moved_from,
+              sfu_node_url(r->node), sig_reply_code(reply));
+    sig_room_end(r, "media_failure", NULL, NULL); /* frees r */
     return;
   }
   if (!sig_reply_ok(reply)) {
@@ -195,21 +208,78 @@ static void on_room_created(SfuNode *n, json_t *reply, void *user) {
     return;
   }
   r->state = ROOM_READY;
-  r->started_at = sig_now_unix(r->srv);
   if (r->recording)
     sfu_request(r->node, "record_start", json_pack("{s:s}", "room", r->id), on_record_started,
                 sig_ctx_new(r->srv, r->id, NULL, 0, "record"), sig_ctx_free);
+  GHashTableIter it;
+  gpointer v;
+  if (r->moved_from) {
+    /* A live call arriving on its new node: the same call, so no
+     * call_started; each participant already announced gets fresh
+     * transports and joined (reconnected:true), without a join or leave. */
+    log_info("call_moved", "room=%s from=%s to=%s reason=%s ms=%" G_GINT64_FORMAT, r->id,
+             r->moved_from, sfu_node_url(r->node), r->move_reason,
+             sig_now_ms(r->srv) - r->move_started_ms);
+    sig_post_event(r->srv, r->id, "call_moved", "system",
+                   json_pack("{s:s, s:s, s:s, s:b}", "from_node", r->moved_from, "to_node",
+                             sfu_node_url(r->node), "reason", r->move_reason, "recording",
+                             r->recording));
+    g_clear_pointer(&r->moved_from, g_free);
+    g_clear_pointer(&r->move_reason, g_free);
+    g_hash_table_iter_init(&it, r->parts);
+    while (g_hash_table_iter_next(&it, NULL, &v)) sfu_add_participant(v, ((SigPart *)v)->ready);
+    return;
+  }
+  r->started_at = sig_now_unix(r->srv);
   sig_post_event(r->srv, r->id, "call_started", "system",
-             json_pack("{s:s, s:s, s:b, s:I, s:I}", "node", sfu_node_url(r->node), "visit_type",
+             json_pack("{s:s, s:s, s:b, s:I, s:I, s:b}", "node", sfu_node_url(r->node), "visit_type",
                        r->policy->visit_type, "recording", r->recording, "visit_start",
                        (json_int_t)r->policy->visit_start, "visit_end",
-                       (json_int_t)r->policy->visit_end));
+                       (json_int_t)r->policy->visit_end, "replaced_stale_room", x->reconnect));
   log_info("call_started", "room=%s node=%s recording=%d", r->id, sfu_node_url(r->node),
            r->recording);
+  g_hash_table_iter_init(&it, r->parts);
+  while (g_hash_table_iter_next(&it, NULL, &v)) sfu_add_participant(v, FALSE);
+}
+
+void sig_room_move(SigRoom *r, SfuNode *to, const char *reason) {
+  SfuNode *from = r->node;
+  log_warn("call_moving", "room=%s from=%s to=%s reason=%s recording=%d", r->id,
+           sfu_node_url(from), sfu_node_url(to), reason, r->recording);
+  /* A draining node is still up: its room ends there (a recording's
+   * session is finalised, its files reported as usual). A lost node has
+   * nothing left to tell. */
+  if (sfu_node_healthy(from))
+    sfu_request(from, "room_destroy", json_pack("{s:s}", "room", r->id), NULL, NULL, NULL);
+  sfu_node_add_rooms(from, -1);
   GHashTableIter it;
   gpointer v;
   g_hash_table_iter_init(&it, r->parts);
-  while (g_hash_table_iter_next(&it, NULL, &v)) sfu_add_participant(v, FALSE);
+  while (g_hash_table_iter_next(&it, NULL, &v)) {
+    SigPart *p = v;
+    if (p->conn && p->ready) sig_send(p->conn, "media_reset", json_pack("{s:s}", "reason", reason));
+    g_clear_pointer(&p->sub_offer, g_free); /* the old node's */
+    p->sfu_generation++; /* replies still due from the old node are stale */
+  }
+  g_hash_table_iter_init(&it, r->tracks);
+  while (g_hash_table_iter_next(&it, NULL, &v)) {
+    SigTrack *t = v;
+    sig_broadcast(r, g_hash_table_lookup(r->parts, t->participant), "track_unpublished",
+                  json_pack("{s:s, s:s}", "participant", t->participant, "track", t->id));
+    g_hash_table_iter_remove(&it);
+  }
+  g_free(r->moved_from);
+  g_free(r->move_reason);
+  r->moved_from = g_strdup(sfu_node_url(from));
+  r->move_reason = g_strdup(reason);
+  r->move_started_ms = sig_now_ms(r->srv);
+  r->node = to;
+  r->state = ROOM_CREATING;
+  sfu_node_add_rooms(to, 1);
+  sfu_request(to, "room_create",
+              json_pack("{s:s, s:i, s:b}", "room", r->id, "max_participants",
+                        r->srv->set.max_participants, "recordable", r->recording),
+              on_room_created, sig_ctx_new(r->srv, r->id, NULL, 0, "move"), sig_ctx_free);
 }
 
 /* A later joiner's token must describe the same visit as the first one's:
@@ -248,6 +318,7 @@ void sig_handle_join(SigConn *c, json_t *msg) {
     if (strcmp(je.code, "too_early") == 0 || strcmp(je.code, "too_late") == 0) {
       log_info("join_refused", "conn=%" G_GUINT64_FORMAT " code=%s seconds=%lld", c->id, je.code,
                (long long)je.seconds);
+      sig_metrics_join_refused(je.code);
       json_t *f = json_pack("{s:s, s:s, s:s, s:I}", "code", je.code, "message", je.message, "re",
                             "join", strcmp(je.code, "too_early") == 0 ? "opens_in_s" : "closed_s_ago",
                             (json_int_t)je.seconds);
@@ -267,6 +338,31 @@ void sig_handle_join(SigConn *c, json_t *msg) {
    * refuse whatever booking admits, e.g. a call a moderator ended). */
   SigRoom *held_room = g_hash_table_lookup(s->rooms, id->room);
   SigPart *held = held_room ? g_hash_table_lookup(held_room->parts, id->participant) : NULL;
+  /* Several instances: a visit whose call is not live here may belong to
+   * another instance (sig_call_pin.h); the client is sent there, before
+   * booking is asked anything. */
+  if (s->cluster && !held_room) {
+    const char *url = NULL;
+    SigPinKind where = sig_cluster_where(s->cluster, id->room, &url);
+    if (where != SIG_PIN_HERE) {
+      gboolean there = where == SIG_PIN_THERE;
+      log_info(there ? "join_redirected" : "join_deferred", "conn=%" G_GUINT64_FORMAT " room=%s to=%s",
+               c->id, id->room, url);
+      json_t *f = json_pack("{s:s, s:s, s:s}", "code", there ? "wrong_instance" : "instance_starting",
+                            "message",
+                            there ? "this visit is served by another signalling instance"
+                                  : "this signalling instance is starting; try again shortly",
+                            "re", "join");
+      if (there) json_object_set_new(f, "signal_url", json_string(url));
+      else json_object_set_new(f, "retry_after", json_integer(1));
+      sig_send(c, "error", f);
+      c->joining = FALSE;
+      sig_conn_close(c, there ? SIG_CLOSE_REDIRECT : SIG_CLOSE_UNAVAILABLE,
+                     there ? "wrong_instance" : "instance_starting");
+      sig_identity_free(id);
+      return;
+    }
+  }
   if (s->booking) {
     if (!held) {
       sig_admission_start(c, id, resume);
@@ -353,7 +449,7 @@ void sig_join_place(SigConn *c, SigIdentity *id, int resume) {
     return;
   }
   if (kind == SIG_JOIN_NEW_CALL) {
-    SfuNode *node = sig_server_pick_node(s);
+    SfuNode *node = sig_server_pick_node(s, NULL);
     if (!node) {
       c->joining = FALSE;
       refuse(c, "sfu_unavailable", "no media server is available; try again shortly",
@@ -376,6 +472,14 @@ void sig_join_place(SigConn *c, SigIdentity *id, int resume) {
     sig_room_schedule(r);
     log_info("room_creating", "room=%s node=%s recordable=%d", r->id, sfu_node_url(node),
              r->recording);
+    /* A room of this visit on another node is an orphan (left by a lost
+     * signalling instance, or by this one before a restart, or by a move
+     * whose old node came back): nobody's media in it matches our state. */
+    for (guint i = 0; i < s->nodes->len; i++) {
+      SfuNode *other = s->nodes->pdata[i];
+      if (other != node && sfu_node_healthy(other))
+        sfu_request(other, "room_destroy", json_pack("{s:s}", "room", r->id), NULL, NULL, NULL);
+    }
     sfu_request(node, "room_create",
                 json_pack("{s:s, s:i, s:b}", "room", r->id, "max_participants",
                           s->set.max_participants, "recordable", r->recording),

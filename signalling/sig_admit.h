@@ -21,5 +21,13 @@ void sig_join_place(SigConn *c, SigIdentity *id, int resume);
 void sig_admission_start(SigConn *c, SigIdentity *id, int resume);
 /* The SFU lost the participant's media: fresh transports, client told. */
 void sig_part_media_reset(SigPart *p, const char *reason);
+/* Moves a live call to node `to` (sig_call_move.h decided it): every
+ * participant is told media_reset {reason}, its tracks are unpublished for
+ * the others, the room is created on `to` (recording again if the call is
+ * recorded: a new recording session there), and each participant gets
+ * fresh transports and a joined (reconnected:true). The old node's room is
+ * stopped and destroyed if the node is still up (draining). Booking hears
+ * call_moved {from_node, to_node, reason} once the new room exists. */
+void sig_room_move(SigRoom *r, SfuNode *to, const char *reason);
 
 #endif

@@ -16,6 +16,7 @@
 #define SIG_CLOSE_ENDED 4000     /* visit_ended was sent */
 #define SIG_CLOSE_REMOVED 4001   /* removed by a moderator */
 #define SIG_CLOSE_REPLACED 4002  /* the same participant joined again elsewhere */
+#define SIG_CLOSE_REDIRECT 4307 /* the visit is served by another instance (error signal_url) */
 #define SIG_CLOSE_PROTOCOL 4400  /* bad first message, join timeout */
 #define SIG_CLOSE_REFUSED 4401   /* join refused (token, window, role...) */
 #define SIG_CLOSE_RATE 4429      /* message rate exceeded */

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "sig_admit.h"
 #include "sig_conn.h"
+#include "sig_metrics.h"
 #include "sig_relay.h"
 #include "sig_room.h"
 #include "sig_server_state.h"
@@ -294,6 +295,8 @@ void sig_decisions_apply(SigServer *s, const SigDecision *d) {
   log_info("decision", "seq=%" G_GINT64_FORMAT " visit=%s action=%s reason=%s participant=%s "
            "live=%d actions=%zu", d->seq, d->visit_id, d->action_name, d->reason,
            d->participant ? d->participant : "-", r != NULL, n);
+  /* booking's own action name only when we know it: an unknown one is "unknown". */
+  sig_metrics_decision_applied(d->action == SIG_DEC_UNKNOWN ? "unknown" : d->action_name);
   for (size_t i = 0; i < n; i++) {
     r = g_hash_table_lookup(s->rooms, d->visit_id); /* an action may have ended it */
     switch (acts[i].kind) {

@@ -7,6 +7,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "sig_call_presence.h"
+#include "sig_metrics.h"
 #include "sig_room.h"
 #include "sig_server_state.h"
 
@@ -118,6 +119,8 @@ void sig_room_free(gpointer p) {
   g_hash_table_destroy(r->removed);
   g_hash_table_destroy(r->tracks);
   sig_identity_free(r->policy);
+  g_free(r->moved_from);
+  g_free(r->move_reason);
   g_free(r->id);
   g_free(r);
 }
@@ -129,6 +132,7 @@ void sig_room_end(SigRoom *r, const char *reason, SigPart *by, const char *why) 
   gint64 now = sig_now_unix(s);
   log_info("call_ended", "room=%s reason=%s by=%s", r->id, reason,
            by ? by->id->participant : "-");
+  sig_metrics_call_ended(reason);
   json_t *f = json_pack("{s:s}", "reason", reason);
   if (by) json_object_set_new(f, "by", json_string(sig_public_actor(by)));
   if (why) json_object_set_new(f, "message", json_string(why));

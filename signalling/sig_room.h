@@ -67,6 +67,11 @@ struct SigRoom {
   guint timer;
   gboolean recording;
   gint64 started_at;
+  /* While the call moves to another SFU node (sig_room_move): the node it
+   * left and why ("node_lost", "node_draining"); NULL otherwise. */
+  char *moved_from;
+  char *move_reason;
+  gint64 move_started_ms;
 };
 
 void sig_track_free(gpointer t);

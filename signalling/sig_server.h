@@ -7,6 +7,8 @@
  *     sig_call_timeup.h      warnings, the end, the joining window
  *     sig_call_presence.h    what a join or a drop means
  *     sig_call_moderation.h  who may mute, remove, end, record
+ *     sig_call_move.h        a lost or draining SFU node: move, end or stay; where to
+ *     sig_call_pin.h         several signalling instances: which one a visit belongs to
  *     sig_clock.h            the injected clock the core's `now` comes from
  *   the I/O around it (GLib timers, websockets, the SFU, booking):
  *     sig_server_state.h sig_server.c  the server's tables, SFU nodes going down
@@ -17,6 +19,7 @@
  *     sig_moderate.h sig_moderate.c    mute, remove, end_call, record on the wire
  *     sig_sfu.h sig_events.h sig_join.h  SFU control client, booking events, tokens
  *     sig_booking.h sig_admission.c  booking's admission check and decision feed (libsoup)
+ *     sig_cluster.h sig_cluster.c    the other signalling instances: probes, redirects
  *     sig_decisions.h sig_decisions.c  booking's decisions: parse and plan (pure, unit-tested),
  *                                      then carried out on the live call
  *
@@ -59,6 +62,19 @@ void sig_server_set_clock(SigServer *s, SigClock clock);
  * reads time_now_* itself. */
 gint64 sig_now_ms(const SigServer *s);
 gint64 sig_now_unix(const SigServer *s);
+
+/* The SFU nodes an operator marks draining ([sfu] draining, reloaded on
+ * SIGHUP; NULL: none): no new call is placed on them, and when moves is
+ * TRUE their live calls move to another node now (else they finish where
+ * they are). Returns how many URLs name no configured node (logged). */
+int sig_server_set_draining(SigServer *s, char **urls, gboolean moves);
+
+/* Several signalling instances (sig_cluster.h; NULL: this one alone): a
+ * first join of a visit another instance has is redirected there. */
+struct SigCluster;
+void sig_server_set_cluster(SigServer *s, struct SigCluster *cluster);
+/* The visits whose calls are live here (for the other instances). */
+json_t *sig_server_room_ids(SigServer *s);
 
 /* Booking's admission check and decision feed (NULL: admission = off). */
 struct SigBooking;

@@ -18,15 +18,18 @@ struct SigServer {
   GPtrArray *nodes;     /* SfuNode* in configured order */
   SigEvents *events;    /* may be NULL (no booking configured) */
   struct SigBooking *booking; /* admission check and decision feed; NULL: admission = off */
+  struct SigCluster *cluster; /* the other signalling instances; NULL: this one alone */
   GHashTable *rooms;    /* id -> SigRoom* */
   GHashTable *ended;    /* room id -> reason (calls that ended, refused on rejoin) */
   GHashTable *conns;    /* &id -> SigConn* (not owned: freed on close) */
   guint64 next_conn_id;
   SigClock clock;       /* wall clock of the call logic (real unless a test sets one) */
+  gboolean drain_moves; /* draining nodes' live calls move (else they finish there) */
 };
 
-/* The least loaded healthy node, or NULL. */
-SfuNode *sig_server_pick_node(SigServer *s);
+/* The least loaded healthy node that is not draining and not `except`
+ * (may be NULL), or NULL. */
+SfuNode *sig_server_pick_node(SigServer *s, SfuNode *except);
 
 /* A visit event to booking (data stolen); nothing when no booking is set. */
 void sig_post_event(SigServer *s, const char *room, const char *type, const char *actor,

@@ -9,6 +9,12 @@
 #define REQUEST_TIMEOUT_MS 10000
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 5000
+/* Liveness: a node that says nothing for UNRESPONSIVE_MS is down, even
+ * while its TCP connection looks open (a host that vanished sends no RST,
+ * and libsoup's websocket pings here do not time out). A cheap request
+ * every HEARTBEAT_MS makes it say something. */
+#define HEARTBEAT_MS 1000
+#define UNRESPONSIVE_MS 3000
 
 typedef struct {
   SfuNode *node;
@@ -27,6 +33,8 @@ struct SfuNode {
   int index;
   SfuEventFn on_event;
   SfuStateFn on_state;
+  SfuAlternativeFn has_alternative;
+  gboolean silent_logged; /* unresponsive with nowhere to go: said once */
   void *user;
   SoupSession *session;
   GCancellable *cancel;
@@ -37,6 +45,9 @@ struct SfuNode {
   guint retry_timer;
   guint backoff_ms;
   int rooms;
+  gboolean draining;
+  guint heartbeat_timer;
+  gint64 last_heard_us;
 };
 
 static void connect_now(SfuNode *n);
@@ -49,6 +60,9 @@ void sfu_node_add_rooms(SfuNode *n, int delta) {
   n->rooms += delta;
   if (n->rooms < 0) n->rooms = 0;
 }
+
+gboolean sfu_node_draining(const SfuNode *n) { return n->draining; }
+void sfu_node_set_draining(SfuNode *n, gboolean draining) { n->draining = draining; }
 
 int sfu_pick_node(int n, const gboolean *healthy, const int *rooms) {
   int best = -1;
@@ -133,6 +147,8 @@ static void schedule_retry(SfuNode *n) {
 static void went_down(SfuNode *n, const char *why) {
   gboolean was_up = n->authed;
   n->authed = FALSE;
+  if (n->heartbeat_timer) g_source_remove(n->heartbeat_timer);
+  n->heartbeat_timer = 0;
   if (n->ws) {
     g_signal_handlers_disconnect_by_data(n->ws, n);
     if (soup_websocket_connection_get_state(n->ws) == SOUP_WEBSOCKET_STATE_OPEN)
@@ -153,9 +169,34 @@ static void send_json(SfuNode *n, json_t *j) {
   free(text);
 }
 
+static gboolean heartbeat_cb(gpointer data) {
+  SfuNode *n = data;
+  if (g_get_monotonic_time() - n->last_heard_us > UNRESPONSIVE_MS * 1000LL) {
+    if (!n->has_alternative || n->has_alternative(n, n->user)) {
+      n->heartbeat_timer = 0;
+      n->silent_logged = FALSE;
+      went_down(n, "unresponsive");
+      return G_SOURCE_REMOVE;
+    }
+    /* Slow, perhaps only congested, and no other node could take its calls:
+     * ending them would help nobody. Keep waiting for an answer or a closed
+     * connection. */
+    if (!n->silent_logged)
+      log_warn("sfu_silent", "node=%s silent_ms=%" G_GINT64_FORMAT " action=kept_no_alternative",
+               n->url, (g_get_monotonic_time() - n->last_heard_us) / 1000);
+    n->silent_logged = TRUE;
+  } else {
+    n->silent_logged = FALSE;
+  }
+  /* Answered at once by the SFU's control thread (room_not_found). */
+  sfu_request(n, "room_stats", json_pack("{s:s}", "room", "liveness-check"), NULL, NULL, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
 static void on_message(SoupWebsocketConnection *ws, gint type, GBytes *bytes, gpointer data) {
   SfuNode *n = data;
   (void)ws;
+  n->last_heard_us = g_get_monotonic_time();
   gsize len = 0;
   const char *text = g_bytes_get_data(bytes, &len);
   char err[200];
@@ -170,6 +211,7 @@ static void on_message(SoupWebsocketConnection *ws, gint type, GBytes *bytes, gp
     if (t && strcmp(t, "auth_ok") == 0) {
       n->authed = TRUE;
       n->backoff_ms = BACKOFF_MIN_MS;
+      if (!n->heartbeat_timer) n->heartbeat_timer = g_timeout_add(HEARTBEAT_MS, heartbeat_cb, n);
       log_info("sfu_up", "node=%s", n->url);
       if (n->on_state) n->on_state(n, 1, n->user);
     } else {
@@ -236,6 +278,8 @@ static void connect_now(SfuNode *n) {
 }
 
 
+void sfu_node_set_alternative(SfuNode *n, SfuAlternativeFn fn) { n->has_alternative = fn; }
+
 SfuNode *sfu_node_new(const char *url, const char *secret, int index, SfuEventFn on_event,
                       SfuStateFn on_state, void *user) {
   SfuNode *n = g_new0(SfuNode, 1);
@@ -257,6 +301,7 @@ SfuNode *sfu_node_new(const char *url, const char *secret, int index, SfuEventFn
 void sfu_node_free(SfuNode *n) {
   if (!n) return;
   g_cancellable_cancel(n->cancel);
+  if (n->heartbeat_timer) g_source_remove(n->heartbeat_timer);
   if (n->retry_timer) g_source_remove(n->retry_timer);
   n->retry_timer = 0;
   if (n->ws) {

@@ -6,7 +6,9 @@
  * library signalling uses for its HTTPS posts to booking), so everything
  * here runs on the main thread and needs no locks.
  *
- * A node whose connection drops is unhealthy until it reconnects (backoff
+ * A node that says nothing for 3 s (a request is sent every second to make
+ * it speak) is taken as down too, and its connection closed: a vanished
+ * host sends no RST. A node whose connection drops is unhealthy until it reconnects (backoff
  * 0.25 s doubling to 5 s); every request in flight on it is answered with
  * the error code "sfu_unavailable", and a request that gets no reply within
  * the timeout with "sfu_timeout". */
@@ -37,6 +39,16 @@ gboolean sfu_node_healthy(const SfuNode *n);
 /* Rooms signalling has placed on this node (its load). */
 int sfu_node_rooms(const SfuNode *n);
 void sfu_node_add_rooms(SfuNode *n, int delta);
+/* Marked draining by the operator ([sfu] draining, reloaded on SIGHUP): no
+ * new calls are placed on it (docs/media.md, "Moving a call"). */
+gboolean sfu_node_draining(const SfuNode *n);
+void sfu_node_set_draining(SfuNode *n, gboolean draining);
+/* Asked (with the node's user) before a silent node is given up for
+ * unresponsive: TRUE when its calls have somewhere else to go. Without one,
+ * a node that is only slow (a congested link) keeps its calls; a closed
+ * connection still counts as down at once. NULL: always give up. */
+typedef gboolean (*SfuAlternativeFn)(SfuNode *node, void *user);
+void sfu_node_set_alternative(SfuNode *n, SfuAlternativeFn fn);
 
 /* Sends {"id":N,"type":type,...params}. Takes ownership of params (an
  * object, may be NULL). cb (may be NULL) is called exactly once, later,

@@ -15,6 +15,8 @@ typedef struct {
   char *token_issuer;
   char *token_audience;
   char **sfu_nodes;
+  char **sfu_draining;
+  int sfu_drain_moves;
   char *sfu_secret_file;
   char *booking_url;
   char *booking_credential_file;
@@ -35,12 +37,25 @@ typedef struct {
   int warn_first_s;
   int warn_second_s;
   int token_leeway_s;
+  char **cluster_instances;
+  char *cluster_self;
+  int cluster_probe_ms;
+  char *cluster_ca_file;
+  char *cluster_credential_file;
   char **turn_urls;
   char *turn_secret_file;
   int turn_ttl_margin_s;
+  char *metrics_token_file;
   int log_level;
 } SignalConfig;
 
 extern const ConfigOption signal_config_options[];
+
+/* Every check on cfg that needs no port bound (TLS pair, token key, SFU
+ * nodes and draining, secret files, [booking] admission and URL, CA files,
+ * spool directory, [cluster] self among instances); --check-config and
+ * start-up both run it through DaemonInfo.validate. 0, or -1 with the
+ * one-line "config FILE: [group] key: problem" in err. */
+int signal_config_validate(const void *cfg, const char *path, char *err, size_t errsize);
 
 #endif

@@ -1,6 +1,7 @@
 // Booking's JSON API (docs/openapi.yaml), same origin, session cookie.
 // Every error answer has the shape {"error":{"code","message","field"}}; it
 // becomes an ApiError the pages show in the GOV.UK error summary.
+import { t } from './i18n/index.mjs';
 export class ApiError extends Error {
   constructor(status, code, message, field) {
     super(message || code || `HTTP ${status}`);
@@ -27,7 +28,7 @@ export async function api(method, path, body) {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (e) {
-    throw new ApiError(0, 'network', 'The service could not be reached. Check your connection and try again.');
+    throw new ApiError(0, 'network', t('code.network'));
   }
   let data = null;
   const text = await res.text();

@@ -3,6 +3,7 @@
 // "Error: " before the page title.
 import { html } from './html.mjs';
 import { markTitleError } from './layout.mjs';
+import { t } from './i18n/index.mjs';
 
 // errors: [{ field: 'input-id', text: 'Select a prisoner' }]
 export function showErrors(main, errors) {
@@ -13,7 +14,7 @@ export function showErrors(main, errors) {
   summary.setAttribute('data-module', 'govuk-error-summary');
   summary.innerHTML = String(html`
     <div role="alert">
-      <h2 class="govuk-error-summary__title">There is a problem</h2>
+      <h2 class="govuk-error-summary__title">${t('errors.title')}</h2>
       <div class="govuk-error-summary__body">
         <ul class="govuk-list govuk-error-summary__list">
           ${errors.map((e) => html`<li>${e.field ? html`<a href="#${e.field}">${e.text}</a>` : e.text}</li>`)}
@@ -30,7 +31,7 @@ export function showErrors(main, errors) {
     const msg = document.createElement('p');
     msg.className = 'govuk-error-message';
     msg.id = `${e.field}-error`;
-    msg.innerHTML = String(html`<span class="govuk-visually-hidden">Error:</span> ${e.text}`);
+    msg.innerHTML = String(html`<span class="govuk-visually-hidden">${t('errors.prefix')}</span> ${e.text}`);
     // Above the input, or above the whole set of options in a fieldset.
     const fieldset = input.closest('fieldset');
     const anchor = fieldset && group && group.contains(fieldset)

@@ -1,6 +1,7 @@
 // Rules the pages show before booking says no: whether a contact can be
 // chosen as a visitor, and why not. Booking checks all of them again.
 import { longDate, isoDay } from './format.mjs';
+import { t } from './i18n/index.mjs';
 
 export function activeBan(contact, today = isoDay(Date.now())) {
   return (contact.restrictions || []).find((r) => r.type === 'BAN'
@@ -10,34 +11,35 @@ export function activeBan(contact, today = isoDay(Date.now())) {
 // null when the contact can be booked as a social visitor, else the reason.
 export function notBookableReason(contact) {
   const ban = activeBan(contact);
-  if (ban) return ban.expiry_date ? `Banned from visits until ${longDate(ban.expiry_date + 'T12:00:00Z')}` : 'Banned from visits';
-  if (!contact.approved) return 'Not approved by the prison yet';
-  if (contact.contact_type !== 'social') return 'Not a social contact';
-  if (!contact.date_of_birth) return 'No date of birth on record: contact the prison';
+  if (ban) return ban.expiry_date ? t('people.bannedUntil', { date: longDate(ban.expiry_date + 'T12:00:00Z') }) : t('people.banned');
+  if (!contact.approved) return t('people.notApprovedYet');
+  if (contact.contact_type !== 'social') return t('people.notSocial');
+  if (!contact.date_of_birth) return t('people.noDob');
   return null;
 }
 
 export function contactStatusTag(contact) {
   const ban = activeBan(contact);
-  if (ban) return { text: 'Banned', cls: 'govuk-tag--red' };
-  if (!contact.approved) return { text: 'Not approved', cls: 'govuk-tag--yellow' };
-  return { text: 'Approved', cls: 'govuk-tag--green' };
+  if (ban) return { text: t('people.tagBanned'), cls: 'govuk-tag--red' };
+  if (!contact.approved) return { text: t('people.tagNotApproved'), cls: 'govuk-tag--yellow' };
+  return { text: t('people.tagApproved'), cls: 'govuk-tag--green' };
 }
 
 export function restrictionText(r) {
-  const names = { BAN: 'Banned', CLOSED: 'Closed visits', CHILD: 'Child restriction', NONCON: 'No contact', PREINF: 'Previous information', RESTRICT: 'Restricted' };
-  const until = r.expiry_date ? `until ${longDate(r.expiry_date + 'T12:00:00Z')}` : 'no end date';
-  return `${names[r.type] || r.type} from ${longDate(r.start_date + 'T12:00:00Z')}, ${until}`;
+  const name = ['BAN', 'CLOSED', 'CHILD', 'NONCON', 'PREINF', 'RESTRICT'].includes(r.type) ? t(`restriction.${r.type}`) : r.type;
+  const until = r.expiry_date ? t('restriction.until', { date: longDate(r.expiry_date + 'T12:00:00Z') }) : t('restriction.noEnd');
+  return t('restriction.text', { name, from: longDate(r.start_date + 'T12:00:00Z'), until });
 }
 
+// The tag colour of each visit status (the words are the catalogue's status.*).
 export const STATUS_TAGS = {
-  requested: ['Requested', 'govuk-tag--yellow'],
-  booked: ['Booked', 'govuk-tag--blue'],
-  in_progress: ['In progress', 'govuk-tag--green'],
-  completed: ['Completed', 'govuk-tag--grey'],
-  cancelled: ['Cancelled', 'govuk-tag--orange'],
-  terminated: ['Ended by staff', 'govuk-tag--red'],
-  missed: ['Missed', 'govuk-tag--grey'],
+  requested: ['requested', 'govuk-tag--yellow'],
+  booked: ['booked', 'govuk-tag--blue'],
+  in_progress: ['in_progress', 'govuk-tag--green'],
+  completed: ['completed', 'govuk-tag--grey'],
+  cancelled: ['cancelled', 'govuk-tag--orange'],
+  terminated: ['terminated', 'govuk-tag--red'],
+  missed: ['missed', 'govuk-tag--grey'],
 };
 
 // Join opens 15 minutes before the start and closes at the end.

@@ -5,6 +5,7 @@
 import { get, post, ApiError, rememberCsrf } from './api.mjs';
 import { html } from './html.mjs';
 import { homeFor } from './layout.mjs';
+import { t } from './i18n/index.mjs';
 
 export const IDLE_LIMIT_S = 20 * 60;
 export const WARN_BEFORE_S = 2 * 60;
@@ -76,11 +77,11 @@ export function startTimeoutWarning(user, { keepAlive = true } = {}) {
     dialog.setAttribute('aria-labelledby', 'timeout-title');
     dialog.setAttribute('aria-describedby', 'timeout-text');
     dialog.innerHTML = String(html`
-      <h2 class="govuk-heading-m" id="timeout-title">You're about to be signed out</h2>
-      <p class="govuk-body" id="timeout-text">For your security, we will sign you out in <strong id="timeout-left">2 minutes</strong>.</p>
+      <h2 class="govuk-heading-m" id="timeout-title">${t('timeout.title')}</h2>
+      <p class="govuk-body" id="timeout-text">${t('timeout.textBefore')} <strong id="timeout-left">${t('timeout.minutes', { n: 2 })}</strong>.</p>
       <div class="govuk-button-group">
-        <button type="button" class="govuk-button" data-module="govuk-button" id="timeout-stay">Stay signed in</button>
-        <a class="govuk-link" href="/sign-out.html">Sign out</a>
+        <button type="button" class="govuk-button" data-module="govuk-button" id="timeout-stay">${t('timeout.stay')}</button>
+        <a class="govuk-link" href="/sign-out.html">${t('nav.signOut')}</a>
       </div>`);
     document.body.appendChild(dialog);
     dialog.querySelector('#timeout-stay').addEventListener('click', async () => {
@@ -98,7 +99,7 @@ export function startTimeoutWarning(user, { keepAlive = true } = {}) {
       const left = dialog.querySelector('#timeout-left');
       const tick = () => {
         const s = Math.max(0, Math.round((end - Date.now()) / 1000));
-        left.textContent = s >= 60 ? `${Math.ceil(s / 60)} minute${Math.ceil(s / 60) === 1 ? '' : 's'}` : `${s} seconds`;
+        left.textContent = s >= 60 ? t('timeout.minutes', { n: Math.ceil(s / 60) }) : t('timeout.seconds', { n: s });
       };
       tick();
       countdown = setInterval(tick, 1000);

@@ -2,9 +2,10 @@
 import { html } from './html.mjs';
 import { longDate, timeRange, visitTypeName } from './format.mjs';
 import { STATUS_TAGS, joinable, otherParties } from './people.mjs';
+import { t } from './i18n/index.mjs';
 
 export function statusTag(v) {
-  const [text, cls] = STATUS_TAGS[v.status] || [v.status, 'govuk-tag--grey'];
+  const [text, cls] = STATUS_TAGS[v.status] ? [t(`status.${v.status}`), STATUS_TAGS[v.status][1]] : [v.status, 'govuk-tag--grey'];
   return html`<strong class="govuk-tag ${cls}">${text}</strong>`;
 }
 
@@ -17,21 +18,21 @@ export function splitVisits(visits, now = Date.now()) {
 
 // actions(v) returns extra markup for the actions cell.
 export function visitsTable(visits, user, { caption, actions = () => '', id = 'calls' } = {}) {
-  if (!visits.length) return html`<p class="govuk-body" id="${id}-empty">${caption}: none.</p>`;
+  if (!visits.length) return html`<p class="govuk-body" id="${id}-empty">${t('calls.none', { caption })}</p>`;
   return html`
   <table class="govuk-table" id="${id}">
     <caption class="govuk-table__caption govuk-table__caption--m">${caption}</caption>
     <thead class="govuk-table__head"><tr class="govuk-table__row">
-      <th scope="col" class="govuk-table__header">Date and time</th>
-      <th scope="col" class="govuk-table__header">Call</th>
-      <th scope="col" class="govuk-table__header">Status</th>
-      <th scope="col" class="govuk-table__header"><span class="govuk-visually-hidden">Actions</span></th>
+      <th scope="col" class="govuk-table__header">${t('calls.dateTime')}</th>
+      <th scope="col" class="govuk-table__header">${t('calls.call')}</th>
+      <th scope="col" class="govuk-table__header">${t('calls.status')}</th>
+      <th scope="col" class="govuk-table__header"><span class="govuk-visually-hidden">${t('calls.actions')}</span></th>
     </tr></thead>
     <tbody class="govuk-table__body">
     ${visits.map((v) => html`
       <tr class="govuk-table__row" data-visit="${v.id}">
         <td class="govuk-table__cell">${longDate(v.start)}<br>${timeRange(v.start, v.end)}</td>
-        <td class="govuk-table__cell">${visitTypeName(v.type)}<br><span class="govuk-body-s">with ${otherParties(v, user).join(', ') || 'nobody else yet'}</span></td>
+        <td class="govuk-table__cell">${visitTypeName(v.type)}<br><span class="govuk-body-s">${t('calls.with', { names: otherParties(v, user).join(', ') || t('calls.nobodyYet') })}</span></td>
         <td class="govuk-table__cell">${statusTag(v)}${v.status_reason ? html`<br><span class="govuk-body-s">${v.status_reason}</span>` : ''}</td>
         <td class="govuk-table__cell">${actions(v)}</td>
       </tr>`)}
@@ -41,5 +42,5 @@ export function visitsTable(visits, user, { caption, actions = () => '', id = 'c
 
 export function joinButton(v) {
   if (!joinable(v)) return '';
-  return html`<a href="/call/?visit=${encodeURIComponent(v.id)}" role="button" draggable="false" class="govuk-button govuk-!-margin-bottom-0" data-module="govuk-button" data-testid="join-${v.id}">Join call<span class="govuk-visually-hidden"> on ${longDate(v.start)} at ${timeRange(v.start, v.end)}</span></a>`;
+  return html`<a href="/call/?visit=${encodeURIComponent(v.id)}" role="button" draggable="false" class="govuk-button govuk-!-margin-bottom-0" data-module="govuk-button" data-testid="join-${v.id}">${t('call.join')}<span class="govuk-visually-hidden"> ${t('calls.onAt', { date: longDate(v.start), time: timeRange(v.start, v.end) })}</span></a>`;
 }

@@ -1,5 +1,5 @@
 /* RFC 6464 audio level parsing and smoothing; see audio_level.h. */
-#include "core/audio_level.h"
+#include "audio_level.h"
 
 #include <math.h>
 #include <string.h>

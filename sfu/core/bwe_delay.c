@@ -1,5 +1,5 @@
 /* bwe_delay: see bwe_delay.h for the model and why. */
-#include "core/bwe_delay.h"
+#include "bwe_delay.h"
 
 #include <math.h>
 #include <string.h>

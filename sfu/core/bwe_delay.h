@@ -51,7 +51,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/twcc_history.h"
+#include "twcc_history.h"
 
 #define BWE_TREND_WINDOW 20
 #define BWE_ACK_BUCKETS 40

@@ -1,5 +1,5 @@
 /* bwe_probe: see bwe_probe.h. */
-#include "core/bwe_probe.h"
+#include "bwe_probe.h"
 
 #include <string.h>
 

@@ -33,7 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/twcc_history.h"
+#include "twcc_history.h"
 
 #define BWE_PROBE_MAX_PACKETS 128
 

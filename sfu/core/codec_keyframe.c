@@ -1,5 +1,5 @@
 /* Keyframe-start detection for VP8, VP9 and H264 payloads; see codec_keyframe.h. */
-#include "core/codec_keyframe.h"
+#include "codec_keyframe.h"
 
 #include <string.h>
 #include <strings.h>

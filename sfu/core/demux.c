@@ -1,5 +1,5 @@
 /* RFC 7983 first-byte demultiplexing; see demux.h. */
-#include "core/demux.h"
+#include "demux.h"
 
 DemuxKind demux_classify(const uint8_t *buf, size_t len) {
   if (buf == NULL || len == 0) return DEMUX_UNKNOWN;

@@ -1,5 +1,5 @@
 /* Keyframe request coalescing; see keyframe_throttle.h for the design. */
-#include "core/keyframe_throttle.h"
+#include "keyframe_throttle.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* layer_selector: see layer_selector.h for the rules and why. */
-#include "core/layer_selector.h"
+#include "layer_selector.h"
 
 #include <string.h>
 

@@ -20,7 +20,7 @@
  * After each lap, an arena whose wanted bytes fit in a quarter of it is
  * halved (a key frame burst or a stall of the thread grew it, and is over).
  */
-#include "core/nack_buffer.h"
+#include "nack_buffer.h"
 
 #include <glib.h>
 #include <string.h>

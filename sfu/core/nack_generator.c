@@ -1,5 +1,5 @@
 /* Missing-packet detection and NACK scheduling; see nack_generator.h. */
-#include "core/nack_generator.h"
+#include "nack_generator.h"
 
 #include <glib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* publisher_remb: see publisher_remb.h. */
-#include "core/publisher_remb.h"
+#include "publisher_remb.h"
 
 #include <string.h>
 

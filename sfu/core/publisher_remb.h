@@ -46,7 +46,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/layer_selector.h"
+#include "layer_selector.h"
 
 typedef struct {
   uint64_t nominal_bps[LAYER_MAX]; /* default 150k / 500k / 1.5M */

@@ -1,5 +1,5 @@
 /* Loss-based receive-side estimate for REMB; see remb_estimator.h. */
-#include "core/remb_estimator.h"
+#include "remb_estimator.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* Routing table of one room; see router.h for the contract. */
-#include "core/router.h"
+#include "router.h"
 
 #include <string.h>
 

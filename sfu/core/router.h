@@ -41,8 +41,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/codec_keyframe.h"
-#include "core/seq_rewriter.h"
+#include "codec_keyframe.h"
+#include "seq_rewriter.h"
 
 #define ROUTER_MAX_LAYERS 3
 

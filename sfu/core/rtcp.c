@@ -1,9 +1,9 @@
 /* Compound RTCP parsing and building; see rtcp.h for the contract. */
-#include "core/rtcp.h"
+#include "rtcp.h"
 
 #include <string.h>
 
-#include "core/bytes.h"
+#include "bytes.h"
 
 const char *rtcp_status_str(RtcpStatus st) {
   switch (st) {

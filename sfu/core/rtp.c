@@ -1,9 +1,9 @@
 /* RTP parsing and in-place rewriting; see rtp.h for the contract. */
-#include "core/rtp.h"
+#include "rtp.h"
 
 #include <string.h>
 
-#include "core/bytes.h"
+#include "bytes.h"
 
 const char *rtp_status_str(RtpStatus st) {
   switch (st) {

@@ -1,5 +1,5 @@
 /* Receive/send statistics after RFC 3550 appendix A; see rtp_stats.h. */
-#include "core/rtp_stats.h"
+#include "rtp_stats.h"
 
 #include <string.h>
 

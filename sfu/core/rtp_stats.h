@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/rtcp.h"
+#include "rtcp.h"
 
 #define RTP_STATS_MAX_DROPOUT 3000
 #define RTP_STATS_MAX_MISORDER 100

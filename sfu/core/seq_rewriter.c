@@ -1,5 +1,5 @@
 /* Sequence number / timestamp rewriting per subscription; see seq_rewriter.h. */
-#include "core/seq_rewriter.h"
+#include "seq_rewriter.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* speaker_detector: see speaker_detector.h for the rules and why. */
-#include "core/speaker_detector.h"
+#include "speaker_detector.h"
 
 #include <math.h>
 #include <string.h>

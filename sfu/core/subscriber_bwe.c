@@ -1,5 +1,5 @@
 /* subscriber_bwe: see subscriber_bwe.h. */
-#include "core/subscriber_bwe.h"
+#include "subscriber_bwe.h"
 
 #include <string.h>
 

@@ -26,10 +26,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/bwe_delay.h"
-#include "core/bwe_probe.h"
-#include "core/rtcp.h"
-#include "core/twcc_history.h"
+#include "bwe_delay.h"
+#include "bwe_probe.h"
+#include "rtcp.h"
+#include "twcc_history.h"
 
 #define SUBSCRIBER_BWE_MAX_RESULTS 4096
 

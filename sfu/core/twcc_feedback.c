@@ -1,10 +1,10 @@
 /* twcc_feedback: see twcc_feedback.h. */
-#include "core/twcc_feedback.h"
+#include "twcc_feedback.h"
 
 #include <string.h>
 
-#include "core/bytes.h"
-#include "core/rtcp.h"
+#include "bytes.h"
+#include "rtcp.h"
 
 #define MASK (TWCC_FB_WINDOW - 1)
 #define TICK_US 250          /* delta unit */

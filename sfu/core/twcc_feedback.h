@@ -37,7 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/rtp.h"
+#include "rtp.h"
 
 #define TWCC_FB_WINDOW 2048u /* power of two */
 /* The largest feedback packet twcc_feedback_build() produces, whatever cap

@@ -1,5 +1,5 @@
 /* twcc_history: see twcc_history.h. */
-#include "core/twcc_history.h"
+#include "twcc_history.h"
 
 #include <string.h>
 

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/rtcp.h"
+#include "rtcp.h"
 
 #define TWCC_HISTORY_SIZE 4096u /* power of two, > 2 s of packets at 2 Mbit/s */
 

@@ -1,8 +1,8 @@
-#include "core/vp8_rewrite.h"
+#include "vp8_rewrite.h"
 
 #include <string.h>
 
-#include "core/codec_keyframe.h"
+#include "codec_keyframe.h"
 
 void vp8_rewrite_init(Vp8Rewrite *w) { memset(w, 0, sizeof *w); }
 

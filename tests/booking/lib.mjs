@@ -33,16 +33,8 @@ export function done() {
   process.exitCode = failed ? 1 : 0;
 }
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
-}
+import { freePort } from '../lib/ports.mjs';
+export { freePort };
 
 // ---- HTTP ----
 // localAddress: the loopback address to connect from (127.0.0.2, 127.0.0.3,
@@ -114,10 +106,44 @@ export class Client {
   patch(p, body = {}) { return this.req('PATCH', `/api/v1${p}`, { body }); }
 }
 
+// ---- the database engine ----
+// PARLOUR_DB_ENGINE=pg runs every booking started here on PostgreSQL: one
+// throwaway cluster per test process (scripts/pg-test-cluster: initdb as the
+// postgres user in a temporary directory, Unix socket only), a fresh
+// database per startBooking, the cluster stopped and removed at exit (also
+// on failure or SIGTERM). Anything else: sqlite, one file per booking.
+export const ENGINE = process.env.PARLOUR_DB_ENGINE === 'pg' ? 'postgresql' : 'sqlite';
+let pgCluster = null;
+let pgDbs = 0;
+export function startPostgres() {
+  if (pgCluster) return pgCluster;
+  const tool = path.join(ROOT, 'scripts', 'pg-test-cluster');
+  // PARLOUR_PG_DURABLE=1 (the bench): fsync on, as sqlite's sync_full.
+  const args = process.env.PARLOUR_PG_DURABLE === '1' ? ['start', '--durable'] : ['start'];
+  const [dir, conninfo] = execFileSync(tool, args, { encoding: 'utf8' }).trim().split('\n');
+  pgCluster = { dir, conninfo };
+  // PARLOUR_PG_KEEP=1 keeps the cluster (and its server.log) for a post-mortem.
+  process.on('exit', () => {
+    if (process.env.PARLOUR_PG_KEEP === '1') return console.log(`# PostgreSQL cluster kept: ${dir}`);
+    try { execFileSync(tool, ['stop', dir], { stdio: 'ignore' }); } catch { /* gone */ }
+  });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => process.exit(1));
+  return pgCluster;
+}
+// A new empty database on the test cluster; its conninfo.
+export function newPgDatabase() {
+  const c = startPostgres();
+  const name = `booking_${process.pid}_${++pgDbs}`;
+  execFileSync('psql', ['-X', '-q', '-d', c.conninfo, '-c', `CREATE DATABASE ${name}`], { stdio: 'ignore' });
+  return c.conninfo.replace(/dbname=\S+/, `dbname=${name}`);
+}
+
 // ---- the daemon ----
+// pgUrl: on PostgreSQL, use this database (a second instance on the same
+// data) instead of a new one.
 // procEnv: extra environment for the daemon (e.g. PARLOUR_TEST_FAULT_FILE,
 // the test-only storage fault switch: docs/testing.md).
-export async function startBooking({ demo = true, ini = '', clientDir, keepDir, procEnv } = {}) {
+export async function startBooking({ demo = true, ini = '', clientDir, keepDir, procEnv, pgUrl } = {}) {
   const dir = keepDir || fs.mkdtempSync(path.join(os.tmpdir(), 'parlour-booking-test-'));
   execFileSync(path.join(ROOT, 'scripts', 'setup-var'), [path.join(dir, 'var')], { stdio: 'ignore' });
   const port = await freePort();
@@ -126,10 +152,17 @@ export async function startBooking({ demo = true, ini = '', clientDir, keepDir, 
     ca: fs.readFileSync(path.join(dir, 'var/tls/cert.pem')),
     secret: fs.readFileSync(path.join(dir, 'var/secrets/signal-booking.secret'), 'utf8').trim(),
     publicKey: fs.readFileSync(path.join(dir, 'var/keys/token-public.pem'), 'utf8'),
+    engine: ENGINE,
     db: path.join(dir, 'booking.db'),
     log: path.join(dir, 'booking.log'),
     agent: new https.Agent({ keepAlive: false }),
   };
+  if (ENGINE === 'postgresql') {
+    // keepDir restarts keep their database: its conninfo lives in the dir.
+    const saved = path.join(dir, 'pg-url');
+    env.db = pgUrl || (fs.existsSync(saved) ? fs.readFileSync(saved, 'utf8') : newPgDatabase());
+    fs.writeFileSync(saved, env.db);
+  }
   env.config = path.join(dir, 'booking.ini');
   fs.writeFileSync(env.config, `[server]
 address = 127.0.0.1
@@ -138,7 +171,7 @@ tls_cert = ${dir}/var/tls/cert.pem
 tls_key = ${dir}/var/tls/key.pem
 client_dir = ${clientDir || path.join(ROOT, 'client-web')}
 [database]
-path = ${env.db}
+${ENGINE === 'postgresql' ? `engine = postgresql\nurl = ${env.db}` : `path = ${env.db}`}
 [tokens]
 private_key = ${dir}/var/keys/token-private.pem
 [service]
@@ -184,9 +217,50 @@ ${ini.replaceAll('%DIR%', dir)}
 
 export function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
 
-// sqlite3 CLI query on the test database (read-only checks).
+// A query on the test database through the engine's own client (sqlite3 or
+// psql, unaligned, '|' between columns, no headers: the same text).
 export function sql(env, query) {
+  if (env.engine === 'postgresql')
+    return execFileSync('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', env.db, '-c', query],
+      { encoding: 'utf8' }).trim();
   return execFileSync('sqlite3', ['-batch', '-noheader', env.db, query], { encoding: 'utf8' }).trim();
+}
+
+// The engine's own consistency check of the test database: 'ok' or what it
+// found. sqlite: PRAGMA integrity_check. PostgreSQL: amcheck's
+// bt_index_check (heap tuples all indexed) over every index of the schema.
+export function integrityCheck(env) {
+  if (env.engine === 'postgresql')
+    return sql(env, `CREATE EXTENSION IF NOT EXISTS amcheck;
+      DO $$ DECLARE r record; BEGIN FOR r IN SELECT c.oid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+        JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'btree' AND c.relnamespace = 'public'::regnamespace
+      LOOP PERFORM bt_index_check(r.oid, true); END LOOP; END $$;
+      SELECT 'ok'`);
+  return sql(env, 'PRAGMA integrity_check');
+}
+
+// Every row of the test database as text, to compare before and after:
+// sqlite's .dump, or pg_dump's data (identity sequences left out: PostgreSQL
+// hands out sequence values outside transactions, so a rolled-back insert
+// moves them without changing any row; nor pg_dump's random \\restrict key).
+export function dumpData(env) {
+  if (env.engine === 'postgresql')
+    return execFileSync('pg_dump', ['--data-only', '--no-owner', '-d', env.db], { encoding: 'utf8' })
+      .split('\n').filter((l) => !/^(SELECT pg_catalog\.setval|--|\\restrict |\\unrestrict )/.test(l)).join('\n');
+  return sql(env, '.dump');
+}
+
+// A storage failure on demand: inserts into table fail (when `when`, an
+// expression on NEW, holds) until dropFailTrigger. The engine's own trigger.
+export function addFailTrigger(env, name, table, when) {
+  if (env.engine === 'postgresql')
+    sql(env, `CREATE FUNCTION ${name}_fn() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$;
+      CREATE TRIGGER ${name} BEFORE INSERT ON ${table} FOR EACH ROW ${when ? `WHEN (${when})` : ''} EXECUTE FUNCTION ${name}_fn();`);
+  else
+    sql(env, `CREATE TRIGGER ${name} BEFORE INSERT ON ${table} ${when ? `WHEN ${when}` : ''} BEGIN SELECT RAISE(ABORT, 'injected'); END;`);
+}
+export function dropFailTrigger(env, name, table) {
+  sql(env, env.engine === 'postgresql' ? `DROP TRIGGER ${name} ON ${table}; DROP FUNCTION ${name}_fn();` : `DROP TRIGGER ${name};`);
 }
 
 // Decodes a JWT payload (no verification; see verifyJwt).

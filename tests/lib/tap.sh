@@ -13,8 +13,31 @@ diag() { echo "# $*"; }
 tap_done() { echo "1..$TAP_N"; [ "$TAP_FAILED" -eq 0 ]; }
 
 # A free TCP port on 127.0.0.1 (the kernel picks it; tiny race accepted).
+# A TCP port on 127.0.0.1 below the kernel's ephemeral range, where no
+# outgoing connection (nor its TIME_WAIT) can hold it (tests/lib/ports.mjs
+# says why port 0 is not enough for a daemon that binds it a moment later).
 free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+  /usr/bin/python3 -c '
+import random, socket
+low = 20000
+try:
+    high = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+except Exception:
+    high = 32768
+for _ in range(500):
+    p = random.randrange(low, high)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(p)
+    break
+else:
+    raise SystemExit("no free TCP port")
+'
 }
 
 # Waits until URL answers (curl -k), up to $2 seconds (default 10).

@@ -37,6 +37,8 @@ typedef struct {
   int simulcast;        /* 0: one video encoding; 2 or 3: RID simulcast layers */
   char *simulcast_video;/* comma-separated IVF files, lowest layer first */
   bool answer_nacks;    /* retransmit NACKed video packets, as browsers do */
+  int verify_every;     /* authenticate+decrypt 1 received packet in N (1: all) */
+  int udp_pump;         /* 1: batched recvmmsg/sendmmsg once ICE chose a pair */
 } LoadOptions;
 
 typedef struct LoadCall {
@@ -74,6 +76,7 @@ struct LoadApp {
   LoadOptions o;
   GMainContext *ctx;
   GMainLoop *loop;
+  struct UdpPump *pump; /* --udp-pump: the transports' batched I/O, or NULL */
   const LoadDriver *drv;
   void *drv_state;
   DtlsContext *dtls;
@@ -92,6 +95,7 @@ struct LoadApp {
   LoadHist lat, lat_interval;
   LoadHist lag;         /* pacing lateness of the generator itself */
   uint64_t pkts_sent, bytes_sent;
+  uint64_t rx_verified, rx_unverified; /* --verify-every: whole run */
   const char *latency_source; /* "abs-capture-time", "abs-send-time", NULL */
   uint64_t lat_capture, lat_trailer, lat_send; /* latency samples by source */
   uint64_t abs_send_compared, abs_send_agreed;  /* abs-send-time vs the trailer */

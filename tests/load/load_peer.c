@@ -159,11 +159,40 @@ static void on_pub_rtcp(PeerTransport *t, uint8_t *buf, size_t len, void *u) {
   }
 }
 
-static void on_sub_rtp(PeerTransport *t, uint8_t *buf, size_t len, void *u) {
-  LoadPeer *p = u;
+/* Cheap checks (--verify-every N): every received packet counts for loss,
+ * order, jitter and latency from its cleartext RTP header and abs-send-time
+ * extension; only a sample is authenticated and decrypted (that sample
+ * also gives the padding trailer's latency and key frames). Until every
+ * video stream of the peer has shown a key frame, and for the first
+ * VERIFY_ALL_US after the first packet, every packet is verified so join
+ * times and first key frames are measured exactly. */
+#define VERIFY_ALL_US (3 * G_USEC_PER_SEC)
+
+static void on_sub_rtp_unverified(PeerTransport *t, uint8_t *buf, size_t len, void *u);
+
+static void sub_maybe_sample(LoadPeer *p, int64_t now) {
+  if (p->sampling || p->app->o.verify_every <= 1 || !p->first_rx_us ||
+      now - p->first_rx_us < VERIFY_ALL_US)
+    return;
+  GHashTableIter it;
+  gpointer k, val;
+  g_hash_table_iter_init(&it, p->recv);
+  while (g_hash_table_iter_next(&it, &k, &val)) {
+    LoadRecvStream *rs = val;
+    if (rs->st.video && !rs->st.first_key_us) return;
+  }
+  p->sampling = true;
+  peer_transport_set_rtp_sampling(p->sub, (unsigned)p->app->o.verify_every,
+                                  on_sub_rtp_unverified);
+}
+
+static void sub_rtp(LoadPeer *p, uint8_t *buf, size_t len, bool verified) {
   LoadApp *app = p->app;
   int64_t now = load_now_us();
   RtpView v;
+  /* Unverified: the payload and padding are ciphertext, so the padding
+   * count (the last byte) means nothing: parse the header without it. */
+  if (!verified) buf[0] &= (uint8_t)~0x20;
   if (rtp_parse(buf, len, &v) != RTP_OK) {
     p->rtp_unparsable++;
     return;
@@ -187,7 +216,7 @@ static void on_sub_rtp(PeerTransport *t, uint8_t *buf, size_t len, void *u) {
     if (lat >= 0) app->lat_capture++;
   }
   int64_t sent_us;
-  if (lat < 0 && load_rtp_trailer_time(buf, len, v.padding_len, &sent_us)) {
+  if (lat < 0 && verified && load_rtp_trailer_time(buf, len, v.padding_len, &sent_us)) {
     lat = now - sent_us;
     app->lat_trailer++;
   }
@@ -212,12 +241,25 @@ static void on_sub_rtp(PeerTransport *t, uint8_t *buf, size_t len, void *u) {
     rs->label = g_strdup_printf("%s ssrc=%u", video ? "video" : "audio", v.ssrc);
     g_hash_table_insert(p->recv, GUINT_TO_POINTER(v.ssrc), rs);
   }
-  bool key = video && load_vp8_payload_is_keyframe_start(buf + v.payload_offset, v.payload_len);
+  bool key = verified && video &&
+             load_vp8_payload_is_keyframe_start(buf + v.payload_offset, v.payload_len);
   load_recv_update(&rs->st, v.seq, v.timestamp, v.payload_len, now, key, lat);
   if (lat >= 0) {
     load_hist_add(&app->lat, lat);
     load_hist_add(&app->lat_interval, lat);
   }
+  if (!p->first_rx_us) p->first_rx_us = now;
+  if (verified) p->rx_verified++, app->rx_verified++;
+  else p->rx_unverified++, app->rx_unverified++;
+  sub_maybe_sample(p, now);
+}
+
+static void on_sub_rtp(PeerTransport *t, uint8_t *buf, size_t len, void *u) {
+  sub_rtp(u, buf, len, true);
+}
+
+static void on_sub_rtp_unverified(PeerTransport *t, uint8_t *buf, size_t len, void *u) {
+  sub_rtp(u, buf, len, false);
 }
 
 static PeerTransport *make_transport(LoadPeer *p, bool publisher, char *err, size_t errsize) {

@@ -93,6 +93,10 @@ typedef struct LoadPeer {
   int sub_video_pt, sub_audio_pt;
   LoadRtpExtIds sub_ext_video, sub_ext_audio;
   uint64_t rtp_unparsable, rtp_unknown_pt;
+  /* --verify-every: sampling started; packets verified or not */
+  bool sampling;
+  int64_t first_rx_us;
+  uint64_t rx_verified, rx_unverified;
   /* driver state (Janus handle ids, ...) */
   guint64 janus_pub_handle, janus_sub_handle, janus_feed;
   bool sub_requested;

@@ -1,4 +1,5 @@
 #include "load_report.h"
+#include "udp_pump.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -309,6 +310,28 @@ int load_report_write_json(LoadApp *app, const char *path, char *err, size_t err
                           win > 0 ? (R.gen_cpu1 - R.gen_cpu0) / win : 0.0, "lag_max_ms",
                           app->lag.max_us / 1000.0, "lag_p99_ms",
                           ms_or_null(load_hist_percentile(&app->lag, 99)));
+  /* The generator's own cost: CPU over the window per packet it handled
+   * (each packet sent is protected and sent once, each received one read
+   * and checked once), the figure to compare with the server's. */
+  double gen_pkts = (double)json_integer_value(json_object_get(tot, "packets_sent")) +
+                    (double)json_integer_value(json_object_get(tot, "packets_received"));
+  json_object_set_new(gen, "cpu_us_per_packet",
+                      gen_pkts > 0 ? json_real((R.gen_cpu1 - R.gen_cpu0) * 1e6 / gen_pkts)
+                                   : json_null());
+  json_object_set_new(gen, "verify_every", json_integer(app->o.verify_every));
+  json_object_set_new(gen, "rx_verified", json_integer((json_int_t)app->rx_verified));
+  json_object_set_new(gen, "rx_unverified", json_integer((json_int_t)app->rx_unverified));
+  json_object_set_new(gen, "udp_pump", json_boolean(app->pump != NULL));
+  if (app->pump) {
+    const UdpPumpStats *ps = udp_pump_stats(app->pump);
+    json_object_set_new(
+        gen, "pump",
+        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "wakeups", (json_int_t)ps->wakeups,
+                  "recv_calls", (json_int_t)ps->recv_calls, "recv_packets",
+                  (json_int_t)ps->recv_packets, "send_calls", (json_int_t)ps->send_calls,
+                  "send_packets", (json_int_t)ps->send_packets, "send_dropped",
+                  (json_int_t)ps->send_dropped, "gso_messages", (json_int_t)ps->gso_messages));
+  }
   json_t *root = json_pack("{s:s,s:s,s:i,s:i,s:i,s:f,s:b,s:o,s:o,s:o}", "mode", app->drv->name,
                            "url", app->o.url, "calls", app->o.calls, "participants",
                            app->o.participants, "monitor", app->o.monitor, "duration_s",

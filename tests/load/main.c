@@ -11,6 +11,7 @@
 #include "load_app.h"
 #include "load_report.h"
 #include "srtp_session.h"
+#include "udp_pump.h"
 
 static int calls_up(LoadApp *app) {
   int n = 0;
@@ -253,6 +254,8 @@ static int parse_options(int argc, char **argv, LoadOptions *o) {
   o->interval = 1;
   o->setup_timeout = 60;
   o->batch_us = 500;
+  o->verify_every = -1;
+  o->udp_pump = 1;
   GOptionEntry entries[] = {
       {"mode", 'm', 0, G_OPTION_ARG_STRING, &mode, "parlour (default) or janus", "MODE"},
       {"url", 'u', 0, G_OPTION_ARG_STRING, &o->url,
@@ -295,6 +298,16 @@ static int parse_options(int argc, char **argv, LoadOptions *o) {
        "send NACKed video packets again (same SSRC and seq, the last 512 per encoding), as "
        "a browser does; default off: a lost packet then costs a key frame request",
        NULL},
+      {"verify-every", 0, 0, G_OPTION_ARG_INT, &o->verify_every,
+       "authenticate and decrypt one received packet in N, after each subscriber's first 3 s "
+       "and first key frames; the others count for loss, order, jitter and latency from "
+       "their cleartext RTP header and abs-send-time (default 8 with parlour, 1 = all with "
+       "janus, which rewrites abs-send-time)",
+       "N"},
+      {"udp-pump", 0, 0, G_OPTION_ARG_INT, &o->udp_pump,
+       "1 (default): once ICE has chosen a host UDP pair, read with recvmmsg and send with "
+       "sendmmsg once per wake-up (sfu/udp_pump.c), as parlour-sfu does; 0: libnice per packet",
+       "0|1"},
       {"simulcast-video", 0, 0, G_OPTION_ARG_STRING, &o->simulcast_video,
        "the simulcast layers' VP8 IVF files, comma-separated, lowest first (as many as "
        "--simulcast; same frame rate)",
@@ -332,11 +345,14 @@ static int parse_options(int argc, char **argv, LoadOptions *o) {
   if (o->calls < 1 || o->calls > 5000 || o->participants < 1 || o->participants > 16 ||
       o->monitor < 0 || o->monitor > o->calls || o->duration <= 0 || o->duration > 86400 ||
       o->ramp <= 0 || o->interval <= 0 || o->setup_timeout <= 0 || o->batch_us < 0 ||
-      o->batch_us > 20000) {
+      o->batch_us > 20000 || o->verify_every == 0 || o->verify_every < -1 ||
+      o->verify_every > 1000 || (o->udp_pump != 0 && o->udp_pump != 1)) {
     g_printerr("parlour-loadgen: out of range: --calls 1-5000, --participants 1-16, --monitor "
-               "0-calls, --duration/--ramp/--interval/--setup-timeout > 0, --batch-us 0-20000\n");
+               "0-calls, --duration/--ramp/--interval/--setup-timeout > 0, --batch-us 0-20000, "
+               "--verify-every 1-1000, --udp-pump 0|1\n");
     return 2;
   }
+  if (o->verify_every < 0) o->verify_every = o->mode == LOAD_MODE_JANUS ? 1 : 8;
   if (o->simulcast != 0 && o->simulcast != 2 && o->simulcast != 3) {
     g_printerr("parlour-loadgen: --simulcast must be 2 or 3 (layers per video publisher; 0: "
                "off), not %d\n",
@@ -469,6 +485,7 @@ int main(int argc, char **argv) {
   app.loop = g_main_loop_new(app.ctx, FALSE);
   batch_us = app.o.batch_us;
   if (batch_us > 0) g_main_context_set_poll_func(app.ctx, batched_poll);
+  if (app.o.udp_pump) app.pump = udp_pump_new(app.ctx, FALSE);
   app.drv = app.o.mode == LOAD_MODE_JANUS ? &load_driver_janus : &load_driver_parlour;
   app.ice_addrs[0] = app.o.ice_address;
   app.calls = g_ptr_array_new_with_free_func((GDestroyNotify)call_free);
@@ -500,6 +517,7 @@ int main(int argc, char **argv) {
   load_track_clear(&app.video);
   load_track_clear(&app.audio);
   for (unsigned k = 0; k < app.n_layers; k++) load_track_clear(&app.layers[k]);
+  udp_pump_free(app.pump);
   dtls_context_free(app.dtls);
   g_main_loop_unref(app.loop);
   g_free(app.fatal);

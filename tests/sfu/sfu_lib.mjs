@@ -56,13 +56,8 @@ process.on('unhandledRejection', async (e) => { notOk('unhandled rejection', e &
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-    s.on('error', reject);
-  });
-}
+import { freePort } from '../lib/ports.mjs';
+export { freePort };
 
 export function httpGet(url) {
   return new Promise((resolve, reject) => {
@@ -88,6 +83,8 @@ export async function startSfu(opts = {}) {
     '[media]', `port_min=${base}`, `port_max=${base + 99}`,
     `ice_addresses=${(opts.iceAddresses || ['127.0.0.1']).join(';')}`,
     `workers=${opts.workers || 2}`,
+    // further [media] settings, e.g. { publisher_twcc: true, batch_us: 0 }
+    ...Object.entries(opts.media || {}).map(([k, v]) => `${k}=${v}`),
     '[recording]', `directory=${path.join(dir, 'recordings')}`,
     '[log]', `level=${opts.logLevel || 'info'}`, '',
   ].join('\n');

@@ -3,7 +3,7 @@
 // stops encoding the layers nobody receives, and starts them again when
 // somebody can use them.
 //
-// Twice: with transport-cc toward the publisher (PARLOUR_SFU_PUBLISHER_TWCC=1:
+// Twice: with transport-cc toward the publisher ([media] publisher_twcc = true:
 // the SFU answers its transport-cc and sends feedback, Chromium runs its
 // own uplink estimate, the REMB is the demand cap) and with REMB only (the
 // SFU's default: the REMB is min(demand, loss-based uplink estimate));
@@ -25,7 +25,7 @@ async function scenario(tcc) {
 const M = tcc ? '[transport-cc]' : '[REMB only]';
 const chk = (c, name, why) => check(c, `${M} ${name}`, why);
 const dg = (m) => diag(`${M} ${m}`);
-  const sfu = await startSfu({ iceAddresses: ['127.0.0.1'], workers: 1, env: { PARLOUR_SFU_PUBLISHER_TWCC: tcc ? '1' : '0' } });
+  const sfu = await startSfu({ iceAddresses: ['127.0.0.1'], workers: 1, media: { publisher_twcc: tcc } });
   const ctl = await new Control(sfu.url).connect(sfu.secret);
   const ROOM = 'pubremb';
   await ctl.request('room_create', { room: ROOM, max_participants: 8 });

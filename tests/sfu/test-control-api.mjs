@@ -31,6 +31,21 @@ const h = await httpGet(`http://127.0.0.1:${sfu.port}/healthz`);
 check(h.status === 200 && JSON.parse(h.body).status === 'ok', 'GET /healthz answers ok');
 check(!('strict-transport-security' in h.headers), 'plain-HTTP control socket: no Strict-Transport-Security header', JSON.stringify(h.headers));
 
+// --- bound to the configured address only ---
+// [control] address = 127.0.0.1 must not mean every interface: libwebsockets
+// 4.1 bound the IPv6 wildcard for an IPv4 address until httpd asked it for
+// an IPv4 socket. 127.0.0.2 is another local address the wildcard would
+// answer on; the port must be closed there.
+{
+  const net = await import('node:net');
+  const elsewhere = await new Promise((resolve) => {
+    const c = net.connect({ host: '127.0.0.2', port: sfu.port });
+    c.once('connect', () => { c.destroy(); resolve('connected'); });
+    c.once('error', (e) => resolve(e.code));
+  });
+  check(elsewhere === 'ECONNREFUSED', `control port listens on 127.0.0.1 only (127.0.0.2: ${elsewhere})`);
+}
+
 // --- Origin: a browser always sends one, signalling never does ---
 // The upgrade is refused before any websocket exists (no auth, no message).
 async function upgradeWith(headers) {

@@ -71,5 +71,18 @@ const r = await ctl.request('room_stats', { room: 'junk' });
 const undec = r.participants.flatMap((p) => [p.publisher, p.subscriber]).filter(Boolean).reduce((a, t) => a + t.undecryptable, 0);
 diag(`SFU counted ${undec} undecryptable packets`);
 check(r.type === 'result' && r.participants.length === 2, 'room intact, both participants still there');
+// Junk from strange ports never authenticates, so it never reaches the
+// engine: the engine's drop counts (by reason, every key present) stay what
+// the call itself produced, and the room's total is at least the sum of its
+// participants'.
+const reasons = ['oversize', 'rtp_parse', 'unknown_ssrc', 'ssrc_bind', 'spoofed_ssrc', 'rtx_padding',
+  'rtx_unwrap', 'rtx_duplicate', 'router', 'vp8_rewrite', 'ext_rewrite', 'twcc_stamp', 'send',
+  'subscriber_rtp', 'rtcp_parse'];
+const keysOk = (d) => d && reasons.every((k) => Number.isInteger(d[k]) && d[k] >= 0) && Object.keys(d).length === reasons.length;
+check(keysOk(r.drops) && r.participants.every((p) => keysOk(p.drops)), 'room_stats and participant_stats count drops by reason');
+const partSum = (k) => r.participants.reduce((a, p) => a + p.drops[k], 0);
+check(reasons.every((k) => r.drops[k] >= partSum(k)), 'the room\'s drops include its participants\'');
+check(['oversize', 'rtp_parse', 'spoofed_ssrc', 'subscriber_rtp'].every((k) => r.drops[k] === 0),
+  `no oversize, malformed, spoofed or misdirected RTP from the honest peers (${JSON.stringify(r.drops)})`);
 check(sfu.alive(), 'SFU alive at the end');
 await done();

@@ -46,13 +46,8 @@ export function done() {
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export function now() { return Math.floor(Date.now() / 1000); }
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-    s.on('error', reject);
-  });
-}
+import { freePort } from '../lib/ports.mjs';
+export { freePort };
 
 // ---- processes ----
 const children = new Set();
@@ -70,7 +65,7 @@ export function tmpdir(name) {
   return d;
 }
 
-function ini(groups) {
+export function ini(groups) {
   let out = '';
   for (const [g, kv] of Object.entries(groups)) {
     out += `[${g}]\n`;
@@ -158,8 +153,8 @@ export const ORIGIN = 'https://parlour.test';
 // ('required': every first join is checked, decisions reach live calls);
 // the fake receiver answers no admission check, and tokens minted here name
 // visits booking does not hold.
-export async function startSignal(v, { sfus = [], booking = '', admission = 'off', extra = {}, name = 'signal' } = {}) {
-  const port = await freePort();
+export async function startSignal(v, { sfus = [], booking = '', admission = 'off', extra = {}, name = 'signal', port: fixedPort } = {}) {
+  const port = fixedPort || await freePort();
   const conf = merge({
     server: {
       address: '127.0.0.1', port, tls_cert: `${v.dir}/tls/cert.pem`, tls_key: `${v.dir}/tls/key.pem`,
@@ -175,6 +170,8 @@ export async function startSignal(v, { sfus = [], booking = '', admission = 'off
   const confPath = path.join(v.dir, `${name}.ini`);
   fs.writeFileSync(confPath, ini(conf));
   const d = daemon(name, path.join(BIN, 'parlour-signal'), confPath, v.logDir);
+  d.confPath = confPath; // a test may rewrite it and send SIGHUP ([sfu] draining)
+  d.conf = conf;
   d.port = port;
   d.url = `wss://127.0.0.1:${port}/ws`;
   d.ca = v.ca;

@@ -16,7 +16,15 @@
  * --linger keeps publishing for S seconds after success, so the other peer
  * can finish too. --reconnect-after N drops the signalling connection after
  * N frames (a network change, no "leave"), joins again with the same token
- * and needs --frames N more from the new session. ICE stays on loopback (ice-tcp off, 127.0.0.1 only). */
+ * and needs --frames N more from the new session. --frames-after-reset N
+ * waits for a media_reset (the call moved to another SFU node): it prints
+ * {"event":"flowing"} after --frames frames, then after the reset
+ * {"event":"first_frame_after_reset"} and succeeds on N frames decoded
+ * from the new transports (after --resets resets, default 1; each earlier
+ * one prints {"event":"frames_after_reset"} instead). --failover (several signalling instances)
+ * follows a wrong_instance redirect, and when the signalling connection is
+ * lost tries the next URL of joined's instances (every 300 ms); after
+ * joining again it counts frames afresh, as after a media reset. ICE stays on loopback (ice-tcp off, 127.0.0.1 only). */
 #define GST_USE_UNSTABLE_API 1
 #include <gst/gst.h>
 #include <gst/sdp/sdp.h>
@@ -30,9 +38,9 @@
 
 static struct {
   char *url, *ca, *origin, *room, *token_file;
-  int frames_wanted, timeout_s, linger_s, reconnect_after;
-  gboolean publish;
-} opt = {.frames_wanted = 30, .timeout_s = 40, .publish = TRUE};
+  int frames_wanted, timeout_s, linger_s, reconnect_after, after_reset, resets_wanted;
+  gboolean publish, failover;
+} opt = {.frames_wanted = 30, .timeout_s = 40, .publish = TRUE, .resets_wanted = 1};
 
 static GMainLoop *loop;
 static SoupWebsocketConnection *ws;
@@ -45,6 +53,16 @@ static gboolean finished;
 static int sub_offers;
 static SoupSession *session;
 static gboolean reconnecting, reconnected;
+/* --frames-after-reset: a media_reset seen (the call moved to another SFU
+ * node); frames are counted again from zero from then on. */
+static gboolean reset_seen;
+static int resets;
+/* --failover (several signalling instances): the URL in use, joined's
+ * instances list, a redirect to follow, and whether we lost signalling. */
+static char *cur_url;
+static GPtrArray *instances;
+static char *redirect_to;
+static gboolean lost, ever_joined;
 static void connect_signalling(void);
 
 static double ms_since(gint64 t) { return t ? (t - t0_us) / 1000.0 : -1; }
@@ -170,8 +188,31 @@ static void on_ice_candidate(GstElement *w, guint mline, gchar *cand, gpointer u
                        "candidate", cand, "sdpMid", "sdpMLineIndex", (int)mline));
 }
 
+static gboolean hop_flowing(gpointer d) {
+  (void)d;
+  out(json_pack("{s:s, s:i, s:i}", "event", reset_seen ? "frames_after_reset" : "flowing", "frames",
+                g_atomic_int_get(&frames), "resets", resets));
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean hop_first_after_reset(gpointer d) {
+  (void)d;
+  out(json_pack("{s:s, s:f, s:i, s:i, s:i}", "event", "first_frame_after_reset", "ms",
+                ms_since(first_frame_us), "width", width, "height", height, "resets", resets));
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean hop_done(gpointer d) {
   (void)d;
+  if (opt.after_reset > 0) {
+    if (!reset_seen || g_atomic_int_get(&frames) < opt.after_reset) return G_SOURCE_REMOVE;
+    if (resets >= opt.resets_wanted)
+      finish(0, "decoded the other's video again after the media reset");
+    else
+      out(json_pack("{s:s, s:i, s:i}", "event", "frames_after_reset", "frames",
+                    g_atomic_int_get(&frames), "resets", resets));
+    return G_SOURCE_REMOVE;
+  }
   if (g_atomic_int_get(&frames) >= opt.frames_wanted) finish(0, "decoded the other's video");
   return G_SOURCE_REMOVE;
 }
@@ -213,6 +254,12 @@ static GstPadProbeReturn count_probe(GstPad *pad, GstPadProbeInfo *info, gpointe
       gst_structure_get_int(s, "height", &height);
       gst_caps_unref(caps);
     }
+  }
+  if (opt.after_reset > 0) {
+    if (n == 1 && reset_seen) g_idle_add(hop_first_after_reset, NULL);
+    if (!reset_seen && n == opt.frames_wanted) g_idle_add(hop_flowing, NULL);
+    if (reset_seen && n == opt.after_reset) g_idle_add(hop_done, NULL);
+    return GST_PAD_PROBE_OK;
   }
   if (opt.reconnect_after > 0 && !reconnected && n == opt.reconnect_after)
     g_idle_add(hop_reconnect, NULL);
@@ -347,6 +394,26 @@ static void on_message(SoupWebsocketConnection *c, gint type, GBytes *bytes, gpo
   }
   if (strcmp(t, "joined") == 0) {
     joined_us = g_get_monotonic_time();
+    json_t *inst = json_object_get(m, "instances");
+    if (opt.failover && json_is_array(inst) && json_array_size(inst) > 0) {
+      g_ptr_array_set_size(instances, 0);
+      size_t i;
+      json_t *u;
+      json_array_foreach(inst, i, u) if (json_is_string(u))
+          g_ptr_array_add(instances, g_strdup(json_string_value(u)));
+    }
+    if (lost) {
+      /* Joined again on a surviving instance: fresh transports, so the
+       * frames from now on are the new ones'. */
+      lost = FALSE;
+      if (pipe_) pipeline_stop();
+      reset_seen = TRUE;
+      resets++;
+      g_atomic_int_set(&frames, 0);
+      first_frame_us = 0;
+      width = height = 0;
+    }
+    ever_joined = TRUE;
     out(json_pack("{s:s, s:f, s:O, s:O}", "event", "joined", "ms", ms_since(joined_us),
                   "recording", json_object_get(m, "recording"), "participants",
                   json_object_get(m, "participants")));
@@ -363,6 +430,15 @@ static void on_message(SoupWebsocketConnection *c, gint type, GBytes *bytes, gpo
     if (pipeline_start() != 0) finish(2, "pipeline");
   } else if (strcmp(t, "media_reset") == 0) {
     out(json_pack("{s:s, s:O}", "event", "media_reset", "reason", json_object_get(m, "reason")));
+    if (opt.after_reset > 0) {
+      /* The old transports are gone: frames from now on are the new ones'. */
+      reset_seen = TRUE;
+      resets++;
+      if (pipe_) pipeline_stop();
+      g_atomic_int_set(&frames, 0);
+      first_frame_us = 0;
+      width = height = 0;
+    }
   } else if (strcmp(t, "publish_answer") == 0 && pub) {
     set_remote(pub, json_string_value(json_object_get(m, "sdp")), GST_WEBRTC_SDP_TYPE_ANSWER);
   } else if (strcmp(t, "subscriber_offer") == 0 && sub) {
@@ -378,6 +454,18 @@ static void on_message(SoupWebsocketConnection *c, gint type, GBytes *bytes, gpo
   } else if (strcmp(t, "error") == 0) {
     out(json_pack("{s:s, s:O}", "event", "error", "error", m));
     const char *re = json_string_value(json_object_get(m, "re"));
+    const char *code = json_string_value(json_object_get(m, "code"));
+    if (opt.failover && code && strcmp(code, "wrong_instance") == 0) {
+      g_free(redirect_to);
+      redirect_to = g_strdup(json_string_value(json_object_get(m, "signal_url")));
+      json_decref(m);
+      return; /* the close follows */
+    }
+    if (opt.failover && code && (strcmp(code, "instance_starting") == 0 ||
+                                 strcmp(code, "admission_unavailable") == 0)) {
+      json_decref(m);
+      return;
+    }
     if (re && strcmp(re, "join") == 0) finish(1, "join refused");
   } else if (strcmp(t, "visit_ended") == 0) {
     finish(g_atomic_int_get(&frames) >= opt.frames_wanted ? 0 : 1, "visit ended");
@@ -387,10 +475,52 @@ static void on_message(SoupWebsocketConnection *c, gint type, GBytes *bytes, gpo
   json_decref(m);
 }
 
+/* --failover: the next instance to try: a redirect, else the next in
+ * joined's list after the one that failed. */
+static void next_url(void) {
+  if (redirect_to) {
+    g_free(cur_url);
+    cur_url = redirect_to;
+    redirect_to = NULL;
+    return;
+  }
+  if (!instances || instances->len < 2) return;
+  guint i = 0;
+  while (i < instances->len && strcmp(instances->pdata[i], cur_url) != 0) i++;
+  g_free(cur_url);
+  cur_url = g_strdup(instances->pdata[i < instances->len ? (i + 1) % instances->len : 0]);
+}
+
+static gboolean failover_cb(gpointer d) {
+  (void)d;
+  connect_signalling();
+  return G_SOURCE_REMOVE;
+}
+
+static void failover(const char *why) {
+  gboolean redirected = redirect_to != NULL;
+  if (ever_joined && !lost && !redirected) {
+    lost = TRUE;
+    out(json_pack("{s:s, s:s, s:s}", "event", "signalling_lost", "url", cur_url, "why", why));
+  }
+  next_url();
+  out(json_pack("{s:s, s:s}", "event", "trying", "url", cur_url));
+  g_timeout_add(redirected ? 0 : 300, failover_cb, NULL);
+}
+
 static void on_closed(SoupWebsocketConnection *c, gpointer user) {
-  (void)c;
   (void)user;
-  if (!finished && !reconnecting) finish(1, "signalling connection closed");
+  if (finished || reconnecting) return;
+  if (opt.failover) {
+    if (c == ws) {
+      g_signal_handlers_disconnect_by_data(ws, NULL);
+      g_object_unref(ws);
+      ws = NULL;
+    }
+    failover("closed");
+    return;
+  }
+  finish(1, "signalling connection closed");
 }
 
 static void on_connected(GObject *src, GAsyncResult *res, gpointer user) {
@@ -398,7 +528,12 @@ static void on_connected(GObject *src, GAsyncResult *res, gpointer user) {
   GError *e = NULL;
   ws = soup_session_websocket_connect_finish(SOUP_SESSION(src), res, &e);
   if (!ws) {
-    fprintf(stderr, "connect: %s\n", e->message);
+    fprintf(stderr, "connect %s: %s\n", cur_url, e->message);
+    g_error_free(e);
+    if (opt.failover && !finished) {
+      failover("connect failed");
+      return;
+    }
     finish(1, "cannot connect to signalling");
     return;
   }
@@ -416,7 +551,8 @@ static void on_connected(GObject *src, GAsyncResult *res, gpointer user) {
 }
 
 static void connect_signalling(void) {
-  SoupMessage *msg = soup_message_new("GET", opt.url);
+  if (!cur_url) cur_url = g_strdup(opt.url);
+  SoupMessage *msg = soup_message_new("GET", cur_url);
   soup_session_websocket_connect_async(session, msg, opt.origin, NULL, G_PRIORITY_DEFAULT, NULL,
                                        on_connected, NULL);
   g_object_unref(msg);
@@ -430,6 +566,7 @@ static gboolean on_timeout(gpointer d) {
 
 int main(int argc, char **argv) {
   gst_init(&argc, &argv);
+  instances = g_ptr_array_new_with_free_func(g_free);
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -442,6 +579,9 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--timeout") == 0 && val) opt.timeout_s = atoi(argv[++i]);
     else if (strcmp(a, "--linger") == 0 && val) opt.linger_s = atoi(argv[++i]);
     else if (strcmp(a, "--reconnect-after") == 0 && val) opt.reconnect_after = atoi(argv[++i]);
+    else if (strcmp(a, "--frames-after-reset") == 0 && val) opt.after_reset = atoi(argv[++i]);
+    else if (strcmp(a, "--failover") == 0) opt.failover = TRUE;
+    else if (strcmp(a, "--resets") == 0 && val) opt.resets_wanted = atoi(argv[++i]);
     else if (strcmp(a, "--no-publish") == 0) opt.publish = FALSE;
     else {
       fprintf(stderr, "prog_signal_peer: bad argument %s\n", a);
@@ -451,7 +591,7 @@ int main(int argc, char **argv) {
   if (!opt.url || !opt.room || !opt.token_file || opt.frames_wanted < 1) {
     fprintf(stderr, "usage: prog_signal_peer --url wss://... --ca CERT --origin O --room R "
                     "--token-file F [--frames N] [--timeout S] [--no-publish] [--linger S] "
-                    "[--reconnect-after N]\n");
+                    "[--reconnect-after N] [--frames-after-reset N] [--resets N] [--failover]\n");
     return 2;
   }
   t0_us = g_get_monotonic_time();

@@ -198,25 +198,59 @@ static void t_dummy_verify(void) {
 }
 
 static void t_sessions(void) {
-  BookSessions *s = book_sessions_new(1200);
+  Tdb t = {0};
+  tdb_open(&t);
+  g_assert_cmpint(book_db_exec_script(t.db,
+                                      "INSERT INTO users(id, username, display_name, role, "
+                                      "password_hash, created_at) VALUES (7,'ann','Ann','family',"
+                                      "'-',0),(8,'ben','Ben','family','-',0)",
+                                      0, NULL),
+                  ==, 0);
+  BookSessions *s = book_sessions_new(t.db, 1200);
+  int failed = -1;
   BookSession *a = book_session_create(s, 7, "ann", "Ann", "family", NULL, 1000);
   g_assert_nonnull(a);
   g_assert_cmpuint(strlen(a->id), >=, 40);
   g_assert_cmpstr(a->id, !=, a->csrf);
-  char *id = g_strdup(a->id);
-  g_assert_true(book_session_touch(s, id, 1000 + 1199) == a); /* restarts the clock */
-  g_assert_true(book_session_touch(s, id, 1000 + 1199 + 1199) == a);
-  g_assert_null(book_session_touch(s, id, 1000 + 1199 + 1199 + 1200)); /* idle 20 min */
-  g_assert_null(book_session_touch(s, id, 1000)); /* and forgotten */
-  g_assert_null(book_session_touch(s, "nope", 1000));
-  g_assert_null(book_session_touch(s, NULL, 1000));
+  char *id = g_strdup(a->id), *csrf = g_strdup(a->csrf);
+  BookSession *x = book_session_touch(s, id, 1000 + 1199, &failed); /* restarts the clock */
+  g_assert_nonnull(x);
+  g_assert_cmpint(failed, ==, 0);
+  g_assert_cmpint(x->user_id, ==, 7);
+  g_assert_cmpstr(x->csrf, ==, csrf);
+  g_assert_cmpstr(x->role, ==, "family");
+  g_assert_nonnull(book_session_touch(s, id, 1000 + 1199 + 1199, &failed));
+  /* A second instance on the same database (a restart, or another process
+   * behind the load balancer) knows the session. */
+  BookSessions *s2 = book_sessions_new(t.db, 1200);
+  x = book_session_touch(s2, id, 1000 + 1199 + 1199 + 10, &failed);
+  g_assert_nonnull(x);
+  g_assert_cmpstr(x->username, ==, "ann");
+  g_assert_null(book_session_touch(s, id, 1000 + 1199 + 1199 + 1200 + 10, &failed)); /* idle */
+  g_assert_cmpint(failed, ==, 0);
+  g_assert_null(book_session_touch(s, id, 1000, &failed)); /* and forgotten */
+  g_assert_null(book_session_touch(s, "nope", 1000, &failed));
+  g_assert_null(book_session_touch(s, NULL, 1000, &failed));
+  g_assert_cmpint(failed, ==, 0);
   BookSession *b = book_session_create(s, 8, "ben", "Ben", "family", NULL, 5000);
   char *bid = g_strdup(b->id);
-  book_session_destroy(s, bid);
-  g_assert_null(book_session_touch(s, bid, 5001));
+  g_assert_cmpint(book_session_destroy(s, bid), ==, 0);
+  g_assert_null(book_session_touch(s, bid, 5001, &failed));
+  /* The cookie value is not what is stored. */
+  g_assert_cmpint(book_db_scalar_i64(t.db, "SELECT count(*) FROM sessions WHERE id_sha256 = ?", -1, 0), ==, 0);
+  /* Disabling an account ends its sessions everywhere. */
+  b = book_session_create(s, 8, "ben", "Ben", "family", NULL, 6000);
+  g_free(bid);
+  bid = g_strdup(b->id);
+  g_assert_nonnull(book_session_create(s2, 8, "ben", "Ben", "family", NULL, 6000));
+  g_assert_cmpint(book_sessions_end_user(s, 8), ==, 2);
+  g_assert_null(book_session_touch(s2, bid, 6001, &failed));
   g_free(bid);
   g_free(id);
+  g_free(csrf);
   book_sessions_free(s);
+  book_sessions_free(s2);
+  tdb_close(&t);
 }
 
 static void t_cookie(void) {

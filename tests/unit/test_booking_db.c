@@ -59,6 +59,42 @@ static void t_embedded_match_files(void) {
     g_assert_cmpint(atoi(book_migrations[i].name), ==, (int)i + 1);
 }
 
+/* The PostgreSQL set is in step with the sqlite one: the same numbers and
+ * names; each pg/NAME.sql (where the text must differ) is what is compiled
+ * in, every other entry is the sqlite text itself. */
+static void t_pg_set_in_step(void) {
+  const char *root = g_getenv("PARLOUR_ROOT") ? g_getenv("PARLOUR_ROOT") : ".";
+  g_assert_cmpuint(book_n_migrations_pg, ==, book_n_migrations);
+  for (size_t i = 0; i < book_n_migrations; i++) {
+    g_assert_cmpstr(book_migrations_pg[i].name, ==, book_migrations[i].name);
+    char *f = g_strdup_printf("%s/booking/migrations/pg/%s.sql", root, book_migrations[i].name);
+    char *text = NULL;
+    if (g_file_get_contents(f, &text, NULL, NULL)) {
+      if (strcmp(book_migrations_pg[i].sql, text) != 0)
+        g_error("pg/%s.sql differs from book_migrations.c: run booking/migrations/embed.py",
+                book_migrations[i].name);
+    } else {
+      g_assert_cmpstr(book_migrations_pg[i].sql, ==, book_migrations[i].sql);
+    }
+    g_free(text);
+    g_free(f);
+  }
+  /* no pg/ file without its sqlite counterpart */
+  char *pdir = g_strdup_printf("%s/booking/migrations/pg", root);
+  GDir *d = g_dir_open(pdir, 0, NULL);
+  g_assert_nonnull(d);
+  const char *name;
+  while ((name = g_dir_read_name(d))) {
+    int found = 0;
+    for (size_t i = 0; i < book_n_migrations; i++)
+      found |= g_str_has_prefix(name, book_migrations[i].name) &&
+               strlen(name) == strlen(book_migrations[i].name) + 4;
+    if (!found) g_error("pg/%s has no sqlite counterpart", name);
+  }
+  g_dir_close(d);
+  g_free(pdir);
+}
+
 static sqlite3_int64 q(BookDb *db, const char *sql) {
   sqlite3_stmt *st;
   g_assert_cmpint(sqlite3_prepare_v2(db->db, sql, -1, &st, NULL), ==, SQLITE_OK);
@@ -134,6 +170,7 @@ int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   log_set_level(LOG_LEVEL_ERROR);
   g_test_add_func("/booking/db/embedded_migrations_match_files", t_embedded_match_files);
+  g_test_add_func("/booking/db/pg_migrations_in_step", t_pg_set_in_step);
   g_test_add_func("/booking/db/pragmas_and_reopen", t_open_pragmas_and_reopen);
   g_test_add_func("/booking/db/audit_append_only", t_audit_append_only);
   g_test_add_func("/booking/db/rollback_leaves_nothing", t_rollback_leaves_nothing);

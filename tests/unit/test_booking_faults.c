@@ -436,29 +436,29 @@ static void t_sweep(gconstpointer data) {
 static void t_row_and_scalar_tell_error_from_none(void) {
   Fx f = {0};
   fx_open(&f);
-  sqlite3_int64 v = 42;
+  int64_t v = 42;
   g_assert_cmpint(book_db_scalar(f.db, "SELECT id FROM prisoners WHERE id = ?", &v, 1,
-                                 (sqlite3_int64)999),
+                                 (int64_t)999),
                   ==, 0);
   g_assert_cmpint(v, ==, 42);
   g_assert_cmpint(book_db_scalar(f.db, "SELECT vo_balance FROM prisoners WHERE id = ?", &v, 1,
-                                 (sqlite3_int64)1),
+                                 (int64_t)1),
                   ==, 1);
   g_assert_cmpint(v, ==, 2);
   sqlite3_db_release_memory(f.db->db);
   book_faultvfs_arm(BOOK_FAULT_READ, 0);
   v = 42;
   g_assert_cmpint(book_db_scalar(f.db, "SELECT vo_balance FROM prisoners WHERE id = ?", &v, 1,
-                                 (sqlite3_int64)1),
+                                 (int64_t)1),
                   ==, -1);
   g_assert_cmpint(v, ==, 42);
-  sqlite3_stmt *st = book_db_stmt(f.db, "SELECT count(*) FROM visits");
+  BookStmt *st = book_db_stmt(f.db, "SELECT count(*) FROM visits");
   g_assert_cmpint(book_db_row(f.db, st), ==, -1);
   g_assert_cmpint(book_faultvfs_failed(BOOK_FAULT_READ), >=, 2);
   book_faultvfs_clear();
   g_assert_cmpint(book_db_row(f.db, st), ==, 1);
-  g_assert_cmpint(sqlite3_column_int(st, 0), ==, 0);
-  sqlite3_reset(st);
+  g_assert_cmpint(book_col_int(st, 0), ==, 0);
+  book_stmt_reset(st);
   g_assert_cmpint(book_db_row(f.db, NULL), ==, -1);
   g_assert_cmpint(book_db_step_done(f.db, NULL), ==, -1);
   fx_close(&f);

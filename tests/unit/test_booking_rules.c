@@ -1,5 +1,6 @@
-/* Booking rules, one test per rule, against a real sqlite file migrated with
- * the real migrations. "now" is fixed: Monday 2026-11-23 10:00 UTC, so the
+/* Booking rules, one test per rule, against a real database migrated with
+ * the real migrations: a sqlite file, or PostgreSQL with PARLOUR_DB_ENGINE=pg
+ * (booking_testdb.h; scripts/run-tests runs both). "now" is fixed: Monday 2026-11-23 10:00 UTC, so the
  * booking window (min 2, max 28 days) runs from Thursday 2026-11-26 to
  * Monday 2026-12-21. */
 #include <glib.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "book_db.h"
+#include "booking_testdb.h"
 #include "book_rules.h"
 #include "log.h"
 #include "timeutil.h"
@@ -91,8 +93,7 @@ static const char *FIXTURE =
     " ('TST',NULL,'2026-12-09');";
 
 typedef struct {
-  char *dir;
-  char *path;
+  TestDbPlace place;
   BookDb *db;
 } Fx;
 
@@ -113,30 +114,17 @@ static BookActor actor(sqlite3_int64 id, const char *role, const char *name, con
 
 static void fx_setup(Fx *f, gconstpointer data) {
   (void)data;
-  f->dir = g_dir_make_tmp("booking-rules-XXXXXX", NULL);
-  f->path = g_build_filename(f->dir, "t.db", NULL);
-  char err[256];
-  f->db = book_db_open(f->path, err, sizeof err);
-  g_assert_nonnull(f->db);
-  char *msg = NULL;
-  int rc = sqlite3_exec(f->db->db, FIXTURE, NULL, NULL, &msg);
-  if (rc != SQLITE_OK) g_error("fixture: %s", msg);
+  f->place = testdb_place("booking-rules");
+  f->db = testdb_open(&f->place);
+  testdb_exec(f->db, FIXTURE);
+  /* the fixture's rows carry their ids */
+  g_assert_cmpint(book_db_sync_ids(f->db), ==, 0);
 }
 
 static void fx_teardown(Fx *f, gconstpointer data) {
   (void)data;
   book_db_free(f->db);
-  char *p;
-  g_unlink(f->path);
-  p = g_strconcat(f->path, "-wal", NULL);
-  g_unlink(p);
-  g_free(p);
-  p = g_strconcat(f->path, "-shm", NULL);
-  g_unlink(p);
-  g_free(p);
-  g_rmdir(f->dir);
-  g_free(f->path);
-  g_free(f->dir);
+  testdb_remove(&f->place);
 }
 
 /* Books and returns "ok" or the error code (static buffer). visitors: "1*,2"
@@ -163,13 +151,7 @@ static const char *bookx(Fx *f, BookActor a, const char *type, sqlite3_int64 pri
 }
 #define book(f, a, type, p, slot, vis) bookx(f, a, type, p, slot, vis, 0, NOW)
 
-static sqlite3_int64 q(Fx *f, const char *sql) {
-  sqlite3_stmt *st;
-  g_assert_cmpint(sqlite3_prepare_v2(f->db->db, sql, -1, &st, NULL), ==, SQLITE_OK);
-  sqlite3_int64 v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-  sqlite3_finalize(st);
-  return v;
-}
+static sqlite3_int64 q(Fx *f, const char *sql) { return testdb_q(f->db, sql); }
 static sqlite3_int64 qv(Fx *f, const char *fmt, const char *id) {
   char *sql = g_strdup_printf(fmt, id);
   sqlite3_int64 v = q(f, sql);
@@ -286,11 +268,10 @@ static void t_window(Fx *f, gconstpointer d) {
   g_assert_cmpstr(book(f, FAM1, "social", 1, "4:2026-11-26", "1"), ==, "ok"); /* first day */
   g_assert_cmpstr(book(f, FAM1, "social", 1, "1:2026-12-16", "1"), ==, "ok");
   /* the window is data: with max 7 days, 12-16 is refused */
-  sqlite3_exec(f->db->db, "UPDATE establishments SET max_days = 7 WHERE id='TST'", 0, 0, 0);
+  testdb_exec(f->db, "UPDATE establishments SET max_days = 7 WHERE id='TST'");
   g_assert_cmpstr(book(f, FAM1, "social", 4, "1:2026-12-16", "1"), ==, "outside_booking_window");
   /* min > max is refused by the schema */
-  g_assert_cmpint(sqlite3_exec(f->db->db, "UPDATE establishments SET min_days = 9 WHERE id='TST'",
-                               0, 0, 0), !=, SQLITE_OK);
+  g_assert_cmpint(testdb_try(f->db, "UPDATE establishments SET min_days = 9 WHERE id='TST'"), !=, 0);
 }
 
 static void t_slots(Fx *f, gconstpointer d) {
@@ -357,8 +338,8 @@ static void t_vo_balance(Fx *f, gconstpointer d) {
   g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=1"), ==, 4);
   g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=2"), ==, 0); /* remand */
   /* unused VOs accumulate up to 26; allocation never takes any away */
-  sqlite3_exec(f->db->db, "UPDATE prisoners SET vo_balance = 25 WHERE id = 1; UPDATE prisoners "
-               "SET vo_balance = 30 WHERE id = 4", 0, 0, 0);
+  testdb_exec(f->db, "UPDATE prisoners SET vo_balance = 25 WHERE id = 1; UPDATE prisoners "
+               "SET vo_balance = 30 WHERE id = 4");
   g_assert_cmpint(book_vo_allocate(f->db, NOW + 56 * 86400), >=, 1);
   g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=1"), ==, 26);
   g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=4"), ==, 30);
@@ -511,7 +492,7 @@ static void t_sweep(Fx *f, gconstpointer d) {
   g_assert_cmpint(book_visits_sweep(f->db, end), ==, 1);
   g_assert_cmpint(qv(f, "SELECT status='missed' FROM visits WHERE id='%s'", last_id), ==, 1);
   /* a request nobody decided on lapses at the start, its VO given back */
-  sqlite3_exec(f->db->db, "UPDATE establishments SET approve_public_bookings = 1", 0, 0, 0);
+  testdb_exec(f->db, "UPDATE establishments SET approve_public_bookings = 1");
   g_assert_cmpstr(book(f, FAM1, "social", 1, "4:2026-12-10", "1"), ==, "ok");
   g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=1"), ==, 0);
   int64_t start = qv(f, "SELECT start_at FROM visits WHERE id='%s'", last_id);
@@ -527,7 +508,7 @@ static void t_requested_flow(Fx *f, gconstpointer d) {
   (void)d;
   BookActor fam1 = FAM1, staff = STAFF, mon = MONITOR;
   BookError e;
-  sqlite3_exec(f->db->db, "UPDATE establishments SET approve_public_bookings = 1", 0, 0, 0);
+  testdb_exec(f->db, "UPDATE establishments SET approve_public_bookings = 1");
   g_assert_cmpstr(book(f, FAM1, "social", 1, "1:2026-12-02", "1"), ==, "ok");
   char id[BOOK_VISIT_ID_LEN];
   g_strlcpy(id, last_id, sizeof id);
@@ -599,7 +580,7 @@ static void t_contacts_by_staff(Fx *f, gconstpointer d) {
 
 /* Two threads, each with its own connection, race for the last place. */
 typedef struct {
-  const char *path;
+  const char *target;
   sqlite3_int64 prisoner;
   int ok;
   char code[48];
@@ -611,7 +592,8 @@ typedef struct {
 static void *racer(void *p) {
   Racer *r = p;
   char err[256];
-  BookDb *db = book_db_open(r->path, err, sizeof err);
+  BookDb *db = book_db_open_engine(testdb_engine(), r->target, err, sizeof err);
+  g_assert_nonnull(db);
   g_mutex_lock(r->m);
   while (!*r->go) g_cond_wait(r->c, r->m);
   g_mutex_unlock(r->m);
@@ -631,14 +613,14 @@ static void t_race_last_place(Fx *f, gconstpointer d) {
   (void)d;
   for (int round = 0; round < 20; round++) {
     /* A fresh slot date each round: 2026-12-02 .. only one; cancel in between. */
-    sqlite3_exec(f->db->db, "UPDATE visits SET status='cancelled'", 0, 0, 0);
+    testdb_exec(f->db, "UPDATE visits SET status='cancelled'");
     GMutex m;
     GCond c;
     g_mutex_init(&m);
     g_cond_init(&c);
     int go = 0;
-    Racer r1 = {f->path, 4 + 1, 0, "", &m, &c, &go}; /* prisoner 5 */
-    Racer r2 = {f->path, 1, 0, "", &m, &c, &go};
+    Racer r1 = {f->place.target, 4 + 1, 0, "", &m, &c, &go}; /* prisoner 5 */
+    Racer r2 = {f->place.target, 1, 0, "", &m, &c, &go};
     pthread_t t1, t2;
     pthread_create(&t1, NULL, racer, &r1);
     pthread_create(&t2, NULL, racer, &r2);
@@ -655,7 +637,7 @@ static void t_race_last_place(Fx *f, gconstpointer d) {
     g_mutex_clear(&m);
     g_cond_clear(&c);
     /* VO balances: give them back so every round starts equal */
-    sqlite3_exec(f->db->db, "UPDATE prisoners SET vo_balance = 5", 0, 0, 0);
+    testdb_exec(f->db, "UPDATE prisoners SET vo_balance = 5");
   }
 }
 

@@ -164,7 +164,7 @@ static void test_publisher_twcc(void) {
   g_strfreev(parts);
   g_assert_false(answer_has(ext_only, SDP_URI_TWCC, 1));
   g_assert_false(answer_has(ext_only, "transport-cc", 1));
-  /* switched off (PARLOUR_SFU_PUBLISHER_TWCC=0): refused though offered */
+  /* switched off ([media] publisher_twcc = false): refused though offered */
   g_assert_false(answer_has_cfg(both, SDP_URI_TWCC, 1, 1));
   g_assert_false(answer_has_cfg(both, "transport-cc", 1, 1));
   /* audio never had it offered: never in its section */

@@ -14,6 +14,11 @@
 // refused, or no connection within 15 s of a restart — we start afresh: a
 // plain join with the same token (signalling keeps our place for its grace
 // period) and new peer connections, backing off 1, 2, 4 s up to 8 s.
+// Several signalling instances (docs/contracts.md): a join redirected to the
+// visit's instance (error wrong_instance, close 4307) goes there at once;
+// joined lists every instance ranked for the visit, and a connection that
+// fails before signalling says anything moves on to the next in that list
+// (the survivors pin the visit to the next instance, where we join again).
 // Events (CustomEvent detail):
 //   state        {state: connecting|joined|reconnecting|ended}
 //   joined       {self, participants, visit, recording, monitoring}
@@ -27,11 +32,21 @@
 //                                (admission_unavailable); trying again
 //   error        {code, message}
 //   muted        {by, kind}       a moderator muted us
+//   speaking     {participant, speaking}  someone started/stopped speaking
+//   active_speaker {participant}  the loudest speaker (null: none)
+
+// A signalling URL the server may send us to: a websocket URL, nothing else.
+function validSignalUrl(u) {
+  return typeof u === 'string' && u.length < 2048 && /^wss?:\/\/[^\s/]+(\/\S*)?$/.test(u);
+}
+
 export class CallSession extends EventTarget {
   constructor({ signalUrl, token, room, publish = true, localStream = null, lowBandwidth = false, iceServers = [] }) {
     super();
     this.iceServers = Array.isArray(iceServers) ? iceServers : [];
     this.signalUrl = signalUrl;
+    this.signalUrls = [signalUrl]; // the instances to try, in order (joined's instances)
+    this.redirects = 0;            // redirects since the last joined
     this.token = token;
     this.room = room;
     this.publish = publish;
@@ -84,10 +99,12 @@ export class CallSession extends EventTarget {
     if (this.ended) return;
     const ws = new WebSocket(this.signalUrl);
     this.ws = ws;
+    let heard = false; // did this instance say anything at all
     ws.onopen = () => {
       this.send('join', { token: this.token, room: this.room, ...(this.resuming ? { resume: true } : {}) });
     };
     ws.onmessage = (ev) => {
+      heard = true;
       this.lastMessageAt = Date.now();
       let m;
       try { m = JSON.parse(ev.data); } catch { return; }
@@ -116,15 +133,44 @@ export class CallSession extends EventTarget {
         this.scheduleReconnect({ resume: true, minDelayMs: after });
         return;
       }
+      // Another instance serves this visit: go there, at once the first
+      // few times (a loop between instances that disagree backs off).
+      if (ev.code === 4307 && this.lastError && this.lastError.code === 'wrong_instance' && validSignalUrl(this.lastError.signalUrl)) {
+        this.useSignalUrl(this.lastError.signalUrl);
+        this.lastError = null;
+        this.redirects += 1;
+        this.scheduleReconnect({ resume: true, immediate: this.redirects <= 3 });
+        return;
+      }
+      if (ev.code === 4503 && this.lastError && this.lastError.code === 'instance_starting') {
+        const after = Math.max(1, Number(this.lastError.retryAfter) || 1) * 1000;
+        this.lastError = null;
+        this.scheduleReconnect({ resume: true, minDelayMs: after });
+        return;
+      }
+      // Nothing heard from this instance (down, unreachable): the next one.
+      if (!heard) this.nextSignalUrl();
       this.scheduleReconnect({ resume: true });
     };
     ws.onerror = () => { /* onclose follows */ };
   }
 
+  useSignalUrl(url) {
+    if (!this.signalUrls.includes(url)) this.signalUrls.unshift(url);
+    this.signalUrl = url;
+  }
+
+  nextSignalUrl() {
+    if (this.signalUrls.length < 2) return;
+    const i = this.signalUrls.indexOf(this.signalUrl);
+    this.signalUrl = this.signalUrls[(i + 1) % this.signalUrls.length];
+  }
+
   // resume: keep the peer connections and ask signalling to keep their SFU
   // transports (the socket died, the media may not have); the first such
   // attempt goes at once. Otherwise both connections start afresh.
-  scheduleReconnect({ resume = false, minDelayMs = 0 } = {}) {
+  // immediate: no delay at all (a redirect).
+  scheduleReconnect({ resume = false, minDelayMs = 0, immediate = false } = {}) {
     if (this.ended) return;
     if (this.reconnectTimer) {
       if (resume || !this.resuming) return;
@@ -134,7 +180,7 @@ export class CallSession extends EventTarget {
     }
     this.setState('reconnecting');
     const keep = resume && !!(this.pub || this.sub);
-    const delay = Math.max(minDelayMs, keep && this.attempt === 0 ? 0 : Math.min(8000, 1000 * 2 ** Math.min(this.attempt, 3)));
+    const delay = immediate ? 0 : Math.max(minDelayMs, keep && this.attempt === 0 ? 0 : Math.min(8000, 1000 * 2 ** Math.min(this.attempt, 3)));
     this.attempt += 1;
     this.resuming = keep;
     this.reconnectTimer = setTimeout(() => {
@@ -268,6 +314,14 @@ export class CallSession extends EventTarget {
         const resumed = !!m.resumed && this.resuming && !!(this.pub || this.sub);
         this.resuming = false;
         this.attempt = 0;
+        this.redirects = 0;
+        if (Array.isArray(m.instances)) {
+          const list = m.instances.filter(validSignalUrl);
+          if (list.length) {
+            if (!list.includes(this.signalUrl)) list.unshift(this.signalUrl);
+            this.signalUrls = list;
+          }
+        }
         if (!resumed) this.closePeers();
         this.self = m.participant ? m.participant.id : null;
         this.selfInfo = m.participant || null;
@@ -391,6 +445,11 @@ export class CallSession extends EventTarget {
         this.finish('removed', m.message || null, { code: m.reason || null, by: m.by || null });
         break;
       }
+      case 'speaking':
+      case 'active_speaker':
+        // Presence for the page's layout (who is speaking); nothing to do here.
+        this.emit(m.type, { participant: m.participant ?? null, speaking: !!m.speaking });
+        break;
       case 'left':
       case 'pong':
       case 'mute_done':
@@ -411,7 +470,7 @@ export class CallSession extends EventTarget {
           this.history.push('stale-answer');
           break;
         }
-        this.lastError = { code: m.code, message: m.message, retryAfter: m.retry_after };
+        this.lastError = { code: m.code, message: m.message, retryAfter: m.retry_after, signalUrl: m.signal_url };
         this.emit('error', { code: m.code, message: m.message, re: m.re });
         break;
       }

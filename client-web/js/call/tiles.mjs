@@ -1,6 +1,7 @@
 // Video tiles: one per person, with their name under the picture. Used by
 // the call page, the monitoring wall and the monitor's view.
 import { html } from '../html.mjs';
+import { t } from '../i18n/index.mjs';
 
 export class Tiles {
   constructor(list, { muted = false, small = false } = {}) {
@@ -17,14 +18,16 @@ export class Tiles {
       li.className = `app-tile${self ? ' app-tile--self' : ''}${this.small ? ' app-tile--small' : ''}`;
       li.dataset.participant = id;
       li.innerHTML = String(html`
-        <video class="app-tile__video" autoplay playsinline${self || this.muted ? html` muted` : ''} aria-label="${self ? 'Your camera' : `Video of ${name}`}"></video>
-        <p class="app-tile__name govuk-body-s"><span class="app-tile__label">${self ? `${name} (you)` : name}</span> <span class="app-tile__state"></span></p>`);
+        <video class="app-tile__video" autoplay playsinline${self || this.muted ? html` muted` : ''} aria-label="${self ? t('tile.yourCamera') : t('tile.videoOf', { name })}"></video>
+        <span class="app-tile__avatar" aria-hidden="true">${initial(name)}</span>
+        <p class="app-tile__name govuk-body-s"><span class="app-tile__label">${self ? t('tile.you', { name }) : name}</span> <span class="app-tile__state"></span></p>`);
       this.list.appendChild(li);
       it = { li, video: li.querySelector('video') };
       this.items.set(id, it);
     } else if (name) {
-      it.li.querySelector('.app-tile__label').textContent = self ? `${name} (you)` : name;
-      it.video.setAttribute('aria-label', self ? 'Your camera' : `Video of ${name}`);
+      it.li.querySelector('.app-tile__label').textContent = self ? t('tile.you', { name }) : name;
+      it.video.setAttribute('aria-label', self ? t('tile.yourCamera') : t('tile.videoOf', { name }));
+      it.li.querySelector('.app-tile__avatar').textContent = initial(name);
     }
     return it;
   }
@@ -55,14 +58,17 @@ export class Tiles {
     if (selfId) keep.add(selfId);
     for (const id of [...this.items.keys()]) if (!keep.has(id)) this.remove(id);
     for (const p of participants) {
-      const it = this.ensure(p.id, p.name || 'Participant');
+      const it = this.ensure(p.id, p.name || t('tile.participant'));
       const audio = (p.tracks || []).find((t) => t.kind === 'audio');
       const video = (p.tracks || []).find((t) => t.kind === 'video');
       const bits = [];
-      if (audio && audio.muted) bits.push('microphone off');
-      if (video && video.muted) bits.push('camera off');
+      if (audio && audio.muted) bits.push(t('tile.micOff'));
+      if (video && video.muted) bits.push(t('tile.cameraOff'));
       this.setState(p.id, bits.length ? `(${bits.join(', ')})` : '');
-      void it;
+      // No picture to show: the call page shows the person's initial instead.
+      it.li.classList.toggle('app-tile--camera-off', !!(video && video.muted));
     }
   }
 }
+
+function initial(name) { return (String(name || '?').trim()[0] || '?').toUpperCase(); }

@@ -6,11 +6,12 @@ import { get } from '../api.mjs';
 import { showErrors } from '../forms.mjs';
 import { longDate, timeRange } from '../format.mjs';
 import * as state from '../booking-state.mjs';
+import { t } from '../i18n/index.mjs';
 
 const user = await requireUser(['family']);
 const s = state.load();
 if (!s.prisoner_id || !s.visitor_ids) location.replace('/family/book/prisoner.html');
-const main = page({ title: 'Choose a date and time', user, active: '/family/book/prisoner.html', backLink: '/family/book/visitors.html' });
+const main = page({ title: t('book.chooseTime'), user, active: '/family/book/prisoner.html', backLink: '/family/book/visitors.html' });
 
 function placesLeft(slot) {
   // The prisoner's own restriction decides open or closed; booking tells us
@@ -29,30 +30,30 @@ try {
       <div class="govuk-form-group">
         <fieldset class="govuk-fieldset" aria-describedby="slot-fieldset-hint">
           <legend class="govuk-fieldset__legend govuk-fieldset__legend--l">
-            <span class="govuk-caption-l">Book a video call with ${s.prisoner_name}</span>
-            <h1 class="govuk-fieldset__heading">Choose a date and time</h1>
+            <span class="govuk-caption-l">${t('book.captionWith', { name: s.prisoner_name })}</span>
+            <h1 class="govuk-fieldset__heading">${t('book.chooseTime')}</h1>
           </legend>
-          <div id="slot-fieldset-hint" class="govuk-hint">Times are UK time. Calls can be booked from ${slots.length ? longDate(slots[0].start) : 'a few days ahead'}.</div>
-          ${slots.length === 0 ? html`<p class="govuk-body">There are no video call times you can book at the moment. Try again later or contact the prison.</p>` : ''}
+          <div id="slot-fieldset-hint" class="govuk-hint">${t('book.slotHint', { from: slots.length ? longDate(slots[0].start) : t('book.fewDays') })}</div>
+          ${slots.length === 0 ? html`<p class="govuk-body">${t('book.noSlots')}</p>` : ''}
           <div class="govuk-radios govuk-radios--small" data-module="govuk-radios">
           ${[...byDate.entries()].map(([date, list]) => html`
             <h2 class="govuk-heading-s govuk-!-margin-top-4 govuk-!-margin-bottom-2">${longDate(list[0].start)}</h2>
             ${list.map((sl) => { const id = sl === firstAvailable ? 'slot' : `slot-${sl.id.replace(/[^0-9a-z]/gi, '-')}`; const left = placesLeft(sl); return html`
             <div class="govuk-radios__item">
               <input class="govuk-radios__input" id="${id}" name="slot" type="radio" value="${sl.id}" aria-describedby="${id}-hint"${sl.available ? '' : html` disabled`}${sl.available && s.slot_id === sl.id ? html` checked` : ''}>
-              <label class="govuk-label govuk-radios__label" for="${id}">${timeRange(sl.start, sl.end)}<span class="govuk-visually-hidden"> on ${longDate(sl.start)}</span></label>
-              <div id="${id}-hint" class="govuk-hint govuk-radios__hint">${sl.available ? `${left} ${left === 1 ? 'place' : 'places'} left` : 'Fully booked'}</div>
+              <label class="govuk-label govuk-radios__label" for="${id}">${timeRange(sl.start, sl.end)}<span class="govuk-visually-hidden"> ${t('book.onDate', { date: longDate(sl.start) })}</span></label>
+              <div id="${id}-hint" class="govuk-hint govuk-radios__hint">${sl.available ? t('book.placesLeft', { n: left }) : t('book.full')}</div>
             </div>`; })}`)}
           </div>
         </fieldset>
       </div>
-      <button type="submit" class="govuk-button" data-module="govuk-button">Continue</button>
+      <button type="submit" class="govuk-button" data-module="govuk-button">${t('common.continue')}</button>
     </form>
     </div></div>`);
   main.querySelector('form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     const id = new FormData(ev.target).get('slot');
-    if (!id) { showErrors(main, [{ field: firstAvailable ? 'slot' : null, text: 'Select a date and time for the call' }]); return; }
+    if (!id) { showErrors(main, [{ field: firstAvailable ? 'slot' : null, text: t('book.selectTime') }]); return; }
     const sl = slots.find((x) => x.id === id);
     state.update({ slot_id: sl.id, slot: { start: sl.start, end: sl.end, date: sl.date } });
     location.assign('/family/book/check.html');

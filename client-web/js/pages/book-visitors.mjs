@@ -9,13 +9,14 @@ import { get } from '../api.mjs';
 import { showErrors } from '../forms.mjs';
 import { notBookableReason } from '../people.mjs';
 import * as state from '../booking-state.mjs';
+import { t } from '../i18n/index.mjs';
 
 const MAX_VISITORS = 4; // social video calls: up to 4 people with the prisoner
 
 const user = await requireUser(['family']);
 const s = state.load();
 if (!s.prisoner_id) location.replace('/family/book/prisoner.html');
-const main = page({ title: 'Who will be on the call?', user, active: '/family/book/prisoner.html', backLink: '/family/book/prisoner.html' });
+const main = page({ title: t('book.whoOn'), user, active: '/family/book/prisoner.html', backLink: '/family/book/prisoner.html' });
 try {
   const { contacts } = await get(`/prisoners/${s.prisoner_id}/contacts`);
   const chosen = new Set((s.visitor_ids || []).map(String));
@@ -26,10 +27,10 @@ try {
       <div class="govuk-form-group">
         <fieldset class="govuk-fieldset" aria-describedby="visitors-hint">
           <legend class="govuk-fieldset__legend govuk-fieldset__legend--l">
-            <span class="govuk-caption-l">Book a video call with ${s.prisoner_name}</span>
-            <h1 class="govuk-fieldset__heading">Who will be on the call?</h1>
+            <span class="govuk-caption-l">${t('book.captionWith', { name: s.prisoner_name })}</span>
+            <h1 class="govuk-fieldset__heading">${t('book.whoOn')}</h1>
           </legend>
-          <div id="visitors-hint" class="govuk-hint">Select up to ${MAX_VISITORS} people. At least one must be 18 or over. Only people on ${s.prisoner_name}'s approved visitor list can join.</div>
+          <div id="visitors-hint" class="govuk-hint">${t('book.visitorsHint', { max: MAX_VISITORS, name: s.prisoner_name })}</div>
           <div class="govuk-checkboxes" data-module="govuk-checkboxes">
             ${contacts.map((c) => {
               const why = notBookableReason(c);
@@ -38,12 +39,12 @@ try {
             <div class="govuk-checkboxes__item" data-testid="contact-${c.visitor_id}">
               <input class="govuk-checkboxes__input" id="${id}" name="visitors" type="checkbox" value="${c.visitor_id}" aria-describedby="visitor-${c.visitor_id}-hint"${why ? html` disabled` : ''}${!why && chosen.has(String(c.visitor_id)) ? html` checked` : ''}>
               <label class="govuk-label govuk-checkboxes__label" for="${id}">${c.name}</label>
-              <div id="visitor-${c.visitor_id}-hint" class="govuk-hint govuk-checkboxes__hint">${c.relationship}${c.adult ? '' : ', under 18'}${why ? html`<br><strong class="app-not-bookable">Cannot be booked: ${why}</strong>` : ''}</div>
+              <div id="visitor-${c.visitor_id}-hint" class="govuk-hint govuk-checkboxes__hint">${c.relationship}${c.adult ? '' : t('book.under18')}${why ? html`<br><strong class="app-not-bookable">${t('book.cannotBeBooked', { why })}</strong>` : ''}</div>
             </div>`; })}
           </div>
         </fieldset>
       </div>
-      <button type="submit" class="govuk-button" data-module="govuk-button">Continue</button>
+      <button type="submit" class="govuk-button" data-module="govuk-button">${t('common.continue')}</button>
     </form>
     </div></div>`);
   main.querySelector('form').addEventListener('submit', (ev) => {
@@ -51,11 +52,11 @@ try {
     const ids = new FormData(ev.target).getAll('visitors').map(Number);
     const picked = contacts.filter((c) => ids.includes(c.visitor_id));
     const field = firstBookable ? 'visitors' : null;
-    if (!picked.length) { showErrors(main, [{ field, text: 'Select who will be on the call' }]); return; }
-    if (picked.length > MAX_VISITORS) { showErrors(main, [{ field, text: `Select ${MAX_VISITORS} people or fewer` }]); return; }
-    if (!picked.some((c) => c.adult)) { showErrors(main, [{ field, text: 'Select at least one person aged 18 or over' }]); return; }
+    if (!picked.length) { showErrors(main, [{ field, text: t('book.selectWhoOn') }]); return; }
+    if (picked.length > MAX_VISITORS) { showErrors(main, [{ field, text: t('book.tooMany', { max: MAX_VISITORS }) }]); return; }
+    if (!picked.some((c) => c.adult)) { showErrors(main, [{ field, text: t('book.needAdult') }]); return; }
     const bad = picked.find((c) => notBookableReason(c));
-    if (bad) { showErrors(main, [{ field, text: `${bad.name} cannot be booked: ${notBookableReason(bad)}` }]); return; }
+    if (bad) { showErrors(main, [{ field, text: t('book.nameCannot', { name: bad.name, why: notBookableReason(bad) }) }]); return; }
     state.update({ visitor_ids: picked.map((c) => c.visitor_id), visitor_names: picked.map((c) => c.name) });
     location.assign('/family/book/slot.html');
   });

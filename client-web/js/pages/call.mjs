@@ -1,67 +1,82 @@
 // The call page, for every role that takes part in calls:
 //   1. device check: camera preview, microphone level, choice of devices, and
 //      (when the call is recorded or monitored) the notice, before any media
-//      leaves the browser;
-//   2. the call: tiles with names, recording indicator, time left,
-//      connection quality, mute / camera off / leave, automatic reconnect;
-//   3. the end screen with the reason (time up, ended by staff, left).
-// window.parlourCall exposes state and stats for the browser tests.
-import { html } from '../html.mjs';
+//      leaves the browser (GOV.UK look);
+//   2. the call, like a phone video call: the others fill the window (stage.mjs),
+//      your own picture small and movable, the notices and time left small at
+//      the top, controls in a bar at the bottom, full screen, audio only
+//      (offered or chosen by the page when the link cannot carry video:
+//      call/bandwidth.mjs), clear connecting / reconnecting states;
+//   3. the end screen with the reason (time up, ended by staff, left, booking's decisions).
+// Every word is in the catalogues (js/i18n/). window.parlourCall exposes
+// state and stats for the browser tests.
+import { html, raw } from '../html.mjs';
 import { page, ready, pageProblem, announce, setTitle, homeFor } from '../layout.mjs';
 import { requireUser, pauseTimeout } from '../session.mjs';
 import { get, post, ApiError } from '../api.mjs';
 import { showErrors, clearErrors } from '../forms.mjs';
 import { longDate, timeRange, visitTypeName, duration } from '../format.mjs';
 import { otherParties } from '../people.mjs';
+import { t, lang, has } from '../i18n/index.mjs';
 import { CallSession, qualityOf } from '../call/session.mjs';
 import { Tiles } from '../call/tiles.mjs';
+import { Stage } from '../call/stage.mjs';
+import { BandwidthJudge, sampleStats } from '../call/bandwidth.mjs';
+import { MediaMode } from '../call/media-mode.mjs';
+import { ICONS } from '../call/icons.mjs';
 import { openMedia, listDevices, watchLevel } from '../call/devices.mjs';
 
 const user = await requireUser();
-const visitId = new URLSearchParams(location.search).get('visit') || '';
+const params = new URLSearchParams(location.search);
+const visitId = params.get('visit') || '';
 const home = homeFor(user.role);
-const main = page({ title: 'Check your camera and microphone', user, wide: true, backLink: home });
-const T = (window.parlourCall = { phase: 'loading', noticeShown: false, noticeAcknowledged: false, endReason: null, events: [] });
+const main = page({ title: t('call.checkTitle'), user, wide: true, backLink: home });
+const T = (window.parlourCall = { phase: 'loading', noticeShown: false, noticeAcknowledged: false, endReason: null, events: [], bandwidth: [] });
 
 let visit;
 try {
   visit = await get(`/visits/${encodeURIComponent(visitId)}`);
 } catch (e) {
-  pageProblem(main, e.status === 404 ? new Error('We could not find that call.') : e);
+  pageProblem(main, e.status === 404 ? new Error(t('call.notFound')) : e);
   throw e;
 }
 const recorded = visit.recording === 'required';
 const monitored = visit.monitoring === 'allowed';
 const others = otherParties(visit, user);
 
+const noticeText = `${recorded ? t('notice.recorded') : ''}${recorded && monitored ? ' ' : ''}${monitored ? t('notice.monitored') : ''}`;
 const notice = recorded || monitored ? html`
   <div class="govuk-warning-text" id="recording-notice">
     <span class="govuk-warning-text__icon" aria-hidden="true">!</span>
-    <strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span>${recorded ? 'This call is recorded. ' : ''}${monitored ? 'Prison staff may watch and listen to it while it happens, and may end it if the rules are broken.' : ''}</strong>
-  </div>` : html`<div class="govuk-inset-text" id="privacy-notice">This call is not recorded, and prison staff do not watch or listen to it.</div>`;
+    <strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">${t('common.warning')}</span>${noticeText}</strong>
+  </div>` : html`<div class="govuk-inset-text" id="privacy-notice">${t('notice.private')}</div>`;
+const understoodText = recorded && monitored ? t('notice.understandBoth') : recorded ? t('notice.understandRecorded') : t('notice.understandMonitored');
 
 // ---- 1. device check -------------------------------------------------------
 let stream = null;
 let stopLevel = () => {};
+const caption = others.length
+  ? t('call.captionWith', { type: visitTypeName(visit.type), names: others.join(', '), date: longDate(visit.start), time: timeRange(visit.start, visit.end) })
+  : t('call.caption', { type: visitTypeName(visit.type), date: longDate(visit.start), time: timeRange(visit.start, visit.end) });
 main.innerHTML = String(html`
   <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
-  <span class="govuk-caption-l">${visitTypeName(visit.type)}${others.length ? ` with ${others.join(', ')}` : ''}, ${longDate(visit.start)}, ${timeRange(visit.start, visit.end)}</span>
-  <h1 class="govuk-heading-l">Check your camera and microphone</h1>
+  <span class="govuk-caption-l">${caption}</span>
+  <h1 class="govuk-heading-l">${t('call.checkTitle')}</h1>
   ${notice}
   <div class="app-preview">
-    <video id="preview" class="app-preview__video" autoplay playsinline muted aria-label="Your camera preview"></video>
+    <video id="preview" class="app-preview__video" autoplay playsinline muted aria-label="${t('call.preview')}"></video>
   </div>
   <div class="govuk-form-group">
-    <label class="govuk-label" for="mic-level">Microphone level: speak and the bar should move</label>
+    <label class="govuk-label" for="mic-level">${t('call.micLevel')}</label>
     <meter id="mic-level" class="app-meter" min="0" max="1" low="0.05" high="0.9" optimum="0.5" value="0"></meter>
   </div>
   <form id="device-form" novalidate>
     <div class="govuk-form-group">
-      <label class="govuk-label" for="camera">Camera</label>
+      <label class="govuk-label" for="camera">${t('call.camera')}</label>
       <select class="govuk-select" id="camera" name="camera"></select>
     </div>
     <div class="govuk-form-group">
-      <label class="govuk-label" for="microphone">Microphone</label>
+      <label class="govuk-label" for="microphone">${t('call.microphone')}</label>
       <select class="govuk-select" id="microphone" name="microphone"></select>
     </div>
     ${recorded || monitored ? html`
@@ -69,29 +84,29 @@ main.innerHTML = String(html`
       <div class="govuk-checkboxes govuk-checkboxes--small" data-module="govuk-checkboxes">
         <div class="govuk-checkboxes__item">
           <input class="govuk-checkboxes__input" id="understood" name="understood" type="checkbox" value="yes">
-          <label class="govuk-label govuk-checkboxes__label" for="understood">I understand this call is ${recorded ? 'recorded' : ''}${recorded && monitored ? ' and ' : ''}${monitored ? 'may be watched by staff' : ''}</label>
+          <label class="govuk-label govuk-checkboxes__label" for="understood">${understoodText}</label>
         </div>
       </div>
     </div>` : ''}
-    <button type="submit" class="govuk-button" data-module="govuk-button" id="join">Join call</button>
+    <button type="submit" class="govuk-button" data-module="govuk-button" id="join">${t('call.join')}</button>
   </form>
   </div></div>`);
 T.noticeShown = !!main.querySelector('#recording-notice');
 
 async function startPreview(cameraId, micId) {
-  if (stream) stream.getTracks().forEach((t) => t.stop());
+  if (stream) stream.getTracks().forEach((x) => x.stop());
   stopLevel();
   stream = await openMedia({ cameraId, micId });
   main.querySelector('#preview').srcObject = stream;
   const meter = main.querySelector('#mic-level');
   stopLevel = watchLevel(stream, (v) => { meter.value = v; T.micLevel = Math.max(T.micLevel || 0, v); });
   const { cameras, mics } = await listDevices();
-  const fill = (sel, list, current, noun) => {
-    sel.innerHTML = String(html`${list.map((d, i) => html`<option value="${d.deviceId}"${d.deviceId === current ? html` selected` : ''}>${d.label || `${noun} ${i + 1}`}</option>`)}`);
+  const fill = (sel, list, current, key) => {
+    sel.innerHTML = String(html`${list.map((d, i) => html`<option value="${d.deviceId}"${d.deviceId === current ? html` selected` : ''}>${d.label || t(key, { n: i + 1 })}</option>`)}`);
   };
   const vt = stream.getVideoTracks()[0]; const at = stream.getAudioTracks()[0];
-  fill(main.querySelector('#camera'), cameras, vt && vt.getSettings().deviceId, 'Camera');
-  fill(main.querySelector('#microphone'), mics, at && at.getSettings().deviceId, 'Microphone');
+  fill(main.querySelector('#camera'), cameras, vt && vt.getSettings().deviceId, 'call.cameraN');
+  fill(main.querySelector('#microphone'), mics, at && at.getSettings().deviceId, 'call.microphoneN');
 }
 
 main.querySelector('#device-form').addEventListener('submit', async (ev) => {
@@ -99,11 +114,11 @@ main.querySelector('#device-form').addEventListener('submit', async (ev) => {
   clearErrors(main);
   const box = main.querySelector('#understood');
   if (box && !box.checked) {
-    showErrors(main, [{ field: 'understood', text: `Confirm you understand the call is ${recorded ? 'recorded' : 'monitored'}` }]);
+    showErrors(main, [{ field: 'understood', text: recorded ? t('notice.confirmRecorded') : t('notice.confirmMonitored') }]);
     return;
   }
   if (!stream) {
-    showErrors(main, [{ field: null, text: 'Your camera and microphone are not working. Allow this site to use them, then reload the page.' }]);
+    showErrors(main, [{ field: null, text: t('call.noDevices') }]);
     return;
   }
   const button = main.querySelector('#join');
@@ -115,8 +130,9 @@ main.querySelector('#device-form').addEventListener('submit', async (ev) => {
     startCall(tok);
   } catch (e) {
     button.disabled = false;
-    const text = e instanceof ApiError && e.code === 'too_early' ? 'You can join from 15 minutes before the call starts.'
-      : e instanceof ApiError && e.code === 'visit_over' ? 'This call has ended.' : e.message;
+    // Booking's messages are English; the codes a person meets here have words in each language.
+    const code = e instanceof ApiError ? e.code : null;
+    const text = code === 'too_early' ? t('call.tooEarly') : code && has(`code.${code}`) ? t(`code.${code}`) : e.message;
     showErrors(main, [{ field: null, text }]);
   }
 });
@@ -124,7 +140,7 @@ main.querySelector('#device-form').addEventListener('submit', async (ev) => {
 try {
   await startPreview();
 } catch (e) {
-  showErrors(main, [{ field: null, text: `We cannot use your camera or microphone (${e.name || e.message}). Allow this site to use them in your browser settings, then reload the page.` }]);
+  showErrors(main, [{ field: null, text: t('call.devicesRefused', { why: e.name || e.message }) }]);
 }
 main.querySelector('#camera').addEventListener('change', (e) => startPreview(e.target.value, main.querySelector('#microphone').value).catch(() => {}));
 main.querySelector('#microphone').addEventListener('change', (e) => startPreview(main.querySelector('#camera').value, e.target.value).catch(() => {}));
@@ -134,68 +150,110 @@ T.phase = 'device-check';
 ready(main);
 
 // ---- 2. the call -----------------------------------------------------------
+const control = (id, key, icon, extra = '') => html`
+  <button type="button" class="app-ctl${extra}" id="${id}"${id === 'leave' ? '' : raw(' aria-pressed="false"')}>
+    <span class="app-ctl__icon" aria-hidden="true">${raw(ICONS[icon])}</span><span class="app-ctl__label">${t(key)}</span>
+  </button>`;
+
 function startCall(tok) {
   pauseTimeout();
-  setTitle('Video call');
+  setTitle(t('call.title'));
+  document.body.classList.add('app-in-call');
   const endAt = Date.parse(visit.end);
+  const canFullscreen = !!(document.documentElement.requestFullscreen && document.fullscreenEnabled !== false);
   main.innerHTML = String(html`
-    <h1 class="govuk-heading-l govuk-!-margin-bottom-2">${visitTypeName(visit.type)}</h1>
-    <div class="app-call-bar">
-      ${recorded ? html`<strong class="govuk-tag govuk-tag--red" id="recording-indicator"><span aria-hidden="true">&#9679; </span>Recording</strong>` : ''}
-      ${monitored ? html`<strong class="govuk-tag govuk-tag--orange" id="monitoring-indicator">Staff may be watching</strong>` : ''}
-      <p class="govuk-body govuk-!-margin-bottom-0">Time left: <strong id="time-left" role="timer">${duration((endAt - Date.now()) / 1000)}</strong></p>
-      <p class="govuk-body govuk-!-margin-bottom-0">Connection: <strong class="govuk-tag govuk-tag--grey" id="quality">checking</strong></p>
-    </div>
-    <div id="reconnecting" class="govuk-notification-banner" role="region" aria-labelledby="reconnecting-title" hidden>
-      <div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="reconnecting-title">Connection lost</h2></div>
-      <div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading" id="reconnecting-text">Reconnecting to the call. Please wait.</p></div>
-    </div>
-    <ul class="app-tiles" id="tiles" aria-label="People in the call"></ul>
-    <p class="govuk-body" id="waiting">Waiting for others to join.</p>
-    <div class="govuk-button-group app-controls">
-      <button type="button" class="govuk-button govuk-button--secondary" data-module="govuk-button" id="mute" aria-pressed="false">Mute microphone</button>
-      <button type="button" class="govuk-button govuk-button--secondary" data-module="govuk-button" id="camera-toggle" aria-pressed="false">Turn camera off</button>
-      <button type="button" class="govuk-button govuk-button--warning" data-module="govuk-button" id="leave">Leave call</button>
+    <div class="app-call" id="call" data-state="connecting">
+      <div class="app-call__top">
+        <h1 class="app-call__title">${visitTypeName(visit.type)}</h1>
+        ${recorded ? html`<strong class="govuk-tag govuk-tag--red" id="recording-indicator"><span aria-hidden="true">&#9679; </span>${t('call.recording')}</strong>` : ''}
+        ${monitored ? html`<strong class="govuk-tag govuk-tag--orange" id="monitoring-indicator">${t('call.monitoring')}</strong>` : ''}
+        <p class="app-call__item">${t('call.timeLeft')} <strong id="time-left" role="timer">${duration((endAt - Date.now()) / 1000)}</strong></p>
+        <p class="app-call__item">${t('call.connection')} <strong class="govuk-tag govuk-tag--grey" id="quality">${t('quality.unknown')}</strong></p>
+        <p class="app-call__item" id="media-mode" hidden></p>
+      </div>
+      <div class="app-call__main">
+        <ul class="app-stage" id="tiles" aria-label="${t('call.people')}"></ul>
+        <p class="app-call__status" id="call-status" role="status"><span class="app-spinner" aria-hidden="true"></span>${t('call.connecting')}</p>
+        <p class="app-call__status" id="waiting" hidden>${t('call.waiting')}</p>
+        <div class="app-call__banners">
+          <div id="reconnecting" class="govuk-notification-banner" role="region" aria-labelledby="reconnecting-title" hidden>
+            <div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="reconnecting-title">${t('call.lostTitle')}</h2></div>
+            <div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading" id="reconnecting-text">${t('call.reconnecting')}</p></div>
+          </div>
+          <div id="lowband" class="app-lowband" role="region" aria-label="${t('lowband.region')}" hidden>
+            <p id="lowband-text"></p>
+            <button type="button" class="govuk-button govuk-button--secondary" id="lowband-yes" hidden>${t('lowband.switch')}</button>
+            <button type="button" class="govuk-button govuk-button--secondary" id="lowband-no" hidden>${t('lowband.keep')}</button>
+          </div>
+        </div>
+      </div>
+      <div class="app-call__controls" role="group" aria-label="${t('call.controls')}">
+        ${control('mute', 'call.mute', 'mic')}
+        ${control('camera-toggle', 'call.cameraOff', 'camera')}
+        ${control('audio-only', 'call.audioOnly', 'audio')}
+        ${canFullscreen ? control('fullscreen', 'call.fullscreen', 'fullscreen') : ''}
+        ${control('leave', 'call.leave', 'leave', ' app-ctl--leave')}
+      </div>
     </div>`);
   ready(main);
   T.phase = 'joining';
-  const tiles = new Tiles(main.querySelector('#tiles'));
+  const $ = (s) => main.querySelector(s);
+  const callEl = $('#call');
+  const tiles = new Tiles($('#tiles'));
   tiles.ensure('self', user.display_name, { self: true });
   tiles.attach('self', stream);
+  const stage = new Stage($('#tiles'), tiles, 'self');
   const session = new CallSession({ signalUrl: tok.signal_url, token: tok.token, iceServers: tok.ice_servers, room: visitId, publish: tok.grants ? tok.grants.publish !== false : true, localStream: stream });
   T.session = session;
+  // The establishment's low-bandwidth profile applies to in-cell devices
+  // (booking says so in the join-token answer: video_profile).
+  const profile = user.role === 'prisoner' && tok.video_profile === 'low' ? 'low' : 'standard';
+  T.videoProfile = profile;
+  const media = new MediaMode(session, { profile });
+  T.media = media;
+  const judge = new BandwidthJudge(T.bandwidthOptions || {});
+  T.judge = judge;
   const log = (type, d) => T.events.push({ type, at: Date.now(), ...(d || {}) });
+
+  // What the stage shows: connecting, waiting for others, or the call.
+  const showState = () => {
+    const s = session.state;
+    const n = session.participants.size;
+    const st = s === 'joined' ? (n ? 'in-call' : 'waiting') : s === 'reconnecting' ? 'reconnecting' : 'connecting';
+    callEl.dataset.state = st;
+    $('#call-status').hidden = st !== 'connecting';
+    $('#waiting').hidden = st !== 'waiting';
+  };
 
   // The banner says why we are waiting: a lost connection, or booking not
   // yet confirming the visit (admission_unavailable: we try again by ourselves).
   const banner = (checking) => {
-    const title = main.querySelector('#reconnecting-title');
-    const text = main.querySelector('#reconnecting-text');
-    if (title) title.textContent = checking ? 'Checking your visit' : 'Connection lost';
-    if (text) text.textContent = checking ? CHECKING_TEXT : 'Reconnecting to the call. Please wait.';
+    $('#reconnecting-title').textContent = checking ? t('call.checkingTitle') : t('call.lostTitle');
+    $('#reconnecting-text').textContent = checking ? t('call.checking') : t('call.reconnecting');
   };
   session.addEventListener('checking', (e) => {
     log('checking', e.detail);
     T.checking = (T.checking || 0) + 1;
     banner(true);
-    announce(CHECKING_TEXT);
+    announce(t('call.checking'));
   });
   session.addEventListener('state', (e) => {
     log('state', e.detail);
     T.phase = e.detail.state;
-    const r = main.querySelector('#reconnecting');
-    if (r) r.hidden = e.detail.state !== 'reconnecting';
+    if (e.detail.state === 'ended') return;
+    $('#reconnecting').hidden = e.detail.state !== 'reconnecting';
     const checking = e.detail.state === 'reconnecting' && !!T.checking && session.lastError === null && !T.everJoined;
     banner(checking);
-    if (e.detail.state === 'reconnecting' && !checking) announce('Connection lost. Reconnecting.');
-    if (e.detail.state === 'joined' && T.everJoined) announce('Reconnected.');
+    if (e.detail.state === 'reconnecting' && !checking) announce(t('call.lostAnnounce'));
+    if (e.detail.state === 'joined' && T.everJoined) announce(t('call.reconnected'));
     if (e.detail.state === 'joined') T.everJoined = true;
+    showState();
   });
   session.addEventListener('participants', (e) => {
     tiles.sync(e.detail.list, 'self');
     for (const [pid, ms] of session.remote) if (tiles.items.has(pid)) tiles.attach(pid, ms);
     T.participants = e.detail.list.map((p) => ({ id: p.id, name: p.name, role: p.role }));
-    main.querySelector('#waiting').hidden = e.detail.list.length > 0;
+    showState();
   });
   session.addEventListener('track', (e) => {
     const p = session.participants.get(e.detail.participant);
@@ -204,110 +262,167 @@ function startCall(tok) {
     tiles.attach(e.detail.participant, e.detail.stream);
   });
   session.addEventListener('trackgone', (e) => tiles.remove(e.detail.participant));
+  session.addEventListener('speaking', (e) => stage.speaking(e.detail.participant, e.detail.speaking));
+  session.addEventListener('active_speaker', (e) => stage.activeSpeaker(e.detail.participant));
   session.addEventListener('muted', (e) => {
-    const b = main.querySelector(e.detail.kind === 'video' ? '#camera-toggle' : '#mute');
-    if (b) { b.setAttribute('aria-pressed', 'true'); b.textContent = e.detail.kind === 'video' ? 'Turn camera on' : 'Unmute microphone'; }
-    announce(`Staff turned off your ${e.detail.kind === 'video' ? 'camera' : 'microphone'}.`);
+    const video = e.detail.kind === 'video';
+    const b = $(video ? '#camera-toggle' : '#mute');
+    b.setAttribute('aria-pressed', 'true');
+    if (video) media.cameraOff = true;
+    announce(video ? t('call.staffCameraOff') : t('call.staffMicOff'));
     log('muted', e.detail);
   });
   session.addEventListener('ending_soon', (e) => {
     const s = e.detail.seconds;
-    announce(`The call ends in ${s >= 60 ? `${Math.round(s / 60)} minutes` : `${s} seconds`}.`);
+    announce(s >= 60 ? t('call.endsInMinutes', { n: Math.round(s / 60) }) : t('call.endsInSeconds', { n: s }));
   });
   session.addEventListener('error', (e) => log('error', e.detail));
   session.addEventListener('ended', (e) => endScreen(e.detail.reason, e.detail.message, e.detail));
+  // After each (re)join the connections may be new: audio only and the
+  // profile are applied to them again.
+  session.addEventListener('joined', () => { setTimeout(() => media.apply().catch(() => {}), 500); });
 
-  main.querySelector('#mute').addEventListener('click', (e) => {
-    const on = e.target.getAttribute('aria-pressed') !== 'true';
+  const press = (b, on) => b.setAttribute('aria-pressed', String(on));
+  $('#mute').addEventListener('click', (e) => {
+    const b = e.currentTarget;
+    const on = b.getAttribute('aria-pressed') !== 'true';
     session.setLocalEnabled('audio', !on);
-    e.target.setAttribute('aria-pressed', String(on));
-    e.target.textContent = on ? 'Unmute microphone' : 'Mute microphone';
+    press(b, on);
   });
-  main.querySelector('#camera-toggle').addEventListener('click', (e) => {
-    const off = e.target.getAttribute('aria-pressed') !== 'true';
-    session.setLocalEnabled('video', !off);
-    e.target.setAttribute('aria-pressed', String(off));
-    e.target.textContent = off ? 'Turn camera on' : 'Turn camera off';
+  $('#camera-toggle').addEventListener('click', (e) => {
+    const b = e.currentTarget;
+    const off = b.getAttribute('aria-pressed') !== 'true';
+    media.setCameraOff(off);
+    press(b, off);
   });
-  main.querySelector('#leave').addEventListener('click', () => session.leave());
 
-  // Time left, and the quality indicator from getStats.
+  // Audio only: chosen by the person (the button, or yes to the offer) or
+  // by the page when the link cannot carry video (then it says so).
+  const modeLine = $('#media-mode');
+  const lowband = (text, { offer = false } = {}) => {
+    $('#lowband').hidden = !text;
+    $('#lowband-text').textContent = text || '';
+    $('#lowband-yes').hidden = !offer;
+    $('#lowband-no').hidden = !offer;
+    if (text) announce(text);
+  };
+  const setAudioOnly = async (on, why) => {
+    press($('#audio-only'), on);
+    $('#tiles').classList.toggle('app-stage--audio-only', on);
+    callEl.dataset.media = on ? 'audio-only' : 'video';
+    modeLine.hidden = !on;
+    modeLine.textContent = on ? t('call.audioOnlyOn') : '';
+    log('audio-only', { on, why });
+    await media.setAudioOnly(on);
+    T.audioOnlyWhy = why;
+    T.audioOnly = on;
+  };
+  $('#audio-only').addEventListener('click', async (e) => {
+    const on = e.currentTarget.getAttribute('aria-pressed') !== 'true';
+    judge.choose(on);
+    lowband(null);
+    await setAudioOnly(on, 'person');
+  });
+  $('#lowband-yes').addEventListener('click', async () => {
+    judge.choose(true);
+    lowband(t('lowband.chosen'));
+    await setAudioOnly(true, 'person');
+  });
+  $('#lowband-no').addEventListener('click', () => { judge.choose(false); lowband(null); });
+
+  // Full screen: the whole page (the live region stays in it).
+  const fsButton = $('#fullscreen');
+  if (fsButton) {
+    fsButton.addEventListener('click', async () => {
+      try {
+        if (document.fullscreenElement) await document.exitFullscreen();
+        else await document.documentElement.requestFullscreen({ navigationUI: 'hide' });
+      } catch (err) { log('fullscreen', { error: String(err && err.message || err) }); }
+    });
+    document.addEventListener('fullscreenchange', () => press(fsButton, !!document.fullscreenElement));
+  }
+  $('#leave').addEventListener('click', () => session.leave());
+
+  // Once a second: time left, the quality tag, and the bandwidth judge.
+  let counters = {};
   const timer = setInterval(async () => {
     const left = (endAt - Date.now()) / 1000;
-    const el = main.querySelector('#time-left');
+    const el = $('#time-left');
     if (el) el.textContent = duration(left);
     // Signalling ends the call at its end time; if we hear nothing 15 s
     // after, we end it here so nobody is left in a dead call.
     if (left < -15 && !session.ended) session.finish('time_up');
     if (session.state !== 'joined') return;
+    media.tick().catch(() => {});
     try {
       const st = await session.stats();
       T.lastStats = st;
       const q = qualityOf(st);
-      const tag = main.querySelector('#quality');
+      const tag = $('#quality');
       if (tag) {
-        tag.textContent = { good: 'good', fair: 'fair', poor: 'poor', unknown: 'checking' }[q];
+        tag.textContent = t(`quality.${q}`);
+        tag.dataset.quality = q;
         tag.className = `govuk-tag ${{ good: 'govuk-tag--green', fair: 'govuk-tag--yellow', poor: 'govuk-tag--red', unknown: 'govuk-tag--grey' }[q]}`;
       }
+      const sample = await sampleStats(session.pub, session.sub, counters);
+      counters = sample.counters;
+      if (T.sampleOverride) Object.assign(sample, T.sampleOverride);
+      T.bandwidth.push({ t: sample.t, outKbps: sample.outKbps, lossPct: sample.lossPct, rttMs: sample.rttMs, mode: judge.mode });
+      if (T.bandwidth.length > 600) T.bandwidth.shift();
+      const action = judge.step(sample);
+      if (action) log('bandwidth', { action, sample: { outKbps: sample.outKbps, lossPct: sample.lossPct, rttMs: sample.rttMs } });
+      if (action === 'offer') lowband(t('lowband.offer'), { offer: true });
+      else if (action === 'withdraw') lowband(null);
+      else if (action === 'auto-audio') { lowband(t('lowband.auto')); await setAudioOnly(true, 'page'); }
+      else if (action === 'return-video') { lowband(t('lowband.back')); await setAudioOnly(false, 'page'); }
     } catch { /* stats are best effort */ }
   }, 1000);
   T.stopTimer = () => clearInterval(timer);
+  showState();
   session.start();
 }
 
 // ---- 3. the end screen -----------------------------------------------------
+// The call's own ends: [words, short reason] (catalogue keys).
 const REASONS = {
-  time_up: ['The call has ended because its time was up.', 'time up'],
-  terminated_by_staff: ['The call was ended by prison staff.', 'ended by staff'],
-  ended_by_staff: ['The call was ended by prison staff.', 'ended by staff'],
-  left: ['You left the call.', 'left'],
-  removed: ['Prison staff removed you from the call.', 'removed by staff'],
-  replaced: ['You joined this call from another window or device, so this one was closed.', 'joined elsewhere'],
+  time_up: ['end.timeUp', 'end.timeUpShort'],
+  terminated_by_staff: ['end.byStaff', 'end.byStaffShort'],
+  ended_by_staff: ['end.byStaff', 'end.byStaffShort'],
+  left: ['end.left', 'end.leftShort'],
+  removed: ['end.removed', 'end.removedShort'],
+  replaced: ['end.replaced', 'end.replacedShort'],
 };
 // Booking's decisions and refusals (docs/signalling-protocol.md): signalling
-// sends booking's plain words as message; these are the words when it does not.
-const CODE_WORDS = {
-  visit_cancelled: 'This visit was cancelled.',
-  visit_rescheduled: 'This visit was moved to another time. Join it at its new time.',
-  removed_by_staff: 'Prison staff removed you from the call.',
-  visitor_banned: 'You can no longer take part in visits with this person.',
-  contact_not_approved: 'You are no longer an approved contact for this visit.',
-  account_disabled: 'Your account has been disabled.',
-  policy_changed: 'The rules for this type of visit changed, so you were removed from the call.',
-  visit_not_found: 'We cannot find this visit.',
-  visit_terminated: 'This call was ended by prison staff.',
-  visit_over: 'This call has ended.',
-  too_early: 'This call has not started yet. You can join from 15 minutes before it starts.',
-  too_late: 'This call has ended.',
-  participant_removed: 'You were removed from this call, so you cannot join it again.',
-  not_participant: 'You are not taking part in this visit.',
-  policy_forbids_monitoring: 'This visit can no longer be monitored.',
-  call_ended: 'This call has ended.',
-};
-const CHECKING_TEXT = 'Checking your visit with the booking service… trying again';
+// sends booking's plain words (English) as message; in English they are
+// shown, in Welsh the words for the code (catalogue "code.<code>").
+const CODES = ['visit_cancelled', 'visit_rescheduled', 'removed_by_staff', 'visitor_banned', 'contact_not_approved', 'account_disabled', 'policy_changed', 'visit_not_found', 'visit_terminated', 'visit_over', 'too_early', 'too_late', 'participant_removed', 'not_participant', 'policy_forbids_monitoring', 'call_ended'];
+const codeWords = (code) => (CODES.includes(code) ? t(`code.${code}`) : null);
+const bookingWords = (message, code) => (lang() === 'en' ? (message || codeWords(code)) : (codeWords(code) || message));
 
 function endScreen(reason, message, detail = {}) {
   if (T.stopTimer) T.stopTimer();
-  if (stream) stream.getTracks().forEach((t) => t.stop());
+  if (stream) stream.getTracks().forEach((x) => x.stop());
+  if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+  document.body.classList.remove('app-in-call');
   T.phase = 'ended';
   T.endReason = reason;
   if (detail.code) T.endCode = detail.code;
   // The call's own ends keep their fixed words; booking's decisions and
   // refusals use booking's message, else the words for the code.
-  const own = REASONS[reason] && !(reason === 'removed' && (message || CODE_WORDS[detail.code]));
-  const words = reason === 'removed' ? (message || CODE_WORDS[detail.code]) : (message || CODE_WORDS[reason]);
-  const [text, short] = own ? REASONS[reason]
+  const own = REASONS[reason] && !(reason === 'removed' && (message || codeWords(detail.code)));
+  const words = reason === 'removed' ? bookingWords(message, detail.code) : bookingWords(message, reason);
+  const [text, short] = own ? REASONS[reason].map((k) => t(k))
     : words ? [words, detail.code || reason]
-      : [`The call has ended${message ? `: ${message}` : '.'}`, reason];
-  const heading = detail.refused ? 'You cannot join this call' : reason === 'removed' ? 'You have been removed from the call' : 'Your call has ended';
+      : [message ? t('end.otherWith', { message }) : t('end.other'), reason];
+  const heading = detail.refused ? t('end.refusedTitle') : reason === 'removed' ? t('end.removedTitle') : t('end.title');
   setTitle(heading);
   main.innerHTML = String(html`
     <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
     <h1 class="govuk-heading-l">${heading}</h1>
     <p class="govuk-body-l" id="end-reason" data-reason="${reason}" data-code="${detail.code || reason}">${text}</p>
-    <p class="govuk-body govuk-visually-hidden">Reason: ${short}</p>
-    ${reason === 'left' && Date.parse(visit.end) > Date.now() ? html`<p class="govuk-body"><a class="govuk-link" href="${location.pathname}${location.search}">Rejoin the call</a></p>` : ''}
-    <p class="govuk-body"><a class="govuk-link" href="${home}">Back to your calls</a></p>
+    <p class="govuk-body govuk-visually-hidden">${t('end.reason', { short })}</p>
+    ${reason === 'left' && Date.parse(visit.end) > Date.now() ? html`<p class="govuk-body"><a class="govuk-link" href="${location.pathname}${location.search}">${t('end.rejoin')}</a></p>` : ''}
+    <p class="govuk-body"><a class="govuk-link" href="${home}">${t('end.back')}</a></p>
     </div></div>`);
   announce(text);
   ready(main);

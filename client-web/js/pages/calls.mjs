@@ -6,9 +6,10 @@ import { requireUser } from '../session.mjs';
 import { get } from '../api.mjs';
 import { sameDay } from '../format.mjs';
 import { visitsTable, splitVisits, joinButton } from '../visits-view.mjs';
+import { t } from '../i18n/index.mjs';
 
 const user = await requireUser(['prisoner', 'probationer', 'clinician', 'legal_adviser', 'probation_officer']);
-const main = page({ title: 'Your calls', user, active: '/calls/' });
+const main = page({ title: t('nav.yourCalls'), user, active: '/calls/' });
 try {
   const { visits } = await get('/visits');
   const { upcoming, past } = splitVisits(visits.filter((v) => v.status !== 'requested'));
@@ -16,11 +17,11 @@ try {
   const later = upcoming.filter((v) => !today.includes(v));
   main.innerHTML = String(html`
     <span class="govuk-caption-l">${user.display_name}</span>
-    <h1 class="govuk-heading-l">Your calls</h1>
-    <p class="govuk-body">You can join a call from 15 minutes before it starts.</p>
-    ${visitsTable(today, user, { caption: "Today's calls", id: 'today', actions: joinButton })}
-    ${visitsTable(later, user, { caption: 'Upcoming calls', id: 'upcoming', actions: joinButton })}
-    ${visitsTable(past.slice(0, 20), user, { caption: 'Past calls', id: 'past' })}`);
+    <h1 class="govuk-heading-l">${t('nav.yourCalls')}</h1>
+    <p class="govuk-body">${t('calls.joinFrom')}</p>
+    ${visitsTable(today, user, { caption: t('nav.today'), id: 'today', actions: joinButton })}
+    ${visitsTable(later, user, { caption: t('calls.upcoming'), id: 'upcoming', actions: joinButton })}
+    ${visitsTable(past.slice(0, 20), user, { caption: t('calls.past'), id: 'past' })}`);
   ready(main);
   // Keep the Join buttons current as calls open.
   setTimeout(() => location.reload(), 120000);

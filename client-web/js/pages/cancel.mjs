@@ -5,37 +5,40 @@ import { requireUser } from '../session.mjs';
 import { get, post, ApiError } from '../api.mjs';
 import { showErrors } from '../forms.mjs';
 import { longDate, timeRange, visitTypeName } from '../format.mjs';
+import { t } from '../i18n/index.mjs';
 
 const user = await requireUser(['family', 'booking_staff', 'admin']);
 const id = new URLSearchParams(location.search).get('visit') || '';
 const back = user.role === 'family' ? '/family/calls.html' : '/staff/';
-const main = page({ title: 'Are you sure you want to cancel this call?', user, active: back, backLink: back });
+const main = page({ title: t('cancel.title'), user, active: back, backLink: back });
 try {
   const v = await get(`/visits/${encodeURIComponent(id)}`);
+  // Booking keeps the reason as given: each option's value stays English
+  // (staff read it in the audit trail); its label is in the person's language.
   main.innerHTML = String(html`
     <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
-    <h1 class="govuk-heading-l">Are you sure you want to cancel this call?</h1>
-    <p class="govuk-body">${visitTypeName(v.type)} with ${v.prisoner ? v.prisoner.name : ''} on ${longDate(v.start)}, ${timeRange(v.start, v.end)}.</p>
+    <h1 class="govuk-heading-l">${t('cancel.title')}</h1>
+    <p class="govuk-body">${t('cancel.what', { type: visitTypeName(v.type), name: v.prisoner ? v.prisoner.name : '', date: longDate(v.start), time: timeRange(v.start, v.end) })}</p>
     <form id="cancel-form" novalidate>
       <div class="govuk-form-group">
         <fieldset class="govuk-fieldset">
-          <legend class="govuk-fieldset__legend govuk-fieldset__legend--m">Why are you cancelling?</legend>
+          <legend class="govuk-fieldset__legend govuk-fieldset__legend--m">${t('cancel.why')}</legend>
           <div class="govuk-radios" data-module="govuk-radios">
-            ${[['reason', 'Visitor cannot make it'], ['reason-prisoner', 'Prisoner asked to cancel'], ['reason-other', 'Another reason']].map(([rid, text]) => html`
+            ${[['reason', 'Visitor cannot make it', 'cancel.visitor'], ['reason-prisoner', 'Prisoner asked to cancel', 'cancel.prisoner'], ['reason-other', 'Another reason', 'cancel.other']].map(([rid, value, key]) => html`
             <div class="govuk-radios__item">
-              <input class="govuk-radios__input" id="${rid}" name="reason" type="radio" value="${text}">
-              <label class="govuk-label govuk-radios__label" for="${rid}">${text}</label>
+              <input class="govuk-radios__input" id="${rid}" name="reason" type="radio" value="${value}">
+              <label class="govuk-label govuk-radios__label" for="${rid}">${t(key)}</label>
             </div>`)}
           </div>
         </fieldset>
       </div>
       <div class="govuk-form-group">
-        <label class="govuk-label" for="detail">Give details (optional)</label>
+        <label class="govuk-label" for="detail">${t('cancel.detail')}</label>
         <textarea class="govuk-textarea" id="detail" name="detail" rows="3" maxlength="400"></textarea>
       </div>
       <div class="govuk-button-group">
-        <button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button" id="cancel-button">Cancel call</button>
-        <a class="govuk-link" href="${back}">Keep this call</a>
+        <button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button" id="cancel-button">${t('cancel.button')}</button>
+        <a class="govuk-link" href="${back}">${t('cancel.keep')}</a>
       </div>
     </form>
     </div></div>`);
@@ -43,15 +46,15 @@ try {
     ev.preventDefault();
     const fd = new FormData(ev.target);
     const reason = fd.get('reason');
-    if (!reason) { showErrors(main, [{ field: 'reason', text: 'Select why you are cancelling the call' }]); return; }
+    if (!reason) { showErrors(main, [{ field: 'reason', text: t('cancel.selectWhy') }]); return; }
     const detail = String(fd.get('detail') || '').trim();
     try {
       await post(`/visits/${encodeURIComponent(id)}/cancel`, { reason: detail ? `${reason}: ${detail}` : reason });
-      flash({ heading: 'Call cancelled', text: `Your call on ${longDate(v.start)} has been cancelled.` });
+      flash({ heading: t('cancel.done'), text: t('cancel.doneText', { date: longDate(v.start) }) });
       location.assign(back);
     } catch (e) {
-      const text = e instanceof ApiError && e.code === 'visit_started' ? 'This call has already started and cannot be cancelled.'
-        : e instanceof ApiError && e.code === 'already_cancelled' ? 'This call is already cancelled.' : e.message;
+      const text = e instanceof ApiError && e.code === 'visit_started' ? t('code.visit_started')
+        : e instanceof ApiError && e.code === 'already_cancelled' ? t('code.already_cancelled') : e.message;
       showErrors(main, [{ field: null, text }]);
     }
   });

@@ -5,20 +5,21 @@ import { requireUser } from '../session.mjs';
 import { get } from '../api.mjs';
 import { longDate, timeRange } from '../format.mjs';
 import { visitsTable, splitVisits, joinButton } from '../visits-view.mjs';
+import { t } from '../i18n/index.mjs';
 
 const user = await requireUser(['family']);
-const main = page({ title: 'Your calls', user, active: '/family/calls.html' });
+const main = page({ title: t('nav.yourCalls'), user, active: '/family/calls.html' });
 try {
   const { visits } = await get('/visits');
   const { upcoming, past } = splitVisits(visits);
   const canCancel = (v) => ['requested', 'booked'].includes(v.status) && Date.parse(v.start) > Date.now();
   main.innerHTML = String(html`
-    <h1 class="govuk-heading-l">Your calls</h1>
-    <a href="/family/book/prisoner.html" role="button" draggable="false" class="govuk-button" data-module="govuk-button">Book a video call</a>
-    ${visitsTable(upcoming, user, { caption: 'Upcoming calls', id: 'upcoming', actions: (v) => html`
+    <h1 class="govuk-heading-l">${t('nav.yourCalls')}</h1>
+    <a href="/family/book/prisoner.html" role="button" draggable="false" class="govuk-button" data-module="govuk-button">${t('nav.book')}</a>
+    ${visitsTable(upcoming, user, { caption: t('calls.upcoming'), id: 'upcoming', actions: (v) => html`
       ${joinButton(v)}
-      ${canCancel(v) ? html`<a class="govuk-link" href="/family/cancel.html?visit=${encodeURIComponent(v.id)}" data-testid="cancel-${v.id}">Cancel<span class="govuk-visually-hidden"> call on ${longDate(v.start)} at ${timeRange(v.start, v.end)}</span></a>` : ''}` })}
-    ${visitsTable(past, user, { caption: 'Past and cancelled calls', id: 'past' })}`);
+      ${canCancel(v) ? html`<a class="govuk-link" href="/family/cancel.html?visit=${encodeURIComponent(v.id)}" data-testid="cancel-${v.id}">${t('calls.cancel')}<span class="govuk-visually-hidden"> ${t('calls.cancelOnAt', { date: longDate(v.start), time: timeRange(v.start, v.end) })}</span></a>` : ''}` })}
+    ${visitsTable(past, user, { caption: t('calls.pastCancelled'), id: 'past' })}`);
   const f = takeFlash();
   if (f) banner(main, f);
   ready(main);

@@ -1,23 +1,24 @@
 // Probation officer: book a supervision call (who, date, start time, length).
 import { html } from '../html.mjs';
-import { page, ready, pageProblem, flash } from '../layout.mjs';
+import { page, ready, pageProblem, flash, problemText } from '../layout.mjs';
 import { requireUser } from '../session.mjs';
 import { get, post, ApiError } from '../api.mjs';
 import { showErrors } from '../forms.mjs';
 import { longDate, timeRange } from '../format.mjs';
+import { t } from '../i18n/index.mjs';
 
 const user = await requireUser(['probation_officer']);
-const main = page({ title: 'Book a supervision call', user, active: '/probation/book.html', backLink: '/probation/' });
+const main = page({ title: t('nav.bookSupervision'), user, active: '/probation/book.html', backLink: '/probation/' });
 try {
   const { cases } = await get('/probation/cases');
   const pre = new URLSearchParams(location.search).get('case');
   main.innerHTML = String(html`
     <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
-    <h1 class="govuk-heading-l">Book a supervision call</h1>
+    <h1 class="govuk-heading-l">${t('nav.bookSupervision')}</h1>
     <form id="probation-form" novalidate>
       <div class="govuk-form-group">
         <fieldset class="govuk-fieldset">
-          <legend class="govuk-fieldset__legend govuk-fieldset__legend--m">Who is the call with?</legend>
+          <legend class="govuk-fieldset__legend govuk-fieldset__legend--m">${t('probation.who')}</legend>
           <div class="govuk-radios" data-module="govuk-radios">
             ${cases.map((c, i) => html`
             <div class="govuk-radios__item">
@@ -29,36 +30,36 @@ try {
       </div>
       <div class="govuk-form-group">
         <fieldset class="govuk-fieldset" role="group" aria-describedby="date-hint">
-          <legend class="govuk-fieldset__legend govuk-fieldset__legend--m">Date of the call</legend>
-          <div id="date-hint" class="govuk-hint">For example, 27 3 2027</div>
+          <legend class="govuk-fieldset__legend govuk-fieldset__legend--m">${t('probation.date')}</legend>
+          <div id="date-hint" class="govuk-hint">${t('probation.dateHint')}</div>
           <div class="govuk-date-input" id="date">
             <div class="govuk-date-input__item"><div class="govuk-form-group">
-              <label class="govuk-label govuk-date-input__label" for="date-day">Day</label>
+              <label class="govuk-label govuk-date-input__label" for="date-day">${t('date.day')}</label>
               <input class="govuk-input govuk-date-input__input govuk-input--width-2" id="date-day" name="day" type="text" inputmode="numeric"></div></div>
             <div class="govuk-date-input__item"><div class="govuk-form-group">
-              <label class="govuk-label govuk-date-input__label" for="date-month">Month</label>
+              <label class="govuk-label govuk-date-input__label" for="date-month">${t('date.month')}</label>
               <input class="govuk-input govuk-date-input__input govuk-input--width-2" id="date-month" name="month" type="text" inputmode="numeric"></div></div>
             <div class="govuk-date-input__item"><div class="govuk-form-group">
-              <label class="govuk-label govuk-date-input__label" for="date-year">Year</label>
+              <label class="govuk-label govuk-date-input__label" for="date-year">${t('date.year')}</label>
               <input class="govuk-input govuk-date-input__input govuk-input--width-4" id="date-year" name="year" type="text" inputmode="numeric"></div></div>
           </div>
         </fieldset>
       </div>
       <div class="govuk-form-group">
-        <label class="govuk-label govuk-label--m" for="start-time">Start time</label>
-        <div id="start-time-hint" class="govuk-hint">Use the 24-hour clock, UK time. For example, 14:30</div>
+        <label class="govuk-label govuk-label--m" for="start-time">${t('probation.start')}</label>
+        <div id="start-time-hint" class="govuk-hint">${t('probation.startHint')}</div>
         <input class="govuk-input govuk-input--width-5" id="start-time" name="time" type="text" aria-describedby="start-time-hint">
       </div>
       <div class="govuk-form-group">
-        <label class="govuk-label govuk-label--m" for="length">Length</label>
+        <label class="govuk-label govuk-label--m" for="length">${t('probation.length')}</label>
         <select class="govuk-select" id="length" name="length">
-          <option value="30">30 minutes</option>
-          <option value="45">45 minutes</option>
-          <option value="60">60 minutes</option>
+          <option value="30">${t('timeout.minutes', { n: 30 })}</option>
+          <option value="45">${t('timeout.minutes', { n: 45 })}</option>
+          <option value="60">${t('timeout.minutes', { n: 60 })}</option>
         </select>
       </div>
-      <div class="govuk-inset-text">Supervision calls are not recorded and are not watched by prison staff.</div>
-      <button type="submit" class="govuk-button" data-module="govuk-button" id="book-button">Book supervision call</button>
+      <div class="govuk-inset-text">${t('probation.notRecorded')}</div>
+      <button type="submit" class="govuk-button" data-module="govuk-button" id="book-button">${t('probation.button')}</button>
     </form>
     </div></div>`);
   main.querySelector('form').addEventListener('submit', async (ev) => {
@@ -66,15 +67,15 @@ try {
     const fd = new FormData(ev.target);
     const errors = [];
     const caseId = fd.get('case');
-    if (!caseId) errors.push({ field: cases.length ? 'case' : null, text: 'Select who the call is with' });
+    if (!caseId) errors.push({ field: cases.length ? 'case' : null, text: t('probation.selectWho') });
     const d = Number(fd.get('day')); const m = Number(fd.get('month')); const y = Number(fd.get('year'));
     const date = new Date(Date.UTC(y, m - 1, d));
     const dateOk = y >= 2000 && m >= 1 && m <= 12 && d >= 1 && date.getUTCDate() === d;
-    if (!fd.get('day') && !fd.get('month') && !fd.get('year')) errors.push({ field: 'date-day', text: 'Enter the date of the call' });
-    else if (!dateOk) errors.push({ field: 'date-day', text: 'Date of the call must be a real date' });
+    if (!fd.get('day') && !fd.get('month') && !fd.get('year')) errors.push({ field: 'date-day', text: t('probation.enterDate') });
+    else if (!dateOk) errors.push({ field: 'date-day', text: t('probation.realDate') });
     const tm = String(fd.get('time') || '').trim().match(/^([01]?\d|2[0-3])[:.]([0-5]\d)$/);
-    if (!fd.get('time')) errors.push({ field: 'start-time', text: 'Enter the start time' });
-    else if (!tm) errors.push({ field: 'start-time', text: 'Enter the start time in the 24-hour clock, like 14:30' });
+    if (!fd.get('time')) errors.push({ field: 'start-time', text: t('probation.enterStart') });
+    else if (!tm) errors.push({ field: 'start-time', text: t('probation.start24') });
     let start; let end;
     if (dateOk && tm) {
       // The officer types UK time; find the instant whose London clock reads it.
@@ -82,16 +83,16 @@ try {
       const offset = new Date(guess).toLocaleString('en-GB', { timeZone: 'Europe/London', hour: '2-digit', hour12: false }) - new Date(guess).getUTCHours();
       start = new Date(guess - ((offset + 24) % 24) * 3600 * 1000);
       end = new Date(start.getTime() + Number(fd.get('length')) * 60000);
-      if (start.getTime() <= Date.now()) errors.push({ field: 'date-day', text: 'The call must start in the future' });
+      if (start.getTime() <= Date.now()) errors.push({ field: 'date-day', text: t('probation.future') });
     }
     if (errors.length) { showErrors(main, errors); return; }
     try {
       const v = await post('/visits', { type: 'probation', probationer_id: Number(caseId), start: start.toISOString().replace('.000', ''), end: end.toISOString().replace('.000', '') });
-      flash({ heading: 'Supervision call booked', text: `${v.probationer ? v.probationer.name : 'The call'}: ${longDate(v.start)}, ${timeRange(v.start, v.end)}.` });
+      flash({ heading: t('probation.booked'), text: `${v.probationer ? v.probationer.name : t('probation.theCall')}: ${longDate(v.start)}, ${timeRange(v.start, v.end)}.` });
       location.assign('/probation/');
     } catch (e) {
       const field = e instanceof ApiError && ['bad_time_range', 'overlapping_visit', 'too_long'].includes(e.code) ? 'start-time' : null;
-      showErrors(main, [{ field, text: e.message }]);
+      showErrors(main, [{ field, text: problemText(e) }]);
     }
   });
   ready(main);

@@ -5,6 +5,7 @@ import { page, ready, homeFor, banner } from '../layout.mjs';
 import { showErrors, clearErrors } from '../forms.mjs';
 import { signIn, currentUser } from '../session.mjs';
 import { ApiError } from '../api.mjs';
+import { t } from '../i18n/index.mjs';
 
 const q = new URLSearchParams(location.search);
 
@@ -17,29 +18,29 @@ const already = q.has('timedout') || q.has('signedout') ? null : await currentUs
 if (already) {
   location.replace(safeNext(already));
 } else {
-  const main = page({ title: 'Sign in' });
+  const main = page({ title: t('signin.title') });
   main.innerHTML = String(html`
     <div class="govuk-grid-row">
       <div class="govuk-grid-column-two-thirds">
-        <h1 class="govuk-heading-l">Sign in to video visits</h1>
-        <p class="govuk-body">Use the username and password you were given when your account was set up.</p>
+        <h1 class="govuk-heading-l">${t('signin.heading')}</h1>
+        <p class="govuk-body">${t('signin.intro')}</p>
         <form id="sign-in" novalidate>
           <div class="govuk-form-group">
-            <label class="govuk-label" for="username">Username</label>
+            <label class="govuk-label" for="username">${t('signin.username')}</label>
             <input class="govuk-input govuk-!-width-two-thirds" id="username" name="username" type="text" autocomplete="username" spellcheck="false" autocapitalize="none">
           </div>
           <div class="govuk-form-group">
-            <label class="govuk-label" for="password">Password</label>
+            <label class="govuk-label" for="password">${t('signin.password')}</label>
             <input class="govuk-input govuk-!-width-two-thirds" id="password" name="password" type="password" autocomplete="current-password">
           </div>
-          <button type="submit" class="govuk-button" data-module="govuk-button" id="sign-in-button">Sign in</button>
+          <button type="submit" class="govuk-button" data-module="govuk-button" id="sign-in-button">${t('signin.button')}</button>
         </form>
-        <h2 class="govuk-heading-m">If you cannot sign in</h2>
-        <p class="govuk-body">Families: contact the prison's visits booking line. Staff and professionals: contact your local administrator.</p>
+        <h2 class="govuk-heading-m">${t('signin.helpTitle')}</h2>
+        <p class="govuk-body">${t('signin.help')}</p>
       </div>
     </div>`);
   if (q.has('timedout')) {
-    banner(main, { title: 'Important', heading: 'You were signed out', text: 'We signed you out because you did not do anything for 20 minutes. Your answers were not saved.', success: false });
+    banner(main, { title: t('banner.important'), heading: t('signin.timedOutHeading'), text: t('signin.timedOut'), success: false });
   }
   const form = main.querySelector('#sign-in');
   form.addEventListener('submit', async (ev) => {
@@ -47,8 +48,8 @@ if (already) {
     const username = form.username.value.trim();
     const password = form.password.value;
     const errors = [];
-    if (!username) errors.push({ field: 'username', text: 'Enter your username' });
-    if (!password) errors.push({ field: 'password', text: 'Enter your password' });
+    if (!username) errors.push({ field: 'username', text: t('signin.enterUsername') });
+    if (!password) errors.push({ field: 'password', text: t('signin.enterPassword') });
     if (errors.length) { showErrors(main, errors); return; }
     clearErrors(main);
     const button = form.querySelector('button');
@@ -61,12 +62,12 @@ if (already) {
       form.password.value = '';
       if (e instanceof ApiError && e.code === 'too_many_attempts') {
         const s = e.retryAfter || 1;
-        const wait = s < 60 ? `${s} second${s === 1 ? '' : 's'}` : `${Math.ceil(s / 60)} minute${Math.ceil(s / 60) === 1 ? '' : 's'}`;
-        showErrors(main, [{ field: 'username', text: `There have been too many wrong passwords from this device. Wait ${wait}, then try again.` }]);
+        const wait = s < 60 ? t('timeout.seconds', { n: s }) : t('timeout.minutes', { n: Math.ceil(s / 60) });
+        showErrors(main, [{ field: 'username', text: t('signin.tooMany', { wait }) }]);
       } else if (e instanceof ApiError && (e.code === 'invalid_credentials' || e.status === 401)) {
-        showErrors(main, [{ field: 'username', text: 'Enter a correct username and password' }]);
+        showErrors(main, [{ field: 'username', text: t('signin.wrong') }]);
       } else {
-        showErrors(main, [{ field: null, text: e.message || 'Sorry, there is a problem with the service. Try again later.' }]);
+        showErrors(main, [{ field: null, text: e.message || t('problem.tryLater') }]);
       }
     }
   });

@@ -1,14 +1,15 @@
 // Staff: a prisoner's contacts and their restrictions; approve a contact,
 // add a ban with an expiry date.
 import { html } from '../html.mjs';
-import { page, ready, pageProblem, banner, STAFF_ROLES } from '../layout.mjs';
+import { page, ready, pageProblem, banner, problemText, STAFF_ROLES } from '../layout.mjs';
 import { requireUser } from '../session.mjs';
 import { get, post, patch } from '../api.mjs';
 import { showErrors, clearErrors } from '../forms.mjs';
 import { contactStatusTag, restrictionText } from '../people.mjs';
+import { t } from '../i18n/index.mjs';
 
 const user = await requireUser(STAFF_ROLES);
-const main = page({ title: 'Contacts and restrictions', user, active: '/staff/contacts.html' });
+const main = page({ title: t('nav.contacts'), user, active: '/staff/contacts.html' });
 
 function dateField(id, legend, hint) {
   return html`
@@ -17,7 +18,7 @@ function dateField(id, legend, hint) {
       <legend class="govuk-fieldset__legend govuk-fieldset__legend--s">${legend}</legend>
       <div id="${id}-hint" class="govuk-hint">${hint}</div>
       <div class="govuk-date-input" id="${id}">
-        ${[['day', 'Day', 2], ['month', 'Month', 2], ['year', 'Year', 4]].map(([k, l, w]) => html`
+        ${[['day', t('date.day'), 2], ['month', t('date.month'), 2], ['year', t('date.year'), 4]].map(([k, l, w]) => html`
         <div class="govuk-date-input__item"><div class="govuk-form-group">
           <label class="govuk-label govuk-date-input__label" for="${id}-${k}">${l}</label>
           <input class="govuk-input govuk-date-input__input govuk-input--width-${w}" id="${id}-${k}" name="${id}-${k}" type="text" inputmode="numeric">
@@ -41,52 +42,52 @@ async function render(prisonerId, message) {
   const contacts = pid ? (await get(`/prisoners/${pid}/contacts`)).contacts : [];
   const p = prisoners.find((x) => String(x.id) === String(pid));
   main.innerHTML = String(html`
-    <h1 class="govuk-heading-l">Contacts and restrictions</h1>
+    <h1 class="govuk-heading-l">${t('nav.contacts')}</h1>
     <form id="choose-prisoner" class="govuk-!-margin-bottom-6" novalidate>
       <div class="govuk-form-group">
-        <label class="govuk-label govuk-label--s" for="prisoner">Prisoner</label>
+        <label class="govuk-label govuk-label--s" for="prisoner">${t('book.prisoner')}</label>
         <select class="govuk-select" id="prisoner" name="prisoner">
           ${prisoners.map((x) => html`<option value="${x.id}"${String(x.id) === String(pid) ? html` selected` : ''}>${x.name} (${x.prison_number})</option>`)}
         </select>
       </div>
-      <button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">Show contacts</button>
+      <button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">${t('contacts.show')}</button>
     </form>
     ${p ? html`
     <table class="govuk-table" id="contacts">
-      <caption class="govuk-table__caption govuk-table__caption--m">Contacts of ${p.name}</caption>
+      <caption class="govuk-table__caption govuk-table__caption--m">${t('contacts.of', { name: p.name })}</caption>
       <thead class="govuk-table__head"><tr class="govuk-table__row">
-        <th scope="col" class="govuk-table__header">Name</th>
-        <th scope="col" class="govuk-table__header">Type</th>
-        <th scope="col" class="govuk-table__header">Status and restrictions</th>
-        <th scope="col" class="govuk-table__header"><span class="govuk-visually-hidden">Actions</span></th>
+        <th scope="col" class="govuk-table__header">${t('family.name')}</th>
+        <th scope="col" class="govuk-table__header">${t('staff.type')}</th>
+        <th scope="col" class="govuk-table__header">${t('contacts.statusRestrictions')}</th>
+        <th scope="col" class="govuk-table__header"><span class="govuk-visually-hidden">${t('calls.actions')}</span></th>
       </tr></thead>
       <tbody class="govuk-table__body">
-      ${contacts.map((c) => { const t = contactStatusTag(c); return html`
+      ${contacts.map((c) => { const tag = contactStatusTag(c); return html`
         <tr class="govuk-table__row" data-contact="${c.visitor_id}">
-          <td class="govuk-table__cell">${c.name}<br><span class="govuk-body-s">${c.relationship}${c.date_of_birth ? `, born ${c.date_of_birth}` : ', no date of birth'}</span></td>
-          <td class="govuk-table__cell">${c.contact_type === 'official' ? 'Official' : 'Social'}</td>
-          <td class="govuk-table__cell"><strong class="govuk-tag ${t.cls}">${t.text}</strong>
+          <td class="govuk-table__cell">${c.name}<br><span class="govuk-body-s">${c.relationship}${c.date_of_birth ? t('contacts.born', { date: c.date_of_birth }) : t('contacts.noDob')}</span></td>
+          <td class="govuk-table__cell">${c.contact_type === 'official' ? t('contacts.official') : t('contacts.social')}</td>
+          <td class="govuk-table__cell"><strong class="govuk-tag ${tag.cls}">${tag.text}</strong>
             ${(c.restrictions || []).map((r) => html`<p class="govuk-body-s govuk-!-margin-top-1 govuk-!-margin-bottom-0">${restrictionText(r)}</p>`)}</td>
-          <td class="govuk-table__cell">${c.approved ? '' : html`<button type="button" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button" data-approve="${c.visitor_id}">Approve<span class="govuk-visually-hidden"> ${c.name}</span></button>`}</td>
+          <td class="govuk-table__cell">${c.approved ? '' : html`<button type="button" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button" data-approve="${c.visitor_id}">${t('requests.approve')}<span class="govuk-visually-hidden"> ${c.name}</span></button>`}</td>
         </tr>`; })}
       </tbody>
     </table>
-    <h2 class="govuk-heading-m">Add a ban</h2>
+    <h2 class="govuk-heading-m">${t('contacts.addBan')}</h2>
     <form id="ban-form" novalidate>
       <div class="govuk-form-group">
-        <label class="govuk-label govuk-label--s" for="ban-contact">Contact</label>
+        <label class="govuk-label govuk-label--s" for="ban-contact">${t('contacts.contact')}</label>
         <select class="govuk-select" id="ban-contact" name="contact">
-          <option value="">Choose a contact</option>
+          <option value="">${t('contacts.choose')}</option>
           ${contacts.map((c) => html`<option value="${c.visitor_id}">${c.name}</option>`)}
         </select>
       </div>
-      ${dateField('ban-expiry', 'Ban ends on', 'The last day of the ban. For example, 31 12 2027')}
+      ${dateField('ban-expiry', t('contacts.banEnds'), t('contacts.banEndsHint'))}
       <div class="govuk-form-group">
-        <label class="govuk-label govuk-label--s" for="ban-reason">Reason</label>
+        <label class="govuk-label govuk-label--s" for="ban-reason">${t('contacts.reason')}</label>
         <textarea class="govuk-textarea" id="ban-reason" name="reason" rows="3" maxlength="400"></textarea>
       </div>
-      <button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button">Add ban</button>
-    </form>` : html`<p class="govuk-body">No prisoners.</p>`}`);
+      <button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button">${t('contacts.addBanButton')}</button>
+    </form>` : html`<p class="govuk-body">${t('contacts.noPrisoners')}</p>`}`);
   if (message) banner(main, message);
   main.querySelector('#choose-prisoner').addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -95,8 +96,8 @@ async function render(prisonerId, message) {
   main.querySelectorAll('[data-approve]').forEach((b) => b.addEventListener('click', async () => {
     try {
       await patch(`/prisoners/${pid}/contacts/${b.dataset.approve}`, { approved: true });
-      await render(pid, { heading: 'Contact approved' });
-    } catch (e) { showErrors(main, [{ field: null, text: e.message }]); }
+      await render(pid, { heading: t('contacts.approved') });
+    } catch (e) { showErrors(main, [{ field: null, text: problemText(e) }]); }
   }));
   const ban = main.querySelector('#ban-form');
   if (ban) ban.addEventListener('submit', async (ev) => {
@@ -104,20 +105,20 @@ async function render(prisonerId, message) {
     clearErrors(main);
     const fd = new FormData(ban);
     const errors = [];
-    if (!fd.get('contact')) errors.push({ field: 'ban-contact', text: 'Choose the contact to ban' });
+    if (!fd.get('contact')) errors.push({ field: 'ban-contact', text: t('contacts.chooseBan') });
     const exp = readDate(fd, 'ban-expiry');
     const today = new Date().toISOString().slice(0, 10);
-    if (exp.empty) errors.push({ field: 'ban-expiry-day', text: 'Enter the date the ban ends' });
-    else if (exp.invalid) errors.push({ field: 'ban-expiry-day', text: 'The date the ban ends must be a real date' });
-    else if (exp.iso < today) errors.push({ field: 'ban-expiry-day', text: 'The date the ban ends must be today or in the future' });
-    if (!String(fd.get('reason') || '').trim()) errors.push({ field: 'ban-reason', text: 'Enter the reason for the ban' });
+    if (exp.empty) errors.push({ field: 'ban-expiry-day', text: t('contacts.enterEnd') });
+    else if (exp.invalid) errors.push({ field: 'ban-expiry-day', text: t('contacts.realEnd') });
+    else if (exp.iso < today) errors.push({ field: 'ban-expiry-day', text: t('contacts.futureEnd') });
+    if (!String(fd.get('reason') || '').trim()) errors.push({ field: 'ban-reason', text: t('contacts.enterReason') });
     if (errors.length) { showErrors(main, errors); return; }
     try {
       await post(`/prisoners/${pid}/contacts/${fd.get('contact')}/restrictions`, {
         type: 'BAN', start_date: today, expiry_date: exp.iso, reason: String(fd.get('reason')).trim(),
       });
-      await render(pid, { heading: 'Ban added' });
-    } catch (e) { showErrors(main, [{ field: null, text: e.message }]); }
+      await render(pid, { heading: t('contacts.banAdded') });
+    } catch (e) { showErrors(main, [{ field: null, text: problemText(e) }]); }
   });
   ready(main);
 }

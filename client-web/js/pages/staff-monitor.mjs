@@ -8,35 +8,36 @@ import { showErrors, clearErrors } from '../forms.mjs';
 import { duration, timeRange, visitTypeName } from '../format.mjs';
 import { CallSession } from '../call/session.mjs';
 import { Tiles } from '../call/tiles.mjs';
+import { t } from '../i18n/index.mjs';
 
 const user = await requireUser(STAFF_ROLES);
 const id = new URLSearchParams(location.search).get('visit') || '';
-const main = page({ title: 'Watch a call', user, active: '/staff/wall.html', wide: true, backLink: '/staff/wall.html' });
+const main = page({ title: t('watch.title'), user, active: '/staff/wall.html', wide: true, backLink: '/staff/wall.html' });
 const M = (window.parlourMonitor = { phase: 'loading', endReason: null });
 try {
   const v = await get(`/visits/${encodeURIComponent(id)}`);
-  if (v.monitoring !== 'allowed') throw new ApiError(403, 'policy_forbids_monitoring', 'Staff may not monitor this type of call.');
+  if (v.monitoring !== 'allowed') throw new ApiError(403, 'policy_forbids_monitoring', t('code.policy_forbids_monitoring'));
   const tok = await post(`/visits/${encodeURIComponent(id)}/join-token`, {});
   const endAt = Date.parse(v.end);
   main.innerHTML = String(html`
     <span class="govuk-caption-l">${visitTypeName(v.type)}, ${timeRange(v.start, v.end)}</span>
-    <h1 class="govuk-heading-l">Watching the call with ${v.prisoner ? v.prisoner.name : ''}</h1>
+    <h1 class="govuk-heading-l">${t('watch.heading', { name: v.prisoner ? v.prisoner.name : '' })}</h1>
     <div class="app-call-bar">
-      <strong class="govuk-tag govuk-tag--purple" id="hidden-indicator">Participants cannot see you</strong>
-      <p class="govuk-body govuk-!-margin-bottom-0">Time left: <strong id="time-left" role="timer">${duration((endAt - Date.now()) / 1000)}</strong></p>
-      <p class="govuk-body govuk-!-margin-bottom-0" id="monitor-state" aria-live="polite">Connecting</p>
+      <strong class="govuk-tag govuk-tag--purple" id="hidden-indicator">${t('watch.hidden')}</strong>
+      <p class="govuk-body govuk-!-margin-bottom-0">${t('call.timeLeft')} <strong id="time-left" role="timer">${duration((endAt - Date.now()) / 1000)}</strong></p>
+      <p class="govuk-body govuk-!-margin-bottom-0" id="monitor-state" aria-live="polite">${t('watch.state.connecting')}</p>
     </div>
-    <ul class="app-tiles" id="tiles" aria-label="People in the call"></ul>
-    <h2 class="govuk-heading-m">Participants</h2>
+    <ul class="app-tiles" id="tiles" aria-label="${t('call.people')}"></ul>
+    <h2 class="govuk-heading-m">${t('watch.participants')}</h2>
     <ul class="govuk-list" id="participants"></ul>
-    <h2 class="govuk-heading-m">End the call</h2>
+    <h2 class="govuk-heading-m">${t('watch.endTitle')}</h2>
     <form id="end-form" novalidate>
       <div class="govuk-form-group">
-        <label class="govuk-label" for="end-reason">Why are you ending the call?</label>
-        <div id="end-reason-hint" class="govuk-hint">This is recorded in the call's audit trail. The participants are told the call was ended by staff.</div>
+        <label class="govuk-label" for="end-reason">${t('watch.why')}</label>
+        <div id="end-reason-hint" class="govuk-hint">${t('watch.whyHint')}</div>
         <textarea class="govuk-textarea" id="end-reason" name="reason" rows="3" maxlength="500" aria-describedby="end-reason-hint"></textarea>
       </div>
-      <button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button" id="end-call">End call</button>
+      <button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button" id="end-call">${t('watch.endButton')}</button>
     </form>`);
   ready(main);
   const tiles = new Tiles(main.querySelector('#tiles'));
@@ -48,8 +49,8 @@ try {
     for (const [pid, ms] of s.remote) if (tiles.items.has(pid)) tiles.attach(pid, ms);
     plist.innerHTML = String(html`${e.detail.list.map((p) => html`
       <li data-participant="${p.id}">${p.name} <span class="govuk-body-s">(${p.role})</span>
-        ${(p.tracks || []).some((t) => t.kind === 'audio' && t.muted) ? html`<strong class="govuk-tag govuk-tag--grey">Muted</strong>`
-          : html`<button type="button" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0 govuk-!-margin-left-2" data-mute="${p.id}">Mute<span class="govuk-visually-hidden"> ${p.name}</span></button>`}
+        ${(p.tracks || []).some((t) => t.kind === 'audio' && t.muted) ? html`<strong class="govuk-tag govuk-tag--grey">${t('watch.muted')}</strong>`
+          : html`<button type="button" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0 govuk-!-margin-left-2" data-mute="${p.id}">${t('call.mute')}<span class="govuk-visually-hidden"> ${p.name}</span></button>`}
       </li>`)}`);
     plist.querySelectorAll('[data-mute]').forEach((b) => b.addEventListener('click', () => s.muteParticipant(b.dataset.mute, 'audio', 'muted by staff')));
   });
@@ -61,25 +62,25 @@ try {
   });
   s.addEventListener('state', (e) => {
     M.phase = e.detail.state;
-    main.querySelector('#monitor-state').textContent = { connecting: 'Connecting', joined: 'Live', reconnecting: 'Reconnecting', ended: 'Ended' }[e.detail.state] || e.detail.state;
+    main.querySelector('#monitor-state').textContent = (['connecting', 'joined', 'reconnecting', 'ended'].includes(e.detail.state) ? t(`watch.state.${e.detail.state}`) : e.detail.state);
   });
   s.addEventListener('ended', (e) => {
     M.endReason = e.detail.reason;
     clearInterval(timer);
-    setTitle('Call ended');
+    setTitle(t('watch.ended'));
     main.innerHTML = String(html`
-      <h1 class="govuk-heading-l">The call has ended</h1>
-      <p class="govuk-body" id="end-reason-text" data-reason="${e.detail.reason}">${e.detail.reason === 'terminated_by_staff' ? 'The call was ended by staff.' : e.detail.reason === 'time_up' ? 'The call ended because its time was up.' : 'You stopped watching the call.'}</p>
-      <p class="govuk-body"><a class="govuk-link" href="/staff/audit.html?visit=${encodeURIComponent(id)}">See the call's audit trail</a></p>
-      <p class="govuk-body"><a class="govuk-link" href="/staff/wall.html">Back to live monitoring</a></p>`);
+      <h1 class="govuk-heading-l">${t('end.other')}</h1>
+      <p class="govuk-body" id="end-reason-text" data-reason="${e.detail.reason}">${e.detail.reason === 'terminated_by_staff' ? t('watch.byStaff') : e.detail.reason === 'time_up' ? t('end.timeUp') : t('watch.stopped')}</p>
+      <p class="govuk-body"><a class="govuk-link" href="/staff/audit.html?visit=${encodeURIComponent(id)}">${t('watch.seeAudit')}</a></p>
+      <p class="govuk-body"><a class="govuk-link" href="/staff/wall.html">${t('watch.back')}</a></p>`);
     ready(main);
   });
   main.querySelector('#end-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     clearErrors(main);
     const reason = ev.target.reason.value.trim();
-    if (!reason) { showErrors(main, [{ field: 'end-reason', text: 'Enter why you are ending the call' }]); return; }
-    if (!s.endCall(reason)) showErrors(main, [{ field: null, text: 'Not connected to the call. Wait for it to reconnect and try again.' }]);
+    if (!reason) { showErrors(main, [{ field: 'end-reason', text: t('watch.enterWhy') }]); return; }
+    if (!s.endCall(reason)) showErrors(main, [{ field: null, text: t('watch.notConnected') }]);
   });
   const timer = setInterval(() => {
     const el = main.querySelector('#time-left');

@@ -10,16 +10,17 @@ import { get, post } from '../api.mjs';
 import { timeRange, visitTypeName } from '../format.mjs';
 import { CallSession } from '../call/session.mjs';
 import { Tiles } from '../call/tiles.mjs';
+import { t } from '../i18n/index.mjs';
 
 const user = await requireUser(STAFF_ROLES);
-const main = page({ title: 'Live monitoring', user, active: '/staff/wall.html', wide: true });
+const main = page({ title: t('nav.monitoring'), user, active: '/staff/wall.html', wide: true });
 const W = (window.parlourWall = { calls: new Map(), finished: new Set(), refreshed: 0, errors: [] });
 
 main.innerHTML = String(html`
-  <h1 class="govuk-heading-l">Live monitoring</h1>
-  <p class="govuk-body">Calls in progress that staff may monitor. Legal, probation and medical calls are never shown. Participants are not told who is watching.</p>
-  <p class="govuk-body" id="wall-count" aria-live="polite">Looking for calls in progress.</p>
-  <ul class="app-wall" id="wall" aria-label="Calls in progress"></ul>`);
+  <h1 class="govuk-heading-l">${t('nav.monitoring')}</h1>
+  <p class="govuk-body">${t('wall.intro')}</p>
+  <p class="govuk-body" id="wall-count" aria-live="polite">${t('wall.looking')}</p>
+  <ul class="app-wall" id="wall" aria-label="${t('wall.calls')}"></ul>`);
 ready(main);
 const wall = main.querySelector('#wall');
 
@@ -29,11 +30,11 @@ function addCall(v) {
   li.dataset.visit = v.id;
   const names = [v.prisoner && v.prisoner.name, ...(v.visitors || []).map((x) => x.name)].filter(Boolean);
   li.innerHTML = String(html`
-    <h2 class="govuk-heading-s govuk-!-margin-bottom-1">${v.prisoner ? v.prisoner.name : 'Call'}</h2>
-    <p class="govuk-body-s govuk-!-margin-bottom-1">${visitTypeName(v.type)}, ${timeRange(v.start, v.end)}<br>with ${names.slice(1).join(', ')}</p>
-    <ul class="app-tiles app-tiles--small" aria-label="People in this call"></ul>
-    <p class="govuk-body-s govuk-!-margin-bottom-1 app-wall__state">Connecting</p>
-    <a class="govuk-link" href="/staff/monitor.html?visit=${encodeURIComponent(v.id)}">Watch and listen<span class="govuk-visually-hidden"> to the call with ${names.join(', ')}</span></a>`);
+    <h2 class="govuk-heading-s govuk-!-margin-bottom-1">${v.prisoner ? v.prisoner.name : t('calls.call')}</h2>
+    <p class="govuk-body-s govuk-!-margin-bottom-1">${visitTypeName(v.type)}, ${timeRange(v.start, v.end)}<br>${t('calls.with', { names: names.slice(1).join(', ') })}</p>
+    <ul class="app-tiles app-tiles--small" aria-label="${t('wall.people')}"></ul>
+    <p class="govuk-body-s govuk-!-margin-bottom-1 app-wall__state">${t('watch.state.connecting')}</p>
+    <a class="govuk-link" href="/staff/monitor.html?visit=${encodeURIComponent(v.id)}">${t('wall.watch')}<span class="govuk-visually-hidden"> ${t('wall.toCallWith', { names: names.join(', ') })}</span></a>`);
   wall.appendChild(li);
   const tiles = new Tiles(li.querySelector('ul'), { muted: true, small: true });
   const entry = { visit: v, li, tiles, session: null };
@@ -52,14 +53,14 @@ function addCall(v) {
       tiles.ensure(e.detail.participant, p.name);
       tiles.attach(e.detail.participant, e.detail.stream);
     });
-    s.addEventListener('state', (e) => { li.querySelector('.app-wall__state').textContent = { connecting: 'Connecting', joined: 'Live', reconnecting: 'Reconnecting', ended: 'Ended' }[e.detail.state] || e.detail.state; });
+    s.addEventListener('state', (e) => { li.querySelector('.app-wall__state').textContent = (['connecting', 'joined', 'reconnecting', 'ended'].includes(e.detail.state) ? t(`watch.state.${e.detail.state}`) : e.detail.state); });
     // Booking may list a call as in progress for a moment after it ended:
     // remember it so the next refresh does not join it again.
     s.addEventListener('ended', () => { W.finished.add(v.id); removeCall(v.id); });
     s.start();
   }).catch((e) => {
     W.errors.push({ visit: v.id, code: e.code, message: e.message });
-    li.querySelector('.app-wall__state').textContent = `Cannot monitor: ${e.message}`;
+    li.querySelector('.app-wall__state').textContent = t('wall.cannot', { why: e.message });
   });
 }
 
@@ -79,7 +80,7 @@ async function refresh() {
     const ids = new Set(live.map((v) => v.id));
     for (const id of [...W.calls.keys()]) if (!ids.has(id)) removeCall(id);
     for (const v of live) if (!W.calls.has(v.id) && !W.finished.has(v.id)) addCall(v);
-    main.querySelector('#wall-count').textContent = live.length ? `${live.length} ${live.length === 1 ? 'call' : 'calls'} in progress.` : 'There are no calls in progress that you can monitor.';
+    main.querySelector('#wall-count').textContent = live.length ? t('wall.count', { n: live.length }) : t('wall.none');
     W.refreshed += 1;
   } catch (e) {
     W.errors.push({ code: e.code, message: e.message });

@@ -3,19 +3,8 @@ import net from 'node:net';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// A free TCP port on 127.0.0.1 (the kernel picks it). We run inside our own
-// network namespace, so nobody else races for it.
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../../lib/ports.mjs';
+export { freePort };
 
 // Polls fn until it returns a truthy value or the time runs out.
 export async function waitFor(fn, { timeout = 10000, interval = 100, what = 'condition' } = {}) {

@@ -19,10 +19,20 @@ await scenario('accessibility', async ({ tap, stack, person }) => {
     if (r.all.length) tap.diag(`${label}: minor: ${describeViolations(r.all.filter((v) => !r.serious.includes(v)))}`);
     if (shot) await screenshots(page, label.replace(/[^a-z0-9]+/gi, '-').toLowerCase());
   }
+  // Each page in English, then in Welsh (?lang=cy, as the header's switch
+  // does), then back in English (the choice is remembered, so it is undone).
+  const withLang = (url, l) => `${url}${url.includes('?') ? '&' : '?'}lang=${l}`;
   async function visit(page, url, label) {
     await page.goto(url);
     await ready(page);
     await audit(page, label);
+    await page.goto(withLang(url, 'cy'));
+    await ready(page);
+    const cy = await page.evaluate(() => document.documentElement.lang);
+    tap.check(cy === 'cy', `${label} in Welsh has <html lang="cy">`, cy);
+    await audit(page, `${label} (Welsh)`, false);
+    await page.goto(withLang(url, 'en'));
+    await ready(page);
   }
   async function submitEmpty(page, selector, label) {
     await page.click(selector);

@@ -7,6 +7,11 @@ import { html, raw, esc } from '../../../client-web/js/html.mjs';
 import { notBookableReason, activeBan, joinable } from '../../../client-web/js/people.mjs';
 import { time, longDate, duration, isoDay } from '../../../client-web/js/format.mjs';
 import { limitVideoBandwidth, qualityOf } from '../../../client-web/js/call/session.mjs';
+import { BandwidthJudge } from '../../../client-web/js/call/bandwidth.mjs';
+import { CATALOGUES, t, setLang } from '../../../client-web/js/i18n/index.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 // Escaping
 const evil = '<img src=x onerror="alert(1)">&\'';
@@ -54,5 +59,127 @@ tap.check(limitVideoBandwidth('', 150) === '', 'an empty description stays empty
 // Connection quality
 tap.check(qualityOf({ rttMs: 20, lossPct: 0 }) === 'good' && qualityOf({ rttMs: 350, lossPct: 0 }) === 'fair' && qualityOf({ rttMs: 20, lossPct: 9 }) === 'poor' && qualityOf({ rttMs: null, lossPct: null }) === 'unknown',
   'connection quality: good, fair, poor from round trip and loss; unknown before any measurement');
+
+// Welsh wording (the person's language, passed explicitly here)
+tap.check(longDate('2026-11-21T12:00:00Z', 'cy') === 'Dydd Sadwrn 21 Tachwedd 2026' && time('2026-11-21T14:30:00Z', 'cy') === '2:30yp' && time('2026-07-01T08:00:00Z', 'cy') === '9yb',
+  `dates and times in Welsh, in UK time (${longDate('2026-11-21T12:00:00Z', 'cy')}, ${time('2026-11-21T14:30:00Z', 'cy')})`);
+tap.check(t('time.range', { from: '2yp', to: '3yp' }, 'cy') === '2yp i 3yp' && t('timeout.minutes', { n: 1 }, 'en') === '1 minute' && t('timeout.minutes', { n: 2 }, 'en') === '2 minutes',
+  'catalogue placeholders and plurals');
+setLang('cy');
+tap.check(t('nav.signOut') === 'Allgofnodi' && t('layout.back') === 'Yn ôl' && t('signin.button') === 'Mewngofnodi', 'GOV.UK\'s Welsh terms: Allgofnodi, Yn ôl, Mewngofnodi');
+setLang('en');
+tap.check(t('no.such.key') === 'no.such.key', 'a missing key shows itself rather than nothing');
+
+// Both catalogues have the same keys, none empty, placeholders the same.
+const en = CATALOGUES.en; const cy = CATALOGUES.cy;
+const missing = Object.keys(en).filter((k) => !(k in cy)).concat(Object.keys(cy).filter((k) => !(k in en)).map((k) => `extra ${k}`));
+tap.check(missing.length === 0, `English and Welsh catalogues have the same ${Object.keys(en).length} keys`, missing.join(', '));
+const holes = (v) => (typeof v === 'string' ? (v.match(/\{\w+\}/g) || []).sort().join() : 'fn');
+const badHoles = Object.keys(en).filter((k) => k in cy && (holes(en[k]) !== holes(cy[k]) || (typeof cy[k] === 'string' && !cy[k].trim())));
+tap.check(badHoles.length === 0, 'each Welsh entry is filled and has the same {placeholders}', badHoles.join(', '));
+const sameAsEnglish = Object.keys(en).filter((k) => typeof en[k] === 'string' && en[k] === cy[k] && !/^\{|^Camera|^\{type\}/.test(en[k]));
+tap.check(sameAsEnglish.length === 0, 'no Welsh entry is left in English', sameAsEnglish.join(', '));
+
+// No user-visible literal text outside the catalogues in the pages that use
+// them: text between tags in html`` templates, and quoted words given to
+// text:, textContent, announce(), setTitle(), heading:, title:.
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../client-web/js');
+const ALLOW = new Set(['GOV.UK', 'English', 'Cymraeg', '!', '|']);
+function literals(file, text = null) {
+  const src = (text ?? fs.readFileSync(path.join(ROOT, file), 'utf8')).replace(/\/\*[\s\S]*?\*\//g, '').split('\n').filter((l) => !/^\s*\/\//.test(l)).join('\n');
+  const found = [];
+  // Text between tags inside template literals: take each template's body
+  // with its ${...} parts removed (balanced), then the runs between > and <.
+  const bodies = [];
+  for (let i = 0; i < src.length; i++) {
+    if (src[i] !== '`') continue;
+    let out = ''; let j2 = i + 1;
+    while (j2 < src.length && src[j2] !== '`') {
+      if (src[j2] === '$' && src[j2 + 1] === '{') {
+        let depth = 1; j2 += 2;
+        while (j2 < src.length && depth) { if (src[j2] === '{') depth++; else if (src[j2] === '}') depth--; else if (src[j2] === '`') { j2++; while (j2 < src.length && src[j2] !== '`') j2++; } j2++; }
+        out += ' ';
+        continue;
+      }
+      out += src[j2++];
+    }
+    bodies.push(out);
+    i = j2;
+  }
+  for (const b of bodies) {
+    for (const m of b.matchAll(/>([^<>]*)</g)) {
+      const text = m[1].replace(/&[#\w]+;/g, '').trim();
+      if (/[A-Za-z]{2,}/.test(text) && !ALLOW.has(text)) found.push(text);
+    }
+  }
+  for (const m of src.matchAll(/(?:text:|textContent\s*=|announce\(|setTitle\(|heading:|title:)\s*(['"`])([^'"`]*[A-Za-z]{2,}[^'"`]*)\1/g)) {
+    if (!ALLOW.has(m[2])) found.push(m[2]);
+  }
+  return found;
+}
+const probe = literals(null, "const a = 1 > 2 && b < 3;\nel.textContent = 'Left here';\nx.innerHTML = html`<p class=\"x\">${t('k')} Forgotten words</p><b>${y}</b>`;");
+tap.check(probe.join('|') === 'Forgotten words|Left here', `the scan finds literal words in templates and in textContent, not in code (${probe.join('|')})`);
+// Every module of the client but the catalogues themselves.
+const TRANSLATED = fs.readdirSync(ROOT, { recursive: true }).filter((f) => f.endsWith('.mjs') && !f.startsWith('i18n')).sort();
+for (const f of TRANSLATED) {
+  const left = literals(f);
+  tap.check(left.length === 0, `${f}: no user-visible text outside the catalogues`, left.join(' | '));
+}
+
+// Low bandwidth: the decision over one sample a second.
+const run = (judge, series) => series.map((s) => judge.step(s)).map((a, i) => (a ? `${series[i].t}:${a}` : null)).filter(Boolean);
+const secs = (from, to, f) => Array.from({ length: to - from }, (_, i) => ({ t: from + i, ...f(from + i) }));
+const good = () => ({ outKbps: 1500, lossPct: 0, rttMs: 20 });
+const capped = () => ({ outKbps: 40, lossPct: 0, rttMs: 25 });
+let j = new BandwidthJudge();
+let acts = run(j, [...secs(0, 10, good), ...secs(10, 40, capped), ...secs(40, 80, good)]);
+tap.check(acts.join() === '14:offer,24:auto-audio,39:return-video', `a capped sender: offered after 5 s, audio only 10 s later, a video trial after 15 s of a good link (${acts.join()})`);
+j = new BandwidthJudge();
+acts = run(j, [...secs(0, 10, good), ...secs(10, 13, capped), ...secs(13, 40, good)]);
+tap.check(acts.length === 0, 'a 3-second dip offers nothing', acts.join());
+j = new BandwidthJudge();
+acts = run(j, [...secs(0, 6, () => ({ outKbps: null, lossPct: 14, rttMs: 80 })), ...secs(6, 12, good)]);
+tap.check(acts.join() === '4:offer,10:withdraw', `heavy loss offers audio only; the offer is withdrawn when the link recovers (${acts.join()})`);
+j = new BandwidthJudge();
+run(j, secs(0, 6, capped));
+j.choose(false);
+acts = run(j, secs(6, 100, capped));
+tap.check(acts.length === 0, `"keep video": not offered again for two minutes (${acts.join() || 'none in 94 s'})`);
+j = new BandwidthJudge();
+j.choose(true);
+acts = run(j, secs(0, 200, good));
+tap.check(acts.length === 0 && j.mode === 'audio-chosen', 'audio only chosen by the person is never undone by the page');
+// A failed trial doubles the wait before the next one.
+j = new BandwidthJudge();
+acts = run(j, [...secs(0, 25, capped), ...secs(25, 40, good), ...secs(40, 45, capped), ...secs(45, 90, good)]);
+tap.check(acts.join() === '4:offer,14:auto-audio,29:return-video,41:auto-audio,71:return-video', `a video trial that fails goes straight back to audio only and waits twice as long (${acts.join()})`);
+// Both ends in audio only each ask the SFU for its floor, which caps the
+// other's sender at 30 kbit/s: that estimate, without loss, is not a bad link.
+j = new BandwidthJudge();
+acts = run(j, [...secs(0, 20, () => ({ outKbps: 60, lossPct: 20, rttMs: 900 })), ...secs(20, 60, () => ({ outKbps: 30, lossPct: 0, rttMs: 3 }))]);
+tap.check(acts.join() === '4:offer,14:auto-audio,34:return-video', `an estimate at the SFU's floor without loss (the other end in audio only) does not keep the page in audio only (${acts.join()})`);
+j = new BandwidthJudge();
+acts = run(j, secs(0, 20, () => ({ outKbps: 30, lossPct: 5, rttMs: 400 })));
+tap.check(acts.join() === '4:offer,14:auto-audio', `the same estimate with loss is a bad link (${acts.join()})`);
+// Recorded in a browser (test-call-page: the far side's video_limit 40 makes
+// the SFU's REMB cap this page's sender), replayed through the judge.
+const rec = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/bandwidth-remb-capped.json');
+if (fs.existsSync(rec)) {
+  const series = JSON.parse(fs.readFileSync(rec, 'utf8'));
+  // The browser run used shorter waits (3 s bad, 4 s offer, 6 s good); so does the replay.
+  j = new BandwidthJudge({ badSeconds: 3, offerSeconds: 4, goodSeconds: 6 });
+  acts = run(j, series.map((s) => ({ ...s, t: Math.round(s.t - series[0].t) })));
+  tap.check(acts.some((a) => /offer/.test(a)) && acts.some((a) => /auto-audio/.test(a)) && acts.some((a) => /return-video/.test(a)),
+    `a recorded getStats series (Chromium under the SFU's cap, then the cap lifted): offer, audio only, video again (${acts.join()})`);
+}
+
+const tbf = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/bandwidth-tbf-200k.json');
+if (fs.existsSync(tbf)) {
+  const series = JSON.parse(fs.readFileSync(tbf, 'utf8'));
+  j = new BandwidthJudge({ badSeconds: 3, offerSeconds: 4, goodSeconds: 6 });
+  acts = run(j, series.map((s) => ({ ...s, t: Math.round(s.t - series[0].t) })));
+  tap.check(acts.map((a) => a.split(':')[1]).join() === 'offer,auto-audio,return-video',
+    `a recorded series on a 200 kbit/s tbf link (test-call-shaped-link): offer, audio only, video again, and the trial holds though the estimate sits at the SFU's floor (${acts.join()})`);
+}
 
 process.exit(tap.done());

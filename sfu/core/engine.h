@@ -1,0 +1,84 @@
+/* engine: the seam between the room's media engine (sans-IO: no socket, no
+ * clock, no main loop, no crypto) and the I/O pump (sfu/: sockets, ICE,
+ * DTLS, SRTP, the worker's loop). docs/sfu-core.md "The engine and the
+ * pump" describes both sides.
+ *
+ * Packets cross the seam in exactly two places:
+ *  - in:  engine_input(), one call per decrypted RTP or RTCP packet of a
+ *         participant's leg, with the time it arrived;
+ *  - out: the EngineSendFn the pump registered for the participant, one
+ *         call per cleartext packet to protect and send on one of its legs.
+ * Time goes in with every call (engine_input's arrival_us, engine_tick's
+ * now_us: the pump's monotonic clock, any origin) and comes out as the next
+ * deadline (engine_next_timeout). The engine never reads a clock itself.
+ *
+ * Buffers: every buffer crossing the seam, either way, is writable and has
+ * ENGINE_PACKET_TAILROOM spare bytes behind len, so SRTP can protect (or has
+ * unprotected) in place without a copy. The engine may rewrite an input
+ * buffer in place (RTX unwrap) while the call lasts; it keeps no pointer to
+ * it afterwards. An output buffer is the engine's: the send function must
+ * protect and send (or copy into its batch) before returning.
+ *
+ * Threads: one room's engine runs on the thread of the worker that owns
+ * the room; every call for that room comes from that thread. */
+#ifndef PARLOUR_SFU_CORE_ENGINE_H
+#define PARLOUR_SFU_CORE_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* >= libsrtp's SRTP_MAX_TRAILER_LEN plus the SRTCP index (sfu/srtp_session.h
+ * checks that its SRTP_SESSION_TRAILER is not larger). */
+#define ENGINE_PACKET_TAILROOM 148
+
+/* A participant has up to two legs: the connection it publishes on and the
+ * one it receives its subscriptions on. */
+typedef enum {
+  ENGINE_LEG_PUBLISHER = 0,
+  ENGINE_LEG_SUBSCRIBER = 1,
+} EngineLeg;
+
+typedef enum {
+  ENGINE_PACKET_RTP = 0,
+  ENGINE_PACKET_RTCP = 1,
+} EnginePacketKind;
+
+/* The engine's handles (opaque to the pump). Until the room engine has
+ * moved into sfu/core these are sfu/engine*.c's Room and Participant
+ * (sfu/room_internal.h); the names and calls below stay when it moves. */
+typedef struct Room EngineRoom;
+typedef struct Participant EnginePeer;
+
+/* Out: a cleartext packet for one leg of the peer the function was
+ * registered for. `io` is the pointer given with it. 0: accepted (sent or
+ * queued for the batch); -1: not sent (the leg is not connected, or the
+ * send failed) — the engine counts it and goes on. */
+typedef int (*EngineSendFn)(void *io, EngineLeg leg, EnginePacketKind kind, uint8_t *buf,
+                            size_t len);
+
+/* The pump's side of one peer: where its packets go. Set once the peer
+ * exists, before its first packet; NULL send drops every output (counted). */
+void engine_peer_set_output(EnginePeer *peer, EngineSendFn send, void *io);
+
+/* A leg became connected (ICE + DTLS done, SRTP keyed) or stopped being.
+ * The engine sends reports and feedback only on connected legs. */
+void engine_peer_set_connected(EnginePeer *peer, EngineLeg leg, int connected, int64_t now_us);
+
+/* In: one decrypted packet that arrived on the peer's leg at arrival_us.
+ * buf is writable with ENGINE_PACKET_TAILROOM spare bytes. Anything the
+ * engine cannot use is dropped and counted by reason (engine_drops.h). */
+void engine_input(EnginePeer *peer, EngineLeg leg, EnginePacketKind kind, uint8_t *buf, size_t len,
+                  int64_t arrival_us);
+
+/* Timers: NACK and keyframe polls, probing, publisher feedback, layer
+ * choice, speakers, reports. Call at (or after) the deadline
+ * engine_next_timeout returned; calling early does no harm. */
+void engine_tick(EngineRoom *room, int64_t now_us);
+int64_t engine_next_timeout(const EngineRoom *room, int64_t now_us);
+
+/* NTP wall time in sender reports and round-trip times: the pump gives the
+ * offset of the wall clock from its monotonic clock (unix_us - mono_us),
+ * at room creation and whenever it likes. */
+void engine_set_wall_offset(EngineRoom *room, int64_t unix_minus_mono_us);
+
+#endif

@@ -1,0 +1,92 @@
+/* engine: the room engine's side of the seam (core/engine.h): packets in
+ * (engine_input dispatches by leg and kind), timers (engine_tick), packets
+ * out (engine_send, through the peer's EngineSendFn), connection state,
+ * the wall clock offset, and the drop counts. The rest of the engine is
+ * in the files engine_internal.h lists. */
+#include "core/engine.h"
+#include "engine_internal.h"
+#include "room_internal.h"
+#include "log.h"
+#include "publisher_feedback.h"
+
+#define LAYER_CHOICE_US 100000
+
+void engine_tick(Room *r, int64_t now) {
+  engine_tick_tracks(r, now);
+  engine_poll_speakers(r, now);
+  for (guint i = 0; i < r->order->len; i++) engine_probe_tick(r->order->pdata[i], now);
+  for (guint i = 0; i < r->order->len; i++) publisher_feedback_tick(r->order->pdata[i], now);
+  if (now - r->last_layer_us >= LAYER_CHOICE_US) {
+    r->last_layer_us = now;
+    for (guint i = 0; i < r->order->len; i++) {
+      Participant *q = r->order->pdata[i];
+      for (guint k = 0; k < q->slots->len; k++) forwarder_choose_layer(q->slots->pdata[k], now);
+    }
+  }
+  if (now - r->last_report_us < REPORT_INTERVAL_US) return;
+  r->last_report_us = now;
+  for (guint i = 0; i < r->order->len; i++) {
+    engine_report_publisher(r->order->pdata[i], now);
+    engine_report_subscriber(r->order->pdata[i], now);
+  }
+}
+
+
+/* ---- the seam (core/engine.h) ---- */
+
+#define ENGINE_TICK_US 20000 /* the finest cadence: NACK and keyframe polls */
+
+int64_t engine_next_timeout(const Room *r, int64_t now) {
+  (void)r;
+  return now + ENGINE_TICK_US;
+}
+
+void engine_set_wall_offset(Room *r, int64_t unix_minus_mono_us) {
+  r->wall_offset_us = unix_minus_mono_us;
+}
+
+void engine_peer_set_output(Participant *p, EngineSendFn send, void *io) {
+  p->send = send;
+  p->send_io = io;
+}
+
+void engine_peer_set_connected(Participant *p, EngineLeg leg, int connected, int64_t now) {
+  (void)now;
+  if (leg == ENGINE_LEG_PUBLISHER)
+    p->pub_connected = connected != 0;
+  else
+    p->sub_connected = connected != 0;
+}
+
+int engine_send(Participant *p, EngineLeg leg, EnginePacketKind kind, uint8_t *buf, size_t len) {
+  if (!p->send) return -1;
+  return p->send(p->send_io, leg, kind, buf, len);
+}
+
+void engine_input(Participant *p, EngineLeg leg, EnginePacketKind kind, uint8_t *buf, size_t len,
+                  int64_t now) {
+  if (leg == ENGINE_LEG_PUBLISHER) {
+    if (kind == ENGINE_PACKET_RTP)
+      engine_on_publisher_rtp(p, buf, len, now);
+    else
+      engine_on_publisher_rtcp(p, buf, len, now);
+  } else if (kind == ENGINE_PACKET_RTCP) {
+    engine_on_subscriber_rtcp(p, buf, len, now);
+  } else {
+    engine_drop(p, ENGINE_DROP_SUBSCRIBER_RTP, now);
+  }
+}
+
+void engine_drop(Participant *p, EngineDrop why, int64_t now) {
+  engine_drops_count(&p->room->drops, why, now);
+  if (engine_drops_count(&p->drops, why, now))
+    log_debug("packet_dropped", "room=%s participant=%s reason=%s count=%" G_GUINT64_FORMAT,
+              p->room->name, p->id, engine_drop_name(why), p->drops.count[why]);
+}
+
+json_t *engine_drops_json(const EngineDrops *d) {
+  json_t *j = json_object();
+  for (unsigned i = 0; i < ENGINE_DROP_N; i++)
+    json_object_set_new(j, engine_drop_name((EngineDrop)i), json_integer((json_int_t)d->count[i]));
+  return j;
+}

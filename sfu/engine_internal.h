@@ -1,0 +1,71 @@
+/* engine_internal: what the files of the room engine (sfu/engine*.c, the
+ * code behind core/engine.h) share besides the structs of room_internal.h:
+ * buffer sizes and the calls one concept makes into another. Engine files
+ * only.
+ *
+ *   engine.c             the seam: engine_input, engine_tick, output, drops
+ *   engine_track.c       a published track's life; keyframe requests; mute
+ *   engine_publisher.c   publisher RTP (learn SSRCs, RTX, route, rewrite,
+ *                        send) and publisher RTCP (sender reports)
+ *   engine_subscriber.c  subscriber RTCP: NACK answers, PLI/FIR, REMB, RTT
+ *   engine_layers.c      simulcast layer choice, pause and resume, caps
+ *   engine_probe.c       probe padding toward subscribers
+ *   engine_reports.c     NACK/PLI polls, receiver and sender reports, the
+ *                        publisher's loss-based estimate, speakers
+ *   publisher_feedback.c REMB and transport-cc feedback to publishers */
+#ifndef PARLOUR_SFU_ENGINE_INTERNAL_H
+#define PARLOUR_SFU_ENGINE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/rtp.h"
+#include "room_internal.h"
+
+#define MAX_PKT 1500
+/* A forwarded packet may grow by a transport-cc element (rtp_ext_set: at
+ * most a new 4-byte block header and one word). */
+#define EXT_ROOM 8
+#define REPORT_INTERVAL_US 1000000
+/* Reserved of a subscriber's downlink per forwarded audio track. */
+#define AUDIO_BUDGET_BPS 40000
+
+/* Our transport-cc estimate drives the choice once its feedback flows. */
+static inline bool engine_uses_bwe(const Participant *q) {
+  return q->bwe_on && q->bwe && q->bwe->feedbacks > 0;
+}
+
+/* engine_publisher.c */
+void engine_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len, int64_t now_us);
+void engine_on_publisher_rtcp(Participant *p, uint8_t *buf, size_t len, int64_t now_us);
+/* Give a packet to the subscriber its transport-wide seq (subscriber_bwe
+ * remembers size and send time for the feedback): the element is
+ * overwritten, or added when the packet has none (the buffer has EXT_ROOM
+ * spare bytes before cap). False: leave the packet unsent. */
+bool engine_stamp_twcc(SubSlot *s, uint8_t *b, size_t *len, size_t cap, int64_t now_us);
+/* Simulcast VP8: PictureID/TL0PICIDX continue across the subscription's
+ * layer switches (vp8_rewrite.h says why). False: do not send. */
+bool engine_rewrite_vp8(PubTrack *t, SubSlot *s, unsigned layer, bool switch_ok, uint8_t *pkt,
+                        const RtpView *v);
+
+/* engine_subscriber.c */
+void engine_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len, int64_t now_us);
+
+/* engine_track.c: one PLI per layer in mask (bit l: layer l), unthrottled
+ * (the callers throttle). */
+void engine_send_pli(PubTrack *t, unsigned mask, const char *reason);
+
+/* engine_layers.c: what is reserved of q's downlink before a video
+ * subscription's layer (its audio). */
+uint64_t engine_others_bps(const Participant *q, const SubSlot *self, int64_t now_us);
+
+/* engine_probe.c: probe padding for a subscriber whose estimate is ours. */
+void engine_probe_tick(Participant *q, int64_t now_us);
+
+/* engine_reports.c */
+void engine_tick_tracks(Room *r, int64_t now_us); /* NACK and keyframe polls */
+void engine_report_publisher(Participant *p, int64_t now_us);
+void engine_report_subscriber(Participant *p, int64_t now_us);
+void engine_poll_speakers(Room *r, int64_t now_us);
+
+#endif
