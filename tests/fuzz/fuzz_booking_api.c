@@ -37,7 +37,7 @@ static char *cred;
  * sign out or disable an account, which ends its sessions, so each input
  * looks its session up again and signs the user in anew when it is gone. */
 typedef struct {
-  sqlite3_int64 id;
+  int64_t id;
   char *username, *display_name, *role, *establishment_id;
   char *sid;
 } DemoUser;
@@ -45,10 +45,12 @@ static DemoUser users[MAX_USERS];
 static int n_sessions;
 
 static BookSession *session_of(DemoUser *u) {
-  BookSession *bs = book_session_touch(app->sessions, u->sid, time(NULL));
+  int failed = 0;
+  BookSession *bs = book_session_touch(app->sessions, u->sid, time(NULL), &failed);
   if (!bs) {
     bs = book_session_create(app->sessions, u->id, u->username, u->display_name, u->role,
                              u->establishment_id, time(NULL));
+    if (!bs) abort(); /* the database failed: nothing to fuzz against */
     g_free(u->sid);
     u->sid = g_strdup(bs->id);
   }
@@ -98,17 +100,17 @@ static void init(void) {
     abort();
   }
   /* The demo users; each gets a session, as a sign-in makes one, on first use. */
-  sqlite3_stmt *st =
+  BookStmt *st =
       book_db_stmt(app->db, "SELECT id, username, display_name, role, establishment_id FROM users ORDER BY id");
-  while (sqlite3_step(st) == SQLITE_ROW && n_sessions < MAX_USERS) {
+  while (n_sessions < MAX_USERS && book_db_row(app->db, st) == 1) {
     DemoUser *u = &users[n_sessions++];
-    u->id = sqlite3_column_int64(st, 0);
-    u->username = g_strdup((const char *)sqlite3_column_text(st, 1));
-    u->display_name = g_strdup((const char *)sqlite3_column_text(st, 2));
-    u->role = g_strdup((const char *)sqlite3_column_text(st, 3));
-    u->establishment_id = g_strdup((const char *)sqlite3_column_text(st, 4));
+    u->id = book_col_i64(st, 0);
+    u->username = g_strdup(book_col_text(st, 1));
+    u->display_name = g_strdup(book_col_text(st, 2));
+    u->role = g_strdup(book_col_text(st, 3));
+    u->establishment_id = g_strdup(book_col_text(st, 4));
   }
-  sqlite3_reset(st);
+  book_stmt_reset(st);
   if (n_sessions == 0) abort();
 }
 
