@@ -356,3 +356,38 @@ export async function stopChecked(d, name) {
   const san = /AddressSanitizer|LeakSanitizer|runtime error:/.test(log);
   check(ex.code === 0 && !san, `${name} stops cleanly on SIGTERM (exit ${ex.code}${san ? ', sanitizer report in log' : ''})`);
 }
+
+// ---- a GStreamer webrtcbin peer (prog_signal_peer) ----
+// Spawns it with args; every JSON line it prints is kept with the moment it
+// arrived here (P.lines), its output goes to logDir/name.log. P.wait(pred,
+// ms, what) resolves with the first line pred accepts, or throws once the
+// time is up or the peer has exited.
+export function spawnSignalPeer(name, args, logDir) {
+  const p = spawn(path.join(TESTBIN, 'signalling/prog_signal_peer'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = fs.createWriteStream(path.join(logDir, `${name}.log`));
+  const P = { name, lines: [], proc: p };
+  let buf = '';
+  p.stdout.on('data', (d) => {
+    log.write(d);
+    buf += d;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const l = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      try { P.lines.push({ at: Date.now(), ...JSON.parse(l) }); } catch { /* not JSON */ }
+    }
+  });
+  p.stderr.on('data', (d) => log.write(d));
+  P.exit = new Promise((resolve) => p.on('exit', (code) => resolve(code)));
+  P.wait = async (pred, ms, what) => {
+    const t0 = Date.now();
+    while (Date.now() - t0 < ms) {
+      const l = P.lines.find(pred);
+      if (l) return l;
+      if (p.exitCode !== null) break;
+      await sleep(20);
+    }
+    throw new Error(`${name}: no ${what} in ${ms} ms (exit ${p.exitCode}); last: ${JSON.stringify(P.lines.slice(-3))}`);
+  };
+  return P;
+}

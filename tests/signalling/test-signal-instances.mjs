@@ -15,7 +15,7 @@
 // The CallSession client logic (client-web/js/call/session.mjs) is run in
 // node against the same two instances: redirected, then on to the survivor.
 // timeout: 180
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import https from 'node:https';
 import net from 'node:net';
 import fs from 'node:fs';
@@ -25,6 +25,7 @@ import { startBooking, Client } from '../booking/lib.mjs';
 import {
   startSfu, startSignal, freePort, sleep, check, step, done, diag, ARTIFACTS, ORIGIN, TESTBIN, BIN, ROOT, stopChecked, ini,
   connect, mint, claims, now,
+  spawnSignalPeer,
 } from './lib.mjs';
 import { CallSession } from '../../client-web/js/call/session.mjs';
 
@@ -82,33 +83,7 @@ function peer(name, token, visit, url) {
   fs.writeFileSync(tokenFile, token);
   const args = ['--url', url, '--ca', `${v.dir}/tls/cert.pem`, '--origin', ORIGIN, '--room', visit,
     '--token-file', tokenFile, '--timeout', '90', '--frames', '30', '--frames-after-reset', '60', '--linger', '20', '--failover'];
-  const p = spawn(path.join(TESTBIN, 'signalling/prog_signal_peer'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const log = fs.createWriteStream(path.join(logDir, `${name}.log`));
-  const P = { name, lines: [], proc: p };
-  let buf = '';
-  p.stdout.on('data', (d) => {
-    log.write(d);
-    buf += d;
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const l = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      try { P.lines.push({ at: Date.now(), ...JSON.parse(l) }); } catch { /* not JSON */ }
-    }
-  });
-  p.stderr.on('data', (d) => log.write(d));
-  P.exit = new Promise((resolve) => p.on('exit', (code) => resolve(code)));
-  P.wait = async (pred, ms, what) => {
-    const t0 = Date.now();
-    while (Date.now() - t0 < ms) {
-      const l = P.lines.find(pred);
-      if (l) return l;
-      if (p.exitCode !== null) break;
-      await sleep(20);
-    }
-    throw new Error(`${name}: no ${what} in ${ms} ms (exit ${p.exitCode}); last: ${JSON.stringify(P.lines.slice(-3))}`);
-  };
-  return P;
+  return spawnSignalPeer(name, args, logDir);
 }
 
 // ---- the state endpoint and bad configuration ----

@@ -15,12 +15,12 @@
 // session goes on, and its files reach booking when the call ends. ICE
 // stays on loopback.
 // timeout: 180
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
   makeVar, startSfu, startSignal, startBookingReceiver, join, mint, claims, now, sleep, check, step, done, diag,
   TESTBIN, ORIGIN, MONITOR_GRANTS, sfuControl, stopChecked, ini,
+  spawnSignalPeer,
 } from './lib.mjs';
 
 const v = makeVar('move');
@@ -39,33 +39,7 @@ function peer(name, c, extra = []) {
   fs.writeFileSync(tokenFile, mint(v, claims({ ...W, room, ...c })));
   const args = ['--url', sig.url, '--ca', `${v.dir}/tls/cert.pem`, '--origin', ORIGIN, '--room', room,
     '--token-file', tokenFile, '--timeout', '120', '--frames', '30', '--frames-after-reset', '60', '--resets', '2', '--linger', '15', ...extra];
-  const p = spawn(path.join(TESTBIN, 'signalling/prog_signal_peer'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const log = fs.createWriteStream(path.join(v.logDir, `${name}.log`));
-  const P = { name, lines: [], proc: p };
-  let buf = '';
-  p.stdout.on('data', (d) => {
-    log.write(d);
-    buf += d;
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const l = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      try { P.lines.push({ at: Date.now(), ...JSON.parse(l) }); } catch { /* not JSON */ }
-    }
-  });
-  p.stderr.on('data', (d) => log.write(d));
-  P.exit = new Promise((resolve) => p.on('exit', (code) => resolve(code)));
-  P.wait = async (pred, ms, what) => {
-    const t0 = Date.now();
-    while (Date.now() - t0 < ms) {
-      const l = P.lines.find(pred);
-      if (l) return l;
-      if (p.exitCode !== null) break;
-      await sleep(20);
-    }
-    throw new Error(`${name}: no ${what} in ${ms} ms (exit ${p.exitCode}); last: ${JSON.stringify(P.lines.slice(-3))}`);
-  };
-  return P;
+  return spawnSignalPeer(name, args, v.logDir);
 }
 
 async function where() {
