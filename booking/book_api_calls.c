@@ -199,6 +199,24 @@ static const char *const EVENT_TYPES[] = {"call_started",        "participant_jo
                                           "recording_refused",   "call_moved",
                                           NULL};
 
+/* The recording_stored row for the recording just inserted at rel:
+ * {recording, path, size, sha256} (docs/booking.md "Audit chain"). 0 or -1. */
+static int audit_recording_stored(BookDb *db, int64_t now, const char *visit_id, const char *rel) {
+  BookStmt *st = book_db_stmt(db, "SELECT id, size, sha256 FROM recordings WHERE path = ?");
+  if (!st) return -1;
+  book_bind_text(st, 1, rel);
+  if (book_db_row(db, st) != 1) return -1;
+  json_t *d = json_pack("{s:I, s:s, s:I, s:s}", "recording", (json_int_t)book_col_i64(st, 0),
+                        "path", rel, "size", (json_int_t)book_col_i64(st, 1), "sha256",
+                        book_col_text(st, 2));
+  book_stmt_reset(st);
+  char *dt = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  json_decref(d);
+  int bad = !dt || book_audit(db, now, "system", visit_id, "recording_stored", dt);
+  free(dt);
+  return bad ? -1 : 0;
+}
+
 /* A recording_file path: relative to the recordings directory, under the
  * visit's own directory (room = visit id), made of the recorder's id
  * characters, no "." or ".." segment, no empty segment. */
@@ -391,6 +409,8 @@ void api_internal_events(ApiCtx *c) {
       book_bind_i64(st, 11, !json_is_false(json_object_get(data, "complete")));
       book_bind_text(st, 12, event_id);
       bad |= book_db_step_done(db, st);
+      /* A new file's SHA-256 goes into the audit chain with its row. */
+      if (!bad && book_db_changes(db) == 1) bad |= audit_recording_stored(db, c->now, visit_id, rpath);
     }
     json_t *d = json_pack("{s:s, s:I, s:O}", "event_id", event_id, "at", (json_int_t)at, "data",
                           data ? data : json_object());

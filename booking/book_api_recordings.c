@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "book_api.h"
+#include "book_audit.h"
 #include "log.h"
 
 #define REC_SELECT                                                                          \
@@ -186,6 +187,10 @@ static char *rec_file_path(const char *root, const char *rel, const char **why) 
     return NULL;
   }
   return full;
+}
+
+char *book_recording_path(const char *root, const char *rel, const char **why) {
+  return rec_file_path(root, rel, why);
 }
 
 /* SHA-256 (lowercase hex) and size of the file at path, opened without
@@ -615,21 +620,22 @@ int book_recordings_purge(BookApp *app, int64_t now, const char *actor, int *kep
   GArray *ids = g_array_new(FALSE, FALSE, sizeof(int64_t));
   GPtrArray *rows = g_ptr_array_new_with_free_func(g_free);
   BookStmt *st = book_db_stmt(db, "SELECT id, visit_id, path, created_at, retain_reason IS "
-                                      "NOT NULL, purge_skipped_at IS NOT NULL FROM recordings "
+                                      "NOT NULL, purge_skipped_at IS NOT NULL, sha256 FROM recordings "
                                       "WHERE deleted_at IS NULL AND created_at <= ? ORDER BY id");
   book_bind_i64(st, 1, cutoff);
   while (book_step(st) == BOOK_ROW) {
     int64_t id = book_col_i64(st, 0);
     g_array_append_val(ids, id);
-    g_ptr_array_add(rows, g_strdup_printf("%s\n%s\n%lld\n%d%d", col_text(st, 1), col_text(st, 2),
-                                          (long long)book_col_i64(st, 3),
-                                          book_col_int(st, 4), book_col_int(st, 5)));
+    g_ptr_array_add(rows, g_strdup_printf("%s\n%s\n%lld\n%d%d\n%s", col_text(st, 1),
+                                          col_text(st, 2), (long long)book_col_i64(st, 3),
+                                          book_col_int(st, 4), book_col_int(st, 5),
+                                          col_text(st, 6)));
   }
   book_stmt_reset(st);
   int failed = 0;
   for (guint i = 0; i < ids->len; i++) {
     int64_t id = g_array_index(ids, int64_t, i);
-    gchar **f = g_strsplit(rows->pdata[i], "\n", 4);
+    gchar **f = g_strsplit(rows->pdata[i], "\n", 5);
     const char *visit = f[0], *rel = f[1];
     long long created = g_ascii_strtoll(f[2], NULL, 10);
     int retained = f[3][0] == '1', skipped_before = f[3][1] == '1';
@@ -675,9 +681,11 @@ int book_recordings_purge(BookApp *app, int64_t now, const char *actor, int *kep
       book_bind_text(st, 2, actor);
       book_bind_i64(st, 3, id);
       int bad = book_db_step_done(db, st);
-      json_t *d = json_pack("{s:I, s:s, s:I, s:i, s:b}", "recording", (json_int_t)id, "path", rel,
-                            "created_at", (json_int_t)created, "retention_days",
-                            app->cfg->retention_days, "file_was_missing", why != NULL);
+      /* The tombstone in the audit chain: what was deleted, its hash, why. */
+      json_t *d = json_pack("{s:I, s:s, s:I, s:i, s:b, s:s, s:s}", "recording", (json_int_t)id,
+                            "path", rel, "created_at", (json_int_t)created, "retention_days",
+                            app->cfg->retention_days, "file_was_missing", why != NULL,
+                            "sha256", f[4] ? f[4] : "", "reason", "retention_period_over");
       char *dt = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
       json_decref(d);
       bad |= book_audit(db, now, actor, visit, "recording_deleted", dt);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "book_audit.h"
 #include "book_store.h"
 #include "log.h"
 
@@ -113,6 +114,13 @@ static BookDb *finish_open(BookDb *b, const char *what, char *err, size_t errsiz
   char e[300];
   if (migrate(b, e, sizeof e)) {
     snprintf(err, errsize, "database %s: %s", what, e);
+    book_db_free(b);
+    return NULL;
+  }
+  /* Rows written before the audit chain existed are sealed into it now,
+   * before anything can append after them (book_audit.h). */
+  if (book_audit_seal(b, g_get_real_time() / G_USEC_PER_SEC)) {
+    snprintf(err, errsize, "database %s: the audit log could not be sealed into its chain", what);
     book_db_free(b);
     return NULL;
   }
@@ -436,15 +444,8 @@ int book_db_sync_ids(BookDb *b) {
               e, sizeof e);
 }
 
+/* The row goes into its establishment's hash chain (book_audit.h). */
 int book_audit(BookDb *b, int64_t at, const char *actor, const char *visit_id,
                const char *action, const char *detail_json) {
-  BookStmt *st = book_db_stmt(
-      b, "INSERT INTO audit_log(at, actor, visit_id, action, detail) VALUES (?,?,?,?,?)");
-  if (!st) return -1;
-  book_bind_i64(st, 1, at);
-  book_bind_text(st, 2, actor);
-  book_bind_text(st, 3, visit_id);
-  book_bind_text(st, 4, action);
-  book_bind_text(st, 5, detail_json ? detail_json : "{}");
-  return book_db_step_done(b, st);
+  return book_audit_append(b, at, actor, visit_id, action, detail_json);
 }

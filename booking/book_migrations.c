@@ -346,6 +346,39 @@ const BookMigration book_migrations[] = {
      "-- (video_profile); set with PATCH /establishments/{id}.\n"
      "ALTER TABLE establishments ADD COLUMN incell_video_profile TEXT NOT NULL DEFAULT 'standard'\n"
      "  CHECK (incell_video_profile IN ('standard', 'low'));\n"},
+    {"0012_audit_chain",
+     "-- Issue 18 part 3: the audit chain (docs/booking.md \"Audit chain\"). Each\n"
+     "-- audit row is sealed into its establishment's chain (chain_id: the visit's\n"
+     "-- establishment, or '*' for the global chain) at position seq, with the\n"
+     "-- previous row's hash and its own SHA-256 over a canonical serialisation\n"
+     "-- (booking/book_audit_chain.h). book_audit writes all four with the row.\n"
+     "-- Rows written before this migration are sealed once by the program right\n"
+     "-- after it migrates (book_audit_seal, in id order), and every recording\n"
+     "-- already stored gets its recording_stored row then; audit_seal_pending\n"
+     "-- says that one-off step is still to do.\n"
+     "ALTER TABLE audit_log ADD COLUMN chain_id TEXT;\n"
+     "ALTER TABLE audit_log ADD COLUMN seq INTEGER;\n"
+     "ALTER TABLE audit_log ADD COLUMN prev_hash TEXT;\n"
+     "ALTER TABLE audit_log ADD COLUMN hash TEXT;\n"
+     "CREATE INDEX audit_chain ON audit_log(chain_id, seq);\n"
+     "CREATE INDEX audit_unsealed ON audit_log(id) WHERE hash IS NULL;\n"
+     "-- The last row of each chain: appending reads and moves it in the same\n"
+     "-- transaction as the row (PostgreSQL locks it FOR UPDATE).\n"
+     "CREATE TABLE audit_chain_heads (\n"
+     "  chain_id TEXT PRIMARY KEY,\n"
+     "  seq INTEGER NOT NULL,\n"
+     "  hash TEXT NOT NULL\n"
+     ");\n"
+     "CREATE TABLE audit_seal_pending (one INTEGER PRIMARY KEY CHECK (one = 1));\n"
+     "INSERT INTO audit_seal_pending(one) VALUES (1);\n"
+     "-- Still append-only, except that an unsealed row may be sealed once (its\n"
+     "-- chain columns set, nothing else changed).\n"
+     "DROP TRIGGER audit_no_update;\n"
+     "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log\n"
+     "  WHEN OLD.hash IS NOT NULL OR NEW.id IS NOT OLD.id OR NEW.at IS NOT OLD.at\n"
+     "    OR NEW.actor IS NOT OLD.actor OR NEW.visit_id IS NOT OLD.visit_id\n"
+     "    OR NEW.action IS NOT OLD.action OR NEW.detail IS NOT OLD.detail\n"
+     "  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;\n"},
 };
 const size_t book_n_migrations = sizeof book_migrations / sizeof book_migrations[0];
 
@@ -739,6 +772,33 @@ const BookMigration book_migrations_pg[] = {
      "-- (video_profile); set with PATCH /establishments/{id}.\n"
      "ALTER TABLE establishments ADD COLUMN incell_video_profile TEXT NOT NULL DEFAULT 'standard'\n"
      "  CHECK (incell_video_profile IN ('standard', 'low'));\n"},
+    {"0012_audit_chain",
+     "-- PostgreSQL text of 0012_audit_chain.sql (keep the two in step).\n"
+     "ALTER TABLE audit_log ADD COLUMN chain_id TEXT;\n"
+     "ALTER TABLE audit_log ADD COLUMN seq BIGINT;\n"
+     "ALTER TABLE audit_log ADD COLUMN prev_hash TEXT;\n"
+     "ALTER TABLE audit_log ADD COLUMN hash TEXT;\n"
+     "CREATE INDEX audit_chain ON audit_log(chain_id, seq);\n"
+     "CREATE INDEX audit_unsealed ON audit_log(id) WHERE hash IS NULL;\n"
+     "CREATE TABLE audit_chain_heads (\n"
+     "  chain_id TEXT PRIMARY KEY,\n"
+     "  seq BIGINT NOT NULL,\n"
+     "  hash TEXT NOT NULL\n"
+     ");\n"
+     "CREATE TABLE audit_seal_pending (one BIGINT PRIMARY KEY CHECK (one = 1));\n"
+     "INSERT INTO audit_seal_pending(one) VALUES (1);\n"
+     "DROP TRIGGER audit_no_update ON audit_log;\n"
+     "CREATE FUNCTION audit_log_seal_once() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+     "  BEGIN\n"
+     "    IF OLD.hash IS NOT NULL OR NEW.id IS DISTINCT FROM OLD.id OR NEW.at IS DISTINCT FROM OLD.at\n"
+     "       OR NEW.actor IS DISTINCT FROM OLD.actor OR NEW.visit_id IS DISTINCT FROM OLD.visit_id\n"
+     "       OR NEW.action IS DISTINCT FROM OLD.action OR NEW.detail IS DISTINCT FROM OLD.detail THEN\n"
+     "      RAISE EXCEPTION 'audit_log is append-only';\n"
+     "    END IF;\n"
+     "    RETURN NEW;\n"
+     "  END $$;\n"
+     "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log\n"
+     "  FOR EACH ROW EXECUTE FUNCTION audit_log_seal_once();\n"},
 };
 const size_t book_n_migrations_pg =
     sizeof book_migrations_pg / sizeof book_migrations_pg[0];

@@ -54,9 +54,10 @@ static void t_embedded_match_files(void) {
   g_dir_close(d);
   g_free(mdir);
   g_assert_cmpuint(files, ==, book_n_migrations);
-  /* numbered in order, no gaps */
+  /* numbered in order (numbers are reserved per feature, so a branch may
+   * carry 0012 before 0008 has landed: gaps are allowed, reordering not) */
   for (size_t i = 0; i < book_n_migrations; i++)
-    g_assert_cmpint(atoi(book_migrations[i].name), ==, (int)i + 1);
+    g_assert_cmpint(atoi(book_migrations[i].name), >, i ? atoi(book_migrations[i - 1].name) : 0);
 }
 
 /* The PostgreSQL set is in step with the sqlite one: the same numbers and
@@ -108,7 +109,8 @@ static void t_open_pragmas_and_reopen(void) {
   char err[256];
   BookDb *db = book_db_open(path, err, sizeof err);
   g_assert_nonnull(db);
-  g_assert_cmpint(book_db_version(db), ==, (int)book_n_migrations);
+  /* the highest number (numbers are reserved per feature, so there may be gaps) */
+  g_assert_cmpint(book_db_version(db), ==, atoi(book_migrations[book_n_migrations - 1].name));
   g_assert_cmpint(q(db, "PRAGMA foreign_keys"), ==, 1);
   sqlite3_stmt *st;
   sqlite3_prepare_v2(db->db, "PRAGMA journal_mode", -1, &st, NULL);
