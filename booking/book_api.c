@@ -793,6 +793,8 @@ static void route(ApiCtx *c, const char *rest) {
     get ? api_recording_file(c, seg[1]) : method_not_allowed(c);
   } else if (n == 3 && IS(0, "recordings") && IS(2, "retain")) {
     post ? api_recording_retain(c, seg[1]) : method_not_allowed(c);
+  } else if (n == 2 && IS(0, "audit") && IS(1, "verify")) {
+    get ? api_audit_verify(c) : method_not_allowed(c);
   } else if (n == 2 && IS(0, "demo") && IS(1, "visits")) {
     post ? api_demo_visits(c) : method_not_allowed(c);
   } else {

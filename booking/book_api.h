@@ -114,6 +114,9 @@ void api_recording_file(ApiCtx *c, const char *id);
 void api_recording_retain(ApiCtx *c, const char *id);
 void api_recordings_purge(ApiCtx *c);
 
+/* The audit chain's verifier for reviewers and admins (book_api_audit.c). */
+void api_audit_verify(ApiCtx *c);
+
 /* Retention purge: deletes the files of recordings older than
  * [recording] retention_days that no reviewer kept, marks their rows
  * deleted, audits each deletion and each kept one it skipped. Returns the

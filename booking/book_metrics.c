@@ -43,6 +43,7 @@ static const char *const routes[] = {
     "/api/v1/recordings/{id}",
     "/api/v1/recordings/{id}/file",
     "/api/v1/recordings/{id}/retain",
+    "/api/v1/audit/verify",
     "/api/v1/demo/visits",
 };
 

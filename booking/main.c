@@ -4,6 +4,7 @@
 
 #include "book_api.h"
 #include "book_metrics.h"
+#include "book_verify_cmd.h"
 #include "booking_config.h"
 #include "daemon.h"
 #include "httpd.h"
@@ -51,9 +52,19 @@ int main(int argc, char **argv) {
   BookingConfig cfg = {0};
   DaemonInfo info = {"parlour-booking", "Parlour booking service (HTTPS pages and /api/v1).",
                      booking_config_options, &cfg, booking_config_validate};
+  /* --verify-audit: check the audit chain and exit (book_verify_cmd.h). */
+  BookVerifyArgs verify;
+  if (book_verify_cmd_args(&argc, argv, &verify))
+    daemon_fail("--establishment, --chain, --no-files and --json go with --verify-audit "
+                "(and --establishment/--chain need a value)");
   const char *path = daemon_init(argc, argv, &info);
   log_set_component("booking");
   log_set_level((LogLevel)cfg.log_level);
+  if (verify.verify) {
+    int rc = book_verify_cmd_run(&cfg, &verify);
+    config_free(booking_config_options, &cfg);
+    return rc;
+  }
 
   char err[512], msg[768];
   const char *group = NULL, *key = NULL;
