@@ -1,4 +1,4 @@
-/* parlour-booking --verify-audit (docs/operations.md "Verifying the audit
+/* parlour-booking --verify-audit (docs/deployment.md "Verifying the audit
  * chain"): opens the configured database (which also seals any rows written
  * before the chain existed), verifies every chain or one, hashes the
  * recordings still on disk, prints the verdict and exits 0 (intact),

@@ -1,5 +1,5 @@
 /* parlour-booking --verify-audit [--establishment ID | --chain ID|*]
- * [--no-files] [--json] (book_verify_cmd.c; docs/operations.md). */
+ * [--no-files] [--json] (book_verify_cmd.c; docs/deployment.md). */
 #ifndef PARLOUR_BOOK_VERIFY_CMD_H
 #define PARLOUR_BOOK_VERIFY_CMD_H
 

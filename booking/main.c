@@ -50,7 +50,10 @@ static void handle_request(const HttpRequest *req, HttpResponse *resp, void *use
 
 int main(int argc, char **argv) {
   BookingConfig cfg = {0};
-  DaemonInfo info = {"parlour-booking", "Parlour booking service (HTTPS pages and /api/v1).",
+  DaemonInfo info = {"parlour-booking", "Parlour booking service (HTTPS pages and /api/v1).\n"
+                     "  --verify-audit [--establishment ID] [--no-files] [--json]: verify the audit\n"
+                     "  chain and the recordings' hashes, print the verdict, exit 0 intact / 1 fault\n"
+                     "  / 2 could not check (docs/deployment.md)",
                      booking_config_options, &cfg, booking_config_validate};
   /* --verify-audit: check the audit chain and exit (book_verify_cmd.h). */
   BookVerifyArgs verify;
