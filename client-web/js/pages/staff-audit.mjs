@@ -10,7 +10,7 @@ import { t } from '../i18n/index.mjs';
 const user = await requireUser(STAFF_ROLES);
 const id = new URLSearchParams(location.search).get('visit') || '';
 const main = page({ title: t('staff.audit'), user, active: '/staff/', backLink: '/staff/' });
-const ACTIONS = ['call_started', 'participant_joined', 'participant_left', 'participant_muted', 'participant_removed', 'call_ended', 'recording_file',
+const ACTIONS = ['call_started', 'participant_joined', 'participant_left', 'participant_muted', 'participant_removed', 'call_ended', 'recording_file', 'recording_stored',
   'visit_booked', 'visit_cancelled', 'visit_terminated', 'visit_amended', 'join_token_issued', 'monitor_token_issued', 'demo_visit_created'];
 const label = (a) => { const k = ACTIONS.includes(a) ? a : a.replace(/^event_/, ''); return ACTIONS.includes(k) ? t(`audit.${k}`) : k.replace(/_/g, ' '); };
 // Ids, tokens and raw clock values are for machines; the trail shows what
@@ -23,17 +23,47 @@ function describe(detail) {
   return Object.entries(detail).filter(([k, v]) => !NOISE.has(k) && v !== null && typeof v !== 'object')
     .map(([k, v]) => `${k === 'why' ? t('audit.reasonGiven') : k.replace(/_/g, ' ')}: ${REASONS[v] || v}`).join('; ');
 }
+// Reviewers and admins also see whether the establishment's audit chain
+// (docs/booking.md "Audit chain") still verifies, and which entry does not
+// fit when it does not. null: not theirs to check.
+const CHECKERS = ['reviewer', 'admin'];
+async function chainCheck(v) {
+  if (!CHECKERS.includes(user.role)) return null;
+  try {
+    const r = await get(`/audit/verify?chain=${encodeURIComponent(v.establishment_id || '*')}`);
+    return r.chains && r.chains[0] ? { ...r.chains[0], files: r.files_hashed } : { failed: true };
+  } catch { return { failed: true }; }
+}
+function chainPanel(c) {
+  if (!c) return '';
+  if (c.failed) return html`<div class="govuk-inset-text" id="audit-chain" data-intact="unknown">${t('audit.chain.unavailable')}</div>`;
+  const chain = c.chain === '*' ? t('audit.chain.global') : c.chain;
+  if (c.intact) {
+    return html`<div class="govuk-inset-text" id="audit-chain" data-intact="true">
+      <h2 class="govuk-heading-s">${t('audit.chain.title')}</h2>
+      <p class="govuk-body">${t('audit.chain.intact', { chain, rows: c.rows, files: c.files })}</p></div>`;
+  }
+  const reason = t(`audit.chain.reason.${c.reason}`);
+  return html`<div class="govuk-warning-text" id="audit-chain" data-intact="false" data-row="${c.row_id ?? ''}" data-reason="${c.reason}">
+    <span class="govuk-warning-text__icon" aria-hidden="true">!</span>
+    <strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">${t('audit.chain.title')}: </span>
+      ${c.row_id ? t('audit.chain.broken', { chain, row: c.row_id, reason }) : t('audit.chain.brokenNoRow', { chain, reason })}
+      ${t('audit.chain.tell')}</strong></div>`;
+}
 try {
   const [v, { entries }] = await Promise.all([get(`/visits/${encodeURIComponent(id)}`), get(`/visits/${encodeURIComponent(id)}/audit`)]);
+  const chain = await chainCheck(v);
+  const misfit = chain && !chain.intact && chain.row_id;
   main.innerHTML = String(html`
     <span class="govuk-caption-l">${visitTypeName(v.type)}, ${longDate(v.start)}, ${timeRange(v.start, v.end)}</span>
     <h1 class="govuk-heading-l">${t('staff.audit')}</h1>
     <p class="govuk-body">${t('audit.status')} ${statusTag(v)}${v.status_reason ? html` <span id="status-reason">${REASONS[v.status_reason] || v.status_reason}</span>` : ''}</p>
+    ${chainPanel(chain)}
     <div class="moj-timeline" id="audit">
       ${entries.map((e) => html`
-      <div class="moj-timeline__item" data-action="${e.action}">
+      <div class="moj-timeline__item" data-action="${e.action}" data-id="${e.id}">
         <div class="moj-timeline__header">
-          <h2 class="moj-timeline__title">${label(e.action)}</h2>
+          <h2 class="moj-timeline__title">${label(e.action)}${e.id === misfit ? html` <strong class="govuk-tag govuk-tag--red" id="audit-misfit">${t('audit.chain.here')}</strong>` : ''}</h2>
           <p class="moj-timeline__byline">${t('audit.by', { actor: e.actor })}</p>
         </div>
         <p class="moj-timeline__date"><time datetime="${e.at}">${t('audit.dateAt', { date: longDate(e.at), time: time(e.at) })}</time></p>

@@ -14,3 +14,4 @@ export const DEMO = {
   legal: { username: 'legal.lee', password: PW },
 };
 DEMO.admin = { username: 'admin', password: PW };
+DEMO.reviewer = { username: 'staff.reviewer', password: PW };
