@@ -36,6 +36,12 @@ int book_audit_seal(BookDb *db, int64_t now) BOOK_MUST_CHECK;
  * found, -1 the database failed (*out NULL). */
 int book_audit_verify(BookDb *db, const char *recording_root, const char *chain_id,
                       json_t **out) BOOK_MUST_CHECK;
+/* The same, also checking each anchor (a head kept from an earlier run) of
+ * the chains verified: an intact chain that no longer passes through its
+ * anchor is reported anchor_mismatch. */
+int book_audit_verify_anchored(BookDb *db, const char *recording_root, const char *chain_id,
+                               const AuditAnchor *anchors, size_t n_anchors,
+                               json_t **out) BOOK_MUST_CHECK;
 
 /* A recording's file under root (book_api_recordings.c's own check: a clean
  * relative path to a regular file reached through no symlink). g_free'd;

@@ -70,6 +70,7 @@ const char *audit_fault_name(AuditFault f) {
     case AUDIT_RECORDING_ROW_CHANGED: return "recording_row_changed";
     case AUDIT_RECORDING_ROW_MISSING: return "recording_row_missing";
     case AUDIT_RECORDING_UNCHAINED: return "recording_unchained";
+    case AUDIT_ANCHOR_MISMATCH: return "anchor_mismatch";
   }
   return "unknown";
 }
@@ -145,6 +146,22 @@ int audit_chain_verify(const char *chain_id, const AuditRow *rows, size_t n,
     return fail(v, AUDIT_HEAD_MISMATCH, &rows[n - 1], head->seq, "the head of chain %s (seq %"
                 G_GINT64_FORMAT ") is not its last row", chain_id, head->seq);
   return 0;
+}
+
+int audit_chain_check_anchor(const AuditRow *rows, size_t n, const AuditAnchor *a,
+                             AuditVerdict *v) {
+  memset(v, 0, sizeof *v);
+  for (size_t i = 0; i < n; i++)
+    if (rows[i].seq == a->seq) {
+      if (str_eq(rows[i].hash, a->hash)) return 0;
+      return fail(v, AUDIT_ANCHOR_MISMATCH, &rows[i], a->seq, "audit row %" G_GINT64_FORMAT
+                  " (seq %" G_GINT64_FORMAT ") is not the row kept as chain %s's head: the "
+                  "chain was rewritten from there or before", rows[i].id, a->seq, a->chain_id);
+    }
+  fail(v, AUDIT_ANCHOR_MISMATCH, NULL, a->seq, "chain %s no longer reaches seq %" G_GINT64_FORMAT
+       ", kept as its head: it was rewritten shorter", a->chain_id, a->seq);
+  v->seq = a->seq;
+  return 1;
 }
 
 /* ---- recordings ---- */

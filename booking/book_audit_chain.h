@@ -65,6 +65,7 @@ typedef enum {
   AUDIT_RECORDING_ROW_CHANGED, /* recordings.sha256/size differ from the chain */
   AUDIT_RECORDING_ROW_MISSING, /* the chain stored a recording the table lacks */
   AUDIT_RECORDING_UNCHAINED,   /* a recording the chain never stored */
+  AUDIT_ANCHOR_MISMATCH,  /* a head kept elsewhere is not in the chain any more */
 } AuditFault;
 
 /* The stable word for a fault ("intact", "edited", "deleted", ...): the
@@ -95,6 +96,20 @@ typedef struct {
  * v->fault != AUDIT_INTACT. */
 int audit_chain_verify(const char *chain_id, const AuditRow *rows, size_t n,
                        const AuditHead *head, AuditVerdict *v);
+
+/* A head kept outside the database (an earlier verification's output):
+ * the chain must still hold a row with that seq and that hash. An intact
+ * chain that fails this was rewritten wholesale (every hash recomputed),
+ * which the chain alone cannot show. Fills *v (AUDIT_ANCHOR_MISMATCH naming
+ * the row now at seq, or none when the chain is shorter); returns 1 then,
+ * else 0. */
+typedef struct {
+  const char *chain_id;
+  int64_t seq;
+  const char *hash;
+} AuditAnchor;
+int audit_chain_check_anchor(const AuditRow *rows, size_t n, const AuditAnchor *a,
+                             AuditVerdict *v);
 
 /* What is known of one recording (recordings table and the disk). */
 enum { AUDIT_FILE_NOT_CHECKED = 0, AUDIT_FILE_PRESENT = 1, AUDIT_FILE_MISSING = 2 };

@@ -324,8 +324,8 @@ static json_t *verdict_json(const char *chain, size_t nrows, int64_t head_seq,
   return o;
 }
 
-static int verify_one(BookDb *db, const char *root, const char *chain, json_t *chains,
-                      int *recs_checked, int *hashed) {
+static int verify_one(BookDb *db, const char *root, const char *chain, const AuditAnchor *anchors,
+                      size_t n_anchors, json_t *chains, int *recs_checked, int *hashed) {
   Loaded l = {g_array_new(FALSE, TRUE, sizeof(AuditRow)), g_ptr_array_new_with_free_func(g_free)};
   GArray *recs = g_array_new(FALSE, TRUE, sizeof(AuditRecording));
   GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
@@ -362,6 +362,9 @@ static int verify_one(BookDb *db, const char *root, const char *chain, json_t *c
     if (!fault)
       fault = audit_recordings_verify(rows, l.rows->len,
                                       (const AuditRecording *)(void *)recs->data, recs->len, &v);
+    for (size_t i = 0; i < n_anchors && !fault; i++)
+      if (!strcmp(anchors[i].chain_id, chain))
+        fault = audit_chain_check_anchor(rows, l.rows->len, &anchors[i], &v);
     *recs_checked += (int)recs->len;
     json_array_append_new(chains, verdict_json(chain, l.rows->len, head_seq, head_hash, &v));
     if (fault)
@@ -375,6 +378,11 @@ static int verify_one(BookDb *db, const char *root, const char *chain, json_t *c
 }
 
 int book_audit_verify(BookDb *db, const char *root, const char *chain_id, json_t **out) {
+  return book_audit_verify_anchored(db, root, chain_id, NULL, 0, out);
+}
+
+int book_audit_verify_anchored(BookDb *db, const char *root, const char *chain_id,
+                               const AuditAnchor *anchors, size_t n_anchors, json_t **out) {
   *out = NULL;
   GPtrArray *chains = g_ptr_array_new_with_free_func(g_free);
   if (chain_id) {
@@ -394,7 +402,7 @@ int book_audit_verify(BookDb *db, const char *root, const char *chain_id, json_t
   json_t *arr = json_array();
   int recs = 0, hashed = 0, any = 0, bad = 0;
   for (guint i = 0; i < chains->len && !bad; i++) {
-    int r = verify_one(db, root, chains->pdata[i], arr, &recs, &hashed);
+    int r = verify_one(db, root, chains->pdata[i], anchors, n_anchors, arr, &recs, &hashed);
     if (r < 0) bad = 1;
     any |= r == 1;
   }

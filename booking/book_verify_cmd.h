@@ -1,5 +1,6 @@
 /* parlour-booking --verify-audit [--establishment ID | --chain ID|*]
- * [--no-files] [--json] (book_verify_cmd.c; docs/deployment.md). */
+ * [--no-files] [--json] [--anchor FILE] (book_verify_cmd.c;
+ * docs/deployment.md). */
 #ifndef PARLOUR_BOOK_VERIFY_CMD_H
 #define PARLOUR_BOOK_VERIFY_CMD_H
 
@@ -10,6 +11,7 @@ typedef struct {
   const char *chain;  /* --establishment / --chain; NULL: every chain */
   int files;          /* hash the recordings' files (not with --no-files) */
   int json;           /* print the report as JSON */
+  const char *anchor; /* --anchor FILE: heads kept from an earlier run */
 } BookVerifyArgs;
 
 /* Takes the verifier's options out of argv (the rest stay for

@@ -51,15 +51,15 @@ static void handle_request(const HttpRequest *req, HttpResponse *resp, void *use
 int main(int argc, char **argv) {
   BookingConfig cfg = {0};
   DaemonInfo info = {"parlour-booking", "Parlour booking service (HTTPS pages and /api/v1).\n"
-                     "  --verify-audit [--establishment ID] [--no-files] [--json]: verify the audit\n"
+                     "  --verify-audit [--establishment ID] [--no-files] [--json] [--anchor FILE]: verify the audit\n"
                      "  chain and the recordings' hashes, print the verdict, exit 0 intact / 1 fault\n"
                      "  / 2 could not check (docs/deployment.md)",
                      booking_config_options, &cfg, booking_config_validate};
   /* --verify-audit: check the audit chain and exit (book_verify_cmd.h). */
   BookVerifyArgs verify;
   if (book_verify_cmd_args(&argc, argv, &verify))
-    daemon_fail("--establishment, --chain, --no-files and --json go with --verify-audit "
-                "(and --establishment/--chain need a value)");
+    daemon_fail("--establishment, --chain, --no-files, --json and --anchor go with "
+                "--verify-audit (and --establishment, --chain, --anchor need a value)");
   const char *path = daemon_init(argc, argv, &info);
   log_set_component("booking");
   log_set_level((LogLevel)cfg.log_level);

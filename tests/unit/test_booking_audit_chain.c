@@ -198,6 +198,34 @@ static void t_broken_link(void) {
   g_assert_cmpint(v.row_id, ==, 106);
 }
 
+/* A forger who knows the scheme rewrites row 3 and recomputes every hash
+ * after it and the head: the chain alone is intact; a head kept from
+ * before names the row that no longer matches it. */
+static void t_anchor(void) {
+  Chain c;
+  make_chain(&c, 0);
+  AuditVerdict v;
+  char kept[AUDIT_HASH_HEX];
+  g_strlcpy(kept, c.hash[4], sizeof kept);
+  AuditAnchor a = {"LEI", 5, kept};
+  g_assert_cmpint(audit_chain_check_anchor(c.rows, N, &a, &v), ==, 0);
+  c.rows[2].actor = "forger";
+  for (int i = 2; i < N; i++) {
+    if (i > 2) g_strlcpy(c.prev[i], c.hash[i - 1], AUDIT_HASH_HEX);
+    rehash(&c, i);
+  }
+  c.head.hash = c.hash[N - 1];
+  g_assert_cmpint(verify(&c, N, &v), ==, AUDIT_INTACT);
+  g_assert_cmpint(audit_chain_check_anchor(c.rows, N, &a, &v), ==, 1);
+  g_assert_cmpint(v.fault, ==, AUDIT_ANCHOR_MISMATCH);
+  g_assert_cmpint(v.row_id, ==, 108);
+  g_assert_cmpstr(audit_fault_name(v.fault), ==, "anchor_mismatch");
+  /* rewritten shorter than the kept head */
+  g_assert_cmpint(audit_chain_check_anchor(c.rows, 4, &a, &v), ==, 1);
+  g_assert_cmpint(v.row_id, ==, 0);
+  g_assert_cmpint(v.seq, ==, 5);
+}
+
 static void t_unsealed_and_wrong_chain(void) {
   Chain c;
   make_chain(&c, 0);
@@ -408,6 +436,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/booking/audit_chain/deleted", t_deleted);
   g_test_add_func("/booking/audit_chain/reordered", t_reordered);
   g_test_add_func("/booking/audit_chain/broken_link", t_broken_link);
+  g_test_add_func("/booking/audit_chain/anchor", t_anchor);
   g_test_add_func("/booking/audit_chain/unsealed_wrong_chain", t_unsealed_and_wrong_chain);
   g_test_add_func("/booking/audit_chain/recordings", t_recordings);
   g_test_add_func("/booking/audit_chain/recordings_bad_detail", t_recordings_bad_detail);
