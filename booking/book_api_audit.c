@@ -52,8 +52,8 @@ void api_audit_verify(ApiCtx *c) {
   /* The first fault (if any) goes into the audit row and the log. */
   json_t *first = NULL, *ch;
   size_t i;
-  json_array_foreach(json_object_get(rep, "chains"), i, ch)
-    if (!first && !json_is_true(json_object_get(ch, "intact"))) first = ch;
+  json_array_foreach(json_object_get(rep, "chains"), i,
+                     ch) if (!first && !json_is_true(json_object_get(ch, "intact"))) first = ch;
   json_t *d = json_pack("{s:s, s:b}", "chain", chain ? chain : "all", "intact", rc == 0);
   if (first) {
     json_object_set(d, "fault_chain", json_object_get(first, "chain"));
@@ -69,8 +69,8 @@ void api_audit_verify(ApiCtx *c) {
     api_storage_error(c);
     return;
   }
-  log_info("audit_verified", "user=%s chain=%s intact=%d", c->actor.username,
-           chain ? chain : "all", rc == 0);
+  log_info("audit_verified", "user=%s chain=%s intact=%d", c->actor.username, chain ? chain : "all",
+           rc == 0);
   char buf[32];
   json_object_set_new(rep, "checked_at", json_string(time_format_iso8601(c->now, buf, sizeof buf)));
   api_json(c, 200, rep);

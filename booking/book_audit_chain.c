@@ -55,30 +55,46 @@ int audit_row_hash(const AuditRow *r, char out[AUDIT_HASH_HEX]) {
 
 const char *audit_fault_name(AuditFault f) {
   switch (f) {
-    case AUDIT_INTACT: return "intact";
-    case AUDIT_UNSEALED: return "unsealed";
-    case AUDIT_EDITED: return "edited";
-    case AUDIT_REORDERED: return "reordered";
-    case AUDIT_DELETED: return "deleted";
-    case AUDIT_BROKEN_LINK: return "broken_link";
-    case AUDIT_WRONG_CHAIN: return "wrong_chain";
-    case AUDIT_TAIL_DELETED: return "tail_deleted";
-    case AUDIT_HEAD_MISMATCH: return "head_mismatch";
-    case AUDIT_HEAD_MISSING: return "head_missing";
-    case AUDIT_RECORDING_CHANGED: return "recording_changed";
-    case AUDIT_RECORDING_MISSING: return "recording_missing";
-    case AUDIT_RECORDING_ROW_CHANGED: return "recording_row_changed";
-    case AUDIT_RECORDING_ROW_MISSING: return "recording_row_missing";
-    case AUDIT_RECORDING_UNCHAINED: return "recording_unchained";
-    case AUDIT_ANCHOR_MISMATCH: return "anchor_mismatch";
+    case AUDIT_INTACT:
+      return "intact";
+    case AUDIT_UNSEALED:
+      return "unsealed";
+    case AUDIT_EDITED:
+      return "edited";
+    case AUDIT_REORDERED:
+      return "reordered";
+    case AUDIT_DELETED:
+      return "deleted";
+    case AUDIT_BROKEN_LINK:
+      return "broken_link";
+    case AUDIT_WRONG_CHAIN:
+      return "wrong_chain";
+    case AUDIT_TAIL_DELETED:
+      return "tail_deleted";
+    case AUDIT_HEAD_MISMATCH:
+      return "head_mismatch";
+    case AUDIT_HEAD_MISSING:
+      return "head_missing";
+    case AUDIT_RECORDING_CHANGED:
+      return "recording_changed";
+    case AUDIT_RECORDING_MISSING:
+      return "recording_missing";
+    case AUDIT_RECORDING_ROW_CHANGED:
+      return "recording_row_changed";
+    case AUDIT_RECORDING_ROW_MISSING:
+      return "recording_row_missing";
+    case AUDIT_RECORDING_UNCHAINED:
+      return "recording_unchained";
+    case AUDIT_ANCHOR_MISMATCH:
+      return "anchor_mismatch";
   }
   return "unknown";
 }
 
-static int fail(AuditVerdict *v, AuditFault f, const AuditRow *r, int64_t expected,
-                const char *fmt, ...) G_GNUC_PRINTF(5, 6);
-static int fail(AuditVerdict *v, AuditFault f, const AuditRow *r, int64_t expected,
-                const char *fmt, ...) {
+static int fail(AuditVerdict *v, AuditFault f, const AuditRow *r, int64_t expected, const char *fmt,
+                ...) G_GNUC_PRINTF(5, 6);
+static int fail(AuditVerdict *v, AuditFault f, const AuditRow *r, int64_t expected, const char *fmt,
+                ...) {
   v->fault = f;
   v->row_id = r ? r->id : 0;
   v->seq = r ? r->seq : 0;
@@ -92,59 +108,70 @@ static int fail(AuditVerdict *v, AuditFault f, const AuditRow *r, int64_t expect
 
 static int str_eq(const char *a, const char *b) { return a && b && !strcmp(a, b); }
 
-int audit_chain_verify(const char *chain_id, const AuditRow *rows, size_t n,
-                       const AuditHead *head, AuditVerdict *v) {
+int audit_chain_verify(const char *chain_id, const AuditRow *rows, size_t n, const AuditHead *head,
+                       AuditVerdict *v) {
   memset(v, 0, sizeof *v);
   const char *prev = audit_genesis_hash;
   int64_t expected = 1;
   for (size_t i = 0; i < n; i++) {
     const AuditRow *r = &rows[i];
     if (!r->hash || !r->prev_hash || !r->chain_id || r->seq <= 0)
-      return fail(v, AUDIT_UNSEALED, r, expected, "audit row %" G_GINT64_FORMAT
-                  " has no place in the chain (written outside book_audit?)", r->id);
+      return fail(v, AUDIT_UNSEALED, r, expected,
+                  "audit row %" G_GINT64_FORMAT
+                  " has no place in the chain (written outside book_audit?)",
+                  r->id);
     if (!str_eq(r->chain_id, chain_id))
-      return fail(v, AUDIT_WRONG_CHAIN, r, expected, "audit row %" G_GINT64_FORMAT
-                  " names chain %s, not %s", r->id, r->chain_id, chain_id);
+      return fail(v, AUDIT_WRONG_CHAIN, r, expected,
+                  "audit row %" G_GINT64_FORMAT " names chain %s, not %s", r->id, r->chain_id,
+                  chain_id);
     char h[AUDIT_HASH_HEX];
     if (audit_row_hash(r, h)) return fail(v, AUDIT_EDITED, r, expected, "could not hash");
     if (strcmp(h, r->hash))
-      return fail(v, AUDIT_EDITED, r, expected, "audit row %" G_GINT64_FORMAT
-                  " (seq %" G_GINT64_FORMAT ") was edited: its fields do not give its hash",
+      return fail(v, AUDIT_EDITED, r, expected,
+                  "audit row %" G_GINT64_FORMAT " (seq %" G_GINT64_FORMAT
+                  ") was edited: its fields do not give its hash",
                   r->id, r->seq);
     if (r->seq != expected) {
       int later = 0;
       for (size_t j = i + 1; j < n && !later; j++) later = rows[j].seq == expected;
       if (later || r->seq < expected)
-        return fail(v, AUDIT_REORDERED, r, expected, "audit row %" G_GINT64_FORMAT
-                    " (seq %" G_GINT64_FORMAT ") is out of order: seq %" G_GINT64_FORMAT
-                    " was expected here", r->id, r->seq, expected);
-      return fail(v, AUDIT_DELETED, r, expected, "rows with seq %" G_GINT64_FORMAT
-                  " to %" G_GINT64_FORMAT " are missing before audit row %" G_GINT64_FORMAT,
+        return fail(v, AUDIT_REORDERED, r, expected,
+                    "audit row %" G_GINT64_FORMAT " (seq %" G_GINT64_FORMAT
+                    ") is out of order: seq %" G_GINT64_FORMAT " was expected here",
+                    r->id, r->seq, expected);
+      return fail(v, AUDIT_DELETED, r, expected,
+                  "rows with seq %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT
+                  " are missing before audit row %" G_GINT64_FORMAT,
                   expected, r->seq - 1, r->id);
     }
     if (strcmp(r->prev_hash, prev))
-      return fail(v, AUDIT_BROKEN_LINK, r, expected, "audit row %" G_GINT64_FORMAT
-                  " (seq %" G_GINT64_FORMAT ") does not link to the row before it", r->id,
-                  r->seq);
+      return fail(v, AUDIT_BROKEN_LINK, r, expected,
+                  "audit row %" G_GINT64_FORMAT " (seq %" G_GINT64_FORMAT
+                  ") does not link to the row before it",
+                  r->id, r->seq);
     prev = r->hash;
     expected++;
   }
   int64_t last = expected - 1;
   int has_head = head && head->seq > 0 && head->hash;
   if (!has_head) {
-    if (n) return fail(v, AUDIT_HEAD_MISSING, &rows[n - 1], last, "chain %s has rows but no head",
-                       chain_id);
+    if (n)
+      return fail(v, AUDIT_HEAD_MISSING, &rows[n - 1], last, "chain %s has rows but no head",
+                  chain_id);
     return 0;
   }
   if (head->seq > last) {
-    fail(v, AUDIT_TAIL_DELETED, NULL, last + 1, "the newest rows of chain %s (seq %" G_GINT64_FORMAT
-         " to %" G_GINT64_FORMAT ") are missing", chain_id, last + 1, head->seq);
+    fail(v, AUDIT_TAIL_DELETED, NULL, last + 1,
+         "the newest rows of chain %s (seq %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT
+         ") are missing",
+         chain_id, last + 1, head->seq);
     v->seq = head->seq;
     return 1;
   }
   if (head->seq < last || strcmp(head->hash, prev))
-    return fail(v, AUDIT_HEAD_MISMATCH, &rows[n - 1], head->seq, "the head of chain %s (seq %"
-                G_GINT64_FORMAT ") is not its last row", chain_id, head->seq);
+    return fail(v, AUDIT_HEAD_MISMATCH, &rows[n - 1], head->seq,
+                "the head of chain %s (seq %" G_GINT64_FORMAT ") is not its last row", chain_id,
+                head->seq);
   return 0;
 }
 
@@ -154,12 +181,16 @@ int audit_chain_check_anchor(const AuditRow *rows, size_t n, const AuditAnchor *
   for (size_t i = 0; i < n; i++)
     if (rows[i].seq == a->seq) {
       if (str_eq(rows[i].hash, a->hash)) return 0;
-      return fail(v, AUDIT_ANCHOR_MISMATCH, &rows[i], a->seq, "audit row %" G_GINT64_FORMAT
-                  " (seq %" G_GINT64_FORMAT ") is not the row kept as chain %s's head: the "
-                  "chain was rewritten from there or before", rows[i].id, a->seq, a->chain_id);
+      return fail(v, AUDIT_ANCHOR_MISMATCH, &rows[i], a->seq,
+                  "audit row %" G_GINT64_FORMAT " (seq %" G_GINT64_FORMAT
+                  ") is not the row kept as chain %s's head: the "
+                  "chain was rewritten from there or before",
+                  rows[i].id, a->seq, a->chain_id);
     }
-  fail(v, AUDIT_ANCHOR_MISMATCH, NULL, a->seq, "chain %s no longer reaches seq %" G_GINT64_FORMAT
-       ", kept as its head: it was rewritten shorter", a->chain_id, a->seq);
+  fail(v, AUDIT_ANCHOR_MISMATCH, NULL, a->seq,
+       "chain %s no longer reaches seq %" G_GINT64_FORMAT
+       ", kept as its head: it was rewritten shorter",
+       a->chain_id, a->seq);
   v->seq = a->seq;
   return 1;
 }
@@ -212,30 +243,40 @@ int audit_recordings_verify(const AuditRow *rows, size_t n, const AuditRecording
     for (size_t j = 0; j < nrecs && !rec; j++)
       if (recs[j].id == c->recording) rec = &recs[j];
     if (!rec) {
-      bad = fail(v, AUDIT_RECORDING_ROW_MISSING, c->row, c->row->seq, "recording %"
-                 G_GINT64_FORMAT " stored at audit row %" G_GINT64_FORMAT
-                 " is no longer in the recordings table", c->recording, c->row->id);
+      bad = fail(v, AUDIT_RECORDING_ROW_MISSING, c->row, c->row->seq,
+                 "recording %" G_GINT64_FORMAT " stored at audit row %" G_GINT64_FORMAT
+                 " is no longer in the recordings table",
+                 c->recording, c->row->id);
     } else if (!str_eq(rec->sha256, c->sha256) || rec->size != c->size) {
-      bad = fail(v, AUDIT_RECORDING_ROW_CHANGED, c->row, c->row->seq, "recording %"
-                 G_GINT64_FORMAT "'s SHA-256 or size in the recordings table is not what audit row %"
-                 G_GINT64_FORMAT " stored", c->recording, c->row->id);
+      bad =
+          fail(v, AUDIT_RECORDING_ROW_CHANGED, c->row, c->row->seq,
+               "recording %" G_GINT64_FORMAT
+               "'s SHA-256 or size in the recordings table is not what audit row %" G_GINT64_FORMAT
+               " stored",
+               c->recording, c->row->id);
     } else if (g_hash_table_contains(tomb, &c->recording) || rec->file == AUDIT_FILE_NOT_CHECKED) {
       /* deleted by retention (the tombstone says so), or not looked at */
     } else if (rec->file == AUDIT_FILE_MISSING) {
-      bad = fail(v, AUDIT_RECORDING_MISSING, c->row, c->row->seq, "recording %" G_GINT64_FORMAT
-                 "'s file is gone and no tombstone says why (stored at audit row %"
-                 G_GINT64_FORMAT ")", c->recording, c->row->id);
+      bad = fail(v, AUDIT_RECORDING_MISSING, c->row, c->row->seq,
+                 "recording %" G_GINT64_FORMAT
+                 "'s file is gone and no tombstone says why (stored at audit row %" G_GINT64_FORMAT
+                 ")",
+                 c->recording, c->row->id);
     } else if (!str_eq(rec->file_sha256, c->sha256) || rec->file_size != c->size) {
-      bad = fail(v, AUDIT_RECORDING_CHANGED, c->row, c->row->seq, "recording %" G_GINT64_FORMAT
+      bad = fail(v, AUDIT_RECORDING_CHANGED, c->row, c->row->seq,
+                 "recording %" G_GINT64_FORMAT
                  "'s bytes changed: the file's SHA-256 is not the one audit row %" G_GINT64_FORMAT
-                 " stored", c->recording, c->row->id);
+                 " stored",
+                 c->recording, c->row->id);
     }
     if (bad) v->recording_id = c->recording;
   }
   for (size_t j = 0; j < nrecs && !bad; j++)
     if (!g_hash_table_contains(claimed, &recs[j].id)) {
-      bad = fail(v, AUDIT_RECORDING_UNCHAINED, NULL, 0, "recording %" G_GINT64_FORMAT
-                 " is in the recordings table but the chain never stored it", recs[j].id);
+      bad = fail(v, AUDIT_RECORDING_UNCHAINED, NULL, 0,
+                 "recording %" G_GINT64_FORMAT
+                 " is in the recordings table but the chain never stored it",
+                 recs[j].id);
       v->recording_id = recs[j].id;
     }
   g_hash_table_destroy(claimed);

@@ -29,12 +29,12 @@
 extern const char audit_genesis_hash[AUDIT_HASH_HEX];
 
 typedef struct {
-  int64_t id;            /* audit_log.id (names the row in a verdict) */
-  const char *chain_id;  /* NULL: not sealed */
-  int64_t seq;           /* 0: not sealed */
+  int64_t id;           /* audit_log.id (names the row in a verdict) */
+  const char *chain_id; /* NULL: not sealed */
+  int64_t seq;          /* 0: not sealed */
   int64_t at;
   const char *actor;
-  const char *visit_id;  /* may be NULL */
+  const char *visit_id; /* may be NULL */
   const char *action;
   const char *detail;
   const char *prev_hash; /* NULL: not sealed */
@@ -51,21 +51,21 @@ char *audit_row_canonical(const AuditRow *row, size_t *len);
 
 typedef enum {
   AUDIT_INTACT = 0,
-  AUDIT_UNSEALED,         /* a row with no hash after start-up sealed them all */
-  AUDIT_EDITED,           /* the row's fields do not give its hash */
-  AUDIT_REORDERED,        /* rows are not in the order they were chained */
-  AUDIT_DELETED,          /* rows are missing before this one (a gap in seq) */
-  AUDIT_BROKEN_LINK,      /* prev_hash is not the previous row's hash */
-  AUDIT_WRONG_CHAIN,      /* a row listed in one chain names another */
-  AUDIT_TAIL_DELETED,     /* the head says more rows were appended than remain */
-  AUDIT_HEAD_MISMATCH,    /* the head's hash is not the last row's */
-  AUDIT_HEAD_MISSING,     /* rows but no head */
-  AUDIT_RECORDING_CHANGED,   /* the file's bytes are not the chained SHA-256 */
-  AUDIT_RECORDING_MISSING,   /* the file is gone and no tombstone says why */
+  AUDIT_UNSEALED,              /* a row with no hash after start-up sealed them all */
+  AUDIT_EDITED,                /* the row's fields do not give its hash */
+  AUDIT_REORDERED,             /* rows are not in the order they were chained */
+  AUDIT_DELETED,               /* rows are missing before this one (a gap in seq) */
+  AUDIT_BROKEN_LINK,           /* prev_hash is not the previous row's hash */
+  AUDIT_WRONG_CHAIN,           /* a row listed in one chain names another */
+  AUDIT_TAIL_DELETED,          /* the head says more rows were appended than remain */
+  AUDIT_HEAD_MISMATCH,         /* the head's hash is not the last row's */
+  AUDIT_HEAD_MISSING,          /* rows but no head */
+  AUDIT_RECORDING_CHANGED,     /* the file's bytes are not the chained SHA-256 */
+  AUDIT_RECORDING_MISSING,     /* the file is gone and no tombstone says why */
   AUDIT_RECORDING_ROW_CHANGED, /* recordings.sha256/size differ from the chain */
   AUDIT_RECORDING_ROW_MISSING, /* the chain stored a recording the table lacks */
   AUDIT_RECORDING_UNCHAINED,   /* a recording the chain never stored */
-  AUDIT_ANCHOR_MISMATCH,  /* a head kept elsewhere is not in the chain any more */
+  AUDIT_ANCHOR_MISMATCH,       /* a head kept elsewhere is not in the chain any more */
 } AuditFault;
 
 /* The stable word for a fault ("intact", "edited", "deleted", ...): the
@@ -82,7 +82,7 @@ typedef struct {
 } AuditVerdict;
 
 typedef struct {
-  int64_t seq;      /* 0 with hash NULL: no head */
+  int64_t seq; /* 0 with hash NULL: no head */
   const char *hash;
 } AuditHead;
 
@@ -94,8 +94,8 @@ typedef struct {
  * is the previous row's hash (else broken_link); then the head against the
  * last row. Fills *v with the first fault (or AUDIT_INTACT) and returns
  * v->fault != AUDIT_INTACT. */
-int audit_chain_verify(const char *chain_id, const AuditRow *rows, size_t n,
-                       const AuditHead *head, AuditVerdict *v);
+int audit_chain_verify(const char *chain_id, const AuditRow *rows, size_t n, const AuditHead *head,
+                       AuditVerdict *v);
 
 /* A head kept outside the database (an earlier verification's output):
  * the chain must still hold a row with that seq and that hash. An intact
@@ -108,16 +108,15 @@ typedef struct {
   int64_t seq;
   const char *hash;
 } AuditAnchor;
-int audit_chain_check_anchor(const AuditRow *rows, size_t n, const AuditAnchor *a,
-                             AuditVerdict *v);
+int audit_chain_check_anchor(const AuditRow *rows, size_t n, const AuditAnchor *a, AuditVerdict *v);
 
 /* What is known of one recording (recordings table and the disk). */
 enum { AUDIT_FILE_NOT_CHECKED = 0, AUDIT_FILE_PRESENT = 1, AUDIT_FILE_MISSING = 2 };
 typedef struct {
   int64_t id;
-  const char *sha256;   /* recordings.sha256 */
-  int64_t size;         /* recordings.size */
-  int file;             /* AUDIT_FILE_* */
+  const char *sha256;      /* recordings.sha256 */
+  int64_t size;            /* recordings.size */
+  int file;                /* AUDIT_FILE_* */
   const char *file_sha256; /* when present */
   int64_t file_size;
 } AuditRecording;

@@ -35,9 +35,10 @@ static int head_lock(BookDb *db, const char *chain, int64_t *seq, char hash[AUDI
   if (book_db_step_done(db, st)) return -1;
   /* sqlite: the write transaction (BEGIN IMMEDIATE) already excludes every
    * other writer; PostgreSQL: the head row's lock serialises this chain. */
-  st = book_db_stmt(db, book_db_engine(db) == BOOK_ENGINE_PG
-                            ? "SELECT seq, hash FROM audit_chain_heads WHERE chain_id = ? FOR UPDATE"
-                            : "SELECT seq, hash FROM audit_chain_heads WHERE chain_id = ?");
+  st =
+      book_db_stmt(db, book_db_engine(db) == BOOK_ENGINE_PG
+                           ? "SELECT seq, hash FROM audit_chain_heads WHERE chain_id = ? FOR UPDATE"
+                           : "SELECT seq, hash FROM audit_chain_heads WHERE chain_id = ?");
   if (!st) return -1;
   book_bind_text(st, 1, chain);
   int rc = book_db_row(db, st);
@@ -49,7 +50,8 @@ static int head_lock(BookDb *db, const char *chain, int64_t *seq, char hash[AUDI
 }
 
 static int head_move(BookDb *db, const char *chain, int64_t seq, const char *hash) {
-  BookStmt *st = book_db_stmt(db, "UPDATE audit_chain_heads SET seq = ?, hash = ? WHERE chain_id = ?");
+  BookStmt *st =
+      book_db_stmt(db, "UPDATE audit_chain_heads SET seq = ?, hash = ? WHERE chain_id = ?");
   if (!st) return -1;
   book_bind_i64(st, 1, seq);
   book_bind_text(st, 2, hash);
@@ -73,12 +75,16 @@ static int link_next(BookDb *db, AuditRow *r, char *chain, size_t chain_size,
 
 static int append_in_tx(BookDb *db, int64_t at, const char *actor, const char *visit_id,
                         const char *action, const char *detail) {
-  AuditRow r = {.at = at, .actor = actor, .visit_id = visit_id, .action = action,
+  AuditRow r = {.at = at,
+                .actor = actor,
+                .visit_id = visit_id,
+                .action = action,
                 .detail = detail ? detail : "{}"};
   char chain[64], prev[AUDIT_HASH_HEX], hash[AUDIT_HASH_HEX];
   if (link_next(db, &r, chain, sizeof chain, prev, hash)) return -1;
-  BookStmt *st = book_db_stmt(db, "INSERT INTO audit_log(at, actor, visit_id, action, detail, "
-                                  "chain_id, seq, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?)");
+  BookStmt *st = book_db_stmt(db,
+                              "INSERT INTO audit_log(at, actor, visit_id, action, detail, "
+                              "chain_id, seq, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?)");
   if (!st) return -1;
   book_bind_i64(st, 1, at);
   book_bind_text(st, 2, actor);
@@ -123,25 +129,34 @@ static void unsealed_clear(gpointer p) {
 static int seal_rows(BookDb *db, int *count) {
   GArray *rows = g_array_new(FALSE, TRUE, sizeof(Unsealed));
   g_array_set_clear_func(rows, unsealed_clear);
-  BookStmt *st = book_db_stmt(db, "SELECT id, at, actor, visit_id, action, detail FROM audit_log "
-                                  "WHERE hash IS NULL ORDER BY id");
+  BookStmt *st = book_db_stmt(db,
+                              "SELECT id, at, actor, visit_id, action, detail FROM audit_log "
+                              "WHERE hash IS NULL ORDER BY id");
   int rc;
   while ((rc = book_db_row(db, st)) == 1) {
-    Unsealed u = {book_col_i64(st, 0), book_col_i64(st, 1), g_strdup(book_col_text(st, 2)),
-                  g_strdup(book_col_text(st, 3)), g_strdup(book_col_text(st, 4)),
+    Unsealed u = {book_col_i64(st, 0),
+                  book_col_i64(st, 1),
+                  g_strdup(book_col_text(st, 2)),
+                  g_strdup(book_col_text(st, 3)),
+                  g_strdup(book_col_text(st, 4)),
                   g_strdup(book_col_text(st, 5))};
     g_array_append_val(rows, u);
   }
   int bad = rc < 0;
   for (guint i = 0; i < rows->len && !bad; i++) {
     Unsealed *u = &g_array_index(rows, Unsealed, i);
-    AuditRow r = {.id = u->id, .at = u->at, .actor = u->actor, .visit_id = u->visit_id,
-                  .action = u->action, .detail = u->detail};
+    AuditRow r = {.id = u->id,
+                  .at = u->at,
+                  .actor = u->actor,
+                  .visit_id = u->visit_id,
+                  .action = u->action,
+                  .detail = u->detail};
     char chain[64], prev[AUDIT_HASH_HEX], hash[AUDIT_HASH_HEX];
     bad = link_next(db, &r, chain, sizeof chain, prev, hash);
     if (bad) break;
-    st = book_db_stmt(db, "UPDATE audit_log SET chain_id = ?, seq = ?, prev_hash = ?, hash = ? "
-                          "WHERE id = ? AND hash IS NULL");
+    st = book_db_stmt(db,
+                      "UPDATE audit_log SET chain_id = ?, seq = ?, prev_hash = ?, hash = ? "
+                      "WHERE id = ? AND hash IS NULL");
     book_bind_text(st, 1, chain);
     book_bind_i64(st, 2, r.seq);
     book_bind_text(st, 3, prev);
@@ -157,15 +172,16 @@ static int seal_rows(BookDb *db, int *count) {
 /* Every recording already stored gets its recording_stored row (once). */
 static int seal_recordings(BookDb *db, int64_t now, int *count) {
   GPtrArray *items = g_ptr_array_new_with_free_func((GDestroyNotify)json_decref);
-  BookStmt *st = book_db_stmt(db, "SELECT id, visit_id, path, size, sha256 FROM recordings "
-                                  "ORDER BY id");
+  BookStmt *st = book_db_stmt(db,
+                              "SELECT id, visit_id, path, size, sha256 FROM recordings "
+                              "ORDER BY id");
   int rc;
   while ((rc = book_db_row(db, st)) == 1)
-    g_ptr_array_add(items, json_pack("{s:I, s:s, s:s, s:I, s:s, s:b}", "recording",
-                                     (json_int_t)book_col_i64(st, 0), "visit", book_col_text(st, 1),
-                                     "path", book_col_text(st, 2), "size",
-                                     (json_int_t)book_col_i64(st, 3), "sha256",
-                                     book_col_text(st, 4), "sealed_later", 1));
+    g_ptr_array_add(
+        items, json_pack("{s:I, s:s, s:s, s:I, s:s, s:b}", "recording",
+                         (json_int_t)book_col_i64(st, 0), "visit", book_col_text(st, 1), "path",
+                         book_col_text(st, 2), "size", (json_int_t)book_col_i64(st, 3), "sha256",
+                         book_col_text(st, 4), "sealed_later", 1));
   int bad = rc < 0;
   for (guint i = 0; i < items->len && !bad; i++) {
     json_t *d = items->pdata[i];
@@ -211,7 +227,7 @@ int book_audit_seal(BookDb *db, int64_t now) {
 /* ---- reading for the verifier ---- */
 
 typedef struct {
-  GArray *rows;      /* AuditRow, text owned by strs */
+  GArray *rows; /* AuditRow, text owned by strs */
   GPtrArray *strs;
 } Loaded;
 
@@ -225,9 +241,10 @@ static const char *keep(Loaded *l, const char *s) {
 static int load_chain(BookDb *db, const char *chain, Loaded *l) {
   /* Unsealed rows (no chain) are listed with the global chain, where the
    * verifier names them. */
-  BookStmt *st = book_db_stmt(db, "SELECT id, chain_id, seq, at, actor, visit_id, action, detail, "
-                                  "prev_hash, hash FROM audit_log WHERE chain_id = ?1 OR "
-                                  "(?1 = '*' AND chain_id IS NULL) ORDER BY id");
+  BookStmt *st = book_db_stmt(db,
+                              "SELECT id, chain_id, seq, at, actor, visit_id, action, detail, "
+                              "prev_hash, hash FROM audit_log WHERE chain_id = ?1 OR "
+                              "(?1 = '*' AND chain_id IS NULL) ORDER BY id");
   if (!st) return -1;
   book_bind_text(st, 1, chain);
   int rc;
@@ -274,14 +291,16 @@ static int file_sha256(const char *path, char hex[AUDIT_HASH_HEX], int64_t *size
 /* The chain's recordings (rows only; their paths into paths). */
 static int load_recordings(BookDb *db, const char *chain, Loaded *l, GArray *recs,
                            GPtrArray *paths) {
-  BookStmt *st = book_db_stmt(db, "SELECT r.id, r.path, r.sha256, r.size FROM recordings r "
-                                  "LEFT JOIN visits v ON v.id = r.visit_id WHERE "
-                                  "coalesce(v.establishment_id, '*') = ? ORDER BY r.id");
+  BookStmt *st = book_db_stmt(db,
+                              "SELECT r.id, r.path, r.sha256, r.size FROM recordings r "
+                              "LEFT JOIN visits v ON v.id = r.visit_id WHERE "
+                              "coalesce(v.establishment_id, '*') = ? ORDER BY r.id");
   if (!st) return -1;
   book_bind_text(st, 1, chain);
   int rc;
   while ((rc = book_db_row(db, st)) == 1) {
-    AuditRecording a = {.id = book_col_i64(st, 0), .sha256 = keep(l, book_col_text(st, 2)),
+    AuditRecording a = {.id = book_col_i64(st, 0),
+                        .sha256 = keep(l, book_col_text(st, 2)),
                         .size = book_col_i64(st, 3)};
     g_array_append_val(recs, a);
     g_ptr_array_add(paths, g_strdup(book_col_text(st, 1)));
@@ -360,16 +379,16 @@ static int verify_one(BookDb *db, const char *root, const char *chain, const Aud
     /* the recordings are judged only on an intact chain: a chain that was
      * rewritten proves nothing about them */
     if (!fault)
-      fault = audit_recordings_verify(rows, l.rows->len,
-                                      (const AuditRecording *)(void *)recs->data, recs->len, &v);
+      fault = audit_recordings_verify(rows, l.rows->len, (const AuditRecording *)(void *)recs->data,
+                                      recs->len, &v);
     for (size_t i = 0; i < n_anchors && !fault; i++)
       if (!strcmp(anchors[i].chain_id, chain))
         fault = audit_chain_check_anchor(rows, l.rows->len, &anchors[i], &v);
     *recs_checked += (int)recs->len;
     json_array_append_new(chains, verdict_json(chain, l.rows->len, head_seq, head_hash, &v));
     if (fault)
-      log_warn("audit_chain_fault", "chain=%s reason=%s row=%lld", chain,
-               audit_fault_name(v.fault), (long long)v.row_id);
+      log_warn("audit_chain_fault", "chain=%s reason=%s row=%lld", chain, audit_fault_name(v.fault),
+               (long long)v.row_id);
   }
   g_array_free(recs, TRUE);
   g_array_free(l.rows, TRUE);
@@ -389,9 +408,10 @@ int book_audit_verify_anchored(BookDb *db, const char *root, const char *chain_i
     g_ptr_array_add(chains, g_strdup(chain_id));
   } else {
     /* Every chain any row or head names, and the global one always. */
-    BookStmt *st = book_db_stmt(db, "SELECT chain_id FROM audit_chain_heads UNION SELECT "
-                                    "chain_id FROM audit_log WHERE chain_id IS NOT NULL UNION "
-                                    "SELECT '*' ORDER BY 1");
+    BookStmt *st = book_db_stmt(db,
+                                "SELECT chain_id FROM audit_chain_heads UNION SELECT "
+                                "chain_id FROM audit_log WHERE chain_id IS NOT NULL UNION "
+                                "SELECT '*' ORDER BY 1");
     int rc;
     while ((rc = book_db_row(db, st)) == 1) g_ptr_array_add(chains, g_strdup(book_col_text(st, 0)));
     if (rc < 0) {

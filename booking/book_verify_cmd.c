@@ -63,9 +63,11 @@ static int read_anchors(const char *file, GArray *out, GPtrArray *keep) {
     char *end = NULL;
     gint64 seq = w->len == 3 ? g_ascii_strtoll(w->pdata[1], &end, 10) : 0;
     int hex = w->len == 3 && strlen(w->pdata[2]) == 64;
-    for (const char *p = hex ? w->pdata[2] : ""; *p && hex; p++) hex = g_ascii_isxdigit(*p) && !g_ascii_isupper(*p);
+    for (const char *p = hex ? w->pdata[2] : ""; *p && hex; p++)
+      hex = g_ascii_isxdigit(*p) && !g_ascii_isupper(*p);
     if (w->len != 3 || !end || *end || seq <= 0 || !hex || strlen(w->pdata[0]) > 8) {
-      fprintf(stderr, "parlour-booking: --anchor %s line %d: want \"CHAIN SEQ HASH\"\n", file, i + 1);
+      fprintf(stderr, "parlour-booking: --anchor %s line %d: want \"CHAIN SEQ HASH\"\n", file,
+              i + 1);
       bad = 1;
     } else {
       char *chain = g_strdup(w->pdata[0]), *hash = g_strdup(w->pdata[2]);
@@ -96,7 +98,8 @@ static void print_text(json_t *rep) {
     } else {
       json_t *row = json_object_get(c, "row_id");
       char id[24] = "-";
-      if (json_is_integer(row)) g_snprintf(id, sizeof id, "%lld", (long long)json_integer_value(row));
+      if (json_is_integer(row))
+        g_snprintf(id, sizeof id, "%lld", (long long)json_integer_value(row));
       printf("chain %s: FAULT %s at audit row %s: %s\n", chain,
              json_string_value(json_object_get(c, "reason")), id,
              json_string_value(json_object_get(c, "message")));
@@ -110,7 +113,8 @@ static void print_text(json_t *rep) {
 int book_verify_cmd_run(const BookingConfig *cfg, const BookVerifyArgs *a) {
   char err[512];
   int pg = !strcmp(cfg->db_engine, "postgresql");
-  BookDb *db = book_db_open_engine(cfg->db_engine, pg ? cfg->db_url : cfg->db_path, err, sizeof err);
+  BookDb *db =
+      book_db_open_engine(cfg->db_engine, pg ? cfg->db_url : cfg->db_path, err, sizeof err);
   if (!db) {
     fprintf(stderr, "parlour-booking: %s\n", err);
     return 2;
@@ -119,10 +123,11 @@ int book_verify_cmd_run(const BookingConfig *cfg, const BookVerifyArgs *a) {
   json_t *rep = NULL;
   GArray *anchors = g_array_new(FALSE, TRUE, sizeof(AuditAnchor));
   GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
-  int rc = a->anchor && read_anchors(a->anchor, anchors, keep) ? -2
-           : book_audit_verify_anchored(db, root, a->chain,
-                                        (const AuditAnchor *)(void *)anchors->data, anchors->len,
-                                        &rep);
+  int rc =
+      a->anchor && read_anchors(a->anchor, anchors, keep)
+          ? -2
+          : book_audit_verify_anchored(
+                db, root, a->chain, (const AuditAnchor *)(void *)anchors->data, anchors->len, &rep);
   g_array_free(anchors, TRUE);
   g_ptr_array_free(keep, TRUE);
   g_free(root);

@@ -62,7 +62,9 @@ static void make_chain(Chain *c, int tomb) {
   c->head.hash = c->hash[N - 1];
 }
 
-static void rehash(Chain *c, int i) { g_assert_cmpint(audit_row_hash(&c->rows[i], c->hash[i]), ==, 0); }
+static void rehash(Chain *c, int i) {
+  g_assert_cmpint(audit_row_hash(&c->rows[i], c->hash[i]), ==, 0);
+}
 
 static AuditFault verify(Chain *c, size_t n, AuditVerdict *v) {
   int bad = audit_chain_verify("LEI", c->rows, n, &c->head, v);
@@ -71,12 +73,19 @@ static AuditFault verify(Chain *c, size_t n, AuditVerdict *v) {
 }
 
 static void t_canonical(void) {
-  AuditRow r = {.chain_id = "*", .seq = 3, .at = 42, .actor = "a\nb", .visit_id = NULL,
-                .action = "x", .detail = "{}", .prev_hash = audit_genesis_hash};
+  AuditRow r = {.chain_id = "*",
+                .seq = 3,
+                .at = 42,
+                .actor = "a\nb",
+                .visit_id = NULL,
+                .action = "x",
+                .detail = "{}",
+                .prev_hash = audit_genesis_hash};
   size_t len;
   char *bytes = audit_row_canonical(&r, &len);
-  const char *want = "parlour-audit-v1\n1:*\n1:3\n2:42\n3:a\nb\n-\n1:x\n2:{}\n64:"
-                     "0000000000000000000000000000000000000000000000000000000000000000\n";
+  const char *want =
+      "parlour-audit-v1\n1:*\n1:3\n2:42\n3:a\nb\n-\n1:x\n2:{}\n64:"
+      "0000000000000000000000000000000000000000000000000000000000000000\n";
   g_assert_cmpuint(len, ==, strlen(want));
   g_assert_cmpmem(bytes, len, want, strlen(want));
   /* the hash is SHA-256 of those bytes, independently computed */
@@ -281,8 +290,8 @@ static void t_recordings(void) {
   g_assert_cmpint(v.fault, ==, AUDIT_RECORDING_ROW_MISSING);
   g_assert_cmpint(v.recording_id, ==, 8);
   /* a recording the chain never stored */
-  AuditRecording extra[3] = {recs[0], {8, s8, 20, AUDIT_FILE_PRESENT, s8, 20},
-                             {9, s8, 20, AUDIT_FILE_PRESENT, s8, 20}};
+  AuditRecording extra[3] = {
+      recs[0], {8, s8, 20, AUDIT_FILE_PRESENT, s8, 20}, {9, s8, 20, AUDIT_FILE_PRESENT, s8, 20}};
   g_assert_cmpint(audit_recordings_verify(c.rows, N, extra, 3, &v), ==, 1);
   g_assert_cmpint(v.fault, ==, AUDIT_RECORDING_UNCHAINED);
   g_assert_cmpint(v.recording_id, ==, 9);
@@ -318,22 +327,25 @@ static void t_recordings_bad_detail(void) {
 static json_t *chain_of(json_t *report, const char *id) {
   json_t *c;
   size_t i;
-  json_array_foreach(json_object_get(report, "chains"), i, c)
-    if (!strcmp(json_string_value(json_object_get(c, "chain")), id)) return c;
+  json_array_foreach(json_object_get(report, "chains"), i,
+                     c) if (!strcmp(json_string_value(json_object_get(c, "chain")), id)) return c;
   return NULL;
 }
 
 static void seed(BookDb *db) {
-  testdb_exec(db, "INSERT INTO establishments(id, name) VALUES ('LEI', 'Leeds'); "
-                  "INSERT INTO establishments(id, name) VALUES ('BRI', 'Bristol')");
-  testdb_exec(db, "INSERT INTO users(id, username, display_name, role, password_hash, "
-                  "created_at) VALUES (1, 'u', 'U', 'admin', 'x', 1); "
-                  "INSERT INTO prisoners(id, prison_number, name, establishment_id, status) "
-                  "VALUES (1, 'A1234BC', 'P', 'LEI', 'convicted')");
-  testdb_exec(db, "INSERT INTO visits(id, visit_type, establishment_id, prisoner_id, date, "
-                  "start_at, end_at, restriction, status, booked_by, booked_at, updated_at) "
-                  "VALUES ('aaaaaaaaaaaaaaaa', 'legal', 'LEI', 1, '2026-12-06', 1, 2, 'open', "
-                  "'booked', 1, 1, 1)");
+  testdb_exec(db,
+              "INSERT INTO establishments(id, name) VALUES ('LEI', 'Leeds'); "
+              "INSERT INTO establishments(id, name) VALUES ('BRI', 'Bristol')");
+  testdb_exec(db,
+              "INSERT INTO users(id, username, display_name, role, password_hash, "
+              "created_at) VALUES (1, 'u', 'U', 'admin', 'x', 1); "
+              "INSERT INTO prisoners(id, prison_number, name, establishment_id, status) "
+              "VALUES (1, 'A1234BC', 'P', 'LEI', 'convicted')");
+  testdb_exec(db,
+              "INSERT INTO visits(id, visit_type, establishment_id, prisoner_id, date, "
+              "start_at, end_at, restriction, status, booked_by, booked_at, updated_at) "
+              "VALUES ('aaaaaaaaaaaaaaaa', 'legal', 'LEI', 1, '2026-12-06', 1, 2, 'open', "
+              "'booked', 1, 1, 1)");
 }
 
 static void t_db_chain(void) {
@@ -352,8 +364,10 @@ static void t_db_chain(void) {
   g_assert_cmpint(book_audit(db, 14, "t", "aaaaaaaaaaaaaaaa", "gone", NULL), ==, 0);
   book_db_rollback(db);
   g_assert_cmpint(testdb_q(db, "SELECT seq FROM audit_chain_heads WHERE chain_id = 'LEI'"), ==, 2);
-  g_assert_cmpint(testdb_q(db, "SELECT seq FROM audit_log WHERE action = 'global_2' AND "
-                               "chain_id = '*'"), ==, 2);
+  g_assert_cmpint(testdb_q(db,
+                           "SELECT seq FROM audit_log WHERE action = 'global_2' AND "
+                           "chain_id = '*'"),
+                  ==, 2);
   json_t *rep = NULL;
   g_assert_cmpint(book_audit_verify(db, NULL, NULL, &rep), ==, 0);
   g_assert_true(json_is_true(json_object_get(rep, "intact")));
@@ -361,7 +375,8 @@ static void t_db_chain(void) {
   g_assert_cmpint(json_integer_value(json_object_get(chain_of(rep, "*"), "rows")), ==, 2);
   json_decref(rep);
   /* still append-only: an UPDATE of a sealed row and a DELETE are refused */
-  g_assert_cmpint(testdb_try(db, "UPDATE audit_log SET action = 'x' WHERE action = 'lei_1'"), !=, 0);
+  g_assert_cmpint(testdb_try(db, "UPDATE audit_log SET action = 'x' WHERE action = 'lei_1'"), !=,
+                  0);
   g_assert_cmpint(testdb_try(db, "UPDATE audit_log SET hash = 'x' WHERE action = 'lei_1'"), !=, 0);
   g_assert_cmpint(testdb_try(db, "DELETE FROM audit_log"), !=, 0);
   /* someone with the file drops the triggers and edits a row: named */
@@ -391,22 +406,25 @@ static void t_db_seal_existing(void) {
   BookDb *db = testdb_open(&p);
   seed(db);
   /* as an old binary wrote them: no chain columns (allowed: an INSERT) */
-  testdb_exec(db, "INSERT INTO audit_log(at, actor, visit_id, action, detail) VALUES "
-                  "(1, 'old', NULL, 'old_global', '{}'); "
-                  "INSERT INTO audit_log(at, actor, visit_id, action, detail) VALUES "
-                  "(2, 'old', 'aaaaaaaaaaaaaaaa', 'old_lei', '{}'); "
-                  "INSERT INTO audit_log(at, actor, visit_id, action, detail) VALUES "
-                  "(3, 'old', NULL, 'old_global_2', '{}'); "
-                  "INSERT INTO recordings(visit_id, path, size, sha256, created_at) VALUES "
-                  "('aaaaaaaaaaaaaaaa', 'a/b/c.webm', 5, 'abc', 4); "
-                  "INSERT INTO audit_seal_pending(one) VALUES (1)");
+  testdb_exec(db,
+              "INSERT INTO audit_log(at, actor, visit_id, action, detail) VALUES "
+              "(1, 'old', NULL, 'old_global', '{}'); "
+              "INSERT INTO audit_log(at, actor, visit_id, action, detail) VALUES "
+              "(2, 'old', 'aaaaaaaaaaaaaaaa', 'old_lei', '{}'); "
+              "INSERT INTO audit_log(at, actor, visit_id, action, detail) VALUES "
+              "(3, 'old', NULL, 'old_global_2', '{}'); "
+              "INSERT INTO recordings(visit_id, path, size, sha256, created_at) VALUES "
+              "('aaaaaaaaaaaaaaaa', 'a/b/c.webm', 5, 'abc', 4); "
+              "INSERT INTO audit_seal_pending(one) VALUES (1)");
   book_db_free(db);
   db = testdb_open(&p); /* start-up seals */
   g_assert_cmpint(testdb_q(db, "SELECT count(*) FROM audit_log WHERE hash IS NULL"), ==, 0);
   g_assert_cmpint(testdb_q(db, "SELECT seq FROM audit_log WHERE action = 'old_global_2'"), ==, 2);
   g_assert_cmpint(testdb_q(db, "SELECT seq FROM audit_log WHERE action = 'old_lei'"), ==, 1);
-  g_assert_cmpint(testdb_q(db, "SELECT count(*) FROM audit_log WHERE action = 'recording_stored' "
-                               "AND chain_id = 'LEI' AND seq = 2"), ==, 1);
+  g_assert_cmpint(testdb_q(db,
+                           "SELECT count(*) FROM audit_log WHERE action = 'recording_stored' "
+                           "AND chain_id = 'LEI' AND seq = 2"),
+                  ==, 1);
   g_assert_cmpint(testdb_q(db, "SELECT count(*) FROM audit_seal_pending"), ==, 0);
   json_t *rep = NULL;
   g_assert_cmpint(book_audit_verify(db, NULL, NULL, &rep), ==, 0);
@@ -416,8 +434,9 @@ static void t_db_seal_existing(void) {
   db = testdb_open(&p);
   g_assert_cmpint(testdb_q(db, "SELECT count(*) FROM audit_log"), ==, 4);
   /* a row written by an old binary after the seal is named unsealed */
-  testdb_exec(db, "INSERT INTO audit_log(at, actor, visit_id, action, detail) VALUES "
-                  "(5, 'old', NULL, 'late', '{}')");
+  testdb_exec(db,
+              "INSERT INTO audit_log(at, actor, visit_id, action, detail) VALUES "
+              "(5, 'old', NULL, 'late', '{}')");
   int64_t late = testdb_q(db, "SELECT id FROM audit_log WHERE action = 'late'");
   g_assert_cmpint(book_audit_verify(db, NULL, "*", &rep), ==, 1);
   json_t *c = chain_of(rep, "*");
