@@ -382,7 +382,7 @@ export default {
   'audit.nothing': "Nid oes dim wedi’i gofnodi ar gyfer yr alwad hon eto.",
   'audit.recording_stored': "Recordiad wedi’i gadw a’i selio",
   'audit.chain.title': "Gwiriad y cofnod archwilio",
-  'audit.chain.intact': "Mae’r cofnod archwilio ar gyfer {chain} yn gyfan: gwiriwyd {rows} cofnod, ac mae {files} ffeil recordio yn cyfateb i’r hyn a gadwyd.",
+  'audit.chain.intact': "Mae’r cofnod archwilio ar gyfer {chain} yn gyfan: gwiriwyd {rows} cofnod.",
   'audit.chain.broken': "Mae’r cofnod archwilio ar gyfer {chain} wedi’i newid: nid yw cofnod {row} yn ffitio ({reason}).",
   'audit.chain.brokenNoRow': "Mae’r cofnod archwilio ar gyfer {chain} wedi’i newid ({reason}).",
   'audit.chain.tell': "Rhowch wybod i weinyddwyr y gwasanaeth. Peidiwch â dibynnu ar y trywydd hwn nes eu bod wedi edrych arno.",

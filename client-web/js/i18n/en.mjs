@@ -384,7 +384,7 @@ export default {
   'audit.nothing': "Nothing has been recorded for this call yet.",
   'audit.recording_stored': "Recording saved and sealed",
   'audit.chain.title': "Audit record check",
-  'audit.chain.intact': "The audit record for {chain} is intact: {rows} entries checked, and {files} recording files match what was stored.",
+  'audit.chain.intact': "The audit record for {chain} is intact: {rows} entries checked.",
   'audit.chain.broken': "The audit record for {chain} has been changed: entry {row} does not fit ({reason}).",
   'audit.chain.brokenNoRow': "The audit record for {chain} has been changed ({reason}).",
   'audit.chain.tell': "Tell the service’s administrators. Do not rely on this trail until they have looked.",
