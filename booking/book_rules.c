@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "book_decisions.h"
+#include "book_notify_outbox.h"
 #include "ids.h"
 #include "log.h"
 #include "timeutil.h"
@@ -733,6 +734,7 @@ int book_visit_create(BookDb *db, const BookActor *a, const BookRequest *r, int6
   if (!bad && c.vo_override_used)
     bad = book_audit(db, now, a->username, id, "vo_override",
                      "{\"reason\":\"booked by staff with no visiting order left\"}");
+  if (!bad) bad = book_notify_visit(db, id, requested ? "requested" : "booked", now);
   free(detail);
   if (bad || book_db_commit(db)) {
     book_db_rollback(db);
@@ -841,6 +843,7 @@ int book_visit_cancel(BookDb *db, const BookActor *a, const char *visit_id, cons
   if (!bad)
     bad = book_decision_add(db, now, a->username, visit_id, "end_call", NULL, "visit_cancelled",
                             NULL, NULL);
+  if (!bad) bad = book_notify_visit(db, visit_id, "cancelled", now);
   free(detail);
   if (bad || book_db_commit(db)) {
     book_db_rollback(db);
@@ -935,6 +938,7 @@ int book_visit_amend(BookDb *db, const BookActor *a, const char *visit_id, const
   if (!bad && (c.slot.start != v.start || c.slot.end != v.end))
     bad = book_decision_add(db, now, a->username, visit_id, "end_call", NULL,
                             "visit_rescheduled", NULL, NULL);
+  if (!bad) bad = book_notify_visit(db, visit_id, "amended", now);
   free(detail);
   g_array_free(vs, TRUE);
   if (bad || book_db_commit(db)) {
@@ -1036,6 +1040,7 @@ int book_visit_decide(BookDb *db, const BookActor *a, const char *visit_id, int 
   if (!bad && !approve)
     bad = book_decision_add(db, now, a->username, visit_id, "end_call", NULL, "visit_cancelled",
                             NULL, NULL);
+  if (!bad) bad = book_notify_visit(db, visit_id, approve ? "approved" : "rejected", now);
   free(detail);
   if (bad || book_db_commit(db)) {
     book_db_rollback(db);

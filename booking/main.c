@@ -4,6 +4,8 @@
 
 #include "book_api.h"
 #include "book_metrics.h"
+#include "book_notify_outbox.h"
+#include "book_notify_sender.h"
 #include "booking_config.h"
 #include "daemon.h"
 #include "httpd.h"
@@ -92,6 +94,16 @@ int main(int argc, char **argv) {
   }
   metrics_register_process(metrics_default(), "booking");
   book_metrics_init(app->db);
+  /* Notifications: the sign-in link every message carries, and the sender
+   * thread with its own connection (docs/booking.md "Notifications"). */
+  book_notify_set_link(cfg.notify_sign_in_url);
+  BookNotifySender *sender = NULL;
+  if (cfg.notify_enabled && !(sender = book_notify_sender_start(&cfg, err, sizeof err))) {
+    config_format_error(msg, sizeof msg, path, "database", "path", "notifications sender: %s", err);
+    http_server_free(srv);
+    book_app_free(app);
+    daemon_fail("%s", msg);
+  }
   guint hk = g_timeout_add_seconds(60, housekeeping, app);
   purge_recordings(app);
   guint purge = g_timeout_add_seconds(3600, purge_recordings, app);
@@ -100,6 +112,7 @@ int main(int argc, char **argv) {
   g_main_loop_run(loop);
   g_source_remove(hk);
   g_source_remove(purge);
+  book_notify_sender_stop(sender);
   http_server_free(srv);
   metrics_endpoint_clear(&metrics_ep);
   book_app_free(app);
