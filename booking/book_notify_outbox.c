@@ -230,7 +230,7 @@ int book_notify_finish(BookDb *db, int64_t id, const char *token, const BookNoti
                        const char *error, const char *provider_ref, int64_t now) {
   if (book_db_begin(db)) return -1;
   BookStmt *st = book_db_stmt(
-      db, "UPDATE notifications SET status = ?1, next_attempt_at = ?2, last_error = ?3, "
+      db, "UPDATE notifications SET status = ?1, next_attempt_at = ?2, last_error = coalesce(?3, last_error), "
           "provider_ref = coalesce(?4, provider_ref), sent_at = ?5, claimed_by = NULL, "
           "claimed_until = NULL, updated_at = ?6 WHERE id = ?7 AND claimed_by = ?8 AND "
           "status = 'sending'");

@@ -57,8 +57,8 @@ int book_notify_claim(BookDb *db, const char *token, int64_t now, int lease_s, i
                       GPtrArray *jobs) BOOK_MUST_CHECK;
 
 /* Records the end of an attempt the holder of token made: plan's status
- * and next attempt, the error text (NULL when sent) and the provider's
- * reference. 1 recorded, 0 the claim was no longer token's, -1 failed. */
+ * and next attempt, the error text (NULL when sent: the last error of an
+ * earlier attempt stays for staff to see) and the provider's reference. 1 recorded, 0 the claim was no longer token's, -1 failed. */
 int book_notify_finish(BookDb *db, int64_t id, const char *token, const BookNotifyPlan *plan,
                        const char *error, const char *provider_ref, int64_t now) BOOK_MUST_CHECK;
 
