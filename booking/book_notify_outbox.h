@@ -50,7 +50,8 @@ typedef struct {
 void book_notify_job_free(gpointer job);
 
 /* Claims at most limit due messages (queued and due, or sending with a
- * lease past its end) for token, leased until now + lease_s; each claim
+ * lease past its end) for token, which is unique to this one claim (the
+ * sender makes a random one each time), leased until now + lease_s; each claim
  * counts as an attempt. Appends BookNotifyJob* to jobs (free with
  * book_notify_job_free). The number claimed, or -1. */
 int book_notify_claim(BookDb *db, const char *token, int64_t now, int lease_s, int limit,
