@@ -145,6 +145,20 @@ int book_notify_visit(BookDb *db, const char *visit_id, const char *event, int64
   return bad ? -1 : 0;
 }
 
+int book_notify_lapsing_requests(BookDb *db, int64_t now) {
+  BookStmt *st = book_db_stmt(
+      db, "SELECT id FROM visits WHERE status = 'requested' AND start_at <= ? ORDER BY id");
+  book_bind_i64(st, 1, now);
+  GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+  int row;
+  while ((row = book_db_row(db, st)) == 1) g_ptr_array_add(ids, g_strdup(book_col_text(st, 0)));
+  int bad = row < 0;
+  for (guint i = 0; !bad && i < ids->len; i++)
+    bad = book_notify_visit(db, ids->pdata[i], "cancelled", now);
+  g_ptr_array_free(ids, TRUE);
+  return bad ? -1 : 0;
+}
+
 int book_notify_queue_reminders(BookDb *db, int64_t now, int lead_s) {
   if (book_db_begin(db)) return -1;
   BookStmt *st = book_db_stmt(

@@ -30,6 +30,11 @@ void book_notify_set_link(const char *url);
 int book_notify_visit(BookDb *db, const char *visit_id, const char *event, int64_t now)
     BOOK_MUST_CHECK;
 
+/* For the visits sweep (book_visits_sweep, inside its transaction): every
+ * request still undecided at its start lapses, and its family is told
+ * "cancelled". 0 or -1. */
+int book_notify_lapsing_requests(BookDb *db, int64_t now) BOOK_MUST_CHECK;
+
 /* The reminder job: for every booked visit starting within lead_s whose
  * last change was more than lead_s before its start and which has no
  * reminder yet, queues "reminder" and marks the visit, in one transaction

@@ -1209,6 +1209,11 @@ int book_vo_allocate(BookDb *db, int64_t now) {
 
 int book_visits_sweep(BookDb *db, int64_t now) {
   if (book_db_begin(db)) return -1;
+  /* The families of requests about to lapse are told (same transaction). */
+  if (book_notify_lapsing_requests(db, now)) {
+    book_db_rollback(db);
+    return -1;
+  }
   int n = 0;
   static const char *const sql[] = {
       /* A request nobody decided on before the start lapses (its VO back). */

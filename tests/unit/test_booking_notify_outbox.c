@@ -9,6 +9,7 @@
 
 #include "book_api.h"
 #include "book_notify_outbox.h"
+#include "book_rules.h"
 #include "booking_testdb.h"
 
 #define NOW 1796738400LL /* 2026-12-08 14:00 UTC */
@@ -208,6 +209,22 @@ static void test_reminders_once(Fx *f, gconstpointer u) {
   g_assert_cmpint(book_notify_queue_reminders(f->db, NOW, 86400), ==, 1);
 }
 
+/* A request nobody decided on lapses at its start: the sweep tells the
+ * family in the same transaction. */
+static void test_lapsed_request(Fx *f, gconstpointer u) {
+  testdb_exec(f->db, "UPDATE visits SET status = 'completed' WHERE id <> 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1';"
+                     "UPDATE visits SET status = 'requested', start_at = 1796738400 - 60 "
+                     "WHERE id = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1'");
+  g_assert_cmpint(book_visits_sweep(f->db, NOW), >=, 1);
+  g_assert_cmpint(q(f, "SELECT count(*) FROM visits WHERE status = 'cancelled' AND id = "
+                       "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1'"), ==, 1);
+  g_assert_cmpint(q(f, "SELECT count(*) FROM notifications WHERE event = 'cancelled' AND "
+                       "channel = 'email'"), ==, 1);
+  g_assert_cmpint(book_visits_sweep(f->db, NOW + 60), >=, 0);
+  g_assert_cmpint(q(f, "SELECT count(*) FROM notifications WHERE event = 'cancelled' AND "
+                       "channel = 'email'"), ==, 1);
+}
+
 /* A database that fails: -1, nothing half-written. */
 static void test_storage_failure(Fx *f, gconstpointer u) {
   testdb_exec(f->db, "DROP TABLE notifications");
@@ -230,6 +247,7 @@ int main(int argc, char **argv) {
   T("claim_is_exclusive", test_claim_is_exclusive);
   T("claim_race", test_claim_race);
   T("reminders_once", test_reminders_once);
+  T("lapsed_request", test_lapsed_request);
   T("storage_failure", test_storage_failure);
   return g_test_run();
 }
