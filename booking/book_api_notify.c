@@ -128,16 +128,16 @@ static int visitor_access(ApiCtx *c, int64_t vid) {
 
 static void visitor_reply(ApiCtx *c, int64_t vid) {
   BookStmt *st = book_db_stmt(c->app->db,
-                              "SELECT id, email, mobile, language FROM visitors WHERE id = ?");
+                              "SELECT id, email, mobile, language, name FROM visitors WHERE id = ?");
   book_bind_i64(st, 1, vid);
   int row = book_db_row(c->app->db, st);
   if (row <= 0) {
     row < 0 ? api_storage_error(c) : api_error(c, 404, "not_found", "no such visitor", NULL);
     return;
   }
-  json_t *o = json_pack("{s:I, s:o, s:o, s:s}", "id", (json_int_t)book_col_i64(st, 0), "email",
-                        text_or_null(st, 1), "mobile", text_or_null(st, 2), "language",
-                        book_col_text(st, 3));
+  json_t *o = json_pack("{s:I, s:s, s:o, s:o, s:s}", "id", (json_int_t)book_col_i64(st, 0),
+                        "name", book_col_text(st, 4), "email", text_or_null(st, 1), "mobile",
+                        text_or_null(st, 2), "language", book_col_text(st, 3));
   book_stmt_reset(st);
   api_json(c, 200, o);
 }
