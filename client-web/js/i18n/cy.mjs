@@ -469,5 +469,5 @@ export default {
   "contact.saved": "Mae eich manylion cyswllt wedi’u cadw",
   "code.invalid_email": "Rhowch gyfeiriad e-bost yn y fformat cywir, fel enw@enghraifft.com",
   "code.invalid_mobile": "Rhowch rif ffôn symudol, fel 07700 900 982",
-  "code.invalid_language": "Dewiswch English neu Cymraeg",
+  "code.invalid_language": "Dewiswch English neu Gymraeg",
 };
