@@ -470,4 +470,6 @@ export default {
   "code.invalid_email": "Rhowch gyfeiriad e-bost yn y fformat cywir, fel enw@enghraifft.com",
   "code.invalid_mobile": "Rhowch rif ffôn symudol, fel 07700 900 982",
   "code.invalid_language": "Dewiswch English neu Gymraeg",
+  "contact.change": "Manylion cyswllt",
+  "contact.introStaff": "Ble mae’r ymwelydd hwn yn cael gwybod am ei ymweliadau, ac ym mha iaith. Gall newid y rhain ei hun pan fydd yn mewngofnodi.",
 };

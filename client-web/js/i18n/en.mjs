@@ -472,4 +472,6 @@ export default {
   "code.invalid_email": "Enter an email address in the correct format, like name@example.com",
   "code.invalid_mobile": "Enter a mobile number, like 07700 900 982",
   "code.invalid_language": "Choose English or Cymraeg",
+  "contact.change": "Contact details",
+  "contact.introStaff": "Where this visitor is told about their visits, and in which language. They can change these themselves when they sign in.",
 };

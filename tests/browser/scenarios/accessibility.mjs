@@ -166,6 +166,7 @@ await scenario('accessibility', async ({ tap, stack, person }) => {
   await visit(st.page, '/staff/requests.html', 'staff - requests');
   await visit(st.page, '/staff/contacts.html', 'staff - contacts and restrictions');
   await visit(st.page, '/staff/notifications.html', 'staff - messages sent');
+  await visit(st.page, '/staff/contact-details.html?visitor=1', 'staff - a visitor\'s contact details');
   if (await st.page.$('#ban-form')) await submitEmpty(st.page, '#ban-form button[type=submit]', 'staff - add a ban');
   await visit(st.page, `/staff/audit.html?visit=${call.id}`, 'staff - audit trail');
   const mon = await person('monitor');

@@ -1,5 +1,7 @@
-// Family: how each person on the account is told about their visits
-// (email, mobile for text messages) and in which language.
+// How each person on a family account is told about their visits (email,
+// mobile for text messages) and in which language: the family for its own
+// people (/family/contact.html), booking staff for one contact of their
+// prison (/staff/contact-details.html?visitor=ID).
 import { html } from '../html.mjs';
 import { page, ready, pageProblem, banner, problemText } from '../layout.mjs';
 import { requireUser } from '../session.mjs';
@@ -7,15 +9,18 @@ import { get, patch } from '../api.mjs';
 import { showErrors, clearErrors } from '../forms.mjs';
 import { t } from '../i18n/index.mjs';
 
-const user = await requireUser(['family']);
-const main = page({ title: t('contact.title'), user, active: '/family/contact.html' });
+const user = await requireUser(['family', 'booking_staff', 'admin']);
+const staff = user.role !== 'family';
+const one = new URLSearchParams(location.search).get('visitor');
+const main = page({ title: t('contact.title'), user, active: staff ? '/staff/contacts.html' : '/family/contact.html' });
 const FIELD = { email: 'email', mobile: 'mobile', language: 'language' };
 
 async function render(message) {
-  const people = await Promise.all((user.visitor_ids || []).map((id) => get(`/visitors/${id}`)));
+  const ids = staff ? [one].filter((x) => /^\d+$/.test(x || '')) : (user.visitor_ids || []);
+  const people = await Promise.all(ids.map((id) => get(`/visitors/${id}`)));
   main.innerHTML = String(html`
     <h1 class="govuk-heading-l">${t('contact.title')}</h1>
-    <p class="govuk-body">${t('contact.intro')}</p>
+    <p class="govuk-body">${staff ? t('contact.introStaff') : t('contact.intro')}</p>
     ${people.map((p) => html`
     <form class="app-contact govuk-!-margin-bottom-9" data-visitor="${p.id}" novalidate>
       <h2 class="govuk-heading-m">${p.name}</h2>
