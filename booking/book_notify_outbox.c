@@ -160,6 +160,15 @@ int book_notify_lapsing_requests(BookDb *db, int64_t now) {
 }
 
 int book_notify_queue_reminders(BookDb *db, int64_t now, int lead_s) {
+  /* A read first, outside any transaction: an idle sender never takes the
+   * writers' lock (nor makes anyone wait for it). */
+  int64_t due = 0;
+  if (book_db_scalar(db, "SELECT count(*) FROM visits WHERE status = 'booked' AND "
+                         "reminder_queued_at IS NULL AND establishment_id IS NOT NULL AND "
+                         "start_at > ?1 AND start_at <= ?1 + ?2 AND updated_at <= start_at - ?2",
+                     &due, 2, now, (int64_t)lead_s) < 0)
+    return -1;
+  if (due == 0) return 0;
   if (book_db_begin(db)) return -1;
   BookStmt *st = book_db_stmt(
       db, "SELECT id FROM visits WHERE status = 'booked' AND reminder_queued_at IS NULL AND "
@@ -199,6 +208,14 @@ void book_notify_job_free(gpointer p) {
 
 int book_notify_claim(BookDb *db, const char *token, int64_t now, int lease_s, int limit,
                       GPtrArray *jobs) {
+  /* Nothing due: no write transaction (see book_notify_queue_reminders). */
+  int64_t due = 0;
+  if (book_db_scalar(db, "SELECT count(*) FROM notifications WHERE channel <> 'incell' AND "
+                         "((status = 'queued' AND next_attempt_at <= ?1) OR "
+                         "(status = 'sending' AND claimed_until <= ?1))",
+                     &due, 1, now) < 0)
+    return -1;
+  if (due == 0) return 0;
   if (book_db_begin(db)) return -1;
   /* Inside the writers' lock (BEGIN IMMEDIATE / the advisory lock): no
    * other instance can claim between this UPDATE's read and its write. */

@@ -178,7 +178,7 @@ private_key = ${dir}/var/keys/token-private.pem
 credential_file = ${dir}/var/secrets/signal-booking.secret
 [demo]
 enabled = ${demo ? 'true' : 'false'}
-${ini.replaceAll('%DIR%', dir)}
+${ini.includes('[notify]') ? '' : `[notify]\nsink_dir = ${dir}/notify\n`}${ini.replaceAll('%DIR%', dir)}
 `);
   env.start = async () => {
     const out = fs.openSync(env.log, 'a');
