@@ -303,11 +303,13 @@ static BookNotifyOutcome converse(Conn *c, const SmtpSettings *s, const char *to
   char ignored[256];
   char *quit = "QUIT\r\n";
   if (conn_write(c, quit, strlen(quit)) == 0) {
+    /* Its reply, whatever it is, must not overwrite the outcome's reason. */
     char *saved = c->err;
-    char scratch[64];
+    size_t saved_size = c->errsize;
+    char scratch[256];
     c->err = scratch, c->errsize = sizeof scratch;
     (void)reply(c, ignored, sizeof ignored, NULL);
-    c->err = saved;
+    c->err = saved, c->errsize = saved_size;
   }
 out:
   g_free(ehlo_cmd);
@@ -325,9 +327,7 @@ BookNotifyOutcome smtp_send(const SmtpSettings *s, const char *to, const char *m
   char why[256];
   c.fd = dial(s->host, s->port, s->timeout_s > 0 ? s->timeout_s : 30, why, sizeof why);
   if (c.fd < 0) return failed(&c, NOTIFY_TRANSIENT, "%s", why);
-  size_t errsize_saved = errsize;
   BookNotifyOutcome o = converse(&c, s, to, message);
-  c.errsize = errsize_saved;
   if (c.ssl) {
     SSL_shutdown(c.ssl);
     SSL_free(c.ssl);

@@ -300,9 +300,19 @@ static void test_smtp_happy_and_dot_stuffing(void) {
   BookNotifyOutcome o = run_script(script, "auto", "ann@example.org",
                                    "Subject: x\r\n\r\nline\n.starts with a dot\n", err, sizeof err, &data);
   g_assert_cmpint(o, ==, NOTIFY_SENT);
+  g_assert_cmpstr(err, ==, "");
   g_assert_nonnull(strstr(data->str, "\r\n..starts with a dot\r\n"));
   g_assert_nonnull(strstr(data->str, "line\r\n"));
   g_string_free(data, TRUE);
+  /* Taken, then a QUIT answered with a long line of nonsense: still sent,
+   * and the nonsense goes nowhere. */
+  char *junk = g_strnfill(900, 'j');
+  const char *const rude[] = {OKS, "250 queued", junk, NULL};
+  char small[16] = "";
+  g_assert_cmpint(run_script(rude, "auto", "ann@example.org", "x\r\n", small, sizeof small, NULL), ==,
+                  NOTIFY_SENT);
+  g_assert_cmpstr(small, ==, "");
+  g_free(junk);
 }
 
 typedef struct {
