@@ -795,6 +795,17 @@ static void route(ApiCtx *c, const char *rest) {
     post ? api_recording_retain(c, seg[1]) : method_not_allowed(c);
   } else if (n == 2 && IS(0, "audit") && IS(1, "verify")) {
     get ? api_audit_verify(c) : method_not_allowed(c);
+  } else if (n == 1 && IS(0, "notifications")) {
+    get ? api_notifications_list(c) : method_not_allowed(c);
+  } else if (n == 1 && IS(0, "messages")) {
+    get ? api_messages(c) : method_not_allowed(c);
+  } else if (n == 2 && IS(0, "visitors")) {
+    if (get)
+      api_visitor_get(c, seg[1]);
+    else if (patch)
+      api_visitor_patch(c, seg[1]);
+    else
+      method_not_allowed(c);
   } else if (n == 2 && IS(0, "demo") && IS(1, "visits")) {
     post ? api_demo_visits(c) : method_not_allowed(c);
   } else {

@@ -123,6 +123,12 @@ void api_audit_verify(ApiCtx *c);
  * number deleted, or -1 on a storage error. */
 int book_recordings_purge(BookApp *app, int64_t now, const char *actor, int *kept_out);
 
+/* Notifications (book_api_notify.c, docs/booking.md "Notifications"). */
+void api_notifications_list(ApiCtx *c);
+void api_messages(ApiCtx *c);
+void api_visitor_get(ApiCtx *c, const char *id);
+void api_visitor_patch(ApiCtx *c, const char *id);
+
 /* Views. */
 json_t *book_view_visit(BookDb *db, const char *id); /* NULL if none or the database failed */
 /* 1 with *out set, 0 no such visit, -1 the database failed. */

@@ -27,6 +27,12 @@ int book_audit_append(BookDb *db, int64_t at, const char *actor, const char *vis
  * nothing to seal. 0 or -1. */
 int book_audit_seal(BookDb *db, int64_t now) BOOK_MUST_CHECK;
 
+/* Seals, inside the caller's open transaction, the rows that statement
+ * inserted in bulk (INSERT INTO audit_log ... SELECT: the visits sweep
+ * audits many rows in one statement). Call it before the commit, so no
+ * unsealed row is ever visible to the verifier. 0 or -1 (roll back). */
+int book_audit_seal_in_tx(BookDb *db) BOOK_MUST_CHECK;
+
 /* Verifies one chain (chain_id: an establishment id or "*"), or every
  * chain when chain_id is NULL. recording_root: the recordings directory
  * whose files are hashed against the chain (NULL: files not checked).

@@ -201,6 +201,11 @@ static int seal_recordings(BookDb *db, int64_t now, int *count) {
   return bad ? -1 : 0;
 }
 
+int book_audit_seal_in_tx(BookDb *db) {
+  int rows = 0;
+  return seal_rows(db, &rows);
+}
+
 int book_audit_seal(BookDb *db, int64_t now) {
   int64_t unsealed = 0, pending = 0;
   if (book_db_scalar(db, "SELECT count(*) FROM audit_log WHERE hash IS NULL", &unsealed, 0) < 0 ||

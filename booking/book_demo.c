@@ -58,7 +58,11 @@ static const char *DEMO_SQL =
     " (5,2,4,'official','Solicitor',1),(6,3,4,'official','Solicitor',1),"
     " (7,2,5,'social','Partner',1),(8,3,1,'social','Cousin',1),(9,4,6,'social','Mother',1);"
     "INSERT INTO contact_restrictions(contact_id, type, start_date, expiry_date) VALUES"
-    " (3,'BAN',date(?1,'unixepoch','-10 days'),NULL);";
+    " (3,'BAN',date(?1,'unixepoch','-10 days'),NULL);"
+    /* Notifications (make run writes them under var/notify): Ann in English
+     * by email and text, Cara in Welsh by email. */
+    "UPDATE visitors SET email = 'ann.baker@example.org', mobile = '07700 900123' WHERE id = 1;"
+    "UPDATE visitors SET email = 'cara.doyle@example.org', language = 'cy' WHERE id = 5;";
 
 static const char *DEMO_TEMPLATES_SQL =
     "INSERT INTO session_templates(establishment_id, visit_type, day_of_week, start_time, "

@@ -78,7 +78,7 @@ const char *book_metrics_route(const char *path) {
 }
 
 static Metric *m_housekeeping, *m_requests, *m_latency, *m_storage_errors, *m_outbox, *m_outbox_oldest,
-    *m_scrape_db_errors;
+    *m_scrape_db_errors, *m_notifications;
 
 static void collect(MetricsRegistry *r, void *user) {
   (void)r;
@@ -100,6 +100,21 @@ static void collect(MetricsRegistry *r, void *user) {
   metrics_set(metrics_only(m_outbox), (double)n);
   gint64 age = rc2 == 1 && n > 0 ? g_get_real_time() / G_USEC_PER_SEC - oldest : 0;
   metrics_set(metrics_only(m_outbox_oldest), (double)(age > 0 ? age : 0));
+  /* Notifications not yet sent, and those that failed for good: a queue
+   * that grows means the mail server or Notify is not taking them. */
+  static const char *const by_status[][2] = {
+      {"queued", "SELECT count(*) FROM notifications WHERE status = 'queued'"},
+      {"sending", "SELECT count(*) FROM notifications WHERE status = 'sending'"},
+      {"failed", "SELECT count(*) FROM notifications WHERE status = 'failed'"},
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(by_status); i++) {
+    int64_t c = 0;
+    if (book_db_scalar(db, by_status[i][1], &c, 0) < 0) {
+      metrics_inc(metrics_only(m_scrape_db_errors));
+      return;
+    }
+    metrics_set(metrics_at(m_notifications, by_status[i][0]), (double)c);
+  }
 }
 
 void book_metrics_init(BookDb *db) {
@@ -121,6 +136,10 @@ void book_metrics_init(BookDb *db) {
                                   "age of the oldest call decision not yet acknowledged (0 when "
                                   "none)",
                                   NULL);
+  m_notifications = metrics_gauge(r, "booking_notifications",
+                                  "email and text notifications by delivery status (queued, "
+                                  "sending, failed), read at scrape",
+                                  "status");
   m_scrape_db_errors = metrics_counter(r, "booking_metrics_db_errors_total",
                                        "scrapes whose database reads failed", NULL);
   m_housekeeping = metrics_counter(r, "booking_housekeeping_failures_total",

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "book_audit.h"
 #include "book_decisions.h"
+#include "book_notify_outbox.h"
 #include "ids.h"
 #include "log.h"
 #include "timeutil.h"
@@ -733,6 +735,7 @@ int book_visit_create(BookDb *db, const BookActor *a, const BookRequest *r, int6
   if (!bad && c.vo_override_used)
     bad = book_audit(db, now, a->username, id, "vo_override",
                      "{\"reason\":\"booked by staff with no visiting order left\"}");
+  if (!bad) bad = book_notify_visit(db, id, requested ? "requested" : "booked", now);
   free(detail);
   if (bad || book_db_commit(db)) {
     book_db_rollback(db);
@@ -841,6 +844,7 @@ int book_visit_cancel(BookDb *db, const BookActor *a, const char *visit_id, cons
   if (!bad)
     bad = book_decision_add(db, now, a->username, visit_id, "end_call", NULL, "visit_cancelled",
                             NULL, NULL);
+  if (!bad) bad = book_notify_visit(db, visit_id, "cancelled", now);
   free(detail);
   if (bad || book_db_commit(db)) {
     book_db_rollback(db);
@@ -935,6 +939,7 @@ int book_visit_amend(BookDb *db, const BookActor *a, const char *visit_id, const
   if (!bad && (c.slot.start != v.start || c.slot.end != v.end))
     bad = book_decision_add(db, now, a->username, visit_id, "end_call", NULL,
                             "visit_rescheduled", NULL, NULL);
+  if (!bad) bad = book_notify_visit(db, visit_id, "amended", now);
   free(detail);
   g_array_free(vs, TRUE);
   if (bad || book_db_commit(db)) {
@@ -1036,6 +1041,7 @@ int book_visit_decide(BookDb *db, const BookActor *a, const char *visit_id, int 
   if (!bad && !approve)
     bad = book_decision_add(db, now, a->username, visit_id, "end_call", NULL, "visit_cancelled",
                             NULL, NULL);
+  if (!bad) bad = book_notify_visit(db, visit_id, approve ? "approved" : "rejected", now);
   free(detail);
   if (bad || book_db_commit(db)) {
     book_db_rollback(db);
@@ -1204,6 +1210,11 @@ int book_vo_allocate(BookDb *db, int64_t now) {
 
 int book_visits_sweep(BookDb *db, int64_t now) {
   if (book_db_begin(db)) return -1;
+  /* The families of requests about to lapse are told (same transaction). */
+  if (book_notify_lapsing_requests(db, now)) {
+    book_db_rollback(db);
+    return -1;
+  }
   int n = 0;
   static const char *const sql[] = {
       /* A request nobody decided on before the start lapses (its VO back). */
@@ -1233,6 +1244,12 @@ int book_visits_sweep(BookDb *db, int64_t now) {
       return -1;
     }
     if (strncmp(sql[i], "UPDATE visits", 13) == 0) n += book_db_changes(db);
+  }
+  /* The bulk INSERTs above wrote audit rows outside the chain: seal them in
+   * this transaction, before anything can read them. */
+  if (book_audit_seal_in_tx(db)) {
+    book_db_rollback(db);
+    return -1;
   }
   if (book_db_commit(db)) return -1;
   return n;

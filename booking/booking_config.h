@@ -31,6 +31,28 @@ typedef struct {
   int log_level;
   int idle_timeout_s;
   int scrypt_n;
+  /* [notify]: notifications (book_notify_sender.h) */
+  int notify_enabled;
+  char *notify_sign_in_url;
+  int notify_poll_ms;
+  int notify_max_attempts;
+  int notify_backoff_base_s;
+  int notify_backoff_max_s;
+  int notify_lease_s;
+  int notify_reminder_hours;
+  char *notify_sink_dir;
+  char *notify_smtp_host;
+  int notify_smtp_port;
+  char *notify_smtp_from;
+  char *notify_smtp_starttls;
+  char *notify_smtp_ca_file;
+  int notify_smtp_timeout_s;
+  char *notify_sms_api_url;
+  char *notify_sms_api_key_file;
+  char *notify_sms_template_en;
+  char *notify_sms_template_cy;
+  char *notify_sms_ca_file;
+  int notify_sms_timeout_s;
 } BookingConfig;
 
 extern const ConfigOption booking_config_options[];
@@ -40,5 +62,8 @@ extern const ConfigOption booking_config_options[];
  * run it through DaemonInfo.validate. 0, or -1 with the one-line
  * "config FILE: [group] key: problem" in err. */
 int booking_config_validate(const void *cfg, const char *path, char *err, size_t errsize);
+/* Its [notify] part (booking_config_validate.c). */
+int booking_config_validate_notify(const BookingConfig *cfg, const char *path, char *err,
+                                   size_t errsize);
 
 #endif

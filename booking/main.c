@@ -5,6 +5,8 @@
 #include "book_api.h"
 #include "book_metrics.h"
 #include "book_verify_cmd.h"
+#include "book_notify_outbox.h"
+#include "book_notify_sender.h"
 #include "booking_config.h"
 #include "daemon.h"
 #include "httpd.h"
@@ -106,6 +108,21 @@ int main(int argc, char **argv) {
   }
   metrics_register_process(metrics_default(), "booking");
   book_metrics_init(app->db);
+  /* Notifications: the sign-in link every message carries, and the sender
+   * thread with its own connection (docs/booking.md "Notifications"). */
+  book_notify_set_link(cfg.notify_sign_in_url);
+  BookNotifySender *sender = NULL;
+  /* Under the tests' storage fault switch the sender stays off: its own
+   * statements would take the faults meant for the request under test. */
+  int faults = g_getenv("PARLOUR_TEST_FAULT_FILE") != NULL;
+  if (faults && cfg.notify_enabled) log_warn("notify_sender_off", "reason=test_fault_injection");
+  if (cfg.notify_enabled && !faults &&
+      !(sender = book_notify_sender_start(&cfg, err, sizeof err))) {
+    config_format_error(msg, sizeof msg, path, "database", "path", "notifications sender: %s", err);
+    http_server_free(srv);
+    book_app_free(app);
+    daemon_fail("%s", msg);
+  }
   guint hk = g_timeout_add_seconds(60, housekeeping, app);
   purge_recordings(app);
   guint purge = g_timeout_add_seconds(3600, purge_recordings, app);
@@ -114,6 +131,7 @@ int main(int argc, char **argv) {
   g_main_loop_run(loop);
   g_source_remove(hk);
   g_source_remove(purge);
+  book_notify_sender_stop(sender);
   http_server_free(srv);
   metrics_endpoint_clear(&metrics_ep);
   book_app_free(app);

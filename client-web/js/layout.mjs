@@ -22,6 +22,7 @@ export const ROLE_NAV = {
     ['/family/', 'nav.yourPrisoners'],
     ['/family/book/prisoner.html', 'nav.book'],
     ['/family/calls.html', 'nav.yourCalls'],
+    ['/family/contact.html', 'nav.contactDetails'],
   ],
   prisoner: [CALLS],
   probationer: [CALLS],
@@ -32,10 +33,10 @@ export const ROLE_NAV = {
   ],
   clinician: [CALLS],
   legal_adviser: [CALLS],
-  booking_staff: STAFF,
+  booking_staff: [...STAFF, ['/staff/notifications.html', 'nav.notifications']],
   monitor: [['/staff/wall.html', 'nav.monitoring'], ['/staff/', 'nav.today']],
   reviewer: STAFF,
-  admin: STAFF,
+  admin: [...STAFF, ['/staff/notifications.html', 'nav.notifications']],
 };
 export const STAFF_ROLES = ['booking_staff', 'monitor', 'reviewer', 'admin'];
 

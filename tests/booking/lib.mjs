@@ -178,7 +178,7 @@ private_key = ${dir}/var/keys/token-private.pem
 credential_file = ${dir}/var/secrets/signal-booking.secret
 [demo]
 enabled = ${demo ? 'true' : 'false'}
-${ini.replaceAll('%DIR%', dir)}
+${ini.includes('[notify]') ? '' : `[notify]\nsink_dir = ${dir}/notify\n`}${ini.replaceAll('%DIR%', dir)}
 `);
   env.start = async () => {
     const out = fs.openSync(env.log, 'a');
@@ -223,7 +223,9 @@ export function sql(env, query) {
   if (env.engine === 'postgresql')
     return execFileSync('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', env.db, '-c', query],
       { encoding: 'utf8' }).trim();
-  return execFileSync('sqlite3', ['-batch', '-noheader', env.db, query], { encoding: 'utf8' }).trim();
+  // A busy timeout: the daemon (its notifications sender too) may hold the
+  // write lock for a moment.
+  return execFileSync('sqlite3', ['-batch', '-noheader', '-cmd', '.timeout 5000', env.db, query], { encoding: 'utf8' }).trim();
 }
 
 // The engine's own consistency check of the test database: 'ok' or what it

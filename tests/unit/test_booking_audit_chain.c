@@ -11,6 +11,7 @@
 
 #include "book_audit.h"
 #include "book_audit_chain.h"
+#include "book_rules.h"
 #include "booking_testdb.h"
 
 #define N 6
@@ -447,6 +448,27 @@ static void t_db_seal_existing(void) {
   testdb_remove(&p);
 }
 
+/* The visits sweep audits many visits in one INSERT ... SELECT: those rows
+ * are sealed in the sweep's own transaction, so the chain stays intact. */
+static void t_sweep_sealed(void) {
+  TestDbPlace p = testdb_place("audit-sweep");
+  BookDb *db = testdb_open(&p);
+  seed(db); /* one booked visit that ended at t=2 */
+  g_assert_cmpint(book_audit(db, 3, "t", "aaaaaaaaaaaaaaaa", "before", NULL), ==, 0);
+  g_assert_cmpint(book_visits_sweep(db, 100), ==, 1);
+  g_assert_cmpint(testdb_q(db, "SELECT count(*) FROM audit_log WHERE hash IS NULL"), ==, 0);
+  g_assert_cmpint(testdb_q(db,
+                           "SELECT seq FROM audit_log WHERE action = 'missed' AND "
+                           "chain_id = 'LEI'"),
+                  ==, 2);
+  json_t *rep = NULL;
+  g_assert_cmpint(book_audit_verify(db, NULL, NULL, &rep), ==, 0);
+  g_assert_true(json_is_true(json_object_get(rep, "intact")));
+  json_decref(rep);
+  book_db_free(db);
+  testdb_remove(&p);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/booking/audit_chain/canonical", t_canonical);
@@ -461,5 +483,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/booking/audit_chain/recordings_bad_detail", t_recordings_bad_detail);
   g_test_add_func("/booking/audit_chain/db_chain", t_db_chain);
   g_test_add_func("/booking/audit_chain/db_seal_existing", t_db_seal_existing);
+  g_test_add_func("/booking/audit_chain/sweep_sealed", t_sweep_sealed);
   return g_test_run();
 }

@@ -64,7 +64,7 @@ async function render(prisonerId, message) {
       <tbody class="govuk-table__body">
       ${contacts.map((c) => { const tag = contactStatusTag(c); return html`
         <tr class="govuk-table__row" data-contact="${c.visitor_id}">
-          <td class="govuk-table__cell">${c.name}<br><span class="govuk-body-s">${c.relationship}${c.date_of_birth ? t('contacts.born', { date: c.date_of_birth }) : t('contacts.noDob')}</span></td>
+          <td class="govuk-table__cell">${c.name}<br><span class="govuk-body-s">${c.relationship}${c.date_of_birth ? t('contacts.born', { date: c.date_of_birth }) : t('contacts.noDob')}</span><br><a class="govuk-link govuk-body-s" href="/staff/contact-details.html?visitor=${c.visitor_id}">${t('contact.change')}<span class="govuk-visually-hidden"> ${c.name}</span></a></td>
           <td class="govuk-table__cell">${c.contact_type === 'official' ? t('contacts.official') : t('contacts.social')}</td>
           <td class="govuk-table__cell"><strong class="govuk-tag ${tag.cls}">${tag.text}</strong>
             ${(c.restrictions || []).map((r) => html`<p class="govuk-body-s govuk-!-margin-top-1 govuk-!-margin-bottom-0">${restrictionText(r)}</p>`)}</td>

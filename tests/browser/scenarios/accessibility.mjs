@@ -107,6 +107,7 @@ await scenario('accessibility', async ({ tap, stack, person }) => {
   await visit(fam.page, '/family/calls.html', 'family - your calls');
   await visit(fam.page, `/family/cancel.html?visit=${booked}`, 'family - cancel a call');
   await submitEmpty(fam.page, '#cancel-button', 'family - cancel a call');
+  await visit(fam.page, '/family/contact.html', 'family - contact details');
   // The session time-out warning (shortened with ?idle= for the test: the
   // warning at 15 s, signing out at 30 s, time enough to check the warning
   // on a loaded machine before it signs the person out).
@@ -164,6 +165,8 @@ await scenario('accessibility', async ({ tap, stack, person }) => {
   await visit(st.page, '/staff/', 'staff - calls today');
   await visit(st.page, '/staff/requests.html', 'staff - requests');
   await visit(st.page, '/staff/contacts.html', 'staff - contacts and restrictions');
+  await visit(st.page, '/staff/notifications.html', 'staff - messages sent');
+  await visit(st.page, '/staff/contact-details.html?visitor=1', 'staff - a visitor\'s contact details');
   if (await st.page.$('#ban-form')) await submitEmpty(st.page, '#ban-form button[type=submit]', 'staff - add a ban');
   await visit(st.page, `/staff/audit.html?visit=${call.id}`, 'staff - audit trail');
   const mon = await person('monitor');
