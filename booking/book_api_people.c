@@ -50,7 +50,8 @@ static int64_t path_id(const char *s) {
 }
 
 #define PRISONER_COLS \
-  "p.id, p.prison_number, p.name, p.establishment_id, p.status, p.incentive_level, p.vo_balance"
+  "p.id, p.prison_number, p.name, p.establishment_id, p.status, p.incentive_level, p.vo_balance, " \
+  "p.location, p.category"
 
 static json_t *prisoner_row(BookDb *db, BookStmt *st) {
   int64_t id = book_col_i64(st, 0);
@@ -61,6 +62,10 @@ static json_t *prisoner_row(BookDb *db, BookStmt *st) {
                         book_col_text(st, 3), "status", book_col_text(st, 4),
                         "incentive_level", book_col_text(st, 5), "vo_balance",
                         convicted ? json_integer(book_col_int(st, 6)) : json_null());
+  /* The facts session eligibility looks at (null: not recorded). */
+  const char *loc = book_col_text(st, 7), *cat = book_col_text(st, 8);
+  json_object_set_new(o, "location", loc ? json_string(loc) : json_null());
+  json_object_set_new(o, "category", cat ? json_string(cat) : json_null());
   (void)db;
   return o;
 }
