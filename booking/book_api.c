@@ -700,7 +700,7 @@ static void not_found(ApiCtx *c) { api_error(c, 404, "not_found", "no such path"
 static void route(ApiCtx *c, const char *rest) {
   const char *m = c->req->method;
   int get = !strcmp(m, "GET") || !strcmp(m, "HEAD"), post = !strcmp(m, "POST"),
-      patch = !strcmp(m, "PATCH");
+      patch = !strcmp(m, "PATCH"), put = !strcmp(m, "PUT"), del = !strcmp(m, "DELETE");
   gchar **seg = g_strsplit(rest[0] == '/' ? rest + 1 : rest, "/", 6);
   guint n = g_strv_length(seg);
   /* A trailing slash or an empty segment is not a resource. */
@@ -734,7 +734,12 @@ static void route(ApiCtx *c, const char *rest) {
   } else if (n == 1 && IS(0, "prisoners")) {
     get ? api_prisoners(c, NULL) : method_not_allowed(c);
   } else if (n == 2 && IS(0, "prisoners")) {
-    get ? api_prisoners(c, seg[1]) : method_not_allowed(c);
+    if (get)
+      api_prisoners(c, seg[1]);
+    else if (patch)
+      api_prisoner_patch(c, seg[1]);
+    else
+      method_not_allowed(c);
   } else if (n == 3 && IS(0, "prisoners") && IS(2, "contacts")) {
     get ? api_contacts(c, seg[1]) : method_not_allowed(c);
   } else if (n == 4 && IS(0, "prisoners") && IS(2, "contacts")) {
@@ -743,6 +748,19 @@ static void route(ApiCtx *c, const char *rest) {
     post ? api_contact_restriction_add(c, seg[1], seg[3]) : method_not_allowed(c);
   } else if (n == 3 && IS(0, "prisoners") && IS(2, "slots")) {
     get ? api_slots(c, seg[1]) : method_not_allowed(c);
+  } else if (n == 1 && IS(0, "holds")) {
+    if (get)
+      api_holds_list(c);
+    else if (post)
+      api_holds_create(c);
+    else
+      method_not_allowed(c);
+  } else if (n == 2 && IS(0, "holds")) {
+    del ? api_hold_release(c, seg[1]) : method_not_allowed(c);
+  } else if (n == 1 && IS(0, "session-templates")) {
+    get ? api_session_templates(c) : method_not_allowed(c);
+  } else if (n == 3 && IS(0, "session-templates") && IS(2, "filters")) {
+    put ? api_session_template_filters(c, seg[1]) : method_not_allowed(c);
   } else if (n == 2 && IS(0, "probation") && IS(1, "cases")) {
     get ? api_probation_cases(c) : method_not_allowed(c);
   } else if (n == 1 && IS(0, "visits")) {

@@ -116,6 +116,14 @@ void api_recordings_purge(ApiCtx *c);
 
 /* The audit chain's verifier for reviewers and admins (book_api_audit.c). */
 void api_audit_verify(ApiCtx *c);
+/* Held slots (book_api_holds.c) and eligibility facts
+ * (book_api_eligibility.c), issue 16 parts 3 and 4. */
+void api_holds_create(ApiCtx *c);
+void api_holds_list(ApiCtx *c);
+void api_hold_release(ApiCtx *c, const char *id);
+void api_prisoner_patch(ApiCtx *c, const char *id);
+void api_session_templates(ApiCtx *c);
+void api_session_template_filters(ApiCtx *c, const char *id);
 
 /* Retention purge: deletes the files of recordings older than
  * [recording] retention_days that no reviewer kept, marks their rows

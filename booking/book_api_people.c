@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "book_api.h"
+#include "book_eligibility.h"
+#include "book_holds.h"
 #include "timeutil.h"
 
 /* The restrictions list, or NULL when the database failed. */
@@ -48,7 +50,8 @@ static int64_t path_id(const char *s) {
 }
 
 #define PRISONER_COLS \
-  "p.id, p.prison_number, p.name, p.establishment_id, p.status, p.incentive_level, p.vo_balance"
+  "p.id, p.prison_number, p.name, p.establishment_id, p.status, p.incentive_level, p.vo_balance, " \
+  "p.location, p.category"
 
 static json_t *prisoner_row(BookDb *db, BookStmt *st) {
   int64_t id = book_col_i64(st, 0);
@@ -59,6 +62,10 @@ static json_t *prisoner_row(BookDb *db, BookStmt *st) {
                         book_col_text(st, 3), "status", book_col_text(st, 4),
                         "incentive_level", book_col_text(st, 5), "vo_balance",
                         convicted ? json_integer(book_col_int(st, 6)) : json_null());
+  /* The facts session eligibility looks at (null: not recorded). */
+  const char *loc = book_col_text(st, 7), *cat = book_col_text(st, 8);
+  json_object_set_new(o, "location", loc ? json_string(loc) : json_null());
+  json_object_set_new(o, "category", cat ? json_string(cat) : json_null());
   (void)db;
   return o;
 }
@@ -286,9 +293,20 @@ void api_slots(ApiCtx *c, const char *id_text) {
     g_hash_table_add(excluded, g_strdup_printf("%lld:%s", (long long)book_col_i64(st, 0),
                                                book_col_text(st, 1)));
   bad |= row < 0;
+  /* Other people's live holds take places too; the caller's own hold for
+   * this prisoner is shown as theirs (book_holds.h). */
+  BookHold mine;
+  GHashTable *held = bad ? NULL
+                         : book_holds_by_slot(db, est, from, to, c->actor.user_id, pid, c->now,
+                                              &mine);
+  bad |= !held;
+  BookPrisonerFacts facts;
+  bad |= !bad && book_prisoner_facts_load(db, pid, &facts) != 1;
+  GArray *filters = g_array_new(FALSE, TRUE, sizeof(BookSessionFilter));
 
   typedef struct {
     int64_t id;
+    int eligible;
     int dow, open, closed;
     char start[6], end[6], vfrom[11], vto[11];
   } Tpl;
@@ -312,7 +330,16 @@ void api_slots(ApiCtx *c, const char *id_text) {
     g_array_append_val(tpls, t);
   }
   bad |= row < 0;
+  /* Only sessions the prisoner is eligible for are listed. */
+  for (guint i = 0; !bad && i < tpls->len; i++) {
+    Tpl *t = &g_array_index(tpls, Tpl, i);
+    bad |= book_template_filters_load(db, t->id, filters) < 0;
+    t->eligible = !bad && book_eligibility_decide((BookSessionFilter *)filters->data,
+                                                  filters->len, &facts) == BOOK_ELIGIBLE;
+  }
+  g_array_free(filters, TRUE);
   if (bad) {
+    if (held) g_hash_table_destroy(held);
     book_stmt_reset(st);
     g_array_free(tpls, TRUE);
     g_hash_table_destroy(booked);
@@ -332,6 +359,7 @@ void api_slots(ApiCtx *c, const char *id_text) {
     int dow = iso_dow_of(day);
     for (guint i = 0; i < tpls->len; i++) {
       Tpl *t = &g_array_index(tpls, Tpl, i);
+      if (!t->eligible) continue;
       if (t->dow != dow || strcmp(date, t->vfrom) < 0 || strcmp(date, t->vto) > 0) continue;
       g_snprintf(key, sizeof key, "%lld:%s", (long long)t->id, date);
       if (g_hash_table_contains(excluded, key)) continue;
@@ -343,19 +371,31 @@ void api_slots(ApiCtx *c, const char *id_text) {
       int ob = GPOINTER_TO_INT(g_hash_table_lookup(booked, k2));
       g_snprintf(k2, sizeof k2, "%lld:%s:closed", (long long)t->id, date);
       int cb = GPOINTER_TO_INT(g_hash_table_lookup(booked, k2));
-      int available = closed_prisoner ? cb < t->closed : ob < t->open;
+      int ch = GPOINTER_TO_INT(g_hash_table_lookup(held, k2));
+      g_snprintf(k2, sizeof k2, "%lld:%s:open", (long long)t->id, date);
+      int oh = GPOINTER_TO_INT(g_hash_table_lookup(held, k2));
+      int yours = mine.id[0] && mine.template_id == t->id && !strcmp(mine.date, date);
+      int available = yours || (closed_prisoner ? cb + ch < t->closed : ob + oh < t->open);
       char sbuf[32], ebuf[32];
-      json_array_append_new(
-          arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:b}", "id", key, "type",
-                         type, "date", date, "start", time_format_iso8601(s, sbuf, sizeof sbuf),
-                         "end", time_format_iso8601(e, ebuf, sizeof ebuf), "open_capacity",
-                         t->open, "open_booked", ob, "closed_capacity", t->closed,
-                         "closed_booked", cb, "available", available));
+      json_t *slot = json_pack(
+          "{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:b, s:i, s:i}", "id", key, "type",
+          type, "date", date, "start", time_format_iso8601(s, sbuf, sizeof sbuf), "end",
+          time_format_iso8601(e, ebuf, sizeof ebuf), "open_capacity", t->open, "open_booked", ob,
+          "closed_capacity", t->closed, "closed_booked", cb, "available", available, "open_held",
+          oh, "closed_held", ch);
+      if (yours) {
+        char xbuf[32];
+        json_object_set_new(slot, "your_hold",
+                            json_pack("{s:s, s:s}", "id", mine.id, "expires_at",
+                                      time_format_iso8601(mine.expires_at, xbuf, sizeof xbuf)));
+      }
+      json_array_append_new(arr, slot);
     }
   }
   g_array_free(tpls, TRUE);
   g_hash_table_destroy(booked);
   g_hash_table_destroy(excluded);
+  g_hash_table_destroy(held);
   api_json(c, 200, json_pack("{s:o}", "slots", arr));
 }
 

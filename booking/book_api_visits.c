@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "book_api.h"
+#include "book_holds.h"
 #include "log.h"
 #include "timeutil.h"
 
@@ -150,7 +151,7 @@ static int parse_time(ApiCtx *c, json_t *b, const char *key, int64_t *out) {
 static const char *const BOOK_FIELDS[] = {"type",           "prisoner_id",  "slot_id",
                                           "visitor_ids",    "main_contact_id", "probationer_id",
                                           "clinician_id",   "start",        "end",
-                                          "override_vo",    NULL};
+                                          "override_vo",    "hold_id",      NULL};
 
 void api_visits_create(ApiCtx *c) {
   if (api_need_session(c)) return;
@@ -166,8 +167,13 @@ void api_visits_create(ApiCtx *c) {
       api_int(c, b, "probationer_id", 0, 1, G_MAXINT64, &prid) ||
       api_int(c, b, "clinician_id", 0, 1, G_MAXINT64, &cid) ||
       parse_visitors(c, b, vs, &r.n_visitors, &given) || parse_time(c, b, "start", &r.start) ||
-      parse_time(c, b, "end", &r.end) || api_bool(c, b, "override_vo", &r.override_vo))
+      parse_time(c, b, "end", &r.end) || api_bool(c, b, "override_vo", &r.override_vo) ||
+      api_str(c, b, "hold_id", 0, 40, &r.hold_id))
     goto out;
+  if (r.hold_id && !book_hold_id_ok(r.hold_id)) {
+    api_error(c, 400, "invalid_field", "hold_id must be 32 lowercase hex digits", "hold_id");
+    goto out;
+  }
   if (strcmp(type, "social") && strcmp(type, "legal") && strcmp(type, "probation") &&
       strcmp(type, "telemedicine")) {
     api_error(c, 400, "invalid_field", "type must be social, legal, probation or telemedicine",

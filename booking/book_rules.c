@@ -8,6 +8,8 @@
 #include "book_audit.h"
 #include "book_decisions.h"
 #include "book_notify_outbox.h"
+#include "book_eligibility.h"
+#include "book_holds.h"
 #include "ids.h"
 #include "log.h"
 #include "timeutil.h"
@@ -485,6 +487,8 @@ static int check_prison_visit(BookDb *db, const BookActor *a, const BookRequest 
     return fail(e, 422, "slot_not_found", "slot_id", "that slot is at another establishment");
   if (strcmp(c->slot.type, c->type) != 0)
     return fail(e, 422, "slot_wrong_type", "slot_id", "that slot is for %s calls", c->slot.type);
+  /* The session's location, category and incentive filters (HMPPS). */
+  if (book_eligibility_check(db, c->slot.template_id, c->prisoner.id, e)) return -1;
 
   /* Booking window: today + min + 1 .. today + max (HMPPS). */
   char today[11], first[11], last[11];
@@ -526,22 +530,14 @@ static int check_prison_visit(BookDb *db, const BookActor *a, const BookRequest 
   }
   g_strlcpy(c->restriction, closed ? "closed" : "open", sizeof c->restriction);
 
-  /* Capacity counts calls, not people, and only the call's own kind. */
+  /* Capacity counts calls, not people, and only the call's own kind, and
+   * other people's live holds on the slot (book_holds.h). */
   int cap = closed ? c->slot.closed_capacity : c->slot.open_capacity;
-  BookStmt *st = book_db_stmt(
-      db, "SELECT count(*) FROM visits WHERE template_id = ? AND date = ? AND restriction = ? "
-          "AND " NOT_CANCELLED " AND id <> ?");
-  book_bind_i64(st, 1, c->slot.template_id);
-  book_bind_text(st, 2, c->slot.date);
-  book_bind_text(st, 3, c->restriction);
-  book_bind_text(st, 4, exclude ? exclude : "");
-  int booked = 0;
-  if (count_of(db, st, &booked)) return storage_fail(e);
-  if (booked >= cap)
-    return fail(e, 422, "slot_full", "slot_id", "no %s places left in that slot",
-                c->restriction);
+  if (book_slot_room(db, c->slot.template_id, c->slot.date, c->restriction, cap, exclude,
+                     a->user_id, c->prisoner.id, now, e))
+    return -1;
 
-  st = book_db_stmt(db, "SELECT count(*) FROM visits WHERE prisoner_id = ? AND " NOT_CANCELLED
+  BookStmt *st = book_db_stmt(db, "SELECT count(*) FROM visits WHERE prisoner_id = ? AND " NOT_CANCELLED
                         " AND start_at < ? AND end_at > ? AND id <> ?");
   book_bind_i64(st, 1, c->prisoner.id);
   book_bind_i64(st, 2, c->slot.end);
@@ -664,8 +660,12 @@ int book_visit_create(BookDb *db, const BookActor *a, const BookRequest *r, int6
   if (r->override_vo && !is_booking_staff(a->role))
     return fail(e, 403, "forbidden", "override_vo", "only booking staff may override");
   if (book_db_begin(db)) return storage_fail(e);
-  int rc = !strcmp(r->type, "probation") ? check_probation(db, a, r, now, &c, e)
-                                         : check_prison_visit(db, a, r, NULL, now, &c, e);
+  /* A hold named by the booking must be the booker's, live, and for this
+   * prisoner and slot (book_holds.h); the booking then takes its place. */
+  int rc = r->hold_id ? book_hold_take(db, a, r->hold_id, r->prisoner_id, r->slot_id, now, e) : 0;
+  if (!rc)
+    rc = !strcmp(r->type, "probation") ? check_probation(db, a, r, now, &c, e)
+                                       : check_prison_visit(db, a, r, NULL, now, &c, e);
   int use_vo = 0;
   if (rc == 0 && c.vt.needs_vo && !strcmp(c.prisoner.status, "convicted")) {
     use_vo = 1;
@@ -730,6 +730,8 @@ int book_visit_create(BookDb *db, const BookActor *a, const BookRequest *r, int6
     book_bind_i64(st, 1, c.prisoner.id);
     bad = book_db_step_done(db, st);
   }
+  /* The booker's hold for this prisoner (this slot's or another) is spent. */
+  if (!bad && !probation) bad = book_holds_drop_for(db, a->user_id, c.prisoner.id);
   char *detail = audit_detail(r, &c);
   if (!bad) bad = book_audit(db, now, a->username, id, requested ? "requested" : "booked", detail);
   if (!bad && c.vo_override_used)
@@ -1253,4 +1255,43 @@ int book_visits_sweep(BookDb *db, int64_t now) {
   }
   if (book_db_commit(db)) return -1;
   return n;
+}
+
+/* ---- the where-and-when checks, for a hold (book_holds.c) ---- */
+
+int book_slot_check(BookDb *db, const BookActor *a, int64_t prisoner_id, const char *slot_id,
+                    int64_t now, BookSlotInfo *out, BookError *e) {
+  Slot s;
+  Prisoner p;
+  Est est;
+  if (prisoner_id <= 0)
+    return fail(e, 400, "missing_field", "prisoner_id", "prisoner_id is required");
+  if (!slot_id) return fail(e, 400, "missing_field", "slot_id", "slot_id is required");
+  int found = load_prisoner(db, prisoner_id, &p);
+  int vis = found == 1 ? book_prisoner_check_visible(db, a, prisoner_id) : found;
+  if (vis < 0) return storage_fail(e);
+  if (!vis) return fail(e, 404, "not_found", "prisoner_id", "no such prisoner");
+  if (load_est(db, p.est, &est) != 1) return storage_fail(e);
+  if (resolve_slot(db, slot_id, &s, e)) return -1;
+  if (strcmp(s.est, p.est) != 0)
+    return fail(e, 422, "slot_not_found", "slot_id", "that slot is at another establishment");
+  if (!book_can_book(a->role) || !role_may_book_type(a->role, s.type))
+    return fail(e, 403, "forbidden", "slot_id", "your role may not book %s calls", s.type);
+  /* The same window as a booking (check_prison_visit). */
+  char today[11], first[11], last[11];
+  book_date_of(now, today);
+  book_date_add(today, est.min_days + 1, first);
+  book_date_add(today, est.max_days, last);
+  if (strcmp(s.date, first) < 0 || strcmp(s.date, last) > 0 || s.start <= now)
+    return fail(e, 422, "outside_booking_window", "slot_id",
+                "calls can be booked from %s to %s", first, last);
+  out->template_id = s.template_id;
+  g_strlcpy(out->date, s.date, sizeof out->date);
+  g_strlcpy(out->est, s.est, sizeof out->est);
+  g_strlcpy(out->type, s.type, sizeof out->type);
+  out->open_capacity = s.open_capacity;
+  out->closed_capacity = s.closed_capacity;
+  out->start = s.start;
+  out->end = s.end;
+  return 0;
 }

@@ -53,6 +53,7 @@ typedef struct {
   size_t n_visitors;
   int64_t start, end; /* probation only */
   int override_vo;    /* booking staff / admin only; audited */
+  const char *hold_id; /* the booker's hold on the slot (book_holds.h), or NULL */
 } BookRequest;
 
 #define BOOK_VISIT_ID_LEN 33 /* 32 hex + NUL */
@@ -126,6 +127,24 @@ int book_vo_allocate(BookDb *db, int64_t now) BOOK_MUST_CHECK;
  * completed (an hour after the end, if signalling never said), requested ->
  * cancelled at the start (VO given back). Returns the number changed or -1. */
 int book_visits_sweep(BookDb *db, int64_t now) BOOK_MUST_CHECK;
+
+/* A slot as the rules resolved it (book_slot_check). */
+typedef struct {
+  int64_t template_id;
+  char date[11];
+  char est[16];
+  char type[16];
+  int open_capacity, closed_capacity;
+  int64_t start, end;
+} BookSlotInfo;
+
+/* The where-and-when checks of a booking, for a hold (inside the caller's
+ * transaction): the prisoner is visible to the actor, the slot exists, runs
+ * that day and is not excluded, is at the prisoner's establishment, the
+ * actor's role may book its type, and it lies in the booking window. 0 with
+ * out filled, or -1 with e filled. */
+int book_slot_check(BookDb *db, const BookActor *a, int64_t prisoner_id, const char *slot_id,
+                    int64_t now, BookSlotInfo *out, BookError *e) BOOK_MUST_CHECK;
 
 /* Date helpers (UTC). */
 void book_date_of(int64_t t, char out[11]);      /* "YYYY-MM-DD" */

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "book_api.h"
+#include "book_holds.h"
 #include "book_metrics.h"
 #include "book_verify_cmd.h"
 #include "book_notify_outbox.h"
@@ -24,6 +25,11 @@ static gboolean housekeeping(gpointer user) {
   if (book_visits_sweep(app->db, now) < 0) {
     log_warn("visits_sweep_failed", "retry=60s");
     book_metrics_housekeeping_failed("visits_sweep");
+  }
+  /* Tidying only: an expired hold already counts for nothing. */
+  if (book_holds_sweep(app->db, now) < 0) {
+    log_warn("holds_sweep_failed", "retry=60s");
+    book_metrics_housekeeping_failed("holds_sweep");
   }
   if (book_vo_allocate(app->db, now) < 0) {
     log_warn("vo_allocate_failed", "retry=60s");

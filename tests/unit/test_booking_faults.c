@@ -17,6 +17,7 @@
 
 #include "book_db.h"
 #include "book_faultvfs.h"
+#include "book_holds.h"
 #include "book_rules.h"
 #include "log.h"
 
@@ -223,6 +224,34 @@ static int op_sweep(Fx *f, BookError *e) {
   return 0;
 }
 
+/* Held slots (book_holds.h): placing, releasing, booking with a hold, a
+ * booking refused by someone else's hold, the sweep. f->visit carries the
+ * hold's id for those that need one. */
+static int op_hold(Fx *f, BookError *e) {
+  BookActor a = FAM1;
+  BookHold h;
+  return book_hold_place(f->db, &a, 1, "1:2026-12-02", V1, 1, NOW, &h, e);
+}
+static int op_hold_release(Fx *f, BookError *e) {
+  BookActor a = FAM1;
+  return book_hold_release(f->db, &a, f->visit, NOW + 1, e);
+}
+static int op_create_with_hold(Fx *f, BookError *e) {
+  BookActor a = FAM1;
+  BookRequest r = {.type = "social", .prisoner_id = 1, .slot_id = "1:2026-12-02",
+                   .visitors = V1, .n_visitors = 1, .hold_id = f->visit};
+  char id[BOOK_VISIT_ID_LEN];
+  return book_visit_create(f->db, &a, &r, NOW + 1, id, e);
+}
+static int op_refused_slot_held(Fx *f, BookError *e) {
+  return create(f, STAFF, "social", 2, "1:2026-12-02", V1, 1, 0, e);
+}
+static int op_holds_sweep(Fx *f, BookError *e) {
+  memset(e, 0, sizeof *e);
+  if (book_holds_sweep(f->db, NOW + 7200) < 0) return book_error_storage(e);
+  return 0;
+}
+
 /* ---- what is there before ---- */
 
 typedef void (*PrepFn)(Fx *f);
@@ -252,6 +281,13 @@ static void prep_slot1_full(Fx *f) {
   /* slot 1 on Wednesday 2 December has one open place: taken */
   BookError e;
   must(f, create(f, STAFF, "social", 1, "1:2026-12-02", V1, 1, 0, &e), &e);
+}
+static void prep_held(Fx *f) {
+  BookActor a = FAM1;
+  BookHold h;
+  BookError e;
+  must(f, book_hold_place(f->db, &a, 1, "1:2026-12-02", V1, 1, NOW, &h, &e), &e);
+  g_strlcpy(f->visit, h.id, sizeof f->visit);
 }
 static void prep_associate_booked(Fx *f) {
   /* prisoner 1 (non-associated with 5) has a call on Thursday 3 December */
@@ -295,6 +331,11 @@ static const Scenario SCENARIOS[] = {
     {"restriction_add", prep_none, op_restriction_add, NULL, 6},
     {"vo_allocate", prep_none, op_vo_allocate, NULL, 4},
     {"sweep", prep_booked, op_sweep, NULL, 9},
+    {"hold", prep_none, op_hold, NULL, 12},
+    {"hold_release", prep_held, op_hold_release, NULL, 3},
+    {"create_with_hold", prep_held, op_create_with_hold, NULL, 20},
+    {"refused_slot_held", prep_held, op_refused_slot_held, "slot_held", 12},
+    {"holds_sweep", prep_held, op_holds_sweep, NULL, 3},
 };
 
 typedef struct {

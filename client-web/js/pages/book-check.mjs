@@ -4,7 +4,7 @@ import { page, ready } from '../layout.mjs';
 import { requireUser } from '../session.mjs';
 import { post, ApiError } from '../api.mjs';
 import { showErrors } from '../forms.mjs';
-import { longDate, timeRange } from '../format.mjs';
+import { longDate, time, timeRange } from '../format.mjs';
 import * as state from '../booking-state.mjs';
 import { t } from '../i18n/index.mjs';
 
@@ -12,6 +12,17 @@ const user = await requireUser(['family']);
 const s = state.load();
 if (!s.prisoner_id || !s.visitor_ids || !s.slot_id) location.replace('/family/book/prisoner.html');
 const main = page({ title: t('book.checkTitle'), user, active: '/family/book/prisoner.html', backLink: '/family/book/slot.html' });
+
+// The place chosen is held for 10 minutes (POST /holds on the slot page).
+const holdLive = () => s.hold && Date.parse(s.hold.expires_at) > Date.now();
+function holdNotice() {
+  if (holdLive()) {
+    return html`<div class="govuk-inset-text" id="hold-notice">
+      <p class="govuk-body govuk-!-font-weight-bold">${t('book.holding', { time: time(s.hold.expires_at) })}</p>
+      <p class="govuk-body">${t('book.holdingHint')}</p></div>`;
+  }
+  return html`<div class="govuk-inset-text" id="hold-notice"><p class="govuk-body">${t('book.holdGone')}</p></div>`;
+}
 
 const row = (key, value, href, what) => html`
   <div class="govuk-summary-list__row">
@@ -24,6 +35,7 @@ main.innerHTML = String(html`
   <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
   <span class="govuk-caption-l">${t('nav.book')}</span>
   <h1 class="govuk-heading-l">${t('book.checkTitle')}</h1>
+  ${holdNotice()}
   <dl class="govuk-summary-list govuk-!-margin-bottom-9">
     ${row(t('book.prisoner'), s.prisoner_name, '/family/book/prisoner.html', t('book.changePrisoner'))}
     ${row(t('book.whoOnKey'), html`${(s.visitor_names || []).map((n, i) => html`${i ? html`<br>` : ''}${n}`)}`, '/family/book/visitors.html', t('book.changeWho'))}
@@ -43,9 +55,11 @@ main.innerHTML = String(html`
   </div></div>`);
 
 // Booking's codes a family can act on, in the person's language (book.code.*).
-const MESSAGES = Object.fromEntries(['visitor_banned', 'not_approved_contact', 'slot_full', 'outside_booking_window', 'no_vo_balance', 'prisoner_double_booked', 'no_adult']
+const SLOT_CODES = ['slot_held', 'hold_expired', 'hold_not_found', 'ineligible_location', 'ineligible_category', 'ineligible_incentive_level'];
+const MESSAGES = Object.fromEntries(['visitor_banned', 'not_approved_contact', 'slot_full', 'outside_booking_window', 'no_vo_balance', 'prisoner_double_booked', 'no_adult', ...SLOT_CODES]
   .map((c) => [c, t(`book.code.${c}`)]));
-const FIELD = { visitor_banned: '/family/book/visitors.html', not_approved_contact: '/family/book/visitors.html', no_adult: '/family/book/visitors.html', slot_full: '/family/book/slot.html', outside_booking_window: '/family/book/slot.html', prisoner_double_booked: '/family/book/slot.html' };
+const FIELD = { visitor_banned: '/family/book/visitors.html', not_approved_contact: '/family/book/visitors.html', no_adult: '/family/book/visitors.html', slot_full: '/family/book/slot.html', outside_booking_window: '/family/book/slot.html', prisoner_double_booked: '/family/book/slot.html',
+  ...Object.fromEntries(SLOT_CODES.map((c) => [c, '/family/book/slot.html'])) };
 
 main.querySelector('form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
@@ -55,6 +69,9 @@ main.querySelector('form').addEventListener('submit', async (ev) => {
     const visit = await post('/visits', {
       type: 'social', prisoner_id: Number(s.prisoner_id), slot_id: s.slot_id,
       visitor_ids: s.visitor_ids.map(Number), main_contact_id: Number(user.visitor_ids && user.visitor_ids[0]) || undefined,
+      // Only a hold we still think live: an expired one would be refused
+      // (hold_expired) even when the place is still free.
+      hold_id: holdLive() ? s.hold.id : undefined,
     });
     state.save({ confirmed: visit });
     location.assign('/family/book/confirmation.html');

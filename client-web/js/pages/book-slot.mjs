@@ -2,7 +2,7 @@
 import { html } from '../html.mjs';
 import { page, ready, pageProblem } from '../layout.mjs';
 import { requireUser } from '../session.mjs';
-import { get } from '../api.mjs';
+import { get, post, ApiError } from '../api.mjs';
 import { showErrors } from '../forms.mjs';
 import { longDate, timeRange } from '../format.mjs';
 import * as state from '../booking-state.mjs';
@@ -15,8 +15,9 @@ const main = page({ title: t('book.chooseTime'), user, active: '/family/book/pri
 
 function placesLeft(slot) {
   // The prisoner's own restriction decides open or closed; booking tells us
-  // whether that capacity has room (available). Show the open places left.
-  return Math.max(0, slot.open_capacity - slot.open_booked);
+  // whether that capacity has room (available). Show the open places left,
+  // other people's holds taken off (a place held for us is ours).
+  return Math.max(0, slot.open_capacity - slot.open_booked - (slot.open_held || 0));
 }
 
 try {
@@ -50,13 +51,24 @@ try {
       <button type="submit" class="govuk-button" data-module="govuk-button">${t('common.continue')}</button>
     </form>
     </div></div>`);
-  main.querySelector('form').addEventListener('submit', (ev) => {
+  main.querySelector('form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const id = new FormData(ev.target).get('slot');
     if (!id) { showErrors(main, [{ field: firstAvailable ? 'slot' : null, text: t('book.selectTime') }]); return; }
     const sl = slots.find((x) => x.id === id);
-    state.update({ slot_id: sl.id, slot: { start: sl.start, end: sl.end, date: sl.date } });
-    location.assign('/family/book/check.html');
+    // Choosing holds the place for 10 minutes (and releases an earlier hold);
+    // losing the race for the last place is said at once, in plain words.
+    const button = main.querySelector('button[type=submit]');
+    button.disabled = true;
+    try {
+      const hold = await post('/holds', { prisoner_id: Number(s.prisoner_id), slot_id: sl.id, visitor_ids: s.visitor_ids.map(Number) });
+      state.update({ slot_id: sl.id, slot: { start: sl.start, end: sl.end, date: sl.date }, hold: { id: hold.id, expires_at: hold.expires_at } });
+      location.assign('/family/book/check.html');
+    } catch (e) {
+      button.disabled = false;
+      const known = e instanceof ApiError && ['slot_held', 'slot_full', 'outside_booking_window', 'prisoner_double_booked', 'ineligible_location', 'ineligible_category', 'ineligible_incentive_level'].includes(e.code);
+      showErrors(main, [{ field: 'slot', text: known ? t(`book.code.${e.code}`) : e.message }]);
+    }
   });
   ready(main);
 } catch (e) { pageProblem(main, e); }

@@ -1,5 +1,6 @@
 // Staff: a prisoner's contacts and their restrictions; approve a contact,
-// add a ban with an expiry date.
+// add a ban with an expiry date; record the prisoner's cell location,
+// category and incentive level (session eligibility, booking staff only).
 import { html } from '../html.mjs';
 import { page, ready, pageProblem, banner, problemText, STAFF_ROLES } from '../layout.mjs';
 import { requireUser } from '../session.mjs';
@@ -34,6 +35,34 @@ function readDate(fd, id) {
   const dt = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
   if (!/^\d{4}$/.test(y) || !(Number(m) >= 1 && Number(m) <= 12) || dt.getUTCDate() !== Number(d)) return { invalid: true };
   return { iso: dt.toISOString().slice(0, 10) };
+}
+
+const CATEGORIES = ['A', 'B', 'C', 'D', 'R', 'T', 'I', 'J', 'U'];
+function factsForm(p) {
+  const opt = (v, label, cur) => html`<option value="${v}"${v === (cur || '') ? html` selected` : ''}>${label}</option>`;
+  return html`
+    <h2 class="govuk-heading-m">${t('facts.heading')}</h2>
+    <p class="govuk-body">${t('facts.hint')}</p>
+    <form id="facts-form" class="govuk-!-margin-bottom-8" novalidate>
+      <div class="govuk-form-group">
+        <label class="govuk-label govuk-label--s" for="facts-location">${t('facts.location')}</label>
+        <div id="facts-location-hint" class="govuk-hint">${t('facts.locationHint')}</div>
+        <input class="govuk-input govuk-input--width-10" id="facts-location" name="location" type="text" spellcheck="false" aria-describedby="facts-location-hint" value="${p.location || ''}">
+      </div>
+      <div class="govuk-form-group">
+        <label class="govuk-label govuk-label--s" for="facts-category">${t('facts.category')}</label>
+        <select class="govuk-select" id="facts-category" name="category">
+          ${opt('', t('facts.notRecorded'), p.category)}${CATEGORIES.map((c) => opt(c, c, p.category))}
+        </select>
+      </div>
+      <div class="govuk-form-group">
+        <label class="govuk-label govuk-label--s" for="facts-incentive">${t('facts.incentive')}</label>
+        <select class="govuk-select" id="facts-incentive" name="incentive_level">
+          ${['basic', 'standard', 'enhanced'].map((l) => opt(l, t(`facts.${l}`), p.incentive_level))}
+        </select>
+      </div>
+      <button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">${t('facts.save')}</button>
+    </form>`;
 }
 
 async function render(prisonerId, message) {
@@ -72,6 +101,7 @@ async function render(prisonerId, message) {
         </tr>`; })}
       </tbody>
     </table>
+    ${['booking_staff', 'admin'].includes(user.role) ? factsForm(p) : ''}
     <h2 class="govuk-heading-m">${t('contacts.addBan')}</h2>
     <form id="ban-form" novalidate>
       <div class="govuk-form-group">
@@ -99,6 +129,18 @@ async function render(prisonerId, message) {
       await render(pid, { heading: t('contacts.approved') });
     } catch (e) { showErrors(main, [{ field: null, text: problemText(e) }]); }
   }));
+  const facts = main.querySelector('#facts-form');
+  if (facts) facts.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(main);
+    const fd = new FormData(facts);
+    const loc = String(fd.get('location') || '').trim().toUpperCase();
+    if (loc && !/^[A-Z0-9]+(-[A-Z0-9]+)*$/.test(loc)) { showErrors(main, [{ field: 'facts-location', text: t('facts.badLocation') }]); return; }
+    try {
+      await patch(`/prisoners/${pid}`, { location: loc || null, category: fd.get('category') || null, incentive_level: fd.get('incentive_level') });
+      await render(pid, { heading: t('facts.saved') });
+    } catch (e) { showErrors(main, [{ field: null, text: problemText(e) }]); }
+  });
   const ban = main.querySelector('#ban-form');
   if (ban) ban.addEventListener('submit', async (ev) => {
     ev.preventDefault();

@@ -2,7 +2,11 @@
 // approved contact through every page of the journey; a banned contact is
 // shown but cannot be chosen, with the reason; bad answers get the GOV.UK
 // error summary; the booking appears for staff on its day; the family member
-// can cancel it.
+// can cancel it. Choosing a slot holds the place for 10 minutes: the check
+// page says until when (English and Welsh); losing the last place to someone
+// else and a hold that ran out are told in plain words.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { scenario } from '../lib/scenario.mjs';
 import { signInUI, signInAPI, apiAs, ready } from '../lib/flows.mjs';
 import { screenshots } from '../lib/chromium.mjs';
@@ -72,9 +76,67 @@ await scenario('booking-journey', async ({ tap, stack, person }) => {
   const free = slots.find((x) => !x.disabled);
   tap.check(free && /place/.test(free.hint), 'slots are offered with the places left', JSON.stringify(slots.slice(0, 4)));
   await screenshots(page, 'book-slot');
+
+  // The race for the last place, lost: while the page is open, Cara holds
+  // the only place left in another slot. Choosing it is refused at once.
+  const db = path.join(stack.dir, 'parlour.db');
+  const sql = (q) => execFileSync('sqlite3', ['-batch', '-noheader', db, q], { encoding: 'utf8' }).trim();
+  const lost = slots.filter((x) => !x.disabled && x.id !== free.id).pop();
+  const [lostTpl, lostDate] = lost.id.split(':');
+  const openBefore = sql(`SELECT open_capacity FROM session_templates WHERE id = ${lostTpl}`);
+  sql(`UPDATE session_templates SET open_capacity = 1 WHERE id = ${lostTpl}`);
+  const cara = await signInAPI(stack, { username: 'family.cara', password: 'parlour-demo' });
+  const caraHold = await apiAs(stack, cara, 'POST', '/holds', { prisoner_id: 2, slot_id: lost.id, visitor_ids: [5] });
+  tap.check(caraHold.status === 201, 'another family holds the last place of a slot still shown as free', `${caraHold.status} ${caraHold.text}`);
+  await page.check(`input[name=slot][value="${lost.id}"]`);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('.govuk-error-summary');
+  const lostText = await page.textContent('.govuk-error-summary');
+  tap.check(/Someone else has just chosen the last place at that time/.test(lostText) && /slot\.html/.test(page.url()),
+    'choosing it says at once, in plain words, that someone else has just taken it', lostText.replace(/\s+/g, ' '));
+  await screenshots(page, 'book-slot-lost-race');
+  sql(`DELETE FROM slot_holds WHERE template_id = ${lostTpl} AND date = '${lostDate}'; UPDATE session_templates SET open_capacity = ${openBefore} WHERE id = ${lostTpl}`);
+
   await page.check(`input[name=slot][value="${free.id}"]`);
   await Promise.all([page.waitForURL(/check\.html/), page.click('button[type=submit]')]);
   await ready(page);
+
+  // The place is held: until when, in the establishment's time.
+  const myHolds = await page.evaluate(() => fetch('/api/v1/holds').then((r) => r.json()));
+  const hold = myHolds.holds && myHolds.holds[0];
+  const until = (l) => {
+    const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { hour: 'numeric', minute: '2-digit', hour12: true, timeZone: 'Europe/London' })
+      .formatToParts(new Date(hold.expires_at)).map((x) => [x.type, x.value]));
+    const pm = /p/i.test(p.dayPeriod || '');
+    return `${p.minute === '00' ? Number(p.hour) : `${Number(p.hour)}:${p.minute}`}${l === 'cy' ? (pm ? 'yp' : 'yb') : (pm ? 'pm' : 'am')}`;
+  };
+  const holdText = (await page.textContent('#hold-notice')).replace(/\s+/g, ' ');
+  tap.check(myHolds.holds.length === 1 && hold.slot_id === free.id && holdText.includes(`We are holding this place for you until ${until('en')}.`),
+    'choosing the slot holds it: "We are holding this place for you until …" (10 minutes on)', `${holdText} ${JSON.stringify(myHolds)}`);
+  await screenshots(page, 'book-check-held');
+  await page.goto('/family/book/check.html?lang=cy');
+  await ready(page);
+  const cyText = (await page.textContent('#hold-notice')).replace(/\s+/g, ' ');
+  tap.check(cyText.includes(`Rydym yn cadw’r lle hwn i chi tan ${until('cy')}.`), 'the same in Welsh', cyText);
+  await page.goto('/family/book/check.html?lang=en');
+  await ready(page);
+
+  // The hold runs out (its ten minutes moved back): booking says so plainly
+  // and sends the person back to choose a time.
+  sql(`UPDATE slot_holds SET expires_at = expires_at - 600 WHERE id = '${hold.id}'`);
+  await page.click('#book-button');
+  await page.waitForSelector('.govuk-error-summary');
+  const expText = (await page.textContent('.govuk-error-summary')).replace(/\s+/g, ' ');
+  const expLink = await page.getAttribute('.govuk-error-summary a', 'href');
+  tap.check(/hold your place for 10 minutes and that time has run out/.test(expText) && /slot\.html/.test(expLink || ''),
+    'an expired hold is explained in plain words, with a link to choose a time again', `${expText} ${expLink}`);
+  await screenshots(page, 'book-check-hold-expired');
+  await page.goto('/family/book/slot.html');
+  await ready(page);
+  await page.check(`input[name=slot][value="${free.id}"]`);
+  await Promise.all([page.waitForURL(/check\.html/), page.click('button[type=submit]')]);
+  await ready(page);
+  tap.check(/We are holding this place for you until/.test(await page.textContent('#hold-notice')), 'choosing the time again holds it again');
 
   // Step 4: check answers (with the recording warning), book.
   const summary = await page.textContent('.govuk-summary-list');
@@ -91,6 +153,8 @@ await scenario('booking-journey', async ({ tap, stack, person }) => {
   const v = await apiAs(stack, staff, 'GET', `/visits/${ref}`);
   tap.check(v.status === 200 && v.json.type === 'social' && v.json.visitors.some((x) => String(x.visitor_id) === adult.id),
     'booking holds the social visit with the chosen visitor', `${v.status} ${v.text.slice(0, 300)}`);
+  tap.check(sql('SELECT count(*) FROM slot_holds WHERE user_id = (SELECT id FROM users WHERE username = \'family.ann\')') === '0',
+    'booking turned the hold into the visit (no hold left)');
 
   // A banned contact: Ben Carter, Tom Baker's brother, is banned. When he
   // signs in he is shown on the list, with the reason, and cannot be chosen.

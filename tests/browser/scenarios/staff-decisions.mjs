@@ -81,6 +81,22 @@ await scenario('staff-decisions', async ({ tap, stack, person }) => {
   const after = (await apiAs(stack, staff, 'GET', `/prisoners/${tom.id}/contacts`)).json.contacts.find((c) => c.visitor_id === lily.visitor_id);
   tap.check(after.approved === true && /Approved/.test(await st.page.textContent(row)), 'staff approve the contact; booking records it');
 
+  // The prisoner's wing, category and incentive level (session eligibility):
+  // a malformed location is an error; then saved, in booking and audited.
+  await st.page.fill('#facts-location', 'A 1');
+  await st.page.click('#facts-form button[type=submit]');
+  await st.page.waitForSelector('.govuk-error-summary');
+  tap.check(/like A-1-012/.test(await st.page.textContent('.govuk-error-summary')), 'a malformed cell location is an error in the summary');
+  await st.page.fill('#facts-location', 'b-2-017');
+  await st.page.selectOption('#facts-category', 'C');
+  await st.page.click('#facts-form button[type=submit]');
+  await st.page.waitForSelector('.govuk-notification-banner--success');
+  await ready(st.page);
+  const tomNow = (await apiAs(stack, staff, 'GET', `/prisoners/${tom.id}`)).json;
+  tap.check(tomNow.location === 'B-2-017' && tomNow.category === 'C' && await st.page.inputValue('#facts-location') === 'B-2-017',
+    "staff record the prisoner's cell location and category; booking holds them", JSON.stringify(tomNow));
+  await screenshots(st.page, 'staff-prisoner-facts');
+
   // A ban: errors first (no contact, a date in the past, no reason).
   await st.page.fill('#ban-expiry-day', '1');
   await st.page.fill('#ban-expiry-month', '1');
