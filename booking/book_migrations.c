@@ -346,6 +346,15 @@ const BookMigration book_migrations[] = {
      "-- (video_profile); set with PATCH /establishments/{id}.\n"
      "ALTER TABLE establishments ADD COLUMN incell_video_profile TEXT NOT NULL DEFAULT 'standard'\n"
      "  CHECK (incell_video_profile IN ('standard', 'low'));\n"},
+    {"0008_establishment_time_zone",
+     "-- Issue 16 part 1: each establishment keeps its own time zone (an IANA name\n"
+     "-- read from the machine's tzdata), and booking counts session templates,\n"
+     "-- \"today\", the booking window, weekly limits and the ISO week in it\n"
+     "-- (booking/book_localtime.c). Existing establishments are in England and\n"
+     "-- Wales: Europe/London. Whether a name is a real zone is checked by booking\n"
+     "-- when it is set (PATCH /establishments/{id}); the schema keeps it short.\n"
+     "ALTER TABLE establishments ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'Europe/London'\n"
+     "  CHECK (length(time_zone) BETWEEN 1 AND 64);\n"},
 };
 const size_t book_n_migrations = sizeof book_migrations / sizeof book_migrations[0];
 
@@ -739,6 +748,15 @@ const BookMigration book_migrations_pg[] = {
      "-- (video_profile); set with PATCH /establishments/{id}.\n"
      "ALTER TABLE establishments ADD COLUMN incell_video_profile TEXT NOT NULL DEFAULT 'standard'\n"
      "  CHECK (incell_video_profile IN ('standard', 'low'));\n"},
+    {"0008_establishment_time_zone",
+     "-- Issue 16 part 1: each establishment keeps its own time zone (an IANA name\n"
+     "-- read from the machine's tzdata), and booking counts session templates,\n"
+     "-- \"today\", the booking window, weekly limits and the ISO week in it\n"
+     "-- (booking/book_localtime.c). Existing establishments are in England and\n"
+     "-- Wales: Europe/London. Whether a name is a real zone is checked by booking\n"
+     "-- when it is set (PATCH /establishments/{id}); the schema keeps it short.\n"
+     "ALTER TABLE establishments ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'Europe/London'\n"
+     "  CHECK (length(time_zone) BETWEEN 1 AND 64);\n"},
 };
 const size_t book_n_migrations_pg =
     sizeof book_migrations_pg / sizeof book_migrations_pg[0];
