@@ -399,6 +399,14 @@ const Tz *tz_get(const char *name, char *err, size_t err_size) {
   return tz;
 }
 
+const Tz *tz_utc(void) {
+  static TType utc_type = {0, 0};
+  static int64_t none;
+  static uint8_t none_type;
+  static const Tz utc = {"UTC", &none, &none_type, 0, &utc_type, 1, {0}};
+  return &utc;
+}
+
 const char *tz_name(const Tz *tz) { return tz->name; }
 
 int tz_offset_at(const Tz *tz, int64_t t, int *is_dst) {

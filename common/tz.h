@@ -53,6 +53,9 @@ Tz *tz_load(const char *dir, const char *name, char *err, size_t err_size);
  * (err filled) for an unknown zone, and again on every later ask. */
 const Tz *tz_get(const char *name, char *err, size_t err_size);
 
+/* UTC, built in: there even without tzdata. Never NULL. */
+const Tz *tz_utc(void);
+
 const char *tz_name(const Tz *tz);
 
 /* The UTC offset (seconds east) in force at instant t; *is_dst if not NULL. */
