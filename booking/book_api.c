@@ -593,7 +593,7 @@ void api_establishment_patch(ApiCtx *c, const char *id) {
   /* The establishment's time zone (migration 0008): a zone in this
    * machine's tzdata, or refused with the reason (book_localtime.h). */
   const char *zone_in = NULL;
-  char zone[TZ_NAME_MAX + 1] = "", zone_err[200];
+  char zone[TZ_NAME_MAX + 1] = "", zone_err[200] = "";
   if (api_str(c, b, "time_zone", 0, TZ_NAME_MAX, &zone_in)) {
     json_decref(b);
     return;

@@ -16,7 +16,11 @@ const Tz *book_local_zone_shown(const char *name) {
 }
 
 int book_local_zone_valid(const char *name, char *err, size_t err_size) {
-  return name && *name && book_local_zone(name, err, err_size) != NULL;
+  if (!name || !*name) {
+    if (err && err_size) g_strlcpy(err, "a time zone name is needed", err_size);
+    return 0;
+  }
+  return book_local_zone(name, err, err_size) != NULL;
 }
 
 static void date_of_days(int64_t days, char out[11]) {

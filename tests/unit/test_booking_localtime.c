@@ -133,6 +133,7 @@ static void test_describe_and_rfc3339(void) {
   g_assert_false(book_local_zone_valid("Mars/Base", err, sizeof err));
   g_assert_nonnull(strstr(err, "unknown time zone"));
   g_assert_false(book_local_zone_valid("", err, sizeof err));
+  g_assert_cmpstr(err, ==, "a time zone name is needed");
   g_assert_cmpstr(tz_name(book_local_zone_shown("Mars/Base")), ==, "UTC");
 }
 
