@@ -4,7 +4,7 @@ import { page, ready } from '../layout.mjs';
 import { requireUser } from '../session.mjs';
 import { post, ApiError } from '../api.mjs';
 import { showErrors } from '../forms.mjs';
-import { longDate, timeRange } from '../format.mjs';
+import { inZone } from '../format.mjs';
 import * as state from '../booking-state.mjs';
 import { t } from '../i18n/index.mjs';
 
@@ -27,8 +27,8 @@ main.innerHTML = String(html`
   <dl class="govuk-summary-list govuk-!-margin-bottom-9">
     ${row(t('book.prisoner'), s.prisoner_name, '/family/book/prisoner.html', t('book.changePrisoner'))}
     ${row(t('book.whoOnKey'), html`${(s.visitor_names || []).map((n, i) => html`${i ? html`<br>` : ''}${n}`)}`, '/family/book/visitors.html', t('book.changeWho'))}
-    ${row(t('book.date'), s.slot ? longDate(s.slot.start) : '', '/family/book/slot.html', t('book.changeDate'))}
-    ${row(t('book.time'), s.slot ? timeRange(s.slot.start, s.slot.end) : '', null)}
+    ${row(t('book.date'), s.slot ? inZone(s.slot.time_zone).longDate(s.slot.start) : '', '/family/book/slot.html', t('book.changeDate'))}
+    ${row(t('book.time'), s.slot ? inZone(s.slot.time_zone).timeRange(s.slot.start, s.slot.end) : '', null)}
     ${row(t('book.type'), t('visitType.social'), null)}
   </dl>
   <h2 class="govuk-heading-m">${t('book.before')}</h2>

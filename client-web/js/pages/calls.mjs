@@ -4,7 +4,7 @@ import { html } from '../html.mjs';
 import { page, ready, pageProblem } from '../layout.mjs';
 import { requireUser } from '../session.mjs';
 import { get } from '../api.mjs';
-import { sameDay } from '../format.mjs';
+import { inZone } from '../format.mjs';
 import { visitsTable, splitVisits, joinButton } from '../visits-view.mjs';
 import { t } from '../i18n/index.mjs';
 
@@ -13,7 +13,7 @@ const main = page({ title: t('nav.yourCalls'), user, active: '/calls/' });
 try {
   const { visits } = await get('/visits');
   const { upcoming, past } = splitVisits(visits.filter((v) => v.status !== 'requested'));
-  const today = upcoming.filter((v) => sameDay(v.start, Date.now()));
+  const today = upcoming.filter((v) => inZone(v.time_zone).sameDay(v.start, Date.now()));
   const later = upcoming.filter((v) => !today.includes(v));
   main.innerHTML = String(html`
     <span class="govuk-caption-l">${user.display_name}</span>
