@@ -148,15 +148,15 @@ void api_contacts(ApiCtx *c, const char *id_text) {
   }
   BookStmt *st = book_db_stmt(
       db, "SELECT c.id, v.id, v.name, v.date_of_birth, c.contact_type, c.relationship, "
-          "c.approved, v.legal_adviser_verified, e.adult_age FROM contacts c JOIN visitors v ON "
+          "c.approved, v.legal_adviser_verified, e.adult_age, e.time_zone FROM contacts c JOIN "
+          "visitors v ON "
           "v.id = c.visitor_id JOIN prisoners p ON p.id = c.prisoner_id JOIN establishments e ON "
           "e.id = p.establishment_id WHERE c.prisoner_id = ?1 AND (?2 = 0 OR v.user_id = ?3) "
           "ORDER BY v.name");
   book_bind_i64(st, 1, pid);
   book_bind_i64(st, 2, own_only);
   book_bind_i64(st, 3, c->actor.user_id);
-  char today[11];
-  book_date_of(c->now, today);
+  char today[11] = "";
   json_t *arr = json_array();
   GArray *cids = g_array_new(FALSE, FALSE, sizeof(int64_t));
   int row;
@@ -164,6 +164,8 @@ void api_contacts(ApiCtx *c, const char *id_text) {
     int64_t cid = book_col_i64(st, 0);
     g_array_append_val(cids, cid);
     const char *dob = book_col_text(st, 3);
+    /* Adult today at the prisoner's establishment (its local date). */
+    if (!today[0]) book_local_date(book_local_zone_shown(book_col_text(st, 9)), c->now, today);
     int adult = dob && book_age_on(dob, today) >= book_col_int(st, 8);
     json_array_append_new(
         arr, json_pack("{s:I, s:s, s:o, s:s, s:s, s:b, s:b, s:b}", "visitor_id",
