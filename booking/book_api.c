@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "book_faultvfs.h"
+#include "book_localtime.h"
 #include "book_metrics.h"
 #include "daemon.h"
 #include "ids.h"
@@ -515,13 +516,14 @@ static json_t *est_row(BookStmt *st) {
     json_object_set_new(o, EST_INTS[i], json_integer(book_col_int(st, i + 2)));
   json_object_set_new(o, "approve_public_bookings", json_boolean(book_col_int(st, 11)));
   json_object_set_new(o, "incell_video_profile", json_string(book_col_text(st, 12)));
+  json_object_set_new(o, "time_zone", json_string(book_col_text(st, 13)));
   return o;
 }
 
 #define EST_SELECT                                                                          \
   "SELECT id, name, min_days, max_days, max_visitors, max_adults, max_children, adult_age, " \
   "remand_weekly_limit, vo_allowance, vo_period_days, approve_public_bookings, "             \
-  "incell_video_profile FROM establishments"
+  "incell_video_profile, time_zone FROM establishments"
 
 void api_establishments(ApiCtx *c, const char *id) {
   if (api_need_session(c)) return;
@@ -565,7 +567,8 @@ void api_establishment_patch(ApiCtx *c, const char *id) {
   static const char *const fields[] = {"min_days",     "max_days",  "max_visitors",
                                        "max_adults",   "max_children", "adult_age",
                                        "remand_weekly_limit", "vo_allowance", "vo_period_days",
-                                       "approve_public_bookings", "incell_video_profile", NULL};
+                                       "approve_public_bookings", "incell_video_profile",
+                                       "time_zone", NULL};
   json_t *b = api_body(c, fields, 0);
   if (!b) return;
   int approve_public = -1;
@@ -587,6 +590,23 @@ void api_establishment_patch(ApiCtx *c, const char *id) {
   }
   char profile[16] = "";
   if (profile_in) g_strlcpy(profile, profile_in, sizeof profile);
+  /* The establishment's time zone (migration 0008): a zone in this
+   * machine's tzdata, or refused with the reason (book_localtime.h). */
+  const char *zone_in = NULL;
+  char zone[TZ_NAME_MAX + 1] = "", zone_err[200] = "";
+  if (api_str(c, b, "time_zone", 0, TZ_NAME_MAX, &zone_in)) {
+    json_decref(b);
+    return;
+  }
+  if (zone_in && !book_local_zone_valid(zone_in, zone_err, sizeof zone_err)) {
+    json_decref(b);
+    char msg[300];
+    g_snprintf(msg, sizeof msg, "time_zone must be an IANA time zone like Europe/London: %s",
+               zone_err);
+    api_error(c, 400, "invalid_field", msg, "time_zone");
+    return;
+  }
+  if (zone_in) g_strlcpy(zone, zone_in, sizeof zone);
   static const long long lim[][2] = {{0, 365}, {0, 365}, {1, 20}, {1, 20}, {0, 20},
                                      {10, 25}, {0, 21}, {0, 26}, {1, 365}};
   long long val[9];
@@ -629,7 +649,8 @@ void api_establishment_patch(ApiCtx *c, const char *id) {
           "coalesce(?6, adult_age), remand_weekly_limit = coalesce(?7, remand_weekly_limit), "
           "vo_allowance = coalesce(?8, vo_allowance), vo_period_days = coalesce(?9, "
           "vo_period_days), approve_public_bookings = coalesce(?11, approve_public_bookings), "
-          "incell_video_profile = coalesce(?12, incell_video_profile) WHERE id = ?10");
+          "incell_video_profile = coalesce(?12, incell_video_profile), time_zone = coalesce(?13, "
+          "time_zone) WHERE id = ?10");
   for (int i = 0; i < 9; i++)
     if (given[i])
       book_bind_i64(st, i + 1, val[i]);
@@ -644,6 +665,10 @@ void api_establishment_patch(ApiCtx *c, const char *id) {
     book_bind_text(st, 12, profile);
   else
     book_bind_null(st, 12);
+  if (zone[0])
+    book_bind_text(st, 13, zone);
+  else
+    book_bind_null(st, 13);
   int rc = st ? book_step(st) : BOOK_ERROR;
   book_stmt_reset(st);
   if (rc != BOOK_DONE) {
@@ -662,6 +687,7 @@ void api_establishment_patch(ApiCtx *c, const char *id) {
   if (approve_public >= 0)
     json_object_set_new(detail, "approve_public_bookings", json_boolean(approve_public));
   if (profile[0]) json_object_set_new(detail, "incell_video_profile", json_string(profile));
+  if (zone[0]) json_object_set_new(detail, "time_zone", json_string(zone));
   char *dt = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(detail);
   int bad = book_audit(db, c->now, c->actor.username, NULL, "establishment_changed", dt);

@@ -5,6 +5,7 @@
 #include "book_api.h"
 #include "book_eligibility.h"
 #include "book_holds.h"
+#include "book_localtime.h"
 #include "timeutil.h"
 
 /* The restrictions list, or NULL when the database failed. */
@@ -154,15 +155,15 @@ void api_contacts(ApiCtx *c, const char *id_text) {
   }
   BookStmt *st = book_db_stmt(
       db, "SELECT c.id, v.id, v.name, v.date_of_birth, c.contact_type, c.relationship, "
-          "c.approved, v.legal_adviser_verified, e.adult_age FROM contacts c JOIN visitors v ON "
+          "c.approved, v.legal_adviser_verified, e.adult_age, e.time_zone FROM contacts c JOIN "
+          "visitors v ON "
           "v.id = c.visitor_id JOIN prisoners p ON p.id = c.prisoner_id JOIN establishments e ON "
           "e.id = p.establishment_id WHERE c.prisoner_id = ?1 AND (?2 = 0 OR v.user_id = ?3) "
           "ORDER BY v.name");
   book_bind_i64(st, 1, pid);
   book_bind_i64(st, 2, own_only);
   book_bind_i64(st, 3, c->actor.user_id);
-  char today[11];
-  book_date_of(c->now, today);
+  char today[11] = "";
   json_t *arr = json_array();
   GArray *cids = g_array_new(FALSE, FALSE, sizeof(int64_t));
   int row;
@@ -170,6 +171,8 @@ void api_contacts(ApiCtx *c, const char *id_text) {
     int64_t cid = book_col_i64(st, 0);
     g_array_append_val(cids, cid);
     const char *dob = book_col_text(st, 3);
+    /* Adult today at the prisoner's establishment (its local date). */
+    if (!today[0]) book_local_date(book_local_zone_shown(book_col_text(st, 9)), c->now, today);
     int adult = dob && book_age_on(dob, today) >= book_col_int(st, 8);
     json_array_append_new(
         arr, json_pack("{s:I, s:s, s:o, s:s, s:s, s:b, s:b, s:b}", "visitor_id",
@@ -215,8 +218,8 @@ void api_slots(ApiCtx *c, const char *id_text) {
     return;
   }
   BookStmt *st = book_db_stmt(
-      db, "SELECT e.id, e.min_days, e.max_days FROM prisoners p JOIN establishments e ON e.id = "
-          "p.establishment_id WHERE p.id = ?");
+      db, "SELECT e.id, e.min_days, e.max_days, e.time_zone FROM prisoners p JOIN establishments "
+          "e ON e.id = p.establishment_id WHERE p.id = ?");
   book_bind_i64(st, 1, pid);
   int found = book_db_row(db, st);
   if (found < 0) {
@@ -230,11 +233,16 @@ void api_slots(ApiCtx *c, const char *id_text) {
   char est[16];
   g_strlcpy(est, book_col_text(st, 0), sizeof est);
   int min_days = book_col_int(st, 1), max_days = book_col_int(st, 2);
+  /* Dates and session times are the establishment's local ones. */
+  const Tz *tz = book_local_zone(book_col_text(st, 3), NULL, 0);
   book_stmt_reset(st);
-  char today[11], first[11], last[11], from[11], to[11];
-  book_date_of(c->now, today);
-  book_date_add(today, min_days + 1, first);
-  book_date_add(today, max_days, last);
+  if (!tz) {
+    api_error(c, 503, "time_zone_unavailable",
+              "the establishment's time zone is not known on this server", NULL);
+    return;
+  }
+  char first[11], last[11], from[11], to[11];
+  book_local_window(tz, c->now, min_days, max_days, first, last);
   const char *qf = http_request_query(c->req, "from"), *qt = http_request_query(c->req, "to");
   int64_t tf, tt;
   if (qf && time_parse_date(qf, &tf) != 0) {
@@ -263,9 +271,10 @@ void api_slots(ApiCtx *c, const char *id_text) {
             book_db_scalar(
                 db,
                 "SELECT count(*) FROM prisoner_restrictions WHERE prisoner_id = ? AND type = "
-                "'CLOSED' AND start_date <= date(?, 'unixepoch') AND (expiry_date IS NULL OR "
-                "expiry_date >= date(?, 'unixepoch'))",
-                &n_closed, 3, pid, (int64_t)c->now, (int64_t)c->now) < 0;
+                "'CLOSED' AND start_date <= date(?2, 'unixepoch') AND (expiry_date IS NULL OR "
+                "expiry_date >= date(?2, 'unixepoch'))",
+                /* the local wall clock as if UTC: date() of it is local today */
+                &n_closed, 2, pid, tz_to_local(tz, c->now)) < 0;
   int closed_prisoner = n_closed > 0;
   int row = 0;
 
@@ -363,9 +372,8 @@ void api_slots(ApiCtx *c, const char *id_text) {
       if (t->dow != dow || strcmp(date, t->vfrom) < 0 || strcmp(date, t->vto) > 0) continue;
       g_snprintf(key, sizeof key, "%lld:%s", (long long)t->id, date);
       if (g_hash_table_contains(excluded, key)) continue;
-      int64_t s = day + atoi(t->start) * 3600 + atoi(t->start + 3) * 60;
-      int64_t e = day + atoi(t->end) * 3600 + atoi(t->end + 3) * 60;
-      if (s <= c->now) continue;
+      int64_t s, e;
+      if (book_local_session(tz, date, t->start, t->end, &s, &e) || s <= c->now) continue;
       char k2[60];
       g_snprintf(k2, sizeof k2, "%lld:%s:open", (long long)t->id, date);
       int ob = GPOINTER_TO_INT(g_hash_table_lookup(booked, k2));
@@ -378,16 +386,16 @@ void api_slots(ApiCtx *c, const char *id_text) {
       int available = yours || (closed_prisoner ? cb + ch < t->closed : ob + oh < t->open);
       char sbuf[32], ebuf[32];
       json_t *slot = json_pack(
-          "{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:b, s:i, s:i}", "id", key, "type",
-          type, "date", date, "start", time_format_iso8601(s, sbuf, sizeof sbuf), "end",
-          time_format_iso8601(e, ebuf, sizeof ebuf), "open_capacity", t->open, "open_booked", ob,
-          "closed_capacity", t->closed, "closed_booked", cb, "available", available, "open_held",
-          oh, "closed_held", ch);
+          "{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:b, s:i, s:i}", "id", key, "type",
+          type, "date", date, "start", book_local_rfc3339(tz, s, sbuf, sizeof sbuf), "end",
+          book_local_rfc3339(tz, e, ebuf, sizeof ebuf), "time_zone", tz_name(tz),
+          "open_capacity", t->open, "open_booked", ob, "closed_capacity", t->closed,
+          "closed_booked", cb, "available", available, "open_held", oh, "closed_held", ch);
       if (yours) {
-        char xbuf[32];
+        char xbuf[40];
         json_object_set_new(slot, "your_hold",
                             json_pack("{s:s, s:s}", "id", mine.id, "expires_at",
-                                      time_format_iso8601(mine.expires_at, xbuf, sizeof xbuf)));
+                                      book_local_rfc3339(tz, mine.expires_at, xbuf, sizeof xbuf)));
       }
       json_array_append_new(arr, slot);
     }

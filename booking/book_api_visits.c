@@ -5,6 +5,7 @@
 
 #include "book_api.h"
 #include "book_holds.h"
+#include "book_localtime.h"
 #include "log.h"
 #include "timeutil.h"
 
@@ -268,13 +269,16 @@ void api_visit_audit(ApiCtx *c, const char *id) {
     api_error(c, 403, "forbidden", "only staff read the audit trail", NULL);
     return;
   }
-  BookStmt *st = book_db_stmt(c->app->db, "SELECT id, at, actor, action, detail FROM "
-                                              "audit_log WHERE visit_id = ? ORDER BY id");
+  /* Times in the visit's establishment's zone, as the visit's own. */
+  BookStmt *st = book_db_stmt(
+      c->app->db, "SELECT a.id, a.at, a.actor, a.action, a.detail, e.time_zone FROM audit_log a "
+                  "JOIN visits v ON v.id = a.visit_id LEFT JOIN establishments e ON e.id = "
+                  "v.establishment_id WHERE a.visit_id = ? ORDER BY a.id");
   book_bind_text(st, 1, id);
   json_t *arr = json_array();
   int row;
   while ((row = book_db_row(c->app->db, st)) == 1) {
-    char buf[32];
+    char buf[40];
     json_t *detail = json_loads(book_col_text(st, 4), 0, NULL);
     if (!json_is_object(detail)) {
       json_decref(detail);
@@ -282,7 +286,9 @@ void api_visit_audit(ApiCtx *c, const char *id) {
     }
     json_array_append_new(
         arr, json_pack("{s:I, s:s, s:s, s:s, s:o}", "id", (json_int_t)book_col_i64(st, 0),
-                       "at", time_format_iso8601(book_col_i64(st, 1), buf, sizeof buf),
+                       "at",
+                       book_local_rfc3339(book_local_zone_shown(book_col_text(st, 5)),
+                                          book_col_i64(st, 1), buf, sizeof buf),
                        "actor", book_col_text(st, 2), "action", book_col_text(st, 3),
                        "detail", detail));
   }

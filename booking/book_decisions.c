@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "book_localtime.h"
 #include "book_rules.h"
 #include "log.h"
 
@@ -363,13 +364,14 @@ int book_admission_check(BookDb *db, const char *visit_id, const char *participa
   /* The visit, as booking holds it now. */
   BookStmt *st = book_db_stmt(
       db, "SELECT v.visit_type, v.status, v.start_at, v.end_at, t.monitoring, t.recording, "
-          "coalesce(v.prisoner_id, 0), v.establishment_id FROM visits v JOIN visit_types t ON "
-          "t.code = v.visit_type WHERE v.id = ?");
+          "coalesce(v.prisoner_id, 0), v.establishment_id, e.time_zone FROM visits v JOIN "
+          "visit_types t ON t.code = v.visit_type LEFT JOIN establishments e ON e.id = "
+          "v.establishment_id WHERE v.id = ?");
   if (!st) return -1;
   book_bind_text(st, 1, visit_id);
   int rc = step(db, st);
   int64_t prisoner_id = 0;
-  char est[16] = "";
+  char est[16] = "", zone[TZ_NAME_MAX + 1] = "";
   if (rc == 1) {
     g_strlcpy(out->type, col(st, 0), sizeof out->type);
     g_strlcpy(out->status, col(st, 1), sizeof out->status);
@@ -379,6 +381,7 @@ int book_admission_check(BookDb *db, const char *visit_id, const char *participa
     g_strlcpy(out->recording, col(st, 5), sizeof out->recording);
     prisoner_id = book_col_i64(st, 6);
     g_strlcpy(est, col(st, 7), sizeof est);
+    g_strlcpy(zone, col(st, 8), sizeof zone);
   }
   book_stmt_reset(st);
   if (rc < 0) return -1;
@@ -445,8 +448,11 @@ int book_admission_check(BookDb *db, const char *visit_id, const char *participa
     if (rc == 0) return refuse(out, "not_participant");
     /* Every visitor this account speaks for on the visit must still be an
      * approved contact of the prisoner with no BAN in force today. */
+    /* Today at the visit's establishment (unknown zone: not admitted). */
     char today[11];
-    book_date_of(now, today);
+    const Tz *tz = book_local_zone(zone, NULL, 0);
+    if (!tz) return -1;
+    book_local_date(tz, now, today);
     st = book_db_stmt(
         /* CASE, not a boolean inside max(): the same text on both engines. */
         db, "SELECT coalesce(max(CASE WHEN EXISTS (SELECT 1 FROM contact_restrictions r WHERE "

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "book_api.h"
+#include "book_localtime.h"
 #include "ids.h"
 #include "log.h"
 #include "timeutil.h"
@@ -196,7 +197,7 @@ int book_demo_visit(BookDb *db, const char *type, int64_t start, int64_t end, co
       "professional_user_id, template_id, date, start_at, end_at, restriction, status, "
       "booked_by, booked_at, updated_at) SELECT ?1, ?2, p.establishment_id, p.id, "
       "(SELECT id FROM probationers WHERE crn = 'X123456' AND ?3 IS NULL), "
-      "(SELECT id FROM users WHERE username = ?4), NULL, date(?5, 'unixepoch'), ?5, ?6, 'open', "
+      "(SELECT id FROM users WHERE username = ?4), NULL, date(?9, 'unixepoch'), ?5, ?6, 'open', "
       "'booked', coalesce((SELECT id FROM users WHERE username = ?7), (SELECT id FROM users WHERE "
       "role = 'admin' ORDER BY id LIMIT 1)), ?8, ?8 FROM (SELECT 1) AS one LEFT JOIN prisoners p ON "
       "p.prison_number = ?3");
@@ -214,6 +215,10 @@ int book_demo_visit(BookDb *db, const char *type, int64_t start, int64_t end, co
   book_bind_i64(st, 6, end);
   book_bind_text(st, 7, actor);
   book_bind_i64(st, 8, time_now_unix());
+  /* The visit's date is the demo prison's local date (Europe/London): the
+   * wall clock read as if UTC gives it through date(). */
+  const Tz *tz = book_local_zone(NULL, NULL, 0);
+  book_bind_i64(st, 9, tz ? tz_to_local(tz, start) : start);
   int bad = book_db_step_done(db, st);
   for (int i = 0; i < 2 && visitors[i] && !bad; i++) {
     st = book_db_stmt(db, "INSERT INTO visit_visitors(visit_id, visitor_id, main_contact) "

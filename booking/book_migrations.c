@@ -346,6 +346,15 @@ const BookMigration book_migrations[] = {
      "-- (video_profile); set with PATCH /establishments/{id}.\n"
      "ALTER TABLE establishments ADD COLUMN incell_video_profile TEXT NOT NULL DEFAULT 'standard'\n"
      "  CHECK (incell_video_profile IN ('standard', 'low'));\n"},
+    {"0008_establishment_time_zone",
+     "-- Issue 16 part 1: each establishment keeps its own time zone (an IANA name\n"
+     "-- read from the machine's tzdata), and booking counts session templates,\n"
+     "-- \"today\", the booking window, weekly limits and the ISO week in it\n"
+     "-- (booking/book_localtime.c). Existing establishments are in England and\n"
+     "-- Wales: Europe/London. Whether a name is a real zone is checked by booking\n"
+     "-- when it is set (PATCH /establishments/{id}); the schema keeps it short.\n"
+     "ALTER TABLE establishments ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'Europe/London'\n"
+     "  CHECK (length(time_zone) BETWEEN 1 AND 64);\n"},
     {"0010_slot_holds_and_eligibility",
      "-- Issue 16 parts 3 and 4: held slots and session eligibility.\n"
      "--\n"
@@ -868,6 +877,15 @@ const BookMigration book_migrations_pg[] = {
      "-- (video_profile); set with PATCH /establishments/{id}.\n"
      "ALTER TABLE establishments ADD COLUMN incell_video_profile TEXT NOT NULL DEFAULT 'standard'\n"
      "  CHECK (incell_video_profile IN ('standard', 'low'));\n"},
+    {"0008_establishment_time_zone",
+     "-- Issue 16 part 1: each establishment keeps its own time zone (an IANA name\n"
+     "-- read from the machine's tzdata), and booking counts session templates,\n"
+     "-- \"today\", the booking window, weekly limits and the ISO week in it\n"
+     "-- (booking/book_localtime.c). Existing establishments are in England and\n"
+     "-- Wales: Europe/London. Whether a name is a real zone is checked by booking\n"
+     "-- when it is set (PATCH /establishments/{id}); the schema keeps it short.\n"
+     "ALTER TABLE establishments ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'Europe/London'\n"
+     "  CHECK (length(time_zone) BETWEEN 1 AND 64);\n"},
     {"0010_slot_holds_and_eligibility",
      "-- PostgreSQL text of 0010_slot_holds_and_eligibility.sql (keep the two in\n"
      "-- step): BIGINT for integers, an identity column for INTEGER PRIMARY KEY.\n"

@@ -10,6 +10,7 @@
 #include "book_notify_outbox.h"
 #include "book_eligibility.h"
 #include "book_holds.h"
+#include "book_localtime.h"
 #include "ids.h"
 #include "log.h"
 #include "timeutil.h"
@@ -35,6 +36,14 @@ static int fail(BookError *e, int http, const char *code, const char *field, con
  * is refused as a whole and may be tried again. Never read as "no row" or
  * "no conflict": a rule that could not be checked refuses. */
 static int storage_fail(BookError *e) { return book_error_storage(e); }
+
+/* The establishment's time zone is not one this machine knows (set behind
+ * booking's back, or tzdata removed): dates cannot be worked out, so the
+ * rule refuses rather than guess in UTC. */
+static int zone_fail(BookError *e) {
+  return fail(e, 503, "time_zone_unavailable", NULL,
+              "the establishment's time zone is not known on this server; nothing was changed");
+}
 
 int book_error_storage(BookError *e) {
   return fail(e, 503, "storage_unavailable", NULL,
@@ -114,13 +123,14 @@ typedef struct {
   int min_days, max_days, max_visitors, max_adults, max_children, adult_age;
   int remand_weekly_limit, vo_allowance, vo_period_days;
   int approve_public;
+  char time_zone[TZ_NAME_MAX + 1];
 } Est;
 
 static int load_est(BookDb *db, const char *id, Est *e) {
   BookStmt *st = book_db_stmt(
       db, "SELECT id, min_days, max_days, max_visitors, max_adults, max_children, adult_age, "
-          "remand_weekly_limit, vo_allowance, vo_period_days, approve_public_bookings FROM "
-          "establishments WHERE id = ?");
+          "remand_weekly_limit, vo_allowance, vo_period_days, approve_public_bookings, time_zone "
+          "FROM establishments WHERE id = ?");
   book_bind_text(st, 1, id);
   int ok = book_db_row(db, st);
   if (ok == 1) {
@@ -130,6 +140,7 @@ static int load_est(BookDb *db, const char *id, Est *e) {
                 &e->vo_period_days};
     for (int i = 0; i < 9; i++) *f[i] = book_col_int(st, i + 1);
     e->approve_public = book_col_int(st, 10);
+    g_strlcpy(e->time_zone, col_text(st, 11), sizeof e->time_zone);
     book_stmt_reset(st);
   }
   return ok;
@@ -200,8 +211,9 @@ static int resolve_slot(BookDb *db, const char *slot_id, Slot *s, BookError *e) 
   s->template_id = g_ascii_strtoll(slot_id, NULL, 10);
   g_strlcpy(s->date, colon + 1, sizeof s->date);
   BookStmt *st = book_db_stmt(
-      db, "SELECT establishment_id, visit_type, day_of_week, start_time, end_time, open_capacity, "
-          "closed_capacity, valid_from, valid_to FROM session_templates WHERE id = ?");
+      db, "SELECT t.establishment_id, t.visit_type, t.day_of_week, t.start_time, t.end_time, "
+          "t.open_capacity, t.closed_capacity, t.valid_from, t.valid_to, e.time_zone FROM "
+          "session_templates t JOIN establishments e ON e.id = t.establishment_id WHERE t.id = ?");
   book_bind_i64(st, 1, s->template_id);
   int found = book_db_row(db, st);
   if (found < 0) return storage_fail(e);
@@ -209,9 +221,14 @@ static int resolve_slot(BookDb *db, const char *slot_id, Slot *s, BookError *e) 
   g_strlcpy(s->est, col_text(st, 0), sizeof s->est);
   g_strlcpy(s->type, col_text(st, 1), sizeof s->type);
   int dow = book_col_int(st, 2);
-  const char *st_t = col_text(st, 3), *en_t = col_text(st, 4);
-  s->start = midnight + atoi(st_t) * 3600 + atoi(st_t + 3) * 60;
-  s->end = midnight + atoi(en_t) * 3600 + atoi(en_t + 3) * 60;
+  /* Session times are the establishment's wall-clock times on that local
+   * date (book_localtime.h: the missing and repeated hours). */
+  const Tz *tz = book_local_zone(col_text(st, 9), NULL, 0);
+  if (!tz || book_local_session(tz, s->date, col_text(st, 3), col_text(st, 4), &s->start,
+                                &s->end)) {
+    book_stmt_reset(st);
+    return zone_fail(e);
+  }
   s->open_capacity = book_col_int(st, 5);
   s->closed_capacity = book_col_int(st, 6);
   char from[11], to[11];
@@ -490,11 +507,12 @@ static int check_prison_visit(BookDb *db, const BookActor *a, const BookRequest 
   /* The session's location, category and incentive filters (HMPPS). */
   if (book_eligibility_check(db, c->slot.template_id, c->prisoner.id, e)) return -1;
 
-  /* Booking window: today + min + 1 .. today + max (HMPPS). */
-  char today[11], first[11], last[11];
-  book_date_of(now, today);
-  book_date_add(today, c->est.min_days + 1, first);
-  book_date_add(today, c->est.max_days, last);
+  /* Booking window: today + min + 1 .. today + max (HMPPS), today being
+   * the establishment's local date. */
+  char first[11], last[11];
+  const Tz *tz = book_local_zone(c->est.time_zone, NULL, 0);
+  if (!tz) return zone_fail(e);
+  book_local_window(tz, now, c->est.min_days, c->est.max_days, first, last);
   if (strcmp(c->slot.date, first) < 0 || strcmp(c->slot.date, last) > 0 || c->slot.start <= now)
     return fail(e, 422, "outside_booking_window", "slot_id",
                 "calls can be booked from %s to %s", first, last);
@@ -564,12 +582,9 @@ static int check_prison_visit(BookDb *db, const BookActor *a, const BookRequest 
                 "no calls that day: a non-associated prisoner has one");
 
   if (!strcmp(c->type, "social") && !strcmp(c->prisoner.status, "remand")) {
-    /* The ISO week (Monday to Sunday) of the call. */
-    int64_t mid;
-    time_parse_date(c->slot.date, &mid);
+    /* The ISO week (Monday to Sunday) of the call's local date. */
     char monday[11], sunday[11];
-    book_date_add(c->slot.date, -(iso_dow(mid) - 1), monday);
-    book_date_add(monday, 6, sunday);
+    book_local_iso_week(c->slot.date, monday, sunday);
     st = book_db_stmt(db, "SELECT count(*) FROM visits WHERE prisoner_id = ? AND visit_type = "
                           "'social' AND " NOT_CANCELLED " AND date BETWEEN ? AND ? AND id <> ?");
     book_bind_i64(st, 1, c->prisoner.id);
@@ -695,8 +710,14 @@ int book_visit_create(BookDb *db, const BookActor *a, const BookRequest *r, int6
   book_bind_text(st, 2, r->type);
   int probation = !strcmp(r->type, "probation");
   if (probation) {
+    /* A probation call has no establishment: its date is the default
+     * zone's (England and Wales). */
     char date[11];
-    book_date_of(r->start, date);
+    const Tz *ptz = book_local_zone(NULL, NULL, 0);
+    if (ptz)
+      book_local_date(ptz, r->start, date);
+    else
+      book_date_of(r->start, date);
     book_bind_null(st, 3);
     book_bind_null(st, 4);
     book_bind_i64(st, 5, r->probationer_id);
@@ -1054,6 +1075,20 @@ int book_visit_decide(BookDb *db, const BookActor *a, const char *visit_id, int 
 
 /* ---- contacts (staff) ---- */
 
+/* The local date at now of the prisoner's establishment; -1 when the
+ * database failed or the zone is unknown. */
+static int prisoner_today(BookDb *db, int64_t prisoner_id, int64_t now, char out[11]) {
+  BookStmt *st = book_db_stmt(db, "SELECT e.time_zone FROM prisoners p JOIN establishments e ON "
+                                  "e.id = p.establishment_id WHERE p.id = ?");
+  book_bind_i64(st, 1, prisoner_id);
+  if (book_db_row(db, st) != 1) return -1;
+  const Tz *tz = book_local_zone(col_text(st, 0), NULL, 0);
+  book_stmt_reset(st);
+  if (!tz) return -1;
+  book_local_date(tz, now, out);
+  return 0;
+}
+
 /* The contact row of (prisoner, visitor) the staff member may change; 0
  * with e filled (not_found, forbidden or storage_unavailable) otherwise. */
 static int64_t staff_contact(BookDb *db, const BookActor *a, int64_t prisoner_id,
@@ -1160,10 +1195,11 @@ int book_contact_add_restriction(BookDb *db, const BookActor *a, int64_t prisone
   char *detail = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(d);
   if (!bad) bad = book_audit(db, now, a->username, NULL, "contact_restriction_added", detail);
-  /* A BAN in force today removes the visitor from the prisoner's live calls
-   * now; a later start is enforced by the admission check when it comes. */
+  /* A BAN in force today (the prisoner's establishment's local date)
+   * removes the visitor from the prisoner's live calls now; a later start is
+   * enforced by the admission check when it comes. */
   char today[11];
-  book_date_of(now, today);
+  if (!bad && prisoner_today(db, prisoner_id, now, today) < 0) bad = 1;
   if (!bad && !strcmp(type, "BAN") && strcmp(start_date, today) <= 0 &&
       (!expiry_date || strcmp(expiry_date, today) >= 0) &&
       book_decisions_for_contact(db, now, a->username, prisoner_id, visitor_id,
@@ -1277,11 +1313,12 @@ int book_slot_check(BookDb *db, const BookActor *a, int64_t prisoner_id, const c
     return fail(e, 422, "slot_not_found", "slot_id", "that slot is at another establishment");
   if (!book_can_book(a->role) || !role_may_book_type(a->role, s.type))
     return fail(e, 403, "forbidden", "slot_id", "your role may not book %s calls", s.type);
-  /* The same window as a booking (check_prison_visit). */
-  char today[11], first[11], last[11];
-  book_date_of(now, today);
-  book_date_add(today, est.min_days + 1, first);
-  book_date_add(today, est.max_days, last);
+  /* The same window as a booking (check_prison_visit): the establishment's
+   * local dates. */
+  char first[11], last[11];
+  const Tz *tz = book_local_zone(est.time_zone, NULL, 0);
+  if (!tz) return zone_fail(e);
+  book_local_window(tz, now, est.min_days, est.max_days, first, last);
   if (strcmp(s.date, first) < 0 || strcmp(s.date, last) > 0 || s.start <= now)
     return fail(e, 422, "outside_booking_window", "slot_id",
                 "calls can be booked from %s to %s", first, last);

@@ -2,11 +2,13 @@
 #include <string.h>
 
 #include "book_api.h"
+#include "book_localtime.h"
 #include "timeutil.h"
 
-static json_t *iso(int64_t t) {
-  char buf[32];
-  return json_string(time_format_iso8601(t, buf, sizeof buf));
+/* An instant in RFC 3339 with the zone's offset there. */
+static json_t *iso_local(const Tz *tz, int64_t t) {
+  char buf[40];
+  return json_string(book_local_rfc3339(tz, t, buf, sizeof buf));
 }
 
 static json_t *text_or_null(BookStmt *st, int i) {
@@ -55,7 +57,7 @@ int book_view_visit_read(BookDb *db, const char *id, json_t **out) {
       "SELECT v.id, v.visit_type, v.status, v.restriction, v.establishment_id, "
       " p.id, p.name, p.prison_number, pr.id, pr.name, pr.crn, u.id, u.display_name, "
       " v.template_id, v.date, v.start_at, v.end_at, b.username, v.booked_at, v.status_reason, "
-      " t.monitoring, t.recording, coalesce(e.adult_age, 18) "
+      " t.monitoring, t.recording, coalesce(e.adult_age, 18), e.time_zone "
       "FROM visits v JOIN visit_types t ON t.code = v.visit_type "
       " JOIN users b ON b.id = v.booked_by "
       " LEFT JOIN prisoners p ON p.id = v.prisoner_id "
@@ -101,10 +103,12 @@ int book_view_visit_read(BookDb *db, const char *id, json_t **out) {
   }
   char date[11];
   g_strlcpy(date, book_col_text(st, 14), sizeof date);
-  json_object_set_new(o, "start", iso(book_col_i64(st, 15)));
-  json_object_set_new(o, "end", iso(book_col_i64(st, 16)));
+  const Tz *tz = book_local_zone_shown(book_col_text(st, 23));
+  json_object_set_new(o, "start", iso_local(tz, book_col_i64(st, 15)));
+  json_object_set_new(o, "end", iso_local(tz, book_col_i64(st, 16)));
+  json_object_set_new(o, "time_zone", json_string(tz_name(tz)));
   json_object_set_new(o, "booked_by", text_or_null(st, 17));
-  json_object_set_new(o, "booked_at", iso(book_col_i64(st, 18)));
+  json_object_set_new(o, "booked_at", iso_local(tz, book_col_i64(st, 18)));
   json_object_set_new(o, "status_reason", text_or_null(st, 19));
   json_object_set_new(o, "monitoring", text_or_null(st, 20));
   json_object_set_new(o, "recording", text_or_null(st, 21));

@@ -1,10 +1,13 @@
 // Dates and times as GOV.UK style writes them: "Monday 3 March 2025", "2:30pm";
 // in Welsh "Dydd Llun 3 Mawrth 2025", "2:30yp" (GOV.UK Welsh style).
-// Times are shown in the establishment's zone (Europe/London), in the
-// person's language (i18n: Intl 'cy' or 'en-GB').
+// Times are shown in the establishment's time zone as booking names it
+// (`time_zone` on every visit and slot; Europe/London by default), never the
+// browser's own, in the person's language (i18n: Intl 'cy' or 'en-GB').
+// Pages pass the zone: `inZone(v.time_zone).timeRange(v.start, v.end)`.
 import { lang, locale, t } from './i18n/index.mjs';
 
-const TZ = 'Europe/London';
+export const DEFAULT_TZ = 'Europe/London';
+const zoneOr = (tz) => tz || DEFAULT_TZ;
 
 export function toDate(t) {
   if (t instanceof Date) return t;
@@ -20,38 +23,51 @@ const CY_DAYS = ['Dydd Sul', 'Dydd Llun', 'Dydd Mawrth', 'Dydd Mercher', 'Dydd I
 const CY_MONTHS = ['Ionawr', 'Chwefror', 'Mawrth', 'Ebrill', 'Mai', 'Mehefin', 'Gorffennaf', 'Awst', 'Medi', 'Hydref', 'Tachwedd', 'Rhagfyr'];
 const hasWelsh = (() => { try { return new Intl.DateTimeFormat('cy').resolvedOptions().locale.startsWith('cy'); } catch { return false; } })();
 
-export function longDate(when, l = lang()) {
+export function longDate(when, l = lang(), tz = DEFAULT_TZ) {
   if (l === 'cy' && !hasWelsh) {
-    const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'numeric', year: 'numeric', timeZone: TZ })
+    const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'numeric', year: 'numeric', timeZone: zoneOr(tz) })
       .formatToParts(toDate(when)).map((x) => [x.type, x.value]));
     const wd = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(p.weekday);
     return `${CY_DAYS[wd]} ${Number(p.day)} ${CY_MONTHS[Number(p.month) - 1]} ${p.year}`;
   }
-  const p = Object.fromEntries(new Intl.DateTimeFormat(locale(l), { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: TZ })
+  const p = Object.fromEntries(new Intl.DateTimeFormat(locale(l), { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: zoneOr(tz) })
     .formatToParts(toDate(when)).map((x) => [x.type, x.value]));
   return `${p.weekday} ${p.day} ${p.month} ${p.year}`;
 }
 
 // 12-hour clock, "2:30pm" / "2pm"; Welsh "2:30yp" / "2yp" (yb before noon).
-export function time(when, l = lang()) {
-  const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { hour: 'numeric', minute: '2-digit', hour12: true, timeZone: TZ })
+export function time(when, l = lang(), tz = DEFAULT_TZ) {
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { hour: 'numeric', minute: '2-digit', hour12: true, timeZone: zoneOr(tz) })
     .formatToParts(toDate(when)).map((x) => [x.type, x.value]));
   const pm = /p/i.test(p.dayPeriod || '');
   const hm = p.minute === '00' ? `${Number(p.hour)}` : `${Number(p.hour)}:${p.minute}`;
   return `${hm}${l === 'cy' ? (pm ? 'yp' : 'yb') : (pm ? 'pm' : 'am')}`;
 }
 
-export function timeRange(a, b, l = lang()) { return t('time.range', { from: time(a, l), to: time(b, l) }, l); }
+export function timeRange(a, b, l = lang(), tz = DEFAULT_TZ) { return t('time.range', { from: time(a, l, tz), to: time(b, l, tz) }, l); }
 
 // yyyy-mm-dd of an instant in the establishment's zone.
-export function isoDay(t) {
+export function isoDay(t, tz = DEFAULT_TZ) {
   const d = toDate(t);
-  const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' })
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { timeZone: zoneOr(tz), year: 'numeric', month: '2-digit', day: '2-digit' })
     .formatToParts(d).map((x) => [x.type, x.value]));
   return `${p.year}-${p.month}-${p.day}`;
 }
 
-export function sameDay(a, b) { return isoDay(a) === isoDay(b); }
+export function sameDay(a, b, tz = DEFAULT_TZ) { return isoDay(a, tz) === isoDay(b, tz); }
+
+// The same formatters bound to one zone (a visit's or a slot's time_zone;
+// undefined: Europe/London). The language stays the page's unless given.
+export function inZone(tz) {
+  const z = zoneOr(tz);
+  return {
+    longDate: (when, l = lang()) => longDate(when, l, z),
+    time: (when, l = lang()) => time(when, l, z),
+    timeRange: (a, b, l = lang()) => timeRange(a, b, l, z),
+    isoDay: (when) => isoDay(when, z),
+    sameDay: (a, b) => sameDay(a, b, z),
+  };
+}
 
 export function duration(seconds) {
   const s = Math.max(0, Math.round(seconds));

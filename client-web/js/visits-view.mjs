@@ -1,6 +1,6 @@
 // Lists of calls as GOV.UK tables, shared by every role's "your calls" page.
 import { html } from './html.mjs';
-import { longDate, timeRange, visitTypeName } from './format.mjs';
+import { visitTypeName, inZone } from './format.mjs';
 import { STATUS_TAGS, joinable, otherParties } from './people.mjs';
 import { t } from './i18n/index.mjs';
 
@@ -31,7 +31,7 @@ export function visitsTable(visits, user, { caption, actions = () => '', id = 'c
     <tbody class="govuk-table__body">
     ${visits.map((v) => html`
       <tr class="govuk-table__row" data-visit="${v.id}">
-        <td class="govuk-table__cell">${longDate(v.start)}<br>${timeRange(v.start, v.end)}</td>
+        <td class="govuk-table__cell">${inZone(v.time_zone).longDate(v.start)}<br>${inZone(v.time_zone).timeRange(v.start, v.end)}</td>
         <td class="govuk-table__cell">${visitTypeName(v.type)}<br><span class="govuk-body-s">${t('calls.with', { names: otherParties(v, user).join(', ') || t('calls.nobodyYet') })}</span></td>
         <td class="govuk-table__cell">${statusTag(v)}${v.status_reason ? html`<br><span class="govuk-body-s">${v.status_reason}</span>` : ''}</td>
         <td class="govuk-table__cell">${actions(v)}</td>
@@ -42,5 +42,5 @@ export function visitsTable(visits, user, { caption, actions = () => '', id = 'c
 
 export function joinButton(v) {
   if (!joinable(v)) return '';
-  return html`<a href="/call/?visit=${encodeURIComponent(v.id)}" role="button" draggable="false" class="govuk-button govuk-!-margin-bottom-0" data-module="govuk-button" data-testid="join-${v.id}">${t('call.join')}<span class="govuk-visually-hidden"> ${t('calls.onAt', { date: longDate(v.start), time: timeRange(v.start, v.end) })}</span></a>`;
+  return html`<a href="/call/?visit=${encodeURIComponent(v.id)}" role="button" draggable="false" class="govuk-button govuk-!-margin-bottom-0" data-module="govuk-button" data-testid="join-${v.id}">${t('call.join')}<span class="govuk-visually-hidden"> ${t('calls.onAt', { date: inZone(v.time_zone).longDate(v.start), time: inZone(v.time_zone).timeRange(v.start, v.end) })}</span></a>`;
 }

@@ -4,7 +4,7 @@ import { page, ready } from '../layout.mjs';
 import { requireUser } from '../session.mjs';
 import { post, ApiError } from '../api.mjs';
 import { showErrors } from '../forms.mjs';
-import { longDate, time, timeRange } from '../format.mjs';
+import { inZone } from '../format.mjs';
 import * as state from '../booking-state.mjs';
 import { t } from '../i18n/index.mjs';
 
@@ -18,7 +18,7 @@ const holdLive = () => s.hold && Date.parse(s.hold.expires_at) > Date.now();
 function holdNotice() {
   if (holdLive()) {
     return html`<div class="govuk-inset-text" id="hold-notice">
-      <p class="govuk-body govuk-!-font-weight-bold">${t('book.holding', { time: time(s.hold.expires_at) })}</p>
+      <p class="govuk-body govuk-!-font-weight-bold">${t('book.holding', { time: inZone(s.slot && s.slot.time_zone).time(s.hold.expires_at) })}</p>
       <p class="govuk-body">${t('book.holdingHint')}</p></div>`;
   }
   return html`<div class="govuk-inset-text" id="hold-notice"><p class="govuk-body">${t('book.holdGone')}</p></div>`;
@@ -39,8 +39,8 @@ main.innerHTML = String(html`
   <dl class="govuk-summary-list govuk-!-margin-bottom-9">
     ${row(t('book.prisoner'), s.prisoner_name, '/family/book/prisoner.html', t('book.changePrisoner'))}
     ${row(t('book.whoOnKey'), html`${(s.visitor_names || []).map((n, i) => html`${i ? html`<br>` : ''}${n}`)}`, '/family/book/visitors.html', t('book.changeWho'))}
-    ${row(t('book.date'), s.slot ? longDate(s.slot.start) : '', '/family/book/slot.html', t('book.changeDate'))}
-    ${row(t('book.time'), s.slot ? timeRange(s.slot.start, s.slot.end) : '', null)}
+    ${row(t('book.date'), s.slot ? inZone(s.slot.time_zone).longDate(s.slot.start) : '', '/family/book/slot.html', t('book.changeDate'))}
+    ${row(t('book.time'), s.slot ? inZone(s.slot.time_zone).timeRange(s.slot.start, s.slot.end) : '', null)}
     ${row(t('book.type'), t('visitType.social'), null)}
   </dl>
   <h2 class="govuk-heading-m">${t('book.before')}</h2>

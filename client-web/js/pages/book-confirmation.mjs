@@ -2,7 +2,7 @@
 import { html } from '../html.mjs';
 import { page, ready } from '../layout.mjs';
 import { requireUser } from '../session.mjs';
-import { longDate, timeRange } from '../format.mjs';
+import { inZone } from '../format.mjs';
 import * as state from '../booking-state.mjs';
 import { t } from '../i18n/index.mjs';
 
@@ -20,8 +20,8 @@ main.innerHTML = String(html`
   <p class="govuk-body">${requested ? t('book.requestedText') : t('book.bookedText')}</p>
   <dl class="govuk-summary-list">
     <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${t('book.prisoner')}</dt><dd class="govuk-summary-list__value">${v.prisoner ? v.prisoner.name : ''}</dd></div>
-    <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${t('book.date')}</dt><dd class="govuk-summary-list__value">${longDate(v.start)}</dd></div>
-    <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${t('book.time')}</dt><dd class="govuk-summary-list__value">${timeRange(v.start, v.end)}</dd></div>
+    <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${t('book.date')}</dt><dd class="govuk-summary-list__value">${inZone(v.time_zone).longDate(v.start)}</dd></div>
+    <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${t('book.time')}</dt><dd class="govuk-summary-list__value">${inZone(v.time_zone).timeRange(v.start, v.end)}</dd></div>
     <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${t('book.whoOnKey')}</dt><dd class="govuk-summary-list__value">${(v.visitors || []).map((x, i) => html`${i ? html`<br>` : ''}${x.name}`)}</dd></div>
   </dl>
   <h2 class="govuk-heading-m">${t('book.next')}</h2>

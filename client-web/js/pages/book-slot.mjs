@@ -4,7 +4,7 @@ import { page, ready, pageProblem } from '../layout.mjs';
 import { requireUser } from '../session.mjs';
 import { get, post, ApiError } from '../api.mjs';
 import { showErrors } from '../forms.mjs';
-import { longDate, timeRange } from '../format.mjs';
+import { inZone } from '../format.mjs';
 import * as state from '../booking-state.mjs';
 import { t } from '../i18n/index.mjs';
 
@@ -34,15 +34,15 @@ try {
             <span class="govuk-caption-l">${t('book.captionWith', { name: s.prisoner_name })}</span>
             <h1 class="govuk-fieldset__heading">${t('book.chooseTime')}</h1>
           </legend>
-          <div id="slot-fieldset-hint" class="govuk-hint">${t('book.slotHint', { from: slots.length ? longDate(slots[0].start) : t('book.fewDays') })}</div>
+          <div id="slot-fieldset-hint" class="govuk-hint">${t('book.slotHint', { from: slots.length ? inZone(slots[0].time_zone).longDate(slots[0].start) : t('book.fewDays') })}</div>
           ${slots.length === 0 ? html`<p class="govuk-body">${t('book.noSlots')}</p>` : ''}
           <div class="govuk-radios govuk-radios--small" data-module="govuk-radios">
           ${[...byDate.entries()].map(([date, list]) => html`
-            <h2 class="govuk-heading-s govuk-!-margin-top-4 govuk-!-margin-bottom-2">${longDate(list[0].start)}</h2>
+            <h2 class="govuk-heading-s govuk-!-margin-top-4 govuk-!-margin-bottom-2">${inZone(list[0].time_zone).longDate(list[0].start)}</h2>
             ${list.map((sl) => { const id = sl === firstAvailable ? 'slot' : `slot-${sl.id.replace(/[^0-9a-z]/gi, '-')}`; const left = placesLeft(sl); return html`
             <div class="govuk-radios__item">
               <input class="govuk-radios__input" id="${id}" name="slot" type="radio" value="${sl.id}" aria-describedby="${id}-hint"${sl.available ? '' : html` disabled`}${sl.available && s.slot_id === sl.id ? html` checked` : ''}>
-              <label class="govuk-label govuk-radios__label" for="${id}">${timeRange(sl.start, sl.end)}<span class="govuk-visually-hidden"> ${t('book.onDate', { date: longDate(sl.start) })}</span></label>
+              <label class="govuk-label govuk-radios__label" for="${id}">${inZone(sl.time_zone).timeRange(sl.start, sl.end)}<span class="govuk-visually-hidden"> ${t('book.onDate', { date: inZone(sl.time_zone).longDate(sl.start) })}</span></label>
               <div id="${id}-hint" class="govuk-hint govuk-radios__hint">${sl.available ? t('book.placesLeft', { n: left }) : t('book.full')}</div>
             </div>`; })}`)}
           </div>
@@ -62,7 +62,7 @@ try {
     button.disabled = true;
     try {
       const hold = await post('/holds', { prisoner_id: Number(s.prisoner_id), slot_id: sl.id, visitor_ids: s.visitor_ids.map(Number) });
-      state.update({ slot_id: sl.id, slot: { start: sl.start, end: sl.end, date: sl.date }, hold: { id: hold.id, expires_at: hold.expires_at } });
+      state.update({ slot_id: sl.id, slot: { start: sl.start, end: sl.end, date: sl.date, time_zone: sl.time_zone }, hold: { id: hold.id, expires_at: hold.expires_at } });
       location.assign('/family/book/check.html');
     } catch (e) {
       button.disabled = false;

@@ -15,7 +15,7 @@ import { page, ready, pageProblem, announce, setTitle, homeFor } from '../layout
 import { requireUser, pauseTimeout } from '../session.mjs';
 import { get, post, ApiError } from '../api.mjs';
 import { showErrors, clearErrors } from '../forms.mjs';
-import { longDate, timeRange, visitTypeName, duration } from '../format.mjs';
+import { visitTypeName, duration, inZone } from '../format.mjs';
 import { otherParties } from '../people.mjs';
 import { t, lang, has } from '../i18n/index.mjs';
 import { CallSession, qualityOf } from '../call/session.mjs';
@@ -56,8 +56,8 @@ const understoodText = recorded && monitored ? t('notice.understandBoth') : reco
 let stream = null;
 let stopLevel = () => {};
 const caption = others.length
-  ? t('call.captionWith', { type: visitTypeName(visit.type), names: others.join(', '), date: longDate(visit.start), time: timeRange(visit.start, visit.end) })
-  : t('call.caption', { type: visitTypeName(visit.type), date: longDate(visit.start), time: timeRange(visit.start, visit.end) });
+  ? t('call.captionWith', { type: visitTypeName(visit.type), names: others.join(', '), date: inZone(visit.time_zone).longDate(visit.start), time: inZone(visit.time_zone).timeRange(visit.start, visit.end) })
+  : t('call.caption', { type: visitTypeName(visit.type), date: inZone(visit.time_zone).longDate(visit.start), time: inZone(visit.time_zone).timeRange(visit.start, visit.end) });
 main.innerHTML = String(html`
   <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
   <span class="govuk-caption-l">${caption}</span>

@@ -4,7 +4,7 @@ import { html } from '../html.mjs';
 import { page, ready, pageProblem } from '../layout.mjs';
 import { requireUser } from '../session.mjs';
 import { get } from '../api.mjs';
-import { sameDay } from '../format.mjs';
+import { inZone } from '../format.mjs';
 import { visitsTable, splitVisits, joinButton } from '../visits-view.mjs';
 import { t } from '../i18n/index.mjs';
 
@@ -15,7 +15,7 @@ try {
   // The prisoner's in-cell messages: what their family was told (docs/booking.md "Notifications").
   const messages = user.role === 'prisoner' ? (await get('/messages')).messages.slice(0, 10) : [];
   const { upcoming, past } = splitVisits(visits.filter((v) => v.status !== 'requested'));
-  const today = upcoming.filter((v) => sameDay(v.start, Date.now()));
+  const today = upcoming.filter((v) => inZone(v.time_zone).sameDay(v.start, Date.now()));
   const later = upcoming.filter((v) => !today.includes(v));
   main.innerHTML = String(html`
     <span class="govuk-caption-l">${user.display_name}</span>

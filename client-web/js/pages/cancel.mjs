@@ -4,7 +4,7 @@ import { page, ready, pageProblem, flash } from '../layout.mjs';
 import { requireUser } from '../session.mjs';
 import { get, post, ApiError } from '../api.mjs';
 import { showErrors } from '../forms.mjs';
-import { longDate, timeRange, visitTypeName } from '../format.mjs';
+import { visitTypeName, inZone } from '../format.mjs';
 import { t } from '../i18n/index.mjs';
 
 const user = await requireUser(['family', 'booking_staff', 'admin']);
@@ -18,7 +18,7 @@ try {
   main.innerHTML = String(html`
     <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
     <h1 class="govuk-heading-l">${t('cancel.title')}</h1>
-    <p class="govuk-body">${t('cancel.what', { type: visitTypeName(v.type), name: v.prisoner ? v.prisoner.name : '', date: longDate(v.start), time: timeRange(v.start, v.end) })}</p>
+    <p class="govuk-body">${t('cancel.what', { type: visitTypeName(v.type), name: v.prisoner ? v.prisoner.name : '', date: inZone(v.time_zone).longDate(v.start), time: inZone(v.time_zone).timeRange(v.start, v.end) })}</p>
     <form id="cancel-form" novalidate>
       <div class="govuk-form-group">
         <fieldset class="govuk-fieldset">
@@ -50,7 +50,7 @@ try {
     const detail = String(fd.get('detail') || '').trim();
     try {
       await post(`/visits/${encodeURIComponent(id)}/cancel`, { reason: detail ? `${reason}: ${detail}` : reason });
-      flash({ heading: t('cancel.done'), text: t('cancel.doneText', { date: longDate(v.start) }) });
+      flash({ heading: t('cancel.done'), text: t('cancel.doneText', { date: inZone(v.time_zone).longDate(v.start) }) });
       location.assign(back);
     } catch (e) {
       const text = e instanceof ApiError && e.code === 'visit_started' ? t('code.visit_started')

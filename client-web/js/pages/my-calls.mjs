@@ -3,7 +3,7 @@ import { html } from '../html.mjs';
 import { page, ready, pageProblem, takeFlash, banner } from '../layout.mjs';
 import { requireUser } from '../session.mjs';
 import { get } from '../api.mjs';
-import { longDate, timeRange } from '../format.mjs';
+import { inZone } from '../format.mjs';
 import { visitsTable, splitVisits, joinButton } from '../visits-view.mjs';
 import { t } from '../i18n/index.mjs';
 
@@ -18,7 +18,7 @@ try {
     <a href="/family/book/prisoner.html" role="button" draggable="false" class="govuk-button" data-module="govuk-button">${t('nav.book')}</a>
     ${visitsTable(upcoming, user, { caption: t('calls.upcoming'), id: 'upcoming', actions: (v) => html`
       ${joinButton(v)}
-      ${canCancel(v) ? html`<a class="govuk-link" href="/family/cancel.html?visit=${encodeURIComponent(v.id)}" data-testid="cancel-${v.id}">${t('calls.cancel')}<span class="govuk-visually-hidden"> ${t('calls.cancelOnAt', { date: longDate(v.start), time: timeRange(v.start, v.end) })}</span></a>` : ''}` })}
+      ${canCancel(v) ? html`<a class="govuk-link" href="/family/cancel.html?visit=${encodeURIComponent(v.id)}" data-testid="cancel-${v.id}">${t('calls.cancel')}<span class="govuk-visually-hidden"> ${t('calls.cancelOnAt', { date: inZone(v.time_zone).longDate(v.start), time: inZone(v.time_zone).timeRange(v.start, v.end) })}</span></a>` : ''}` })}
     ${visitsTable(past, user, { caption: t('calls.pastCancelled'), id: 'past' })}`);
   const f = takeFlash();
   if (f) banner(main, f);

@@ -4,7 +4,7 @@ import { page, ready, pageProblem, flash, problemText } from '../layout.mjs';
 import { requireUser } from '../session.mjs';
 import { get, post, ApiError } from '../api.mjs';
 import { showErrors } from '../forms.mjs';
-import { longDate, timeRange } from '../format.mjs';
+import { inZone } from '../format.mjs';
 import { t } from '../i18n/index.mjs';
 
 const user = await requireUser(['probation_officer']);
@@ -88,7 +88,7 @@ try {
     if (errors.length) { showErrors(main, errors); return; }
     try {
       const v = await post('/visits', { type: 'probation', probationer_id: Number(caseId), start: start.toISOString().replace('.000', ''), end: end.toISOString().replace('.000', '') });
-      flash({ heading: t('probation.booked'), text: `${v.probationer ? v.probationer.name : t('probation.theCall')}: ${longDate(v.start)}, ${timeRange(v.start, v.end)}.` });
+      flash({ heading: t('probation.booked'), text: `${v.probationer ? v.probationer.name : t('probation.theCall')}: ${inZone(v.time_zone).longDate(v.start)}, ${inZone(v.time_zone).timeRange(v.start, v.end)}.` });
       location.assign('/probation/');
     } catch (e) {
       const field = e instanceof ApiError && ['bad_time_range', 'overlapping_visit', 'too_long'].includes(e.code) ? 'start-time' : null;

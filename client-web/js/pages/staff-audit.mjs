@@ -3,7 +3,7 @@ import { html } from '../html.mjs';
 import { page, ready, pageProblem, STAFF_ROLES } from '../layout.mjs';
 import { requireUser } from '../session.mjs';
 import { get } from '../api.mjs';
-import { longDate, time, timeRange, visitTypeName } from '../format.mjs';
+import { visitTypeName, inZone } from '../format.mjs';
 import { statusTag } from '../visits-view.mjs';
 import { t } from '../i18n/index.mjs';
 
@@ -56,7 +56,7 @@ try {
   const chain = await chainCheck(v);
   const misfit = chain && !chain.intact && chain.row_id;
   main.innerHTML = String(html`
-    <span class="govuk-caption-l">${visitTypeName(v.type)}, ${longDate(v.start)}, ${timeRange(v.start, v.end)}</span>
+    <span class="govuk-caption-l">${visitTypeName(v.type)}, ${inZone(v.time_zone).longDate(v.start)}, ${inZone(v.time_zone).timeRange(v.start, v.end)}</span>
     <h1 class="govuk-heading-l">${t('staff.audit')}</h1>
     <p class="govuk-body">${t('audit.status')} ${statusTag(v)}${v.status_reason ? html` <span id="status-reason">${REASONS[v.status_reason] || v.status_reason}</span>` : ''}</p>
     ${chainPanel(chain)}
@@ -67,7 +67,7 @@ try {
           <h2 class="moj-timeline__title">${label(e.action)}${e.id === misfit ? html` <strong class="govuk-tag govuk-tag--red" id="audit-misfit">${t('audit.chain.here')}</strong>` : ''}</h2>
           <p class="moj-timeline__byline">${t('audit.by', { actor: e.actor })}</p>
         </div>
-        <p class="moj-timeline__date"><time datetime="${e.at}">${t('audit.dateAt', { date: longDate(e.at), time: time(e.at) })}</time></p>
+        <p class="moj-timeline__date"><time datetime="${e.at}">${t('audit.dateAt', { date: inZone(v.time_zone).longDate(e.at), time: inZone(v.time_zone).time(e.at) })}</time></p>
         <div class="moj-timeline__description">${describe(e.detail)}</div>
       </div>`)}
     </div>

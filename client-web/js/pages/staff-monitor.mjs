@@ -5,7 +5,7 @@ import { page, ready, pageProblem, setTitle, STAFF_ROLES } from '../layout.mjs';
 import { requireUser } from '../session.mjs';
 import { get, post, ApiError } from '../api.mjs';
 import { showErrors, clearErrors } from '../forms.mjs';
-import { duration, timeRange, visitTypeName } from '../format.mjs';
+import { duration, visitTypeName, inZone } from '../format.mjs';
 import { CallSession } from '../call/session.mjs';
 import { Tiles } from '../call/tiles.mjs';
 import { t } from '../i18n/index.mjs';
@@ -20,7 +20,7 @@ try {
   const tok = await post(`/visits/${encodeURIComponent(id)}/join-token`, {});
   const endAt = Date.parse(v.end);
   main.innerHTML = String(html`
-    <span class="govuk-caption-l">${visitTypeName(v.type)}, ${timeRange(v.start, v.end)}</span>
+    <span class="govuk-caption-l">${visitTypeName(v.type)}, ${inZone(v.time_zone).timeRange(v.start, v.end)}</span>
     <h1 class="govuk-heading-l">${t('watch.heading', { name: v.prisoner ? v.prisoner.name : '' })}</h1>
     <div class="app-call-bar">
       <strong class="govuk-tag govuk-tag--purple" id="hidden-indicator">${t('watch.hidden')}</strong>

@@ -5,7 +5,7 @@ import { page, ready, pageProblem, banner, problemText, STAFF_ROLES } from '../l
 import { requireUser } from '../session.mjs';
 import { get, post } from '../api.mjs';
 import { showErrors, clearErrors } from '../forms.mjs';
-import { longDate, timeRange, visitTypeName } from '../format.mjs';
+import { visitTypeName, inZone } from '../format.mjs';
 import { t } from '../i18n/index.mjs';
 
 const user = await requireUser(STAFF_ROLES);
@@ -23,7 +23,7 @@ async function render(message) {
       </div>
       <div class="govuk-summary-card__content">
         <dl class="govuk-summary-list">
-          <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${t('requests.when')}</dt><dd class="govuk-summary-list__value">${longDate(v.start)}, ${timeRange(v.start, v.end)}</dd></div>
+          <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${t('requests.when')}</dt><dd class="govuk-summary-list__value">${inZone(v.time_zone).longDate(v.start)}, ${inZone(v.time_zone).timeRange(v.start, v.end)}</dd></div>
           <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${t('requests.visitors')}</dt><dd class="govuk-summary-list__value">${(v.visitors || []).map((x, i) => html`${i ? html`<br>` : ''}${x.name}${x.adult ? '' : ` ${t('family.under18')}`}`)}</dd></div>
           <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${t('requests.bookedBy')}</dt><dd class="govuk-summary-list__value">${v.booked_by}</dd></div>
         </dl>
@@ -33,8 +33,8 @@ async function render(message) {
             <input class="govuk-input" id="reason-${v.id}" name="reason" type="text" maxlength="400">
           </div>
           <div class="govuk-button-group">
-            <button type="submit" name="decision" value="approve" class="govuk-button" data-module="govuk-button">${t('requests.approve')}<span class="govuk-visually-hidden"> ${t('requests.callOn', { date: longDate(v.start) })}</span></button>
-            <button type="submit" name="decision" value="reject" class="govuk-button govuk-button--warning" data-module="govuk-button">${t('requests.reject')}<span class="govuk-visually-hidden"> ${t('requests.callOn', { date: longDate(v.start) })}</span></button>
+            <button type="submit" name="decision" value="approve" class="govuk-button" data-module="govuk-button">${t('requests.approve')}<span class="govuk-visually-hidden"> ${t('requests.callOn', { date: inZone(v.time_zone).longDate(v.start) })}</span></button>
+            <button type="submit" name="decision" value="reject" class="govuk-button govuk-button--warning" data-module="govuk-button">${t('requests.reject')}<span class="govuk-visually-hidden"> ${t('requests.callOn', { date: inZone(v.time_zone).longDate(v.start) })}</span></button>
           </div>
         </form>
       </div>

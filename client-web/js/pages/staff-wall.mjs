@@ -7,7 +7,7 @@ import { html } from '../html.mjs';
 import { page, ready, pageProblem, STAFF_ROLES } from '../layout.mjs';
 import { requireUser } from '../session.mjs';
 import { get, post } from '../api.mjs';
-import { timeRange, visitTypeName } from '../format.mjs';
+import { visitTypeName, inZone } from '../format.mjs';
 import { CallSession } from '../call/session.mjs';
 import { Tiles } from '../call/tiles.mjs';
 import { t } from '../i18n/index.mjs';
@@ -31,7 +31,7 @@ function addCall(v) {
   const names = [v.prisoner && v.prisoner.name, ...(v.visitors || []).map((x) => x.name)].filter(Boolean);
   li.innerHTML = String(html`
     <h2 class="govuk-heading-s govuk-!-margin-bottom-1">${v.prisoner ? v.prisoner.name : t('calls.call')}</h2>
-    <p class="govuk-body-s govuk-!-margin-bottom-1">${visitTypeName(v.type)}, ${timeRange(v.start, v.end)}<br>${t('calls.with', { names: names.slice(1).join(', ') })}</p>
+    <p class="govuk-body-s govuk-!-margin-bottom-1">${visitTypeName(v.type)}, ${inZone(v.time_zone).timeRange(v.start, v.end)}<br>${t('calls.with', { names: names.slice(1).join(', ') })}</p>
     <ul class="app-tiles app-tiles--small" aria-label="${t('wall.people')}"></ul>
     <p class="govuk-body-s govuk-!-margin-bottom-1 app-wall__state">${t('watch.state.connecting')}</p>
     <a class="govuk-link" href="/staff/monitor.html?visit=${encodeURIComponent(v.id)}">${t('wall.watch')}<span class="govuk-visually-hidden"> ${t('wall.toCallWith', { names: names.join(', ') })}</span></a>`);

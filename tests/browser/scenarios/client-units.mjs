@@ -5,7 +5,7 @@
 import * as tap from '../lib/tap.mjs';
 import { html, raw, esc } from '../../../client-web/js/html.mjs';
 import { notBookableReason, activeBan, joinable } from '../../../client-web/js/people.mjs';
-import { time, longDate, duration, isoDay } from '../../../client-web/js/format.mjs';
+import { time, longDate, duration, isoDay, inZone } from '../../../client-web/js/format.mjs';
 import { limitVideoBandwidth, qualityOf } from '../../../client-web/js/call/session.mjs';
 import { BandwidthJudge } from '../../../client-web/js/call/bandwidth.mjs';
 import { CATALOGUES, t, setLang } from '../../../client-web/js/i18n/index.mjs';
@@ -47,6 +47,20 @@ tap.check(!joinable(v(0, 30, 'cancelled'), now) && !joinable(v(0, 30, 'requested
 // Wording
 tap.check(time('2026-11-21T14:00:00Z') === '2pm' && time('2026-07-01T13:30:00Z') === '2:30pm', 'times read the GOV.UK way, in UK time (GMT and BST)');
 tap.check(longDate('2026-11-21T12:00:00Z') === 'Saturday 21 November 2026' && longDate('2026-03-29T23:30:00Z') === 'Monday 30 March 2026', `dates are written out the GOV.UK way, in UK time (${longDate('2026-11-21T12:00:00Z')})`);
+// The zone booking names (time_zone), not the browser's: both DST Sundays
+// of 2027 in London, the missing and repeated hour, another zone, Welsh.
+{
+  const ldn = inZone('Europe/London');
+  tap.check(ldn.timeRange('2027-03-28T09:00:00+01:00', '2027-03-28T09:30:00+01:00', 'en') === '9am to 9:30am'
+    && ldn.timeRange('2027-03-28T02:30:00+01:00', '2027-03-28T03:30:00+01:00', 'en') === '2:30am to 3:30am'
+    && ldn.timeRange('2027-10-31T01:30:00+01:00', '2027-10-31T01:30:00+00:00', 'en') === '1:30am to 1:30am'
+    && ldn.time('2027-10-31T09:00:00+00:00', 'cy') === '9yb' && ldn.longDate('2027-03-28T09:00:00+01:00', 'en') === 'Sunday 28 March 2027',
+  'London time on both DST Sundays (a session in the missing and in the repeated hour) in English and Welsh');
+  const kir = inZone('Pacific/Kiritimati');
+  tap.check(kir.time('2027-03-28T09:00:00+14:00', 'en') === '9am' && kir.isoDay('2027-03-27T10:30:00Z') === '2027-03-28'
+    && inZone(undefined).time('2027-07-01T08:00:00Z', 'en') === '9am',
+  'another zone is shown in its own time; no zone means Europe/London');
+}
 tap.check(duration(3599) === '59:59' && duration(-5) === '0:00' && duration(61.4) === '1:01', 'time left counts down in minutes and seconds, never below 0');
 
 // The wall's bandwidth hint
