@@ -104,7 +104,10 @@ static void clock_of(int64_t local, int cy, char *out, size_t n) {
   int h = (int)(sod / 3600), m = (int)(sod / 60 % 60);
   int pm = h >= 12, h12 = h % 12 == 0 ? 12 : h % 12;
   const char *suffix = cy ? (pm ? "yp" : "yb") : (pm ? "pm" : "am");
-  if (m)
+  /* GOV.UK style: "midday" and "midnight", never 12pm or 12am. */
+  if (!m && (h == 12 || h == 0))
+    g_strlcpy(out, h ? (cy ? "hanner dydd" : "midday") : (cy ? "hanner nos" : "midnight"), n);
+  else if (m)
     g_snprintf(out, n, "%d:%02d%s", h12, m, suffix);
   else
     g_snprintf(out, n, "%d%s", h12, suffix);

@@ -14,12 +14,13 @@ int book_notify_lang_ok(const char *lang);
 /* 1 for an event the templates know. */
 int book_notify_event_ok(const char *event);
 
-/* The one place a time is formatted for a person ("Tuesday 8 December
- * 2026, 2pm" / "Dydd Mawrth 8 Rhagfyr 2026, 14:00") in the time zone tz
- * (an IANA name; NULL or unknown: Europe/London). When booking's own
- * local-time helper lands (issue 16 part 1) this calls it instead. 0, or
- * -1 when out is too small or lang unknown. */
-int book_notify_format_when(int64_t t, const char *tz, const char *lang, char *out, size_t n);
+/* The one place a visit's time is put into words for a message: its start
+ * and end in the establishment's zone (an IANA name; NULL: Europe/London),
+ * through booking's local-time module (book_local_describe: "Sunday 28 March
+ * 2027, 9am to 10am" / "Dydd Sul 28 Mawrth 2027, 9yb i 10yb"). 0, or -1 when
+ * out is too small, the zone is unknown or lang is not en/cy. */
+int book_notify_format_when(int64_t start, int64_t end, const char *zone, const char *lang,
+                            char *out, size_t n);
 
 typedef struct {
   const char *establishment; /* the prison's name */

@@ -33,13 +33,14 @@ typedef struct {
 } Rendered;
 
 static const BookNotifyMessage *rendered(Rendered r[2], const char *lang, const char *event,
-                                         const char *est_name, int64_t start) {
+                                         const char *est_name, const char *zone, int64_t start,
+                                         int64_t end) {
   int i = !strcmp(lang, "cy");
   if (!r[i].done) {
     r[i].done = 1;
     char when[96];
     BookNotifyFacts f = {est_name, when, link_text()};
-    r[i].ok = book_notify_format_when(start, NULL, lang, when, sizeof when) == 0 &&
+    r[i].ok = book_notify_format_when(start, end, zone, lang, when, sizeof when) == 0 &&
               book_notify_render(lang, event, &f, &r[i].m) == 0;
   }
   return r[i].ok ? &r[i].m : NULL;
@@ -72,7 +73,8 @@ static int insert(BookDb *db, const char *visit_id, const char *est, const char 
 
 int book_notify_visit(BookDb *db, const char *visit_id, const char *event, int64_t now) {
   BookStmt *st = book_db_stmt(
-      db, "SELECT v.establishment_id, v.start_at, e.name, v.prisoner_id, p.language, p.user_id "
+      db, "SELECT v.establishment_id, v.start_at, e.name, v.prisoner_id, p.language, p.user_id, "
+          "v.end_at, e.time_zone "
           "FROM visits v LEFT JOIN establishments e ON e.id = v.establishment_id "
           "LEFT JOIN prisoners p ON p.id = v.prisoner_id WHERE v.id = ?");
   book_bind_text(st, 1, visit_id);
@@ -89,6 +91,8 @@ int book_notify_visit(BookDb *db, const char *visit_id, const char *event, int64
   char plang[3];
   g_strlcpy(plang, book_col_text(st, 4) ? book_col_text(st, 4) : "en", sizeof plang);
   int prisoner_has_account = !book_col_null(st, 5);
+  int64_t end = book_col_i64(st, 6);
+  char *zone = g_strdup(book_col_text(st, 7));
   book_stmt_reset(st);
 
   GArray *vs = g_array_new(FALSE, TRUE, sizeof(Visitor));
@@ -112,7 +116,7 @@ int book_notify_visit(BookDb *db, const char *visit_id, const char *event, int64
   GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; !bad && i < vs->len; i++) {
     Visitor *v = &g_array_index(vs, Visitor, i);
-    const BookNotifyMessage *m = rendered(r, v->lang, event, est_name, start);
+    const BookNotifyMessage *m = rendered(r, v->lang, event, est_name, zone, start, end);
     if (!m) {
       log_warn("notify_render_failed", "event=%s lang=%s", event, v->lang);
       continue;
@@ -126,7 +130,7 @@ int book_notify_visit(BookDb *db, const char *visit_id, const char *event, int64
                    m->sms, now);
   }
   if (!bad && prisoner_id && prisoner_has_account) {
-    const BookNotifyMessage *m = rendered(r, plang, event, est_name, start);
+    const BookNotifyMessage *m = rendered(r, plang, event, est_name, zone, start, end);
     if (m)
       bad = insert(db, visit_id, est, event, "incell", 0, prisoner_id, plang, NULL, m->subject,
                    m->body, now);
@@ -142,6 +146,7 @@ int book_notify_visit(BookDb *db, const char *visit_id, const char *event, int64
   g_array_free(vs, TRUE);
   g_free(est);
   g_free(est_name);
+  g_free(zone);
   return bad ? -1 : 0;
 }
 

@@ -2,6 +2,7 @@
 #include <glib.h>
 #include <string.h>
 
+#include "book_localtime.h"
 #include "book_notify.h"
 #include "book_notify_text.h"
 
@@ -23,41 +24,10 @@ static const BookNotifyText *find(const char *lang, const char *event) {
 
 int book_notify_event_ok(const char *event) { return find("en", event) != NULL; }
 
-int book_notify_format_when(int64_t t, const char *tz_name, const char *lang, char *out,
-                            size_t n) {
+int book_notify_format_when(int64_t start, int64_t end, const char *zone, const char *lang,
+                            char *out, size_t n) {
   if (!book_notify_lang_ok(lang) || n == 0) return -1;
-  GTimeZone *tz = g_time_zone_new_identifier(tz_name ? tz_name : "Europe/London");
-  if (!tz) tz = g_time_zone_new_identifier("Europe/London");
-  if (!tz) tz = g_time_zone_new_utc(); /* no zone database: UTC rather than nothing */
-  GDateTime *utc = g_date_time_new_from_unix_utc(t);
-  GDateTime *d = utc ? g_date_time_to_timezone(utc, tz) : NULL;
-  if (utc) g_date_time_unref(utc);
-  g_time_zone_unref(tz);
-  if (!d) return -1;
-  int day = g_date_time_get_day_of_month(d), mon = g_date_time_get_month(d) - 1,
-      year = g_date_time_get_year(d), dow = g_date_time_get_day_of_week(d) - 1,
-      h = g_date_time_get_hour(d), m = g_date_time_get_minute(d);
-  g_date_time_unref(d);
-  int w;
-  if (!strcmp(lang, "cy")) {
-    /* Welsh: the 24-hour clock, as Welsh public services write it. */
-    w = g_snprintf(out, n, "%s %d %s %d, %02d:%02d", book_notify_days_cy[dow], day,
-                   book_notify_months_cy[mon], year, h, m);
-  } else {
-    /* GOV.UK style: 9am, 2:30pm, midday, midnight. */
-    char clock[16];
-    if (h == 12 && m == 0)
-      g_strlcpy(clock, "midday", sizeof clock);
-    else if (h == 0 && m == 0)
-      g_strlcpy(clock, "midnight", sizeof clock);
-    else if (m == 0)
-      g_snprintf(clock, sizeof clock, "%d%s", h % 12 ? h % 12 : 12, h < 12 ? "am" : "pm");
-    else
-      g_snprintf(clock, sizeof clock, "%d:%02d%s", h % 12 ? h % 12 : 12, m, h < 12 ? "am" : "pm");
-    w = g_snprintf(out, n, "%s %d %s %d, %s", book_notify_days_en[dow], day,
-                   book_notify_months_en[mon], year, clock);
-  }
-  return w < 0 || (size_t)w >= n ? -1 : 0;
+  return book_local_describe(zone, start, end, lang, out, n);
 }
 
 /* Replaces each ((name)) of the three known placeholders; anything else in

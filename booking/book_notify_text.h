@@ -21,11 +21,6 @@ typedef struct {
 /* NULL-event-terminated tables. */
 extern const BookNotifyText book_notify_text_en[];
 extern const BookNotifyText book_notify_text_cy[];
-/* Month and weekday names for the local time (index 0 = January / Monday). */
-extern const char *const book_notify_months_en[12];
-extern const char *const book_notify_days_en[7];
-extern const char *const book_notify_months_cy[12];
-extern const char *const book_notify_days_cy[7];
 /* The line under every email and in-cell message. */
 extern const char *const book_notify_footer_en;
 extern const char *const book_notify_footer_cy;

@@ -52,11 +52,5 @@ const BookNotifyText book_notify_text_cy[] = {
     {0},
 };
 
-const char *const book_notify_months_cy[12] = {
-    "Ionawr", "Chwefror", "Mawrth", "Ebrill",  "Mai",      "Mehefin",
-    "Gorffennaf", "Awst", "Medi",   "Hydref", "Tachwedd", "Rhagfyr"};
-const char *const book_notify_days_cy[7] = {"Dydd Llun",   "Dydd Mawrth", "Dydd Mercher",
-                                            "Dydd Iau",    "Dydd Gwener", "Dydd Sadwrn",
-                                            "Dydd Sul"};
 const char *const book_notify_footer_cy =
     "Neges awtomatig gan wasanaeth ymweliadau fideo Parlour yw hon. Peidiwch ag ateb iddi.";

@@ -43,10 +43,5 @@ const BookNotifyText book_notify_text_en[] = {
     {0},
 };
 
-const char *const book_notify_months_en[12] = {"January", "February", "March",     "April",
-                                               "May",     "June",     "July",      "August",
-                                               "September", "October", "November", "December"};
-const char *const book_notify_days_en[7] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
-                                            "Friday", "Saturday", "Sunday"};
 const char *const book_notify_footer_en =
     "This is an automatic message from Parlour video visits. Do not reply to it.";

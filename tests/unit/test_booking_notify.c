@@ -84,23 +84,34 @@ static void test_templates_in_step(void) {
 
 static void test_format_when(void) {
   char out[96];
-  g_assert_cmpint(book_notify_format_when(WINTER, NULL, "en", out, sizeof out), ==, 0);
-  g_assert_cmpstr(out, ==, "Tuesday 8 December 2026, 2pm");
-  g_assert_cmpint(book_notify_format_when(WINTER, NULL, "cy", out, sizeof out), ==, 0);
-  g_assert_cmpstr(out, ==, "Dydd Mawrth 8 Rhagfyr 2026, 14:00");
+  const int64_t H = 3600;
+  g_assert_cmpint(book_notify_format_when(WINTER, WINTER + H, NULL, "en", out, sizeof out), ==, 0);
+  g_assert_cmpstr(out, ==, "Tuesday 8 December 2026, 2pm to 3pm");
+  g_assert_cmpint(book_notify_format_when(WINTER, WINTER + H, NULL, "cy", out, sizeof out), ==, 0);
+  g_assert_cmpstr(out, ==, "Dydd Mawrth 8 Rhagfyr 2026, 2yp i 3yp");
   /* British Summer Time: an hour ahead of UTC. */
-  g_assert_cmpint(book_notify_format_when(SUMMER, "Europe/London", "en", out, sizeof out), ==, 0);
-  g_assert_cmpstr(out, ==, "Tuesday 7 July 2026, 2:30pm");
-  g_assert_cmpint(book_notify_format_when(SUMMER, NULL, "cy", out, sizeof out), ==, 0);
-  g_assert_cmpstr(out, ==, "Dydd Mawrth 7 Gorffennaf 2026, 14:30");
-  g_assert_cmpint(book_notify_format_when(WINTER - 2 * 3600, NULL, "en", out, sizeof out), ==, 0);
-  g_assert_cmpstr(out, ==, "Tuesday 8 December 2026, midday");
-  g_assert_cmpint(book_notify_format_when(WINTER + 10 * 3600, NULL, "en", out, sizeof out), ==, 0);
-  g_assert_cmpstr(out, ==, "Wednesday 9 December 2026, midnight");
-  g_assert_cmpint(book_notify_format_when(WINTER - 5 * 3600 - 15 * 60, NULL, "en", out, sizeof out), ==, 0);
-  g_assert_cmpstr(out, ==, "Tuesday 8 December 2026, 8:45am");
-  g_assert_cmpint(book_notify_format_when(WINTER, NULL, "de", out, sizeof out), ==, -1);
-  g_assert_cmpint(book_notify_format_when(WINTER, NULL, "en", out, 10), ==, -1);
+  g_assert_cmpint(
+      book_notify_format_when(SUMMER, SUMMER + H, "Europe/London", "en", out, sizeof out), ==, 0);
+  g_assert_cmpstr(out, ==, "Tuesday 7 July 2026, 2:30pm to 3:30pm");
+  g_assert_cmpint(book_notify_format_when(SUMMER, SUMMER + H, NULL, "cy", out, sizeof out), ==, 0);
+  g_assert_cmpstr(out, ==, "Dydd Mawrth 7 Gorffennaf 2026, 2:30yp i 3:30yp");
+  /* The establishment's zone, not London's. */
+  g_assert_cmpint(
+      book_notify_format_when(WINTER, WINTER + H, "America/New_York", "en", out, sizeof out), ==, 0);
+  g_assert_cmpstr(out, ==, "Tuesday 8 December 2026, 9am to 10am");
+  g_assert_cmpint(book_notify_format_when(WINTER - 2 * H, WINTER, NULL, "en", out, sizeof out), ==, 0);
+  g_assert_cmpstr(out, ==, "Tuesday 8 December 2026, midday to 2pm");
+  g_assert_cmpint(book_notify_format_when(WINTER + 10 * H, WINTER + 11 * H, NULL, "en", out, sizeof out),
+                  ==, 0);
+  g_assert_cmpstr(out, ==, "Wednesday 9 December 2026, midnight to 1am");
+  g_assert_cmpint(book_notify_format_when(WINTER - 5 * H - 15 * 60, WINTER - 4 * H, NULL, "en", out,
+                                          sizeof out),
+                  ==, 0);
+  g_assert_cmpstr(out, ==, "Tuesday 8 December 2026, 8:45am to 10am");
+  g_assert_cmpint(book_notify_format_when(WINTER, WINTER + H, NULL, "de", out, sizeof out), ==, -1);
+  g_assert_cmpint(book_notify_format_when(WINTER, WINTER + H, "Not/AZone", "en", out, sizeof out),
+                  ==, -1);
+  g_assert_cmpint(book_notify_format_when(WINTER, WINTER + H, NULL, "en", out, 10), ==, -1);
 }
 
 static void test_retry_plan(void) {

@@ -136,6 +136,9 @@ export async function startStack({ name = 'browser', iceAddresses = ['127.0.0.1'
     service: { credential_file: `${dir}/secrets/signal-booking.secret` },
     demo: { enabled: 'true' },
     recording: { directory: `${dir}/recordings` },
+    // Messages to families go to files in the stack's own directory (the
+    // demo's sink), never into the repository's var/.
+    notify: { sink_dir: `${dir}/notify`, poll_ms: 200 },
     log: { level: 'debug' },
   }, booking);
   for (const [n, c] of [['sfu', sfuConf], ['signal', signalConf], ['booking', bookingConf]]) {

@@ -7,10 +7,12 @@
 // shown by the documented rule. The window is moved (min_days/max_days) so
 // that it holds that Sunday: there is no clock to wind.
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { scenario } from '../lib/scenario.mjs';
 import { signInUI, signInAPI, apiAs, ready } from '../lib/flows.mjs';
 import { screenshots } from '../lib/chromium.mjs';
+import { waitFor } from '../lib/util.mjs';
 
 const DAY = 86400000;
 const londonDate = (ms) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));
@@ -81,6 +83,16 @@ await scenario('booking-dst', async ({ tap, stack, browser, problems }) => {
   const conf = (await page.textContent('main')).replace(/\s+/g, ' ');
   tap.check(conf.includes(longDay) && conf.includes('9am to 9:30am'), 'the confirmation: the same date and 9am to 9:30am', conf.slice(0, 300));
   await screenshots(page, 'dst-confirmation');
+  // The email booking sends (the stack's sink: a whole RFC 5322 message,
+  // base64 body) names the same local date and time.
+  const sink = path.join(stack.dir, 'notify');
+  const bodies = () => (fs.existsSync(sink) ? fs.readdirSync(sink) : []).filter((f) => f.endsWith('-email.eml'))
+    .map((f) => Buffer.from((fs.readFileSync(path.join(sink, f), 'utf8').split('\r\n\r\n')[1] || ''), 'base64').toString('utf8'));
+  let mail = '';
+  try {
+    await waitFor(() => (mail = bodies().find((b) => b.includes('booked')) || ''), { timeout: 20000, what: 'the booking email' });
+  } catch { /* reported below */ }
+  tap.check(mail.includes(longDay) && mail.includes('9am to 9:30am'), `the email says ${longDay}, 9am to 9:30am`, mail.slice(0, 300));
   const staff = await signInAPI(stack, 'staff');
   r = await apiAs(stack, staff, 'GET', `/visits/${ref}`);
   tap.check(r.status === 200 && r.json.start === `${day}T09:00:00${off}` && Date.parse(r.json.start) === Date.parse(`${day}T09:00:00${off}`),
