@@ -31,6 +31,13 @@ typedef struct {
   int log_level;
   int idle_timeout_s;
   int scrypt_n;
+  /* [identity]: the visitor ID check (docs/booking.md "ID check") */
+  int id_required;
+  int id_valid_days;
+  int id_retention_days;
+  int id_max_image_bytes;
+  char *id_key_file;
+  char *id_dir;
 } BookingConfig;
 
 extern const ConfigOption booking_config_options[];
