@@ -136,6 +136,7 @@ export async function startStack({ name = 'browser', iceAddresses = ['127.0.0.1'
     service: { credential_file: `${dir}/secrets/signal-booking.secret` },
     demo: { enabled: 'true' },
     recording: { directory: `${dir}/recordings` },
+    identity: { key_file: `${dir}/keys/identity-images.key`, directory: `${dir}/identity` },
     log: { level: 'debug' },
   }, booking);
   for (const [n, c] of [['sfu', sfuConf], ['signal', signalConf], ['booking', bookingConf]]) {
