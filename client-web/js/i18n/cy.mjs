@@ -478,4 +478,6 @@ export default {
   'code.identity_expired': "Mae eich gwiriad adnabod wedi dod i ben. Anfonwch luniau newydd ar y dudalen gwiriad adnabod.",
   'code.image_too_large': "Mae’r llun yn rhy fawr i’w anfon. Rhowch gynnig arall arni.",
   'code.invalid_image': "Nid oedd modd darllen y llun hwnnw. Tynnwch ef eto.",
+  'privacy.idTitle': "Gwiriad adnabod cyn eich galwad gyntaf",
+  'privacy.id': "Mae pob ymwelydd sy’n oedolyn yn anfon llun o’i ddogfen adnabod a hunlun cyn ei alwad fideo gymdeithasol gyntaf. Mae staff archebu yng ngharchar y person y mae’n ymweld ag ef yn eu cymharu; ni all neb arall eu gweld, a chofnodir pob tro y bydd staff yn edrych. Caiff y lluniau eu cadw wedi’u hamgryptio a’u dileu 30 diwrnod ar ôl i’r staff benderfynu (gall y carchar osod cyfnod arall); dim ond pwy benderfynodd, pryd, ac unrhyw reswm dros eu gwrthod a gadwn. Mae cymeradwyaeth yn para blwyddyn, yna gofynnwn eto.",
 };

@@ -480,4 +480,6 @@ export default {
   'code.identity_expired': "Your ID check has expired. Send new photos on the ID check page.",
   'code.image_too_large': "The photo is too large to send. Try again.",
   'code.invalid_image': "That photo could not be read. Take it again.",
+  'privacy.idTitle': "ID check before your first call",
+  'privacy.id': "Every adult visitor sends a photo of their ID and a selfie before their first social video call. Booking staff at the prison of the person they visit compare them; nobody else can see them, and every time staff look is recorded. The photos are kept encrypted and deleted 30 days after staff decide (the prison may set another period); we keep only who decided, when, and any reason for rejecting them. An approval lasts a year, then we ask again.",
 };
