@@ -7,6 +7,8 @@
 
 #include "book_faultvfs.h"
 #include "book_localtime.h"
+#include "book_idcheck.h"
+#include "book_idcrypt.h"
 #include "book_metrics.h"
 #include "daemon.h"
 #include "ids.h"
@@ -73,6 +75,16 @@ BookApp *book_app_new(const BookingConfig *cfg, char *err, size_t errsize, const
   if (stat(app->recording_root, &rs) == 0 && (rs.st_mode & 077))
     log_warn("recording_dir_permissions", "dir=%s mode=%o want=700", app->recording_root,
              (unsigned)(rs.st_mode & 0777));
+  app->identity_root = g_canonicalize_filename(cfg->id_dir, NULL);
+  if (g_file_test(cfg->id_key_file, G_FILE_TEST_EXISTS)) {
+    *bad_group = "identity";
+    *bad_key = "key_file";
+    if (book_idcrypt_load_key(cfg->id_key_file, app->identity_key, err, errsize)) goto fail;
+    app->identity_key_ok = 1;
+  } else {
+    log_warn("identity_key_missing", "key_file=%s effect=id_check_uploads_and_views_refused",
+             cfg->id_key_file);
+  }
   *bad_group = "service";
   *bad_key = "credential_file";
   app->service_credential = config_read_secret(cfg->service_credential_file, err, errsize);
@@ -95,6 +107,8 @@ BookApp *book_app_new(const BookingConfig *cfg, char *err, size_t errsize, const
       goto fail;
     }
     book_demo_refresh(app->db, now);
+    /* Demo visitors arrive verified (docs/booking.md "ID check"). */
+    if (book_idcheck_demo_verify(app->db, now) < 0) log_warn("identity_demo_verify_failed", "-");
   }
   /* Housekeeping runs again every minute (main.c), so a failure here is
    * logged (by book_db) and retried, not fatal. */
@@ -131,6 +145,8 @@ void book_app_free(BookApp *app) {
   g_free(app->client_root);
   g_free(app->token_kid);
   g_free(app->recording_root);
+  g_free(app->identity_root);
+  memset(app->identity_key, 0, sizeof app->identity_key);
   g_free(app);
 }
 
@@ -850,6 +866,16 @@ static void route(ApiCtx *c, const char *rest) {
       api_visitor_patch(c, seg[1]);
     else
       method_not_allowed(c);
+  } else if (n == 2 && IS(0, "identity") && IS(1, "visitors")) {
+    get ? api_identity_visitors(c) : method_not_allowed(c);
+  } else if (n == 4 && IS(0, "identity") && IS(1, "visitors")) {
+    !strcmp(m, "PUT") ? api_identity_upload(c, seg[2], seg[3]) : method_not_allowed(c);
+  } else if (n == 2 && IS(0, "identity") && IS(1, "checks")) {
+    get ? api_identity_checks(c) : method_not_allowed(c);
+  } else if (n == 4 && IS(0, "identity") && IS(1, "checks") && (IS(3, "approve") || IS(3, "reject"))) {
+    post ? api_identity_decide(c, seg[2], IS(3, "approve")) : method_not_allowed(c);
+  } else if (n == 4 && IS(0, "identity") && IS(1, "checks")) {
+    get ? api_identity_image(c, seg[2], seg[3]) : method_not_allowed(c);
   } else if (n == 2 && IS(0, "demo") && IS(1, "visits")) {
     post ? api_demo_visits(c) : method_not_allowed(c);
   } else {

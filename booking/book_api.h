@@ -29,6 +29,11 @@ typedef struct {
   char *turn_secret;        /* TURN REST secret when [turn] urls is set; owned */
   char *token_kid;          /* JWT kid: first 16 chars of b64url(SHA-256(raw public key)); owned */
   char *recording_root;     /* [recording] directory made absolute; owned */
+  /* The ID check's images (book_idcrypt.h): key_ok 0 when [identity]
+   * key_file is missing, and uploads and views then answer 503. */
+  unsigned char identity_key[32];
+  int identity_key_ok;
+  char *identity_root; /* [identity] directory made absolute; owned */
 } BookApp;
 
 /* Loads keys and secrets named by cfg and opens the database (seeding the
@@ -124,6 +129,12 @@ void api_hold_release(ApiCtx *c, const char *id);
 void api_prisoner_patch(ApiCtx *c, const char *id);
 void api_session_templates(ApiCtx *c);
 void api_session_template_filters(ApiCtx *c, const char *id);
+/* The visitor ID check (book_api_idcheck.c, docs/booking.md "ID check"). */
+void api_identity_visitors(ApiCtx *c);
+void api_identity_upload(ApiCtx *c, const char *visitor_id, const char *kind);
+void api_identity_checks(ApiCtx *c);
+void api_identity_image(ApiCtx *c, const char *check_id, const char *kind);
+void api_identity_decide(ApiCtx *c, const char *check_id, int approve);
 
 /* Retention purge: deletes the files of recordings older than
  * [recording] retention_days that no reviewer kept, marks their rows

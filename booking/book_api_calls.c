@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "book_api.h"
+#include "book_idcheck.h"
 #include "book_decisions.h"
 
 #include "ids.h"
@@ -117,7 +118,12 @@ void api_join_token(ApiCtx *c, const char *id) {
   char who[64];
   g_snprintf(who, sizeof who, "%s-%lld", role, (long long)c->actor.user_id);
   BookAdmission adm;
-  if (book_admission_check(db, id, who, role, c->now, &adm)) {
+  int arc = book_admission_check(db, id, who, role, c->now, &adm);
+  /* A visitor on a social call must have passed the ID check (book_idcheck.h). */
+  if (!arc && adm.admit && c->app->cfg->id_required && !strcmp(role, "visitor"))
+    arc = book_idcheck_admission(db, c->app->cfg->id_valid_days, id, c->actor.user_id, c->now,
+                                 &adm);
+  if (arc) {
     api_storage_error(c);
     return;
   }

@@ -8,6 +8,7 @@
 
 #include "book_api.h"
 #include "book_decisions.h"
+#include "book_idcheck.h"
 #include "ids.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -51,6 +52,13 @@ void api_internal_admit(ApiCtx *c) {
   int rc = api_visit_id_ok(visit_id)
                ? book_admission_check(db, visit_id, participant, role, c->now, &a)
                : book_admission_check(db, "", participant, role, c->now, &a);
+  /* A visitor on a social call must have passed the ID check
+   * (book_idcheck.h); "visitor-<account id>" names the account. */
+  if (!rc && a.admit && c->app->cfg->id_required && !strcmp(role, "visitor") &&
+      g_str_has_prefix(participant, "visitor-"))
+    rc = book_idcheck_admission(db, c->app->cfg->id_valid_days, visit_id,
+                                g_ascii_strtoll(participant + strlen("visitor-"), NULL, 10),
+                                c->now, &a);
   if (rc) {
     log_warn("admission_unavailable", "visit=%s reason=storage_error", visit_id);
     storage_unavailable(c);

@@ -51,6 +51,10 @@ void book_decision_message(const char *reason, const char *detail, char *out, si
                     "start."},
       {"not_participant", "This call is not one you can join."},
       {"policy_forbids_monitoring", "This kind of call may not be monitored."},
+      {"identity_rejected", "Your ID check was not accepted, so you cannot join this call. "
+                            "The ID check page says why."},
+      {"identity_expired", "Your ID check has expired. Send new photos on the ID check page "
+                           "to join calls again."},
   };
   if (reason && !strcmp(reason, "terminated_by_staff")) {
     if (detail && *detail) {

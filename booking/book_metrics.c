@@ -152,6 +152,7 @@ void book_metrics_init(BookDb *db) {
   /* Series that exist before their first event, so a rate() has a start. */
   metrics_at(m_housekeeping, "visits_sweep");
   metrics_at(m_housekeeping, "vo_allocate");
+  metrics_at(m_housekeeping, "identity_sweep");
   metrics_only(m_storage_errors);
   metrics_only(m_scrape_db_errors);
   metrics_add_collector(r, collect, db);

@@ -53,6 +53,13 @@ typedef struct {
   char *notify_sms_template_cy;
   char *notify_sms_ca_file;
   int notify_sms_timeout_s;
+  /* [identity]: the visitor ID check (docs/booking.md "ID check") */
+  int id_required;
+  int id_valid_days;
+  int id_retention_days;
+  int id_max_image_bytes;
+  char *id_key_file;
+  char *id_dir;
 } BookingConfig;
 
 extern const ConfigOption booking_config_options[];

@@ -4,6 +4,7 @@
 
 #include "book_api.h"
 #include "book_holds.h"
+#include "book_idcheck.h"
 #include "book_metrics.h"
 #include "book_verify_cmd.h"
 #include "book_notify_outbox.h"
@@ -15,6 +16,8 @@
 #include "metrics_http.h"
 #include "timeutil.h"
 #include "version.h"
+
+static void identity_sweep(BookApp *app);
 
 /* Once a minute: visits whose time has passed become missed/completed, and
  * visiting orders are topped up when a period has gone by. */
@@ -35,6 +38,7 @@ static gboolean housekeeping(gpointer user) {
     log_warn("vo_allocate_failed", "retry=60s");
     book_metrics_housekeeping_failed("vo_allocate");
   }
+  identity_sweep(app);
   return G_SOURCE_CONTINUE;
 }
 
@@ -43,6 +47,18 @@ static gboolean housekeeping(gpointer user) {
 static gboolean purge_recordings(gpointer user) {
   book_recordings_purge(user, time_now_unix(), "retention", NULL);
   return G_SOURCE_CONTINUE;
+}
+
+/* At start-up and every minute: approved ID checks past [identity]
+ * valid_days reach live calls, and ID images past image_retention_days
+ * after their decision are deleted (book_idcheck.h). */
+static void identity_sweep(BookApp *app) {
+  const BookingConfig *cfg = app->cfg;
+  if (book_idcheck_sweep(app->db, app->identity_root, cfg->id_required, cfg->id_valid_days,
+                         cfg->id_retention_days, time_now_unix()) < 0) {
+    log_warn("identity_sweep_failed", "retry=60s");
+    book_metrics_housekeeping_failed("identity_sweep");
+  }
 }
 
 static MetricsEndpoint metrics_ep; /* GET /metrics, behind [metrics] token_file */
@@ -131,6 +147,7 @@ int main(int argc, char **argv) {
   }
   guint hk = g_timeout_add_seconds(60, housekeeping, app);
   purge_recordings(app);
+  identity_sweep(app);
   guint purge = g_timeout_add_seconds(3600, purge_recordings, app);
   log_info("started", "version=%s port=%d demo=%d", PARLOUR_VERSION, http_server_port(srv),
            cfg.demo);

@@ -51,3 +51,22 @@ export const post = (p, b = {}) => api('POST', p, b);
 export const put = (p, b = {}) => api('PUT', p, b);
 export const patch = (p, b = {}) => api('PATCH', p, b);
 export const del = (p) => api('DELETE', p);
+
+// A raw image body (the ID check's photos: PUT /identity/visitors/{id}/{kind}).
+export async function putImage(path, blob) {
+  let res;
+  try {
+    res = await fetch(`/api/v1${path}`, {
+      method: 'PUT', credentials: 'same-origin', body: blob,
+      headers: { accept: 'application/json', 'content-type': blob.type, 'x-csrf-token': csrf() },
+    });
+  } catch (e) {
+    throw new ApiError(0, 'network', t('code.network'));
+  }
+  const data = await res.json().catch(() => null);
+  if (!res.ok) {
+    const e = (data && data.error) || {};
+    throw new ApiError(res.status, e.code, e.message, e.field);
+  }
+  return data;
+}

@@ -178,6 +178,9 @@ private_key = ${dir}/var/keys/token-private.pem
 credential_file = ${dir}/var/secrets/signal-booking.secret
 [demo]
 enabled = ${demo ? 'true' : 'false'}
+[identity]
+key_file = ${dir}/var/keys/identity-images.key
+directory = ${dir}/var/identity
 ${ini.includes('[notify]') ? '' : `[notify]\nsink_dir = ${dir}/notify\n`}${ini.replaceAll('%DIR%', dir)}
 `);
   env.start = async () => {

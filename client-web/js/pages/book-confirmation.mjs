@@ -5,12 +5,14 @@ import { requireUser } from '../session.mjs';
 import { inZone } from '../format.mjs';
 import * as state from '../booking-state.mjs';
 import { t } from '../i18n/index.mjs';
+import { idWarning } from '../id-status.mjs';
 
 const user = await requireUser(['family']);
 const v = state.load().confirmed;
 if (!v) location.replace('/family/calls.html');
 const main = page({ title: t('book.booked'), user, active: '/family/calls.html' });
 const requested = v.status === 'requested';
+const idWarn = await idWarning();
 main.innerHTML = String(html`
   <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
   <div class="govuk-panel govuk-panel--confirmation">
@@ -24,6 +26,7 @@ main.innerHTML = String(html`
     <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${t('book.time')}</dt><dd class="govuk-summary-list__value">${inZone(v.time_zone).timeRange(v.start, v.end)}</dd></div>
     <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${t('book.whoOnKey')}</dt><dd class="govuk-summary-list__value">${(v.visitors || []).map((x, i) => html`${i ? html`<br>` : ''}${x.name}`)}</dd></div>
   </dl>
+  ${idWarn}
   <h2 class="govuk-heading-m">${t('book.next')}</h2>
   <p class="govuk-body">${t('book.nextSignIn')} <strong>${t('call.join')}</strong> ${t('book.nextSignIn2')}</p>
   <p class="govuk-body">${t('book.nextRecorded')}</p>

@@ -6,6 +6,7 @@ import { get } from '../api.mjs';
 import { showErrors } from '../forms.mjs';
 import * as state from '../booking-state.mjs';
 import { t } from '../i18n/index.mjs';
+import { idWarning } from '../id-status.mjs';
 
 const user = await requireUser(['family']);
 const main = page({ title: t('book.whoCall'), user, active: '/family/book/prisoner.html', backLink: '/family/' });
@@ -13,8 +14,10 @@ try {
   const { prisoners } = await get('/prisoners');
   const s = state.load();
   const pre = new URLSearchParams(location.search).get('prisoner') || s.prisoner_id;
+  const idWarn = await idWarning(); // said before booking, not at the call
   main.innerHTML = String(html`
     <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+    ${idWarn}
     <form id="prisoner-form" novalidate>
       <div class="govuk-form-group">
         <fieldset class="govuk-fieldset">

@@ -132,7 +132,8 @@ main.querySelector('#device-form').addEventListener('submit', async (ev) => {
     button.disabled = false;
     // Booking's messages are English; the codes a person meets here have words in each language.
     const code = e instanceof ApiError ? e.code : null;
-    const text = code === 'too_early' ? t('call.tooEarly') : code && has(`code.${code}`) ? t(`code.${code}`) : e.message;
+    // The ID check's refusals name the visitor (and a rejection's reason): booking's words in English.
+    const text = code === 'too_early' ? t('call.tooEarly') : code && code.startsWith('identity_') ? bookingWords(e.message, code) : code && has(`code.${code}`) ? t(`code.${code}`) : e.message;
     showErrors(main, [{ field: null, text }]);
   }
 });
@@ -395,7 +396,7 @@ const REASONS = {
 // Booking's decisions and refusals (docs/signalling-protocol.md): signalling
 // sends booking's plain words (English) as message; in English they are
 // shown, in Welsh the words for the code (catalogue "code.<code>").
-const CODES = ['visit_cancelled', 'visit_rescheduled', 'removed_by_staff', 'visitor_banned', 'contact_not_approved', 'account_disabled', 'policy_changed', 'visit_not_found', 'visit_terminated', 'visit_over', 'too_early', 'too_late', 'participant_removed', 'not_participant', 'policy_forbids_monitoring', 'call_ended'];
+const CODES = ['visit_cancelled', 'visit_rescheduled', 'removed_by_staff', 'visitor_banned', 'contact_not_approved', 'account_disabled', 'policy_changed', 'visit_not_found', 'visit_terminated', 'visit_over', 'too_early', 'too_late', 'participant_removed', 'not_participant', 'policy_forbids_monitoring', 'call_ended', 'identity_unverified', 'identity_pending', 'identity_rejected', 'identity_expired'];
 const codeWords = (code) => (CODES.includes(code) ? t(`code.${code}`) : null);
 const bookingWords = (message, code) => (lang() === 'en' ? (message || codeWords(code)) : (codeWords(code) || message));
 

@@ -6,6 +6,7 @@ import { get } from '../api.mjs';
 import { inZone } from '../format.mjs';
 import { visitsTable, splitVisits, joinButton } from '../visits-view.mjs';
 import { t } from '../i18n/index.mjs';
+import { idWarning } from '../id-status.mjs';
 
 const user = await requireUser(['family']);
 const main = page({ title: t('nav.yourCalls'), user, active: '/family/calls.html' });
@@ -13,8 +14,10 @@ try {
   const { visits } = await get('/visits');
   const { upcoming, past } = splitVisits(visits);
   const canCancel = (v) => ['requested', 'booked'].includes(v.status) && Date.parse(v.start) > Date.now();
+  const idWarn = await idWarning();
   main.innerHTML = String(html`
     <h1 class="govuk-heading-l">${t('nav.yourCalls')}</h1>
+    ${idWarn}
     <a href="/family/book/prisoner.html" role="button" draggable="false" class="govuk-button" data-module="govuk-button">${t('nav.book')}</a>
     ${visitsTable(upcoming, user, { caption: t('calls.upcoming'), id: 'upcoming', actions: (v) => html`
       ${joinButton(v)}

@@ -12,5 +12,7 @@ main.innerHTML = String(html`
   <p class="govuk-body">${t('privacy.social')}</p>
   <h2 class="govuk-heading-m">${t('privacy.privateTitle')}</h2>
   <p class="govuk-body">${t('privacy.private')}</p>
+  <h2 class="govuk-heading-m">${t('privacy.idTitle')}</h2>
+  <p class="govuk-body">${t('privacy.id')}</p>
   </div></div>`);
 ready(main);

@@ -139,6 +139,7 @@ export async function startStack({ name = 'browser', iceAddresses = ['127.0.0.1'
     // Messages to families go to files in the stack's own directory (the
     // demo's sink), never into the repository's var/.
     notify: { sink_dir: `${dir}/notify`, poll_ms: 200 },
+    identity: { key_file: `${dir}/keys/identity-images.key`, directory: `${dir}/identity` },
     log: { level: 'debug' },
   }, booking);
   for (const [n, c] of [['sfu', sfuConf], ['signal', signalConf], ['booking', bookingConf]]) {

@@ -105,6 +105,7 @@ await scenario('accessibility', async ({ tap, stack, person }) => {
   await audit(fam.page, 'family - book - confirmation');
   const booked = (await fam.page.textContent('[data-testid=reference]')).trim();
   await visit(fam.page, '/family/calls.html', 'family - your calls');
+  await visit(fam.page, '/family/id-check.html', 'family - ID check');
   await visit(fam.page, `/family/cancel.html?visit=${booked}`, 'family - cancel a call');
   await submitEmpty(fam.page, '#cancel-button', 'family - cancel a call');
   await visit(fam.page, '/family/contact.html', 'family - contact details');
@@ -164,6 +165,7 @@ await scenario('accessibility', async ({ tap, stack, person }) => {
   await signInUI(st.page, 'staff');
   await visit(st.page, '/staff/', 'staff - calls today');
   await visit(st.page, '/staff/requests.html', 'staff - requests');
+  await visit(st.page, '/staff/id-checks.html', 'staff - ID checks');
   await visit(st.page, '/staff/contacts.html', 'staff - contacts and restrictions');
   await visit(st.page, '/staff/notifications.html', 'staff - messages sent');
   await visit(st.page, '/staff/contact-details.html?visitor=1', 'staff - a visitor\'s contact details');
