@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "book_api.h"
+#include "book_vo.h"
 #include "timeutil.h"
 
 /* The restrictions list, or NULL when the database failed. */
@@ -47,8 +48,10 @@ static int64_t path_id(const char *s) {
   return v > 0 ? v : 0;
 }
 
-#define PRISONER_COLS \
-  "p.id, p.prison_number, p.name, p.establishment_id, p.status, p.incentive_level, p.vo_balance"
+/* vo_balance: the visiting-order ledger's balance (book_vo.h). */
+#define PRISONER_COLS                                                                       \
+  "p.id, p.prison_number, p.name, p.establishment_id, p.status, p.incentive_level, " \
+  BOOK_VO_BALANCE_SQL
 
 static json_t *prisoner_row(BookDb *db, BookStmt *st) {
   int64_t id = book_col_i64(st, 0);

@@ -1,0 +1,228 @@
+/* The accrual job (book_vo_allocate, declared in book_rules.h for main.c's
+ * minute timer): for every prisoner with orders or an entitlement, read the
+ * facts, ask book_vo_plan what today brings, write it.
+ *
+ * Idempotent: one transaction holds the writers' lock for the whole run
+ * (sqlite BEGIN IMMEDIATE; PostgreSQL's advisory lock, book_db.h), so two
+ * booking instances running it at once run one after the other, and the
+ * second reads the first's vo_accruals rows and finds nothing due. The
+ * primary key of vo_accruals (prisoner, kind, period) would refuse a
+ * double issue even without the lock (the run then fails and is retried). */
+#include <string.h>
+
+#include "book_rules.h"
+#include "book_vo.h"
+#include "book_vo_rules.h"
+#include "log.h"
+
+static int hist(BookDb *db, int64_t pid, int64_t oid, int64_t now, const char *today,
+                const char *event, const char *kind, const char *reason) {
+  BookStmt *st = book_db_stmt(db, "INSERT INTO vo_history(prisoner_id, order_id, at, on_date, "
+                                  "event, kind, visit_id, actor, reason) VALUES "
+                                  "(?,?,?,?,?,?,NULL,'system',?)");
+  book_bind_i64(st, 1, pid);
+  if (oid)
+    book_bind_i64(st, 2, oid);
+  else
+    book_bind_null(st, 2);
+  book_bind_i64(st, 3, now);
+  book_bind_text(st, 4, today);
+  book_bind_text(st, 5, event);
+  book_bind_text(st, 6, kind);
+  book_bind_text(st, 7, reason);
+  return book_db_step_done(db, st);
+}
+
+/* Latest period start of kind into out ("" none); 0 or -1. */
+static int last_period(BookDb *db, int64_t pid, const char *kind, char out[11]) {
+  out[0] = '\0';
+  BookStmt *st = book_db_stmt(db, "SELECT max(period_start) FROM vo_accruals WHERE prisoner_id "
+                                  "= ? AND kind = ?");
+  book_bind_i64(st, 1, pid);
+  book_bind_text(st, 2, kind);
+  int rc = book_db_row(db, st);
+  if (rc < 0) return -1;
+  if (rc == 1) {
+    const char *t = book_col_text(st, 0);
+    if (t) g_strlcpy(out, t, 11);
+    book_stmt_reset(st);
+  }
+  return 0;
+}
+
+static int record_period(BookDb *db, int64_t pid, const char *kind, const char *period,
+                         int64_t now) {
+  BookStmt *st = book_db_stmt(db, "INSERT INTO vo_accruals(prisoner_id, kind, period_start, at) "
+                                  "VALUES (?,?,?,?)");
+  book_bind_i64(st, 1, pid);
+  book_bind_text(st, 2, kind);
+  book_bind_text(st, 3, period);
+  book_bind_i64(st, 4, now);
+  return book_db_step_done(db, st);
+}
+
+static int issue_n(BookDb *db, int64_t pid, const char *kind, int n, const char *issued,
+                   const char *expires, int64_t now, const char *today) {
+  for (int i = 0; i < n; i++) {
+    BookStmt *st = book_db_stmt(db, "INSERT INTO visiting_orders(prisoner_id, kind, status, "
+                                    "issued_on, expires_on, owed, source) VALUES "
+                                    "(?,?,'available',?,?,0,'accrual') RETURNING id");
+    book_bind_i64(st, 1, pid);
+    book_bind_text(st, 2, kind);
+    book_bind_text(st, 3, issued);
+    book_bind_text(st, 4, expires && *expires ? expires : NULL);
+    if (book_db_row(db, st) != 1) return -1;
+    int64_t id = book_col_i64(st, 0);
+    book_stmt_reset(st);
+    if (hist(db, pid, id, now, today, "accrued", kind, NULL)) return -1;
+  }
+  return 0;
+}
+
+/* Pays back n orders booked on credit, oldest first. */
+static int repay_n(BookDb *db, int64_t pid, const char *kind, int n, int64_t now,
+                   const char *today) {
+  for (int i = 0; i < n; i++) {
+    int64_t id = 0;
+    int rc = book_db_scalar(db, "SELECT min(id) FROM visiting_orders WHERE prisoner_id = ? AND "
+                                "owed = 1 AND repaid_on IS NULL AND status <> 'expired'",
+                            &id, 1, pid);
+    if (rc < 0) return -1;
+    if (rc == 0 || !id) return 0;
+    BookStmt *st = book_db_stmt(db, "UPDATE visiting_orders SET repaid_on = ? WHERE id = ?");
+    book_bind_text(st, 1, today);
+    book_bind_i64(st, 2, id);
+    if (book_db_step_done(db, st) ||
+        hist(db, pid, id, now, today, "repaid", kind, "paid back from this period's allowance"))
+      return -1;
+  }
+  return 0;
+}
+
+typedef struct {
+  int64_t id;
+  char status[16], level[16], est[16];
+} Who;
+
+/* One prisoner: 1 changed, 0 nothing to do, -1 the database failed. */
+static int accrue_one(BookDb *db, const Who *w, int64_t now, const char *today) {
+  BookVoFacts f = {.status = w->status};
+  if (book_vo_default_allowance(w->level, &f.vos, &f.pvos)) f.vos = f.pvos = 0;
+  BookStmt *st = book_db_stmt(db, "SELECT vos_per_14_days, pvos_per_28_days FROM vo_allowances "
+                                  "WHERE establishment_id = ? AND incentive_level = ?");
+  book_bind_text(st, 1, w->est);
+  book_bind_text(st, 2, w->level);
+  int rc = book_db_row(db, st);
+  if (rc < 0) return -1;
+  if (rc == 1) {
+    f.vos = book_col_int(st, 0);
+    f.pvos = book_col_int(st, 1);
+    book_stmt_reset(st);
+  }
+  char last_vo[11], last_pvo[11];
+  if (last_period(db, w->id, "VO", last_vo) || last_period(db, w->id, "PVO", last_pvo)) return -1;
+  f.last_vo_period = last_vo;
+  f.last_pvo_period = last_pvo;
+  int64_t owed = 0;
+  if (book_db_scalar(db, "SELECT count(*) FROM visiting_orders WHERE prisoner_id = ? AND owed "
+                         "= 1 AND repaid_on IS NULL AND status <> 'expired'",
+                     &owed, 1, w->id) < 0)
+    return -1;
+  f.owed = (int)owed;
+  GArray *orders = book_vo_unused_orders(db, w->id);
+  if (!orders) return -1;
+  f.orders = (BookVoOrder *)orders->data;
+  f.n_orders = orders->len;
+  BookVoPlan p;
+  if (book_vo_plan(&f, today, &p)) {
+    g_array_free(orders, TRUE);
+    log_warn("vo_plan_bad_facts", "prisoner=%lld", (long long)w->id);
+    return 0;
+  }
+  g_array_free(orders, TRUE);
+  int changed = !book_vo_plan_empty(&p);
+  int bad = 0;
+  for (size_t i = 0; !bad && i < p.n_expire; i++) {
+    st = book_db_stmt(db, "UPDATE visiting_orders SET status = 'expired' WHERE id = ?");
+    book_bind_i64(st, 1, p.expire[i].id);
+    bad = book_db_step_done(db, st) ||
+          hist(db, w->id, p.expire[i].id, now, today, "expired", p.expire[i].kind,
+               p.expire[i].why);
+  }
+  for (size_t i = 0; !bad && i < p.n_accumulate; i++) {
+    st = book_db_stmt(db, "UPDATE visiting_orders SET status = 'accumulated' WHERE id = ?");
+    book_bind_i64(st, 1, p.accumulate[i]);
+    bad = book_db_step_done(db, st) ||
+          hist(db, w->id, p.accumulate[i], now, today, "accumulated", "VO", NULL);
+  }
+  if (!bad && p.vo_period[0])
+    bad = record_period(db, w->id, "VO", p.vo_period, now) ||
+          repay_n(db, w->id, "VO", p.repay_vo, now, today) ||
+          issue_n(db, w->id, "VO", p.issue_vo, p.vo_period, NULL, now, today);
+  if (!bad && p.pvo_period[0])
+    bad = record_period(db, w->id, "PVO", p.pvo_period, now) ||
+          repay_n(db, w->id, "PVO", p.repay_pvo, now, today) ||
+          issue_n(db, w->id, "PVO", p.issue_pvo, p.pvo_period, p.pvo_expires, now, today);
+  book_vo_plan_clear(&p);
+  return bad ? -1 : changed;
+}
+
+/* Orders of visits that took place (or were missed) are 'used'. */
+static int mark_used(BookDb *db, int64_t now, const char *today) {
+  static const char *const sql[] = {
+      "INSERT INTO vo_history(prisoner_id, order_id, at, on_date, event, kind, visit_id, actor) "
+      "SELECT o.prisoner_id, o.id, ?1, ?2, 'used', o.kind, o.visit_id, 'system' FROM "
+      "visiting_orders o JOIN visits v ON v.id = o.visit_id WHERE o.status = 'scheduled' AND "
+      "v.status IN ('completed','missed','terminated')",
+      "UPDATE visiting_orders SET status = 'used' WHERE status = 'scheduled' AND visit_id IN "
+      "(SELECT id FROM visits WHERE status IN ('completed','missed','terminated'))",
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(sql); i++) {
+    BookStmt *st = book_db_stmt(db, sql[i]);
+    book_bind_i64(st, 1, now);
+    book_bind_text(st, 2, today);
+    if (book_db_step_done(db, st)) return -1;
+  }
+  return 0;
+}
+
+int book_vo_allocate(BookDb *db, int64_t now) {
+  char today[11];
+  book_date_of(now, today); /* the local date once establishments have a zone */
+  if (book_db_begin(db)) return -1;
+  GArray *who = g_array_new(FALSE, TRUE, sizeof(Who));
+  BookStmt *st = book_db_stmt(
+      db, "SELECT p.id, p.status, p.incentive_level, p.establishment_id FROM prisoners p WHERE "
+          "p.status = 'convicted' OR EXISTS (SELECT 1 FROM visiting_orders o WHERE "
+          "o.prisoner_id = p.id AND o.status IN ('available','accumulated')) ORDER BY p.id");
+  int row;
+  while ((row = book_db_row(db, st)) == 1) {
+    Who w = {0};
+    w.id = book_col_i64(st, 0);
+    g_strlcpy(w.status, book_col_text(st, 1), sizeof w.status);
+    g_strlcpy(w.level, book_col_text(st, 2), sizeof w.level);
+    g_strlcpy(w.est, book_col_text(st, 3), sizeof w.est);
+    g_array_append_val(who, w);
+  }
+  int bad = row < 0 || mark_used(db, now, today);
+  int n = 0;
+  for (guint i = 0; !bad && i < who->len; i++) {
+    Who *w = &g_array_index(who, Who, i);
+    int rc = book_vo_import_opening(db, w->id, now, today);
+    if (rc == 0) rc = accrue_one(db, w, now, today);
+    if (rc < 0) bad = 1;
+    n += rc > 0;
+  }
+  g_array_free(who, TRUE);
+  if (!bad && n > 0) {
+    char detail[64];
+    g_snprintf(detail, sizeof detail, "{\"prisoners\":%d}", n);
+    bad = book_audit(db, now, "system", NULL, "vo_allocated", detail);
+  }
+  if (bad) {
+    book_db_rollback(db);
+    return -1;
+  }
+  if (book_db_commit(db)) return -1;
+  return n;
+}
