@@ -294,10 +294,11 @@ void api_slots(ApiCtx *c, const char *id_text) {
     int64_t id;
     int dow, open, closed;
     char start[6], end[6], vfrom[11], vto[11];
+    char vo_kind[8]; /* which visiting order the session uses (book_vo.h) */
   } Tpl;
   GArray *tpls = g_array_new(FALSE, TRUE, sizeof(Tpl));
   st = book_db_stmt(db, "SELECT id, day_of_week, start_time, end_time, open_capacity, "
-                        "closed_capacity, valid_from, coalesce(valid_to, '9999-12-31') FROM "
+                        "closed_capacity, valid_from, coalesce(valid_to, '9999-12-31'), vo_kind FROM "
                         "session_templates WHERE establishment_id = ? AND visit_type = ? ORDER BY "
                         "start_time, id");
   book_bind_text(st, 1, est);
@@ -312,6 +313,7 @@ void api_slots(ApiCtx *c, const char *id_text) {
     t.closed = book_col_int(st, 5);
     g_strlcpy(t.vfrom, book_col_text(st, 6), sizeof t.vfrom);
     g_strlcpy(t.vto, book_col_text(st, 7), sizeof t.vto);
+    g_strlcpy(t.vo_kind, book_col_text(st, 8), sizeof t.vo_kind);
     g_array_append_val(tpls, t);
   }
   bad |= row < 0;
@@ -354,6 +356,8 @@ void api_slots(ApiCtx *c, const char *id_text) {
                          "end", time_format_iso8601(e, ebuf, sizeof ebuf), "open_capacity",
                          t->open, "open_booked", ob, "closed_capacity", t->closed,
                          "closed_booked", cb, "available", available));
+      json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "vo_kind",
+                          json_string(t->vo_kind));
     }
   }
   g_array_free(tpls, TRUE);
