@@ -186,43 +186,90 @@ static int mark_used(BookDb *db, int64_t now, const char *today) {
   return 0;
 }
 
+/* Loads one prisoner's current facts (inside the batch's transaction, so a
+ * change since the candidates were listed is seen): 1, 0 gone, -1. */
+static int load_who(BookDb *db, int64_t id, Who *w) {
+  BookStmt *st = book_db_stmt(db, "SELECT status, incentive_level, establishment_id FROM "
+                                  "prisoners WHERE id = ?");
+  book_bind_i64(st, 1, id);
+  int rc = book_db_row(db, st);
+  if (rc == 1) {
+    w->id = id;
+    g_strlcpy(w->status, book_col_text(st, 0), sizeof w->status);
+    g_strlcpy(w->level, book_col_text(st, 1), sizeof w->level);
+    g_strlcpy(w->est, book_col_text(st, 2), sizeof w->est);
+    book_stmt_reset(st);
+  }
+  return rc;
+}
+
+/* Prisoners per transaction: the writers' lock is held for one batch at a
+ * time, so bookings wait at most that long (measured in docs/booking.md). */
+#define VO_BATCH 100
+
 int book_vo_allocate(BookDb *db, int64_t now) {
   char today[11];
   book_date_of(now, today); /* the local date once establishments have a zone */
-  if (book_db_begin(db)) return -1;
-  GArray *who = g_array_new(FALSE, TRUE, sizeof(Who));
+  /* Only prisoners with something due today: an opening balance to move
+   * in, a VO or PVO period over (or none yet), a VO turning 28 days old, a
+   * PVO reaching its expiry. The job runs every minute; everyone else costs
+   * one index look-up (book_vo_plan would find an empty plan for them). */
+  char vo_cut[11], pvo_cut[11];
+  if (book_vo_date_add(today, -BOOK_VO_PERIOD_DAYS, vo_cut) ||
+      book_vo_date_add(today, -BOOK_PVO_PERIOD_DAYS, pvo_cut))
+    return -1;
+  GArray *ids = g_array_new(FALSE, TRUE, sizeof(int64_t));
   BookStmt *st = book_db_stmt(
-      db, "SELECT p.id, p.status, p.incentive_level, p.establishment_id FROM prisoners p WHERE "
-          "p.status = 'convicted' OR EXISTS (SELECT 1 FROM visiting_orders o WHERE "
-          "o.prisoner_id = p.id AND o.status IN ('available','accumulated')) ORDER BY p.id");
+      db, "SELECT p.id FROM prisoners p WHERE "
+          "(p.status = 'convicted' AND (p.vo_balance <> 0 OR coalesce((SELECT max(period_start) "
+          "FROM vo_accruals a WHERE a.prisoner_id = p.id AND a.kind = 'VO'), '') <= ?1 OR "
+          "coalesce((SELECT max(period_start) FROM vo_accruals a WHERE a.prisoner_id = p.id AND "
+          "a.kind = 'PVO'), '') <= ?2)) OR EXISTS (SELECT 1 FROM visiting_orders o WHERE "
+          "o.prisoner_id = p.id AND ((o.kind = 'VO' AND o.status = 'available' AND o.issued_on "
+          "<= ?2) OR (o.kind = 'PVO' AND o.status IN ('available','accumulated') AND "
+          "o.expires_on <= ?3))) ORDER BY p.id");
+  book_bind_text(st, 1, vo_cut);
+  book_bind_text(st, 2, pvo_cut);
+  book_bind_text(st, 3, today);
   int row;
   while ((row = book_db_row(db, st)) == 1) {
-    Who w = {0};
-    w.id = book_col_i64(st, 0);
-    g_strlcpy(w.status, book_col_text(st, 1), sizeof w.status);
-    g_strlcpy(w.level, book_col_text(st, 2), sizeof w.level);
-    g_strlcpy(w.est, book_col_text(st, 3), sizeof w.est);
-    g_array_append_val(who, w);
+    int64_t id = book_col_i64(st, 0);
+    g_array_append_val(ids, id);
   }
-  int bad = row < 0 || mark_used(db, now, today);
-  int n = 0;
-  for (guint i = 0; !bad && i < who->len; i++) {
-    Who *w = &g_array_index(who, Who, i);
-    int rc = book_vo_import_opening(db, w->id, now, today);
-    if (rc == 0) rc = accrue_one(db, w, now, today);
-    if (rc < 0) bad = 1;
-    n += rc > 0;
+  int n = 0, bad = row < 0;
+  /* Each batch whole or not at all; a failed batch stops the run (the
+   * batches before it stand, complete per prisoner) and the next minute's
+   * run carries on. The first batch also marks orders of past visits used. */
+  for (guint from = 0; !bad && (from == 0 || from < ids->len); from += VO_BATCH) {
+    if (book_db_begin(db)) {
+      bad = 1;
+      break;
+    }
+    int changed = 0;
+    if (from == 0) bad = mark_used(db, now, today);
+    for (guint i = from; !bad && i < ids->len && i < from + VO_BATCH; i++) {
+      Who w = {0};
+      int rc = load_who(db, g_array_index(ids, int64_t, i), &w);
+      if (rc == 1) rc = book_vo_import_opening(db, w.id, now, today);
+      if (rc == 0 && w.id) rc = accrue_one(db, &w, now, today);
+      if (rc < 0) bad = 1;
+      changed += rc > 0;
+    }
+    if (!bad && changed > 0) {
+      char detail[64];
+      g_snprintf(detail, sizeof detail, "{\"prisoners\":%d}", changed);
+      bad = book_audit(db, now, "system", NULL, "vo_allocated", detail);
+    }
+    if (bad) {
+      book_db_rollback(db);
+      break;
+    }
+    if (book_db_commit(db)) {
+      bad = 1;
+      break;
+    }
+    n += changed;
   }
-  g_array_free(who, TRUE);
-  if (!bad && n > 0) {
-    char detail[64];
-    g_snprintf(detail, sizeof detail, "{\"prisoners\":%d}", n);
-    bad = book_audit(db, now, "system", NULL, "vo_allocated", detail);
-  }
-  if (bad) {
-    book_db_rollback(db);
-    return -1;
-  }
-  if (book_db_commit(db)) return -1;
-  return n;
+  g_array_free(ids, TRUE);
+  return bad ? -1 : n;
 }
