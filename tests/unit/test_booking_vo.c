@@ -385,6 +385,44 @@ static void t_account_views(Fx *f, gconstpointer d) {
   json_decref(p);
 }
 
+/* Migration 0009 on a database that already has balances: the schema taken
+ * back to version 7 (the ledger's tables and column dropped), prisoners
+ * given the old single numbers, then reopened so 0009 runs for real. */
+static void t_migration_moves_balances(Fx *f, gconstpointer d) {
+  (void)d;
+  testdb_exec(f->db,
+              "DROP TABLE vo_history; DROP TABLE vo_accruals; DROP TABLE vo_allowances; "
+              "DROP TABLE visiting_orders; ALTER TABLE session_templates DROP COLUMN vo_kind; "
+              "DELETE FROM schema_migrations WHERE version >= 9; "
+              "UPDATE prisoners SET vo_balance = 3, vo_allocated_on = '2026-11-10' WHERE id = 1; "
+              "UPDATE prisoners SET vo_balance = -2, vo_allocated_on = NULL WHERE id = 3; "
+              "UPDATE prisoners SET vo_balance = 7 WHERE id = 2");
+  if (testdb_pg()) testdb_exec(f->db, "DROP FUNCTION vo_history_append_only()");
+  book_db_free(f->db);
+  f->db = testdb_open(&f->place);
+  g_assert_cmpint(book_db_version(f->db), >=, 9);
+  g_assert_cmpint(q(f, LIVE(1, "VO")), ==, 3);
+  g_assert_cmpint(q(f, BAL(1)), ==, 3);
+  g_assert_cmpint(q(f, BAL(3)), ==, -2); /* owed */
+  g_assert_cmpint(q(f, "SELECT count(*) FROM visiting_orders WHERE prisoner_id = 2"), ==, 0);
+  g_assert_cmpint(q(f, "SELECT count(*) FROM prisoners WHERE vo_balance <> 0"), ==, 0);
+  g_assert_cmpint(q(f, "SELECT count(*) FROM vo_history WHERE event = 'migrated'"), ==, 3 + 2 + 3 * 5);
+  char *anchor = testdb_qs(f->db, "SELECT period_start FROM vo_accruals WHERE prisoner_id = 1");
+  g_assert_cmpstr(anchor, ==, "2026-11-10");
+  g_free(anchor);
+  g_assert_cmpint(q(f, "SELECT count(*) FROM session_templates WHERE vo_kind = 'either'"), ==,
+                  q(f, "SELECT count(*) FROM session_templates"));
+  /* the next VO period is 14 days after the old allocation: nothing before */
+  g_assert_cmpint(book_vo_allocate(f->db, NOW), >=, 1); /* PVO (none yet), owed repaid... */
+  g_assert_cmpint(q(f, "SELECT count(*) FROM visiting_orders WHERE prisoner_id = 1 AND kind = 'VO' "
+                       "AND source = 'accrual'"),
+                  ==, 0);
+  g_assert_cmpint(book_vo_allocate(f->db, NOW + 1 * DAY), >=, 1); /* 2026-11-24 = +14 */
+  g_assert_cmpint(q(f, "SELECT count(*) FROM visiting_orders WHERE prisoner_id = 1 AND kind = 'VO' "
+                       "AND source = 'accrual'"),
+                  ==, 1);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   log_set_level(LOG_LEVEL_WARN);
@@ -400,5 +438,6 @@ int main(int argc, char **argv) {
   T("adjust", t_adjust);
   T("history_append_only", t_history_append_only);
   T("account_views", t_account_views);
+  T("migration_moves_balances", t_migration_moves_balances);
   return g_test_run();
 }
