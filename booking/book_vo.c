@@ -92,12 +92,34 @@ int book_vo_import_opening(BookDb *db, int64_t prisoner_id, int64_t now, const c
                           &bal, 1, prisoner_id);
   if (rc < 0) return -1;
   if (rc == 0 || bal == 0) return 0;
-  int n = bal > 0 ? (int)MIN(bal, 1000) : (int)MIN(-bal, 1000);
-  for (int i = 0; i < n; i++)
-    if (issue(db, prisoner_id, "VO", bal > 0 ? "available" : "used", today, NULL, NULL,
-              bal < 0, "migration", now, today, "migrated", "system",
-              "opening balance moved into the ledger", NULL))
-      return -1;
+  /* Set-based (two statements whatever the balance): a bulk-loaded prisoner
+   * with a large balance must not make their first booking slow. */
+  int64_t n = bal > 0 ? MIN(bal, 1000) : MIN(-bal, 1000);
+  /* The rows this insert makes are those above the highest id now (every
+   * writer holds the writers' lock, book_db.h). */
+  int64_t top = 0;
+  if (book_db_scalar(db, "SELECT coalesce(max(id), 0) FROM visiting_orders", &top, 0) < 0)
+    return -1;
+  BookStmt *ins = book_db_stmt(
+      db, "INSERT INTO visiting_orders(prisoner_id, kind, status, issued_on, owed, source) "
+          "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?2) "
+          "SELECT ?1, 'VO', ?3, ?4, ?5, 'migration' FROM n");
+  book_bind_i64(ins, 1, prisoner_id);
+  book_bind_i64(ins, 2, n);
+  book_bind_text(ins, 3, bal > 0 ? "available" : "used");
+  book_bind_text(ins, 4, today);
+  book_bind_i64(ins, 5, bal < 0);
+  if (book_db_step_done(db, ins)) return -1;
+  BookStmt *h = book_db_stmt(
+      db, "INSERT INTO vo_history(prisoner_id, order_id, at, on_date, event, kind, actor, reason) "
+          "SELECT o.prisoner_id, o.id, ?2, ?3, 'migrated', o.kind, 'system', 'opening balance "
+          "moved into the ledger' FROM visiting_orders o WHERE o.prisoner_id = ?1 AND o.id > ?4 "
+          "ORDER BY o.id");
+  book_bind_i64(h, 1, prisoner_id);
+  book_bind_i64(h, 4, top);
+  book_bind_i64(h, 2, now);
+  book_bind_text(h, 3, today);
+  if (book_db_step_done(db, h)) return -1;
   BookStmt *st = book_db_stmt(db, "UPDATE prisoners SET vo_balance = 0 WHERE id = ?");
   book_bind_i64(st, 1, prisoner_id);
   return book_db_step_done(db, st);
