@@ -803,6 +803,10 @@ static void route(ApiCtx *c, const char *rest) {
     get ? api_session_templates(c) : method_not_allowed(c);
   } else if (n == 3 && IS(0, "session-templates") && IS(2, "filters")) {
     put ? api_session_template_filters(c, seg[1]) : method_not_allowed(c);
+  } else if (n == 3 && IS(0, "prisoners") && IS(2, "visiting-orders")) {
+    get ? api_visiting_orders(c, seg[1]) : method_not_allowed(c);
+  } else if (n == 4 && IS(0, "prisoners") && IS(2, "visiting-orders") && IS(3, "adjustments")) {
+    post ? api_visiting_orders_adjust(c, seg[1]) : method_not_allowed(c);
   } else if (n == 2 && IS(0, "probation") && IS(1, "cases")) {
     get ? api_probation_cases(c) : method_not_allowed(c);
   } else if (n == 1 && IS(0, "visits")) {

@@ -92,6 +92,10 @@ void api_contact_patch(ApiCtx *c, const char *prisoner_id, const char *visitor_i
 void api_contact_restriction_add(ApiCtx *c, const char *prisoner_id, const char *visitor_id);
 void api_visit_decide(ApiCtx *c, const char *id, int approve);
 void api_slots(ApiCtx *c, const char *prisoner_id);
+/* Visiting orders (book_api_vo.c): the balance with its history for staff
+ * and the prisoner's approved visitors; staff grant or remove orders. */
+void api_visiting_orders(ApiCtx *c, const char *prisoner_id);
+void api_visiting_orders_adjust(ApiCtx *c, const char *prisoner_id);
 void api_probation_cases(ApiCtx *c);
 void api_visits_list(ApiCtx *c);
 void api_visits_create(ApiCtx *c);

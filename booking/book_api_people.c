@@ -6,6 +6,7 @@
 #include "book_eligibility.h"
 #include "book_holds.h"
 #include "book_localtime.h"
+#include "book_vo.h"
 #include "timeutil.h"
 
 /* The restrictions list, or NULL when the database failed. */
@@ -50,9 +51,10 @@ static int64_t path_id(const char *s) {
   return v > 0 ? v : 0;
 }
 
-#define PRISONER_COLS \
-  "p.id, p.prison_number, p.name, p.establishment_id, p.status, p.incentive_level, p.vo_balance, " \
-  "p.location, p.category"
+/* vo_balance: the visiting-order ledger's balance (book_vo.h). */
+#define PRISONER_COLS                                                                       \
+  "p.id, p.prison_number, p.name, p.establishment_id, p.status, p.incentive_level, " \
+  BOOK_VO_BALANCE_SQL ", p.location, p.category"
 
 static json_t *prisoner_row(BookDb *db, BookStmt *st) {
   int64_t id = book_col_i64(st, 0);
@@ -318,10 +320,11 @@ void api_slots(ApiCtx *c, const char *id_text) {
     int eligible;
     int dow, open, closed;
     char start[6], end[6], vfrom[11], vto[11];
+    char vo_kind[8]; /* which visiting order the session uses (book_vo.h) */
   } Tpl;
   GArray *tpls = g_array_new(FALSE, TRUE, sizeof(Tpl));
   st = book_db_stmt(db, "SELECT id, day_of_week, start_time, end_time, open_capacity, "
-                        "closed_capacity, valid_from, coalesce(valid_to, '9999-12-31') FROM "
+                        "closed_capacity, valid_from, coalesce(valid_to, '9999-12-31'), vo_kind FROM "
                         "session_templates WHERE establishment_id = ? AND visit_type = ? ORDER BY "
                         "start_time, id");
   book_bind_text(st, 1, est);
@@ -336,6 +339,7 @@ void api_slots(ApiCtx *c, const char *id_text) {
     t.closed = book_col_int(st, 5);
     g_strlcpy(t.vfrom, book_col_text(st, 6), sizeof t.vfrom);
     g_strlcpy(t.vto, book_col_text(st, 7), sizeof t.vto);
+    g_strlcpy(t.vo_kind, book_col_text(st, 8), sizeof t.vo_kind);
     g_array_append_val(tpls, t);
   }
   bad |= row < 0;
@@ -397,6 +401,7 @@ void api_slots(ApiCtx *c, const char *id_text) {
                             json_pack("{s:s, s:s}", "id", mine.id, "expires_at",
                                       book_local_rfc3339(tz, mine.expires_at, xbuf, sizeof xbuf)));
       }
+      json_object_set_new(slot, "vo_kind", json_string(t->vo_kind));
       json_array_append_new(arr, slot);
     }
   }

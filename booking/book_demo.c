@@ -35,6 +35,9 @@ static const char *DEMO_SQL =
     " (11,'admin','Ada Admin','admin','-',NULL,?1),"
     " (12,'staff.other','Otto Other','booking_staff','-','OTH',?1),"
     " (13,'family.cara','Cara Doyle','family','-',NULL,?1);"
+    /* vo_balance is an opening balance: the first accrual run (at start-up)
+     * moves it into the visiting-order ledger and adds the first period by
+     * incentive level (Tom, enhanced: 3 VOs and 2 PVOs; Lee, basic: 3 VOs). */
     "INSERT INTO prisoners(id, prison_number, name, establishment_id, status, incentive_level, "
     " vo_balance, vo_allocated_on, user_id) VALUES"
     " (1,'A1234BC','Tom Baker','PLR','convicted','enhanced',2,date(?1,'unixepoch'),3),"

@@ -11,11 +11,11 @@
 #include "book_eligibility.h"
 #include "book_holds.h"
 #include "book_localtime.h"
+#include "book_vo.h"
 #include "ids.h"
 #include "log.h"
 #include "timeutil.h"
 
-#define VO_CAP 26 /* unused VOs accumulate up to 26 (HMPPS) */
 #define NOT_CANCELLED "status <> 'cancelled'"
 
 static int fail(BookError *e, int http, const char *code, const char *field, const char *fmt,
@@ -681,16 +681,24 @@ int book_visit_create(BookDb *db, const BookActor *a, const BookRequest *r, int6
   if (!rc)
     rc = !strcmp(r->type, "probation") ? check_probation(db, a, r, now, &c, e)
                                        : check_prison_visit(db, a, r, NULL, now, &c, e);
+  /* Visiting orders: the ledger picks the oldest PVO, then the oldest VO,
+   * as the session allows (book_vo.h). */
   int use_vo = 0;
+  BookVoPick vo = {0};
+  char today[11];
+  book_date_of(now, today);
   if (rc == 0 && c.vt.needs_vo && !strcmp(c.prisoner.status, "convicted")) {
-    use_vo = 1;
-    if (c.prisoner.vo_balance <= 0) {
-      if (r->override_vo)
-        c.vo_override_used = 1;
-      else
-        rc = fail(e, 422, "no_vo_balance", "prisoner_id",
-                  "the prisoner has no visiting orders left");
-    }
+    if (book_vo_pick(db, c.prisoner.id, c.slot.template_id, today, now, &vo))
+      rc = storage_fail(e);
+    else if (vo.needed && !vo.order_id && r->override_vo)
+      c.vo_override_used = 1;
+    else if (vo.needed && !vo.order_id)
+      rc = fail(e, 422, "no_vo_balance", "prisoner_id",
+                "the prisoner has no visiting orders left%s",
+                strcmp(vo.need, "either") ? (strcmp(vo.need, "VO") ? " (this session needs a PVO)"
+                                                                    : " (this session needs a VO)")
+                                          : "");
+    use_vo = vo.needed;
   }
   if (rc) {
     book_db_rollback(db);
@@ -746,11 +754,8 @@ int book_visit_create(BookDb *db, const BookActor *a, const BookRequest *r, int6
   int requested = !probation && !strcmp(a->role, "family") && c.est.approve_public;
   book_bind_text(st, 15, requested ? "requested" : "booked");
   int bad = book_db_step_done(db, st) || insert_visitors(db, id, r->visitors, r->n_visitors);
-  if (!bad && use_vo) {
-    st = book_db_stmt(db, "UPDATE prisoners SET vo_balance = vo_balance - 1 WHERE id = ?");
-    book_bind_i64(st, 1, c.prisoner.id);
-    bad = book_db_step_done(db, st);
-  }
+  if (!bad && use_vo)
+    bad = book_vo_take(db, &vo, c.prisoner.id, id, a->username, c.vo_override_used, now, today);
   /* The booker's hold for this prisoner (this slot's or another) is spent. */
   if (!bad && !probation) bad = book_holds_drop_for(db, a->user_id, c.prisoner.id);
   char *detail = audit_detail(r, &c);
@@ -854,11 +859,10 @@ int book_visit_cancel(BookDb *db, const BookActor *a, const char *visit_id, cons
   book_bind_i64(st, 2, now);
   book_bind_text(st, 3, visit_id);
   int bad = book_db_step_done(db, st);
-  if (!bad && v.vo_used) {
-    st = book_db_stmt(db, "UPDATE prisoners SET vo_balance = vo_balance + 1 WHERE id = ?");
-    book_bind_i64(st, 1, v.prisoner_id);
-    bad = book_db_step_done(db, st);
-  }
+  char today[11];
+  book_date_of(now, today);
+  if (!bad && v.vo_used)
+    bad = book_vo_refund_visit(db, visit_id, v.prisoner_id, v.vo_used, a->username, now, today);
   json_t *d = json_pack("{s:s, s:b}", "reason", reason, "vo_refunded", v.vo_used);
   char *detail = json_dumps(d, JSON_COMPACT);
   json_decref(d);
@@ -1051,11 +1055,10 @@ int book_visit_decide(BookDb *db, const BookActor *a, const char *visit_id, int 
   book_bind_i64(st, 3, now);
   book_bind_text(st, 4, visit_id);
   int bad = book_db_step_done(db, st);
-  if (!bad && !approve && v.vo_used) {
-    st = book_db_stmt(db, "UPDATE prisoners SET vo_balance = vo_balance + 1 WHERE id = ?");
-    book_bind_i64(st, 1, v.prisoner_id);
-    bad = book_db_step_done(db, st);
-  }
+  char today[11];
+  book_date_of(now, today);
+  if (!bad && !approve && v.vo_used)
+    bad = book_vo_refund_visit(db, visit_id, v.prisoner_id, v.vo_used, a->username, now, today);
   json_t *d = json_pack("{s:o}", "reason", reason ? json_string(reason) : json_null());
   char *detail = json_dumps(d, JSON_COMPACT);
   json_decref(d);
@@ -1215,36 +1218,7 @@ int book_contact_add_restriction(BookDb *db, const BookActor *a, int64_t prisone
 
 /* ---- housekeeping ---- */
 
-int book_vo_allocate(BookDb *db, int64_t now) {
-  char today[11];
-  book_date_of(now, today);
-  if (book_db_begin(db)) return -1;
-  BookStmt *st = book_db_stmt(
-      db, "UPDATE prisoners SET vo_balance = max(vo_balance, min(vo_balance + (SELECT vo_allowance "
-          "FROM establishments e WHERE e.id = prisoners.establishment_id), ?2)), vo_allocated_on "
-          "= ?1 "
-          "WHERE status = 'convicted' AND (vo_allocated_on IS NULL OR date(vo_allocated_on, "
-          "'+' || (SELECT vo_period_days FROM establishments e WHERE e.id = "
-          "prisoners.establishment_id) || ' days') <= ?1)");
-  book_bind_text(st, 1, today);
-  book_bind_i64(st, 2, VO_CAP);
-  if (book_db_step_done(db, st)) {
-    book_db_rollback(db);
-    return -1;
-  }
-  int n = book_db_changes(db);
-  if (n > 0) {
-    char detail[64];
-    g_snprintf(detail, sizeof detail, "{\"prisoners\":%d}", n);
-    /* No allowance without its audit row. */
-    if (book_audit(db, now, "system", NULL, "vo_allocated", detail)) {
-      book_db_rollback(db);
-      return -1;
-    }
-  }
-  if (book_db_commit(db)) return -1; /* rolled back */
-  return n;
-}
+/* book_vo_allocate: book_vo_accrual.c. */
 
 int book_visits_sweep(BookDb *db, int64_t now) {
   if (book_db_begin(db)) return -1;
@@ -1254,14 +1228,17 @@ int book_visits_sweep(BookDb *db, int64_t now) {
     return -1;
   }
   int n = 0;
+  char today[11];
+  book_date_of(now, today);
+  /* A request nobody decided on before the start lapses: its order back. */
+  if (book_vo_refund_lapsed(db, now, today)) {
+    book_db_rollback(db);
+    return -1;
+  }
   static const char *const sql[] = {
       /* A request nobody decided on before the start lapses (its VO back). */
       "INSERT INTO audit_log(at, actor, visit_id, action, detail) SELECT ?1, 'system', id, "
       "'request_lapsed', '{}' FROM visits WHERE status = 'requested' AND start_at <= ?1",
-      "UPDATE prisoners SET vo_balance = vo_balance + (SELECT count(*) FROM visits v WHERE "
-      "v.prisoner_id = prisoners.id AND v.status = 'requested' AND v.vo_used = 1 AND v.start_at "
-      "<= ?1) WHERE id IN (SELECT prisoner_id FROM visits WHERE status = 'requested' AND vo_used "
-      "= 1 AND start_at <= ?1)",
       "UPDATE visits SET status = 'cancelled', status_reason = 'request not decided before the "
       "start', updated_at = ?1 WHERE status = 'requested' AND start_at <= ?1",
       "INSERT INTO audit_log(at, actor, visit_id, action, detail) SELECT ?1, 'system', id, "

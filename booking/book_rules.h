@@ -118,9 +118,10 @@ int book_prisoner_check_visible(BookDb *db, const BookActor *a, int64_t prisoner
 int book_visit_check_participant(BookDb *db, const BookActor *a, const char *visit_id)
     BOOK_MUST_CHECK;
 
-/* Visiting orders: gives every convicted prisoner whose last allocation is a
- * full period old their establishment's allowance (capped at 26). Returns the
- * number of prisoners topped up, or -1. */
+/* Visiting orders (the ledger's accrual job, book_vo_accrual.c): issues
+ * each convicted prisoner's VOs and PVOs for the periods now due, expires
+ * PVOs, carries VOs over (up to 26), marks orders of past visits used.
+ * Idempotent. Returns the number of prisoners whose orders changed, or -1. */
 int book_vo_allocate(BookDb *db, int64_t now) BOOK_MUST_CHECK;
 
 /* Moves visits whose time has passed: booked -> missed, in_progress ->

@@ -19,6 +19,7 @@
 #include "book_faultvfs.h"
 #include "book_holds.h"
 #include "book_rules.h"
+#include "book_vo.h"
 #include "log.h"
 
 
@@ -218,6 +219,14 @@ static int op_vo_allocate(Fx *f, BookError *e) {
   if (book_vo_allocate(f->db, NOW) < 0) return book_error_storage(e);
   return 0;
 }
+static int op_vo_adjust(Fx *f, BookError *e) {
+  BookActor a = STAFF;
+  return book_vo_adjust(f->db, &a, 1, "grant", "PVO", 2, "compassionate", NOW, "2026-11-23", e);
+}
+static int op_vo_remove(Fx *f, BookError *e) {
+  BookActor a = STAFF;
+  return book_vo_adjust(f->db, &a, 1, "remove", "VO", 1, "entered twice", NOW, "2026-11-23", e);
+}
 static int op_sweep(Fx *f, BookError *e) {
   memset(e, 0, sizeof *e);
   if (book_visits_sweep(f->db, NOW + 60 * 86400) < 0) return book_error_storage(e);
@@ -266,6 +275,11 @@ static void prep_booked(Fx *f) {
                    .visitors = V1_2, .n_visitors = 2};
   BookError e;
   must(f, book_visit_create(f->db, &a, &r, NOW, f->visit, &e), &e);
+}
+/* The ledger has rows (the accrual ran) before the booking. */
+static void prep_booked_after_accrual(Fx *f) {
+  g_assert_cmpint(book_vo_allocate(f->db, NOW), >=, 1);
+  prep_booked(f);
 }
 static void prep_requested(Fx *f) {
   prep_booked(f);
@@ -336,6 +350,9 @@ static const Scenario SCENARIOS[] = {
     {"create_with_hold", prep_held, op_create_with_hold, NULL, 20},
     {"refused_slot_held", prep_held, op_refused_slot_held, "slot_held", 12},
     {"holds_sweep", prep_held, op_holds_sweep, NULL, 3},
+    {"vo_adjust_grant", prep_none, op_vo_adjust, NULL, 10},
+    {"vo_adjust_remove", prep_none, op_vo_remove, NULL, 10},
+    {"cancel_after_accrual", prep_booked_after_accrual, op_cancel, NULL, 8},
 };
 
 typedef struct {

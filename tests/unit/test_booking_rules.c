@@ -13,11 +13,17 @@
 #include "book_db.h"
 #include "booking_testdb.h"
 #include "book_rules.h"
+#include "book_vo.h"
 #include "log.h"
 #include "timeutil.h"
 
 
 #include "booking_rules_fixture.h"
+
+/* A prisoner's visiting-order balance (the ledger, book_vo.h). */
+#define BAL(id) "SELECT " BOOK_VO_BALANCE_SQL " FROM prisoners p WHERE p.id=" #id
+#define VOS(id) "SELECT count(*) FROM visiting_orders WHERE prisoner_id=" #id \
+  " AND kind='VO' AND status IN ('available','accumulated')"
 
 typedef struct {
   TestDbPlace place;
@@ -97,7 +103,7 @@ static void t_happy_social(Fx *f, gconstpointer d) {
   g_assert_cmpint(qv(f, "SELECT count(*) FROM visit_visitors WHERE visit_id='%s'", last_id), ==, 2);
   g_assert_cmpint(qv(f, "SELECT count(*) FROM audit_log WHERE visit_id='%s' AND action='booked' "
                         "AND actor='fam1'", last_id), ==, 1);
-  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=1"), ==, 1);
+  g_assert_cmpint(q(f, BAL(1)), ==, 1);
   g_assert_cmpint(q(f, "SELECT start_at FROM visits"), ==, 1795428000LL + 9 * 86400 + 4 * 3600);
 }
 
@@ -123,7 +129,7 @@ static void t_legal(Fx *f, gconstpointer d) {
   (void)d;
   g_assert_cmpstr(book(f, LEGAL, "legal", 1, "2:2026-12-02", "6"), ==, "ok");
   g_assert_cmpint(qv(f, "SELECT professional_user_id FROM visits WHERE id='%s'", last_id), ==, 4);
-  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=1"), ==, 2); /* no VO used */
+  g_assert_cmpint(q(f, BAL(1)), ==, 2); /* no VO used */
   g_assert_cmpstr(book(f, LEGAL2, "legal", 1, "2:2026-12-16", "7"), ==,
                   "not_verified_legal_adviser");
   g_assert_cmpstr(book(f, STAFF, "legal", 1, "2:2026-12-16", "1"), ==,
@@ -252,24 +258,29 @@ static void t_vo_balance(Fx *f, gconstpointer d) {
   g_assert_cmpstr(bookx(f, STAFF, "social", 3, "4:2026-12-03", "1", 1, NOW), ==, "ok");
   g_assert_cmpint(qv(f, "SELECT count(*) FROM audit_log WHERE visit_id='%s' AND "
                         "action='vo_override' AND actor='staff'", last_id), ==, 1);
-  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=3"), ==, -1);
+  g_assert_cmpint(q(f, BAL(3)), ==, -1);
   /* two VOs: two calls, the third refused */
   g_assert_cmpstr(book(f, FAM1, "social", 1, "4:2026-12-03", "1"), ==, "ok");
   g_assert_cmpstr(book(f, FAM1, "social", 1, "4:2026-12-10", "1"), ==, "ok");
   g_assert_cmpstr(book(f, FAM1, "social", 1, "4:2026-12-17", "1"), ==, "no_vo_balance");
   /* allocation tops convicted prisoners up once a period */
   g_assert_cmpint(book_vo_allocate(f->db, NOW), >=, 1);
-  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=1"), ==, 2);
+  g_assert_cmpint(q(f, BAL(1)), ==, 2);
   g_assert_cmpint(book_vo_allocate(f->db, NOW + 86400), ==, 0);
   g_assert_cmpint(book_vo_allocate(f->db, NOW + 28 * 86400), >=, 1);
-  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=1"), ==, 4);
-  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=2"), ==, 0); /* remand */
-  /* unused VOs accumulate up to 26; allocation never takes any away */
+  g_assert_cmpint(q(f, BAL(1)), ==, 4);
+  g_assert_cmpint(q(f, BAL(2)), ==, 0); /* remand */
+  /* unused VOs accumulate up to 26: the oldest accumulated ones expire and
+   * fewer are issued; an opening balance set by hand (30, issued today) is
+   * kept until it is 28 days old. Standard level: plus one live PVO. */
   testdb_exec(f->db, "UPDATE prisoners SET vo_balance = 25 WHERE id = 1; UPDATE prisoners "
                "SET vo_balance = 30 WHERE id = 4");
   g_assert_cmpint(book_vo_allocate(f->db, NOW + 56 * 86400), >=, 1);
-  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=1"), ==, 26);
-  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=4"), ==, 30);
+  g_assert_cmpint(q(f, VOS(1)), ==, 26);
+  g_assert_cmpint(q(f, BAL(1)), ==, 27);
+  g_assert_cmpint(q(f, VOS(4)), ==, 30);
+  g_assert_cmpint(book_vo_allocate(f->db, NOW + 84 * 86400), >=, 1);
+  g_assert_cmpint(q(f, VOS(4)), ==, 26);
 }
 
 static void t_remand_limit(Fx *f, gconstpointer d) {
@@ -286,7 +297,7 @@ static void t_cancel_amend(Fx *f, gconstpointer d) {
   char id[BOOK_VISIT_ID_LEN];
   g_assert_cmpstr(book(f, FAM1, "social", 1, "4:2026-12-03", "1"), ==, "ok");
   g_strlcpy(id, last_id, sizeof id);
-  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=1"), ==, 1);
+  g_assert_cmpint(q(f, BAL(1)), ==, 1);
   /* another family cannot see it, so cannot cancel it */
   g_assert_cmpint(book_visit_cancel(f->db, &fam2, id, "x", NOW, &e), ==, -1);
   g_assert_cmpstr(e.code, ==, "not_found");
@@ -323,11 +334,11 @@ static void t_cancel_amend(Fx *f, gconstpointer d) {
   g_assert_cmpstr(e.code, ==, "visit_started");
   /* cancel: refunds the VO; twice is an error */
   g_assert_cmpint(book_visit_cancel(f->db, &fam1, id, "changed plans", NOW, &e), ==, 0);
-  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=1"), ==, 2);
+  g_assert_cmpint(q(f, BAL(1)), ==, 2);
   g_assert_cmpint(book_visit_cancel(f->db, &fam1, id, "again", NOW, &e), ==, -1);
   g_assert_cmpstr(e.code, ==, "already_cancelled");
   g_assert_cmpint(e.http, ==, 409);
-  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=1"), ==, 2);
+  g_assert_cmpint(q(f, BAL(1)), ==, 2);
   g_assert_cmpint(qv(f, "SELECT count(*) FROM audit_log WHERE visit_id='%s' AND action <> "
                         "'call_decision'", id), ==, 4);
   /* the move and the cancel each ended the call (book_decisions.h) */
@@ -421,12 +432,12 @@ static void t_sweep(Fx *f, gconstpointer d) {
   /* a request nobody decided on lapses at the start, its VO given back */
   testdb_exec(f->db, "UPDATE establishments SET approve_public_bookings = 1");
   g_assert_cmpstr(book(f, FAM1, "social", 1, "4:2026-12-10", "1"), ==, "ok");
-  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=1"), ==, 0);
+  g_assert_cmpint(q(f, BAL(1)), ==, 0);
   int64_t start = qv(f, "SELECT start_at FROM visits WHERE id='%s'", last_id);
   g_assert_cmpint(book_visits_sweep(f->db, start - 1), ==, 0);
   g_assert_cmpint(book_visits_sweep(f->db, start), ==, 1);
   g_assert_cmpint(qv(f, "SELECT status='cancelled' FROM visits WHERE id='%s'", last_id), ==, 1);
-  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=1"), ==, 1);
+  g_assert_cmpint(q(f, BAL(1)), ==, 1);
   g_assert_cmpint(qv(f, "SELECT count(*) FROM audit_log WHERE visit_id='%s' AND "
                         "action='request_lapsed'", last_id), ==, 1);
 }
@@ -456,11 +467,11 @@ static void t_requested_flow(Fx *f, gconstpointer d) {
   /* reject: cancelled with the reason, VO given back */
   g_assert_cmpstr(book(f, FAM1, "social", 4, "1:2026-12-16", "1"), ==, "ok");
   g_strlcpy(id, last_id, sizeof id);
-  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=4"), ==, 4);
+  g_assert_cmpint(q(f, BAL(4)), ==, 4);
   g_assert_cmpint(book_visit_decide(f->db, &staff, id, 0, "no staff that day", NOW, &e), ==, 0);
   g_assert_cmpint(qv(f, "SELECT status='cancelled' AND status_reason='no staff that day' FROM "
                         "visits WHERE id='%s'", id), ==, 1);
-  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id=4"), ==, 5);
+  g_assert_cmpint(q(f, BAL(4)), ==, 5);
   g_assert_cmpint(qv(f, "SELECT count(*) FROM audit_log WHERE visit_id='%s' AND action IN "
                         "('requested','rejected')", id), ==, 2);
   g_assert_cmpint(book_visit_decide(f->db, &staff, id, 1, NULL, NOW, &e), ==, -1);

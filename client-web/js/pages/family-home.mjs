@@ -5,6 +5,7 @@ import { page, ready, pageProblem, takeFlash, banner } from '../layout.mjs';
 import { requireUser } from '../session.mjs';
 import { get } from '../api.mjs';
 import { contactStatusTag, restrictionText } from '../people.mjs';
+import { voSection } from '../visiting-orders.mjs';
 import { t } from '../i18n/index.mjs';
 
 const user = await requireUser(['family']);
@@ -13,6 +14,9 @@ try {
   const { prisoners } = await get('/prisoners');
   const withContacts = await Promise.all(prisoners.map(async (p) => ({
     ...p, contacts: (await get(`/prisoners/${p.id}/contacts`)).contacts,
+    // Visiting orders with their history: approved visitors only (404 otherwise).
+    vo: p.vo_balance === null || p.vo_balance === undefined ? null
+      : await get(`/prisoners/${p.id}/visiting-orders`).catch((e) => { if (e && e.status === 404) return null; throw e; }),
   })));
   main.innerHTML = String(html`
     <span class="govuk-caption-l">${t('family.signedInAs', { name: user.display_name })}</span>
@@ -32,6 +36,7 @@ try {
           <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${t('family.prison')}</dt><dd class="govuk-summary-list__value">${p.establishment_name || p.establishment_id}</dd></div>
           ${p.vo_balance !== null && p.vo_balance !== undefined ? html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${t('family.voLeft')}</dt><dd class="govuk-summary-list__value">${p.vo_balance}</dd></div>` : ''}
         </dl>
+        ${p.vo ? voSection(p.vo) : ''}
         <table class="govuk-table">
           <caption class="govuk-table__caption govuk-table__caption--s">${t('family.contactsFor', { name: p.name })}</caption>
           <thead class="govuk-table__head"><tr class="govuk-table__row">

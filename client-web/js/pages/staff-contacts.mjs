@@ -8,6 +8,7 @@ import { get, post, patch } from '../api.mjs';
 import { showErrors, clearErrors } from '../forms.mjs';
 import { contactStatusTag, restrictionText } from '../people.mjs';
 import { t } from '../i18n/index.mjs';
+import { voSection, voAdjustForm, readAdjust } from '../visiting-orders.mjs';
 
 const user = await requireUser(STAFF_ROLES);
 const main = page({ title: t('nav.contacts'), user, active: '/staff/contacts.html' });
@@ -70,6 +71,8 @@ async function render(prisonerId, message) {
   const pid = prisonerId || (prisoners[0] && String(prisoners[0].id));
   const contacts = pid ? (await get(`/prisoners/${pid}/contacts`)).contacts : [];
   const p = prisoners.find((x) => String(x.id) === String(pid));
+  const vo = pid ? await get(`/prisoners/${pid}/visiting-orders`) : null;
+  const mayAdjust = ['booking_staff', 'admin'].includes(user.role) && vo && vo.entitled;
   main.innerHTML = String(html`
     <h1 class="govuk-heading-l">${t('nav.contacts')}</h1>
     <form id="choose-prisoner" class="govuk-!-margin-bottom-6" novalidate>
@@ -101,6 +104,8 @@ async function render(prisonerId, message) {
         </tr>`; })}
       </tbody>
     </table>
+    ${vo ? voSection(vo, { staff: true }) : ''}
+    ${mayAdjust ? voAdjustForm() : ''}
     ${['booking_staff', 'admin'].includes(user.role) ? factsForm(p) : ''}
     <h2 class="govuk-heading-m">${t('contacts.addBan')}</h2>
     <form id="ban-form" novalidate>
@@ -139,6 +144,17 @@ async function render(prisonerId, message) {
     try {
       await patch(`/prisoners/${pid}`, { location: loc || null, category: fd.get('category') || null, incentive_level: fd.get('incentive_level') });
       await render(pid, { heading: t('facts.saved') });
+    } catch (e) { showErrors(main, [{ field: null, text: problemText(e) }]); }
+  });
+  const adj = main.querySelector('#vo-adjust');
+  if (adj) adj.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(main);
+    const { body, errors } = readAdjust(new FormData(adj));
+    if (errors) { showErrors(main, errors); return; }
+    try {
+      await post(`/prisoners/${pid}/visiting-orders/adjustments`, body);
+      await render(pid, { heading: t('vo.adjusted') });
     } catch (e) { showErrors(main, [{ field: null, text: problemText(e) }]); }
   });
   const ban = main.querySelector('#ban-form');

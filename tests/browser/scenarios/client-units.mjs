@@ -9,6 +9,7 @@ import { time, longDate, duration, isoDay, inZone } from '../../../client-web/js
 import { limitVideoBandwidth, qualityOf } from '../../../client-web/js/call/session.mjs';
 import { BandwidthJudge } from '../../../client-web/js/call/bandwidth.mjs';
 import { CATALOGUES, t, setLang } from '../../../client-web/js/i18n/index.mjs';
+import { eventText, kindText, voSection, readAdjust } from '../../../client-web/js/visiting-orders.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -139,6 +140,21 @@ for (const f of TRANSLATED) {
   const left = literals(f);
   tap.check(left.length === 0, `${f}: no user-visible text outside the catalogues`, left.join(' | '));
 }
+
+// Visiting orders in plain words, both languages; staff-only columns; the adjust form's checks.
+tap.check(eventText({ event: 'booked', kind: 'PVO' }, 'en') === 'A privileged visiting order was used to book a call' &&
+  eventText({ event: 'refunded', kind: 'VO' }, 'cy').includes('gorchymyn ymweld') && kindText('nonsense', 'en') === 'visiting order' &&
+  eventText({ event: 'bogus', kind: null }, 'en') === 'A visiting order changed', 'visiting-order history in plain words, English and Welsh, odd input safe');
+const acc = { entitled: true, balance: { total: 1, vo: 1, pvo: 0, owed: 0 }, allowance: { vos_per_14_days: 1, pvos_per_28_days: 0 },
+  next_vo_on: '2026-12-20', next_pvo_on: null, orders: [{ kind: 'VO', status: 'available', issued_on: '2026-12-06', expires_on: null }],
+  history: [{ date: '2026-12-06', event: 'granted', kind: 'VO', actor: '<b>staff</b>', reason: 'why' }] };
+const staffHtml = String(voSection(acc, { staff: true })), famHtml = String(voSection(acc));
+tap.check(staffHtml.includes('&lt;b&gt;staff') && staffHtml.includes('why') && !famHtml.includes('why') && famHtml.includes('The prison gave an extra visiting order'),
+  'the visiting-order section: staff see who and why (escaped), the family view does not');
+const fd = (o) => ({ get: (k) => o[k] });
+tap.check(readAdjust(fd({ action: 'grant', kind: 'VO', count: '2', reason: ' r ' })).body.count === 2 &&
+  readAdjust(fd({ action: 'grant', kind: 'VO', count: '27', reason: 'r' })).errors.length === 1 &&
+  readAdjust(fd({ action: 'grant', kind: 'VO', count: 'x', reason: '' })).errors.length === 2, 'the adjust form checks count (1-26) and reason');
 
 // Low bandwidth: the decision over one sample a second.
 const run = (judge, series) => series.map((s) => judge.step(s)).map((a, i) => (a ? `${series[i].t}:${a}` : null)).filter(Boolean);
