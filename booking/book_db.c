@@ -71,7 +71,18 @@ static int migrate(BookDb *b, char *err, size_t errsize) {
       snprintf(err, errsize, "migration lock: %s", e2);
       return -1;
     }
-    if (version <= book_db_version(b)) {
+    /* Applied is "recorded", not "at most the highest": migrations are
+     * numbered by feature and may reach a database in another order than
+     * their numbers (a branch merged later), so each runs once by itself. */
+    int64_t applied = 0;
+    int rc = book_db_scalar(b, "SELECT count(*) FROM schema_migrations WHERE version = ?",
+                            &applied, 1, (int64_t)version);
+    if (rc < 0) {
+      exec(b, "ROLLBACK", e2, sizeof e2);
+      snprintf(err, errsize, "migration %s: cannot read schema_migrations", set[i].name);
+      return -1;
+    }
+    if (applied) {
       exec(b, "ROLLBACK", e2, sizeof e2);
       continue;
     }

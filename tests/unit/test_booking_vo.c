@@ -386,14 +386,15 @@ static void t_account_views(Fx *f, gconstpointer d) {
 }
 
 /* Migration 0009 on a database that already has balances: the schema taken
- * back to version 7 (the ledger's tables and column dropped), prisoners
- * given the old single numbers, then reopened so 0009 runs for real. */
+ * back to before 0009 (the ledger's tables and column dropped, 0009 no
+ * longer recorded), prisoners given the old single numbers, then reopened so
+ * 0009 runs for real. */
 static void t_migration_moves_balances(Fx *f, gconstpointer d) {
   (void)d;
   testdb_exec(f->db,
               "DROP TABLE vo_history; DROP TABLE vo_accruals; DROP TABLE vo_allowances; "
               "DROP TABLE visiting_orders; ALTER TABLE session_templates DROP COLUMN vo_kind; "
-              "DELETE FROM schema_migrations WHERE version >= 9; "
+              "DELETE FROM schema_migrations WHERE version = 9; "
               "UPDATE prisoners SET vo_balance = 3, vo_allocated_on = '2026-11-10' WHERE id = 1; "
               "UPDATE prisoners SET vo_balance = -2, vo_allocated_on = NULL WHERE id = 3; "
               "UPDATE prisoners SET vo_balance = 7 WHERE id = 2");
