@@ -204,7 +204,7 @@ export class E2EE extends EventTarget {
     this.pending = null;
     for (const kind of ['audio', 'video']) this.worker.postMessage({ type: 'sendKey', kind, kid: p.kids[kind], baseKey: p.base[kind] });
     this.current = p; // kept: a participant who lost our keys gets them again
-    this.rotations.push({ epoch: p.epoch, why: p.why, at: p.at, activatedAt: Date.now(), unacked: p.waiting.size });
+    this.rotations.push({ epoch: p.epoch, why: p.why, at: p.at, activatedAt: Date.now(), unacked: p.waiting.size, kids: p.kids });
     if (this.rotations.length > 50) this.rotations.shift();
   }
 
