@@ -46,8 +46,9 @@ function validSignalUrl(u) {
 }
 
 export class CallSession extends EventTarget {
-  constructor({ signalUrl, token, room, publish = true, localStream = null, lowBandwidth = false, iceServers = [], e2ee = null }) {
+  constructor({ signalUrl, token, room, publish = true, localStream = null, lowBandwidth = false, iceServers = [], e2ee = null, simulcast = null }) {
     super();
+    this.simulcast = simulcast; // null: as the visit type says (below)
     this.e2ee = e2ee;
     if (e2ee) e2ee.send = (to, body) => this.send('e2ee', to ? { to, body } : { body });
     this.iceServers = Array.isArray(iceServers) ? iceServers : [];
@@ -554,7 +555,7 @@ export class CallSession extends EventTarget {
       // lowest first as the SFU expects (docs/media.md). 640x480 capture
       // allows two layers in Chromium. Private calls (legal, probation,
       // telemedicine) are never on the wall and keep one layer.
-      if (t.kind === 'video' && this.visit && this.visit.type === 'social') {
+      if (t.kind === 'video' && (this.simulcast ?? (this.visit && this.visit.type === 'social'))) {
         init.sendEncodings = [
           { rid: 'l', scaleResolutionDownBy: 2, maxBitrate: 150000 },
           { rid: 'h', maxBitrate: 1200000 },
