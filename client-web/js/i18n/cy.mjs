@@ -224,6 +224,7 @@ export default {
   'privacy.social': "Mae galwadau fideo cymdeithasol bob amser yn cael eu recordio. Gall staff y carchar eu gwylio a gwrando arnynt tra maent yn digwydd, a gallant ddod â galwad i ben os caiff y rheolau eu torri. Dywedir hyn wrthych cyn pob galwad. Caiff recordiadau eu cadw am 90 diwrnod oni bai bod rheswm wedi’i gofnodi dros eu cadw’n hirach.",
   'privacy.privateTitle': "Galwadau cyfreithiol, prawf a meddygol",
   'privacy.private': "Nid yw galwadau gyda chynghorydd cyfreithiol, galwadau goruchwylio prawf ac ymgynghoriadau telefeddygaeth yn cael eu recordio, ac nid yw staff yn eu gwylio nac yn gwrando arnynt.",
+  'privacy.e2ee': "Mae galwadau gyda chynghorydd cyfreithiol ac ymgynghoriadau telefeddygaeth hefyd wedi’u hamgryptio o’r dechrau i’r diwedd: caiff yr allweddi eu gwneud ym mhorwyr y bobl yn yr alwad, felly ni all y carchar na’r bobl sy’n rhedeg y gwasanaeth hwn eu gweld na’u clywed. Mae pob person yn gweld cod diogelwch byr; os yw’r codau’n cyfateb, nid oes neb arall yn yr alwad.",
   'a11y.title': "Datganiad hygyrchedd ar gyfer ymweliadau fideo",
   'a11y.intro': "Rydym eisiau i gymaint o bobl â phosibl allu defnyddio’r gwasanaeth hwn. Dylech allu:",
   'a11y.keyboard': "ei ddefnyddio gyda bysellfwrdd yn unig, gan gynnwys pob rheolydd yn ystod galwad",

@@ -226,6 +226,7 @@ export default {
   'privacy.social': "Social video calls are always recorded. Prison staff may watch and listen to them while they happen, and may end a call if the rules are broken. You are told this before every call. Recordings are kept for 90 days unless there is a recorded reason to keep them longer.",
   'privacy.privateTitle': "Legal, probation and medical calls",
   'privacy.private': "Calls with a legal adviser, probation supervision calls and telemedicine consultations are not recorded, and staff do not watch or listen to them.",
+  'privacy.e2ee': "Calls with a legal adviser and telemedicine consultations are also encrypted end to end: the keys are made in the browsers of the people in the call, so neither the prison nor the people who run this service can see or hear them. Each person sees a short safety code; if the codes match, nobody else is in the call.",
   'a11y.title': "Accessibility statement for video visits",
   'a11y.intro': "We want as many people as possible to be able to use this service. You should be able to:",
   'a11y.keyboard': "use it with a keyboard alone, including every control during a call",

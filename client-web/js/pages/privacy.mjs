@@ -12,5 +12,6 @@ main.innerHTML = String(html`
   <p class="govuk-body">${t('privacy.social')}</p>
   <h2 class="govuk-heading-m">${t('privacy.privateTitle')}</h2>
   <p class="govuk-body">${t('privacy.private')}</p>
+  <p class="govuk-body" id="privacy-e2ee">${t('privacy.e2ee')}</p>
   </div></div>`);
 ready(main);
