@@ -38,12 +38,13 @@ export function e2eeSupport() {
 }
 
 export class E2EE extends EventTarget {
-  constructor({ room, how = e2eeSupport(), workerUrl = new URL('./e2ee-worker.mjs', import.meta.url) } = {}) {
+  // worker: for node tests of the key protocol, anything with postMessage.
+  constructor({ room, how = e2eeSupport(), worker = null } = {}) {
     super();
     if (!how) throw new Error('this browser cannot encrypt calls end to end');
     this.room = room;
     this.how = how;
-    this.worker = new Worker(workerUrl, { type: 'module' });
+    this.worker = worker || new Worker(new URL('./e2ee-worker.mjs', import.meta.url), { type: 'module' });
     this.worker.onmessage = (ev) => this.onWorker(ev.data);
     this.worker.onerror = (ev) => this.emit('error', { message: ev.message || 'worker error' });
     this.self = null;
@@ -57,6 +58,7 @@ export class E2EE extends EventTarget {
     this.nextStatsId = 1;
     this.rotations = [];          // for tests: {epoch, at, activatedAt, why}
     this.code = null;
+    this.inbox = Promise.resolve(); // messages are handled one at a time, in order
     this.ready = makeIdentity().then((id) => { this.identity = id; return id; });
   }
 
@@ -98,7 +100,14 @@ export class E2EE extends EventTarget {
     this.scheduleRotate('leave'); // the one who left must not read what follows
   }
 
-  async onMessage(from, body) {
+  // In arrival order: a sender's keys must not overtake its hello (whose
+  // key derivation is asynchronous).
+  onMessage(from, body) {
+    this.inbox = this.inbox.then(() => this.handle(from, body));
+    return this.inbox;
+  }
+
+  async handle(from, body) {
     await this.ready;
     if (!this.self || typeof from !== 'string' || from === this.self || !body || typeof body !== 'object') return;
     try {
@@ -204,6 +213,9 @@ export class E2EE extends EventTarget {
     this.pending = null;
     for (const kind of ['audio', 'video']) this.worker.postMessage({ type: 'sendKey', kind, kid: p.kids[kind], baseKey: p.base[kind] });
     this.current = p; // kept: a participant who lost our keys gets them again
+    // Whoever did not acknowledge in time gets the keys once more (a lost
+    // message must not leave them unable to read us until the next epoch).
+    for (const id of p.waiting) this.sendKeys(id, p).catch(() => {});
     this.rotations.push({ epoch: p.epoch, why: p.why, at: p.at, activatedAt: Date.now(), unacked: p.waiting.size, kids: p.kids });
     if (this.rotations.length > 50) this.rotations.shift();
   }
