@@ -207,7 +207,7 @@ await scenario('e2ee-calls', async ({ tap, stack, person, browser }) => {
     const r = await Promise.all([adv.page, pri.page].map((p) => p.evaluate((t) => window.parlourCall.e2ee.rotations.filter((x) => /join/.test(x.why) && x.at >= t), tJoin)));
     return r[0].length && r[1].length ? r : null;
   }, { timeout: 20000, interval: 200, what: 'a rotation on join in both pages' }).catch((e) => e);
-  const thirdFrames = await waitFrames(third.page, { min: 30, count: 2, timeout: 30000 }).catch((e) => e);
+  const thirdFrames = await waitFrames(third.page, { min: 30, count: 2, timeout: 60000 }).catch((e) => e);
   tap.check(!(thirdFrames instanceof Error), `the third participant gets the new keys and decodes both others (${thirdFrames instanceof Error ? thirdFrames.message : JSON.stringify(thirdFrames)})`);
   // Simulcast layer switching on encrypted frames: the adviser limits the
   // video it receives (the SFU moves the third's track to its low layer at
@@ -220,7 +220,7 @@ await scenario('e2ee-calls', async ({ tap, stack, person, browser }) => {
   }, thirdId);
   const layerAt = async (want, what) => {
     const s0 = await widthOf();
-    return waitFor(async () => { const x = await widthOf(); return x && want(x.w) && x.f >= (s0 ? s0.f : 0) + 20 ? x : null; }, { timeout: 20000, interval: 300, what }).catch((e) => e);
+    return waitFor(async () => { const x = await widthOf(); return x && want(x.w) && x.f >= (s0 ? s0.f : 0) + 20 ? x : null; }, { timeout: 40000, interval: 300, what }).catch((e) => e);
   };
   const high = await layerAt((w) => w >= 600, "the third's high layer");
   await adv.page.evaluate(() => window.parlourCall.session.send('video_limit', { max_kbps: 100 }));
