@@ -245,6 +245,34 @@ export class E2EE extends EventTarget {
     });
   }
 
+  // A sender whose frames do not pass through the transform would send them
+  // in the clear (Chromium applies a script transform set too late to
+  // nothing, silently). Called every second: false when, on the same
+  // connection, the encoder has made many frames of a kind (90 video frames,
+  // 250 audio packets: seconds' worth, so a worker slowed by a loaded machine
+  // is not taken for one that is bypassed) since the worker last saw one.
+  // The session then ends the call.
+  async sendingThroughTransform(pc) {
+    if (!pc) return true;
+    const enc = { audio: 0, video: 0 };
+    (await pc.getStats()).forEach((r) => {
+      if (r.type !== 'outbound-rtp') return;
+      if (r.kind === 'video') enc.video += r.framesEncoded || 0;
+      if (r.kind === 'audio') enc.audio += r.packetsSent || 0;
+    });
+    const st = await this.stats();
+    if (!st) return true;
+    const through = { audio: st.sent.audio + st.sendNoKey.audio, video: st.sent.video + st.sendNoKey.video };
+    if (!this.sendCheck || this.sendCheck.pc !== pc) this.sendCheck = { pc, base: {} };
+    let ok = true;
+    for (const k of ['audio', 'video']) {
+      const b = this.sendCheck.base[k];
+      if (!b || through[k] !== b.through || enc[k] < b.enc) this.sendCheck.base[k] = { through: through[k], enc: enc[k] };
+      else if (enc[k] - b.enc >= (k === 'video' ? 90 : 250)) ok = false;
+    }
+    return ok;
+  }
+
   close() {
     clearTimeout(this.rotateTimer);
     if (this.pending) clearTimeout(this.pending.timer);

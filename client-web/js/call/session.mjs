@@ -249,6 +249,12 @@ export class CallSession extends EventTarget {
   // second). Once it has stalled it must receive again before it counts.
   async checkMedia() {
     if (this.ended || this.state !== 'joined') return;
+    // End to end encrypted: never send a frame the transform did not see.
+    if (this.e2ee && this.pub && !(await this.e2ee.sendingThroughTransform(this.pub).catch(() => true))) {
+      this.history.push('e2ee-not-applied');
+      this.finish('e2ee_failed', null);
+      return;
+    }
     for (const transport of ['publisher', 'subscriber']) {
       const pc = transport === 'publisher' ? this.pub : this.sub;
       const w = this.watch[transport];

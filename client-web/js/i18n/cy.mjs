@@ -96,6 +96,7 @@ export default {
   'call.safetyCode': 'Cod diogelwch',
   'call.safetyHelp': 'Darllenwch y cod hwn i’r person arall. Os yw’r un fath â’u cod nhw, ni all neb arall weld na chlywed yr alwad hon.',
   'call.safetyWaiting': 'yn aros am y person arall',
+  'end.e2eeFailed': 'Daeth yr alwad i ben oherwydd na allai’r porwr hwn ei chadw wedi’i hamgryptio o’r dechrau i’r diwedd.',
   'end.e2eeShort': 'methu amgryptio',
   'call.lostTitle': 'Mae’r cysylltiad wedi’i golli',
   'call.reconnecting': 'Yn ailgysylltu â’r alwad. Arhoswch.',

@@ -96,6 +96,7 @@ export default {
   'call.safetyCode': 'Safety code',
   'call.safetyHelp': 'Read this code to the other person. If it is the same as theirs, nobody else can see or hear this call.',
   'call.safetyWaiting': 'waiting for the other person',
+  'end.e2eeFailed': 'The call was ended because this browser could not keep it encrypted end to end.',
   'end.e2eeShort': 'cannot encrypt',
   'call.lostTitle': 'Connection lost',
   'call.reconnecting': 'Reconnecting to the call. Please wait.',

@@ -428,6 +428,7 @@ const REASONS = {
   replaced: ['end.replaced', 'end.replacedShort'],
   e2ee_required: ['code.e2ee_required', 'end.e2eeShort'],
   e2ee_unsupported: ['code.e2ee_required', 'end.e2eeShort'],
+  e2ee_failed: ['end.e2eeFailed', 'end.e2eeShort'],
 };
 // Booking's decisions and refusals (docs/signalling-protocol.md): signalling
 // sends booking's plain words (English) as message; in English they are

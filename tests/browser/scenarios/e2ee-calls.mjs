@@ -290,11 +290,17 @@ await scenario('e2ee-calls', async ({ tap, stack, person, browser }) => {
     const pb = new RTCPeerConnection(b.rtcConfig());
     pa.onicecandidate = (e) => e.candidate && pb.addIceCandidate(e.candidate);
     pb.onicecandidate = (e) => e.candidate && pa.addIceCandidate(e.candidate);
-    pa.ontrack = (e) => a.attachReceiver(e.receiver, e.track.kind);
+    // Transforms go on before the negotiation that starts the media (as in
+    // CallSession: Chromium applies a script transform set later on a
+    // connection's own transceivers to nothing, see e2ee.mjs's guard).
     pb.ontrack = (e) => b.attachReceiver(e.receiver, e.track.kind);
     const sa = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240 } });
     const sb = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240 } });
-    for (const t of sa.getTracks()) a.attachSender(pa.addTransceiver(t, { direction: 'sendrecv', streams: [sa] }).sender, t.kind);
+    for (const t of sa.getTracks()) {
+      const tr = pa.addTransceiver(t, { direction: 'sendrecv', streams: [sa] });
+      a.attachSender(tr.sender, t.kind);
+      a.attachReceiver(tr.receiver, t.kind);
+    }
     const offer = await pa.createOffer(); await pa.setLocalDescription(offer);
     await pb.setRemoteDescription(offer);
     for (const t of sb.getTracks()) {
@@ -314,6 +320,28 @@ await scenario('e2ee-calls', async ({ tap, stack, person, browser }) => {
   await probe.context.close().catch(() => {});
   tap.check(!interop.error && interop.fa >= 20 && interop.fb >= 20 && interop.sb && interop.sb.received.video >= 20 && interop.sa.received.video >= 20 && interop.codes[0] === interop.codes[1],
     `Chromium's createEncodedStreams runs the same transform: it and RTCRtpScriptTransform decode each other (${interop.fa} / ${interop.fb} frames, codes ${interop.codes})`, JSON.stringify(interop));
+
+  // --- the guard: a sender that bypasses the transform ends the call ---
+  // A page whose E2EE never attaches to its senders (as a script transform
+  // set too late would) is sending in the clear: its session must end the
+  // call (e2ee_failed) within seconds, not carry on.
+  const leaky = await person('leaky');
+  await leaky.page.goto('/accessibility.html');
+  const leakTok = mintFor(stack, legal, { sub: 'legal_adviser-leaky', name: 'Leaky', role: 'legal_adviser' });
+  const leak = await leaky.page.evaluate(async ({ url, token, room }) => {
+    const { CallSession } = await import('/js/call/session.mjs');
+    const { E2EE } = await import('/js/call/e2ee.mjs');
+    const localStream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240 } });
+    const e2ee = new E2EE({ room });
+    e2ee.attachSender = () => {}; // the fault
+    const session = new CallSession({ signalUrl: url, token, room, localStream, e2ee });
+    const t0 = Date.now();
+    const ended = new Promise((resolve) => session.addEventListener('ended', (e) => resolve({ reason: e.detail.reason, afterMs: Date.now() - t0, history: session.history.slice(-5) })));
+    session.start();
+    return Promise.race([ended, new Promise((r) => setTimeout(() => r({ reason: 'still running', history: session.history.slice(-8) }), 60000))]);
+  }, { url: stack.signalUrl, token: leakTok, room: legal.id }).catch((e) => ({ error: String(e) }));
+  await leaky.context.close().catch(() => {});
+  tap.check(leak.reason === 'e2ee_failed', `a sender whose frames bypass the transform ends its own call (${leak.reason} after ${leak.afterMs} ms)`, JSON.stringify(leak));
 
   // --- telemedicine: clinician in Firefox ESR, prisoner in Chromium ---
   const tele = await createCallNow(stack, staff, 'telemedicine', { minutes: 30 });
