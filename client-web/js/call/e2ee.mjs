@@ -46,7 +46,9 @@ export class E2EE extends EventTarget {
     this.how = how;
     this.worker = worker || new Worker(new URL('./e2ee-worker.mjs', import.meta.url), { type: 'module' });
     this.worker.onmessage = (ev) => this.onWorker(ev.data);
-    this.worker.onerror = (ev) => this.emit('error', { message: ev.message || 'worker error' });
+    // A worker that does not load or dies takes every frame with it: the
+    // call cannot go on (the session ends it, e2ee_failed).
+    this.worker.onerror = (ev) => { this.failed = true; this.emit('error', { message: ev.message || 'worker error', fatal: true }); };
     this.self = null;
     this.send = () => false;      // (to|null, body) -> bool: set by the session
     this.peers = new Map();       // id -> {pub, pubB64, wrapTo, wrapFrom, epochs: [{epoch, kids}]}
@@ -261,6 +263,7 @@ export class E2EE extends EventTarget {
       if (r.kind === 'audio') enc.audio += r.packetsSent || 0;
     });
     const st = await this.stats();
+    if (this.failed) return false;
     if (!st) return true;
     const through = { audio: st.sent.audio + st.sendNoKey.audio, video: st.sent.video + st.sendNoKey.video };
     if (!this.sendCheck || this.sendCheck.pc !== pc) this.sendCheck = { pc, base: {} };

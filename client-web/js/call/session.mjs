@@ -50,7 +50,13 @@ export class CallSession extends EventTarget {
     super();
     this.simulcast = simulcast; // null: as the visit type says (below)
     this.e2ee = e2ee;
-    if (e2ee) e2ee.send = (to, body) => this.send('e2ee', to ? { to, body } : { body });
+    if (e2ee) {
+      e2ee.send = (to, body) => this.send('e2ee', to ? { to, body } : { body });
+      e2ee.addEventListener('error', (e) => {
+        this.history.push('e2ee-error');
+        if (e.detail && e.detail.fatal && !this.ended) this.finish('e2ee_failed', null);
+      });
+    }
     this.iceServers = Array.isArray(iceServers) ? iceServers : [];
     this.signalUrl = signalUrl;
     this.signalUrls = [signalUrl]; // the instances to try, in order (joined's instances)
