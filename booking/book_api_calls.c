@@ -197,6 +197,7 @@ static const char *const EVENT_TYPES[] = {"call_started",        "participant_jo
                                           "participant_removed", "call_ended",
                                           "recording_file",      "recording_finished",
                                           "recording_refused",   "call_moved",
+                                          "face_alert",          "face_alert_decision",
                                           NULL};
 
 /* A recording_file path: relative to the recordings directory, under the

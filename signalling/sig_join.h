@@ -40,6 +40,10 @@ typedef struct {
   int64_t visit_start, visit_end;
   gboolean recording_required; /* recording == "required" */
   gboolean monitoring_allowed; /* monitoring == "allowed" */
+  /* People booked on this participant's device (optional claim `on_device`,
+   * 1..6, default 1): the unexpected-person alert compares faces with it
+   * (docs/faces.md). */
+  int on_device;
 } SigIdentity;
 
 void sig_identity_free(SigIdentity *id);
