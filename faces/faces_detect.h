@@ -2,7 +2,8 @@
  * (tests/faces/prog_faces_bench.c): the GStreamer chain from decoded video
  * to counted faces, and what is read off its output.
  *
- * The chain drops, never queues: a rate limiter keeps `fps` frames a second
+ * The chain drops, never queues: a probe keeps `fps` frames a second
+ * (faces_detect_thin; by arrival time, as live video has no fixed rate)
  * and a one-frame leaky queue in front of the detector throws away a frame
  * the detector is not ready for, so a slow detector costs analysed frames,
  * never memory or delay upstream (and the SFU is a process away anyway). */
@@ -19,9 +20,12 @@ typedef struct {
   int scale_factor_pct;
 } FacesDetectOpts;
 
-/* "videorate ... ! queue leaky ... ! facedetect ... ! appsink name=faces_sink"
+/* "queue leaky ... ! facedetect ... ! appsink name=faces_sink"
  * for gst_parse_launch after a decoder. g_free it. */
 char *faces_detect_chain(const FacesDetectOpts *o);
+
+/* Keeps at most fps frames a second going into the detector (0: all). */
+void faces_detect_thin(GstElement *pipeline, int fps);
 
 /* Faces the detector found in one output buffer (its ROI metas of type
  * "face"). */

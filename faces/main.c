@@ -45,6 +45,8 @@ typedef struct {
   GSocketAddress *tap; /* where the stream's packets come from: keyframe requests go there */
   gint64 last_packet_us;
   gint64 created_us;
+  gint ready;            /* atomic: the pipeline is built and playing */
+  GThread *builder;      /* builds the pipeline off the main loop */
   gint frames;           /* atomic: frames analysed */
   gint64 last_kf_us;     /* atomic-ish: only a throttle */
   gint64 last_snap_us;   /* streaming thread only */
@@ -105,11 +107,11 @@ static GstFlowReturn on_sample(GstAppSink *sink, gpointer user) {
   /* A picture only when there is something to look at (more than one face),
    * at most every 2 s: signalling keeps one only with an alert. */
   if (faces >= 2 && now - st->last_snap_us >= SNAPSHOT_EVERY_US) {
+    st->last_snap_us = now; /* tried: not again for a while, whatever came of it */
     char *b64 = faces_snapshot_b64(s);
-    if (b64 && strlen(b64) < 48000) {
-      json_object_set_new(j, "snapshot", json_string(b64));
-      st->last_snap_us = now;
-    }
+    log_debug("snapshot", "room=%s participant=%s chars=%zu", st->room, st->participant,
+              b64 ? strlen(b64) : 0);
+    if (b64 && strlen(b64) < 60000) json_object_set_new(j, "snapshot", json_string(b64));
     g_free(b64);
   }
   gst_sample_unref(s);
@@ -120,6 +122,7 @@ static GstFlowReturn on_sample(GstAppSink *sink, gpointer user) {
 
 static void stream_free(gpointer p) {
   Stream *st = p;
+  if (st->builder) g_thread_join(st->builder);
   if (st->pipeline) {
     gst_element_set_state(st->pipeline, GST_STATE_NULL);
     gst_object_unref(st->pipeline);
@@ -140,7 +143,12 @@ static gboolean on_bus(GstBus *bus, GstMessage *m, gpointer user) {
   return G_SOURCE_CONTINUE;
 }
 
-static Stream *stream_new(App *a, const FacesWireMsg *m, const char *key, GSocketAddress *from) {
+/* The builder thread: parsing the pipeline loads the Haar cascade (about
+ * 1 MB of XML), which takes a second or more on a busy machine; the main
+ * loop must go on reading packets and sending heartbeats meanwhile. */
+static gpointer build_pipeline(gpointer user) {
+  Stream *st = user;
+  App *a = st->app;
   char *chain = faces_detect_chain(&a->det);
   /* No jitter buffer: on a loopback or private link reordering is rare, and
    * a lost packet costs a frame, which the decoder survives (max-errors). */
@@ -155,19 +163,14 @@ static Stream *stream_new(App *a, const FacesWireMsg *m, const char *key, GSocke
   GstElement *pipe = gst_parse_launch(desc, &err);
   g_free(desc);
   if (!pipe) {
-    log_error("pipeline_failed", "error=%s", err ? err->message : "?");
+    log_error("pipeline_failed", "room=%s participant=%s error=%s", st->room, st->participant,
+              err ? err->message : "?");
     g_clear_error(&err);
     return NULL;
   }
-  Stream *st = g_new0(Stream, 1);
-  st->app = a;
-  st->key = g_strdup(key);
-  g_strlcpy(st->room, m->room, sizeof st->room);
-  g_strlcpy(st->participant, m->participant, sizeof st->participant);
   st->pipeline = pipe;
   st->src = gst_bin_get_by_name(GST_BIN(pipe), "src");
-  st->tap = g_object_ref(from);
-  st->created_us = g_get_monotonic_time();
+  faces_detect_thin(pipe, a->cfg.fps);
   GstElement *sink = gst_bin_get_by_name(GST_BIN(pipe), "faces_sink");
   GstAppSinkCallbacks cb = {.new_sample = on_sample};
   gst_app_sink_set_callbacks(GST_APP_SINK(sink), &cb, st, NULL);
@@ -176,10 +179,27 @@ static Stream *stream_new(App *a, const FacesWireMsg *m, const char *key, GSocke
   gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_upstream_event, st, NULL);
   gst_object_unref(pad);
   GstBus *bus = gst_element_get_bus(pipe);
-  gst_bus_add_watch(bus, on_bus, st->key);
+  gst_bus_add_watch(bus, on_bus, st->key); /* attaches to the main loop's context */
   gst_object_unref(bus);
   gst_element_set_state(pipe, GST_STATE_PLAYING);
+  g_atomic_int_set(&st->ready, 1);
   log_info("stream_started", "room=%s participant=%s", st->room, st->participant);
+  return NULL;
+}
+
+static Stream *stream_new(App *a, const FacesWireMsg *m, const char *key, GSocketAddress *from) {
+  Stream *st = g_new0(Stream, 1);
+  st->app = a;
+  st->key = g_strdup(key);
+  g_strlcpy(st->room, m->room, sizeof st->room);
+  g_strlcpy(st->participant, m->participant, sizeof st->participant);
+  st->tap = g_object_ref(from);
+  st->created_us = g_get_monotonic_time();
+  st->builder = g_thread_try_new("faces-build", build_pipeline, st, NULL);
+  if (!st->builder) {
+    stream_free(st);
+    return NULL;
+  }
   return st;
 }
 
@@ -206,10 +226,7 @@ static gboolean on_readable(GSocket *sock, GIOCondition cond, gpointer user) {
     Stream *st = g_hash_table_lookup(a->streams, key);
     if (!st && g_hash_table_size(a->streams) < MAX_STREAMS) {
       st = stream_new(a, &m, key, from);
-      if (st) {
-        g_hash_table_insert(a->streams, st->key, st);
-        request_keyframe(st);
-      }
+      if (st) g_hash_table_insert(a->streams, st->key, st);
     }
     if (from) g_object_unref(from);
     if (!st) {
@@ -217,6 +234,7 @@ static gboolean on_readable(GSocket *sock, GIOCondition cond, gpointer user) {
       continue;
     }
     st->last_packet_us = g_get_monotonic_time();
+    if (!g_atomic_int_get(&st->ready)) continue; /* still being built: dropped */
     GstBuffer *b = gst_buffer_new_memdup(m.rtp, m.rtp_len);
     /* leaky appsrc: when the decoder is behind, old packets go, never us */
     gst_app_src_push_buffer(GST_APP_SRC(st->src), b);
@@ -238,8 +256,8 @@ static gboolean on_second(gpointer user) {
       g_hash_table_iter_remove(&it);
       continue;
     }
-    /* nothing decoded yet: the keyframe request may have been lost */
-    if (g_atomic_int_get(&st->frames) == 0) request_keyframe(st);
+    /* built, nothing decoded yet: ask for a keyframe (again: one may be lost) */
+    if (g_atomic_int_get(&st->ready) && g_atomic_int_get(&st->frames) == 0) request_keyframe(st);
   }
   send_json(a, json_pack("{s:i, s:s, s:i, s:I, s:I}", "v", 1, "type", "analyser_alive", "streams",
                          (int)g_hash_table_size(a->streams), "packets", (json_int_t)a->packets,
@@ -257,8 +275,11 @@ int main(int argc, char **argv) {
   const char *path = daemon_init(argc, argv, &info);
   log_set_level(a.cfg.log_level);
   gst_init(NULL, NULL);
-  if (!gst_element_factory_find("facedetect"))
-    daemon_fail("GStreamer's facedetect is missing (apt-get install gstreamer1.0-opencv)");
+  /* Load the OpenCV plugin and its libraries now (a second or more on a busy
+   * machine), not when the first visitor's video arrives. */
+  GstElement *warm = gst_element_factory_make("facedetect", NULL);
+  if (!warm) daemon_fail("GStreamer's facedetect is missing (apt-get install gstreamer1.0-opencv)");
+  gst_object_unref(warm);
   a.det = (FacesDetectOpts){.fps = a.cfg.fps,
                             .cascade = a.cfg.cascade,
                             .min_neighbors = a.cfg.min_neighbors,

@@ -145,6 +145,8 @@ static void on_report(SigFaces *f, const SigFacesReport *rep) {
   }
   FacesVerdict v = faces_rule_step(&d->rule, &f->cfg.rule, sig_now_ms(f->srv), rep->faces,
                                    p->id->on_device);
+  log_debug("faces_report", "room=%s participant=%s faces=%d booked=%d snapshot=%d verdict=%d",
+            r->id, p->id->participant, rep->faces, p->id->on_device, rep->snapshot != NULL, (int)v);
   if (v == FACES_RAISE) raise_alert(f, r, p, d);
   else if (v == FACES_REARM) {
     g_free(d->snapshot);
