@@ -94,7 +94,7 @@ ALL_LIBS = $(LIB_SFU) $(LIB_SFUCORE) $(LIB_SIGNAL) $(LIB_BOOK) $(LIB_FACES) $(LI
 # Keep objects of test programs (make would delete them as intermediates).
 .SECONDARY:
 
-.PHONY: all run test test-unit asan clean deps bench bench-booking var tests-build
+.PHONY: all run test test-unit asan clean deps bench bench-booking bench-faces var tests-build
 all: $(BINS) $(SFUCORE_CHECKED)
 
 $(BUILD)/obj/%.o: %.c
@@ -183,6 +183,10 @@ bench: deps
 	@$(MAKE) --no-print-directory tests-build
 	@scripts/bench
 	@BUILD_DIR=$(BUILD) scripts/bench-net
+
+# The face-count detector over the labelled clip set: docs/faces-bench.md.
+bench-faces: deps tests-build
+	@scripts/bench-faces
 
 bench-booking: deps tests-build
 	@scripts/bench-booking

@@ -1,6 +1,8 @@
 /* The analyser's datagrams: faces_wire.h. */
 #include "faces_wire.h"
 
+#include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
 static bool name_ok(const uint8_t *s, size_t n) {
@@ -57,4 +59,23 @@ size_t faces_wire_build(uint8_t *out, size_t cap, bool keyframe, const char *roo
   at += np;
   if (rtp_len) memcpy(out + at, rtp, rtp_len);
   return need;
+}
+
+bool faces_wire_hostport_ok(const char *s) {
+  const char *colon = s ? strrchr(s, ':') : NULL;
+  if (!colon || colon == s) return false;
+  char *end = NULL;
+  long port = strtol(colon + 1, &end, 10);
+  if (!colon[1] || *end || port < 1 || port > 65535) return false;
+  char host[64];
+  size_t n = (size_t)(colon - s);
+  if (n >= sizeof host) return false;
+  memcpy(host, s, n);
+  host[n] = 0;
+  unsigned char buf[16];
+  if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
+    host[n - 1] = 0;
+    return inet_pton(AF_INET6, host + 1, buf) == 1;
+  }
+  return inet_pton(AF_INET, host, buf) == 1;
 }

@@ -33,4 +33,8 @@ bool faces_wire_parse(const uint8_t *buf, size_t len, FacesWireMsg *out);
 size_t faces_wire_build(uint8_t *out, size_t cap, bool keyframe, const char *room,
                         const char *participant, const uint8_t *rtp, size_t rtp_len);
 
+/* "a.b.c.d:port" or "[v6]:port" with a numeric address and port 1..65535:
+ * the analyser's addresses in the SFU's and signalling's settings. */
+bool faces_wire_hostport_ok(const char *s);
+
 #endif

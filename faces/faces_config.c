@@ -1,4 +1,5 @@
 #include "faces_config.h"
+#include "faces_wire.h"
 
 #include <glib.h>
 #include <stddef.h>
@@ -33,10 +34,9 @@ const ConfigOption faces_config_options[] = {
 
 int faces_config_validate(const void *config, const char *path, char *err, size_t errsize) {
   const FacesConfig *c = config;
-  const char *colon = c->report_to ? strrchr(c->report_to, ':') : NULL;
-  if (!colon || colon == c->report_to || atoi(colon + 1) <= 0 || atoi(colon + 1) > 65535) {
+  if (!faces_wire_hostport_ok(c->report_to)) {
     config_format_error(err, errsize, path ? path : "(defaults)", "analyser", "report_to",
-                        "must be host:port");
+                        "must be a numeric address and port, e.g. 127.0.0.1:8461");
     return -1;
   }
   if (!c->cascade || !g_file_test(c->cascade, G_FILE_TEST_IS_REGULAR)) {

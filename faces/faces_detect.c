@@ -8,13 +8,12 @@ char *faces_detect_chain(const FacesDetectOpts *o) {
    * not in opencv-data: it logs that once and goes on without them (an empty
    * name instead would make OpenCV throw). */
   return g_strdup_printf(
-      "queue name=faces_queue leaky=downstream max-size-buffers=1 max-size-bytes=0 "
-      "max-size-time=0 ! "
+      "queue name=faces_queue %s max-size-bytes=0 max-size-time=0 ! "
       "videoconvert ! facedetect display=false updates=none profile=\"%s\" "
       "min-neighbors=%d min-size-width=%d min-size-height=%d scale-factor=%.2f ! "
-      "appsink name=faces_sink sync=false max-buffers=1 drop=true emit-signals=false",
-      o->cascade, o->min_neighbors, o->min_face_px, o->min_face_px,
-      o->scale_factor_pct / 100.0);
+      "appsink name=faces_sink sync=false %s emit-signals=false",
+      o->lossless ? "leaky=no max-size-buffers=0" : "leaky=downstream max-size-buffers=1", o->cascade, o->min_neighbors, o->min_face_px, o->min_face_px,
+      o->scale_factor_pct / 100.0, o->lossless ? "max-buffers=0 drop=false" : "max-buffers=1 drop=true");
 }
 
 int faces_count(GstBuffer *buf) {

@@ -18,6 +18,7 @@ typedef struct {
   int min_neighbors;
   int min_face_px;
   int scale_factor_pct;
+  int lossless;         /* the bench: every frame is analysed, none dropped */
 } FacesDetectOpts;
 
 /* "queue leaky ... ! facedetect ... ! appsink name=faces_sink"
