@@ -60,6 +60,10 @@ const waitFor = async (pred, ms, what) => {
   throw new Error(`no ${what} in ${ms} ms`);
 };
 
+// The next matching message that arrives from now on (stale queued ones
+// dropped): a state change must be caused by what the test just did.
+const fresh = (c, pred, ms) => { c.queue = c.queue.filter((m) => !pred(m)); return c.next(pred, ms); };
+
 function tokenFile(name, c) {
   const f = path.join(v.dir, `${name}.token`);
   fs.writeFileSync(f, mint(v, claims({ ...W, ...c })));
@@ -185,7 +189,7 @@ try {
     analyser.kill('SIGKILL');
     await analyser.exited;
     const t = Date.now();
-    const m = await monTwo.next((x) => x.type === 'face_analysis' && x.available === false, 10000);
+    const m = await fresh(monTwo, (x) => x.type === 'face_analysis' && x.available === false, 10000);
     check(m.available === false, `face_analysis {available:false} ${((Date.now() - t) / 1000).toFixed(1)} s after the kill`);
     // a new subscriber decodes the visitor's video: forwarding never depended on the analyser
     const late = peer('late-monitor', 'visit-two', { sub: 'mon-late', role: 'staff_monitor', grants: MONITOR_GRANTS }, ['--no-publish', '--frames', '60']);
@@ -196,7 +200,7 @@ try {
 
   await step('a restarted analyser picks the call up again', async () => {
     analyser = startAnalyser();
-    const m = await monTwo.next((x) => x.type === 'face_analysis' && x.available === true, 15000);
+    const m = await fresh(monTwo, (x) => x.type === 'face_analysis' && x.available === true, 15000);
     check(m.available === true, 'face_analysis {available:true} again');
     await waitFor(() => /stream_started room=visit-two participant=vis-two/.test(fs.readFileSync(analyser.logPath, 'utf8')), 15000, 'restream');
     const mark = sig.log().length;
