@@ -4,8 +4,9 @@
  * visitor's device as RTP over UDP (common/faces_wire.h); one small
  * GStreamer pipeline per device depayloads, decodes, thins to [analyser]
  * fps frames a second and counts faces; every analysed frame becomes one
- * JSON datagram to signalling ({"type":"faces",...}), with a JPEG snapshot
- * when it shows more than one face. Signalling decides about alerts
+ * JSON datagram to signalling ({"type":"faces",...}); a frame showing more
+ * than one face is also encoded as a JPEG on a thread of its own and sent
+ * as {"type":"snapshot",...} (at most every 2 s per device). Signalling decides about alerts
  * (common/faces_rule.h); this process only counts.
  *
  * It holds no state worth keeping: killed and started again, it rebuilds
@@ -48,6 +49,7 @@ typedef struct {
   gint ready;            /* atomic: the pipeline is built and playing */
   GThread *builder;      /* builds the pipeline off the main loop */
   gint frames;           /* atomic: frames analysed */
+  gint snaps_pending;    /* atomic: snapshot jobs queued for this stream */
   gint64 last_kf_us;     /* atomic-ish: only a throttle */
   gint64 last_snap_us;   /* streaming thread only */
 } Stream;
@@ -58,6 +60,7 @@ struct App {
   GSocketAddress *report_to;
   GHashTable *streams; /* key -> Stream* */
   FacesDetectOpts det;
+  GThreadPool *snapper; /* one thread encoding snapshots, off the detectors' threads */
   guint64 packets, dropped_bad, dropped_full, reports;
 };
 
@@ -93,6 +96,31 @@ static GstPadProbeReturn on_upstream_event(GstPad *pad, GstPadProbeInfo *info, g
   return GST_PAD_PROBE_OK;
 }
 
+typedef struct {
+  Stream *st; /* valid: a stream is freed only after its pipeline stopped, and
+                 idle streams get no new frames; see stream_free */
+  GstSample *sample;
+  int faces;
+} SnapJob;
+
+/* The snapshot thread: encoding a JPEG takes a while on a busy machine; the
+ * detector must not wait for it (its reports would have gaps). */
+static void encode_snapshot(gpointer data, gpointer user) {
+  SnapJob *j = data;
+  App *a = user;
+  char *b64 = faces_snapshot_b64(j->sample);
+  log_debug("snapshot", "room=%s participant=%s chars=%zu", j->st->room, j->st->participant,
+            b64 ? strlen(b64) : 0);
+  if (b64 && strlen(b64) < 60000)
+    send_json(a, json_pack("{s:i, s:s, s:s, s:s, s:i, s:I, s:s}", "v", 1, "type", "snapshot",
+                           "room", j->st->room, "participant", j->st->participant, "faces", j->faces,
+                           "at_ms", (json_int_t)(g_get_real_time() / 1000), "snapshot", b64));
+  g_free(b64);
+  gst_sample_unref(j->sample);
+  g_atomic_int_dec_and_test(&j->st->snaps_pending);
+  g_free(j);
+}
+
 /* The detector's streaming thread: one analysed frame. */
 static GstFlowReturn on_sample(GstAppSink *sink, gpointer user) {
   Stream *st = user;
@@ -105,14 +133,17 @@ static GstFlowReturn on_sample(GstAppSink *sink, gpointer user) {
                         (json_int_t)(g_get_real_time() / 1000));
   gint64 now = g_get_monotonic_time();
   /* A picture only when there is something to look at (more than one face),
-   * at most every 2 s: signalling keeps one only with an alert. */
-  if (faces >= 2 && now - st->last_snap_us >= SNAPSHOT_EVERY_US) {
-    st->last_snap_us = now; /* tried: not again for a while, whatever came of it */
-    char *b64 = faces_snapshot_b64(s);
-    log_debug("snapshot", "room=%s participant=%s chars=%zu", st->room, st->participant,
-              b64 ? strlen(b64) : 0);
-    if (b64 && strlen(b64) < 60000) json_object_set_new(j, "snapshot", json_string(b64));
-    g_free(b64);
+   * at most every 2 s, encoded on the snapshot thread (dropped when it is
+   * busy): signalling keeps one only with an alert. */
+  if (faces >= 2 && now - st->last_snap_us >= SNAPSHOT_EVERY_US &&
+      g_thread_pool_unprocessed(st->app->snapper) == 0) {
+    st->last_snap_us = now;
+    SnapJob *sj = g_new0(SnapJob, 1);
+    sj->st = st;
+    sj->sample = gst_sample_ref(s);
+    sj->faces = faces;
+    g_atomic_int_inc(&st->snaps_pending);
+    g_thread_pool_push(st->app->snapper, sj, NULL);
   }
   gst_sample_unref(s);
   st->app->reports++;
@@ -127,6 +158,8 @@ static void stream_free(gpointer p) {
     gst_element_set_state(st->pipeline, GST_STATE_NULL);
     gst_object_unref(st->pipeline);
   }
+  /* a snapshot job still holds st: wait for it (it takes at most a second or two) */
+  while (g_atomic_int_get(&st->snaps_pending) > 0) g_usleep(10000);
   if (st->src) gst_object_unref(st->src);
   if (st->tap) g_object_unref(st->tap);
   g_free(st->key);
@@ -306,6 +339,7 @@ int main(int argc, char **argv) {
   g_socket_set_blocking(a.sock, FALSE);
   int rcvbuf = 4 << 20;
   setsockopt(g_socket_get_fd(a.sock), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  a.snapper = g_thread_pool_new(encode_snapshot, &a, 1, FALSE, NULL);
   a.streams = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, stream_free);
   GMainLoop *loop = daemon_loop_new();
   GSource *src = g_socket_create_source(a.sock, G_IO_IN, NULL);
@@ -317,6 +351,7 @@ int main(int argc, char **argv) {
            a.cfg.min_face_px);
   g_main_loop_run(loop);
   g_hash_table_destroy(a.streams);
+  g_thread_pool_free(a.snapper, FALSE, TRUE);
   g_source_destroy(src);
   g_source_unref(src);
   g_object_unref(a.sock);

@@ -77,6 +77,7 @@ static const ReqSpec specs[] = {
     {"unsubscribe", {ROOM, PART, {"track", F_ID, 1}}},
     {"track_mute", {ROOM, {"track", F_ID, 1}, {"muted", F_BOOL, 1}}},
     {"room_stats", {ROOM}},
+    {"faces_snapshot", {ROOM, PART, {"alert", F_ID, 1}, {"jpeg", F_SDP, 1}}},
     {"participant_stats", {ROOM, PART}},
     {"record_start", {ROOM}},
     {"record_stop", {ROOM}},

@@ -253,6 +253,7 @@ json_t *room_handle(Room *r, const char *type, json_t *msg) {
     return sfu_result(json_pack("{s:s, s:s}", "room", r->name, "participant", id));
   }
   if (strcmp(type, "room_stats") == 0) return sfu_result(room_stats_json(r));
+  if (strcmp(type, "faces_snapshot") == 0) return room_faces_snapshot(r, msg);
   if (strcmp(type, "track_mute") == 0) {
     const char *tid = jsonu_str(msg, "track");
     int muted = 0;

@@ -187,6 +187,8 @@ struct Room {
 void room_faces_participant(Room *r, Participant *p, json_t *msg);
 void room_faces_free(Room *r);
 json_t *room_faces_stats_json(Room *r);
+/* faces_snapshot: an alert's picture kept beside the call's recording. */
+json_t *room_faces_snapshot(Room *r, json_t *msg);
 
 /* participant.c */
 Participant *participant_new(Room *r, const char *id, int subscribe_all);

@@ -113,6 +113,13 @@ static void raise_alert(SigFaces *f, SigRoom *r, SigPart *p, Device *d) {
     g_free(jpeg);
   }
   sig_post_event(f->srv, r->id, "face_alert", "analyser", data);
+  /* The picture is kept beside the call's recording by the SFU (a
+   * recording_file for booking: the recording's retention, audited views). */
+  if (a->snapshot && r->node && r->recording)
+    sfu_request(r->node, "faces_snapshot",
+                json_pack("{s:s, s:s, s:s, s:s}", "room", r->id, "participant", a->participant,
+                          "alert", a->id, "jpeg", a->snapshot),
+                NULL, NULL, NULL);
   to_monitors(r, "face_alert", alert_json(a, r));
 }
 
@@ -143,6 +150,8 @@ static void on_report(SigFaces *f, const SigFacesReport *rep) {
     g_free(d->snapshot);
     d->snapshot = g_strdup(rep->snapshot);
   }
+  /* a picture alone is not a frame for the rule */
+  if (rep->kind == SIG_FACES_SNAPSHOT) return;
   FacesVerdict v = faces_rule_step(&d->rule, &f->cfg.rule, sig_now_ms(f->srv), rep->faces,
                                    p->id->on_device);
   log_debug("faces_report", "room=%s participant=%s faces=%d booked=%d snapshot=%d verdict=%d",
@@ -171,7 +180,7 @@ static gboolean on_readable(GSocket *sock, GIOCondition cond, gpointer user) {
       log_debug("faces_report_refused", "why=%s", rep.why);
     } else {
       f->last_alive_ms = sig_now_ms(f->srv);
-      if (rep.kind == SIG_FACES_REPORT) on_report(f, &rep);
+      if (rep.kind == SIG_FACES_REPORT || rep.kind == SIG_FACES_SNAPSHOT) on_report(f, &rep);
     }
     json_decref(doc);
   }

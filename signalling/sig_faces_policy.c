@@ -51,7 +51,8 @@ SigFacesReport sig_faces_parse(const char *data, size_t len, json_t **doc) {
     r.kind = SIG_FACES_ALIVE;
     return r;
   }
-  if (strcmp(type, "faces") != 0) {
+  bool is_snap = strcmp(type, "snapshot") == 0;
+  if (strcmp(type, "faces") != 0 && !is_snap) {
     r.why = "unknown type";
     return r;
   }
@@ -64,10 +65,10 @@ SigFacesReport sig_faces_parse(const char *data, size_t len, json_t **doc) {
   else if (!json_is_integer(f) || json_integer_value(f) < 0 || json_integer_value(f) > 64)
     r.why = "faces";
   else if (!json_is_integer(at) || json_integer_value(at) < 0) r.why = "at_ms";
-  else if (snap && (!json_is_string(snap) || !b64_ok(json_string_value(snap))))
+  else if ((snap || is_snap) && (!json_is_string(snap) || !b64_ok(json_string_value(snap))))
     r.why = "snapshot";
   if (r.why) return r;
-  r.kind = SIG_FACES_REPORT;
+  r.kind = is_snap ? SIG_FACES_SNAPSHOT : SIG_FACES_REPORT;
   r.faces = (int)json_integer_value(f);
   r.at_ms = json_integer_value(at);
   r.snapshot = snap ? json_string_value(snap) : NULL;

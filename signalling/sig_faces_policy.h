@@ -12,14 +12,14 @@
  * probation or telemedicine call, never the prisoner, never staff. */
 bool sig_faces_may_analyse(const char *visit_type, const char *role, bool hidden, bool publish);
 
-typedef enum { SIG_FACES_BAD = 0, SIG_FACES_REPORT, SIG_FACES_ALIVE } SigFacesKind;
+typedef enum { SIG_FACES_BAD = 0, SIG_FACES_REPORT, SIG_FACES_ALIVE, SIG_FACES_SNAPSHOT } SigFacesKind;
 
 typedef struct {
   SigFacesKind kind;
   const char *room, *participant; /* REPORT: borrowed from the parsed JSON */
   int faces;                      /* 0..64 */
   int64_t at_ms;
-  const char *snapshot;           /* base64 JPEG or NULL */
+  const char *snapshot;           /* base64 JPEG (SNAPSHOT: required; REPORT: optional) */
   const char *why;                /* BAD: what was wrong */
 } SigFacesReport;
 

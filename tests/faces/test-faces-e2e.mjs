@@ -108,6 +108,14 @@ try {
     check(typeof alert.snapshot === 'string' && Buffer.from(alert.snapshot, 'base64').subarray(0, 2).equals(Buffer.from([0xff, 0xd8])),
       'the alert carries a JPEG snapshot');
     check(Math.abs(alert.at - Date.now()) < 30000, 'the alert carries the time');
+    // the picture is kept beside the call's recording, reported as a recording file
+    const m = await sfu.waitLog(/event=faces_snapshot_kept room=visit-two path=(\S+)/, 10000);
+    const file = path.join(v.dir, 'recordings', m[1]);
+    const st = fs.statSync(file);
+    check(fs.readFileSync(file).equals(Buffer.from(alert.snapshot, 'base64')) && (st.mode & 0o777) === 0o600,
+      `the snapshot is kept in the call's recording directory (${m[1]}, mode 0600)`);
+    await sig.waitLog(/event=recording_file room=visit-two/, 10000);
+    check(true, 'and reported to booking as one of the recording\'s files');
   });
 
   await step('bad face_alert_decision messages are refused; a visitor cannot decide', async () => {

@@ -43,6 +43,8 @@ static void test_parse_good(void) {
   g_assert_cmpstr(r.snapshot, ==, "/9j/4AAQ");
   json_decref(doc);
   g_assert_cmpint(parse("{\"v\":1,\"type\":\"analyser_alive\",\"streams\":3}").kind, ==, SIG_FACES_ALIVE);
+  g_assert_cmpint(parse("{\"v\":1,\"type\":\"snapshot\",\"room\":\"r\",\"participant\":\"p\",\"faces\":2,\"at_ms\":5,\"snapshot\":\"/9j/4AAQ\"}").kind,
+                  ==, SIG_FACES_SNAPSHOT);
   g_assert_cmpint(parse("{\"v\":1,\"type\":\"faces\",\"room\":\"r\",\"participant\":\"p\",\"faces\":0,\"at_ms\":0}").kind,
                   ==, SIG_FACES_REPORT);
 }
@@ -63,6 +65,8 @@ static void test_parse_bad(void) {
       "{\"v\":1,\"type\":\"faces\",\"room\":\"r\",\"participant\":\"p\",\"faces\":1,\"at_ms\":0,\"snapshot\":\"ab!=\"}",
       "{\"v\":1,\"type\":\"faces\",\"room\":\"r\",\"participant\":\"p\",\"faces\":1,\"at_ms\":0,\"snapshot\":5}",
       "{\"v\":1,\"v\":1,\"type\":\"faces\"}",
+      /* a snapshot message without its picture */
+      "{\"v\":1,\"type\":\"snapshot\",\"room\":\"r\",\"participant\":\"p\",\"faces\":2,\"at_ms\":5}",
       NULL};
   for (const char *const *b = bad; *b; b++) {
     SigFacesReport r = parse(*b);
