@@ -163,6 +163,13 @@ try {
     check(analyser.exitCode === null, 'the analyser is still running');
   });
 
+  await step('staff dismiss: the wall records it, the participants hear nothing', async () => {
+    monTwo.send({ type: 'face_alert_decision', alert: alert.alert, action: 'dismiss' });
+    const d = await monTwo.next('face_alert_decided', 5000);
+    check(d.action === 'dismiss' && d.by === 'mon-two', 'the wall shows the dismissal');
+    check(await family.none('staff_notice', 1500), 'no notice to the participants');
+  });
+
   await step('staff warn: the participants\' pages get staff_notice', async () => {
     monTwo.send({ type: 'face_alert_decision', alert: alert.alert, action: 'warn' });
     const n = await family.next('staff_notice', 5000);
