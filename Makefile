@@ -10,7 +10,7 @@ BUILD     ?= build
 CC        ?= gcc
 PKGS      := glib-2.0 gio-2.0 gobject-2.0 jansson libwebsockets openssl sqlite3 nice \
              libsrtp2 libpq gstreamer-1.0 gstreamer-sdp-1.0 gstreamer-rtp-1.0 gstreamer-webrtc-1.0 \
-             gstreamer-app-1.0 gstreamer-base-1.0 libsoup-3.0
+             gstreamer-app-1.0 gstreamer-base-1.0 gstreamer-video-1.0 libsoup-3.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -25,7 +25,7 @@ ifneq ($(wildcard $(SRTP_LOCAL)/lib/libsrtp2.so),)
 endif
 
 WARN      := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-deprecated-declarations
-INCLUDES  := -Icommon -Isfu -Isignalling -Ibooking
+INCLUDES  := -Icommon -Isfu -Isignalling -Ibooking -Ifaces
 CFLAGS    ?= -O2 -g
 ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) $(INCLUDES) $(PKG_CFLAGS) -MMD -MP $(SAN)
 LDLIBS    := $(PKG_LIBS) -lm -lpthread
@@ -62,6 +62,8 @@ SFUCORE_SRCS := $(call srcs_of,sfu/core)
 SFU_SRCS    := $(filter-out sfu/main.c $(SFUCORE_SRCS),$(call srcs_of,sfu))
 SIGNAL_SRCS := $(filter-out signalling/main.c,$(call srcs_of,signalling))
 BOOK_SRCS   := $(filter-out booking/main.c,$(call srcs_of,booking))
+# faces/: the unexpected-person analyser (docs/faces.md), a daemon of its own.
+FACES_SRCS  := $(filter-out faces/main.c,$(call srcs_of,faces))
 
 LIB_COMMON  := $(BUILD)/lib/libcommon.a
 LIB_SFU     := $(BUILD)/lib/libsfu.a
@@ -69,8 +71,10 @@ LIB_SFUCORE := $(BUILD)/lib/libsfucore.a
 SFUCORE_CHECKED := $(BUILD)/lib/libsfucore.checked
 LIB_SIGNAL  := $(BUILD)/lib/libsignal.a
 LIB_BOOK    := $(BUILD)/lib/libbooking.a
+LIB_FACES   := $(BUILD)/lib/libfaces.a
 
-BINS := $(BUILD)/bin/parlour-sfu $(BUILD)/bin/parlour-signal $(BUILD)/bin/parlour-booking
+BINS := $(BUILD)/bin/parlour-sfu $(BUILD)/bin/parlour-signal $(BUILD)/bin/parlour-booking \
+        $(BUILD)/bin/parlour-faces
 
 # Unit tests: tests/unit/test_*.c, one binary each, GTest (TAP output).
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -85,12 +89,12 @@ LOADGEN_BIN  := $(if $(LOADGEN_SRCS),$(BUILD)/bin/parlour-loadgen)
 # (tests/unit/test_load_*.c) can link its parsers and packetisers.
 LOAD_SRCS    := $(filter-out tests/load/main.c,$(LOADGEN_SRCS))
 LIB_LOAD     := $(if $(LOAD_SRCS),$(BUILD)/lib/libloadgen.a)
-ALL_LIBS = $(LIB_SFU) $(LIB_SFUCORE) $(LIB_SIGNAL) $(LIB_BOOK) $(LIB_COMMON) $(LIB_LOAD)
+ALL_LIBS = $(LIB_SFU) $(LIB_SFUCORE) $(LIB_SIGNAL) $(LIB_BOOK) $(LIB_FACES) $(LIB_COMMON) $(LIB_LOAD)
 
 # Keep objects of test programs (make would delete them as intermediates).
 .SECONDARY:
 
-.PHONY: all run test test-unit asan clean deps bench bench-booking var tests-build
+.PHONY: all run test test-unit asan clean deps bench bench-booking bench-faces var tests-build
 all: $(BINS) $(SFUCORE_CHECKED)
 
 $(BUILD)/obj/%.o: %.c
@@ -113,6 +117,7 @@ $(LIB_COMMON): $(call objs_of,$(COMMON_SRCS))
 $(LIB_SFU): $(call objs_of,$(SFU_SRCS))
 $(LIB_SIGNAL): $(call objs_of,$(SIGNAL_SRCS))
 $(LIB_BOOK): $(call objs_of,$(BOOK_SRCS))
+$(LIB_FACES): $(call objs_of,$(FACES_SRCS))
 $(BUILD)/lib/libloadgen.a: $(call objs_of,$(LOAD_SRCS))
 $(BUILD)/lib/%.a:
 	@mkdir -p $(dir $@)
@@ -123,6 +128,7 @@ $(BUILD)/lib/%.a:
 $(BUILD)/bin/parlour-sfu: $(BUILD)/obj/sfu/main.o $(LIB_SFU) $(LIB_SFUCORE) $(LIB_COMMON)
 $(BUILD)/bin/parlour-signal: $(BUILD)/obj/signalling/main.o $(LIB_SIGNAL) $(LIB_COMMON)
 $(BUILD)/bin/parlour-booking: $(BUILD)/obj/booking/main.o $(LIB_BOOK) $(LIB_COMMON)
+$(BUILD)/bin/parlour-faces: $(BUILD)/obj/faces/main.o $(LIB_FACES) $(LIB_COMMON)
 $(BUILD)/bin/%:
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
@@ -177,6 +183,10 @@ bench: deps
 	@$(MAKE) --no-print-directory tests-build
 	@scripts/bench
 	@BUILD_DIR=$(BUILD) scripts/bench-net
+
+# The face-count detector over the labelled clip set: docs/faces-bench.md.
+bench-faces: deps tests-build
+	@scripts/bench-faces
 
 bench-booking: deps tests-build
 	@scripts/bench-booking

@@ -207,6 +207,7 @@ static const char *const EVENT_TYPES[] = {"call_started",        "participant_jo
                                           "participant_removed", "call_ended",
                                           "recording_file",      "recording_finished",
                                           "recording_refused",   "call_moved",
+                                          "face_alert",          "face_alert_decision",
                                           NULL};
 
 /* The recording_stored row for the recording just inserted at rel:

@@ -201,6 +201,16 @@ void engine_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len, int64_t n
    * layer (the recorder takes one SSRC per track). */
   if (r->recorder && t->rec_handle >= 0 && !t->rt->muted && L == t->n_layers - 1)
     recorder_push_rtp(r->recorder, t->rec_handle, buf, len, now);
+  /* The analyser tap takes the lowest layer (docs/faces.md); it drops, never
+   * waits. Its keyframe requests are served here, on the worker. */
+  if (r->faces_tap && p->analyse && t->kind == SDP_KIND_VIDEO && !t->rt->muted && L == 0) {
+    unsigned gen = faces_tap_keyframe_gen(r->faces_tap);
+    if (gen != t->faces_kf_gen) {
+      t->faces_kf_gen = gen;
+      forwarder_request_keyframe(t, "analyser", 1, now);
+    }
+    faces_tap_push(r->faces_tap, p->id, buf, len, now);
+  }
   bool voice;
   uint8_t level;
   if (t->speaker_key && !t->rt->muted &&

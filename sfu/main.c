@@ -72,6 +72,7 @@ int main(int argc, char **argv) {
                 .port_min = cfg.media_port_min,
                 .port_max = cfg.media_port_max,
                 .recording_dir = cfg.recording_dir,
+                .faces_analyser = cfg.faces_analyser,
                 .publisher_twcc = cfg.publisher_twcc,
                 .batch_us = cfg.batch_us,
                 .udp_pump = cfg.udp_pump,

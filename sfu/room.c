@@ -188,6 +188,7 @@ void room_free(Room *r, const char *reason) {
   if (!r) return;
   /* The files of a call that ends are always finalised and reported. */
   room_stop_recording(r, g_strcmp0(reason, "shutdown") == 0);
+  room_faces_free(r);
   while (r->order->len > 0) participant_remove(r->order->pdata[r->order->len - 1], reason);
   g_source_destroy(r->tick);
   g_source_unref(r->tick);
@@ -215,6 +216,7 @@ static json_t *room_stats_json(Room *r) {
                         r->max_participants, "tracks", (int)router_track_count(r->router),
                         "participants", parts, "recording", r->recorder != NULL);
   json_object_set_new(j, "drops", engine_drops_json(&r->drops));
+  if (r->faces_tap) json_object_set_new(j, "faces_tap", room_faces_stats_json(r));
   if (r->recorder) {
     RecorderStats st;
     recorder_get_stats(r->recorder, &st);
@@ -243,6 +245,7 @@ json_t *room_handle(Room *r, const char *type, json_t *msg) {
     Participant *p = participant_new(r, id, sub_all);
     json_t *mvb = json_object_get(msg, "max_video_bitrate");
     if (mvb) p->max_video_bps = (uint64_t)json_integer_value(mvb);
+    room_faces_participant(r, p, msg);
     g_hash_table_insert(r->participants, p->id, p);
     g_ptr_array_add(r->order, p);
     log_info("participant_added", "room=%s participant=%s", r->name, id);
@@ -250,6 +253,7 @@ json_t *room_handle(Room *r, const char *type, json_t *msg) {
     return sfu_result(json_pack("{s:s, s:s}", "room", r->name, "participant", id));
   }
   if (strcmp(type, "room_stats") == 0) return sfu_result(room_stats_json(r));
+  if (strcmp(type, "faces_snapshot") == 0) return room_faces_snapshot(r, msg);
   if (strcmp(type, "track_mute") == 0) {
     const char *tid = jsonu_str(msg, "track");
     int muted = 0;

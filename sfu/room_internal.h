@@ -22,6 +22,7 @@
 #include "core/twcc_feedback.h"
 #include "core/rtp_stats.h"
 #include "peer_transport.h"
+#include "faces_tap.h"
 #include "recorder/recorder.h"
 #include "room.h"
 #include "sdp_parse.h"
@@ -58,6 +59,7 @@ typedef struct {
   uint64_t remb_sent_bps; /* what the last REMB said: the estimate, capped by
                              what the subscribers want (forwarder_video_cap) */
   int rec_handle;        /* recorder handle while recorded, else -1 */
+  unsigned faces_kf_gen; /* the analyser tap's keyframe requests already served */
   uint32_t speaker_key;  /* audio with the RFC 6464 extension: key in the room's detector, else 0 */
   int64_t last_loss_check_us;
   /* What the publisher is told (publisher_feedback.c): simulcast demand and
@@ -136,6 +138,7 @@ struct Participant {
   uint32_t rtcp_ssrc;    /* our SSRC in RTCP on both legs */
   char *cname;
   int rec_piece;         /* recorder piece while recorded, else 0 */
+  int analyse;           /* its lowest video layer goes to the analyser tap (docs/faces.md) */
   guint remove_source;   /* pending deferred removal */
   char *remove_reason;
   /* transport-cc toward the publisher (publisher_feedback.c): its offer had
@@ -168,6 +171,7 @@ struct Room {
   Router *router;
   GSource *tick;            /* 20 ms: NACK and keyframe polls, 1 s reports */
   Recorder *recorder;       /* while recording (docs/recording.md) */
+  FacesTap *faces_tap;      /* once a participant is analysed (docs/faces.md) */
   int64_t last_report_us;
   SpeakerDetector speakers; /* audio levels -> speaking events (engine_reports.c) */
   uint32_t next_speaker_key;
@@ -176,6 +180,15 @@ struct Room {
   int64_t wall_offset_us;   /* unix - monotonic time (engine_set_wall_offset) */
   EngineDrops drops;        /* every participant's drops, those who left too */
 };
+
+/* room_faces.c: the analyser tap (docs/faces.md). The participant_add
+ * message's `analyse` starts it for p; free it before the participants go
+ * (no producer call after). */
+void room_faces_participant(Room *r, Participant *p, json_t *msg);
+void room_faces_free(Room *r);
+json_t *room_faces_stats_json(Room *r);
+/* faces_snapshot: an alert's picture kept beside the call's recording. */
+json_t *room_faces_snapshot(Room *r, json_t *msg);
 
 /* participant.c */
 Participant *participant_new(Room *r, const char *id, int subscribe_all);

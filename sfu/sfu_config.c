@@ -32,6 +32,9 @@ const ConfigOption sfu_config_options[] = {
      "measured here: docs/performance.md)"},
     {"recording", "directory", CONFIG_STRING, "var/recordings", O(recording_dir), 0, 0,
      "where recordable rooms write their files"},
+    {"faces", "analyser", CONFIG_STRING, "", O(faces_analyser), 0, 0,
+     "host:port (UDP, numeric) of parlour-faces: participants added with analyse get their "
+     "lowest video layer copied there (docs/faces.md); empty: nothing is analysed"},
     {"metrics", "token_file", CONFIG_STRING, "", O(metrics_token_file), 0, 0,
      "bearer token Prometheus presents on GET /metrics; empty turns /metrics off"},
     {"log", "level", CONFIG_LOGLEVEL, "info", O(log_level), 0, 0,

@@ -18,6 +18,7 @@ typedef struct {
   int udp_pump;
   int udp_gso;
   char *recording_dir;
+  char *faces_analyser;
   char *metrics_token_file;
   int log_level;
 } SfuConfig;

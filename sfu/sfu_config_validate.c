@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #include "config_check.h"
+#include "faces_wire.h"
 #include "sfu_config.h"
 
 int sfu_config_validate(const void *config, const char *path, char *err, size_t errsize) {
@@ -39,6 +40,11 @@ int sfu_config_validate(const void *config, const char *path, char *err, size_t 
   if (cfg->metrics_token_file && *cfg->metrics_token_file &&
       config_check_secret_file(cfg->metrics_token_file, why, sizeof why) != 0) {
     config_format_error(err, errsize, path, "metrics", "token_file", "%s", why);
+    return -1;
+  }
+  if (cfg->faces_analyser && *cfg->faces_analyser && !faces_wire_hostport_ok(cfg->faces_analyser)) {
+    config_format_error(err, errsize, path, "faces", "analyser",
+                        "must be a numeric address and port, e.g. 127.0.0.1:8460");
     return -1;
   }
   return 0;

@@ -17,6 +17,7 @@ typedef struct {
   char **ice_addresses;
   int port_min, port_max;
   const char *recording_dir; /* [recording] directory */
+  const char *faces_analyser; /* [faces] analyser: host:port, "" none */
   int publisher_twcc;        /* [media] publisher_twcc */
   int batch_us;              /* [media] batch_us: wake-up batching, 0 off */
   int udp_pump;              /* [media] udp_pump: batched I/O once ICE chose a host UDP pair */

@@ -14,6 +14,7 @@
 #include "sig_booking.h"
 #include "sig_cluster.h"
 #include "sig_events.h"
+#include "sig_faces.h"
 #include "sig_metrics.h"
 #include "sig_server.h"
 #include "signal_config.h"
@@ -165,6 +166,21 @@ int main(int argc, char **argv) {
   metrics_register_process(metrics_default(), "signal");
   sig_metrics_init(sig);
   sig_server_set_booking(sig, booking);
+  SigFaces *faces = NULL;
+  if (cfg.faces_listen && cfg.faces_listen[0]) {
+    SigFacesConfig fc = {.listen = cfg.faces_listen,
+                         .rule = {.window_ms = cfg.faces_window_ms,
+                                  .over_pct = (unsigned)cfg.faces_over_pct,
+                                  .min_reports = (unsigned)cfg.faces_min_reports,
+                                  .clear_ms = cfg.faces_clear_ms,
+                                  .gap_ms = 2000},
+                         .unavailable_after_s = cfg.faces_unavailable_after_s};
+    faces = sig_faces_new(sig, &fc, err, sizeof err);
+    if (!faces) {
+      config_format_error(msg, sizeof msg, path, "faces", "listen", "%s", err);
+      daemon_fail("%s", msg);
+    }
+  }
   if (sig_server_set_draining(sig, cfg.sfu_draining, cfg.sfu_drain_moves) > 0) {
     config_format_error(msg, sizeof msg, path, "sfu", "draining", "names a node not in nodes");
     daemon_fail("%s", msg);
@@ -226,6 +242,7 @@ int main(int argc, char **argv) {
   sig_metrics_detach();
   sig_booking_free(booking); /* before the server its callbacks use */
   sig_cluster_free(cluster);
+  sig_faces_free(faces);
   sig_server_free(sig);
   sig_events_free(events);
   g_main_loop_unref(loop);

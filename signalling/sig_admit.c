@@ -12,6 +12,7 @@
 #include "sig_call_e2ee.h"
 #include "sig_call_presence.h"
 #include "sig_cluster.h"
+#include "sig_faces.h"
 #include "sig_metrics.h"
 #include "sig_relay.h"
 #include "sig_server_state.h"
@@ -78,6 +79,7 @@ static void on_part_added(SfuNode *n, json_t *reply, void *user) {
   gboolean first = !p->ready;
   p->ready = TRUE;
   if (p->conn) send_joined(p, x->reconnect, FALSE);
+  if (p->conn) sig_faces_monitor_joined(p);
   log_info(x->reconnect ? "participant_reconnected" : "participant_joined",
            "room=%s participant=%s role=%s hidden=%d", r->id, p->id->participant, p->id->role,
            p->id->hidden);
@@ -129,6 +131,8 @@ static void sfu_add_participant(SigPart *p, gboolean reconnect) {
                              p->id->participant, "subscribe_all", p->id->subscribe);
   if (p->max_video_kbps)
     json_object_set_new(params, "max_video_bitrate", json_integer(p->max_video_kbps * 1000));
+  /* a visitor of a social call: its lowest video layer to the analyser */
+  if (sig_faces_analyse(p)) json_object_set_new(params, "analyse", json_true());
   sfu_request(r->node, "participant_add", params, on_part_added, x, sig_ctx_free);
 }
 

@@ -185,6 +185,13 @@ SigIdentity *sig_join_check(const SigJoinPolicy *pol, const char *token, const c
     bad = "grants"; /* a monitor is always hidden and never publishes */
   else if (id->hidden && id->publish)
     bad = "grants"; /* a hidden participant's media would reveal them */
+  else if (json_object_get(claims, "on_device") &&
+           (!json_is_integer(json_object_get(claims, "on_device")) ||
+            json_integer_value(json_object_get(claims, "on_device")) < 1 ||
+            json_integer_value(json_object_get(claims, "on_device")) > 6))
+    bad = "on_device";
+  json_t *od = json_object_get(claims, "on_device");
+  id->on_device = json_is_integer(od) ? (int)json_integer_value(od) : 1;
   id->visit_start = vs;
   id->visit_end = ve;
   id->recording_required = rec && strcmp(rec, "required") == 0;

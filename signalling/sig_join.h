@@ -42,6 +42,10 @@ typedef struct {
   gboolean monitoring_allowed; /* monitoring == "allowed" */
   gboolean e2ee_required;      /* the call's media is end-to-end encrypted (sig_call_e2ee.h) */
   gboolean e2ee_announced;     /* this participant's join said it can (join's e2ee:true) */
+  /* People booked on this participant's device (optional claim `on_device`,
+   * 1..6, default 1): the unexpected-person alert compares faces with it
+   * (docs/faces.md). */
+  int on_device;
 } SigIdentity;
 
 void sig_identity_free(SigIdentity *id);

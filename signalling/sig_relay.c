@@ -8,6 +8,7 @@
 #include "log.h"
 #include "sig_admit.h"
 #include "sig_e2ee_relay.h"
+#include "sig_faces.h"
 #include "sig_moderate.h"
 #include "sig_relay.h"
 #include "sig_server_state.h"
@@ -242,6 +243,7 @@ void sig_handle_joined_message(SigConn *c, const char *type, json_t *msg) {
   else if (strcmp(type, "remove") == 0) sig_on_remove(p, msg);
   else if (strcmp(type, "end_call") == 0) sig_on_end_call(p, msg);
   else if (strcmp(type, "record") == 0) sig_on_record(p, msg);
+  else if (strcmp(type, "face_alert_decision") == 0) sig_faces_on_decision(p, msg);
   else if (strcmp(type, "video_limit") == 0) on_video_limit(p, msg);
   else if (strcmp(type, "ice_restart") == 0) on_ice_restart(p, msg);
   else if (strcmp(type, "e2ee") == 0) sig_on_e2ee(p, msg);

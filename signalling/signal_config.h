@@ -46,6 +46,12 @@ typedef struct {
   char *turn_secret_file;
   int turn_ttl_margin_s;
   char *metrics_token_file;
+  char *faces_listen;
+  int faces_window_ms;
+  int faces_over_pct;
+  int faces_min_reports;
+  int faces_clear_ms;
+  int faces_unavailable_after_s;
   int log_level;
 } SignalConfig;
 

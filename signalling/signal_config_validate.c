@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config_check.h"
+#include "faces_wire.h"
 #include "sig_call_pin.h"
 #include "signal_config.h"
 #include "token.h"
@@ -138,6 +139,11 @@ int signal_config_validate(const void *config, const char *path, char *err, size
   if (cfg->metrics_token_file && *cfg->metrics_token_file &&
       config_check_secret_file(cfg->metrics_token_file, why, sizeof why) != 0) {
     config_format_error(err, errsize, path, "metrics", "token_file", "%s", why);
+    return -1;
+  }
+  if (cfg->faces_listen && *cfg->faces_listen && !faces_wire_hostport_ok(cfg->faces_listen)) {
+    config_format_error(err, errsize, path, "faces", "listen",
+                        "must be a numeric address and port, e.g. 127.0.0.1:8461");
     return -1;
   }
   return 0;

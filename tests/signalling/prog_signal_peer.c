@@ -24,7 +24,9 @@
  * one prints {"event":"frames_after_reset"} instead). --failover (several signalling instances)
  * follows a wrong_instance redirect, and when the signalling connection is
  * lost tries the next URL of joined's instances (every 300 ms); after
- * joining again it counts frames afresh, as after a media reset. ICE stays on loopback (ice-tcp off, 127.0.0.1 only).
+ * joining again it counts frames afresh, as after a media reset. --image
+ * FILE (a PNG) publishes that still picture instead of the test pattern
+ * (tests/faces: a camera showing one or two faces). ICE stays on loopback (ice-tcp off, 127.0.0.1 only).
  * --e2ee announces end-to-end encryption in the join (a participant of a
  * legal or telemedicine call must) without holding any key: with --tap it
  * is the test's tap inside the media path (docs/media.md, "End-to-end
@@ -45,7 +47,7 @@
 #include <string.h>
 
 static struct {
-  char *url, *ca, *origin, *room, *token_file;
+  char *url, *ca, *origin, *room, *token_file, *image;
   int frames_wanted, timeout_s, linger_s, reconnect_after, after_reset, resets_wanted;
   gboolean publish, failover, e2ee, tap;
 } opt = {.frames_wanted = 30, .timeout_s = 40, .publish = TRUE, .resets_wanted = 1};
@@ -457,17 +459,22 @@ static int pipeline_start(void) {
     g_object_set(w, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, NULL);
     gst_bin_add(GST_BIN(pipe_), w);
   }
-  const char *desc =
-      opt.publish
-          ? "webrtcbin name=pub bundle-policy=max-bundle "
-            "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 ! "
+  char *source = opt.image
+      ? g_strdup_printf("filesrc location=\"%s\" ! pngdec ! videoconvert ! imagefreeze is-live=true ! "
+                        "videoconvert ! videoscale ! video/x-raw,width=320,height=240,framerate=30/1", opt.image)
+      : g_strdup("videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1");
+  char *descbuf = g_strdup_printf(
+            "webrtcbin name=pub bundle-policy=max-bundle "
+            "%s ! "
             "vp8enc deadline=1 cpu-used=8 keyframe-max-dist=30 target-bitrate=300000 ! "
             "rtpvp8pay pt=96 ! application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000 ! pub. "
             "audiotestsrc is-live=true wave=sine ! audioconvert ! audioresample ! opusenc ! "
             "rtpopuspay pt=111 ! application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000 ! pub. "
-            "webrtcbin name=sub bundle-policy=max-bundle"
-          : NULL;
+            "webrtcbin name=sub bundle-policy=max-bundle", source);
+  const char *desc = opt.publish ? descbuf : NULL;
   if (desc) pipe_ = gst_parse_launch(desc, &e);
+  g_free(source);
+  g_free(descbuf);
   if (!pipe_) {
     fprintf(stderr, "pipeline: %s\n", e ? e->message : "?");
     return -1;
@@ -698,6 +705,7 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--no-publish") == 0) opt.publish = FALSE;
     else if (strcmp(a, "--e2ee") == 0) opt.e2ee = TRUE;
     else if (strcmp(a, "--tap") == 0) opt.tap = TRUE;
+    else if (strcmp(a, "--image") == 0 && val) opt.image = argv[++i];
     else {
       fprintf(stderr, "prog_signal_peer: bad argument %s\n", a);
       return 2;

@@ -479,6 +479,14 @@ export class CallSession extends EventTarget {
         if (this.e2ee) await this.e2ee.onMessage(m.from, m.body);
         break;
       }
+      // Unexpected-person alerts (docs/faces.md): the wall's monitors get
+      // face_alert/face_alert_decided/face_analysis; participants staff_notice.
+      case 'face_alert':
+      case 'face_alert_decided':
+      case 'face_analysis':
+      case 'staff_notice':
+        this.emit(m.type, m);
+        break;
       case 'speaking':
       case 'active_speaker':
         // Presence for the page's layout (who is speaking); nothing to do here.
@@ -669,6 +677,10 @@ export class CallSession extends EventTarget {
     return this.send('mute', { participant, muted: true, ...(t ? { track: t.id } : {}), ...(reason ? { reason } : {}) });
   }
   endCall(reason) { return this.send('end_call', { reason }); }
+  // Staff's decision on an unexpected-person alert: dismiss, warn, or end (with a reason).
+  decideAlert(alert, action, reason) {
+    return this.send('face_alert_decision', { alert, action, ...(reason ? { reason } : {}) });
+  }
 
   leave() {
     if (this.ended) return;

@@ -312,6 +312,23 @@ function startCall(tok) {
     const s = e.detail.seconds;
     announce(s >= 60 ? t('call.endsInMinutes', { n: Math.round(s / 60) }) : t('call.endsInSeconds', { n: s }));
   });
+  // Staff saw someone on camera who is not booked on this call: the words are
+  // ours (English or Welsh), shown until the call ends.
+  session.addEventListener('staff_notice', (e) => {
+    if (e.detail.notice !== 'unexpected_person') return;
+    let box = document.getElementById('staff-notice');
+    if (!box) {
+      box = document.createElement('div');
+      box.id = 'staff-notice';
+      box.className = 'govuk-notification-banner';
+      box.setAttribute('role', 'alert');
+      box.innerHTML = String(html`<div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title">${t('call.notice.title')}</h2></div>
+        <div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">${t('call.notice.unexpectedPerson')}</p></div>`);
+      main.prepend(box);
+    }
+    announce(t('call.notice.unexpectedPerson'));
+    log('staff_notice', e.detail);
+  });
   session.addEventListener('error', (e) => log('error', e.detail));
   session.addEventListener('ended', (e) => endScreen(e.detail.reason, e.detail.message, e.detail));
   // After each (re)join the connections may be new: audio only and the

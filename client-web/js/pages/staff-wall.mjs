@@ -34,6 +34,8 @@ function addCall(v) {
     <p class="govuk-body-s govuk-!-margin-bottom-1">${visitTypeName(v.type)}, ${inZone(v.time_zone).timeRange(v.start, v.end)}<br>${t('calls.with', { names: names.slice(1).join(', ') })}</p>
     <ul class="app-tiles app-tiles--small" aria-label="${t('wall.people')}"></ul>
     <p class="govuk-body-s govuk-!-margin-bottom-1 app-wall__state">${t('watch.state.connecting')}</p>
+    <p class="govuk-body-s govuk-!-margin-bottom-1 app-wall__analysis" aria-live="polite"></p>
+    <div class="app-wall__alerts"></div>
     <a class="govuk-link" href="/staff/monitor.html?visit=${encodeURIComponent(v.id)}">${t('wall.watch')}<span class="govuk-visually-hidden"> ${t('wall.toCallWith', { names: names.join(', ') })}</span></a>`);
   wall.appendChild(li);
   const tiles = new Tiles(li.querySelector('ul'), { muted: true, small: true });
@@ -53,6 +55,11 @@ function addCall(v) {
       tiles.ensure(e.detail.participant, p.name);
       tiles.attach(e.detail.participant, e.detail.stream);
     });
+    s.addEventListener('face_alert', (e) => showAlert(entry, e.detail));
+    s.addEventListener('face_alert_decided', (e) => decided(entry, e.detail));
+    s.addEventListener('face_analysis', (e) => {
+      li.querySelector('.app-wall__analysis').textContent = e.detail.available ? '' : t('wall.alert.unavailable');
+    });
     s.addEventListener('state', (e) => { li.querySelector('.app-wall__state').textContent = (['connecting', 'joined', 'reconnecting', 'ended'].includes(e.detail.state) ? t(`watch.state.${e.detail.state}`) : e.detail.state); });
     // Booking may list a call as in progress for a moment after it ended:
     // remember it so the next refresh does not join it again.
@@ -62,6 +69,47 @@ function addCall(v) {
     W.errors.push({ visit: v.id, code: e.code, message: e.message });
     li.querySelector('.app-wall__state').textContent = t('wall.cannot', { why: e.message });
   });
+}
+
+// An unexpected-person alert (docs/faces.md): the snapshot, the time, and
+// staff's three choices. Nothing happens to the call until staff choose.
+function showAlert(entry, a) {
+  const box = entry.li.querySelector('.app-wall__alerts');
+  if (box.querySelector(`[data-alert="${CSS.escape(a.alert)}"]`)) return;
+  const div = document.createElement('div');
+  div.className = 'govuk-warning-text app-wall__alert';
+  div.dataset.alert = a.alert;
+  div.setAttribute('role', 'alert');
+  const at = new Date(a.at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  div.innerHTML = String(html`
+    <p class="govuk-body-s govuk-!-font-weight-bold govuk-!-margin-bottom-1">${t('wall.alert.title', { name: a.name, faces: a.faces, booked: a.booked, at })}</p>
+    ${a.snapshot ? html`<img class="app-wall__snapshot" width="240" height="180" alt="${t('wall.alert.snapshot', { name: a.name, at })}" src="data:image/jpeg;base64,${a.snapshot}">` : html`<p class="govuk-body-s">${t('wall.alert.noSnapshot')}</p>`}
+    <div class="govuk-button-group govuk-!-margin-bottom-1">
+      <button type="button" class="govuk-button govuk-button--secondary" data-action="dismiss">${t('wall.alert.dismiss')}</button>
+      <button type="button" class="govuk-button govuk-button--secondary" data-action="warn">${t('wall.alert.warn')}</button>
+    </div>
+    <form class="app-wall__end" novalidate>
+      <label class="govuk-label govuk-label--s" for="end-${a.alert}">${t('wall.alert.endReason')}</label>
+      <input class="govuk-input" id="end-${a.alert}" name="reason" maxlength="500" autocomplete="off">
+      <button type="submit" class="govuk-button govuk-button--warning" data-action="end">${t('wall.alert.end')}</button>
+    </form>
+    <p class="govuk-body-s app-wall__decided" aria-live="polite"></p>`);
+  div.querySelectorAll('button[type=button]').forEach((b) => b.addEventListener('click', () => entry.session.decideAlert(a.alert, b.dataset.action)));
+  div.querySelector('form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const reason = div.querySelector('input').value.trim();
+    if (!reason) { div.querySelector('.app-wall__decided').textContent = t('wall.alert.endNeedsReason'); return; }
+    entry.session.decideAlert(a.alert, 'end', reason);
+  });
+  box.appendChild(div);
+  W.alerts = (W.alerts || 0) + 1;
+}
+
+function decided(entry, d) {
+  const div = entry.li.querySelector(`[data-alert="${CSS.escape(d.alert)}"]`);
+  if (!div) return;
+  div.querySelector('.app-wall__decided').textContent = t(`wall.alert.decided.${d.action}`);
+  if (d.action === 'dismiss') setTimeout(() => div.remove(), 3000);
 }
 
 function removeCall(id) {
