@@ -132,6 +132,27 @@ void api_join_token(ApiCtx *c, const char *id) {
     api_error(c, 403, adm.code, adm.message, NULL);
     return;
   }
+  /* How many people booked on this visit the joining account speaks for
+   * (itself and, say, the children it booked): they share its camera, so
+   * the unexpected-person alert (docs/faces.md) expects that many faces. */
+  int64_t on_device = 1;
+  if (!strcmp(role, "visitor")) {
+    BookStmt *od = book_db_stmt(db,
+                                "SELECT count(*) FROM visit_visitors vv JOIN visitors vi ON "
+                                "vi.id = vv.visitor_id WHERE vv.visit_id = ? AND vi.user_id = ?");
+    book_bind_text(od, 1, id);
+    book_bind_i64(od, 2, c->actor.user_id);
+    int orc = book_db_row(db, od);
+    if (orc < 0) {
+      api_storage_error(c);
+      return;
+    }
+    if (orc == 1) {
+      on_device = book_col_i64(od, 0);
+      book_stmt_reset(od);
+    }
+    on_device = on_device < 1 ? 1 : on_device > 6 ? 6 : on_device;
+  }
   char *jti = ids_random_hex(16);
   char sub[64];
   g_snprintf(sub, sizeof sub, "%s-%lld", role, (long long)c->actor.user_id);
@@ -145,6 +166,7 @@ void api_join_token(ApiCtx *c, const char *id) {
       (json_int_t)end, "room", id, "name", c->session->display_name, "role", role, "grants",
       grants, "visit", "type", type, "start", (json_int_t)start, "end", (json_int_t)end,
       "recording", rec, "monitoring", mon, "e2ee", book_e2ee_policy(type));
+  if (!strcmp(role, "visitor")) json_object_set_new(claims, "on_device", json_integer(on_device));
   char err[200];
   char *tok = jti ? token_sign(c->app->token_key, c->app->token_kid, claims, err, sizeof err) : NULL;
   json_decref(claims);
