@@ -89,7 +89,7 @@ try {
   const visTwo = peer('visitor-two', 'visit-two', { sub: 'vis-two', role: 'visitor' }, ['--image', path.join(CLIPS, 'two_faces.png')]);
   const visOne = peer('visitor-one', 'visit-one', { sub: 'vis-one', role: 'visitor' }, ['--image', path.join(CLIPS, 'one_face.png')]);
   const legal = peer('legal', 'visit-legal', { sub: 'adviser', role: 'legal_adviser', type: 'legal', recording: 'forbidden', monitoring: 'forbidden' },
-    ['--image', path.join(CLIPS, 'two_faces.png')]);
+    ['--image', path.join(CLIPS, 'two_faces.png'), '--e2ee']); // a legal call is end-to-end encrypted (docs/media.md)
   peers.push(visTwo, visOne, legal);
   // a second visitor on the two-face call without media: it sees what the participants see
   const family = await join(sig, v, { ...W, room: 'visit-two', sub: 'vis-two-b', role: 'visitor' });
