@@ -37,10 +37,14 @@
 #include <string.h>
 
 static struct {
-  char *url, *ca, *origin, *room, *token_file;
+  char *url, *ca, *origin, *room, *token_file, *ice_address;
   int frames_wanted, timeout_s, linger_s, reconnect_after, after_reset, resets_wanted;
   gboolean publish, failover;
-} opt = {.frames_wanted = 30, .timeout_s = 40, .publish = TRUE, .resets_wanted = 1};
+} opt = {.frames_wanted = 30,
+         .timeout_s = 40,
+         .publish = TRUE,
+         .resets_wanted = 1,
+         .ice_address = "127.0.0.1"};
 
 static GMainLoop *loop;
 static SoupWebsocketConnection *ws;
@@ -308,7 +312,9 @@ static void keep_ice_on_loopback(GstElement *w) {
   if (agent) {
     NiceAddress a;
     nice_address_init(&a);
-    nice_address_set_from_string(&a, "127.0.0.1");
+    /* --ice-address: the host's own address in a namespace test
+     * (tests/net/test-multihost.mjs); loopback otherwise. */
+    nice_address_set_from_string(&a, opt.ice_address);
     nice_agent_add_local_address(agent, &a);
     g_object_unref(agent);
   }
@@ -581,6 +587,7 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--reconnect-after") == 0 && val) opt.reconnect_after = atoi(argv[++i]);
     else if (strcmp(a, "--frames-after-reset") == 0 && val) opt.after_reset = atoi(argv[++i]);
     else if (strcmp(a, "--failover") == 0) opt.failover = TRUE;
+    else if (strcmp(a, "--ice-address") == 0 && val) opt.ice_address = argv[++i];
     else if (strcmp(a, "--resets") == 0 && val) opt.resets_wanted = atoi(argv[++i]);
     else if (strcmp(a, "--no-publish") == 0) opt.publish = FALSE;
     else {
@@ -591,7 +598,7 @@ int main(int argc, char **argv) {
   if (!opt.url || !opt.room || !opt.token_file || opt.frames_wanted < 1) {
     fprintf(stderr, "usage: prog_signal_peer --url wss://... --ca CERT --origin O --room R "
                     "--token-file F [--frames N] [--timeout S] [--no-publish] [--linger S] "
-                    "[--reconnect-after N] [--frames-after-reset N] [--resets N] [--failover]\n");
+                    "[--reconnect-after N] [--frames-after-reset N] [--resets N] [--failover] [--ice-address A]\n");
     return 2;
   }
   t0_us = g_get_monotonic_time();
