@@ -260,6 +260,8 @@ const slots = (await ann.get('/prisoners/1/slots')).json.slots;
 const intents = [];
 let booking = true;
 let booker;
+let inflight = false; // a booking request is on its way
+
 const startBooker = () => { booker = (async () => {
   for (const s of slots) {
     if (!booking) break;
@@ -268,7 +270,9 @@ const startBooker = () => { booker = (async () => {
     const t0 = Date.now();
     while (!it.done && Date.now() - t0 < 30000) {
       let r;
+      inflight = true;
       try { r = await ann.post('/visits', { type: 'social', prisoner_id: 1, slot_id: s.id, visitor_ids: [1] }); } catch (e) { r = { status: 0, err: e.message }; }
+      inflight = false;
       it.tries.push({ at: Date.now(), status: r.status, code: r.json?.error?.code });
       if (r.status === 201) it.done = { id: r.json.id, how: 'created' };
       else if (r.status === 422 && it.tries.length > 1 && r.json.error.code === 'prisoner_double_booked') it.done = { how: 'was committed' };
@@ -298,9 +302,11 @@ const holderSig = () => Object.values(sigs).find((s) => !s.proc.exitInfo && s.lo
   && !Object.values(sigs).some((o) => o !== s && !o.proc.exitInfo && o.log().lastIndexOf(`event=call_started room=${visit}`) > -1
     && tsOf(o.log().split('\n').findLast((x) => x.includes(`event=call_started room=${visit}`))) >
        tsOf(s.log().split('\n').findLast((x) => x.includes(`event=call_started room=${visit}`)))));
-await step('the call: both peers decode each other\'s video', async () => {
+await step('the call: both peers decode each other\'s video and audio', async () => {
   await pa.wait((l) => l.event === 'flowing', 60000, 'video');
   await pb.wait((l) => l.event === 'flowing', 60000, 'video');
+  await pa.wait((l) => l.event === 'audio', 10000, 'audio');
+  await pb.wait((l) => l.event === 'audio', 10000, 'audio');
   diag(`visit ${visit} held by ${holderSig()?.name}`);
   return !!holderSig();
 });
@@ -313,6 +319,9 @@ await sleep(2000);
 {
   const victim = bookings.b1;
   const before = intents.filter((i) => i.done?.id).length;
+  // while a booking is on its way (to this host or the other: round robin)
+  for (const t0 = Date.now(); !inflight && Date.now() - t0 < 5000;) await sleep(1);
+  await sleep(Math.floor(Math.random() * 10));
   const tKill = Date.now();
   victim.proc.kill('SIGKILL');
   await step('SIGKILL of booking host 1: bookings through HAProxy carry on on host 2', async () => {
@@ -323,7 +332,8 @@ await sleep(2000);
       await sleep(100);
     }
     const firstOk = intents.flatMap((i) => i.tries).find((t) => t.at > tKill && t.status === 201);
-    const failed = intents.flatMap((i) => i.tries).filter((t) => t.at > tKill && t.status !== 201 && t.status !== 422).length;
+    const failed = intents.flatMap((i) => i.tries).filter((t) => t.at > tKill && t.status !== 201 && t.status !== 422)
+      .map((t) => t.status).join(',') || 'none';
     measured.booking = firstOk ? firstOk.at - tKill : null;
     diag(`booking kill -> next booking confirmed ${measured.booking} ms (failed attempts meanwhile: ${failed}; confirmed before: ${before})`);
     return firstOk && intents.filter((i) => i.done?.id && i.tries.at(-1).at > tKill).length >= 3;
@@ -336,11 +346,13 @@ await sleep(2000);
   const survivor = Object.values(sigs).find((s) => s !== victim);
   const tKill = Date.now();
   victim.proc.kill('SIGKILL');
-  await step('SIGKILL of the signalling host holding the call: media both ways again within 10 s', async () => {
+  await step('SIGKILL of the signalling host holding the call: video and audio both ways again within 10 s', async () => {
     const fa = await pa.wait((l) => l.event === 'first_frame_after_reset' && l.resets === 1, 30000, 'a frame after failover');
     const fb = await pb.wait((l) => l.event === 'first_frame_after_reset' && l.resets === 1, 30000, 'a frame after failover');
-    measured.signalling = Math.max(fa.at, fb.at) - tKill;
-    diag(`signalling kill (${victim.name}) -> first frame on ${survivor.name}: prisoner ${fa.at - tKill} ms, visitor ${fb.at - tKill} ms; both ways ${measured.signalling} ms`);
+    const aa = await pa.wait((l) => l.event === 'audio' && l.resets === 1 && l.at > tKill, 30000, 'audio after failover');
+    const ab = await pb.wait((l) => l.event === 'audio' && l.resets === 1 && l.at > tKill, 30000, 'audio after failover');
+    measured.signalling = Math.max(fa.at, fb.at, aa.at, ab.at) - tKill;
+    diag(`signalling kill (${victim.name}) -> first video frame on ${survivor.name}: prisoner ${fa.at - tKill} ms, visitor ${fb.at - tKill} ms; audio: prisoner ${aa.at - tKill} ms, visitor ${ab.at - tKill} ms; video and audio both ways ${measured.signalling} ms`);
     return measured.signalling < 10000 && holderSig() === survivor;
   });
 }
@@ -354,14 +366,16 @@ await sleep(2000);
   await step('the call is on one SFU host', async () => { diag(`call on ${node}`); return !!victim; });
   const tKill = Date.now();
   victim.proc.kill('SIGKILL');
-  await step('SIGKILL of that SFU host: media both ways again within 5 s of the loss being detected', async () => {
+  await step('SIGKILL of that SFU host: video and audio both ways again within 5 s of the loss being detected', async () => {
     const fa = await pa.wait((l) => l.event === 'first_frame_after_reset' && l.resets === 2, 30000, 'a frame after the move');
     const fb = await pb.wait((l) => l.event === 'first_frame_after_reset' && l.resets === 2, 30000, 'a frame after the move');
+    const aa = await pa.wait((l) => l.event === 'audio' && l.resets === 2 && l.at > tKill, 30000, 'audio after the move');
+    const ab = await pb.wait((l) => l.event === 'audio' && l.resets === 2 && l.at > tKill, 30000, 'audio after the move');
     const det = holder.log().split('\n').find((x) => x.includes(`event=sfu_down node=${node}`) && tsOf(x) >= tKill - 1000);
     const detected = det ? tsOf(det) : null;
     measured.sfuDetect = detected - tKill;
-    measured.sfu = Math.max(fa.at, fb.at) - detected;
-    diag(`sfu kill -> detected ${measured.sfuDetect} ms; detected -> first frame: prisoner ${fa.at - detected} ms, visitor ${fb.at - detected} ms; both ways ${measured.sfu} ms`);
+    measured.sfu = Math.max(fa.at, fb.at, aa.at, ab.at) - detected;
+    diag(`sfu kill -> detected ${measured.sfuDetect} ms; detected -> first video frame: prisoner ${fa.at - detected} ms, visitor ${fb.at - detected} ms; audio: prisoner ${aa.at - detected} ms, visitor ${ab.at - detected} ms; video and audio both ways ${measured.sfu} ms`);
     return detected && measured.sfu < 5000 && new RegExp(`event=call_moved room=${visit}`).test(holder.log());
   });
 }

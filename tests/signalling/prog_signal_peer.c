@@ -24,7 +24,9 @@
  * one prints {"event":"frames_after_reset"} instead). --failover (several signalling instances)
  * follows a wrong_instance redirect, and when the signalling connection is
  * lost tries the next URL of joined's instances (every 300 ms); after
- * joining again it counts frames afresh, as after a media reset. ICE stays on loopback (ice-tcp off, 127.0.0.1 only). */
+ * joining again it counts frames afresh, as after a media reset. ICE stays on loopback (ice-tcp off, 127.0.0.1 only)
+ * unless --ice-address names the host's address (a namespace test). The first decoded audio
+ * since each (re)join prints {"event":"audio","resets":N}. */
 #define GST_USE_UNSTABLE_API 1
 #include <gst/gst.h>
 #include <gst/sdp/sdp.h>
@@ -245,6 +247,21 @@ static gboolean hop_reconnect(gpointer d) {
   return G_SOURCE_REMOVE;
 }
 
+/* Decoded audio: the first buffer since the last (re)join prints
+ * {"event":"audio"} with the resets so far, so a test sees audio back both
+ * ways after a move as well as video. */
+static volatile gint audio_seen;
+static gboolean hop_audio(gpointer d) {
+  (void)d;
+  out(json_pack("{s:s, s:i}", "event", "audio", "resets", resets));
+  return G_SOURCE_REMOVE;
+}
+static GstPadProbeReturn audio_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user) {
+  (void)pad, (void)info, (void)user;
+  if (g_atomic_int_compare_and_exchange(&audio_seen, 0, 1)) g_idle_add(hop_audio, NULL);
+  return GST_PAD_PROBE_OK;
+}
+
 static GstPadProbeReturn count_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user) {
   (void)info;
   (void)user;
@@ -285,7 +302,7 @@ static void on_decoded_pad(GstElement *dec, GstPad *pad, gpointer user) {
   gst_element_sync_state_with_parent(sink);
   GstPad *sp = gst_element_get_static_pad(sink, "sink");
   gst_pad_link(pad, sp);
-  if (video) gst_pad_add_probe(sp, GST_PAD_PROBE_TYPE_BUFFER, count_probe, NULL, NULL);
+  gst_pad_add_probe(sp, GST_PAD_PROBE_TYPE_BUFFER, video ? count_probe : audio_probe, NULL, NULL);
   gst_object_unref(sp);
 }
 
@@ -416,6 +433,7 @@ static void on_message(SoupWebsocketConnection *c, gint type, GBytes *bytes, gpo
       reset_seen = TRUE;
       resets++;
       g_atomic_int_set(&frames, 0);
+      g_atomic_int_set(&audio_seen, 0);
       first_frame_us = 0;
       width = height = 0;
     }
@@ -429,6 +447,7 @@ static void on_message(SoupWebsocketConnection *c, gint type, GBytes *bytes, gpo
       reconnecting = FALSE;
       reconnected = TRUE;
       g_atomic_int_set(&frames, 0);
+      g_atomic_int_set(&audio_seen, 0);
       first_frame_us = 0;
       width = height = 0;
     }
@@ -442,6 +461,7 @@ static void on_message(SoupWebsocketConnection *c, gint type, GBytes *bytes, gpo
       resets++;
       if (pipe_) pipeline_stop();
       g_atomic_int_set(&frames, 0);
+      g_atomic_int_set(&audio_seen, 0);
       first_frame_us = 0;
       width = height = 0;
     }
