@@ -52,6 +52,10 @@ if (process.argv[2] !== '--inside') {
     }
     for (const n of made.reverse()) spawnSync('ip', ['netns', 'del', n]);
     made.length = 0;
+    // what the inside part could not remove if it was killed
+    if (spawnSync('pgrep', ['-f', `${os.tmpdir()}/parlour-pg.${tag}`]).status !== 0)
+      fs.rmSync(`${os.tmpdir()}/parlour-pg.${tag}`, { recursive: true, force: true });
+    if (!process.env.PARLOUR_KEEP) fs.rmSync(`${os.tmpdir()}/parlour-multihost-${tag}`, { recursive: true, force: true });
   };
   process.on('exit', cleanup);
   for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => process.exit(1));
@@ -68,10 +72,11 @@ if (process.argv[2] !== '--inside') {
     ip('-n', ns('sw'), 'link', 'set', `v-${h}`, 'master', 'br0');
     ip('-n', ns('sw'), 'link', 'set', `v-${h}`, 'up');
   }
-  const r = spawnSync('ip', ['netns', 'exec', ns('client'), process.execPath, process.argv[1], '--inside', tag],
+  // not spawnSync: a SIGTERM from the runner's timeout must reach our cleanup at once
+  const inside = spawn('ip', ['netns', 'exec', ns('client'), process.execPath, process.argv[1], '--inside', tag],
     { stdio: 'inherit', env: process.env });
-  cleanup();
-  process.exit(r.status ?? 1);
+  inside.on('exit', (code) => { cleanup(); process.exit(code ?? 1); });
+  await new Promise(() => { /* until the inside part exits */ });
 }
 
 // ---- inside the client namespace ----
@@ -82,7 +87,8 @@ const { Client, sql } = await import('../booking/lib.mjs');
 const { ini, check, step, done, diag, sleep, ARTIFACTS, BIN, TESTBIN, spawnSignalPeer } = await import('../signalling/lib.mjs');
 const ORIGIN = 'https://parlour.test';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parlour-multihost-'));
+const dir = path.join(os.tmpdir(), `parlour-multihost-${tag}`); // the outside part removes it too
+fs.mkdirSync(dir, { recursive: true });
 const logDir = path.join(ARTIFACTS, 'logs', 'net-multihost');
 fs.rmSync(logDir, { recursive: true, force: true });
 fs.mkdirSync(logDir, { recursive: true });
@@ -129,7 +135,8 @@ const tsOf = (line) => Date.parse((line.match(/ts=(\S+)/) || [])[1]);
 
 // ---- PostgreSQL host: scripts/pg-test-cluster's way, listening on its address ----
 const PGBIN = '/usr/lib/postgresql/15/bin';
-const pgdir = fs.mkdtempSync(path.join(os.tmpdir(), 'parlour-pg.'));
+const pgdir = path.join(os.tmpdir(), `parlour-pg.${tag}`);
+fs.mkdirSync(pgdir);
 execFileSync('chown', ['postgres:', pgdir]);
 fs.chmodSync(pgdir, 0o700);
 const asPg = (...a) => execFileSync('runuser', ['-u', 'postgres', '--', ...a], { stdio: ['ignore', 'pipe', 'pipe'] });
