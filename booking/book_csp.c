@@ -42,11 +42,12 @@ char *book_csp_new(const char *signal_url, char *const *extra) {
     g_string_append_printf(origins, " %s", o);
   }
   g_ptr_array_free(seen, TRUE);
-  char *csp = g_strdup_printf("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' "
-                              "data:; font-src 'self'; media-src 'self' blob: mediastream:; "
-                              "connect-src 'self'%s; object-src 'none'; base-uri 'self'; "
-                              "form-action 'self'; frame-ancestors 'none'",
-                              origins->str);
+  char *csp = g_strdup_printf(
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' "
+      "data:; font-src 'self'; media-src 'self' blob: mediastream:; "
+      "connect-src 'self'%s; object-src 'none'; base-uri 'self'; "
+      "form-action 'self'; frame-ancestors 'none'",
+      origins->str);
   g_string_free(origins, TRUE);
   return csp;
 }

@@ -15,9 +15,16 @@ static void test_origin(void) {
   g_assert_cmpint(book_csp_origin("wss://[fd00::1]:8444/s1/ws", o, sizeof o), ==, 0);
   g_assert_cmpstr(o, ==, "wss://[fd00::1]:8444");
   /* bad input: not ws(s), no host, characters that would add a directive */
-  const char *bad[] = {"https://sig.example/ws", "wss:///ws", "wss://", "", "sig.example",
-                       "wss://a; script-src *", "wss://a'b/ws", "wss://user@host/ws",
-                       "wss://a b/ws", "wss://*.example/ws"};
+  const char *bad[] = {"https://sig.example/ws",
+                       "wss:///ws",
+                       "wss://",
+                       "",
+                       "sig.example",
+                       "wss://a; script-src *",
+                       "wss://a'b/ws",
+                       "wss://user@host/ws",
+                       "wss://a b/ws",
+                       "wss://*.example/ws"};
   for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
     g_assert_cmpint(book_csp_origin(bad[i], o, sizeof o), ==, -1);
     g_assert_cmpstr(o, ==, "");
@@ -34,8 +41,8 @@ static void test_header(void) {
   char *extra[] = {"wss://10.0.0.2:8444/ws", "wss://127.0.0.1:8444/ws", "wss://10.0.0.3:9444/x",
                    "wss://bad;", NULL};
   char *csp = book_csp_new("wss://127.0.0.1:8444/ws", extra);
-  g_assert_nonnull(
-      strstr(csp, "connect-src 'self' wss://127.0.0.1:8444 wss://10.0.0.2:8444 wss://10.0.0.3:9444; "));
+  g_assert_nonnull(strstr(
+      csp, "connect-src 'self' wss://127.0.0.1:8444 wss://10.0.0.2:8444 wss://10.0.0.3:9444; "));
   g_assert_null(strstr(csp, "bad"));
   g_assert_nonnull(strstr(csp, "frame-ancestors 'none'"));
   g_free(csp);
