@@ -16,27 +16,9 @@
 #include "log.h"
 #include "timeutil.h"
 #include "token.h"
+#include "book_csp.h"
 
 /* ---- app ---- */
-
-/* connect-src must allow the signalling origin, which is another port. */
-static char *make_csp(const char *signal_url) {
-  char origin[256] = "";
-  const char *p = strstr(signal_url, "://");
-  if (p) {
-    const char *slash = strchr(p + 3, '/');
-    size_t n = slash ? (size_t)(slash - signal_url) : strlen(signal_url);
-    if (n < sizeof origin) {
-      memcpy(origin, signal_url, n);
-      origin[n] = '\0';
-    }
-  }
-  return g_strdup_printf("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' "
-                         "data:; font-src 'self'; media-src 'self' blob: mediastream:; "
-                         "connect-src 'self' %s; object-src 'none'; base-uri 'self'; "
-                         "form-action 'self'; frame-ancestors 'none'",
-                         origin);
-}
 
 BookApp *book_app_new(const BookingConfig *cfg, char *err, size_t errsize, const char **bad_group,
                       const char **bad_key) {
@@ -96,7 +78,7 @@ BookApp *book_app_new(const BookingConfig *cfg, char *err, size_t errsize, const
     if (!app->turn_secret) goto fail;
   }
   app->sessions = book_sessions_new(app->db, cfg->idle_timeout_s);
-  app->csp = make_csp(cfg->signal_url);
+  app->csp = book_csp_new(cfg->signal_url, cfg->signal_urls);
   app->client_root = g_canonicalize_filename(cfg->client_dir, NULL);
   int64_t now = time_now_unix();
   if (cfg->demo) {

@@ -33,6 +33,9 @@ const ConfigOption booking_config_options[] = {
      "aud of the join tokens"},
     {"tokens", "signal_url", CONFIG_STRING, "wss://127.0.0.1:8444/ws", O(signal_url), 0, 0,
      "signalling URL handed to clients with their join token"},
+    {"tokens", "signal_urls", CONFIG_STRLIST, "", O(signal_urls), 0, 0,
+     "every other signalling instance's URL, ';'-separated: the pages' CSP connect-src allows "
+     "their origins, for a client failing over to another instance (empty: signal_url only)"},
     {"service", "credential_file", CONFIG_STRING, "var/secrets/signal-booking.secret",
      O(service_credential_file), 0, 0, "credential signalling presents on the internal API"},
     {"turn", "urls", CONFIG_STRLIST, "", O(turn_urls), 0, 0,

@@ -20,6 +20,7 @@ typedef struct {
   char *token_issuer;
   char *token_audience;
   char *signal_url;
+  char **signal_urls;
   char *service_credential_file;
   int demo;
   char **turn_urls;

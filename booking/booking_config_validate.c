@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "book_idcrypt.h"
+#include "book_csp.h"
 #include "booking_config.h"
 #include "config_check.h"
 #include "notify_smtp.h"
@@ -34,6 +35,20 @@ int booking_config_validate(const void *config, const char *path, char *err, siz
     config_format_error(err, errsize, path, "tokens", "private_key", "%s", why);
     return -1;
   }
+  /* Every signalling URL becomes an origin in the pages' CSP: a URL that
+   * gives none would leave a client unable to reach that instance. */
+  char origin[256];
+  if (book_csp_origin(cfg->signal_url, origin, sizeof origin) != 0) {
+    config_format_error(err, errsize, path, "tokens", "signal_url",
+                        "must be a ws:// or wss:// URL with a host");
+    return -1;
+  }
+  for (size_t i = 0; cfg->signal_urls && cfg->signal_urls[i]; i++)
+    if (book_csp_origin(cfg->signal_urls[i], origin, sizeof origin) != 0) {
+      config_format_error(err, errsize, path, "tokens", "signal_urls",
+                          "\"%s\" is not a ws:// or wss:// URL with a host", cfg->signal_urls[i]);
+      return -1;
+    }
   if (config_check_secret_file(cfg->service_credential_file, why, sizeof why) != 0) {
     config_format_error(err, errsize, path, "service", "credential_file", "%s", why);
     return -1;

@@ -47,7 +47,7 @@ export function request(env, method, p, { body, headers = {}, raw, noParse, loca
     if (data !== null && !('content-type' in h)) h['content-type'] = 'application/json';
     if (data !== null) h['content-length'] = Buffer.byteLength(data);
     const req = https.request({
-      host: '127.0.0.1', port: env.port, method, path: p, headers: h, ca: env.ca,
+      host: env.host || '127.0.0.1', port: env.port, method, path: p, headers: h, ca: env.ca,
       agent: env.agent, ...(localAddress ? { localAddress } : {}),
     }, (res) => {
       const chunks = [];

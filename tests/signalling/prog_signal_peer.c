@@ -26,7 +26,9 @@
  * lost tries the next URL of joined's instances (every 300 ms); after
  * joining again it counts frames afresh, as after a media reset. --image
  * FILE (a PNG) publishes that still picture instead of the test pattern
- * (tests/faces: a camera showing one or two faces). ICE stays on loopback (ice-tcp off, 127.0.0.1 only).
+ * (tests/faces: a camera showing one or two faces). ICE stays on loopback (ice-tcp off, 127.0.0.1 only)
+ * unless --ice-address names the host's address (a namespace test). The first decoded audio
+ * since each (re)join prints {"event":"audio","resets":N}.
  * --e2ee announces end-to-end encryption in the join (a participant of a
  * legal or telemedicine call must) without holding any key: with --tap it
  * is the test's tap inside the media path (docs/media.md, "End-to-end
@@ -47,10 +49,14 @@
 #include <string.h>
 
 static struct {
-  char *url, *ca, *origin, *room, *token_file, *image;
+  char *url, *ca, *origin, *room, *token_file, *image, *ice_address;
   int frames_wanted, timeout_s, linger_s, reconnect_after, after_reset, resets_wanted;
   gboolean publish, failover, e2ee, tap;
-} opt = {.frames_wanted = 30, .timeout_s = 40, .publish = TRUE, .resets_wanted = 1};
+} opt = {.frames_wanted = 30,
+         .timeout_s = 40,
+         .publish = TRUE,
+         .resets_wanted = 1,
+         .ice_address = "127.0.0.1"};
 
 static GMainLoop *loop;
 static SoupWebsocketConnection *ws;
@@ -346,6 +352,21 @@ static gboolean hop_reconnect(gpointer d) {
   return G_SOURCE_REMOVE;
 }
 
+/* Decoded audio: the first buffer since the last (re)join prints
+ * {"event":"audio"} with the resets so far, so a test sees audio back both
+ * ways after a move as well as video. */
+static volatile gint audio_seen;
+static gboolean hop_audio(gpointer d) {
+  (void)d;
+  out(json_pack("{s:s, s:i}", "event", "audio", "resets", resets));
+  return G_SOURCE_REMOVE;
+}
+static GstPadProbeReturn audio_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user) {
+  (void)pad, (void)info, (void)user;
+  if (g_atomic_int_compare_and_exchange(&audio_seen, 0, 1)) g_idle_add(hop_audio, NULL);
+  return GST_PAD_PROBE_OK;
+}
+
 static GstPadProbeReturn count_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user) {
   (void)info;
   (void)user;
@@ -386,8 +407,8 @@ static void on_decoded_pad(GstElement *dec, GstPad *pad, gpointer user) {
   gst_element_sync_state_with_parent(sink);
   GstPad *sp = gst_element_get_static_pad(sink, "sink");
   gst_pad_link(pad, sp);
-  if (video) gst_pad_add_probe(sp, GST_PAD_PROBE_TYPE_BUFFER, count_probe, NULL, NULL);
-  else if (opt.tap) gst_pad_add_probe(sp, GST_PAD_PROBE_TYPE_BUFFER, tap_audio_out, NULL, NULL);
+  gst_pad_add_probe(sp, GST_PAD_PROBE_TYPE_BUFFER, video ? count_probe : audio_probe, NULL, NULL);
+  if (!video && opt.tap) gst_pad_add_probe(sp, GST_PAD_PROBE_TYPE_BUFFER, tap_audio_out, NULL, NULL);
   gst_object_unref(sp);
 }
 
@@ -421,7 +442,9 @@ static void keep_ice_on_loopback(GstElement *w) {
   if (agent) {
     NiceAddress a;
     nice_address_init(&a);
-    nice_address_set_from_string(&a, "127.0.0.1");
+    /* --ice-address: the host's own address in a namespace test
+     * (tests/net/test-multihost.mjs); loopback otherwise. */
+    nice_address_set_from_string(&a, opt.ice_address);
     nice_agent_add_local_address(agent, &a);
     g_object_unref(agent);
   }
@@ -528,6 +551,7 @@ static void on_message(SoupWebsocketConnection *c, gint type, GBytes *bytes, gpo
       reset_seen = TRUE;
       resets++;
       g_atomic_int_set(&frames, 0);
+      g_atomic_int_set(&audio_seen, 0);
       first_frame_us = 0;
       width = height = 0;
     }
@@ -541,6 +565,7 @@ static void on_message(SoupWebsocketConnection *c, gint type, GBytes *bytes, gpo
       reconnecting = FALSE;
       reconnected = TRUE;
       g_atomic_int_set(&frames, 0);
+      g_atomic_int_set(&audio_seen, 0);
       first_frame_us = 0;
       width = height = 0;
     }
@@ -554,6 +579,7 @@ static void on_message(SoupWebsocketConnection *c, gint type, GBytes *bytes, gpo
       resets++;
       if (pipe_) pipeline_stop();
       g_atomic_int_set(&frames, 0);
+      g_atomic_int_set(&audio_seen, 0);
       first_frame_us = 0;
       width = height = 0;
     }
@@ -701,6 +727,7 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--reconnect-after") == 0 && val) opt.reconnect_after = atoi(argv[++i]);
     else if (strcmp(a, "--frames-after-reset") == 0 && val) opt.after_reset = atoi(argv[++i]);
     else if (strcmp(a, "--failover") == 0) opt.failover = TRUE;
+    else if (strcmp(a, "--ice-address") == 0 && val) opt.ice_address = argv[++i];
     else if (strcmp(a, "--resets") == 0 && val) opt.resets_wanted = atoi(argv[++i]);
     else if (strcmp(a, "--no-publish") == 0) opt.publish = FALSE;
     else if (strcmp(a, "--e2ee") == 0) opt.e2ee = TRUE;
@@ -715,7 +742,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: prog_signal_peer --url wss://... --ca CERT --origin O --room R "
                     "--token-file F [--frames N] [--timeout S] [--no-publish] [--linger S] "
                     "[--reconnect-after N] [--frames-after-reset N] [--resets N] [--failover] [--e2ee] "
-                    "[--tap]\n");
+                    "[--tap] [--ice-address A]\n");
     return 2;
   }
   t0_us = g_get_monotonic_time();
