@@ -116,7 +116,10 @@ await scenario('staff-decisions', async ({ tap, stack, person }) => {
   await st.page.waitForSelector('.govuk-notification-banner--success');
   await ready(st.page);
   const banned = (await apiAs(stack, staff, 'GET', `/prisoners/${tom.id}/contacts`)).json.contacts.find((c) => c.visitor_id === lily.visitor_id);
-  tap.check(banned.restrictions.some((r) => r.type === 'BAN' && r.expiry_date === until) && /Banned/.test(await st.page.textContent(row)),
+  // The page renders again after the banner (the contacts are fetched anew):
+  // wait for the row to say so, with a deadline, rather than read it once.
+  const shown = await st.page.waitForFunction((sel) => /Banned/.test(document.querySelector(sel)?.textContent || ''), row, { timeout: 15000 }).then(() => true, () => false);
+  tap.check(banned.restrictions.some((r) => r.type === 'BAN' && r.expiry_date === until) && shown,
     'staff add a ban with an expiry date; booking holds it and the page shows it', JSON.stringify(banned.restrictions));
   await screenshots(st.page, 'staff-contacts');
 
