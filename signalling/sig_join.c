@@ -9,7 +9,9 @@
 #include "sig_call_timeup.h"
 
 static const char *const roles[] = {"prisoner",  "visitor",       "probationer",   "officer",
-                                    "clinician", "legal_adviser", "staff_monitor", NULL};
+                                    "clinician", "legal_adviser", "staff_monitor",
+                                    "interpreter", /* issue 19 part 5: shown, never hidden */
+                                    NULL};
 
 gboolean sig_role_valid(const char *role) {
   if (!role) return FALSE;
@@ -178,6 +180,8 @@ SigIdentity *sig_join_check(const SigJoinPolicy *pol, const char *token, const c
     bad = "monitoring";
   else if (strcmp(id->role, "staff_monitor") == 0 && (!id->hidden || id->publish))
     bad = "grants"; /* a monitor is always hidden and never publishes */
+  else if (strcmp(id->role, "interpreter") == 0 && id->hidden)
+    bad = "grants"; /* everyone on the call sees the interpreter */
   else if (id->hidden && id->publish)
     bad = "grants"; /* a hidden participant's media would reveal them */
   id->visit_start = vs;
