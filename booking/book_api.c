@@ -852,6 +852,12 @@ static void route(ApiCtx *c, const char *rest) {
       api_visitor_patch(c, seg[1]);
     else
       method_not_allowed(c);
+  } else if (n == 1 && IS(0, "interpreters")) {
+    get || post ? api_interpreters(c, post) : method_not_allowed(c);
+  } else if (n == 3 && IS(0, "visits") && IS(2, "interpreters")) {
+    post ? api_visit_interpreter_add(c, seg[1]) : method_not_allowed(c);
+  } else if (n == 5 && IS(0, "visits") && IS(2, "interpreters") && IS(4, "remove")) {
+    post ? api_visit_interpreter_remove(c, seg[1], seg[3]) : method_not_allowed(c);
   } else if (n == 2 && IS(0, "identity") && IS(1, "visitors")) {
     get ? api_identity_visitors(c) : method_not_allowed(c);
   } else if (n == 4 && IS(0, "identity") && IS(1, "visitors")) {

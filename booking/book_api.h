@@ -135,6 +135,10 @@ void api_session_templates(ApiCtx *c);
 void api_session_template_filters(ApiCtx *c, const char *id);
 /* The visitor ID check (book_api_idcheck.c, docs/booking.md "ID check"). */
 void api_identity_visitors(ApiCtx *c);
+/* book_api_interpreters.c (issue 19 part 5) */
+void api_interpreters(ApiCtx *c, int create);
+void api_visit_interpreter_add(ApiCtx *c, const char *visit_id);
+void api_visit_interpreter_remove(ApiCtx *c, const char *visit_id, const char *interpreter_id);
 void api_identity_upload(ApiCtx *c, const char *visitor_id, const char *kind);
 void api_identity_checks(ApiCtx *c);
 void api_identity_image(ApiCtx *c, const char *check_id, const char *kind);

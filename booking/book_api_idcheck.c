@@ -20,6 +20,7 @@
 
 #include "book_api.h"
 #include "book_idcheck.h"
+#include "book_localtime.h"
 #include "book_idcrypt.h"
 #include "ids.h"
 #include "log.h"
@@ -79,8 +80,8 @@ void api_identity_visitors(ApiCtx *c) {
   if (api_need_role(c, roles)) return;
   BookDb *db = c->app->db;
   const BookingConfig *cfg = c->app->cfg;
-  char today[11];
-  book_date_of(c->now, today);
+  char today[11]; /* a family account has no establishment: England and Wales's date */
+  book_local_date(book_local_zone_shown(NULL), c->now, today);
   BookStmt *st = book_db_stmt(db, "SELECT id, name, coalesce(date_of_birth, '') FROM visitors "
                                   "WHERE user_id = ? ORDER BY id");
   if (!st) {
@@ -146,8 +147,8 @@ void api_identity_upload(ApiCtx *c, const char *visitor, const char *kind) {
   book_bind_i64(st, 1, vid);
   book_bind_i64(st, 2, c->actor.user_id);
   int found = book_db_row(db, st);
-  char today[11];
-  book_date_of(c->now, today);
+  char today[11]; /* a family account has no establishment: England and Wales's date */
+  book_local_date(book_local_zone_shown(NULL), c->now, today);
   int adult = 0;
   if (found == 1) {
     adult = book_idcheck_age(book_col_text(st, 1), today) >= BOOK_ID_ADULT_AGE;

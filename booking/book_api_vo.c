@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "book_api.h"
+#include "book_local_today.h"
 #include "book_vo.h"
 
 static int64_t vo_path_id(const char *s) {
@@ -48,8 +49,9 @@ static int vo_view(ApiCtx *c, int64_t pid) {
 
 static void reply_account(ApiCtx *c, int64_t pid, int family, int http) {
   char today[11];
-  book_date_of(c->now, today);
-  json_t *o = book_vo_account_json(c->app->db, pid, family, today);
+  json_t *o = book_today_for_prisoner(c->app->db, pid, c->now, today)
+                  ? NULL
+                  : book_vo_account_json(c->app->db, pid, family, today);
   if (!o) {
     api_storage_error(c);
     return;
@@ -77,10 +79,11 @@ void api_visiting_orders_adjust(ApiCtx *c, const char *prisoner_id) {
   if (api_str(c, b, "action", 1, 8, &action) || api_str(c, b, "kind", 1, 4, &kind) ||
       api_int(c, b, "count", 0, 1, 26, &count) || api_str(c, b, "reason", 1, 500, &reason))
     goto out;
-  char today[11];
-  book_date_of(c->now, today);
+  char today[11] = "";
   BookError e;
-  if (!pid) {
+  if (pid && book_today_for_prisoner(c->app->db, pid, c->now, today)) {
+    api_storage_error(c);
+  } else if (!pid) {
     api_error(c, 404, "not_found", "no such prisoner", NULL);
   } else if (book_vo_adjust(c->app->db, &c->actor, pid, action, kind, (int)count, reason, c->now,
                             today, &e)) {

@@ -39,6 +39,7 @@ void book_decision_message(const char *reason, const char *detail, char *out, si
       {"visit_cancelled", "This visit was cancelled."},
       {"visit_rescheduled", "This visit has moved to a new time. Please check your bookings."},
       {"removed_by_staff", "You have been removed from this call by staff."},
+      {"interpreter_removed", "Staff have removed you from this call as its interpreter."},
       {"participant_removed", "You have been removed from this call by staff."},
       {"visitor_banned", "You can no longer visit this person."},
       {"contact_not_approved", "You are not approved to visit this person at the moment."},

@@ -1,5 +1,6 @@
 /* The visitor ID check's storage side: see book_idcheck.h. */
 #include "book_idcheck.h"
+#include "book_local_today.h"
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -112,8 +113,8 @@ static void refusal_words(const char *code, const char *name, const char *reason
 int book_idcheck_admission(BookDb *db, int valid_days, const char *visit_id, int64_t uid,
                            int64_t now, BookAdmission *a) {
   if (!a->admit || strcmp(a->type, "social") != 0) return 0;
-  char today[11];
-  book_date_of(now, today);
+  char today[11]; /* age on the visit's establishment's local date */
+  if (book_today_for_visit(db, visit_id, now, today)) return -1;
   BookStmt *st = book_db_stmt(db, "SELECT v.id, v.name, coalesce(v.date_of_birth, '') FROM "
                                   "visit_visitors vv JOIN visitors v ON v.id = vv.visitor_id "
                                   "WHERE vv.visit_id = ? AND v.user_id = ? ORDER BY v.id");

@@ -10,6 +10,7 @@
 #include "book_notify_outbox.h"
 #include "book_eligibility.h"
 #include "book_holds.h"
+#include "book_local_today.h"
 #include "book_localtime.h"
 #include "book_vo.h"
 #include "ids.h"
@@ -685,10 +686,10 @@ int book_visit_create(BookDb *db, const BookActor *a, const BookRequest *r, int6
    * as the session allows (book_vo.h). */
   int use_vo = 0;
   BookVoPick vo = {0};
-  char today[11];
-  book_date_of(now, today);
+  char today[11] = ""; /* the establishment's local date (book_local_today.h) */
   if (rc == 0 && c.vt.needs_vo && !strcmp(c.prisoner.status, "convicted")) {
-    if (book_vo_pick(db, c.prisoner.id, c.slot.template_id, today, now, &vo))
+    if (book_today_for_prisoner(db, c.prisoner.id, now, today) ||
+        book_vo_pick(db, c.prisoner.id, c.slot.template_id, today, now, &vo))
       rc = storage_fail(e);
     else if (vo.needed && !vo.order_id && r->override_vo)
       c.vo_override_used = 1;
@@ -860,7 +861,7 @@ int book_visit_cancel(BookDb *db, const BookActor *a, const char *visit_id, cons
   book_bind_text(st, 3, visit_id);
   int bad = book_db_step_done(db, st);
   char today[11];
-  book_date_of(now, today);
+  if (!bad && v.vo_used) bad = book_today_for_visit(db, visit_id, now, today);
   if (!bad && v.vo_used)
     bad = book_vo_refund_visit(db, visit_id, v.prisoner_id, v.vo_used, a->username, now, today);
   json_t *d = json_pack("{s:s, s:b}", "reason", reason, "vo_refunded", v.vo_used);
@@ -1056,7 +1057,7 @@ int book_visit_decide(BookDb *db, const BookActor *a, const char *visit_id, int 
   book_bind_text(st, 4, visit_id);
   int bad = book_db_step_done(db, st);
   char today[11];
-  book_date_of(now, today);
+  if (!bad && !approve && v.vo_used) bad = book_today_for_visit(db, visit_id, now, today);
   if (!bad && !approve && v.vo_used)
     bad = book_vo_refund_visit(db, visit_id, v.prisoner_id, v.vo_used, a->username, now, today);
   json_t *d = json_pack("{s:o}", "reason", reason ? json_string(reason) : json_null());
@@ -1228,10 +1229,9 @@ int book_visits_sweep(BookDb *db, int64_t now) {
     return -1;
   }
   int n = 0;
-  char today[11];
-  book_date_of(now, today);
-  /* A request nobody decided on before the start lapses: its order back. */
-  if (book_vo_refund_lapsed(db, now, today)) {
+  /* A request nobody decided on before the start lapses: its order back
+   * (on its establishment's local date, book_vo_refund_lapsed). */
+  if (book_vo_refund_lapsed(db, now)) {
     book_db_rollback(db);
     return -1;
   }

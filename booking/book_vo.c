@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "book_local_today.h"
 #include "book_vo_rules.h"
 #include "log.h"
 
@@ -231,7 +232,7 @@ int book_vo_refund_visit(BookDb *db, const char *visit_id, int64_t prisoner_id, 
   return bad ? -1 : 0;
 }
 
-int book_vo_refund_lapsed(BookDb *db, int64_t now, const char *today) {
+int book_vo_refund_lapsed(BookDb *db, int64_t now) {
   typedef struct {
     char id[40];
     int64_t prisoner;
@@ -250,7 +251,9 @@ int book_vo_refund_lapsed(BookDb *db, int64_t now, const char *today) {
   int bad = row < 0;
   for (guint i = 0; !bad && i < l->len; i++) {
     Lapsed *x = &g_array_index(l, Lapsed, i);
-    bad = book_vo_refund_visit(db, x->id, x->prisoner, 1, "system", now, today);
+    char today[11]; /* each visit's establishment's local date */
+    bad = book_today_for_visit(db, x->id, now, today) ||
+          book_vo_refund_visit(db, x->id, x->prisoner, 1, "system", now, today);
   }
   g_array_free(l, TRUE);
   return bad ? -1 : 0;

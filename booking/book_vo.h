@@ -47,7 +47,7 @@ int book_vo_refund_visit(BookDb *db, const char *visit_id, int64_t prisoner_id, 
 
 /* Refunds the orders of requests that lapse at now (book_visits_sweep,
  * before it cancels them). In the caller's transaction. */
-int book_vo_refund_lapsed(BookDb *db, int64_t now, const char *today) BOOK_MUST_CHECK;
+int book_vo_refund_lapsed(BookDb *db, int64_t now) BOOK_MUST_CHECK;
 
 /* Staff change a balance by hand: action "grant" (new orders of kind) or
  * "remove" (the newest unused orders of kind expire), count 1..26, a reason

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "book_rules.h"
+#include "book_local_today.h"
 #include "book_vo.h"
 #include "book_vo_rules.h"
 #include "log.h"
@@ -167,20 +168,28 @@ static int accrue_one(BookDb *db, const Who *w, int64_t now, const char *today) 
   return bad ? -1 : changed;
 }
 
-/* Orders of visits that took place (or were missed) are 'used'. */
-static int mark_used(BookDb *db, int64_t now, const char *today) {
+/* Orders of visits that took place (or were missed) are 'used' (the
+ * prisoners of establishment est, '' for none, on its local date). */
+static int mark_used(BookDb *db, int64_t now, const char *today, const char *est) {
   static const char *const sql[] = {
       "INSERT INTO vo_history(prisoner_id, order_id, at, on_date, event, kind, visit_id, actor) "
       "SELECT o.prisoner_id, o.id, ?1, ?2, 'used', o.kind, o.visit_id, 'system' FROM "
       "visiting_orders o JOIN visits v ON v.id = o.visit_id WHERE o.status = 'scheduled' AND "
-      "v.status IN ('completed','missed','terminated')",
+      "v.status IN ('completed','missed','terminated') AND o.prisoner_id IN (SELECT id FROM "
+      "prisoners WHERE coalesce(establishment_id, '') = ?3)",
       "UPDATE visiting_orders SET status = 'used' WHERE status = 'scheduled' AND visit_id IN "
-      "(SELECT id FROM visits WHERE status IN ('completed','missed','terminated'))",
+      "(SELECT id FROM visits WHERE status IN ('completed','missed','terminated')) AND "
+      "prisoner_id IN (SELECT id FROM prisoners WHERE coalesce(establishment_id, '') = ?1)",
   };
   for (size_t i = 0; i < G_N_ELEMENTS(sql); i++) {
     BookStmt *st = book_db_stmt(db, sql[i]);
-    book_bind_i64(st, 1, now);
-    book_bind_text(st, 2, today);
+    if (i == 0) { /* PostgreSQL types every parameter it sees, so each binds its own */
+      book_bind_i64(st, 1, now);
+      book_bind_text(st, 2, today);
+      book_bind_text(st, 3, est);
+    } else {
+      book_bind_text(st, 1, est);
+    }
     if (book_db_step_done(db, st)) return -1;
   }
   return 0;
@@ -207,9 +216,9 @@ static int load_who(BookDb *db, int64_t id, Who *w) {
  * time, so bookings wait at most that long (measured in docs/booking.md). */
 #define VO_BATCH 100
 
-int book_vo_allocate(BookDb *db, int64_t now) {
-  char today[11];
-  book_date_of(now, today); /* the local date once establishments have a zone */
+/* One establishment's prisoners (est '' for those with none) on its local
+ * date today. */
+static int allocate_est(BookDb *db, int64_t now, const char *est, const char *today) {
   /* Only prisoners with something due today: an opening balance to move
    * in, a VO or PVO period over (or none yet), a VO turning 28 days old, a
    * PVO reaching its expiry. The job runs every minute; everyone else costs
@@ -220,17 +229,18 @@ int book_vo_allocate(BookDb *db, int64_t now) {
     return -1;
   GArray *ids = g_array_new(FALSE, TRUE, sizeof(int64_t));
   BookStmt *st = book_db_stmt(
-      db, "SELECT p.id FROM prisoners p WHERE "
+      db, "SELECT p.id FROM prisoners p WHERE coalesce(p.establishment_id, '') = ?4 AND ("
           "(p.status = 'convicted' AND (p.vo_balance <> 0 OR coalesce((SELECT max(period_start) "
           "FROM vo_accruals a WHERE a.prisoner_id = p.id AND a.kind = 'VO'), '') <= ?1 OR "
           "coalesce((SELECT max(period_start) FROM vo_accruals a WHERE a.prisoner_id = p.id AND "
           "a.kind = 'PVO'), '') <= ?2)) OR EXISTS (SELECT 1 FROM visiting_orders o WHERE "
           "o.prisoner_id = p.id AND ((o.kind = 'VO' AND o.status = 'available' AND o.issued_on "
           "<= ?2) OR (o.kind = 'PVO' AND o.status IN ('available','accumulated') AND "
-          "o.expires_on <= ?3))) ORDER BY p.id");
+          "o.expires_on <= ?3)))) ORDER BY p.id");
   book_bind_text(st, 1, vo_cut);
   book_bind_text(st, 2, pvo_cut);
   book_bind_text(st, 3, today);
+  book_bind_text(st, 4, est);
   int row;
   while ((row = book_db_row(db, st)) == 1) {
     int64_t id = book_col_i64(st, 0);
@@ -246,7 +256,7 @@ int book_vo_allocate(BookDb *db, int64_t now) {
       break;
     }
     int changed = 0;
-    if (from == 0) bad = mark_used(db, now, today);
+    if (from == 0) bad = mark_used(db, now, today, est);
     for (guint i = from; !bad && i < ids->len && i < from + VO_BATCH; i++) {
       Who w = {0};
       int rc = load_who(db, g_array_index(ids, int64_t, i), &w);
@@ -271,5 +281,32 @@ int book_vo_allocate(BookDb *db, int64_t now) {
     n += changed;
   }
   g_array_free(ids, TRUE);
+  return bad ? -1 : n;
+}
+
+/* "Today" is each establishment's local date (book_local_today.h): at
+ * 23:30 UTC on a BST date a prison in England is already on the next day,
+ * and its prisoners' periods turn then, not an hour later. */
+int book_vo_allocate(BookDb *db, int64_t now) {
+  GPtrArray *ests = g_ptr_array_new_with_free_func(g_free);
+  BookStmt *st = book_db_stmt(db, "SELECT DISTINCT coalesce(establishment_id, '') FROM "
+                                  "prisoners ORDER BY 1");
+  int row;
+  while ((row = book_db_row(db, st)) == 1) g_ptr_array_add(ests, g_strdup(book_col_text(st, 0)));
+  int n = 0, bad = row < 0;
+  for (guint i = 0; !bad && i < ests->len; i++) {
+    const char *est = g_ptr_array_index(ests, i);
+    char today[11];
+    if (book_today_for_est(db, est, now, today)) {
+      bad = 1;
+      break;
+    }
+    int k = allocate_est(db, now, est, today);
+    if (k < 0)
+      bad = 1;
+    else
+      n += k;
+  }
+  g_ptr_array_free(ests, TRUE);
   return bad ? -1 : n;
 }

@@ -10,7 +10,9 @@
 #include "sig_call_timeup.h"
 
 static const char *const roles[] = {"prisoner",  "visitor",       "probationer",   "officer",
-                                    "clinician", "legal_adviser", "staff_monitor", NULL};
+                                    "clinician", "legal_adviser", "staff_monitor",
+                                    "interpreter", /* issue 19 part 5: shown, never hidden */
+                                    NULL};
 
 gboolean sig_role_valid(const char *role) {
   if (!role) return FALSE;
@@ -183,6 +185,8 @@ SigIdentity *sig_join_check(const SigJoinPolicy *pol, const char *token, const c
     bad = "e2ee";
   else if (strcmp(id->role, "staff_monitor") == 0 && (!id->hidden || id->publish))
     bad = "grants"; /* a monitor is always hidden and never publishes */
+  else if (strcmp(id->role, "interpreter") == 0 && id->hidden)
+    bad = "grants"; /* everyone on the call sees the interpreter */
   else if (id->hidden && id->publish)
     bad = "grants"; /* a hidden participant's media would reveal them */
   else if (json_object_get(claims, "on_device") &&

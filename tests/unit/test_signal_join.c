@@ -128,6 +128,18 @@ static void test_roles_and_grants(void) {
   t = sign_with(key, kid, claims("officer", 1, 1, "allowed")); /* hidden publisher */
   g_assert_cmpstr(run(t, "visit-1", NOW, &e), ==, "token_invalid_claims");
   g_free(t);
+  /* an interpreter (issue 19 part 5): joins shown, publishing; never hidden */
+  SigJoinPolicy ip = policy();
+  t = sign_with(key, kid, claims("interpreter", 0, 1, "allowed"));
+  SigIdentity *iid = sig_join_check(&ip, t, "visit-1", NOW, &e);
+  g_assert_nonnull(iid);
+  g_assert_cmpstr(iid->role, ==, "interpreter");
+  g_assert_true(iid->publish && iid->subscribe && !iid->hidden);
+  sig_identity_free(iid);
+  g_free(t);
+  t = sign_with(key, kid, claims("interpreter", 1, 0, "allowed")); /* hidden */
+  g_assert_cmpstr(run(t, "visit-1", NOW, &e), ==, "token_invalid_claims");
+  g_free(t);
   t = sign_with(key, kid, claims("warden", 0, 1, "allowed"));
   g_assert_cmpstr(run(t, "visit-1", NOW, &e), ==, "token_invalid_claims");
   g_free(t);

@@ -641,4 +641,7 @@ export default {
   'vo.enterCount': "Rhowch rif o 1 i 26",
   'vo.enterReason': "Rhowch y rheswm dros y newid",
   'vo.adjusted': "Newidiwyd y gorchmynion ymweld",
+  // Cyfieithwyr (mater 19 rhan 5).
+  'interpreter.label': 'Cyfieithydd ({language})',
+  'interpreter.notice': "Bydd cyfieithydd ({language}) a gymeradwywyd gan staff yn ymuno â'r alwad hon. Nid ymwelydd ydyn nhw.",
 };

@@ -643,4 +643,7 @@ export default {
   'vo.enterCount': "Enter a number from 1 to 26",
   'vo.enterReason': "Enter the reason for the change",
   'vo.adjusted': "Visiting orders changed",
+  // Interpreters (issue 19 part 5): the roster label and the pre-call notice.
+  'interpreter.label': 'Interpreter ({language})',
+  'interpreter.notice': 'An interpreter ({language}) approved by staff will join this call. They are not a visitor.',
 };
