@@ -12,6 +12,7 @@
 #include "sig_call_presence.h"
 #include "sig_cluster.h"
 #include "sig_metrics.h"
+#include "sig_oneway_live.h"
 #include "sig_relay.h"
 #include "sig_server_state.h"
 #include "turn_rest.h"
@@ -110,6 +111,8 @@ static void send_joined(SigPart *p, gboolean reconnect, gboolean resumed) {
       (json_int_t)r->policy->visit_end, "participants", sig_room_participants_for(r, p),
       "reconnected", reconnect, "resumed", resumed, "server_time", (json_int_t)sig_now_unix(r->srv));
   add_ice_servers(r, p, f);
+  if (r->policy->one_way != SIG_ONEWAY_OFF && !id->hidden)
+    json_object_set_new(f, "one_way_video", sig_part_oneway_fields(p));
   /* Several instances: where to go if this one is lost, this visit's
    * instance first (docs/contracts.md, "Several signalling instances"). */
   if (r->srv->cluster) json_object_set_new(f, "instances", sig_cluster_ranked(r->srv->cluster, r->id));
@@ -126,6 +129,8 @@ static void sfu_add_participant(SigPart *p, gboolean reconnect) {
                              p->id->participant, "subscribe_all", p->id->subscribe);
   if (p->max_video_kbps)
     json_object_set_new(params, "max_video_bitrate", json_integer(p->max_video_kbps * 1000));
+  /* One-way video: the SFU forwards no video to this participant at all. */
+  if (!sig_part_receives_video(p)) json_object_set_new(params, "receive_video", json_false());
   sfu_request(r->node, "participant_add", params, on_part_added, x, sig_ctx_free);
 }
 

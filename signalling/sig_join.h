@@ -40,6 +40,7 @@ typedef struct {
   int64_t visit_start, visit_end;
   gboolean recording_required; /* recording == "required" */
   gboolean monitoring_allowed; /* monitoring == "allowed" */
+  int one_way;                 /* SigOneWay (sig_oneway.h): booking's admission answer */
 } SigIdentity;
 
 void sig_identity_free(SigIdentity *id);
