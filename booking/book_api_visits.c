@@ -150,7 +150,8 @@ static int parse_time(ApiCtx *c, json_t *b, const char *key, int64_t *out) {
 static const char *const BOOK_FIELDS[] = {"type",           "prisoner_id",  "slot_id",
                                           "visitor_ids",    "main_contact_id", "probationer_id",
                                           "clinician_id",   "start",        "end",
-                                          "override_vo",    NULL};
+                                          "override_vo",    "one_way_video", "one_way_reason",
+                                          NULL};
 
 void api_visits_create(ApiCtx *c) {
   if (api_need_session(c)) return;
@@ -166,7 +167,9 @@ void api_visits_create(ApiCtx *c) {
       api_int(c, b, "probationer_id", 0, 1, G_MAXINT64, &prid) ||
       api_int(c, b, "clinician_id", 0, 1, G_MAXINT64, &cid) ||
       parse_visitors(c, b, vs, &r.n_visitors, &given) || parse_time(c, b, "start", &r.start) ||
-      parse_time(c, b, "end", &r.end) || api_bool(c, b, "override_vo", &r.override_vo))
+      parse_time(c, b, "end", &r.end) || api_bool(c, b, "override_vo", &r.override_vo) ||
+      api_str(c, b, "one_way_video", 0, 40, &r.one_way_video) ||
+      api_str(c, b, "one_way_reason", 0, 500, &r.one_way_reason))
     goto out;
   if (strcmp(type, "social") && strcmp(type, "legal") && strcmp(type, "probation") &&
       strcmp(type, "telemedicine")) {

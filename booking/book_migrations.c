@@ -430,6 +430,21 @@ const BookMigration book_migrations[] = {
      "    OR NEW.actor IS NOT OLD.actor OR NEW.visit_id IS NOT OLD.visit_id\n"
      "    OR NEW.action IS NOT OLD.action OR NEW.detail IS NOT OLD.detail\n"
      "  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;\n"},
+    {"0016_one_way_video",
+     "-- Issue 17 part 3: one-way video. Per prisoner (booking staff of the\n"
+     "-- establishment, with a reason; audited; 'off' lifts it) and per visit (set\n"
+     "-- when staff book, or on the visit later). The call's setting is the visit's\n"
+     "-- when it has one, else the prisoner's (booking/book_oneway.h); booking\n"
+     "-- hands it to signalling in the admission answer and the decision feed, the\n"
+     "-- SFU forwards no video to whoever may not see it.\n"
+     "ALTER TABLE prisoners ADD COLUMN one_way_video TEXT NOT NULL DEFAULT 'off'\n"
+     "  CHECK (one_way_video IN ('off', 'prisoner_sees_no_video', 'visitors_see_no_video'));\n"
+     "ALTER TABLE prisoners ADD COLUMN one_way_reason TEXT;\n"
+     "ALTER TABLE prisoners ADD COLUMN one_way_set_by TEXT;\n"
+     "ALTER TABLE prisoners ADD COLUMN one_way_set_at INTEGER;\n"
+     "ALTER TABLE visits ADD COLUMN one_way_video TEXT\n"
+     "  CHECK (one_way_video IS NULL OR one_way_video IN ('prisoner_sees_no_video', 'visitors_see_no_video'));\n"
+     "ALTER TABLE visits ADD COLUMN one_way_reason TEXT;\n"},
 };
 const size_t book_n_migrations = sizeof book_migrations / sizeof book_migrations[0];
 
@@ -902,6 +917,22 @@ const BookMigration book_migrations_pg[] = {
      "  END $$;\n"
      "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log\n"
      "  FOR EACH ROW EXECUTE FUNCTION audit_log_seal_once();\n"},
+    {"0016_one_way_video",
+     "-- PostgreSQL: as ../0016_one_way_video.sql, with one_way_set_at BIGINT (Unix seconds).\n"
+     "-- Issue 17 part 3: one-way video. Per prisoner (booking staff of the\n"
+     "-- establishment, with a reason; audited; 'off' lifts it) and per visit (set\n"
+     "-- when staff book, or on the visit later). The call's setting is the visit's\n"
+     "-- when it has one, else the prisoner's (booking/book_oneway.h); booking\n"
+     "-- hands it to signalling in the admission answer and the decision feed, the\n"
+     "-- SFU forwards no video to whoever may not see it.\n"
+     "ALTER TABLE prisoners ADD COLUMN one_way_video TEXT NOT NULL DEFAULT 'off'\n"
+     "  CHECK (one_way_video IN ('off', 'prisoner_sees_no_video', 'visitors_see_no_video'));\n"
+     "ALTER TABLE prisoners ADD COLUMN one_way_reason TEXT;\n"
+     "ALTER TABLE prisoners ADD COLUMN one_way_set_by TEXT;\n"
+     "ALTER TABLE prisoners ADD COLUMN one_way_set_at BIGINT;\n"
+     "ALTER TABLE visits ADD COLUMN one_way_video TEXT\n"
+     "  CHECK (one_way_video IS NULL OR one_way_video IN ('prisoner_sees_no_video', 'visitors_see_no_video'));\n"
+     "ALTER TABLE visits ADD COLUMN one_way_reason TEXT;\n"},
 };
 const size_t book_n_migrations_pg =
     sizeof book_migrations_pg / sizeof book_migrations_pg[0];

@@ -8,6 +8,7 @@
 #include "book_audit.h"
 #include "book_decisions.h"
 #include "book_notify_outbox.h"
+#include "book_oneway.h"
 #include "ids.h"
 #include "log.h"
 #include "timeutil.h"
@@ -663,6 +664,8 @@ int book_visit_create(BookDb *db, const BookActor *a, const BookRequest *r, int6
     return fail(e, 403, "forbidden", "type", "your role may not book %s calls", r->type);
   if (r->override_vo && !is_booking_staff(a->role))
     return fail(e, 403, "forbidden", "override_vo", "only booking staff may override");
+  if (r->one_way_video && book_oneway_check_setter(a, r->one_way_video, r->one_way_reason, e))
+    return -1;
   if (book_db_begin(db)) return storage_fail(e);
   int rc = !strcmp(r->type, "probation") ? check_probation(db, a, r, now, &c, e)
                                          : check_prison_visit(db, a, r, NULL, now, &c, e);
@@ -736,6 +739,9 @@ int book_visit_create(BookDb *db, const BookActor *a, const BookRequest *r, int6
     bad = book_audit(db, now, a->username, id, "vo_override",
                      "{\"reason\":\"booked by staff with no visiting order left\"}");
   if (!bad) bad = book_notify_visit(db, id, requested ? "requested" : "booked", now);
+  if (!bad && r->one_way_video)
+    bad = book_oneway_store_new_visit(db, a->username, id, r->one_way_video, r->one_way_reason,
+                                      now);
   free(detail);
   if (bad || book_db_commit(db)) {
     book_db_rollback(db);

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "book_api.h"
+#include "book_oneway.h"
 #include "timeutil.h"
 
 static json_t *iso(int64_t t) {
@@ -126,7 +127,7 @@ int book_view_visit_read(BookDb *db, const char *id, json_t **out) {
                                          book_col_int(st, 2), "adult", adult));
   }
   json_object_set_new(o, "visitors", vis);
-  if (row < 0) {
+  if (row < 0 || book_oneway_view_visit(db, id, o) < 0) {
     json_decref(o);
     return -1;
   }
