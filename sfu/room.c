@@ -265,6 +265,12 @@ json_t *room_handle(Room *r, const char *type, json_t *msg) {
   if (strcmp(type, "record_start") == 0) return room_record(r, 1);
   if (strcmp(type, "record_stop") == 0) return room_record(r, 0);
 
+  /* participant_update changes something (checked before the participant,
+   * as a missing required field is). */
+  if (strcmp(type, "participant_update") == 0 && !json_object_get(msg, "max_video_bitrate") &&
+      !json_object_get(msg, "receive_video"))
+    return sfu_error("bad_request", "max_video_bitrate",
+                     "max_video_bitrate or receive_video is required");
   Participant *p = find_participant(r, msg, &err);
   if (!p) return err;
   if (p->remove_source)
@@ -286,9 +292,6 @@ json_t *room_handle(Room *r, const char *type, json_t *msg) {
   if (strcmp(type, "participant_update") == 0) {
     json_t *mvb = json_object_get(msg, "max_video_bitrate");
     json_t *rv = json_object_get(msg, "receive_video");
-    if (!mvb && !rv)
-      return sfu_error("bad_request", "max_video_bitrate",
-                       "max_video_bitrate or receive_video is required");
     /* Takes effect with the next REMB to each publisher (within 1 s). */
     if (mvb) p->max_video_bps = (uint64_t)json_integer_value(mvb);
     if (rv && json_is_true(rv) != (p->receive_video != 0)) {
