@@ -92,6 +92,8 @@ try {
   const codeT = await pT.exit;
   const verdictT = pT.lines.at(-1) || {};
   check(codeT !== 0 && verdictT.frames === 0, `the prisoner decoded no video frame from the visitor (${verdictT.frames} in 25 s)`, verdictT);
+  check(verdictT.audio_buffers > 100, `the prisoner decoded the visitor's audio (${verdictT.audio_buffers} buffers)`, verdictT);
+  check(verdictA.audio_buffers > 50, `the visitor decoded the prisoner's audio (${verdictA.audio_buffers} buffers by its 60th frame)`, verdictA);
   r = await staff.post(`/prisoners/${TOM_ID}/one-way-video`, { direction: 'off', reason: 'e2e test over' });
   check(r.status === 200, 'lifted');
 
