@@ -31,6 +31,8 @@ const ctl = await sfuControl(sfu, v);
 const staff = new Client(env); await staff.signIn('staff.booking');
 const ann = new Client(env); await ann.signIn('family.ann');
 const tom = new Client(env); await tom.signIn('prisoner.tom');
+const mon = new Client(env); await mon.signIn('staff.monitor');
+const MON = `staff_monitor-${sql(env, "SELECT id FROM users WHERE username='staff.monitor'")}`;
 const TOM_ID = sql(env, "SELECT id FROM prisoners WHERE prison_number='A1234BC'");
 const TOM = `prisoner-${sql(env, "SELECT id FROM users WHERE username='prisoner.tom'")}`;
 const ANN = `visitor-${sql(env, "SELECT id FROM users WHERE username='family.ann'")}`;
@@ -74,9 +76,10 @@ try {
   let r = await staff.post(`/prisoners/${TOM_ID}/one-way-video`, { direction: 'prisoner_sees_no_video', reason: 'e2e test' });
   check(r.status === 200, 'booking staff set prisoner_sees_no_video on Tom');
   const v1 = await newVisit();
-  const [pT, pA] = await Promise.all([
+  const [pT, pA, pM] = await Promise.all([
     peer('prisoner1', tom, v1, ['--frames', '1', '--timeout', '25']),
     peer('visitor1', ann, v1, ['--frames', '60', '--timeout', '40', '--linger', '3']),
+    peer('monitor1', mon, v1, ['--no-publish', '--frames', '60', '--timeout', '40']),
   ]);
   const codeA = await pA.exit;
   const verdictA = pA.lines.at(-1) || {};
@@ -89,6 +92,11 @@ try {
   check(sT && sT.audio > 100, `SFU: the visitor's audio forwarded to the prisoner (${sT && sT.audio} packets)`);
   check(sA && sA.receiveVideo === true && sA.video > 100 && sA.audio > 100,
     `SFU: video and audio forwarded to the visitor (${sA && sA.video} video, ${sA && sA.audio} audio packets)`);
+  const codeM = await pM.exit;
+  const sM = await subs(v1, MON);
+  const mv = sM ? sM.raw.filter((x) => x.kind === 'video' && x.packets > 0).map((x) => x.track) : [];
+  check(codeM === 0 && mv.some((x) => x.startsWith(`${TOM}:`)) && mv.some((x) => x.startsWith(`${ANN}:`)),
+    `the hidden monitor is unaffected: it receives both videos (${mv.join(', ')})`, sM && sM.raw);
   const codeT = await pT.exit;
   const verdictT = pT.lines.at(-1) || {};
   check(codeT !== 0 && verdictT.frames === 0, `the prisoner decoded no video frame from the visitor (${verdictT.frames} in 25 s)`, verdictT);
@@ -135,6 +143,19 @@ try {
   qT.proc.kill('SIGTERM');
   qA.proc.kill('SIGTERM');
   await Promise.all([qT.exit, qA.exit]);
+
+  // ---- 3. the reverse, set on the booking before the call ----
+  const v3 = await newVisit();
+  r = await staff.post(`/visits/${v3}/one-way-video`, { direction: 'visitors_see_no_video', reason: 'e2e reverse' });
+  check(r.status === 200 && r.json.one_way_video.direction === 'visitors_see_no_video', 'visitors_see_no_video set on a booking');
+  const [rT, rA] = await Promise.all([
+    peer('prisoner3', tom, v3, ['--frames', '60', '--timeout', '40', '--linger', '3']),
+    peer('visitor3', ann, v3, ['--frames', '1', '--timeout', '20']),
+  ]);
+  const [cT3, cA3] = [await rT.exit, await rA.exit];
+  const vT3 = rT.lines.at(-1) || {}, vA3 = rA.lines.at(-1) || {};
+  check(cT3 === 0 && vT3.frames >= 60 && vT3.audio_buffers > 50, `the prisoner decoded the visitor (${vT3.frames} frames, ${vT3.audio_buffers} audio buffers)`, vT3);
+  check(cA3 !== 0 && vA3.frames === 0 && vA3.audio_buffers > 100, `the visitor decoded no video (${vA3.frames} frames) but heard the prisoner (${vA3.audio_buffers} audio buffers)`, vA3);
 } catch (e) {
   check(false, 'test-signal-one-way ran to the end', String(e && e.stack));
 } finally {
