@@ -106,6 +106,7 @@ main.innerHTML = String(html`
   </div></div>`);
 T.noticeShown = !!main.querySelector('#recording-notice');
 T.oneWayNoticeShown = !!main.querySelector('#one-way-notice');
+T.oneWayNoticeText = T.oneWayNoticeShown ? main.querySelector('#one-way-notice').textContent.trim() : '';
 
 async function startPreview(cameraId, micId) {
   if (stream) stream.getTracks().forEach((x) => x.stop());
