@@ -50,9 +50,8 @@ void api_prisoner_one_way(ApiCtx *c, const char *id_text) {
 
 void api_visit_one_way(ApiCtx *c, const char *visit_id) {
   if (api_need_session(c)) return;
-  int vis = api_visit_id_ok(visit_id)
-                ? book_visit_check_visible(c->app->db, &c->actor, visit_id)
-                : 0;
+  int vis =
+      api_visit_id_ok(visit_id) ? book_visit_check_visible(c->app->db, &c->actor, visit_id) : 0;
   if (vis != 1) {
     if (vis < 0)
       api_storage_error(c);

@@ -6,8 +6,7 @@
 #include "book_decisions.h"
 #include "timeutil.h"
 
-static const char *const DIRS[] = {"off", "prisoner_sees_no_video", "visitors_see_no_video",
-                                   NULL};
+static const char *const DIRS[] = {"off", "prisoner_sees_no_video", "visitors_see_no_video", NULL};
 
 /* The static name equal to dir, or NULL. */
 static const char *canon(const char *dir) {
@@ -48,7 +47,8 @@ int book_oneway_check_setter(const BookActor *a, const char *dir, const char *re
 
 static int audit(BookDb *db, int64_t now, const char *actor, const char *visit_id,
                  int64_t prisoner_id, const char *dir, const char *previous, const char *reason) {
-  json_t *d = json_pack("{s:s, s:s, s:s}", "direction", dir, "previous", previous, "reason", reason);
+  json_t *d =
+      json_pack("{s:s, s:s, s:s}", "direction", dir, "previous", previous, "reason", reason);
   if (prisoner_id) json_object_set_new(d, "prisoner_id", json_integer(prisoner_id));
   char *detail = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(d);
@@ -63,12 +63,12 @@ static int decide(BookDb *db, int64_t now, const char *actor, const char *visit_
                   const char *eff) {
   char data[96];
   g_snprintf(data, sizeof data, "{\"one_way_video\":\"%s\"}", eff);
-  return book_decision_add(db, now, actor, visit_id, "update_policy", NULL,
-                           "one_way_video_changed", NULL, data);
+  return book_decision_add(db, now, actor, visit_id, "update_policy", NULL, "one_way_video_changed",
+                           NULL, data);
 }
 
-int book_prisoner_set_one_way(BookDb *db, const BookActor *a, int64_t prisoner_id,
-                              const char *dir, const char *reason, int64_t now, BookError *e) {
+int book_prisoner_set_one_way(BookDb *db, const BookActor *a, int64_t prisoner_id, const char *dir,
+                              const char *reason, int64_t now, BookError *e) {
   memset(e, 0, sizeof *e);
   int vis = book_prisoner_check_visible(db, a, prisoner_id);
   if (vis < 0) return book_error_storage(e);
@@ -85,8 +85,9 @@ int book_prisoner_set_one_way(BookDb *db, const BookActor *a, int64_t prisoner_i
   }
   int bad = rc != 1;
   if (!bad) {
-    st = book_db_stmt(db, "UPDATE prisoners SET one_way_video = ?, one_way_reason = ?, "
-                          "one_way_set_by = ?, one_way_set_at = ? WHERE id = ?");
+    st = book_db_stmt(db,
+                      "UPDATE prisoners SET one_way_video = ?, one_way_reason = ?, "
+                      "one_way_set_by = ?, one_way_set_at = ? WHERE id = ?");
     book_bind_text(st, 1, dir);
     book_bind_text(st, 2, reason);
     book_bind_text(st, 3, a->username);
@@ -101,8 +102,9 @@ int book_prisoner_set_one_way(BookDb *db, const BookActor *a, int64_t prisoner_i
   GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
   GPtrArray *effs = g_ptr_array_new();
   if (!bad) {
-    st = book_db_stmt(db, "SELECT id, one_way_video FROM visits WHERE prisoner_id = ? AND status "
-                          "IN ('booked', 'in_progress') AND end_at > ? ORDER BY id");
+    st = book_db_stmt(db,
+                      "SELECT id, one_way_video FROM visits WHERE prisoner_id = ? AND status "
+                      "IN ('booked', 'in_progress') AND end_at > ? ORDER BY id");
     book_bind_i64(st, 1, prisoner_id);
     book_bind_i64(st, 2, now);
     int row;
@@ -132,9 +134,10 @@ int book_visit_set_one_way(BookDb *db, const BookActor *a, const char *visit_id,
                            const char *reason, int64_t now, BookError *e) {
   if (book_oneway_check_setter(a, dir, reason, e)) return -1;
   if (book_db_begin(db)) return book_error_storage(e);
-  BookStmt *st = book_db_stmt(db, "SELECT v.status, v.end_at, v.one_way_video, p.one_way_video "
-                                  "FROM visits v LEFT JOIN prisoners p ON p.id = v.prisoner_id "
-                                  "WHERE v.id = ?");
+  BookStmt *st = book_db_stmt(db,
+                              "SELECT v.status, v.end_at, v.one_way_video, p.one_way_video "
+                              "FROM visits v LEFT JOIN prisoners p ON p.id = v.prisoner_id "
+                              "WHERE v.id = ?");
   book_bind_text(st, 1, visit_id);
   int rc = book_db_row(db, st);
   char status[16] = "", vprev[32] = "", pdir[32] = "off";
@@ -187,8 +190,9 @@ int book_oneway_store_new_visit(BookDb *db, const char *actor, const char *visit
 
 /* 1 with the visit's and its prisoner's settings, 0 none, -1 error. */
 static int read_settings(BookDb *db, const char *visit_id, char *vdir, char *pdir, size_t n) {
-  BookStmt *st = book_db_stmt(db, "SELECT v.one_way_video, p.one_way_video FROM visits v "
-                                  "LEFT JOIN prisoners p ON p.id = v.prisoner_id WHERE v.id = ?");
+  BookStmt *st = book_db_stmt(db,
+                              "SELECT v.one_way_video, p.one_way_video FROM visits v "
+                              "LEFT JOIN prisoners p ON p.id = v.prisoner_id WHERE v.id = ?");
   book_bind_text(st, 1, visit_id);
   int rc = book_db_row(db, st);
   *vdir = *pdir = '\0';
@@ -221,8 +225,9 @@ int book_oneway_view_visit(BookDb *db, const char *visit_id, json_t *o) {
 }
 
 json_t *book_oneway_prisoner_json(BookDb *db, int64_t prisoner_id, int with_reason) {
-  BookStmt *st = book_db_stmt(db, "SELECT one_way_video, one_way_reason, one_way_set_by, "
-                                  "one_way_set_at FROM prisoners WHERE id = ?");
+  BookStmt *st = book_db_stmt(db,
+                              "SELECT one_way_video, one_way_reason, one_way_set_by, "
+                              "one_way_set_at FROM prisoners WHERE id = ?");
   book_bind_i64(st, 1, prisoner_id);
   int rc = book_db_row(db, st);
   if (rc < 0) return NULL;
@@ -233,10 +238,10 @@ json_t *book_oneway_prisoner_json(BookDb *db, int64_t prisoner_id, int with_reas
     char buf[40];
     json_object_set_new(o, "reason", r ? json_string(r) : json_null());
     json_object_set_new(o, "set_by", by ? json_string(by) : json_null());
-    json_object_set_new(o, "set_at", book_col_null(st, 3)
-                                         ? json_null()
-                                         : json_string(time_format_iso8601(
-                                               book_col_i64(st, 3), buf, sizeof buf)));
+    json_object_set_new(o, "set_at",
+                        book_col_null(st, 3) ? json_null()
+                                             : json_string(time_format_iso8601(book_col_i64(st, 3),
+                                                                               buf, sizeof buf)));
   }
   book_stmt_reset(st);
   return o;

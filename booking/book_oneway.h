@@ -27,8 +27,7 @@ int book_oneway_valid(const char *dir);
 const char *book_oneway_effective(const char *prisoner_dir, const char *visit_dir);
 /* Pure. 0 when this actor may set dir with reason, else -1 with e filled
  * (400 invalid_field direction, 400 missing_field reason, 403 forbidden). */
-int book_oneway_check_setter(const BookActor *a, const char *dir, const char *reason,
-                             BookError *e);
+int book_oneway_check_setter(const BookActor *a, const char *dir, const char *reason, BookError *e);
 
 /* Sets the prisoner's direction ("off" lifts it): 404 when the prisoner is
  * not visible to a (another establishment's staff), 403 for other roles.
@@ -36,8 +35,8 @@ int book_oneway_check_setter(const BookActor *a, const char *dir, const char *re
  * one_way_video_lifted {prisoner_id, direction, previous, reason}) and an
  * update_policy decision for each of the prisoner's booked or running
  * visits whose effective direction changed. 0 or -1 with e. */
-int book_prisoner_set_one_way(BookDb *db, const BookActor *a, int64_t prisoner_id,
-                              const char *dir, const char *reason, int64_t now, BookError *e);
+int book_prisoner_set_one_way(BookDb *db, const BookActor *a, int64_t prisoner_id, const char *dir,
+                              const char *reason, int64_t now, BookError *e);
 
 /* The same for one visit (the caller checked it is visible to a): 409
  * visit_not_open when it is over, cancelled or terminated. Audit row

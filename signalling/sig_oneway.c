@@ -30,12 +30,12 @@ gboolean sig_oneway_receives_video(SigOneWay w, const char *role, gboolean hidde
   if (!role) return w == SIG_ONEWAY_OFF; /* no role to judge under one-way: fail safe */
   if (hidden) return TRUE;               /* staff monitors see what they may */
   switch (w) {
-  case SIG_ONEWAY_OFF:
-    return TRUE;
-  case SIG_ONEWAY_PRISONER_SEES_NO_VIDEO:
-    return strcmp(role, "prisoner") != 0;
-  case SIG_ONEWAY_VISITORS_SEE_NO_VIDEO:
-    return strcmp(role, "visitor") != 0;
+    case SIG_ONEWAY_OFF:
+      return TRUE;
+    case SIG_ONEWAY_PRISONER_SEES_NO_VIDEO:
+      return strcmp(role, "prisoner") != 0;
+    case SIG_ONEWAY_VISITORS_SEE_NO_VIDEO:
+      return strcmp(role, "visitor") != 0;
   }
   return FALSE; /* a value out of range: fail safe */
 }

@@ -12,9 +12,8 @@ gboolean sig_part_receives_video(const SigPart *p) {
 }
 
 json_t *sig_part_oneway_fields(const SigPart *p) {
-  return json_pack("{s:s, s:b}", "direction",
-                   sig_oneway_name((SigOneWay)p->room->policy->one_way), "receive_video",
-                   sig_part_receives_video(p));
+  return json_pack("{s:s, s:b}", "direction", sig_oneway_name((SigOneWay)p->room->policy->one_way),
+                   "receive_video", sig_part_receives_video(p));
 }
 
 void sig_room_set_one_way(SigRoom *r, SigOneWay w, const char *reason) {

@@ -14,8 +14,10 @@ static void test_rule(void) {
   const char *roles[] = {"prisoner", "visitor", "officer", "legal_adviser", "clinician"};
   for (unsigned i = 0; i < G_N_ELEMENTS(roles); i++) {
     g_assert_true(sig_oneway_receives_video(SIG_ONEWAY_OFF, roles[i], FALSE));
-    g_assert_true(sig_oneway_receives_video(P, roles[i], FALSE) == (strcmp(roles[i], "prisoner") != 0));
-    g_assert_true(sig_oneway_receives_video(V, roles[i], FALSE) == (strcmp(roles[i], "visitor") != 0));
+    g_assert_true(sig_oneway_receives_video(P, roles[i], FALSE) ==
+                  (strcmp(roles[i], "prisoner") != 0));
+    g_assert_true(sig_oneway_receives_video(V, roles[i], FALSE) ==
+                  (strcmp(roles[i], "visitor") != 0));
   }
   /* monitors see what they may, whatever the direction */
   g_assert_true(sig_oneway_receives_video(P, "staff_monitor", TRUE));
