@@ -770,6 +770,10 @@ static void route(ApiCtx *c, const char *rest) {
     patch ? api_contact_patch(c, seg[1], seg[3]) : method_not_allowed(c);
   } else if (n == 5 && IS(0, "prisoners") && IS(2, "contacts") && IS(4, "restrictions")) {
     post ? api_contact_restriction_add(c, seg[1], seg[3]) : method_not_allowed(c);
+  } else if (n == 3 && IS(0, "prisoners") && IS(2, "one-way-video")) {
+    post ? api_prisoner_one_way(c, seg[1]) : method_not_allowed(c);
+  } else if (n == 3 && IS(0, "visits") && IS(2, "one-way-video")) {
+    post ? api_visit_one_way(c, seg[1]) : method_not_allowed(c);
   } else if (n == 3 && IS(0, "prisoners") && IS(2, "slots")) {
     get ? api_slots(c, seg[1]) : method_not_allowed(c);
   } else if (n == 1 && IS(0, "holds")) {

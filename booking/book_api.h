@@ -101,6 +101,9 @@ void api_visits_list(ApiCtx *c);
 void api_visits_create(ApiCtx *c);
 void api_visit_get(ApiCtx *c, const char *id);
 void api_visit_amend(ApiCtx *c, const char *id);
+/* One-way video (book_api_oneway.c). */
+void api_prisoner_one_way(ApiCtx *c, const char *prisoner_id);
+void api_visit_one_way(ApiCtx *c, const char *visit_id);
 void api_visit_cancel(ApiCtx *c, const char *id);
 void api_visit_terminate(ApiCtx *c, const char *id);
 void api_visit_audit(ApiCtx *c, const char *id);

@@ -7,6 +7,7 @@
 #include "book_holds.h"
 #include "book_localtime.h"
 #include "book_vo.h"
+#include "book_oneway.h"
 #include "timeutil.h"
 
 /* The restrictions list, or NULL when the database failed. */
@@ -105,6 +106,15 @@ void api_prisoners(ApiCtx *c, const char *id_text) {
       return;
     }
     json_object_set_new(o, "restrictions", r);
+    /* One-way video: everyone who sees the prisoner is told the direction;
+     * the reason and who set it are for staff. */
+    json_t *ow = book_oneway_prisoner_json(db, id, book_is_staff(c->actor.role));
+    if (!ow) {
+      json_decref(o);
+      api_storage_error(c);
+      return;
+    }
+    json_object_set_new(o, "one_way_video", ow);
     api_json(c, 200, o);
     return;
   }

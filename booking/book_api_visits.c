@@ -152,7 +152,8 @@ static int parse_time(ApiCtx *c, json_t *b, const char *key, int64_t *out) {
 static const char *const BOOK_FIELDS[] = {"type",           "prisoner_id",  "slot_id",
                                           "visitor_ids",    "main_contact_id", "probationer_id",
                                           "clinician_id",   "start",        "end",
-                                          "override_vo",    "hold_id",      NULL};
+                                          "override_vo",    "hold_id",      "one_way_video",
+                                          "one_way_reason", NULL};
 
 void api_visits_create(ApiCtx *c) {
   if (api_need_session(c)) return;
@@ -169,7 +170,9 @@ void api_visits_create(ApiCtx *c) {
       api_int(c, b, "clinician_id", 0, 1, G_MAXINT64, &cid) ||
       parse_visitors(c, b, vs, &r.n_visitors, &given) || parse_time(c, b, "start", &r.start) ||
       parse_time(c, b, "end", &r.end) || api_bool(c, b, "override_vo", &r.override_vo) ||
-      api_str(c, b, "hold_id", 0, 40, &r.hold_id))
+      api_str(c, b, "hold_id", 0, 40, &r.hold_id) ||
+      api_str(c, b, "one_way_video", 0, 40, &r.one_way_video) ||
+      api_str(c, b, "one_way_reason", 0, 500, &r.one_way_reason))
     goto out;
   if (r.hold_id && !book_hold_id_ok(r.hold_id)) {
     api_error(c, 400, "invalid_field", "hold_id must be 32 lowercase hex digits", "hold_id");

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "book_localtime.h"
+#include "book_oneway.h"
 #include "book_rules.h"
 #include "log.h"
 
@@ -45,6 +46,7 @@ void book_decision_message(const char *reason, const char *detail, char *out, si
       {"contact_not_approved", "You are not approved to visit this person at the moment."},
       {"account_disabled", "Your account has been switched off, so you cannot join calls."},
       {"policy_changed", "The rules for this call have changed."},
+      {"one_way_video_changed", "Staff have changed who can see video on this call."},
       {"visit_not_found", "We could not find this visit."},
       {"visit_terminated", "Staff ended this call."},
       {"visit_over", "This visit has ended."},
@@ -391,6 +393,9 @@ int book_admission_check(BookDb *db, const char *visit_id, const char *participa
   book_stmt_reset(st);
   if (rc < 0) return -1;
   if (rc == 0) return refuse(out, "visit_not_found");
+  /* One-way video: the visit's own setting, else the prisoner's. */
+  rc = book_oneway_of_visit(db, visit_id, out->one_way_video, sizeof out->one_way_video);
+  if (rc < 0) return -1;
   if (!strcmp(out->status, "cancelled")) return refuse(out, "visit_cancelled");
   if (!strcmp(out->status, "terminated")) return refuse(out, "visit_terminated");
   if (!strcmp(out->status, "completed") || !strcmp(out->status, "missed"))

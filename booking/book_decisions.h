@@ -87,6 +87,7 @@ typedef struct {
   char type[16], status[16];
   int64_t start, end;
   char monitoring[16], recording[16];
+  char one_way_video[32]; /* the call's direction (book_oneway.h), "off" when none */
 } BookAdmission;
 
 /* May participant (token sub) with token role join visit_id now? Reads only.

@@ -608,6 +608,21 @@ const BookMigration book_migrations[] = {
      ");\n"
      "CREATE INDEX identity_checks_visitor ON identity_checks(visitor_id, id);\n"
      "CREATE INDEX identity_checks_decided ON identity_checks(decided_at);\n"},
+    {"0016_one_way_video",
+     "-- Issue 17 part 3: one-way video. Per prisoner (booking staff of the\n"
+     "-- establishment, with a reason; audited; 'off' lifts it) and per visit (set\n"
+     "-- when staff book, or on the visit later). The call's setting is the visit's\n"
+     "-- when it has one, else the prisoner's (booking/book_oneway.h); booking\n"
+     "-- hands it to signalling in the admission answer and the decision feed, the\n"
+     "-- SFU forwards no video to whoever may not see it.\n"
+     "ALTER TABLE prisoners ADD COLUMN one_way_video TEXT NOT NULL DEFAULT 'off'\n"
+     "  CHECK (one_way_video IN ('off', 'prisoner_sees_no_video', 'visitors_see_no_video'));\n"
+     "ALTER TABLE prisoners ADD COLUMN one_way_reason TEXT;\n"
+     "ALTER TABLE prisoners ADD COLUMN one_way_set_by TEXT;\n"
+     "ALTER TABLE prisoners ADD COLUMN one_way_set_at INTEGER;\n"
+     "ALTER TABLE visits ADD COLUMN one_way_video TEXT\n"
+     "  CHECK (one_way_video IS NULL OR one_way_video IN ('prisoner_sees_no_video', 'visitors_see_no_video'));\n"
+     "ALTER TABLE visits ADD COLUMN one_way_reason TEXT;\n"},
     {"0019_interpreters",
      "-- Issue 19 part 5: an interpreter may join (docs/booking.md \"Interpreters\").\n"
      "-- An interpreter is a person record staff of one establishment create (name,\n"
@@ -1305,6 +1320,22 @@ const BookMigration book_migrations_pg[] = {
      ");\n"
      "CREATE INDEX identity_checks_visitor ON identity_checks(visitor_id, id);\n"
      "CREATE INDEX identity_checks_decided ON identity_checks(decided_at);\n"},
+    {"0016_one_way_video",
+     "-- PostgreSQL: as ../0016_one_way_video.sql, with one_way_set_at BIGINT (Unix seconds).\n"
+     "-- Issue 17 part 3: one-way video. Per prisoner (booking staff of the\n"
+     "-- establishment, with a reason; audited; 'off' lifts it) and per visit (set\n"
+     "-- when staff book, or on the visit later). The call's setting is the visit's\n"
+     "-- when it has one, else the prisoner's (booking/book_oneway.h); booking\n"
+     "-- hands it to signalling in the admission answer and the decision feed, the\n"
+     "-- SFU forwards no video to whoever may not see it.\n"
+     "ALTER TABLE prisoners ADD COLUMN one_way_video TEXT NOT NULL DEFAULT 'off'\n"
+     "  CHECK (one_way_video IN ('off', 'prisoner_sees_no_video', 'visitors_see_no_video'));\n"
+     "ALTER TABLE prisoners ADD COLUMN one_way_reason TEXT;\n"
+     "ALTER TABLE prisoners ADD COLUMN one_way_set_by TEXT;\n"
+     "ALTER TABLE prisoners ADD COLUMN one_way_set_at BIGINT;\n"
+     "ALTER TABLE visits ADD COLUMN one_way_video TEXT\n"
+     "  CHECK (one_way_video IS NULL OR one_way_video IN ('prisoner_sees_no_video', 'visitors_see_no_video'));\n"
+     "ALTER TABLE visits ADD COLUMN one_way_reason TEXT;\n"},
     {"0019_interpreters",
      "-- PostgreSQL text of 0019_interpreters.sql (keep the two in step).\n"
      "-- Issue 19 part 5: an interpreter may join (docs/booking.md \"Interpreters\").\n"

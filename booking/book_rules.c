@@ -13,6 +13,7 @@
 #include "book_local_today.h"
 #include "book_localtime.h"
 #include "book_vo.h"
+#include "book_oneway.h"
 #include "ids.h"
 #include "log.h"
 #include "timeutil.h"
@@ -675,6 +676,8 @@ int book_visit_create(BookDb *db, const BookActor *a, const BookRequest *r, int6
     return fail(e, 403, "forbidden", "type", "your role may not book %s calls", r->type);
   if (r->override_vo && !is_booking_staff(a->role))
     return fail(e, 403, "forbidden", "override_vo", "only booking staff may override");
+  if (r->one_way_video && book_oneway_check_setter(a, r->one_way_video, r->one_way_reason, e))
+    return -1;
   if (book_db_begin(db)) return storage_fail(e);
   /* A hold named by the booking must be the booker's, live, and for this
    * prisoner and slot (book_holds.h); the booking then takes its place. */
@@ -765,6 +768,9 @@ int book_visit_create(BookDb *db, const BookActor *a, const BookRequest *r, int6
     bad = book_audit(db, now, a->username, id, "vo_override",
                      "{\"reason\":\"booked by staff with no visiting order left\"}");
   if (!bad) bad = book_notify_visit(db, id, requested ? "requested" : "booked", now);
+  if (!bad && r->one_way_video)
+    bad = book_oneway_store_new_visit(db, a->username, id, r->one_way_video, r->one_way_reason,
+                                      now);
   free(detail);
   if (bad || book_db_commit(db)) {
     book_db_rollback(db);

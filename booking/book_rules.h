@@ -54,6 +54,8 @@ typedef struct {
   int64_t start, end; /* probation only */
   int override_vo;    /* booking staff / admin only; audited */
   const char *hold_id; /* the booker's hold on the slot (book_holds.h), or NULL */
+  const char *one_way_video;  /* NULL, or a direction (book_oneway.h): staff only, with reason */
+  const char *one_way_reason;
 } BookRequest;
 
 #define BOOK_VISIT_ID_LEN 33 /* 32 hex + NUL */

@@ -3,6 +3,7 @@
 
 #include "book_api.h"
 #include "book_localtime.h"
+#include "book_oneway.h"
 #include "timeutil.h"
 
 /* An instant in RFC 3339 with the zone's offset there. */
@@ -130,7 +131,7 @@ int book_view_visit_read(BookDb *db, const char *id, json_t **out) {
                                          book_col_int(st, 2), "adult", adult));
   }
   json_object_set_new(o, "visitors", vis);
-  if (row < 0) {
+  if (row < 0 || book_oneway_view_visit(db, id, o) < 0) {
     json_decref(o);
     return -1;
   }

@@ -62,8 +62,10 @@ static const ReqSpec specs[] = {
     {"room_destroy", {ROOM}},
     {"participant_add",
      {ROOM, PART, {"subscribe_all", F_BOOL, 0}, {"max_video_bitrate", F_BITRATE, 0},
-      {"analyse", F_BOOL, 0}}},
-    {"participant_update", {ROOM, PART, {"max_video_bitrate", F_BITRATE, 1}}},
+      {"analyse", F_BOOL, 0}, {"receive_video", F_BOOL, 0}}},
+    /* at least one of the two (room.c) */
+    {"participant_update",
+     {ROOM, PART, {"max_video_bitrate", F_BITRATE, 0}, {"receive_video", F_BOOL, 0}}},
     {"restart_ice", {ROOM, PART, {"transport", F_TRANSPORT, 1}}},
     {"participant_remove", {ROOM, PART}},
     {"publish_offer", {ROOM, PART, {"sdp", F_SDP, 1}}},

@@ -92,6 +92,12 @@ static void forward_one(PubTrack *t, unsigned layer, const RouterOutput *o, cons
   SubSlot *s = o->sub->user_data;
   Participant *q = s ? s->owner : NULL;
   if (!q) return;
+  /* Second layer of one-way video: whatever subscription exists, no video
+   * reaches a subscriber that may not see it. */
+  if (!participant_may_receive(q, t)) {
+    engine_drop(q, ENGINE_DROP_VIDEO_BLOCKED, now);
+    return;
+  }
   uint8_t ob[MAX_PKT + EXT_ROOM + ENGINE_PACKET_TAILROOM];
   memcpy(ob, buf, len);
   if (!engine_rewrite_vp8(t, s, layer, true, ob, v)) {

@@ -19,6 +19,10 @@ static void retransmit(SubSlot *s, RouterSubscription *rs, uint16_t out_seq, int
   /* Cut over: the old layer is abandoned (its repairs would only join the
    * overflowing queue) and nothing of the new one went out yet. */
   if (rs->cut_over) return;
+  if (!participant_may_receive(s->owner, t)) { /* one-way video: no repair either */
+    engine_drop(s->owner, ENGINE_DROP_VIDEO_BLOCKED, now);
+    return;
+  }
   if (!seq_rewriter_reverse(&rs->rw, out_seq, &in_ssrc, &in_seq)) return;
   RouterSsrcInfo info;
   if (!router_lookup_ssrc(t->room->router, in_ssrc, &info) || info.track != rs->track ||

@@ -122,6 +122,7 @@ Participant *participant_new(Room *r, const char *id, int subscribe_all) {
   p->room = r;
   p->id = g_strdup(id);
   p->subscribe_all = subscribe_all;
+  p->receive_video = 1;
   p->wanted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   p->unwanted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   p->slots = g_ptr_array_new_with_free_func(slot_free);
@@ -362,8 +363,16 @@ json_t *participant_publish_offer(Participant *p, const char *sdp) {
 
 /* ---- subscriber ---- */
 
+int participant_may_receive(const Participant *p, const PubTrack *t) {
+  MediaGateKind k = t->kind == SDP_KIND_AUDIO   ? MEDIA_GATE_AUDIO
+                    : t->kind == SDP_KIND_VIDEO ? MEDIA_GATE_VIDEO
+                                                : MEDIA_GATE_OTHER;
+  return media_gate_allows(p->receive_video != 0, k);
+}
+
 int participant_wants(const Participant *p, const PubTrack *t) {
   if (t->pub == p) return 0;
+  if (!participant_may_receive(p, t)) return 0; /* one-way video: not even when asked */
   if (g_hash_table_contains(p->wanted, t->id)) return 1;
   return p->subscribe_all && !g_hash_table_contains(p->unwanted, t->id);
 }
@@ -622,6 +631,7 @@ json_t *participant_stats_json(Participant *p) {
                         (json_int_t)p->max_video_bps, "subscriber_estimate_bps",
                         (json_int_t)(bwe ? subscriber_bwe_estimate(p->bwe) : p->sub_remb_bps),
                         "subscriber_estimate_source", bwe ? "transport-cc" : "remb");
+  json_object_set_new(j, "receive_video", json_boolean(p->receive_video));
   if (p->bwe)
     json_object_set_new(
         j, "bwe",

@@ -246,9 +246,11 @@ json_t *room_handle(Room *r, const char *type, json_t *msg) {
     json_t *mvb = json_object_get(msg, "max_video_bitrate");
     if (mvb) p->max_video_bps = (uint64_t)json_integer_value(mvb);
     room_faces_participant(r, p, msg);
+    jsonu_bool(msg, "receive_video", &p->receive_video);
     g_hash_table_insert(r->participants, p->id, p);
     g_ptr_array_add(r->order, p);
-    log_info("participant_added", "room=%s participant=%s", r->name, id);
+    log_info("participant_added", "room=%s participant=%s receive_video=%d", r->name, id,
+             p->receive_video);
     participant_sync_subscriptions(p);
     return sfu_result(json_pack("{s:s, s:s}", "room", r->name, "participant", id));
   }
@@ -267,6 +269,12 @@ json_t *room_handle(Room *r, const char *type, json_t *msg) {
   if (strcmp(type, "record_start") == 0) return room_record(r, 1);
   if (strcmp(type, "record_stop") == 0) return room_record(r, 0);
 
+  /* participant_update changes something (checked before the participant,
+   * as a missing required field is). */
+  if (strcmp(type, "participant_update") == 0 && !json_object_get(msg, "max_video_bitrate") &&
+      !json_object_get(msg, "receive_video"))
+    return sfu_error("bad_request", "max_video_bitrate",
+                     "max_video_bitrate or receive_video is required");
   Participant *p = find_participant(r, msg, &err);
   if (!p) return err;
   if (p->remove_source)
@@ -286,12 +294,22 @@ json_t *room_handle(Room *r, const char *type, json_t *msg) {
   if (strcmp(type, "restart_ice") == 0)
     return participant_restart_ice(p, jsonu_str(msg, "transport"));
   if (strcmp(type, "participant_update") == 0) {
+    json_t *mvb = json_object_get(msg, "max_video_bitrate");
+    json_t *rv = json_object_get(msg, "receive_video");
     /* Takes effect with the next REMB to each publisher (within 1 s). */
-    p->max_video_bps = (uint64_t)json_integer_value(json_object_get(msg, "max_video_bitrate"));
-    log_info("participant_updated", "room=%s participant=%s max_video_bitrate=%" G_GUINT64_FORMAT,
-             r->name, p->id, p->max_video_bps);
-    return sfu_result(json_pack("{s:s, s:s, s:I}", "room", r->name, "participant", p->id,
-                                "max_video_bitrate", (json_int_t)p->max_video_bps));
+    if (mvb) p->max_video_bps = (uint64_t)json_integer_value(mvb);
+    if (rv && json_is_true(rv) != (p->receive_video != 0)) {
+      /* One-way video on or off: the forwarding gate applies from the next
+       * packet; the subscriptions follow (renegotiation). */
+      p->receive_video = json_is_true(rv);
+      participant_sync_subscriptions(p);
+    }
+    log_info("participant_updated",
+             "room=%s participant=%s max_video_bitrate=%" G_GUINT64_FORMAT " receive_video=%d",
+             r->name, p->id, p->max_video_bps, p->receive_video);
+    return sfu_result(json_pack("{s:s, s:s, s:I, s:b}", "room", r->name, "participant", p->id,
+                                "max_video_bitrate", (json_int_t)p->max_video_bps,
+                                "receive_video", p->receive_video));
   }
   if (strcmp(type, "subscribe") == 0 || strcmp(type, "unsubscribe") == 0) {
     const char *tid = jsonu_str(msg, "track");
@@ -299,6 +317,9 @@ json_t *room_handle(Room *r, const char *type, json_t *msg) {
     if (!t) return sfu_error("track_not_found", "track", "no track %s in room %s", tid, r->name);
     if (t->pub == p)
       return sfu_error("bad_request", "track", "a participant does not subscribe to its own track");
+    if (type[0] == 's' && !participant_may_receive(p, t))
+      return sfu_error("forbidden", "track", "participant %s may not receive video (one-way video)",
+                       p->id);
     if (type[0] == 's') {
       g_hash_table_add(p->wanted, g_strdup(tid));
       g_hash_table_remove(p->unwanted, tid);

@@ -11,6 +11,7 @@
 #include "core/engine.h"
 #include "core/engine_drops.h"
 #include "core/keyframe_throttle.h"
+#include "core/media_gate.h"
 #include "core/layer_selector.h"
 #include "core/vp8_rewrite.h"
 #include "core/nack_buffer.h"
@@ -111,6 +112,7 @@ struct Participant {
   Room *room;
   char *id;
   int subscribe_all;
+  int receive_video;      /* 0: one-way video, no video forwarded to it (core/media_gate.h) */
   uint64_t max_video_bps; /* control API max_video_bitrate; 0 no limit */
   uint64_t sub_remb_bps;  /* the subscriber's latest REMB (its downlink estimate) */
   int64_t sub_remb_us;    /* when it came; 0 never */
@@ -192,6 +194,8 @@ json_t *room_faces_snapshot(Room *r, json_t *msg);
 
 /* participant.c */
 Participant *participant_new(Room *r, const char *id, int subscribe_all);
+/* One-way video (core/media_gate.h): may p receive track t at all. */
+int participant_may_receive(const Participant *p, const PubTrack *t);
 /* Frees everything the participant holds (tracks unpublished, transports
  * closed) and emits participant_disconnected with reason. */
 void participant_remove(Participant *p, const char *reason);

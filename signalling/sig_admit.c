@@ -14,6 +14,7 @@
 #include "sig_cluster.h"
 #include "sig_faces.h"
 #include "sig_metrics.h"
+#include "sig_oneway_live.h"
 #include "sig_relay.h"
 #include "sig_server_state.h"
 #include "turn_rest.h"
@@ -115,6 +116,8 @@ static void send_joined(SigPart *p, gboolean reconnect, gboolean resumed) {
   add_ice_servers(r, p, f);
   json_object_set_new(f, "e2ee", json_string(id->e2ee_required || r->policy->e2ee_required
                                                  ? "required" : "off"));
+  if (r->policy->one_way != SIG_ONEWAY_OFF && !id->hidden)
+    json_object_set_new(f, "one_way_video", sig_part_oneway_fields(p));
   /* Several instances: where to go if this one is lost, this visit's
    * instance first (docs/contracts.md, "Several signalling instances"). */
   if (r->srv->cluster) json_object_set_new(f, "instances", sig_cluster_ranked(r->srv->cluster, r->id));
@@ -133,6 +136,8 @@ static void sfu_add_participant(SigPart *p, gboolean reconnect) {
     json_object_set_new(params, "max_video_bitrate", json_integer(p->max_video_kbps * 1000));
   /* a visitor of a social call: its lowest video layer to the analyser */
   if (sig_faces_analyse(p)) json_object_set_new(params, "analyse", json_true());
+  /* One-way video: the SFU forwards no video to this participant at all. */
+  if (!sig_part_receives_video(p)) json_object_set_new(params, "receive_video", json_false());
   sfu_request(r->node, "participant_add", params, on_part_added, x, sig_ctx_free);
 }
 

@@ -10,6 +10,7 @@
 #include "sig_admit.h"
 #include "sig_conn.h"
 #include "sig_metrics.h"
+#include "sig_oneway_live.h"
 #include "sig_relay.h"
 #include "sig_room.h"
 #include "sig_server_state.h"
@@ -65,6 +66,12 @@ void sig_admit_parse(guint status, const char *body, size_t len, SigAdmitAnswer 
   const char *type = jsonu_str(visit, "type");
   const char *mon = jsonu_str(policy, "monitoring");
   const char *rec = jsonu_str(policy, "recording");
+  SigOneWay one_way = SIG_ONEWAY_OFF;
+  json_t *ow = json_object_get(policy, "one_way_video");
+  if (ow && (!json_is_string(ow) || sig_oneway_parse(json_string_value(ow), &one_way) != 0)) {
+    json_decref(j); /* a direction we do not know: refuse rather than show video */
+    return unavailable(out, "bad_one_way_video");
+  }
   if (!json_is_object(visit) || !json_is_object(policy) || !type || !*type ||
       strlen(type) >= sizeof out->visit_type || jsonu_int(visit, "start", &start) != 0 ||
       jsonu_int(visit, "end", &end) != 0 || end <= start || !mon || !rec ||
@@ -80,6 +87,7 @@ void sig_admit_parse(guint status, const char *body, size_t len, SigAdmitAnswer 
   out->end = end;
   out->monitoring_allowed = strcmp(mon, "allowed") == 0;
   out->recording_required = strcmp(rec, "required") == 0;
+  out->one_way = one_way;
   json_decref(j);
 }
 
@@ -146,7 +154,7 @@ int sig_decisions_parse(const char *body, size_t len, gint64 after, GPtrArray *o
     d->reason = g_strdup(reason);
     const char *m = jsonu_str(x, "message");
     d->message = g_strdup(m ? m : "");
-    d->monitoring = d->recording = -1;
+    d->monitoring = d->recording = d->one_way = -1;
     if (strcmp(action, "end_call") == 0) {
       d->action = SIG_DEC_END_CALL;
     } else if (strcmp(action, "remove_participant") == 0) {
@@ -164,6 +172,9 @@ int sig_decisions_parse(const char *body, size_t len, gint64 after, GPtrArray *o
       d->action = SIG_DEC_UPDATE_POLICY;
       if (mon) d->monitoring = strcmp(mon, "allowed") == 0 ? 1 : strcmp(mon, "forbidden") == 0 ? 0 : -1;
       if (rec) d->recording = strcmp(rec, "required") == 0 ? 1 : strcmp(rec, "forbidden") == 0 ? 0 : -1;
+      SigOneWay ow;
+      json_t *owj = json_object_get(data, "one_way_video");
+      if (json_is_string(owj) && sig_oneway_parse(json_string_value(owj), &ow) == 0) d->one_way = ow;
     } else {
       d->action = SIG_DEC_UNKNOWN;
     }
@@ -185,7 +196,7 @@ out:
 
 static size_t add(SigAction *out, size_t n, size_t max, SigActionKind k, const char *who,
                   const char *reason) {
-  if (n < max) out[n] = (SigAction){k, who, reason};
+  if (n < max) out[n] = (SigAction){k, who, reason, 0};
   return n + 1;
 }
 
@@ -220,6 +231,12 @@ size_t sig_decision_plan(const SigDecision *d, const SigCallFacts *f, SigAction 
     if (d->recording == 0) {
       if (f->recording_required) n = add(out, n, max, SIG_ACT_FORBID_RECORDING, NULL, d->reason);
       if (f->recording_on) n = add(out, n, max, SIG_ACT_STOP_RECORDING, NULL, d->reason);
+    }
+    /* One-way video, on, off or turned round, applies at once: staff
+     * decided it for safety, and the people are told on their call page. */
+    if (d->one_way >= 0 && d->one_way != f->one_way) {
+      n = add(out, n, max, SIG_ACT_SET_ONE_WAY, NULL, d->reason);
+      if (n <= max) out[n - 1].value = d->one_way;
     }
     break;
   case SIG_DEC_UNKNOWN:
@@ -273,6 +290,7 @@ void sig_decisions_apply(SigServer *s, const SigDecision *d) {
     f.monitoring_allowed = r->policy->monitoring_allowed;
     f.recording_required = r->policy->recording_required;
     f.recording_on = r->recording;
+    f.one_way = r->policy->one_way;
     f.is_removed = room_removed;
     f.user = r;
     GHashTableIter it;
@@ -317,6 +335,9 @@ void sig_decisions_apply(SigServer *s, const SigDecision *d) {
     case SIG_ACT_FORBID_MONITORING:
       if (r) r->policy->monitoring_allowed = FALSE;
       break;
+    case SIG_ACT_SET_ONE_WAY:
+      if (r) sig_room_set_one_way(r, (SigOneWay)acts[i].value, acts[i].reason);
+      break;
     case SIG_ACT_FORBID_RECORDING:
       if (r) r->policy->recording_required = FALSE;
       break;
@@ -341,6 +362,7 @@ void sig_admit_effective(SigIdentity *id, const SigAdmitAnswer *a, const SigIden
   id->visit_end = a->end;
   id->recording_required = a->recording_required;
   id->monitoring_allowed = a->monitoring_allowed;
+  id->one_way = a->one_way;
   if (room) {
     id->recording_required = a->recording_required && room->recording_required;
     id->monitoring_allowed = a->monitoring_allowed && room->monitoring_allowed;
@@ -354,6 +376,7 @@ void sig_admit_effective_room(SigIdentity *id, const SigIdentity *room) {
   id->visit_end = room->visit_end;
   id->recording_required = room->recording_required;
   id->monitoring_allowed = room->monitoring_allowed;
+  id->one_way = room->one_way;
 }
 
 void sig_on_decision(const SigDecision *d, void *user) { sig_decisions_apply(user, d); }

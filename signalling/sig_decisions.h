@@ -38,6 +38,7 @@ typedef struct {
   gint64 start, end;
   gboolean recording_required; /* policy.recording == "required" */
   gboolean monitoring_allowed; /* policy.monitoring == "allowed" */
+  int one_way;                 /* SigOneWay: policy.one_way_video (absent: off) */
 } SigAdmitAnswer;
 
 /* status: the HTTP status (0: no answer at all). body may be NULL. */
@@ -62,6 +63,7 @@ typedef struct {
   char *message;     /* never NULL after parsing ("" when booking sent none) */
   int monitoring;    /* update_policy: 1 allowed, 0 forbidden, -1 not said */
   int recording;     /* update_policy: 1 required, 0 forbidden, -1 not said */
+  int one_way;       /* update_policy: SigOneWay, -1 not said (or a word unknown here) */
 } SigDecision;
 
 void sig_decision_free(gpointer d);
@@ -84,6 +86,7 @@ typedef struct {
   gboolean live;  /* a room this instance holds */
   gboolean ended; /* in the ended table already */
   gboolean monitoring_allowed, recording_required, recording_on; /* the live room's */
+  int one_way;    /* the live room's SigOneWay */
   const SigPartFact *parts;
   size_t n_parts;
   /* Is this participant already in room->removed? (user: caller's) */
@@ -99,12 +102,14 @@ typedef enum {
   SIG_ACT_FORBID_MONITORING, /* the room's policy: monitoring forbidden from now */
   SIG_ACT_FORBID_RECORDING,  /* the room's policy: recording forbidden from now */
   SIG_ACT_STOP_RECORDING,    /* SFU record_stop; participants told recording is off */
+  SIG_ACT_SET_ONE_WAY,       /* one-way video changed: value; each participant's receive_video */
 } SigActionKind;
 
 typedef struct {
   SigActionKind kind;
   const char *participant; /* REMOVE / MARK_REMOVED: borrowed from d or facts */
   const char *reason;      /* borrowed from d ("policy_changed" for policy removals) */
+  int value;               /* SET_ONE_WAY: the new SigOneWay */
 } SigAction;
 
 #define SIG_MAX_ACTIONS 64

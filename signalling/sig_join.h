@@ -46,6 +46,7 @@ typedef struct {
    * 1..6, default 1): the unexpected-person alert compares faces with it
    * (docs/faces.md). */
   int on_device;
+  int one_way;                 /* SigOneWay (sig_oneway.h): booking's admission answer */
 } SigIdentity;
 
 void sig_identity_free(SigIdentity *id);

@@ -32,12 +32,19 @@ export function visitsTable(visits, user, { caption, actions = () => '', id = 'c
     ${visits.map((v) => html`
       <tr class="govuk-table__row" data-visit="${v.id}">
         <td class="govuk-table__cell">${inZone(v.time_zone).longDate(v.start)}<br>${inZone(v.time_zone).timeRange(v.start, v.end)}</td>
-        <td class="govuk-table__cell">${visitTypeName(v.type)}<br><span class="govuk-body-s">${t('calls.with', { names: otherParties(v, user).join(', ') || t('calls.nobodyYet') })}</span></td>
+        <td class="govuk-table__cell">${visitTypeName(v.type)}<br><span class="govuk-body-s">${t('calls.with', { names: otherParties(v, user).join(', ') || t('calls.nobodyYet') })}</span>${oneWayLine(v)}</td>
         <td class="govuk-table__cell">${statusTag(v)}${v.status_reason ? html`<br><span class="govuk-body-s">${v.status_reason}</span>` : ''}</td>
         <td class="govuk-table__cell">${actions(v)}</td>
       </tr>`)}
     </tbody>
   </table>`;
+}
+
+// One-way video, told on the booking pages long before the call (docs/booking.md).
+export function oneWayLine(v) {
+  const d = v.one_way_video && v.one_way_video.direction;
+  if (d !== 'prisoner_sees_no_video' && d !== 'visitors_see_no_video') return '';
+  return html`<br><strong class="govuk-tag govuk-tag--purple govuk-!-margin-top-1" data-one-way="${d}">${t(`calls.oneWay.${d}`)}</strong>`;
 }
 
 export function joinButton(v) {

@@ -17,6 +17,7 @@ static const char *const names[ENGINE_DROP_N] = {
     [ENGINE_DROP_EXT_REWRITE] = "ext_rewrite",
     [ENGINE_DROP_TWCC_STAMP] = "twcc_stamp",
     [ENGINE_DROP_SEND] = "send",
+    [ENGINE_DROP_VIDEO_BLOCKED] = "video_blocked",
     [ENGINE_DROP_SUBSCRIBER_RTP] = "subscriber_rtp",
     [ENGINE_DROP_RTCP_PARSE] = "rtcp_parse",
 };

@@ -30,6 +30,7 @@ typedef enum {
   ENGINE_DROP_EXT_REWRITE,     /* header extensions malformed for the id rewrite */
   ENGINE_DROP_TWCC_STAMP,      /* no room for the transport-wide sequence number */
   ENGINE_DROP_SEND,            /* the pump did not take it (leg not connected, send error) */
+  ENGINE_DROP_VIDEO_BLOCKED,   /* video toward a subscriber that may not see video (media_gate.h) */
   /* anything else a participant sent */
   ENGINE_DROP_SUBSCRIBER_RTP,  /* RTP on a subscriber leg (it only receives) */
   ENGINE_DROP_RTCP_PARSE,      /* RTCP the parser stopped on (what came before it is used) */

@@ -11,7 +11,8 @@
  *                    [--no-publish] [--linger S]
  *
  * Prints one JSON object per line; the last is the verdict
- * {"result":"ok"|"fail","frames":N,"width":W,"height":H,...}. Exit 0 when
+ * {"result":"ok"|"fail","frames":N,"width":W,"height":H,"audio_buffers":A,...}
+ * (A: decoded audio buffers from the others so far). Exit 0 when
  * N frames were decoded before the timeout, 1 otherwise, 2 on usage errors.
  * --linger keeps publishing for S seconds after success, so the other peer
  * can finish too. --reconnect-after N drops the signalling connection after
@@ -63,6 +64,7 @@ static SoupWebsocketConnection *ws;
 static GstElement *pipe_, *pub, *sub;
 static gint64 t0_us, joined_us, first_frame_us;
 static volatile gint frames;
+static volatile gint audio_buffers; /* decoded audio buffers from the others (one-way video: audio both ways) */
 static int width, height;
 static int exit_code = 1;
 static gboolean finished;
@@ -206,10 +208,11 @@ static void finish(int code, const char *why) {
   if (finished) return;
   finished = TRUE;
   exit_code = code;
-  out(json_pack("{s:s, s:s, s:i, s:i, s:i, s:f, s:f, s:i, s:b}", "result", code == 0 ? "ok" : "fail",
-                "why", why, "frames", g_atomic_int_get(&frames), "width", width, "height", height,
-                "joined_ms", ms_since(joined_us), "first_frame_ms", ms_since(first_frame_us),
-                "subscriber_offers", sub_offers, "reconnected", reconnected));
+  out(json_pack("{s:s, s:s, s:i, s:i, s:i, s:f, s:f, s:i, s:b, s:i}", "result",
+                code == 0 ? "ok" : "fail", "why", why, "frames", g_atomic_int_get(&frames), "width",
+                width, "height", height, "joined_ms", ms_since(joined_us), "first_frame_ms",
+                ms_since(first_frame_us), "subscriber_offers", sub_offers, "reconnected", reconnected,
+                "audio_buffers", g_atomic_int_get(&audio_buffers)));
   if (code == 0 && opt.linger_s > 0)
     g_timeout_add_seconds((guint)opt.linger_s, quit_cb, NULL);
   else
@@ -363,6 +366,7 @@ static gboolean hop_audio(gpointer d) {
 }
 static GstPadProbeReturn audio_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user) {
   (void)pad, (void)info, (void)user;
+  g_atomic_int_inc(&audio_buffers);
   if (g_atomic_int_compare_and_exchange(&audio_seen, 0, 1)) g_idle_add(hop_audio, NULL);
   return GST_PAD_PROBE_OK;
 }

@@ -615,6 +615,77 @@ static void test_drops(void) {
   room_down();
 }
 
+/* One-way video (core/media_gate.h): a subscriber added or updated with
+ * receive_video false gets no video subscription, an explicit subscribe is
+ * refused, and a video packet meeting a subscription it still holds is
+ * dropped as video_blocked, never sent. */
+static void test_one_way_video(void) {
+  memset(&pub, 0, sizeof pub);
+  room_up();
+  memset(&s1, 0, sizeof s1);
+  s1.name = "bob";
+  s1.ng = nack_generator_new(NULL);
+  int64_t now = T0;
+  engine_peer_set_connected(alice, ENGINE_LEG_PUBLISHER, 1, now);
+  sub_join(&s1, now);
+  SubSlot *slot = s1.p->slots->pdata[0];
+  uint8_t b[2000];
+  const uint8_t vp8_key[] = {0x90, 0x80, 0x80, 0x01, 0x50, 0x2d, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01};
+  /* second layer alone: the subscription exists, the gate is shut */
+  s1.p->receive_video = 0;
+  size_t n = rtp_packet(b, PT, PUB_SSRC, 1, 100);
+  memcpy(b + 12, vp8_key, sizeof vp8_key);
+  input(alice, ENGINE_LEG_PUBLISHER, ENGINE_PACKET_RTP, b, n, now);
+  json_t *st = request("participant_stats", json_pack("{s:s}", "participant", "bob"));
+  g_assert_cmpint(drops_of(st, "video_blocked"), ==, 1);
+  g_assert_false(json_is_true(json_object_get(st, "receive_video")));
+  json_decref(st);
+  g_assert_cmpuint(slot->packets, ==, 0);
+  for (GList *l = net.head; l; l = l->next)
+    g_assert_false(((Msg *)l->data)->to == &s1 && ((Msg *)l->data)->kind == ENGINE_PACKET_RTP);
+  /* the gate open again: the next keyframe goes through */
+  s1.p->receive_video = 1;
+  n = rtp_packet(b, PT, PUB_SSRC, 2, 100);
+  memcpy(b + 12, vp8_key, sizeof vp8_key);
+  input(alice, ENGINE_LEG_PUBLISHER, ENGINE_PACKET_RTP, b, n, now);
+  g_assert_cmpuint(slot->packets, ==, 1);
+  /* participant_update receive_video:false: the subscription goes too */
+  json_t *u = request("participant_update",
+                      json_pack("{s:s, s:b}", "participant", "bob", "receive_video", 0));
+  g_assert_false(json_is_true(json_object_get(u, "receive_video")));
+  json_decref(u);
+  g_assert_null(slot->rs);
+  n = rtp_packet(b, PT, PUB_SSRC, 3, 100);
+  memcpy(b + 12, vp8_key, sizeof vp8_key);
+  input(alice, ENGINE_LEG_PUBLISHER, ENGINE_PACKET_RTP, b, n, now);
+  g_assert_cmpuint(slot->packets, ==, 1);
+  /* a wrong request from signalling is refused */
+  json_t *msg = json_pack("{s:s, s:s}", "participant", "bob", "track", TRACK);
+  json_t *r = room_handle(room, "subscribe", msg);
+  json_decref(msg);
+  g_assert_cmpstr(json_string_value(json_object_get(r, "type")), ==, "error");
+  g_assert_cmpstr(json_string_value(json_object_get(r, "code")), ==, "forbidden");
+  json_decref(r);
+  /* participant_update with nothing to change is bad input */
+  msg = json_pack("{s:s}", "participant", "bob");
+  r = room_handle(room, "participant_update", msg);
+  json_decref(msg);
+  g_assert_cmpstr(json_string_value(json_object_get(r, "code")), ==, "bad_request");
+  json_decref(r);
+  /* added with receive_video:false: never subscribed to the video track */
+  json_decref(request("participant_add",
+                      json_pack("{s:s, s:b}", "participant", "dave", "receive_video", 0)));
+  Participant *d = participant("dave");
+  g_assert_cmpuint(d->slots->len, ==, 0);
+  g_assert_null(router_subscription_find(room->router, "dave", TRACK));
+  /* and lifted: subscribed again */
+  json_decref(request("participant_update",
+                      json_pack("{s:s, s:b}", "participant", "dave", "receive_video", 1)));
+  g_assert_cmpuint(d->slots->len, ==, 1);
+  nack_generator_free(s1.ng);
+  room_down();
+}
+
 /* The counter itself: every drop counted, a log line for the first of a
  * reason and then at most one per ENGINE_DROP_LOG_US. */
 static void test_drop_counter(void) {
@@ -638,5 +709,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/sfu/pipeline/lossy_legs_mute_late_join", test_pipeline);
   g_test_add_func("/sfu/pipeline/drops_counted_by_reason", test_drops);
   g_test_add_func("/sfu/pipeline/drop_counter", test_drop_counter);
+  g_test_add_func("/sfu/pipeline/one_way_video", test_one_way_video);
   return g_test_run();
 }

@@ -352,6 +352,8 @@ export class CallSession extends EventTarget {
         this.grants = m.grants || {};
         this.visit = m.visit || this.visit;
         this.recording = !!m.recording;
+        // One-way video (docs/signalling-protocol.md): absent when the call has none.
+        this.oneWay = m.one_way_video || null;
         this.participants.clear();
         for (const p of m.participants || []) this.addParticipant(p);
         if (this.e2ee) {
@@ -457,6 +459,13 @@ export class CallSession extends EventTarget {
         const p = this.participants.get(m.participant);
         if (p) p.tracks = (p.tracks || []).map((t) => (t.id === tid ? { ...t, muted: !!m.muted } : t));
         this.emitParticipants();
+        break;
+      }
+      case 'one_way_video': {
+        // Staff changed one-way video during the call; the SFU has already
+        // stopped (or resumed) forwarding video to whoever may not see it.
+        this.oneWay = { direction: m.direction, receive_video: m.receive_video !== false };
+        this.emit('one_way_video', { direction: m.direction, receiveVideo: m.receive_video !== false });
         break;
       }
       case 'ending_soon': {

@@ -57,6 +57,18 @@ const notice = recorded || monitored ? html`
     <span class="govuk-warning-text__icon" aria-hidden="true">!</span>
     <strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">${t('common.warning')}</span>${noticeText}</strong>
   </div>` : html`<div class="govuk-inset-text" id="privacy-notice">${t('notice.private')}</div>`;
+// One-way video (docs/booking.md): told before any media leaves the browser.
+const oneWay = (visit.one_way_video && visit.one_way_video.direction) || 'off';
+const oneWayKey = oneWayNotice(oneWay, user.role);
+T.oneWay = oneWay;
+function oneWayNotice(direction, role) {
+  const prisoner = role === 'prisoner', visitor = role === 'family';
+  if (direction === 'prisoner_sees_no_video') return prisoner ? 'notice.oneWay.youSeeNoVideo' : visitor ? 'notice.oneWay.prisonerSeesNoVideo' : null;
+  if (direction === 'visitors_see_no_video') return visitor ? 'notice.oneWay.youSeeNoVideo' : prisoner ? 'notice.oneWay.visitorsSeeNoVideo' : null;
+  return direction === 'off' ? null : 'notice.oneWay.changed';
+}
+const oneWayHtml = oneWayKey ? html`
+  <div class="govuk-inset-text" id="one-way-notice"><strong>${t('notice.oneWay.title')}</strong> ${t(oneWayKey)}</div>` : '';
 const understoodText = recorded && monitored ? t('notice.understandBoth') : recorded ? t('notice.understandRecorded') : t('notice.understandMonitored');
 
 // ---- 1. device check -------------------------------------------------------
@@ -73,6 +85,7 @@ main.innerHTML = String(html`
   ${e2eeNeeded && e2eeHow ? html`<div class="govuk-inset-text" id="e2ee-notice">${t('call.e2eeNotice')}</div>` : ''}
   ${e2eeNeeded && !e2eeHow ? html`<div class="govuk-error-summary" data-module="govuk-error-summary" id="e2ee-unsupported" role="alert" tabindex="-1">
     <div class="govuk-error-summary__body"><p class="govuk-body">${t('call.e2eeUnsupported')}</p></div></div>` : ''}
+  ${oneWayHtml}
   <div class="app-preview">
     <video id="preview" class="app-preview__video" autoplay playsinline muted aria-label="${t('call.preview')}"></video>
   </div>
@@ -102,6 +115,8 @@ main.innerHTML = String(html`
   </form>
   </div></div>`);
 T.noticeShown = !!main.querySelector('#recording-notice');
+T.oneWayNoticeShown = !!main.querySelector('#one-way-notice');
+T.oneWayNoticeText = T.oneWayNoticeShown ? main.querySelector('#one-way-notice').textContent.trim() : '';
 
 async function startPreview(cameraId, micId) {
   if (stream) stream.getTracks().forEach((x) => x.stop());
@@ -191,6 +206,7 @@ function startCall(tok) {
         <h1 class="app-call__title">${visitTypeName(visit.type)}</h1>
         ${recorded ? html`<strong class="govuk-tag govuk-tag--red" id="recording-indicator"><span aria-hidden="true">&#9679; </span>${t('call.recording')}</strong>` : ''}
         ${monitored ? html`<strong class="govuk-tag govuk-tag--orange" id="monitoring-indicator">${t('call.monitoring')}</strong>` : ''}
+        <strong class="govuk-tag govuk-tag--purple" id="one-way-indicator"${oneWayKey ? '' : raw(' hidden')}>${t('call.oneWay')}</strong>
         <p class="app-call__item">${t('call.timeLeft')} <strong id="time-left" role="timer">${duration((endAt - Date.now()) / 1000)}</strong></p>
         <p class="app-call__item">${t('call.connection')} <strong class="govuk-tag govuk-tag--grey" id="quality">${t('quality.unknown')}</strong></p>
         <p class="app-call__item" id="media-mode" hidden></p>
@@ -328,6 +344,13 @@ function startCall(tok) {
     }
     announce(t('call.notice.unexpectedPerson'));
     log('staff_notice', e.detail);
+  });
+  session.addEventListener('one_way_video', (e) => {
+    const key = oneWayNotice(e.detail.direction, user.role);
+    T.oneWay = e.detail.direction;
+    $('#one-way-indicator').hidden = !key;
+    announce(key ? t(key) : t('notice.oneWay.lifted'));
+    log('one_way_video', e.detail);
   });
   session.addEventListener('error', (e) => log('error', e.detail));
   session.addEventListener('ended', (e) => endScreen(e.detail.reason, e.detail.message, e.detail));

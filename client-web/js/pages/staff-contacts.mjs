@@ -9,6 +9,7 @@ import { showErrors, clearErrors } from '../forms.mjs';
 import { contactStatusTag, restrictionText } from '../people.mjs';
 import { t } from '../i18n/index.mjs';
 import { voSection, voAdjustForm, readAdjust } from '../visiting-orders.mjs';
+import { oneWaySection, wireOneWay } from '../oneway-form.mjs';
 
 const user = await requireUser(STAFF_ROLES);
 const main = page({ title: t('nav.contacts'), user, active: '/staff/contacts.html' });
@@ -73,6 +74,7 @@ async function render(prisonerId, message) {
   const p = prisoners.find((x) => String(x.id) === String(pid));
   const vo = pid ? await get(`/prisoners/${pid}/visiting-orders`) : null;
   const mayAdjust = ['booking_staff', 'admin'].includes(user.role) && vo && vo.entitled;
+  const one = pid ? await get(`/prisoners/${pid}`) : null; // one-way video (the list leaves it out)
   main.innerHTML = String(html`
     <h1 class="govuk-heading-l">${t('nav.contacts')}</h1>
     <form id="choose-prisoner" class="govuk-!-margin-bottom-6" novalidate>
@@ -122,8 +124,10 @@ async function render(prisonerId, message) {
         <textarea class="govuk-textarea" id="ban-reason" name="reason" rows="3" maxlength="400"></textarea>
       </div>
       <button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button">${t('contacts.addBanButton')}</button>
-    </form>` : html`<p class="govuk-body">${t('contacts.noPrisoners')}</p>`}`);
+    </form>
+    ${oneWaySection(one, user.role === 'booking_staff' || user.role === 'admin')}` : html`<p class="govuk-body">${t('contacts.noPrisoners')}</p>`}`);
   if (message) banner(main, message);
+  if (p) wireOneWay(main, pid, () => render(pid, { heading: t('oneWay.saved') }));
   main.querySelector('#choose-prisoner').addEventListener('submit', (ev) => {
     ev.preventDefault();
     render(ev.target.prisoner.value).catch((e) => pageProblem(main, e));
