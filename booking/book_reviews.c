@@ -248,12 +248,9 @@ int book_prisoner_move(BookDb *db, const BookActor *a, int64_t prisoner_id, cons
                               ? "UPDATE prisoners SET establishment_id = ?2, leaving_on = NULL "
                                 "WHERE id = ?1"
                               : "UPDATE prisoners SET leaving_on = CASE WHEN leaving_on IS NULL "
-                                "OR leaving_on > ?3 THEN ?3 ELSE leaving_on END WHERE id = ?1");
+                                "OR leaving_on > ?2 THEN ?2 ELSE leaving_on END WHERE id = ?1");
     book_bind_i64(st, 1, prisoner_id);
-    if (now_moved)
-      book_bind_text(st, 2, to_est);
-    else
-      book_bind_text(st, 3, date);
+    book_bind_text(st, 2, now_moved ? to_est : date);
     bad = book_db_step_done(db, st);
   }
   json_t *move = json_pack("{s:I, s:I, s:s, s:s, s:o, s:s, s:s, s:b}", "id", (json_int_t)move_id,
@@ -408,7 +405,7 @@ int book_review_resolve(BookDb *db, const BookActor *a, int64_t review_id, const
   /* Cancelling settles every open review of the visit; keeping, this one. */
   st = book_db_stmt(db, cancel ? "UPDATE visit_reviews SET resolution = 'cancel', "
                                  "resolution_reason = ?1, resolved_by = ?2, resolved_at = ?3 "
-                                 "WHERE visit_id = ?5 AND resolved_at IS NULL"
+                                 "WHERE visit_id = ?4 AND resolved_at IS NULL"
                                : "UPDATE visit_reviews SET resolution = 'keep', "
                                  "resolution_reason = ?1, resolved_by = ?2, resolved_at = ?3 "
                                  "WHERE id = ?4 AND resolved_at IS NULL");
@@ -416,7 +413,7 @@ int book_review_resolve(BookDb *db, const BookActor *a, int64_t review_id, const
   book_bind_text(st, 2, a->username);
   book_bind_i64(st, 3, now);
   if (cancel)
-    book_bind_text(st, 5, visit_id);
+    book_bind_text(st, 4, visit_id);
   else
     book_bind_i64(st, 4, review_id);
   if (!bad) bad = book_db_step_done(db, st);
