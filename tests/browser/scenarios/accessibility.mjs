@@ -163,6 +163,7 @@ await scenario('accessibility', async ({ tap, stack, person }) => {
   await signInUI(st.page, 'staff');
   await visit(st.page, '/staff/', 'staff - calls today');
   await visit(st.page, '/staff/requests.html', 'staff - requests');
+  await visit(st.page, '/staff/reviews.html', 'staff - visits to review');
   await visit(st.page, '/staff/contacts.html', 'staff - contacts and restrictions');
   if (await st.page.$('#ban-form')) await submitEmpty(st.page, '#ban-form button[type=submit]', 'staff - add a ban');
   await visit(st.page, `/staff/audit.html?visit=${call.id}`, 'staff - audit trail');
