@@ -125,7 +125,7 @@ static int apply_change(BookDb *db, const BookActor *a, const BookChange *c, int
     } else if (eff == BOOK_EFFECT_CANCEL) {
       /* The same cancellation as staff's (VO back, audit, end_call). */
       if (book_visit_cancel_in_tx(db, a, b->id, cancel_words ? cancel_words : why, now) ||
-          set_outcome(db, b->id, why, cancel_words, a->username)) {
+          set_outcome(db, b->id, why, NULL, a->username)) {
         n = -1;
       } else {
         n++;
@@ -263,9 +263,10 @@ int book_prisoner_move(BookDb *db, const BookActor *a, int64_t prisoner_id, cons
   json_t *cancelled = json_array(), *flagged = json_array();
   BookChange c = {release ? BOOK_CHANGE_RELEASE : BOOK_CHANGE_TRANSFER, date, NULL,
                   (int)to_parlour};
-  char words[600];
-  g_snprintf(words, sizeof words, "%s: %s",
-             release ? "prisoner released" : "prisoner transferred", reason);
+  /* The family sees the cancellation's reason: plain words, never the
+   * staff's reason for the move or where the prisoner went (both in the
+   * move's audit row). */
+  const char *words = release ? "prisoner released" : "prisoner transferred";
   if (!bad && apply_change(db, a, &c, prisoner_id, 0, now, detail, words, cancelled, flagged) < 0)
     bad = 1;
   free(detail);
@@ -397,9 +398,8 @@ int book_review_resolve(BookDb *db, const BookActor *a, int64_t review_id, const
   }
   int bad = 0;
   if (cancel) {
-    char words[600];
-    g_snprintf(words, sizeof words, "after review (%s): %s", why, reason);
-    bad = book_visit_cancel_in_tx(db, a, visit_id, words, now) ||
+    /* As a staff cancellation: staff's reason is the visit's reason. */
+    bad = book_visit_cancel_in_tx(db, a, visit_id, reason, now) ||
           set_outcome(db, visit_id, "establishment_cancelled", reason, a->username);
   }
   /* Cancelling settles every open review of the visit; keeping, this one. */

@@ -63,7 +63,7 @@ const OUTCOMES = ['completed', 'prisoner_completed_early', 'visitor_completed_ea
 const maySetOutcome = (v) => ['booking_staff', 'monitor', 'admin'].includes(user.role) &&
   (v.status === 'cancelled' || Date.parse(v.start) <= Date.now());
 function outcomePanel(v) {
-  const shown = v.outcome ? html`<strong id="outcome" data-outcome="${v.outcome}">${t(`outcome.${v.outcome}`)}</strong> (${v.outcome}${v.outcome_by ? `, ${v.outcome_by}` : ''})${v.outcome_reason ? html`: <span id="outcome-reason">${v.outcome_reason}</span>` : ''}`
+  const shown = v.outcome ? html`<strong id="outcome" data-outcome="${v.outcome}">${t(`outcome.${v.outcome}`)}</strong> (${v.outcome}${v.outcome_by ? `, ${v.outcome_by}` : ''})`
     : html`<span id="outcome" data-outcome="">${t('outcome.none')}</span>`;
   return html`<p class="govuk-body">${t('outcome.label')}: ${shown}</p>
     ${maySetOutcome(v) ? html`<details class="govuk-details" id="outcome-set"><summary class="govuk-details__summary"><span class="govuk-details__summary-text">${t('outcome.set')}</span></summary>
