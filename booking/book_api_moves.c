@@ -27,8 +27,7 @@ void api_prisoner_move(ApiCtx *c, const char *prisoner_id) {
   if (!b) return;
   const char *kind = NULL, *date = NULL, *to = NULL, *reason = NULL;
   if (!api_str(c, b, "kind", 1, 16, &kind) && !api_str(c, b, "date", 1, 10, &date) &&
-      !api_str(c, b, "to_establishment", 0, 16, &to) &&
-      !api_str(c, b, "reason", 1, 500, &reason)) {
+      !api_str(c, b, "to_establishment", 0, 16, &to) && !api_str(c, b, "reason", 1, 500, &reason)) {
     BookError e;
     json_t *out = NULL;
     if (book_prisoner_move(c->app->db, &c->actor, pid, kind, to, date, reason, c->now, &out, &e))

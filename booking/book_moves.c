@@ -6,12 +6,18 @@
 
 static const char *reason_of(BookChangeKind k) {
   switch (k) {
-    case BOOK_CHANGE_RELEASE: return "prisoner_released";
-    case BOOK_CHANGE_TRANSFER: return "prisoner_transferred";
-    case BOOK_CHANGE_RESTRICTION: return "restriction_added";
-    case BOOK_CHANGE_CONTACT_UNAPPROVED: return "contact_unapproved";
-    case BOOK_CHANGE_NON_ASSOCIATION: return "non_association";
-    case BOOK_CHANGE_DATE_EXCLUDED: return "date_excluded";
+    case BOOK_CHANGE_RELEASE:
+      return "prisoner_released";
+    case BOOK_CHANGE_TRANSFER:
+      return "prisoner_transferred";
+    case BOOK_CHANGE_RESTRICTION:
+      return "restriction_added";
+    case BOOK_CHANGE_CONTACT_UNAPPROVED:
+      return "contact_unapproved";
+    case BOOK_CHANGE_NON_ASSOCIATION:
+      return "non_association";
+    case BOOK_CHANGE_DATE_EXCLUDED:
+      return "date_excluded";
   }
   return "facts_changed";
 }

@@ -11,10 +11,9 @@
 
 #define REVIEW_AHEAD_DAYS 28 /* HMPPS's daily job looks 28 days ahead */
 
-static int fail(BookError *e, int http, const char *code, const char *field, const char *fmt,
-                ...) __attribute__((format(printf, 5, 6)));
-static int fail(BookError *e, int http, const char *code, const char *field, const char *fmt,
-                ...) {
+static int fail(BookError *e, int http, const char *code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static int fail(BookError *e, int http, const char *code, const char *field, const char *fmt, ...) {
   e->http = http;
   g_strlcpy(e->code, code, sizeof e->code);
   g_strlcpy(e->field, field ? field : "", sizeof e->field);
@@ -34,9 +33,10 @@ static int is_booking_staff(const char *role) {
 static int review_flag(BookDb *db, int64_t now, const char *actor, const char *visit_id,
                        const char *reason, const char *detail) {
   BookStmt *st = book_db_stmt(
-      db, "INSERT OR IGNORE INTO visit_reviews(visit_id, establishment_id, reason, detail, "
-          "flagged_by, flagged_at) SELECT id, establishment_id, ?2, ?3, ?4, ?5 FROM visits WHERE "
-          "id = ?1 AND establishment_id IS NOT NULL");
+      db,
+      "INSERT OR IGNORE INTO visit_reviews(visit_id, establishment_id, reason, detail, "
+      "flagged_by, flagged_at) SELECT id, establishment_id, ?2, ?3, ?4, ?5 FROM visits WHERE "
+      "id = ?1 AND establishment_id IS NOT NULL");
   book_bind_text(st, 1, visit_id);
   book_bind_text(st, 2, reason);
   book_bind_text(st, 3, detail ? detail : "");
@@ -64,10 +64,11 @@ typedef struct {
 static int open_visits(BookDb *db, int64_t prisoner_id, int64_t visitor_id, int64_t now,
                        GArray *out) {
   BookStmt *st = book_db_stmt(
-      db, "SELECT id, date, status, start_at, end_at FROM visits WHERE prisoner_id = ?1 AND "
-          "status IN ('requested', 'booked', 'in_progress') AND end_at > ?2 AND (?3 = 0 OR "
-          "EXISTS (SELECT 1 FROM visit_visitors vv WHERE vv.visit_id = visits.id AND "
-          "vv.visitor_id = ?3)) ORDER BY start_at, id");
+      db,
+      "SELECT id, date, status, start_at, end_at FROM visits WHERE prisoner_id = ?1 AND "
+      "status IN ('requested', 'booked', 'in_progress') AND end_at > ?2 AND (?3 = 0 OR "
+      "EXISTS (SELECT 1 FROM visit_visitors vv WHERE vv.visit_id = visits.id AND "
+      "vv.visitor_id = ?3)) ORDER BY start_at, id");
   book_bind_i64(st, 1, prisoner_id);
   book_bind_i64(st, 2, now);
   book_bind_i64(st, 3, visitor_id);
@@ -199,8 +200,8 @@ int book_prisoner_move(BookDb *db, const BookActor *a, int64_t prisoner_id, cons
     if (r != 1) rc = book_error_storage(e);
   }
   if (!rc && transfer && !strcmp(to_est, from_est))
-    rc = fail(e, 422, "same_establishment", "to_establishment",
-              "the prisoner is already at %s", from_est);
+    rc = fail(e, 422, "same_establishment", "to_establishment", "the prisoner is already at %s",
+              from_est);
   if (!rc && transfer) {
     BookStmt *st = book_db_stmt(db, "SELECT count(*) FROM establishments WHERE id = ?");
     book_bind_text(st, 1, to_est);
@@ -219,9 +220,10 @@ int book_prisoner_move(BookDb *db, const BookActor *a, int64_t prisoner_id, cons
    * today moves the prisoner now (a later one: the daily scan on its day). */
   int now_moved = transfer && to_parlour && strcmp(date, today) <= 0;
   BookStmt *st = book_db_stmt(
-      db, "INSERT INTO prisoner_moves(prisoner_id, kind, from_establishment, to_establishment, "
-          "move_date, reason, recorded_by, recorded_at, applied_at) VALUES (?,?,?,?,?,?,?,?,?) "
-          "RETURNING id");
+      db,
+      "INSERT INTO prisoner_moves(prisoner_id, kind, from_establishment, to_establishment, "
+      "move_date, reason, recorded_by, recorded_at, applied_at) VALUES (?,?,?,?,?,?,?,?,?) "
+      "RETURNING id");
   book_bind_i64(st, 1, prisoner_id);
   book_bind_text(st, 2, kind);
   book_bind_text(st, 3, from_est);
@@ -253,11 +255,11 @@ int book_prisoner_move(BookDb *db, const BookActor *a, int64_t prisoner_id, cons
     book_bind_text(st, 2, now_moved ? to_est : date);
     bad = book_db_step_done(db, st);
   }
-  json_t *move = json_pack("{s:I, s:I, s:s, s:s, s:o, s:s, s:s, s:b}", "id", (json_int_t)move_id,
-                           "prisoner_id", (json_int_t)prisoner_id, "kind", kind,
-                           "from_establishment", from_est, "to_establishment",
-                           transfer ? json_string(to_est) : json_null(), "date", date, "reason",
-                           reason, "to_parlour", (int)to_parlour);
+  json_t *move =
+      json_pack("{s:I, s:I, s:s, s:s, s:o, s:s, s:s, s:b}", "id", (json_int_t)move_id,
+                "prisoner_id", (json_int_t)prisoner_id, "kind", kind, "from_establishment",
+                from_est, "to_establishment", transfer ? json_string(to_est) : json_null(), "date",
+                date, "reason", reason, "to_parlour", (int)to_parlour);
   char *detail = json_dumps(move, JSON_COMPACT | JSON_SORT_KEYS);
   if (!bad) bad = book_audit(db, now, a->username, NULL, "prisoner_moved", detail);
   json_t *cancelled = json_array(), *flagged = json_array();
@@ -278,8 +280,8 @@ int book_prisoner_move(BookDb *db, const BookActor *a, int64_t prisoner_id, cons
     return book_error_storage(e);
   }
   log_info("prisoner_moved", "prisoner=%lld kind=%s date=%s cancelled=%zu flagged=%zu by=%s",
-           (long long)prisoner_id, kind, date, json_array_size(cancelled),
-           json_array_size(flagged), a->username);
+           (long long)prisoner_id, kind, date, json_array_size(cancelled), json_array_size(flagged),
+           a->username);
   *out = json_pack("{s:o, s:o, s:o}", "move", move, "cancelled", cancelled, "flagged", flagged);
   return 0;
 }
@@ -297,20 +299,20 @@ static json_t *text_or_null(BookStmt *st, int i) {
   return t ? json_string(t) : json_null();
 }
 
-int book_reviews_list(BookDb *db, const BookActor *a, int open_only, json_t **out,
-                      BookError *e) {
+int book_reviews_list(BookDb *db, const BookActor *a, int open_only, json_t **out, BookError *e) {
   memset(e, 0, sizeof *e);
   *out = NULL;
   if (!is_booking_staff(a->role))
     return fail(e, 403, "forbidden", NULL, "only booking staff review visits");
-  BookStmt *st = book_db_stmt(
-      db, "SELECT r.id, r.visit_id, r.establishment_id, r.reason, r.detail, r.flagged_by, "
-          "r.flagged_at, r.resolution, r.resolution_reason, r.resolved_by, r.resolved_at, "
-          "v.status, v.date, v.start_at, v.end_at, p.id, p.name, p.prison_number "
-          "FROM visit_reviews r JOIN visits v ON v.id = r.visit_id "
-          "LEFT JOIN prisoners p ON p.id = v.prisoner_id "
-          "WHERE (?1 = 0 OR r.resolved_at IS NULL) AND ((?2 = 'admin' AND ?3 IS NULL) OR "
-          "r.establishment_id = ?3) ORDER BY v.start_at, r.id LIMIT 500");
+  BookStmt *st =
+      book_db_stmt(db,
+                   "SELECT r.id, r.visit_id, r.establishment_id, r.reason, r.detail, r.flagged_by, "
+                   "r.flagged_at, r.resolution, r.resolution_reason, r.resolved_by, r.resolved_at, "
+                   "v.status, v.date, v.start_at, v.end_at, p.id, p.name, p.prison_number "
+                   "FROM visit_reviews r JOIN visits v ON v.id = r.visit_id "
+                   "LEFT JOIN prisoners p ON p.id = v.prisoner_id "
+                   "WHERE (?1 = 0 OR r.resolved_at IS NULL) AND ((?2 = 'admin' AND ?3 IS NULL) OR "
+                   "r.establishment_id = ?3) ORDER BY v.start_at, r.id LIMIT 500");
   book_bind_i64(st, 1, open_only);
   book_bind_text(st, 2, a->role);
   if (a->establishment_id)
@@ -335,14 +337,13 @@ int book_reviews_list(BookDb *db, const BookActor *a, int open_only, json_t **ou
     json_object_set_new(
         o, "visit",
         json_pack("{s:o, s:o, s:o, s:o}", "status", text_or_null(st, 11), "date",
-                  text_or_null(st, 12), "start", iso_or_null(st, 13), "end",
-                  iso_or_null(st, 14)));
-    json_object_set_new(o, "prisoner",
-                        book_col_null(st, 15)
-                            ? json_null()
-                            : json_pack("{s:I, s:o, s:o}", "id", (json_int_t)book_col_i64(st, 15),
-                                        "name", text_or_null(st, 16), "prison_number",
-                                        text_or_null(st, 17)));
+                  text_or_null(st, 12), "start", iso_or_null(st, 13), "end", iso_or_null(st, 14)));
+    json_object_set_new(
+        o, "prisoner",
+        book_col_null(st, 15)
+            ? json_null()
+            : json_pack("{s:I, s:o, s:o}", "id", (json_int_t)book_col_i64(st, 15), "name",
+                        text_or_null(st, 16), "prison_number", text_or_null(st, 17)));
     json_array_append_new(arr, o);
   }
   if (row < 0) {
@@ -356,16 +357,18 @@ int book_reviews_list(BookDb *db, const BookActor *a, int open_only, json_t **ou
 int book_review_resolve(BookDb *db, const BookActor *a, int64_t review_id, const char *decision,
                         const char *reason, int64_t now, BookError *e) {
   memset(e, 0, sizeof *e);
-  int keep = decision && !strcmp(decision, "keep"), cancel = decision && !strcmp(decision, "cancel");
+  int keep = decision && !strcmp(decision, "keep"),
+      cancel = decision && !strcmp(decision, "cancel");
   if (!keep && !cancel)
     return fail(e, 400, "invalid_field", "decision", "decision must be keep or cancel");
   if (!is_booking_staff(a->role))
     return fail(e, 403, "forbidden", NULL, "only booking staff review visits");
   if (book_db_begin(db)) return book_error_storage(e);
   BookStmt *st = book_db_stmt(
-      db, "SELECT r.visit_id, r.establishment_id, r.reason, r.resolved_at IS NOT NULL, "
-          "v.status, v.end_at FROM visit_reviews r JOIN visits v ON v.id = r.visit_id WHERE "
-          "r.id = ?");
+      db,
+      "SELECT r.visit_id, r.establishment_id, r.reason, r.resolved_at IS NOT NULL, "
+      "v.status, v.end_at FROM visit_reviews r JOIN visits v ON v.id = r.visit_id WHERE "
+      "r.id = ?");
   book_bind_i64(st, 1, review_id);
   int r = book_db_row(db, st);
   char visit_id[BOOK_VISIT_ID_LEN] = "", est[16] = "", why[48] = "", status[16] = "";
@@ -434,7 +437,7 @@ int book_review_resolve(BookDb *db, const BookActor *a, int64_t review_id, const
 
 /* Each query lists (visit id, detail) of requested or booked visits from
  * ?1 (today) to ?2 (today + 28) not yet started at ?3 that fail one rule. */
-#define WINDOW                                                                         \
+#define WINDOW                                                                            \
   " FROM visits v WHERE v.status IN ('requested', 'booked') AND v.date >= ?1 AND v.date " \
   "<= ?2 AND v.start_at > ?3 AND v.prisoner_id IS NOT NULL AND "
 static const struct {
@@ -480,24 +483,26 @@ static const struct {
 
 /* Transfers between Parlour establishments whose day has come. */
 static int apply_due_moves(BookDb *db, int64_t now, const char *today) {
-  BookStmt *st = book_db_stmt(
-      db, "SELECT m.id, m.prisoner_id, m.to_establishment FROM prisoner_moves m JOIN "
-          "establishments e ON e.id = m.to_establishment WHERE m.kind = 'transfer' AND "
-          "m.applied_at IS NULL AND m.move_date <= ? ORDER BY m.id");
+  BookStmt *st =
+      book_db_stmt(db,
+                   "SELECT m.id, m.prisoner_id, m.to_establishment FROM prisoner_moves m JOIN "
+                   "establishments e ON e.id = m.to_establishment WHERE m.kind = 'transfer' AND "
+                   "m.applied_at IS NULL AND m.move_date <= ? ORDER BY m.id");
   book_bind_text(st, 1, today);
   GPtrArray *rows = g_ptr_array_new_with_free_func(g_free);
   int row;
   while ((row = book_db_row(db, st)) == 1)
-    g_ptr_array_add(rows, g_strdup_printf("%lld %lld %s", (long long)book_col_i64(st, 0),
-                                          (long long)book_col_i64(st, 1),
-                                          (const char *)book_col_text(st, 2)));
+    g_ptr_array_add(
+        rows, g_strdup_printf("%lld %lld %s", (long long)book_col_i64(st, 0),
+                              (long long)book_col_i64(st, 1), (const char *)book_col_text(st, 2)));
   int bad = row < 0;
   for (guint i = 0; !bad && i < rows->len; i++) {
     long long mid = 0, pid = 0;
     char to[16] = "";
     if (sscanf(rows->pdata[i], "%lld %lld %15s", &mid, &pid, to) != 3) continue;
-    st = book_db_stmt(db, "UPDATE prisoners SET establishment_id = ?, leaving_on = NULL WHERE "
-                          "id = ?");
+    st = book_db_stmt(db,
+                      "UPDATE prisoners SET establishment_id = ?, leaving_on = NULL WHERE "
+                      "id = ?");
     book_bind_text(st, 1, to);
     book_bind_i64(st, 2, pid);
     bad = book_db_step_done(db, st);

@@ -33,8 +33,7 @@ int book_prisoner_move(BookDb *db, const BookActor *a, int64_t prisoner_id, cons
 
 /* Reviews of the actor's establishment (admin with none: all); open_only:
  * the unresolved ones. *out: {reviews: [...]}. 0, or -1 with err. */
-int book_reviews_list(BookDb *db, const BookActor *a, int open_only, json_t **out,
-                      BookError *err);
+int book_reviews_list(BookDb *db, const BookActor *a, int open_only, json_t **out, BookError *err);
 
 /* Booking staff resolve a review: decision "keep" or "cancel" (the visit is
  * cancelled as a staff cancellation), with a reason. Audited. 0 or -1. */
@@ -52,8 +51,7 @@ int book_reviews_scan(BookDb *db, int64_t now, int force) BOOK_MUST_CHECK;
 /* Staff set or correct a visit's outcome (a code from BOOK_OUTCOMES) with a
  * reason, once its time has come or it was cancelled. Audited. 0 or -1. */
 int book_visit_set_outcome(BookDb *db, const BookActor *a, const char *visit_id,
-                           const char *outcome, const char *reason, int64_t now,
-                           BookError *err);
+                           const char *outcome, const char *reason, int64_t now, BookError *err);
 
 /* Gives every visit whose time has passed and that has no outcome one from
  * the facts: missed -> book_outcome_for_no_call (who joined), completed ->
