@@ -1,4 +1,5 @@
 #include "book_api.h"
+#include "book_reviews.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +97,8 @@ BookApp *book_app_new(const BookingConfig *cfg, char *err, size_t errsize, const
    * logged (by book_db) and retried, not fatal. */
   if (book_vo_allocate(app->db, now) < 0) log_warn("vo_allocate_failed", "retry=60s");
   if (book_visits_sweep(app->db, now) < 0) log_warn("visits_sweep_failed", "retry=60s");
+  if (book_outcomes_sweep(app->db, now) < 0) log_warn("outcomes_sweep_failed", "retry=60s");
+  if (book_reviews_scan(app->db, now, 0) < 0) log_warn("reviews_scan_failed", "retry=60s");
   if (cfg->demo) {
     /* make run prints these; booking/demo-sign-ins.txt lists them too. */
     BookStmt *st = book_db_stmt(app->db, "SELECT username, role FROM users ORDER BY id");
@@ -774,6 +777,16 @@ static void route(ApiCtx *c, const char *rest) {
     post ? api_prisoner_one_way(c, seg[1]) : method_not_allowed(c);
   } else if (n == 3 && IS(0, "visits") && IS(2, "one-way-video")) {
     post ? api_visit_one_way(c, seg[1]) : method_not_allowed(c);
+  } else if (n == 3 && IS(0, "prisoners") && IS(2, "moves")) {
+    post ? api_prisoner_move(c, seg[1]) : method_not_allowed(c);
+  } else if (n == 1 && IS(0, "reviews")) {
+    get ? api_reviews_list(c) : method_not_allowed(c);
+  } else if (n == 2 && IS(0, "reviews") && IS(1, "scan")) {
+    post ? api_reviews_scan(c) : method_not_allowed(c);
+  } else if (n == 3 && IS(0, "reviews") && IS(2, "resolve")) {
+    post ? api_review_resolve(c, seg[1]) : method_not_allowed(c);
+  } else if (n == 3 && IS(0, "visits") && IS(2, "outcome")) {
+    post ? api_visit_outcome(c, seg[1]) : method_not_allowed(c);
   } else if (n == 3 && IS(0, "prisoners") && IS(2, "slots")) {
     get ? api_slots(c, seg[1]) : method_not_allowed(c);
   } else if (n == 1 && IS(0, "holds")) {

@@ -108,6 +108,12 @@ void api_visit_cancel(ApiCtx *c, const char *id);
 void api_visit_terminate(ApiCtx *c, const char *id);
 void api_visit_audit(ApiCtx *c, const char *id);
 void api_join_token(ApiCtx *c, const char *id);
+/* Moves, reviews, outcomes (book_api_moves.c). */
+void api_prisoner_move(ApiCtx *c, const char *prisoner_id);
+void api_reviews_list(ApiCtx *c);
+void api_reviews_scan(ApiCtx *c);
+void api_review_resolve(ApiCtx *c, const char *review_id);
+void api_visit_outcome(ApiCtx *c, const char *visit_id);
 void api_internal_events(ApiCtx *c);
 void api_demo_visits(ApiCtx *c);
 /* Decisions that reach live calls (book_api_decisions.c, docs/contracts.md):

@@ -5,6 +5,7 @@
 
 #include "book_api.h"
 #include "book_idcheck.h"
+#include "book_outcomes.h"
 #include "book_decisions.h"
 #include "book_e2ee.h"
 
@@ -417,6 +418,18 @@ void api_internal_events(ApiCtx *c) {
         book_bind_null(st, 2);
       book_bind_i64(st, 3, c->now);
       book_bind_text(st, 4, visit_id);
+      bad |= book_db_step_done(db, st);
+    }
+    /* The call's outcome from its end reason (book_outcomes.h), unless
+     * staff already gave one. */
+    const char *outcome = !strcmp(type, "call_ended") && new_status
+                              ? book_outcome_for_call_end(reason)
+                              : NULL;
+    if (outcome) {
+      st = book_db_stmt(db, "UPDATE visits SET outcome = ?, outcome_by = 'signalling' WHERE id = "
+                            "? AND outcome IS NULL");
+      book_bind_text(st, 1, outcome);
+      book_bind_text(st, 2, visit_id);
       bad |= book_db_step_done(db, st);
     }
     if (rpath) {

@@ -23,6 +23,10 @@ static const char *const routes[] = {
     "/api/v1/prisoners/{id}/contacts/{id}",
     "/api/v1/prisoners/{id}/contacts/{id}/restrictions",
     "/api/v1/prisoners/{id}/slots",
+    "/api/v1/prisoners/{id}/moves",
+    "/api/v1/reviews",
+    "/api/v1/reviews/scan",
+    "/api/v1/reviews/{id}/resolve",
     "/api/v1/probation/cases",
     "/api/v1/holds",
     "/api/v1/holds/{id}",
@@ -36,6 +40,7 @@ static const char *const routes[] = {
     "/api/v1/visits/{id}/reject",
     "/api/v1/visits/{id}/audit",
     "/api/v1/visits/{id}/join-token",
+    "/api/v1/visits/{id}/outcome",
     "/api/v1/visits/{id}/participants/{id}/remove",
     "/api/v1/visits/{id}/recordings",
     "/api/v1/internal/events",
@@ -153,6 +158,8 @@ void book_metrics_init(BookDb *db) {
   metrics_at(m_housekeeping, "visits_sweep");
   metrics_at(m_housekeeping, "vo_allocate");
   metrics_at(m_housekeeping, "identity_sweep");
+  metrics_at(m_housekeeping, "outcomes_sweep");
+  metrics_at(m_housekeeping, "reviews_scan");
   metrics_only(m_storage_errors);
   metrics_only(m_scrape_db_errors);
   metrics_add_collector(r, collect, db);

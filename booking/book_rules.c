@@ -1,4 +1,5 @@
 #include "book_rules.h"
+#include "book_reviews.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -518,6 +519,16 @@ static int check_prison_visit(BookDb *db, const BookActor *a, const BookRequest 
   if (strcmp(c->slot.date, first) < 0 || strcmp(c->slot.date, last) > 0 || c->slot.start <= now)
     return fail(e, 422, "outside_booking_window", "slot_id",
                 "calls can be booked from %s to %s", first, last);
+  /* Released or transferred from that day (book_reviews.c records moves). */
+  BookStmt *lst = book_db_stmt(db, "SELECT count(*) FROM prisoners WHERE id = ? AND leaving_on "
+                                   "IS NOT NULL AND leaving_on <= ?");
+  book_bind_i64(lst, 1, c->prisoner.id);
+  book_bind_text(lst, 2, c->slot.date);
+  int leaving = 0;
+  if (count_of(db, lst, &leaving)) return storage_fail(e);
+  if (leaving)
+    return fail(e, 422, "prisoner_moved", "slot_id",
+                "the prisoner is released or transferred by %s", c->slot.date);
   if (c->slot.end - c->slot.start > (int64_t)c->vt.max_minutes * 60)
     return fail(e, 422, "too_long", "slot_id", "%s calls last at most %d minutes", c->type,
                 c->vt.max_minutes);
@@ -851,6 +862,9 @@ static int open_for_change(BookDb *db, const BookActor *a, const char *id, int64
   return 0;
 }
 
+static int cancel_apply(BookDb *db, const BookActor *a, const char *visit_id, const VisitRow *v,
+                        const char *reason, int64_t now);
+
 int book_visit_cancel(BookDb *db, const BookActor *a, const char *visit_id, const char *reason,
                       int64_t now, BookError *e) {
   memset(e, 0, sizeof *e);
@@ -860,6 +874,32 @@ int book_visit_cancel(BookDb *db, const BookActor *a, const char *visit_id, cons
     book_db_rollback(db);
     return -1;
   }
+  if (cancel_apply(db, a, visit_id, &v, reason, now) || book_db_commit(db)) {
+    book_db_rollback(db);
+    return storage_fail(e);
+  }
+  log_info("visit_cancelled", "visit=%s by=%s", visit_id, a->username);
+  return 0;
+}
+
+int book_visit_cancel_in_tx(BookDb *db, const BookActor *a, const char *visit_id,
+                            const char *reason, int64_t now) {
+  VisitRow v;
+  int rc = load_visit(db, visit_id, &v);
+  if (rc != 1) return -1;
+  if (cancel_apply(db, a, visit_id, &v, reason, now)) return -1;
+  log_info("visit_cancelled", "visit=%s by=%s", visit_id, a->username);
+  return 0;
+}
+
+/* The cancellation itself, inside the caller's transaction: the status, the
+ * visiting order back, the audit row and the end_call decision (a call
+ * already open ends). Every cancellation goes through here (staff, family,
+ * moves and reviews), so whatever a cancellation must also do belongs here.
+ * 0 or non-zero (roll back). */
+static int cancel_apply(BookDb *db, const BookActor *a, const char *visit_id, const VisitRow *vr,
+                        const char *reason, int64_t now) {
+  VisitRow v = *vr;
   BookStmt *st = book_db_stmt(db, "UPDATE visits SET status = 'cancelled', status_reason = "
                                       "?, updated_at = ? WHERE id = ? AND status <> 'cancelled'");
   book_bind_text(st, 1, reason);
@@ -880,12 +920,7 @@ int book_visit_cancel(BookDb *db, const BookActor *a, const char *visit_id, cons
                             NULL, NULL);
   if (!bad) bad = book_notify_visit(db, visit_id, "cancelled", now);
   free(detail);
-  if (bad || book_db_commit(db)) {
-    book_db_rollback(db);
-    return storage_fail(e);
-  }
-  log_info("visit_cancelled", "visit=%s by=%s", visit_id, a->username);
-  return 0;
+  return bad;
 }
 
 int book_visit_amend(BookDb *db, const BookActor *a, const char *visit_id, const char *slot_id,
@@ -1154,6 +1189,11 @@ int book_contact_set_approved(BookDb *db, const BookActor *a, int64_t prisoner_i
       book_decisions_for_contact(db, now, a->username, prisoner_id, visitor_id,
                                  "contact_not_approved") < 0)
     bad = 1;
+  /* ... and their future visits go to staff for review. */
+  if (!bad && !approved &&
+      book_reviews_for_change(db, now, a->username, BOOK_CHANGE_CONTACT_UNAPPROVED, prisoner_id,
+                              visitor_id, NULL, NULL, detail) < 0)
+    bad = 1;
   if (bad || book_db_commit(db)) {
     book_db_rollback(db);
     return storage_fail(e);
@@ -1205,6 +1245,10 @@ int book_contact_add_restriction(BookDb *db, const BookActor *a, int64_t prisone
   char *detail = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(d);
   if (!bad) bad = book_audit(db, now, a->username, NULL, "contact_restriction_added", detail);
+  /* Future visits with the visitor inside the restriction's dates: review. */
+  if (!bad && book_reviews_for_change(db, now, a->username, BOOK_CHANGE_RESTRICTION, prisoner_id,
+                                      visitor_id, start_date, expiry_date, detail) < 0)
+    bad = 1;
   /* A BAN in force today (the prisoner's establishment's local date)
    * removes the visitor from the prisoner's live calls now; a later start is
    * enforced by the admission check when it comes. */

@@ -82,6 +82,12 @@ int book_visit_amend(BookDb *db, const BookActor *a, const char *visit_id, const
 int book_visit_cancel(BookDb *db, const BookActor *a, const char *visit_id, const char *reason,
                       int64_t now, BookError *err);
 
+/* The cancellation alone (status, visiting order back, audit row, end_call
+ * decision), inside the caller's open transaction, with no checks of who
+ * may: for moves and reviews (book_reviews.c), which check first. 0 or -1. */
+int book_visit_cancel_in_tx(BookDb *db, const BookActor *a, const char *visit_id,
+                            const char *reason, int64_t now) BOOK_MUST_CHECK;
+
 /* Staff end a booked or running call that has not ended, with a reason. */
 int book_visit_terminate(BookDb *db, const BookActor *a, const char *visit_id,
                          const char *reason, int64_t now, BookError *err);

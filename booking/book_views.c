@@ -131,6 +131,20 @@ int book_view_visit_read(BookDb *db, const char *id, json_t **out) {
                                          book_col_int(st, 2), "adult", adult));
   }
   json_object_set_new(o, "visitors", vis);
+  /* The outcome (issue 16 part 6): a code from book_outcomes.h, or null
+   * while the visit is still to happen. Staff's words for it stay in the
+   * audit trail (outcome_set), which only staff read: everyone who sees
+   * the visit sees the code, which the pages put in plain words. */
+  if (row >= 0) {
+    st = book_db_stmt(db, "SELECT outcome, outcome_by FROM visits WHERE id = ?");
+    book_bind_text(st, 1, id);
+    row = book_db_row(db, st);
+    if (row == 1) {
+      json_object_set_new(o, "outcome", text_or_null(st, 0));
+      json_object_set_new(o, "outcome_by", text_or_null(st, 1));
+      book_stmt_reset(st);
+    }
+  }
   if (row < 0 || book_oneway_view_visit(db, id, o) < 0) {
     json_decref(o);
     return -1;

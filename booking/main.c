@@ -6,6 +6,7 @@
 #include "book_holds.h"
 #include "book_idcheck.h"
 #include "book_metrics.h"
+#include "book_reviews.h"
 #include "book_verify_cmd.h"
 #include "book_notify_outbox.h"
 #include "book_notify_sender.h"
@@ -39,6 +40,16 @@ static gboolean housekeeping(gpointer user) {
     book_metrics_housekeeping_failed("vo_allocate");
   }
   identity_sweep(app);
+  /* Outcomes for visits whose time passed; the daily look ahead (once a
+   * day, whichever instance claims the day first). */
+  if (book_outcomes_sweep(app->db, now) < 0) {
+    log_warn("outcomes_sweep_failed", "retry=60s");
+    book_metrics_housekeeping_failed("outcomes_sweep");
+  }
+  if (book_reviews_scan(app->db, now, 0) < 0) {
+    log_warn("reviews_scan_failed", "retry=60s");
+    book_metrics_housekeeping_failed("reviews_scan");
+  }
   return G_SOURCE_CONTINUE;
 }
 

@@ -14,6 +14,7 @@ const CALLS = ['/calls/', 'nav.yourCalls'];
 const STAFF = [
   ['/staff/', 'nav.today'],
   ['/staff/requests.html', 'nav.requests'],
+  ['/staff/reviews.html', 'nav.reviews'],
   ['/staff/contacts.html', 'nav.contacts'],
   ['/staff/wall.html', 'nav.monitoring'],
 ];

@@ -9,6 +9,14 @@ export function statusTag(v) {
   return html`<strong class="govuk-tag ${cls}">${text}</strong>`;
 }
 
+// The outcome in plain words (issue 16 part 6), for everyone who sees the call.
+export function outcomeLine(v) {
+  if (!v.outcome) return '';
+  const k = `outcome.${v.outcome}`;
+  const words = t(k) === k ? v.outcome.replace(/_/g, ' ') : t(k);
+  return html`<br><span class="govuk-body-s app-outcome" data-outcome="${v.outcome}">${words}</span>`;
+}
+
 export function splitVisits(visits, now = Date.now()) {
   const upcoming = visits.filter((v) => ['requested', 'booked', 'in_progress'].includes(v.status) && Date.parse(v.end) > now)
     .sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
@@ -33,7 +41,7 @@ export function visitsTable(visits, user, { caption, actions = () => '', id = 'c
       <tr class="govuk-table__row" data-visit="${v.id}">
         <td class="govuk-table__cell">${inZone(v.time_zone).longDate(v.start)}<br>${inZone(v.time_zone).timeRange(v.start, v.end)}</td>
         <td class="govuk-table__cell">${visitTypeName(v.type)}<br><span class="govuk-body-s">${t('calls.with', { names: otherParties(v, user).join(', ') || t('calls.nobodyYet') })}</span>${oneWayLine(v)}</td>
-        <td class="govuk-table__cell">${statusTag(v)}${v.status_reason ? html`<br><span class="govuk-body-s">${v.status_reason}</span>` : ''}</td>
+        <td class="govuk-table__cell">${statusTag(v)}${v.status_reason ? html`<br><span class="govuk-body-s">${v.status_reason}</span>` : ''}${outcomeLine(v)}</td>
         <td class="govuk-table__cell">${actions(v)}</td>
       </tr>`)}
     </tbody>

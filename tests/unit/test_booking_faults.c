@@ -18,6 +18,7 @@
 #include "book_db.h"
 #include "book_faultvfs.h"
 #include "book_holds.h"
+#include "book_reviews.h"
 #include "book_rules.h"
 #include "book_vo.h"
 #include "log.h"
@@ -260,6 +261,39 @@ static int op_holds_sweep(Fx *f, BookError *e) {
   if (book_holds_sweep(f->db, NOW + 7200) < 0) return book_error_storage(e);
   return 0;
 }
+/* Moves, reviews and outcomes (book_reviews.h). */
+static int op_move_release(Fx *f, BookError *e) {
+  BookActor a = STAFF;
+  json_t *out = NULL;
+  int rc = book_prisoner_move(f->db, &a, 1, "release", NULL, "2026-11-30", "court", NOW, &out, e);
+  json_decref(out);
+  return rc;
+}
+static int op_move_transfer(Fx *f, BookError *e) {
+  BookActor a = STAFF;
+  json_t *out = NULL;
+  int rc = book_prisoner_move(f->db, &a, 1, "transfer", "OTH", "2026-11-30", "moved", NOW, &out, e);
+  json_decref(out);
+  return rc;
+}
+static int op_review_cancel(Fx *f, BookError *e) {
+  BookActor a = STAFF;
+  return book_review_resolve(f->db, &a, 1, "cancel", "no room", NOW, e);
+}
+static int op_reviews_scan(Fx *f, BookError *e) {
+  memset(e, 0, sizeof *e);
+  if (book_reviews_scan(f->db, NOW, 0) < 0) return book_error_storage(e);
+  return 0;
+}
+static int op_outcome_set(Fx *f, BookError *e) {
+  BookActor a = STAFF;
+  return book_visit_set_outcome(f->db, &a, f->visit, "prisoner_refused_to_attend", "seen", NOW + 60 * 86400, e);
+}
+static int op_outcomes_sweep(Fx *f, BookError *e) {
+  memset(e, 0, sizeof *e);
+  if (book_outcomes_sweep(f->db, NOW + 60 * 86400) < 0) return book_error_storage(e);
+  return 0;
+}
 
 /* ---- what is there before ---- */
 
@@ -309,6 +343,23 @@ static void prep_associate_booked(Fx *f) {
   must(f, create(f, STAFF, "social", 1, "4:2026-12-03", V1, 1, 0, &e), &e);
 }
 
+static void prep_flagged(Fx *f) {
+  prep_booked(f);
+  BookActor a = STAFF;
+  BookError e;
+  must(f, book_contact_set_approved(f->db, &a, 1, 1, 0, NOW, &e), &e);
+}
+static void prep_blocked(Fx *f) {
+  prep_booked(f);
+  g_assert_cmpint(sqlite3_exec(f->db->db, "INSERT INTO excluded_dates(establishment_id, date) "
+                                          "VALUES ('TST', '2026-12-02')", NULL, NULL, NULL),
+                  ==, SQLITE_OK);
+}
+static void prep_missed(Fx *f) {
+  prep_booked(f);
+  g_assert_cmpint(book_visits_sweep(f->db, NOW + 60 * 86400), ==, 1);
+}
+
 typedef struct {
   const char *name;
   PrepFn prep;
@@ -353,6 +404,12 @@ static const Scenario SCENARIOS[] = {
     {"vo_adjust_grant", prep_none, op_vo_adjust, NULL, 10},
     {"vo_adjust_remove", prep_none, op_vo_remove, NULL, 10},
     {"cancel_after_accrual", prep_booked_after_accrual, op_cancel, NULL, 8},
+    {"move_release", prep_booked, op_move_release, NULL, 12},
+    {"move_transfer", prep_booked, op_move_transfer, NULL, 10},
+    {"review_cancel", prep_flagged, op_review_cancel, NULL, 10},
+    {"reviews_scan", prep_blocked, op_reviews_scan, NULL, 10},
+    {"outcome_set", prep_missed, op_outcome_set, NULL, 6},
+    {"outcomes_sweep", prep_missed, op_outcomes_sweep, NULL, 5},
 };
 
 typedef struct {

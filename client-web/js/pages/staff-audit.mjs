@@ -1,8 +1,9 @@
 // Staff: the audit trail of one call, oldest first, as an MoJ timeline.
 import { html } from '../html.mjs';
-import { page, ready, pageProblem, STAFF_ROLES } from '../layout.mjs';
+import { page, ready, pageProblem, problemText, STAFF_ROLES } from '../layout.mjs';
+import { showErrors, clearErrors } from '../forms.mjs';
 import { requireUser } from '../session.mjs';
-import { get } from '../api.mjs';
+import { get, post } from '../api.mjs';
 import { visitTypeName, inZone } from '../format.mjs';
 import { statusTag } from '../visits-view.mjs';
 import { t } from '../i18n/index.mjs';
@@ -11,7 +12,8 @@ const user = await requireUser(STAFF_ROLES);
 const id = new URLSearchParams(location.search).get('visit') || '';
 const main = page({ title: t('staff.audit'), user, active: '/staff/', backLink: '/staff/' });
 const ACTIONS = ['call_started', 'participant_joined', 'participant_left', 'participant_muted', 'participant_removed', 'call_ended', 'recording_file', 'recording_stored',
-  'visit_booked', 'visit_cancelled', 'visit_terminated', 'visit_amended', 'join_token_issued', 'monitor_token_issued', 'demo_visit_created'];
+  'visit_booked', 'visit_cancelled', 'visit_terminated', 'visit_amended', 'join_token_issued', 'monitor_token_issued', 'demo_visit_created',
+  'outcome_set', 'review_flagged', 'review_resolved'];
 const label = (a) => { const k = ACTIONS.includes(a) ? a : a.replace(/^event_/, ''); return ACTIONS.includes(k) ? t(`audit.${k}`) : k.replace(/_/g, ' '); };
 // Ids, tokens and raw clock values are for machines; the trail shows what
 // a person reviewing it needs (who, why, reason, role, recording file).
@@ -51,6 +53,43 @@ function chainPanel(c) {
       ${c.row_id ? t('audit.chain.broken', { chain, row: c.row_id, reason }) : t('audit.chain.brokenNoRow', { chain, reason })}
       ${t('audit.chain.tell')}</strong></div>`;
 }
+// The outcome (issue 16 part 6): shown to every staff role; booking staff,
+// monitors and admins set or correct it once the call's time has come.
+const OUTCOMES = ['completed', 'prisoner_completed_early', 'visitor_completed_early', 'terminated_by_staff',
+  'visitor_failed_security_checks', 'visitor_declined_entry', 'visitor_did_not_arrive', 'prisoner_did_not_attend',
+  'prisoner_refused_to_attend', 'establishment_cancelled', 'administrative_cancellation', 'administrative_error',
+  'booker_cancelled', 'visitor_cancelled', 'prisoner_cancelled', 'details_changed_after_booking', 'no_visiting_order',
+  'visit_order_cancelled', 'batch_cancellation', 'prisoner_released', 'prisoner_transferred', 'technical_failure', 'not_recorded'];
+const maySetOutcome = (v) => ['booking_staff', 'monitor', 'admin'].includes(user.role) &&
+  (v.status === 'cancelled' || Date.parse(v.start) <= Date.now());
+function outcomePanel(v) {
+  const shown = v.outcome ? html`<strong id="outcome" data-outcome="${v.outcome}">${t(`outcome.${v.outcome}`)}</strong> (${v.outcome}${v.outcome_by ? `, ${v.outcome_by}` : ''})`
+    : html`<span id="outcome" data-outcome="">${t('outcome.none')}</span>`;
+  return html`<p class="govuk-body">${t('outcome.label')}: ${shown}</p>
+    ${maySetOutcome(v) ? html`<details class="govuk-details" id="outcome-set"><summary class="govuk-details__summary"><span class="govuk-details__summary-text">${t('outcome.set')}</span></summary>
+      <div class="govuk-details__text"><form id="outcome-form" novalidate>
+        <div class="govuk-form-group"><label class="govuk-label" for="outcome-code">${t('outcome.choose')}</label>
+          <select class="govuk-select" id="outcome-code" name="outcome">${OUTCOMES.map((o) => html`<option value="${o}"${o === v.outcome ? ' selected' : ''}>${t(`outcome.${o}`)}</option>`)}</select></div>
+        <div class="govuk-form-group"><label class="govuk-label" for="outcome-why">${t('outcome.reason')}</label>
+          <input class="govuk-input" id="outcome-why" name="reason" type="text" maxlength="400"></div>
+        <button type="submit" class="govuk-button" data-module="govuk-button">${t('outcome.save')}</button>
+      </form></div></details>` : ''}`;
+}
+function wireOutcome(v) {
+  const form = main.querySelector('#outcome-form');
+  if (!form) return;
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(main);
+    const reason = form.reason.value.trim();
+    if (!reason) { showErrors(main, [{ field: 'outcome-why', text: t('outcome.enterReason') }]); return; }
+    try {
+      await post(`/visits/${encodeURIComponent(v.id)}/outcome`, { outcome: form.outcome.value, reason });
+      location.reload();
+    } catch (e) { showErrors(main, [{ field: null, text: problemText(e) }]); }
+  });
+}
+
 try {
   const [v, { entries }] = await Promise.all([get(`/visits/${encodeURIComponent(id)}`), get(`/visits/${encodeURIComponent(id)}/audit`)]);
   const chain = await chainCheck(v);
@@ -59,6 +98,7 @@ try {
     <span class="govuk-caption-l">${visitTypeName(v.type)}, ${inZone(v.time_zone).longDate(v.start)}, ${inZone(v.time_zone).timeRange(v.start, v.end)}</span>
     <h1 class="govuk-heading-l">${t('staff.audit')}</h1>
     <p class="govuk-body">${t('audit.status')} ${statusTag(v)}${v.status_reason ? html` <span id="status-reason">${REASONS[v.status_reason] || v.status_reason}</span>` : ''}</p>
+    ${outcomePanel(v)}
     ${chainPanel(chain)}
     <div class="moj-timeline" id="audit">
       ${entries.map((e) => html`
@@ -72,5 +112,6 @@ try {
       </div>`)}
     </div>
     ${entries.length ? '' : html`<p class="govuk-body">${t('audit.nothing')}</p>`}`);
+  wireOutcome(v);
   ready(main);
 } catch (e) { pageProblem(main, e); }

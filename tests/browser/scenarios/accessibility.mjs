@@ -166,6 +166,7 @@ await scenario('accessibility', async ({ tap, stack, person }) => {
   await visit(st.page, '/staff/', 'staff - calls today');
   await visit(st.page, '/staff/requests.html', 'staff - requests');
   await visit(st.page, '/staff/id-checks.html', 'staff - ID checks');
+  await visit(st.page, '/staff/reviews.html', 'staff - visits to review');
   await visit(st.page, '/staff/contacts.html', 'staff - contacts and restrictions');
   await visit(st.page, '/staff/notifications.html', 'staff - messages sent');
   await visit(st.page, '/staff/contact-details.html?visitor=1', 'staff - a visitor\'s contact details');
