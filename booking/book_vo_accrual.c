@@ -216,9 +216,16 @@ static int load_who(BookDb *db, int64_t id, Who *w) {
  * time, so bookings wait at most that long (measured in docs/booking.md). */
 #define VO_BATCH 100
 
-/* One establishment's prisoners (est '' for those with none) on its local
- * date today. */
-static int allocate_est(BookDb *db, int64_t now, const char *est, const char *today) {
+/* One establishment's prisoners (est '' for those with none) with something
+ * due on its local date today, appended to ids with the establishment's
+ * index in ests. */
+typedef struct {
+  int64_t id;
+  guint est;
+} Due;
+
+static int select_due(BookDb *db, const char *est, guint est_index, const char *today,
+                      GArray *due) {
   /* Only prisoners with something due today: an opening balance to move
    * in, a VO or PVO period over (or none yet), a VO turning 28 days old, a
    * PVO reaching its expiry. The job runs every minute; everyone else costs
@@ -227,7 +234,6 @@ static int allocate_est(BookDb *db, int64_t now, const char *est, const char *to
   if (book_vo_date_add(today, -BOOK_VO_PERIOD_DAYS, vo_cut) ||
       book_vo_date_add(today, -BOOK_PVO_PERIOD_DAYS, pvo_cut))
     return -1;
-  GArray *ids = g_array_new(FALSE, TRUE, sizeof(int64_t));
   BookStmt *st = book_db_stmt(
       db, "SELECT p.id FROM prisoners p WHERE coalesce(p.establishment_id, '') = ?4 AND ("
           "(p.status = 'convicted' AND (p.vo_balance <> 0 OR coalesce((SELECT max(period_start) "
@@ -243,25 +249,48 @@ static int allocate_est(BookDb *db, int64_t now, const char *est, const char *to
   book_bind_text(st, 4, est);
   int row;
   while ((row = book_db_row(db, st)) == 1) {
-    int64_t id = book_col_i64(st, 0);
-    g_array_append_val(ids, id);
+    Due d = {book_col_i64(st, 0), est_index};
+    g_array_append_val(due, d);
   }
-  int n = 0, bad = row < 0;
-  /* Each batch whole or not at all; a failed batch stops the run (the
-   * batches before it stand, complete per prisoner) and the next minute's
-   * run carries on. The first batch also marks orders of past visits used. */
-  for (guint from = 0; !bad && (from == 0 || from < ids->len); from += VO_BATCH) {
+  return row < 0 ? -1 : 0;
+}
+
+/* "Today" is each establishment's local date (book_local_today.h): at
+ * 23:30 UTC on a BST date a prison in England is already on the next day,
+ * and its prisoners' periods turn then, not an hour later. Batches cross
+ * establishments: each batch is whole or not at all (a failed batch stops
+ * the run; the batches before it stand, complete per prisoner, and the
+ * next minute's run carries on), so a run that fits in one batch changes
+ * everything or nothing. The first batch also marks orders of past visits
+ * used, per establishment on its own date. */
+int book_vo_allocate(BookDb *db, int64_t now) {
+  GPtrArray *ests = g_ptr_array_new_with_free_func(g_free);
+  BookStmt *st = book_db_stmt(db, "SELECT DISTINCT coalesce(establishment_id, '') FROM "
+                                  "prisoners ORDER BY 1");
+  int row;
+  while ((row = book_db_row(db, st)) == 1) g_ptr_array_add(ests, g_strdup(book_col_text(st, 0)));
+  int bad = row < 0;
+  typedef char Date[11];
+  Date *today = g_malloc0(sizeof(Date) * (ests->len ? ests->len : 1));
+  GArray *due = g_array_new(FALSE, TRUE, sizeof(Due));
+  for (guint i = 0; !bad && i < ests->len; i++)
+    bad = book_today_for_est(db, g_ptr_array_index(ests, i), now, today[i]) ||
+          select_due(db, g_ptr_array_index(ests, i), i, today[i], due);
+  int n = 0;
+  for (guint from = 0; !bad && (from == 0 || from < due->len); from += VO_BATCH) {
     if (book_db_begin(db)) {
       bad = 1;
       break;
     }
     int changed = 0;
-    if (from == 0) bad = mark_used(db, now, today, est);
-    for (guint i = from; !bad && i < ids->len && i < from + VO_BATCH; i++) {
+    for (guint e = 0; from == 0 && !bad && e < ests->len; e++)
+      bad = mark_used(db, now, today[e], g_ptr_array_index(ests, e));
+    for (guint i = from; !bad && i < due->len && i < from + VO_BATCH; i++) {
+      const Due *d = &g_array_index(due, Due, i);
       Who w = {0};
-      int rc = load_who(db, g_array_index(ids, int64_t, i), &w);
-      if (rc == 1) rc = book_vo_import_opening(db, w.id, now, today);
-      if (rc == 0 && w.id) rc = accrue_one(db, &w, now, today);
+      int rc = load_who(db, d->id, &w);
+      if (rc == 1) rc = book_vo_import_opening(db, w.id, now, today[d->est]);
+      if (rc == 0 && w.id) rc = accrue_one(db, &w, now, today[d->est]);
       if (rc < 0) bad = 1;
       changed += rc > 0;
     }
@@ -280,33 +309,8 @@ static int allocate_est(BookDb *db, int64_t now, const char *est, const char *to
     }
     n += changed;
   }
-  g_array_free(ids, TRUE);
-  return bad ? -1 : n;
-}
-
-/* "Today" is each establishment's local date (book_local_today.h): at
- * 23:30 UTC on a BST date a prison in England is already on the next day,
- * and its prisoners' periods turn then, not an hour later. */
-int book_vo_allocate(BookDb *db, int64_t now) {
-  GPtrArray *ests = g_ptr_array_new_with_free_func(g_free);
-  BookStmt *st = book_db_stmt(db, "SELECT DISTINCT coalesce(establishment_id, '') FROM "
-                                  "prisoners ORDER BY 1");
-  int row;
-  while ((row = book_db_row(db, st)) == 1) g_ptr_array_add(ests, g_strdup(book_col_text(st, 0)));
-  int n = 0, bad = row < 0;
-  for (guint i = 0; !bad && i < ests->len; i++) {
-    const char *est = g_ptr_array_index(ests, i);
-    char today[11];
-    if (book_today_for_est(db, est, now, today)) {
-      bad = 1;
-      break;
-    }
-    int k = allocate_est(db, now, est, today);
-    if (k < 0)
-      bad = 1;
-    else
-      n += k;
-  }
+  g_array_free(due, TRUE);
+  g_free(today);
   g_ptr_array_free(ests, TRUE);
   return bad ? -1 : n;
 }

@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <string.h>
 
+#include "book_vo.h"
 #include "book_db.h"
 #include "book_moves.h"
 #include "book_outcomes.h"
@@ -205,7 +206,7 @@ static void t_release_cancels(Fx *f, gconstpointer d) {
   char before[BOOK_VISIT_ID_LEN], after[BOOK_VISIT_ID_LEN];
   book1(f, "4:2026-11-26", before);
   book1(f, "1:2026-12-02", after);
-  int64_t vo = q(f, "SELECT vo_balance FROM prisoners WHERE id = 1");
+  int64_t vo = q(f, "SELECT " BOOK_VO_BALANCE_SQL " FROM prisoners p WHERE p.id = 1");
   json_t *out = NULL;
   g_assert_cmpstr(move(f, STAFF, 1, "release", NULL, "2026-11-30", NOW, &out), ==, "ok");
   g_assert_cmpint(json_array_size(json_object_get(out, "cancelled")), ==, 1);
@@ -219,7 +220,7 @@ static void t_release_cancels(Fx *f, gconstpointer d) {
   g_assert_cmpint(q(f, "SELECT count(*) FROM visits WHERE id = '%s' AND status = 'booked'", before),
                   ==, 1);
   /* the staff cancellation's own path: VO back, audit row, end_call */
-  g_assert_cmpint(q(f, "SELECT vo_balance FROM prisoners WHERE id = 1"), ==, vo + 1);
+  g_assert_cmpint(q(f, "SELECT " BOOK_VO_BALANCE_SQL " FROM prisoners p WHERE p.id = 1"), ==, vo + 1);
   g_assert_cmpint(q(f,
                     "SELECT count(*) FROM audit_log WHERE visit_id = '%s' AND action = "
                     "'cancelled'",
