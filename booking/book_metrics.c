@@ -54,6 +54,22 @@ static const char *const routes[] = {
     "/api/v1/recordings/{id}/retain",
     "/api/v1/audit/verify",
     "/api/v1/demo/visits",
+    "/api/v1/prisoners/{id}/one-way-video",
+    "/api/v1/prisoners/{id}/visiting-orders",
+    "/api/v1/prisoners/{id}/visiting-orders/adjustments",
+    "/api/v1/visits/{id}/one-way-video",
+    "/api/v1/interpreters",
+    "/api/v1/visits/{id}/interpreters",
+    "/api/v1/visits/{id}/interpreters/{id}/remove",
+    "/api/v1/identity/visitors",
+    "/api/v1/identity/visitors/{id}/{id}",
+    "/api/v1/identity/checks",
+    "/api/v1/identity/checks/{id}/{id}",
+    "/api/v1/identity/checks/{id}/approve",
+    "/api/v1/identity/checks/{id}/reject",
+    "/api/v1/visitors/{id}",
+    "/api/v1/notifications",
+    "/api/v1/messages",
 };
 
 static int template_matches(const char *tmpl, const char *path) {
