@@ -1,0 +1,58 @@
+/* A participant's call quality, as the browser reports it over the
+ * signalling socket (docs/signalling-protocol.md, "stats") and as the call
+ * itself shows it (join time, reconnections, ICE restarts), kept while the
+ * participant is in the call and sent to booking as one call_quality event
+ * when they leave or the call ends (docs/contracts.md).
+ *
+ * Pure: parsing takes the message and returns a sample or a reason; the
+ * accumulator takes times as input. Memory is bounded: at most
+ * SIG_QUALITY_MAX_SAMPLES samples per participant; when full, neighbouring
+ * samples are merged in pairs (the worst of each figure kept, durations
+ * added), so a long call keeps its whole span at a coarser grain. */
+#ifndef PARLOUR_SIG_QUALITY_H
+#define PARLOUR_SIG_QUALITY_H
+
+#include <glib.h>
+#include <jansson.h>
+
+#define SIG_QUALITY_MAX_SAMPLES 360 /* an hour at one sample every 10 s */
+#define SIG_QUALITY_MIN_GAP_MS 2000 /* reports closer together are refused */
+
+typedef struct {
+  gint64 t_ms;        /* when it arrived, ms since join */
+  int d;              /* seconds it covers (the client's interval_s) */
+  int w, h, fps;      /* received picture */
+  int freezes;        /* freezes during the interval */
+  int loss;           /* packets lost per thousand */
+  int rtt_ms;
+  int kbps;           /* received bit rate */
+  long long frames;   /* frames decoded during the interval */
+} SigQualitySample;
+
+typedef struct {
+  gint64 joined_at_ms;    /* wall clock, ms */
+  gint64 last_report_ms;  /* 0: none yet */
+  int first_frame_ms;     /* -1 unknown */
+  int relay;              /* -1 unknown, 0 direct, 1 through TURN */
+  int reconnections, ice_restarts;
+  int refused;            /* reports refused (bad, too frequent) */
+  guint n;
+  SigQualitySample s[SIG_QUALITY_MAX_SAMPLES];
+} SigQuality;
+
+/* Parses a client "stats" message. Returns 0 with *out filled (first_frame_ms
+ * -1 and relay -1 when the message does not say), or -1 with a reason in err
+ * naming the field. */
+int sig_quality_parse(json_t *msg, SigQualitySample *out, int *first_frame_ms, int *relay,
+                      char *err, size_t errsize);
+
+SigQuality *sig_quality_new(gint64 joined_at_ms);
+void sig_quality_free(SigQuality *q);
+/* Adds a parsed report arriving at now_ms. Returns 0, or -1 when it came
+ * sooner than SIG_QUALITY_MIN_GAP_MS after the last (counted in refused). */
+int sig_quality_add(SigQuality *q, gint64 now_ms, const SigQualitySample *s, int first_frame_ms,
+                    int relay);
+/* The report for booking (the call_quality event's data). */
+json_t *sig_quality_report(const SigQuality *q, const char *participant, gint64 left_at_ms);
+
+#endif
