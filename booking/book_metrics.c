@@ -35,6 +35,7 @@ static const char *const routes[] = {
     "/api/v1/visits/{id}/approve",
     "/api/v1/visits/{id}/reject",
     "/api/v1/visits/{id}/audit",
+    "/api/v1/visits/{id}/quality",
     "/api/v1/visits/{id}/join-token",
     "/api/v1/visits/{id}/participants/{id}/remove",
     "/api/v1/visits/{id}/recordings",
