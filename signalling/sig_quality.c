@@ -126,7 +126,8 @@ int sig_quality_add(SigQuality *q, gint64 now_ms, const SigQualitySample *s, int
   return 0;
 }
 
-json_t *sig_quality_report(const SigQuality *q, const char *participant, gint64 left_at_ms) {
+json_t *sig_quality_report(const SigQuality *q, const char *participant, gint64 joined_at,
+                           gint64 left_at) {
   json_t *samples = json_array();
   for (guint i = 0; i < q->n; i++) {
     const SigQualitySample *s = &q->s[i];
@@ -137,8 +138,7 @@ json_t *sig_quality_report(const SigQuality *q, const char *participant, gint64 
                            "kbps", s->kbps, "frames", (json_int_t)s->frames));
   }
   json_t *r = json_pack("{s:s, s:I, s:I, s:i, s:i, s:i, s:o}", "participant", participant,
-                        "joined_at", (json_int_t)(q->joined_at_ms / 1000), "left_at",
-                        (json_int_t)(left_at_ms / 1000), "reconnections", q->reconnections,
+                        "joined_at", (json_int_t)joined_at, "left_at", (json_int_t)left_at, "reconnections", q->reconnections,
                         "ice_restarts", q->ice_restarts, "reports_refused", q->refused,
                         "samples", samples);
   json_object_set_new(r, "first_frame_ms",

@@ -29,8 +29,8 @@ typedef struct {
   long long frames;   /* frames decoded during the interval */
 } SigQualitySample;
 
-typedef struct {
-  gint64 joined_at_ms;    /* wall clock, ms */
+typedef struct SigQuality {
+  gint64 joined_at_ms;    /* the server's clock (sig_now_ms) at the join */
   gint64 last_report_ms;  /* 0: none yet */
   int first_frame_ms;     /* -1 unknown */
   int relay;              /* -1 unknown, 0 direct, 1 through TURN */
@@ -52,7 +52,8 @@ void sig_quality_free(SigQuality *q);
  * sooner than SIG_QUALITY_MIN_GAP_MS after the last (counted in refused). */
 int sig_quality_add(SigQuality *q, gint64 now_ms, const SigQualitySample *s, int first_frame_ms,
                     int relay);
-/* The report for booking (the call_quality event's data). */
-json_t *sig_quality_report(const SigQuality *q, const char *participant, gint64 left_at_ms);
+/* The report for booking (the call_quality event's data); times in unix seconds. */
+json_t *sig_quality_report(const SigQuality *q, const char *participant, gint64 joined_at,
+                           gint64 left_at);
 
 #endif

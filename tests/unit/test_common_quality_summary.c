@@ -158,7 +158,7 @@ static void test_accumulate_bounded(void) {
   g_assert_cmpuint(q->n, <=, SIG_QUALITY_MAX_SAMPLES);
   g_assert_cmpint(q->first_frame_ms, ==, 700); /* the first one counts */
   q->reconnections = 1;
-  json_t *r = sig_quality_report(q, "visitor-3", t + 5000);
+  json_t *r = sig_quality_report(q, "visitor-3", 1000, 8200);
   g_assert_cmpstr(json_string_value(json_object_get(r, "participant")), ==, "visitor-3");
   json_t *sum = json_object_get(r, "summary");
   g_assert_cmpint(json_integer_value(json_object_get(sum, "minutes")), ==, 120);
@@ -175,6 +175,7 @@ static void test_accumulate_bounded(void) {
   g_assert_cmpint(worst, ==, 180); /* the bad sample was merged, not lost */
   g_assert_cmpint(json_integer_value(json_object_get(sum, "drops")), ==, 1);
   g_assert_true(json_is_true(json_object_get(r, "relay")));
+  g_assert_cmpint(json_integer_value(json_object_get(r, "left_at")), ==, 8200);
   long long total = 0;
   json_t *v;
   size_t i;
