@@ -13,8 +13,11 @@
 void sig_on_stats(SigPart *p, json_t *msg);
 void sig_part_quality_reconnected(SigPart *p);
 void sig_part_quality_ice_restart(SigPart *p);
-/* Posts p's report (if it has one) as a call_quality event; p keeps nothing. */
+/* Posts p's report as a call_quality event (never for hidden staff); p keeps nothing. */
 void sig_part_quality_post(SigPart *p);
 void sig_part_quality_free(SigPart *p);
+/* Every SIG_QUALITY_SFU_PERIOD_S, asks the SFU for each visible ready
+ * participant's participant_stats (bounded: sig_quality.h). The source id. */
+guint sig_quality_sampler_start(SigServer *s);
 
 #endif

@@ -126,6 +126,63 @@ int sig_quality_add(SigQuality *q, gint64 now_ms, const SigQualitySample *s, int
   return 0;
 }
 
+static long long jint(json_t *o, const char *k, long long def) {
+  json_t *v = json_object_get(o, k);
+  return json_is_integer(v) && json_integer_value(v) >= 0 ? json_integer_value(v) : def;
+}
+
+int sig_quality_add_sfu(SigQuality *q, gint64 now_ms, json_t *stats) {
+  json_t *pub = json_object_get(stats, "publisher"), *sub = json_object_get(stats, "subscriber");
+  json_t *tracks = json_object_get(stats, "tracks");
+  if (!json_is_object(stats) || (!json_is_object(pub) && !json_is_object(sub))) return -1;
+  long long sub_bytes = jint(sub, "bytes_out", 0), pub_bytes = jint(pub, "bytes_in", 0);
+  long long packets = 0, lost = 0;
+  size_t i;
+  json_t *t;
+  json_array_foreach(tracks, i, t) {
+    packets += jint(t, "packets", 0);
+    lost += jint(t, "lost", 0);
+  }
+  gint64 dt = now_ms - q->sfu_last_ms;
+  gboolean back = sub_bytes < q->sfu_sub_bytes || pub_bytes < q->sfu_pub_bytes ||
+                  packets < q->sfu_packets || lost < q->sfu_lost;
+  if (q->sfu_last_ms && !back && dt >= 1000) {
+    if (q->sfu_n == SIG_QUALITY_MAX_SAMPLES) {
+      guint k = 0;
+      for (guint j = 0; j + 1 < q->sfu_n; j += 2) {
+        SigQualitySfu m = q->sfu[j], *b = &q->sfu[j + 1];
+        int d = m.d + b->d;
+        m.rtt_ms = imax(m.rtt_ms, b->rtt_ms);
+        m.estimate_kbps = imin(m.estimate_kbps, b->estimate_kbps);
+        m.sent_kbps = d ? (int)(((long long)m.sent_kbps * m.d + (long long)b->sent_kbps * b->d) / d) : 0;
+        m.recv_kbps = d ? (int)(((long long)m.recv_kbps * m.d + (long long)b->recv_kbps * b->d) / d) : 0;
+        m.up_loss = imax(m.up_loss, b->up_loss);
+        m.d = imin(d, 600);
+        q->sfu[k++] = m;
+      }
+      if (q->sfu_n % 2) q->sfu[k++] = q->sfu[q->sfu_n - 1];
+      q->sfu_n = k;
+    }
+    SigQualitySfu x;
+    x.t_ms = now_ms - q->joined_at_ms;
+    x.d = (int)imin((int)((dt + 500) / 1000), 600);
+    json_t *bwe = json_object_get(stats, "bwe");
+    x.rtt_ms = (int)jint(bwe, "rtt_ms", -1);
+    x.estimate_kbps = (int)(jint(stats, "subscriber_estimate_bps", 0) / 1000);
+    x.sent_kbps = (int)((sub_bytes - q->sfu_sub_bytes) * 8 / dt);
+    x.recv_kbps = (int)((pub_bytes - q->sfu_pub_bytes) * 8 / dt);
+    long long dp = packets - q->sfu_packets, dl = lost - q->sfu_lost;
+    x.up_loss = dp + dl > 0 ? (int)(1000 * dl / (dp + dl)) : 0;
+    q->sfu[q->sfu_n++] = x;
+  }
+  q->sfu_last_ms = now_ms;
+  q->sfu_sub_bytes = sub_bytes;
+  q->sfu_pub_bytes = pub_bytes;
+  q->sfu_packets = packets;
+  q->sfu_lost = lost;
+  return 0;
+}
+
 json_t *sig_quality_report(const SigQuality *q, const char *participant, gint64 joined_at,
                            gint64 left_at) {
   json_t *samples = json_array();
@@ -141,6 +198,16 @@ json_t *sig_quality_report(const SigQuality *q, const char *participant, gint64 
                         "joined_at", (json_int_t)joined_at, "left_at", (json_int_t)left_at, "reconnections", q->reconnections,
                         "ice_restarts", q->ice_restarts, "reports_refused", q->refused,
                         "samples", samples);
+  json_t *sfu = json_array();
+  for (guint i = 0; i < q->sfu_n; i++) {
+    const SigQualitySfu *x = &q->sfu[i];
+    json_array_append_new(sfu, json_pack("{s:I, s:i, s:i, s:i, s:i, s:i, s:i}", "t",
+                                         (json_int_t)(x->t_ms / 1000), "d", x->d, "rtt_ms",
+                                         x->rtt_ms, "estimate_kbps", x->estimate_kbps,
+                                         "sent_kbps", x->sent_kbps, "recv_kbps", x->recv_kbps,
+                                         "up_loss", x->up_loss));
+  }
+  json_object_set_new(r, "sfu", sfu);
   json_object_set_new(r, "first_frame_ms",
                       q->first_frame_ms >= 0 ? json_integer(q->first_frame_ms) : json_null());
   json_object_set_new(r, "relay", q->relay >= 0 ? json_boolean(q->relay) : json_null());

@@ -186,6 +186,51 @@ static void test_accumulate_bounded(void) {
   sig_quality_free(q);
 }
 
+static json_t *sfu_stats(long long sub_bytes, long long packets, long long lost) {
+  return json_pack("{s:s, s:I, s:{s:i}, s:{s:I}, s:{s:I}, s:[{s:s, s:I, s:I}]}", "type", "result",
+                   "subscriber_estimate_bps", (json_int_t)1160000, "bwe", "rtt_ms", 12,
+                   "publisher", "bytes_in", (json_int_t)(sub_bytes / 2), "subscriber",
+                   "bytes_out", (json_int_t)sub_bytes, "tracks", "kind", "video", "packets",
+                   (json_int_t)packets, "lost", (json_int_t)lost);
+}
+
+static void test_sfu_samples(void) {
+  SigQuality *q = sig_quality_new(0);
+  json_t *a = sfu_stats(0, 0, 0), *b = sfu_stats(1250000, 950, 50), *c = sfu_stats(10, 5, 0);
+  g_assert_cmpint(sig_quality_add_sfu(q, 10000, a), ==, 0);
+  g_assert_cmpuint(q->sfu_n, ==, 0); /* the first only sets the totals */
+  g_assert_cmpint(sig_quality_add_sfu(q, 20000, b), ==, 0);
+  g_assert_cmpuint(q->sfu_n, ==, 1);
+  g_assert_cmpint(q->sfu[0].d, ==, 10);
+  g_assert_cmpint(q->sfu[0].sent_kbps, ==, 1000); /* 1.25 MB in 10 s */
+  g_assert_cmpint(q->sfu[0].recv_kbps, ==, 500);
+  g_assert_cmpint(q->sfu[0].up_loss, ==, 50);     /* 50 of 1000 */
+  g_assert_cmpint(q->sfu[0].rtt_ms, ==, 12);
+  g_assert_cmpint(q->sfu[0].estimate_kbps, ==, 1160);
+  /* counters that went back (a media reset): totals restart, no sample */
+  g_assert_cmpint(sig_quality_add_sfu(q, 30000, c), ==, 0);
+  g_assert_cmpuint(q->sfu_n, ==, 1);
+  /* not a participant_stats result: refused, nothing changed */
+  json_t *bad = json_pack("{s:s}", "type", "error");
+  g_assert_cmpint(sig_quality_add_sfu(q, 40000, bad), ==, -1);
+  g_assert_cmpint(q->sfu_last_ms, ==, 30000);
+  /* bounded over a long call */
+  for (int i = 1; i <= 800; i++) {
+    json_t *x = sfu_stats(10 + i * 1000LL, 5 + i, 0);
+    g_assert_cmpint(sig_quality_add_sfu(q, 30000 + i * 10000LL, x), ==, 0);
+    json_decref(x);
+  }
+  g_assert_cmpuint(q->sfu_n, <=, SIG_QUALITY_MAX_SAMPLES);
+  json_t *r = sig_quality_report(q, "prisoner-1", 0, 8000);
+  g_assert_cmpuint(json_array_size(json_object_get(r, "sfu")), ==, q->sfu_n);
+  json_decref(r);
+  json_decref(a);
+  json_decref(b);
+  json_decref(c);
+  json_decref(bad);
+  sig_quality_free(q);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/quality/summary/all_clear_hour", test_all_clear_hour);
@@ -194,5 +239,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/quality/summary/json", test_summarize_json);
   g_test_add_func("/quality/client_stats/parse", test_parse_good_and_bad);
   g_test_add_func("/quality/client_stats/bounded", test_accumulate_bounded);
+  g_test_add_func("/quality/sfu/samples", test_sfu_samples);
   return g_test_run();
 }
