@@ -71,6 +71,7 @@ export class QualityReporter {
     this.prev = null;
     this.firstFrameMs = null;
     this.sentFirst = false;
+    this.sentCount = 0; // reports sent (tests wait on it)
     this.joinedAt = Date.now();
     this.timer = setInterval(() => this.tick().catch(() => {}), REPORT_INTERVAL_MS);
   }
@@ -81,7 +82,10 @@ export class QualityReporter {
     if (this.firstFrameMs === null && cur.video && cur.video.frames > 0) this.firstFrameMs = Date.now() - this.joinedAt;
     const msg = statsMessage(this.prev, cur, this.sentFirst ? null : this.firstFrameMs);
     this.prev = cur;
-    if (msg && s.send('stats', msg) && msg.first_frame_ms !== undefined) this.sentFirst = true;
+    if (msg && s.send('stats', msg)) {
+      this.sentCount++;
+      if (msg.first_frame_ms !== undefined) this.sentFirst = true;
+    }
   }
   stop() { clearInterval(this.timer); }
 }
