@@ -93,7 +93,7 @@ export class QualityReporter {
 // The family's summary in plain words: {minutes, clear_minutes, drops}.
 export function summaryWords(sum, t) {
   if (!sum || !Number.isInteger(sum.minutes) || sum.minutes <= 0) return t('quality.none');
-  const clear = t('quality.clear', { clear: sum.clear_minutes, minutes: sum.minutes });
+  const clear = sum.minutes === 1 ? t('quality.clearOne', { clear: sum.clear_minutes }) : t('quality.clear', { clear: sum.clear_minutes, minutes: sum.minutes });
   const drops = sum.drops === 0 ? t('quality.drops0') : sum.drops === 1 ? t('quality.drops1') : sum.drops === 2 ? t('quality.drops2') : t('quality.dropsN', { n: sum.drops });
   return `${clear} ${drops}`;
 }

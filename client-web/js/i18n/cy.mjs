@@ -620,6 +620,7 @@ export default {
   'quality.heading': "Ansawdd yr alwad",
   'quality.none': "Nid oes gennym ffigurau ansawdd ar gyfer yr alwad hon.",
   'quality.clear': "Roedd eich fideo yn glir am {clear} o {minutes} munud.",
+  'quality.clearOne': "Roedd eich fideo yn glir am {clear} o 1 munud.",
   'quality.drops0': "Ni wnaeth eich cysylltiad dorri.",
   'quality.drops1': "Torrodd eich cysylltiad unwaith.",
   'quality.drops2': "Torrodd eich cysylltiad ddwywaith.",

@@ -622,6 +622,7 @@ export default {
   'quality.heading': "Call quality",
   'quality.none': "We have no quality figures for this call.",
   'quality.clear': "Your video was clear for {clear} of {minutes} minutes.",
+  'quality.clearOne': "Your video was clear for {clear} of 1 minute.",
   'quality.drops0': "Your connection did not drop.",
   'quality.drops1': "Your connection dropped once.",
   'quality.drops2': "Your connection dropped twice.",

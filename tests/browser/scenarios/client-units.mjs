@@ -229,6 +229,7 @@ if (fs.existsSync(tbf)) {
   setLang('en');
   tap.check(summaryWords({ minutes: 60, clear_minutes: 55, drops: 2 }, t) === 'Your video was clear for 55 of 60 minutes. Your connection dropped twice.', 'summary in English');
   tap.check(summaryWords({ minutes: 60, clear_minutes: 60, drops: 0 }, t).endsWith('did not drop.') && summaryWords({ minutes: 5, clear_minutes: 1, drops: 7 }, t).endsWith('dropped 7 times.'), 'summary: no drop, many drops');
+  tap.check(summaryWords({ minutes: 1, clear_minutes: 0, drops: 0 }, t) === 'Your video was clear for 0 of 1 minute. Your connection did not drop.', 'summary: one minute is singular');
   tap.check(summaryWords(null, t) === t('quality.none') && summaryWords({ minutes: 0 }, t) === t('quality.none'), 'summary: nothing to say');
   setLang('cy');
   tap.check(summaryWords({ minutes: 60, clear_minutes: 55, drops: 1 }, t) === 'Roedd eich fideo yn glir am 55 o 60 munud. Torrodd eich cysylltiad unwaith.', 'summary in Welsh');
