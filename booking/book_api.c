@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "book_call_quality.h"
 #include "book_faultvfs.h"
 #include "book_localtime.h"
 #include "book_idcheck.h"
@@ -830,6 +831,8 @@ static void route(ApiCtx *c, const char *rest) {
     post ? api_visit_decide(c, seg[1], 1) : method_not_allowed(c);
   } else if (n == 3 && IS(0, "visits") && IS(2, "reject")) {
     post ? api_visit_decide(c, seg[1], 0) : method_not_allowed(c);
+  } else if (n == 3 && IS(0, "visits") && IS(2, "quality")) {
+    get ? api_visit_quality(c, seg[1]) : method_not_allowed(c);
   } else if (n == 3 && IS(0, "visits") && IS(2, "audit")) {
     get ? api_visit_audit(c, seg[1]) : method_not_allowed(c);
   } else if (n == 3 && IS(0, "visits") && IS(2, "join-token")) {

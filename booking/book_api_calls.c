@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "book_api.h"
+#include "book_call_quality.h"
 #include "book_idcheck.h"
 #include "book_outcomes.h"
 #include "book_decisions.h"
@@ -231,7 +232,7 @@ static const char *const EVENT_TYPES[] = {"call_started",        "participant_jo
                                           "recording_file",      "recording_finished",
                                           "recording_refused",   "call_moved",
                                           "face_alert",          "face_alert_decision",
-                                          NULL};
+                                          "call_quality",        NULL};
 
 /* The recording_stored row for the recording just inserted at rel:
  * {recording, path, size, sha256} (docs/booking.md "Audit chain"). 0 or -1. */
@@ -324,6 +325,12 @@ void api_internal_events(ApiCtx *c) {
   }
   if (reason && strlen(reason) > 200) {
     api_error(c, 400, "invalid_field", "data.reason is too long", "data");
+    goto out;
+  }
+  int quality = !strcmp(type, "call_quality");
+  char qmsg[120];
+  if (quality && book_call_quality_check(data, qmsg, sizeof qmsg)) {
+    api_error(c, 400, "invalid_field", qmsg, "data");
     goto out;
   }
   BookDb *db = c->app->db;
@@ -458,9 +465,13 @@ void api_internal_events(ApiCtx *c) {
       /* A new file's SHA-256 goes into the audit chain with its row. */
       if (!bad && book_db_changes(db) == 1) bad |= audit_recording_stored(db, c->now, visit_id, rpath);
     }
+    /* A quality report is stored in full (book_call_quality.h); its audit
+     * row carries only whose it is and the summary. */
+    if (quality) bad |= book_call_quality_store(db, event_id, visit_id, data, c->now);
     json_t *d = json_pack("{s:s, s:I, s:O}", "event_id", event_id, "at", (json_int_t)at, "data",
                           data ? data : json_object());
     if (!data) json_decref(json_object_get(d, "data"));
+    if (quality) json_object_set_new(d, "data", book_call_quality_audit_data(data));
     if (new_status) json_object_set_new(d, "status", json_string(new_status));
     char *dt = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(d);

@@ -39,6 +39,7 @@ static const char *const routes[] = {
     "/api/v1/visits/{id}/approve",
     "/api/v1/visits/{id}/reject",
     "/api/v1/visits/{id}/audit",
+    "/api/v1/visits/{id}/quality",
     "/api/v1/visits/{id}/join-token",
     "/api/v1/visits/{id}/outcome",
     "/api/v1/visits/{id}/participants/{id}/remove",

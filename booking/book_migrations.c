@@ -672,6 +672,26 @@ const BookMigration book_migrations[] = {
      "ALTER TABLE visits ADD COLUMN one_way_video TEXT\n"
      "  CHECK (one_way_video IS NULL OR one_way_video IN ('prisoner_sees_no_video', 'visitors_see_no_video'));\n"
      "ALTER TABLE visits ADD COLUMN one_way_reason TEXT;\n"},
+    {"0018_call_quality",
+     "-- Issue 19 part 4: a quality report per participant per call, as signalling\n"
+     "-- sends it in a call_quality event when the participant leaves or the call\n"
+     "-- ends (docs/contracts.md). report is the event's data as received (the\n"
+     "-- samples over time: resolution, frame rate, freezes, loss, RTT, bit rate;\n"
+     "-- join time, first frame, reconnections, ICE restarts, TURN or not);\n"
+     "-- minutes, clear_minutes and drops are booking's own summary of it\n"
+     "-- (common/quality_summary.c), the only part the family sees. Kept with the\n"
+     "-- call's other records (visit_events): the same retention.\n"
+     "CREATE TABLE call_quality (\n"
+     "  event_id TEXT PRIMARY KEY,\n"
+     "  visit_id TEXT NOT NULL REFERENCES visits(id),\n"
+     "  participant TEXT NOT NULL CHECK (length(participant) BETWEEN 1 AND 128),\n"
+     "  received_at INTEGER NOT NULL,\n"
+     "  minutes INTEGER NOT NULL CHECK (minutes >= 0),\n"
+     "  clear_minutes INTEGER NOT NULL CHECK (clear_minutes >= 0 AND clear_minutes <= minutes),\n"
+     "  drops INTEGER NOT NULL CHECK (drops >= 0),\n"
+     "  report TEXT NOT NULL\n"
+     ");\n"
+     "CREATE INDEX call_quality_visit ON call_quality(visit_id, participant);\n"},
     {"0019_interpreters",
      "-- Issue 19 part 5: an interpreter may join (docs/booking.md \"Interpreters\").\n"
      "-- An interpreter is a person record staff of one establishment create (name,\n"
@@ -1434,6 +1454,26 @@ const BookMigration book_migrations_pg[] = {
      "ALTER TABLE visits ADD COLUMN one_way_video TEXT\n"
      "  CHECK (one_way_video IS NULL OR one_way_video IN ('prisoner_sees_no_video', 'visitors_see_no_video'));\n"
      "ALTER TABLE visits ADD COLUMN one_way_reason TEXT;\n"},
+    {"0018_call_quality",
+     "-- Issue 19 part 4: a quality report per participant per call, as signalling\n"
+     "-- sends it in a call_quality event when the participant leaves or the call\n"
+     "-- ends (docs/contracts.md). report is the event's data as received (the\n"
+     "-- samples over time: resolution, frame rate, freezes, loss, RTT, bit rate;\n"
+     "-- join time, first frame, reconnections, ICE restarts, TURN or not);\n"
+     "-- minutes, clear_minutes and drops are booking's own summary of it\n"
+     "-- (common/quality_summary.c), the only part the family sees. Kept with the\n"
+     "-- call's other records (visit_events): the same retention.\n"
+     "CREATE TABLE call_quality (\n"
+     "  event_id TEXT PRIMARY KEY,\n"
+     "  visit_id TEXT NOT NULL REFERENCES visits(id),\n"
+     "  participant TEXT NOT NULL CHECK (length(participant) BETWEEN 1 AND 128),\n"
+     "  received_at INTEGER NOT NULL,\n"
+     "  minutes INTEGER NOT NULL CHECK (minutes >= 0),\n"
+     "  clear_minutes INTEGER NOT NULL CHECK (clear_minutes >= 0 AND clear_minutes <= minutes),\n"
+     "  drops INTEGER NOT NULL CHECK (drops >= 0),\n"
+     "  report TEXT NOT NULL\n"
+     ");\n"
+     "CREATE INDEX call_quality_visit ON call_quality(visit_id, participant);\n"},
     {"0019_interpreters",
      "-- PostgreSQL text of 0019_interpreters.sql (keep the two in step).\n"
      "-- Issue 19 part 5: an interpreter may join (docs/booking.md \"Interpreters\").\n"

@@ -14,7 +14,8 @@
 
 static const char *const known_types[] = {
     "join", "leave", "ping", "publish_offer", "subscriber_answer", "ice", "mute", "remove",
-    "end_call", "record", "video_limit", "ice_restart", "e2ee", "face_alert_decision", NULL};
+    "end_call", "record", "video_limit", "ice_restart", "e2ee", "face_alert_decision", "stats",
+    NULL};
 
 SigConn *sig_conn_lookup(SigServer *s, guint64 id) { return g_hash_table_lookup(s->conns, &id); }
 

@@ -10,6 +10,7 @@
 #include "sig_e2ee_relay.h"
 #include "sig_faces.h"
 #include "sig_moderate.h"
+#include "sig_part_quality.h"
 #include "sig_relay.h"
 #include "sig_server_state.h"
 
@@ -224,6 +225,7 @@ static void on_ice_restart(SigPart *p, json_t *msg) {
                    "ice_restart");
     return;
   }
+  sig_part_quality_ice_restart(p);
   SigRoom *r = p->room;
   SigCtx *x = sig_ctx_new(r->srv, r->id, p->id->participant, 0, "ice_restart");
   x->gen = p->sfu_generation;
@@ -247,6 +249,7 @@ void sig_handle_joined_message(SigConn *c, const char *type, json_t *msg) {
   else if (strcmp(type, "video_limit") == 0) on_video_limit(p, msg);
   else if (strcmp(type, "ice_restart") == 0) on_ice_restart(p, msg);
   else if (strcmp(type, "e2ee") == 0) sig_on_e2ee(p, msg);
+  else if (strcmp(type, "stats") == 0) sig_on_stats(p, msg);
   else if (strcmp(type, "leave") == 0) {
     c->part = NULL;
     p->conn = NULL;

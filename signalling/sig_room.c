@@ -8,6 +8,7 @@
 #include "log.h"
 #include "sig_call_presence.h"
 #include "sig_metrics.h"
+#include "sig_part_quality.h"
 #include "sig_room.h"
 #include "sig_server_state.h"
 
@@ -26,6 +27,7 @@ void sig_part_free(gpointer p) {
   if (x->conn) x->conn->part = NULL;
   sig_identity_free(x->id);
   g_free(x->sub_offer);
+  sig_part_quality_free(x);
   g_free(x);
 }
 
@@ -147,6 +149,7 @@ void sig_room_end(SigRoom *r, const char *reason, SigPart *by, const char *why) 
       p->conn->part = NULL;
       p->conn = NULL;
     }
+    if (p->ready) sig_part_quality_post(p);
     if (p->ready)
       sig_post_event(s, r->id, "participant_left", p->id->participant,
                  json_pack("{s:s, s:s, s:I, s:I}", "participant", p->id->participant, "reason",
@@ -257,6 +260,7 @@ void sig_part_leave(SigPart *p, const char *reason, gboolean tell_sfu) {
     if (strcmp(((SigTrack *)v)->participant, pid) == 0) g_hash_table_iter_remove(&it);
   gboolean was_ready = p->ready, hidden = p->id->hidden;
   gint64 joined_at = p->joined_at;
+  if (was_ready) sig_part_quality_post(p);
   if (p->conn) {
     p->conn->part = NULL;
     p->conn = NULL;
@@ -292,6 +296,7 @@ void sig_part_disconnected(SigPart *p) {
 }
 
 void sig_part_back(SigPart *p) {
+  sig_part_quality_reconnected(p);
   p->away = FALSE;
   p->away_deadline_ms = 0;
 }

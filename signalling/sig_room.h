@@ -51,6 +51,8 @@ struct SigPart {
   /* The SFU's last subscriber offer not yet answered (kept while away: a
    * resumed connection gets it again, the SFU waits for its answer). */
   char *sub_offer;
+  /* Call quality figures (sig_part_quality.h); NULL until the first. */
+  struct SigQuality *quality;
 };
 
 typedef enum { ROOM_CREATING, ROOM_READY } SigRoomState;

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "sig_admit.h"
 #include "sig_call_move.h"
+#include "sig_part_quality.h"
 #include "sig_conn.h"
 #include "sig_relay.h"
 #include "sig_room.h"
@@ -146,6 +147,7 @@ SigServer *sig_server_new(const SigSettings *set, char **node_urls, const char *
     sfu_node_set_alternative(n, other_node_can_take);
     g_ptr_array_add(s->nodes, n);
   }
+  s->quality_timer = sig_quality_sampler_start(s);
   return s;
 }
 
@@ -166,6 +168,7 @@ gint64 sig_now_unix(const SigServer *s) { return sig_clock_unix(&s->clock); }
 
 void sig_server_free(SigServer *s) {
   if (!s) return;
+  if (s->quality_timer) g_source_remove(s->quality_timer);
   g_hash_table_destroy(s->rooms);
   g_hash_table_destroy(s->ended);
   g_hash_table_destroy(s->conns);

@@ -25,6 +25,7 @@ struct SigServer {
   guint64 next_conn_id;
   SigClock clock;       /* wall clock of the call logic (real unless a test sets one) */
   gboolean drain_moves; /* draining nodes' live calls move (else they finish there) */
+  guint quality_timer;  /* the SFU figures' sampler (sig_part_quality.h) */
 };
 
 /* The least loaded healthy node that is not draining and not `except`

@@ -41,6 +41,7 @@ await step('booking down: a call goes on and its events are spooled to disk', as
     expected.push('participant_joined');
     x.send({ type: 'leave' });
     await x.next('left');
+    expected.push('call_quality'); // each visible participant's quality report, before its leave
     expected.push('participant_left');
   }
   p.send({ type: 'publish_offer', sdp: fakePublishOffer() });

@@ -41,6 +41,8 @@
 // (reason e2ee_unsupported) before any media is sent.
 
 // A signalling URL the server may send us to: a websocket URL, nothing else.
+import { QualityReporter } from './quality-report.mjs';
+
 function validSignalUrl(u) {
   return typeof u === 'string' && u.length < 2048 && /^wss?:\/\/[^\s/]+(\/\S*)?$/.test(u);
 }
@@ -367,6 +369,8 @@ export class CallSession extends EventTarget {
         clearInterval(this.watchTimer);
         this.watch = { publisher: {}, subscriber: {} };
         this.watchTimer = setInterval(() => this.checkMedia().catch(() => {}), 1000);
+        // The call's quality report: a stats message every 10 s (quality-report.mjs).
+        if (!this.quality) this.quality = new QualityReporter(this);
         clearInterval(this.pingTimer);
         // A socket that has said nothing for 35 s (pong every 15 s) is dead
         // though the browser has not noticed: resume over a new one.
@@ -715,6 +719,7 @@ export class CallSession extends EventTarget {
     if (nc && nc.removeEventListener) nc.removeEventListener('change', this.onNetworkChange);
     clearInterval(this.pingTimer);
     clearInterval(this.watchTimer);
+    if (this.quality) this.quality.stop();
     this.closePeers();
     if (this.e2ee) this.e2ee.close();
     try { this.ws && this.ws.close(1000); } catch { /* closed */ }

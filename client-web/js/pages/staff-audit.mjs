@@ -7,6 +7,7 @@ import { get, post } from '../api.mjs';
 import { visitTypeName, inZone } from '../format.mjs';
 import { statusTag } from '../visits-view.mjs';
 import { t } from '../i18n/index.mjs';
+import { staffQualityPanel } from '../quality-view.mjs';
 
 const user = await requireUser(STAFF_ROLES);
 const id = new URLSearchParams(location.search).get('visit') || '';
@@ -93,6 +94,8 @@ function wireOutcome(v) {
 try {
   const [v, { entries }] = await Promise.all([get(`/visits/${encodeURIComponent(id)}`), get(`/visits/${encodeURIComponent(id)}/audit`)]);
   const chain = await chainCheck(v);
+  // The call's quality report (issue 19): none yet, or not readable, shows nothing.
+  const quality = await get(`/visits/${encodeURIComponent(id)}/quality`).catch(() => null);
   const misfit = chain && !chain.intact && chain.row_id;
   main.innerHTML = String(html`
     <span class="govuk-caption-l">${visitTypeName(v.type)}, ${inZone(v.time_zone).longDate(v.start)}, ${inZone(v.time_zone).timeRange(v.start, v.end)}</span>
@@ -100,6 +103,7 @@ try {
     <p class="govuk-body">${t('audit.status')} ${statusTag(v)}${v.status_reason ? html` <span id="status-reason">${REASONS[v.status_reason] || v.status_reason}</span>` : ''}</p>
     ${outcomePanel(v)}
     ${chainPanel(chain)}
+    ${staffQualityPanel(quality, t)}
     <div class="moj-timeline" id="audit">
       ${entries.map((e) => html`
       <div class="moj-timeline__item" data-action="${e.action}" data-id="${e.id}">

@@ -10,6 +10,8 @@ import { limitVideoBandwidth, qualityOf } from '../../../client-web/js/call/sess
 import { BandwidthJudge } from '../../../client-web/js/call/bandwidth.mjs';
 import { CATALOGUES, t, setLang } from '../../../client-web/js/i18n/index.mjs';
 import { eventText, kindText, voSection, readAdjust } from '../../../client-web/js/visiting-orders.mjs';
+import { statsMessage, summaryWords } from '../../../client-web/js/call/quality-report.mjs';
+import { chartPoints, familyQualityLine } from '../../../client-web/js/quality-view.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -210,6 +212,30 @@ if (fs.existsSync(tbf)) {
   acts = run(j, series.map((s) => ({ ...s, t: Math.round(s.t - series[0].t) })));
   tap.check(acts.map((a) => a.split(':')[1]).join() === 'offer,auto-audio,return-video',
     `a recorded series on a 200 kbit/s tbf link (test-call-shaped-link): offer, audio only, video again, and the trial holds though the estimate sits at the SFU's floor (${acts.join()})`);
+}
+
+// The call quality report (issue 19): the stats message from two getStats
+// snapshots, within the bounds signalling accepts, and the family's words.
+{
+  const a = { at: 0, video: { id: 'v', frames: 0, freezes: 0, w: 640, h: 480 }, lost: 10, received: 990, bytes: 0, rttMs: 41.6, relay: false };
+  const b = { at: 10000, video: { id: 'v', frames: 300, freezes: 1, w: 640, h: 480 }, lost: 30, received: 1970, bytes: 1000000, rttMs: 41.6, relay: false };
+  const m = statsMessage(a, b, 850);
+  tap.check(m.interval_s === 10 && m.fps === 30 && m.frames_decoded === 300 && m.freezes === 1 && m.height === 480, 'stats: frames, fps and freezes are the interval\'s');
+  tap.check(m.loss_permille === 20 && m.rtt_ms === 42 && m.kbps === 800 && m.first_frame_ms === 850 && m.relay === false, 'stats: loss per thousand over the interval, RTT, bit rate, first frame, TURN or not');
+  const odd = statsMessage(a, { ...b, at: 1000000, video: { id: 'w', frames: 9e9, freezes: -5, w: 1e6, h: NaN }, rttMs: 1e9, bytes: -1, relay: 'x' });
+  tap.check(odd.interval_s === 60 && odd.frames_decoded === 14400 && odd.freezes === 0 && odd.width === 8192 && odd.height === 0 && odd.rtt_ms === 60000 && odd.kbps === 0 && !('relay' in odd) && !('first_frame_ms' in odd),
+    'stats: odd getStats figures are clamped to the bounds signalling accepts');
+  tap.check(statsMessage(null, b) === null && statsMessage(b, a) === null, 'stats: nothing without two snapshots in order');
+  setLang('en');
+  tap.check(summaryWords({ minutes: 60, clear_minutes: 55, drops: 2 }, t) === 'Your video was clear for 55 of 60 minutes. Your connection dropped twice.', 'summary in English');
+  tap.check(summaryWords({ minutes: 60, clear_minutes: 60, drops: 0 }, t).endsWith('did not drop.') && summaryWords({ minutes: 5, clear_minutes: 1, drops: 7 }, t).endsWith('dropped 7 times.'), 'summary: no drop, many drops');
+  tap.check(summaryWords({ minutes: 1, clear_minutes: 0, drops: 0 }, t) === 'Your video was clear for 0 of 1 minute. Your connection did not drop.', 'summary: one minute is singular');
+  tap.check(summaryWords(null, t) === t('quality.none') && summaryWords({ minutes: 0 }, t) === t('quality.none'), 'summary: nothing to say');
+  setLang('cy');
+  tap.check(summaryWords({ minutes: 60, clear_minutes: 55, drops: 1 }, t) === 'Roedd eich fideo yn glir am 55 o 60 munud. Torrodd eich cysylltiad unwaith.', 'summary in Welsh');
+  setLang('en');
+  tap.check(familyQualityLine({ participants: [{ summary: { minutes: 30, clear_minutes: 28, drops: 1 } }, { summary: { minutes: 30, clear_minutes: 27, drops: 1 } }] }, t).startsWith('Your video was clear for 55 of 60'), 'a family member who rejoined: the reports add up');
+  tap.check(chartPoints([{ t: 0, fps: 30 }, { t: 60, fps: 0 }]) === '4.0,4.0 596.0,116.0' && chartPoints([]) === '', 'chart points span the call and the frame rate');
 }
 
 process.exit(tap.done());
