@@ -10,14 +10,14 @@
 #ifndef PARLOUR_SIG_CALL_E2EE_H
 #define PARLOUR_SIG_CALL_E2EE_H
 
-#include <glib.h>
+/* int, not gboolean: the call core includes only the C library. */
 
 /* claim: the token's e2ee claim, NULL when absent. Sets *required; returns
- * FALSE when the claim is present but neither "required" nor "off". */
-gboolean sig_e2ee_policy(const char *visit_type, const char *claim, gboolean *required);
+ * 0 when the claim is present but neither "required" nor "off". */
+int sig_e2ee_policy(const char *visit_type, const char *claim, int *required);
 
 /* NULL: may join; else the refusal code ("e2ee_required"): the call
  * requires end-to-end encryption and the client did not announce it can. */
-const char *sig_e2ee_join_refusal(gboolean required, gboolean announced);
+const char *sig_e2ee_join_refusal(int required, int announced);
 
 #endif
