@@ -16,6 +16,11 @@
  * arrival (tests/net/lib.sh also runs it SCHED_FIFO when it can). Prints
  * "ready PORT" once bound (PORT: the listen port, for
  * --listen IP:0), and on SIGTERM/SIGINT a line of counters, then exits 0.
+ * Upstream only (client to forward address), for RTP and RTCP datagrams
+ * only (first byte 128..191, RFC 7983: ICE and DTLS pass untouched):
+ * --up-reorder PCT swaps a datagram with the one queued just before it,
+ * --up-duplicate PCT queues it twice, --up-truncate PCT keeps only its first
+ * half (issue 20's media-path faults; these kernels have no netem).
  * Bad arguments: a message and exit 2. Memory: two rings of 4096 datagrams
  * allocated at start; a full ring drops (counted as overflow). */
 #define _GNU_SOURCE
@@ -47,7 +52,12 @@ typedef struct {
   unsigned head, count;
   int64_t last_due;
   uint64_t in, out, lost, overflow;
+  uint64_t reordered, duplicated, truncated;
 } Dir;
+
+typedef struct {
+  double reorder, duplicate, truncate; /* percent, RTP/RTCP only */
+} Faults;
 
 static volatile sig_atomic_t stop;
 static void on_signal(int s) { (void)s; stop = 1; }
@@ -97,13 +107,41 @@ static ssize_t recv_ts(int fd, uint8_t *buf, size_t cap, struct sockaddr_in *fro
   return n;
 }
 
+static void push(Dir *d, const uint8_t *buf, size_t len, GRand *r, int64_t delay_us,
+                 int64_t jitter_us, int64_t arrival);
+
 static void enqueue(Dir *d, const uint8_t *buf, size_t len, GRand *r, double loss, int64_t delay_us,
-                    int64_t jitter_us, int64_t arrival) {
+                    int64_t jitter_us, int64_t arrival, const Faults *f) {
   d->in++;
+  bool media = len >= 12 && buf[0] >= 128 && buf[0] <= 191;
+  if (f && media) {
+    if (f->truncate > 0 && g_rand_double(r) * 100.0 < f->truncate) {
+      len /= 2;
+      d->truncated++;
+    }
+    if (f->duplicate > 0 && g_rand_double(r) * 100.0 < f->duplicate && d->count < RING) {
+      push(d, buf, len, r, delay_us, jitter_us, arrival);
+      d->duplicated++;
+    }
+    if (f->reorder > 0 && d->count > 0 && d->count < RING && g_rand_double(r) * 100.0 < f->reorder) {
+      /* Goes out before the one queued just before it: swap their bytes. */
+      Slot *prev = &d->slots[(d->head + d->count - 1) % RING];
+      push(d, prev->data, prev->len, r, delay_us, jitter_us, arrival);
+      prev->len = (uint16_t)len;
+      memcpy(prev->data, buf, len);
+      d->reordered++;
+      return;
+    }
+  }
   if (loss > 0 && g_rand_double(r) * 100.0 < loss) {
     d->lost++;
     return;
   }
+  push(d, buf, len, r, delay_us, jitter_us, arrival);
+}
+
+static void push(Dir *d, const uint8_t *buf, size_t len, GRand *r, int64_t delay_us,
+                 int64_t jitter_us, int64_t arrival) {
   if (d->count == RING) {
     d->overflow++;
     return;
@@ -131,12 +169,16 @@ int main(int argc, char **argv) {
   char *listen_s = NULL, *forward_s = NULL;
   gint delay_ms = 0, jitter_ms = 0, seed = 1;
   gdouble loss = 0;
+  Faults faults = {0};
   GOptionEntry entries[] = {
       {"listen", 0, 0, G_OPTION_ARG_STRING, &listen_s, "IP:PORT to receive from the client", NULL},
       {"forward", 0, 0, G_OPTION_ARG_STRING, &forward_s, "IP:PORT to relay to", NULL},
       {"delay-ms", 0, 0, G_OPTION_ARG_INT, &delay_ms, "one-way delay per direction", NULL},
       {"jitter-ms", 0, 0, G_OPTION_ARG_INT, &jitter_ms, "extra uniform 0..J ms", NULL},
       {"loss", 0, 0, G_OPTION_ARG_DOUBLE, &loss, "loss percent per direction", NULL},
+      {"up-reorder", 0, 0, G_OPTION_ARG_DOUBLE, &faults.reorder, "upstream RTP/RTCP reordered, percent", NULL},
+      {"up-duplicate", 0, 0, G_OPTION_ARG_DOUBLE, &faults.duplicate, "upstream RTP/RTCP duplicated, percent", NULL},
+      {"up-truncate", 0, 0, G_OPTION_ARG_DOUBLE, &faults.truncate, "upstream RTP/RTCP cut to half, percent", NULL},
       {"seed", 0, 0, G_OPTION_ARG_INT, &seed, "random seed", NULL},
       {NULL, 0, 0, 0, NULL, NULL, NULL}};
   GOptionContext *ctx = g_option_context_new("- UDP relay with delay, jitter and loss");
@@ -152,7 +194,9 @@ int main(int argc, char **argv) {
     fprintf(stderr, "prog_udp_impair: --listen IP:PORT and --forward IP:PORT (IPv4) are required\n");
     return 2;
   }
-  if (delay_ms < 0 || delay_ms > 10000 || jitter_ms < 0 || jitter_ms > 10000 || loss < 0 || loss > 100) {
+  if (delay_ms < 0 || delay_ms > 10000 || jitter_ms < 0 || jitter_ms > 10000 || loss < 0 || loss > 100 ||
+      faults.reorder < 0 || faults.reorder > 100 || faults.duplicate < 0 || faults.duplicate > 100 ||
+      faults.truncate < 0 || faults.truncate > 100) {
     fprintf(stderr, "prog_udp_impair: delay/jitter 0..10000 ms, loss 0..100 %%\n");
     return 2;
   }
@@ -194,14 +238,14 @@ int main(int argc, char **argv) {
       while ((len = recv_ts(ls, buf, sizeof buf, &from, &at)) >= 0) {
         client = from;
         have_client = true;
-        enqueue(&up, buf, (size_t)len, r, loss, delay_ms * 1000LL, jitter_ms * 1000LL, at);
+        enqueue(&up, buf, (size_t)len, r, loss, delay_ms * 1000LL, jitter_ms * 1000LL, at, &faults);
       }
     }
     if (n > 0 && (p[1].revents & POLLIN)) {
       int64_t at;
       ssize_t len;
       while ((len = recv_ts(fs, buf, sizeof buf, NULL, &at)) >= 0)
-        enqueue(&down, buf, (size_t)len, r, loss, delay_ms * 1000LL, jitter_ms * 1000LL, at);
+        enqueue(&down, buf, (size_t)len, r, loss, delay_ms * 1000LL, jitter_ms * 1000LL, at, NULL);
     }
     now = now_us();
     flush(&up, fs, &fa, true, now);
@@ -209,8 +253,10 @@ int main(int argc, char **argv) {
   }
   printf("up in=%" G_GUINT64_FORMAT " out=%" G_GUINT64_FORMAT " lost=%" G_GUINT64_FORMAT
          " overflow=%" G_GUINT64_FORMAT " down in=%" G_GUINT64_FORMAT " out=%" G_GUINT64_FORMAT
-         " lost=%" G_GUINT64_FORMAT " overflow=%" G_GUINT64_FORMAT "\n",
-         up.in, up.out, up.lost, up.overflow, down.in, down.out, down.lost, down.overflow);
+         " lost=%" G_GUINT64_FORMAT " overflow=%" G_GUINT64_FORMAT " up reordered=%" G_GUINT64_FORMAT
+         " duplicated=%" G_GUINT64_FORMAT " truncated=%" G_GUINT64_FORMAT "\n",
+         up.in, up.out, up.lost, up.overflow, down.in, down.out, down.lost, down.overflow, up.reordered,
+         up.duplicated, up.truncated);
   fflush(stdout);
   g_free(up.slots);
   g_free(down.slots);
