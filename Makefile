@@ -168,9 +168,30 @@ test: deps
 	@$(MAKE) --no-print-directory fuzz-build
 	@scripts/run-tests
 
-# Unit tests only, fast (used while developing).
+# The three tiers `make test` runs in one go (docs/testing.md), each with
+# the set-up it needs and no more. test-fast: the C unit tests (no ASan
+# build: their ASan+UBSan runs belong to test-integration). test-integration:
+# the unit tests under ASan+UBSan, the fuzz corpus replays and every
+# tests/<dir>/test-* that drives no browser. test-browser: tests/browser/ and
+# every test marked "tier: browser" (Chromium, Firefox).
+.PHONY: test-fast test-integration test-browser
+test-fast: deps
+	@$(MAKE) --no-print-directory tests-build
+	@scripts/run-tests --tier=fast
+
+test-integration: deps
+	@$(MAKE) --no-print-directory tests-build
+	@$(MAKE) --no-print-directory ASAN=1 tests-build
+	@$(MAKE) --no-print-directory fuzz-build
+	@scripts/run-tests --tier=integration
+
+test-browser: deps
+	@$(MAKE) --no-print-directory tests-build
+	@scripts/run-tests --tier=browser
+
+# Unit tests only, fast (used while developing; test-fast without deps).
 test-unit: tests-build
-	@scripts/run-tests --unit-only
+	@scripts/run-tests --tier=fast
 
 asan:
 	@$(MAKE) --no-print-directory ASAN=1 tests-build
