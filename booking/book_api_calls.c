@@ -6,6 +6,7 @@
 #include "book_api.h"
 #include "book_idcheck.h"
 #include "book_decisions.h"
+#include "book_e2ee.h"
 
 #include "ids.h"
 #include "log.h"
@@ -138,12 +139,12 @@ void api_join_token(ApiCtx *c, const char *id) {
                              "hidden", monitor, "moderate", monitor, "may_record",
                              !strcmp(rec, "required"));
   json_t *claims = json_pack(
-      "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:O, s:{s:s, s:I, s:I}, s:s, s:s}",
+      "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:O, s:{s:s, s:I, s:I}, s:s, s:s, s:s}",
       "iss", c->app->cfg->token_issuer, "aud", c->app->cfg->token_audience, "sub", sub, "jti",
       jti ? jti : "", "iat", (json_int_t)c->now, "nbf", (json_int_t)(start - JOIN_EARLY_S), "exp",
       (json_int_t)end, "room", id, "name", c->session->display_name, "role", role, "grants",
       grants, "visit", "type", type, "start", (json_int_t)start, "end", (json_int_t)end,
-      "recording", rec, "monitoring", mon);
+      "recording", rec, "monitoring", mon, "e2ee", book_e2ee_policy(type));
   char err[200];
   char *tok = jti ? token_sign(c->app->token_key, c->app->token_kid, claims, err, sizeof err) : NULL;
   json_decref(claims);
@@ -176,6 +177,9 @@ void api_join_token(ApiCtx *c, const char *id) {
                              "grants", grants);
   /* The establishment's video profile for in-cell devices: the prisoner's page uses it. */
   if (!strcmp(role, "prisoner")) json_object_set_new(answer, "video_profile", json_string(profile));
+  /* The page refuses to join an end-to-end encrypted call from a browser
+   * that cannot encrypt, before it asks for camera or microphone. */
+  json_object_set_new(answer, "e2ee", json_string(book_e2ee_policy(type)));
   /* TURN: time-limited REST credentials for this person, valid until the
    * visit's end (plus a margin); the secret stays here. */
   TurnCredential tc;

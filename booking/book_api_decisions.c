@@ -9,6 +9,7 @@
 #include "book_api.h"
 #include "book_decisions.h"
 #include "book_idcheck.h"
+#include "book_e2ee.h"
 #include "ids.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -88,10 +89,10 @@ void api_internal_admit(ApiCtx *c) {
            visit_id, participant, a.admit ? "-" : a.code);
   if (a.admit)
     api_json(c, 200,
-             json_pack("{s:b, s:{s:s, s:s, s:I, s:I}, s:{s:s, s:s}}", "admit", 1, "visit", "type",
-                       a.type, "status", a.status, "start", (json_int_t)a.start, "end",
+             json_pack("{s:b, s:{s:s, s:s, s:I, s:I}, s:{s:s, s:s, s:s}}", "admit", 1, "visit",
+                       "type", a.type, "status", a.status, "start", (json_int_t)a.start, "end",
                        (json_int_t)a.end, "policy", "monitoring", a.monitoring, "recording",
-                       a.recording));
+                       a.recording, "e2ee", book_e2ee_policy(a.type)));
   else
     api_json(c, 200,
              json_pack("{s:b, s:s, s:s}", "admit", 0, "code", a.code, "message", a.message));

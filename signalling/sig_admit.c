@@ -9,6 +9,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "sig_admit.h"
+#include "sig_call_e2ee.h"
 #include "sig_call_presence.h"
 #include "sig_cluster.h"
 #include "sig_metrics.h"
@@ -110,6 +111,8 @@ static void send_joined(SigPart *p, gboolean reconnect, gboolean resumed) {
       (json_int_t)r->policy->visit_end, "participants", sig_room_participants_for(r, p),
       "reconnected", reconnect, "resumed", resumed, "server_time", (json_int_t)sig_now_unix(r->srv));
   add_ice_servers(r, p, f);
+  json_object_set_new(f, "e2ee", json_string(id->e2ee_required || r->policy->e2ee_required
+                                                 ? "required" : "off"));
   /* Several instances: where to go if this one is lost, this visit's
    * instance first (docs/contracts.md, "Several signalling instances"). */
   if (r->srv->cluster) json_object_set_new(f, "instances", sig_cluster_ranked(r->srv->cluster, r->id));
@@ -293,7 +296,7 @@ static gboolean same_policy(const SigIdentity *a, const SigIdentity *b) {
 
 void sig_handle_join(SigConn *c, json_t *msg) {
   SigServer *s = c->srv;
-  static const char *const allowed[] = {"v", "type", "token", "room", "resume", NULL};
+  static const char *const allowed[] = {"v", "type", "token", "room", "resume", "e2ee", NULL};
   const char *unknown = jsonu_unknown_key(msg, allowed);
   if (unknown) {
     char why[160];
@@ -304,6 +307,11 @@ void sig_handle_join(SigConn *c, json_t *msg) {
   int resume = 0;
   if (json_object_get(msg, "resume") && jsonu_bool(msg, "resume", &resume) != 0) {
     refuse(c, "bad_message", "join's resume must be true or false", SIG_CLOSE_PROTOCOL);
+    return;
+  }
+  int e2ee = 0;
+  if (json_object_get(msg, "e2ee") && jsonu_bool(msg, "e2ee", &e2ee) != 0) {
+    refuse(c, "bad_message", "join's e2ee must be true or false", SIG_CLOSE_PROTOCOL);
     return;
   }
   const char *token = jsonu_str(msg, "token");
@@ -327,6 +335,17 @@ void sig_handle_join(SigConn *c, json_t *msg) {
     } else {
       refuse(c, je.code, je.message, SIG_CLOSE_REFUSED);
     }
+    return;
+  }
+  /* End-to-end encrypted calls (sig_call_e2ee.h): a client that does not
+   * say it encrypts is refused, never let in to send media in the clear. */
+  id->e2ee_announced = e2ee;
+  const char *e2ee_refusal = sig_e2ee_join_refusal(id->e2ee_required, id->e2ee_announced);
+  if (e2ee_refusal) {
+    refuse(c, e2ee_refusal,
+           "this call is end-to-end encrypted and this browser did not say it can encrypt",
+           SIG_CLOSE_REFUSED);
+    sig_identity_free(id);
     return;
   }
   /* A participant this instance already holds (away within the grace, or

@@ -14,7 +14,7 @@
 
 static const char *const known_types[] = {
     "join", "leave", "ping", "publish_offer", "subscriber_answer", "ice", "mute", "remove",
-    "end_call", "record", "video_limit", "ice_restart", NULL};
+    "end_call", "record", "video_limit", "ice_restart", "e2ee", NULL};
 
 SigConn *sig_conn_lookup(SigServer *s, guint64 id) { return g_hash_table_lookup(s->conns, &id); }
 

@@ -6,6 +6,7 @@
 
 #include "b64url.h"
 #include "jsonutil.h"
+#include "sig_call_e2ee.h"
 #include "sig_call_timeup.h"
 
 static const char *const roles[] = {"prisoner",  "visitor",       "probationer",   "officer",
@@ -152,6 +153,7 @@ SigIdentity *sig_join_check(const SigJoinPolicy *pol, const char *token, const c
   json_t *visit = json_object_get(claims, "visit");
   const char *rec = jsonu_str(claims, "recording");
   const char *mon = jsonu_str(claims, "monitoring");
+  json_t *e2ee_claim = json_object_get(claims, "e2ee");
   long long vs = 0, ve = 0;
   id->room = g_strdup(jsonu_str(claims, "room"));
   id->participant = g_strdup(jsonu_str(claims, "sub"));
@@ -176,6 +178,9 @@ SigIdentity *sig_join_check(const SigJoinPolicy *pol, const char *token, const c
     bad = "recording";
   else if (!mon || (strcmp(mon, "allowed") != 0 && strcmp(mon, "forbidden") != 0))
     bad = "monitoring";
+  else if ((e2ee_claim && !json_is_string(e2ee_claim)) ||
+           !sig_e2ee_policy(id->visit_type, json_string_value(e2ee_claim), &id->e2ee_required))
+    bad = "e2ee";
   else if (strcmp(id->role, "staff_monitor") == 0 && (!id->hidden || id->publish))
     bad = "grants"; /* a monitor is always hidden and never publishes */
   else if (id->hidden && id->publish)

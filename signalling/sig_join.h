@@ -40,6 +40,8 @@ typedef struct {
   int64_t visit_start, visit_end;
   gboolean recording_required; /* recording == "required" */
   gboolean monitoring_allowed; /* monitoring == "allowed" */
+  gboolean e2ee_required;      /* the call's media is end-to-end encrypted (sig_call_e2ee.h) */
+  gboolean e2ee_announced;     /* this participant's join said it can (join's e2ee:true) */
 } SigIdentity;
 
 void sig_identity_free(SigIdentity *id);

@@ -7,6 +7,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "sig_admit.h"
+#include "sig_e2ee_relay.h"
 #include "sig_moderate.h"
 #include "sig_relay.h"
 #include "sig_server_state.h"
@@ -243,6 +244,7 @@ void sig_handle_joined_message(SigConn *c, const char *type, json_t *msg) {
   else if (strcmp(type, "record") == 0) sig_on_record(p, msg);
   else if (strcmp(type, "video_limit") == 0) on_video_limit(p, msg);
   else if (strcmp(type, "ice_restart") == 0) on_ice_restart(p, msg);
+  else if (strcmp(type, "e2ee") == 0) sig_on_e2ee(p, msg);
   else if (strcmp(type, "leave") == 0) {
     c->part = NULL;
     p->conn = NULL;

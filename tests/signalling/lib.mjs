@@ -256,10 +256,13 @@ export function connect(sig, { origin = ORIGIN, name = 'client', autoPong = true
 }
 
 // Connects and joins; returns the client with c.joined set (or throws).
-export async function join(sig, v, claimOpts, { room, flags, key, name, autoPong } = {}) {
+// A legal or telemedicine call requires end-to-end encryption: the client
+// says it encrypts (e2ee:true) unless told otherwise, as client-web does.
+export async function join(sig, v, claimOpts, { room, flags, key, name, autoPong, e2ee } = {}) {
   const c = await connect(sig, { name: name || claimOpts.sub, autoPong });
   const tok = mint(v, claims(claimOpts), { flags, key });
-  c.send({ type: 'join', token: tok, room: room || claimOpts.room || 'visit-1' });
+  const announce = e2ee ?? ['legal', 'telemedicine'].includes(claimOpts.type);
+  c.send({ type: 'join', token: tok, room: room || claimOpts.room || 'visit-1', ...(announce ? { e2ee: true } : {}) });
   const m = await c.next((x) => x.type === 'joined' || x.type === 'error', 15000);
   if (m.type !== 'joined') throw new Error(`${c.name}: join refused: ${JSON.stringify(m)}`);
   c.joined = m;

@@ -24,11 +24,19 @@
  * one prints {"event":"frames_after_reset"} instead). --failover (several signalling instances)
  * follows a wrong_instance redirect, and when the signalling connection is
  * lost tries the next URL of joined's instances (every 300 ms); after
- * joining again it counts frames afresh, as after a media reset. ICE stays on loopback (ice-tcp off, 127.0.0.1 only). */
+ * joining again it counts frames afresh, as after a media reset. ICE stays on loopback (ice-tcp off, 127.0.0.1 only).
+ * --e2ee announces end-to-end encryption in the join (a participant of a
+ * legal or telemedicine call must) without holding any key: with --tap it
+ * is the test's tap inside the media path (docs/media.md, "End-to-end
+ * encryption"): every second it prints {"event":"tap",...}: the RTP packets
+ * and VP8 frame starts the SFU forwarded to it, the SFrame key ids found
+ * after each frame's clear prefix (video) or at the payload's start (audio),
+ * frames with no SFrame header, and what its decoders made of it all. */
 #define GST_USE_UNSTABLE_API 1
 #include <gst/gst.h>
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
+#include "core/codec_keyframe.h"
 #include <jansson.h>
 #include <libsoup/soup.h>
 #include <nice/agent.h>
@@ -39,7 +47,7 @@
 static struct {
   char *url, *ca, *origin, *room, *token_file;
   int frames_wanted, timeout_s, linger_s, reconnect_after, after_reset, resets_wanted;
-  gboolean publish, failover;
+  gboolean publish, failover, e2ee, tap;
 } opt = {.frames_wanted = 30, .timeout_s = 40, .publish = TRUE, .resets_wanted = 1};
 
 static GMainLoop *loop;
@@ -64,6 +72,101 @@ static GPtrArray *instances;
 static char *redirect_to;
 static gboolean lost, ever_joined;
 static void connect_signalling(void);
+
+/* ---- --tap: what the SFU forwards, read without keys ---- */
+static void out(json_t *j);
+#define TAP_KIDS 16
+static struct {
+  gint video_packets, audio_packets, frame_starts, keyframes, not_sframe, audio_decoded;
+  guint64 kids[2][TAP_KIDS]; /* [0] audio, [1] video: distinct key ids seen */
+  int nkids[2];
+} tap;
+static GMutex tap_lock;
+
+/* RFC 9605 section 4.3 header at p: the key id, or -1. */
+static gint64 sframe_kid(const guint8 *p, gsize len) {
+  if (len < 1) return -1;
+  guint8 cfg = p[0];
+  guint64 kid = (cfg >> 4) & 7;
+  if (cfg & 0x80) {
+    gsize n = kid + 1;
+    if (len < 1 + n) return -1;
+    kid = 0;
+    for (gsize i = 0; i < n; i++) kid = (kid << 8) | p[1 + i];
+  }
+  return (gint64)kid;
+}
+
+static void tap_kid(int video, gint64 kid) {
+  if (kid < 0) {
+    tap.not_sframe++;
+    return;
+  }
+  for (int i = 0; i < tap.nkids[video]; i++)
+    if (tap.kids[video][i] == (guint64)kid) return;
+  if (tap.nkids[video] < TAP_KIDS) tap.kids[video][tap.nkids[video]++] = (guint64)kid;
+}
+
+static GstPadProbeReturn tap_rtp(GstPad *pad, GstPadProbeInfo *info, gpointer user) {
+  (void)pad;
+  int video = GPOINTER_TO_INT(user);
+  GstBuffer *b = GST_PAD_PROBE_INFO_BUFFER(info);
+  GstMapInfo m;
+  if (!b || !gst_buffer_map(b, &m, GST_MAP_READ)) return GST_PAD_PROBE_OK;
+  const guint8 *d = m.data;
+  gsize len = m.size, off = 12;
+  if (len >= 12 && (d[0] >> 6) == 2) {
+    off += (gsize)(d[0] & 0x0f) * 4;
+    if ((d[0] & 0x10) && off + 4 <= len) off += 4 + (gsize)((d[off + 2] << 8) | d[off + 3]) * 4;
+    gsize end = len;
+    if ((d[0] & 0x20) && len > 12) end -= d[len - 1]; /* padding */
+    g_mutex_lock(&tap_lock);
+    if (off < end && !video) {
+      tap.audio_packets++;
+      tap_kid(0, sframe_kid(d + off, end - off));
+    } else if (off < end) {
+      tap.video_packets++;
+      Vp8Descriptor vd;
+      if (codec_vp8_parse_descriptor(d + off, end - off, &vd) && vd.start_of_partition &&
+          vd.partition_id == 0 && off + vd.descriptor_len < end) {
+        const guint8 *f = d + off + vd.descriptor_len;
+        gsize flen = end - off - vd.descriptor_len;
+        gsize clear = (f[0] & 1) == 0 ? 10 : 3; /* the clear prefix, as sframe.mjs */
+        tap.frame_starts++;
+        if ((f[0] & 1) == 0) tap.keyframes++;
+        tap_kid(1, flen > clear ? sframe_kid(f + clear, flen - clear) : -1);
+      }
+    }
+    g_mutex_unlock(&tap_lock);
+  }
+  gst_buffer_unmap(b, &m);
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn tap_audio_out(GstPad *pad, GstPadProbeInfo *info, gpointer user) {
+  (void)pad;
+  (void)info;
+  (void)user;
+  g_atomic_int_inc(&tap.audio_decoded);
+  return GST_PAD_PROBE_OK;
+}
+
+static gboolean tap_report(gpointer d) {
+  (void)d;
+  g_mutex_lock(&tap_lock);
+  json_t *kids[2] = {json_array(), json_array()};
+  for (int v = 0; v < 2; v++)
+    for (int i = 0; i < tap.nkids[v]; i++) json_array_append_new(kids[v], json_integer((json_int_t)tap.kids[v][i]));
+  json_t *j = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:o, s:o, s:i, s:i}", "event", "tap",
+                        "video_packets", tap.video_packets, "audio_packets", tap.audio_packets,
+                        "frame_starts", tap.frame_starts, "keyframes", tap.keyframes, "not_sframe",
+                        tap.not_sframe, "audio_kids", kids[0], "video_kids", kids[1],
+                        "frames_decoded", g_atomic_int_get(&frames), "audio_decoded",
+                        g_atomic_int_get(&tap.audio_decoded));
+  g_mutex_unlock(&tap_lock);
+  out(j);
+  return G_SOURCE_CONTINUE;
+}
 
 static double ms_since(gint64 t) { return t ? (t - t0_us) / 1000.0 : -1; }
 
@@ -282,6 +385,7 @@ static void on_decoded_pad(GstElement *dec, GstPad *pad, gpointer user) {
   GstPad *sp = gst_element_get_static_pad(sink, "sink");
   gst_pad_link(pad, sp);
   if (video) gst_pad_add_probe(sp, GST_PAD_PROBE_TYPE_BUFFER, count_probe, NULL, NULL);
+  else if (opt.tap) gst_pad_add_probe(sp, GST_PAD_PROBE_TYPE_BUFFER, tap_audio_out, NULL, NULL);
   gst_object_unref(sp);
 }
 
@@ -289,6 +393,13 @@ static void on_incoming_stream(GstElement *w, GstPad *pad, gpointer user) {
   (void)w;
   (void)user;
   if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
+  if (opt.tap) {
+    GstCaps *caps = gst_pad_get_current_caps(pad);
+    const char *media = caps ? gst_structure_get_string(gst_caps_get_structure(caps, 0), "media") : NULL;
+    int video = media && strcmp(media, "video") == 0;
+    if (caps) gst_caps_unref(caps);
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, tap_rtp, GINT_TO_POINTER(video), NULL);
+  }
   GstElement *dec = gst_element_factory_make("decodebin", NULL);
   g_signal_connect(dec, "pad-added", G_CALLBACK(on_decoded_pad), NULL);
   gst_bin_add(GST_BIN(pipe_), dec);
@@ -546,7 +657,9 @@ static void on_connected(GObject *src, GAsyncResult *res, gpointer user) {
     return;
   }
   g_strstrip(token);
-  send_msg("join", json_pack("{s:s, s:s}", "token", token, "room", opt.room));
+  json_t *join = json_pack("{s:s, s:s}", "token", token, "room", opt.room);
+  if (opt.e2ee) json_object_set_new(join, "e2ee", json_true());
+  send_msg("join", join);
   g_free(token);
 }
 
@@ -583,6 +696,8 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--failover") == 0) opt.failover = TRUE;
     else if (strcmp(a, "--resets") == 0 && val) opt.resets_wanted = atoi(argv[++i]);
     else if (strcmp(a, "--no-publish") == 0) opt.publish = FALSE;
+    else if (strcmp(a, "--e2ee") == 0) opt.e2ee = TRUE;
+    else if (strcmp(a, "--tap") == 0) opt.tap = TRUE;
     else {
       fprintf(stderr, "prog_signal_peer: bad argument %s\n", a);
       return 2;
@@ -591,7 +706,8 @@ int main(int argc, char **argv) {
   if (!opt.url || !opt.room || !opt.token_file || opt.frames_wanted < 1) {
     fprintf(stderr, "usage: prog_signal_peer --url wss://... --ca CERT --origin O --room R "
                     "--token-file F [--frames N] [--timeout S] [--no-publish] [--linger S] "
-                    "[--reconnect-after N] [--frames-after-reset N] [--resets N] [--failover]\n");
+                    "[--reconnect-after N] [--frames-after-reset N] [--resets N] [--failover] [--e2ee] "
+                    "[--tap]\n");
     return 2;
   }
   t0_us = g_get_monotonic_time();
@@ -613,6 +729,7 @@ int main(int argc, char **argv) {
   }
   connect_signalling();
   g_timeout_add_seconds((guint)opt.timeout_s, on_timeout, NULL);
+  if (opt.tap) g_timeout_add_seconds(1, tap_report, NULL);
   g_main_loop_run(loop);
   if (ws) {
     if (soup_websocket_connection_get_state(ws) == SOUP_WEBSOCKET_STATE_OPEN)

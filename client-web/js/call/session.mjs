@@ -34,6 +34,11 @@
 //   muted        {by, kind}       a moderator muted us
 //   speaking     {participant, speaking}  someone started/stopped speaking
 //   active_speaker {participant}  the loudest speaker (null: none)
+// End-to-end encrypted calls (legal, telemedicine; docs/media.md): the page
+// passes an E2EE (e2ee.mjs); the join says we encrypt, every sender and
+// receiver gets the frame transform, and the e2ee key messages go to it.
+// A call that signalling says requires it, joined without one, ends at once
+// (reason e2ee_unsupported) before any media is sent.
 
 // A signalling URL the server may send us to: a websocket URL, nothing else.
 function validSignalUrl(u) {
@@ -41,8 +46,17 @@ function validSignalUrl(u) {
 }
 
 export class CallSession extends EventTarget {
-  constructor({ signalUrl, token, room, publish = true, localStream = null, lowBandwidth = false, iceServers = [] }) {
+  constructor({ signalUrl, token, room, publish = true, localStream = null, lowBandwidth = false, iceServers = [], e2ee = null, simulcast = null }) {
     super();
+    this.simulcast = simulcast; // null: as the visit type says (below)
+    this.e2ee = e2ee;
+    if (e2ee) {
+      e2ee.send = (to, body) => this.send('e2ee', to ? { to, body } : { body });
+      e2ee.addEventListener('error', (e) => {
+        this.history.push('e2ee-error');
+        if (e.detail && e.detail.fatal && !this.ended) this.finish('e2ee_failed', null);
+      });
+    }
     this.iceServers = Array.isArray(iceServers) ? iceServers : [];
     this.signalUrl = signalUrl;
     this.signalUrls = [signalUrl]; // the instances to try, in order (joined's instances)
@@ -101,7 +115,7 @@ export class CallSession extends EventTarget {
     this.ws = ws;
     let heard = false; // did this instance say anything at all
     ws.onopen = () => {
-      this.send('join', { token: this.token, room: this.room, ...(this.resuming ? { resume: true } : {}) });
+      this.send('join', { token: this.token, room: this.room, ...(this.resuming ? { resume: true } : {}), ...(this.e2ee ? { e2ee: true } : {}) });
     };
     ws.onmessage = (ev) => {
       heard = true;
@@ -241,6 +255,12 @@ export class CallSession extends EventTarget {
   // second). Once it has stalled it must receive again before it counts.
   async checkMedia() {
     if (this.ended || this.state !== 'joined') return;
+    // End to end encrypted: never send a frame the transform did not see.
+    if (this.e2ee && this.pub && !(await this.e2ee.sendingThroughTransform(this.pub).catch(() => true))) {
+      this.history.push('e2ee-not-applied');
+      this.finish('e2ee_failed', null);
+      return;
+    }
     for (const transport of ['publisher', 'subscriber']) {
       const pc = transport === 'publisher' ? this.pub : this.sub;
       const w = this.watch[transport];
@@ -322,6 +342,10 @@ export class CallSession extends EventTarget {
             this.signalUrls = list;
           }
         }
+        if (m.e2ee === 'required' && !this.e2ee) {
+          this.finish('e2ee_unsupported', null, { refused: true });
+          break;
+        }
         if (!resumed) this.closePeers();
         this.self = m.participant ? m.participant.id : null;
         this.selfInfo = m.participant || null;
@@ -330,6 +354,11 @@ export class CallSession extends EventTarget {
         this.recording = !!m.recording;
         this.participants.clear();
         for (const p of m.participants || []) this.addParticipant(p);
+        if (this.e2ee) {
+          // Anyone who left while we were away must not read what follows.
+          for (const id of [...this.e2ee.peers.keys()]) if (!this.participants.has(id)) this.e2ee.peerLeft(id);
+          this.e2ee.joined(this.self);
+        }
         this.setState('joined');
         this.emit('joined', { self: this.self, participants: [...this.participants.values()], visit: this.visit, recording: this.recording, reconnected: !!m.reconnected, message: m });
         this.emitParticipants();
@@ -391,6 +420,7 @@ export class CallSession extends EventTarget {
       }
       case 'participant_left': {
         const id = (m.participant && m.participant.id) || m.participant;
+        if (this.e2ee) this.e2ee.peerLeft(id);
         this.participants.delete(id);
         this.remote.delete(id);
         this.emit('trackgone', { participant: id });
@@ -443,6 +473,10 @@ export class CallSession extends EventTarget {
         // decisions a code as reason and plain words as message.
         this.endReason = 'removed';
         this.finish('removed', m.message || null, { code: m.reason || null, by: m.by || null });
+        break;
+      }
+      case 'e2ee': {
+        if (this.e2ee) await this.e2ee.onMessage(m.from, m.body);
         break;
       }
       case 'speaking':
@@ -500,7 +534,7 @@ export class CallSession extends EventTarget {
   // and Firefox under max-bundle offers its second section as bundle-only
   // with port 0, which the SFU takes for a rejected section.
   rtcConfig() {
-    return { bundlePolicy: 'balanced', rtcpMuxPolicy: 'require', iceServers: this.iceServers };
+    return { bundlePolicy: 'balanced', rtcpMuxPolicy: 'require', iceServers: this.iceServers, ...(this.e2ee ? this.e2ee.rtcConfig() : {}) };
   }
 
   sendCandidate(transport, c) {
@@ -533,13 +567,14 @@ export class CallSession extends EventTarget {
       // lowest first as the SFU expects (docs/media.md). 640x480 capture
       // allows two layers in Chromium. Private calls (legal, probation,
       // telemedicine) are never on the wall and keep one layer.
-      if (t.kind === 'video' && this.visit && this.visit.type === 'social') {
+      if (t.kind === 'video' && (this.simulcast ?? (this.visit && this.visit.type === 'social'))) {
         init.sendEncodings = [
           { rid: 'l', scaleResolutionDownBy: 2, maxBitrate: 150000 },
           { rid: 'h', maxBitrate: 1200000 },
         ];
       }
-      pc.addTransceiver(t, init);
+      const tr = pc.addTransceiver(t, init);
+      if (this.e2ee) this.e2ee.attachSender(tr.sender, t.kind);
     }
     pc.onicecandidate = (e) => this.sendCandidate('publisher', e.candidate);
     pc.onconnectionstatechange = () => this.onPcState(pc);
@@ -589,6 +624,7 @@ export class CallSession extends EventTarget {
   }
 
   onRemoteTrack(e) {
+    if (this.e2ee) this.e2ee.attachReceiver(e.receiver, e.track.kind);
     const mid = e.transceiver && e.transceiver.mid;
     const stream = e.streams && e.streams[0];
     const pid = this.ownerOf(e.track, stream, mid);
@@ -659,6 +695,7 @@ export class CallSession extends EventTarget {
     clearInterval(this.pingTimer);
     clearInterval(this.watchTimer);
     this.closePeers();
+    if (this.e2ee) this.e2ee.close();
     try { this.ws && this.ws.close(1000); } catch { /* closed */ }
     this.setState('ended');
     this.emit('ended', { reason, message, ...extra });

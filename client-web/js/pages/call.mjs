@@ -25,6 +25,7 @@ import { BandwidthJudge, sampleStats } from '../call/bandwidth.mjs';
 import { MediaMode } from '../call/media-mode.mjs';
 import { ICONS } from '../call/icons.mjs';
 import { openMedia, listDevices, watchLevel } from '../call/devices.mjs';
+import { E2EE, e2eeSupport } from '../call/e2ee.mjs';
 
 const user = await requireUser();
 const params = new URLSearchParams(location.search);
@@ -43,6 +44,12 @@ try {
 const recorded = visit.recording === 'required';
 const monitored = visit.monitoring === 'allowed';
 const others = otherParties(visit, user);
+// Legal and telemedicine calls are encrypted end to end (docs/media.md): a
+// browser that cannot do it is told so and never joins (no downgrade).
+const e2eeNeeded = visit.e2ee === 'required' || visit.type === 'legal' || visit.type === 'telemedicine';
+const e2eeHow = e2eeSupport();
+T.e2eeNeeded = e2eeNeeded;
+T.e2eeHow = e2eeHow;
 
 const noticeText = `${recorded ? t('notice.recorded') : ''}${recorded && monitored ? ' ' : ''}${monitored ? t('notice.monitored') : ''}`;
 const notice = recorded || monitored ? html`
@@ -63,6 +70,9 @@ main.innerHTML = String(html`
   <span class="govuk-caption-l">${caption}</span>
   <h1 class="govuk-heading-l">${t('call.checkTitle')}</h1>
   ${notice}
+  ${e2eeNeeded && e2eeHow ? html`<div class="govuk-inset-text" id="e2ee-notice">${t('call.e2eeNotice')}</div>` : ''}
+  ${e2eeNeeded && !e2eeHow ? html`<div class="govuk-error-summary" data-module="govuk-error-summary" id="e2ee-unsupported" role="alert" tabindex="-1">
+    <div class="govuk-error-summary__body"><p class="govuk-body">${t('call.e2eeUnsupported')}</p></div></div>` : ''}
   <div class="app-preview">
     <video id="preview" class="app-preview__video" autoplay playsinline muted aria-label="${t('call.preview')}"></video>
   </div>
@@ -121,10 +131,21 @@ main.querySelector('#device-form').addEventListener('submit', async (ev) => {
     showErrors(main, [{ field: null, text: t('call.noDevices') }]);
     return;
   }
+  if ((e2eeNeeded && !e2eeHow)) {
+    showErrors(main, [{ field: null, text: t('call.e2eeUnsupported') }]);
+    T.e2eeRefused = true;
+    return;
+  }
   const button = main.querySelector('#join');
   button.disabled = true;
   try {
     const tok = await post(`/visits/${encodeURIComponent(visitId)}/join-token`, {});
+    if (tok.e2ee === 'required' && !e2eeHow) {
+      button.disabled = false;
+      showErrors(main, [{ field: null, text: t('call.e2eeUnsupported') }]);
+      T.e2eeRefused = true;
+      return;
+    }
     T.noticeAcknowledged = T.noticeShown;
     stopLevel();
     startCall(tok);
@@ -158,6 +179,8 @@ const control = (id, key, icon, extra = '') => html`
 
 function startCall(tok) {
   pauseTimeout();
+  const e2ee = tok.e2ee === 'required' || e2eeNeeded ? new E2EE({ room: visitId, how: e2eeHow }) : null;
+  T.e2ee = e2ee;
   setTitle(t('call.title'));
   document.body.classList.add('app-in-call');
   const endAt = Date.parse(visit.end);
@@ -171,6 +194,9 @@ function startCall(tok) {
         <p class="app-call__item">${t('call.timeLeft')} <strong id="time-left" role="timer">${duration((endAt - Date.now()) / 1000)}</strong></p>
         <p class="app-call__item">${t('call.connection')} <strong class="govuk-tag govuk-tag--grey" id="quality">${t('quality.unknown')}</strong></p>
         <p class="app-call__item" id="media-mode" hidden></p>
+        ${e2ee ? html`<strong class="govuk-tag govuk-tag--green" id="e2ee-indicator">${t('call.encrypted')}</strong>
+        <p class="app-call__item" id="safety">${t('call.safetyCode')} <strong id="safety-code" aria-describedby="safety-help">${t('call.safetyWaiting')}</strong>
+          <span class="govuk-visually-hidden" id="safety-help">${t('call.safetyHelp')}</span></p>` : ''}
       </div>
       <div class="app-call__main">
         <ul class="app-stage" id="tiles" aria-label="${t('call.people')}"></ul>
@@ -204,7 +230,16 @@ function startCall(tok) {
   tiles.ensure('self', user.display_name, { self: true });
   tiles.attach('self', stream);
   const stage = new Stage($('#tiles'), tiles, 'self');
-  const session = new CallSession({ signalUrl: tok.signal_url, token: tok.token, iceServers: tok.ice_servers, room: visitId, publish: tok.grants ? tok.grants.publish !== false : true, localStream: stream });
+  const session = new CallSession({ signalUrl: tok.signal_url, token: tok.token, iceServers: tok.ice_servers, room: visitId, publish: tok.grants ? tok.grants.publish !== false : true, localStream: stream, e2ee });
+  if (e2ee) {
+    // The safety code: the same on both pages exactly when nobody in
+    // between swapped a key (e2ee-keys.mjs).
+    e2ee.addEventListener('safety', (e) => {
+      T.safetyCode = e.detail.code;
+      main.querySelector('#safety-code').textContent = e.detail.code || t('call.safetyWaiting');
+    });
+    e2ee.addEventListener('error', (e) => T.events.push({ type: 'e2ee-error', at: Date.now(), ...e.detail }));
+  }
   T.session = session;
   // The establishment's low-bandwidth profile applies to in-cell devices
   // (booking says so in the join-token answer: video_profile).
@@ -392,6 +427,9 @@ const REASONS = {
   left: ['end.left', 'end.leftShort'],
   removed: ['end.removed', 'end.removedShort'],
   replaced: ['end.replaced', 'end.replacedShort'],
+  e2ee_required: ['code.e2ee_required', 'end.e2eeShort'],
+  e2ee_unsupported: ['code.e2ee_required', 'end.e2eeShort'],
+  e2ee_failed: ['end.e2eeFailed', 'end.e2eeShort'],
 };
 // Booking's decisions and refusals (docs/signalling-protocol.md): signalling
 // sends booking's plain words (English) as message; in English they are

@@ -14,5 +14,6 @@ main.innerHTML = String(html`
   <p class="govuk-body">${t('privacy.private')}</p>
   <h2 class="govuk-heading-m">${t('privacy.idTitle')}</h2>
   <p class="govuk-body">${t('privacy.id')}</p>
+  <p class="govuk-body" id="privacy-e2ee">${t('privacy.e2ee')}</p>
   </div></div>`);
 ready(main);

@@ -85,7 +85,9 @@ export async function waitFrames(page, { min = 60, count = 1, timeout = 90000, h
       const s = window[h] && window[h].session;
       if (!s) return null;
       const pcs = { pub: s.pub && [s.pub.connectionState, s.pub.signalingState], sub: s.sub && [s.sub.connectionState, s.sub.signalingState, s.sub.getTransceivers().length] };
-      return { history: s.history.slice(-40).join(','), pcs, events: (window[h].events || []).filter((e) => e.type === 'error').slice(-5), lastOffer: (s.lastSubscriberOffer || '').slice(0, 300) };
+      // End-to-end encrypted calls: what the frame transform saw and dropped.
+      const e2ee = s.e2ee ? await s.e2ee.stats() : null;
+      return { history: s.history.slice(-40).join(','), pcs, e2ee, events: (window[h].events || []).filter((e) => e.type === 'error').slice(-5), lastOffer: (s.lastSubscriberOffer || '').slice(0, 300) };
     }, handle).catch(() => null);
     throw new Error(`${e.message}; frames so far ${JSON.stringify(last)}; signalling said ${JSON.stringify(diag)}`);
   }
