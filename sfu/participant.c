@@ -364,6 +364,8 @@ json_t *participant_publish_offer(Participant *p, const char *sdp) {
 
 int participant_wants(const Participant *p, const PubTrack *t) {
   if (t->pub == p) return 0;
+  if (!sight_policy_may_forward(p->hidden, p->room->audio_private, t->kind == SDP_KIND_AUDIO))
+    return 0; /* never negotiated: a legal call's audio is not for a monitor */
   if (g_hash_table_contains(p->wanted, t->id)) return 1;
   return p->subscribe_all && !g_hash_table_contains(p->unwanted, t->id);
 }

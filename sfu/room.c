@@ -159,6 +159,8 @@ static json_t *room_record(Room *r, int start) {
   return sfu_result(json_pack("{s:s, s:b, s:s}", "room", r->name, "recording", 1, "dir", dir));
 }
 
+void room_set_audio_private(Room *r, int audio_private) { r->audio_private = audio_private != 0; }
+
 static gboolean on_tick(gpointer data) {
   engine_tick(data, g_get_monotonic_time());
   return G_SOURCE_CONTINUE;
@@ -215,6 +217,7 @@ static json_t *room_stats_json(Room *r) {
                         r->max_participants, "tracks", (int)router_track_count(r->router),
                         "participants", parts, "recording", r->recorder != NULL);
   json_object_set_new(j, "drops", engine_drops_json(&r->drops));
+  json_object_set_new(j, "audio_private", json_boolean(r->audio_private));
   if (r->recorder) {
     RecorderStats st;
     recorder_get_stats(r->recorder, &st);
@@ -241,6 +244,7 @@ json_t *room_handle(Room *r, const char *type, json_t *msg) {
       return sfu_error("room_full", NULL, "room %s has its %d participants", r->name,
                        r->max_participants);
     Participant *p = participant_new(r, id, sub_all);
+    jsonu_bool(msg, "hidden", &p->hidden);
     json_t *mvb = json_object_get(msg, "max_video_bitrate");
     if (mvb) p->max_video_bps = (uint64_t)json_integer_value(mvb);
     g_hash_table_insert(r->participants, p->id, p);
@@ -295,6 +299,12 @@ json_t *room_handle(Room *r, const char *type, json_t *msg) {
     if (!t) return sfu_error("track_not_found", "track", "no track %s in room %s", tid, r->name);
     if (t->pub == p)
       return sfu_error("bad_request", "track", "a participant does not subscribe to its own track");
+    /* Sight-only monitoring: a legal call's audio never goes to a monitor,
+     * whoever asks (sight_policy.h). */
+    if (type[0] == 's' &&
+        !sight_policy_may_forward(p->hidden, r->audio_private, t->kind == SDP_KIND_AUDIO))
+      return sfu_error("audio_private", "track",
+                       "room %s's audio is private: not for hidden participant %s", r->name, p->id);
     if (type[0] == 's') {
       g_hash_table_add(p->wanted, g_strdup(tid));
       g_hash_table_remove(p->unwanted, tid);

@@ -21,6 +21,7 @@
 #include "core/subscriber_bwe.h"
 #include "core/twcc_feedback.h"
 #include "core/rtp_stats.h"
+#include "core/sight_policy.h"
 #include "peer_transport.h"
 #include "recorder/recorder.h"
 #include "room.h"
@@ -109,6 +110,7 @@ struct Participant {
   Room *room;
   char *id;
   int subscribe_all;
+  int hidden;             /* participant_add's hidden: a monitor (sight_policy.h) */
   uint64_t max_video_bps; /* control API max_video_bitrate; 0 no limit */
   uint64_t sub_remb_bps;  /* the subscriber's latest REMB (its downlink estimate) */
   int64_t sub_remb_us;    /* when it came; 0 never */
@@ -160,6 +162,7 @@ struct Room {
   char *name;
   int max_participants;
   int recordable;
+  int audio_private;       /* room_create's audio_private: no audio to hidden participants */
   int worker_index;
   SfuEnv env;
   GMainContext *ctx;
