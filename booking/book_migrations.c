@@ -608,6 +608,16 @@ const BookMigration book_migrations[] = {
      ");\n"
      "CREATE INDEX identity_checks_visitor ON identity_checks(visitor_id, id);\n"
      "CREATE INDEX identity_checks_decided ON identity_checks(decided_at);\n"},
+    {"0015_legal_sight_monitoring",
+     "-- Issue 18 part 2: sight-only monitoring of legal calls, per establishment.\n"
+     "-- Since January 2025 the images, never the sound, of a legal video call may\n"
+     "-- be watched where the governor judges it necessary. Off (0) by default: a\n"
+     "-- legal call is then not monitored at all, as before. On (1): its monitors\n"
+     "-- get a video-only grant (book_sightonly.h). Set with PUT\n"
+     "-- /establishments/{id}/legal-sight-monitoring (admin or booking staff of the\n"
+     "-- establishment, audited). Telemedicine is never monitored whatever this says.\n"
+     "ALTER TABLE establishments ADD COLUMN legal_sight_monitoring INTEGER NOT NULL DEFAULT 0\n"
+     "  CHECK (legal_sight_monitoring IN (0, 1));\n"},
 };
 const size_t book_n_migrations = sizeof book_migrations / sizeof book_migrations[0];
 
@@ -1267,6 +1277,16 @@ const BookMigration book_migrations_pg[] = {
      ");\n"
      "CREATE INDEX identity_checks_visitor ON identity_checks(visitor_id, id);\n"
      "CREATE INDEX identity_checks_decided ON identity_checks(decided_at);\n"},
+    {"0015_legal_sight_monitoring",
+     "-- Issue 18 part 2: sight-only monitoring of legal calls, per establishment.\n"
+     "-- Since January 2025 the images, never the sound, of a legal video call may\n"
+     "-- be watched where the governor judges it necessary. Off (0) by default: a\n"
+     "-- legal call is then not monitored at all, as before. On (1): its monitors\n"
+     "-- get a video-only grant (book_sightonly.h). Set with PUT\n"
+     "-- /establishments/{id}/legal-sight-monitoring (admin or booking staff of the\n"
+     "-- establishment, audited). Telemedicine is never monitored whatever this says.\n"
+     "ALTER TABLE establishments ADD COLUMN legal_sight_monitoring INTEGER NOT NULL DEFAULT 0\n"
+     "  CHECK (legal_sight_monitoring IN (0, 1));\n"},
 };
 const size_t book_n_migrations_pg =
     sizeof book_migrations_pg / sizeof book_migrations_pg[0];
