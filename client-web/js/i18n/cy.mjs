@@ -61,6 +61,8 @@ export default {
 
   'notice.recorded': 'Mae’r alwad hon yn cael ei recordio.',
   'notice.monitored': 'Gall staff y carchar ei gwylio a gwrando arni tra mae’n digwydd, a gallant ddod â hi i ben os caiff y rheolau eu torri.',
+  'notice.sightOnly': 'Gall staff y carchar wylio fideo’r alwad hon, heb sain.',
+  'notice.understandSightOnly': 'Rwy’n deall y gall staff wylio fideo’r alwad hon, heb sain',
   'notice.private': 'Nid yw’r alwad hon yn cael ei recordio, ac nid yw staff y carchar yn ei gwylio nac yn gwrando arni.',
   'notice.understandRecorded': 'Rwy’n deall bod yr alwad hon yn cael ei recordio',
   'notice.understandMonitored': 'Rwy’n deall y gall staff wylio’r alwad hon',
@@ -91,6 +93,7 @@ export default {
   'call.connecting': 'Yn cysylltu â’r alwad…',
   'call.waiting': 'Yn aros i eraill ymuno.',
   'call.e2eeNotice': 'Mae’r alwad hon wedi’i hamgryptio o’r dechrau i’r diwedd: dim ond y bobl ynddi sy’n gallu ei gweld a’i chlywed, nid y carchar a nid y gwasanaeth sy’n ei chysylltu.',
+  'call.e2eeNoticeSightOnly': 'Mae’r alwad hon wedi’i hamgryptio o un pen i’r llall: dim ond y bobl ynddi sy’n gallu ei chlywed. Gall staff y carchar wylio ei fideo, byth ei sain.',
   'call.e2eeUnsupported': 'Rhaid amgryptio’r alwad hon o’r dechrau i’r diwedd, ac ni all y porwr hwn wneud hynny. I ymuno â hi, defnyddiwch fersiwn ddiweddar o Chrome, Edge neu Firefox.',
   'call.encrypted': 'Wedi’i hamgryptio o’r dechrau i’r diwedd',
   'call.safetyCode': 'Cod diogelwch',

@@ -61,6 +61,8 @@ export default {
 
   'notice.recorded': 'This call is recorded.',
   'notice.monitored': 'Prison staff may watch and listen to it while it happens, and may end it if the rules are broken.',
+  'notice.sightOnly': 'Prison staff may watch the video of this call, without sound.',
+  'notice.understandSightOnly': 'I understand staff may watch the video of this call, without sound',
   'notice.private': 'This call is not recorded, and prison staff do not watch or listen to it.',
   'notice.understandRecorded': 'I understand this call is recorded',
   'notice.understandMonitored': 'I understand this call may be watched by staff',
@@ -91,6 +93,7 @@ export default {
   'call.connecting': 'Connecting to the call…',
   'call.waiting': 'Waiting for others to join.',
   'call.e2eeNotice': 'This call is encrypted end to end: only the people in it can see and hear it, not the prison and not the service that connects it.',
+  'call.e2eeNoticeSightOnly': 'This call is encrypted end to end: only the people in it can hear it. Prison staff may watch its video, never its sound.',
   'call.e2eeUnsupported': 'This call must be encrypted end to end, and this browser cannot do that. To join it, use an up-to-date version of Chrome, Edge or Firefox.',
   'call.encrypted': 'Encrypted end to end',
   'call.safetyCode': 'Safety code',
