@@ -89,6 +89,28 @@ await step('a social call\'s monitor (monitoring "allowed") is not refused audio
   c.close();
   return r;
 });
+await step('E2EE: the monitor\'s hello reaches the others stamped video_only', async () => {
+  mon.send({ type: 'e2ee', body: { t: 'hello', pub: 'QUJD' } });
+  const m = await adv.next('e2ee');
+  const m2 = await pri.next('e2ee');
+  return m.from === 'staff_monitor-1' && m.video_only === true && m.body.t === 'hello' && m2.video_only === true;
+});
+await step('E2EE: keys for the monitor with an audio key are refused (audio_not_granted), never delivered', async () => {
+  adv.send({ type: 'e2ee', to: 'staff_monitor-1', body: { t: 'keys', epoch: 1, keys: [{ kind: 'audio', kid: 2, iv: 'AA', ct: 'AA' }, { kind: 'video', kid: 3, iv: 'AA', ct: 'AA' }] } });
+  const e = await adv.next('error');
+  return e.code === 'audio_not_granted' && e.re === 'e2ee' && await mon.none('e2ee', 500);
+});
+await step('E2EE: keys for the monitor with the video key only are delivered', async () => {
+  adv.send({ type: 'e2ee', to: 'staff_monitor-1', body: { t: 'keys', epoch: 1, keys: [{ kind: 'video', kid: 3, iv: 'AA', ct: 'AA' }] } });
+  const m = await mon.next('e2ee');
+  return m.from === 'legal_adviser-1' && m.body.keys.length === 1 && m.body.keys[0].kind === 'video' && !m.video_only;
+});
+await step('E2EE: the monitor may not send keys; a broadcast of the others never reaches it', async () => {
+  mon.send({ type: 'e2ee', body: { t: 'keys', epoch: 1, keys: [] } });
+  const e = await mon.next('error');
+  pri.send({ type: 'e2ee', body: { t: 'hello', pub: 'REVG' } });
+  return e.code === 'e2ee_not_allowed' && await mon.none('e2ee', 500);
+});
 for (const c of [adv, pri, mon]) c?.close();
 await step('signalling and the SFU stop cleanly', async () => (await stopChecked(sig, 'signal')) && (await stopChecked(sfu, 'sfu')));
 done();
