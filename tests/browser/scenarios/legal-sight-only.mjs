@@ -53,6 +53,11 @@ await scenario('legal-sight-only', async ({ tap, stack, person }) => {
     out.audioTracks = s.sub.getReceivers().filter((x) => x.track && x.track.kind === 'audio').length;
     return out;
   });
+  const keys = await mon.page.evaluate(() => {
+    const e = window.parlourMonitor.e2ee;
+    return e ? { peers: e.peers.size, receiveOnly: e.receiveOnly, sent: e.rotations.length } : null;
+  });
+  tap.check(keys && keys.receiveOnly && keys.peers >= 2 && keys.sent === 0, `the monitor's page agreed keys receive-only with both participants, E2EE on (${JSON.stringify(keys)})`);
   tap.check(stats.video >= 60, `the monitor's browser decoded ${stats.video} video frames (getStats)`);
   tap.check(stats.audioBytes === 0 && stats.audioTracks === 0, `the monitor's browser received no audio (inbound-rtp audio reports ${stats.audioReports}, bytes ${stats.audioBytes}, audio tracks ${stats.audioTracks})`);
   const sfu = await sfuStats(stack, legal.id);
