@@ -228,7 +228,10 @@ await scenario('e2ee-calls', async ({ tap, stack, person, browser }) => {
   };
   // Widths relative to what arrives first: a loaded machine makes Chromium
   // scale its layers down (CPU adaptation), so no fixed size is promised.
-  const high = await layerAt((w) => w > 0, "the third's video");
+  // The SFU starts a subscription on what arrives first and goes up when the
+  // estimate allows: wait for the top layer, else take what there is.
+  let high = await layerAt((w) => w >= 600, "the third's top layer");
+  if (high instanceof Error) high = await layerAt((w) => w > 0, "the third's video");
   const hw = high instanceof Error ? 0 : high.w;
   await adv.page.evaluate(() => window.parlourCall.session.send('video_limit', { max_kbps: 100 }));
   const low = await layerAt((w) => w > 0 && w < hw, "the third's low layer");
