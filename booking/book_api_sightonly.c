@@ -5,6 +5,32 @@
 #include <string.h>
 
 #include "book_api.h"
+#include "book_decisions.h"
+
+/* Switched off: every booked or running legal call of the establishment gets
+ * an update_policy decision (monitoring forbidden), so signalling removes a
+ * monitor already watching one (docs/contracts.md, "Decisions reach live
+ * calls"). Switched on, nothing: a call already live keeps the policy its
+ * participants were told (a monitor's video_only token no longer matches it
+ * and signalling refuses it, policy_mismatch). In the caller's transaction.
+ * Count or -1. */
+static int forbid_live_legal(BookDb *db, int64_t now, const char *actor, const char *est) {
+  BookStmt *st = book_db_stmt(db, "SELECT id FROM visits WHERE visit_type = 'legal' AND "
+                                  "establishment_id = ? AND status IN ('booked','in_progress') "
+                                  "ORDER BY start_at, id");
+  if (!st) return -1;
+  book_bind_text(st, 1, est);
+  GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+  int rc;
+  while ((rc = book_db_row(db, st)) == 1) g_ptr_array_add(ids, g_strdup(book_col_text(st, 0)));
+  int n = rc < 0 ? -1 : (int)ids->len;
+  for (guint i = 0; n >= 0 && i < ids->len; i++)
+    if (book_decision_add(db, now, actor, ids->pdata[i], "update_policy", NULL, "policy_changed",
+                          NULL, "{\"monitoring\":\"forbidden\",\"recording\":\"forbidden\"}"))
+      n = -1;
+  g_ptr_array_free(ids, TRUE);
+  return n;
+}
 
 static const char *const SETTERS[] = {"admin", "booking_staff", NULL};
 
@@ -87,11 +113,13 @@ void api_legal_sight_put(ApiCtx *c, const char *id) {
     rc = book_step(st);
     book_stmt_reset(st);
   }
-  char detail[160];
+  int calls = 0;
+  if (rc == BOOK_DONE && was && !on) calls = forbid_live_legal(db, c->now, c->actor.username, id);
+  char detail[200];
   g_snprintf(detail, sizeof detail,
-             "{\"establishment_id\":\"%s\",\"from\":%s,\"to\":%s}", id, was ? "true" : "false",
-             on ? "true" : "false");
-  if (rc != BOOK_DONE ||
+             "{\"establishment_id\":\"%s\",\"from\":%s,\"to\":%s,\"calls\":%d}", id,
+             was ? "true" : "false", on ? "true" : "false", calls);
+  if (rc != BOOK_DONE || calls < 0 ||
       book_audit(db, c->now, c->actor.username, NULL, "legal_sight_monitoring_changed", detail) ||
       book_db_commit(db)) {
     book_db_rollback(db);
