@@ -759,6 +759,13 @@ static void route(ApiCtx *c, const char *rest) {
       api_establishment_patch(c, seg[1]);
     else
       method_not_allowed(c);
+  } else if (n == 3 && IS(0, "establishments") && IS(2, "legal-sight-monitoring")) {
+    if (get)
+      api_legal_sight_get(c, seg[1]);
+    else if (put)
+      api_legal_sight_put(c, seg[1]);
+    else
+      method_not_allowed(c);
   } else if (n == 1 && IS(0, "prisoners")) {
     get ? api_prisoners(c, NULL) : method_not_allowed(c);
   } else if (n == 2 && IS(0, "prisoners")) {

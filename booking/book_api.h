@@ -86,6 +86,9 @@ void api_me(ApiCtx *c);
 void api_visit_types(ApiCtx *c);
 void api_establishments(ApiCtx *c, const char *id); /* id NULL: list */
 void api_establishment_patch(ApiCtx *c, const char *id);
+/* GET/PUT /establishments/{id}/legal-sight-monitoring (book_api_sightonly.c). */
+void api_legal_sight_get(ApiCtx *c, const char *id);
+void api_legal_sight_put(ApiCtx *c, const char *id);
 void api_prisoners(ApiCtx *c, const char *id);
 void api_contacts(ApiCtx *c, const char *prisoner_id);
 void api_contact_patch(ApiCtx *c, const char *prisoner_id, const char *visitor_id);

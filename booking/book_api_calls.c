@@ -9,6 +9,7 @@
 #include "book_outcomes.h"
 #include "book_decisions.h"
 #include "book_e2ee.h"
+#include "book_sightonly.h"
 
 #include "ids.h"
 #include "log.h"
@@ -73,7 +74,8 @@ void api_join_token(ApiCtx *c, const char *id) {
   }
   BookStmt *st = book_db_stmt(
       db, "SELECT v.visit_type, v.status, v.start_at, v.end_at, t.monitoring, t.recording, "
-          "coalesce(e.incell_video_profile, 'standard') FROM visits v JOIN visit_types t ON "
+          "coalesce(e.incell_video_profile, 'standard'), coalesce(e.legal_sight_monitoring, 0) "
+          "FROM visits v JOIN visit_types t ON "
           "t.code = v.visit_type LEFT JOIN establishments e ON e.id = v.establishment_id "
           "WHERE v.id = ?");
   book_bind_text(st, 1, id);
@@ -93,8 +95,10 @@ void api_join_token(ApiCtx *c, const char *id) {
   g_strlcpy(mon, book_col_text(st, 4), sizeof mon);
   g_strlcpy(rec, book_col_text(st, 5), sizeof rec);
   g_strlcpy(profile, book_col_text(st, 6), sizeof profile);
+  /* Sight-only legal monitoring (book_sightonly.h): allowed, video_only or forbidden. */
+  g_strlcpy(mon, book_sight_monitoring(type, mon, book_col_int(st, 7)), sizeof mon);
   book_stmt_reset(st);
-  if (monitor && strcmp(mon, "allowed") != 0) {
+  if (monitor && !strcmp(mon, "forbidden")) {
     api_error(c, 403, "policy_forbids_monitoring",
               "this kind of call may not be monitored (legal, probation and telemedicine)", NULL);
     return;
@@ -158,9 +162,10 @@ void api_join_token(ApiCtx *c, const char *id) {
   char *jti = ids_random_hex(16);
   char sub[64];
   g_snprintf(sub, sizeof sub, "%s-%lld", role, (long long)c->actor.user_id);
-  json_t *grants = json_pack("{s:b, s:b, s:b, s:b, s:b}", "publish", !monitor, "subscribe", 1,
-                             "hidden", monitor, "moderate", monitor, "may_record",
-                             !strcmp(rec, "required"));
+  json_t *grants = json_pack("{s:b, s:b, s:b, s:b, s:b, s:b}", "publish", !monitor, "subscribe",
+                             1, "hidden", monitor, "moderate", monitor, "may_record",
+                             !strcmp(rec, "required"), "audio",
+                             book_sight_audio_grant(mon, monitor));
   json_t *claims = json_pack(
       "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:O, s:{s:s, s:I, s:I}, s:s, s:s, s:s}",
       "iss", c->app->cfg->token_issuer, "aud", c->app->cfg->token_audience, "sub", sub, "jti",
@@ -204,6 +209,9 @@ void api_join_token(ApiCtx *c, const char *id) {
   /* The page refuses to join an end-to-end encrypted call from a browser
    * that cannot encrypt, before it asks for camera or microphone. */
   json_object_set_new(answer, "e2ee", json_string(book_e2ee_policy(type)));
+  /* Everyone is told before the call starts when prison staff may watch
+   * (video_only: the pre-call notice "without sound"). */
+  json_object_set_new(answer, "monitoring", json_string(mon));
   /* TURN: time-limited REST credentials for this person, valid until the
    * visit's end (plus a margin); the secret stays here. */
   TurnCredential tc;

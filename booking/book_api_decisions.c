@@ -10,6 +10,7 @@
 #include "book_decisions.h"
 #include "book_idcheck.h"
 #include "book_e2ee.h"
+#include "book_sightonly.h"
 #include "ids.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -88,12 +89,15 @@ void api_internal_admit(ApiCtx *c) {
   log_info(a.admit ? "call_admitted" : "call_admission_refused", "visit=%s participant=%s code=%s",
            visit_id, participant, a.admit ? "-" : a.code);
   if (a.admit)
+    /* audio: this participant's audio grant (book_sightonly.h): false for a
+     * monitor of a video_only (sight-only legal) call. */
     api_json(c, 200,
-             json_pack("{s:b, s:{s:s, s:s, s:I, s:I}, s:{s:s, s:s, s:s, s:s}}", "admit", 1, "visit",
-                       "type", a.type, "status", a.status, "start", (json_int_t)a.start, "end",
-                       (json_int_t)a.end, "policy", "monitoring", a.monitoring, "recording",
-                       a.recording, "e2ee", book_e2ee_policy(a.type), "one_way_video",
-                       a.one_way_video));
+             json_pack("{s:b, s:{s:s, s:s, s:I, s:I}, s:{s:s, s:s, s:s, s:s}, s:b}", "admit", 1,
+                       "visit", "type", a.type, "status", a.status, "start", (json_int_t)a.start,
+                       "end", (json_int_t)a.end, "policy", "monitoring", a.monitoring,
+                       "recording", a.recording, "e2ee", book_e2ee_policy(a.type), "one_way_video",
+                       a.one_way_video, "audio",
+                       book_sight_audio_grant(a.monitoring, !strcmp(role, "staff_monitor"))));
   else
     api_json(c, 200,
              json_pack("{s:b, s:s, s:s}", "admit", 0, "code", a.code, "message", a.message));

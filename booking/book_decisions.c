@@ -5,6 +5,7 @@
 
 #include "book_localtime.h"
 #include "book_oneway.h"
+#include "book_sightonly.h"
 #include "book_rules.h"
 #include "log.h"
 
@@ -371,7 +372,8 @@ int book_admission_check(BookDb *db, const char *visit_id, const char *participa
   /* The visit, as booking holds it now. */
   BookStmt *st = book_db_stmt(
       db, "SELECT v.visit_type, v.status, v.start_at, v.end_at, t.monitoring, t.recording, "
-          "coalesce(v.prisoner_id, 0), v.establishment_id, e.time_zone FROM visits v JOIN "
+          "coalesce(v.prisoner_id, 0), v.establishment_id, e.time_zone, "
+          "coalesce(e.legal_sight_monitoring, 0) FROM visits v JOIN "
           "visit_types t ON t.code = v.visit_type LEFT JOIN establishments e ON e.id = "
           "v.establishment_id WHERE v.id = ?");
   if (!st) return -1;
@@ -389,6 +391,9 @@ int book_admission_check(BookDb *db, const char *visit_id, const char *participa
     prisoner_id = book_col_i64(st, 6);
     g_strlcpy(est, col(st, 7), sizeof est);
     g_strlcpy(zone, col(st, 8), sizeof zone);
+    /* Sight-only legal monitoring (book_sightonly.h). */
+    g_strlcpy(out->monitoring, book_sight_monitoring(out->type, out->monitoring, book_col_int(st, 9)),
+              sizeof out->monitoring);
   }
   book_stmt_reset(st);
   if (rc < 0) return -1;
@@ -436,7 +441,7 @@ int book_admission_check(BookDb *db, const char *visit_id, const char *participa
   if (!strcmp(role, "staff_monitor")) {
     /* A monitor of the visit's own establishment, where monitoring is allowed. */
     if (!*uest || strcmp(uest, est) != 0) return refuse(out, "not_participant");
-    if (strcmp(out->monitoring, "allowed") != 0) return refuse(out, "policy_forbids_monitoring");
+    if (!strcmp(out->monitoring, "forbidden")) return refuse(out, "policy_forbids_monitoring");
   } else {
     st = book_db_stmt(
         db,

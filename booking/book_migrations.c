@@ -657,6 +657,16 @@ const BookMigration book_migrations[] = {
      "CREATE INDEX visit_reviews_est ON visit_reviews(establishment_id, resolved_at);\n"
      "-- The daily scan's marker: the first instance to insert the day's row scans.\n"
      "CREATE TABLE review_scans (day TEXT PRIMARY KEY, at INTEGER NOT NULL);\n"},
+    {"0015_legal_sight_monitoring",
+     "-- Issue 18 part 2: sight-only monitoring of legal calls, per establishment.\n"
+     "-- Since January 2025 the images, never the sound, of a legal video call may\n"
+     "-- be watched where the governor judges it necessary. Off (0) by default: a\n"
+     "-- legal call is then not monitored at all, as before. On (1): its monitors\n"
+     "-- get a video-only grant (book_sightonly.h). Set with PUT\n"
+     "-- /establishments/{id}/legal-sight-monitoring (admin or booking staff of the\n"
+     "-- establishment, audited). Telemedicine is never monitored whatever this says.\n"
+     "ALTER TABLE establishments ADD COLUMN legal_sight_monitoring INTEGER NOT NULL DEFAULT 0\n"
+     "  CHECK (legal_sight_monitoring IN (0, 1));\n"},
     {"0016_one_way_video",
      "-- Issue 17 part 3: one-way video. Per prisoner (booking staff of the\n"
      "-- establishment, with a reason; audited; 'off' lifts it) and per visit (set\n"
@@ -1438,6 +1448,16 @@ const BookMigration book_migrations_pg[] = {
      "CREATE INDEX visit_reviews_est ON visit_reviews(establishment_id, resolved_at);\n"
      "-- The daily scan's marker: the first instance to insert the day's row scans.\n"
      "CREATE TABLE review_scans (day TEXT PRIMARY KEY, at BIGINT NOT NULL);\n"},
+    {"0015_legal_sight_monitoring",
+     "-- Issue 18 part 2: sight-only monitoring of legal calls, per establishment.\n"
+     "-- Since January 2025 the images, never the sound, of a legal video call may\n"
+     "-- be watched where the governor judges it necessary. Off (0) by default: a\n"
+     "-- legal call is then not monitored at all, as before. On (1): its monitors\n"
+     "-- get a video-only grant (book_sightonly.h). Set with PUT\n"
+     "-- /establishments/{id}/legal-sight-monitoring (admin or booking staff of the\n"
+     "-- establishment, audited). Telemedicine is never monitored whatever this says.\n"
+     "ALTER TABLE establishments ADD COLUMN legal_sight_monitoring INTEGER NOT NULL DEFAULT 0\n"
+     "  CHECK (legal_sight_monitoring IN (0, 1));\n"},
     {"0016_one_way_video",
      "-- PostgreSQL: as ../0016_one_way_video.sql, with one_way_set_at BIGINT (Unix seconds).\n"
      "-- Issue 17 part 3: one-way video. Per prisoner (booking staff of the\n"

@@ -1,6 +1,7 @@
 /* JSON views of stored rows, shaped as docs/openapi.yaml says. */
 #include <string.h>
 
+#include "book_sightonly.h"
 #include "book_api.h"
 #include "book_localtime.h"
 #include "book_oneway.h"
@@ -58,7 +59,8 @@ int book_view_visit_read(BookDb *db, const char *id, json_t **out) {
       "SELECT v.id, v.visit_type, v.status, v.restriction, v.establishment_id, "
       " p.id, p.name, p.prison_number, pr.id, pr.name, pr.crn, u.id, u.display_name, "
       " v.template_id, v.date, v.start_at, v.end_at, b.username, v.booked_at, v.status_reason, "
-      " t.monitoring, t.recording, coalesce(e.adult_age, 18), e.time_zone "
+      " t.monitoring, t.recording, coalesce(e.adult_age, 18), e.time_zone, "
+      " coalesce(e.legal_sight_monitoring, 0) "
       "FROM visits v JOIN visit_types t ON t.code = v.visit_type "
       " JOIN users b ON b.id = v.booked_by "
       " LEFT JOIN prisoners p ON p.id = v.prisoner_id "
@@ -111,7 +113,11 @@ int book_view_visit_read(BookDb *db, const char *id, json_t **out) {
   json_object_set_new(o, "booked_by", text_or_null(st, 17));
   json_object_set_new(o, "booked_at", iso_local(tz, book_col_i64(st, 18)));
   json_object_set_new(o, "status_reason", text_or_null(st, 19));
-  json_object_set_new(o, "monitoring", text_or_null(st, 20));
+  /* allowed, video_only (sight-only legal monitoring) or forbidden: the
+   * call page's notice (book_sightonly.h). */
+  json_object_set_new(o, "monitoring",
+                      json_string(book_sight_monitoring(book_col_text(st, 1), book_col_text(st, 20),
+                                                        book_col_int(st, 24))));
   json_object_set_new(o, "recording", text_or_null(st, 21));
   int adult_age = book_col_int(st, 22);
   book_stmt_reset(st);

@@ -58,11 +58,13 @@ typedef struct {
 #define ROOM {"room", F_ID, 1}
 #define PART {"participant", F_ID, 1}
 static const ReqSpec specs[] = {
-    {"room_create", {ROOM, {"max_participants", F_INT, 0}, {"recordable", F_BOOL, 0}}},
+    {"room_create",
+     {ROOM, {"max_participants", F_INT, 0}, {"recordable", F_BOOL, 0},
+      {"audio_private", F_BOOL, 0}}},
     {"room_destroy", {ROOM}},
     {"participant_add",
      {ROOM, PART, {"subscribe_all", F_BOOL, 0}, {"max_video_bitrate", F_BITRATE, 0},
-      {"analyse", F_BOOL, 0}, {"receive_video", F_BOOL, 0}}},
+      {"analyse", F_BOOL, 0}, {"receive_video", F_BOOL, 0}, {"hidden", F_BOOL, 0}}},
     /* at least one of the two (room.c) */
     {"participant_update",
      {ROOM, PART, {"max_video_bitrate", F_BITRATE, 0}, {"receive_video", F_BOOL, 0}}},

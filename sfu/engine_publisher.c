@@ -98,6 +98,12 @@ static void forward_one(PubTrack *t, unsigned layer, const RouterOutput *o, cons
     engine_drop(q, ENGINE_DROP_VIDEO_BLOCKED, now);
     return;
   }
+  /* The last layer of sight-only monitoring: even a slot that exists (a
+   * bug above, a policy changed under it) carries no private audio. */
+  if (!sight_policy_may_forward(q->hidden, t->room->audio_private, t->kind == SDP_KIND_AUDIO)) {
+    engine_drop(q, ENGINE_DROP_PRIVATE_AUDIO, now);
+    return;
+  }
   uint8_t ob[MAX_PKT + EXT_ROOM + ENGINE_PACKET_TAILROOM];
   memcpy(ob, buf, len);
   if (!engine_rewrite_vp8(t, s, layer, true, ob, v)) {

@@ -373,6 +373,8 @@ int participant_may_receive(const Participant *p, const PubTrack *t) {
 int participant_wants(const Participant *p, const PubTrack *t) {
   if (t->pub == p) return 0;
   if (!participant_may_receive(p, t)) return 0; /* one-way video: not even when asked */
+  if (!sight_policy_may_forward(p->hidden, p->room->audio_private, t->kind == SDP_KIND_AUDIO))
+    return 0; /* never negotiated: a legal call's audio is not for a monitor */
   if (g_hash_table_contains(p->wanted, t->id)) return 1;
   return p->subscribe_all && !g_hash_table_contains(p->unwanted, t->id);
 }

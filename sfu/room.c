@@ -159,6 +159,8 @@ static json_t *room_record(Room *r, int start) {
   return sfu_result(json_pack("{s:s, s:b, s:s}", "room", r->name, "recording", 1, "dir", dir));
 }
 
+void room_set_audio_private(Room *r, int audio_private) { r->audio_private = audio_private != 0; }
+
 static gboolean on_tick(gpointer data) {
   engine_tick(data, g_get_monotonic_time());
   return G_SOURCE_CONTINUE;
@@ -217,6 +219,7 @@ static json_t *room_stats_json(Room *r) {
                         "participants", parts, "recording", r->recorder != NULL);
   json_object_set_new(j, "drops", engine_drops_json(&r->drops));
   if (r->faces_tap) json_object_set_new(j, "faces_tap", room_faces_stats_json(r));
+  json_object_set_new(j, "audio_private", json_boolean(r->audio_private));
   if (r->recorder) {
     RecorderStats st;
     recorder_get_stats(r->recorder, &st);
@@ -243,6 +246,7 @@ json_t *room_handle(Room *r, const char *type, json_t *msg) {
       return sfu_error("room_full", NULL, "room %s has its %d participants", r->name,
                        r->max_participants);
     Participant *p = participant_new(r, id, sub_all);
+    jsonu_bool(msg, "hidden", &p->hidden);
     json_t *mvb = json_object_get(msg, "max_video_bitrate");
     if (mvb) p->max_video_bps = (uint64_t)json_integer_value(mvb);
     room_faces_participant(r, p, msg);
@@ -320,6 +324,12 @@ json_t *room_handle(Room *r, const char *type, json_t *msg) {
     if (type[0] == 's' && !participant_may_receive(p, t))
       return sfu_error("forbidden", "track", "participant %s may not receive video (one-way video)",
                        p->id);
+    /* Sight-only monitoring: a legal call's audio never goes to a monitor,
+     * whoever asks (sight_policy.h). */
+    if (type[0] == 's' &&
+        !sight_policy_may_forward(p->hidden, r->audio_private, t->kind == SDP_KIND_AUDIO))
+      return sfu_error("audio_private", "track",
+                       "room %s's audio is private: not for hidden participant %s", r->name, p->id);
     if (type[0] == 's') {
       g_hash_table_add(p->wanted, g_strdup(tid));
       g_hash_table_remove(p->unwanted, tid);

@@ -17,6 +17,9 @@ typedef struct Room Room;
 
 Room *room_new(const char *name, int max_participants, int recordable, int worker_index,
                const SfuEnv *env, GMainContext *ctx);
+/* Sight-only monitoring (core/sight_policy.h): room_create's audio_private,
+ * set for legal calls: no audio to hidden participants. Set at creation. */
+void room_set_audio_private(Room *r, int audio_private);
 /* Removes every participant (participant_disconnected with reason) and frees. */
 void room_free(Room *r, const char *reason);
 /* Returns a new reference: sfu_result(...) or sfu_error(...). */

@@ -22,6 +22,7 @@
 #include "core/subscriber_bwe.h"
 #include "core/twcc_feedback.h"
 #include "core/rtp_stats.h"
+#include "core/sight_policy.h"
 #include "peer_transport.h"
 #include "faces_tap.h"
 #include "recorder/recorder.h"
@@ -113,6 +114,7 @@ struct Participant {
   char *id;
   int subscribe_all;
   int receive_video;      /* 0: one-way video, no video forwarded to it (core/media_gate.h) */
+  int hidden;             /* participant_add's hidden: a monitor (sight_policy.h) */
   uint64_t max_video_bps; /* control API max_video_bitrate; 0 no limit */
   uint64_t sub_remb_bps;  /* the subscriber's latest REMB (its downlink estimate) */
   int64_t sub_remb_us;    /* when it came; 0 never */
@@ -165,6 +167,7 @@ struct Room {
   char *name;
   int max_participants;
   int recordable;
+  int audio_private;       /* room_create's audio_private: no audio to hidden participants */
   int worker_index;
   SfuEnv env;
   GMainContext *ctx;

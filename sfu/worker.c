@@ -161,10 +161,14 @@ static gboolean do_job(gpointer data) {
       jsonu_int(j->msg, "max_participants", &max);
       jsonu_bool(j->msg, "recordable", &rec);
       room = room_new(name, (int)max, rec, w->index, &w->env, w->ctx);
+      int audio_private = 0;
+      jsonu_bool(j->msg, "audio_private", &audio_private);
+      room_set_audio_private(room, audio_private);
       g_hash_table_insert(w->rooms, g_strdup(name), room);
       log_info("room_created", "room=%s worker=%d max=%lld recordable=%d", name, w->index, max,
                rec);
-      reply = sfu_result(json_pack("{s:s, s:i}", "room", name, "worker", w->index));
+      reply = sfu_result(json_pack("{s:s, s:i, s:b}", "room", name, "worker", w->index,
+                                   "audio_private", audio_private));
     }
   } else if (!room) {
     reply = sfu_error("room_not_found", "room", "no room %s", name ? name : "");

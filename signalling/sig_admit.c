@@ -9,6 +9,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "sig_admit.h"
+#include "sig_sightonly.h"
 #include "sig_call_e2ee.h"
 #include "sig_call_presence.h"
 #include "sig_cluster.h"
@@ -130,8 +131,10 @@ static void sfu_add_participant(SigPart *p, gboolean reconnect) {
   SigCtx *x = sig_ctx_new(r->srv, r->id, p->id->participant, 0, "join");
   x->gen = p->sfu_generation;
   x->reconnect = reconnect;
-  json_t *params = json_pack("{s:s, s:s, s:b}", "room", r->id, "participant",
-                             p->id->participant, "subscribe_all", p->id->subscribe);
+  /* hidden: the SFU's own sight-only rule keys on it (sfu/core/sight_policy.h). */
+  json_t *params = json_pack("{s:s, s:s, s:b, s:b}", "room", r->id, "participant",
+                             p->id->participant, "subscribe_all", p->id->subscribe, "hidden",
+                             p->id->hidden);
   if (p->max_video_kbps)
     json_object_set_new(params, "max_video_bitrate", json_integer(p->max_video_kbps * 1000));
   /* a visitor of a social call: its lowest video layer to the analyser */
@@ -192,8 +195,9 @@ static void on_room_created(SfuNode *n, json_t *reply, void *user) {
     SigCtx *again = sig_ctx_new(r->srv, r->id, NULL, 0, "join");
     again->reconnect = TRUE; /* marks the retry */
     sfu_request(r->node, "room_create",
-                json_pack("{s:s, s:i, s:b}", "room", r->id, "max_participants",
-                          r->srv->set.max_participants, "recordable", r->recording),
+                json_pack("{s:s, s:i, s:b, s:b}", "room", r->id, "max_participants",
+                          r->srv->set.max_participants, "recordable", r->recording,
+                          "audio_private", sig_sight_room_audio_private(r->policy->visit_type)),
                 on_room_created, again, sig_ctx_free);
     return;
   }
@@ -289,8 +293,9 @@ void sig_room_move(SigRoom *r, SfuNode *to, const char *reason) {
   r->state = ROOM_CREATING;
   sfu_node_add_rooms(to, 1);
   sfu_request(to, "room_create",
-              json_pack("{s:s, s:i, s:b}", "room", r->id, "max_participants",
-                        r->srv->set.max_participants, "recordable", r->recording),
+              json_pack("{s:s, s:i, s:b, s:b}", "room", r->id, "max_participants",
+                        r->srv->set.max_participants, "recordable", r->recording,
+                        "audio_private", sig_sight_room_audio_private(r->policy->visit_type)),
               on_room_created, sig_ctx_new(r->srv, r->id, NULL, 0, "move"), sig_ctx_free);
 }
 
@@ -300,6 +305,7 @@ static gboolean same_policy(const SigIdentity *a, const SigIdentity *b) {
   return a->visit_start == b->visit_start && a->visit_end == b->visit_end &&
          a->recording_required == b->recording_required &&
          a->monitoring_allowed == b->monitoring_allowed &&
+         a->monitoring_video_only == b->monitoring_video_only &&
          g_strcmp0(a->visit_type, b->visit_type) == 0;
 }
 
@@ -509,8 +515,9 @@ void sig_join_place(SigConn *c, SigIdentity *id, int resume) {
         sfu_request(other, "room_destroy", json_pack("{s:s}", "room", r->id), NULL, NULL, NULL);
     }
     sfu_request(node, "room_create",
-                json_pack("{s:s, s:i, s:b}", "room", r->id, "max_participants",
-                          s->set.max_participants, "recordable", r->recording),
+                json_pack("{s:s, s:i, s:b, s:b}", "room", r->id, "max_participants",
+                          s->set.max_participants, "recordable", r->recording,
+                          "audio_private", sig_sight_room_audio_private(r->policy->visit_type)),
                 on_room_created, sig_ctx_new(s, r->id, NULL, 0, "join"), sig_ctx_free);
   }
   p = g_new0(SigPart, 1);

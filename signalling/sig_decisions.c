@@ -2,6 +2,7 @@
  * planning what a decision does (pure), then carrying the plan out on the
  * live state. See sig_decisions.h. */
 #include "sig_decisions.h"
+#include "sig_sightonly.h"
 
 #include <string.h>
 
@@ -72,10 +73,13 @@ void sig_admit_parse(guint status, const char *body, size_t len, SigAdmitAnswer 
     json_decref(j); /* a direction we do not know: refuse rather than show video */
     return unavailable(out, "bad_one_way_video");
   }
+  json_t *audio = json_object_get(j, "audio");
+  gboolean allowed = FALSE, video_only = FALSE;
   if (!json_is_object(visit) || !json_is_object(policy) || !type || !*type ||
       strlen(type) >= sizeof out->visit_type || jsonu_int(visit, "start", &start) != 0 ||
       jsonu_int(visit, "end", &end) != 0 || end <= start || !mon || !rec ||
-      (strcmp(mon, "allowed") != 0 && strcmp(mon, "forbidden") != 0) ||
+      !sig_sight_monitoring_parse(mon, &allowed, &video_only) ||
+      (audio && !json_is_boolean(audio)) ||
       (strcmp(rec, "required") != 0 && strcmp(rec, "forbidden") != 0)) {
     json_decref(j);
     return unavailable(out, "bad_admit");
@@ -85,7 +89,9 @@ void sig_admit_parse(guint status, const char *body, size_t len, SigAdmitAnswer 
   g_strlcpy(out->visit_type, type, sizeof out->visit_type);
   out->start = start;
   out->end = end;
-  out->monitoring_allowed = strcmp(mon, "allowed") == 0;
+  out->monitoring_allowed = allowed;
+  out->monitoring_video_only = video_only;
+  out->audio = !audio || json_is_true(audio);
   out->recording_required = strcmp(rec, "required") == 0;
   out->one_way = one_way;
   json_decref(j);
@@ -363,10 +369,14 @@ void sig_admit_effective(SigIdentity *id, const SigAdmitAnswer *a, const SigIden
   id->recording_required = a->recording_required;
   id->monitoring_allowed = a->monitoring_allowed;
   id->one_way = a->one_way;
+  /* Sight only as soon as the token, booking's answer or the room says so. */
+  id->monitoring_video_only = id->monitoring_video_only || a->monitoring_video_only;
   if (room) {
     id->recording_required = a->recording_required && room->recording_required;
     id->monitoring_allowed = a->monitoring_allowed && room->monitoring_allowed;
+    id->monitoring_video_only = id->monitoring_video_only || room->monitoring_video_only;
   }
+  id->audio = sig_sight_audio_allowed(id->hidden, id->monitoring_video_only, id->audio && a->audio);
 }
 
 void sig_admit_effective_room(SigIdentity *id, const SigIdentity *room) {
@@ -377,6 +387,8 @@ void sig_admit_effective_room(SigIdentity *id, const SigIdentity *room) {
   id->recording_required = room->recording_required;
   id->monitoring_allowed = room->monitoring_allowed;
   id->one_way = room->one_way;
+  id->monitoring_video_only = id->monitoring_video_only || room->monitoring_video_only;
+  id->audio = sig_sight_audio_allowed(id->hidden, id->monitoring_video_only, id->audio);
 }
 
 void sig_on_decision(const SigDecision *d, void *user) { sig_decisions_apply(user, d); }

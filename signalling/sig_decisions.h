@@ -37,8 +37,10 @@ typedef struct {
   char visit_type[64];
   gint64 start, end;
   gboolean recording_required; /* policy.recording == "required" */
-  gboolean monitoring_allowed; /* policy.monitoring == "allowed" */
+  gboolean monitoring_allowed; /* policy.monitoring == "allowed" or "video_only" */
   int one_way;                 /* SigOneWay: policy.one_way_video (absent: off) */
+  gboolean monitoring_video_only; /* policy.monitoring == "video_only" (sig_sightonly.h) */
+  gboolean audio;              /* this participant's audio grant (absent: true) */
 } SigAdmitAnswer;
 
 /* status: the HTTP status (0: no answer at all). body may be NULL. */

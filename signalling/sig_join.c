@@ -1,4 +1,5 @@
 #include "sig_join.h"
+#include "sig_sightonly.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -156,6 +157,7 @@ SigIdentity *sig_join_check(const SigJoinPolicy *pol, const char *token, const c
   const char *rec = jsonu_str(claims, "recording");
   const char *mon = jsonu_str(claims, "monitoring");
   json_t *e2ee_claim = json_object_get(claims, "e2ee");
+  json_t *audio_grant = json_is_object(grants) ? json_object_get(grants, "audio") : NULL;
   long long vs = 0, ve = 0;
   id->room = g_strdup(jsonu_str(claims, "room"));
   id->participant = g_strdup(jsonu_str(claims, "sub"));
@@ -178,8 +180,10 @@ SigIdentity *sig_join_check(const SigJoinPolicy *pol, const char *token, const c
     bad = "visit";
   else if (!rec || (strcmp(rec, "required") != 0 && strcmp(rec, "forbidden") != 0))
     bad = "recording";
-  else if (!mon || (strcmp(mon, "allowed") != 0 && strcmp(mon, "forbidden") != 0))
+  else if (!sig_sight_monitoring_parse(mon, &id->monitoring_allowed, &id->monitoring_video_only))
     bad = "monitoring";
+  else if (audio_grant && !json_is_boolean(audio_grant))
+    bad = "grants"; /* grants.audio: optional, a boolean (absent: true) */
   else if ((e2ee_claim && !json_is_string(e2ee_claim)) ||
            !sig_e2ee_policy(id->visit_type, json_string_value(e2ee_claim), &id->e2ee_required))
     bad = "e2ee";
@@ -199,7 +203,10 @@ SigIdentity *sig_join_check(const SigJoinPolicy *pol, const char *token, const c
   id->visit_start = vs;
   id->visit_end = ve;
   id->recording_required = rec && strcmp(rec, "required") == 0;
-  id->monitoring_allowed = mon && strcmp(mon, "allowed") == 0;
+  /* Sight-only legal monitoring: a hidden participant of a video_only call
+   * has no audio whatever its grant says (sig_sightonly.h). */
+  id->audio = sig_sight_audio_allowed(id->hidden, id->monitoring_video_only,
+                                      !audio_grant || json_is_true(audio_grant));
   json_decref(claims);
   if (bad) {
     sig_identity_free(id);

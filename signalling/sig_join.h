@@ -39,7 +39,9 @@ typedef struct {
   char *visit_type;
   int64_t visit_start, visit_end;
   gboolean recording_required; /* recording == "required" */
-  gboolean monitoring_allowed; /* monitoring == "allowed" */
+  gboolean monitoring_allowed; /* monitoring == "allowed" or "video_only" */
+  gboolean monitoring_video_only; /* monitoring == "video_only": sight only (sig_sightonly.h) */
+  gboolean audio;              /* may receive audio (grants.audio, sig_sight_audio_allowed) */
   gboolean e2ee_required;      /* the call's media is end-to-end encrypted (sig_call_e2ee.h) */
   gboolean e2ee_announced;     /* this participant's join said it can (join's e2ee:true) */
   /* People booked on this participant's device (optional claim `on_device`,

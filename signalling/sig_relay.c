@@ -12,6 +12,7 @@
 #include "sig_moderate.h"
 #include "sig_part_quality.h"
 #include "sig_relay.h"
+#include "sig_sightonly.h"
 #include "sig_server_state.h"
 
 #define MAX_SDP (60 * 1024)
@@ -83,6 +84,15 @@ static void forward_reply(SfuNode *n, json_t *reply, void *user) {
 /* Every subscriber offer of the SFU goes through here: remembered until
  * answered, sent if the participant is connected. */
 static void deliver_subscriber_offer(SigPart *p, const char *sdp) {
+  /* Sight-only: an offer with audio for a participant without audio is
+   * never relayed (the SFU should not have made it: sfu/core/sight_policy.h). */
+  if (!p->id->audio && sig_sight_sdp_has_audio(sdp)) {
+    log_error("audio_offer_withheld", "room=%s participant=%s", p->room->id, p->id->participant);
+    if (p->conn)
+      sig_send_error(p->conn, "audio_not_granted", "this call's sound is not for you",
+                     "subscriber_offer");
+    return;
+  }
   g_free(p->sub_offer);
   p->sub_offer = g_strdup(sdp);
   if (p->conn) sig_send(p->conn, "subscriber_offer", json_pack("{s:s}", "sdp", sdp));
@@ -146,6 +156,14 @@ static void on_subscriber_answer(SigPart *p, json_t *msg) {
   const char *sdp = jsonu_str(msg, "sdp");
   if (!sdp || !*sdp || strlen(sdp) > MAX_SDP) {
     sig_send_error(c, "bad_message", "subscriber_answer needs an sdp string", "subscriber_answer");
+    return;
+  }
+  /* Sight-only monitoring: no audio grant, no audio section accepted. */
+  if (!p->id->audio && sig_sight_sdp_has_audio(sdp)) {
+    log_warn("audio_refused", "room=%s participant=%s", p->room->id, p->id->participant);
+    sig_send_error(c, "audio_not_granted",
+                   "you may watch this call's video but not hear it: answer without audio",
+                   "subscriber_answer");
     return;
   }
   relay(p, "subscriber_answer", json_pack("{s:s}", "sdp", sdp), "subscriber_answer");

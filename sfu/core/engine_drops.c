@@ -20,6 +20,7 @@ static const char *const names[ENGINE_DROP_N] = {
     [ENGINE_DROP_VIDEO_BLOCKED] = "video_blocked",
     [ENGINE_DROP_SUBSCRIBER_RTP] = "subscriber_rtp",
     [ENGINE_DROP_RTCP_PARSE] = "rtcp_parse",
+    [ENGINE_DROP_PRIVATE_AUDIO] = "private_audio",
 };
 
 void engine_drops_init(EngineDrops *d) { memset(d, 0, sizeof *d); }

@@ -34,6 +34,8 @@ typedef enum {
   /* anything else a participant sent */
   ENGINE_DROP_SUBSCRIBER_RTP,  /* RTP on a subscriber leg (it only receives) */
   ENGINE_DROP_RTCP_PARSE,      /* RTCP the parser stopped on (what came before it is used) */
+  /* policy */
+  ENGINE_DROP_PRIVATE_AUDIO,   /* audio of an audio-private room toward a hidden participant (sight_policy.h) */
   ENGINE_DROP_N
 } EngineDrop;
 

@@ -30,6 +30,7 @@ static struct {
   char *url, *secret_file, *room, *participant;
   Mode mode;
   gboolean create_room;
+  gboolean hidden; /* participant_add hidden (a monitor: sight-only tests) */
   int frames_wanted, audio_wanted, timeout_s, duration_s, cycles, expect_tracks, kf_interval;
   double drop_percent;
   char *codec;
@@ -495,7 +496,8 @@ static void on_ws_message(SoupWebsocketConnection *c, gint type, GBytes *data, g
     if (opt.create_room) request("room_create", json_pack("{s:i}", "max_participants", 16));
     if (opt.mode == MODE_CYCLES) cycle_begin();
     else {
-      request("participant_add", json_pack("{s:s}", "participant", opt.participant));
+      request("participant_add", json_pack("{s:s, s:b}", "participant", opt.participant,
+                                           "hidden", opt.hidden));
       id_add = next_id - 1;
     }
   } else if (g_strcmp0(t, "result") == 0) {
@@ -579,6 +581,7 @@ int main(int argc, char **argv) {
       {"room", 0, 0, G_OPTION_ARG_STRING, &opt.room, "room", NULL},
       {"participant", 0, 0, G_OPTION_ARG_STRING, &opt.participant, "participant id", NULL},
       {"create-room", 0, 0, G_OPTION_ARG_NONE, &opt.create_room, "room_create first", NULL},
+      {"hidden", 0, 0, G_OPTION_ARG_NONE, &opt.hidden, "join as a hidden participant", NULL},
       {"publish", 0, 0, G_OPTION_ARG_NONE, &publish, "publish test patterns", NULL},
       {"subscribe", 0, 0, G_OPTION_ARG_NONE, &subscribe, "subscribe and count", NULL},
       {"cycles", 0, 0, G_OPTION_ARG_INT, &opt.cycles, "join/publish/leave N times", NULL},

@@ -39,8 +39,12 @@ export function e2eeSupport() {
 
 export class E2EE extends EventTarget {
   // worker: for node tests of the key protocol, anything with postMessage.
-  constructor({ room, how = e2eeSupport(), worker = null } = {}) {
+  // receiveOnly: a sight-only monitor's page (docs/media.md, "Sight-only
+  // monitoring"): it says hello and acknowledges, never sends keys of its
+  // own, and is given the video key only.
+  constructor({ room, how = e2eeSupport(), worker = null, receiveOnly = false } = {}) {
     super();
+    this.receiveOnly = receiveOnly;
     if (!how) throw new Error('this browser cannot encrypt calls end to end');
     this.room = room;
     this.how = how;
@@ -88,7 +92,7 @@ export class E2EE extends EventTarget {
     await this.ready;
     this.self = selfId;
     this.send(null, { t: 'hello', pub: b64(this.identity.pub) });
-    if (!this.current && !this.pending) this.scheduleRotate('start');
+    if (!this.current && !this.pending && !this.receiveOnly) this.scheduleRotate('start');
     this.updateCode();
   }
 
@@ -99,12 +103,15 @@ export class E2EE extends EventTarget {
     for (const e of p.epochs) for (const kid of Object.values(e.kids)) this.worker.postMessage({ type: 'dropKey', kid });
     if (this.pending) { this.pending.waiting.delete(id); this.maybeActivate(); }
     this.updateCode();
-    this.scheduleRotate('leave'); // the one who left must not read what follows
+    if (!this.receiveOnly) this.scheduleRotate('leave'); // the one who left must not read what follows
   }
 
   // In arrival order: a sender's keys must not overtake its hello (whose
   // key derivation is asynchronous).
-  onMessage(from, body) {
+  // meta.videoOnly: signalling stamped the sender a sight-only monitor: it
+  // gets our video key and never our audio key, and is not in the safety code.
+  onMessage(from, body, meta = {}) {
+    if (meta.videoOnly) (this.videoOnly ||= new Set()).add(from);
     this.inbox = this.inbox.then(() => this.handle(from, body));
     return this.inbox;
   }
@@ -139,6 +146,7 @@ export class E2EE extends EventTarget {
       this.updateCode();
     }
     if (!reply) this.send(from, { t: 'hello', pub: b64(this.identity.pub), reply: true });
+    if (this.receiveOnly) return; // a monitor has no keys to give
     if (changed) this.scheduleRotate('join');
     else if (!reply && this.current) await this.sendKeys(from, this.current); // they lost ours
   }
@@ -199,7 +207,8 @@ export class E2EE extends EventTarget {
     const p = this.peers.get(to);
     if (!p) return;
     const keys = [];
-    for (const kind of ['audio', 'video']) {
+    // A sight-only monitor is given the video key, never the audio key.
+    for (const kind of this.videoOnly && this.videoOnly.has(to) ? ['video'] : ['audio', 'video']) {
       const w = await wrapBaseKey(p.wrapTo, base[kind], { room: this.room, from: this.self, to, epoch, kind, kid: kids[kind] });
       keys.push({ kind, kid: kids[kind], ...w });
     }
@@ -225,7 +234,7 @@ export class E2EE extends EventTarget {
   async updateCode() {
     if (!this.identity || !this.self) return;
     const entries = [{ id: this.self, pub: this.identity.pub }];
-    for (const [id, p] of this.peers) entries.push({ id, pub: p.pub });
+    for (const [id, p] of this.peers) if (!(this.videoOnly && this.videoOnly.has(id))) entries.push({ id, pub: p.pub });
     const code = entries.length > 1 ? await safetyCode(entries) : null;
     if (code !== this.code) { this.code = code; this.emit('safety', { code, participants: entries.length }); }
   }

@@ -489,7 +489,7 @@ export class CallSession extends EventTarget {
         break;
       }
       case 'e2ee': {
-        if (this.e2ee) await this.e2ee.onMessage(m.from, m.body);
+        if (this.e2ee) await this.e2ee.onMessage(m.from, m.body, { videoOnly: m.video_only === true });
         break;
       }
       // Unexpected-person alerts (docs/faces.md): the wall's monitors get

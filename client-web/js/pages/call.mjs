@@ -42,7 +42,10 @@ try {
   throw e;
 }
 const recorded = visit.recording === 'required';
-const monitored = visit.monitoring === 'allowed';
+// video_only: a legal call whose establishment lets its monitors watch the
+// video, never hear the sound (docs/media.md, "Sight-only monitoring").
+const sightOnly = visit.monitoring === 'video_only';
+const monitored = visit.monitoring === 'allowed' || sightOnly;
 const others = otherParties(visit, user);
 // Legal and telemedicine calls are encrypted end to end (docs/media.md): a
 // browser that cannot do it is told so and never joins (no downgrade).
@@ -51,7 +54,7 @@ const e2eeHow = e2eeSupport();
 T.e2eeNeeded = e2eeNeeded;
 T.e2eeHow = e2eeHow;
 
-const noticeText = `${recorded ? t('notice.recorded') : ''}${recorded && monitored ? ' ' : ''}${monitored ? t('notice.monitored') : ''}`;
+const noticeText = `${recorded ? t('notice.recorded') : ''}${recorded && monitored ? ' ' : ''}${monitored ? t(sightOnly ? 'notice.sightOnly' : 'notice.monitored') : ''}`;
 const notice = recorded || monitored ? html`
   <div class="govuk-warning-text" id="recording-notice">
     <span class="govuk-warning-text__icon" aria-hidden="true">!</span>
@@ -69,7 +72,7 @@ function oneWayNotice(direction, role) {
 }
 const oneWayHtml = oneWayKey ? html`
   <div class="govuk-inset-text" id="one-way-notice"><strong>${t('notice.oneWay.title')}</strong> ${t(oneWayKey)}</div>` : '';
-const understoodText = recorded && monitored ? t('notice.understandBoth') : recorded ? t('notice.understandRecorded') : t('notice.understandMonitored');
+const understoodText = recorded && monitored ? t('notice.understandBoth') : recorded ? t('notice.understandRecorded') : sightOnly ? t('notice.understandSightOnly') : t('notice.understandMonitored');
 
 // ---- 1. device check -------------------------------------------------------
 let stream = null;
@@ -82,7 +85,7 @@ main.innerHTML = String(html`
   <span class="govuk-caption-l">${caption}</span>
   <h1 class="govuk-heading-l">${t('call.checkTitle')}</h1>
   ${notice}
-  ${e2eeNeeded && e2eeHow ? html`<div class="govuk-inset-text" id="e2ee-notice">${t('call.e2eeNotice')}</div>` : ''}
+  ${e2eeNeeded && e2eeHow ? html`<div class="govuk-inset-text" id="e2ee-notice">${t(sightOnly ? 'call.e2eeNoticeSightOnly' : 'call.e2eeNotice')}</div>` : ''}
   ${e2eeNeeded && !e2eeHow ? html`<div class="govuk-error-summary" data-module="govuk-error-summary" id="e2ee-unsupported" role="alert" tabindex="-1">
     <div class="govuk-error-summary__body"><p class="govuk-body">${t('call.e2eeUnsupported')}</p></div></div>` : ''}
   ${oneWayHtml}

@@ -7,6 +7,7 @@ import { get, post, ApiError } from '../api.mjs';
 import { showErrors, clearErrors } from '../forms.mjs';
 import { duration, visitTypeName, inZone } from '../format.mjs';
 import { CallSession } from '../call/session.mjs';
+import { E2EE, e2eeSupport } from '../call/e2ee.mjs';
 import { Tiles } from '../call/tiles.mjs';
 import { t } from '../i18n/index.mjs';
 
@@ -16,7 +17,8 @@ const main = page({ title: t('watch.title'), user, active: '/staff/wall.html', w
 const M = (window.parlourMonitor = { phase: 'loading', endReason: null });
 try {
   const v = await get(`/visits/${encodeURIComponent(id)}`);
-  if (v.monitoring !== 'allowed') throw new ApiError(403, 'policy_forbids_monitoring', t('code.policy_forbids_monitoring'));
+  // video_only: a legal call watched without sound (docs/media.md, "Sight-only monitoring").
+  if (v.monitoring !== 'allowed' && v.monitoring !== 'video_only') throw new ApiError(403, 'policy_forbids_monitoring', t('code.policy_forbids_monitoring'));
   const tok = await post(`/visits/${encodeURIComponent(id)}/join-token`, {});
   const endAt = Date.parse(v.end);
   main.innerHTML = String(html`
@@ -41,7 +43,13 @@ try {
     </form>`);
   ready(main);
   const tiles = new Tiles(main.querySelector('#tiles'));
-  const s = new CallSession({ signalUrl: tok.signal_url, token: tok.token, iceServers: tok.ice_servers, room: id, publish: false });
+  // An end-to-end encrypted call (legal): this page agrees keys receive-only
+  // and is given the participants' video key, never their audio key.
+  const how = e2eeSupport();
+  if (tok.e2ee === 'required' && !how) throw new ApiError(400, 'e2ee_required', t('code.e2ee_required'));
+  const e2ee = tok.e2ee === 'required' ? new E2EE({ room: id, how, receiveOnly: true }) : null;
+  M.e2ee = e2ee;
+  const s = new CallSession({ signalUrl: tok.signal_url, token: tok.token, iceServers: tok.ice_servers, room: id, publish: false, e2ee });
   M.session = s;
   const plist = main.querySelector('#participants');
   s.addEventListener('participants', (e) => {
