@@ -40,3 +40,24 @@ const char *book_interp_join_check(BookDb *db, const BookActor *a, const char *v
   f.visit_status = !strcmp(status, "in_progress") ? "booked" : status;
   return book_interp_may_join(&f);
 }
+
+int book_interp_view_visit(BookDb *db, const char *visit_id, json_t *o) {
+  /* Only the language: everyone on the call is told an interpreter will
+   * join (the pre-call notice), not who they are. */
+  BookStmt *st = book_db_stmt(
+      db, "SELECT i.language FROM visit_interpreters x JOIN interpreters i ON i.id = "
+          "x.interpreter_id WHERE x.visit_id = ? AND x.removed_at IS NULL ORDER BY x.id");
+  if (!st) return -1;
+  book_bind_text(st, 1, visit_id);
+  json_t *arr = json_array();
+  int rc;
+  while ((rc = book_step(st)) == BOOK_ROW)
+    json_array_append_new(arr, json_pack("{s:s}", "language", book_col_text(st, 0)));
+  book_stmt_reset(st);
+  if (rc != BOOK_DONE) {
+    json_decref(arr);
+    return -1;
+  }
+  json_object_set_new(o, "interpreters", arr);
+  return 0;
+}

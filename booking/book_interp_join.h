@@ -3,6 +3,7 @@
 #ifndef PARLOUR_BOOK_INTERP_JOIN_H
 #define PARLOUR_BOOK_INTERP_JOIN_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "book_db.h"
@@ -15,5 +16,9 @@
  * answer is "storage": 503, never "not approved"). */
 const char *book_interp_join_check(BookDb *db, const BookActor *a, const char *visit_id,
                                    char *language, size_t lsize, int *storage_failed);
+
+/* Sets "interpreters": [{"language": "BSL"}, ...] (live approvals) on a
+ * visit's JSON; 0, or -1 when the read failed. */
+int book_interp_view_visit(BookDb *db, const char *visit_id, json_t *o) BOOK_MUST_CHECK;
 
 #endif

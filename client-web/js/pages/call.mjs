@@ -84,6 +84,7 @@ main.innerHTML = String(html`
   <h1 class="govuk-heading-l">${t('call.checkTitle')}</h1>
   ${notice}
   ${e2eeNeeded && e2eeHow ? html`<div class="govuk-inset-text" id="e2ee-notice">${t('call.e2eeNotice')}</div>` : ''}
+  ${(visit.interpreters || []).map((i) => html`<div class="govuk-inset-text" id="interpreter-notice">${t('interpreter.notice', { language: i.language })}</div>`)}
   ${e2eeNeeded && !e2eeHow ? html`<div class="govuk-error-summary" data-module="govuk-error-summary" id="e2ee-unsupported" role="alert" tabindex="-1">
     <div class="govuk-error-summary__body"><p class="govuk-body">${t('call.e2eeUnsupported')}</p></div></div>` : ''}
   ${oneWayHtml}
