@@ -14,6 +14,7 @@
 #include "ids.h"
 #include "log.h"
 #include "timeutil.h"
+#include "book_interp_join.h"
 #include "token.h"
 #include "turn_rest.h"
 
@@ -25,7 +26,7 @@ static const char *token_role(const char *role) {
       {"prisoner", "prisoner"},       {"family", "visitor"},
       {"probationer", "probationer"}, {"probation_officer", "officer"},
       {"clinician", "clinician"},     {"legal_adviser", "legal_adviser"},
-      {"monitor", "staff_monitor"},
+      {"monitor", "staff_monitor"},   {"interpreter", "interpreter"},
   };
   for (size_t i = 0; i < G_N_ELEMENTS(map); i++)
     if (!strcmp(map[i][0], role)) return map[i][1];
@@ -46,7 +47,17 @@ static void audit_failed(ApiCtx *c, char *tok, char *jti, json_t *grants, const 
 void api_join_token(ApiCtx *c, const char *id) {
   if (api_need_session(c)) return;
   BookDb *db = c->app->db;
-  int visible = api_visit_id_ok(id) ? book_visit_check_visible(db, &c->actor, id) : 0;
+  /* An interpreter sees only the calls they are approved for
+   * (book_interp_join.h); everyone else by the usual visibility. */
+  int interp = !strcmp(c->actor.role, "interpreter");
+  char language[BOOK_INTERP_LANGUAGE_MAX + 1] = "";
+  const char *ierr = NULL;
+  int ifail = 0;
+  if (interp && api_visit_id_ok(id))
+    ierr = book_interp_join_check(db, &c->actor, id, language, sizeof language, &ifail);
+  int visible = !api_visit_id_ok(id) ? 0
+                : interp           ? (ifail ? -1 : !ierr || strcmp(ierr, "not_found") != 0)
+                                   : book_visit_check_visible(db, &c->actor, id);
   if (visible < 0) {
     api_storage_error(c);
     return;
@@ -62,7 +73,8 @@ void api_join_token(ApiCtx *c, const char *id) {
   const char *role = token_role(c->actor.role);
   int monitor = role && !strcmp(role, "staff_monitor");
   /* Staff other than monitors never join; everyone else must take part. */
-  int part = role && !monitor ? book_visit_check_participant(db, &c->actor, id) : 1;
+  int part = interp ? (!ierr || !strcmp(ierr, "invalid_state"))
+             : role && !monitor ? book_visit_check_participant(db, &c->actor, id) : 1;
   if (part < 0) {
     api_storage_error(c);
     return;
@@ -159,6 +171,10 @@ void api_join_token(ApiCtx *c, const char *id) {
     }
     on_device = on_device < 1 ? 1 : on_device > 6 ? 6 : on_device;
   }
+  /* Everyone's call page shows an interpreter as "Interpreter (BSL)". */
+  char ilabel[80] = "";
+  if (interp && book_interp_label(language, "en", ilabel, sizeof ilabel) < 0)
+    g_strlcpy(ilabel, "Interpreter", sizeof ilabel);
   char *jti = ids_random_hex(16);
   char sub[64];
   g_snprintf(sub, sizeof sub, "%s-%lld", role, (long long)c->actor.user_id);
@@ -170,7 +186,8 @@ void api_join_token(ApiCtx *c, const char *id) {
       "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:O, s:{s:s, s:I, s:I}, s:s, s:s, s:s}",
       "iss", c->app->cfg->token_issuer, "aud", c->app->cfg->token_audience, "sub", sub, "jti",
       jti ? jti : "", "iat", (json_int_t)c->now, "nbf", (json_int_t)(start - JOIN_EARLY_S), "exp",
-      (json_int_t)end, "room", id, "name", c->session->display_name, "role", role, "grants",
+      (json_int_t)end, "room", id, "name", interp ? ilabel : c->session->display_name, "role",
+      role, "grants",
       grants, "visit", "type", type, "start", (json_int_t)start, "end", (json_int_t)end,
       "recording", rec, "monitoring", mon, "e2ee", book_e2ee_policy(type));
   if (!strcmp(role, "visitor")) json_object_set_new(claims, "on_device", json_integer(on_device));

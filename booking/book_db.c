@@ -35,6 +35,9 @@ static int exec(BookDb *b, const char *sql, char *err, size_t errsize) {
                                      : book_lite_exec(b, sql, err, errsize);
 }
 
+/* First line of a migration that rebuilds a referenced table on sqlite. */
+#define FK_OFF_MARKER "-- parlour: foreign_keys off"
+
 static int migrate(BookDb *b, char *err, size_t errsize) {
   int pg = b->engine == BOOK_ENGINE_PG;
   const BookMigration *set = pg ? book_migrations_pg : book_migrations;
@@ -64,7 +67,16 @@ static int migrate(BookDb *b, char *err, size_t errsize) {
      * version intact and the migration is simply applied again. The
      * version is read inside it, so a second instance that waited on the
      * lock skips what the first applied. */
-    if (exec(b, pg ? "BEGIN" : "BEGIN IMMEDIATE", err, errsize)) return -1;
+    /* A sqlite table rebuild (CREATE new, copy, DROP old, RENAME) of a table
+     * others reference needs foreign keys off, and that PRAGMA is a no-op
+     * inside a transaction: the marker asks for it around this one
+     * migration, and the references are checked before COMMIT instead. */
+    int fk_off = !pg && strncmp(set[i].sql, FK_OFF_MARKER, strlen(FK_OFF_MARKER)) == 0;
+    if (fk_off && exec(b, "PRAGMA foreign_keys=OFF", err, errsize)) return -1;
+    if (exec(b, pg ? "BEGIN" : "BEGIN IMMEDIATE", err, errsize)) {
+      if (fk_off) exec(b, "PRAGMA foreign_keys=ON", err, errsize);
+      return -1;
+    }
     char e2[200];
     if (pg && exec(b, PG_WRITERS_LOCK, e2, sizeof e2)) {
       exec(b, "ROLLBACK", err, errsize);
@@ -84,12 +96,25 @@ static int migrate(BookDb *b, char *err, size_t errsize) {
     }
     if (applied) {
       exec(b, "ROLLBACK", e2, sizeof e2);
+      if (fk_off && exec(b, "PRAGMA foreign_keys=ON", err, errsize)) return -1;
       continue;
     }
     if (exec(b, set[i].sql, e2, sizeof e2)) {
       exec(b, "ROLLBACK", err, errsize);
+      if (fk_off) exec(b, "PRAGMA foreign_keys=ON", err, errsize);
       snprintf(err, errsize, "migration %s failed: %s", set[i].name, e2);
       return -1;
+    }
+    if (fk_off) {
+      int64_t broken = -1;
+      if (book_db_scalar(b, "SELECT count(*) FROM pragma_foreign_key_check", &broken, 0) < 0 ||
+          broken != 0) {
+        exec(b, "ROLLBACK", e2, sizeof e2);
+        exec(b, "PRAGMA foreign_keys=ON", e2, sizeof e2);
+        snprintf(err, errsize, "migration %s would break %lld foreign key reference(s)",
+                 set[i].name, (long long)broken);
+        return -1;
+      }
     }
     char rec[300];
     snprintf(rec, sizeof rec,
@@ -97,9 +122,11 @@ static int migrate(BookDb *b, char *err, size_t errsize) {
              version, set[i].name, (long long)(g_get_real_time() / G_USEC_PER_SEC));
     if (exec(b, rec, e2, sizeof e2) || exec(b, "COMMIT", e2, sizeof e2)) {
       exec(b, "ROLLBACK", e2, sizeof e2);
+      if (fk_off) exec(b, "PRAGMA foreign_keys=ON", e2, sizeof e2);
       snprintf(err, errsize, "migration %s could not be recorded", set[i].name);
       return -1;
     }
+    if (fk_off && exec(b, "PRAGMA foreign_keys=ON", err, errsize)) return -1;
     log_info("migrated", "version=%d name=%s engine=%s", version, set[i].name,
              book_db_engine_name(b));
   }

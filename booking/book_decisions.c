@@ -28,7 +28,7 @@ const char *book_account_role(const char *token_role) {
       {"prisoner", "prisoner"},       {"visitor", "family"},
       {"probationer", "probationer"}, {"officer", "probation_officer"},
       {"clinician", "clinician"},     {"legal_adviser", "legal_adviser"},
-      {"staff_monitor", "monitor"},
+      {"staff_monitor", "monitor"},   {"interpreter", "interpreter"},
   };
   for (size_t i = 0; token_role && i < G_N_ELEMENTS(map); i++)
     if (!strcmp(map[i][0], token_role)) return map[i][1];
@@ -452,7 +452,11 @@ int book_admission_check(BookDb *db, const char *visit_id, const char *participa
         " (?2 = 'family' AND EXISTS (SELECT 1 FROM visit_visitors vv JOIN visitors v ON v.id ="
         "    vv.visitor_id WHERE vv.visit_id = vi.id AND v.user_id = ?3)) OR"
         " (?2 IN ('probation_officer', 'clinician', 'legal_adviser') AND"
-        "    vi.professional_user_id = ?3))");
+        "    vi.professional_user_id = ?3) OR"
+        /* an interpreter approved for this call (not removed), of its establishment */
+        " (?2 = 'interpreter' AND EXISTS (SELECT 1 FROM visit_interpreters x JOIN interpreters i"
+        "    ON i.id = x.interpreter_id WHERE x.visit_id = vi.id AND i.user_id = ?3 AND"
+        "    x.removed_at IS NULL AND i.establishment_id = vi.establishment_id)))");
     if (!st) return -1;
     book_bind_text(st, 1, visit_id);
     book_bind_text(st, 2, account_role);

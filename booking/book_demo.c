@@ -34,7 +34,13 @@ static const char *DEMO_SQL =
     " (10,'staff.reviewer','Rae Review','reviewer','-','PLR',?1),"
     " (11,'admin','Ada Admin','admin','-',NULL,?1),"
     " (12,'staff.other','Otto Other','booking_staff','-','OTH',?1),"
-    " (13,'family.cara','Cara Doyle','family','-',NULL,?1);"
+    " (13,'family.cara','Cara Doyle','family','-',NULL,?1),"
+    " (14,'interpreter.ivy','Ivy Evans','interpreter','-','PLR',?1);"
+    /* A BSL interpreter with an account: approved for each demo social call
+     * (book_demo_visit), so the demo shows "Interpreter (BSL)" joining. */
+    "INSERT INTO interpreters(id, establishment_id, user_id, name, language, organisation, "
+    " created_by, created_at) VALUES (1,'PLR',14,'Ivy Evans','BSL','Demo Interpreting',"
+    " 'demo',?1);"
     /* vo_balance is an opening balance: the first accrual run (at start-up)
      * moves it into the visiting-order ledger and adds the first period by
      * incentive level (Tom, enhanced: 3 VOs and 2 PVOs; Lee, basic: 3 VOs). */
@@ -230,6 +236,15 @@ int book_demo_visit(BookDb *db, const char *type, int64_t start, int64_t end, co
     book_bind_i64(st, 2, i == 0);
     book_bind_text(st, 3, visitors[i]);
     bad = book_db_step_done(db, st) || book_db_changes(db) != 1;
+  }
+  if (!bad && !strcmp(type, "social")) {
+    /* The demo interpreter (when seeded) is approved for every demo social call. */
+    st = book_db_stmt(db, "INSERT INTO visit_interpreters(visit_id, interpreter_id, added_by, "
+                          "added_at) SELECT ?, i.id, 'demo', ? FROM interpreters i JOIN users u "
+                          "ON u.id = i.user_id WHERE u.username = 'interpreter.ivy'");
+    book_bind_text(st, 1, id);
+    book_bind_i64(st, 2, time_now_unix());
+    bad = book_db_step_done(db, st);
   }
   if (!bad) bad = book_audit(db, time_now_unix(), actor, id, "demo_visit_created", NULL);
   if (bad || book_db_commit(db)) {

@@ -40,6 +40,7 @@ static const char *const routes[] = {
     "/api/v1/visit-types/{id}",
     "/api/v1/users/{id}",
     "/api/v1/establishments/{id}",
+    "/api/v1/establishments/{id}/legal-sight-monitoring",
     "/api/v1/prisoners/{id}",
     "/api/v1/prisoners/{id}/contacts",
     "/api/v1/prisoners/{id}/slots",

@@ -740,6 +740,32 @@ const BookMigration book_migrations[] = {
      "CREATE UNIQUE INDEX visit_interpreters_live ON visit_interpreters(visit_id, interpreter_id)\n"
      "  WHERE removed_at IS NULL;\n"
      "CREATE INDEX visit_interpreters_interp ON visit_interpreters(interpreter_id, visit_id);\n"},
+    {"0020_interpreter_role",
+     "-- parlour: foreign_keys off\n"
+     "-- The account role 'interpreter' (docs/booking.md \"Interpreters\"): an\n"
+     "-- interpreter signs in and joins only the calls booking staff approved them\n"
+     "-- for. sqlite cannot alter a CHECK, so users is rebuilt (the 12-step table\n"
+     "-- rebuild); the marker above makes the runner turn foreign keys off around\n"
+     "-- this transaction and run PRAGMA foreign_key_check before COMMIT, so the\n"
+     "-- tables that reference users(id) keep pointing at the same rows. users has\n"
+     "-- no indexes or triggers besides its UNIQUE(username) autoindex.\n"
+     "CREATE TABLE users_new (\n"
+     "  id INTEGER PRIMARY KEY,\n"
+     "  username TEXT NOT NULL UNIQUE,\n"
+     "  display_name TEXT NOT NULL,\n"
+     "  role TEXT NOT NULL CHECK (role IN ('family','prisoner','probationer','probation_officer',\n"
+     "    'clinician','legal_adviser','booking_staff','monitor','reviewer','admin','interpreter')),\n"
+     "  password_hash TEXT NOT NULL,\n"
+     "  establishment_id TEXT REFERENCES establishments(id),\n"
+     "  created_at INTEGER NOT NULL,\n"
+     "  disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1))\n"
+     ");\n"
+     "INSERT INTO users_new (id, username, display_name, role, password_hash, establishment_id,\n"
+     "                       created_at, disabled)\n"
+     "  SELECT id, username, display_name, role, password_hash, establishment_id, created_at, disabled\n"
+     "  FROM users;\n"
+     "DROP TABLE users;\n"
+     "ALTER TABLE users_new RENAME TO users;\n"},
 };
 const size_t book_n_migrations = sizeof book_migrations / sizeof book_migrations[0];
 
@@ -1533,6 +1559,13 @@ const BookMigration book_migrations_pg[] = {
      "CREATE UNIQUE INDEX visit_interpreters_live ON visit_interpreters(visit_id, interpreter_id)\n"
      "  WHERE removed_at IS NULL;\n"
      "CREATE INDEX visit_interpreters_interp ON visit_interpreters(interpreter_id, visit_id);\n"},
+    {"0020_interpreter_role",
+     "-- The account role 'interpreter' (docs/booking.md \"Interpreters\"). PostgreSQL\n"
+     "-- swaps the CHECK in place (the sqlite text rebuilds the table).\n"
+     "ALTER TABLE users DROP CONSTRAINT users_role_check;\n"
+     "ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN ('family','prisoner',\n"
+     "  'probationer','probation_officer','clinician','legal_adviser','booking_staff','monitor',\n"
+     "  'reviewer','admin','interpreter'));\n"},
 };
 const size_t book_n_migrations_pg =
     sizeof book_migrations_pg / sizeof book_migrations_pg[0];

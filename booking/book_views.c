@@ -4,6 +4,7 @@
 #include "book_sightonly.h"
 #include "book_api.h"
 #include "book_localtime.h"
+#include "book_interp_join.h"
 #include "book_oneway.h"
 #include "timeutil.h"
 
@@ -151,7 +152,7 @@ int book_view_visit_read(BookDb *db, const char *id, json_t **out) {
       book_stmt_reset(st);
     }
   }
-  if (row < 0 || book_oneway_view_visit(db, id, o) < 0) {
+  if (row < 0 || book_oneway_view_visit(db, id, o) < 0 || book_interp_view_visit(db, id, o) < 0) {
     json_decref(o);
     return -1;
   }

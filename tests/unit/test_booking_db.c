@@ -161,6 +161,59 @@ static void t_rollback_leaves_nothing(void) {
   cleanup(dir, path);
 }
 
+/* Migration 0020 rebuilds users (sqlite cannot alter a CHECK) under the
+ * "-- parlour: foreign_keys off" marker: run again on a database with rows,
+ * every row stays, the tables that reference users still do, foreign keys
+ * are back on; a rebuild that would leave a dangling reference is refused
+ * and rolled back. */
+static void rerun_0020(BookDb *db) {
+  g_assert_cmpint(sqlite3_exec(db->db, "DELETE FROM schema_migrations WHERE version = 20", 0, 0,
+                               0), ==, SQLITE_OK);
+}
+
+static void t_fk_off_marker_rebuild(void) {
+  char *dir, *path = tmpdb(&dir);
+  char err[256] = "";
+  BookDb *db = book_db_open(path, err, sizeof err);
+  g_assert_nonnull(db);
+  g_assert_cmpint(sqlite3_exec(db->db,
+                               "INSERT INTO users(id, username, display_name, role, password_hash, "
+                               "created_at) VALUES (41,'fam','F','family','h',1),"
+                               "(42,'int','I','interpreter','h',1);"
+                               "INSERT INTO visitors(name, user_id) VALUES ('F', 41);"
+                               "INSERT INTO sessions(id_sha256, csrf, user_id, created_at, "
+                               "last_seen) VALUES ('s','c',42,1,1)",
+                               0, 0, 0), ==, SQLITE_OK);
+  rerun_0020(db);
+  book_db_free(db);
+  db = book_db_open(path, err, sizeof err);
+  g_assert_nonnull(db);
+  g_assert_cmpint(q(db, "SELECT count(*) FROM schema_migrations WHERE version = 20"), ==, 1);
+  g_assert_cmpint(q(db, "SELECT count(*) FROM users WHERE id IN (41, 42)"), ==, 2);
+  g_assert_cmpint(q(db, "SELECT count(*) FROM visitors v JOIN users u ON u.id = v.user_id "
+                        "WHERE u.username = 'fam'"), ==, 1);
+  g_assert_cmpint(q(db, "SELECT count(*) FROM sessions WHERE user_id = 42"), ==, 1);
+  g_assert_cmpint(q(db, "PRAGMA foreign_keys"), ==, 1);
+  g_assert_cmpint(q(db, "SELECT count(*) FROM pragma_foreign_key_check"), ==, 0);
+  /* the references still point at users (enforced), and the CHECK is the new one */
+  g_assert_cmpint(sqlite3_exec(db->db, "INSERT INTO visitors(name, user_id) VALUES ('x', 999)", 0,
+                               0, 0), !=, SQLITE_OK);
+  g_assert_cmpint(sqlite3_exec(db->db,
+                               "INSERT INTO users(username, display_name, role, password_hash, "
+                               "created_at) VALUES ('b','B','bogus','h',1)",
+                               0, 0, 0), !=, SQLITE_OK);
+  /* a dangling reference: the rebuild is refused, nothing is recorded */
+  g_assert_cmpint(sqlite3_exec(db->db, "PRAGMA foreign_keys=OFF;"
+                               "INSERT INTO visitors(name, user_id) VALUES ('x', 999);"
+                               "PRAGMA foreign_keys=ON", 0, 0, 0), ==, SQLITE_OK);
+  rerun_0020(db);
+  book_db_free(db);
+  db = book_db_open(path, err, sizeof err);
+  g_assert_null(db);
+  g_assert_nonnull(strstr(err, "foreign key"));
+  cleanup(dir, path);
+}
+
 static void t_unopenable(void) {
   char err[256] = "";
   BookDb *db = book_db_open("/nonexistent-dir/x/y.db", err, sizeof err);
@@ -177,5 +230,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/booking/db/audit_append_only", t_audit_append_only);
   g_test_add_func("/booking/db/rollback_leaves_nothing", t_rollback_leaves_nothing);
   g_test_add_func("/booking/db/unopenable_path", t_unopenable);
+  g_test_add_func("/booking/db/fk_off_marker_rebuild", t_fk_off_marker_rebuild);
   return g_test_run();
 }

@@ -2,6 +2,7 @@
 // the call page, the monitoring wall and the monitor's view.
 import { html } from '../html.mjs';
 import { t } from '../i18n/index.mjs';
+import { participantLabel } from './labels.mjs';
 
 export class Tiles {
   constructor(list, { muted = false, small = false } = {}) {
@@ -58,7 +59,7 @@ export class Tiles {
     if (selfId) keep.add(selfId);
     for (const id of [...this.items.keys()]) if (!keep.has(id)) this.remove(id);
     for (const p of participants) {
-      const it = this.ensure(p.id, p.name || t('tile.participant'));
+      const it = this.ensure(p.id, participantLabel(p));
       const audio = (p.tracks || []).find((t) => t.kind === 'audio');
       const video = (p.tracks || []).find((t) => t.kind === 'video');
       const bits = [];

@@ -20,6 +20,7 @@ import { otherParties } from '../people.mjs';
 import { t, lang, has } from '../i18n/index.mjs';
 import { CallSession, qualityOf } from '../call/session.mjs';
 import { Tiles } from '../call/tiles.mjs';
+import { participantLabel } from '../call/labels.mjs';
 import { Stage } from '../call/stage.mjs';
 import { BandwidthJudge, sampleStats } from '../call/bandwidth.mjs';
 import { MediaMode } from '../call/media-mode.mjs';
@@ -86,6 +87,7 @@ main.innerHTML = String(html`
   <h1 class="govuk-heading-l">${t('call.checkTitle')}</h1>
   ${notice}
   ${e2eeNeeded && e2eeHow ? html`<div class="govuk-inset-text" id="e2ee-notice">${t(sightOnly ? 'call.e2eeNoticeSightOnly' : 'call.e2eeNotice')}</div>` : ''}
+  ${(visit.interpreters || []).map((i) => html`<div class="govuk-inset-text" id="interpreter-notice">${t('interpreter.notice', { language: i.language })}</div>`)}
   ${e2eeNeeded && !e2eeHow ? html`<div class="govuk-error-summary" data-module="govuk-error-summary" id="e2ee-unsupported" role="alert" tabindex="-1">
     <div class="govuk-error-summary__body"><p class="govuk-body">${t('call.e2eeUnsupported')}</p></div></div>` : ''}
   ${oneWayHtml}
@@ -307,13 +309,13 @@ function startCall(tok) {
   session.addEventListener('participants', (e) => {
     tiles.sync(e.detail.list, 'self');
     for (const [pid, ms] of session.remote) if (tiles.items.has(pid)) tiles.attach(pid, ms);
-    T.participants = e.detail.list.map((p) => ({ id: p.id, name: p.name, role: p.role }));
+    T.participants = e.detail.list.map((p) => ({ id: p.id, name: p.name, role: p.role, label: participantLabel(p) }));
     showState();
   });
   session.addEventListener('track', (e) => {
     const p = session.participants.get(e.detail.participant);
     if (!p) return; // a track of someone we are not told about is never shown
-    tiles.ensure(e.detail.participant, p.name);
+    tiles.ensure(e.detail.participant, participantLabel(p));
     tiles.attach(e.detail.participant, e.detail.stream);
   });
   session.addEventListener('trackgone', (e) => tiles.remove(e.detail.participant));
