@@ -52,7 +52,8 @@ void api_visits_list(ApiCtx *c) {
   }
   BookDb *db = c->app->db;
   /* Staff: their establishment's visits (admin with none: all). Everyone
-   * else: the visits they take part in (book_visit_participant, as a list). */
+   * else: the visits they take part in (book_visit_participant, as a list);
+   * an interpreter, the calls they are approved for (book_visit_check_visible). */
   BookStmt *st = book_db_stmt(
       db,
       "SELECT vi.id FROM visits vi WHERE (?4 IS NULL OR vi.status = ?4) AND (?5 IS NULL OR "
@@ -64,7 +65,10 @@ void api_visits_list(ApiCtx *c) {
       " (?2 = 'family' AND EXISTS (SELECT 1 FROM visit_visitors vv JOIN visitors v ON v.id ="
       "    vv.visitor_id WHERE vv.visit_id = vi.id AND v.user_id = ?3)) OR"
       " (?2 IN ('probation_officer', 'clinician', 'legal_adviser') AND"
-      "    vi.professional_user_id = ?3)) ORDER BY vi.start_at, vi.id LIMIT 500");
+      "    vi.professional_user_id = ?3) OR"
+      " (?2 = 'interpreter' AND EXISTS (SELECT 1 FROM visit_interpreters x JOIN interpreters i"
+      "    ON i.id = x.interpreter_id WHERE x.visit_id = vi.id AND i.user_id = ?3 AND"
+      "    x.removed_at IS NULL))) ORDER BY vi.start_at, vi.id LIMIT 500");
   book_bind_null(st, 1);
   book_bind_text(st, 2, c->actor.role);
   book_bind_i64(st, 3, c->actor.user_id);

@@ -329,6 +329,20 @@ int book_visit_check_visible(BookDb *db, const BookActor *a, const char *visit_i
     }
     return ok;
   }
+  /* An interpreter sees the calls they are approved for (and only while the
+   * approval stands), so their call page can load the visit. They are not a
+   * participant for changes: may_change never lets them cancel or amend. */
+  if (!strcmp(a->role, "interpreter")) {
+    BookStmt *st = book_db_stmt(db,
+                                "SELECT 1 FROM visit_interpreters vi JOIN interpreters i ON i.id = "
+                                "vi.interpreter_id WHERE vi.visit_id = ? AND i.user_id = ? AND "
+                                "vi.removed_at IS NULL");
+    book_bind_text(st, 1, visit_id);
+    book_bind_i64(st, 2, a->user_id);
+    int ok = book_db_row(db, st);
+    if (ok == 1) book_stmt_reset(st);
+    return ok;
+  }
   return book_visit_check_participant(db, a, visit_id);
 }
 
