@@ -93,7 +93,9 @@ await scenario('staff-decisions', async ({ tap, stack, person }) => {
   await st.page.waitForSelector('.govuk-notification-banner--success');
   await ready(st.page);
   const tomNow = (await apiAs(stack, staff, 'GET', `/prisoners/${tom.id}`)).json;
-  tap.check(tomNow.location === 'B-2-017' && tomNow.category === 'C' && await st.page.inputValue('#facts-location') === 'B-2-017',
+  // The page renders again after the banner: wait for the form to show it.
+  const shownFacts = await st.page.waitForFunction(() => (document.querySelector('#facts-location') || {}).value === 'B-2-017', null, { timeout: 15000 }).then(() => true, () => false);
+  tap.check(tomNow.location === 'B-2-017' && tomNow.category === 'C' && shownFacts,
     "staff record the prisoner's cell location and category; booking holds them", JSON.stringify(tomNow));
   await screenshots(st.page, 'staff-prisoner-facts');
 
