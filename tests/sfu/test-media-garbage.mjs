@@ -77,7 +77,7 @@ check(r.type === 'result' && r.participants.length === 2, 'room intact, both par
 // participants'.
 const reasons = ['oversize', 'rtp_parse', 'unknown_ssrc', 'ssrc_bind', 'spoofed_ssrc', 'rtx_padding',
   'rtx_unwrap', 'rtx_duplicate', 'router', 'vp8_rewrite', 'ext_rewrite', 'twcc_stamp', 'send',
-  'video_blocked', 'subscriber_rtp', 'rtcp_parse'];
+  'video_blocked', 'subscriber_rtp', 'rtcp_parse', 'private_audio'];
 const keysOk = (d) => d && reasons.every((k) => Number.isInteger(d[k]) && d[k] >= 0) && Object.keys(d).length === reasons.length;
 check(keysOk(r.drops) && r.participants.every((p) => keysOk(p.drops)), 'room_stats and participant_stats count drops by reason');
 const partSum = (k) => r.participants.reduce((a, p) => a + p.drops[k], 0);
