@@ -51,7 +51,10 @@ export async function scenario(name, body, { stackOptions = {}, chromium = true 
     }
   } catch (e) {
     // A step that throws ends the scenario: one failing line says where.
-    tap.notOk(`${name}: stopped by an error`, e && e.stack ? e.stack : String(e));
+    // The error's first line goes into the failing line itself: a CI
+    // summary that keeps only the failing lines still says why.
+    const why = String((e && e.message) || e).split('\n')[0].slice(0, 160);
+    tap.notOk(`${name}: stopped by an error: ${why}`, e && e.stack ? e.stack : String(e));
   } finally {
     if (tap.failures() > 0) {
       if (problems.length) tap.diag(`browser console problems:\n${problems.slice(-30).join('\n')}`);

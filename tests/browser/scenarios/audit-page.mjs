@@ -4,16 +4,16 @@
 // the database file (triggers dropped, as someone holding the file would),
 // the page warns, names that entry and marks it in the timeline. A monitor
 // reading the same trail is shown no verdict (not theirs to check).
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { scenario } from '../lib/scenario.mjs';
+import { sqlite } from '../lib/db.mjs';
 import { signInUI, signInAPI, createCallNow, ready } from '../lib/flows.mjs';
 import { screenshots } from '../lib/chromium.mjs';
 import { DEMO } from '../lib/demo.mjs';
 
 await scenario('audit-page', async ({ tap, stack, person }) => {
   const db = path.join(stack.dir, 'parlour.db');
-  const sql = (q) => execFileSync('sqlite3', ['-batch', '-noheader', db, q], { encoding: 'utf8' }).trim();
+  const sql = (q) => sqlite(db, q);
   const staff = await signInAPI(stack, 'staff');
   const call = await createCallNow(stack, staff, 'social');
   const url = `/staff/audit.html?visit=${encodeURIComponent(call.id)}`;

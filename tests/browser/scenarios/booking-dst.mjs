@@ -6,10 +6,10 @@
 // day list and the audit page. A session in the missing or repeated hour is
 // shown by the documented rule. The window is moved (min_days/max_days) so
 // that it holds that Sunday: there is no clock to wind.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { scenario } from '../lib/scenario.mjs';
+import { sqlite } from '../lib/db.mjs';
 import { signInUI, signInAPI, apiAs, ready } from '../lib/flows.mjs';
 import { screenshots } from '../lib/chromium.mjs';
 import { waitFor } from '../lib/util.mjs';
@@ -26,7 +26,7 @@ function nextChange(today) {
 
 await scenario('booking-dst', async ({ tap, stack, browser, problems }) => {
   const db = path.join(stack.dir, 'parlour.db');
-  const sql = (q) => execFileSync('sqlite3', [db, q], { encoding: 'utf8' }).trim();
+  const sql = (q) => sqlite(db, q);
   const today = londonDate(Date.now());
   const day = nextChange(today);
   const spring = day.slice(5, 7) === '03';

@@ -5,9 +5,9 @@
 // can cancel it. Choosing a slot holds the place for 10 minutes: the check
 // page says until when (English and Welsh); losing the last place to someone
 // else and a hold that ran out are told in plain words.
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { scenario } from '../lib/scenario.mjs';
+import { sqlite } from '../lib/db.mjs';
 import { signInUI, signInAPI, apiAs, ready } from '../lib/flows.mjs';
 import { screenshots } from '../lib/chromium.mjs';
 
@@ -80,7 +80,7 @@ await scenario('booking-journey', async ({ tap, stack, person }) => {
   // The race for the last place, lost: while the page is open, Cara holds
   // the only place left in another slot. Choosing it is refused at once.
   const db = path.join(stack.dir, 'parlour.db');
-  const sql = (q) => execFileSync('sqlite3', ['-batch', '-noheader', db, q], { encoding: 'utf8' }).trim();
+  const sql = (q) => sqlite(db, q);
   const lost = slots.filter((x) => !x.disabled && x.id !== free.id).pop();
   const [lostTpl, lostDate] = lost.id.split(':');
   const openBefore = sql(`SELECT open_capacity FROM session_templates WHERE id = ${lostTpl}`);

@@ -5,10 +5,11 @@
 // wall shows the alert with its snapshot and time; staff warn (the
 // prisoner's page shows the notice), then end the call with a reason (the
 // prisoner's page ends with it).
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { scenario } from '../lib/scenario.mjs';
+import { sqlite } from '../lib/db.mjs';
 import { signInUI, signInAPI, apiAs, createCallNow, joinCall, ready, endReason } from '../lib/flows.mjs';
 import { screenshots } from '../lib/chromium.mjs';
 import { freePort, waitFor } from '../lib/util.mjs';
@@ -40,8 +41,7 @@ await scenario('face-alerts', async ({ tap, stack, person }) => {
   // The demo call books Ann and her child on Ann's account (on_device 2: two
   // faces expected); with the child taken off the booking the device is
   // booked for one person, so two faces are one too many.
-  execFileSync('sqlite3', [path.join(stack.dir, 'parlour.db'),
-    `DELETE FROM visit_visitors WHERE visit_id = '${call.id}' AND main_contact = 0`]);
+  sqlite(stack, `DELETE FROM visit_visitors WHERE visit_id = '${call.id}' AND main_contact = 0`);
   const fam = await signInAPI(stack, 'family');
   const tok = await apiAs(stack, fam, 'POST', `/visits/${call.id}/join-token`, {});
   const onDevice = tok.status === 200 ? JSON.parse(Buffer.from(tok.json.token.split('.')[1], 'base64url')).on_device : null;

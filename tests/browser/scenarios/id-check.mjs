@@ -11,12 +11,12 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { scenario } from '../lib/scenario.mjs';
+import { sqlite } from '../lib/db.mjs';
 import { signInUI, signInAPI, apiAs, ready, createCallNow, joinCall, endReason } from '../lib/flows.mjs';
 import { screenshots } from '../lib/chromium.mjs';
 
-const sql = (stack, q) => execFileSync('sqlite3', ['-batch', '-noheader', path.join(stack.dir, 'parlour.db'), q], { encoding: 'utf8' }).trim();
+const sql = (stack, q) => sqlite(stack, q);
 
 function openFile(dir, file, key) {
   const b = fs.readFileSync(path.join(dir, file));
