@@ -1,5 +1,6 @@
 // Prisoner (in-cell device), person on probation, clinician, legal adviser,
-// probation officer: today's and upcoming calls, with Join.
+// probation officer, interpreter (the calls staff approved them for):
+// today's and upcoming calls, with Join.
 import { html } from '../html.mjs';
 import { page, ready, pageProblem } from '../layout.mjs';
 import { requireUser } from '../session.mjs';
@@ -8,7 +9,7 @@ import { inZone } from '../format.mjs';
 import { visitsTable, splitVisits, joinButton } from '../visits-view.mjs';
 import { t } from '../i18n/index.mjs';
 
-const user = await requireUser(['prisoner', 'probationer', 'clinician', 'legal_adviser', 'probation_officer']);
+const user = await requireUser(['prisoner', 'probationer', 'clinician', 'legal_adviser', 'probation_officer', 'interpreter']);
 const main = page({ title: t('nav.yourCalls'), user, active: '/calls/' });
 try {
   const { visits } = await get('/visits');

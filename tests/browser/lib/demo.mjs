@@ -15,3 +15,4 @@ export const DEMO = {
 };
 DEMO.admin = { username: 'admin', password: PW };
 DEMO.reviewer = { username: 'staff.reviewer', password: PW };
+DEMO.interpreter = { username: 'interpreter.ivy', password: PW }; // Ivy Evans, BSL, HMP Parlour
