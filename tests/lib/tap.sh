@@ -49,3 +49,15 @@ wait_http() {
   done
   return 1
 }
+
+# Waits until a command succeeds, polling every 0.1 s, up to $1 seconds:
+#   wait_until 10 test -s "$dir/file"
+# Returns 1 when the time runs out (the caller's check says what failed).
+wait_until() {
+  local limit=$1 i=0; shift
+  while [ "$i" -lt $((limit * 10)) ]; do
+    "$@" && return 0
+    sleep 0.1; i=$((i + 1)) # pacing of the poll, inside the deadline
+  done
+  "$@"
+}
