@@ -61,3 +61,14 @@ wait_until() {
   done
   "$@"
 }
+
+# Waits (up to SECS, default 5) until a UDP socket is bound to PORT, on ADDR
+# if given; inside network namespace $WAIT_NS when set:
+#   WAIT_NS=$B wait_udp 5000 10.201.0.2
+# (a receiver started in the background is ready when its socket is bound).
+wait_udp() {
+  local port=$1 addr=${2:-} limit=${3:-5} filter="sport = :$1"
+  [ -n "$addr" ] && filter="src $addr and $filter"
+  wait_until "$limit" _udp_bound "$filter"
+}
+_udp_bound() { ${WAIT_NS:+ip netns exec $WAIT_NS} ss -Hlun "$1" 2>/dev/null | grep -q .; }

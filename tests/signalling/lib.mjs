@@ -230,7 +230,7 @@ export function connect(sig, { origin = ORIGIN, name = 'client', autoPong = true
     // Only messages arriving during the wait count.
     c.none = async (type, ms = 1000) => {
       const from = c.all.length;
-      await sleep(ms);
+      await sleep(ms); // an observation window: absence has no event to wait for
       return !c.all.slice(from).some((m) => (typeof type === 'function' ? type(m) : m.type === type));
     };
     c.close = () => { try { ws.close(); } catch { /* */ } };

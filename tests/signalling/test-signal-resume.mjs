@@ -55,7 +55,7 @@ let p2;
 await step('the prisoner\'s socket dies; a join with resume:true resumes', async () => {
   const mark = vis.all.length;
   p.kill();
-  await sleep(300);
+  await sleep(300); // the outage: the socket is gone this long before the rejoin
   p2 = await rejoin({ resume: true }, 'prisoner-resumed');
   const j = p2.reply;
   diag(`joined: reconnected=${j.reconnected} resumed=${j.resumed}`);
@@ -79,7 +79,7 @@ await step('the resumed connection works: ping, ice_restart reaches the SFU (its
 let p3;
 await step('a reconnect without resume gets fresh transports: resumed:false, the others see its tracks go', async () => {
   p2.kill();
-  await sleep(300);
+  await sleep(300); // the outage: the socket is gone this long before the rejoin
   p3 = await rejoin({}, 'prisoner-fresh');
   const gone = await vis.next('track_unpublished');
   const offer = await p3.next('subscriber_offer');
