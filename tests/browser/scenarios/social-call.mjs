@@ -202,7 +202,7 @@ await scenario('social-call', async ({ tap, stack, person }) => {
     const s = w === 'wall' ? window.parlourWall.calls.get(id).session : window.parlourMonitor.session;
     const sum = async () => (await s.stats()).inbound.filter((i) => i.kind === 'video').reduce((a, i) => a + i.bytesReceived, 0);
     const a = await sum();
-    await new Promise((r) => setTimeout(r, 3000));
+    await new Promise((r) => setTimeout(r, 3000)); // the measuring window
     return Math.round(((await sum()) - a) * 8 / 3000);
   }, { where, id: visit.id });
   const wallKbps = await videoKbps(mon.page, 'wall');
