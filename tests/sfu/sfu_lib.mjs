@@ -91,7 +91,7 @@ export async function startSfu(opts = {}) {
       if (exited) return exited;
       proc.kill('SIGTERM');
       for (let i = 0; i < 100 && !exited; i++) await sleep(100);
-      if (!exited) { proc.kill('SIGKILL'); await sleep(200); }
+      if (!exited) { proc.kill('SIGKILL'); for (let i = 0; i < 50 && !exited; i++) await sleep(20); }
       return exited;
     },
   };

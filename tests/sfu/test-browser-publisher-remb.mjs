@@ -58,7 +58,7 @@ const dg = (m) => diag(`${M} ${m}`);
   // kbit/s per rid over `ms`, and the last snapshot.
   async function ridRates(ms = 3000) {
     const a = await pubStats();
-    await sleep(ms);
+    await sleep(ms); // the measuring window
     const b = await pubStats();
     const kbps = {};
     for (const rid of ['q', 'h', 'f']) kbps[rid] = Math.round(((b.rids[rid]?.bytes || 0) - (a.rids[rid]?.bytes || 0)) * 8 / ms);

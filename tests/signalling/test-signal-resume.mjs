@@ -96,7 +96,7 @@ await step('media lost while away (the SFU gave up on its ICE): resume:true gets
   // The fake publisher never does ICE: the SFU drops it 30 s after its offer.
   await sig.waitLog(/event=media_lost room=visit-resume-1 participant=prisoner-1/, 60000);
   diag(`the SFU dropped the absent prisoner's media after ${((Date.now() - offeredAt) / 1000).toFixed(1)} s`);
-  await sleep(500);
+  await sleep(500); // margin for the media reset signalling starts on media_lost (no event says it is done)
   const p4 = await rejoin({ resume: true }, 'prisoner-after-reset');
   await p4.next('subscriber_offer');
   const ok = p4.reply.type === 'joined' && p4.reply.resumed === false;

@@ -222,7 +222,7 @@ await scenario('social-call', async ({ tap, stack, person }) => {
   tap.diag(`the monitor's full view receives ${await videoKbps(mon.page, 'monitor')} kbit/s of video in all`);
 
   // Participants never list the monitor.
-  await sleep(1000);
+  await sleep(1000); // an observation window: absence has no event to wait for
   const lists = await Promise.all([fam.page, pri.page].map((p) => p.evaluate(() => ({
     participants: window.parlourCall.participants, tiles: [...document.querySelectorAll('#tiles li')].length,
   }))));
