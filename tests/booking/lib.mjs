@@ -14,23 +14,17 @@ export const ROOT = process.env.PARLOUR_ROOT || path.resolve(new URL('../..', im
 export const BIN = process.env.PARLOUR_BIN || path.join(ROOT, 'build', 'bin');
 export const DEMO_PASSWORD = 'parlour-demo';
 
-// ---- TAP ----
-let n = 0;
-let failed = 0;
+// ---- TAP (tests/lib/tap.mjs) ----
+// The booking tests' ok(cond, name, extra) is the library's check, with the
+// extra value printed as one JSON diagnostic line; done() leaves the exit to
+// the event loop (servers are closed by the test).
+import { check, notOk, todo, diag, step, failures, count, plan } from '../lib/tap.mjs';
+export { check, notOk, todo, diag, step, failures, count };
 export function ok(cond, name, extra) {
-  n++;
-  if (cond) console.log(`ok ${n} - ${name}`);
-  else {
-    failed++;
-    console.log(`not ok ${n} - ${name}`);
-    if (extra !== undefined) console.log('# ' + JSON.stringify(extra).slice(0, 600));
-  }
-  return !!cond;
+  return check(cond, name, extra !== undefined ? JSON.stringify(extra).slice(0, 600) : undefined);
 }
-export function diag(msg) { console.log('# ' + msg); }
 export function done() {
-  console.log(`1..${n}`);
-  process.exitCode = failed ? 1 : 0;
+  process.exitCode = plan();
 }
 
 import { freePort } from '../lib/ports.mjs';
@@ -218,7 +212,8 @@ ${ini.includes('[notify]') ? '' : `[notify]\nsink_dir = ${dir}/notify\n`}${ini.r
   return env;
 }
 
-export function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
+import { sleep, waitFor } from '../lib/wait.mjs';
+export { sleep, waitFor };
 
 // A query on the test database through the engine's own client (sqlite3 or
 // psql, unaligned, '|' between columns, no headers: the same text).

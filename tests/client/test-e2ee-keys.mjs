@@ -20,7 +20,7 @@ import { E2EE } from '../../client-web/js/call/e2ee.mjs';
 import { deriveFrameKey, encryptFrame, FrameDecryptor } from '../../client-web/js/call/sframe.mjs';
 import * as tap from '../browser/lib/tap.mjs';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+import { sleep, waitFor } from '../lib/wait.mjs';
 const room = 'visit-k1';
 
 class FakeWorker {
@@ -50,13 +50,16 @@ function join(id) {
   members.set(id, { e, w });
   return { e, w };
 }
-const settle = async (ms = 2200) => sleep(ms);
+// A rotation is over when its condition holds (at most 5 s); where an
+// acknowledgement never comes, only the protocol's fallback ends it.
+const settled = (what, cond) => waitFor(cond, { timeout: 5000, interval: 50, what }).catch((e) => tap.diag(e.message));
 const holds = (w, kid) => w.recv.has(kid);
 
 try {
   const A = join('A'); await A.e.joined('A');
   const B = join('B'); await B.e.joined('B');
-  await settle();
+  await settled('A and B to hold each other\'s keys', () => A.e.code && A.e.code === B.e.code
+    && holds(B.w, A.w.send.video.kid) && holds(B.w, A.w.send.audio.kid) && holds(A.w, B.w.send.video.kid) && holds(A.w, B.w.send.audio.kid));
   const aKeys = A.w.send; const bKeys = B.w.send;
   tap.check(aKeys.audio && aKeys.video && aKeys.audio.kid !== aKeys.video.kid && aKeys.audio.kid % 2 === 0 && aKeys.video.kid % 2 === 1,
     'each sender has separate audio and video keys (even and odd key ids)', JSON.stringify(Object.keys(aKeys)));
@@ -85,8 +88,11 @@ try {
 
   // C joins: a new epoch everywhere; C gets only the new keys.
   const oldA = aKeys.video.kid;
+  const oldB = bKeys.video.kid;
   const C = join('C'); await C.e.joined('C');
-  await settle();
+  await settled('the join\'s rotation everywhere', () => A.w.send.video.kid !== oldA && B.w.send.video.kid !== oldB
+    && holds(C.w, A.w.send.video.kid) && holds(B.w, A.w.send.video.kid) && holds(B.w, C.w.send.video.kid) && holds(A.w, C.w.send.audio.kid)
+    && A.e.code === B.e.code && B.e.code === C.e.code);
   const newA = A.w.send.video.kid;
   tap.check(newA !== oldA && A.e.rotations.some((x) => /join/.test(x.why) && x.kids.video === newA), 'a join rotates A\'s keys');
   tap.check(holds(C.w, newA) && !holds(C.w, oldA), "the newcomer holds A's new key and never had the old one");
@@ -97,7 +103,9 @@ try {
   const cKid = C.w.send.video.kid;
   members.delete('C');
   A.e.peerLeft('C'); B.e.peerLeft('C');
-  await settle();
+  const newB = B.w.send.video.kid;
+  await settled('the leave\'s rotation', () => A.w.send.video.kid !== newA && B.w.send.video.kid !== newB
+    && holds(B.w, A.w.send.video.kid) && holds(A.w, B.w.send.video.kid) && A.e.code === codeAB && B.e.code === codeAB);
   const afterA = A.w.send.video.kid;
   tap.check(afterA !== newA && A.e.rotations.some((x) => /leave/.test(x.why)), 'a leave rotates the keys of those who stay');
   tap.check(!holds(C.w, afterA) && holds(B.w, afterA), 'the one who left never gets the new keys; the others do');
@@ -120,7 +128,7 @@ try {
   const evil = await makeIdentity();
   tamper = (from, to, body) => (from === 'D' && body.t === 'hello' && (to === 'A' || !to) ? { ...body, pub: b64(evil.pub) } : body);
   const D = join('D'); await D.e.joined('D');
-  await settle();
+  await sleep(2200); // D's acknowledgements never come: the rotation ends by its 1.5 s fallback (ROTATE_WAIT_MS)
   tap.check(A.e.code !== D.e.code, `a swapped public key shows as different safety codes (A ${A.e.code}, D ${D.e.code})`);
   tap.check(!holds(D.w, A.w.send.video.kid), "and the real D cannot open A's keys wrapped for the impostor's key");
   for (const m of members.values()) m.e.close();

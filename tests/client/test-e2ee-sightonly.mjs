@@ -14,7 +14,7 @@ import { E2EE } from '../../client-web/js/call/e2ee.mjs';
 import { deriveFrameKey, encryptFrame, FrameDecryptor } from '../../client-web/js/call/sframe.mjs';
 import * as tap from '../browser/lib/tap.mjs';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+import { waitFor } from '../lib/wait.mjs';
 const room = 'visit-sight';
 class FakeWorker {
   constructor() { this.log = []; this.recv = new Map(); this.send = {}; }
@@ -47,10 +47,12 @@ function join(id, { monitor = false } = {}) {
 try {
   const A = join('A'); await A.e.joined('A');
   const B = join('B'); await B.e.joined('B');
-  await sleep(2200);
+  await waitFor(() => A.e.code && A.e.code === B.e.code && B.w.recv.has(A.w.send.video.kid) && A.w.recv.has(B.w.send.video.kid),
+    { timeout: 5000, interval: 50, what: 'A and B to hold each other\'s keys' }).catch((e) => tap.diag(e.message));
   const codeBefore = A.e.code;
   const M = join('M', { monitor: true }); await M.e.joined('M');
-  await sleep(2500);
+  await waitFor(() => M.w.recv.has(A.w.send.video.kid) && M.w.recv.has(B.w.send.video.kid),
+    { timeout: 5000, interval: 50, what: 'the monitor to hold both video keys' }).catch((e) => tap.diag(e.message));
   const a = A.w.send, b = B.w.send;
   tap.check(M.w.recv.has(a.video.kid) && M.w.recv.has(b.video.kid), "the monitor holds both participants' current video keys");
   tap.check(!M.w.recv.has(a.audio.kid) && !M.w.recv.has(b.audio.kid), 'the monitor holds no audio key');

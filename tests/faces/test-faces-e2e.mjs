@@ -159,7 +159,7 @@ try {
     for (const b of ['PFR1', 'PFK1\x05visit\x01x', 'garbage', 'PFR1\x00\x00', `PFR1\x09visit-two\x07vis-two${'\x00'.repeat(20)}`])
       await new Promise((res) => s.send(Buffer.from(b, 'latin1'), analyserPort, '127.0.0.1', res));
     s.close();
-    await sleep(1500);
+    await sleep(1500); // an observation window: a crash on them would show in it
     check(analyser.exitCode === null, 'the analyser is still running');
   });
 

@@ -49,3 +49,26 @@ wait_http() {
   done
   return 1
 }
+
+# Waits until a command succeeds, polling every 0.1 s, up to $1 seconds:
+#   wait_until 10 test -s "$dir/file"
+# Returns 1 when the time runs out (the caller's check says what failed).
+wait_until() {
+  local limit=$1 i=0; shift
+  while [ "$i" -lt $((limit * 10)) ]; do
+    "$@" && return 0
+    sleep 0.1; i=$((i + 1)) # pacing of the poll, inside the deadline
+  done
+  "$@"
+}
+
+# Waits (up to SECS, default 5) until a UDP socket is bound to PORT, on ADDR
+# if given; inside network namespace $WAIT_NS when set:
+#   WAIT_NS=$B wait_udp 5000 10.201.0.2
+# (a receiver started in the background is ready when its socket is bound).
+wait_udp() {
+  local port=$1 addr=${2:-} limit=${3:-5} filter="sport = :$1"
+  [ -n "$addr" ] && filter="src $addr and $filter"
+  wait_until "$limit" _udp_bound "$filter"
+}
+_udp_bound() { ${WAIT_NS:+ip netns exec $WAIT_NS} ss -Hlun "$1" 2>/dev/null | grep -q .; }

@@ -75,7 +75,7 @@ while (Date.now() - t0 < HOLD_S * 1000 && !removals().length) {
   const s = await stats('bob').catch(() => null);
   if (s && s.subscriber) out.push({ t: (Date.now() - t0) / 1000, n: s.subscriber.packets_out });
   if (s && (s.subscriptions || []).some((x) => x.kind === 'video' && x.active && x.paused)) paused.seen = true;
-  await sleep(1000);
+  await sleep(1000); // one sample a second through the hold
 }
 const sh = await stats('bob').catch(() => null);
 const audio1 = sh ? ((sh.subscriptions || []).find((x) => x.kind === 'audio' && x.active) || {}).packets || 0 : audio0;
@@ -97,7 +97,7 @@ let v2 = v1;
 for (let i = 0; i < 120 && !(v2.framesDecoded > (v1.framesDecoded || 0) + 30); i++) { await sleep(500); v2 = await video('bob'); }
 diag(`after the lift bob decoded ${v2.framesDecoded - (v1.framesDecoded || 0)} frames in ${((Date.now() - tl) / 1000).toFixed(1)} s (${v2.width}x${v2.height})`);
 check(v2.framesDecoded > (v1.framesDecoded || 0) + 30, `after the lift bob decodes video again (${v2.framesDecoded - (v1.framesDecoded || 0)} frames)`);
-await sleep(3000);
+await sleep(3000); // an observation window: no removal may follow the recovery
 const st = await stats('bob').catch(() => null);
 check(st && st.subscriber && st.subscriber.state === 'connected', `bob's subscriber transport is connected (${st && st.subscriber && st.subscriber.state})`);
 check(removals().length === 0, 'nobody was removed at any time');

@@ -103,7 +103,7 @@ const t0 = Date.now();
 let minFps = Infinity;
 let prev = s0;
 for (let i = 0; i < 4; i++) {
-  await sleep(5000);
+  await sleep(5000); // a 5 s measuring window of the lossy call
   const s = await stats('bob');
   const fps = ((s.video[0] || {}).framesDecoded - (prev.video[0] || {}).framesDecoded) / 5;
   minFps = Math.min(minFps, fps);
@@ -132,7 +132,8 @@ const lossPct = (100 * (v1.packetsLost || 0)) / Math.max(1, (v1.packetsReceived 
 diag(`video packets bob counts as lost: ${lossPct.toFixed(2)} % (the path drops 2 % each way; a retransmission can be dropped too, or come after its frame was given up)`);
 for (const [p, e] of impairs) {
   e.proc.kill('SIGTERM');
-  await sleep(200);
+  // Its last line (its counters) is written as it exits.
+  if (e.proc.exitCode === null && e.proc.signalCode === null) await Promise.race([new Promise((r) => e.proc.once('exit', r)), sleep(3000)]);
   diag(`relay for SFU port ${p}: ${e.out.trim().split('\n').pop()}`);
 }
 check(sfu.alive(), 'SFU alive');

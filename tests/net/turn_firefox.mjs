@@ -24,7 +24,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { startSfu, Control, check, diag, done, sleep, ok, notOk, onCleanup, freePort } from '../sfu/sfu_lib.mjs';
+import { startSfu, Control, check, diag, done, sleep, waitFor, ok, notOk, onCleanup, freePort } from '../sfu/sfu_lib.mjs';
 import { startRelay, CHROMIUM } from '../sfu/browser_lib.mjs';
 
 const env = process.env;
@@ -256,7 +256,7 @@ if (TLS) {
   await untrusted.goto(`${relay.url}/peer.html?participant=probe2`);
   g = await untrusted.evaluate(gather([{ urls: allowed, ...good }]));
   diag(`Firefox without the CA in its profile: ${JSON.stringify(g)}`);
-  await sleep(300);
+  await waitFor(() => untrusted.tlsErrors().length > 0, { timeout: 3000, interval: 50, what: 'the TLS error in the log' }).catch(() => {});
   const e1 = untrusted.tlsErrors();
   check(g.cands.length === 0 && e1.length > 0 && e1.every((e) => e === 'SEC_ERROR_UNKNOWN_ISSUER'),
     `a Firefox profile without the CA gets no relay over TLS; the socket closed with ${e1.join(', ') || 'no NSS error'}: Firefox verifies turns: certificates against its profile's trust`);
@@ -266,7 +266,7 @@ if (TLS) {
   const wrongName = `turns:${env.WRONG_HOST}:${env.TURN_TLS_PORT}?transport=tcp`;
   check(ff.tlsErrors().length === 0, 'the trusting Firefox had no TLS error until now');
   g = await ff.evaluate(gather([{ urls: wrongName, ...good }]));
-  await sleep(300);
+  await waitFor(() => ff.tlsErrors().length > 0, { timeout: 3000, interval: 50, what: 'the TLS error in the log' }).catch(() => {});
   const e2 = ff.tlsErrors();
   diag(`${wrongName} (certificate is for ${env.TURN_HOST}): ${JSON.stringify(g)}`);
   check(g.cands.length === 0 && e2.length > 0 && e2.every((e) => e === 'SSL_ERROR_BAD_CERT_DOMAIN'),

@@ -10,17 +10,9 @@ import { chromium } from 'playwright-core';
 
 const [file, expectedArg] = process.argv.slice(2);
 const expected = Number(expectedArg);
-let n = Number(process.env.TAP_START || 0);
-let failed = 0;
-const check = (cond, name, why) => {
-  n += 1;
-  if (cond) console.log(`ok ${n} - ${name}`);
-  else {
-    failed += 1;
-    console.log(`not ok ${n} - ${name}`);
-    if (why) console.log(`# ${why}`);
-  }
-};
+import { check, count, failures, startAt } from '../lib/tap.mjs';
+
+startAt(Number(process.env.TAP_START || 0));
 
 const size = fs.statSync(file).size;
 const ranges = [];
@@ -73,6 +65,7 @@ try {
   check(Math.abs(meta.duration - expected) <= 1, `duration ${meta.duration} s is ${expected} ± 1 s`, JSON.stringify(meta));
   const played = await page.evaluate(() => new Promise((resolve) => {
     const v = document.getElementById('v');
+    // Plays for 1.5 s on purpose: the check is that time and frames advance.
     v.play().then(() => setTimeout(() => resolve({ t: v.currentTime, frames: v.getVideoPlaybackQuality().totalVideoFrames }), 1500),
       (e) => resolve({ err: String(e) }));
   }));
@@ -80,6 +73,7 @@ try {
   const target = expected / 2;
   const seek = await page.evaluate((to) => new Promise((resolve) => {
     const v = document.getElementById('v');
+    // After the seek it plays on for 0.8 s on purpose ("and plays on").
     v.addEventListener('seeked', () => setTimeout(() => resolve({ t: v.currentTime, paused: v.paused }), 800), { once: true });
     v.currentTime = to;
     setTimeout(() => resolve({ timeout: true, t: v.currentTime }), 8000);
@@ -92,5 +86,5 @@ try {
   await browser.close();
   server.close();
 }
-console.log(`# tap_n=${n} tap_failed=${failed}`);
-process.exit(failed ? 1 : 0);
+console.log(`# tap_n=${count()} tap_failed=${failures()}`);
+process.exit(failures() ? 1 : 0);

@@ -4,7 +4,7 @@
 // more than the largest limit, so the tile really receives a low rate and
 // keeps decoding; one unlimited receiver keeps the publisher uncapped.
 // Real Chromium publisher and subscribers, inside the wrapper's namespace.
-import { startSfu, Control, check, diag, done, sleep } from './sfu_lib.mjs';
+import { startSfu, Control, check, diag, done, sleep, waitFor } from './sfu_lib.mjs';
 import { startRelay, chromiumPage } from './browser_lib.mjs';
 
 const sfu = await startSfu({ iceAddresses: ['127.0.0.1'], workers: 1 });
@@ -30,7 +30,7 @@ const subVideo = (view, who) => view.by[who].subscriptions.find((s) => s.kind ==
 async function measure(who, ms) {
   const a = subVideo(await sfuView(), who);
   const fa = (await stats(who)).video[0]?.framesDecoded || 0;
-  await sleep(ms);
+  await sleep(ms); // the measuring window
   const b = subVideo(await sfuView(), who);
   const fb = (await stats(who)).video[0]?.framesDecoded || 0;
   return { kbps: ((b.bytes - a.bytes) * 8) / ms, frames: fb - fa };
@@ -58,7 +58,7 @@ const connected = (who) => ctl.waitEvent((e) => e.event === 'transport_state' &&
 await open('carol');
 relay.send('carol', { op: 'subscribe' });
 await connected('carol');
-await sleep(10000);
+await sleep(10000); // the encoder's ramp-up: the rate measured next is where it settles
 const free = await measure('carol', 5000);
 diag(`carol (no limit): ${free.kbps.toFixed(0)} kbit/s of video payload, ${free.frames} frames in 5 s; alice's target ${await pubTarget()} bit/s`);
 // The fake camera's content needs only ~200 kbit/s at 640x360, so the
@@ -72,8 +72,8 @@ check(freeTarget > 300000 && free.frames >= 25, `uncapped, alice's encoder targe
 await open('bob', '&maxKbps=150');
 relay.send('bob', { op: 'subscribe' });
 await connected('bob');
-await sleep(3000);
-let v = await sfuView();
+let v = await waitFor(async () => { const x = await sfuView(); return subVideo(x, 'bob') && subVideo(x, 'bob').max_bitrate === 150000 && x.remb > 300000 ? x : null; },
+  { timeout: 10000, what: 'bob\'s limit applied, alice uncapped' }).catch(() => sfuView());
 check(subVideo(v, 'bob').max_bitrate === 150000, `bob's answer b=AS:150 is his subscription's max_bitrate (${subVideo(v, 'bob').max_bitrate})`);
 check(v.remb > 300000, `while carol has no limit, alice is not capped (REMB ${v.remb} bit/s)`);
 
@@ -95,8 +95,9 @@ check(low.frames >= 25 && lowC.frames >= 25, `and both keep decoding (${low.fram
 
 // Lifting the limit lifts the cap at once and the encoder may climb again.
 r2 = await ctl.request('participant_update', { room: ROOM, participant: 'carol', max_video_bitrate: 0 });
-await sleep(4000);
-v = await sfuView();
+// Within 4 s: the cap gone and the encoder's target back up.
+v = await waitFor(async () => { const x = await sfuView(); return x.remb > 300000 && (await pubTarget()) > 300000 ? x : null; },
+  { timeout: 4000, what: 'the cap lifted' }).catch(() => sfuView());
 check(r2.type === 'result' && v.remb > 300000, `max_video_bitrate 0 lifts the cap (REMB ${v.remb} bit/s)`);
 const upTarget = await pubTarget();
 const up = await measure('carol', 5000);

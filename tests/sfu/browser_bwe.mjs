@@ -100,7 +100,7 @@ diag(`layers seen under the limit (every 500 ms): ${seen.join('')}`);
 check(ups <= 2, `no flapping under the limit (${ups} up-switches in 8 s)`);
 const a = await sfuState();
 const va = await video('bob');
-await sleep(5000);
+await sleep(5000); // the measuring window under the limit
 const b = await sfuState();
 const vb = await video('bob');
 const kbps = ((b.bytes - a.bytes) * 8) / 5000;
@@ -138,7 +138,7 @@ if (process.env.BWE_PAUSE !== '0') {
   diag(`60 kbit/s: ${paused ? 'video paused' : 'video never paused'} ${JSON.stringify(paused || pz.s)}`);
   check(!!paused, 'below the lowest layer the SFU pauses bob\'s video');
   const ap0 = await audioPkts();
-  await sleep(4000);
+  await sleep(4000); // audio must flow through this window while video is paused
   const ap1 = await audioPkts();
   check(ap1 - ap0 >= 100, `audio carries on while video is paused (${ap1 - ap0} audio packets in 4 s)`);
   const pev = ctl.events.filter((e) => e.event === 'video_paused' && e.participant === 'bob');
@@ -154,7 +154,7 @@ diag(`limit lifted at ${new Date().toISOString()}`);
 // layer and target both: a subscription made again on resume reports the
 // router's default (top) layer until its first keyframe switch.
 const up = await waitFor((s) => s.layer === 2 && s.target === 2 && !s.paused, 30000);
-await sleep(2000);
+await sleep(2000); // an observation window after the climb: frames and freezes
 const v2 = await video('bob');
 const gUp = await gap('bob');
 diag(`lifted: ${JSON.stringify(up.s)} after ${up.t} ms; frames ${v2.framesDecoded - v1.framesDecoded}, freezes ${v2.freezeCount - v1.freezeCount} (${(v2.totalFreezesDuration - v1.totalFreezesDuration).toFixed(2)} s); largest frame gap ${JSON.stringify(gUp)}; load ${load()}`);

@@ -67,7 +67,7 @@ const pubStats = () => pages.alice.evaluate('window.pubRidStats()');
 const RIDS = ['q', 'h', 'f'];
 async function ridRates(ms = 3000) {
   const a = await pubStats();
-  await sleep(ms);
+  await sleep(ms); // the measuring window
   const b = await pubStats();
   const kbps = {};
   const rtx = {};
@@ -155,7 +155,7 @@ check(r.type === 'result', 'participant_update limits carol to 100 kbit/s');
 const tD = Date.now();
 const down = await waitWidth('carol', isSmall, 15000);
 const downMs = Date.now() - tD;
-await sleep(2000);
+await sleep(2000); // an observation window after the switch: frames and gaps
 const c1 = await video('carol');
 const gapD = await pages.carol.evaluate('window.frameGap()');
 diag(`carol down: on the small layer ${downMs} ms after her limit; ${JSON.stringify(c1)}; largest frame gap ${JSON.stringify(gapD)}; SFU ${JSON.stringify(await sfuSub('carol'))}`);
@@ -175,7 +175,7 @@ const decidedMs = Date.now() - tU;
 await pages.carol.evaluate('window.frameGapReset()');
 const up = await waitWidth('carol', isTop, Math.max(5000, 20000 - decidedMs));
 const upMs = Date.now() - tU;
-await sleep(2000);
+await sleep(2000); // an observation window after the switch: frames and gaps
 const c2 = await video('carol');
 const gapU = await pages.carol.evaluate('window.frameGap()');
 const swU = await switchGap(tU);
@@ -251,7 +251,7 @@ const fell = (rid) => rCap.kbps[rid] <= Math.max(3, rAll.kbps[rid] / 4);
 const tFell = Date.now() - tR;
 check(fell('h') && fell('f'), `Firefox's upper layers fall with only capped subscribers within ~20 s (h ${rAll.kbps.h} -> ${rCap.kbps.h}, f ${rAll.kbps.f} -> ${rCap.kbps.f} kbit/s, ${tFell} ms)`);
 const b2 = await video('bob'), cc = await video('carol');
-await sleep(2000);
+await sleep(2000); // frames decoded in a 2 s window
 const b3 = await video('bob'), c3 = await video('carol');
 check(b3.framesDecoded > b2.framesDecoded + 20 && c3.framesDecoded > cc.framesDecoded + 20 && c3.width <= 400,
   `the capped subscribers keep decoding the small layer meanwhile (bob ${b3.width}, carol ${c3.width})`);

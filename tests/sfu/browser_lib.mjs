@@ -111,7 +111,7 @@ export async function firefoxPage(url) {
   ff.stderr.on('data', (d) => { stderr += d; });
   onCleanup(async () => {
     ff.kill('SIGTERM');
-    await sleep(500);
+    if (ff.exitCode === null && ff.signalCode === null) await Promise.race([new Promise((r) => ff.once('exit', r)), sleep(3000)]);
     try { ff.kill('SIGKILL'); } catch { /* gone */ }
     fs.rmSync(profile, { recursive: true, force: true });
   });

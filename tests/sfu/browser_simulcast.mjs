@@ -3,7 +3,7 @@
 // (b=AS:150, a wall tile) receives the lowest, one without the highest;
 // switching a subscriber up and down (control max_video_bitrate) happens on
 // keyframes with frames decoding throughout and no long freeze.
-import { startSfu, Control, check, diag, done, sleep } from './sfu_lib.mjs';
+import { startSfu, Control, check, diag, done, sleep, waitFor } from './sfu_lib.mjs';
 import { startRelay, chromiumPage } from './browser_lib.mjs';
 
 const sfu = await startSfu({ iceAddresses: ['127.0.0.1'], workers: 1 });
@@ -45,9 +45,10 @@ relay.send('bob', { op: 'subscribe' });
 relay.send('carol', { op: 'subscribe' });
 await connected('bob');
 await connected('carol');
-await sleep(6000);
-let rs = await ctl.request('participant_stats', { room: ROOM, participant: 'alice' });
-const vt = rs.tracks.find((t) => t.kind === 'video');
+// Until the SFU has learnt all three layers and packets arrive on each.
+const aliceVideo = async () => (await ctl.request('participant_stats', { room: ROOM, participant: 'alice' })).tracks.find((t) => t.kind === 'video');
+const vt = await waitFor(async () => { const t = await aliceVideo(); return t && t.layers && t.layers.length === 3 && t.layers.every((l) => l.ssrc > 0 && l.packets > 0) ? t : null; },
+  { timeout: 30000, what: 'three layers with packets' }).catch(() => aliceVideo());
 diag(`alice's video track: ${JSON.stringify(vt)}`);
 check(vt.layers && vt.layers.length === 3 && vt.layers.map((l) => l.rid).join() === 'q,h,f', `the SFU answered recv simulcast: 3 layers q,h,f (${pubEv.track.id})`);
 check(vt.layers && vt.layers.every((l) => l.ssrc > 0 && l.packets > 0), 'each layer\'s SSRC learned from the RID extension, packets on each');
@@ -72,7 +73,7 @@ const c0 = await video('carol');
 const tSwitch = Date.now();
 const down = await waitWidth('carol', (w) => w > 0 && w <= 400, 15000);
 diag(`carol on the small layer ${Date.now() - tSwitch} ms after her limit`);
-await sleep(2000);
+await sleep(2000); // an observation window after the switch: decoding goes on, freezes would show
 const c1 = await video('carol');
 diag(`carol after her limit: ${JSON.stringify(c1)}; SFU ${JSON.stringify(await sfuSub('carol'))}`);
 check(down.ok, `carol switches down to the small layer within 15 s (frameWidth ${c1.width})`);
@@ -81,7 +82,7 @@ r = await ctl.request('participant_update', { room: ROOM, participant: 'carol', 
 const tUp = Date.now();
 const up = await waitWidth('carol', (w) => w >= 640, 15000);
 diag(`carol on the large layer ${Date.now() - tUp} ms after the lift`);
-await sleep(2000);
+await sleep(2000); // an observation window after the switch: decoding goes on, freezes would show
 const c2 = await video('carol');
 diag(`carol after the lift: ${JSON.stringify(c2)}`);
 check(up.ok, `carol climbs back to the large layer within 15 s (frameWidth ${c2.width})`);

@@ -15,4 +15,10 @@ netns_make() {
     ip netns exec "$ns" ip route add default via 10.200.0.2 dev v0
   fi
 }
-netns_delete() { ip netns pids "$1" 2>/dev/null | xargs -r kill 2>/dev/null; sleep 0.3; ip netns delete "$1" 2>/dev/null; }
+netns_delete() {
+  ip netns pids "$1" 2>/dev/null | xargs -r kill 2>/dev/null
+  # Until its processes are gone (at most 3 s), then delete it.
+  local i
+  for i in $(seq 30); do [ -z "$(ip netns pids "$1" 2>/dev/null)" ] && break; sleep 0.1; done
+  ip netns delete "$1" 2>/dev/null
+}

@@ -14,26 +14,9 @@ export const BIN = process.env.PARLOUR_BIN || path.join(ROOT, 'build/bin');
 export const TESTBIN = process.env.PARLOUR_TESTBIN || path.join(ROOT, 'build/tests');
 export const ARTIFACTS = process.env.PARLOUR_ARTIFACTS || path.join(ROOT, 'tests/artifacts');
 
-// ---- TAP ----
-let n = 0;
-let failed = 0;
-export function ok(name) { n += 1; console.log(`ok ${n} - ${name}`); }
-export function notOk(name, why) {
-  n += 1; failed += 1;
-  console.log(`not ok ${n} - ${name}`);
-  if (why) diag(why);
-}
-export function check(cond, name, why) { if (cond) ok(name); else notOk(name, why); return !!cond; }
-// A check of a requirement known not to be met reliably yet (TAP TODO):
-// printed either way with the reason (which names the open issue), counted
-// apart by scripts/run-tests, never a failure.
-export function todo(cond, name, reason) {
-  n += 1;
-  console.log(`${cond ? 'ok' : 'not ok'} ${n} - ${name} # TODO ${reason}`);
-  return !!cond;
-}
-export function diag(msg) { for (const l of String(msg).split('\n')) console.log(`# ${l}`); }
-export function failures() { return failed; }
+// ---- TAP (tests/lib/tap.mjs; done() below cleans up first, then exits) ----
+import { ok, notOk, check, todo, diag, step, failures, count, plan } from '../lib/tap.mjs';
+export { ok, notOk, check, todo, diag, step, failures, count };
 
 const cleanups = [];
 export function onCleanup(fn) { cleanups.push(fn); }
@@ -47,14 +30,14 @@ export async function cleanup() {
 }
 export async function done() {
   await cleanup();
-  console.log(`1..${n}`);
-  process.exit(failed ? 1 : 0);
+  process.exit(plan());
 }
 process.on('SIGTERM', async () => { await cleanup(); process.exit(1); });
 process.on('uncaughtException', async (e) => { notOk('uncaught exception', e.stack); await done(); });
 process.on('unhandledRejection', async (e) => { notOk('unhandled rejection', e && e.stack ? e.stack : String(e)); await done(); });
 
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+import { sleep, waitFor } from '../lib/wait.mjs';
+export { sleep, waitFor };
 
 import { freePort } from '../lib/ports.mjs';
 export { freePort };
@@ -108,7 +91,7 @@ export async function startSfu(opts = {}) {
       if (exited) return exited;
       proc.kill('SIGTERM');
       for (let i = 0; i < 100 && !exited; i++) await sleep(100);
-      if (!exited) { proc.kill('SIGKILL'); await sleep(200); }
+      if (!exited) { proc.kill('SIGKILL'); for (let i = 0; i < 50 && !exited; i++) await sleep(20); }
       return exited;
     },
   };

@@ -58,7 +58,7 @@ const dg = (m) => diag(`${M} ${m}`);
   // kbit/s per rid over `ms`, and the last snapshot.
   async function ridRates(ms = 3000) {
     const a = await pubStats();
-    await sleep(ms);
+    await sleep(ms); // the measuring window
     const b = await pubStats();
     const kbps = {};
     for (const rid of ['q', 'h', 'f']) kbps[rid] = Math.round(((b.rids[rid]?.bytes || 0) - (a.rids[rid]?.bytes || 0)) * 8 / ms);
@@ -114,7 +114,7 @@ const dg = (m) => diag(`${M} ${m}`);
   chk(a.ok, `only wall tiles: the publisher stops sending h and f within ~10 s (${fmt(a.r)})`);
   chk(t.remb_highest_layer === 0 && t.remb_bps < 300000, `the SFU asks for layer 0 only (REMB ${t.remb_bps} bit/s)`);
   const b0 = await video('bob'), c0 = await video('carol');
-  await sleep(2000);
+  await sleep(2000); // frames decoded in a 2 s window
   const b1 = await video('bob'), c1 = await video('carol');
   chk(b1.framesDecoded > b0.framesDecoded + 20 && b1.width > 0 && b1.width <= 400, `bob (b=AS:150) decodes the low layer (${b1.width} wide, ${b1.framesDecoded - b0.framesDecoded} frames in 2 s)`);
   chk(c1.framesDecoded > c0.framesDecoded + 20 && c1.width > 0 && c1.width <= 400, `carol (max_video_bitrate) decodes the low layer (${c1.width} wide, ${c1.framesDecoded - c0.framesDecoded} frames in 2 s)`);
@@ -164,7 +164,7 @@ const dg = (m) => diag(`${M} ${m}`);
   dg(`all limited again: ${fmt(c.r)} after ${Date.now() - tC} ms`);
   chk(c.ok && Date.now() - tC <= 13000, `dave limited too: h and f stop again within ~10 s (${fmt(c.r)})`);
   const d0 = await video('dave');
-  await sleep(2000);
+  await sleep(2000); // frames decoded in a 2 s window
   const d1 = await video('dave');
   chk(d1.framesDecoded > d0.framesDecoded + 20 && d1.width <= 400, `dave keeps decoding, now the low layer (${d1.width} wide)`);
   ({ st } = await aliceTrack());

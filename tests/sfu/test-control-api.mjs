@@ -196,7 +196,7 @@ for (let i = 0; i < 50; i++) {
 }
 c.ws.send('{"id": 1e999999, "type": "room_stats"}');
 c.ws.send('{"id": 5, "type": "room_stats", "room": "v1", "room": "v2"}');
-await sleep(300);
+await sleep(300); // the answers to the bad messages (one reuses id 5) come first, not in place of the next
 r = await c.request('room_stats', { room: 'v1' });
 check(r.type === 'result' && r.participants.length === 2, '50 random binary messages: connection and room unaffected');
 check((c.unmatched || []).every((m) => m.type === 'error'), 'every garbage message got an error reply');

@@ -58,7 +58,7 @@ while (Date.now() - t0 < 8000) {
   }
   // And every port of the range now and then.
   if (sent % 600 === 0) for (let p = sfu.mediaMin; p <= sfu.mediaMax; p++) { await send(kinds.noise(), p); sent++; }
-  await sleep(2);
+  await sleep(2); // the blast's pace
 }
 sock.close();
 diag(`sent ${sent} junk datagrams`);

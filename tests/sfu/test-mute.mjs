@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startSfu, Control, check, diag, done, sleep, TESTBIN, onCleanup } from './sfu_lib.mjs';
+import { startSfu, Control, check, diag, done, sleep, waitFor, TESTBIN, onCleanup } from './sfu_lib.mjs';
 
 const sfu = await startSfu();
 const ctl = await new Control(sfu.url).connect(sfu.secret);
@@ -25,27 +25,28 @@ run('pub', ['--room', 'mute', '--participant', 'alice', '--create-room', '--publ
 await ctl.waitEvent((e) => e.event === 'track_published' && e.track.kind === 'video', 30000);
 const sub = run('sub', ['--room', 'mute', '--participant', 'bob', '--subscribe', '--frames', '400', '--audio', '100', '--timeout', '90']);
 await ctl.waitEvent((e) => e.event === 'transport_state' && e.participant === 'bob' && e.state === 'connected', 30000);
-await sleep(3000);
 const subStats = async () => {
   const r = await ctl.request('room_stats', { room: 'mute' });
   const s = r.participants.find((p) => p.participant === 'bob').subscriptions.find((x) => x.kind === 'video');
   s.published = r.participants.find((p) => p.participant === 'alice').tracks.find((t) => t.kind === 'video').packets;
   return s;
 };
+// Video flowing to bob before the mute.
+await waitFor(async () => (await subStats()).packets > 30, { timeout: 15000, what: 'video forwarded to bob' }).catch((e) => diag(e.message));
 const before = await subStats();
 let r = await ctl.request('track_mute', { room: 'mute', track: 'alice:video0', muted: true });
 check(r.type === 'result' && r.muted === true, 'video muted');
-await sleep(500);
+await sleep(500); // packets already on their way when the mute landed are let through
 const m1 = await subStats();
-await sleep(2000);
+await sleep(2000); // an observation window: nothing may be forwarded in it
 const m2 = await subStats();
 check(m2.packets === m1.packets, `no video packet forwarded while muted (${m1.packets} -> ${m2.packets})`);
 r = await ctl.request('track_mute', { room: 'mute', track: 'alice:video0', muted: false });
 check(r.type === 'result' && r.muted === false, 'video unmuted');
 const kf = await ctl.waitEvent((e) => e.event === 'keyframe_requested' && e.reason === 'unmute', 5000).catch(() => null);
 check(kf && kf.track === 'alice:video0', 'unmute asked the publisher for a keyframe');
-await sleep(3000);
-const after = await subStats();
+const after = await waitFor(async () => { const s = await subStats(); return s.packets > m2.packets + 30 ? s : null; },
+  { timeout: 10000, what: 'forwarding to resume' }).catch(() => subStats());
 check(after.packets > m2.packets + 30, `forwarding resumed (${after.packets - m2.packets} packets since unmute)`);
 diag(`subscriber NACKs: ${before.nacks_received} before mute, ${after.nacks_received} after; retransmitted ${before.retransmitted} -> ${after.retransmitted}`);
 // Had the muted packets left a hole in the sequence numbers, the subscriber

@@ -47,7 +47,7 @@ const started = await ctl.waitEvent((e) => e.event === 'recording_started', 5000
 check(!!started, 'recording_started event');
 r = await ctl.request('record_start', { room: 'social1' });
 check(r.code === 'wrong_state', 'record_start twice: wrong_state');
-await sleep(6000);
+await sleep(6000); // the recording's length: the file's duration is checked against it
 const st = await ctl.request('room_stats', { room: 'social1' });
 check(st.recording === true && st.recorder && st.recorder.packets_queued > 100, `room_stats shows the recorder fed (${st.recorder && st.recorder.packets_queued} packets)`);
 r = await ctl.request('record_stop', { room: 'social1' });

@@ -238,7 +238,7 @@ check(first.ok, `every tile decodes both of its call's videos, the limited at 32
   JSON.stringify(first.s));
 
 // ---- the measurement window: getStats at both ends, the SFU every second ----
-await sleep(2000);
+await sleep(2000); // the wall settles after its last switch before the window opens
 const cpuNow = () => ({ sfu: cpuSeconds(sfu.proc.pid), lg: treeCpu(lg.pid),
   chromium: treeCpu(process.pid, [process.pid, sfu.proc.pid, lg.pid]), t: Date.now() });
 // The namespace's UDP counters: datagrams received, and those the kernel

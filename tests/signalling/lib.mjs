@@ -16,34 +16,17 @@ export const BIN = process.env.PARLOUR_BIN || path.join(ROOT, 'build/bin');
 export const TESTBIN = process.env.PARLOUR_TESTBIN || path.join(ROOT, 'build/tests');
 export const ARTIFACTS = process.env.PARLOUR_ARTIFACTS || path.join(ROOT, 'tests/artifacts');
 
-// ---- TAP ----
-let n = 0;
-let failed = 0;
-export function ok(name) { n += 1; console.log(`ok ${n} - ${name}`); }
-export function notOk(name, why) {
-  n += 1; failed += 1;
-  console.log(`not ok ${n} - ${name}`);
-  if (why) diag(why);
-}
-export function check(cond, name, why) { if (cond) ok(name); else notOk(name, why); return !!cond; }
-export function diag(msg) { for (const l of String(msg).split('\n')) console.log(`# ${l}`); }
-export async function step(name, fn) {
-  try {
-    const v = await fn();
-    if (v === false) notOk(name); else ok(name);
-    return v;
-  } catch (e) {
-    notOk(name, e && e.stack ? e.stack : String(e));
-    return undefined;
-  }
-}
+// ---- TAP (tests/lib/tap.mjs; done() also stops the daemons and exits) ----
+import { ok, notOk, check, todo, diag, step, failures, count, plan } from '../lib/tap.mjs';
+export { ok, notOk, check, todo, diag, step, failures, count };
 export function done() {
-  console.log(`1..${n}`);
+  const code = plan();
   cleanup();
-  process.exit(failed ? 1 : 0);
+  process.exit(code);
 }
 
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+import { sleep, waitFor } from '../lib/wait.mjs';
+export { sleep, waitFor };
 export function now() { return Math.floor(Date.now() / 1000); }
 
 import { freePort } from '../lib/ports.mjs';
@@ -247,7 +230,7 @@ export function connect(sig, { origin = ORIGIN, name = 'client', autoPong = true
     // Only messages arriving during the wait count.
     c.none = async (type, ms = 1000) => {
       const from = c.all.length;
-      await sleep(ms);
+      await sleep(ms); // an observation window: absence has no event to wait for
       return !c.all.slice(from).some((m) => (typeof type === 'function' ? type(m) : m.type === type));
     };
     c.close = () => { try { ws.close(); } catch { /* */ } };

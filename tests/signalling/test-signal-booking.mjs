@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startBooking, Client } from '../booking/lib.mjs';
 import {
-  startSfu, startSignal, connect, mint, claims, now, sleep, check, step, done, diag, ARTIFACTS, stopChecked,
+  startSfu, startSignal, connect, mint, claims, now, sleep, waitFor, check, step, done, diag, ARTIFACTS, stopChecked,
 } from './lib.mjs';
 
 const env = await startBooking({ demo: true });
@@ -66,7 +66,7 @@ await step('booking\'s tokens are accepted: the prisoner and the visitor join; r
 await step('the monitor\'s booking token gives a hidden participant nobody is told about', async () => {
   const from = ct.all.length;
   cm = await joinWith(mon, 'mon');
-  await sleep(800);
+  await sleep(800); // a window for a wrong notice to arrive: absence has no event to wait for
   const quiet = !ct.all.slice(from).concat(ca.all).some((m) => JSON.stringify(m).includes(cm.joined.participant.id));
   diag(`monitor joined: ${JSON.stringify(cm.joined)}`);
   return cm.joined.grants.hidden === true && cm.joined.participants.length === 2 && quiet;
@@ -75,7 +75,7 @@ await step('booking saw call_started: the visit is in_progress', async () => {
   for (let i = 0; i < 50; i++) {
     const r = await staff.get(`/visits/${visit}`);
     if (r.json && r.json.status === 'in_progress') return true;
-    await sleep(100);
+    await sleep(100); // poll with a deadline
   }
   throw new Error('visit never in_progress');
 });
@@ -88,17 +88,21 @@ await step('the monitor ends the call: visit_ended to all; booking marks the vis
     const r = await staff.get(`/visits/${visit}`);
     st = r.json;
     if (st && st.status === 'terminated') break;
-    await sleep(100);
+    await sleep(100); // poll with a deadline
   }
   diag(`visit: status=${st && st.status} reason=${st && st.status_reason}`);
   return e.reason === 'terminated_by_staff' && e.by === 'staff' && st.status === 'terminated';
 });
 await step('the visit\'s audit trail holds every event signalling sent', async () => {
-  await sleep(500);
-  const r = await staff.get(`/visits/${visit}/audit`);
-  const text = JSON.stringify(r.json);
   const want = ['event_call_started', 'event_participant_joined', 'event_call_ended'];
-  const missing = want.filter((w) => !text.includes(w));
+  let r, text, missing;
+  const complete = async () => {
+    r = await staff.get(`/visits/${visit}/audit`);
+    text = JSON.stringify(r.json);
+    missing = want.filter((w) => !text.includes(w));
+    return r.status === 200 && missing.length === 0;
+  };
+  await waitFor(complete, { timeout: 10000, what: 'the events in the audit trail' }).catch(() => {});
   if (r.status !== 200 || missing.length) throw new Error(`audit ${r.status} missing ${missing}: ${text.slice(0, 600)}`);
 });
 await step('nothing is left in the spool; nothing was rejected', async () => {
@@ -118,7 +122,7 @@ await step('events for a visit booking does not know are set aside (rejected/), 
       diag(`rejected: ${rej.join(' ')}`);
       return true;
     }
-    await sleep(100);
+    await sleep(100); // poll with a deadline
   }
   throw new Error('events for the unknown visit were not set aside');
 });

@@ -9,7 +9,7 @@
 // call go on.
 // timeout: 240
 import {
-  makeVar, startSfu, startSignal, startBookingReceiver, connect, join, mint, claims, now, sleep,
+  makeVar, startSfu, startSignal, startBookingReceiver, connect, join, mint, claims, now, sleep, waitFor,
   check, step, done, diag, sfuControl, fakePublishOffer, MONITOR_GRANTS, STAFF_GRANTS,
   stopChecked,
 } from './lib.mjs';
@@ -53,7 +53,7 @@ await step('hidden staff monitor joins: sees both; nobody is told, nobody lists 
   mon = await join(sig, v, M);
   const ids = mon.joined.participants.map((x) => x.id).sort();
   if (ids.join() !== 'prisoner-1,visitor-1' || mon.joined.grants.hidden !== true) throw new Error(JSON.stringify(mon.joined));
-  await sleep(800);
+  await sleep(800); // a window for a wrong notice to arrive: absence has no event to wait for
   const quiet = !p.all.some((m) => JSON.stringify(m).includes('monitor-1'));
   return quiet && !vis.all.some((m) => JSON.stringify(m).includes('monitor-1'));
 });
@@ -118,7 +118,7 @@ await step('a moderator unmutes one track only (track field): one track_muted, t
   off.send({ type: 'mute', participant: 'visitor-1', track: video.id, muted: false });
   const d = await off.next('mute_done');
   const m = await p.next((x) => x.type === 'track_muted' && x.muted === false);
-  await sleep(300);
+  await sleep(300); // a window for a duplicate track_muted to show (absence: nothing to wait for)
   const n = p.all.slice(from).filter((x) => x.type === 'track_muted').length;
   const st = await ctl.request('participant_stats', { room, participant: 'visitor-1' });
   const sv = st.tracks.find((t) => t.id === video.id), sa = st.tracks.find((t) => t.id !== video.id);
@@ -208,7 +208,7 @@ await step('a flood of messages: rate_limited, closed 4429; the other call is un
 await step('visitor\'s network drops and it rejoins within the grace: reconnected, no leave/join flicker', async () => {
   const before = p.all.length;
   vis.kill();
-  await sleep(500);
+  await sleep(500); // the outage itself: the network is gone this long, well inside the grace
   vis = await join(sig, v, V);
   const ok1 = vis.joined.reconnected === true && vis.joined.participants.some((x) => x.id === 'prisoner-1');
   await sleep(3500); // past the grace: a leave would have been sent by now
@@ -263,9 +263,8 @@ await step('officer ends the call: everyone gets visit_ended terminated_by_staff
   return results.every(Boolean);
 });
 await step('the SFU room is gone (room_not_found)', async () => {
-  await sleep(300);
-  const st = await ctl.request('room_stats', { room });
-  return st.type === 'error' && st.code === 'room_not_found';
+  const gone = async () => { const st = await ctl.request('room_stats', { room }); return st.type === 'error' && st.code === 'room_not_found'; };
+  return waitFor(gone, { timeout: 5000, what: 'room_not_found' }).catch(() => false);
 });
 await step('booking got call_ended: terminated_by_staff, by the officer, why', async () => {
   const e = await booking.waitFor((x) => x.type === 'call_ended' && x.visit_id === room);
@@ -277,7 +276,7 @@ await step('joining the ended call: call_ended', async () => {
   return (await c.next('error')).code === 'call_ended';
 });
 await step('booking\'s trail for the call is complete and in order', async () => {
-  await sleep(500);
+  await booking.waitFor((e) => e.visit_id === room && e.type === 'call_ended', 10000, 'call_ended').catch(() => null);
   const t = booking.events.filter((e) => e.visit_id === room).map((e) => e.type);
   diag(t.join(' '));
   const first = t[0] === 'call_started';

@@ -8,7 +8,7 @@
 // timeout: 240
 import fs from 'node:fs';
 import {
-  makeVar, startSfu, startSignal, startBookingReceiver, join, now, sleep, check, step, done, diag,
+  makeVar, startSfu, startSignal, startBookingReceiver, join, now, sleep, waitFor, check, step, done, diag,
   fakePublishOffer, STAFF_GRANTS,
   stopChecked,
 } from './lib.mjs';
@@ -26,7 +26,7 @@ let p, o;
 await step('booking up: call_started and participant_joined delivered, spool empty', async () => {
   p = await join(sig, v, { ...W, room, sub: 'prisoner-1', role: 'prisoner' });
   await booking.waitFor((e) => e.type === 'participant_joined' && e.data.participant === 'prisoner-1');
-  await sleep(200);
+  await waitFor(() => spoolFiles().length === 0, { timeout: 5000, what: 'an empty spool' }).catch(() => {});
   return booking.events[0].type === 'call_started' && spoolFiles().length === 0 && booking.bad === 0;
 });
 
@@ -50,7 +50,7 @@ await step('booking down: a call goes on and its events are spooled to disk', as
   o.send({ type: 'mute', participant: 'prisoner-1', muted: true, reason: 'test mute' });
   await o.next('mute_done');
   expected.push('participant_muted');
-  await sleep(300);
+  await waitFor(() => spoolFiles().length >= expected.length, { timeout: 5000, what: 'every event spooled' }).catch(() => {});
   const files = spoolFiles();
   diag(`${files.length} files spooled`);
   return files.length === expected.length;
@@ -72,7 +72,7 @@ const spooledIds = spoolFiles().map((f) => JSON.parse(fs.readFileSync(`${spool}/
 await step('booking back: every spooled event delivered, in order, none lost, spool empty', async () => {
   await booking.start();
   const t0 = Date.now();
-  while (spoolFiles().length > 0 && Date.now() - t0 < 60000) await sleep(200);
+  while (spoolFiles().length > 0 && Date.now() - t0 < 60000) await sleep(200); // poll with a deadline
   diag(`drained in ${Date.now() - t0} ms`);
   const got = booking.events.map((e) => e.event_id);
   const idx = spooledIds.map((id) => got.indexOf(id));
@@ -92,11 +92,11 @@ await step('the restarted signalling took over the call the SFU still had (room_
 await step('a wrong service credential is never accepted: signalling keeps the event spooled', async () => {
   booking.credential = 'not-the-secret';
   const x = await join(sig, v, { ...W, room: 'visit-ev-3', sub: 'prisoner-8', role: 'prisoner' });
-  await sleep(1500);
+  await waitFor(() => booking.bad >= 1 && spoolFiles().length >= 1, { timeout: 10000, what: 'a refused delivery, kept in the spool' }).catch(() => {});
   const waiting = spoolFiles().length;
   booking.credential = fs.readFileSync(`${v.dir}/secrets/signal-booking.secret`, 'utf8').trim();
   const t0 = Date.now();
-  while (spoolFiles().length > 0 && Date.now() - t0 < 40000) await sleep(200);
+  while (spoolFiles().length > 0 && Date.now() - t0 < 40000) await sleep(200); // poll with a deadline
   x.close();
   return waiting >= 1 && booking.bad >= 1 && spoolFiles().length === 0 && booking.events.some((e) => e.visit_id === 'visit-ev-3');
 });

@@ -23,7 +23,7 @@ import path from 'node:path';
 import WS from 'ws';
 import { startBooking, Client } from '../booking/lib.mjs';
 import {
-  startSfu, startSignal, freePort, sleep, check, step, done, diag, ARTIFACTS, ORIGIN, TESTBIN, BIN, ROOT, stopChecked, ini,
+  startSfu, startSignal, freePort, sleep, waitFor, check, step, done, diag, ARTIFACTS, ORIGIN, TESTBIN, BIN, ROOT, stopChecked, ini,
   connect, mint, claims, now,
   spawnSignalPeer,
 } from './lib.mjs';
@@ -214,13 +214,18 @@ await step('the dead instance restarts on its own spool: it delivers what it had
   const spool = `${v.dir}/spool-${holder.index + 1}`;
   const t0 = Date.now();
   const pending = () => { try { return fs.readdirSync(spool).filter((f) => f.endsWith('.json')).length; } catch { return 0; } };
-  while (pending() > 0 && Date.now() - t0 < 10000) await sleep(100);
+  while (pending() > 0 && Date.now() - t0 < 10000) await sleep(100); // poll with a deadline
   diag(`restarted instance ${holder.index + 1}: ${pending()} events left in its spool`);
   return pending() === 0;
 });
 
 await step('booking\'s audit: every event once (each event_id once), two call_started (one per instance), one call_ended', async () => {
-  await sleep(500); // let the last posts land (bounded; the check below is exact)
+  // The last posts land: wait for call_ended in the audit (the check below is exact).
+  const ended = async () => {
+    const a = await staff.get(`/visits/${visit}/audit`);
+    return a.status === 200 && a.json.entries.some((e) => e.action === 'event_call_ended');
+  };
+  await waitFor(ended, { timeout: 10000, what: 'event_call_ended in the audit' }).catch(() => {});
   const r = await staff.get(`/visits/${visit}/audit`);
   const ev = r.json.entries.filter((e) => e.action.startsWith('event_'));
   const ids = ev.map((e) => e.detail.event_id);

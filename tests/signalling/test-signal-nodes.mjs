@@ -14,7 +14,7 @@
 // move: test-signal-move.
 // timeout: 180
 import fs from 'node:fs';
-import { makeVar, startSfu, startSignal, join, connect, mint, claims, now, sleep, check, step, done, diag, sfuControl, stopChecked, startBookingReceiver, ini } from './lib.mjs';
+import { makeVar, startSfu, startSignal, join, connect, mint, claims, now, sleep, waitFor, check, step, done, diag, sfuControl, stopChecked, startBookingReceiver, ini } from './lib.mjs';
 
 const v = makeVar('nodes');
 const a = await startSfu(v);
@@ -70,7 +70,7 @@ await step('b comes back: signalling reconnects and places the next call on it',
   b = await startSfu(v, {}, { port: b.port });
   const t0 = Date.now();
   const ups = () => sig.log().split('\n').filter((l) => l.includes(`event=sfu_up node=${b.url}`)).length;
-  while (ups() < 2 && Date.now() - t0 < 15000) await sleep(100);
+  while (ups() < 2 && Date.now() - t0 < 15000) await sleep(100); // poll with a deadline
   diag(`b reconnected after ${Date.now() - t0} ms`);
   if (ups() < 2) throw new Error('signalling did not reconnect to b');
   return (await call('v7')) === 'b';
@@ -124,8 +124,9 @@ await step('a node that stops answering (SIGSTOP: no RST) is down within ~3 s; i
   b.proc.kill('SIGCONT');
   const ups = () => sig.log().split('\n').filter((l) => l.includes(`event=sfu_up node=${b.url}`)).length;
   const t1 = Date.now();
-  while (ups() < 3 && Date.now() - t1 < 15000) await sleep(100);
-  await sleep(300); // the orphan's room_destroy follows the reconnect at once
+  while (ups() < 3 && Date.now() - t1 < 15000) await sleep(100); // poll with a deadline
+  // The orphan's room_destroy follows the reconnect at once.
+  await waitFor(async () => (await where('v11')) === 'a', { timeout: 5000, what: 'v11 on a alone' }).catch(() => {});
   return r.reason === 'node_lost' && ms < 6000 && m.data.to_node === a.url && ups() === 3 && (await where('v11')) === 'a';
 });
 await step('a signalling whose SFU secret is wrong: auth refused (logged), joins get sfu_unavailable', async () => {

@@ -123,7 +123,7 @@ try {
   const stopped = await until(async () => {
     const s = await subs(v2, TOM);
     if (!s || s.receiveVideo !== false) return null;
-    await sleep(300);
+    await sleep(300); // stopped means the counter stays still for this long
     const s2 = await subs(v2, TOM);
     return s2.video === s.video ? { at: Date.now(), video: s.video } : null;
   }, 5000, 'stop');
@@ -132,12 +132,12 @@ try {
   check(ms <= 2000, `the video to the prisoner stopped within 2 s (${ms} ms, including a 300 ms stability check)`);
   await qT.wait((l) => l.event === 'message' && l.type === 'one_way_video', 3000, 'one_way_video message');
   check(true, 'the prisoner was told (one_way_video)');
-  await sleep(1500);
+  await sleep(1500); // media flows this long: none of it may be video to the prisoner
   const afterT = await subs(v2, TOM), afterA = await subs(v2, ANN);
   check(afterT.video === stopped.video, `no video to the prisoner afterwards (${afterT.video} = ${stopped.video})`);
   check(afterT.audio > before.audio, 'the prisoner still gets audio');
   const a1 = afterA.video;
-  await sleep(1000);
+  await sleep(1000); // media flows this long: the visitor's counters must grow
   const afterA2 = await subs(v2, ANN);
   check(afterA2.video > a1 && afterA2.audio > afterA.audio, 'the visitor still gets the prisoner\'s video and audio');
   qT.proc.kill('SIGTERM');

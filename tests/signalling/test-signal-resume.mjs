@@ -55,7 +55,7 @@ let p2;
 await step('the prisoner\'s socket dies; a join with resume:true resumes', async () => {
   const mark = vis.all.length;
   p.kill();
-  await sleep(300);
+  await sleep(300); // the outage: the socket is gone this long before the rejoin
   p2 = await rejoin({ resume: true }, 'prisoner-resumed');
   const j = p2.reply;
   diag(`joined: reconnected=${j.reconnected} resumed=${j.resumed}`);
@@ -79,7 +79,7 @@ await step('the resumed connection works: ping, ice_restart reaches the SFU (its
 let p3;
 await step('a reconnect without resume gets fresh transports: resumed:false, the others see its tracks go', async () => {
   p2.kill();
-  await sleep(300);
+  await sleep(300); // the outage: the socket is gone this long before the rejoin
   p3 = await rejoin({}, 'prisoner-fresh');
   const gone = await vis.next('track_unpublished');
   const offer = await p3.next('subscriber_offer');
@@ -96,7 +96,7 @@ await step('media lost while away (the SFU gave up on its ICE): resume:true gets
   // The fake publisher never does ICE: the SFU drops it 30 s after its offer.
   await sig.waitLog(/event=media_lost room=visit-resume-1 participant=prisoner-1/, 60000);
   diag(`the SFU dropped the absent prisoner's media after ${((Date.now() - offeredAt) / 1000).toFixed(1)} s`);
-  await sleep(500);
+  await sleep(500); // margin for the media reset signalling starts on media_lost (no event says it is done)
   const p4 = await rejoin({ resume: true }, 'prisoner-after-reset');
   await p4.next('subscriber_offer');
   const ok = p4.reply.type === 'joined' && p4.reply.resumed === false;

@@ -525,6 +525,7 @@ typedef struct {
   GMutex *m;
   GCond *c;
   int *go;
+  int *ready; /* racers parked at the start line */
 } Racer;
 
 static void *racer(void *p) {
@@ -533,6 +534,8 @@ static void *racer(void *p) {
   BookDb *db = book_db_open_engine(testdb_engine(), r->target, err, sizeof err);
   g_assert_nonnull(db);
   g_mutex_lock(r->m);
+  (*r->ready)++;
+  g_cond_broadcast(r->c);
   while (!*r->go) g_cond_wait(r->c, r->m);
   g_mutex_unlock(r->m);
   BookActor a = STAFF;
@@ -556,14 +559,15 @@ static void t_race_last_place(Fx *f, gconstpointer d) {
     GCond c;
     g_mutex_init(&m);
     g_cond_init(&c);
-    int go = 0;
-    Racer r1 = {f->place.target, 4 + 1, 0, "", &m, &c, &go}; /* prisoner 5 */
-    Racer r2 = {f->place.target, 1, 0, "", &m, &c, &go};
+    int go = 0, ready = 0;
+    Racer r1 = {f->place.target, 4 + 1, 0, "", &m, &c, &go, &ready}; /* prisoner 5 */
+    Racer r2 = {f->place.target, 1, 0, "", &m, &c, &go, &ready};
     pthread_t t1, t2;
     pthread_create(&t1, NULL, racer, &r1);
     pthread_create(&t2, NULL, racer, &r2);
-    g_usleep(20000);
+    /* Both open their database and park, then start together. */
     g_mutex_lock(&m);
+    while (ready < 2) g_cond_wait(&c, &m);
     go = 1;
     g_cond_broadcast(&c);
     g_mutex_unlock(&m);

@@ -117,7 +117,7 @@ static gpointer slow_consumer(gpointer data) {
     const RecQueueItem *it = rec_queue_peek(c->q);
     if (!it) {
       if (atomic_load(&c->done)) break;
-      g_usleep(500);
+      g_usleep(500); /* the consumer polls while idle (pacing; the producer never waits) */
       continue;
     }
     int64_t seq = it->at_us;

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import https from 'node:https';
 import net from 'node:net';
-import { freePort, waitFor, sleep } from './util.mjs';
+import { freePort, waitFor } from './util.mjs';
 
 export const ROOT = process.env.PARLOUR_ROOT || path.resolve(new URL('../../..', import.meta.url).pathname);
 export const BIN = process.env.PARLOUR_BIN || path.join(ROOT, 'build/bin');
@@ -179,7 +179,7 @@ export async function startStack({ name = 'browser', iceAddresses = ['127.0.0.1'
     serviceCredential: fs.readFileSync(path.join(dir, 'secrets/signal-booking.secret'), 'utf8').trim(),
     async stop() {
       for (const p of Object.values(procs)) { try { p.kill('SIGTERM'); } catch { /* gone */ } }
-      await sleep(300);
+      await waitFor(() => Object.values(procs).every((p) => p.exitInfo), { timeout: 3000, interval: 50, what: 'the daemons to exit' }).catch(() => {});
       for (const p of Object.values(procs)) { if (!p.exitInfo) { try { p.kill('SIGKILL'); } catch { /* gone */ } } }
       fs.rmSync(dir, { recursive: true, force: true });
     },

@@ -166,7 +166,7 @@ await scenario('e2ee-calls', async ({ tap, stack, person, browser }) => {
   let tapSaw = null;
   try {
     tapSaw = await tp.wait((l) => l.event === 'tap' && l.frame_starts >= 60 && l.audio_packets >= 100, 30000, 'tap with 60 frames and 100 audio packets');
-    await sleep(1500);
+    await sleep(1500); // the tap watches a while longer: what it saw last is what is checked
     tapSaw = [...tp.lines].reverse().find((l) => l.event === 'tap');
   } catch (e) { tap.diag(e.message); }
   try { tp.proc.kill('SIGTERM'); } catch { /* gone */ }
@@ -190,7 +190,7 @@ await scenario('e2ee-calls', async ({ tap, stack, person, browser }) => {
   const ids = { adv: sa.self, pri: sp.self };
   await startSampler(adv.page, ids.pri);
   await startSampler(pri.page, ids.adv);
-  await sleep(2000);
+  await sleep(2000); // samples of the call before the join (frames across the rotation are compared with them)
   const third = await person('second adviser');
   await third.page.goto('/accessibility.html');
   const tJoin = Date.now();
@@ -251,7 +251,7 @@ await scenario('e2ee-calls', async ({ tap, stack, person, browser }) => {
     const r = await Promise.all([adv.page, pri.page].map((p) => p.evaluate((t) => window.parlourCall.e2ee.rotations.filter((x) => /leave/.test(x.why) && x.at >= t), tLeave)));
     return r[0].length && r[1].length ? r : null;
   }, { timeout: 20000, interval: 200, what: 'a rotation on leave in both pages' }).catch((e) => e);
-  await sleep(4000);
+  await sleep(4000); // samples after the leave's rotation: decoding must go on through it
   tap.check(!(joinRot instanceof Error) && !(leaveRot instanceof Error), 'both pages rotate their keys when the third joins and again when they leave',
     `${joinRot instanceof Error ? joinRot.message : ''} ${leaveRot instanceof Error ? leaveRot.message : ''}`);
   const samples = await Promise.all([adv.page, pri.page].map((p) => p.evaluate(() => { clearInterval(window.parlourCall.sampler); return window.parlourCall.samples; })));

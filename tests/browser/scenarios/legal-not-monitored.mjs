@@ -43,7 +43,7 @@ await scenario('legal-not-monitored', async ({ tap, stack, person }) => {
   await mon.page.goto('/staff/wall.html');
   await ready(mon.page);
   await mon.page.waitForSelector(`.app-wall__call[data-visit="${social.id}"]`, { timeout: 20000 }).catch(() => {});
-  await sleep(1500);
+  await sleep(1500); // an observation window: the legal call must not appear in it either
   const onWall = await mon.page.$$eval('.app-wall__call', (xs) => xs.map((x) => x.dataset.visit));
   tap.check(onWall.includes(social.id), 'the social call in progress is on the wall', JSON.stringify(onWall));
   tap.check(!onWall.includes(legal.id), 'the legal call in progress is not on the wall', JSON.stringify(onWall));

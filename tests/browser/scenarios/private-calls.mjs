@@ -196,7 +196,7 @@ await scenario('private-calls', async ({ tap, stack, person }) => {
   }
 
   // Nothing was recorded for either call.
-  await sleep(1000);
+  await sleep(1000); // an observation window: absence has no event to wait for
   const files = filesUnder(path.join(stack.dir, 'recordings'));
   tap.check(!files.some((f) => f.includes(sup.id) || f.includes(tele.id)), 'no recording file exists for either call', JSON.stringify(files));
 }, { stackOptions: { iceAddresses: ['127.0.0.1', '10.200.0.1'] } });

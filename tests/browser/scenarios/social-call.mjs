@@ -202,7 +202,7 @@ await scenario('social-call', async ({ tap, stack, person }) => {
     const s = w === 'wall' ? window.parlourWall.calls.get(id).session : window.parlourMonitor.session;
     const sum = async () => (await s.stats()).inbound.filter((i) => i.kind === 'video').reduce((a, i) => a + i.bytesReceived, 0);
     const a = await sum();
-    await new Promise((r) => setTimeout(r, 3000));
+    await new Promise((r) => setTimeout(r, 3000)); // the measuring window
     return Math.round(((await sum()) - a) * 8 / 3000);
   }, { where, id: visit.id });
   const wallKbps = await videoKbps(mon.page, 'wall');
@@ -222,7 +222,7 @@ await scenario('social-call', async ({ tap, stack, person }) => {
   tap.diag(`the monitor's full view receives ${await videoKbps(mon.page, 'monitor')} kbit/s of video in all`);
 
   // Participants never list the monitor.
-  await sleep(1000);
+  await sleep(1000); // an observation window: absence has no event to wait for
   const lists = await Promise.all([fam.page, pri.page].map((p) => p.evaluate(() => ({
     participants: window.parlourCall.participants, tiles: [...document.querySelectorAll('#tiles li')].length,
   }))));

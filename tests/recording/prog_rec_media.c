@@ -1,4 +1,6 @@
-/* The recorder with real media, real GStreamer all the way, no network:
+/* The recorder with real media, real GStreamer all the way, no network
+ * (a GTest program outside tests/unit because it runs in real time, about
+ * a minute: tests/recording/test-rec-media runs it, docs/testing.md):
  * RTP is made in-process (videotestsrc ! vp8enc ! rtpvp8pay, audiotestsrc !
  * opusenc ! rtpopuspay into appsinks), then fed into the recorder exactly as
  * the forwarder would (recorder_piece_begin / recorder_push_rtp /
