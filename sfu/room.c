@@ -6,6 +6,7 @@
 #include "log.h"
 #include "room_internal.h"
 #include "sfu_bus.h"
+#include "timeutil.h"
 
 #define TICK_MS 20
 
@@ -77,9 +78,10 @@ void room_record_participant(Room *r, Participant *p) {
   if (piece < 0) {
     log_warn("recording_failed", "room=%s participant=%s error=%s", r->name, p->id,
              recorder_error_code(e));
-    room_emit(r, "recording_failed", json_pack("{s:s, s:s, s:s}", "stage", "piece_start",
+    room_emit(r, "recording_failed", json_pack("{s:s, s:s, s:s, s:I}", "stage", "piece_start",
                                                "participant", p->id, "error",
-                                               recorder_error_code(e)));
+                                               recorder_error_code(e), "at_ms",
+                                               (json_int_t)time_now_ms()));
     return;
   }
   p->rec_piece = piece;
@@ -110,8 +112,8 @@ static void on_recording_piece_failed(const RecPieceFailure *f, void *user) {
 static void on_recording_stopped(RecResult *res, RecError err, gpointer user) {
   char *room = user;
   if (!res) {
-    json_t *f = json_pack("{s:s, s:s, s:s}", "room", room, "stage", "stop", "error",
-                          recorder_error_code(err));
+    json_t *f = json_pack("{s:s, s:s, s:s, s:I}", "room", room, "stage", "stop", "error",
+                          recorder_error_code(err), "at_ms", (json_int_t)time_now_ms());
     sfu_bus_event("recording_failed", f);
     g_free(room);
     return;
@@ -125,10 +127,10 @@ static void on_recording_stopped(RecResult *res, RecError err, gpointer user) {
    * reported all the same (partial ones complete=0), and so is the failure. */
   if (!res->manifest_path)
     sfu_bus_event("recording_failed",
-                  json_pack("{s:s, s:s, s:s, s:s, s:i}", "room", room, "stage", "stop", "error",
-                            "manifest_failed", "detail",
+                  json_pack("{s:s, s:s, s:s, s:s, s:i, s:I}", "room", room, "stage", "stop",
+                            "error", "manifest_failed", "detail",
                             res->manifest_error ? res->manifest_error : "", "files_kept",
-                            (int)res->files->len));
+                            (int)res->files->len, "at_ms", (json_int_t)time_now_ms()));
   sfu_bus_event("recording_finished",
                 json_pack("{s:s, s:s, s:s?, s:i, s:I, s:I}", "room", room, "dir", res->rel_dir,
                           "manifest", res->manifest_path, "files", (int)res->files->len,
