@@ -5,7 +5,8 @@
  *
  * Two participants (alice, bob), real VP8+Opus RTP from GStreamer encoders,
  * fed at real-time pace. Prints "piece_failed=..." at once for a piece that
- * fails (a full disk), "manifest=<path>" (when written) and "files=N"; exits
+ * fails (a full disk), then "manifest=<path>", or "files=N" when the
+ * manifest could not be written (the files are still reported); exits
  * 0 when every file is complete and the manifest written; with
  * not_recordable prints "refused=<error code>" and exits 3 (nothing may be
  * created). Exit 1 on any other failure. */
@@ -118,11 +119,12 @@ int main(int argc, char **argv) {
   for (guint i = 0; i < res->files->len; i++)
     if (!((RecFile *)res->files->pdata[i])->complete) rc = 1;
   /* Without a manifest (a full disk) the files are still reported. */
-  if (res->manifest_path)
+  if (res->manifest_path) {
     printf("manifest=%s\n", res->manifest_path);
-  else
+  } else {
+    printf("files=%u\n", res->files->len);
     rc = 1;
-  printf("files=%u\n", res->files->len);
+  }
   rec_result_free(res);
   recorder_free(r);
   return rc;
