@@ -5,10 +5,13 @@
 
 static const char *const STAGES[] = {"piece_start", "write", "stop", NULL};
 
-/* An optional string of at most max characters; 0 ok. */
-static int opt_str(json_t *data, const char *key, size_t max) {
+/* An optional string of at most max characters (UTF-8, as the table's
+ * CHECK counts them; jansson's strings are valid UTF-8); 0 ok. */
+static int opt_str(json_t *data, const char *key, glong max) {
   json_t *v = json_object_get(data, key);
-  return !v || json_is_null(v) || (json_is_string(v) && strlen(json_string_value(v)) <= max) ? 0 : -1;
+  return !v || json_is_null(v) || (json_is_string(v) && g_utf8_strlen(json_string_value(v), -1) <= max)
+             ? 0
+             : -1;
 }
 
 /* An optional integer in [0, max]; 0 ok. */

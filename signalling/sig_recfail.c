@@ -23,18 +23,29 @@ static json_t *wall_json(SigRoom *r, json_t *ev) {
   return j;
 }
 
+/* Booking takes a detail of at most 300 characters (the disk's or
+ * GStreamer's message): a longer one is cut at a character boundary rather
+ * than have the whole event refused. */
+#define DETAIL_MAX 300
+
 void sig_recfail_on_event(SigServer *s, const char *room_id, json_t *ev) {
-  char q1[160], q2[300];
+  char q0[64], q1[160], q2[400], q3[64], q4[64];
   const char *pid = jsonu_str(ev, "participant"), *detail = jsonu_str(ev, "detail");
-  log_error("recording_failed", "room=%s stage=%s error=%s participant=%s detail=%s", room_id,
-            jsonu_str(ev, "stage") ? jsonu_str(ev, "stage") : "-",
-            jsonu_str(ev, "error") ? jsonu_str(ev, "error") : "-",
-            log_quote(q1, sizeof q1, pid ? pid : "-"), log_quote(q2, sizeof q2, detail ? detail : "-"));
+  const char *stage = jsonu_str(ev, "stage"), *error = jsonu_str(ev, "error");
+  log_error("recording_failed", "room=%s stage=%s error=%s participant=%s detail=%s",
+            log_quote(q0, sizeof q0, room_id), log_quote(q3, sizeof q3, stage ? stage : "-"),
+            log_quote(q4, sizeof q4, error ? error : "-"), log_quote(q1, sizeof q1, pid ? pid : "-"),
+            log_quote(q2, sizeof q2, detail ? detail : "-"));
   /* Booking first: the outbox keeps it until booking has it. */
   json_t *data = json_deep_copy(ev);
   json_object_del(data, "type");
   json_object_del(data, "event");
   json_object_del(data, "room");
+  if (detail && g_utf8_validate(detail, -1, NULL) && g_utf8_strlen(detail, -1) > DETAIL_MAX) {
+    char *cut = g_utf8_substring(detail, 0, DETAIL_MAX);
+    json_object_set_new(data, "detail", json_string(cut));
+    g_free(cut);
+  }
   sig_post_event(s, room_id, "recording_failed", "system", data);
   /* The wall: every hidden monitor connected to the call now. */
   SigRoom *r = g_hash_table_lookup(s->rooms, room_id);
