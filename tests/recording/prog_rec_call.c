@@ -125,6 +125,7 @@ int main(int argc, char **argv) {
     printf("files=%u\n", res->files->len);
     rc = 1;
   }
+  fflush(stdout); /* before anything at exit (a sanitizer's report) can end us */
   rec_result_free(res);
   recorder_free(r);
   return rc;
