@@ -5,6 +5,7 @@
 
 #include "book_api.h"
 #include "book_call_quality.h"
+#include "book_recording_failures.h"
 #include "book_idcheck.h"
 #include "book_outcomes.h"
 #include "book_decisions.h"
@@ -257,7 +258,8 @@ static const char *const EVENT_TYPES[] = {"call_started",        "participant_jo
                                           "recording_file",      "recording_finished",
                                           "recording_refused",   "call_moved",
                                           "face_alert",          "face_alert_decision",
-                                          "call_quality",        NULL};
+                                          "call_quality",        "recording_failed",
+                                          NULL};
 
 /* The recording_stored row for the recording just inserted at rel:
  * {recording, path, size, sha256} (docs/booking.md "Audit chain"). 0 or -1. */
@@ -356,6 +358,13 @@ void api_internal_events(ApiCtx *c) {
   char qmsg[120];
   if (quality && book_call_quality_check(data, qmsg, sizeof qmsg)) {
     api_error(c, 400, "invalid_field", qmsg, "data");
+    goto out;
+  }
+  /* A recording that failed (book_recording_failures.h): stored with its
+   * reason and time; the audit row below is the event's. */
+  int recfail = !strcmp(type, "recording_failed");
+  if (recfail && (!data || book_recfail_check(data, qmsg, sizeof qmsg))) {
+    api_error(c, 400, "invalid_field", data ? qmsg : "recording_failed needs data", "data");
     goto out;
   }
   BookDb *db = c->app->db;
@@ -493,6 +502,12 @@ void api_internal_events(ApiCtx *c) {
     /* A quality report is stored in full (book_call_quality.h); its audit
      * row carries only whose it is and the summary. */
     if (quality) bad |= book_call_quality_store(db, event_id, visit_id, data, c->now);
+    if (recfail) {
+      bad |= book_recfail_store(db, event_id, visit_id, data, at, c->now);
+      log_warn("recording_failed", "visit=%s stage=%s error=%s", visit_id,
+               json_string_value(json_object_get(data, "stage")),
+               json_string_value(json_object_get(data, "error")));
+    }
     json_t *d = json_pack("{s:s, s:I, s:O}", "event_id", event_id, "at", (json_int_t)at, "data",
                           data ? data : json_object());
     if (!data) json_decref(json_object_get(d, "data"));

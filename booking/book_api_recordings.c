@@ -27,6 +27,7 @@
 
 #include "book_api.h"
 #include "book_audit.h"
+#include "book_recording_failures.h"
 #include "log.h"
 
 #define REC_SELECT                                                                          \
@@ -76,6 +77,9 @@ static json_t *rec_row(BookStmt *st, int retention_days) {
   json_object_set_new(o, "start_offset_ms", json_integer(book_col_i64(st, 8)));
   json_object_set_new(o, "duration_ms", json_integer(book_col_i64(st, 9)));
   json_object_set_new(o, "complete", json_boolean(book_col_int(st, 10)));
+  /* Said in words too: a partial file (its recording failed, e.g. a full
+   * disk) must never pass for the whole of the call. */
+  json_object_set_new(o, "state", json_string(book_col_int(st, 10) ? "complete" : "partial"));
   json_object_set_new(o, "created_at", json_integer(created));
   json_object_set_new(o, "verified", json_string(verified > 0   ? "ok"
                                                  : verified < 0 ? "mismatch"
@@ -312,7 +316,21 @@ void api_recordings_list(ApiCtx *c, const char *visit_id) {
     api_storage_error(c);
     return;
   }
-  api_json(c, 200, json_pack("{s:o}", "recordings", arr));
+  json_t *answer = json_pack("{s:o}", "recordings", arr);
+  /* One visit's list also says whether its recording failed, when and why
+   * (book_recording_failures.h): its files are then partial. */
+  if (visit_id) {
+    json_t *fails = NULL;
+    if (book_recfail_list(db, visit_id, &fails)) {
+      json_decref(answer);
+      api_storage_error(c);
+      return;
+    }
+    json_object_set_new(answer, "recording_state",
+                        json_string(json_array_size(fails) ? "failed" : "ok"));
+    json_object_set_new(answer, "failures", fails);
+  }
+  api_json(c, 200, answer);
 }
 
 /* The row of id (reviewer already checked) as JSON plus its visit and path;
@@ -423,6 +441,7 @@ void api_recording_file(ApiCtx *c, const char *id_text) {
   const char *verified = json_string_value(json_object_get(o, "verified"));
   int was_verified = !strcmp(verified, "ok"), was_bad = !strcmp(verified, "mismatch");
   int deleted = !json_is_null(json_object_get(o, "deleted"));
+  int partial = json_is_false(json_object_get(o, "complete"));
   json_decref(o);
   if (deleted) {
     audit_now(db, c->now, c->actor.username, visit, "recording_download_refused",
@@ -509,6 +528,7 @@ void api_recording_file(ApiCtx *c, const char *id_text) {
   }
   json_t *d = json_pack("{s:I, s:I, s:I}", "recording", (json_int_t)id, "offset", (json_int_t)off,
                         "length", (json_int_t)len);
+  if (partial) json_object_set_new(d, "partial", json_true());
   if (audit_now(db, c->now, c->actor.username, visit, "recording_downloaded", d) ||
       http_response_set_file(c->resp, full, (uint64_t)off, (uint64_t)len)) {
     g_free(full);
@@ -521,6 +541,9 @@ void api_recording_file(ApiCtx *c, const char *id_text) {
   http_response_add_header(c->resp, "accept-ranges", "bytes");
   /* A recording is evidence: never stored by a browser or proxy cache. */
   http_response_add_header(c->resp, "content-disposition", "inline");
+  /* The player is told, as the list says, when the file is only part of
+   * what should have been recorded (docs/booking.md "Recordings"). */
+  http_response_add_header(c->resp, "parlour-recording-state", partial ? "partial" : "complete");
   if (r) {
     g_snprintf(cr, sizeof cr, "bytes %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT,
                off, off + len - 1, size);

@@ -766,6 +766,31 @@ const BookMigration book_migrations[] = {
      "  FROM users;\n"
      "DROP TABLE users;\n"
      "ALTER TABLE users_new RENAME TO users;\n"},
+    {"0021_recording_failures",
+     "-- Issue 20 part 2: a recording that fails, above all mid-call (a full disk),\n"
+     "-- as the SFU's recording_failed event says it (docs/sfu-control.md, through\n"
+     "-- signalling's events). One row per event: the stage (piece_start: a\n"
+     "-- participant's piece refused; write: a piece's file failed mid-call, the\n"
+     "-- call went on; stop: the session could not be finalised, e.g. no\n"
+     "-- manifest), whose piece, the disk's message, what was kept (files and\n"
+     "-- bytes on disk then: they are listed as partial, complete = 0, when their\n"
+     "-- recording_file events come), and when (Unix ms). Kept with the call's\n"
+     "-- other records.\n"
+     "CREATE TABLE recording_failures (\n"
+     "  event_id TEXT PRIMARY KEY,\n"
+     "  visit_id TEXT NOT NULL REFERENCES visits(id),\n"
+     "  stage TEXT NOT NULL CHECK (stage IN ('piece_start', 'write', 'stop')),\n"
+     "  error TEXT NOT NULL CHECK (length(error) BETWEEN 1 AND 40),\n"
+     "  participant TEXT CHECK (participant IS NULL OR length(participant) BETWEEN 1 AND 128),\n"
+     "  piece INTEGER,\n"
+     "  part INTEGER,\n"
+     "  detail TEXT CHECK (detail IS NULL OR length(detail) <= 300),\n"
+     "  files_kept INTEGER,\n"
+     "  bytes_kept INTEGER,\n"
+     "  failed_at INTEGER NOT NULL,\n"
+     "  received_at INTEGER NOT NULL\n"
+     ");\n"
+     "CREATE INDEX recording_failures_visit ON recording_failures(visit_id, failed_at);\n"},
 };
 const size_t book_n_migrations = sizeof book_migrations / sizeof book_migrations[0];
 
@@ -1566,6 +1591,32 @@ const BookMigration book_migrations_pg[] = {
      "ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN ('family','prisoner',\n"
      "  'probationer','probation_officer','clinician','legal_adviser','booking_staff','monitor',\n"
      "  'reviewer','admin','interpreter'));\n"},
+    {"0021_recording_failures",
+     "-- PostgreSQL: as ../0021_recording_failures.sql, with BIGINT for bytes and Unix ms.\n"
+     "-- Issue 20 part 2: a recording that fails, above all mid-call (a full disk),\n"
+     "-- as the SFU's recording_failed event says it (docs/sfu-control.md, through\n"
+     "-- signalling's events). One row per event: the stage (piece_start: a\n"
+     "-- participant's piece refused; write: a piece's file failed mid-call, the\n"
+     "-- call went on; stop: the session could not be finalised, e.g. no\n"
+     "-- manifest), whose piece, the disk's message, what was kept (files and\n"
+     "-- bytes on disk then: they are listed as partial, complete = 0, when their\n"
+     "-- recording_file events come), and when (Unix ms). Kept with the call's\n"
+     "-- other records.\n"
+     "CREATE TABLE recording_failures (\n"
+     "  event_id TEXT PRIMARY KEY,\n"
+     "  visit_id TEXT NOT NULL REFERENCES visits(id),\n"
+     "  stage TEXT NOT NULL CHECK (stage IN ('piece_start', 'write', 'stop')),\n"
+     "  error TEXT NOT NULL CHECK (length(error) BETWEEN 1 AND 40),\n"
+     "  participant TEXT CHECK (participant IS NULL OR length(participant) BETWEEN 1 AND 128),\n"
+     "  piece INTEGER,\n"
+     "  part INTEGER,\n"
+     "  detail TEXT CHECK (detail IS NULL OR length(detail) <= 300),\n"
+     "  files_kept INTEGER,\n"
+     "  bytes_kept BIGINT,\n"
+     "  failed_at BIGINT NOT NULL,\n"
+     "  received_at BIGINT NOT NULL\n"
+     ");\n"
+     "CREATE INDEX recording_failures_visit ON recording_failures(visit_id, failed_at);\n"},
 };
 const size_t book_n_migrations_pg =
     sizeof book_migrations_pg / sizeof book_migrations_pg[0];

@@ -6,6 +6,7 @@
 #include "log.h"
 #include "room_internal.h"
 #include "sfu_bus.h"
+#include "timeutil.h"
 
 #define TICK_MS 20
 
@@ -77,8 +78,10 @@ void room_record_participant(Room *r, Participant *p) {
   if (piece < 0) {
     log_warn("recording_failed", "room=%s participant=%s error=%s", r->name, p->id,
              recorder_error_code(e));
-    room_emit(r, "recording_failed", json_pack("{s:s, s:s}", "participant", p->id, "error",
-                                               recorder_error_code(e)));
+    room_emit(r, "recording_failed", json_pack("{s:s, s:s, s:s, s:I}", "stage", "piece_start",
+                                               "participant", p->id, "error",
+                                               recorder_error_code(e), "at_ms",
+                                               (json_int_t)time_now_ms()));
     return;
   }
   p->rec_piece = piece;
@@ -90,16 +93,27 @@ void room_record_participant(Room *r, Participant *p) {
   }
 }
 
-typedef struct {
-  char *room;
-  GMainContext *ctx;
-} RecStopCtx;
+/* The recorder's thread, at once when a piece fails mid-call (a full disk,
+ * any write error): the control event for signalling, which tells booking
+ * and the staff monitoring the call (docs/sfu-control.md). Needs nothing of
+ * the room (sfu_bus_event is callable from any thread). */
+static void on_recording_piece_failed(const RecPieceFailure *f, void *user) {
+  (void)user;
+  sfu_bus_event("recording_failed",
+                json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:I, s:I}", "room", f->room,
+                          "stage", "write", "error", "write_failed", "participant",
+                          f->participant, "piece", (int)f->piece, "part", (int)f->part, "detail",
+                          f->error ? f->error : "", "files_kept", (int)f->files_kept,
+                          "bytes_kept", (json_int_t)f->bytes_kept, "at_ms",
+                          (json_int_t)f->at_ms));
+}
 
 /* Back on the worker once the files are final; needs nothing of the room. */
 static void on_recording_stopped(RecResult *res, RecError err, gpointer user) {
   char *room = user;
   if (!res) {
-    json_t *f = json_pack("{s:s, s:s}", "room", room, "error", recorder_error_code(err));
+    json_t *f = json_pack("{s:s, s:s, s:s, s:I}", "room", room, "stage", "stop", "error",
+                          recorder_error_code(err), "at_ms", (json_int_t)time_now_ms());
     sfu_bus_event("recording_failed", f);
     g_free(room);
     return;
@@ -109,8 +123,16 @@ static void on_recording_stopped(RecResult *res, RecError err, gpointer user) {
     json_object_set_new(f, "room", json_string(room));
     sfu_bus_event("recording_file", f);
   }
+  /* Files kept but no manifest (the disk is full): the files above are
+   * reported all the same (partial ones complete=0), and so is the failure. */
+  if (!res->manifest_path)
+    sfu_bus_event("recording_failed",
+                  json_pack("{s:s, s:s, s:s, s:s, s:i, s:I}", "room", room, "stage", "stop",
+                            "error", "manifest_failed", "detail",
+                            res->manifest_error ? res->manifest_error : "", "files_kept",
+                            (int)res->files->len, "at_ms", (json_int_t)time_now_ms()));
   sfu_bus_event("recording_finished",
-                json_pack("{s:s, s:s, s:s, s:i, s:I, s:I}", "room", room, "dir", res->rel_dir,
+                json_pack("{s:s, s:s, s:s?, s:i, s:I, s:I}", "room", room, "dir", res->rel_dir,
                           "manifest", res->manifest_path, "files", (int)res->files->len,
                           "duration_ms", (json_int_t)res->duration_ms, "dropped_queue_full",
                           (json_int_t)res->stats.queue.dropped_full));
@@ -147,8 +169,9 @@ static json_t *room_record(Room *r, int start) {
   }
   if (r->recorder) return sfu_error("wrong_state", NULL, "room %s is already recording", r->name);
   RecError e = REC_OK;
+  RecorderOptions opts = {.on_piece_failed = on_recording_piece_failed};
   r->recorder = recorder_new(r->env.recording_dir, r->name,
-                             r->recordable ? RECORDER_RECORDABLE : RECORDER_NOT_RECORDABLE, NULL,
+                             r->recordable ? RECORDER_RECORDABLE : RECORDER_NOT_RECORDABLE, &opts,
                              &e);
   if (!r->recorder)
     return sfu_error(recorder_error_code(e), NULL, "the recorder refused to start");

@@ -12,6 +12,7 @@
 #include "sig_moderate.h"
 #include "sig_part_quality.h"
 #include "sig_relay.h"
+#include "sig_recfail.h"
 #include "sig_sightonly.h"
 #include "sig_server_state.h"
 
@@ -297,9 +298,7 @@ void sig_on_sfu_event(SfuNode *node, json_t *ev, void *user) {
     return;
   }
   if (strcmp(name, "recording_failed") == 0) {
-    char q[256];
-    log_error("recording_failed", "room=%s error=%s", room_id,
-              log_quote(q, sizeof q, jsonu_str(ev, "error") ? jsonu_str(ev, "error") : "-"));
+    sig_recfail_on_event(s, room_id, ev); /* booking and the wall, whatever our state */
     return;
   }
   SigRoom *r = g_hash_table_lookup(s->rooms, room_id);

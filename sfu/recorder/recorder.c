@@ -144,9 +144,24 @@ static void piece_fail(Recorder *r, RecPiece *p, RecPart *pt, const char *why) {
   if (p->failed) return;
   p->failed = true;
   atomic_fetch_add(&r->pieces_failed, 1);
+  /* What stays on disk of this piece so far (reported complete=0 at stop). */
+  RecPieceFailure f = {.room = r->room, .participant = p->participant, .piece = p->index,
+                       .part = pt ? pt->part : 0, .error = why, .at_ms = time_now_ms()};
+  for (guint i = 0; p->parts && i < p->parts->len; i++) {
+    RecPart *k = p->parts->pdata[i];
+    struct stat sb;
+    if (!k->path || stat(k->path, &sb) != 0) continue;
+    f.files_kept++;
+    f.bytes_kept += sb.st_size;
+  }
   char q1[160], q2[300];
-  log_error("recording_piece_failed", "room=%s participant=%s piece=%u error=%s", r->room,
-            log_quote(q1, sizeof q1, p->participant), p->index, log_quote(q2, sizeof q2, why));
+  log_error("recording_piece_failed",
+            "room=%s participant=%s piece=%u part=%u error=%s files_kept=%u bytes_kept=%" G_GINT64_FORMAT,
+            r->room, log_quote(q1, sizeof q1, p->participant), p->index, f.part,
+            log_quote(q2, sizeof q2, why), f.files_kept, f.bytes_kept);
+  /* At once, not at the call's end: a recording that must be made has
+   * stopped, and staff must know while the call is on. */
+  if (r->opts.on_piece_failed) r->opts.on_piece_failed(&f, r->opts.on_piece_failed_user);
 }
 
 static void held_clear(RecPiece *p) {
@@ -697,6 +712,7 @@ void rec_result_free(RecResult *res) {
   g_free(res->dir);
   g_free(res->rel_dir);
   g_free(res->manifest_path);
+  g_free(res->manifest_error);
   if (res->files) g_ptr_array_free(res->files, TRUE);
   g_free(res);
 }
@@ -851,10 +867,13 @@ RecResult *recorder_stop(Recorder *r, RecError *err) {
   int rc = text ? rec_fs_write_atomic(r->dir, "manifest.json", text, strlen(text)) : -1;
   free(text);
   if (rc != 0) {
-    log_error("recording_manifest_failed", "room=%s error=\"%s\"", r->room, g_strerror(errno));
-    rec_result_free(res);
+    /* The files stay listed (each complete=0 if it could not be finished):
+     * the caller reports them without a manifest. */
+    res->manifest_error = g_strdup_printf("cannot write manifest.json: %s", g_strerror(errno));
+    log_error("recording_manifest_failed", "room=%s error=\"%s\" files=%u", r->room,
+              g_strerror(errno), res->files->len);
     set_error(err, REC_ERR_IO);
-    return NULL;
+    return res;
   }
   res->manifest_path = g_build_filename(r->dir, "manifest.json", NULL);
   log_info("recording_stopped", "room=%s dir=%s files=%u dropped_queue_full=%" G_GUINT64_FORMAT,

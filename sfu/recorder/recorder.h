@@ -59,6 +59,23 @@ typedef struct {
   uint32_t clock_rate;    /* 48000 (Opus) or 90000 (VP8/VP9) */
 } RecTrackDesc;
 
+/* A piece that failed while the call goes on (disk full, any write or
+ * pipeline error): what it leaves. Its files written so far stay on disk
+ * and are reported at stop as complete=0 (partial), never as complete. */
+typedef struct {
+  const char *room, *participant;
+  unsigned piece, part;   /* the part being written when it failed */
+  const char *error;      /* the disk's or the pipeline's message */
+  unsigned files_kept;    /* files of the piece on disk now */
+  int64_t bytes_kept;     /* their size now */
+  int64_t at_ms;          /* wall clock (Unix ms) */
+} RecPieceFailure;
+
+/* Called once per failed piece, at once, on the recorder's own thread (or
+ * the thread that stops it, when a file cannot be finalised): it must be
+ * thread-safe, quick, and must not call back into the recorder. */
+typedef void (*RecPieceFailedFn)(const RecPieceFailure *f, void *user);
+
 typedef struct {
   /* Monotonic time (g_get_monotonic_time µs) that is 0 on the call's
    * timeline; 0 means "now" at recorder_new. */
@@ -74,6 +91,9 @@ typedef struct {
    * again when it comes back), so a silent track never holds the others in
    * memory. Shorter silences stay gaps inside the file. Default 5000. */
   unsigned track_idle_split_ms;
+  /* Optional: told of each failed piece mid-call (see RecPieceFailedFn). */
+  RecPieceFailedFn on_piece_failed;
+  void *on_piece_failed_user;
 } RecorderOptions;
 
 typedef struct {
@@ -123,7 +143,9 @@ typedef struct {
   char *call_id;
   char *dir;            /* absolute directory of this recording */
   char *rel_dir;        /* relative to the recordings directory */
-  char *manifest_path;  /* absolute path of manifest.json */
+  char *manifest_path;  /* absolute path of manifest.json; NULL when it
+                           could not be written (manifest_error says why) */
+  char *manifest_error;
   int64_t started_at_ms; /* wall clock (Unix ms) of timeline 0 */
   int64_t ended_at_ms;
   int64_t duration_ms;
@@ -174,7 +196,10 @@ const char *recorder_rel_dir(Recorder *r); /* relative to the recordings directo
 /* Control thread: drains what is queued, finalises every file (EOS, waits
  * for the muxer), hashes them, writes manifest.json atomically, stops the
  * thread. Returns the result (also what the manifest says) or NULL with
- * *err; a second call is REC_ERR_STATE. Blocks for up to
+ * *err; a second call is REC_ERR_STATE. When the manifest cannot be
+ * written (a full disk) the result still lists every file on disk, with
+ * manifest_path NULL, and *err is REC_ERR_IO: files are never lost from
+ * the report because their manifest was. Blocks for up to
  * finalize_timeout_ms per piece: never call it on a media worker. */
 RecResult *recorder_stop(Recorder *r, RecError *err);
 

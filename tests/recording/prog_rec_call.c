@@ -4,7 +4,10 @@
  *   prog_rec_call DIR ROOM SECONDS [recordable|not_recordable]
  *
  * Two participants (alice, bob), real VP8+Opus RTP from GStreamer encoders,
- * fed at real-time pace. Prints "manifest=<path>" and exits 0; with
+ * fed at real-time pace. Prints "piece_failed=..." at once for a piece that
+ * fails (a full disk), then "manifest=<path>", or "files=N" when the
+ * manifest could not be written (the files are still reported); exits
+ * 0 when every file is complete and the manifest written; with
  * not_recordable prints "refused=<error code>" and exits 3 (nothing may be
  * created). Exit 1 on any other failure. */
 #include <gst/app/gstappsink.h>
@@ -57,6 +60,16 @@ static void gen(GPtrArray *out, int part, int track, double seconds) {
   gst_object_unref(pipe);
 }
 
+/* The recorder's mid-call report of a failed piece (what the SFU turns
+ * into its recording_failed event): one line each, at once. */
+static void on_piece_failed(const RecPieceFailure *f, void *user) {
+  (void)user;
+  printf("piece_failed=%s piece=%u part=%u files_kept=%u bytes_kept=%lld at_ms=%lld\n",
+         f->participant, f->piece, f->part, f->files_kept, (long long)f->bytes_kept,
+         (long long)f->at_ms);
+  fflush(stdout);
+}
+
 int main(int argc, char **argv) {
   gst_init(&argc, &argv);
   if (argc < 4) {
@@ -67,7 +80,8 @@ int main(int argc, char **argv) {
   RecorderPolicy policy =
       argc > 4 && strcmp(argv[4], "not_recordable") == 0 ? RECORDER_NOT_RECORDABLE : RECORDER_RECORDABLE;
   RecError err;
-  Recorder *r = recorder_new(argv[1], argv[2], policy, NULL, &err);
+  RecorderOptions opts = {.on_piece_failed = on_piece_failed};
+  Recorder *r = recorder_new(argv[1], argv[2], policy, &opts, &err);
   if (!r) {
     printf("refused=%s\n", recorder_error_code(err));
     return err == REC_ERR_NOT_RECORDABLE ? 3 : 1;
@@ -104,7 +118,14 @@ int main(int argc, char **argv) {
   int rc = 0;
   for (guint i = 0; i < res->files->len; i++)
     if (!((RecFile *)res->files->pdata[i])->complete) rc = 1;
-  printf("manifest=%s\n", res->manifest_path);
+  /* Without a manifest (a full disk) the files are still reported. */
+  if (res->manifest_path) {
+    printf("manifest=%s\n", res->manifest_path);
+  } else {
+    printf("files=%u\n", res->files->len);
+    rc = 1;
+  }
+  fflush(stdout); /* before anything at exit (a sanitizer's report) can end us */
   rec_result_free(res);
   recorder_free(r);
   return rc;

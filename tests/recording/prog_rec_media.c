@@ -760,6 +760,29 @@ static void test_silent_tracks(void) {
  * ENOSPC): the recorder neither hangs nor crashes, drops and counts what
  * follows, still stops, and the manifest says the file is not complete and
  * why, with the hash of what is on disk. */
+/* What the recorder told its owner of a failed piece (recorder thread). */
+typedef struct {
+  GMutex lock;
+  unsigned calls, files_kept, piece;
+  int64_t bytes_kept, at_ms, seen_us;
+  char participant[64], error[256];
+} FailSeen;
+
+static void on_fail(const RecPieceFailure *f, void *user) {
+  FailSeen *s = user;
+  g_mutex_lock(&s->lock);
+  if (s->calls++ == 0) {
+    g_strlcpy(s->participant, f->participant, sizeof s->participant);
+    g_strlcpy(s->error, f->error ? f->error : "", sizeof s->error);
+    s->files_kept = f->files_kept;
+    s->bytes_kept = f->bytes_kept;
+    s->piece = f->piece;
+    s->at_ms = f->at_ms;
+    s->seen_us = g_get_monotonic_time();
+  }
+  g_mutex_unlock(&s->lock);
+}
+
 static void test_disk_error(void) {
   char *d = tmpdir();
   Part parts[1] = {{.participant = "frank", .begin_us = 0, .end_us = 4 * SEC, .gap_from_us = -1,
@@ -772,11 +795,16 @@ static void test_disk_error(void) {
   lim.rlim_cur = 40000;
   signal(SIGXFSZ, SIG_IGN);
   int64_t t0 = g_get_monotonic_time() + 200 * MS;
-  Recorder *r = new_recorder(d, "social-v6", t0);
+  FailSeen seen = {0};
+  g_mutex_init(&seen.lock);
+  RecorderOptions o = {.timeline_zero_us = t0, .on_piece_failed = on_fail, .on_piece_failed_user = &seen};
+  RecError err;
+  Recorder *r = recorder_new(d, "social-v6", RECORDER_RECORDABLE, &o, &err);
+  g_assert_nonnull(r);
   g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &lim), ==, 0);
   FeedStats fs = {0};
   run_script(r, parts, 1, t0, &fs);
-  RecError err;
+  int64_t fed_us = g_get_monotonic_time();
   RecResult *res = recorder_stop(r, &err);
   g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &old), ==, 0);
   g_assert_nonnull(res);
@@ -789,6 +817,23 @@ static void test_disk_error(void) {
   g_assert_cmpint(f->size, <=, 40000);
   g_assert_cmpuint(res->stats.pieces_failed, ==, 1);
   g_assert_cmpuint(res->stats.dropped_failed, >, 0);
+  /* The owner was told once, mid-call (before the feed ended, not at stop),
+   * with the file and the bytes on disk then. */
+  g_test_message("told: %s piece %u files_kept=%u bytes_kept=%" G_GINT64_FORMAT " %" G_GINT64_FORMAT
+                 " ms before the end of the feed: %s",
+                 seen.participant, seen.piece, seen.files_kept, seen.bytes_kept,
+                 (fed_us - seen.seen_us) / 1000, seen.error);
+  g_assert_cmpuint(seen.calls, ==, 1);
+  g_assert_cmpstr(seen.participant, ==, "frank");
+  g_assert_cmpuint(seen.piece, ==, 1);
+  g_assert_cmpuint(seen.files_kept, ==, 1);
+  g_assert_cmpint(seen.bytes_kept, >, 0);
+  g_assert_cmpint(seen.bytes_kept, <=, 40000);
+  g_assert_cmpint(seen.seen_us, >, 0);
+  g_assert_cmpint(seen.seen_us, <, fed_us);
+  g_assert_cmpint(seen.at_ms, >, 0);
+  g_assert_cmpstr(seen.error, !=, "");
+  g_mutex_clear(&seen.lock);
   json_error_t je;
   json_t *m = json_load_file(res->manifest_path, 0, &je);
   g_assert_nonnull(m);

@@ -36,7 +36,10 @@
  * encryption"): every second it prints {"event":"tap",...}: the RTP packets
  * and VP8 frame starts the SFU forwarded to it, the SFrame key ids found
  * after each frame's clear prefix (video) or at the payload's start (audio),
- * frames with no SFrame header, and what its decoders made of it all. */
+ * frames with no SFrame header, and what its decoders made of it all.
+ * --progress MS prints {"event":"progress","frames":N,"audio_buffers":A}
+ * every MS milliseconds until it exits (lingering included): a test can see
+ * media still arriving at some moment of the call. */
 #define GST_USE_UNSTABLE_API 1
 #include <gst/gst.h>
 #include <gst/sdp/sdp.h>
@@ -51,7 +54,7 @@
 
 static struct {
   char *url, *ca, *origin, *room, *token_file, *image, *ice_address;
-  int frames_wanted, timeout_s, linger_s, reconnect_after, after_reset, resets_wanted;
+  int frames_wanted, timeout_s, linger_s, reconnect_after, after_reset, resets_wanted, progress_ms;
   gboolean publish, failover, e2ee, tap;
 } opt = {.frames_wanted = 30,
          .timeout_s = 40,
@@ -196,6 +199,13 @@ static void send_msg(const char *type, json_t *fields) {
     soup_websocket_connection_send_text(ws, s);
   free(s);
   json_decref(fields);
+}
+
+static gboolean progress_report(gpointer d) {
+  (void)d;
+  out(json_pack("{s:s, s:i, s:i}", "event", "progress", "frames", g_atomic_int_get(&frames),
+                "audio_buffers", g_atomic_int_get(&audio_buffers)));
+  return G_SOURCE_CONTINUE;
 }
 
 static gboolean quit_cb(gpointer d) {
@@ -737,6 +747,7 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--e2ee") == 0) opt.e2ee = TRUE;
     else if (strcmp(a, "--tap") == 0) opt.tap = TRUE;
     else if (strcmp(a, "--image") == 0 && val) opt.image = argv[++i];
+    else if (strcmp(a, "--progress") == 0 && val) opt.progress_ms = atoi(argv[++i]);
     else {
       fprintf(stderr, "prog_signal_peer: bad argument %s\n", a);
       return 2;
@@ -769,6 +780,7 @@ int main(int argc, char **argv) {
   connect_signalling();
   g_timeout_add_seconds((guint)opt.timeout_s, on_timeout, NULL);
   if (opt.tap) g_timeout_add_seconds(1, tap_report, NULL);
+  if (opt.progress_ms > 0) g_timeout_add((guint)opt.progress_ms, progress_report, NULL);
   g_main_loop_run(loop);
   if (ws) {
     if (soup_websocket_connection_get_state(ws) == SOUP_WEBSOCKET_STATE_OPEN)

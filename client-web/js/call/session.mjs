@@ -498,6 +498,8 @@ export class CallSession extends EventTarget {
       case 'face_alert_decided':
       case 'face_analysis':
       case 'staff_notice':
+      // A monitor is told when the call's recording fails (a full disk).
+      case 'recording_failed':
         this.emit(m.type, m);
         break;
       case 'speaking':

@@ -14,7 +14,7 @@ const id = new URLSearchParams(location.search).get('visit') || '';
 const main = page({ title: t('staff.audit'), user, active: '/staff/', backLink: '/staff/' });
 const ACTIONS = ['call_started', 'participant_joined', 'participant_left', 'participant_muted', 'participant_removed', 'call_ended', 'recording_file', 'recording_stored',
   'visit_booked', 'visit_cancelled', 'visit_terminated', 'visit_amended', 'join_token_issued', 'monitor_token_issued', 'demo_visit_created',
-  'outcome_set', 'review_flagged', 'review_resolved'];
+  'outcome_set', 'review_flagged', 'review_resolved', 'recording_failed'];
 const label = (a) => { const k = ACTIONS.includes(a) ? a : a.replace(/^event_/, ''); return ACTIONS.includes(k) ? t(`audit.${k}`) : k.replace(/_/g, ' '); };
 // Ids, tokens and raw clock values are for machines; the trail shows what
 // a person reviewing it needs (who, why, reason, role, recording file).
@@ -91,6 +91,17 @@ function wireOutcome(v) {
   });
 }
 
+// A recording that failed during the call (a full disk; docs/booking.md
+// "Recordings"): said above the trail, not only as one entry in it.
+function recordingFailedPanel(v, entries) {
+  const fails = entries.filter((e) => e.action === 'event_recording_failed');
+  if (!fails.length) return '';
+  const times = fails.map((e) => inZone(v.time_zone).time(e.at)).join(', ');
+  return html`<div class="govuk-warning-text" id="recording-failed" data-failures="${fails.length}">
+    <span class="govuk-warning-text__icon" aria-hidden="true">!</span>
+    <strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">${t('audit.recording_failed')}: </span>${t('audit.recordingIncomplete', { times })}</strong></div>`;
+}
+
 try {
   const [v, { entries }] = await Promise.all([get(`/visits/${encodeURIComponent(id)}`), get(`/visits/${encodeURIComponent(id)}/audit`)]);
   const chain = await chainCheck(v);
@@ -104,6 +115,7 @@ try {
     ${outcomePanel(v)}
     ${chainPanel(chain)}
     ${staffQualityPanel(quality, t)}
+    ${recordingFailedPanel(v, entries)}
     <div class="moj-timeline" id="audit">
       ${entries.map((e) => html`
       <div class="moj-timeline__item" data-action="${e.action}" data-id="${e.id}">

@@ -29,6 +29,7 @@ try {
       <p class="govuk-body govuk-!-margin-bottom-0">${t('call.timeLeft')} <strong id="time-left" role="timer">${duration((endAt - Date.now()) / 1000)}</strong></p>
       <p class="govuk-body govuk-!-margin-bottom-0" id="monitor-state" aria-live="polite">${t('watch.state.connecting')}</p>
     </div>
+    <div id="recording-failed" role="status"></div>
     <ul class="app-tiles" id="tiles" aria-label="${t('call.people')}"></ul>
     <h2 class="govuk-heading-m">${t('watch.participants')}</h2>
     <ul class="govuk-list" id="participants"></ul>
@@ -67,6 +68,16 @@ try {
     if (!p) return;
     tiles.ensure(e.detail.participant, p.name);
     tiles.attach(e.detail.participant, e.detail.stream);
+  });
+  // The call's recording failed (a full disk): the same line as on the wall.
+  s.addEventListener('recording_failed', (e) => {
+    const f = e.detail;
+    const at = new Date(f.at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    const line = document.createElement('p');
+    line.className = 'govuk-body govuk-!-font-weight-bold';
+    line.textContent = t('wall.recordingFailed', { name: f.name || f.participant || t('calls.call'), at });
+    main.querySelector('#recording-failed').appendChild(line);
+    M.recordingFailed = (M.recordingFailed || 0) + 1;
   });
   s.addEventListener('state', (e) => {
     M.phase = e.detail.state;

@@ -35,6 +35,7 @@ function addCall(v) {
     <ul class="app-tiles app-tiles--small" aria-label="${t('wall.people')}"></ul>
     <p class="govuk-body-s govuk-!-margin-bottom-1 app-wall__state">${t('watch.state.connecting')}</p>
     <p class="govuk-body-s govuk-!-margin-bottom-1 app-wall__analysis" aria-live="polite"></p>
+    <div class="app-wall__recording" role="status"></div>
     <div class="app-wall__alerts"></div>
     <a class="govuk-link" href="/staff/monitor.html?visit=${encodeURIComponent(v.id)}">${t('wall.watch')}<span class="govuk-visually-hidden"> ${t('wall.toCallWith', { names: names.join(', ') })}</span></a>`);
   wall.appendChild(li);
@@ -60,6 +61,9 @@ function addCall(v) {
     s.addEventListener('face_analysis', (e) => {
       li.querySelector('.app-wall__analysis').textContent = e.detail.available ? '' : t('wall.alert.unavailable');
     });
+    // The call's recording failed (docs/signalling-protocol.md): one line
+    // per participant whose recording stopped; the call goes on.
+    s.addEventListener('recording_failed', (e) => recordingFailed(entry, e.detail));
     s.addEventListener('state', (e) => { li.querySelector('.app-wall__state').textContent = (['connecting', 'joined', 'reconnecting', 'ended'].includes(e.detail.state) ? t(`watch.state.${e.detail.state}`) : e.detail.state); });
     // Booking may list a call as in progress for a moment after it ended:
     // remember it so the next refresh does not join it again.
@@ -103,6 +107,16 @@ function showAlert(entry, a) {
   });
   box.appendChild(div);
   W.alerts = (W.alerts || 0) + 1;
+}
+
+function recordingFailed(entry, f) {
+  const at = new Date(f.at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const p = document.createElement('p');
+  p.className = 'govuk-body-s govuk-!-font-weight-bold govuk-!-margin-bottom-1 app-wall__recording-failed';
+  p.dataset.participant = f.participant || '';
+  p.textContent = t('wall.recordingFailed', { name: f.name || f.participant || t('calls.call'), at });
+  entry.li.querySelector('.app-wall__recording').appendChild(p);
+  W.recordingFailed = (W.recordingFailed || 0) + 1;
 }
 
 function decided(entry, d) {
