@@ -19,12 +19,17 @@
 typedef struct SharedTimerEntry SharedTimerEntry;
 typedef void (*SharedTimerFn)(void *user, gint64 now_us);
 
-/* fn(user, now) every period_ms on ctx (a period of whole seconds uses
- * GLib's second-granularity timer, which wakes less). */
+/* fn(user, now) every period_ms on ctx, first period_ms from the group's
+ * creation (a registrant joining later is first called at the group's next
+ * round, within one period). */
 SharedTimerEntry *shared_timer_add(GMainContext *ctx, guint period_ms, SharedTimerFn fn,
                                    void *user);
 /* NULL is fine. After it, fn is never called again for this entry. */
 void shared_timer_remove(SharedTimerEntry *e);
+
+/* The entry of (fn, user) on that context and period, if any, removed: for
+ * owners that cannot keep the entry pointer (a linear search: rare calls). */
+void shared_timer_remove_user(GMainContext *ctx, guint period_ms, SharedTimerFn fn, void *user);
 
 /* Calls the group's registrants now, as its timer would, with now_us
  * (unit tests drive the sweep without waiting). Returns how many were
