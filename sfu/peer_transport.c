@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "shared_timer.h"
 #include "srtp_session.h"
 #include "udp_pump.h"
 
@@ -57,7 +58,10 @@ struct PeerTransport {
    * or whose checks never come back, would hold the transport (and its
    * participant) in checking for ever. The same timer gives up on it. */
   int64_t ice_started_us;
-  GSource *consent_timer;
+  /* Checked once a second by the context's one shared sweep (shared_timer.h),
+   * not a timer source of its own: GLib walks every source on every loop
+   * iteration, and 60 transports' timers were most of that walk. */
+  SharedTimerEntry *consent_timer;
   /* Fast path (udp_pump.h): once ICE has chosen a host UDP pair and SRTP is
    * keyed, the pair's socket is read with recvmmsg by the context's pump
    * and written with its batched sendmmsg; libnice's socket sources are
@@ -486,17 +490,16 @@ static void on_new_candidate(NiceAgent *agent, NiceCandidate *c, gpointer user) 
   g_free(s);
 }
 
-static gboolean on_consent_timer(gpointer data) {
+static void on_consent_timer(void *data, gint64 now) {
   PeerTransport *t = data;
-  if (t->state == PT_STATE_FAILED || t->state == PT_STATE_CLOSED) return G_SOURCE_CONTINUE;
-  int64_t now = g_get_monotonic_time();
+  if (t->state == PT_STATE_FAILED || t->state == PT_STATE_CLOSED) return;
   if (!t->ice_connected) {
     if (t->ice_started_us && now - t->ice_started_us >= CONNECT_TIMEOUT_US) {
       log_info("ice_connect_timeout", "port=%d waited_ms=%" G_GINT64_FORMAT, transport_port(t),
                (now - t->ice_started_us) / 1000);
       set_state(t, PT_STATE_FAILED, "ice_failed");
     }
-    return G_SOURCE_CONTINUE;
+    return;
   }
   /* Handed back for a STUN message libnice had to see: take the path again
    * once libnice has had a moment with it. */
@@ -506,7 +509,6 @@ static gboolean on_consent_timer(gpointer data) {
              (now - t->last_auth_rx_us) / 1000);
     set_state(t, PT_STATE_FAILED, "ice_failed");
   }
-  return G_SOURCE_CONTINUE;
 }
 
 PeerTransport *peer_transport_new(GMainContext *ctx, const PeerTransportConfig *cfg,
@@ -560,9 +562,7 @@ PeerTransport *peer_transport_new(GMainContext *ctx, const PeerTransportConfig *
     return NULL;
   }
   t->gathered = 1;
-  t->consent_timer = g_timeout_source_new_seconds(1);
-  g_source_set_callback(t->consent_timer, on_consent_timer, t, NULL);
-  g_source_attach(t->consent_timer, ctx);
+  t->consent_timer = shared_timer_add(ctx, PEER_TRANSPORT_SWEEP_MS, on_consent_timer, t);
   nice_agent_get_local_credentials(t->agent, t->stream, &t->ufrag, &t->pwd);
   GSList *cands = nice_agent_get_local_candidates(t->agent, t->stream, 1);
   int nc = (int)g_slist_length(cands);
@@ -579,10 +579,7 @@ PeerTransport *peer_transport_new(GMainContext *ctx, const PeerTransportConfig *
 void peer_transport_free(PeerTransport *t) {
   if (!t) return;
   fast_leave(t, "free");
-  if (t->consent_timer) {
-    g_source_destroy(t->consent_timer);
-    g_source_unref(t->consent_timer);
-  }
+  shared_timer_remove(t->consent_timer);
   if (t->dtls_timer) {
     g_source_destroy(t->dtls_timer);
     g_source_unref(t->dtls_timer);

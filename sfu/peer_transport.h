@@ -5,7 +5,9 @@
  * Everything runs on the GMainContext given at creation (a worker's): the
  * agent, its receive callback and the DTLS timers; the caller calls in from
  * that thread only. Callbacks fire on that thread; a callback must not free
- * the transport (defer it to an idle source). */
+ * the transport (defer it to an idle source). Consent and the connect
+ * deadline are checked by one sweep per context every
+ * PEER_TRANSPORT_SWEEP_MS (shared_timer.h), not a timer per transport. */
 #ifndef PARLOUR_SFU_PEER_TRANSPORT_H
 #define PARLOUR_SFU_PEER_TRANSPORT_H
 
@@ -16,6 +18,9 @@
 #include "dtls.h"
 
 typedef struct PeerTransport PeerTransport;
+
+/* The period of the context's consent sweep (shared_timer_run drives it in tests). */
+#define PEER_TRANSPORT_SWEEP_MS 1000
 
 typedef enum {
   PT_STATE_NEW,

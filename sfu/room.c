@@ -5,6 +5,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "room_internal.h"
+#include "shared_timer.h"
 #include "sfu_bus.h"
 #include "timeutil.h"
 
@@ -184,10 +185,10 @@ static json_t *room_record(Room *r, int start) {
 
 void room_set_audio_private(Room *r, int audio_private) { r->audio_private = audio_private != 0; }
 
-static gboolean on_tick(gpointer data) {
-  engine_tick(data, g_get_monotonic_time());
-  return G_SOURCE_CONTINUE;
-}
+/* Every room of a worker ticks from one shared timer (shared_timer.h), not a
+ * source each: fewer sources for GLib to walk per loop iteration, and no
+ * eventfd write per re-armed timeout (r->tick stays NULL). */
+static void on_tick(void *data, gint64 now) { engine_tick(data, now); }
 
 Room *room_new(const char *name, int max_participants, int recordable, int worker_index,
                const SfuEnv *env, GMainContext *ctx) {
@@ -203,9 +204,7 @@ Room *room_new(const char *name, int max_participants, int recordable, int worke
   r->router = router_new();
   speaker_detector_init(&r->speakers, NULL);
   engine_set_wall_offset(r, g_get_real_time() - g_get_monotonic_time());
-  r->tick = g_timeout_source_new(TICK_MS);
-  g_source_set_callback(r->tick, on_tick, r, NULL);
-  g_source_attach(r->tick, ctx);
+  shared_timer_add(ctx, TICK_MS, on_tick, r);
   return r;
 }
 
@@ -215,8 +214,7 @@ void room_free(Room *r, const char *reason) {
   room_stop_recording(r, g_strcmp0(reason, "shutdown") == 0);
   room_faces_free(r);
   while (r->order->len > 0) participant_remove(r->order->pdata[r->order->len - 1], reason);
-  g_source_destroy(r->tick);
-  g_source_unref(r->tick);
+  shared_timer_remove_user(r->ctx, TICK_MS, on_tick, r);
   router_free(r->router);
   g_hash_table_destroy(r->participants);
   g_ptr_array_free(r->order, TRUE);
