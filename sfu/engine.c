@@ -77,10 +77,27 @@ void engine_input(Participant *p, EngineLeg leg, EnginePacketKind kind, uint8_t 
   }
 }
 
+void engine_room_set_hooks(Room *r, const EngineHooks *hooks, void *ctx) {
+  r->hooks = hooks;
+  r->hooks_ctx = ctx;
+}
+
+void engine_log(const Room *r, EngineLogLevel level, const char *event, const char *fmt, ...) {
+  if (!r->hooks || !r->hooks->log) return;
+  va_list ap;
+  va_start(ap, fmt);
+  r->hooks->log(r->hooks_ctx, level, event, fmt, ap);
+  va_end(ap);
+}
+
+void engine_emit(const Room *r, const EngineEvent *ev) {
+  if (r->hooks && r->hooks->event) r->hooks->event(r->hooks_ctx, ev);
+}
+
 void engine_drop(Participant *p, EngineDrop why, int64_t now) {
   engine_drops_count(&p->room->drops, why, now);
   if (engine_drops_count(&p->drops, why, now))
-    log_debug("packet_dropped", "room=%s participant=%s reason=%s count=%" G_GUINT64_FORMAT,
+    engine_log(p->room, ENGINE_LOG_DEBUG, "packet_dropped", "room=%s participant=%s reason=%s count=%" G_GUINT64_FORMAT,
               p->room->name, p->id, engine_drop_name(why), p->drops.count[why]);
 }
 

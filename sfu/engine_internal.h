@@ -35,6 +35,12 @@ static inline bool engine_uses_bwe(const Participant *q) {
   return q->bwe_on && q->bwe && q->bwe->feedbacks > 0;
 }
 
+/* engine.c: through the room's hooks (core/engine.h EngineHooks); no-ops
+ * when the room set none. */
+void engine_log(const Room *r, EngineLogLevel level, const char *event, const char *fmt, ...)
+    G_GNUC_PRINTF(4, 5);
+void engine_emit(const Room *r, const EngineEvent *ev);
+
 /* engine_publisher.c */
 void engine_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len, int64_t now_us);
 void engine_on_publisher_rtcp(Participant *p, uint8_t *buf, size_t len, int64_t now_us);

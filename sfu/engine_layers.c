@@ -48,9 +48,10 @@ static void pause_video(SubSlot *s, PubTrack *t, int64_t now) {
   s->rs = NULL;
   s->paused = 1;
   s->pauses++;
-  log_info("video_paused", "room=%s subscriber=%s track=%s", t->room->name, q->id, t->id);
-  room_emit(t->room, "video_paused",
-            json_pack("{s:s, s:s, s:b}", "participant", q->id, "track", t->id, "paused", 1));
+  engine_log(t->room, ENGINE_LOG_INFO, "video_paused", "room=%s subscriber=%s track=%s",
+             t->room->name, q->id, t->id);
+  engine_emit(t->room, &(EngineEvent){.kind = ENGINE_EVENT_VIDEO_PAUSED, .participant = q->id,
+                                      .track = t->id, .on = 1});
 }
 
 /* Resume: a new router subscription with the same out SSRC, numbering on
@@ -66,10 +67,10 @@ static void resume_video(SubSlot *s, PubTrack *t, unsigned layer, int64_t now) {
   s->rs = rs;
   s->paused = 0;
   router_set_target_layer(t->room->router, rs, layer);
-  log_info("video_resumed", "room=%s subscriber=%s track=%s layer=%u", t->room->name, q->id, t->id,
-           layer);
-  room_emit(t->room, "video_paused",
-            json_pack("{s:s, s:s, s:b}", "participant", q->id, "track", t->id, "paused", 0));
+  engine_log(t->room, ENGINE_LOG_INFO, "video_resumed", "room=%s subscriber=%s track=%s layer=%u",
+             t->room->name, q->id, t->id, layer);
+  engine_emit(t->room, &(EngineEvent){.kind = ENGINE_EVENT_VIDEO_PAUSED, .participant = q->id,
+                                      .track = t->id, .on = 0});
   forwarder_request_layer_keyframe(t, layer, "layer_switch", 1, now);
 }
 
@@ -158,10 +159,10 @@ void forwarder_choose_layer(SubSlot *s, int64_t now) {
       uint64_t link = subscriber_bwe_link_bps(q->bwe);
       if (link && link < bps[fwd_layer] + audio && subscriber_bwe_congested(q->bwe, now) &&
           router_cut_over(t->room->router, rs) == ROUTER_OK)
-        log_info("layer_cut_over", "room=%s subscriber=%s track=%s from=%d to=%d link=%" G_GUINT64_FORMAT,
+        engine_log(t->room, ENGINE_LOG_INFO, "layer_cut_over", "room=%s subscriber=%s track=%s from=%d to=%d link=%" G_GUINT64_FORMAT,
                  t->room->name, q->id, t->id, fwd_layer, pick, link);
     }
-    log_info("layer_target",
+    engine_log(t->room, ENGINE_LOG_INFO, "layer_target",
              "room=%s subscriber=%s track=%s layer=%d from=%u estimate=%" G_GUINT64_FORMAT
              " link=%" G_GUINT64_FORMAT,
              t->room->name, q->id, t->id, pick, rs->layer, est == LAYER_EST_NONE ? 0 : est,

@@ -157,7 +157,7 @@ void engine_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len, int64_t n
       engine_drop(p, ENGINE_DROP_SSRC_BIND, now);
       return;
     }
-    log_info("ssrc_learned", "room=%s track=%s ssrc=%u rtx=%d layer=%u", r->name, l.found->id,
+    engine_log(r, ENGINE_LOG_INFO, "ssrc_learned", "room=%s track=%s ssrc=%u rtx=%d layer=%u", r->name, l.found->id,
              v.ssrc, l.rtx, l.layer);
     if (!router_lookup_ssrc(r->router, v.ssrc, &info)) {
       engine_drop(p, ENGINE_DROP_SSRC_BIND, now);
@@ -211,17 +211,18 @@ void engine_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len, int64_t n
   /* The recorder copies the publisher's packet as it is; a track muted by
    * staff stays a gap in the file. Simulcast: one stream only, the top
    * layer (the recorder takes one SSRC per track). */
-  if (r->recorder && t->rec_handle >= 0 && !t->rt->muted && L == t->n_layers - 1)
-    recorder_push_rtp(r->recorder, t->rec_handle, buf, len, now);
+  if (r->hooks && r->hooks->record_rtp && !t->rt->muted && L == t->n_layers - 1)
+    r->hooks->record_rtp(r->hooks_ctx, t, buf, len, now);
   /* The analyser tap takes the lowest layer (docs/faces.md); it drops, never
    * waits. Its keyframe requests are served here, on the worker. */
-  if (r->faces_tap && p->analyse && t->kind == SDP_KIND_VIDEO && !t->rt->muted && L == 0) {
-    unsigned gen = faces_tap_keyframe_gen(r->faces_tap);
+  unsigned gen = 0;
+  if (p->analyse && t->kind == SDP_KIND_VIDEO && !t->rt->muted && L == 0 && r->hooks &&
+      r->hooks->analyser_gen && r->hooks->analyser_gen(r->hooks_ctx, &gen)) {
     if (gen != t->faces_kf_gen) {
       t->faces_kf_gen = gen;
       forwarder_request_keyframe(t, "analyser", 1, now);
     }
-    faces_tap_push(r->faces_tap, p->id, buf, len, now);
+    if (r->hooks->analyser_push) r->hooks->analyser_push(r->hooks_ctx, p, buf, len, now);
   }
   bool voice;
   uint8_t level;
@@ -253,9 +254,9 @@ void engine_on_publisher_rtcp(Participant *p, uint8_t *buf, size_t len, int64_t 
     PubTrack *t = info.track->user_data;
     unsigned L = info.layer < t->n_layers ? info.layer : 0;
     if (t->pub == p && t->have_rstats[L]) rtp_stats_on_sr(&t->rstats[L], pk.u.sr.info.ntp, now);
-    if (t->pub == p && p->room->recorder && t->rec_handle >= 0 && L == t->n_layers - 1)
-      recorder_on_sender_report(p->room->recorder, t->rec_handle, pk.u.sr.info.ntp,
-                                pk.u.sr.info.rtp_ts, now);
+    const Room *r = p->room;
+    if (t->pub == p && r->hooks && r->hooks->record_sr && L == t->n_layers - 1)
+      r->hooks->record_sr(r->hooks_ctx, t, pk.u.sr.info.ntp, pk.u.sr.info.rtp_ts, now);
   }
   if (it.status != RTCP_OK) engine_drop(p, ENGINE_DROP_RTCP_PARSE, now);
 }

@@ -138,13 +138,12 @@ void engine_poll_speakers(Room *r, int64_t now) {
     SpeakerFind f = {ev[i].key, NULL};
     router_foreach_track(r->router, find_speaker, &f);
     if (ev[i].kind == SPEAKER_EV_ACTIVE_CHANGED) {
-      room_emit(r, "active_speaker",
-                json_pack("{s:o}", "participant",
-                          f.found ? json_string(f.found->pub->id) : json_null()));
+      engine_emit(r, &(EngineEvent){.kind = ENGINE_EVENT_ACTIVE_SPEAKER,
+                                    .participant = f.found ? f.found->pub->id : NULL});
     } else if (f.found) {
-      room_emit(r, "speaking",
-                json_pack("{s:s, s:s, s:b}", "participant", f.found->pub->id, "track",
-                          f.found->id, "speaking", ev[i].kind == SPEAKER_EV_STARTED));
+      engine_emit(r, &(EngineEvent){.kind = ENGINE_EVENT_SPEAKING, .participant = f.found->pub->id,
+                                    .track = f.found->id,
+                                    .on = ev[i].kind == SPEAKER_EV_STARTED});
     }
   }
 }

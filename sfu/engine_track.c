@@ -70,16 +70,16 @@ PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
     st = router_add_track(r->router, &spec, &t->rt);
   }
   if (st != ROUTER_OK) {
-    log_warn("track_refused", "room=%s track=%s status=%s", r->name, t->id, router_status_str(st));
+    engine_log(r, ENGINE_LOG_WARN, "track_refused", "room=%s track=%s status=%s", r->name, t->id, router_status_str(st));
     pub_track_free(t);
     return NULL;
   }
-  log_info("track_published", "room=%s track=%s kind=%s codec=%s pt=%u ssrc=%u layers=%u",
+  engine_log(r, ENGINE_LOG_INFO, "track_published", "room=%s track=%s kind=%s codec=%s pt=%u ssrc=%u layers=%u",
            r->name, t->id, sdp_kind_name(t->kind), t->codec.name, t->codec.pt, mi->ssrc,
            t->n_layers);
-  room_emit(r, "track_published",
-            json_pack("{s:s, s:{s:s, s:s, s:s, s:s}}", "participant", p->id, "track", "id", t->id,
-                      "kind", sdp_kind_name(t->kind), "mid", t->mid, "codec", t->codec.name));
+  engine_emit(r, &(EngineEvent){.kind = ENGINE_EVENT_TRACK_PUBLISHED, .participant = p->id,
+                                .track = t->id, .media_kind = sdp_kind_name(t->kind),
+                                .mid = t->mid, .codec = t->codec.name});
   return t;
 }
 
@@ -114,8 +114,8 @@ void engine_send_pli(PubTrack *t, unsigned mask, const char *reason) {
       n += rtcp_build_pli(b + n, 64, p->rtcp_ssrc, t->rt->ssrcs[l]);
   if (!n || engine_send(p, ENGINE_LEG_PUBLISHER, ENGINE_PACKET_RTCP, b, n) != 0) return;
   t->keyframe_requests++;
-  room_emit(t->room, "keyframe_requested",
-            json_pack("{s:s, s:s, s:s}", "participant", p->id, "track", t->id, "reason", reason));
+  engine_emit(t->room, &(EngineEvent){.kind = ENGINE_EVENT_KEYFRAME_REQUESTED,
+                                      .participant = p->id, .track = t->id, .reason = reason});
 }
 
 static void request_layers(PubTrack *t, unsigned mask, const char *reason, int force, int64_t now) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/rtcp.h"
+#include "engine_internal.h"
 #include "log.h"
 #include "room_internal.h"
 #include "sdp_write.h"
@@ -184,7 +185,7 @@ static void remb_track(RouterTrack *rt, void *ud) {
   if (!n) return;
   c->len += n;
   if (t->n_layers > 1 && t->premb.highest != t->remb_highest)
-    log_info("publisher_remb", "room=%s track=%s bps=%" G_GUINT64_FORMAT " highest=%d from=%d tcc=%d",
+    engine_log(t->room, ENGINE_LOG_INFO, "publisher_remb", "room=%s track=%s bps=%" G_GUINT64_FORMAT " highest=%d from=%d tcc=%d",
              t->room->name, t->id, bps, t->premb.highest, t->remb_highest, tcc);
   t->remb_sent_bps = bps;
   t->remb_highest = t->premb.highest;

@@ -179,6 +179,7 @@ Room *room_new(const char *name, int max_participants, int recordable, int worke
   r->order = g_ptr_array_new();
   r->router = router_new();
   speaker_detector_init(&r->speakers, NULL);
+  engine_room_set_hooks(r, &room_engine_hooks, r);
   engine_set_wall_offset(r, g_get_real_time() - g_get_monotonic_time());
   r->tick = g_timeout_source_new(TICK_MS);
   g_source_set_callback(r->tick, on_tick, r, NULL);

@@ -32,7 +32,7 @@
 typedef struct Participant Participant;
 
 /* Per published track state; the RouterTrack's user_data (router owns it). */
-typedef struct {
+typedef struct PubTrack {
   Room *room;
   Participant *pub;
   char *id;
@@ -184,6 +184,8 @@ struct Room {
   int64_t last_layer_us;    /* simulcast layer choice, every 100 ms */
   int64_t wall_offset_us;   /* unix - monotonic time (engine_set_wall_offset) */
   EngineDrops drops;        /* every participant's drops, those who left too */
+  const EngineHooks *hooks; /* what the engine tells the room (engine_room_set_hooks) */
+  void *hooks_ctx;
 };
 
 /* room_faces.c: the analyser tap (docs/faces.md). The participant_add
@@ -259,6 +261,10 @@ void pub_track_free(gpointer t);
  * published tracks changed; end it when it leaves. No-ops when not recording. */
 void room_record_participant(Room *r, Participant *p);
 void room_record_participant_end(Room *r, Participant *p);
+
+/* room_engine_hooks.c: the room's side of the engine's hooks (events to
+ * JSON, logs, recorder, analyser tap); room_new registers it. */
+extern const EngineHooks room_engine_hooks;
 
 /* room.c */
 void room_emit(Room *r, const char *event, json_t *fields);
