@@ -105,10 +105,10 @@ static void on_candidate(PeerTransport *t, const char *cand, void *user) {
 
 static PeerTransport *make_transport(Participant *p, int controlling, char *err, size_t errsize) {
   PeerTransportConfig cfg = {
-      .addresses = (const char *const *)p->room->env.ice_addresses,
-      .port_min = p->room->env.port_min,
-      .port_max = p->room->env.port_max,
-      .dtls = p->room->env.dtls,
+      .addresses = (const char *const *)p->room->env->ice_addresses,
+      .port_min = p->room->env->port_min,
+      .port_max = p->room->env->port_max,
+      .dtls = p->room->env->dtls,
       .controlling = controlling,
   };
   PeerTransportCallbacks cb = {on_state, on_rtp, on_rtcp, on_candidate};
@@ -251,7 +251,7 @@ static SdpLocal local_of(Participant *p, PeerTransport *t, const char *setup, gu
   SdpLocal l = {
       .ufrag = peer_transport_ufrag(t),
       .pwd = peer_transport_pwd(t),
-      .fingerprint = dtls_context_fingerprint(p->room->env.dtls),
+      .fingerprint = dtls_context_fingerprint(p->room->env->dtls),
       .setup = setup,
       .candidates = peer_transport_local_candidates(t),
       .session_id = p->sdp_session_id,
@@ -362,13 +362,6 @@ json_t *participant_publish_offer(Participant *p, const char *sdp) {
 }
 
 /* ---- subscriber ---- */
-
-int participant_may_receive(const Participant *p, const PubTrack *t) {
-  MediaGateKind k = t->kind == SDP_KIND_AUDIO   ? MEDIA_GATE_AUDIO
-                    : t->kind == SDP_KIND_VIDEO ? MEDIA_GATE_VIDEO
-                                                : MEDIA_GATE_OTHER;
-  return media_gate_allows(p->receive_video != 0, k);
-}
 
 int participant_wants(const Participant *p, const PubTrack *t) {
   if (t->pub == p) return 0;

@@ -15,11 +15,6 @@ void room_emit(Room *r, const char *event, json_t *fields) {
   sfu_bus_event(event, fields);
 }
 
-PubTrack *room_track(Room *r, const char *id) {
-  RouterTrack *rt = id ? router_track_by_id(r->router, id) : NULL;
-  return rt ? rt->user_data : NULL;
-}
-
 /* ---- recording (docs/recording.md, sfu/recorder) ---- */
 
 typedef struct {
@@ -147,7 +142,7 @@ static json_t *room_record(Room *r, int start) {
   }
   if (r->recorder) return sfu_error("wrong_state", NULL, "room %s is already recording", r->name);
   RecError e = REC_OK;
-  r->recorder = recorder_new(r->env.recording_dir, r->name,
+  r->recorder = recorder_new(r->env->recording_dir, r->name,
                              r->recordable ? RECORDER_RECORDABLE : RECORDER_NOT_RECORDABLE, NULL,
                              &e);
   if (!r->recorder)
@@ -173,7 +168,7 @@ Room *room_new(const char *name, int max_participants, int recordable, int worke
   r->max_participants = max_participants;
   r->recordable = recordable;
   r->worker_index = worker_index;
-  r->env = *env;
+  r->env = g_memdup2(env, sizeof *env);
   r->ctx = ctx;
   r->participants = g_hash_table_new(g_str_hash, g_str_equal);
   r->order = g_ptr_array_new();
@@ -198,6 +193,7 @@ void room_free(Room *r, const char *reason) {
   router_free(r->router);
   g_hash_table_destroy(r->participants);
   g_ptr_array_free(r->order, TRUE);
+  g_free((gpointer)r->env);
   g_free(r->name);
   g_free(r);
 }

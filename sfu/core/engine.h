@@ -45,9 +45,10 @@ typedef enum {
   ENGINE_PACKET_RTCP = 1,
 } EnginePacketKind;
 
-/* The engine's handles (opaque to the pump). Until the room engine has
- * moved into sfu/core these are sfu/engine*.c's Room and Participant
- * (sfu/room_internal.h); the names and calls below stay when it moves. */
+/* The engine's handles. The engine (sfu/core/engine*.c) keeps its state in
+ * engine_state.h's Room, Participant and PubTrack, which the pump's room
+ * code still shares (docs/sfu-core.md "What is left of the move"); the
+ * names and calls below stay when that state becomes engine-private. */
 typedef struct Room EngineRoom;
 typedef struct Participant EnginePeer;
 typedef struct PubTrack EngineTrack;

@@ -1,4 +1,4 @@
-/* The real room engine (sfu/engine*.c and sfu/participant.c behind the
+/* The real room engine (sfu/core/engine*.c and sfu/participant.c behind the
  * seam of sfu/core/engine.h) over two lossy legs, on a simulated clock:
  * a publisher sends VP8-shaped video through a real Room (control requests
  * through room_handle, as the control API makes them) to two subscribers

@@ -3,9 +3,9 @@
  * before the layer choice steps up to it. */
 #include <string.h>
 
-#include "core/engine.h"
+#include "engine.h"
 #include "engine_internal.h"
-#include "room_internal.h"
+#include "engine_state.h"
 
 /* ---- probing toward subscribers ---- */
 

@@ -2,12 +2,11 @@
  * (layer_selector on the estimate of core/layer_estimate), pausing video
  * that does not fit even at the lowest layer and resuming it, and the caps
  * a subscriber's limits put on what its publishers are asked to send. */
-#include "core/layer_estimate.h"
-#include "core/layer_selector.h"
-#include "core/engine.h"
+#include "layer_estimate.h"
+#include "layer_selector.h"
+#include "engine.h"
 #include "engine_internal.h"
-#include "room_internal.h"
-#include "log.h"
+#include "engine_state.h"
 
 uint64_t forwarder_slot_cap(const SubSlot *s) {
   uint64_t a = s->owner ? s->owner->max_video_bps : 0, b = s->answer_max_bps;

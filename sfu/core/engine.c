@@ -3,11 +3,10 @@
  * out (engine_send, through the peer's EngineSendFn), connection state,
  * the wall clock offset, and the drop counts. The rest of the engine is
  * in the files engine_internal.h lists. */
-#include "core/engine.h"
+#include "engine.h"
 #include "engine_internal.h"
-#include "room_internal.h"
-#include "log.h"
-#include "publisher_feedback.h"
+#include "engine_state.h"
+#include "engine_feedback.h"
 
 #define LAYER_CHOICE_US 100000
 
@@ -101,9 +100,9 @@ void engine_drop(Participant *p, EngineDrop why, int64_t now) {
               p->room->name, p->id, engine_drop_name(why), p->drops.count[why]);
 }
 
-json_t *engine_drops_json(const EngineDrops *d) {
-  json_t *j = json_object();
-  for (unsigned i = 0; i < ENGINE_DROP_N; i++)
-    json_object_set_new(j, engine_drop_name((EngineDrop)i), json_integer((json_int_t)d->count[i]));
-  return j;
+int participant_may_receive(const Participant *p, const PubTrack *t) {
+  MediaGateKind k = t->kind == SDP_KIND_AUDIO   ? MEDIA_GATE_AUDIO
+                    : t->kind == SDP_KIND_VIDEO ? MEDIA_GATE_VIDEO
+                                                : MEDIA_GATE_OTHER;
+  return media_gate_allows(p->receive_video != 0, k);
 }

@@ -2,10 +2,10 @@
  * NACK and keyframe-request polls toward publishers, receiver reports
  * (with the loss-based estimate behind the publisher's REMB) and sender
  * reports to subscribers, and the speaking / active_speaker events. */
-#include "core/rtcp.h"
-#include "core/engine.h"
+#include "rtcp.h"
+#include "engine.h"
 #include "engine_internal.h"
-#include "room_internal.h"
+#include "engine_state.h"
 
 #define REMB_MIN_BPS 150000
 #define REMB_MAX_BPS 2500000

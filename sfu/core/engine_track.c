@@ -3,13 +3,11 @@
  * requests toward its publisher, and staff mute. */
 #include <string.h>
 
-#include "core/codec_keyframe.h"
-#include "core/rtcp.h"
-#include "core/engine.h"
+#include "codec_keyframe.h"
+#include "rtcp.h"
+#include "engine.h"
 #include "engine_internal.h"
-#include "room_internal.h"
-#include "log.h"
-#include "sdp_write.h"
+#include "engine_state.h"
 
 #define NACK_BUFFER_SLOTS 1024
 #define NACK_BUFFER_AGE_US 1000000
@@ -95,6 +93,11 @@ void pub_track_free(gpointer data) {
   g_free(t->id);
   g_free(t->mid);
   g_free(t);
+}
+
+PubTrack *room_track(Room *r, const char *id) {
+  RouterTrack *rt = id ? router_track_by_id(r->router, id) : NULL;
+  return rt ? rt->user_data : NULL;
 }
 
 /* ---- keyframes ---- */

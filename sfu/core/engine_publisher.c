@@ -8,14 +8,13 @@
  * Every packet not used is counted (engine_drop). */
 #include <string.h>
 
-#include "core/codec_keyframe.h"
-#include "core/rtcp.h"
-#include "core/twcc_feedback.h"
-#include "core/engine.h"
+#include "codec_keyframe.h"
+#include "rtcp.h"
+#include "twcc_feedback.h"
+#include "engine.h"
 #include "engine_internal.h"
-#include "room_internal.h"
-#include "log.h"
-#include "publisher_feedback.h"
+#include "engine_state.h"
+#include "engine_feedback.h"
 
 #define MAX_OUTS 64
 

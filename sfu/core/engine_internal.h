@@ -1,5 +1,5 @@
-/* engine_internal: what the files of the room engine (sfu/engine*.c, the
- * code behind core/engine.h) share besides the structs of room_internal.h:
+/* engine_internal: what the files of the room engine (sfu/core/engine*.c,
+ * the code behind engine.h) share besides the structs of engine_state.h:
  * buffer sizes and the calls one concept makes into another. Engine files
  * only.
  *
@@ -12,15 +12,16 @@
  *   engine_probe.c       probe padding toward subscribers
  *   engine_reports.c     NACK/PLI polls, receiver and sender reports, the
  *                        publisher's loss-based estimate, speakers
- *   publisher_feedback.c REMB and transport-cc feedback to publishers */
+ *   engine_feedback.c    REMB and transport-cc feedback to publishers
+ * The pump (sfu/) never includes this header. */
 #ifndef PARLOUR_SFU_ENGINE_INTERNAL_H
 #define PARLOUR_SFU_ENGINE_INTERNAL_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/rtp.h"
-#include "room_internal.h"
+#include "rtp.h"
+#include "engine_state.h"
 
 #define MAX_PKT 1500
 /* A forwarded packet may grow by a transport-cc element (rtp_ext_set: at

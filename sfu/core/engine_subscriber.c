@@ -5,10 +5,10 @@
  * the round-trip time. */
 #include <string.h>
 
-#include "core/rtcp.h"
-#include "core/engine.h"
+#include "rtcp.h"
+#include "engine.h"
 #include "engine_internal.h"
-#include "room_internal.h"
+#include "engine_state.h"
 
 /* ---- subscriber RTCP ---- */
 

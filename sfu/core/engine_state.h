@@ -1,0 +1,239 @@
+/* engine_state: the room engine's state (issue 21). The engine's code is
+ * sfu/core/engine*.c (engine_internal.h lists its files); the pump's code
+ * (sfu/room.c, participant.c: transports, negotiation, control requests,
+ * recording, the analyser tap) still reads and writes these structs too.
+ * Fields marked "the pump's" hold pump objects the engine never touches
+ * (typed as incomplete structs: no pump header is included here). What
+ * remains of the move is to split these into engine-private structs behind
+ * opaque handles and calls (docs/sfu-core.md "What is left of the move").
+ * Worker thread only. */
+#ifndef PARLOUR_SFU_CORE_ENGINE_STATE_H
+#define PARLOUR_SFU_CORE_ENGINE_STATE_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "codec_keyframe.h"
+#include "engine.h"
+#include "engine_drops.h"
+#include "keyframe_throttle.h"
+#include "layer_estimate.h"
+#include "layer_selector.h"
+#include "media_desc.h"
+#include "media_gate.h"
+#include "nack_buffer.h"
+#include "nack_generator.h"
+#include "publisher_remb.h"
+#include "router.h"
+#include "rtp_stats.h"
+#include "sight_policy.h"
+#include "speaker_detector.h"
+#include "subscriber_bwe.h"
+#include "twcc_feedback.h"
+#include "vp8_rewrite.h"
+
+struct PeerTransport;
+struct SfuEnv;
+struct Recorder;
+struct FacesTap;
+
+typedef struct Participant Participant;
+typedef struct Room Room;
+
+/* Per published track state; the RouterTrack's user_data (router owns it). */
+typedef struct PubTrack {
+  Room *room;
+  Participant *pub;
+  char *id;
+  char *mid;
+  SdpKind kind;
+  SdpCodec codec; /* fmtp owned */
+  CodecId codec_id;
+  SdpExtIds ext;
+  uint8_t ext_map[256]; /* publisher ext id -> subscriber ext id, 0 drop */
+  RouterTrack *rt;
+  /* Per simulcast layer (index as the router's, lowest first; one without
+   * simulcast): each layer is its own RTP stream with its own sequence. */
+  unsigned n_layers;
+  char rids[ROUTER_MAX_LAYERS][SDP_RID_MAX_LEN + 1];
+  NackBuffer *nack_buf[ROUTER_MAX_LAYERS];
+  NackGenerator *nack_gen[ROUTER_MAX_LAYERS];
+  RtpRecvStats rstats[ROUTER_MAX_LAYERS];
+  int have_rstats[ROUTER_MAX_LAYERS];
+  int64_t last_packet_us[ROUTER_MAX_LAYERS];
+  uint64_t layer_packets[ROUTER_MAX_LAYERS];
+  LayerRateMeter meter;  /* per-layer incoming bitrate (simulcast) */
+  KeyframeThrottle kt[ROUTER_MAX_LAYERS]; /* one per simulcast layer (its own encoder) */
+  uint64_t packets, bytes, keyframe_requests, nacks_sent, rtx_received;
+  uint64_t rtx_duplicates; /* RTX copies of packets we had (probes): not routed */
+  uint64_t remb_bps;     /* our loss-based estimate toward the publisher */
+  uint64_t remb_sent_bps; /* what the last REMB said: the estimate, capped by
+                             what the subscribers want (forwarder_video_cap) */
+  int rec_handle;        /* recorder handle while recorded, else -1 */
+  unsigned faces_kf_gen; /* the analyser tap's keyframe requests already served */
+  uint32_t speaker_key;  /* audio with the RFC 6464 extension: key in the room's detector, else 0 */
+  int64_t last_loss_check_us;
+  /* What the publisher is told (publisher_feedback.c): simulcast demand and
+   * the REMB's pace; remb_highest the highest wanted layer at the last
+   * REMB (LAYER_PAUSED: layer 0 only, nobody wants more). */
+  PublisherRemb premb;
+  int remb_highest;
+  uint64_t rembs_sent;
+} PubTrack;
+
+/* One media section of a participant's subscriber connection. */
+typedef struct {
+  Participant *owner;    /* the subscriber */
+  char *mid;
+  SdpKind kind;
+  char *track_id;        /* the track it carries; NULL once it went away */
+  char *stream_id;       /* msid stream: the publisher's id */
+  SdpCodec codec;        /* copy of the publisher's, fmtp owned */
+  uint8_t rtx_pt;
+  uint32_t ssrc, rtx_ssrc;
+  int active;            /* carries a live track (sendonly) */
+  int offered;           /* was in the latest offer */
+  int negotiated;        /* the answer accepted it */
+  int rtx_ok;            /* the answer kept RTX */
+  uint8_t ext_abs, ext_level; /* accepted by the answer */
+  uint8_t ext_twcc;           /* transport-cc accepted: every packet is stamped */
+  int fb_twcc;                /* ... with a=rtcp-fb transport-cc (feedback comes) */
+  uint64_t answer_max_bps;    /* b=TIAS/b=AS of the answer's section; 0 none */
+  uint8_t ext_map[256];       /* publisher ext id -> ours, 0 drop (set on activation) */
+  RouterSubscription *rs;     /* forwarding state once negotiated and connected */
+  LayerSelector sel;          /* simulcast layer choice (forwarder_choose_layer) */
+  Vp8Rewrite vp8;             /* VP8 PictureID/TL0PICIDX continuous across layers */
+  int sel_ready;
+  /* Video paused (even the lowest layer does not fit the subscriber's
+   * downlink; audio goes on): the router subscription is dropped and made
+   * again on resume, numbering on from where it stopped. */
+  int paused;
+  uint16_t resume_seq;
+  uint32_t resume_ts;
+  int64_t paused_us;
+  uint64_t pauses;
+  RtpSendStats sstats;
+  uint16_t rtx_seq;
+  uint64_t nacks_received, retransmitted, plis_received, packets, bytes;
+  int64_t forward_since_us;   /* forwarding began (activation); 0 never */
+} SubSlot;
+
+struct Participant {
+  Room *room;
+  char *id;
+  int subscribe_all;
+  int receive_video;      /* 0: one-way video, no video forwarded to it (core/media_gate.h) */
+  int hidden;             /* participant_add's hidden: a monitor (sight_policy.h) */
+  uint64_t max_video_bps; /* control API max_video_bitrate; 0 no limit */
+  uint64_t sub_remb_bps;  /* the subscriber's latest REMB (its downlink estimate) */
+  int64_t sub_remb_us;    /* when it came; 0 never */
+  uint64_t sub_rate_bps;  /* what we forwarded to it over the last second */
+  uint64_t sub_bytes_last;
+  int64_t sub_remb_drop_us; /* when its REMB last fell (over-use seen); 0 never */
+  int64_t sub_remb_rise_us; /* when its REMB last rose */
+  /* Send-side estimate of the subscriber's downlink from its transport-cc
+   * feedback (~76 kB, allocated with the participant). Used for the layer
+   * choice once the subscriber's answer negotiated transport-cc on a video
+   * section and its first feedback came; the REMB above is the fallback. */
+  SubscriberBwe *bwe;
+  int bwe_on;
+  uint64_t padding_packets, padding_bytes; /* probe padding sent */
+  uint64_t twcc_stamped;  /* packets sent with our transport-wide seq */
+  int64_t rtt_us;         /* from its receiver reports; 0 unknown */
+  struct PeerTransport *pub_tr, *sub_tr; /* the pump's (sfu/peer_transport.h) */
+  GHashTable *wanted;    /* track ids asked for with subscribe */
+  GHashTable *unwanted;  /* track ids refused with unsubscribe */
+  GPtrArray *slots;      /* SubSlot*, in m-line order */
+  int next_mid;
+  int offer_outstanding, renegotiate_needed;
+  guint64 sdp_session_id, pub_version, sub_version;
+  int connected_emitted;
+  uint32_t rtcp_ssrc;    /* our SSRC in RTCP on both legs */
+  char *cname;
+  int rec_piece;         /* recorder piece while recorded, else 0 */
+  int analyse;           /* its lowest video layer goes to the analyser tap (docs/faces.md) */
+  guint remove_source;   /* pending deferred removal */
+  char *remove_reason;
+  /* transport-cc toward the publisher (publisher_feedback.c): its offer had
+   * the extension (pub_twcc_ext, the offered id) and the transport-cc
+   * rtcp-fb, our answer accepted both; pub_twcc (~32 kB) records arrivals
+   * and builds the feedback. NULL when not negotiated. */
+  TwccFeedback *pub_twcc;
+  uint8_t pub_twcc_ext;
+  int64_t pub_remb_us;   /* last REMB computation (every 100 ms) */
+  int64_t pub_connected_us; /* first tick with the publisher transport connected */
+  uint64_t pub_twcc_packets_without; /* RTP packets that lacked the extension */
+  uint64_t pub_twcc_sent, pub_twcc_bytes, pub_twcc_send_errors;
+  /* The seam (core/engine.h): where the engine's packets go, and which
+   * legs are connected (told by the pump). */
+  EngineSendFn send;
+  void *send_io;
+  int pub_connected, sub_connected;
+  EngineDrops drops;     /* packets of (or for) this participant not used */
+};
+
+struct Room {
+  char *name;
+  int max_participants;
+  int recordable;
+  int audio_private;       /* room_create's audio_private: no audio to hidden participants */
+  int worker_index;
+  const struct SfuEnv *env; /* the pump's settings (sfu/worker.h), the room's copy */
+  GMainContext *ctx;
+  GHashTable *participants; /* id -> Participant* */
+  GPtrArray *order;         /* Participant*, join order (stable stats) */
+  Router *router;
+  GSource *tick;            /* 20 ms: NACK and keyframe polls, 1 s reports */
+  struct Recorder *recorder; /* the pump's: while recording (docs/recording.md) */
+  struct FacesTap *faces_tap; /* the pump's: once a participant is analysed (docs/faces.md) */
+  int64_t last_report_us;
+  SpeakerDetector speakers; /* audio levels -> speaking events (engine_reports.c) */
+  uint32_t next_speaker_key;
+  int64_t last_speaker_poll_us;
+  int64_t last_layer_us;    /* simulcast layer choice, every 100 ms */
+  int64_t wall_offset_us;   /* unix - monotonic time (engine_set_wall_offset) */
+  EngineDrops drops;        /* every participant's drops, those who left too */
+  const EngineHooks *hooks; /* what the engine tells the room (engine_room_set_hooks) */
+  void *hooks_ctx;
+};
+
+/* One-way video (core/media_gate.h): may p receive track t at all. */
+int participant_may_receive(const Participant *p, const PubTrack *t);
+/* The published track with that id, NULL none. */
+PubTrack *room_track(Room *r, const char *id);
+
+/* engine*.c (sfu/core): the engine behind core/engine.h (engine_input, engine_tick,
+ * ...), and engine_send, the one way its packets leave (the peer's
+ * EngineSendFn; -1 when it has none or the pump refused). The forwarder_*
+ * and pub_track_* calls below are theirs too. */
+int engine_send(Participant *p, EngineLeg leg, EnginePacketKind kind, uint8_t *buf, size_t len);
+/* Counts a dropped packet of (or for) p in its and its room's counts; a
+ * rate-limited debug line (engine_drops.h). */
+void engine_drop(Participant *p, EngineDrop why, int64_t now_us);
+/* reason: "pli", "fir", "new_subscriber", "unmute", "nack_gave_up". force:
+ * a new subscriber (see keyframe_throttle). */
+/* A keyframe of every layer (new subscriber, unmute), or of one layer (the
+ * one a subscriber is on or switching to): throttled per layer, see
+ * keyframe_throttle.h; force: a newcomer/switch request. */
+void forwarder_request_keyframe(PubTrack *t, const char *reason, int force, int64_t now_us);
+void forwarder_request_layer_keyframe(PubTrack *t, unsigned layer, const char *reason, int force,
+                                      int64_t now_us);
+/* Staff mute / unmute of a track (control API track_mute): nothing of it
+ * is forwarded while muted; unmuting asks for a keyframe at now_us. */
+RouterStatus forwarder_mute_track(PubTrack *t, bool muted, int64_t now_us);
+PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi);
+/* Simulcast: the layer a subscription should receive (layer_selector: the
+ * lowest when it has a limit, else the highest the subscriber's REMB
+ * estimate carries after audio, never one the publisher is not sending) and
+ * the switch to it (router target + keyframe request). No-op for one layer. */
+void forwarder_choose_layer(SubSlot *s, int64_t now_us);
+/* The most video bit rate a subscription may receive: the smaller of the
+ * subscriber's max_video_bitrate and its answer's b=TIAS/b=AS; 0 no limit. */
+uint64_t forwarder_slot_cap(const SubSlot *s);
+/* What the track's subscribers can use at most: the largest cap among its
+ * forwarding subscriptions, 0 when one of them has none or none forward. */
+uint64_t forwarder_video_cap(const PubTrack *t);
+void pub_track_free(gpointer t);
+
+#endif
