@@ -31,6 +31,7 @@ static uint8_t sub_pt(CodecId c, int rtx) {
 
 static void slot_free(gpointer d) {
   SubSlot *s = d;
+  engine_slot_clear(s);
   g_free(s->mid);
   g_free(s->track_id);
   g_free(s->stream_id);
@@ -126,6 +127,7 @@ Participant *participant_new(Room *r, const char *id, int subscribe_all) {
   p->wanted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   p->unwanted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   p->slots = g_ptr_array_new_with_free_func(slot_free);
+  engine_peer_init(p);
   p->rtcp_ssrc = ids_random_u32();
   p->bwe = g_new(SubscriberBwe, 1);
   /* The estimate covers the whole downlink: a monitoring wall receives 20
@@ -221,6 +223,7 @@ void participant_remove(Participant *p, const char *reason) {
   g_hash_table_destroy(p->wanted);
   g_hash_table_destroy(p->unwanted);
   g_free(p->cname);
+  engine_peer_clear(p);
   g_free(p->remove_reason);
   g_free(p->id);
   g_free(p);
@@ -386,6 +389,7 @@ static void add_slot_if_wanted(RouterTrack *rt, void *ud) {
   Participant *p = c->p;
   if (!participant_wants(p, t) || slot_for(p, t->id) || p->slots->len >= MAX_SLOTS) return;
   SubSlot *s = g_new0(SubSlot, 1);
+  engine_slot_init(s);
   s->owner = p;
   s->mid = g_strdup_printf("%d", p->next_mid++);
   s->kind = t->kind;

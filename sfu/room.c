@@ -173,7 +173,7 @@ Room *room_new(const char *name, int max_participants, int recordable, int worke
   r->participants = g_hash_table_new(g_str_hash, g_str_equal);
   r->order = g_ptr_array_new();
   r->router = router_new();
-  speaker_detector_init(&r->speakers, NULL);
+  engine_room_init(r);
   engine_room_set_hooks(r, &room_engine_hooks, r);
   engine_set_wall_offset(r, g_get_real_time() - g_get_monotonic_time());
   r->tick = g_timeout_source_new(TICK_MS);
@@ -193,6 +193,7 @@ void room_free(Room *r, const char *reason) {
   router_free(r->router);
   g_hash_table_destroy(r->participants);
   g_ptr_array_free(r->order, TRUE);
+  engine_room_clear(r);
   g_free((gpointer)r->env);
   g_free(r->name);
   g_free(r);

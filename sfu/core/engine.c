@@ -15,15 +15,15 @@ void engine_tick(Room *r, int64_t now) {
   engine_poll_speakers(r, now);
   for (guint i = 0; i < r->order->len; i++) engine_probe_tick(r->order->pdata[i], now);
   for (guint i = 0; i < r->order->len; i++) publisher_feedback_tick(r->order->pdata[i], now);
-  if (now - r->last_layer_us >= LAYER_CHOICE_US) {
-    r->last_layer_us = now;
+  if (now - r->e->last_layer_us >= LAYER_CHOICE_US) {
+    r->e->last_layer_us = now;
     for (guint i = 0; i < r->order->len; i++) {
       Participant *q = r->order->pdata[i];
       for (guint k = 0; k < q->slots->len; k++) forwarder_choose_layer(q->slots->pdata[k], now);
     }
   }
-  if (now - r->last_report_us < REPORT_INTERVAL_US) return;
-  r->last_report_us = now;
+  if (now - r->e->last_report_us < REPORT_INTERVAL_US) return;
+  r->e->last_report_us = now;
   for (guint i = 0; i < r->order->len; i++) {
     engine_report_publisher(r->order->pdata[i], now);
     engine_report_subscriber(r->order->pdata[i], now);
@@ -33,6 +33,30 @@ void engine_tick(Room *r, int64_t now) {
 
 /* ---- the seam (core/engine.h) ---- */
 
+void engine_room_init(Room *r) {
+  r->e = g_new0(struct EngineRoomState, 1);
+  speaker_detector_init(&r->e->speakers, NULL);
+}
+
+void engine_room_clear(Room *r) {
+  g_free(r->e);
+  r->e = NULL;
+}
+
+void engine_peer_init(Participant *p) { p->e = g_new0(struct EnginePeerState, 1); }
+
+void engine_peer_clear(Participant *p) {
+  g_free(p->e);
+  p->e = NULL;
+}
+
+void engine_slot_init(SubSlot *s) { s->e = g_new0(struct EngineSlotState, 1); }
+
+void engine_slot_clear(SubSlot *s) {
+  g_free(s->e);
+  s->e = NULL;
+}
+
 #define ENGINE_TICK_US 20000 /* the finest cadence: NACK and keyframe polls */
 
 int64_t engine_next_timeout(const Room *r, int64_t now) {
@@ -41,25 +65,25 @@ int64_t engine_next_timeout(const Room *r, int64_t now) {
 }
 
 void engine_set_wall_offset(Room *r, int64_t unix_minus_mono_us) {
-  r->wall_offset_us = unix_minus_mono_us;
+  r->e->wall_offset_us = unix_minus_mono_us;
 }
 
 void engine_peer_set_output(Participant *p, EngineSendFn send, void *io) {
-  p->send = send;
-  p->send_io = io;
+  p->e->send = send;
+  p->e->send_io = io;
 }
 
 void engine_peer_set_connected(Participant *p, EngineLeg leg, int connected, int64_t now) {
   (void)now;
   if (leg == ENGINE_LEG_PUBLISHER)
-    p->pub_connected = connected != 0;
+    p->e->pub_connected = connected != 0;
   else
     p->sub_connected = connected != 0;
 }
 
 int engine_send(Participant *p, EngineLeg leg, EnginePacketKind kind, uint8_t *buf, size_t len) {
-  if (!p->send) return -1;
-  return p->send(p->send_io, leg, kind, buf, len);
+  if (!p->e->send) return -1;
+  return p->e->send(p->e->send_io, leg, kind, buf, len);
 }
 
 void engine_input(Participant *p, EngineLeg leg, EnginePacketKind kind, uint8_t *buf, size_t len,
@@ -77,20 +101,20 @@ void engine_input(Participant *p, EngineLeg leg, EnginePacketKind kind, uint8_t 
 }
 
 void engine_room_set_hooks(Room *r, const EngineHooks *hooks, void *ctx) {
-  r->hooks = hooks;
-  r->hooks_ctx = ctx;
+  r->e->hooks = hooks;
+  r->e->hooks_ctx = ctx;
 }
 
 void engine_log(const Room *r, EngineLogLevel level, const char *event, const char *fmt, ...) {
-  if (!r->hooks || !r->hooks->log) return;
+  if (!r->e->hooks || !r->e->hooks->log) return;
   va_list ap;
   va_start(ap, fmt);
-  r->hooks->log(r->hooks_ctx, level, event, fmt, ap);
+  r->e->hooks->log(r->e->hooks_ctx, level, event, fmt, ap);
   va_end(ap);
 }
 
 void engine_emit(const Room *r, const EngineEvent *ev) {
-  if (r->hooks && r->hooks->event) r->hooks->event(r->hooks_ctx, ev);
+  if (r->e->hooks && r->e->hooks->event) r->e->hooks->event(r->e->hooks_ctx, ev);
 }
 
 void engine_drop(Participant *p, EngineDrop why, int64_t now) {

@@ -53,6 +53,15 @@ typedef struct Room EngineRoom;
 typedef struct Participant EnginePeer;
 typedef struct PubTrack EngineTrack;
 
+/* The engine's own state of a room and of a peer: made right after the
+ * room's (the peer's) struct (room_new, participant_new), before any other
+ * engine call for it; freed after its last (the peer's: once its tracks
+ * and slots are gone; the room's: after its router and peers). */
+void engine_room_init(EngineRoom *room);
+void engine_room_clear(EngineRoom *room);
+void engine_peer_init(EnginePeer *peer);
+void engine_peer_clear(EnginePeer *peer);
+
 /* Out: a cleartext packet for one leg of the peer the function was
  * registered for. `io` is the pointer given with it. 0: accepted (sent or
  * queued for the batch); -1: not sent (the leg is not connected, or the

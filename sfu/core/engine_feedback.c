@@ -62,7 +62,7 @@ static void send_twcc(Participant *p, int64_t now) {
  * (taken as unlimited). */
 static uint64_t sub_estimate(const Participant *q, int64_t now) {
   if (q->bwe_on && q->bwe && q->bwe->feedbacks > 0) return subscriber_bwe_estimate(q->bwe);
-  if (q->sub_remb_us && now - q->sub_remb_us < SUB_REMB_STALE_US) return q->sub_remb_bps;
+  if (q->e->sub_remb_us && now - q->e->sub_remb_us < SUB_REMB_STALE_US) return q->sub_remb_bps;
   return 0;
 }
 
@@ -76,7 +76,7 @@ static uint64_t sub_audio(const Participant *q) {
 }
 
 static uint64_t simulcast_remb(PubTrack *t, bool tcc, int64_t now) {
-  PublisherRemb *pr = &t->premb;
+  PublisherRemb *pr = &t->e->premb;
   for (unsigned l = 0; l < t->n_layers && l < LAYER_MAX; l++)
     publisher_remb_on_layer_rate(pr, l, layer_rate_bps(&t->meter, l, now), now);
   publisher_remb_begin(pr);
@@ -112,13 +112,13 @@ static uint64_t simulcast_remb(PubTrack *t, bool tcc, int64_t now) {
    * subscribers' pages opened) cut it to ~140 kbit/s, and from there it
    * grew ~25 kbit/s per second: the top layer, wanted a second later, came
    * after many seconds (1 run in 3). */
-  if (n == 0 && now - t->pub->pub_connected_us < STARTUP_ALL_US) publisher_remb_add_demand(pr, top, 0);
+  if (n == 0 && now - t->pub->e->pub_connected_us < STARTUP_ALL_US) publisher_remb_add_demand(pr, top, 0);
   publisher_remb_end(pr, now);
-  return publisher_remb_target_bps(pr, tcc ? 0 : t->remb_bps, now);
+  return publisher_remb_target_bps(pr, tcc ? 0 : t->e->remb_bps, now);
 }
 
 static uint64_t single_remb(PubTrack *t, bool tcc) {
-  uint64_t base = tcc ? SINGLE_TCC_MAX_BPS : t->remb_bps;
+  uint64_t base = tcc ? SINGLE_TCC_MAX_BPS : t->e->remb_bps;
   uint64_t cap = forwarder_video_cap(t);
   if (cap && cap < base) return cap > SINGLE_FLOOR_BPS ? cap : SINGLE_FLOOR_BPS;
   return base;
@@ -140,30 +140,30 @@ static void remb_track(RouterTrack *rt, void *ud) {
   for (unsigned l = 0; l < t->n_layers && l < ROUTER_MAX_LAYERS; l++)
     if (rt->ssrcs[l]) ssrcs[ns++] = rt->ssrcs[l];
   if (!ns) return; /* nothing received yet: nothing to name */
-  if (!t->premb.n_layers) {
-    publisher_remb_init(&t->premb, NULL, t->n_layers);
+  if (!t->e->premb.n_layers) {
+    publisher_remb_init(&t->e->premb, NULL, t->n_layers);
     t->remb_highest = LAYER_PAUSED;
   }
   bool tcc = c->p->pub_twcc != NULL;
   uint64_t bps = t->n_layers > 1 ? simulcast_remb(t, tcc, c->now) : single_remb(t, tcc);
-  if (!publisher_remb_poll(&t->premb, bps, c->now)) return;
+  if (!publisher_remb_poll(&t->e->premb, bps, c->now)) return;
   size_t n = rtcp_build_remb(c->b + c->len, c->cap - c->len, c->p->rtcp_ssrc, bps, ssrcs, ns);
   if (!n) return;
   c->len += n;
-  if (t->n_layers > 1 && t->premb.highest != t->remb_highest)
+  if (t->n_layers > 1 && t->e->premb.highest != t->remb_highest)
     engine_log(t->room, ENGINE_LOG_INFO, "publisher_remb", "room=%s track=%s bps=%" G_GUINT64_FORMAT " highest=%d from=%d tcc=%d",
-             t->room->name, t->id, bps, t->premb.highest, t->remb_highest, tcc);
+             t->room->name, t->id, bps, t->e->premb.highest, t->remb_highest, tcc);
   t->remb_sent_bps = bps;
-  t->remb_highest = t->premb.highest;
+  t->remb_highest = t->e->premb.highest;
   t->rembs_sent++;
 }
 
 void publisher_feedback_tick(Participant *p, int64_t now) {
-  if (!p->pub_connected) return;
-  if (!p->pub_connected_us) p->pub_connected_us = now;
+  if (!p->e->pub_connected) return;
+  if (!p->e->pub_connected_us) p->e->pub_connected_us = now;
   send_twcc(p, now);
-  if (now - p->pub_remb_us < REMB_TICK_US) return;
-  p->pub_remb_us = now;
+  if (now - p->e->pub_remb_us < REMB_TICK_US) return;
+  p->e->pub_remb_us = now;
   uint8_t b[1200 + ENGINE_PACKET_TAILROOM];
   RembCtx c = {p, now, b, 0, 1200};
   router_foreach_track(p->room->router, remb_track, &c);

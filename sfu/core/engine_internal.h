@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "rtp.h"
+#include "engine_private.h"
 #include "engine_state.h"
 
 #define MAX_PKT 1500

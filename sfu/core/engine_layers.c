@@ -40,9 +40,9 @@ uint64_t forwarder_video_cap(const PubTrack *t) {
 static void pause_video(SubSlot *s, PubTrack *t, int64_t now) {
   RouterSubscription *rs = s->rs;
   Participant *q = s->owner;
-  s->resume_seq = (uint16_t)(rs->rw.started ? rs->rw.out_ext_max + 1 : rs->rw.first_out_seq);
-  s->resume_ts = rs->rw.started ? rs->rw.last_out_ts : rs->rw.first_out_ts;
-  s->paused_us = rs->rw.started ? rs->rw.last_out_us : now;
+  s->e->resume_seq = (uint16_t)(rs->rw.started ? rs->rw.out_ext_max + 1 : rs->rw.first_out_seq);
+  s->e->resume_ts = rs->rw.started ? rs->rw.last_out_ts : rs->rw.first_out_ts;
+  s->e->paused_us = rs->rw.started ? rs->rw.last_out_us : now;
   router_unsubscribe(t->room->router, q->id, t->id);
   s->rs = NULL;
   s->paused = 1;
@@ -58,9 +58,9 @@ static void pause_video(SubSlot *s, PubTrack *t, int64_t now) {
  * waits for a keyframe of the target layer, which we ask for. */
 static void resume_video(SubSlot *s, PubTrack *t, unsigned layer, int64_t now) {
   Participant *q = s->owner;
-  uint32_t ts = s->resume_ts + (uint32_t)((now - s->paused_us) * (int64_t)t->codec.clock_rate / 1000000);
+  uint32_t ts = s->e->resume_ts + (uint32_t)((now - s->e->paused_us) * (int64_t)t->codec.clock_rate / 1000000);
   RouterSubscription *rs = NULL;
-  if (router_subscribe(t->room->router, q->id, t->id, s->ssrc, s->resume_seq, ts, &rs) != ROUTER_OK)
+  if (router_subscribe(t->room->router, q->id, t->id, s->ssrc, s->e->resume_seq, ts, &rs) != ROUTER_OK)
     return;
   rs->user_data = s;
   s->rs = rs;
@@ -103,11 +103,11 @@ void forwarder_choose_layer(SubSlot *s, int64_t now) {
   /* A limit (wall tile) caps the choice at the lowest layer; the estimate
    * (the subscriber's REMB) picks among the rest, audio first. */
   int max_layer = forwarder_slot_cap(s) ? 0 : top;
-  if (!s->sel_ready) {
-    layer_selector_init(&s->sel, NULL, max_layer, max_layer);
-    s->sel_ready = 1;
+  if (!s->e->sel_ready) {
+    layer_selector_init(&s->e->sel, NULL, max_layer, max_layer);
+    s->e->sel_ready = 1;
   }
-  layer_selector_set_max_layer(&s->sel, max_layer);
+  layer_selector_set_max_layer(&s->e->sel, max_layer);
   uint64_t bps[LAYER_MAX] = {0};
   for (unsigned l = 0; l < t->n_layers && l < LAYER_MAX; l++)
     bps[l] = layer_rate_bps(&t->meter, l, now);
@@ -122,7 +122,7 @@ void forwarder_choose_layer(SubSlot *s, int64_t now) {
       .n_layers = t->n_layers,
       .audio_bps = audio,
       .forwarded = fwd_layer,
-      .paused_us = s->paused_us,
+      .paused_us = s->e->paused_us,
       .pauses = s->pauses,
       .bwe = bwe,
       .rtx = s->rtx_ok != 0,
@@ -130,13 +130,13 @@ void forwarder_choose_layer(SubSlot *s, int64_t now) {
       .congested = bwe && subscriber_bwe_congested(q->bwe, now),
       .link_bps = bwe ? subscriber_bwe_link_bps(q->bwe) : 0,
       .remb_bps = q->sub_remb_bps,
-      .remb_us = q->sub_remb_us,
-      .remb_drop_us = q->sub_remb_drop_us,
-      .remb_rise_us = q->sub_remb_rise_us,
-      .sent_bps = q->sub_rate_bps,
+      .remb_us = q->e->sub_remb_us,
+      .remb_drop_us = q->e->sub_remb_drop_us,
+      .remb_rise_us = q->e->sub_remb_rise_us,
+      .sent_bps = q->e->sub_rate_bps,
   };
   uint64_t est = layer_estimate(&ein, now);
-  LayerDecision d = layer_selector_update(&s->sel, bps, t->n_layers, est, audio, fwd_layer, now);
+  LayerDecision d = layer_selector_update(&s->e->sel, bps, t->n_layers, est, audio, fwd_layer, now);
   if (d.target == LAYER_PAUSED) {
     if (rs) pause_video(s, t, now);
     return;

@@ -20,7 +20,7 @@
 static bool send_padding(SubSlot *s, size_t pad, int64_t now) {
   Participant *q = s->owner;
   uint8_t b[PAD_HDR + PAD_MAX + ENGINE_PACKET_TAILROOM];
-  uint32_t ts = s->rs ? (s->rs->rw.started ? s->rs->rw.last_out_ts : s->rs->rw.first_out_ts) : s->resume_ts;
+  uint32_t ts = s->rs ? (s->rs->rw.started ? s->rs->rw.last_out_ts : s->rs->rw.first_out_ts) : s->e->resume_ts;
   memset(b, 0, sizeof b);
   b[0] = 0x80 | 0x20 | 0x10; /* V=2, P, X */
   b[1] = s->rtx_pt & 0x7f;
@@ -38,7 +38,7 @@ static bool send_padding(SubSlot *s, size_t pad, int64_t now) {
   b[18] = (uint8_t)seq;
   if (engine_send(q, ENGINE_LEG_SUBSCRIBER, ENGINE_PACKET_RTP, b, len) != 0) return false;
   s->rtx_seq++;
-  q->padding_packets++;
+  q->e->padding_packets++;
   q->padding_bytes += len;
   return true;
 }
@@ -57,12 +57,12 @@ void engine_probe_tick(Participant *q, int64_t now) {
     SubSlot *s = q->slots->pdata[i];
     if (s->kind != SDP_KIND_VIDEO || !s->active || !s->track_id || (!s->rs && !s->paused)) continue;
     if (!pad && s->rtx_ok && s->ext_twcc) pad = s;
-    if (!s->sel_ready) continue;
-    if (verified) layer_selector_verified(&s->sel, now);
+    if (!s->e->sel_ready) continue;
+    if (verified) layer_selector_verified(&s->e->sel, now);
     PubTrack *t = s->rs ? s->rs->track->user_data : room_track(q->room, s->track_id);
     if (!t || t->n_layers < 2) continue;
-    int next = s->sel.target == LAYER_PAUSED ? 0 : s->sel.target + 1;
-    if (next > s->sel.max_layer || next >= (int)t->n_layers) continue;
+    int next = s->e->sel.target == LAYER_PAUSED ? 0 : s->e->sel.target + 1;
+    if (next > s->e->sel.max_layer || next >= (int)t->n_layers) continue;
     uint64_t b = layer_rate_bps(&t->meter, (unsigned)next, now);
     if (!b) continue;
     uint64_t w = (uint64_t)((double)b * 1.25) + engine_others_bps(q, s, now);

@@ -188,9 +188,9 @@ void engine_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len, int64_t n
      * the subscriber a hole it can never fill. */
     const uint8_t *had;
     size_t had_len;
-    if (t->nack_buf[L] && nack_buffer_get(t->nack_buf[L], v.seq, now, &had, &had_len) !=
+    if (t->e->nack_buf[L] && nack_buffer_get(t->e->nack_buf[L], v.seq, now, &had, &had_len) !=
                               NACK_BUFFER_MISS) {
-      t->rtx_duplicates++;
+      t->e->rtx_duplicates++;
       engine_drop(p, ENGINE_DROP_RTX_DUPLICATE, now);
       return;
     }
@@ -198,7 +198,7 @@ void engine_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len, int64_t n
   t->packets++;
   t->bytes += v.payload_len;
   t->layer_packets[L]++;
-  t->last_packet_us[L] = now;
+  t->e->last_packet_us[L] = now;
   layer_rate_on_packet(&t->meter, L, len, now);
   if (!t->have_rstats[L]) {
     rtp_stats_init(&t->rstats[L], v.ssrc, t->codec.clock_rate);
@@ -206,31 +206,31 @@ void engine_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len, int64_t n
   }
   rtp_stats_update(&t->rstats[L], v.seq, v.timestamp, now, v.payload_len);
   nack_generator_on_packet(t->nack_gen[L], v.seq, now);
-  if (t->nack_buf[L]) nack_buffer_store(t->nack_buf[L], v.seq, buf, len, now);
+  if (t->e->nack_buf[L]) nack_buffer_store(t->e->nack_buf[L], v.seq, buf, len, now);
   /* The recorder copies the publisher's packet as it is; a track muted by
    * staff stays a gap in the file. Simulcast: one stream only, the top
    * layer (the recorder takes one SSRC per track). */
-  if (r->hooks && r->hooks->record_rtp && !t->rt->muted && L == t->n_layers - 1)
-    r->hooks->record_rtp(r->hooks_ctx, t, buf, len, now);
+  if (r->e->hooks && r->e->hooks->record_rtp && !t->rt->muted && L == t->n_layers - 1)
+    r->e->hooks->record_rtp(r->e->hooks_ctx, t, buf, len, now);
   /* The analyser tap takes the lowest layer (docs/faces.md); it drops, never
    * waits. Its keyframe requests are served here, on the worker. */
   unsigned gen = 0;
-  if (p->analyse && t->kind == SDP_KIND_VIDEO && !t->rt->muted && L == 0 && r->hooks &&
-      r->hooks->analyser_gen && r->hooks->analyser_gen(r->hooks_ctx, &gen)) {
-    if (gen != t->faces_kf_gen) {
-      t->faces_kf_gen = gen;
+  if (p->analyse && t->kind == SDP_KIND_VIDEO && !t->rt->muted && L == 0 && r->e->hooks &&
+      r->e->hooks->analyser_gen && r->e->hooks->analyser_gen(r->e->hooks_ctx, &gen)) {
+    if (gen != t->e->faces_kf_gen) {
+      t->e->faces_kf_gen = gen;
       forwarder_request_keyframe(t, "analyser", 1, now);
     }
-    if (r->hooks->analyser_push) r->hooks->analyser_push(r->hooks_ctx, p, buf, len, now);
+    if (r->e->hooks->analyser_push) r->e->hooks->analyser_push(r->e->hooks_ctx, p, buf, len, now);
   }
   bool voice;
   uint8_t level;
-  if (t->speaker_key && !t->rt->muted &&
+  if (t->e->speaker_key && !t->rt->muted &&
       rtp_ext_audio_level(buf, &v, t->ext.audio_level, &voice, &level))
-    speaker_detector_on_level(&r->speakers, t->speaker_key, level, voice, now);
+    speaker_detector_on_level(&r->e->speakers, t->e->speaker_key, level, voice, now);
   bool kf = t->kind == SDP_KIND_VIDEO && v.payload_len > 0 &&
             codec_is_keyframe_start(t->codec_id, buf + v.payload_offset, v.payload_len);
-  if (kf) keyframe_throttle_on_keyframe(&t->kt[L], now);
+  if (kf) keyframe_throttle_on_keyframe(&t->e->kt[L], now);
   RouterOutput outs[MAX_OUTS];
   size_t n = 0;
   RouterTrack *rt = NULL;
@@ -254,8 +254,8 @@ void engine_on_publisher_rtcp(Participant *p, uint8_t *buf, size_t len, int64_t 
     unsigned L = info.layer < t->n_layers ? info.layer : 0;
     if (t->pub == p && t->have_rstats[L]) rtp_stats_on_sr(&t->rstats[L], pk.u.sr.info.ntp, now);
     const Room *r = p->room;
-    if (t->pub == p && r->hooks && r->hooks->record_sr && L == t->n_layers - 1)
-      r->hooks->record_sr(r->hooks_ctx, t, pk.u.sr.info.ntp, pk.u.sr.info.rtp_ts, now);
+    if (t->pub == p && r->e->hooks && r->e->hooks->record_sr && L == t->n_layers - 1)
+      r->e->hooks->record_sr(r->e->hooks_ctx, t, pk.u.sr.info.ntp, pk.u.sr.info.rtp_ts, now);
   }
   if (it.status != RTCP_OK) engine_drop(p, ENGINE_DROP_RTCP_PARSE, now);
 }

@@ -21,11 +21,11 @@ static void tick_track(RouterTrack *rt, void *ud) {
   TickCtx *c = ud;
   PubTrack *t = rt->user_data;
   Participant *p = t->pub;
-  if (!p->pub_connected) return;
+  if (!p->e->pub_connected) return;
   if (t->kind == SDP_KIND_VIDEO) {
     unsigned due = 0;
     for (unsigned l = 0; l < t->n_layers && l < ROUTER_MAX_LAYERS; l++)
-      if (keyframe_throttle_poll(&t->kt[l], c->now)) due |= 1u << l;
+      if (keyframe_throttle_poll(&t->e->kt[l], c->now)) due |= 1u << l;
     if (due) engine_send_pli(t, due, "pli");
   }
   for (unsigned l = 0; l < t->n_layers; l++) {
@@ -46,14 +46,14 @@ static void tick_track(RouterTrack *rt, void *ud) {
  * probe up slowly when clean. Enough for the publisher's encoder to adapt. */
 static void update_remb(PubTrack *t, uint8_t fraction_lost) {
   double loss = fraction_lost / 256.0;
-  double est = (double)t->remb_bps;
+  double est = (double)t->e->remb_bps;
   if (loss > 0.10)
     est *= 1.0 - 0.5 * loss;
   else if (loss < 0.02)
     est *= 1.08;
   if (est < REMB_MIN_BPS) est = REMB_MIN_BPS;
   if (est > REMB_MAX_BPS) est = REMB_MAX_BPS;
-  t->remb_bps = (uint64_t)est;
+  t->e->remb_bps = (uint64_t)est;
 }
 
 typedef struct {
@@ -68,7 +68,7 @@ static void collect_own(RouterTrack *rt, void *ud) {
 }
 
 void engine_report_publisher(Participant *p, int64_t now) {
-  if (!p->pub_connected) return;
+  if (!p->e->pub_connected) return;
   RtcpReportBlock blocks[RTCP_MAX_REPORT_BLOCKS];
   unsigned nb = 0;
   OwnCollect c = {p, g_ptr_array_new()};
@@ -98,12 +98,12 @@ void engine_report_publisher(Participant *p, int64_t now) {
 void engine_report_subscriber(Participant *p, int64_t now) {
   uint64_t total = 0;
   for (guint i = 0; i < p->slots->len; i++) total += ((SubSlot *)p->slots->pdata[i])->bytes;
-  p->sub_rate_bps = (total - p->sub_bytes_last) * 8 * 1000000 / REPORT_INTERVAL_US;
-  p->sub_bytes_last = total;
+  p->e->sub_rate_bps = (total - p->e->sub_bytes_last) * 8 * 1000000 / REPORT_INTERVAL_US;
+  p->e->sub_bytes_last = total;
   if (!p->sub_connected) return;
   uint8_t b[1400 + ENGINE_PACKET_TAILROOM];
   size_t len = 0;
-  uint64_t ntp = rtcp_ntp_from_unix_us(now + p->room->wall_offset_us);
+  uint64_t ntp = rtcp_ntp_from_unix_us(now + p->room->e->wall_offset_us);
   for (guint i = 0; i < p->slots->len; i++) {
     SubSlot *s = p->slots->pdata[i];
     RtcpSenderInfo si;
@@ -123,17 +123,17 @@ typedef struct {
 static void find_speaker(RouterTrack *rt, void *ud) {
   SpeakerFind *f = ud;
   PubTrack *t = rt->user_data;
-  if (f->key && t->speaker_key == f->key) f->found = t;
+  if (f->key && t->e->speaker_key == f->key) f->found = t;
 }
 
 #define SPEAKER_POLL_US 100000
 
 /* speaking / active_speaker events from the audio levels (docs/sfu-control.md). */
 void engine_poll_speakers(Room *r, int64_t now) {
-  if (now - r->last_speaker_poll_us < SPEAKER_POLL_US) return;
-  r->last_speaker_poll_us = now;
+  if (now - r->e->last_speaker_poll_us < SPEAKER_POLL_US) return;
+  r->e->last_speaker_poll_us = now;
   SpeakerEvent ev[16];
-  size_t n = speaker_detector_poll(&r->speakers, now, ev, G_N_ELEMENTS(ev));
+  size_t n = speaker_detector_poll(&r->e->speakers, now, ev, G_N_ELEMENTS(ev));
   for (size_t i = 0; i < n; i++) {
     SpeakerFind f = {ev[i].key, NULL};
     router_foreach_track(r->router, find_speaker, &f);

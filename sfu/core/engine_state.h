@@ -37,6 +37,12 @@ struct PeerTransport;
 struct SfuEnv;
 struct Recorder;
 struct FacesTap;
+/* The engine's own state of each (sfu/core/engine_private.h, which only
+ * the engine's files include). */
+struct EngineTrackState;
+struct EngineSlotState;
+struct EnginePeerState;
+struct EngineRoomState;
 
 typedef struct Participant Participant;
 typedef struct Room Room;
@@ -57,29 +63,20 @@ typedef struct PubTrack {
    * simulcast): each layer is its own RTP stream with its own sequence. */
   unsigned n_layers;
   char rids[ROUTER_MAX_LAYERS][SDP_RID_MAX_LEN + 1];
-  NackBuffer *nack_buf[ROUTER_MAX_LAYERS];
   NackGenerator *nack_gen[ROUTER_MAX_LAYERS];
   RtpRecvStats rstats[ROUTER_MAX_LAYERS];
   int have_rstats[ROUTER_MAX_LAYERS];
-  int64_t last_packet_us[ROUTER_MAX_LAYERS];
   uint64_t layer_packets[ROUTER_MAX_LAYERS];
   LayerRateMeter meter;  /* per-layer incoming bitrate (simulcast) */
-  KeyframeThrottle kt[ROUTER_MAX_LAYERS]; /* one per simulcast layer (its own encoder) */
   uint64_t packets, bytes, keyframe_requests, nacks_sent, rtx_received;
-  uint64_t rtx_duplicates; /* RTX copies of packets we had (probes): not routed */
-  uint64_t remb_bps;     /* our loss-based estimate toward the publisher */
   uint64_t remb_sent_bps; /* what the last REMB said: the estimate, capped by
                              what the subscribers want (forwarder_video_cap) */
   int rec_handle;        /* recorder handle while recorded, else -1 */
-  unsigned faces_kf_gen; /* the analyser tap's keyframe requests already served */
-  uint32_t speaker_key;  /* audio with the RFC 6464 extension: key in the room's detector, else 0 */
-  int64_t last_loss_check_us;
-  /* What the publisher is told (publisher_feedback.c): simulcast demand and
-   * the REMB's pace; remb_highest the highest wanted layer at the last
-   * REMB (LAYER_PAUSED: layer 0 only, nobody wants more). */
-  PublisherRemb premb;
+  /* What the last REMB said (engine_feedback.c): the highest wanted layer
+   * (LAYER_PAUSED: layer 0 only, nobody wants more), how many were sent. */
   int remb_highest;
   uint64_t rembs_sent;
+  struct EngineTrackState *e; /* the engine's own (engine_private.h) */
 } PubTrack;
 
 /* One media section of a participant's subscriber connection. */
@@ -102,21 +99,17 @@ typedef struct {
   uint64_t answer_max_bps;    /* b=TIAS/b=AS of the answer's section; 0 none */
   uint8_t ext_map[256];       /* publisher ext id -> ours, 0 drop (set on activation) */
   RouterSubscription *rs;     /* forwarding state once negotiated and connected */
-  LayerSelector sel;          /* simulcast layer choice (forwarder_choose_layer) */
   Vp8Rewrite vp8;             /* VP8 PictureID/TL0PICIDX continuous across layers */
-  int sel_ready;
   /* Video paused (even the lowest layer does not fit the subscriber's
    * downlink; audio goes on): the router subscription is dropped and made
    * again on resume, numbering on from where it stopped. */
   int paused;
-  uint16_t resume_seq;
-  uint32_t resume_ts;
-  int64_t paused_us;
   uint64_t pauses;
   RtpSendStats sstats;
   uint16_t rtx_seq;
   uint64_t nacks_received, retransmitted, plis_received, packets, bytes;
   int64_t forward_since_us;   /* forwarding began (activation); 0 never */
+  struct EngineSlotState *e; /* the engine's own (engine_private.h) */
 } SubSlot;
 
 struct Participant {
@@ -127,18 +120,13 @@ struct Participant {
   int hidden;             /* participant_add's hidden: a monitor (sight_policy.h) */
   uint64_t max_video_bps; /* control API max_video_bitrate; 0 no limit */
   uint64_t sub_remb_bps;  /* the subscriber's latest REMB (its downlink estimate) */
-  int64_t sub_remb_us;    /* when it came; 0 never */
-  uint64_t sub_rate_bps;  /* what we forwarded to it over the last second */
-  uint64_t sub_bytes_last;
-  int64_t sub_remb_drop_us; /* when its REMB last fell (over-use seen); 0 never */
-  int64_t sub_remb_rise_us; /* when its REMB last rose */
   /* Send-side estimate of the subscriber's downlink from its transport-cc
    * feedback (~76 kB, allocated with the participant). Used for the layer
    * choice once the subscriber's answer negotiated transport-cc on a video
    * section and its first feedback came; the REMB above is the fallback. */
   SubscriberBwe *bwe;
   int bwe_on;
-  uint64_t padding_packets, padding_bytes; /* probe padding sent */
+  uint64_t padding_bytes;  /* probe padding sent */
   uint64_t twcc_stamped;  /* packets sent with our transport-wide seq */
   int64_t rtt_us;         /* from its receiver reports; 0 unknown */
   struct PeerTransport *pub_tr, *sub_tr; /* the pump's (sfu/peer_transport.h) */
@@ -161,16 +149,11 @@ struct Participant {
    * and builds the feedback. NULL when not negotiated. */
   TwccFeedback *pub_twcc;
   uint8_t pub_twcc_ext;
-  int64_t pub_remb_us;   /* last REMB computation (every 100 ms) */
-  int64_t pub_connected_us; /* first tick with the publisher transport connected */
   uint64_t pub_twcc_packets_without; /* RTP packets that lacked the extension */
   uint64_t pub_twcc_sent, pub_twcc_bytes, pub_twcc_send_errors;
-  /* The seam (core/engine.h): where the engine's packets go, and which
-   * legs are connected (told by the pump). */
-  EngineSendFn send;
-  void *send_io;
-  int pub_connected, sub_connected;
+  int sub_connected;       /* told by the pump (engine_peer_set_connected) */
   EngineDrops drops;     /* packets of (or for) this participant not used */
+  struct EnginePeerState *e; /* the engine's own (engine_private.h) */
 };
 
 struct Room {
@@ -187,16 +170,14 @@ struct Room {
   GSource *tick;            /* 20 ms: NACK and keyframe polls, 1 s reports */
   struct Recorder *recorder; /* the pump's: while recording (docs/recording.md) */
   struct FacesTap *faces_tap; /* the pump's: once a participant is analysed (docs/faces.md) */
-  int64_t last_report_us;
-  SpeakerDetector speakers; /* audio levels -> speaking events (engine_reports.c) */
-  uint32_t next_speaker_key;
-  int64_t last_speaker_poll_us;
-  int64_t last_layer_us;    /* simulcast layer choice, every 100 ms */
-  int64_t wall_offset_us;   /* unix - monotonic time (engine_set_wall_offset) */
   EngineDrops drops;        /* every participant's drops, those who left too */
-  const EngineHooks *hooks; /* what the engine tells the room (engine_room_set_hooks) */
-  void *hooks_ctx;
+  struct EngineRoomState *e; /* the engine's own (engine_private.h) */
 };
+
+/* The engine's own state of a subscription slot: made right after the
+ * slot (participant.c), freed before it. */
+void engine_slot_init(SubSlot *s);
+void engine_slot_clear(SubSlot *s);
 
 /* One-way video (core/media_gate.h): may p receive track t at all. */
 int participant_may_receive(const Participant *p, const PubTrack *t);

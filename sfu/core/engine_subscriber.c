@@ -26,11 +26,11 @@ static void retransmit(SubSlot *s, RouterSubscription *rs, uint16_t out_seq, int
   if (!seq_rewriter_reverse(&rs->rw, out_seq, &in_ssrc, &in_seq)) return;
   RouterSsrcInfo info;
   if (!router_lookup_ssrc(t->room->router, in_ssrc, &info) || info.track != rs->track ||
-      info.is_rtx || info.layer >= t->n_layers || !t->nack_buf[info.layer])
+      info.is_rtx || info.layer >= t->n_layers || !t->e->nack_buf[info.layer])
     return;
   const uint8_t *pkt;
   size_t plen;
-  if (nack_buffer_get(t->nack_buf[info.layer], in_seq, now, &pkt, &plen) != NACK_BUFFER_HIT) return;
+  if (nack_buffer_get(t->e->nack_buf[info.layer], in_seq, now, &pkt, &plen) != NACK_BUFFER_HIT) return;
   RtpView v;
   if (rtp_parse(pkt, plen, &v) != RTP_OK || v.ssrc != in_ssrc) return;
   uint32_t out_ts;
@@ -92,7 +92,7 @@ void engine_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len, int64_t
     case RTCP_KIND_SR: {
       /* Round-trip time from its report blocks on our sender reports. */
       RtcpReportBlock rb;
-      uint32_t mid = rtcp_ntp_mid32(rtcp_ntp_from_unix_us(now + p->room->wall_offset_us));
+      uint32_t mid = rtcp_ntp_mid32(rtcp_ntp_from_unix_us(now + p->room->e->wall_offset_us));
       for (unsigned i = 0; i < pk.count && rtcp_report_block(&pk, i, &rb); i++) {
         SubSlot *o = NULL;
         if (!own_sub(p, rb.ssrc, &o)) continue;
@@ -124,12 +124,12 @@ void engine_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len, int64_t
       break;
     case RTCP_KIND_REMB:
       /* The subscriber's receive-side estimate of its whole downlink. */
-      if (p->sub_remb_us && pk.u.remb.bitrate_bps * 20 < p->sub_remb_bps * 19)
-        p->sub_remb_drop_us = now;
-      if (!p->sub_remb_us || pk.u.remb.bitrate_bps * 100 > p->sub_remb_bps * 101)
-        p->sub_remb_rise_us = now;
+      if (p->e->sub_remb_us && pk.u.remb.bitrate_bps * 20 < p->sub_remb_bps * 19)
+        p->e->sub_remb_drop_us = now;
+      if (!p->e->sub_remb_us || pk.u.remb.bitrate_bps * 100 > p->sub_remb_bps * 101)
+        p->e->sub_remb_rise_us = now;
       p->sub_remb_bps = pk.u.remb.bitrate_bps;
-      p->sub_remb_us = now;
+      p->e->sub_remb_us = now;
       break;
     case RTCP_KIND_NACK:
       if ((rs = own_sub(p, pk.media_ssrc, &s))) {

@@ -16,6 +16,7 @@
 PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
   Room *r = p->room;
   PubTrack *t = g_new0(PubTrack, 1);
+  t->e = g_new0(struct EngineTrackState, 1);
   t->room = r;
   t->pub = p;
   t->id = g_strdup_printf("%s:%s", p->id, mi->mid);
@@ -32,14 +33,14 @@ PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
     g_strlcpy(t->rids[l], mi->rids[l], sizeof t->rids[l]);
   /* About 1 s of packets: video at a few Mbit/s, audio at 50 packets/s. */
   for (unsigned l = 0; l < t->n_layers; l++) {
-    t->nack_buf[l] = nack_buffer_new(t->kind == SDP_KIND_VIDEO ? NACK_BUFFER_SLOTS : 64, MAX_PKT,
+    t->e->nack_buf[l] = nack_buffer_new(t->kind == SDP_KIND_VIDEO ? NACK_BUFFER_SLOTS : 64, MAX_PKT,
                                      NACK_BUFFER_AGE_US);
     t->nack_gen[l] = nack_generator_new(NULL);
   }
-  for (unsigned l = 0; l < ROUTER_MAX_LAYERS; l++) keyframe_throttle_init(&t->kt[l], 0);
+  for (unsigned l = 0; l < ROUTER_MAX_LAYERS; l++) keyframe_throttle_init(&t->e->kt[l], 0);
   t->rec_handle = -1;
-  t->remb_bps = t->kind == SDP_KIND_VIDEO ? REMB_START_BPS : 0;
-  t->remb_sent_bps = t->remb_bps;
+  t->e->remb_bps = t->kind == SDP_KIND_VIDEO ? REMB_START_BPS : 0;
+  t->remb_sent_bps = t->e->remb_bps;
   RouterTrackSpec spec = {
       .id = t->id,
       .publisher = p->id,
@@ -56,9 +57,9 @@ PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
       .user_destroy = pub_track_free,
   };
   if (t->kind == SDP_KIND_AUDIO && t->ext.audio_level) {
-    uint32_t key = ++r->next_speaker_key;
-    if (key == 0) key = ++r->next_speaker_key;
-    if (speaker_detector_add(&r->speakers, key)) t->speaker_key = key;
+    uint32_t key = ++r->e->next_speaker_key;
+    if (key == 0) key = ++r->e->next_speaker_key;
+    if (speaker_detector_add(&r->e->speakers, key)) t->e->speaker_key = key;
   }
   RouterStatus st = router_add_track(r->router, &spec, &t->rt);
   if (st == ROUTER_ERR_SSRC_IN_USE) {
@@ -84,11 +85,12 @@ PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
 void pub_track_free(gpointer data) {
   PubTrack *t = data;
   if (!t) return;
-  if (t->speaker_key) speaker_detector_remove(&t->room->speakers, t->speaker_key);
+  if (t->e->speaker_key) speaker_detector_remove(&t->room->e->speakers, t->e->speaker_key);
   for (unsigned l = 0; l < ROUTER_MAX_LAYERS; l++) {
-    nack_buffer_free(t->nack_buf[l]);
+    nack_buffer_free(t->e->nack_buf[l]);
     nack_generator_free(t->nack_gen[l]);
   }
+  g_free(t->e);
   g_free(t->codec.fmtp);
   g_free(t->id);
   g_free(t->mid);
@@ -126,7 +128,7 @@ static void request_layers(PubTrack *t, unsigned mask, const char *reason, int f
   unsigned go = 0;
   for (unsigned l = 0; l < t->rt->n_layers && l < ROUTER_MAX_LAYERS; l++) {
     if (!(mask >> l & 1u)) continue;
-    if (force ? keyframe_throttle_force(&t->kt[l], now) : keyframe_throttle_request(&t->kt[l], now))
+    if (force ? keyframe_throttle_force(&t->e->kt[l], now) : keyframe_throttle_request(&t->e->kt[l], now))
       go |= 1u << l;
   }
   if (go) engine_send_pli(t, go, reason);

@@ -582,7 +582,7 @@ static void test_drops(void) {
   input(s1.p, ENGINE_LEG_SUBSCRIBER, ENGINE_PACKET_RTP, b, rtp_packet(b, PT, 0x1234, 7, 100), now);
   /* his leg goes down: what is forwarded to him meanwhile (a keyframe, so
    * that his new subscription starts) is not sent */
-  s1.p->send = NULL;
+  engine_peer_set_output(s1.p, NULL, NULL);
   size_t n = rtp_packet(b, PT, PUB_SSRC, 8, 100);
   const uint8_t vp8_key[] = {0x90, 0x80, 0x80, 0x01, 0x50, 0x2d, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01};
   memcpy(b + 12, vp8_key, sizeof vp8_key);

@@ -1,0 +1,60 @@
+/* engine_private: the room engine's own state, which only its files
+ * (engine_internal.h's list) see: no pump file includes this header, so
+ * these fields change only through engine.h's calls. Each hangs off its
+ * struct in engine_state.h as `e`, made and freed with it
+ * (engine_room_init/clear, engine_peer_init/clear, engine_slot_init/clear,
+ * pub_track_new/free). Worker thread only. */
+#ifndef PARLOUR_SFU_CORE_ENGINE_PRIVATE_H
+#define PARLOUR_SFU_CORE_ENGINE_PRIVATE_H
+
+#include "engine_state.h"
+
+struct EngineTrackState {
+  NackBuffer *nack_buf[ROUTER_MAX_LAYERS];
+  int64_t last_packet_us[ROUTER_MAX_LAYERS];
+  KeyframeThrottle kt[ROUTER_MAX_LAYERS]; /* one per simulcast layer (its own encoder) */
+  uint64_t rtx_duplicates; /* RTX copies of packets we had (probes): not routed */
+  uint64_t remb_bps;     /* our loss-based estimate toward the publisher */
+  unsigned faces_kf_gen; /* the analyser tap's keyframe requests already served */
+  uint32_t speaker_key;  /* audio with the RFC 6464 extension: key in the room's detector, else 0 */
+  /* What the publisher is told (engine_feedback.c): simulcast demand and
+   * the REMB's pace. */
+  PublisherRemb premb;
+};
+
+struct EngineSlotState {
+  LayerSelector sel;          /* simulcast layer choice (forwarder_choose_layer) */
+  int sel_ready;
+  uint16_t resume_seq;
+  uint32_t resume_ts;
+  int64_t paused_us;
+};
+
+struct EnginePeerState {
+  int64_t sub_remb_us;    /* when it came; 0 never */
+  uint64_t sub_rate_bps;  /* what we forwarded to it over the last second */
+  uint64_t sub_bytes_last;
+  int64_t sub_remb_drop_us; /* when its REMB last fell (over-use seen); 0 never */
+  int64_t sub_remb_rise_us; /* when its REMB last rose */
+  int64_t pub_remb_us;   /* last REMB computation (every 100 ms) */
+  int64_t pub_connected_us; /* first tick with the publisher transport connected */
+  /* The seam (engine.h): where the engine's packets go, and whether the
+   * publisher leg is connected (told by the pump). */
+  EngineSendFn send;
+  void *send_io;
+  int pub_connected;
+  uint64_t padding_packets; /* probe padding sent (padding_bytes: the stats') */
+};
+
+struct EngineRoomState {
+  int64_t last_report_us;
+  SpeakerDetector speakers; /* audio levels -> speaking events (engine_reports.c) */
+  uint32_t next_speaker_key;
+  int64_t last_speaker_poll_us;
+  int64_t last_layer_us;    /* simulcast layer choice, every 100 ms */
+  int64_t wall_offset_us;   /* unix - monotonic time (engine_set_wall_offset) */
+  const EngineHooks *hooks; /* what the engine tells the room (engine_room_set_hooks) */
+  void *hooks_ctx;
+};
+
+#endif
