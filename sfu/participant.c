@@ -571,25 +571,10 @@ void participant_activate_slots(Participant *p, int64_t now) {
     if (!s->negotiated || !s->active || s->rs || s->paused) continue;
     PubTrack *t = room_track(r, s->track_id);
     if (!t) continue;
-    RouterSubscription *rs = NULL;
-    RouterStatus st = router_subscribe(r->router, p->id, t->id, s->ssrc,
-                                       (uint16_t)ids_random_u32(), ids_random_u32(), &rs);
-    if (st != ROUTER_OK) {
-      log_warn("subscribe_failed", "room=%s participant=%s track=%s status=%s", r->name, p->id,
-               t->id, router_status_str(st));
-      continue;
-    }
-    rs->user_data = s;
-    s->rs = rs;
-    vp8_rewrite_init(&s->vp8); /* a new numbering from here */
-    memset(s->ext_map, 0, sizeof s->ext_map);
-    if (t->ext.abs_send_time && s->ext_abs) s->ext_map[t->ext.abs_send_time] = s->ext_abs;
-    if (t->ext.audio_level && s->ext_level) s->ext_map[t->ext.audio_level] = s->ext_level;
-    s->rtx_seq = (uint16_t)ids_random_u32();
-    rtp_send_stats_init(&s->sstats, s->ssrc, s->codec.clock_rate);
-    s->forward_since_us = now;
-    forwarder_choose_layer(s, now);
-    if (t->kind == SDP_KIND_VIDEO) forwarder_request_keyframe(t, "new_subscriber", 1, now);
+    /* Where its numbering starts: random (RFC 3550 sec. 5.1). */
+    uint16_t seq = (uint16_t)ids_random_u32();
+    uint32_t ts = ids_random_u32();
+    engine_slot_activate(s, t, seq, ts, (uint16_t)ids_random_u32(), now);
   }
 }
 

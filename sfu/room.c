@@ -172,7 +172,6 @@ Room *room_new(const char *name, int max_participants, int recordable, int worke
   r->ctx = ctx;
   r->participants = g_hash_table_new(g_str_hash, g_str_equal);
   r->order = g_ptr_array_new();
-  r->router = router_new();
   engine_room_init(r);
   engine_room_set_hooks(r, &room_engine_hooks, r);
   engine_set_wall_offset(r, g_get_real_time() - g_get_monotonic_time());
@@ -190,10 +189,9 @@ void room_free(Room *r, const char *reason) {
   while (r->order->len > 0) participant_remove(r->order->pdata[r->order->len - 1], reason);
   g_source_destroy(r->tick);
   g_source_unref(r->tick);
-  router_free(r->router);
+  engine_room_clear(r); /* the router and the engine's state */
   g_hash_table_destroy(r->participants);
   g_ptr_array_free(r->order, TRUE);
-  engine_room_clear(r);
   g_free((gpointer)r->env);
   g_free(r->name);
   g_free(r);

@@ -34,11 +34,14 @@ void engine_tick(Room *r, int64_t now) {
 /* ---- the seam (core/engine.h) ---- */
 
 void engine_room_init(Room *r) {
+  r->router = router_new();
   r->e = g_new0(struct EngineRoomState, 1);
   speaker_detector_init(&r->e->speakers, NULL);
 }
 
 void engine_room_clear(Room *r) {
+  router_free(r->router); /* frees the tracks: pub_track_free needs r->e */
+  r->router = NULL;
   g_free(r->e);
   r->e = NULL;
 }
@@ -48,13 +51,6 @@ void engine_peer_init(Participant *p) { p->e = g_new0(struct EnginePeerState, 1)
 void engine_peer_clear(Participant *p) {
   g_free(p->e);
   p->e = NULL;
-}
-
-void engine_slot_init(SubSlot *s) { s->e = g_new0(struct EngineSlotState, 1); }
-
-void engine_slot_clear(SubSlot *s) {
-  g_free(s->e);
-  s->e = NULL;
 }
 
 #define ENGINE_TICK_US 20000 /* the finest cadence: NACK and keyframe polls */

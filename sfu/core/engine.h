@@ -53,10 +53,10 @@ typedef struct Room EngineRoom;
 typedef struct Participant EnginePeer;
 typedef struct PubTrack EngineTrack;
 
-/* The engine's own state of a room and of a peer: made right after the
- * room's (the peer's) struct (room_new, participant_new), before any other
- * engine call for it; freed after its last (the peer's: once its tracks
- * and slots are gone; the room's: after its router and peers). */
+/* The engine's own state of a room (its router too) and of a peer: made
+ * right after the room's (the peer's) struct (room_new, participant_new),
+ * before any other engine call for it; freed after its last (the peer's:
+ * once its tracks and slots are gone; the room's: once its peers are). */
 void engine_room_init(EngineRoom *room);
 void engine_room_clear(EngineRoom *room);
 void engine_peer_init(EnginePeer *peer);

@@ -94,7 +94,7 @@ static uint64_t simulcast_remb(PubTrack *t, bool tcc, int64_t now) {
      * for the middle layer only, Chromium (its own estimate held at the
      * layer-0 REMB until then) took ~3 s to send it and longer for the
      * top; asked for all, it probes and sends all within ~1 s. */
-    uint64_t est = s->forward_since_us && now - s->forward_since_us < NEW_SUB_GRACE_US
+    uint64_t est = s->e->forward_since_us && now - s->e->forward_since_us < NEW_SUB_GRACE_US
                        ? 0
                        : sub_estimate(q, now);
     int d = publisher_remb_demand(pr, max_layer, s->paused, est, sub_audio(q), now);

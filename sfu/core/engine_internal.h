@@ -13,6 +13,7 @@
  *   engine_reports.c     NACK/PLI polls, receiver and sender reports, the
  *                        publisher's loss-based estimate, speakers
  *   engine_feedback.c    REMB and transport-cc feedback to publishers
+ *   engine_slot.c        a subscription slot's state and activation
  * The pump (sfu/) never includes this header. */
 #ifndef PARLOUR_SFU_ENGINE_INTERNAL_H
 #define PARLOUR_SFU_ENGINE_INTERNAL_H

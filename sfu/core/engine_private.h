@@ -23,6 +23,11 @@ struct EngineTrackState {
 };
 
 struct EngineSlotState {
+  uint8_t ext_map[256];       /* publisher ext id -> ours, 0 drop (set on activation) */
+  Vp8Rewrite vp8;             /* VP8 PictureID/TL0PICIDX continuous across layers */
+  RtpSendStats sstats;
+  uint16_t rtx_seq;
+  int64_t forward_since_us;   /* forwarding began (activation); 0 never */
   LayerSelector sel;          /* simulcast layer choice (forwarder_choose_layer) */
   int sel_ready;
   uint16_t resume_seq;

@@ -25,7 +25,7 @@ static bool send_padding(SubSlot *s, size_t pad, int64_t now) {
   b[0] = 0x80 | 0x20 | 0x10; /* V=2, P, X */
   b[1] = s->rtx_pt & 0x7f;
   size_t len = PAD_HDR + pad;
-  rtp_set_seq(b, len, s->rtx_seq);
+  rtp_set_seq(b, len, s->e->rtx_seq);
   rtp_set_timestamp(b, len, ts);
   rtp_set_ssrc(b, len, s->rtx_ssrc);
   b[12] = 0xbe;
@@ -37,7 +37,7 @@ static bool send_padding(SubSlot *s, size_t pad, int64_t now) {
   b[17] = (uint8_t)(seq >> 8);
   b[18] = (uint8_t)seq;
   if (engine_send(q, ENGINE_LEG_SUBSCRIBER, ENGINE_PACKET_RTP, b, len) != 0) return false;
-  s->rtx_seq++;
+  s->e->rtx_seq++;
   q->e->padding_packets++;
   q->padding_bytes += len;
   return true;

@@ -83,7 +83,7 @@ bool engine_stamp_twcc(SubSlot *s, uint8_t *b, size_t *len, size_t cap, int64_t 
 bool engine_rewrite_vp8(PubTrack *t, SubSlot *s, unsigned layer, bool switch_ok, uint8_t *pkt,
                         const RtpView *v) {
   if (t->codec_id != CODEC_VP8 || t->n_layers < 2 || !v->payload_len) return true;
-  return vp8_rewrite_apply(&s->vp8, layer, switch_ok, pkt + v->payload_offset, v->payload_len);
+  return vp8_rewrite_apply(&s->e->vp8, layer, switch_ok, pkt + v->payload_offset, v->payload_len);
 }
 
 static void forward_one(PubTrack *t, unsigned layer, const RouterOutput *o, const uint8_t *buf,
@@ -113,7 +113,7 @@ static void forward_one(PubTrack *t, unsigned layer, const RouterOutput *o, cons
   rtp_set_seq(ob, len, o->seq);
   rtp_set_timestamp(ob, len, o->ts);
   rtp_set_payload_type(ob, len, s->codec.pt);
-  if (v->extension && rtp_ext_rewrite_ids(ob, v, s->ext_map, NULL) != RTP_OK) {
+  if (v->extension && rtp_ext_rewrite_ids(ob, v, s->e->ext_map, NULL) != RTP_OK) {
     engine_drop(q, ENGINE_DROP_EXT_REWRITE, now);
     return;
   }
@@ -124,7 +124,7 @@ static void forward_one(PubTrack *t, unsigned layer, const RouterOutput *o, cons
   if (engine_send(q, ENGINE_LEG_SUBSCRIBER, ENGINE_PACKET_RTP, ob, len) == 0) {
     s->packets++;
     s->bytes += v->payload_len;
-    rtp_send_stats_update(&s->sstats, o->ts, v->payload_len, now);
+    rtp_send_stats_update(&s->e->sstats, o->ts, v->payload_len, now);
   } else {
     engine_drop(q, ENGINE_DROP_SEND, now);
   }

@@ -107,7 +107,7 @@ void engine_report_subscriber(Participant *p, int64_t now) {
   for (guint i = 0; i < p->slots->len; i++) {
     SubSlot *s = p->slots->pdata[i];
     RtcpSenderInfo si;
-    if (!s->rs || !rtp_send_stats_sender_info(&s->sstats, now, ntp, &si)) continue;
+    if (!s->rs || !rtp_send_stats_sender_info(&s->e->sstats, now, ntp, &si)) continue;
     size_t n = rtcp_build_sr(b + len, 1400 - len, &si, NULL, 0);
     if (!n) break;
     len += n;

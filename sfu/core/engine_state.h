@@ -97,18 +97,13 @@ typedef struct {
   uint8_t ext_twcc;           /* transport-cc accepted: every packet is stamped */
   int fb_twcc;                /* ... with a=rtcp-fb transport-cc (feedback comes) */
   uint64_t answer_max_bps;    /* b=TIAS/b=AS of the answer's section; 0 none */
-  uint8_t ext_map[256];       /* publisher ext id -> ours, 0 drop (set on activation) */
   RouterSubscription *rs;     /* forwarding state once negotiated and connected */
-  Vp8Rewrite vp8;             /* VP8 PictureID/TL0PICIDX continuous across layers */
   /* Video paused (even the lowest layer does not fit the subscriber's
    * downlink; audio goes on): the router subscription is dropped and made
    * again on resume, numbering on from where it stopped. */
   int paused;
   uint64_t pauses;
-  RtpSendStats sstats;
-  uint16_t rtx_seq;
   uint64_t nacks_received, retransmitted, plis_received, packets, bytes;
-  int64_t forward_since_us;   /* forwarding began (activation); 0 never */
   struct EngineSlotState *e; /* the engine's own (engine_private.h) */
 } SubSlot;
 
@@ -178,6 +173,12 @@ struct Room {
  * slot (participant.c), freed before it. */
 void engine_slot_init(SubSlot *s);
 void engine_slot_clear(SubSlot *s);
+/* Starts forwarding t to a negotiated slot whose subscriber leg is
+ * connected: a router subscription numbered from first_seq/first_ts (the
+ * pump draws them at random), RTX from rtx_seq, a layer chosen and, for
+ * video, a keyframe asked for at now_us. False: the router refused (logged). */
+bool engine_slot_activate(SubSlot *s, PubTrack *t, uint16_t first_seq, uint32_t first_ts,
+                          uint16_t rtx_seq, int64_t now_us);
 
 /* One-way video (core/media_gate.h): may p receive track t at all. */
 int participant_may_receive(const Participant *p, const PubTrack *t);
