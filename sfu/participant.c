@@ -608,29 +608,28 @@ static json_t *transport_json(PeerTransport *t) {
 }
 
 json_t *participant_stats_json(Participant *p) {
-  /* The estimate the layer choice uses: ours from transport-cc feedback
-   * once it flows, else the subscriber's REMB. */
-  int bwe = p->bwe_on && p->bwe && p->bwe->feedbacks > 0;
+  int64_t now = g_get_monotonic_time();
+  EnginePeerStats ps;
+  engine_peer_stats(p, &ps);
   json_t *j = json_pack("{s:s, s:I, s:I, s:s}", "participant", p->id, "max_video_bitrate",
                         (json_int_t)p->max_video_bps, "subscriber_estimate_bps",
-                        (json_int_t)(bwe ? subscriber_bwe_estimate(p->bwe) : p->sub_remb_bps),
-                        "subscriber_estimate_source", bwe ? "transport-cc" : "remb");
+                        (json_int_t)ps.estimate_bps, "subscriber_estimate_source",
+                        ps.estimate_from_bwe ? "transport-cc" : "remb");
   json_object_set_new(j, "receive_video", json_boolean(p->receive_video));
-  if (p->bwe)
+  if (ps.has_bwe)
     json_object_set_new(
         j, "bwe",
         json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "transport_cc",
-                  p->bwe_on, "estimate_bps", (json_int_t)subscriber_bwe_estimate(p->bwe),
-                  "acked_bps", (json_int_t)bwe_delay_acked_bps(&p->bwe->bwe), "remb_bps",
-                  (json_int_t)p->sub_remb_bps, "feedbacks", (json_int_t)p->bwe->feedbacks,
-                  "bad_feedbacks", (json_int_t)p->bwe->bad_feedbacks, "packets_stamped",
-                  (json_int_t)p->twcc_stamped, "packets_lost", (json_int_t)p->bwe->hist.stats.lost,
-                  "probes_ok", (json_int_t)p->bwe->probes_ok, "probes_failed",
-                  (json_int_t)p->bwe->probes_failed, "padding_bytes", (json_int_t)p->padding_bytes,
-                  "rtt_ms", (json_int_t)(p->rtt_us / 1000)));
-  if (p->bwe)
+                  ps.transport_cc, "estimate_bps", (json_int_t)ps.bwe_estimate_bps, "acked_bps",
+                  (json_int_t)ps.acked_bps, "remb_bps", (json_int_t)ps.remb_bps, "feedbacks",
+                  (json_int_t)ps.feedbacks, "bad_feedbacks", (json_int_t)ps.bad_feedbacks,
+                  "packets_stamped", (json_int_t)ps.packets_stamped, "packets_lost",
+                  (json_int_t)ps.packets_lost, "probes_ok", (json_int_t)ps.probes_ok,
+                  "probes_failed", (json_int_t)ps.probes_failed, "padding_bytes",
+                  (json_int_t)ps.padding_bytes, "rtt_ms", (json_int_t)(ps.rtt_us / 1000)));
+  if (ps.has_bwe)
     json_object_set_new(json_object_get(j, "bwe"), "heavy_loss_caps",
-                        json_integer((json_int_t)p->bwe->bwe.loss_capped));
+                        json_integer((json_int_t)ps.heavy_loss_caps));
   /* Packets of (or for) this participant the engine did not use, by reason. */
   json_object_set_new(j, "drops", engine_drops_json(&p->drops));
   /* What the publisher is told: transport-cc feedback counts here, the
@@ -642,31 +641,26 @@ json_t *participant_stats_json(Participant *p) {
   GPtrArray *mine = own_tracks(p);
   for (guint i = 0; i < mine->len; i++) {
     PubTrack *t = mine->pdata[i];
-    size_t nsubs = 0;
-    router_track_subscriptions(t->rt, &nsubs);
-    uint64_t recovered = 0, lost = 0;
+    EngineTrackStats ts;
+    engine_track_stats(t, now, &ts);
     json_t *layers = json_array();
-    for (unsigned l = 0; l < t->n_layers; l++) {
-      recovered += nack_generator_stats(t->nack_gen[l])->recovered;
-      if (t->have_rstats[l]) lost += (uint64_t)rtp_stats_cumulative_lost(&t->rstats[l]);
-      if (t->n_layers > 1)
-        json_array_append_new(
-            layers, json_pack("{s:s, s:I, s:I, s:I}", "rid", t->rids[l], "ssrc",
-                              (json_int_t)t->rt->ssrcs[l], "packets", (json_int_t)t->layer_packets[l],
-                              "bps", (json_int_t)layer_rate_bps(&t->meter, l, g_get_monotonic_time())));
-    }
+    for (unsigned l = 0; l < t->n_layers && t->n_layers > 1; l++)
+      json_array_append_new(
+          layers, json_pack("{s:s, s:I, s:I, s:I}", "rid", t->rids[l], "ssrc",
+                            (json_int_t)ts.layers[l].ssrc, "packets",
+                            (json_int_t)ts.layers[l].packets, "bps", (json_int_t)ts.layers[l].bps));
     json_t *tj =
         json_pack("{s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "id",
                   t->id, "kind", sdp_kind_name(t->kind), "mid", t->mid, "codec", t->codec.name,
-                  "muted", t->rt->muted, "packets", (json_int_t)t->packets, "bytes",
-                  (json_int_t)t->bytes, "lost",
-                  (json_int_t)lost, "nacks_sent", (json_int_t)t->nacks_sent, "nack_recovered",
-                  (json_int_t)recovered, "rtx_received", (json_int_t)t->rtx_received,
-                  "keyframe_requests", (json_int_t)t->keyframe_requests, "subscribers",
-                  (json_int_t)nsubs, "remb_bps", (json_int_t)t->remb_sent_bps);
-    if (t->kind == SDP_KIND_VIDEO) json_object_set_new(tj, "rembs_sent", json_integer((json_int_t)t->rembs_sent));
-    if (t->n_layers > 1 && t->rembs_sent)
-      json_object_set_new(tj, "remb_highest_layer", json_integer(t->remb_highest));
+                  "muted", ts.muted, "packets", (json_int_t)ts.packets, "bytes",
+                  (json_int_t)ts.bytes, "lost", (json_int_t)ts.lost, "nacks_sent",
+                  (json_int_t)ts.nacks_sent, "nack_recovered", (json_int_t)ts.nack_recovered,
+                  "rtx_received", (json_int_t)ts.rtx_received, "keyframe_requests",
+                  (json_int_t)ts.keyframe_requests, "subscribers", (json_int_t)ts.subscribers,
+                  "remb_bps", (json_int_t)ts.remb_bps);
+    if (t->kind == SDP_KIND_VIDEO) json_object_set_new(tj, "rembs_sent", json_integer((json_int_t)ts.rembs_sent));
+    if (t->n_layers > 1 && ts.rembs_sent)
+      json_object_set_new(tj, "remb_highest_layer", json_integer(ts.remb_highest));
     if (t->n_layers > 1)
       json_object_set_new(tj, "layers", layers);
     else
@@ -678,23 +672,25 @@ json_t *participant_stats_json(Participant *p) {
   json_t *subs = json_array();
   for (guint i = 0; i < p->slots->len; i++) {
     SubSlot *s = p->slots->pdata[i];
+    EngineSlotStats ss;
+    engine_slot_stats(s, &ss);
     json_t *sj =
         json_pack("{s:s, s:o, s:s, s:b, s:b, s:b, s:I, s:I, s:I, s:I, s:I}", "mid", s->mid,
                   "track", s->track_id ? json_string(s->track_id) : json_null(), "kind",
                   sdp_kind_name(s->kind), "active", s->active, "negotiated", s->negotiated,
-                  "forwarding", s->rs != NULL, "packets", (json_int_t)s->packets, "bytes",
-                  (json_int_t)s->bytes, "nacks_received", (json_int_t)s->nacks_received,
-                  "retransmitted", (json_int_t)s->retransmitted, "plis_received",
-                  (json_int_t)s->plis_received);
+                  "forwarding", ss.forwarding, "packets", (json_int_t)ss.packets, "bytes",
+                  (json_int_t)ss.bytes, "nacks_received", (json_int_t)ss.nacks_received,
+                  "retransmitted", (json_int_t)ss.retransmitted, "plis_received",
+                  (json_int_t)ss.plis_received);
     if (s->kind == SDP_KIND_VIDEO)
-      json_object_set_new(sj, "max_bitrate", json_integer((json_int_t)forwarder_slot_cap(s)));
-    if (s->kind == SDP_KIND_VIDEO && (s->paused || s->pauses)) {
-      json_object_set_new(sj, "paused", json_boolean(s->paused));
-      json_object_set_new(sj, "pauses", json_integer((json_int_t)s->pauses));
+      json_object_set_new(sj, "max_bitrate", json_integer((json_int_t)ss.max_bitrate));
+    if (s->kind == SDP_KIND_VIDEO && (ss.paused || ss.pauses)) {
+      json_object_set_new(sj, "paused", json_boolean(ss.paused));
+      json_object_set_new(sj, "pauses", json_integer((json_int_t)ss.pauses));
     }
-    if (s->rs && s->rs->track->n_layers > 1) {
-      json_object_set_new(sj, "layer", json_integer(s->rs->layer));
-      json_object_set_new(sj, "target_layer", json_integer(s->rs->target_layer));
+    if (ss.simulcast) {
+      json_object_set_new(sj, "layer", json_integer(ss.layer));
+      json_object_set_new(sj, "target_layer", json_integer(ss.target_layer));
     }
     json_array_append_new(subs, sj);
   }

@@ -62,7 +62,7 @@ static void send_twcc(Participant *p, int64_t now) {
  * (taken as unlimited). */
 static uint64_t sub_estimate(const Participant *q, int64_t now) {
   if (q->bwe_on && q->bwe && q->bwe->feedbacks > 0) return subscriber_bwe_estimate(q->bwe);
-  if (q->e->sub_remb_us && now - q->e->sub_remb_us < SUB_REMB_STALE_US) return q->sub_remb_bps;
+  if (q->e->sub_remb_us && now - q->e->sub_remb_us < SUB_REMB_STALE_US) return q->e->sub_remb_bps;
   return 0;
 }
 
@@ -78,7 +78,7 @@ static uint64_t sub_audio(const Participant *q) {
 static uint64_t simulcast_remb(PubTrack *t, bool tcc, int64_t now) {
   PublisherRemb *pr = &t->e->premb;
   for (unsigned l = 0; l < t->n_layers && l < LAYER_MAX; l++)
-    publisher_remb_on_layer_rate(pr, l, layer_rate_bps(&t->meter, l, now), now);
+    publisher_remb_on_layer_rate(pr, l, layer_rate_bps(&t->e->meter, l, now), now);
   publisher_remb_begin(pr);
   size_t n = 0;
   RouterSubscription *const *subs = router_track_subscriptions(t->rt, &n);
@@ -142,7 +142,7 @@ static void remb_track(RouterTrack *rt, void *ud) {
   if (!ns) return; /* nothing received yet: nothing to name */
   if (!t->e->premb.n_layers) {
     publisher_remb_init(&t->e->premb, NULL, t->n_layers);
-    t->remb_highest = LAYER_PAUSED;
+    t->e->remb_highest = LAYER_PAUSED;
   }
   bool tcc = c->p->pub_twcc != NULL;
   uint64_t bps = t->n_layers > 1 ? simulcast_remb(t, tcc, c->now) : single_remb(t, tcc);
@@ -150,12 +150,12 @@ static void remb_track(RouterTrack *rt, void *ud) {
   size_t n = rtcp_build_remb(c->b + c->len, c->cap - c->len, c->p->rtcp_ssrc, bps, ssrcs, ns);
   if (!n) return;
   c->len += n;
-  if (t->n_layers > 1 && t->e->premb.highest != t->remb_highest)
+  if (t->n_layers > 1 && t->e->premb.highest != t->e->remb_highest)
     engine_log(t->room, ENGINE_LOG_INFO, "publisher_remb", "room=%s track=%s bps=%" G_GUINT64_FORMAT " highest=%d from=%d tcc=%d",
-             t->room->name, t->id, bps, t->e->premb.highest, t->remb_highest, tcc);
-  t->remb_sent_bps = bps;
-  t->remb_highest = t->e->premb.highest;
-  t->rembs_sent++;
+             t->room->name, t->id, bps, t->e->premb.highest, t->e->remb_highest, tcc);
+  t->e->remb_sent_bps = bps;
+  t->e->remb_highest = t->e->premb.highest;
+  t->e->rembs_sent++;
 }
 
 void publisher_feedback_tick(Participant *p, int64_t now) {

@@ -14,6 +14,7 @@
  *                        publisher's loss-based estimate, speakers
  *   engine_feedback.c    REMB and transport-cc feedback to publishers
  *   engine_slot.c        a subscription slot's state and activation
+ *   engine_stats.c       counter snapshots for the stats API
  * The pump (sfu/) never includes this header. */
 #ifndef PARLOUR_SFU_ENGINE_INTERNAL_H
 #define PARLOUR_SFU_ENGINE_INTERNAL_H

@@ -46,7 +46,7 @@ static void pause_video(SubSlot *s, PubTrack *t, int64_t now) {
   router_unsubscribe(t->room->router, q->id, t->id);
   s->rs = NULL;
   s->paused = 1;
-  s->pauses++;
+  s->e->pauses++;
   engine_log(t->room, ENGINE_LOG_INFO, "video_paused", "room=%s subscriber=%s track=%s",
              t->room->name, q->id, t->id);
   engine_emit(t->room, &(EngineEvent){.kind = ENGINE_EVENT_VIDEO_PAUSED, .participant = q->id,
@@ -110,7 +110,7 @@ void forwarder_choose_layer(SubSlot *s, int64_t now) {
   layer_selector_set_max_layer(&s->e->sel, max_layer);
   uint64_t bps[LAYER_MAX] = {0};
   for (unsigned l = 0; l < t->n_layers && l < LAYER_MAX; l++)
-    bps[l] = layer_rate_bps(&t->meter, l, now);
+    bps[l] = layer_rate_bps(&t->e->meter, l, now);
   /* audio: reserved before this subscription's video (others_bps). */
   uint64_t audio = engine_others_bps(q, s, now);
   int fwd_layer = rs ? (int)rs->layer : LAYER_PAUSED;
@@ -123,13 +123,13 @@ void forwarder_choose_layer(SubSlot *s, int64_t now) {
       .audio_bps = audio,
       .forwarded = fwd_layer,
       .paused_us = s->e->paused_us,
-      .pauses = s->pauses,
+      .pauses = s->e->pauses,
       .bwe = bwe,
       .rtx = s->rtx_ok != 0,
       .bwe_bps = bwe ? subscriber_bwe_estimate(q->bwe) : 0,
       .congested = bwe && subscriber_bwe_congested(q->bwe, now),
       .link_bps = bwe ? subscriber_bwe_link_bps(q->bwe) : 0,
-      .remb_bps = q->sub_remb_bps,
+      .remb_bps = q->e->sub_remb_bps,
       .remb_us = q->e->sub_remb_us,
       .remb_drop_us = q->e->sub_remb_drop_us,
       .remb_rise_us = q->e->sub_remb_rise_us,

@@ -10,6 +10,18 @@
 #include "engine_state.h"
 
 struct EngineTrackState {
+  NackGenerator *nack_gen[ROUTER_MAX_LAYERS];
+  RtpRecvStats rstats[ROUTER_MAX_LAYERS];
+  int have_rstats[ROUTER_MAX_LAYERS];
+  uint64_t layer_packets[ROUTER_MAX_LAYERS];
+  LayerRateMeter meter;  /* per-layer incoming bitrate (simulcast) */
+  uint64_t packets, bytes, keyframe_requests, nacks_sent, rtx_received;
+  uint64_t remb_sent_bps; /* what the last REMB said: the estimate, capped by
+                             what the subscribers want (forwarder_video_cap) */
+  /* What the last REMB said (engine_feedback.c): the highest wanted layer
+   * (LAYER_PAUSED: layer 0 only, nobody wants more), how many were sent. */
+  int remb_highest;
+  uint64_t rembs_sent;
   NackBuffer *nack_buf[ROUTER_MAX_LAYERS];
   int64_t last_packet_us[ROUTER_MAX_LAYERS];
   KeyframeThrottle kt[ROUTER_MAX_LAYERS]; /* one per simulcast layer (its own encoder) */
@@ -28,6 +40,8 @@ struct EngineSlotState {
   RtpSendStats sstats;
   uint16_t rtx_seq;
   int64_t forward_since_us;   /* forwarding began (activation); 0 never */
+  uint64_t pauses;
+  uint64_t nacks_received, retransmitted, plis_received, packets, bytes;
   LayerSelector sel;          /* simulcast layer choice (forwarder_choose_layer) */
   int sel_ready;
   uint16_t resume_seq;
@@ -36,6 +50,10 @@ struct EngineSlotState {
 };
 
 struct EnginePeerState {
+  uint64_t sub_remb_bps;  /* the subscriber's latest REMB (its downlink estimate) */
+  uint64_t padding_bytes; /* probe padding sent */
+  uint64_t twcc_stamped;  /* packets sent with our transport-wide seq */
+  int64_t rtt_us;         /* from its receiver reports; 0 unknown */
   int64_t sub_remb_us;    /* when it came; 0 never */
   uint64_t sub_rate_bps;  /* what we forwarded to it over the last second */
   uint64_t sub_bytes_last;
@@ -48,7 +66,7 @@ struct EnginePeerState {
   EngineSendFn send;
   void *send_io;
   int pub_connected;
-  uint64_t padding_packets; /* probe padding sent (padding_bytes: the stats') */
+  uint64_t padding_packets;
 };
 
 struct EngineRoomState {

@@ -39,7 +39,7 @@ static bool send_padding(SubSlot *s, size_t pad, int64_t now) {
   if (engine_send(q, ENGINE_LEG_SUBSCRIBER, ENGINE_PACKET_RTP, b, len) != 0) return false;
   s->e->rtx_seq++;
   q->e->padding_packets++;
-  q->padding_bytes += len;
+  q->e->padding_bytes += len;
   return true;
 }
 
@@ -63,7 +63,7 @@ void engine_probe_tick(Participant *q, int64_t now) {
     if (!t || t->n_layers < 2) continue;
     int next = s->e->sel.target == LAYER_PAUSED ? 0 : s->e->sel.target + 1;
     if (next > s->e->sel.max_layer || next >= (int)t->n_layers) continue;
-    uint64_t b = layer_rate_bps(&t->meter, (unsigned)next, now);
+    uint64_t b = layer_rate_bps(&t->e->meter, (unsigned)next, now);
     if (!b) continue;
     uint64_t w = (uint64_t)((double)b * 1.25) + engine_others_bps(q, s, now);
     if (!want || w < want) want = w;

@@ -74,7 +74,7 @@ bool engine_stamp_twcc(SubSlot *s, uint8_t *b, size_t *len, size_t cap, int64_t 
   uint8_t zero[2] = {0, 0};
   if (rtp_ext_set(b, len, cap, &v, s->ext_twcc, zero, 2) != RTP_OK) return false;
   uint16_t seq = subscriber_bwe_on_send(q->bwe, *len, now);
-  q->twcc_stamped++;
+  q->e->twcc_stamped++;
   return twcc_ext_write_seq(b, &v, s->ext_twcc, seq);
 }
 
@@ -122,8 +122,8 @@ static void forward_one(PubTrack *t, unsigned layer, const RouterOutput *o, cons
     return;
   }
   if (engine_send(q, ENGINE_LEG_SUBSCRIBER, ENGINE_PACKET_RTP, ob, len) == 0) {
-    s->packets++;
-    s->bytes += v->payload_len;
+    s->e->packets++;
+    s->e->bytes += v->payload_len;
     rtp_send_stats_update(&s->e->sstats, o->ts, v->payload_len, now);
   } else {
     engine_drop(q, ENGINE_DROP_SEND, now);
@@ -181,7 +181,7 @@ void engine_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len, int64_t n
       return;
     }
     len = nl;
-    t->rtx_received++;
+    t->e->rtx_received++;
     /* Browsers probe bandwidth with RTX copies of packets already received.
      * Such a copy is not routed: an old keyframe start would otherwise
      * switch a subscription's layer at a stale sequence number and leave
@@ -195,17 +195,17 @@ void engine_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len, int64_t n
       return;
     }
   }
-  t->packets++;
-  t->bytes += v.payload_len;
-  t->layer_packets[L]++;
+  t->e->packets++;
+  t->e->bytes += v.payload_len;
+  t->e->layer_packets[L]++;
   t->e->last_packet_us[L] = now;
-  layer_rate_on_packet(&t->meter, L, len, now);
-  if (!t->have_rstats[L]) {
-    rtp_stats_init(&t->rstats[L], v.ssrc, t->codec.clock_rate);
-    t->have_rstats[L] = 1;
+  layer_rate_on_packet(&t->e->meter, L, len, now);
+  if (!t->e->have_rstats[L]) {
+    rtp_stats_init(&t->e->rstats[L], v.ssrc, t->codec.clock_rate);
+    t->e->have_rstats[L] = 1;
   }
-  rtp_stats_update(&t->rstats[L], v.seq, v.timestamp, now, v.payload_len);
-  nack_generator_on_packet(t->nack_gen[L], v.seq, now);
+  rtp_stats_update(&t->e->rstats[L], v.seq, v.timestamp, now, v.payload_len);
+  nack_generator_on_packet(t->e->nack_gen[L], v.seq, now);
   if (t->e->nack_buf[L]) nack_buffer_store(t->e->nack_buf[L], v.seq, buf, len, now);
   /* The recorder copies the publisher's packet as it is; a track muted by
    * staff stays a gap in the file. Simulcast: one stream only, the top
@@ -252,7 +252,7 @@ void engine_on_publisher_rtcp(Participant *p, uint8_t *buf, size_t len, int64_t 
     if (!router_lookup_ssrc(p->room->router, pk.u.sr.info.ssrc, &info) || info.is_rtx) continue;
     PubTrack *t = info.track->user_data;
     unsigned L = info.layer < t->n_layers ? info.layer : 0;
-    if (t->pub == p && t->have_rstats[L]) rtp_stats_on_sr(&t->rstats[L], pk.u.sr.info.ntp, now);
+    if (t->pub == p && t->e->have_rstats[L]) rtp_stats_on_sr(&t->e->rstats[L], pk.u.sr.info.ntp, now);
     const Room *r = p->room;
     if (t->pub == p && r->e->hooks && r->e->hooks->record_sr && L == t->n_layers - 1)
       r->e->hooks->record_sr(r->e->hooks_ctx, t, pk.u.sr.info.ntp, pk.u.sr.info.rtp_ts, now);

@@ -30,14 +30,14 @@ static void tick_track(RouterTrack *rt, void *ud) {
   }
   for (unsigned l = 0; l < t->n_layers; l++) {
     uint16_t seqs[64];
-    size_t n = nack_generator_poll(t->nack_gen[l], c->now, seqs, G_N_ELEMENTS(seqs));
+    size_t n = nack_generator_poll(t->e->nack_gen[l], c->now, seqs, G_N_ELEMENTS(seqs));
     if (n && t->codec.fb_nack && rt->ssrcs[l]) {
       uint8_t b[600 + ENGINE_PACKET_TAILROOM];
       size_t len = rtcp_build_nack(b, 600, p->rtcp_ssrc, rt->ssrcs[l], seqs, n);
       if (len && engine_send(p, ENGINE_LEG_PUBLISHER, ENGINE_PACKET_RTCP, b, len) == 0)
-        t->nacks_sent += n;
+        t->e->nacks_sent += n;
     }
-    if (nack_generator_take_keyframe_wanted(t->nack_gen[l]))
+    if (nack_generator_take_keyframe_wanted(t->e->nack_gen[l]))
       forwarder_request_layer_keyframe(t, l, "nack_gave_up", 0, c->now);
   }
 }
@@ -78,8 +78,8 @@ void engine_report_publisher(Participant *p, int64_t now) {
     uint8_t worst = 0;
     int any = 0;
     for (unsigned l = 0; l < t->n_layers && nb < RTCP_MAX_REPORT_BLOCKS; l++) {
-      if (!t->have_rstats[l]) continue;
-      rtp_stats_report_block(&t->rstats[l], now, &blocks[nb]);
+      if (!t->e->have_rstats[l]) continue;
+      rtp_stats_report_block(&t->e->rstats[l], now, &blocks[nb]);
       if (blocks[nb].fraction_lost > worst) worst = blocks[nb].fraction_lost;
       any = 1;
       nb++;
@@ -97,7 +97,7 @@ void engine_report_publisher(Participant *p, int64_t now) {
 
 void engine_report_subscriber(Participant *p, int64_t now) {
   uint64_t total = 0;
-  for (guint i = 0; i < p->slots->len; i++) total += ((SubSlot *)p->slots->pdata[i])->bytes;
+  for (guint i = 0; i < p->slots->len; i++) total += ((SubSlot *)p->slots->pdata[i])->e->bytes;
   p->e->sub_rate_bps = (total - p->e->sub_bytes_last) * 8 * 1000000 / REPORT_INTERVAL_US;
   p->e->sub_bytes_last = total;
   if (!p->sub_connected) return;

@@ -63,19 +63,7 @@ typedef struct PubTrack {
    * simulcast): each layer is its own RTP stream with its own sequence. */
   unsigned n_layers;
   char rids[ROUTER_MAX_LAYERS][SDP_RID_MAX_LEN + 1];
-  NackGenerator *nack_gen[ROUTER_MAX_LAYERS];
-  RtpRecvStats rstats[ROUTER_MAX_LAYERS];
-  int have_rstats[ROUTER_MAX_LAYERS];
-  uint64_t layer_packets[ROUTER_MAX_LAYERS];
-  LayerRateMeter meter;  /* per-layer incoming bitrate (simulcast) */
-  uint64_t packets, bytes, keyframe_requests, nacks_sent, rtx_received;
-  uint64_t remb_sent_bps; /* what the last REMB said: the estimate, capped by
-                             what the subscribers want (forwarder_video_cap) */
   int rec_handle;        /* recorder handle while recorded, else -1 */
-  /* What the last REMB said (engine_feedback.c): the highest wanted layer
-   * (LAYER_PAUSED: layer 0 only, nobody wants more), how many were sent. */
-  int remb_highest;
-  uint64_t rembs_sent;
   struct EngineTrackState *e; /* the engine's own (engine_private.h) */
 } PubTrack;
 
@@ -102,8 +90,6 @@ typedef struct {
    * downlink; audio goes on): the router subscription is dropped and made
    * again on resume, numbering on from where it stopped. */
   int paused;
-  uint64_t pauses;
-  uint64_t nacks_received, retransmitted, plis_received, packets, bytes;
   struct EngineSlotState *e; /* the engine's own (engine_private.h) */
 } SubSlot;
 
@@ -114,16 +100,12 @@ struct Participant {
   int receive_video;      /* 0: one-way video, no video forwarded to it (core/media_gate.h) */
   int hidden;             /* participant_add's hidden: a monitor (sight_policy.h) */
   uint64_t max_video_bps; /* control API max_video_bitrate; 0 no limit */
-  uint64_t sub_remb_bps;  /* the subscriber's latest REMB (its downlink estimate) */
   /* Send-side estimate of the subscriber's downlink from its transport-cc
    * feedback (~76 kB, allocated with the participant). Used for the layer
    * choice once the subscriber's answer negotiated transport-cc on a video
    * section and its first feedback came; the REMB above is the fallback. */
   SubscriberBwe *bwe;
   int bwe_on;
-  uint64_t padding_bytes;  /* probe padding sent */
-  uint64_t twcc_stamped;  /* packets sent with our transport-wide seq */
-  int64_t rtt_us;         /* from its receiver reports; 0 unknown */
   struct PeerTransport *pub_tr, *sub_tr; /* the pump's (sfu/peer_transport.h) */
   GHashTable *wanted;    /* track ids asked for with subscribe */
   GHashTable *unwanted;  /* track ids refused with unsubscribe */
@@ -179,6 +161,38 @@ void engine_slot_clear(SubSlot *s);
  * video, a keyframe asked for at now_us. False: the router refused (logged). */
 bool engine_slot_activate(SubSlot *s, PubTrack *t, uint16_t first_seq, uint32_t first_ts,
                           uint16_t rtx_seq, int64_t now_us);
+
+/* Snapshots for the stats API (engine_stats.c; participant_stats in
+ * docs/sfu-control.md): plain values, the pump makes the JSON. */
+typedef struct {
+  bool muted;
+  unsigned n_layers;
+  uint64_t packets, bytes, lost, nacks_sent, nack_missing, nack_recovered, rtx_received;
+  uint64_t keyframe_requests, subscribers, remb_bps, rembs_sent;
+  int remb_highest;
+  struct {
+    uint32_t ssrc;
+    uint64_t packets, bps; /* bps: simulcast only */
+  } layers[ROUTER_MAX_LAYERS];
+} EngineTrackStats;
+void engine_track_stats(const PubTrack *t, int64_t now_us, EngineTrackStats *out);
+
+typedef struct {
+  bool forwarding, paused, simulcast;
+  uint64_t packets, bytes, nacks_received, retransmitted, plis_received, max_bitrate, pauses;
+  unsigned layer, target_layer; /* simulcast only */
+} EngineSlotStats;
+void engine_slot_stats(const SubSlot *s, EngineSlotStats *out);
+
+typedef struct {
+  bool estimate_from_bwe; /* else the subscriber's REMB */
+  bool transport_cc, has_bwe;
+  uint64_t estimate_bps, remb_bps, packets_stamped, padding_bytes;
+  int64_t rtt_us;
+  uint64_t bwe_estimate_bps, acked_bps, feedbacks, bad_feedbacks, packets_lost;
+  uint64_t probes_ok, probes_failed, heavy_loss_caps;
+} EnginePeerStats;
+void engine_peer_stats(const Participant *p, EnginePeerStats *out);
 
 /* One-way video (core/media_gate.h): may p receive track t at all. */
 int participant_may_receive(const Participant *p, const PubTrack *t);

@@ -62,7 +62,7 @@ static void retransmit(SubSlot *s, RouterSubscription *rs, uint16_t out_seq, int
     sent = engine_send(q, ENGINE_LEG_SUBSCRIBER, ENGINE_PACKET_RTP, ob, plen) == 0;
   }
   if (sent)
-    s->retransmitted++;
+    s->e->retransmitted++;
   else
     engine_drop(q, ENGINE_DROP_SEND, now);
 }
@@ -98,7 +98,7 @@ void engine_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len, int64_t
         if (!own_sub(p, rb.ssrc, &o)) continue;
         int64_t rtt = rtcp_rtt_us(mid, rb.lsr, rb.dlsr);
         if (rtt > 0 && rtt < 10000000) {
-          p->rtt_us = rtt;
+          p->e->rtt_us = rtt;
           if (p->bwe) subscriber_bwe_set_rtt(p->bwe, rtt);
         }
         break;
@@ -107,7 +107,7 @@ void engine_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len, int64_t
     }
     case RTCP_KIND_PLI:
       if ((rs = own_sub(p, pk.media_ssrc, &s))) {
-        s->plis_received++;
+        s->e->plis_received++;
         forwarder_request_layer_keyframe(rs->track->user_data, rs->target_layer, "pli", 0, now);
       }
       break;
@@ -117,18 +117,18 @@ void engine_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len, int64_t
         uint8_t seq;
         rtcp_fir_entry(&pk, i, &ssrc, &seq);
         if ((rs = own_sub(p, ssrc, &s))) {
-          s->plis_received++;
+          s->e->plis_received++;
           forwarder_request_layer_keyframe(rs->track->user_data, rs->target_layer, "fir", 0, now);
         }
       }
       break;
     case RTCP_KIND_REMB:
       /* The subscriber's receive-side estimate of its whole downlink. */
-      if (p->e->sub_remb_us && pk.u.remb.bitrate_bps * 20 < p->sub_remb_bps * 19)
+      if (p->e->sub_remb_us && pk.u.remb.bitrate_bps * 20 < p->e->sub_remb_bps * 19)
         p->e->sub_remb_drop_us = now;
-      if (!p->e->sub_remb_us || pk.u.remb.bitrate_bps * 100 > p->sub_remb_bps * 101)
+      if (!p->e->sub_remb_us || pk.u.remb.bitrate_bps * 100 > p->e->sub_remb_bps * 101)
         p->e->sub_remb_rise_us = now;
-      p->sub_remb_bps = pk.u.remb.bitrate_bps;
+      p->e->sub_remb_bps = pk.u.remb.bitrate_bps;
       p->e->sub_remb_us = now;
       break;
     case RTCP_KIND_NACK:
@@ -136,7 +136,7 @@ void engine_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len, int64_t
         uint16_t seqs[256];
         size_t n = rtcp_nack_seqs(&pk, seqs, G_N_ELEMENTS(seqs));
         if (n > G_N_ELEMENTS(seqs)) n = G_N_ELEMENTS(seqs);
-        s->nacks_received += n;
+        s->e->nacks_received += n;
         for (size_t i = 0; i < n; i++) retransmit(s, rs, seqs[i], now);
       }
       break;

@@ -27,7 +27,7 @@ PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
   t->codec_id = codec_from_name(mi->codec.name);
   t->ext = mi->ext;
   t->n_layers = mi->n_rids > 1 ? mi->n_rids : 1;
-  layer_rate_init(&t->meter);
+  layer_rate_init(&t->e->meter);
   if (t->n_layers > ROUTER_MAX_LAYERS) t->n_layers = ROUTER_MAX_LAYERS;
   for (unsigned l = 0; l < t->n_layers && mi->n_rids; l++)
     g_strlcpy(t->rids[l], mi->rids[l], sizeof t->rids[l]);
@@ -35,12 +35,12 @@ PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
   for (unsigned l = 0; l < t->n_layers; l++) {
     t->e->nack_buf[l] = nack_buffer_new(t->kind == SDP_KIND_VIDEO ? NACK_BUFFER_SLOTS : 64, MAX_PKT,
                                      NACK_BUFFER_AGE_US);
-    t->nack_gen[l] = nack_generator_new(NULL);
+    t->e->nack_gen[l] = nack_generator_new(NULL);
   }
   for (unsigned l = 0; l < ROUTER_MAX_LAYERS; l++) keyframe_throttle_init(&t->e->kt[l], 0);
   t->rec_handle = -1;
   t->e->remb_bps = t->kind == SDP_KIND_VIDEO ? REMB_START_BPS : 0;
-  t->remb_sent_bps = t->e->remb_bps;
+  t->e->remb_sent_bps = t->e->remb_bps;
   RouterTrackSpec spec = {
       .id = t->id,
       .publisher = p->id,
@@ -88,7 +88,7 @@ void pub_track_free(gpointer data) {
   if (t->e->speaker_key) speaker_detector_remove(&t->room->e->speakers, t->e->speaker_key);
   for (unsigned l = 0; l < ROUTER_MAX_LAYERS; l++) {
     nack_buffer_free(t->e->nack_buf[l]);
-    nack_generator_free(t->nack_gen[l]);
+    nack_generator_free(t->e->nack_gen[l]);
   }
   g_free(t->e);
   g_free(t->codec.fmtp);
@@ -118,7 +118,7 @@ void engine_send_pli(PubTrack *t, unsigned mask, const char *reason) {
     if ((mask >> l & 1u) && t->rt->ssrcs[l])
       n += rtcp_build_pli(b + n, 64, p->rtcp_ssrc, t->rt->ssrcs[l]);
   if (!n || engine_send(p, ENGINE_LEG_PUBLISHER, ENGINE_PACKET_RTCP, b, n) != 0) return;
-  t->keyframe_requests++;
+  t->e->keyframe_requests++;
   engine_emit(t->room, &(EngineEvent){.kind = ENGINE_EVENT_KEYFRAME_REQUESTED,
                                       .participant = p->id, .track = t->id, .reason = reason});
 }
