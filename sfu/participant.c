@@ -631,7 +631,7 @@ json_t *participant_stats_json(Participant *p) {
     json_object_set_new(json_object_get(j, "bwe"), "heavy_loss_caps",
                         json_integer((json_int_t)ps.heavy_loss_caps));
   /* Packets of (or for) this participant the engine did not use, by reason. */
-  json_object_set_new(j, "drops", engine_drops_json(&p->drops));
+  json_object_set_new(j, "drops", engine_drops_json(engine_peer_drops(p)));
   /* What the publisher is told: transport-cc feedback counts here, the
    * REMB per track (remb_bps: the last one sent). */
   if (p->pub_tr) json_object_set_new(j, "publisher_feedback", publisher_feedback_stats_json(p));

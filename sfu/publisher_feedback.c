@@ -25,29 +25,16 @@ void publisher_feedback_negotiated(Participant *p, const SdpRemote *offer, const
     const SdpMediaInfo *mi = offer->media->pdata[i];
     if (accepted[i] && sdp_write_accepts_twcc(mi)) id = mi->ext.twcc;
   }
-  if (!id) {
-    if (p->pub_twcc)
-      log_info("publisher_twcc", "room=%s participant=%s state=off", p->room->name, p->id);
-    publisher_feedback_free(p);
-    p->pub_twcc_ext = 0;
-    return;
-  }
-  if (!p->pub_twcc) {
-    p->pub_twcc = g_new(TwccFeedback, 1);
-    twcc_feedback_init(p->pub_twcc, p->rtcp_ssrc, 0, 0);
-    log_info("publisher_twcc", "room=%s participant=%s state=on ext=%u", p->room->name, p->id, id);
-  }
-  p->pub_twcc_ext = id;
+  engine_peer_set_publisher_twcc(p, id);
 }
 
 json_t *publisher_feedback_stats_json(const Participant *p) {
-  const TwccFeedbackStats *s = p->pub_twcc ? &p->pub_twcc->stats : NULL;
+  EngineFeedbackStats s;
+  engine_publisher_feedback_stats(p, &s);
   return json_pack("{s:b, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "transport_cc",
-                   p->pub_twcc != NULL, "ext_id", (int)p->pub_twcc_ext, "packets",
-                   (json_int_t)(s ? s->packets : 0), "packets_without_ext",
-                   (json_int_t)p->pub_twcc_packets_without, "feedbacks",
-                   (json_int_t)p->pub_twcc_sent, "feedback_bytes", (json_int_t)p->pub_twcc_bytes,
-                   "send_errors", (json_int_t)p->pub_twcc_send_errors, "late",
-                   (json_int_t)(s ? s->late : 0), "duplicates", (json_int_t)(s ? s->duplicates : 0),
-                   "skipped", (json_int_t)(s ? s->skipped : 0));
+                   s.transport_cc, "ext_id", s.ext_id, "packets", (json_int_t)s.packets,
+                   "packets_without_ext", (json_int_t)s.packets_without_ext, "feedbacks",
+                   (json_int_t)s.feedbacks, "feedback_bytes", (json_int_t)s.feedback_bytes,
+                   "send_errors", (json_int_t)s.send_errors, "late", (json_int_t)s.late,
+                   "duplicates", (json_int_t)s.duplicates, "skipped", (json_int_t)s.skipped);
 }

@@ -213,7 +213,7 @@ static json_t *room_stats_json(Room *r) {
                         r->worker_index, "recordable", r->recordable, "max_participants",
                         r->max_participants, "tracks", (int)router_track_count(r->router),
                         "participants", parts, "recording", r->recorder != NULL);
-  json_object_set_new(j, "drops", engine_drops_json(&r->drops));
+  json_object_set_new(j, "drops", engine_drops_json(engine_room_drops(r)));
   if (r->faces_tap) json_object_set_new(j, "faces_tap", room_faces_stats_json(r));
   json_object_set_new(j, "audio_private", json_boolean(r->audio_private));
   if (r->recorder) {

@@ -114,10 +114,10 @@ void engine_emit(const Room *r, const EngineEvent *ev) {
 }
 
 void engine_drop(Participant *p, EngineDrop why, int64_t now) {
-  engine_drops_count(&p->room->drops, why, now);
-  if (engine_drops_count(&p->drops, why, now))
+  engine_drops_count(&p->room->e->drops, why, now);
+  if (engine_drops_count(&p->e->drops, why, now))
     engine_log(p->room, ENGINE_LOG_DEBUG, "packet_dropped", "room=%s participant=%s reason=%s count=%" G_GUINT64_FORMAT,
-              p->room->name, p->id, engine_drop_name(why), p->drops.count[why]);
+              p->room->name, p->id, engine_drop_name(why), p->e->drops.count[why]);
 }
 
 int participant_may_receive(const Participant *p, const PubTrack *t) {

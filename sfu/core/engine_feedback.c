@@ -35,23 +35,23 @@ bool publisher_feedback_record(TwccFeedback *f, uint8_t ext_id, const uint8_t *b
 
 void publisher_feedback_on_rtp(Participant *p, const uint8_t *buf, const RtpView *v,
                                int64_t arrival_us) {
-  if (!p->pub_twcc) return;
-  if (!publisher_feedback_record(p->pub_twcc, p->pub_twcc_ext, buf, v, arrival_us))
-    p->pub_twcc_packets_without++;
+  if (!p->e->pub_twcc) return;
+  if (!publisher_feedback_record(p->e->pub_twcc, p->e->pub_twcc_ext, buf, v, arrival_us))
+    p->e->pub_twcc_packets_without++;
 }
 
 static void send_twcc(Participant *p, int64_t now) {
-  if (!p->pub_twcc || !twcc_feedback_due(p->pub_twcc, now)) return;
+  if (!p->e->pub_twcc || !twcc_feedback_due(p->e->pub_twcc, now)) return;
   uint8_t b[TWCC_FB_MAX_PACKET + ENGINE_PACKET_TAILROOM];
   for (int i = 0; i < FB_PER_TICK; i++) {
-    size_t n = twcc_feedback_build(p->pub_twcc, now, b, TWCC_FB_MAX_PACKET);
+    size_t n = twcc_feedback_build(p->e->pub_twcc, now, b, TWCC_FB_MAX_PACKET);
     if (!n) break;
     if (engine_send(p, ENGINE_LEG_PUBLISHER, ENGINE_PACKET_RTCP, b, n) != 0) {
-      p->pub_twcc_send_errors++;
+      p->e->pub_twcc_send_errors++;
       break;
     }
-    p->pub_twcc_sent++;
-    p->pub_twcc_bytes += n;
+    p->e->pub_twcc_sent++;
+    p->e->pub_twcc_bytes += n;
   }
 }
 
@@ -81,7 +81,7 @@ static uint64_t simulcast_remb(PubTrack *t, bool tcc, int64_t now) {
     publisher_remb_on_layer_rate(pr, l, layer_rate_bps(&t->e->meter, l, now), now);
   publisher_remb_begin(pr);
   size_t n = 0;
-  RouterSubscription *const *subs = router_track_subscriptions(t->rt, &n);
+  RouterSubscription *const *subs = router_track_subscriptions(t->e->rt, &n);
   int top = (int)t->n_layers - 1;
   for (size_t i = 0; i < n; i++) {
     const SubSlot *s = subs[i]->user_data;
@@ -144,7 +144,7 @@ static void remb_track(RouterTrack *rt, void *ud) {
     publisher_remb_init(&t->e->premb, NULL, t->n_layers);
     t->e->remb_highest = LAYER_PAUSED;
   }
-  bool tcc = c->p->pub_twcc != NULL;
+  bool tcc = c->p->e->pub_twcc != NULL;
   uint64_t bps = t->n_layers > 1 ? simulcast_remb(t, tcc, c->now) : single_remb(t, tcc);
   if (!publisher_remb_poll(&t->e->premb, bps, c->now)) return;
   size_t n = rtcp_build_remb(c->b + c->len, c->cap - c->len, c->p->rtcp_ssrc, bps, ssrcs, ns);
@@ -171,6 +171,38 @@ void publisher_feedback_tick(Participant *p, int64_t now) {
 }
 
 void publisher_feedback_free(Participant *p) {
-  g_free(p->pub_twcc);
-  p->pub_twcc = NULL;
+  g_free(p->e->pub_twcc);
+  p->e->pub_twcc = NULL;
+}
+
+void engine_peer_set_publisher_twcc(Participant *p, uint8_t id) {
+  if (!id) {
+    if (p->e->pub_twcc)
+      engine_log(p->room, ENGINE_LOG_INFO, "publisher_twcc", "room=%s participant=%s state=off", p->room->name, p->id);
+    publisher_feedback_free(p);
+    p->e->pub_twcc_ext = 0;
+    return;
+  }
+  if (!p->e->pub_twcc) {
+    p->e->pub_twcc = g_new(TwccFeedback, 1);
+    twcc_feedback_init(p->e->pub_twcc, p->rtcp_ssrc, 0, 0);
+    engine_log(p->room, ENGINE_LOG_INFO, "publisher_twcc", "room=%s participant=%s state=on ext=%u", p->room->name, p->id, id);
+  }
+  p->e->pub_twcc_ext = id;
+}
+
+void engine_publisher_feedback_stats(const Participant *p, EngineFeedbackStats *out) {
+  const TwccFeedbackStats *s = p->e->pub_twcc ? &p->e->pub_twcc->stats : NULL;
+  *out = (EngineFeedbackStats){
+      .transport_cc = p->e->pub_twcc != NULL,
+      .ext_id = (int)p->e->pub_twcc_ext,
+      .packets = s ? s->packets : 0,
+      .packets_without_ext = p->e->pub_twcc_packets_without,
+      .feedbacks = p->e->pub_twcc_sent,
+      .feedback_bytes = p->e->pub_twcc_bytes,
+      .send_errors = p->e->pub_twcc_send_errors,
+      .late = s ? s->late : 0,
+      .duplicates = s ? s->duplicates : 0,
+      .skipped = s ? s->skipped : 0,
+  };
 }

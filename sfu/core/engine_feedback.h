@@ -27,4 +27,18 @@ void publisher_feedback_tick(Participant *p, int64_t now_us);
 
 void publisher_feedback_free(Participant *p);
 
+/* After a publisher offer: transport-cc feedback toward the publisher on
+ * with the extension id our answer accepted (allocating the recorder; a
+ * re-offer keeps its sequence going), or off with 0 (freed). */
+void engine_peer_set_publisher_twcc(Participant *p, uint8_t ext_id);
+
+/* publisher_feedback in participant_stats (docs/sfu-control.md). */
+typedef struct {
+  bool transport_cc;
+  int ext_id;
+  uint64_t packets, packets_without_ext, feedbacks, feedback_bytes, send_errors;
+  uint64_t late, duplicates, skipped;
+} EngineFeedbackStats;
+void engine_publisher_feedback_stats(const Participant *p, EngineFeedbackStats *out);
+
 #endif

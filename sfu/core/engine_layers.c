@@ -18,7 +18,7 @@ uint64_t forwarder_slot_cap(const SubSlot *s) {
 uint64_t forwarder_video_cap(const PubTrack *t) {
   if (t->n_layers > 1) return 0; /* limited subscribers get the low layer instead */
   size_t n = 0;
-  RouterSubscription *const *subs = router_track_subscriptions(t->rt, &n);
+  RouterSubscription *const *subs = router_track_subscriptions(t->e->rt, &n);
   uint64_t cap = 0;
   size_t counted = 0;
   for (size_t i = 0; i < n; i++) {

@@ -10,6 +10,7 @@
 #include "engine_state.h"
 
 struct EngineTrackState {
+  RouterTrack *rt;
   NackGenerator *nack_gen[ROUTER_MAX_LAYERS];
   RtpRecvStats rstats[ROUTER_MAX_LAYERS];
   int have_rstats[ROUTER_MAX_LAYERS];
@@ -50,6 +51,14 @@ struct EngineSlotState {
 };
 
 struct EnginePeerState {
+  /* transport-cc toward the publisher (engine_feedback.c): its offer had
+   * the extension (pub_twcc_ext, the offered id) and the transport-cc
+   * rtcp-fb, our answer accepted both; pub_twcc (~32 kB) records arrivals
+   * and builds the feedback. NULL when not negotiated. */
+  TwccFeedback *pub_twcc;
+  uint8_t pub_twcc_ext;
+  uint64_t pub_twcc_packets_without; /* RTP packets that lacked the extension */
+  uint64_t pub_twcc_sent, pub_twcc_bytes, pub_twcc_send_errors;
   uint64_t sub_remb_bps;  /* the subscriber's latest REMB (its downlink estimate) */
   uint64_t padding_bytes; /* probe padding sent */
   uint64_t twcc_stamped;  /* packets sent with our transport-wide seq */
@@ -67,9 +76,11 @@ struct EnginePeerState {
   void *send_io;
   int pub_connected;
   uint64_t padding_packets;
+  EngineDrops drops;     /* packets of (or for) this participant not used */
 };
 
 struct EngineRoomState {
+  EngineDrops drops;        /* every participant's drops, those who left too */
   int64_t last_report_us;
   SpeakerDetector speakers; /* audio levels -> speaking events (engine_reports.c) */
   uint32_t next_speaker_key;

@@ -152,7 +152,7 @@ void engine_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len, int64_t n
       engine_drop(p, ENGINE_DROP_UNKNOWN_SSRC, now);
       return;
     }
-    if (router_track_set_ssrc(r->router, l.found->rt, l.layer, l.rtx, v.ssrc) != ROUTER_OK) {
+    if (router_track_set_ssrc(r->router, l.found->e->rt, l.layer, l.rtx, v.ssrc) != ROUTER_OK) {
       engine_drop(p, ENGINE_DROP_SSRC_BIND, now);
       return;
     }
@@ -170,12 +170,12 @@ void engine_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len, int64_t n
   }
   unsigned L = info.layer < t->n_layers ? info.layer : 0;
   if (info.is_rtx) {
-    if (v.payload_len < 2 || !t->rt->ssrcs[L]) { /* padding probe */
+    if (v.payload_len < 2 || !t->e->rt->ssrcs[L]) { /* padding probe */
       engine_drop(p, ENGINE_DROP_RTX_PADDING, now);
       return;
     }
     size_t nl = 0;
-    if (rtp_rtx_unwrap(buf, &v, t->rt->ssrcs[L], t->codec.pt, &nl) != RTP_OK ||
+    if (rtp_rtx_unwrap(buf, &v, t->e->rt->ssrcs[L], t->codec.pt, &nl) != RTP_OK ||
         rtp_parse(buf, nl, &v) != RTP_OK) {
       engine_drop(p, ENGINE_DROP_RTX_UNWRAP, now);
       return;
@@ -210,12 +210,12 @@ void engine_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len, int64_t n
   /* The recorder copies the publisher's packet as it is; a track muted by
    * staff stays a gap in the file. Simulcast: one stream only, the top
    * layer (the recorder takes one SSRC per track). */
-  if (r->e->hooks && r->e->hooks->record_rtp && !t->rt->muted && L == t->n_layers - 1)
+  if (r->e->hooks && r->e->hooks->record_rtp && !t->e->rt->muted && L == t->n_layers - 1)
     r->e->hooks->record_rtp(r->e->hooks_ctx, t, buf, len, now);
   /* The analyser tap takes the lowest layer (docs/faces.md); it drops, never
    * waits. Its keyframe requests are served here, on the worker. */
   unsigned gen = 0;
-  if (p->analyse && t->kind == SDP_KIND_VIDEO && !t->rt->muted && L == 0 && r->e->hooks &&
+  if (p->analyse && t->kind == SDP_KIND_VIDEO && !t->e->rt->muted && L == 0 && r->e->hooks &&
       r->e->hooks->analyser_gen && r->e->hooks->analyser_gen(r->e->hooks_ctx, &gen)) {
     if (gen != t->e->faces_kf_gen) {
       t->e->faces_kf_gen = gen;
@@ -225,7 +225,7 @@ void engine_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len, int64_t n
   }
   bool voice;
   uint8_t level;
-  if (t->e->speaker_key && !t->rt->muted &&
+  if (t->e->speaker_key && !t->e->rt->muted &&
       rtp_ext_audio_level(buf, &v, t->ext.audio_level, &voice, &level))
     speaker_detector_on_level(&r->e->speakers, t->e->speaker_key, level, voice, now);
   bool kf = t->kind == SDP_KIND_VIDEO && v.payload_len > 0 &&

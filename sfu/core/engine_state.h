@@ -57,8 +57,6 @@ typedef struct PubTrack {
   SdpCodec codec; /* fmtp owned */
   CodecId codec_id;
   SdpExtIds ext;
-  uint8_t ext_map[256]; /* publisher ext id -> subscriber ext id, 0 drop */
-  RouterTrack *rt;
   /* Per simulcast layer (index as the router's, lowest first; one without
    * simulcast): each layer is its own RTP stream with its own sequence. */
   unsigned n_layers;
@@ -120,16 +118,7 @@ struct Participant {
   int analyse;           /* its lowest video layer goes to the analyser tap (docs/faces.md) */
   guint remove_source;   /* pending deferred removal */
   char *remove_reason;
-  /* transport-cc toward the publisher (publisher_feedback.c): its offer had
-   * the extension (pub_twcc_ext, the offered id) and the transport-cc
-   * rtcp-fb, our answer accepted both; pub_twcc (~32 kB) records arrivals
-   * and builds the feedback. NULL when not negotiated. */
-  TwccFeedback *pub_twcc;
-  uint8_t pub_twcc_ext;
-  uint64_t pub_twcc_packets_without; /* RTP packets that lacked the extension */
-  uint64_t pub_twcc_sent, pub_twcc_bytes, pub_twcc_send_errors;
   int sub_connected;       /* told by the pump (engine_peer_set_connected) */
-  EngineDrops drops;     /* packets of (or for) this participant not used */
   struct EnginePeerState *e; /* the engine's own (engine_private.h) */
 };
 
@@ -147,7 +136,6 @@ struct Room {
   GSource *tick;            /* 20 ms: NACK and keyframe polls, 1 s reports */
   struct Recorder *recorder; /* the pump's: while recording (docs/recording.md) */
   struct FacesTap *faces_tap; /* the pump's: once a participant is analysed (docs/faces.md) */
-  EngineDrops drops;        /* every participant's drops, those who left too */
   struct EngineRoomState *e; /* the engine's own (engine_private.h) */
 };
 
@@ -193,6 +181,10 @@ typedef struct {
   uint64_t probes_ok, probes_failed, heavy_loss_caps;
 } EnginePeerStats;
 void engine_peer_stats(const Participant *p, EnginePeerStats *out);
+/* Packets of (or for) the peer the engine did not use, by reason; the
+ * room's: every peer's, those who left too. */
+const EngineDrops *engine_peer_drops(const Participant *p);
+const EngineDrops *engine_room_drops(const Room *r);
 
 /* One-way video (core/media_gate.h): may p receive track t at all. */
 int participant_may_receive(const Participant *p, const PubTrack *t);

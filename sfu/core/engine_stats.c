@@ -6,16 +6,16 @@
 void engine_track_stats(const PubTrack *t, int64_t now, EngineTrackStats *out) {
   *out = (EngineTrackStats){0};
   size_t nsubs = 0;
-  router_track_subscriptions(t->rt, &nsubs);
+  router_track_subscriptions(t->e->rt, &nsubs);
   out->subscribers = nsubs;
-  out->muted = t->rt->muted;
+  out->muted = t->e->rt->muted;
   out->n_layers = t->n_layers;
   for (unsigned l = 0; l < t->n_layers && l < ROUTER_MAX_LAYERS; l++) {
     const NackGeneratorStats *ns = nack_generator_stats(t->e->nack_gen[l]);
     out->nack_missing += ns->missing;
     out->nack_recovered += ns->recovered;
     if (t->e->have_rstats[l]) out->lost += (uint64_t)rtp_stats_cumulative_lost(&t->e->rstats[l]);
-    out->layers[l].ssrc = t->rt->ssrcs[l];
+    out->layers[l].ssrc = t->e->rt->ssrcs[l];
     out->layers[l].packets = t->e->layer_packets[l];
     out->layers[l].bps = t->n_layers > 1 ? layer_rate_bps(&t->e->meter, l, now) : 0;
   }
@@ -46,6 +46,10 @@ void engine_slot_stats(const SubSlot *s, EngineSlotStats *out) {
     out->target_layer = s->rs->target_layer;
   }
 }
+
+const EngineDrops *engine_peer_drops(const Participant *p) { return &p->e->drops; }
+
+const EngineDrops *engine_room_drops(const Room *r) { return &r->e->drops; }
 
 void engine_peer_stats(const Participant *p, EnginePeerStats *out) {
   *out = (EnginePeerStats){0};

@@ -61,12 +61,12 @@ PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
     if (key == 0) key = ++r->e->next_speaker_key;
     if (speaker_detector_add(&r->e->speakers, key)) t->e->speaker_key = key;
   }
-  RouterStatus st = router_add_track(r->router, &spec, &t->rt);
+  RouterStatus st = router_add_track(r->router, &spec, &t->e->rt);
   if (st == ROUTER_ERR_SSRC_IN_USE) {
     /* Announced SSRCs clash with another publisher's: learn them from the
      * packets instead. */
     spec.ssrcs[0] = spec.rtx_ssrcs[0] = 0;
-    st = router_add_track(r->router, &spec, &t->rt);
+    st = router_add_track(r->router, &spec, &t->e->rt);
   }
   if (st != ROUTER_OK) {
     engine_log(r, ENGINE_LOG_WARN, "track_refused", "room=%s track=%s status=%s", r->name, t->id, router_status_str(st));
@@ -114,9 +114,9 @@ void engine_send_pli(PubTrack *t, unsigned mask, const char *reason) {
   Participant *p = t->pub;
   uint8_t b[64 * ROUTER_MAX_LAYERS + ENGINE_PACKET_TAILROOM];
   size_t n = 0;
-  for (unsigned l = 0; l < t->rt->n_layers && l < ROUTER_MAX_LAYERS; l++)
-    if ((mask >> l & 1u) && t->rt->ssrcs[l])
-      n += rtcp_build_pli(b + n, 64, p->rtcp_ssrc, t->rt->ssrcs[l]);
+  for (unsigned l = 0; l < t->e->rt->n_layers && l < ROUTER_MAX_LAYERS; l++)
+    if ((mask >> l & 1u) && t->e->rt->ssrcs[l])
+      n += rtcp_build_pli(b + n, 64, p->rtcp_ssrc, t->e->rt->ssrcs[l]);
   if (!n || engine_send(p, ENGINE_LEG_PUBLISHER, ENGINE_PACKET_RTCP, b, n) != 0) return;
   t->e->keyframe_requests++;
   engine_emit(t->room, &(EngineEvent){.kind = ENGINE_EVENT_KEYFRAME_REQUESTED,
@@ -126,7 +126,7 @@ void engine_send_pli(PubTrack *t, unsigned mask, const char *reason) {
 static void request_layers(PubTrack *t, unsigned mask, const char *reason, int force, int64_t now) {
   if (t->kind != SDP_KIND_VIDEO) return;
   unsigned go = 0;
-  for (unsigned l = 0; l < t->rt->n_layers && l < ROUTER_MAX_LAYERS; l++) {
+  for (unsigned l = 0; l < t->e->rt->n_layers && l < ROUTER_MAX_LAYERS; l++) {
     if (!(mask >> l & 1u)) continue;
     if (force ? keyframe_throttle_force(&t->e->kt[l], now) : keyframe_throttle_request(&t->e->kt[l], now))
       go |= 1u << l;
