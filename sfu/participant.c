@@ -127,17 +127,9 @@ Participant *participant_new(Room *r, const char *id, int subscribe_all) {
   p->wanted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   p->unwanted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   p->slots = g_ptr_array_new_with_free_func(slot_free);
-  engine_peer_init(p);
+  /* its first transport-wide seq toward the subscriber: random */
+  engine_peer_init(p, (uint16_t)ids_random_u32());
   p->rtcp_ssrc = ids_random_u32();
-  p->bwe = g_new(SubscriberBwe, 1);
-  /* The estimate covers the whole downlink: a monitoring wall receives 20
-   * tiles and a focused call (~5-6 Mbit/s), above bwe_delay's default
-   * 5 Mbit/s ceiling, which made the budget pause tiles. Growth stays bound
-   * by what was delivered (1.5x acknowledged) and by probes. */
-  BweConfig bc;
-  bwe_config_default(&bc);
-  bc.max_bps = 50000000;
-  subscriber_bwe_init(p->bwe, &bc, NULL, (uint16_t)ids_random_u32());
   p->cname = ids_random_hex(8);
   p->sdp_session_id = ((guint64)ids_random_u32() << 20) ^ ids_random_u32();
   engine_peer_set_output(p, pump_send, p);
@@ -218,7 +210,6 @@ void participant_remove(Participant *p, const char *reason) {
             json_pack("{s:s, s:s}", "participant", p->id, "reason", reason));
   log_info("participant_removed", "room=%s participant=%s reason=%s", r->name, p->id, reason);
   g_ptr_array_free(p->slots, TRUE);
-  g_free(p->bwe);
   publisher_feedback_free(p);
   g_hash_table_destroy(p->wanted);
   g_hash_table_destroy(p->unwanted);
@@ -545,11 +536,12 @@ json_t *participant_subscriber_answer(Participant *p, const char *sdp) {
   }
   /* Our estimate drives the layer choice when a negotiated video section
    * gets transport-cc feedback (else the subscriber's REMB does). */
-  p->bwe_on = 0;
+  bool bwe_on = false;
   for (guint i = 0; i < offered; i++) {
     SubSlot *s = p->slots->pdata[i];
-    if (s->negotiated && s->kind == SDP_KIND_VIDEO && s->fb_twcc) p->bwe_on = 1;
+    if (s->negotiated && s->kind == SDP_KIND_VIDEO && s->fb_twcc) bwe_on = true;
   }
+  engine_peer_set_subscriber_twcc(p, bwe_on);
   for (guint i = 0; i < a->candidates->len; i++)
     peer_transport_add_remote_candidate(p->sub_tr, a->candidates->pdata[i], err, sizeof err);
   if (a->end_of_candidates) peer_transport_remote_candidates_done(p->sub_tr);

@@ -46,9 +46,23 @@ void engine_room_clear(Room *r) {
   r->e = NULL;
 }
 
-void engine_peer_init(Participant *p) { p->e = g_new0(struct EnginePeerState, 1); }
+void engine_peer_init(Participant *p, uint16_t twcc_first_seq) {
+  p->e = g_new0(struct EnginePeerState, 1);
+  p->e->bwe = g_new(SubscriberBwe, 1);
+  /* The estimate covers the whole downlink: a monitoring wall receives 20
+   * tiles and a focused call (~5-6 Mbit/s), above bwe_delay's default
+   * 5 Mbit/s ceiling, which made the budget pause tiles. Growth stays bound
+   * by what was delivered (1.5x acknowledged) and by probes. */
+  BweConfig bc;
+  bwe_config_default(&bc);
+  bc.max_bps = 50000000;
+  subscriber_bwe_init(p->e->bwe, &bc, NULL, twcc_first_seq);
+}
+
+void engine_peer_set_subscriber_twcc(Participant *p, bool on) { p->e->bwe_on = on; }
 
 void engine_peer_clear(Participant *p) {
+  g_free(p->e->bwe);
   g_free(p->e);
   p->e = NULL;
 }

@@ -59,7 +59,9 @@ typedef struct PubTrack EngineTrack;
  * once its tracks and slots are gone; the room's: once its peers are). */
 void engine_room_init(EngineRoom *room);
 void engine_room_clear(EngineRoom *room);
-void engine_peer_init(EnginePeer *peer);
+/* twcc_first_seq: the first transport-wide sequence number toward the
+ * peer's subscriber leg (the pump draws it at random). */
+void engine_peer_init(EnginePeer *peer, uint16_t twcc_first_seq);
 void engine_peer_clear(EnginePeer *peer);
 
 /* Out: a cleartext packet for one leg of the peer the function was

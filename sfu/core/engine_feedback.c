@@ -61,7 +61,7 @@ static void send_twcc(Participant *p, int64_t now) {
  * transport-cc feedback once that flows, else its fresh REMB; 0 = none yet
  * (taken as unlimited). */
 static uint64_t sub_estimate(const Participant *q, int64_t now) {
-  if (q->bwe_on && q->bwe && q->bwe->feedbacks > 0) return subscriber_bwe_estimate(q->bwe);
+  if (q->e->bwe_on && q->e->bwe && q->e->bwe->feedbacks > 0) return subscriber_bwe_estimate(q->e->bwe);
   if (q->e->sub_remb_us && now - q->e->sub_remb_us < SUB_REMB_STALE_US) return q->e->sub_remb_bps;
   return 0;
 }

@@ -36,7 +36,7 @@
 
 /* Our transport-cc estimate drives the choice once its feedback flows. */
 static inline bool engine_uses_bwe(const Participant *q) {
-  return q->bwe_on && q->bwe && q->bwe->feedbacks > 0;
+  return q->e->bwe_on && q->e->bwe && q->e->bwe->feedbacks > 0;
 }
 
 /* engine.c: through the room's hooks (core/engine.h EngineHooks); no-ops

@@ -126,9 +126,9 @@ void forwarder_choose_layer(SubSlot *s, int64_t now) {
       .pauses = s->e->pauses,
       .bwe = bwe,
       .rtx = s->rtx_ok != 0,
-      .bwe_bps = bwe ? subscriber_bwe_estimate(q->bwe) : 0,
-      .congested = bwe && subscriber_bwe_congested(q->bwe, now),
-      .link_bps = bwe ? subscriber_bwe_link_bps(q->bwe) : 0,
+      .bwe_bps = bwe ? subscriber_bwe_estimate(q->e->bwe) : 0,
+      .congested = bwe && subscriber_bwe_congested(q->e->bwe, now),
+      .link_bps = bwe ? subscriber_bwe_link_bps(q->e->bwe) : 0,
       .remb_bps = q->e->sub_remb_bps,
       .remb_us = q->e->sub_remb_us,
       .remb_drop_us = q->e->sub_remb_drop_us,
@@ -155,8 +155,8 @@ void forwarder_choose_layer(SubSlot *s, int64_t now) {
      * instead of one we kept full (at 300 kbit/s a full 200 ms queue was
      * most of the down-switch's freeze). */
     if (bwe && pick < fwd_layer && fwd_layer >= 0 && fwd_layer < (int)t->n_layers) {
-      uint64_t link = subscriber_bwe_link_bps(q->bwe);
-      if (link && link < bps[fwd_layer] + audio && subscriber_bwe_congested(q->bwe, now) &&
+      uint64_t link = subscriber_bwe_link_bps(q->e->bwe);
+      if (link && link < bps[fwd_layer] + audio && subscriber_bwe_congested(q->e->bwe, now) &&
           router_cut_over(t->room->router, rs) == ROUTER_OK)
         engine_log(t->room, ENGINE_LOG_INFO, "layer_cut_over", "room=%s subscriber=%s track=%s from=%d to=%d link=%" G_GUINT64_FORMAT,
                  t->room->name, q->id, t->id, fwd_layer, pick, link);
@@ -165,7 +165,7 @@ void forwarder_choose_layer(SubSlot *s, int64_t now) {
              "room=%s subscriber=%s track=%s layer=%d from=%u estimate=%" G_GUINT64_FORMAT
              " link=%" G_GUINT64_FORMAT,
              t->room->name, q->id, t->id, pick, rs->layer, est == LAYER_EST_NONE ? 0 : est,
-             bwe ? subscriber_bwe_link_bps(q->bwe) : 0);
+             bwe ? subscriber_bwe_link_bps(q->e->bwe) : 0);
   }
   if ((d.request_keyframe || d.changed) && (unsigned)pick != rs->layer)
     forwarder_request_layer_keyframe(t, (unsigned)pick, "layer_switch", 1, now);

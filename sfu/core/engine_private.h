@@ -51,6 +51,12 @@ struct EngineSlotState {
 };
 
 struct EnginePeerState {
+  /* Send-side estimate of the subscriber's downlink from its transport-cc
+   * feedback (~76 kB, allocated with the participant). Used for the layer
+   * choice once the subscriber's answer negotiated transport-cc on a video
+   * section and its first feedback came; the REMB below is the fallback. */
+  SubscriberBwe *bwe;
+  int bwe_on;
   /* transport-cc toward the publisher (engine_feedback.c): its offer had
    * the extension (pub_twcc_ext, the offered id) and the transport-cc
    * rtcp-fb, our answer accepted both; pub_twcc (~32 kB) records arrivals

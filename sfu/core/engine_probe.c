@@ -33,7 +33,7 @@ static bool send_padding(SubSlot *s, size_t pad, int64_t now) {
   b[15] = 1; /* one word */
   b[16] = (uint8_t)((s->ext_twcc << 4) | 1);
   b[len - 1] = (uint8_t)pad;
-  uint16_t seq = subscriber_bwe_on_send_padding(q->bwe, len, now);
+  uint16_t seq = subscriber_bwe_on_send_padding(q->e->bwe, len, now);
   b[17] = (uint8_t)(seq >> 8);
   b[18] = (uint8_t)seq;
   if (engine_send(q, ENGINE_LEG_SUBSCRIBER, ENGINE_PACKET_RTP, b, len) != 0) return false;
@@ -50,7 +50,7 @@ static bool send_padding(SubSlot *s, size_t pad, int64_t now) {
  * for probe padding, sent on a video subscription's RTX SSRC. */
 void engine_probe_tick(Participant *q, int64_t now) {
   if (!engine_uses_bwe(q) || !q->sub_connected) return;
-  bool verified = subscriber_bwe_take_verified(q->bwe);
+  bool verified = subscriber_bwe_take_verified(q->e->bwe);
   uint64_t want = 0;
   SubSlot *pad = NULL;
   for (guint i = 0; i < q->slots->len; i++) {
@@ -70,7 +70,7 @@ void engine_probe_tick(Participant *q, int64_t now) {
   }
   if (!pad) want = 0;
   size_t due;
-  for (int n = 0; (due = subscriber_bwe_tick(q->bwe, want, now)) > 0 && pad && n < 64; n++) {
+  for (int n = 0; (due = subscriber_bwe_tick(q->e->bwe, want, now)) > 0 && pad && n < 64; n++) {
     size_t p = due < PAD_MIN ? PAD_MIN : due > PAD_MAX ? PAD_MAX : due;
     if (!send_padding(pad, p, now)) break;
   }

@@ -69,11 +69,11 @@ static void learn_one(RouterTrack *rt, void *ud) {
  * spare bytes before cap). False: leave the packet unsent. */
 bool engine_stamp_twcc(SubSlot *s, uint8_t *b, size_t *len, size_t cap, int64_t now) {
   Participant *q = s->owner;
-  if (!s->ext_twcc || !q->bwe) return true;
+  if (!s->ext_twcc || !q->e->bwe) return true;
   RtpView v;
   uint8_t zero[2] = {0, 0};
   if (rtp_ext_set(b, len, cap, &v, s->ext_twcc, zero, 2) != RTP_OK) return false;
-  uint16_t seq = subscriber_bwe_on_send(q->bwe, *len, now);
+  uint16_t seq = subscriber_bwe_on_send(q->e->bwe, *len, now);
   q->e->twcc_stamped++;
   return twcc_ext_write_seq(b, &v, s->ext_twcc, seq);
 }

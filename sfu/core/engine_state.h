@@ -98,12 +98,6 @@ struct Participant {
   int receive_video;      /* 0: one-way video, no video forwarded to it (core/media_gate.h) */
   int hidden;             /* participant_add's hidden: a monitor (sight_policy.h) */
   uint64_t max_video_bps; /* control API max_video_bitrate; 0 no limit */
-  /* Send-side estimate of the subscriber's downlink from its transport-cc
-   * feedback (~76 kB, allocated with the participant). Used for the layer
-   * choice once the subscriber's answer negotiated transport-cc on a video
-   * section and its first feedback came; the REMB above is the fallback. */
-  SubscriberBwe *bwe;
-  int bwe_on;
   struct PeerTransport *pub_tr, *sub_tr; /* the pump's (sfu/peer_transport.h) */
   GHashTable *wanted;    /* track ids asked for with subscribe */
   GHashTable *unwanted;  /* track ids refused with unsubscribe */
@@ -149,6 +143,11 @@ void engine_slot_clear(SubSlot *s);
  * video, a keyframe asked for at now_us. False: the router refused (logged). */
 bool engine_slot_activate(SubSlot *s, PubTrack *t, uint16_t first_seq, uint32_t first_ts,
                           uint16_t rtx_seq, int64_t now_us);
+
+/* After each subscriber answer: whether it negotiated transport-cc (with
+ * its rtcp-fb) on a video section, so our estimate may drive its layer
+ * choice once feedback comes (else its REMB does). */
+void engine_peer_set_subscriber_twcc(Participant *p, bool on);
 
 /* Snapshots for the stats API (engine_stats.c; participant_stats in
  * docs/sfu-control.md): plain values, the pump makes the JSON. */

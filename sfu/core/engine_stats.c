@@ -55,21 +55,21 @@ void engine_peer_stats(const Participant *p, EnginePeerStats *out) {
   *out = (EnginePeerStats){0};
   /* The estimate the layer choice uses: ours from transport-cc feedback
    * once it flows, else the subscriber's REMB. */
-  out->estimate_from_bwe = p->bwe_on && p->bwe && p->bwe->feedbacks > 0;
+  out->estimate_from_bwe = p->e->bwe_on && p->e->bwe && p->e->bwe->feedbacks > 0;
   out->remb_bps = p->e->sub_remb_bps;
-  out->estimate_bps = out->estimate_from_bwe ? subscriber_bwe_estimate(p->bwe) : p->e->sub_remb_bps;
-  out->transport_cc = p->bwe_on != 0;
-  out->has_bwe = p->bwe != NULL;
+  out->estimate_bps = out->estimate_from_bwe ? subscriber_bwe_estimate(p->e->bwe) : p->e->sub_remb_bps;
+  out->transport_cc = p->e->bwe_on != 0;
+  out->has_bwe = p->e->bwe != NULL;
   out->packets_stamped = p->e->twcc_stamped;
   out->padding_bytes = p->e->padding_bytes;
   out->rtt_us = p->e->rtt_us;
-  if (!p->bwe) return;
-  out->bwe_estimate_bps = subscriber_bwe_estimate(p->bwe);
-  out->acked_bps = bwe_delay_acked_bps(&p->bwe->bwe);
-  out->feedbacks = p->bwe->feedbacks;
-  out->bad_feedbacks = p->bwe->bad_feedbacks;
-  out->packets_lost = p->bwe->hist.stats.lost;
-  out->probes_ok = p->bwe->probes_ok;
-  out->probes_failed = p->bwe->probes_failed;
-  out->heavy_loss_caps = p->bwe->bwe.loss_capped;
+  if (!p->e->bwe) return;
+  out->bwe_estimate_bps = subscriber_bwe_estimate(p->e->bwe);
+  out->acked_bps = bwe_delay_acked_bps(&p->e->bwe->bwe);
+  out->feedbacks = p->e->bwe->feedbacks;
+  out->bad_feedbacks = p->e->bwe->bad_feedbacks;
+  out->packets_lost = p->e->bwe->hist.stats.lost;
+  out->probes_ok = p->e->bwe->probes_ok;
+  out->probes_failed = p->e->bwe->probes_failed;
+  out->heavy_loss_caps = p->e->bwe->bwe.loss_capped;
 }

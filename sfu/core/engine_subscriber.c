@@ -80,13 +80,13 @@ void engine_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len, int64_t
   RtcpIter it;
   RtcpPacket pk;
   rtcp_iter_init(&it, buf, len);
-  uint64_t est_before = p->bwe ? subscriber_bwe_estimate(p->bwe) : 0;
+  uint64_t est_before = p->e->bwe ? subscriber_bwe_estimate(p->e->bwe) : 0;
   while (rtcp_iter_next(&it, &pk)) {
     SubSlot *s = NULL;
     RouterSubscription *rs;
     /* transport-cc feedback and REMB go to the estimate (others ignored
      * there); a malformed feedback is counted and changes nothing. */
-    if (p->bwe) subscriber_bwe_on_rtcp(p->bwe, &pk, now);
+    if (p->e->bwe) subscriber_bwe_on_rtcp(p->e->bwe, &pk, now);
     switch (pk.kind) {
     case RTCP_KIND_RR:
     case RTCP_KIND_SR: {
@@ -99,7 +99,7 @@ void engine_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len, int64_t
         int64_t rtt = rtcp_rtt_us(mid, rb.lsr, rb.dlsr);
         if (rtt > 0 && rtt < 10000000) {
           p->e->rtt_us = rtt;
-          if (p->bwe) subscriber_bwe_set_rtt(p->bwe, rtt);
+          if (p->e->bwe) subscriber_bwe_set_rtt(p->e->bwe, rtt);
         }
         break;
       }
@@ -148,7 +148,7 @@ void engine_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len, int64_t
   /* A falling estimate is acted on now, not at the next 100 ms choice: every
    * packet of the old layer sent meanwhile joins the queue the low layer's
    * keyframe must wait behind. */
-  if (p->bwe && subscriber_bwe_estimate(p->bwe) * 10 < est_before * 9)
+  if (p->e->bwe && subscriber_bwe_estimate(p->e->bwe) * 10 < est_before * 9)
     for (guint k = 0; k < p->slots->len; k++) forwarder_choose_layer(p->slots->pdata[k], now);
 }
 
