@@ -165,8 +165,7 @@ static void unpublish_track(PubTrack *t) {
     for (guint k = 0; k < q->slots->len; k++) {
       SubSlot *s = q->slots->pdata[k];
       if (!s->track_id || strcmp(s->track_id, t->id) != 0) continue;
-      s->rs = NULL;
-      s->paused = 0;
+      engine_slot_stop(s, false); /* its subscription goes with the track */
       s->active = 0;
       g_free(s->track_id);
       s->track_id = NULL;
@@ -405,9 +404,7 @@ void participant_sync_subscriptions(Participant *p) {
     if (!s->active) continue;
     PubTrack *t = room_track(r, s->track_id);
     if (t && participant_wants(p, t)) continue;
-    if (s->rs) router_unsubscribe(r->router, p->id, s->track_id);
-    s->rs = NULL;
-    s->paused = 0;
+    engine_slot_stop(s, true);
     s->active = 0;
     g_free(s->track_id);
     s->track_id = NULL;
@@ -560,7 +557,7 @@ void participant_activate_slots(Participant *p, int64_t now) {
   Room *r = p->room;
   for (guint i = 0; i < p->slots->len; i++) {
     SubSlot *s = p->slots->pdata[i];
-    if (!s->negotiated || !s->active || s->rs || s->paused) continue;
+    if (!s->negotiated || !s->active || engine_slot_started(s)) continue;
     PubTrack *t = room_track(r, s->track_id);
     if (!t) continue;
     /* Where its numbering starts: random (RFC 3550 sec. 5.1). */

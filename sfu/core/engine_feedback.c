@@ -97,7 +97,7 @@ static uint64_t simulcast_remb(PubTrack *t, bool tcc, int64_t now) {
     uint64_t est = s->e->forward_since_us && now - s->e->forward_since_us < NEW_SUB_GRACE_US
                        ? 0
                        : sub_estimate(q, now);
-    int d = publisher_remb_demand(pr, max_layer, s->paused, est, sub_audio(q), now);
+    int d = publisher_remb_demand(pr, max_layer, s->e->paused, est, sub_audio(q), now);
     /* The layer it is receiving stays on, also until a switch away from
      * it is done (the router waits for the new layer's keyframe):
      * switching it off at once froze the picture for that wait. */

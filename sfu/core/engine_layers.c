@@ -45,7 +45,7 @@ static void pause_video(SubSlot *s, PubTrack *t, int64_t now) {
   s->e->paused_us = rs->rw.started ? rs->rw.last_out_us : now;
   router_unsubscribe(t->room->router, q->id, t->id);
   s->rs = NULL;
-  s->paused = 1;
+  s->e->paused = 1;
   s->e->pauses++;
   engine_log(t->room, ENGINE_LOG_INFO, "video_paused", "room=%s subscriber=%s track=%s",
              t->room->name, q->id, t->id);
@@ -64,7 +64,7 @@ static void resume_video(SubSlot *s, PubTrack *t, unsigned layer, int64_t now) {
     return;
   rs->user_data = s;
   s->rs = rs;
-  s->paused = 0;
+  s->e->paused = 0;
   router_set_target_layer(t->room->router, rs, layer);
   engine_log(t->room, ENGINE_LOG_INFO, "video_resumed", "room=%s subscriber=%s track=%s layer=%u",
              t->room->name, q->id, t->id, layer);
@@ -94,7 +94,7 @@ uint64_t engine_others_bps(const Participant *q, const SubSlot *self, int64_t no
 
 
 void forwarder_choose_layer(SubSlot *s, int64_t now) {
-  if (!s->active || !s->track_id || (!s->rs && !s->paused)) return;
+  if (!s->active || !s->track_id || (!s->rs && !s->e->paused)) return;
   RouterSubscription *rs = s->rs;
   PubTrack *t = rs ? rs->track->user_data : room_track(s->owner->room, s->track_id);
   if (!t || t->n_layers < 2) return;

@@ -36,6 +36,10 @@ struct EngineTrackState {
 };
 
 struct EngineSlotState {
+  /* Video paused (even the lowest layer does not fit the subscriber's
+   * downlink; audio goes on): the router subscription is dropped and made
+   * again on resume, numbering on from where it stopped. */
+  int paused;
   uint8_t ext_map[256];       /* publisher ext id -> ours, 0 drop (set on activation) */
   Vp8Rewrite vp8;             /* VP8 PictureID/TL0PICIDX continuous across layers */
   RtpSendStats sstats;

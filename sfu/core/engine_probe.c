@@ -55,7 +55,7 @@ void engine_probe_tick(Participant *q, int64_t now) {
   SubSlot *pad = NULL;
   for (guint i = 0; i < q->slots->len; i++) {
     SubSlot *s = q->slots->pdata[i];
-    if (s->kind != SDP_KIND_VIDEO || !s->active || !s->track_id || (!s->rs && !s->paused)) continue;
+    if (s->kind != SDP_KIND_VIDEO || !s->active || !s->track_id || (!s->rs && !s->e->paused)) continue;
     if (!pad && s->rtx_ok && s->ext_twcc) pad = s;
     if (!s->e->sel_ready) continue;
     if (verified) layer_selector_verified(&s->e->sel, now);

@@ -13,6 +13,14 @@ void engine_slot_clear(SubSlot *s) {
   s->e = NULL;
 }
 
+bool engine_slot_started(const SubSlot *s) { return s->rs || s->e->paused; }
+
+void engine_slot_stop(SubSlot *s, bool unsubscribe) {
+  if (s->rs && unsubscribe) router_unsubscribe(s->owner->room->router, s->owner->id, s->track_id);
+  s->rs = NULL;
+  s->e->paused = 0;
+}
+
 bool engine_slot_activate(SubSlot *s, PubTrack *t, uint16_t first_seq, uint32_t first_ts,
                           uint16_t rtx_seq, int64_t now) {
   Participant *p = s->owner;

@@ -84,10 +84,6 @@ typedef struct {
   int fb_twcc;                /* ... with a=rtcp-fb transport-cc (feedback comes) */
   uint64_t answer_max_bps;    /* b=TIAS/b=AS of the answer's section; 0 none */
   RouterSubscription *rs;     /* forwarding state once negotiated and connected */
-  /* Video paused (even the lowest layer does not fit the subscriber's
-   * downlink; audio goes on): the router subscription is dropped and made
-   * again on resume, numbering on from where it stopped. */
-  int paused;
   struct EngineSlotState *e; /* the engine's own (engine_private.h) */
 } SubSlot;
 
@@ -141,6 +137,12 @@ void engine_slot_clear(SubSlot *s);
  * connected: a router subscription numbered from first_seq/first_ts (the
  * pump draws them at random), RTX from rtx_seq, a layer chosen and, for
  * video, a keyframe asked for at now_us. False: the router refused (logged). */
+/* Forwarding (or paused) since its activation. */
+bool engine_slot_started(const SubSlot *s);
+/* The slot stops carrying its track (unsubscribed, or the track went):
+ * its router subscription goes — unsubscribed here when unsubscribe, else
+ * with the track (router_remove_track) — and so does a pause. */
+void engine_slot_stop(SubSlot *s, bool unsubscribe);
 bool engine_slot_activate(SubSlot *s, PubTrack *t, uint16_t first_seq, uint32_t first_ts,
                           uint16_t rtx_seq, int64_t now_us);
 

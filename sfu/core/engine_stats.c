@@ -38,7 +38,7 @@ void engine_slot_stats(const SubSlot *s, EngineSlotStats *out) {
   out->retransmitted = s->e->retransmitted;
   out->plis_received = s->e->plis_received;
   out->max_bitrate = forwarder_slot_cap(s);
-  out->paused = s->paused != 0;
+  out->paused = s->e->paused != 0;
   out->pauses = s->e->pauses;
   out->simulcast = s->rs && s->rs->track->n_layers > 1;
   if (out->simulcast) {
