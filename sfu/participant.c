@@ -553,7 +553,8 @@ json_t *participant_subscriber_answer(Participant *p, const char *sdp) {
 }
 
 void participant_activate_slots(Participant *p, int64_t now) {
-  if (!p->sub_connected) return; /* the pump says when (engine_peer_set_connected) */
+  /* the pump says when (engine_peer_set_connected) */
+  if (!engine_peer_connected(p, ENGINE_LEG_SUBSCRIBER)) return;
   Room *r = p->room;
   for (guint i = 0; i < p->slots->len; i++) {
     SubSlot *s = p->slots->pdata[i];

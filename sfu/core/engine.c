@@ -88,7 +88,11 @@ void engine_peer_set_connected(Participant *p, EngineLeg leg, int connected, int
   if (leg == ENGINE_LEG_PUBLISHER)
     p->e->pub_connected = connected != 0;
   else
-    p->sub_connected = connected != 0;
+    p->e->sub_connected = connected != 0;
+}
+
+int engine_peer_connected(const Participant *p, EngineLeg leg) {
+  return leg == ENGINE_LEG_PUBLISHER ? p->e->pub_connected : p->e->sub_connected;
 }
 
 int engine_send(Participant *p, EngineLeg leg, EnginePacketKind kind, uint8_t *buf, size_t len) {

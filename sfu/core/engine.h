@@ -79,6 +79,9 @@ void engine_peer_set_output(EnginePeer *peer, EngineSendFn send, void *io);
  * The engine sends reports and feedback only on connected legs. */
 void engine_peer_set_connected(EnginePeer *peer, EngineLeg leg, int connected, int64_t now_us);
 
+/* What engine_peer_set_connected last said of the leg. */
+int engine_peer_connected(const EnginePeer *peer, EngineLeg leg);
+
 /* In: one decrypted packet that arrived on the peer's leg at arrival_us.
  * buf is writable with ENGINE_PACKET_TAILROOM spare bytes. Anything the
  * engine cannot use is dropped and counted by reason (engine_drops.h). */

@@ -84,7 +84,7 @@ struct EnginePeerState {
    * publisher leg is connected (told by the pump). */
   EngineSendFn send;
   void *send_io;
-  int pub_connected;
+  int pub_connected, sub_connected;
   uint64_t padding_packets;
   EngineDrops drops;     /* packets of (or for) this participant not used */
 };

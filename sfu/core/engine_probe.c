@@ -49,7 +49,7 @@ static bool send_padding(SubSlot *s, size_t pad, int64_t now) {
  * the rest of the downlink carries, the selector's own margin) and asks
  * for probe padding, sent on a video subscription's RTX SSRC. */
 void engine_probe_tick(Participant *q, int64_t now) {
-  if (!engine_uses_bwe(q) || !q->sub_connected) return;
+  if (!engine_uses_bwe(q) || !q->e->sub_connected) return;
   bool verified = subscriber_bwe_take_verified(q->e->bwe);
   uint64_t want = 0;
   SubSlot *pad = NULL;

@@ -100,7 +100,7 @@ void engine_report_subscriber(Participant *p, int64_t now) {
   for (guint i = 0; i < p->slots->len; i++) total += ((SubSlot *)p->slots->pdata[i])->e->bytes;
   p->e->sub_rate_bps = (total - p->e->sub_bytes_last) * 8 * 1000000 / REPORT_INTERVAL_US;
   p->e->sub_bytes_last = total;
-  if (!p->sub_connected) return;
+  if (!p->e->sub_connected) return;
   uint8_t b[1400 + ENGINE_PACKET_TAILROOM];
   size_t len = 0;
   uint64_t ntp = rtcp_ntp_from_unix_us(now + p->room->e->wall_offset_us);

@@ -108,7 +108,6 @@ struct Participant {
   int analyse;           /* its lowest video layer goes to the analyser tap (docs/faces.md) */
   guint remove_source;   /* pending deferred removal */
   char *remove_reason;
-  int sub_connected;       /* told by the pump (engine_peer_set_connected) */
   struct EnginePeerState *e; /* the engine's own (engine_private.h) */
 };
 
