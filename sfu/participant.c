@@ -169,6 +169,7 @@ static void unpublish_track(PubTrack *t) {
       s->active = 0;
       g_free(s->track_id);
       s->track_id = NULL;
+      engine_slot_set_desc(s);
       g_ptr_array_add(touched, q);
     }
   }
@@ -392,6 +393,7 @@ static void add_slot_if_wanted(RouterTrack *rt, void *ud) {
   s->ssrc = ids_random_u32();
   s->rtx_ssrc = ids_random_u32();
   s->active = 1;
+  engine_slot_set_desc(s);
   g_ptr_array_add(p->slots, s);
   g_ptr_array_add(c->out, s);
 }
@@ -408,6 +410,7 @@ void participant_sync_subscriptions(Participant *p) {
     s->active = 0;
     g_free(s->track_id);
     s->track_id = NULL;
+    engine_slot_set_desc(s);
     changed = 1;
   }
   Collect c = {p, g_ptr_array_new()};
@@ -530,6 +533,7 @@ json_t *participant_subscriber_answer(Participant *p, const char *sdp) {
     s->ext_twcc = mi->ext.twcc == SFU_EXT_TWCC ? SFU_EXT_TWCC : 0;
     s->fb_twcc = s->ext_twcc && mi->codec.fb_twcc;
     s->answer_max_bps = s->kind == SDP_KIND_VIDEO ? mi->max_bitrate_bps : 0;
+    engine_slot_set_desc(s);
   }
   /* Our estimate drives the layer choice when a negotiated video section
    * gets transport-cc feedback (else the subscriber's REMB does). */

@@ -70,7 +70,7 @@ static uint64_t sub_audio(const Participant *q) {
   uint64_t sum = 0;
   for (guint i = 0; i < q->slots->len; i++) {
     const SubSlot *o = q->slots->pdata[i];
-    if (o->rs && o->kind == SDP_KIND_AUDIO) sum += AUDIO_BPS;
+    if (o->rs && o->e->kind == SDP_KIND_AUDIO) sum += AUDIO_BPS;
   }
   return sum;
 }

@@ -9,7 +9,7 @@
 #include "engine_state.h"
 
 uint64_t forwarder_slot_cap(const SubSlot *s) {
-  uint64_t a = s->owner ? s->owner->max_video_bps : 0, b = s->answer_max_bps;
+  uint64_t a = s->owner ? s->owner->max_video_bps : 0, b = s->e->answer_max_bps;
   if (!a) return b;
   if (!b) return a;
   return a < b ? a : b;
@@ -60,7 +60,7 @@ static void resume_video(SubSlot *s, PubTrack *t, unsigned layer, int64_t now) {
   Participant *q = s->owner;
   uint32_t ts = s->e->resume_ts + (uint32_t)((now - s->e->paused_us) * (int64_t)t->codec.clock_rate / 1000000);
   RouterSubscription *rs = NULL;
-  if (router_subscribe(t->room->router, q->id, t->id, s->ssrc, s->e->resume_seq, ts, &rs) != ROUTER_OK)
+  if (router_subscribe(t->room->router, q->id, t->id, s->e->ssrc, s->e->resume_seq, ts, &rs) != ROUTER_OK)
     return;
   rs->user_data = s;
   s->rs = rs;
@@ -87,16 +87,16 @@ uint64_t engine_others_bps(const Participant *q, const SubSlot *self, int64_t no
   uint64_t sum = 0;
   for (guint i = 0; i < q->slots->len; i++) {
     const SubSlot *o = q->slots->pdata[i];
-    if (o->rs && o->kind == SDP_KIND_AUDIO) sum += AUDIO_BUDGET_BPS;
+    if (o->rs && o->e->kind == SDP_KIND_AUDIO) sum += AUDIO_BUDGET_BPS;
   }
   return sum;
 }
 
 
 void forwarder_choose_layer(SubSlot *s, int64_t now) {
-  if (!s->active || !s->track_id || (!s->rs && !s->e->paused)) return;
+  if (!s->e->active || !s->e->track_id || (!s->rs && !s->e->paused)) return;
   RouterSubscription *rs = s->rs;
-  PubTrack *t = rs ? rs->track->user_data : room_track(s->owner->room, s->track_id);
+  PubTrack *t = rs ? rs->track->user_data : room_track(s->owner->room, s->e->track_id);
   if (!t || t->n_layers < 2) return;
   Participant *q = s->owner;
   int top = (int)t->n_layers - 1;
@@ -125,7 +125,7 @@ void forwarder_choose_layer(SubSlot *s, int64_t now) {
       .paused_us = s->e->paused_us,
       .pauses = s->e->pauses,
       .bwe = bwe,
-      .rtx = s->rtx_ok != 0,
+      .rtx = s->e->rtx_ok != 0,
       .bwe_bps = bwe ? subscriber_bwe_estimate(q->e->bwe) : 0,
       .congested = bwe && subscriber_bwe_congested(q->e->bwe, now),
       .link_bps = bwe ? subscriber_bwe_link_bps(q->e->bwe) : 0,

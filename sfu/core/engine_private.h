@@ -36,6 +36,18 @@ struct EngineTrackState {
 };
 
 struct EngineSlotState {
+  /* What the pump negotiated (engine_slot_set_desc): its copy in the
+   * slot's SDP side is the pump's. */
+  SdpKind kind;
+  char *track_id;        /* the track it carries (owned); NULL once it went away */
+  SdpCodec codec;        /* the subscriber's payload type and clock rate (no fmtp) */
+  uint8_t rtx_pt;
+  uint32_t ssrc, rtx_ssrc;
+  int active;            /* carries a live track (sendonly) */
+  int rtx_ok;            /* the answer kept RTX */
+  uint8_t ext_abs, ext_level; /* accepted by the answer */
+  uint8_t ext_twcc;           /* transport-cc accepted: every packet is stamped */
+  uint64_t answer_max_bps;    /* b=TIAS/b=AS of the answer's section; 0 none */
   /* Video paused (even the lowest layer does not fit the subscriber's
    * downlink; audio goes on): the router subscription is dropped and made
    * again on resume, numbering on from where it stopped. */

@@ -23,15 +23,15 @@ static bool send_padding(SubSlot *s, size_t pad, int64_t now) {
   uint32_t ts = s->rs ? (s->rs->rw.started ? s->rs->rw.last_out_ts : s->rs->rw.first_out_ts) : s->e->resume_ts;
   memset(b, 0, sizeof b);
   b[0] = 0x80 | 0x20 | 0x10; /* V=2, P, X */
-  b[1] = s->rtx_pt & 0x7f;
+  b[1] = s->e->rtx_pt & 0x7f;
   size_t len = PAD_HDR + pad;
   rtp_set_seq(b, len, s->e->rtx_seq);
   rtp_set_timestamp(b, len, ts);
-  rtp_set_ssrc(b, len, s->rtx_ssrc);
+  rtp_set_ssrc(b, len, s->e->rtx_ssrc);
   b[12] = 0xbe;
   b[13] = 0xde;
   b[15] = 1; /* one word */
-  b[16] = (uint8_t)((s->ext_twcc << 4) | 1);
+  b[16] = (uint8_t)((s->e->ext_twcc << 4) | 1);
   b[len - 1] = (uint8_t)pad;
   uint16_t seq = subscriber_bwe_on_send_padding(q->e->bwe, len, now);
   b[17] = (uint8_t)(seq >> 8);
@@ -55,11 +55,11 @@ void engine_probe_tick(Participant *q, int64_t now) {
   SubSlot *pad = NULL;
   for (guint i = 0; i < q->slots->len; i++) {
     SubSlot *s = q->slots->pdata[i];
-    if (s->kind != SDP_KIND_VIDEO || !s->active || !s->track_id || (!s->rs && !s->e->paused)) continue;
-    if (!pad && s->rtx_ok && s->ext_twcc) pad = s;
+    if (s->e->kind != SDP_KIND_VIDEO || !s->e->active || !s->e->track_id || (!s->rs && !s->e->paused)) continue;
+    if (!pad && s->e->rtx_ok && s->e->ext_twcc) pad = s;
     if (!s->e->sel_ready) continue;
     if (verified) layer_selector_verified(&s->e->sel, now);
-    PubTrack *t = s->rs ? s->rs->track->user_data : room_track(q->room, s->track_id);
+    PubTrack *t = s->rs ? s->rs->track->user_data : room_track(q->room, s->e->track_id);
     if (!t || t->n_layers < 2) continue;
     int next = s->e->sel.target == LAYER_PAUSED ? 0 : s->e->sel.target + 1;
     if (next > s->e->sel.max_layer || next >= (int)t->n_layers) continue;

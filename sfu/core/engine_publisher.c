@@ -69,13 +69,13 @@ static void learn_one(RouterTrack *rt, void *ud) {
  * spare bytes before cap). False: leave the packet unsent. */
 bool engine_stamp_twcc(SubSlot *s, uint8_t *b, size_t *len, size_t cap, int64_t now) {
   Participant *q = s->owner;
-  if (!s->ext_twcc || !q->e->bwe) return true;
+  if (!s->e->ext_twcc || !q->e->bwe) return true;
   RtpView v;
   uint8_t zero[2] = {0, 0};
-  if (rtp_ext_set(b, len, cap, &v, s->ext_twcc, zero, 2) != RTP_OK) return false;
+  if (rtp_ext_set(b, len, cap, &v, s->e->ext_twcc, zero, 2) != RTP_OK) return false;
   uint16_t seq = subscriber_bwe_on_send(q->e->bwe, *len, now);
   q->e->twcc_stamped++;
-  return twcc_ext_write_seq(b, &v, s->ext_twcc, seq);
+  return twcc_ext_write_seq(b, &v, s->e->ext_twcc, seq);
 }
 
 /* Simulcast VP8: PictureID/TL0PICIDX continue across the subscription's
@@ -112,7 +112,7 @@ static void forward_one(PubTrack *t, unsigned layer, const RouterOutput *o, cons
   rtp_set_ssrc(ob, len, o->sub->out_ssrc);
   rtp_set_seq(ob, len, o->seq);
   rtp_set_timestamp(ob, len, o->ts);
-  rtp_set_payload_type(ob, len, s->codec.pt);
+  rtp_set_payload_type(ob, len, s->e->codec.pt);
   if (v->extension && rtp_ext_rewrite_ids(ob, v, s->e->ext_map, NULL) != RTP_OK) {
     engine_drop(q, ENGINE_DROP_EXT_REWRITE, now);
     return;

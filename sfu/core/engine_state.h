@@ -136,6 +136,11 @@ void engine_slot_clear(SubSlot *s);
  * connected: a router subscription numbered from first_seq/first_ts (the
  * pump draws them at random), RTX from rtx_seq, a layer chosen and, for
  * video, a keyframe asked for at now_us. False: the router refused (logged). */
+/* The slot's negotiated values changed (made, answered, stopped): the
+ * engine takes its own copy of kind, track id, codec (payload type, clock
+ * rate), RTX, SSRCs, active, accepted extensions and answer_max_bps; it
+ * reads no other field of the slot's description. */
+void engine_slot_set_desc(SubSlot *s);
 /* Forwarding (or paused) since its activation. */
 bool engine_slot_started(const SubSlot *s);
 /* The slot stops carrying its track (unsubscribed, or the track went):

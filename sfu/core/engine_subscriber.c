@@ -41,19 +41,19 @@ static void retransmit(SubSlot *s, RouterSubscription *rs, uint16_t out_seq, int
   rtp_set_ssrc(ob, plen, rs->out_ssrc);
   rtp_set_seq(ob, plen, out_seq);
   rtp_set_timestamp(ob, plen, out_ts);
-  rtp_set_payload_type(ob, plen, s->codec.pt);
+  rtp_set_payload_type(ob, plen, s->e->codec.pt);
   Participant *q = s->owner;
   if (v.extension && rtp_ext_rewrite_ids(ob, &v, s->e->ext_map, NULL) != RTP_OK) {
     engine_drop(q, ENGINE_DROP_EXT_REWRITE, now);
     return;
   }
   int sent;
-  if (s->rtx_ok) {
+  if (s->e->rtx_ok) {
     uint8_t rb[MAX_PKT + 2 + EXT_ROOM + ENGINE_PACKET_TAILROOM];
     size_t rl = 0;
     RtpView ov;
     if (rtp_parse(ob, plen, &ov) != RTP_OK ||
-        rtp_rtx_wrap(ob, &ov, s->rtx_ssrc, s->rtx_pt, s->e->rtx_seq++, rb, MAX_PKT + 2, &rl) != RTP_OK)
+        rtp_rtx_wrap(ob, &ov, s->e->rtx_ssrc, s->e->rtx_pt, s->e->rtx_seq++, rb, MAX_PKT + 2, &rl) != RTP_OK)
       return;
     if (!engine_stamp_twcc(s, rb, &rl, MAX_PKT + 2 + EXT_ROOM, now)) return;
     sent = engine_send(q, ENGINE_LEG_SUBSCRIBER, ENGINE_PACKET_RTP, rb, rl) == 0;
