@@ -3,9 +3,10 @@
  * (sfu/room.c, participant.c: transports, negotiation, control requests,
  * recording, the analyser tap) still reads and writes these structs too.
  * Fields marked "the pump's" hold pump objects the engine never touches
- * (typed as incomplete structs: no pump header is included here). What
- * remains of the move is to split these into engine-private structs behind
- * opaque handles and calls (docs/sfu-core.md "What is left of the move").
+ * (typed as incomplete structs: no pump header is included here). The
+ * engine's own state hangs off each as `e` (engine_private.h, which the
+ * pump never includes); what remains shared is description and identity
+ * (docs/sfu-core.md "What is left of the move").
  * Worker thread only. */
 #ifndef PARLOUR_SFU_CORE_ENGINE_STATE_H
 #define PARLOUR_SFU_CORE_ENGINE_STATE_H
@@ -65,7 +66,9 @@ typedef struct PubTrack {
   struct EngineTrackState *e; /* the engine's own (engine_private.h) */
 } PubTrack;
 
-/* One media section of a participant's subscriber connection. */
+/* One media section of a participant's subscriber connection. Its SDP
+ * values below are the pump's (negotiation); the engine reads its own copy
+ * of those it needs (engine_slot_set_desc). */
 typedef struct {
   Participant *owner;    /* the subscriber */
   char *mid;
@@ -132,10 +135,6 @@ struct Room {
  * slot (participant.c), freed before it. */
 void engine_slot_init(SubSlot *s);
 void engine_slot_clear(SubSlot *s);
-/* Starts forwarding t to a negotiated slot whose subscriber leg is
- * connected: a router subscription numbered from first_seq/first_ts (the
- * pump draws them at random), RTX from rtx_seq, a layer chosen and, for
- * video, a keyframe asked for at now_us. False: the router refused (logged). */
 /* The slot's negotiated values changed (made, answered, stopped): the
  * engine takes its own copy of kind, track id, codec (payload type, clock
  * rate), RTX, SSRCs, active, accepted extensions and answer_max_bps; it
@@ -147,6 +146,10 @@ bool engine_slot_started(const SubSlot *s);
  * its router subscription goes — unsubscribed here when unsubscribe, else
  * with the track (router_remove_track) — and so does a pause. */
 void engine_slot_stop(SubSlot *s, bool unsubscribe);
+/* Starts forwarding t to a negotiated slot whose subscriber leg is
+ * connected: a router subscription numbered from first_seq/first_ts (the
+ * pump draws them at random), RTX from rtx_seq, a layer chosen and, for
+ * video, a keyframe asked for at now_us. False: the router refused (logged). */
 bool engine_slot_activate(SubSlot *s, PubTrack *t, uint16_t first_seq, uint32_t first_ts,
                           uint16_t rtx_seq, int64_t now_us);
 
