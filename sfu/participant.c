@@ -31,6 +31,7 @@ static uint8_t sub_pt(CodecId c, int rtx) {
 
 static void slot_free(gpointer d) {
   SubSlot *s = d;
+  engine_slot_clear(s);
   g_free(s->mid);
   g_free(s->track_id);
   g_free(s->stream_id);
@@ -105,10 +106,10 @@ static void on_candidate(PeerTransport *t, const char *cand, void *user) {
 
 static PeerTransport *make_transport(Participant *p, int controlling, char *err, size_t errsize) {
   PeerTransportConfig cfg = {
-      .addresses = (const char *const *)p->room->env.ice_addresses,
-      .port_min = p->room->env.port_min,
-      .port_max = p->room->env.port_max,
-      .dtls = p->room->env.dtls,
+      .addresses = (const char *const *)p->room->env->ice_addresses,
+      .port_min = p->room->env->port_min,
+      .port_max = p->room->env->port_max,
+      .dtls = p->room->env->dtls,
       .controlling = controlling,
   };
   PeerTransportCallbacks cb = {on_state, on_rtp, on_rtcp, on_candidate};
@@ -126,16 +127,9 @@ Participant *participant_new(Room *r, const char *id, int subscribe_all) {
   p->wanted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   p->unwanted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   p->slots = g_ptr_array_new_with_free_func(slot_free);
+  /* its first transport-wide seq toward the subscriber: random */
+  engine_peer_init(p, (uint16_t)ids_random_u32());
   p->rtcp_ssrc = ids_random_u32();
-  p->bwe = g_new(SubscriberBwe, 1);
-  /* The estimate covers the whole downlink: a monitoring wall receives 20
-   * tiles and a focused call (~5-6 Mbit/s), above bwe_delay's default
-   * 5 Mbit/s ceiling, which made the budget pause tiles. Growth stays bound
-   * by what was delivered (1.5x acknowledged) and by probes. */
-  BweConfig bc;
-  bwe_config_default(&bc);
-  bc.max_bps = 50000000;
-  subscriber_bwe_init(p->bwe, &bc, NULL, (uint16_t)ids_random_u32());
   p->cname = ids_random_hex(8);
   p->sdp_session_id = ((guint64)ids_random_u32() << 20) ^ ids_random_u32();
   engine_peer_set_output(p, pump_send, p);
@@ -171,11 +165,11 @@ static void unpublish_track(PubTrack *t) {
     for (guint k = 0; k < q->slots->len; k++) {
       SubSlot *s = q->slots->pdata[k];
       if (!s->track_id || strcmp(s->track_id, t->id) != 0) continue;
-      s->rs = NULL;
-      s->paused = 0;
+      engine_slot_stop(s, false); /* its subscription goes with the track */
       s->active = 0;
       g_free(s->track_id);
       s->track_id = NULL;
+      engine_slot_set_desc(s);
       g_ptr_array_add(touched, q);
     }
   }
@@ -216,11 +210,11 @@ void participant_remove(Participant *p, const char *reason) {
             json_pack("{s:s, s:s}", "participant", p->id, "reason", reason));
   log_info("participant_removed", "room=%s participant=%s reason=%s", r->name, p->id, reason);
   g_ptr_array_free(p->slots, TRUE);
-  g_free(p->bwe);
   publisher_feedback_free(p);
   g_hash_table_destroy(p->wanted);
   g_hash_table_destroy(p->unwanted);
   g_free(p->cname);
+  engine_peer_clear(p);
   g_free(p->remove_reason);
   g_free(p->id);
   g_free(p);
@@ -251,7 +245,7 @@ static SdpLocal local_of(Participant *p, PeerTransport *t, const char *setup, gu
   SdpLocal l = {
       .ufrag = peer_transport_ufrag(t),
       .pwd = peer_transport_pwd(t),
-      .fingerprint = dtls_context_fingerprint(p->room->env.dtls),
+      .fingerprint = dtls_context_fingerprint(p->room->env->dtls),
       .setup = setup,
       .candidates = peer_transport_local_candidates(t),
       .session_id = p->sdp_session_id,
@@ -363,13 +357,6 @@ json_t *participant_publish_offer(Participant *p, const char *sdp) {
 
 /* ---- subscriber ---- */
 
-int participant_may_receive(const Participant *p, const PubTrack *t) {
-  MediaGateKind k = t->kind == SDP_KIND_AUDIO   ? MEDIA_GATE_AUDIO
-                    : t->kind == SDP_KIND_VIDEO ? MEDIA_GATE_VIDEO
-                                                : MEDIA_GATE_OTHER;
-  return media_gate_allows(p->receive_video != 0, k);
-}
-
 int participant_wants(const Participant *p, const PubTrack *t) {
   if (t->pub == p) return 0;
   if (!participant_may_receive(p, t)) return 0; /* one-way video: not even when asked */
@@ -393,6 +380,7 @@ static void add_slot_if_wanted(RouterTrack *rt, void *ud) {
   Participant *p = c->p;
   if (!participant_wants(p, t) || slot_for(p, t->id) || p->slots->len >= MAX_SLOTS) return;
   SubSlot *s = g_new0(SubSlot, 1);
+  engine_slot_init(s);
   s->owner = p;
   s->mid = g_strdup_printf("%d", p->next_mid++);
   s->kind = t->kind;
@@ -405,6 +393,7 @@ static void add_slot_if_wanted(RouterTrack *rt, void *ud) {
   s->ssrc = ids_random_u32();
   s->rtx_ssrc = ids_random_u32();
   s->active = 1;
+  engine_slot_set_desc(s);
   g_ptr_array_add(p->slots, s);
   g_ptr_array_add(c->out, s);
 }
@@ -417,12 +406,11 @@ void participant_sync_subscriptions(Participant *p) {
     if (!s->active) continue;
     PubTrack *t = room_track(r, s->track_id);
     if (t && participant_wants(p, t)) continue;
-    if (s->rs) router_unsubscribe(r->router, p->id, s->track_id);
-    s->rs = NULL;
-    s->paused = 0;
+    engine_slot_stop(s, true);
     s->active = 0;
     g_free(s->track_id);
     s->track_id = NULL;
+    engine_slot_set_desc(s);
     changed = 1;
   }
   Collect c = {p, g_ptr_array_new()};
@@ -545,14 +533,16 @@ json_t *participant_subscriber_answer(Participant *p, const char *sdp) {
     s->ext_twcc = mi->ext.twcc == SFU_EXT_TWCC ? SFU_EXT_TWCC : 0;
     s->fb_twcc = s->ext_twcc && mi->codec.fb_twcc;
     s->answer_max_bps = s->kind == SDP_KIND_VIDEO ? mi->max_bitrate_bps : 0;
+    engine_slot_set_desc(s);
   }
   /* Our estimate drives the layer choice when a negotiated video section
    * gets transport-cc feedback (else the subscriber's REMB does). */
-  p->bwe_on = 0;
+  bool bwe_on = false;
   for (guint i = 0; i < offered; i++) {
     SubSlot *s = p->slots->pdata[i];
-    if (s->negotiated && s->kind == SDP_KIND_VIDEO && s->fb_twcc) p->bwe_on = 1;
+    if (s->negotiated && s->kind == SDP_KIND_VIDEO && s->fb_twcc) bwe_on = true;
   }
+  engine_peer_set_subscriber_twcc(p, bwe_on);
   for (guint i = 0; i < a->candidates->len; i++)
     peer_transport_add_remote_candidate(p->sub_tr, a->candidates->pdata[i], err, sizeof err);
   if (a->end_of_candidates) peer_transport_remote_candidates_done(p->sub_tr);
@@ -567,32 +557,18 @@ json_t *participant_subscriber_answer(Participant *p, const char *sdp) {
 }
 
 void participant_activate_slots(Participant *p, int64_t now) {
-  if (!p->sub_connected) return; /* the pump says when (engine_peer_set_connected) */
+  /* the pump says when (engine_peer_set_connected) */
+  if (!engine_peer_connected(p, ENGINE_LEG_SUBSCRIBER)) return;
   Room *r = p->room;
   for (guint i = 0; i < p->slots->len; i++) {
     SubSlot *s = p->slots->pdata[i];
-    if (!s->negotiated || !s->active || s->rs || s->paused) continue;
+    if (!s->negotiated || !s->active || engine_slot_started(s)) continue;
     PubTrack *t = room_track(r, s->track_id);
     if (!t) continue;
-    RouterSubscription *rs = NULL;
-    RouterStatus st = router_subscribe(r->router, p->id, t->id, s->ssrc,
-                                       (uint16_t)ids_random_u32(), ids_random_u32(), &rs);
-    if (st != ROUTER_OK) {
-      log_warn("subscribe_failed", "room=%s participant=%s track=%s status=%s", r->name, p->id,
-               t->id, router_status_str(st));
-      continue;
-    }
-    rs->user_data = s;
-    s->rs = rs;
-    vp8_rewrite_init(&s->vp8); /* a new numbering from here */
-    memset(s->ext_map, 0, sizeof s->ext_map);
-    if (t->ext.abs_send_time && s->ext_abs) s->ext_map[t->ext.abs_send_time] = s->ext_abs;
-    if (t->ext.audio_level && s->ext_level) s->ext_map[t->ext.audio_level] = s->ext_level;
-    s->rtx_seq = (uint16_t)ids_random_u32();
-    rtp_send_stats_init(&s->sstats, s->ssrc, s->codec.clock_rate);
-    s->forward_since_us = now;
-    forwarder_choose_layer(s, now);
-    if (t->kind == SDP_KIND_VIDEO) forwarder_request_keyframe(t, "new_subscriber", 1, now);
+    /* Where its numbering starts: random (RFC 3550 sec. 5.1). */
+    uint16_t seq = (uint16_t)ids_random_u32();
+    uint32_t ts = ids_random_u32();
+    engine_slot_activate(s, t, seq, ts, (uint16_t)ids_random_u32(), now);
   }
 }
 
@@ -626,31 +602,30 @@ static json_t *transport_json(PeerTransport *t) {
 }
 
 json_t *participant_stats_json(Participant *p) {
-  /* The estimate the layer choice uses: ours from transport-cc feedback
-   * once it flows, else the subscriber's REMB. */
-  int bwe = p->bwe_on && p->bwe && p->bwe->feedbacks > 0;
+  int64_t now = g_get_monotonic_time();
+  EnginePeerStats ps;
+  engine_peer_stats(p, &ps);
   json_t *j = json_pack("{s:s, s:I, s:I, s:s}", "participant", p->id, "max_video_bitrate",
                         (json_int_t)p->max_video_bps, "subscriber_estimate_bps",
-                        (json_int_t)(bwe ? subscriber_bwe_estimate(p->bwe) : p->sub_remb_bps),
-                        "subscriber_estimate_source", bwe ? "transport-cc" : "remb");
+                        (json_int_t)ps.estimate_bps, "subscriber_estimate_source",
+                        ps.estimate_from_bwe ? "transport-cc" : "remb");
   json_object_set_new(j, "receive_video", json_boolean(p->receive_video));
-  if (p->bwe)
+  if (ps.has_bwe)
     json_object_set_new(
         j, "bwe",
         json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "transport_cc",
-                  p->bwe_on, "estimate_bps", (json_int_t)subscriber_bwe_estimate(p->bwe),
-                  "acked_bps", (json_int_t)bwe_delay_acked_bps(&p->bwe->bwe), "remb_bps",
-                  (json_int_t)p->sub_remb_bps, "feedbacks", (json_int_t)p->bwe->feedbacks,
-                  "bad_feedbacks", (json_int_t)p->bwe->bad_feedbacks, "packets_stamped",
-                  (json_int_t)p->twcc_stamped, "packets_lost", (json_int_t)p->bwe->hist.stats.lost,
-                  "probes_ok", (json_int_t)p->bwe->probes_ok, "probes_failed",
-                  (json_int_t)p->bwe->probes_failed, "padding_bytes", (json_int_t)p->padding_bytes,
-                  "rtt_ms", (json_int_t)(p->rtt_us / 1000)));
-  if (p->bwe)
+                  ps.transport_cc, "estimate_bps", (json_int_t)ps.bwe_estimate_bps, "acked_bps",
+                  (json_int_t)ps.acked_bps, "remb_bps", (json_int_t)ps.remb_bps, "feedbacks",
+                  (json_int_t)ps.feedbacks, "bad_feedbacks", (json_int_t)ps.bad_feedbacks,
+                  "packets_stamped", (json_int_t)ps.packets_stamped, "packets_lost",
+                  (json_int_t)ps.packets_lost, "probes_ok", (json_int_t)ps.probes_ok,
+                  "probes_failed", (json_int_t)ps.probes_failed, "padding_bytes",
+                  (json_int_t)ps.padding_bytes, "rtt_ms", (json_int_t)(ps.rtt_us / 1000)));
+  if (ps.has_bwe)
     json_object_set_new(json_object_get(j, "bwe"), "heavy_loss_caps",
-                        json_integer((json_int_t)p->bwe->bwe.loss_capped));
+                        json_integer((json_int_t)ps.heavy_loss_caps));
   /* Packets of (or for) this participant the engine did not use, by reason. */
-  json_object_set_new(j, "drops", engine_drops_json(&p->drops));
+  json_object_set_new(j, "drops", engine_drops_json(engine_peer_drops(p)));
   /* What the publisher is told: transport-cc feedback counts here, the
    * REMB per track (remb_bps: the last one sent). */
   if (p->pub_tr) json_object_set_new(j, "publisher_feedback", publisher_feedback_stats_json(p));
@@ -660,31 +635,26 @@ json_t *participant_stats_json(Participant *p) {
   GPtrArray *mine = own_tracks(p);
   for (guint i = 0; i < mine->len; i++) {
     PubTrack *t = mine->pdata[i];
-    size_t nsubs = 0;
-    router_track_subscriptions(t->rt, &nsubs);
-    uint64_t recovered = 0, lost = 0;
+    EngineTrackStats ts;
+    engine_track_stats(t, now, &ts);
     json_t *layers = json_array();
-    for (unsigned l = 0; l < t->n_layers; l++) {
-      recovered += nack_generator_stats(t->nack_gen[l])->recovered;
-      if (t->have_rstats[l]) lost += (uint64_t)rtp_stats_cumulative_lost(&t->rstats[l]);
-      if (t->n_layers > 1)
-        json_array_append_new(
-            layers, json_pack("{s:s, s:I, s:I, s:I}", "rid", t->rids[l], "ssrc",
-                              (json_int_t)t->rt->ssrcs[l], "packets", (json_int_t)t->layer_packets[l],
-                              "bps", (json_int_t)layer_rate_bps(&t->meter, l, g_get_monotonic_time())));
-    }
+    for (unsigned l = 0; l < t->n_layers && t->n_layers > 1; l++)
+      json_array_append_new(
+          layers, json_pack("{s:s, s:I, s:I, s:I}", "rid", t->rids[l], "ssrc",
+                            (json_int_t)ts.layers[l].ssrc, "packets",
+                            (json_int_t)ts.layers[l].packets, "bps", (json_int_t)ts.layers[l].bps));
     json_t *tj =
         json_pack("{s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "id",
                   t->id, "kind", sdp_kind_name(t->kind), "mid", t->mid, "codec", t->codec.name,
-                  "muted", t->rt->muted, "packets", (json_int_t)t->packets, "bytes",
-                  (json_int_t)t->bytes, "lost",
-                  (json_int_t)lost, "nacks_sent", (json_int_t)t->nacks_sent, "nack_recovered",
-                  (json_int_t)recovered, "rtx_received", (json_int_t)t->rtx_received,
-                  "keyframe_requests", (json_int_t)t->keyframe_requests, "subscribers",
-                  (json_int_t)nsubs, "remb_bps", (json_int_t)t->remb_sent_bps);
-    if (t->kind == SDP_KIND_VIDEO) json_object_set_new(tj, "rembs_sent", json_integer((json_int_t)t->rembs_sent));
-    if (t->n_layers > 1 && t->rembs_sent)
-      json_object_set_new(tj, "remb_highest_layer", json_integer(t->remb_highest));
+                  "muted", ts.muted, "packets", (json_int_t)ts.packets, "bytes",
+                  (json_int_t)ts.bytes, "lost", (json_int_t)ts.lost, "nacks_sent",
+                  (json_int_t)ts.nacks_sent, "nack_recovered", (json_int_t)ts.nack_recovered,
+                  "rtx_received", (json_int_t)ts.rtx_received, "keyframe_requests",
+                  (json_int_t)ts.keyframe_requests, "subscribers", (json_int_t)ts.subscribers,
+                  "remb_bps", (json_int_t)ts.remb_bps);
+    if (t->kind == SDP_KIND_VIDEO) json_object_set_new(tj, "rembs_sent", json_integer((json_int_t)ts.rembs_sent));
+    if (t->n_layers > 1 && ts.rembs_sent)
+      json_object_set_new(tj, "remb_highest_layer", json_integer(ts.remb_highest));
     if (t->n_layers > 1)
       json_object_set_new(tj, "layers", layers);
     else
@@ -696,23 +666,25 @@ json_t *participant_stats_json(Participant *p) {
   json_t *subs = json_array();
   for (guint i = 0; i < p->slots->len; i++) {
     SubSlot *s = p->slots->pdata[i];
+    EngineSlotStats ss;
+    engine_slot_stats(s, &ss);
     json_t *sj =
         json_pack("{s:s, s:o, s:s, s:b, s:b, s:b, s:I, s:I, s:I, s:I, s:I}", "mid", s->mid,
                   "track", s->track_id ? json_string(s->track_id) : json_null(), "kind",
                   sdp_kind_name(s->kind), "active", s->active, "negotiated", s->negotiated,
-                  "forwarding", s->rs != NULL, "packets", (json_int_t)s->packets, "bytes",
-                  (json_int_t)s->bytes, "nacks_received", (json_int_t)s->nacks_received,
-                  "retransmitted", (json_int_t)s->retransmitted, "plis_received",
-                  (json_int_t)s->plis_received);
+                  "forwarding", ss.forwarding, "packets", (json_int_t)ss.packets, "bytes",
+                  (json_int_t)ss.bytes, "nacks_received", (json_int_t)ss.nacks_received,
+                  "retransmitted", (json_int_t)ss.retransmitted, "plis_received",
+                  (json_int_t)ss.plis_received);
     if (s->kind == SDP_KIND_VIDEO)
-      json_object_set_new(sj, "max_bitrate", json_integer((json_int_t)forwarder_slot_cap(s)));
-    if (s->kind == SDP_KIND_VIDEO && (s->paused || s->pauses)) {
-      json_object_set_new(sj, "paused", json_boolean(s->paused));
-      json_object_set_new(sj, "pauses", json_integer((json_int_t)s->pauses));
+      json_object_set_new(sj, "max_bitrate", json_integer((json_int_t)ss.max_bitrate));
+    if (s->kind == SDP_KIND_VIDEO && (ss.paused || ss.pauses)) {
+      json_object_set_new(sj, "paused", json_boolean(ss.paused));
+      json_object_set_new(sj, "pauses", json_integer((json_int_t)ss.pauses));
     }
-    if (s->rs && s->rs->track->n_layers > 1) {
-      json_object_set_new(sj, "layer", json_integer(s->rs->layer));
-      json_object_set_new(sj, "target_layer", json_integer(s->rs->target_layer));
+    if (ss.simulcast) {
+      json_object_set_new(sj, "layer", json_integer(ss.layer));
+      json_object_set_new(sj, "target_layer", json_integer(ss.target_layer));
     }
     json_array_append_new(subs, sj);
   }

@@ -24,7 +24,9 @@
  *   higher layer becomes wanted).
  *
  * Worker thread only; state lives in Participant (pub_twcc*) and PubTrack
- * (premb, remb_*), see room_internal.h. */
+ * (premb, remb_*), see core/engine_state.h. The engine's part (recording
+ * arrivals, the tick that sends feedback and REMB) is
+ * sfu/core/engine_feedback.c; the negotiation and the stats JSON are here. */
 #ifndef PARLOUR_SFU_PUBLISHER_FEEDBACK_H
 #define PARLOUR_SFU_PUBLISHER_FEEDBACK_H
 
@@ -32,8 +34,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/rtp.h"
-#include "core/twcc_feedback.h"
+#include "core/engine_feedback.h"
 #include "sdp_parse.h"
 
 typedef struct Participant Participant;
@@ -49,23 +50,9 @@ bool publisher_feedback_twcc_enabled(const Room *r);
  * (a re-offer: the id may change, the sequence goes on) or off (freed). */
 void publisher_feedback_negotiated(Participant *p, const SdpRemote *offer, const int *accepted);
 
-/* One RTP packet parsed from the publisher's transport (before anything
- * else looks at it: unknown SSRCs and padding count too). */
-void publisher_feedback_on_rtp(Participant *p, const uint8_t *buf, const RtpView *v,
-                               int64_t arrival_us);
-
-/* The sans-IO part of the above, testable alone: records the packet's
- * transport-wide seq (extension `ext_id`) in f; false when it has none. */
-bool publisher_feedback_record(TwccFeedback *f, uint8_t ext_id, const uint8_t *buf,
-                               const RtpView *v, int64_t arrival_us);
-
-/* Every room tick (20 ms): transport-cc feedback when due, REMBs. */
-void publisher_feedback_tick(Participant *p, int64_t now_us);
-
 /* {transport_cc, ext_id, packets, packets_without_ext, feedbacks,
  * feedback_bytes, send_errors, late, duplicates, skipped}. */
 json_t *publisher_feedback_stats_json(const Participant *p);
 
-void publisher_feedback_free(Participant *p);
 
 #endif

@@ -17,11 +17,6 @@ void room_emit(Room *r, const char *event, json_t *fields) {
   sfu_bus_event(event, fields);
 }
 
-PubTrack *room_track(Room *r, const char *id) {
-  RouterTrack *rt = id ? router_track_by_id(r->router, id) : NULL;
-  return rt ? rt->user_data : NULL;
-}
-
 /* ---- recording (docs/recording.md, sfu/recorder) ---- */
 
 typedef struct {
@@ -171,7 +166,7 @@ static json_t *room_record(Room *r, int start) {
   if (r->recorder) return sfu_error("wrong_state", NULL, "room %s is already recording", r->name);
   RecError e = REC_OK;
   RecorderOptions opts = {.on_piece_failed = on_recording_piece_failed};
-  r->recorder = recorder_new(r->env.recording_dir, r->name,
+  r->recorder = recorder_new(r->env->recording_dir, r->name,
                              r->recordable ? RECORDER_RECORDABLE : RECORDER_NOT_RECORDABLE, &opts,
                              &e);
   if (!r->recorder)
@@ -187,7 +182,7 @@ void room_set_audio_private(Room *r, int audio_private) { r->audio_private = aud
 
 /* Every room of a worker ticks from one shared timer (shared_timer.h), not a
  * source each: fewer sources for GLib to walk per loop iteration, and no
- * eventfd write per re-armed timeout (r->tick stays NULL). */
+ * eventfd write per re-armed timeout. */
 static void on_tick(void *data, gint64 now) { engine_tick(data, now); }
 
 Room *room_new(const char *name, int max_participants, int recordable, int worker_index,
@@ -197,12 +192,12 @@ Room *room_new(const char *name, int max_participants, int recordable, int worke
   r->max_participants = max_participants;
   r->recordable = recordable;
   r->worker_index = worker_index;
-  r->env = *env;
+  r->env = g_memdup2(env, sizeof *env);
   r->ctx = ctx;
   r->participants = g_hash_table_new(g_str_hash, g_str_equal);
   r->order = g_ptr_array_new();
-  r->router = router_new();
-  speaker_detector_init(&r->speakers, NULL);
+  engine_room_init(r);
+  engine_room_set_hooks(r, &room_engine_hooks, r);
   engine_set_wall_offset(r, g_get_real_time() - g_get_monotonic_time());
   shared_timer_add(ctx, TICK_MS, on_tick, r);
   return r;
@@ -215,9 +210,10 @@ void room_free(Room *r, const char *reason) {
   room_faces_free(r);
   while (r->order->len > 0) participant_remove(r->order->pdata[r->order->len - 1], reason);
   shared_timer_remove_user(r->ctx, TICK_MS, on_tick, r);
-  router_free(r->router);
+  engine_room_clear(r); /* the router and the engine's state */
   g_hash_table_destroy(r->participants);
   g_ptr_array_free(r->order, TRUE);
+  g_free((gpointer)r->env);
   g_free(r->name);
   g_free(r);
 }
@@ -238,7 +234,7 @@ static json_t *room_stats_json(Room *r) {
                         r->worker_index, "recordable", r->recordable, "max_participants",
                         r->max_participants, "tracks", (int)router_track_count(r->router),
                         "participants", parts, "recording", r->recorder != NULL);
-  json_object_set_new(j, "drops", engine_drops_json(&r->drops));
+  json_object_set_new(j, "drops", engine_drops_json(engine_room_drops(r)));
   if (r->faces_tap) json_object_set_new(j, "faces_tap", room_faces_stats_json(r));
   json_object_set_new(j, "audio_private", json_boolean(r->audio_private));
   if (r->recorder) {

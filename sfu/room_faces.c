@@ -17,13 +17,13 @@ void room_faces_participant(Room *r, Participant *p, json_t *msg) {
   int analyse = 0;
   jsonu_bool(msg, "analyse", &analyse);
   if (!analyse) return;
-  if (!r->env.faces_analyser || !r->env.faces_analyser[0]) {
+  if (!r->env->faces_analyser || !r->env->faces_analyser[0]) {
     log_debug("faces_not_configured", "room=%s participant=%s", r->name, p->id);
     return;
   }
   if (!r->faces_tap) {
     char err[160];
-    r->faces_tap = faces_tap_new(r->name, r->env.faces_analyser, err, sizeof err);
+    r->faces_tap = faces_tap_new(r->name, r->env->faces_analyser, err, sizeof err);
     if (!r->faces_tap) {
       /* no analysis is not a reason to refuse the call */
       log_warn("faces_tap_failed", "room=%s error=%s", r->name, err);

@@ -1,6 +1,7 @@
-/* Internal shapes shared by room.c (requests), participant.c (transports and
- * negotiation) and the engine files (engine*.c, engine_internal.h lists them:
- * the packet path and RTCP). Worker thread only. */
+/* Internal calls shared by room.c (requests), participant.c (transports
+ * and negotiation) and the other pump files of a room. The state they share
+ * with the engine is sfu/core/engine_state.h's; the engine itself is
+ * sfu/core/engine*.c. Worker thread only. */
 #ifndef PARLOUR_SFU_ROOM_INTERNAL_H
 #define PARLOUR_SFU_ROOM_INTERNAL_H
 
@@ -9,182 +10,12 @@
 #include <stdint.h>
 
 #include "core/engine.h"
-#include "core/engine_drops.h"
-#include "core/keyframe_throttle.h"
-#include "core/media_gate.h"
-#include "core/layer_selector.h"
-#include "core/vp8_rewrite.h"
-#include "core/nack_buffer.h"
-#include "core/nack_generator.h"
-#include "core/publisher_remb.h"
-#include "core/router.h"
-#include "core/speaker_detector.h"
-#include "core/subscriber_bwe.h"
-#include "core/twcc_feedback.h"
-#include "core/rtp_stats.h"
-#include "core/sight_policy.h"
+#include "core/engine_state.h"
 #include "peer_transport.h"
 #include "faces_tap.h"
 #include "recorder/recorder.h"
 #include "room.h"
 #include "sdp_parse.h"
-
-typedef struct Participant Participant;
-
-/* Per published track state; the RouterTrack's user_data (router owns it). */
-typedef struct {
-  Room *room;
-  Participant *pub;
-  char *id;
-  char *mid;
-  SdpKind kind;
-  SdpCodec codec; /* fmtp owned */
-  CodecId codec_id;
-  SdpExtIds ext;
-  uint8_t ext_map[256]; /* publisher ext id -> subscriber ext id, 0 drop */
-  RouterTrack *rt;
-  /* Per simulcast layer (index as the router's, lowest first; one without
-   * simulcast): each layer is its own RTP stream with its own sequence. */
-  unsigned n_layers;
-  char rids[ROUTER_MAX_LAYERS][SDP_RID_MAX_LEN + 1];
-  NackBuffer *nack_buf[ROUTER_MAX_LAYERS];
-  NackGenerator *nack_gen[ROUTER_MAX_LAYERS];
-  RtpRecvStats rstats[ROUTER_MAX_LAYERS];
-  int have_rstats[ROUTER_MAX_LAYERS];
-  int64_t last_packet_us[ROUTER_MAX_LAYERS];
-  uint64_t layer_packets[ROUTER_MAX_LAYERS];
-  LayerRateMeter meter;  /* per-layer incoming bitrate (simulcast) */
-  KeyframeThrottle kt[ROUTER_MAX_LAYERS]; /* one per simulcast layer (its own encoder) */
-  uint64_t packets, bytes, keyframe_requests, nacks_sent, rtx_received;
-  uint64_t rtx_duplicates; /* RTX copies of packets we had (probes): not routed */
-  uint64_t remb_bps;     /* our loss-based estimate toward the publisher */
-  uint64_t remb_sent_bps; /* what the last REMB said: the estimate, capped by
-                             what the subscribers want (forwarder_video_cap) */
-  int rec_handle;        /* recorder handle while recorded, else -1 */
-  unsigned faces_kf_gen; /* the analyser tap's keyframe requests already served */
-  uint32_t speaker_key;  /* audio with the RFC 6464 extension: key in the room's detector, else 0 */
-  int64_t last_loss_check_us;
-  /* What the publisher is told (publisher_feedback.c): simulcast demand and
-   * the REMB's pace; remb_highest the highest wanted layer at the last
-   * REMB (LAYER_PAUSED: layer 0 only, nobody wants more). */
-  PublisherRemb premb;
-  int remb_highest;
-  uint64_t rembs_sent;
-} PubTrack;
-
-/* One media section of a participant's subscriber connection. */
-typedef struct {
-  Participant *owner;    /* the subscriber */
-  char *mid;
-  SdpKind kind;
-  char *track_id;        /* the track it carries; NULL once it went away */
-  char *stream_id;       /* msid stream: the publisher's id */
-  SdpCodec codec;        /* copy of the publisher's, fmtp owned */
-  uint8_t rtx_pt;
-  uint32_t ssrc, rtx_ssrc;
-  int active;            /* carries a live track (sendonly) */
-  int offered;           /* was in the latest offer */
-  int negotiated;        /* the answer accepted it */
-  int rtx_ok;            /* the answer kept RTX */
-  uint8_t ext_abs, ext_level; /* accepted by the answer */
-  uint8_t ext_twcc;           /* transport-cc accepted: every packet is stamped */
-  int fb_twcc;                /* ... with a=rtcp-fb transport-cc (feedback comes) */
-  uint64_t answer_max_bps;    /* b=TIAS/b=AS of the answer's section; 0 none */
-  uint8_t ext_map[256];       /* publisher ext id -> ours, 0 drop (set on activation) */
-  RouterSubscription *rs;     /* forwarding state once negotiated and connected */
-  LayerSelector sel;          /* simulcast layer choice (forwarder_choose_layer) */
-  Vp8Rewrite vp8;             /* VP8 PictureID/TL0PICIDX continuous across layers */
-  int sel_ready;
-  /* Video paused (even the lowest layer does not fit the subscriber's
-   * downlink; audio goes on): the router subscription is dropped and made
-   * again on resume, numbering on from where it stopped. */
-  int paused;
-  uint16_t resume_seq;
-  uint32_t resume_ts;
-  int64_t paused_us;
-  uint64_t pauses;
-  RtpSendStats sstats;
-  uint16_t rtx_seq;
-  uint64_t nacks_received, retransmitted, plis_received, packets, bytes;
-  int64_t forward_since_us;   /* forwarding began (activation); 0 never */
-} SubSlot;
-
-struct Participant {
-  Room *room;
-  char *id;
-  int subscribe_all;
-  int receive_video;      /* 0: one-way video, no video forwarded to it (core/media_gate.h) */
-  int hidden;             /* participant_add's hidden: a monitor (sight_policy.h) */
-  uint64_t max_video_bps; /* control API max_video_bitrate; 0 no limit */
-  uint64_t sub_remb_bps;  /* the subscriber's latest REMB (its downlink estimate) */
-  int64_t sub_remb_us;    /* when it came; 0 never */
-  uint64_t sub_rate_bps;  /* what we forwarded to it over the last second */
-  uint64_t sub_bytes_last;
-  int64_t sub_remb_drop_us; /* when its REMB last fell (over-use seen); 0 never */
-  int64_t sub_remb_rise_us; /* when its REMB last rose */
-  /* Send-side estimate of the subscriber's downlink from its transport-cc
-   * feedback (~76 kB, allocated with the participant). Used for the layer
-   * choice once the subscriber's answer negotiated transport-cc on a video
-   * section and its first feedback came; the REMB above is the fallback. */
-  SubscriberBwe *bwe;
-  int bwe_on;
-  uint64_t padding_packets, padding_bytes; /* probe padding sent */
-  uint64_t twcc_stamped;  /* packets sent with our transport-wide seq */
-  int64_t rtt_us;         /* from its receiver reports; 0 unknown */
-  PeerTransport *pub_tr, *sub_tr;
-  GHashTable *wanted;    /* track ids asked for with subscribe */
-  GHashTable *unwanted;  /* track ids refused with unsubscribe */
-  GPtrArray *slots;      /* SubSlot*, in m-line order */
-  int next_mid;
-  int offer_outstanding, renegotiate_needed;
-  guint64 sdp_session_id, pub_version, sub_version;
-  int connected_emitted;
-  uint32_t rtcp_ssrc;    /* our SSRC in RTCP on both legs */
-  char *cname;
-  int rec_piece;         /* recorder piece while recorded, else 0 */
-  int analyse;           /* its lowest video layer goes to the analyser tap (docs/faces.md) */
-  guint remove_source;   /* pending deferred removal */
-  char *remove_reason;
-  /* transport-cc toward the publisher (publisher_feedback.c): its offer had
-   * the extension (pub_twcc_ext, the offered id) and the transport-cc
-   * rtcp-fb, our answer accepted both; pub_twcc (~32 kB) records arrivals
-   * and builds the feedback. NULL when not negotiated. */
-  TwccFeedback *pub_twcc;
-  uint8_t pub_twcc_ext;
-  int64_t pub_remb_us;   /* last REMB computation (every 100 ms) */
-  int64_t pub_connected_us; /* first tick with the publisher transport connected */
-  uint64_t pub_twcc_packets_without; /* RTP packets that lacked the extension */
-  uint64_t pub_twcc_sent, pub_twcc_bytes, pub_twcc_send_errors;
-  /* The seam (core/engine.h): where the engine's packets go, and which
-   * legs are connected (told by the pump). */
-  EngineSendFn send;
-  void *send_io;
-  int pub_connected, sub_connected;
-  EngineDrops drops;     /* packets of (or for) this participant not used */
-};
-
-struct Room {
-  char *name;
-  int max_participants;
-  int recordable;
-  int audio_private;       /* room_create's audio_private: no audio to hidden participants */
-  int worker_index;
-  SfuEnv env;
-  GMainContext *ctx;
-  GHashTable *participants; /* id -> Participant* */
-  GPtrArray *order;         /* Participant*, join order (stable stats) */
-  Router *router;
-  GSource *tick;            /* 20 ms: NACK and keyframe polls, 1 s reports */
-  Recorder *recorder;       /* while recording (docs/recording.md) */
-  FacesTap *faces_tap;      /* once a participant is analysed (docs/faces.md) */
-  int64_t last_report_us;
-  SpeakerDetector speakers; /* audio levels -> speaking events (engine_reports.c) */
-  uint32_t next_speaker_key;
-  int64_t last_speaker_poll_us;
-  int64_t last_layer_us;    /* simulcast layer choice, every 100 ms */
-  int64_t wall_offset_us;   /* unix - monotonic time (engine_set_wall_offset) */
-  EngineDrops drops;        /* every participant's drops, those who left too */
-};
 
 /* room_faces.c: the analyser tap (docs/faces.md). The participant_add
  * message's `analyse` starts it for p; free it before the participants go
@@ -197,8 +28,6 @@ json_t *room_faces_snapshot(Room *r, json_t *msg);
 
 /* participant.c */
 Participant *participant_new(Room *r, const char *id, int subscribe_all);
-/* One-way video (core/media_gate.h): may p receive track t at all. */
-int participant_may_receive(const Participant *p, const PubTrack *t);
 /* Frees everything the participant holds (tracks unpublished, transports
  * closed) and emits participant_disconnected with reason. */
 void participant_remove(Participant *p, const char *reason);
@@ -260,8 +89,11 @@ void pub_track_free(gpointer t);
 void room_record_participant(Room *r, Participant *p);
 void room_record_participant_end(Room *r, Participant *p);
 
+/* room_engine_hooks.c: the room's side of the engine's hooks (events to
+ * JSON, logs, recorder, analyser tap); room_new registers it. */
+extern const EngineHooks room_engine_hooks;
+
 /* room.c */
 void room_emit(Room *r, const char *event, json_t *fields);
-PubTrack *room_track(Room *r, const char *id);
 
 #endif

@@ -4,10 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *sdp_kind_name(SdpKind k) {
-  return k == SDP_KIND_AUDIO ? "audio" : k == SDP_KIND_VIDEO ? "video" : "other";
-}
-
 static void media_free(gpointer p) {
   SdpMediaInfo *m = p;
   g_free(m->media);

@@ -12,7 +12,7 @@
 #include "dtls.h"
 
 /* What every room needs from the process; read-only after start. */
-typedef struct {
+typedef struct SfuEnv {
   DtlsContext *dtls;
   char **ice_addresses;
   int port_min, port_max;

@@ -1,4 +1,4 @@
-/* The real room engine (sfu/engine*.c and sfu/participant.c behind the
+/* The real room engine (sfu/core/engine*.c and sfu/participant.c behind the
  * seam of sfu/core/engine.h) over two lossy legs, on a simulated clock:
  * a publisher sends VP8-shaped video through a real Room (control requests
  * through room_handle, as the control API makes them) to two subscribers
@@ -395,6 +395,13 @@ static void sub_join(Sub *s, int64_t now) {
   s->joined = true;
 }
 
+/* The engine's counters as the stats API reads them (engine_stats.c). */
+static EngineSlotStats slot_stats(const SubSlot *slot) {
+  EngineSlotStats st;
+  engine_slot_stats(slot, &st);
+  return st;
+}
+
 static void check_sub(Sub *s) {
   SubSlot *slot = s->p->slots->pdata[0];
   const SeqRewriter *rw = &slot->rs->rw;
@@ -402,7 +409,7 @@ static void check_sub(Sub *s) {
   int64_t count = rw->out_ext_max - (int64_t)rw->first_out_seq + 1;
   g_test_message("%s: forwarded %" G_GUINT64_FORMAT ", output span %" G_GINT64_FORMAT
                  ", received %u (%u as RTX), retransmitted %" G_GUINT64_FORMAT,
-                 s->name, rw->stats.forwarded, count, s->received, s->rtx, slot->retransmitted);
+                 s->name, rw->stats.forwarded, count, s->received, s->rtx, slot_stats(slot).retransmitted);
   g_assert_cmpint(count, >, 1000);
   /* One hole is allowed, at the mute: the last packet before it, lost,
    * is missed only when the next one arrives, after the unmute (2 s),
@@ -431,8 +438,8 @@ static void check_sub(Sub *s) {
   g_assert_cmpuint(s->received + holes, ==, count);
   g_assert_cmpuint(s->muted_content, ==, 0);
   g_assert_cmpuint(s->bad_ext, ==, 0);
-  g_assert_cmpuint(slot->retransmitted, >, 10);
-  g_assert_cmpuint(slot->nacks_received, >, 10);
+  g_assert_cmpuint(slot_stats(slot).retransmitted, >, 10);
+  g_assert_cmpuint(slot_stats(slot).nacks_received, >, 10);
 }
 
 static void room_up(void) {
@@ -509,17 +516,18 @@ static void test_pipeline(void) {
     for (int i = 0; i < 2; i++) sub_timers(subs[i], now);
     deliver(now);
   }
-  const NackGeneratorStats *ns = nack_generator_stats(t->nack_gen[0]);
+  EngineTrackStats ts; /* one layer: the NACK counts are layer 0's */
+  engine_track_stats(t, now, &ts);
   g_test_message("publisher: keyframes %u, plis %u, nacks %u, retransmitted %u; engine: %u packets "
                  "out, rtx in %" G_GUINT64_FORMAT ", nacks out %" G_GUINT64_FORMAT
                  ", keyframe requests %" G_GUINT64_FORMAT "; missing %" G_GUINT64_FORMAT
                  " recovered %" G_GUINT64_FORMAT,
-                 pub.keyframes, pub.plis, pub.nacks, pub.retransmitted, engine_sent, t->rtx_received,
-                 t->nacks_sent, t->keyframe_requests, ns->missing, ns->recovered);
-  g_assert_cmpuint(ns->missing, >, 50);
-  g_assert_cmpuint(ns->recovered, ==, ns->missing); /* every upstream loss repaired */
-  g_assert_cmpuint(t->rtx_received, >, 50);
-  g_assert_cmpuint(t->nacks_sent, >, 10);
+                 pub.keyframes, pub.plis, pub.nacks, pub.retransmitted, engine_sent, ts.rtx_received,
+                 ts.nacks_sent, ts.keyframe_requests, ts.nack_missing, ts.nack_recovered);
+  g_assert_cmpuint(ts.nack_missing, >, 50);
+  g_assert_cmpuint(ts.nack_recovered, ==, ts.nack_missing); /* every upstream loss repaired */
+  g_assert_cmpuint(ts.rtx_received, >, 50);
+  g_assert_cmpuint(ts.nacks_sent, >, 10);
   g_assert_cmpuint(pub.keyframes, >=, 3); /* start, late join, unmute */
   for (int i = 0; i < 2; i++) check_sub(subs[i]);
   /* the engine reported to everyone: receiver reports to the publisher,
@@ -582,7 +590,7 @@ static void test_drops(void) {
   input(s1.p, ENGINE_LEG_SUBSCRIBER, ENGINE_PACKET_RTP, b, rtp_packet(b, PT, 0x1234, 7, 100), now);
   /* his leg goes down: what is forwarded to him meanwhile (a keyframe, so
    * that his new subscription starts) is not sent */
-  s1.p->send = NULL;
+  engine_peer_set_output(s1.p, NULL, NULL);
   size_t n = rtp_packet(b, PT, PUB_SSRC, 8, 100);
   const uint8_t vp8_key[] = {0x90, 0x80, 0x80, 0x01, 0x50, 0x2d, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01};
   memcpy(b + 12, vp8_key, sizeof vp8_key);
@@ -640,7 +648,7 @@ static void test_one_way_video(void) {
   g_assert_cmpint(drops_of(st, "video_blocked"), ==, 1);
   g_assert_false(json_is_true(json_object_get(st, "receive_video")));
   json_decref(st);
-  g_assert_cmpuint(slot->packets, ==, 0);
+  g_assert_cmpuint(slot_stats(slot).packets, ==, 0);
   for (GList *l = net.head; l; l = l->next)
     g_assert_false(((Msg *)l->data)->to == &s1 && ((Msg *)l->data)->kind == ENGINE_PACKET_RTP);
   /* the gate open again: the next keyframe goes through */
@@ -648,7 +656,7 @@ static void test_one_way_video(void) {
   n = rtp_packet(b, PT, PUB_SSRC, 2, 100);
   memcpy(b + 12, vp8_key, sizeof vp8_key);
   input(alice, ENGINE_LEG_PUBLISHER, ENGINE_PACKET_RTP, b, n, now);
-  g_assert_cmpuint(slot->packets, ==, 1);
+  g_assert_cmpuint(slot_stats(slot).packets, ==, 1);
   /* participant_update receive_video:false: the subscription goes too */
   json_t *u = request("participant_update",
                       json_pack("{s:s, s:b}", "participant", "bob", "receive_video", 0));
@@ -658,7 +666,7 @@ static void test_one_way_video(void) {
   n = rtp_packet(b, PT, PUB_SSRC, 3, 100);
   memcpy(b + 12, vp8_key, sizeof vp8_key);
   input(alice, ENGINE_LEG_PUBLISHER, ENGINE_PACKET_RTP, b, n, now);
-  g_assert_cmpuint(slot->packets, ==, 1);
+  g_assert_cmpuint(slot_stats(slot).packets, ==, 1);
   /* a wrong request from signalling is refused */
   json_t *msg = json_pack("{s:s, s:s}", "participant", "bob", "track", TRACK);
   json_t *r = room_handle(room, "subscribe", msg);

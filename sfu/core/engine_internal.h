@@ -1,5 +1,5 @@
-/* engine_internal: what the files of the room engine (sfu/engine*.c, the
- * code behind core/engine.h) share besides the structs of room_internal.h:
+/* engine_internal: what the files of the room engine (sfu/core/engine*.c,
+ * the code behind engine.h) share besides the structs of engine_state.h:
  * buffer sizes and the calls one concept makes into another. Engine files
  * only.
  *
@@ -12,15 +12,19 @@
  *   engine_probe.c       probe padding toward subscribers
  *   engine_reports.c     NACK/PLI polls, receiver and sender reports, the
  *                        publisher's loss-based estimate, speakers
- *   publisher_feedback.c REMB and transport-cc feedback to publishers */
+ *   engine_feedback.c    REMB and transport-cc feedback to publishers
+ *   engine_slot.c        a subscription slot's state and activation
+ *   engine_stats.c       counter snapshots for the stats API
+ * The pump (sfu/) never includes this header. */
 #ifndef PARLOUR_SFU_ENGINE_INTERNAL_H
 #define PARLOUR_SFU_ENGINE_INTERNAL_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/rtp.h"
-#include "room_internal.h"
+#include "rtp.h"
+#include "engine_private.h"
+#include "engine_state.h"
 
 #define MAX_PKT 1500
 /* A forwarded packet may grow by a transport-cc element (rtp_ext_set: at
@@ -32,8 +36,14 @@
 
 /* Our transport-cc estimate drives the choice once its feedback flows. */
 static inline bool engine_uses_bwe(const Participant *q) {
-  return q->bwe_on && q->bwe && q->bwe->feedbacks > 0;
+  return q->e->bwe_on && q->e->bwe && q->e->bwe->feedbacks > 0;
 }
+
+/* engine.c: through the room's hooks (core/engine.h EngineHooks); no-ops
+ * when the room set none. */
+void engine_log(const Room *r, EngineLogLevel level, const char *event, const char *fmt, ...)
+    G_GNUC_PRINTF(4, 5);
+void engine_emit(const Room *r, const EngineEvent *ev);
 
 /* engine_publisher.c */
 void engine_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len, int64_t now_us);

@@ -3,9 +3,9 @@
  * before the layer choice steps up to it. */
 #include <string.h>
 
-#include "core/engine.h"
+#include "engine.h"
 #include "engine_internal.h"
-#include "room_internal.h"
+#include "engine_state.h"
 
 /* ---- probing toward subscribers ---- */
 
@@ -20,26 +20,26 @@
 static bool send_padding(SubSlot *s, size_t pad, int64_t now) {
   Participant *q = s->owner;
   uint8_t b[PAD_HDR + PAD_MAX + ENGINE_PACKET_TAILROOM];
-  uint32_t ts = s->rs ? (s->rs->rw.started ? s->rs->rw.last_out_ts : s->rs->rw.first_out_ts) : s->resume_ts;
+  uint32_t ts = s->rs ? (s->rs->rw.started ? s->rs->rw.last_out_ts : s->rs->rw.first_out_ts) : s->e->resume_ts;
   memset(b, 0, sizeof b);
   b[0] = 0x80 | 0x20 | 0x10; /* V=2, P, X */
-  b[1] = s->rtx_pt & 0x7f;
+  b[1] = s->e->rtx_pt & 0x7f;
   size_t len = PAD_HDR + pad;
-  rtp_set_seq(b, len, s->rtx_seq);
+  rtp_set_seq(b, len, s->e->rtx_seq);
   rtp_set_timestamp(b, len, ts);
-  rtp_set_ssrc(b, len, s->rtx_ssrc);
+  rtp_set_ssrc(b, len, s->e->rtx_ssrc);
   b[12] = 0xbe;
   b[13] = 0xde;
   b[15] = 1; /* one word */
-  b[16] = (uint8_t)((s->ext_twcc << 4) | 1);
+  b[16] = (uint8_t)((s->e->ext_twcc << 4) | 1);
   b[len - 1] = (uint8_t)pad;
-  uint16_t seq = subscriber_bwe_on_send_padding(q->bwe, len, now);
+  uint16_t seq = subscriber_bwe_on_send_padding(q->e->bwe, len, now);
   b[17] = (uint8_t)(seq >> 8);
   b[18] = (uint8_t)seq;
   if (engine_send(q, ENGINE_LEG_SUBSCRIBER, ENGINE_PACKET_RTP, b, len) != 0) return false;
-  s->rtx_seq++;
-  q->padding_packets++;
-  q->padding_bytes += len;
+  s->e->rtx_seq++;
+  q->e->padding_packets++;
+  q->e->padding_bytes += len;
   return true;
 }
 
@@ -49,28 +49,28 @@ static bool send_padding(SubSlot *s, size_t pad, int64_t now) {
  * the rest of the downlink carries, the selector's own margin) and asks
  * for probe padding, sent on a video subscription's RTX SSRC. */
 void engine_probe_tick(Participant *q, int64_t now) {
-  if (!engine_uses_bwe(q) || !q->sub_connected) return;
-  bool verified = subscriber_bwe_take_verified(q->bwe);
+  if (!engine_uses_bwe(q) || !q->e->sub_connected) return;
+  bool verified = subscriber_bwe_take_verified(q->e->bwe);
   uint64_t want = 0;
   SubSlot *pad = NULL;
   for (guint i = 0; i < q->slots->len; i++) {
     SubSlot *s = q->slots->pdata[i];
-    if (s->kind != SDP_KIND_VIDEO || !s->active || !s->track_id || (!s->rs && !s->paused)) continue;
-    if (!pad && s->rtx_ok && s->ext_twcc) pad = s;
-    if (!s->sel_ready) continue;
-    if (verified) layer_selector_verified(&s->sel, now);
-    PubTrack *t = s->rs ? s->rs->track->user_data : room_track(q->room, s->track_id);
+    if (s->e->kind != SDP_KIND_VIDEO || !s->e->active || !s->e->track_id || (!s->rs && !s->e->paused)) continue;
+    if (!pad && s->e->rtx_ok && s->e->ext_twcc) pad = s;
+    if (!s->e->sel_ready) continue;
+    if (verified) layer_selector_verified(&s->e->sel, now);
+    PubTrack *t = s->rs ? s->rs->track->user_data : room_track(q->room, s->e->track_id);
     if (!t || t->n_layers < 2) continue;
-    int next = s->sel.target == LAYER_PAUSED ? 0 : s->sel.target + 1;
-    if (next > s->sel.max_layer || next >= (int)t->n_layers) continue;
-    uint64_t b = layer_rate_bps(&t->meter, (unsigned)next, now);
+    int next = s->e->sel.target == LAYER_PAUSED ? 0 : s->e->sel.target + 1;
+    if (next > s->e->sel.max_layer || next >= (int)t->n_layers) continue;
+    uint64_t b = layer_rate_bps(&t->e->meter, (unsigned)next, now);
     if (!b) continue;
     uint64_t w = (uint64_t)((double)b * 1.25) + engine_others_bps(q, s, now);
     if (!want || w < want) want = w;
   }
   if (!pad) want = 0;
   size_t due;
-  for (int n = 0; (due = subscriber_bwe_tick(q->bwe, want, now)) > 0 && pad && n < 64; n++) {
+  for (int n = 0; (due = subscriber_bwe_tick(q->e->bwe, want, now)) > 0 && pad && n < 64; n++) {
     size_t p = due < PAD_MIN ? PAD_MIN : due > PAD_MAX ? PAD_MAX : due;
     if (!send_padding(pad, p, now)) break;
   }

@@ -3,13 +3,11 @@
  * requests toward its publisher, and staff mute. */
 #include <string.h>
 
-#include "core/codec_keyframe.h"
-#include "core/rtcp.h"
-#include "core/engine.h"
+#include "codec_keyframe.h"
+#include "rtcp.h"
+#include "engine.h"
 #include "engine_internal.h"
-#include "room_internal.h"
-#include "log.h"
-#include "sdp_write.h"
+#include "engine_state.h"
 
 #define NACK_BUFFER_SLOTS 1024
 #define NACK_BUFFER_AGE_US 1000000
@@ -18,6 +16,7 @@
 PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
   Room *r = p->room;
   PubTrack *t = g_new0(PubTrack, 1);
+  t->e = g_new0(struct EngineTrackState, 1);
   t->room = r;
   t->pub = p;
   t->id = g_strdup_printf("%s:%s", p->id, mi->mid);
@@ -28,20 +27,20 @@ PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
   t->codec_id = codec_from_name(mi->codec.name);
   t->ext = mi->ext;
   t->n_layers = mi->n_rids > 1 ? mi->n_rids : 1;
-  layer_rate_init(&t->meter);
+  layer_rate_init(&t->e->meter);
   if (t->n_layers > ROUTER_MAX_LAYERS) t->n_layers = ROUTER_MAX_LAYERS;
   for (unsigned l = 0; l < t->n_layers && mi->n_rids; l++)
     g_strlcpy(t->rids[l], mi->rids[l], sizeof t->rids[l]);
   /* About 1 s of packets: video at a few Mbit/s, audio at 50 packets/s. */
   for (unsigned l = 0; l < t->n_layers; l++) {
-    t->nack_buf[l] = nack_buffer_new(t->kind == SDP_KIND_VIDEO ? NACK_BUFFER_SLOTS : 64, MAX_PKT,
+    t->e->nack_buf[l] = nack_buffer_new(t->kind == SDP_KIND_VIDEO ? NACK_BUFFER_SLOTS : 64, MAX_PKT,
                                      NACK_BUFFER_AGE_US);
-    t->nack_gen[l] = nack_generator_new(NULL);
+    t->e->nack_gen[l] = nack_generator_new(NULL);
   }
-  for (unsigned l = 0; l < ROUTER_MAX_LAYERS; l++) keyframe_throttle_init(&t->kt[l], 0);
+  for (unsigned l = 0; l < ROUTER_MAX_LAYERS; l++) keyframe_throttle_init(&t->e->kt[l], 0);
   t->rec_handle = -1;
-  t->remb_bps = t->kind == SDP_KIND_VIDEO ? REMB_START_BPS : 0;
-  t->remb_sent_bps = t->remb_bps;
+  t->e->remb_bps = t->kind == SDP_KIND_VIDEO ? REMB_START_BPS : 0;
+  t->e->remb_sent_bps = t->e->remb_bps;
   RouterTrackSpec spec = {
       .id = t->id,
       .publisher = p->id,
@@ -58,43 +57,49 @@ PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
       .user_destroy = pub_track_free,
   };
   if (t->kind == SDP_KIND_AUDIO && t->ext.audio_level) {
-    uint32_t key = ++r->next_speaker_key;
-    if (key == 0) key = ++r->next_speaker_key;
-    if (speaker_detector_add(&r->speakers, key)) t->speaker_key = key;
+    uint32_t key = ++r->e->next_speaker_key;
+    if (key == 0) key = ++r->e->next_speaker_key;
+    if (speaker_detector_add(&r->e->speakers, key)) t->e->speaker_key = key;
   }
-  RouterStatus st = router_add_track(r->router, &spec, &t->rt);
+  RouterStatus st = router_add_track(r->router, &spec, &t->e->rt);
   if (st == ROUTER_ERR_SSRC_IN_USE) {
     /* Announced SSRCs clash with another publisher's: learn them from the
      * packets instead. */
     spec.ssrcs[0] = spec.rtx_ssrcs[0] = 0;
-    st = router_add_track(r->router, &spec, &t->rt);
+    st = router_add_track(r->router, &spec, &t->e->rt);
   }
   if (st != ROUTER_OK) {
-    log_warn("track_refused", "room=%s track=%s status=%s", r->name, t->id, router_status_str(st));
+    engine_log(r, ENGINE_LOG_WARN, "track_refused", "room=%s track=%s status=%s", r->name, t->id, router_status_str(st));
     pub_track_free(t);
     return NULL;
   }
-  log_info("track_published", "room=%s track=%s kind=%s codec=%s pt=%u ssrc=%u layers=%u",
+  engine_log(r, ENGINE_LOG_INFO, "track_published", "room=%s track=%s kind=%s codec=%s pt=%u ssrc=%u layers=%u",
            r->name, t->id, sdp_kind_name(t->kind), t->codec.name, t->codec.pt, mi->ssrc,
            t->n_layers);
-  room_emit(r, "track_published",
-            json_pack("{s:s, s:{s:s, s:s, s:s, s:s}}", "participant", p->id, "track", "id", t->id,
-                      "kind", sdp_kind_name(t->kind), "mid", t->mid, "codec", t->codec.name));
+  engine_emit(r, &(EngineEvent){.kind = ENGINE_EVENT_TRACK_PUBLISHED, .participant = p->id,
+                                .track = t->id, .media_kind = sdp_kind_name(t->kind),
+                                .mid = t->mid, .codec = t->codec.name});
   return t;
 }
 
 void pub_track_free(gpointer data) {
   PubTrack *t = data;
   if (!t) return;
-  if (t->speaker_key) speaker_detector_remove(&t->room->speakers, t->speaker_key);
+  if (t->e->speaker_key) speaker_detector_remove(&t->room->e->speakers, t->e->speaker_key);
   for (unsigned l = 0; l < ROUTER_MAX_LAYERS; l++) {
-    nack_buffer_free(t->nack_buf[l]);
-    nack_generator_free(t->nack_gen[l]);
+    nack_buffer_free(t->e->nack_buf[l]);
+    nack_generator_free(t->e->nack_gen[l]);
   }
+  g_free(t->e);
   g_free(t->codec.fmtp);
   g_free(t->id);
   g_free(t->mid);
   g_free(t);
+}
+
+PubTrack *room_track(Room *r, const char *id) {
+  RouterTrack *rt = id ? router_track_by_id(r->router, id) : NULL;
+  return rt ? rt->user_data : NULL;
 }
 
 /* ---- keyframes ---- */
@@ -109,21 +114,21 @@ void engine_send_pli(PubTrack *t, unsigned mask, const char *reason) {
   Participant *p = t->pub;
   uint8_t b[64 * ROUTER_MAX_LAYERS + ENGINE_PACKET_TAILROOM];
   size_t n = 0;
-  for (unsigned l = 0; l < t->rt->n_layers && l < ROUTER_MAX_LAYERS; l++)
-    if ((mask >> l & 1u) && t->rt->ssrcs[l])
-      n += rtcp_build_pli(b + n, 64, p->rtcp_ssrc, t->rt->ssrcs[l]);
+  for (unsigned l = 0; l < t->e->rt->n_layers && l < ROUTER_MAX_LAYERS; l++)
+    if ((mask >> l & 1u) && t->e->rt->ssrcs[l])
+      n += rtcp_build_pli(b + n, 64, p->rtcp_ssrc, t->e->rt->ssrcs[l]);
   if (!n || engine_send(p, ENGINE_LEG_PUBLISHER, ENGINE_PACKET_RTCP, b, n) != 0) return;
-  t->keyframe_requests++;
-  room_emit(t->room, "keyframe_requested",
-            json_pack("{s:s, s:s, s:s}", "participant", p->id, "track", t->id, "reason", reason));
+  t->e->keyframe_requests++;
+  engine_emit(t->room, &(EngineEvent){.kind = ENGINE_EVENT_KEYFRAME_REQUESTED,
+                                      .participant = p->id, .track = t->id, .reason = reason});
 }
 
 static void request_layers(PubTrack *t, unsigned mask, const char *reason, int force, int64_t now) {
   if (t->kind != SDP_KIND_VIDEO) return;
   unsigned go = 0;
-  for (unsigned l = 0; l < t->rt->n_layers && l < ROUTER_MAX_LAYERS; l++) {
+  for (unsigned l = 0; l < t->e->rt->n_layers && l < ROUTER_MAX_LAYERS; l++) {
     if (!(mask >> l & 1u)) continue;
-    if (force ? keyframe_throttle_force(&t->kt[l], now) : keyframe_throttle_request(&t->kt[l], now))
+    if (force ? keyframe_throttle_force(&t->e->kt[l], now) : keyframe_throttle_request(&t->e->kt[l], now))
       go |= 1u << l;
   }
   if (go) engine_send_pli(t, go, reason);

@@ -5,10 +5,10 @@
  * the round-trip time. */
 #include <string.h>
 
-#include "core/rtcp.h"
-#include "core/engine.h"
+#include "rtcp.h"
+#include "engine.h"
 #include "engine_internal.h"
-#include "room_internal.h"
+#include "engine_state.h"
 
 /* ---- subscriber RTCP ---- */
 
@@ -26,11 +26,11 @@ static void retransmit(SubSlot *s, RouterSubscription *rs, uint16_t out_seq, int
   if (!seq_rewriter_reverse(&rs->rw, out_seq, &in_ssrc, &in_seq)) return;
   RouterSsrcInfo info;
   if (!router_lookup_ssrc(t->room->router, in_ssrc, &info) || info.track != rs->track ||
-      info.is_rtx || info.layer >= t->n_layers || !t->nack_buf[info.layer])
+      info.is_rtx || info.layer >= t->n_layers || !t->e->nack_buf[info.layer])
     return;
   const uint8_t *pkt;
   size_t plen;
-  if (nack_buffer_get(t->nack_buf[info.layer], in_seq, now, &pkt, &plen) != NACK_BUFFER_HIT) return;
+  if (nack_buffer_get(t->e->nack_buf[info.layer], in_seq, now, &pkt, &plen) != NACK_BUFFER_HIT) return;
   RtpView v;
   if (rtp_parse(pkt, plen, &v) != RTP_OK || v.ssrc != in_ssrc) return;
   uint32_t out_ts;
@@ -41,19 +41,19 @@ static void retransmit(SubSlot *s, RouterSubscription *rs, uint16_t out_seq, int
   rtp_set_ssrc(ob, plen, rs->out_ssrc);
   rtp_set_seq(ob, plen, out_seq);
   rtp_set_timestamp(ob, plen, out_ts);
-  rtp_set_payload_type(ob, plen, s->codec.pt);
+  rtp_set_payload_type(ob, plen, s->e->codec.pt);
   Participant *q = s->owner;
-  if (v.extension && rtp_ext_rewrite_ids(ob, &v, s->ext_map, NULL) != RTP_OK) {
+  if (v.extension && rtp_ext_rewrite_ids(ob, &v, s->e->ext_map, NULL) != RTP_OK) {
     engine_drop(q, ENGINE_DROP_EXT_REWRITE, now);
     return;
   }
   int sent;
-  if (s->rtx_ok) {
+  if (s->e->rtx_ok) {
     uint8_t rb[MAX_PKT + 2 + EXT_ROOM + ENGINE_PACKET_TAILROOM];
     size_t rl = 0;
     RtpView ov;
     if (rtp_parse(ob, plen, &ov) != RTP_OK ||
-        rtp_rtx_wrap(ob, &ov, s->rtx_ssrc, s->rtx_pt, s->rtx_seq++, rb, MAX_PKT + 2, &rl) != RTP_OK)
+        rtp_rtx_wrap(ob, &ov, s->e->rtx_ssrc, s->e->rtx_pt, s->e->rtx_seq++, rb, MAX_PKT + 2, &rl) != RTP_OK)
       return;
     if (!engine_stamp_twcc(s, rb, &rl, MAX_PKT + 2 + EXT_ROOM, now)) return;
     sent = engine_send(q, ENGINE_LEG_SUBSCRIBER, ENGINE_PACKET_RTP, rb, rl) == 0;
@@ -62,7 +62,7 @@ static void retransmit(SubSlot *s, RouterSubscription *rs, uint16_t out_seq, int
     sent = engine_send(q, ENGINE_LEG_SUBSCRIBER, ENGINE_PACKET_RTP, ob, plen) == 0;
   }
   if (sent)
-    s->retransmitted++;
+    s->e->retransmitted++;
   else
     engine_drop(q, ENGINE_DROP_SEND, now);
 }
@@ -80,26 +80,26 @@ void engine_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len, int64_t
   RtcpIter it;
   RtcpPacket pk;
   rtcp_iter_init(&it, buf, len);
-  uint64_t est_before = p->bwe ? subscriber_bwe_estimate(p->bwe) : 0;
+  uint64_t est_before = p->e->bwe ? subscriber_bwe_estimate(p->e->bwe) : 0;
   while (rtcp_iter_next(&it, &pk)) {
     SubSlot *s = NULL;
     RouterSubscription *rs;
     /* transport-cc feedback and REMB go to the estimate (others ignored
      * there); a malformed feedback is counted and changes nothing. */
-    if (p->bwe) subscriber_bwe_on_rtcp(p->bwe, &pk, now);
+    if (p->e->bwe) subscriber_bwe_on_rtcp(p->e->bwe, &pk, now);
     switch (pk.kind) {
     case RTCP_KIND_RR:
     case RTCP_KIND_SR: {
       /* Round-trip time from its report blocks on our sender reports. */
       RtcpReportBlock rb;
-      uint32_t mid = rtcp_ntp_mid32(rtcp_ntp_from_unix_us(now + p->room->wall_offset_us));
+      uint32_t mid = rtcp_ntp_mid32(rtcp_ntp_from_unix_us(now + p->room->e->wall_offset_us));
       for (unsigned i = 0; i < pk.count && rtcp_report_block(&pk, i, &rb); i++) {
         SubSlot *o = NULL;
         if (!own_sub(p, rb.ssrc, &o)) continue;
         int64_t rtt = rtcp_rtt_us(mid, rb.lsr, rb.dlsr);
         if (rtt > 0 && rtt < 10000000) {
-          p->rtt_us = rtt;
-          if (p->bwe) subscriber_bwe_set_rtt(p->bwe, rtt);
+          p->e->rtt_us = rtt;
+          if (p->e->bwe) subscriber_bwe_set_rtt(p->e->bwe, rtt);
         }
         break;
       }
@@ -107,7 +107,7 @@ void engine_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len, int64_t
     }
     case RTCP_KIND_PLI:
       if ((rs = own_sub(p, pk.media_ssrc, &s))) {
-        s->plis_received++;
+        s->e->plis_received++;
         forwarder_request_layer_keyframe(rs->track->user_data, rs->target_layer, "pli", 0, now);
       }
       break;
@@ -117,26 +117,26 @@ void engine_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len, int64_t
         uint8_t seq;
         rtcp_fir_entry(&pk, i, &ssrc, &seq);
         if ((rs = own_sub(p, ssrc, &s))) {
-          s->plis_received++;
+          s->e->plis_received++;
           forwarder_request_layer_keyframe(rs->track->user_data, rs->target_layer, "fir", 0, now);
         }
       }
       break;
     case RTCP_KIND_REMB:
       /* The subscriber's receive-side estimate of its whole downlink. */
-      if (p->sub_remb_us && pk.u.remb.bitrate_bps * 20 < p->sub_remb_bps * 19)
-        p->sub_remb_drop_us = now;
-      if (!p->sub_remb_us || pk.u.remb.bitrate_bps * 100 > p->sub_remb_bps * 101)
-        p->sub_remb_rise_us = now;
-      p->sub_remb_bps = pk.u.remb.bitrate_bps;
-      p->sub_remb_us = now;
+      if (p->e->sub_remb_us && pk.u.remb.bitrate_bps * 20 < p->e->sub_remb_bps * 19)
+        p->e->sub_remb_drop_us = now;
+      if (!p->e->sub_remb_us || pk.u.remb.bitrate_bps * 100 > p->e->sub_remb_bps * 101)
+        p->e->sub_remb_rise_us = now;
+      p->e->sub_remb_bps = pk.u.remb.bitrate_bps;
+      p->e->sub_remb_us = now;
       break;
     case RTCP_KIND_NACK:
       if ((rs = own_sub(p, pk.media_ssrc, &s))) {
         uint16_t seqs[256];
         size_t n = rtcp_nack_seqs(&pk, seqs, G_N_ELEMENTS(seqs));
         if (n > G_N_ELEMENTS(seqs)) n = G_N_ELEMENTS(seqs);
-        s->nacks_received += n;
+        s->e->nacks_received += n;
         for (size_t i = 0; i < n; i++) retransmit(s, rs, seqs[i], now);
       }
       break;
@@ -148,7 +148,7 @@ void engine_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len, int64_t
   /* A falling estimate is acted on now, not at the next 100 ms choice: every
    * packet of the old layer sent meanwhile joins the queue the low layer's
    * keyframe must wait behind. */
-  if (p->bwe && subscriber_bwe_estimate(p->bwe) * 10 < est_before * 9)
+  if (p->e->bwe && subscriber_bwe_estimate(p->e->bwe) * 10 < est_before * 9)
     for (guint k = 0; k < p->slots->len; k++) forwarder_choose_layer(p->slots->pdata[k], now);
 }
 

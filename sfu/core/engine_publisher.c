@@ -8,14 +8,13 @@
  * Every packet not used is counted (engine_drop). */
 #include <string.h>
 
-#include "core/codec_keyframe.h"
-#include "core/rtcp.h"
-#include "core/twcc_feedback.h"
-#include "core/engine.h"
+#include "codec_keyframe.h"
+#include "rtcp.h"
+#include "twcc_feedback.h"
+#include "engine.h"
 #include "engine_internal.h"
-#include "room_internal.h"
-#include "log.h"
-#include "publisher_feedback.h"
+#include "engine_state.h"
+#include "engine_feedback.h"
 
 #define MAX_OUTS 64
 
@@ -70,13 +69,13 @@ static void learn_one(RouterTrack *rt, void *ud) {
  * spare bytes before cap). False: leave the packet unsent. */
 bool engine_stamp_twcc(SubSlot *s, uint8_t *b, size_t *len, size_t cap, int64_t now) {
   Participant *q = s->owner;
-  if (!s->ext_twcc || !q->bwe) return true;
+  if (!s->e->ext_twcc || !q->e->bwe) return true;
   RtpView v;
   uint8_t zero[2] = {0, 0};
-  if (rtp_ext_set(b, len, cap, &v, s->ext_twcc, zero, 2) != RTP_OK) return false;
-  uint16_t seq = subscriber_bwe_on_send(q->bwe, *len, now);
-  q->twcc_stamped++;
-  return twcc_ext_write_seq(b, &v, s->ext_twcc, seq);
+  if (rtp_ext_set(b, len, cap, &v, s->e->ext_twcc, zero, 2) != RTP_OK) return false;
+  uint16_t seq = subscriber_bwe_on_send(q->e->bwe, *len, now);
+  q->e->twcc_stamped++;
+  return twcc_ext_write_seq(b, &v, s->e->ext_twcc, seq);
 }
 
 /* Simulcast VP8: PictureID/TL0PICIDX continue across the subscription's
@@ -84,7 +83,7 @@ bool engine_stamp_twcc(SubSlot *s, uint8_t *b, size_t *len, size_t cap, int64_t 
 bool engine_rewrite_vp8(PubTrack *t, SubSlot *s, unsigned layer, bool switch_ok, uint8_t *pkt,
                         const RtpView *v) {
   if (t->codec_id != CODEC_VP8 || t->n_layers < 2 || !v->payload_len) return true;
-  return vp8_rewrite_apply(&s->vp8, layer, switch_ok, pkt + v->payload_offset, v->payload_len);
+  return vp8_rewrite_apply(&s->e->vp8, layer, switch_ok, pkt + v->payload_offset, v->payload_len);
 }
 
 static void forward_one(PubTrack *t, unsigned layer, const RouterOutput *o, const uint8_t *buf,
@@ -113,8 +112,8 @@ static void forward_one(PubTrack *t, unsigned layer, const RouterOutput *o, cons
   rtp_set_ssrc(ob, len, o->sub->out_ssrc);
   rtp_set_seq(ob, len, o->seq);
   rtp_set_timestamp(ob, len, o->ts);
-  rtp_set_payload_type(ob, len, s->codec.pt);
-  if (v->extension && rtp_ext_rewrite_ids(ob, v, s->ext_map, NULL) != RTP_OK) {
+  rtp_set_payload_type(ob, len, s->e->codec.pt);
+  if (v->extension && rtp_ext_rewrite_ids(ob, v, s->e->ext_map, NULL) != RTP_OK) {
     engine_drop(q, ENGINE_DROP_EXT_REWRITE, now);
     return;
   }
@@ -123,9 +122,9 @@ static void forward_one(PubTrack *t, unsigned layer, const RouterOutput *o, cons
     return;
   }
   if (engine_send(q, ENGINE_LEG_SUBSCRIBER, ENGINE_PACKET_RTP, ob, len) == 0) {
-    s->packets++;
-    s->bytes += v->payload_len;
-    rtp_send_stats_update(&s->sstats, o->ts, v->payload_len, now);
+    s->e->packets++;
+    s->e->bytes += v->payload_len;
+    rtp_send_stats_update(&s->e->sstats, o->ts, v->payload_len, now);
   } else {
     engine_drop(q, ENGINE_DROP_SEND, now);
   }
@@ -153,11 +152,11 @@ void engine_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len, int64_t n
       engine_drop(p, ENGINE_DROP_UNKNOWN_SSRC, now);
       return;
     }
-    if (router_track_set_ssrc(r->router, l.found->rt, l.layer, l.rtx, v.ssrc) != ROUTER_OK) {
+    if (router_track_set_ssrc(r->router, l.found->e->rt, l.layer, l.rtx, v.ssrc) != ROUTER_OK) {
       engine_drop(p, ENGINE_DROP_SSRC_BIND, now);
       return;
     }
-    log_info("ssrc_learned", "room=%s track=%s ssrc=%u rtx=%d layer=%u", r->name, l.found->id,
+    engine_log(r, ENGINE_LOG_INFO, "ssrc_learned", "room=%s track=%s ssrc=%u rtx=%d layer=%u", r->name, l.found->id,
              v.ssrc, l.rtx, l.layer);
     if (!router_lookup_ssrc(r->router, v.ssrc, &info)) {
       engine_drop(p, ENGINE_DROP_SSRC_BIND, now);
@@ -171,66 +170,67 @@ void engine_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len, int64_t n
   }
   unsigned L = info.layer < t->n_layers ? info.layer : 0;
   if (info.is_rtx) {
-    if (v.payload_len < 2 || !t->rt->ssrcs[L]) { /* padding probe */
+    if (v.payload_len < 2 || !t->e->rt->ssrcs[L]) { /* padding probe */
       engine_drop(p, ENGINE_DROP_RTX_PADDING, now);
       return;
     }
     size_t nl = 0;
-    if (rtp_rtx_unwrap(buf, &v, t->rt->ssrcs[L], t->codec.pt, &nl) != RTP_OK ||
+    if (rtp_rtx_unwrap(buf, &v, t->e->rt->ssrcs[L], t->codec.pt, &nl) != RTP_OK ||
         rtp_parse(buf, nl, &v) != RTP_OK) {
       engine_drop(p, ENGINE_DROP_RTX_UNWRAP, now);
       return;
     }
     len = nl;
-    t->rtx_received++;
+    t->e->rtx_received++;
     /* Browsers probe bandwidth with RTX copies of packets already received.
      * Such a copy is not routed: an old keyframe start would otherwise
      * switch a subscription's layer at a stale sequence number and leave
      * the subscriber a hole it can never fill. */
     const uint8_t *had;
     size_t had_len;
-    if (t->nack_buf[L] && nack_buffer_get(t->nack_buf[L], v.seq, now, &had, &had_len) !=
+    if (t->e->nack_buf[L] && nack_buffer_get(t->e->nack_buf[L], v.seq, now, &had, &had_len) !=
                               NACK_BUFFER_MISS) {
-      t->rtx_duplicates++;
+      t->e->rtx_duplicates++;
       engine_drop(p, ENGINE_DROP_RTX_DUPLICATE, now);
       return;
     }
   }
-  t->packets++;
-  t->bytes += v.payload_len;
-  t->layer_packets[L]++;
-  t->last_packet_us[L] = now;
-  layer_rate_on_packet(&t->meter, L, len, now);
-  if (!t->have_rstats[L]) {
-    rtp_stats_init(&t->rstats[L], v.ssrc, t->codec.clock_rate);
-    t->have_rstats[L] = 1;
+  t->e->packets++;
+  t->e->bytes += v.payload_len;
+  t->e->layer_packets[L]++;
+  t->e->last_packet_us[L] = now;
+  layer_rate_on_packet(&t->e->meter, L, len, now);
+  if (!t->e->have_rstats[L]) {
+    rtp_stats_init(&t->e->rstats[L], v.ssrc, t->codec.clock_rate);
+    t->e->have_rstats[L] = 1;
   }
-  rtp_stats_update(&t->rstats[L], v.seq, v.timestamp, now, v.payload_len);
-  nack_generator_on_packet(t->nack_gen[L], v.seq, now);
-  if (t->nack_buf[L]) nack_buffer_store(t->nack_buf[L], v.seq, buf, len, now);
+  rtp_stats_update(&t->e->rstats[L], v.seq, v.timestamp, now, v.payload_len);
+  nack_generator_on_packet(t->e->nack_gen[L], v.seq, now);
+  if (t->e->nack_buf[L]) nack_buffer_store(t->e->nack_buf[L], v.seq, buf, len, now);
   /* The recorder copies the publisher's packet as it is; a track muted by
    * staff stays a gap in the file. Simulcast: one stream only, the top
    * layer (the recorder takes one SSRC per track). */
-  if (r->recorder && t->rec_handle >= 0 && !t->rt->muted && L == t->n_layers - 1)
-    recorder_push_rtp(r->recorder, t->rec_handle, buf, len, now);
+  if (r->e->hooks && r->e->hooks->record_rtp && !t->e->rt->muted && L == t->n_layers - 1)
+    r->e->hooks->record_rtp(r->e->hooks_ctx, t, buf, len, now);
   /* The analyser tap takes the lowest layer (docs/faces.md); it drops, never
    * waits. Its keyframe requests are served here, on the worker. */
-  if (r->faces_tap && p->analyse && t->kind == SDP_KIND_VIDEO && !t->rt->muted && L == 0) {
-    unsigned gen = faces_tap_keyframe_gen(r->faces_tap);
-    if (gen != t->faces_kf_gen) {
-      t->faces_kf_gen = gen;
+  unsigned gen = 0;
+  if (p->analyse && t->kind == SDP_KIND_VIDEO && !t->e->rt->muted && L == 0 && r->e->hooks &&
+      r->e->hooks->analyser_gen && r->e->hooks->analyser_gen(r->e->hooks_ctx, &gen)) {
+    if (gen != t->e->faces_kf_gen) {
+      t->e->faces_kf_gen = gen;
       forwarder_request_keyframe(t, "analyser", 1, now);
     }
-    faces_tap_push(r->faces_tap, p->id, buf, len, now);
+    if (r->e->hooks->analyser_push) r->e->hooks->analyser_push(r->e->hooks_ctx, p, buf, len, now);
   }
   bool voice;
   uint8_t level;
-  if (t->speaker_key && !t->rt->muted &&
+  if (t->e->speaker_key && !t->e->rt->muted &&
       rtp_ext_audio_level(buf, &v, t->ext.audio_level, &voice, &level))
-    speaker_detector_on_level(&r->speakers, t->speaker_key, level, voice, now);
+    speaker_detector_on_level(&r->e->speakers, t->e->speaker_key, level, voice, now);
   bool kf = t->kind == SDP_KIND_VIDEO && v.payload_len > 0 &&
             codec_is_keyframe_start(t->codec_id, buf + v.payload_offset, v.payload_len);
-  if (kf) keyframe_throttle_on_keyframe(&t->kt[L], now);
+  if (kf) keyframe_throttle_on_keyframe(&t->e->kt[L], now);
   RouterOutput outs[MAX_OUTS];
   size_t n = 0;
   RouterTrack *rt = NULL;
@@ -252,10 +252,10 @@ void engine_on_publisher_rtcp(Participant *p, uint8_t *buf, size_t len, int64_t 
     if (!router_lookup_ssrc(p->room->router, pk.u.sr.info.ssrc, &info) || info.is_rtx) continue;
     PubTrack *t = info.track->user_data;
     unsigned L = info.layer < t->n_layers ? info.layer : 0;
-    if (t->pub == p && t->have_rstats[L]) rtp_stats_on_sr(&t->rstats[L], pk.u.sr.info.ntp, now);
-    if (t->pub == p && p->room->recorder && t->rec_handle >= 0 && L == t->n_layers - 1)
-      recorder_on_sender_report(p->room->recorder, t->rec_handle, pk.u.sr.info.ntp,
-                                pk.u.sr.info.rtp_ts, now);
+    if (t->pub == p && t->e->have_rstats[L]) rtp_stats_on_sr(&t->e->rstats[L], pk.u.sr.info.ntp, now);
+    const Room *r = p->room;
+    if (t->pub == p && r->e->hooks && r->e->hooks->record_sr && L == t->n_layers - 1)
+      r->e->hooks->record_sr(r->e->hooks_ctx, t, pk.u.sr.info.ntp, pk.u.sr.info.rtp_ts, now);
   }
   if (it.status != RTCP_OK) engine_drop(p, ENGINE_DROP_RTCP_PARSE, now);
 }

@@ -2,15 +2,14 @@
  * (layer_selector on the estimate of core/layer_estimate), pausing video
  * that does not fit even at the lowest layer and resuming it, and the caps
  * a subscriber's limits put on what its publishers are asked to send. */
-#include "core/layer_estimate.h"
-#include "core/layer_selector.h"
-#include "core/engine.h"
+#include "layer_estimate.h"
+#include "layer_selector.h"
+#include "engine.h"
 #include "engine_internal.h"
-#include "room_internal.h"
-#include "log.h"
+#include "engine_state.h"
 
 uint64_t forwarder_slot_cap(const SubSlot *s) {
-  uint64_t a = s->owner ? s->owner->max_video_bps : 0, b = s->answer_max_bps;
+  uint64_t a = s->owner ? s->owner->max_video_bps : 0, b = s->e->answer_max_bps;
   if (!a) return b;
   if (!b) return a;
   return a < b ? a : b;
@@ -19,7 +18,7 @@ uint64_t forwarder_slot_cap(const SubSlot *s) {
 uint64_t forwarder_video_cap(const PubTrack *t) {
   if (t->n_layers > 1) return 0; /* limited subscribers get the low layer instead */
   size_t n = 0;
-  RouterSubscription *const *subs = router_track_subscriptions(t->rt, &n);
+  RouterSubscription *const *subs = router_track_subscriptions(t->e->rt, &n);
   uint64_t cap = 0;
   size_t counted = 0;
   for (size_t i = 0; i < n; i++) {
@@ -41,16 +40,17 @@ uint64_t forwarder_video_cap(const PubTrack *t) {
 static void pause_video(SubSlot *s, PubTrack *t, int64_t now) {
   RouterSubscription *rs = s->rs;
   Participant *q = s->owner;
-  s->resume_seq = (uint16_t)(rs->rw.started ? rs->rw.out_ext_max + 1 : rs->rw.first_out_seq);
-  s->resume_ts = rs->rw.started ? rs->rw.last_out_ts : rs->rw.first_out_ts;
-  s->paused_us = rs->rw.started ? rs->rw.last_out_us : now;
+  s->e->resume_seq = (uint16_t)(rs->rw.started ? rs->rw.out_ext_max + 1 : rs->rw.first_out_seq);
+  s->e->resume_ts = rs->rw.started ? rs->rw.last_out_ts : rs->rw.first_out_ts;
+  s->e->paused_us = rs->rw.started ? rs->rw.last_out_us : now;
   router_unsubscribe(t->room->router, q->id, t->id);
   s->rs = NULL;
-  s->paused = 1;
-  s->pauses++;
-  log_info("video_paused", "room=%s subscriber=%s track=%s", t->room->name, q->id, t->id);
-  room_emit(t->room, "video_paused",
-            json_pack("{s:s, s:s, s:b}", "participant", q->id, "track", t->id, "paused", 1));
+  s->e->paused = 1;
+  s->e->pauses++;
+  engine_log(t->room, ENGINE_LOG_INFO, "video_paused", "room=%s subscriber=%s track=%s",
+             t->room->name, q->id, t->id);
+  engine_emit(t->room, &(EngineEvent){.kind = ENGINE_EVENT_VIDEO_PAUSED, .participant = q->id,
+                                      .track = t->id, .on = 1});
 }
 
 /* Resume: a new router subscription with the same out SSRC, numbering on
@@ -58,18 +58,18 @@ static void pause_video(SubSlot *s, PubTrack *t, int64_t now) {
  * waits for a keyframe of the target layer, which we ask for. */
 static void resume_video(SubSlot *s, PubTrack *t, unsigned layer, int64_t now) {
   Participant *q = s->owner;
-  uint32_t ts = s->resume_ts + (uint32_t)((now - s->paused_us) * (int64_t)t->codec.clock_rate / 1000000);
+  uint32_t ts = s->e->resume_ts + (uint32_t)((now - s->e->paused_us) * (int64_t)t->codec.clock_rate / 1000000);
   RouterSubscription *rs = NULL;
-  if (router_subscribe(t->room->router, q->id, t->id, s->ssrc, s->resume_seq, ts, &rs) != ROUTER_OK)
+  if (router_subscribe(t->room->router, q->id, t->id, s->e->ssrc, s->e->resume_seq, ts, &rs) != ROUTER_OK)
     return;
   rs->user_data = s;
   s->rs = rs;
-  s->paused = 0;
+  s->e->paused = 0;
   router_set_target_layer(t->room->router, rs, layer);
-  log_info("video_resumed", "room=%s subscriber=%s track=%s layer=%u", t->room->name, q->id, t->id,
-           layer);
-  room_emit(t->room, "video_paused",
-            json_pack("{s:s, s:s, s:b}", "participant", q->id, "track", t->id, "paused", 0));
+  engine_log(t->room, ENGINE_LOG_INFO, "video_resumed", "room=%s subscriber=%s track=%s layer=%u",
+             t->room->name, q->id, t->id, layer);
+  engine_emit(t->room, &(EngineEvent){.kind = ENGINE_EVENT_VIDEO_PAUSED, .participant = q->id,
+                                      .track = t->id, .on = 0});
   forwarder_request_layer_keyframe(t, layer, "layer_switch", 1, now);
 }
 
@@ -87,30 +87,30 @@ uint64_t engine_others_bps(const Participant *q, const SubSlot *self, int64_t no
   uint64_t sum = 0;
   for (guint i = 0; i < q->slots->len; i++) {
     const SubSlot *o = q->slots->pdata[i];
-    if (o->rs && o->kind == SDP_KIND_AUDIO) sum += AUDIO_BUDGET_BPS;
+    if (o->rs && o->e->kind == SDP_KIND_AUDIO) sum += AUDIO_BUDGET_BPS;
   }
   return sum;
 }
 
 
 void forwarder_choose_layer(SubSlot *s, int64_t now) {
-  if (!s->active || !s->track_id || (!s->rs && !s->paused)) return;
+  if (!s->e->active || !s->e->track_id || (!s->rs && !s->e->paused)) return;
   RouterSubscription *rs = s->rs;
-  PubTrack *t = rs ? rs->track->user_data : room_track(s->owner->room, s->track_id);
+  PubTrack *t = rs ? rs->track->user_data : room_track(s->owner->room, s->e->track_id);
   if (!t || t->n_layers < 2) return;
   Participant *q = s->owner;
   int top = (int)t->n_layers - 1;
   /* A limit (wall tile) caps the choice at the lowest layer; the estimate
    * (the subscriber's REMB) picks among the rest, audio first. */
   int max_layer = forwarder_slot_cap(s) ? 0 : top;
-  if (!s->sel_ready) {
-    layer_selector_init(&s->sel, NULL, max_layer, max_layer);
-    s->sel_ready = 1;
+  if (!s->e->sel_ready) {
+    layer_selector_init(&s->e->sel, NULL, max_layer, max_layer);
+    s->e->sel_ready = 1;
   }
-  layer_selector_set_max_layer(&s->sel, max_layer);
+  layer_selector_set_max_layer(&s->e->sel, max_layer);
   uint64_t bps[LAYER_MAX] = {0};
   for (unsigned l = 0; l < t->n_layers && l < LAYER_MAX; l++)
-    bps[l] = layer_rate_bps(&t->meter, l, now);
+    bps[l] = layer_rate_bps(&t->e->meter, l, now);
   /* audio: reserved before this subscription's video (others_bps). */
   uint64_t audio = engine_others_bps(q, s, now);
   int fwd_layer = rs ? (int)rs->layer : LAYER_PAUSED;
@@ -122,21 +122,21 @@ void forwarder_choose_layer(SubSlot *s, int64_t now) {
       .n_layers = t->n_layers,
       .audio_bps = audio,
       .forwarded = fwd_layer,
-      .paused_us = s->paused_us,
-      .pauses = s->pauses,
+      .paused_us = s->e->paused_us,
+      .pauses = s->e->pauses,
       .bwe = bwe,
-      .rtx = s->rtx_ok != 0,
-      .bwe_bps = bwe ? subscriber_bwe_estimate(q->bwe) : 0,
-      .congested = bwe && subscriber_bwe_congested(q->bwe, now),
-      .link_bps = bwe ? subscriber_bwe_link_bps(q->bwe) : 0,
-      .remb_bps = q->sub_remb_bps,
-      .remb_us = q->sub_remb_us,
-      .remb_drop_us = q->sub_remb_drop_us,
-      .remb_rise_us = q->sub_remb_rise_us,
-      .sent_bps = q->sub_rate_bps,
+      .rtx = s->e->rtx_ok != 0,
+      .bwe_bps = bwe ? subscriber_bwe_estimate(q->e->bwe) : 0,
+      .congested = bwe && subscriber_bwe_congested(q->e->bwe, now),
+      .link_bps = bwe ? subscriber_bwe_link_bps(q->e->bwe) : 0,
+      .remb_bps = q->e->sub_remb_bps,
+      .remb_us = q->e->sub_remb_us,
+      .remb_drop_us = q->e->sub_remb_drop_us,
+      .remb_rise_us = q->e->sub_remb_rise_us,
+      .sent_bps = q->e->sub_rate_bps,
   };
   uint64_t est = layer_estimate(&ein, now);
-  LayerDecision d = layer_selector_update(&s->sel, bps, t->n_layers, est, audio, fwd_layer, now);
+  LayerDecision d = layer_selector_update(&s->e->sel, bps, t->n_layers, est, audio, fwd_layer, now);
   if (d.target == LAYER_PAUSED) {
     if (rs) pause_video(s, t, now);
     return;
@@ -155,17 +155,17 @@ void forwarder_choose_layer(SubSlot *s, int64_t now) {
      * instead of one we kept full (at 300 kbit/s a full 200 ms queue was
      * most of the down-switch's freeze). */
     if (bwe && pick < fwd_layer && fwd_layer >= 0 && fwd_layer < (int)t->n_layers) {
-      uint64_t link = subscriber_bwe_link_bps(q->bwe);
-      if (link && link < bps[fwd_layer] + audio && subscriber_bwe_congested(q->bwe, now) &&
+      uint64_t link = subscriber_bwe_link_bps(q->e->bwe);
+      if (link && link < bps[fwd_layer] + audio && subscriber_bwe_congested(q->e->bwe, now) &&
           router_cut_over(t->room->router, rs) == ROUTER_OK)
-        log_info("layer_cut_over", "room=%s subscriber=%s track=%s from=%d to=%d link=%" G_GUINT64_FORMAT,
+        engine_log(t->room, ENGINE_LOG_INFO, "layer_cut_over", "room=%s subscriber=%s track=%s from=%d to=%d link=%" G_GUINT64_FORMAT,
                  t->room->name, q->id, t->id, fwd_layer, pick, link);
     }
-    log_info("layer_target",
+    engine_log(t->room, ENGINE_LOG_INFO, "layer_target",
              "room=%s subscriber=%s track=%s layer=%d from=%u estimate=%" G_GUINT64_FORMAT
              " link=%" G_GUINT64_FORMAT,
              t->room->name, q->id, t->id, pick, rs->layer, est == LAYER_EST_NONE ? 0 : est,
-             bwe ? subscriber_bwe_link_bps(q->bwe) : 0);
+             bwe ? subscriber_bwe_link_bps(q->e->bwe) : 0);
   }
   if ((d.request_keyframe || d.changed) && (unsigned)pick != rs->layer)
     forwarder_request_layer_keyframe(t, (unsigned)pick, "layer_switch", 1, now);
