@@ -30,7 +30,7 @@ static json_t *wall_json(SigRoom *r, json_t *ev) {
 
 /* A call keeps at most this many lines for later monitors (a piece per
  * participant fails once; more would be an SFU gone wrong): the rest still
- * reach booking and the monitors connected then. */
+ * reach booking and the monitors connected then (without a seq). */
 #define KEPT_MAX 64
 
 void sig_recfail_on_event(SigServer *s, const char *room_id, json_t *ev) {
@@ -58,12 +58,11 @@ void sig_recfail_on_event(SigServer *s, const char *room_id, json_t *ev) {
   if (!r) return;
   json_t *w = wall_json(r, ev);
   if (!r->rec_failures) r->rec_failures = g_ptr_array_new_with_free_func((GDestroyNotify)json_decref);
-  if (r->rec_failures->len >= KEPT_MAX) {
-    json_decref(w);
-    return;
+  gboolean kept = r->rec_failures->len < KEPT_MAX;
+  if (kept) {
+    g_ptr_array_add(r->rec_failures, json_incref(w));
+    json_object_set_new(w, "seq", json_integer(r->rec_failures->len));
   }
-  g_ptr_array_add(r->rec_failures, w);
-  json_object_set_new(w, "seq", json_integer(r->rec_failures->len));
   GHashTableIter it;
   gpointer v;
   g_hash_table_iter_init(&it, r->parts);
@@ -71,6 +70,7 @@ void sig_recfail_on_event(SigServer *s, const char *room_id, json_t *ev) {
     SigPart *p = v;
     if (p->id->hidden && p->conn && p->ready) sig_send(p->conn, "recording_failed", json_deep_copy(w));
   }
+  json_decref(w);
 }
 
 void sig_recfail_send_kept(SigPart *p) {
