@@ -6,6 +6,7 @@
 #include "book_api.h"
 #include "book_holds.h"
 #include "book_localtime.h"
+#include "book_recording_failures.h"
 #include "log.h"
 #include "timeutil.h"
 
@@ -86,6 +87,14 @@ void api_visits_list(ApiCtx *c) {
   for (guint i = 0; row == 0 && i < ids->len; i++) {
     json_t *v = NULL;
     if (book_view_visit_read(db, ids->pdata[i], &v) < 0) row = -1;
+    /* Staff see whether its recording failed (a full disk mid-call): their
+     * list says "Recording failed", not "Recorded". Participants are told
+     * nothing new (docs/recording.md). */
+    int failed = 0;
+    if (v && book_is_staff(c->actor.role)) {
+      if (book_recfail_failed(db, ids->pdata[i], &failed)) row = -1;
+      json_object_set_new(v, "recording_state", json_string(failed ? "failed" : "ok"));
+    }
     if (v) json_array_append_new(arr, v);
   }
   g_ptr_array_free(ids, TRUE);

@@ -128,3 +128,15 @@ int book_recfail_list(BookDb *db, const char *visit_id, json_t **out) {
   *out = arr;
   return 0;
 }
+
+int book_recfail_failed(BookDb *db, const char *visit_id, int *failed) {
+  *failed = 0;
+  BookStmt *st = book_db_stmt(
+      db, "SELECT EXISTS (SELECT 1 FROM recording_failures WHERE visit_id = ?)");
+  if (!st) return -1;
+  book_bind_text(st, 1, visit_id);
+  int row = book_db_row(db, st);
+  if (row == 1) *failed = book_col_int(st, 0) != 0;
+  book_stmt_reset(st);
+  return row == 1 ? 0 : -1;
+}

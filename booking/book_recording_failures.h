@@ -24,5 +24,8 @@ int book_recfail_store(BookDb *db, const char *event_id, const char *visit_id, j
  * [{stage, error, participant, piece, part, detail, files_kept, bytes_kept,
  * failed_at (Unix ms)}]. 0 or -1 (storage; *out NULL). */
 int book_recfail_list(BookDb *db, const char *visit_id, json_t **out) BOOK_MUST_CHECK;
+/* Whether the visit's recording failed (any failure stored): *failed 1 or
+ * 0. 0 or -1 (storage). For staff's visit list (recording_state). */
+int book_recfail_failed(BookDb *db, const char *visit_id, int *failed) BOOK_MUST_CHECK;
 
 #endif

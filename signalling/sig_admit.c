@@ -16,6 +16,7 @@
 #include "sig_faces.h"
 #include "sig_metrics.h"
 #include "sig_oneway_live.h"
+#include "sig_recfail.h"
 #include "sig_relay.h"
 #include "sig_server_state.h"
 #include "turn_rest.h"
@@ -82,6 +83,7 @@ static void on_part_added(SfuNode *n, json_t *reply, void *user) {
   p->ready = TRUE;
   if (p->conn) send_joined(p, x->reconnect, FALSE);
   if (p->conn) sig_faces_monitor_joined(p);
+  if (p->conn) sig_recfail_send_kept(p);
   log_info(x->reconnect ? "participant_reconnected" : "participant_joined",
            "room=%s participant=%s role=%s hidden=%d", r->id, p->id->participant, p->id->role,
            p->id->hidden);
@@ -473,6 +475,7 @@ void sig_join_place(SigConn *c, SigIdentity *id, int resume) {
        * made while it was away is still waiting for its answer. */
       log_info("participant_resumed", "room=%s participant=%s", r->id, id->participant);
       send_joined(p, TRUE, TRUE);
+      sig_recfail_send_kept(p);
       sig_part_warn(p, sig_now_ms(r->srv));
       sig_resend_subscriber_offer(p);
     } else if (kind == SIG_JOIN_RENEW) {

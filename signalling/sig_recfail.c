@@ -28,6 +28,11 @@ static json_t *wall_json(SigRoom *r, json_t *ev) {
  * than have the whole event refused. */
 #define DETAIL_MAX 300
 
+/* A call keeps at most this many lines for later monitors (a piece per
+ * participant fails once; more would be an SFU gone wrong): the rest still
+ * reach booking and the monitors connected then (without a seq). */
+#define KEPT_MAX 64
+
 void sig_recfail_on_event(SigServer *s, const char *room_id, json_t *ev) {
   char q0[64], q1[160], q2[400], q3[64], q4[64];
   const char *pid = jsonu_str(ev, "participant"), *detail = jsonu_str(ev, "detail");
@@ -47,10 +52,17 @@ void sig_recfail_on_event(SigServer *s, const char *room_id, json_t *ev) {
     g_free(cut);
   }
   sig_post_event(s, room_id, "recording_failed", "system", data);
-  /* The wall: every hidden monitor connected to the call now. */
+  /* The wall: every hidden monitor connected to the call now; the line is
+   * kept on the room for those who join later (sig_recfail_send_kept). */
   SigRoom *r = g_hash_table_lookup(s->rooms, room_id);
   if (!r) return;
   json_t *w = wall_json(r, ev);
+  if (!r->rec_failures) r->rec_failures = g_ptr_array_new_with_free_func((GDestroyNotify)json_decref);
+  gboolean kept = r->rec_failures->len < KEPT_MAX;
+  if (kept) {
+    g_ptr_array_add(r->rec_failures, json_incref(w));
+    json_object_set_new(w, "seq", json_integer(r->rec_failures->len));
+  }
   GHashTableIter it;
   gpointer v;
   g_hash_table_iter_init(&it, r->parts);
@@ -59,4 +71,11 @@ void sig_recfail_on_event(SigServer *s, const char *room_id, json_t *ev) {
     if (p->id->hidden && p->conn && p->ready) sig_send(p->conn, "recording_failed", json_deep_copy(w));
   }
   json_decref(w);
+}
+
+void sig_recfail_send_kept(SigPart *p) {
+  SigRoom *r = p->room;
+  if (!p->id->hidden || !p->conn || !r->rec_failures) return;
+  for (guint i = 0; i < r->rec_failures->len; i++)
+    sig_send(p->conn, "recording_failed", json_deep_copy(g_ptr_array_index(r->rec_failures, i)));
 }

@@ -123,6 +123,7 @@ void sig_room_free(gpointer p) {
   sig_identity_free(r->policy);
   g_free(r->moved_from);
   g_free(r->move_reason);
+  if (r->rec_failures) g_ptr_array_unref(r->rec_failures);
   g_free(r->id);
   g_free(r);
 }

@@ -74,6 +74,10 @@ struct SigRoom {
   char *moved_from;
   char *move_reason;
   gint64 move_started_ms;
+  /* The recording_failed lines the call's monitors were sent (json_t*,
+   * oldest first, NULL until the first; sig_recfail.h): a monitor who joins
+   * later is sent each. */
+  GPtrArray *rec_failures;
 };
 
 void sig_track_free(gpointer t);

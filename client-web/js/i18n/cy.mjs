@@ -408,6 +408,7 @@ export default {
   'staff.closed': "Caeedig",
   'staff.recorded': "Wedi’i recordio",
   'staff.notRecorded': "Heb ei recordio",
+  'staff.recordingFailed': "Methodd y recordiad",
   'staff.audit': "Trywydd archwilio",
   'staff.forCallAt': "ar gyfer yr alwad am {time}",
   'staff.watch': "Gwylio",

@@ -410,6 +410,7 @@ export default {
   'staff.closed': "Closed",
   'staff.recorded': "Recorded",
   'staff.notRecorded': "Not recorded",
+  'staff.recordingFailed': "Recording failed",
   'staff.audit': "Audit trail",
   'staff.forCallAt': "for the call at {time}",
   'staff.watch': "Watch",

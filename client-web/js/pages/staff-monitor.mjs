@@ -72,11 +72,15 @@ try {
   // The call's recording failed (a full disk): the same line as on the wall.
   s.addEventListener('recording_failed', (e) => {
     const f = e.detail;
+    // Joining again re-sends the call's kept lines: one each.
+    const box = main.querySelector('#recording-failed');
+    if (f.seq != null && box.querySelector(`[data-seq="${Number(f.seq)}"]`)) return;
     const at = new Date(f.at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
     const line = document.createElement('p');
     line.className = 'govuk-body govuk-!-font-weight-bold';
+    if (f.seq != null) line.dataset.seq = String(Number(f.seq));
     line.textContent = t('wall.recordingFailed', { name: f.name || f.participant || t('calls.call'), at });
-    main.querySelector('#recording-failed').appendChild(line);
+    box.appendChild(line);
     M.recordingFailed = (M.recordingFailed || 0) + 1;
   });
   s.addEventListener('state', (e) => {

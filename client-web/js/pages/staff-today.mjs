@@ -44,7 +44,7 @@ try {
       ${visits.map((v) => html`
         <tr class="govuk-table__row" data-visit="${v.id}">
           <td class="govuk-table__cell">${inZone(v.time_zone).timeRange(v.start, v.end)}</td>
-          <td class="govuk-table__cell">${visitTypeName(v.type)}${v.restriction === 'closed' ? html` <strong class="govuk-tag govuk-tag--orange">${t('staff.closed')}</strong>` : ''}<br><span class="govuk-body-s">${v.recording === 'required' ? t('staff.recorded') : t('staff.notRecorded')}</span></td>
+          <td class="govuk-table__cell">${visitTypeName(v.type)}${v.restriction === 'closed' ? html` <strong class="govuk-tag govuk-tag--orange">${t('staff.closed')}</strong>` : ''}<br>${v.recording_state === 'failed' ? html`<strong class="govuk-tag govuk-tag--red app-today__recording-failed">${t('staff.recordingFailed')}</strong>` : html`<span class="govuk-body-s">${v.recording === 'required' ? t('staff.recorded') : t('staff.notRecorded')}</span>`}</td>
           <td class="govuk-table__cell">${partyNames(v).map((n, i) => html`${i ? html`<br>` : ''}${n}`)}</td>
           <td class="govuk-table__cell">${statusTag(v)}</td>
           <td class="govuk-table__cell">

@@ -110,12 +110,16 @@ function showAlert(entry, a) {
 }
 
 function recordingFailed(entry, f) {
+  // A page that joins again is sent the call's kept lines again: one each.
+  const box = entry.li.querySelector('.app-wall__recording');
+  if (f.seq != null && box.querySelector(`[data-seq="${Number(f.seq)}"]`)) return;
   const at = new Date(f.at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
   const p = document.createElement('p');
   p.className = 'govuk-body-s govuk-!-font-weight-bold govuk-!-margin-bottom-1 app-wall__recording-failed';
   p.dataset.participant = f.participant || '';
+  if (f.seq != null) p.dataset.seq = String(Number(f.seq));
   p.textContent = t('wall.recordingFailed', { name: f.name || f.participant || t('calls.call'), at });
-  entry.li.querySelector('.app-wall__recording').appendChild(p);
+  box.appendChild(p);
   W.recordingFailed = (W.recordingFailed || 0) + 1;
 }
 

@@ -6,7 +6,9 @@
 // watches the wall. When the disk fills, the wall shows a line saying whose
 // recording stopped and when; the prisoner's page says nothing new and the
 // call goes on; the call's audit page warns that its recording is
-// incomplete, in English and Welsh.
+// incomplete, in English and Welsh; staff's day page says "Recording
+// failed" (not "Recorded"), in English and Welsh; and the monitor page
+// opened after the failure shows it (signalling kept the line).
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -68,6 +70,34 @@ await scenario('recording-failed-pages', async ({ tap, stack, person }) => {
       tap.check(re.test(w.text) && w.entry.length > 0, `the call's audit page warns that the recording is incomplete (${lang}), the failure in its trail ("${w.entry}")`, JSON.stringify(w));
     }
     await screenshots(mon.page, 'staff-audit-recording-failed');
+
+    // Staff's day page: "Recording failed" for this call, not "Recorded".
+    for (const [lang, want] of [['en', 'Recording failed'], ['cy', 'Methodd y recordiad']]) {
+      await mon.page.goto(`/staff/?lang=${lang}`);
+      await ready(mon.page);
+      const row = `tr[data-visit="${call.id}"]`;
+      await mon.page.waitForSelector(row, { timeout: 15000 }).catch(() => null);
+      const cell = await mon.page.evaluate((r) => {
+        const tr = document.querySelector(r);
+        const tag = tr && tr.querySelector('.app-today__recording-failed');
+        return { tag: tag ? tag.textContent.trim() : '', row: tr ? tr.textContent.replace(/\s+/g, ' ').trim() : '' };
+      }, row);
+      tap.check(cell.tag === want && !/\bRecorded\b|Wedi’i recordio/.test(cell.row),
+        `staff's day page says "${want}" for the call, not "Recorded" (${lang})`, JSON.stringify(cell));
+    }
+    await screenshots(mon.page, 'staff-today-recording-failed');
+
+    // A monitor who opens the call after the failure is told on joining
+    // (signalling kept the line): one line per failure, none twice.
+    await mon.page.goto(`/staff/monitor.html?visit=${encodeURIComponent(call.id)}&lang=en`);
+    await ready(mon.page);
+    const late = await mon.page.waitForSelector('#recording-failed p', { timeout: 20000 }).then(() => mon.page.evaluate(() => {
+      const ps = [...document.querySelectorAll('#recording-failed p')];
+      return { lines: ps.map((p) => p.textContent.trim()), seqs: ps.map((p) => p.dataset.seq) };
+    }), () => ({ lines: [], seqs: [] }));
+    tap.check(late.lines.length >= 1 && /^Recording stopped for .+: this call is no longer fully recorded\.$/.test(late.lines[0]) &&
+      new Set(late.seqs).size === late.seqs.length && late.seqs.every((q) => /^\d+$/.test(q)),
+    `the monitor page opened after the failure shows it (${late.lines.length} line(s), seq ${late.seqs.join(',')})`, JSON.stringify(late));
   } finally {
     for (const k of kids) { try { k.kill('SIGTERM'); } catch { /* gone */ } }
     try { execFileSync('umount', ['-l', rec]); } catch { /* the namespace goes with us */ }
