@@ -61,7 +61,10 @@ await scenario('call-shaped-link', async ({ tap, stack, person }) => {
   tap.ok('the limit lifted');
   const back = await Promise.all([pri.page, adv.page].map((p) => p.waitForFunction(() => window.parlourCall.audioOnly === false && window.parlourCall.events.some((e) => e.type === 'bandwidth' && e.action === 'return-video'), null, { timeout: 60000 }).then(() => true).catch(() => false)));
   const backText = await Promise.all([pri.page, adv.page].map((p) => p.textContent('#lowband-text')));
-  tap.check(back.every(Boolean) && backText.every((x) => /video is back on/.test(x)), 'with the link open again both pages return to video by themselves and say so', JSON.stringify({ back, backText }));
+  // The judge's last samples (send estimate, loss, round trip, mode): what
+  // kept a page from coming back, when one does not.
+  const samples = back.every(Boolean) ? [] : await Promise.all([pri.page, adv.page].map((p) => p.evaluate(() => window.parlourCall.bandwidth.slice(-12).map((s) => `${Math.round(s.outKbps ?? -1)}k/${s.lossPct === null ? '-' : s.lossPct.toFixed(1)}%/${s.rttMs === null ? '-' : Math.round(s.rttMs)}ms/${s.mode}`).join(' '))));
+  tap.check(back.every(Boolean) && backText.every((x) => /video is back on/.test(x)), 'with the link open again both pages return to video by themselves and say so', JSON.stringify({ back, backText, samples }));
   const decoded = async (p) => p.evaluate(async () => (await window.parlourCall.session.stats()).inbound.filter((i) => i.kind === 'video').reduce((a, i) => a + i.framesDecoded, 0));
   const before = await Promise.all([adv.page, pri.page].map(decoded));
   const flowing = await waitFor(async () => {
