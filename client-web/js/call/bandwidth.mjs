@@ -5,14 +5,15 @@
 //   - sampleStats(): turns the peer connections' getStats into that sample.
 //
 // Evidence, per second:
-//   outKbps  the publisher's send estimate (candidate-pair
+//   outKbps  the publisher's send estimate (the selected candidate pair's
 //            availableOutgoingBitrate). It falls when the path's capacity
 //            falls and when the SFU's REMB caps it (a receiver's video_limit,
 //            the SFU's own loss-based estimate), so it is the sender's view.
 //   lossPct  packets lost in the last second, the worse of what we receive
 //            (inbound-rtp) and what the SFU reports losing of ours
-//            (remote-inbound-rtp fractionLost).
-//   rttMs    the nominated pair's round trip.
+//            (remote-inbound-rtp fractionLost, from a report that is new
+//            since the last sample).
+//   rttMs    the selected pair's round trip.
 // Modes: video → offered (the page asks "switch to audio only?") → audio-auto
 // (nobody answered within offerSeconds: the page switched and said so) →
 // video again after goodSeconds of a good link (a trial: if it is bad for 2 s
@@ -115,25 +116,51 @@ export class BandwidthJudge {
   }
 }
 
+// The candidate pair ICE uses: the transport's selectedCandidatePairId. A
+// browser may list several nominated, succeeded pairs; a backup one keeps
+// the round trip it had when last checked (on a link squeezed a minute ago),
+// so only where the browser names no selected pair is the first nominated
+// one taken.
+function selectedPair(report) {
+  let id = null;
+  let nominated = null;
+  report.forEach((s) => {
+    if (s.type === 'transport' && s.selectedCandidatePairId) id = s.selectedCandidatePairId;
+    if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded' && !nominated) nominated = s;
+  });
+  return (id && report.get(id)) || nominated;
+}
+
 // One sample from the two peer connections. prev is the last call's
 // counters (returned as .counters) so loss is per interval, not since the start.
 export async function sampleStats(pub, sub, prev = {}, now = Date.now()) {
-  const out = { t: now / 1000, outKbps: null, lossPct: null, rttMs: null, counters: { lost: 0, recv: 0 } };
+  const out = { t: now / 1000, outKbps: null, lossPct: null, rttMs: null, counters: { lost: 0, recv: 0, remote: {} } };
   let remoteLoss = null;
   if (pub) {
-    (await pub.getStats()).forEach((s) => {
-      if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') {
-        if (s.availableOutgoingBitrate !== undefined) out.outKbps = s.availableOutgoingBitrate / 1000;
-        if (s.currentRoundTripTime !== undefined) out.rttMs = s.currentRoundTripTime * 1000;
-      }
-      if (s.type === 'remote-inbound-rtp' && s.fractionLost !== undefined) remoteLoss = Math.max(remoteLoss ?? 0, s.fractionLost * 100);
+    const report = await pub.getStats();
+    const pair = selectedPair(report);
+    if (pair && pair.availableOutgoingBitrate !== undefined) out.outKbps = pair.availableOutgoingBitrate / 1000;
+    if (pair && pair.currentRoundTripTime !== undefined) out.rttMs = pair.currentRoundTripTime * 1000;
+    report.forEach((s) => {
+      if (s.type !== 'remote-inbound-rtp' || s.fractionLost === undefined) return;
+      // The SFU's last report on a stream stays in the stats after the
+      // stream stops (video while audio only): a fraction lost from the
+      // squeezed link would then count for ever. Only a report that is new
+      // since the last sample counts (its cumulative loss or round-trip
+      // count moved); with no new loss a fresh one says 0 anyway.
+      const mark = `${s.packetsLost ?? ''}/${s.roundTripTimeMeasurements ?? ''}`;
+      out.counters.remote[s.id] = mark;
+      if (prev.remote && prev.remote[s.id] === mark) return;
+      remoteLoss = Math.max(remoteLoss ?? 0, s.fractionLost * 100);
     });
   }
   if (sub) {
-    (await sub.getStats()).forEach((s) => {
+    const report = await sub.getStats();
+    report.forEach((s) => {
       if (s.type === 'inbound-rtp') { out.counters.lost += s.packetsLost || 0; out.counters.recv += s.packetsReceived || 0; }
-      if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded' && out.rttMs === null && s.currentRoundTripTime !== undefined) out.rttMs = s.currentRoundTripTime * 1000;
     });
+    const pair = out.rttMs === null ? selectedPair(report) : null;
+    if (pair && pair.currentRoundTripTime !== undefined) out.rttMs = pair.currentRoundTripTime * 1000;
     if (prev.recv !== undefined) {
       const lost = out.counters.lost - prev.lost; const recv = out.counters.recv - prev.recv;
       if (lost + recv > 0 && lost >= 0) out.lossPct = (100 * lost) / (lost + recv);
