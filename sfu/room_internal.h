@@ -49,40 +49,11 @@ json_t *participant_stats_json(Participant *p);
  * asks its publisher for a keyframe at now_us. */
 void participant_activate_slots(Participant *p, int64_t now_us);
 
-/* engine*.c: the engine behind core/engine.h (engine_input, engine_tick,
- * ...), and engine_send, the one way its packets leave (the peer's
- * EngineSendFn; -1 when it has none or the pump refused). The forwarder_*
- * and pub_track_* calls below are theirs too. */
-int engine_send(Participant *p, EngineLeg leg, EnginePacketKind kind, uint8_t *buf, size_t len);
-/* Counts a dropped packet of (or for) p in its and its room's counts; a
- * rate-limited debug line (engine_drops.h). */
-void engine_drop(Participant *p, EngineDrop why, int64_t now_us);
-/* {reason: count} for every reason, zeros included (stable keys). */
+/* The engine's calls the pump makes (engine_send, engine_drop, the
+ * forwarder_* and pub_track_* ones) are declared in core/engine_state.h. */
+/* engine_stats_json.c: {reason: count} for every reason, zeros included
+ * (stable keys). */
 json_t *engine_drops_json(const EngineDrops *d);
-/* reason: "pli", "fir", "new_subscriber", "unmute", "nack_gave_up". force:
- * a new subscriber (see keyframe_throttle). */
-/* A keyframe of every layer (new subscriber, unmute), or of one layer (the
- * one a subscriber is on or switching to): throttled per layer, see
- * keyframe_throttle.h; force: a newcomer/switch request. */
-void forwarder_request_keyframe(PubTrack *t, const char *reason, int force, int64_t now_us);
-void forwarder_request_layer_keyframe(PubTrack *t, unsigned layer, const char *reason, int force,
-                                      int64_t now_us);
-/* Staff mute / unmute of a track (control API track_mute): nothing of it
- * is forwarded while muted; unmuting asks for a keyframe at now_us. */
-RouterStatus forwarder_mute_track(PubTrack *t, bool muted, int64_t now_us);
-PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi);
-/* Simulcast: the layer a subscription should receive (layer_selector: the
- * lowest when it has a limit, else the highest the subscriber's REMB
- * estimate carries after audio, never one the publisher is not sending) and
- * the switch to it (router target + keyframe request). No-op for one layer. */
-void forwarder_choose_layer(SubSlot *s, int64_t now_us);
-/* The most video bit rate a subscription may receive: the smaller of the
- * subscriber's max_video_bitrate and its answer's b=TIAS/b=AS; 0 no limit. */
-uint64_t forwarder_slot_cap(const SubSlot *s);
-/* What the track's subscribers can use at most: the largest cap among its
- * forwarding subscriptions, 0 when one of them has none or none forward. */
-uint64_t forwarder_video_cap(const PubTrack *t);
-void pub_track_free(gpointer t);
 
 /* recording (room.c): (re)start the participant's piece after its set of
  * published tracks changed; end it when it leaves. No-ops when not recording. */
