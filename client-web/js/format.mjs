@@ -35,12 +35,19 @@ export function longDate(when, l = lang(), tz = DEFAULT_TZ) {
   return `${p.weekday} ${p.day} ${p.month} ${p.year}`;
 }
 
-// 12-hour clock, "2:30pm" / "2pm"; Welsh "2:30yp" / "2yp" (yb before noon).
+// 12-hour clock, "2:30pm" / "2pm"; Welsh "2:30yp" / "2yp" (yb before noon);
+// GOV.UK style says "midday" and "midnight", never 12pm or 12am (booking's
+// book_localtime.c words its emails the same). The hour is read on the 24-hour
+// clock and turned here: ICU's en-GB "hour12" writes noon as "0:30 pm" in some
+// engines (Node 20) and "12:30 pm" in others (Chromium).
 export function time(when, l = lang(), tz = DEFAULT_TZ) {
-  const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { hour: 'numeric', minute: '2-digit', hour12: true, timeZone: zoneOr(tz) })
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: zoneOr(tz) })
     .formatToParts(toDate(when)).map((x) => [x.type, x.value]));
-  const pm = /p/i.test(p.dayPeriod || '');
-  const hm = p.minute === '00' ? `${Number(p.hour)}` : `${Number(p.hour)}:${p.minute}`;
+  const h = Number(p.hour) % 24;
+  if (p.minute === '00' && h % 12 === 0) return h ? t('time.midday', {}, l) : t('time.midnight', {}, l);
+  const h12 = h % 12 === 0 ? 12 : h % 12;
+  const pm = h >= 12;
+  const hm = p.minute === '00' ? `${h12}` : `${h12}:${p.minute}`;
   return `${hm}${l === 'cy' ? (pm ? 'yp' : 'yb') : (pm ? 'pm' : 'am')}`;
 }
 

@@ -38,6 +38,8 @@ export default {
   'timeout.minutes': ({ n }) => `${n} munud`,
   'timeout.seconds': ({ n }) => `${n} eiliad`,
   'time.range': '{from} i {to}',
+  'time.midday': 'hanner dydd',
+  'time.midnight': 'hanner nos',
   'visitType.social': 'Galwad fideo gymdeithasol',
   'visitType.legal': 'Galwad fideo gyfreithiol',
   'visitType.probation': 'Goruchwyliaeth prawf',

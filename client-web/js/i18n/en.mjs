@@ -38,6 +38,8 @@ export default {
   'timeout.minutes': ({ n }) => plural(n, 'minute', 'minutes'),
   'timeout.seconds': ({ n }) => plural(n, 'second', 'seconds'),
   'time.range': '{from} to {to}',
+  'time.midday': 'midday',
+  'time.midnight': 'midnight',
   'visitType.social': 'Social video call',
   'visitType.legal': 'Legal video call',
   'visitType.probation': 'Probation supervision',

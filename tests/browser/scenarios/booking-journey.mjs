@@ -104,11 +104,15 @@ await scenario('booking-journey', async ({ tap, stack, person }) => {
   // The place is held: until when, in the establishment's time.
   const myHolds = await page.evaluate(() => fetch('/api/v1/holds').then((r) => r.json()));
   const hold = myHolds.holds && myHolds.holds[0];
+  // The expected clock, worked out here from London's 24-hour clock (not
+  // ICU's en-GB 12-hour form, which writes 12:33pm as "0:33 pm" in Node).
   const until = (l) => {
-    const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { hour: 'numeric', minute: '2-digit', hour12: true, timeZone: 'Europe/London' })
+    const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'Europe/London' })
       .formatToParts(new Date(hold.expires_at)).map((x) => [x.type, x.value]));
-    const pm = /p/i.test(p.dayPeriod || '');
-    return `${p.minute === '00' ? Number(p.hour) : `${Number(p.hour)}:${p.minute}`}${l === 'cy' ? (pm ? 'yp' : 'yb') : (pm ? 'pm' : 'am')}`;
+    const h = Number(p.hour);
+    if (p.minute === '00' && h % 12 === 0) return { en: ['midnight', 'midday'], cy: ['hanner nos', 'hanner dydd'] }[l][h ? 1 : 0];
+    const clock = `${h % 12 || 12}${p.minute === '00' ? '' : `:${p.minute}`}`;
+    return `${clock}${{ en: ['am', 'pm'], cy: ['yb', 'yp'] }[l][h >= 12 ? 1 : 0]}`;
   };
   const holdText = (await page.textContent('#hold-notice')).replace(/\s+/g, ' ');
   tap.check(myHolds.holds.length === 1 && hold.slot_id === free.id && holdText.includes(`We are holding this place for you until ${until('en')}.`),

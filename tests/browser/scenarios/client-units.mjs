@@ -49,6 +49,12 @@ tap.check(!joinable(v(0, 30, 'cancelled'), now) && !joinable(v(0, 30, 'requested
 
 // Wording
 tap.check(time('2026-11-21T14:00:00Z') === '2pm' && time('2026-07-01T13:30:00Z') === '2:30pm', 'times read the GOV.UK way, in UK time (GMT and BST)');
+// Noon and midnight: GOV.UK's "midday" and "midnight"; the half hour after
+// them is 12:30, never ICU en-GB's "0:30" (Node 20 writes noon that way).
+tap.check(time('2026-12-06T12:00:00Z') === 'midday' && time('2026-07-01T23:00:00Z') === 'midnight'
+  && time('2026-12-06T12:33:00Z') === '12:33pm' && time('2026-12-06T00:05:00Z') === '12:05am'
+  && time('2026-12-06T12:33:00Z', 'cy') === '12:33yp' && time('2026-12-06T12:00:00Z', 'cy') === 'hanner dydd' && time('2026-12-06T00:00:00Z', 'cy') === 'hanner nos',
+  `midday, midnight and the hour after each, in English and Welsh (${time('2026-12-06T12:33:00Z')}, ${time('2026-12-06T00:05:00Z', 'cy')})`);
 tap.check(longDate('2026-11-21T12:00:00Z') === 'Saturday 21 November 2026' && longDate('2026-03-29T23:30:00Z') === 'Monday 30 March 2026', `dates are written out the GOV.UK way, in UK time (${longDate('2026-11-21T12:00:00Z')})`);
 // The zone booking names (time_zone), not the browser's: both DST Sundays
 // of 2027 in London, the missing and repeated hour, another zone, Welsh.
