@@ -68,6 +68,9 @@ typedef struct {
   /* the batched fast path: times taken, times handed back to libnice,
    * consent checks answered on it */
   uint64_t fast_entries, fast_handbacks, stun_answered;
+  /* Of stun_answered: checks from another of the peer's addresses (its
+   * backup pairs), answered without leaving the fast path. */
+  uint64_t stun_answered_other;
 } PeerTransportStats;
 
 PeerTransport *peer_transport_new(GMainContext *ctx, const PeerTransportConfig *cfg,

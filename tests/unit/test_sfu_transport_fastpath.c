@@ -3,10 +3,11 @@
  * connect over loopback, both take the batched path, and RTP/RTCP flow both
  * ways through it. Then STUN arriving on it: a check with wrong credentials
  * (even one that looks like ours) is dropped and the path is kept; a check
- * with the right credentials from another address hands the path to
- * libnice, which answers it (a success response that validates with our
- * password), and the path is taken again about 2 s later; an ICE restart
- * hands it back too. Without a pump on the context nothing changes. */
+ * with the right credentials from another address is answered on the path
+ * (a browser's backup pair), but one that nominates that address hands the
+ * path to libnice, which answers it (a success response that validates
+ * with our password), and the path is taken again about 2 s later; an ICE
+ * restart hands it back too. Without a pump on the context nothing changes. */
 #include <arpa/inet.h>
 #include <glib.h>
 #include <netinet/in.h>
@@ -109,8 +110,8 @@ typedef struct {
 static gboolean got_rtp(gpointer d) { return ((Count *)d)->e->rtp >= ((Count *)d)->want; }
 
 /* A Binding request for `to` (its ufrag/pwd) as a peer with ufrag `peer`. */
-static size_t make_check(StunAgent *sa, uint8_t *out, size_t cap, const char *to_ufrag,
-                         const char *peer_ufrag, const char *pwd) {
+static size_t make_check_nominating(StunAgent *sa, uint8_t *out, size_t cap, const char *to_ufrag,
+                                    const char *peer_ufrag, const char *pwd, bool nominate) {
   static const uint16_t known[] = {STUN_ATTRIBUTE_USERNAME, STUN_ATTRIBUTE_MESSAGE_INTEGRITY,
                                    STUN_ATTRIBUTE_FINGERPRINT, STUN_ATTRIBUTE_PRIORITY,
                                    STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, STUN_ATTRIBUTE_ICE_CONTROLLING,
@@ -121,9 +122,14 @@ static size_t make_check(StunAgent *sa, uint8_t *out, size_t cap, const char *to
   g_snprintf(user, sizeof user, "%s:%s", to_ufrag, peer_ufrag);
   StunMessage msg;
   return stun_usage_ice_conncheck_create(sa, &msg, out, cap, (uint8_t *)user, strlen(user),
-                                         (const uint8_t *)pwd, strlen(pwd), false, true,
+                                         (const uint8_t *)pwd, strlen(pwd), nominate, true,
                                          0x6e0001ff, 0x1234, NULL,
                                          STUN_USAGE_ICE_COMPATIBILITY_RFC5245);
+}
+
+static size_t make_check(StunAgent *sa, uint8_t *out, size_t cap, const char *to_ufrag,
+                         const char *peer_ufrag, const char *pwd) {
+  return make_check_nominating(sa, out, cap, to_ufrag, peer_ufrag, pwd, false);
 }
 
 static void t_fast_path(void) {
@@ -227,8 +233,32 @@ static void t_fast_path(void) {
   for (int i = 0; i < 200; i++) g_main_context_iteration(ctx, FALSE);
   g_assert_true(peer_transport_fast_path(b.t));
   g_assert_cmpuint(peer_transport_stats(b.t)->fast_handbacks, ==, 0);
-  /* Right credentials from another address: libnice's business. */
+  /* Right credentials from another address, not nominating (a browser
+   * keeping a backup pair alive): answered on the fast path, which stays. */
   n = make_check(&sa, req, sizeof req, peer_transport_ufrag(b.t), "zzzz", peer_transport_pwd(b.t));
+  sendto(s, req, n, 0, (struct sockaddr *)&to, sizeof to);
+  {
+    uint8_t bk[512];
+    ssize_t bn = -1;
+    gint64 bend = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+    while (bn <= 0 && g_get_monotonic_time() < bend) {
+      g_main_context_iteration(ctx, FALSE);
+      udp_pump_flush(pump);
+      bn = recv(s, bk, sizeof bk, MSG_DONTWAIT);
+    }
+    g_assert_cmpint(bn, >, 20);
+    StunMessage bm;
+    g_assert_cmpint(stun_agent_validate(&sa, &bm, bk, (size_t)bn, NULL, NULL), ==,
+                    STUN_VALIDATION_SUCCESS);
+    g_assert_cmpint(stun_message_get_class(&bm), ==, STUN_RESPONSE);
+  }
+  g_assert_true(peer_transport_fast_path(b.t));
+  g_assert_cmpuint(peer_transport_stats(b.t)->fast_handbacks, ==, 0);
+  g_assert_cmpuint(peer_transport_stats(b.t)->stun_answered_other, ==, 1);
+  /* The same nominating (USE-CANDIDATE: the peer moves the call to that
+   * pair): libnice's business, the path is handed back. */
+  n = make_check_nominating(&sa, req, sizeof req, peer_transport_ufrag(b.t), "zzzz",
+                            peer_transport_pwd(b.t), true);
   sendto(s, req, n, 0, (struct sockaddr *)&to, sizeof to);
   g_assert_true(spin(ctx, b_slow, &p, 2000));
   g_assert_cmpuint(peer_transport_stats(b.t)->fast_handbacks, ==, 1);
