@@ -51,6 +51,17 @@ export function time(when, l = lang(), tz = DEFAULT_TZ) {
   return `${hm}${l === 'cy' ? (pm ? 'yp' : 'yb') : (pm ? 'pm' : 'am')}`;
 }
 
+// An event's moment to the second, for staff logs (an alert, a failed
+// recording): "2:30:05pm", "12:00:00pm" (never "midday": the seconds
+// matter), Welsh "2:30:05yp", in the establishment's zone.
+export function clock(when, l = lang(), tz = DEFAULT_TZ) {
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone: zoneOr(tz) })
+    .formatToParts(toDate(when)).map((x) => [x.type, x.value]));
+  const h = Number(p.hour) % 24;
+  const pm = h >= 12;
+  return `${h % 12 || 12}:${p.minute}:${p.second}${l === 'cy' ? (pm ? 'yp' : 'yb') : (pm ? 'pm' : 'am')}`;
+}
+
 export function timeRange(a, b, l = lang(), tz = DEFAULT_TZ) { return t('time.range', { from: time(a, l, tz), to: time(b, l, tz) }, l); }
 
 // yyyy-mm-dd of an instant in the establishment's zone.
@@ -70,6 +81,7 @@ export function inZone(tz) {
   return {
     longDate: (when, l = lang()) => longDate(when, l, z),
     time: (when, l = lang()) => time(when, l, z),
+    clock: (when, l = lang()) => clock(when, l, z),
     timeRange: (a, b, l = lang()) => timeRange(a, b, l, z),
     isoDay: (when) => isoDay(when, z),
     sameDay: (a, b) => sameDay(a, b, z),

@@ -75,7 +75,7 @@ try {
     // Joining again re-sends the call's kept lines: one each.
     const box = main.querySelector('#recording-failed');
     if (f.seq != null && box.querySelector(`[data-seq="${Number(f.seq)}"]`)) return;
-    const at = new Date(f.at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    const at = inZone(v.time_zone).clock(f.at);
     const line = document.createElement('p');
     line.className = 'govuk-body govuk-!-font-weight-bold';
     if (f.seq != null) line.dataset.seq = String(Number(f.seq));

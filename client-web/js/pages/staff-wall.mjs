@@ -84,7 +84,7 @@ function showAlert(entry, a) {
   div.className = 'govuk-warning-text app-wall__alert';
   div.dataset.alert = a.alert;
   div.setAttribute('role', 'alert');
-  const at = new Date(a.at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const at = inZone(entry.visit.time_zone).clock(a.at);
   div.innerHTML = String(html`
     <p class="govuk-body-s govuk-!-font-weight-bold govuk-!-margin-bottom-1">${t('wall.alert.title', { name: a.name, faces: a.faces, booked: a.booked, at })}</p>
     ${a.snapshot ? html`<img class="app-wall__snapshot" width="240" height="180" alt="${t('wall.alert.snapshot', { name: a.name, at })}" src="data:image/jpeg;base64,${a.snapshot}">` : html`<p class="govuk-body-s">${t('wall.alert.noSnapshot')}</p>`}
@@ -113,7 +113,7 @@ function recordingFailed(entry, f) {
   // A page that joins again is sent the call's kept lines again: one each.
   const box = entry.li.querySelector('.app-wall__recording');
   if (f.seq != null && box.querySelector(`[data-seq="${Number(f.seq)}"]`)) return;
-  const at = new Date(f.at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const at = inZone(entry.visit.time_zone).clock(f.at);
   const p = document.createElement('p');
   p.className = 'govuk-body-s govuk-!-font-weight-bold govuk-!-margin-bottom-1 app-wall__recording-failed';
   p.dataset.participant = f.participant || '';

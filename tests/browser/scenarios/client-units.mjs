@@ -5,7 +5,7 @@
 import * as tap from '../lib/tap.mjs';
 import { html, raw, esc } from '../../../client-web/js/html.mjs';
 import { notBookableReason, activeBan, joinable } from '../../../client-web/js/people.mjs';
-import { time, longDate, duration, isoDay, inZone } from '../../../client-web/js/format.mjs';
+import { time, clock, longDate, duration, isoDay, inZone } from '../../../client-web/js/format.mjs';
 import { limitVideoBandwidth, qualityOf } from '../../../client-web/js/call/session.mjs';
 import { BandwidthJudge } from '../../../client-web/js/call/bandwidth.mjs';
 import { CATALOGUES, t, setLang } from '../../../client-web/js/i18n/index.mjs';
@@ -55,6 +55,11 @@ tap.check(time('2026-12-06T12:00:00Z') === 'midday' && time('2026-07-01T23:00:00
   && time('2026-12-06T12:33:00Z') === '12:33pm' && time('2026-12-06T00:05:00Z') === '12:05am'
   && time('2026-12-06T12:33:00Z', 'cy') === '12:33yp' && time('2026-12-06T12:00:00Z', 'cy') === 'hanner dydd' && time('2026-12-06T00:00:00Z', 'cy') === 'hanner nos',
   `midday, midnight and the hour after each, in English and Welsh (${time('2026-12-06T12:33:00Z')}, ${time('2026-12-06T00:05:00Z', 'cy')})`);
+// Staff logs (an alert, a failed recording) give the second, in the
+// establishment's zone whatever the browser's.
+tap.check(clock('2026-12-06T12:00:07Z') === '12:00:07pm' && clock(Date.parse('2026-07-01T13:05:09Z'), 'cy') === '2:05:09yp'
+  && clock('2026-12-06T00:00:00Z') === '12:00:00am' && inZone('Asia/Tokyo').clock('2026-12-06T00:00:01Z') === '9:00:01am',
+  `an event's moment to the second, in UK or the zone's time (${clock('2026-12-06T12:00:07Z')})`);
 tap.check(longDate('2026-11-21T12:00:00Z') === 'Saturday 21 November 2026' && longDate('2026-03-29T23:30:00Z') === 'Monday 30 March 2026', `dates are written out the GOV.UK way, in UK time (${longDate('2026-11-21T12:00:00Z')})`);
 // The zone booking names (time_zone), not the browser's: both DST Sundays
 // of 2027 in London, the missing and repeated hour, another zone, Welsh.
