@@ -50,7 +50,7 @@ await scenario('recording-failed-pages', async ({ tap, stack, person }) => {
     const t0 = Date.now();
     await mon.page.waitForSelector(sel, { timeout: 90000 });
     const line = (await mon.page.textContent(sel)).replace(/\s+/g, ' ').trim();
-    tap.check(/^Recording stopped for .+ at \d{1,2}:\d\d:\d\d( [AP]M)?: this call is no longer fully recorded\.$/.test(line),
+    tap.check(/^Recording stopped for .+ at \d{1,2}:\d\d:\d\d[ap]m: this call is no longer fully recorded\.$/.test(line),
       `the wall says whose recording stopped and when (${((Date.now() - t0) / 1000).toFixed(1)} s after the family's device started)`, line);
     await screenshots(mon.page, 'staff-wall-recording-failed');
     const priText = await pri.page.evaluate(() => document.body.textContent);
@@ -58,8 +58,12 @@ await scenario('recording-failed-pages', async ({ tap, stack, person }) => {
     tap.check(!/Recording stopped|no longer fully recorded/.test(priText) && phase === 'joined',
       'the prisoner\'s page says nothing new and the call goes on', `phase ${phase}`);
 
-    for (const [lang, re] of [['en', /The recording of this call is incomplete: it failed during the call \(\d\d:\d\d[^)]*\)\. The files kept are partial\./],
-      ['cy', /Mae recordiad yr alwad hon yn anghyflawn: methodd yn ystod yr alwad \(\d\d:\d\d[^)]*\)\. Rhannol yw’r ffeiliau a gadwyd\./]]) {
+    // The failures' times as the pages write them ("9am", "1:45pm", "midday";
+    // Welsh "1:45yp", "hanner dydd"), one or more, whatever the hour of the run.
+    const en = '(?:\\d{1,2}(?::\\d\\d)?[ap]m|midday|midnight)';
+    const cy = '(?:\\d{1,2}(?::\\d\\d)?y[bp]|hanner dydd|hanner nos)';
+    for (const [lang, re] of [['en', new RegExp(`The recording of this call is incomplete: it failed during the call \\(${en}(?:, ${en})*\\)\\. The files kept are partial\\.`)],
+      ['cy', new RegExp(`Mae recordiad yr alwad hon yn anghyflawn: methodd yn ystod yr alwad \\(${cy}(?:, ${cy})*\\)\\. Rhannol yw’r ffeiliau a gadwyd\\.`)]]) {
       await mon.page.goto(`/staff/audit.html?visit=${encodeURIComponent(call.id)}&lang=${lang}`);
       await ready(mon.page);
       const w = await mon.page.evaluate(() => {
