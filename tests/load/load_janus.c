@@ -212,10 +212,31 @@ static void call_check_up(LoadApp *app, LoadCall *c) {
   if (!c->signalled) load_app_call_up(app, c);
 }
 
+static void send_sub_join(LoadApp *app, LoadPeer *p);
+
+/* Janus lists a publisher as a feed only once its own side of the
+ * publisher's PeerConnection is up ("webrtcup"), which can come a little
+ * after ours: a join refused with "No such feed" is tried again every
+ * 100 ms for up to 10 s. Failing at once cost a churn run its whole setup
+ * timeout (240 s in make bench) for one call that could never come up. */
+#define SUB_JOIN_RETRY_MS 100
+#define SUB_JOIN_TRIES 100
+static gboolean retry_sub_join(gpointer data) {
+  LoadPeer *p = data;
+  LoadApp *app = p->app;
+  p->janus_join_retry = 0;
+  if (!app->stopping && !p->failure) send_sub_join(app, p);
+  return G_SOURCE_REMOVE;
+}
+
 static void on_sub_joined(LoadApp *app, json_t *m, gpointer data) {
   LoadPeer *p = data;
   const char *e = janus_error(m);
   char err[256];
+  if (e && strstr(e, "No such feed") && ++p->janus_join_tries < SUB_JOIN_TRIES && !app->stopping) {
+    p->janus_join_retry = g_timeout_add(SUB_JOIN_RETRY_MS, retry_sub_join, p);
+    return;
+  }
   if (e) {
     load_peer_fail(p, "Janus subscriber join: %s", e);
     return;
@@ -240,13 +261,17 @@ static void on_sub_joined(LoadApp *app, json_t *m, gpointer data) {
 
 static void on_sub_attached(LoadApp *app, json_t *m, gpointer data) {
   LoadPeer *p = data;
-  LoadCall *c = p->call;
   const char *e = janus_error(m);
   if (e) {
     load_peer_fail(p, "Janus attach: %s", e);
     return;
   }
   p->janus_sub_handle = (guint64)json_integer_value(json_object_get(json_object_get(m, "data"), "id"));
+  send_sub_join(app, p);
+}
+
+static void send_sub_join(LoadApp *app, LoadPeer *p) {
+  LoadCall *c = p->call;
   json_t *streams = json_array();
   for (guint i = 0; i < c->peers->len; i++) {
     LoadPeer *o = c->peers->pdata[i];

@@ -66,6 +66,7 @@ LoadPeer *load_peer_new(LoadApp *app, LoadCall *call, const char *name, bool pub
 
 void load_peer_free(LoadPeer *p) {
   if (!p) return;
+  if (p->janus_join_retry) g_source_remove(p->janus_join_retry);
   peer_transport_free(p->pub);
   peer_transport_free(p->sub);
   g_hash_table_destroy(p->recv);

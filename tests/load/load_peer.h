@@ -99,6 +99,8 @@ typedef struct LoadPeer {
   uint64_t rx_verified, rx_unverified;
   /* driver state (Janus handle ids, ...) */
   guint64 janus_pub_handle, janus_sub_handle, janus_feed;
+  int janus_join_tries;  /* subscriber joins refused with "No such feed" so far */
+  guint janus_join_retry; /* the pending retry's source, 0 none */
   bool sub_requested;
 } LoadPeer;
 
