@@ -25,8 +25,6 @@ bool publisher_feedback_record(TwccFeedback *f, uint8_t ext_id, const uint8_t *b
 /* Every room tick (20 ms): transport-cc feedback when due, REMBs. */
 void publisher_feedback_tick(EnginePeer *p, int64_t now_us);
 
-void publisher_feedback_free(EnginePeer *p);
-
 /* After a publisher offer: transport-cc feedback toward the publisher on
  * with the extension id our answer accepted (allocating the recorder; a
  * re-offer keeps its sequence going), or off with 0 (freed). */

@@ -58,6 +58,10 @@ bool engine_stamp_twcc(EngineSlot *s, uint8_t *b, size_t *len, size_t cap, int64
 bool engine_rewrite_vp8(EngineTrack *t, EngineSlot *s, unsigned layer, bool switch_ok, uint8_t *pkt,
                         const RtpView *v);
 
+/* engine_feedback.c: the publisher's transport-cc recorder goes (the peer
+ * leaves, or a re-offer turned it off). */
+void publisher_feedback_free(EnginePeer *p);
+
 /* engine_subscriber.c */
 void engine_on_subscriber_rtcp(EnginePeer *p, uint8_t *buf, size_t len, int64_t now_us);
 

@@ -59,10 +59,6 @@ const EngineDrops *engine_peer_drops(const EnginePeer *p) { return &p->e->drops;
 
 const EngineDrops *engine_room_drops(const EngineRoom *r) { return &r->e->drops; }
 
-unsigned engine_room_track_count(const EngineRoom *r) {
-  return (unsigned)router_track_count(r->router);
-}
-
 void engine_peer_stats(const EnginePeer *p, EnginePeerStats *out) {
   *out = (EnginePeerStats){0};
   /* The estimate the layer choice uses: ours from transport-cc feedback

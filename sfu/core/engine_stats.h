@@ -51,7 +51,5 @@ void engine_peer_stats(const EnginePeer *p, EnginePeerStats *out);
  * room's: every peer's, those who left too. */
 const EngineDrops *engine_peer_drops(const EnginePeer *p);
 const EngineDrops *engine_room_drops(const EngineRoom *r);
-/* Tracks published in the room. */
-unsigned engine_room_track_count(const EngineRoom *r);
 
 #endif
