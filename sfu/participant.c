@@ -184,7 +184,7 @@ Participant *participant_new(Room *r, const char *id, int subscribe_all) {
   return p;
 }
 
-static GPtrArray *own_tracks(Participant *p) {
+GPtrArray *participant_tracks(Participant *p) {
   GPtrArray *out = g_ptr_array_new();
   for (guint i = 0; i < p->room->tracks->len; i++) {
     PubTrack *t = p->room->tracks->pdata[i];
@@ -284,7 +284,7 @@ void participant_remove(Participant *p, const char *reason) {
   g_hash_table_remove(r->participants, p->id);
   g_ptr_array_remove(r->order, p);
   room_record_participant_end(r, p);
-  GPtrArray *mine = own_tracks(p);
+  GPtrArray *mine = participant_tracks(p);
   for (guint i = 0; i < mine->len; i++) unpublish_track(mine->pdata[i]);
   g_ptr_array_free(mine, TRUE);
   peer_transport_free(p->pub_tr);
@@ -393,7 +393,7 @@ json_t *participant_publish_offer(Participant *p, const char *sdp) {
   }
   /* Tracks: keep those still offered, add new ones, drop the rest. */
   int tracks_changed = 0;
-  GPtrArray *mine = own_tracks(p);
+  GPtrArray *mine = participant_tracks(p);
   for (guint k = 0; k < mine->len; k++) {
     PubTrack *t = mine->pdata[k];
     int still = 0;
@@ -709,7 +709,7 @@ json_t *participant_stats_json(Participant *p) {
   if (p->pub_tr) json_object_set_new(j, "publisher", transport_json(p->pub_tr));
   if (p->sub_tr) json_object_set_new(j, "subscriber", transport_json(p->sub_tr));
   json_t *tracks = json_array();
-  GPtrArray *mine = own_tracks(p);
+  GPtrArray *mine = participant_tracks(p);
   for (guint i = 0; i < mine->len; i++) {
     PubTrack *t = mine->pdata[i];
     EngineTrackStats ts;

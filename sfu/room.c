@@ -19,20 +19,10 @@ void room_emit(Room *r, const char *event, json_t *fields) {
 
 /* ---- recording (docs/recording.md, sfu/recorder) ---- */
 
-/* The participant's tracks, in publishing order. */
-static GPtrArray *tracks_of(Room *r, Participant *p) {
-  GPtrArray *out = g_ptr_array_new();
-  for (guint i = 0; i < r->tracks->len; i++) {
-    PubTrack *t = r->tracks->pdata[i];
-    if (t->pub == p) g_ptr_array_add(out, t);
-  }
-  return out;
-}
-
 void room_record_participant_end(Room *r, Participant *p) {
   if (r->recorder && p->rec_piece > 0) recorder_piece_end(r->recorder, p->rec_piece);
   p->rec_piece = 0;
-  GPtrArray *mine = tracks_of(r, p);
+  GPtrArray *mine = participant_tracks(p);
   for (guint i = 0; i < mine->len; i++) ((PubTrack *)mine->pdata[i])->rec_handle = -1;
   g_ptr_array_free(mine, TRUE);
 }
@@ -40,7 +30,7 @@ void room_record_participant_end(Room *r, Participant *p) {
 void room_record_participant(Room *r, Participant *p) {
   if (!r->recorder) return;
   room_record_participant_end(r, p);
-  GPtrArray *mine = tracks_of(r, p);
+  GPtrArray *mine = participant_tracks(p);
   RecTrackDesc desc[REC_PIECE_MAX_TRACKS];
   PubTrack *which[REC_PIECE_MAX_TRACKS];
   unsigned n = 0;

@@ -57,6 +57,9 @@ void participant_tell_settings(Participant *p);
 int participant_may_receive(const Participant *p, const PubTrack *t);
 /* The published track with that id, NULL none. */
 PubTrack *room_track(Room *r, const char *id);
+/* The participant's published tracks, in publishing order (a new array,
+ * not owning). */
+GPtrArray *participant_tracks(Participant *p);
 /* engine_stats_json.c: {reason: count} for every reason, zeros included
  * (stable keys). */
 json_t *engine_drops_json(const EngineDrops *d);
