@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "ids.h"
+#include "core/media_gate.h"
+#include "core/sight_policy.h"
 #include "log.h"
 #include "publisher_feedback.h"
 #include "room_internal.h"
@@ -29,9 +31,9 @@ static uint8_t sub_pt(CodecId c, int rtx) {
   }
 }
 
+/* The slot's engine side is freed with the engine's peer. */
 static void slot_free(gpointer d) {
   SubSlot *s = d;
-  engine_slot_clear(s);
   g_free(s->mid);
   g_free(s->track_id);
   g_free(s->stream_id);
@@ -45,6 +47,51 @@ static const char *tr_name(Participant *p, PeerTransport *t) {
   return t == p->pub_tr ? "publisher" : "subscriber";
 }
 
+/* What the engine reads of a slot's negotiated values: its own copy. */
+static void subslot_tell(SubSlot *s) {
+  EngineSlotDesc d = {
+      .kind = s->kind,
+      .track_id = s->track_id,
+      .pt = s->codec.pt,
+      .clock_rate = s->codec.clock_rate,
+      .rtx_pt = s->rtx_pt,
+      .ssrc = s->ssrc,
+      .rtx_ssrc = s->rtx_ssrc,
+      .active = s->active != 0,
+      .rtx_ok = s->rtx_ok != 0,
+      .ext_abs = s->ext_abs,
+      .ext_level = s->ext_level,
+      .ext_twcc = s->ext_twcc,
+      .answer_max_bps = s->answer_max_bps,
+  };
+  engine_slot_set_desc(s->engine, &d);
+}
+
+void participant_tell_settings(Participant *p) {
+  EnginePeerSettings st = {
+      .receive_video = p->receive_video != 0,
+      .hidden = p->hidden != 0,
+      .analyse = p->analyse != 0,
+      .max_video_bps = p->max_video_bps,
+  };
+  engine_peer_set_settings(p->engine, &st);
+}
+
+int participant_may_receive(const Participant *p, const PubTrack *t) {
+  MediaGateKind k = t->kind == SDP_KIND_AUDIO   ? MEDIA_GATE_AUDIO
+                    : t->kind == SDP_KIND_VIDEO ? MEDIA_GATE_VIDEO
+                                                : MEDIA_GATE_OTHER;
+  return media_gate_allows(p->receive_video != 0, k);
+}
+
+PubTrack *room_track(Room *r, const char *id) {
+  for (guint i = 0; id && i < r->tracks->len; i++) {
+    PubTrack *t = r->tracks->pdata[i];
+    if (strcmp(t->id, id) == 0) return t;
+  }
+  return NULL;
+}
+
 static void on_state(PeerTransport *t, PeerTransportState st, const char *reason, void *user) {
   Participant *p = user;
   Room *r = p->room;
@@ -54,7 +101,7 @@ static void on_state(PeerTransport *t, PeerTransportState st, const char *reason
   room_emit(r, "transport_state",
             json_pack("{s:s, s:s, s:s}", "participant", p->id, "transport", which, "state",
                       peer_transport_state_name(st)));
-  engine_peer_set_connected(p, t == p->pub_tr ? ENGINE_LEG_PUBLISHER : ENGINE_LEG_SUBSCRIBER,
+  engine_peer_set_connected(p->engine, t == p->pub_tr ? ENGINE_LEG_PUBLISHER : ENGINE_LEG_SUBSCRIBER,
                             st == PT_STATE_CONNECTED, g_get_monotonic_time());
   if (st == PT_STATE_CONNECTED) {
     if (!p->connected_emitted) {
@@ -81,12 +128,12 @@ static EngineLeg leg_of(Participant *p, PeerTransport *t) {
 
 static void on_rtp(PeerTransport *t, uint8_t *buf, size_t len, void *user) {
   Participant *p = user;
-  engine_input(p, leg_of(p, t), ENGINE_PACKET_RTP, buf, len, g_get_monotonic_time());
+  engine_input(p->engine, leg_of(p, t), ENGINE_PACKET_RTP, buf, len, g_get_monotonic_time());
 }
 
 static void on_rtcp(PeerTransport *t, uint8_t *buf, size_t len, void *user) {
   Participant *p = user;
-  engine_input(p, leg_of(p, t), ENGINE_PACKET_RTCP, buf, len, g_get_monotonic_time());
+  engine_input(p->engine, leg_of(p, t), ENGINE_PACKET_RTCP, buf, len, g_get_monotonic_time());
 }
 
 static int pump_send(void *io, EngineLeg leg, EnginePacketKind kind, uint8_t *buf, size_t len) {
@@ -127,30 +174,67 @@ Participant *participant_new(Room *r, const char *id, int subscribe_all) {
   p->wanted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   p->unwanted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   p->slots = g_ptr_array_new_with_free_func(slot_free);
-  /* its first transport-wide seq toward the subscriber: random */
-  engine_peer_init(p, (uint16_t)ids_random_u32());
-  p->rtcp_ssrc = ids_random_u32();
+  /* our RTCP SSRC and the first transport-wide seq toward the subscriber:
+   * random */
+  uint32_t rtcp_ssrc = ids_random_u32();
+  p->engine = engine_peer_join(r->engine, id, rtcp_ssrc, (uint16_t)ids_random_u32(), p);
   p->cname = ids_random_hex(8);
   p->sdp_session_id = ((guint64)ids_random_u32() << 20) ^ ids_random_u32();
-  engine_peer_set_output(p, pump_send, p);
+  engine_peer_set_output(p->engine, pump_send, p);
   return p;
 }
 
-typedef struct {
-  Participant *p;
-  GPtrArray *out;
-} Collect;
-
-static void collect_own(RouterTrack *rt, void *ud) {
-  Collect *c = ud;
-  PubTrack *t = rt->user_data;
-  if (t->pub == c->p) g_ptr_array_add(c->out, t);
+GPtrArray *participant_tracks(Participant *p) {
+  GPtrArray *out = g_ptr_array_new();
+  for (guint i = 0; i < p->room->tracks->len; i++) {
+    PubTrack *t = p->room->tracks->pdata[i];
+    if (t->pub == p) g_ptr_array_add(out, t);
+  }
+  return out;
 }
 
-static GPtrArray *own_tracks(Participant *p) {
-  Collect c = {p, g_ptr_array_new()};
-  router_foreach_track(p->room->router, collect_own, &c);
-  return c.out;
+static void pub_track_free(PubTrack *t) {
+  g_free(t->codec.fmtp);
+  g_free(t->id);
+  g_free(t->mid);
+  g_free(t);
+}
+
+/* A track of the publisher's offer: ours, and the engine's copy. */
+static PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
+  PubTrack *t = g_new0(PubTrack, 1);
+  t->room = p->room;
+  t->pub = p;
+  t->id = g_strdup_printf("%s:%s", p->id, mi->mid);
+  t->mid = g_strdup(mi->mid);
+  t->kind = mi->kind;
+  t->codec = mi->codec;
+  t->codec.fmtp = g_strdup(mi->codec.fmtp);
+  t->codec_id = codec_from_name(mi->codec.name);
+  t->n_layers = mi->n_rids > 1 ? mi->n_rids : 1;
+  if (t->n_layers > ENGINE_MAX_LAYERS) t->n_layers = ENGINE_MAX_LAYERS;
+  for (unsigned l = 0; l < t->n_layers && mi->n_rids; l++)
+    g_strlcpy(t->rids[l], mi->rids[l], sizeof t->rids[l]);
+  t->rec_handle = -1;
+  EngineTrackDesc d = {
+      .id = t->id,
+      .mid = t->mid,
+      .kind = t->kind,
+      .codec = t->codec,
+      .codec_id = t->codec_id,
+      .ext = mi->ext,
+      .n_layers = t->n_layers,
+      .ssrc = mi->ssrc,
+      .rtx_ssrc = mi->rtx_ssrc,
+  };
+  memcpy(d.rids, t->rids, sizeof d.rids);
+  t->engine = engine_track_new(p->engine, &d, t);
+  if (!t->engine) {
+    pub_track_free(t);
+    return NULL;
+  }
+  g_ptr_array_add(p->room->tracks, t);
+  return t;
 }
 
 static void renegotiate(Participant *p);
@@ -165,11 +249,11 @@ static void unpublish_track(PubTrack *t) {
     for (guint k = 0; k < q->slots->len; k++) {
       SubSlot *s = q->slots->pdata[k];
       if (!s->track_id || strcmp(s->track_id, t->id) != 0) continue;
-      engine_slot_stop(s, false); /* its subscription goes with the track */
+      engine_slot_stop(s->engine, false); /* its subscription goes with the track */
       s->active = 0;
       g_free(s->track_id);
       s->track_id = NULL;
-      engine_slot_set_desc(s);
+      subslot_tell(s);
       g_ptr_array_add(touched, q);
     }
   }
@@ -177,9 +261,9 @@ static void unpublish_track(PubTrack *t) {
             json_pack("{s:s, s:{s:s, s:s, s:s}}", "participant", t->pub->id, "track", "id", t->id,
                       "kind", sdp_kind_name(t->kind), "mid", t->mid));
   log_info("track_unpublished", "room=%s track=%s", r->name, t->id);
-  char *id = g_strdup(t->id);
-  router_remove_track(r->router, id); /* frees t */
-  g_free(id);
+  engine_track_remove(t->engine);
+  g_ptr_array_remove(r->tracks, t);
+  pub_track_free(t);
   for (guint i = 0; i < touched->len; i++) renegotiate(touched->pdata[i]);
   g_ptr_array_free(touched, TRUE);
 }
@@ -200,21 +284,19 @@ void participant_remove(Participant *p, const char *reason) {
   g_hash_table_remove(r->participants, p->id);
   g_ptr_array_remove(r->order, p);
   room_record_participant_end(r, p);
-  GPtrArray *mine = own_tracks(p);
+  GPtrArray *mine = participant_tracks(p);
   for (guint i = 0; i < mine->len; i++) unpublish_track(mine->pdata[i]);
   g_ptr_array_free(mine, TRUE);
-  router_remove_participant(r->router, p->id);
   peer_transport_free(p->pub_tr);
   peer_transport_free(p->sub_tr);
   room_emit(r, "participant_disconnected",
             json_pack("{s:s, s:s}", "participant", p->id, "reason", reason));
   log_info("participant_removed", "room=%s participant=%s reason=%s", r->name, p->id, reason);
   g_ptr_array_free(p->slots, TRUE);
-  publisher_feedback_free(p);
+  engine_peer_leave(p->engine); /* its subscriptions and slots in the engine */
   g_hash_table_destroy(p->wanted);
   g_hash_table_destroy(p->unwanted);
   g_free(p->cname);
-  engine_peer_clear(p);
   g_free(p->remove_reason);
   g_free(p->id);
   g_free(p);
@@ -303,7 +385,7 @@ json_t *participant_publish_offer(Participant *p, const char *sdp) {
     if (created) {
       peer_transport_free(p->pub_tr);
       p->pub_tr = NULL;
-      engine_peer_set_connected(p, ENGINE_LEG_PUBLISHER, 0, g_get_monotonic_time());
+      engine_peer_set_connected(p->engine, ENGINE_LEG_PUBLISHER, 0, g_get_monotonic_time());
     }
     g_free(accepted);
     sdp_remote_free(o);
@@ -311,7 +393,7 @@ json_t *participant_publish_offer(Participant *p, const char *sdp) {
   }
   /* Tracks: keep those still offered, add new ones, drop the rest. */
   int tracks_changed = 0;
-  GPtrArray *mine = own_tracks(p);
+  GPtrArray *mine = participant_tracks(p);
   for (guint k = 0; k < mine->len; k++) {
     PubTrack *t = mine->pdata[k];
     int still = 0;
@@ -374,13 +456,10 @@ static SubSlot *slot_for(Participant *p, const char *track_id) {
   return NULL;
 }
 
-static void add_slot_if_wanted(RouterTrack *rt, void *ud) {
-  Collect *c = ud;
-  PubTrack *t = rt->user_data;
-  Participant *p = c->p;
-  if (!participant_wants(p, t) || slot_for(p, t->id) || p->slots->len >= MAX_SLOTS) return;
+static bool add_slot_if_wanted(Participant *p, PubTrack *t) {
+  if (!participant_wants(p, t) || slot_for(p, t->id) || p->slots->len >= MAX_SLOTS) return false;
   SubSlot *s = g_new0(SubSlot, 1);
-  engine_slot_init(s);
+  s->engine = engine_slot_new(p->engine);
   s->owner = p;
   s->mid = g_strdup_printf("%d", p->next_mid++);
   s->kind = t->kind;
@@ -393,9 +472,9 @@ static void add_slot_if_wanted(RouterTrack *rt, void *ud) {
   s->ssrc = ids_random_u32();
   s->rtx_ssrc = ids_random_u32();
   s->active = 1;
-  engine_slot_set_desc(s);
+  subslot_tell(s);
   g_ptr_array_add(p->slots, s);
-  g_ptr_array_add(c->out, s);
+  return true;
 }
 
 void participant_sync_subscriptions(Participant *p) {
@@ -406,17 +485,15 @@ void participant_sync_subscriptions(Participant *p) {
     if (!s->active) continue;
     PubTrack *t = room_track(r, s->track_id);
     if (t && participant_wants(p, t)) continue;
-    engine_slot_stop(s, true);
+    engine_slot_stop(s->engine, true);
     s->active = 0;
     g_free(s->track_id);
     s->track_id = NULL;
-    engine_slot_set_desc(s);
+    subslot_tell(s);
     changed = 1;
   }
-  Collect c = {p, g_ptr_array_new()};
-  router_foreach_track(r->router, add_slot_if_wanted, &c);
-  changed |= c.out->len > 0;
-  g_ptr_array_free(c.out, TRUE);
+  for (guint i = 0; i < r->tracks->len; i++)
+    changed |= add_slot_if_wanted(p, r->tracks->pdata[i]);
   if (changed) renegotiate(p);
 }
 
@@ -533,7 +610,7 @@ json_t *participant_subscriber_answer(Participant *p, const char *sdp) {
     s->ext_twcc = mi->ext.twcc == SFU_EXT_TWCC ? SFU_EXT_TWCC : 0;
     s->fb_twcc = s->ext_twcc && mi->codec.fb_twcc;
     s->answer_max_bps = s->kind == SDP_KIND_VIDEO ? mi->max_bitrate_bps : 0;
-    engine_slot_set_desc(s);
+    subslot_tell(s);
   }
   /* Our estimate drives the layer choice when a negotiated video section
    * gets transport-cc feedback (else the subscriber's REMB does). */
@@ -542,7 +619,7 @@ json_t *participant_subscriber_answer(Participant *p, const char *sdp) {
     SubSlot *s = p->slots->pdata[i];
     if (s->negotiated && s->kind == SDP_KIND_VIDEO && s->fb_twcc) bwe_on = true;
   }
-  engine_peer_set_subscriber_twcc(p, bwe_on);
+  engine_peer_set_subscriber_twcc(p->engine, bwe_on);
   for (guint i = 0; i < a->candidates->len; i++)
     peer_transport_add_remote_candidate(p->sub_tr, a->candidates->pdata[i], err, sizeof err);
   if (a->end_of_candidates) peer_transport_remote_candidates_done(p->sub_tr);
@@ -558,17 +635,17 @@ json_t *participant_subscriber_answer(Participant *p, const char *sdp) {
 
 void participant_activate_slots(Participant *p, int64_t now) {
   /* the pump says when (engine_peer_set_connected) */
-  if (!engine_peer_connected(p, ENGINE_LEG_SUBSCRIBER)) return;
+  if (!engine_peer_connected(p->engine, ENGINE_LEG_SUBSCRIBER)) return;
   Room *r = p->room;
   for (guint i = 0; i < p->slots->len; i++) {
     SubSlot *s = p->slots->pdata[i];
-    if (!s->negotiated || !s->active || engine_slot_started(s)) continue;
+    if (!s->negotiated || !s->active || engine_slot_started(s->engine)) continue;
     PubTrack *t = room_track(r, s->track_id);
     if (!t) continue;
     /* Where its numbering starts: random (RFC 3550 sec. 5.1). */
     uint16_t seq = (uint16_t)ids_random_u32();
     uint32_t ts = ids_random_u32();
-    engine_slot_activate(s, t, seq, ts, (uint16_t)ids_random_u32(), now);
+    engine_slot_activate(s->engine, t->engine, seq, ts, (uint16_t)ids_random_u32(), now);
   }
 }
 
@@ -604,7 +681,7 @@ static json_t *transport_json(PeerTransport *t) {
 json_t *participant_stats_json(Participant *p) {
   int64_t now = g_get_monotonic_time();
   EnginePeerStats ps;
-  engine_peer_stats(p, &ps);
+  engine_peer_stats(p->engine, &ps);
   json_t *j = json_pack("{s:s, s:I, s:I, s:s}", "participant", p->id, "max_video_bitrate",
                         (json_int_t)p->max_video_bps, "subscriber_estimate_bps",
                         (json_int_t)ps.estimate_bps, "subscriber_estimate_source",
@@ -625,18 +702,18 @@ json_t *participant_stats_json(Participant *p) {
     json_object_set_new(json_object_get(j, "bwe"), "heavy_loss_caps",
                         json_integer((json_int_t)ps.heavy_loss_caps));
   /* Packets of (or for) this participant the engine did not use, by reason. */
-  json_object_set_new(j, "drops", engine_drops_json(engine_peer_drops(p)));
+  json_object_set_new(j, "drops", engine_drops_json(engine_peer_drops(p->engine)));
   /* What the publisher is told: transport-cc feedback counts here, the
    * REMB per track (remb_bps: the last one sent). */
   if (p->pub_tr) json_object_set_new(j, "publisher_feedback", publisher_feedback_stats_json(p));
   if (p->pub_tr) json_object_set_new(j, "publisher", transport_json(p->pub_tr));
   if (p->sub_tr) json_object_set_new(j, "subscriber", transport_json(p->sub_tr));
   json_t *tracks = json_array();
-  GPtrArray *mine = own_tracks(p);
+  GPtrArray *mine = participant_tracks(p);
   for (guint i = 0; i < mine->len; i++) {
     PubTrack *t = mine->pdata[i];
     EngineTrackStats ts;
-    engine_track_stats(t, now, &ts);
+    engine_track_stats(t->engine, now, &ts);
     json_t *layers = json_array();
     for (unsigned l = 0; l < t->n_layers && t->n_layers > 1; l++)
       json_array_append_new(
@@ -667,7 +744,7 @@ json_t *participant_stats_json(Participant *p) {
   for (guint i = 0; i < p->slots->len; i++) {
     SubSlot *s = p->slots->pdata[i];
     EngineSlotStats ss;
-    engine_slot_stats(s, &ss);
+    engine_slot_stats(s->engine, &ss);
     json_t *sj =
         json_pack("{s:s, s:o, s:s, s:b, s:b, s:b, s:I, s:I, s:I, s:I, s:I}", "mid", s->mid,
                   "track", s->track_id ? json_string(s->track_id) : json_null(), "kind",

@@ -25,12 +25,12 @@ void publisher_feedback_negotiated(Participant *p, const SdpRemote *offer, const
     const SdpMediaInfo *mi = offer->media->pdata[i];
     if (accepted[i] && sdp_write_accepts_twcc(mi)) id = mi->ext.twcc;
   }
-  engine_peer_set_publisher_twcc(p, id);
+  engine_peer_set_publisher_twcc(p->engine, id);
 }
 
 json_t *publisher_feedback_stats_json(const Participant *p) {
   EngineFeedbackStats s;
-  engine_publisher_feedback_stats(p, &s);
+  engine_publisher_feedback_stats(p->engine, &s);
   return json_pack("{s:b, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "transport_cc",
                    s.transport_cc, "ext_id", s.ext_id, "packets", (json_int_t)s.packets,
                    "packets_without_ext", (json_int_t)s.packets_without_ext, "feedbacks",

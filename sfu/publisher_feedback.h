@@ -23,8 +23,8 @@
  *   publisher_remb_poll says (each second, at once on a drop or when a
  *   higher layer becomes wanted).
  *
- * Worker thread only; state lives in Participant (pub_twcc*) and PubTrack
- * (premb, remb_*), see core/engine_state.h. The engine's part (recording
+ * Worker thread only; the state lives in the engine's peer (pub_twcc*) and
+ * track (premb, remb_*), see core/engine_private.h. The engine's part (recording
  * arrivals, the tick that sends feedback and REMB) is
  * sfu/core/engine_feedback.c; the negotiation and the stats JSON are here. */
 #ifndef PARLOUR_SFU_PUBLISHER_FEEDBACK_H

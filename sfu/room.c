@@ -19,37 +19,24 @@ void room_emit(Room *r, const char *event, json_t *fields) {
 
 /* ---- recording (docs/recording.md, sfu/recorder) ---- */
 
-typedef struct {
-  Participant *p;
-  GPtrArray *out;
-} RecCollect;
-
-static void rec_collect(RouterTrack *rt, void *ud) {
-  RecCollect *c = ud;
-  PubTrack *t = rt->user_data;
-  if (t->pub == c->p) g_ptr_array_add(c->out, t);
-}
-
 void room_record_participant_end(Room *r, Participant *p) {
   if (r->recorder && p->rec_piece > 0) recorder_piece_end(r->recorder, p->rec_piece);
   p->rec_piece = 0;
-  RecCollect c = {p, g_ptr_array_new()};
-  router_foreach_track(r->router, rec_collect, &c);
-  for (guint i = 0; i < c.out->len; i++) ((PubTrack *)c.out->pdata[i])->rec_handle = -1;
-  g_ptr_array_free(c.out, TRUE);
+  GPtrArray *mine = participant_tracks(p);
+  for (guint i = 0; i < mine->len; i++) ((PubTrack *)mine->pdata[i])->rec_handle = -1;
+  g_ptr_array_free(mine, TRUE);
 }
 
 void room_record_participant(Room *r, Participant *p) {
   if (!r->recorder) return;
   room_record_participant_end(r, p);
-  RecCollect c = {p, g_ptr_array_new()};
-  router_foreach_track(r->router, rec_collect, &c);
+  GPtrArray *mine = participant_tracks(p);
   RecTrackDesc desc[REC_PIECE_MAX_TRACKS];
   PubTrack *which[REC_PIECE_MAX_TRACKS];
   unsigned n = 0;
   int have_audio = 0, have_video = 0;
-  for (guint i = 0; i < c.out->len; i++) {
-    PubTrack *t = c.out->pdata[i];
+  for (guint i = 0; i < mine->len; i++) {
+    PubTrack *t = mine->pdata[i];
     RecCodec codec = t->codec_id == CODEC_OPUS ? REC_CODEC_OPUS
                      : t->codec_id == CODEC_VP8 ? REC_CODEC_VP8
                      : t->codec_id == CODEC_VP9 ? REC_CODEC_VP9
@@ -66,7 +53,7 @@ void room_record_participant(Room *r, Participant *p) {
                              t->codec.clock_rate};
     which[n++] = t;
   }
-  g_ptr_array_free(c.out, TRUE);
+  g_ptr_array_free(mine, TRUE);
   if (n == 0) return;
   int handles[REC_PIECE_MAX_TRACKS];
   RecError e = REC_OK;
@@ -85,7 +72,7 @@ void room_record_participant(Room *r, Participant *p) {
     which[i]->rec_handle = handles[i];
     /* The recorder is a new receiver: its file should start on a keyframe. */
     if (which[i]->kind == SDP_KIND_VIDEO)
-      forwarder_request_keyframe(which[i], "new_subscriber", 1, g_get_monotonic_time());
+      forwarder_request_keyframe(which[i]->engine, "new_subscriber", 1, g_get_monotonic_time());
   }
 }
 
@@ -178,12 +165,15 @@ static json_t *room_record(Room *r, int start) {
   return sfu_result(json_pack("{s:s, s:b, s:s}", "room", r->name, "recording", 1, "dir", dir));
 }
 
-void room_set_audio_private(Room *r, int audio_private) { r->audio_private = audio_private != 0; }
+void room_set_audio_private(Room *r, int audio_private) {
+  r->audio_private = audio_private != 0;
+  engine_room_set_audio_private(r->engine, r->audio_private);
+}
 
 /* Every room of a worker ticks from one shared timer (shared_timer.h), not a
  * source each: fewer sources for GLib to walk per loop iteration, and no
  * eventfd write per re-armed timeout. */
-static void on_tick(void *data, gint64 now) { engine_tick(data, now); }
+static void on_tick(void *data, gint64 now) { engine_tick(((Room *)data)->engine, now); }
 
 Room *room_new(const char *name, int max_participants, int recordable, int worker_index,
                const SfuEnv *env, GMainContext *ctx) {
@@ -196,9 +186,10 @@ Room *room_new(const char *name, int max_participants, int recordable, int worke
   r->ctx = ctx;
   r->participants = g_hash_table_new(g_str_hash, g_str_equal);
   r->order = g_ptr_array_new();
-  engine_room_init(r);
-  engine_room_set_hooks(r, &room_engine_hooks, r);
-  engine_set_wall_offset(r, g_get_real_time() - g_get_monotonic_time());
+  r->tracks = g_ptr_array_new();
+  r->engine = engine_room_new(name);
+  engine_room_set_hooks(r->engine, &room_engine_hooks, r);
+  engine_set_wall_offset(r->engine, g_get_real_time() - g_get_monotonic_time());
   shared_timer_add(ctx, TICK_MS, on_tick, r);
   return r;
 }
@@ -210,9 +201,10 @@ void room_free(Room *r, const char *reason) {
   room_faces_free(r);
   while (r->order->len > 0) participant_remove(r->order->pdata[r->order->len - 1], reason);
   shared_timer_remove_user(r->ctx, TICK_MS, on_tick, r);
-  engine_room_clear(r); /* the router and the engine's state */
+  engine_room_free(r->engine); /* its router and peers (none left) */
   g_hash_table_destroy(r->participants);
   g_ptr_array_free(r->order, TRUE);
+  g_ptr_array_free(r->tracks, TRUE); /* empty: every participant unpublished */
   g_free((gpointer)r->env);
   g_free(r->name);
   g_free(r);
@@ -232,9 +224,9 @@ static json_t *room_stats_json(Room *r) {
     json_array_append_new(parts, participant_stats_json(r->order->pdata[i]));
   json_t *j = json_pack("{s:s, s:i, s:b, s:i, s:i, s:o, s:b}", "room", r->name, "worker",
                         r->worker_index, "recordable", r->recordable, "max_participants",
-                        r->max_participants, "tracks", (int)router_track_count(r->router),
+                        r->max_participants, "tracks", (int)r->tracks->len,
                         "participants", parts, "recording", r->recorder != NULL);
-  json_object_set_new(j, "drops", engine_drops_json(engine_room_drops(r)));
+  json_object_set_new(j, "drops", engine_drops_json(engine_room_drops(r->engine)));
   if (r->faces_tap) json_object_set_new(j, "faces_tap", room_faces_stats_json(r));
   json_object_set_new(j, "audio_private", json_boolean(r->audio_private));
   if (r->recorder) {
@@ -268,6 +260,7 @@ json_t *room_handle(Room *r, const char *type, json_t *msg) {
     if (mvb) p->max_video_bps = (uint64_t)json_integer_value(mvb);
     room_faces_participant(r, p, msg);
     jsonu_bool(msg, "receive_video", &p->receive_video);
+    participant_tell_settings(p);
     g_hash_table_insert(r->participants, p->id, p);
     g_ptr_array_add(r->order, p);
     log_info("participant_added", "room=%s participant=%s receive_video=%d", r->name, id,
@@ -283,7 +276,7 @@ json_t *room_handle(Room *r, const char *type, json_t *msg) {
     jsonu_bool(msg, "muted", &muted);
     PubTrack *t = room_track(r, tid);
     if (!t) return sfu_error("track_not_found", "track", "no track %s in room %s", tid, r->name);
-    forwarder_mute_track(t, muted, g_get_monotonic_time());
+    forwarder_mute_track(t->engine, muted, g_get_monotonic_time());
     log_info("track_muted", "room=%s track=%s muted=%d", r->name, tid, muted);
     return sfu_result(json_pack("{s:s, s:b}", "track", tid, "muted", muted));
   }
@@ -323,7 +316,10 @@ json_t *room_handle(Room *r, const char *type, json_t *msg) {
       /* One-way video on or off: the forwarding gate applies from the next
        * packet; the subscriptions follow (renegotiation). */
       p->receive_video = json_is_true(rv);
+      participant_tell_settings(p);
       participant_sync_subscriptions(p);
+    } else if (mvb) {
+      participant_tell_settings(p);
     }
     log_info("participant_updated",
              "room=%s participant=%s max_video_bitrate=%" G_GUINT64_FORMAT " receive_video=%d",

@@ -47,13 +47,17 @@ static void on_log(void *ctx, EngineLogLevel level, const char *event, const cha
   log_eventv(l, event, fmt, ap);
 }
 
-static void on_record_rtp(void *ctx, PubTrack *t, const uint8_t *buf, size_t len, int64_t now) {
+/* The engine gives back the pointers the pump gave it: the room (ctx),
+ * the track (engine_track_new's user), the participant (engine_peer_join's). */
+static void on_record_rtp(void *ctx, void *track, const uint8_t *buf, size_t len, int64_t now) {
   Room *r = ctx;
+  PubTrack *t = track;
   if (r->recorder && t->rec_handle >= 0) recorder_push_rtp(r->recorder, t->rec_handle, buf, len, now);
 }
 
-static void on_record_sr(void *ctx, PubTrack *t, uint64_t ntp, uint32_t rtp_ts, int64_t now) {
+static void on_record_sr(void *ctx, void *track, uint64_t ntp, uint32_t rtp_ts, int64_t now) {
   Room *r = ctx;
+  PubTrack *t = track;
   if (r->recorder && t->rec_handle >= 0)
     recorder_on_sender_report(r->recorder, t->rec_handle, ntp, rtp_ts, now);
 }
@@ -65,9 +69,10 @@ static bool on_analyser_gen(void *ctx, unsigned *gen) {
   return true;
 }
 
-static void on_analyser_push(void *ctx, Participant *p, const uint8_t *buf, size_t len,
+static void on_analyser_push(void *ctx, void *peer, const uint8_t *buf, size_t len,
                              int64_t now) {
   Room *r = ctx;
+  Participant *p = peer;
   faces_tap_push(r->faces_tap, p->id, buf, len, now);
 }
 

@@ -1,7 +1,7 @@
 /* Internal calls shared by room.c (requests), participant.c (transports
- * and negotiation) and the other pump files of a room. The state they share
- * with the engine is sfu/core/engine_state.h's; the engine itself is
- * sfu/core/engine*.c. Worker thread only. */
+ * and negotiation) and the other pump files of a room. Their objects are
+ * room_state.h's; the engine (sfu/core/engine*.c) is reached only through
+ * core/engine.h's calls on its handles. Worker thread only. */
 #ifndef PARLOUR_SFU_ROOM_INTERNAL_H
 #define PARLOUR_SFU_ROOM_INTERNAL_H
 
@@ -10,11 +10,13 @@
 #include <stdint.h>
 
 #include "core/engine.h"
-#include "core/engine_state.h"
+#include "core/engine_stats.h"
+#include "core/sight_policy.h"
 #include "peer_transport.h"
 #include "faces_tap.h"
 #include "recorder/recorder.h"
 #include "room.h"
+#include "room_state.h"
 #include "sdp_parse.h"
 
 /* room_faces.c: the analyser tap (docs/faces.md). The participant_add
@@ -49,8 +51,15 @@ json_t *participant_stats_json(Participant *p);
  * asks its publisher for a keyframe at now_us. */
 void participant_activate_slots(Participant *p, int64_t now_us);
 
-/* The engine's calls the pump makes (engine_send, engine_drop, the
- * forwarder_* and pub_track_* ones) are declared in core/engine_state.h. */
+/* The participant's control settings changed: the engine is told. */
+void participant_tell_settings(Participant *p);
+/* One-way video (core/media_gate.h): may p receive track t at all. */
+int participant_may_receive(const Participant *p, const PubTrack *t);
+/* The published track with that id, NULL none. */
+PubTrack *room_track(Room *r, const char *id);
+/* The participant's published tracks, in publishing order (a new array,
+ * not owning). */
+GPtrArray *participant_tracks(Participant *p);
 /* engine_stats_json.c: {reason: count} for every reason, zeros included
  * (stable keys). */
 json_t *engine_drops_json(const EngineDrops *d);

@@ -33,14 +33,14 @@ bool publisher_feedback_record(TwccFeedback *f, uint8_t ext_id, const uint8_t *b
   return true;
 }
 
-void publisher_feedback_on_rtp(Participant *p, const uint8_t *buf, const RtpView *v,
+void publisher_feedback_on_rtp(EnginePeer *p, const uint8_t *buf, const RtpView *v,
                                int64_t arrival_us) {
   if (!p->e->pub_twcc) return;
   if (!publisher_feedback_record(p->e->pub_twcc, p->e->pub_twcc_ext, buf, v, arrival_us))
     p->e->pub_twcc_packets_without++;
 }
 
-static void send_twcc(Participant *p, int64_t now) {
+static void send_twcc(EnginePeer *p, int64_t now) {
   if (!p->e->pub_twcc || !twcc_feedback_due(p->e->pub_twcc, now)) return;
   uint8_t b[TWCC_FB_MAX_PACKET + ENGINE_PACKET_TAILROOM];
   for (int i = 0; i < FB_PER_TICK; i++) {
@@ -60,22 +60,22 @@ static void send_twcc(Participant *p, int64_t now) {
 /* The estimate a subscriber's layer choice runs on: ours from its
  * transport-cc feedback once that flows, else its fresh REMB; 0 = none yet
  * (taken as unlimited). */
-static uint64_t sub_estimate(const Participant *q, int64_t now) {
+static uint64_t sub_estimate(const EnginePeer *q, int64_t now) {
   if (q->e->bwe_on && q->e->bwe && q->e->bwe->feedbacks > 0) return subscriber_bwe_estimate(q->e->bwe);
   if (q->e->sub_remb_us && now - q->e->sub_remb_us < SUB_REMB_STALE_US) return q->e->sub_remb_bps;
   return 0;
 }
 
-static uint64_t sub_audio(const Participant *q) {
+static uint64_t sub_audio(const EnginePeer *q) {
   uint64_t sum = 0;
   for (guint i = 0; i < q->slots->len; i++) {
-    const SubSlot *o = q->slots->pdata[i];
+    const EngineSlot *o = q->slots->pdata[i];
     if (o->rs && o->e->kind == SDP_KIND_AUDIO) sum += AUDIO_BPS;
   }
   return sum;
 }
 
-static uint64_t simulcast_remb(PubTrack *t, bool tcc, int64_t now) {
+static uint64_t simulcast_remb(EngineTrack *t, bool tcc, int64_t now) {
   PublisherRemb *pr = &t->e->premb;
   for (unsigned l = 0; l < t->n_layers && l < LAYER_MAX; l++)
     publisher_remb_on_layer_rate(pr, l, layer_rate_bps(&t->e->meter, l, now), now);
@@ -84,10 +84,10 @@ static uint64_t simulcast_remb(PubTrack *t, bool tcc, int64_t now) {
   RouterSubscription *const *subs = router_track_subscriptions(t->e->rt, &n);
   int top = (int)t->n_layers - 1;
   for (size_t i = 0; i < n; i++) {
-    const SubSlot *s = subs[i]->user_data;
+    const EngineSlot *s = subs[i]->user_data;
     if (!s || !s->owner) continue;
     int max_layer = forwarder_slot_cap(s) ? 0 : top;
-    const Participant *q = s->owner;
+    const EnginePeer *q = s->owner;
     /* A new subscription: its estimate has not been tried yet (it starts
      * at bwe_delay's 500 kbit/s, below the middle layer with audio), so
      * for NEW_SUB_GRACE_US it may have every layer up to its cap. Asked
@@ -117,7 +117,7 @@ static uint64_t simulcast_remb(PubTrack *t, bool tcc, int64_t now) {
   return publisher_remb_target_bps(pr, tcc ? 0 : t->e->remb_bps, now);
 }
 
-static uint64_t single_remb(PubTrack *t, bool tcc) {
+static uint64_t single_remb(EngineTrack *t, bool tcc) {
   uint64_t base = tcc ? SINGLE_TCC_MAX_BPS : t->e->remb_bps;
   uint64_t cap = forwarder_video_cap(t);
   if (cap && cap < base) return cap > SINGLE_FLOOR_BPS ? cap : SINGLE_FLOOR_BPS;
@@ -125,7 +125,7 @@ static uint64_t single_remb(PubTrack *t, bool tcc) {
 }
 
 typedef struct {
-  Participant *p;
+  EnginePeer *p;
   int64_t now;
   uint8_t *b;
   size_t len, cap;
@@ -133,7 +133,7 @@ typedef struct {
 
 static void remb_track(RouterTrack *rt, void *ud) {
   RembCtx *c = ud;
-  PubTrack *t = rt->user_data;
+  EngineTrack *t = rt->user_data;
   if (!t || t->pub != c->p || t->kind != SDP_KIND_VIDEO || !t->codec.fb_remb) return;
   uint32_t ssrcs[ROUTER_MAX_LAYERS];
   unsigned ns = 0;
@@ -158,7 +158,7 @@ static void remb_track(RouterTrack *rt, void *ud) {
   t->e->rembs_sent++;
 }
 
-void publisher_feedback_tick(Participant *p, int64_t now) {
+void publisher_feedback_tick(EnginePeer *p, int64_t now) {
   if (!p->e->pub_connected) return;
   if (!p->e->pub_connected_us) p->e->pub_connected_us = now;
   send_twcc(p, now);
@@ -170,12 +170,12 @@ void publisher_feedback_tick(Participant *p, int64_t now) {
   if (c.len) engine_send(p, ENGINE_LEG_PUBLISHER, ENGINE_PACKET_RTCP, b, c.len);
 }
 
-void publisher_feedback_free(Participant *p) {
+void publisher_feedback_free(EnginePeer *p) {
   g_free(p->e->pub_twcc);
   p->e->pub_twcc = NULL;
 }
 
-void engine_peer_set_publisher_twcc(Participant *p, uint8_t id) {
+void engine_peer_set_publisher_twcc(EnginePeer *p, uint8_t id) {
   if (!id) {
     if (p->e->pub_twcc)
       engine_log(p->room, ENGINE_LOG_INFO, "publisher_twcc", "room=%s participant=%s state=off", p->room->name, p->id);
@@ -191,7 +191,7 @@ void engine_peer_set_publisher_twcc(Participant *p, uint8_t id) {
   p->e->pub_twcc_ext = id;
 }
 
-void engine_publisher_feedback_stats(const Participant *p, EngineFeedbackStats *out) {
+void engine_publisher_feedback_stats(const EnginePeer *p, EngineFeedbackStats *out) {
   const TwccFeedbackStats *s = p->e->pub_twcc ? &p->e->pub_twcc->stats : NULL;
   *out = (EngineFeedbackStats){
       .transport_cc = p->e->pub_twcc != NULL,

@@ -10,11 +10,11 @@
 #include "rtp.h"
 #include "twcc_feedback.h"
 
-typedef struct Participant Participant;
+typedef struct EnginePeer EnginePeer;
 
 /* One RTP packet parsed from the publisher's transport (before anything
  * else looks at it: unknown SSRCs and padding count too). */
-void publisher_feedback_on_rtp(Participant *p, const uint8_t *buf, const RtpView *v,
+void publisher_feedback_on_rtp(EnginePeer *p, const uint8_t *buf, const RtpView *v,
                                int64_t arrival_us);
 
 /* The sans-IO part of the above, testable alone: records the packet's
@@ -23,14 +23,12 @@ bool publisher_feedback_record(TwccFeedback *f, uint8_t ext_id, const uint8_t *b
                                const RtpView *v, int64_t arrival_us);
 
 /* Every room tick (20 ms): transport-cc feedback when due, REMBs. */
-void publisher_feedback_tick(Participant *p, int64_t now_us);
-
-void publisher_feedback_free(Participant *p);
+void publisher_feedback_tick(EnginePeer *p, int64_t now_us);
 
 /* After a publisher offer: transport-cc feedback toward the publisher on
  * with the extension id our answer accepted (allocating the recorder; a
  * re-offer keeps its sequence going), or off with 0 (freed). */
-void engine_peer_set_publisher_twcc(Participant *p, uint8_t ext_id);
+void engine_peer_set_publisher_twcc(EnginePeer *p, uint8_t ext_id);
 
 /* publisher_feedback in participant_stats (docs/sfu-control.md). */
 typedef struct {
@@ -39,6 +37,6 @@ typedef struct {
   uint64_t packets, packets_without_ext, feedbacks, feedback_bytes, send_errors;
   uint64_t late, duplicates, skipped;
 } EngineFeedbackStats;
-void engine_publisher_feedback_stats(const Participant *p, EngineFeedbackStats *out);
+void engine_publisher_feedback_stats(const EnginePeer *p, EngineFeedbackStats *out);
 
 #endif

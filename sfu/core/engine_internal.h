@@ -35,47 +35,51 @@
 #define AUDIO_BUDGET_BPS 40000
 
 /* Our transport-cc estimate drives the choice once its feedback flows. */
-static inline bool engine_uses_bwe(const Participant *q) {
+static inline bool engine_uses_bwe(const EnginePeer *q) {
   return q->e->bwe_on && q->e->bwe && q->e->bwe->feedbacks > 0;
 }
 
 /* engine.c: through the room's hooks (core/engine.h EngineHooks); no-ops
  * when the room set none. */
-void engine_log(const Room *r, EngineLogLevel level, const char *event, const char *fmt, ...)
+void engine_log(const EngineRoom *r, EngineLogLevel level, const char *event, const char *fmt, ...)
     G_GNUC_PRINTF(4, 5);
-void engine_emit(const Room *r, const EngineEvent *ev);
+void engine_emit(const EngineRoom *r, const EngineEvent *ev);
 
 /* engine_publisher.c */
-void engine_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len, int64_t now_us);
-void engine_on_publisher_rtcp(Participant *p, uint8_t *buf, size_t len, int64_t now_us);
+void engine_on_publisher_rtp(EnginePeer *p, uint8_t *buf, size_t len, int64_t now_us);
+void engine_on_publisher_rtcp(EnginePeer *p, uint8_t *buf, size_t len, int64_t now_us);
 /* Give a packet to the subscriber its transport-wide seq (subscriber_bwe
  * remembers size and send time for the feedback): the element is
  * overwritten, or added when the packet has none (the buffer has EXT_ROOM
  * spare bytes before cap). False: leave the packet unsent. */
-bool engine_stamp_twcc(SubSlot *s, uint8_t *b, size_t *len, size_t cap, int64_t now_us);
+bool engine_stamp_twcc(EngineSlot *s, uint8_t *b, size_t *len, size_t cap, int64_t now_us);
 /* Simulcast VP8: PictureID/TL0PICIDX continue across the subscription's
  * layer switches (vp8_rewrite.h says why). False: do not send. */
-bool engine_rewrite_vp8(PubTrack *t, SubSlot *s, unsigned layer, bool switch_ok, uint8_t *pkt,
+bool engine_rewrite_vp8(EngineTrack *t, EngineSlot *s, unsigned layer, bool switch_ok, uint8_t *pkt,
                         const RtpView *v);
 
+/* engine_feedback.c: the publisher's transport-cc recorder goes (the peer
+ * leaves, or a re-offer turned it off). */
+void publisher_feedback_free(EnginePeer *p);
+
 /* engine_subscriber.c */
-void engine_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len, int64_t now_us);
+void engine_on_subscriber_rtcp(EnginePeer *p, uint8_t *buf, size_t len, int64_t now_us);
 
 /* engine_track.c: one PLI per layer in mask (bit l: layer l), unthrottled
  * (the callers throttle). */
-void engine_send_pli(PubTrack *t, unsigned mask, const char *reason);
+void engine_send_pli(EngineTrack *t, unsigned mask, const char *reason);
 
 /* engine_layers.c: what is reserved of q's downlink before a video
  * subscription's layer (its audio). */
-uint64_t engine_others_bps(const Participant *q, const SubSlot *self, int64_t now_us);
+uint64_t engine_others_bps(const EnginePeer *q, const EngineSlot *self, int64_t now_us);
 
 /* engine_probe.c: probe padding for a subscriber whose estimate is ours. */
-void engine_probe_tick(Participant *q, int64_t now_us);
+void engine_probe_tick(EnginePeer *q, int64_t now_us);
 
 /* engine_reports.c */
-void engine_tick_tracks(Room *r, int64_t now_us); /* NACK and keyframe polls */
-void engine_report_publisher(Participant *p, int64_t now_us);
-void engine_report_subscriber(Participant *p, int64_t now_us);
-void engine_poll_speakers(Room *r, int64_t now_us);
+void engine_tick_tracks(EngineRoom *r, int64_t now_us); /* NACK and keyframe polls */
+void engine_report_publisher(EnginePeer *p, int64_t now_us);
+void engine_report_subscriber(EnginePeer *p, int64_t now_us);
+void engine_poll_speakers(EngineRoom *r, int64_t now_us);
 
 #endif

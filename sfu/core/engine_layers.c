@@ -8,21 +8,21 @@
 #include "engine_internal.h"
 #include "engine_state.h"
 
-uint64_t forwarder_slot_cap(const SubSlot *s) {
+uint64_t forwarder_slot_cap(const EngineSlot *s) {
   uint64_t a = s->owner ? s->owner->max_video_bps : 0, b = s->e->answer_max_bps;
   if (!a) return b;
   if (!b) return a;
   return a < b ? a : b;
 }
 
-uint64_t forwarder_video_cap(const PubTrack *t) {
+uint64_t forwarder_video_cap(const EngineTrack *t) {
   if (t->n_layers > 1) return 0; /* limited subscribers get the low layer instead */
   size_t n = 0;
   RouterSubscription *const *subs = router_track_subscriptions(t->e->rt, &n);
   uint64_t cap = 0;
   size_t counted = 0;
   for (size_t i = 0; i < n; i++) {
-    const SubSlot *s = subs[i]->user_data;
+    const EngineSlot *s = subs[i]->user_data;
     if (!s) continue;
     uint64_t c = forwarder_slot_cap(s);
     if (!c) return 0; /* one subscriber takes all the publisher sends */
@@ -37,9 +37,9 @@ uint64_t forwarder_video_cap(const PubTrack *t) {
 /* Pause: remember where the output numbering stands and drop the router
  * subscription (nothing of the track reaches the subscriber; its audio
  * subscriptions are untouched). */
-static void pause_video(SubSlot *s, PubTrack *t, int64_t now) {
+static void pause_video(EngineSlot *s, EngineTrack *t, int64_t now) {
   RouterSubscription *rs = s->rs;
-  Participant *q = s->owner;
+  EnginePeer *q = s->owner;
   s->e->resume_seq = (uint16_t)(rs->rw.started ? rs->rw.out_ext_max + 1 : rs->rw.first_out_seq);
   s->e->resume_ts = rs->rw.started ? rs->rw.last_out_ts : rs->rw.first_out_ts;
   s->e->paused_us = rs->rw.started ? rs->rw.last_out_us : now;
@@ -56,8 +56,8 @@ static void pause_video(SubSlot *s, PubTrack *t, int64_t now) {
 /* Resume: a new router subscription with the same out SSRC, numbering on
  * from the pause (sequence + 1, timestamp advanced by the time paused); it
  * waits for a keyframe of the target layer, which we ask for. */
-static void resume_video(SubSlot *s, PubTrack *t, unsigned layer, int64_t now) {
-  Participant *q = s->owner;
+static void resume_video(EngineSlot *s, EngineTrack *t, unsigned layer, int64_t now) {
+  EnginePeer *q = s->owner;
   uint32_t ts = s->e->resume_ts + (uint32_t)((now - s->e->paused_us) * (int64_t)t->codec.clock_rate / 1000000);
   RouterSubscription *rs = NULL;
   if (router_subscribe(t->room->router, q->id, t->id, s->e->ssrc, s->e->resume_seq, ts, &rs) != ROUTER_OK)
@@ -81,24 +81,24 @@ static void resume_video(SubSlot *s, PubTrack *t, unsigned layer, int64_t now) {
  * still ramping up from its 500 kbit/s start, and kept its focused call off
  * the higher layer; a shared budget needs a start from what is already
  * being delivered. */
-uint64_t engine_others_bps(const Participant *q, const SubSlot *self, int64_t now) {
+uint64_t engine_others_bps(const EnginePeer *q, const EngineSlot *self, int64_t now) {
   (void)self;
   (void)now;
   uint64_t sum = 0;
   for (guint i = 0; i < q->slots->len; i++) {
-    const SubSlot *o = q->slots->pdata[i];
+    const EngineSlot *o = q->slots->pdata[i];
     if (o->rs && o->e->kind == SDP_KIND_AUDIO) sum += AUDIO_BUDGET_BPS;
   }
   return sum;
 }
 
 
-void forwarder_choose_layer(SubSlot *s, int64_t now) {
+void forwarder_choose_layer(EngineSlot *s, int64_t now) {
   if (!s->e->active || !s->e->track_id || (!s->rs && !s->e->paused)) return;
   RouterSubscription *rs = s->rs;
-  PubTrack *t = rs ? rs->track->user_data : room_track(s->owner->room, s->e->track_id);
+  EngineTrack *t = rs ? rs->track->user_data : engine_room_track(s->owner->room, s->e->track_id);
   if (!t || t->n_layers < 2) return;
-  Participant *q = s->owner;
+  EnginePeer *q = s->owner;
   int top = (int)t->n_layers - 1;
   /* A limit (wall tile) caps the choice at the lowest layer; the estimate
    * (the subscriber's REMB) picks among the rest, audio first. */

@@ -1,9 +1,9 @@
 /* engine_private: the room engine's own state, which only its files
  * (engine_internal.h's list) see: no pump file includes this header, so
  * these fields change only through engine.h's calls. Each hangs off its
- * struct in engine_state.h as `e`, made and freed with it
- * (engine_room_init/clear, engine_peer_init/clear, engine_slot_init/clear,
- * pub_track_new/free). Worker thread only. */
+ * object in engine_state.h as `e`, made and freed with it
+ * (engine_room_new/free, engine_peer_join/leave, engine_slot_new — freed
+ * with its peer —, engine_track_new/free). Worker thread only. */
 #ifndef PARLOUR_SFU_CORE_ENGINE_PRIVATE_H
 #define PARLOUR_SFU_CORE_ENGINE_PRIVATE_H
 

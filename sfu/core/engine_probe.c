@@ -17,8 +17,8 @@
 #define PAD_MIN 200
 #define PAD_HDR (RTP_HEADER_MIN + 8)
 
-static bool send_padding(SubSlot *s, size_t pad, int64_t now) {
-  Participant *q = s->owner;
+static bool send_padding(EngineSlot *s, size_t pad, int64_t now) {
+  EnginePeer *q = s->owner;
   uint8_t b[PAD_HDR + PAD_MAX + ENGINE_PACKET_TAILROOM];
   uint32_t ts = s->rs ? (s->rs->rw.started ? s->rs->rw.last_out_ts : s->rs->rw.first_out_ts) : s->e->resume_ts;
   memset(b, 0, sizeof b);
@@ -48,18 +48,18 @@ static bool send_padding(SubSlot *s, size_t pad, int64_t now) {
  * told what the cheapest step up needs (that layer's rate x 1.25 plus what
  * the rest of the downlink carries, the selector's own margin) and asks
  * for probe padding, sent on a video subscription's RTX SSRC. */
-void engine_probe_tick(Participant *q, int64_t now) {
+void engine_probe_tick(EnginePeer *q, int64_t now) {
   if (!engine_uses_bwe(q) || !q->e->sub_connected) return;
   bool verified = subscriber_bwe_take_verified(q->e->bwe);
   uint64_t want = 0;
-  SubSlot *pad = NULL;
+  EngineSlot *pad = NULL;
   for (guint i = 0; i < q->slots->len; i++) {
-    SubSlot *s = q->slots->pdata[i];
+    EngineSlot *s = q->slots->pdata[i];
     if (s->e->kind != SDP_KIND_VIDEO || !s->e->active || !s->e->track_id || (!s->rs && !s->e->paused)) continue;
     if (!pad && s->e->rtx_ok && s->e->ext_twcc) pad = s;
     if (!s->e->sel_ready) continue;
     if (verified) layer_selector_verified(&s->e->sel, now);
-    PubTrack *t = s->rs ? s->rs->track->user_data : room_track(q->room, s->e->track_id);
+    EngineTrack *t = s->rs ? s->rs->track->user_data : engine_room_track(q->room, s->e->track_id);
     if (!t || t->n_layers < 2) continue;
     int next = s->e->sel.target == LAYER_PAUSED ? 0 : s->e->sel.target + 1;
     if (next > s->e->sel.max_layer || next >= (int)t->n_layers) continue;

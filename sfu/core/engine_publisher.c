@@ -21,16 +21,16 @@
 /* ---- publisher RTP ---- */
 
 typedef struct {
-  Participant *p;
+  EnginePeer *p;
   const uint8_t *buf;
   const RtpView *v;
-  PubTrack *found;
+  EngineTrack *found;
   int rtx;
   unsigned layer;
 } Learn;
 
 /* The layer a RID (or repaired RID) header extension names; -1 none. */
-static int layer_of_rid(const PubTrack *t, const uint8_t *buf, const RtpView *v, uint8_t id) {
+static int layer_of_rid(const EngineTrack *t, const uint8_t *buf, const RtpView *v, uint8_t id) {
   RtpExtElement el;
   if (!id || !rtp_ext_find(buf, v, id, &el)) return -1;
   for (unsigned l = 0; l < t->n_layers; l++)
@@ -41,7 +41,7 @@ static int layer_of_rid(const PubTrack *t, const uint8_t *buf, const RtpView *v,
 
 static void learn_one(RouterTrack *rt, void *ud) {
   Learn *l = ud;
-  PubTrack *t = rt->user_data;
+  EngineTrack *t = rt->user_data;
   if (l->found || t->pub != l->p) return;
   uint8_t pt = l->v->payload_type;
   int is_rtx = t->codec.rtx_pt && pt == t->codec.rtx_pt;
@@ -67,8 +67,8 @@ static void learn_one(RouterTrack *rt, void *ud) {
  * remembers size and send time for the feedback): the element is
  * overwritten, or added when the packet has none (the buffer has EXT_ROOM
  * spare bytes before cap). False: leave the packet unsent. */
-bool engine_stamp_twcc(SubSlot *s, uint8_t *b, size_t *len, size_t cap, int64_t now) {
-  Participant *q = s->owner;
+bool engine_stamp_twcc(EngineSlot *s, uint8_t *b, size_t *len, size_t cap, int64_t now) {
+  EnginePeer *q = s->owner;
   if (!s->e->ext_twcc || !q->e->bwe) return true;
   RtpView v;
   uint8_t zero[2] = {0, 0};
@@ -80,20 +80,20 @@ bool engine_stamp_twcc(SubSlot *s, uint8_t *b, size_t *len, size_t cap, int64_t 
 
 /* Simulcast VP8: PictureID/TL0PICIDX continue across the subscription's
  * layer switches (vp8_rewrite.h says why). False: do not send. */
-bool engine_rewrite_vp8(PubTrack *t, SubSlot *s, unsigned layer, bool switch_ok, uint8_t *pkt,
+bool engine_rewrite_vp8(EngineTrack *t, EngineSlot *s, unsigned layer, bool switch_ok, uint8_t *pkt,
                         const RtpView *v) {
   if (t->codec_id != CODEC_VP8 || t->n_layers < 2 || !v->payload_len) return true;
   return vp8_rewrite_apply(&s->e->vp8, layer, switch_ok, pkt + v->payload_offset, v->payload_len);
 }
 
-static void forward_one(PubTrack *t, unsigned layer, const RouterOutput *o, const uint8_t *buf,
+static void forward_one(EngineTrack *t, unsigned layer, const RouterOutput *o, const uint8_t *buf,
                         size_t len, const RtpView *v, int64_t now) {
-  SubSlot *s = o->sub->user_data;
-  Participant *q = s ? s->owner : NULL;
+  EngineSlot *s = o->sub->user_data;
+  EnginePeer *q = s ? s->owner : NULL;
   if (!q) return;
   /* Second layer of one-way video: whatever subscription exists, no video
    * reaches a subscriber that may not see it. */
-  if (!participant_may_receive(q, t)) {
+  if (!engine_peer_may_receive(q, t)) {
     engine_drop(q, ENGINE_DROP_VIDEO_BLOCKED, now);
     return;
   }
@@ -130,8 +130,8 @@ static void forward_one(PubTrack *t, unsigned layer, const RouterOutput *o, cons
   }
 }
 
-void engine_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len, int64_t now) {
-  Room *r = p->room;
+void engine_on_publisher_rtp(EnginePeer *p, uint8_t *buf, size_t len, int64_t now) {
+  EngineRoom *r = p->room;
   if (len > MAX_PKT) {
     engine_drop(p, ENGINE_DROP_OVERSIZE, now);
     return;
@@ -163,7 +163,7 @@ void engine_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len, int64_t n
       return;
     }
   }
-  PubTrack *t = info.track->user_data;
+  EngineTrack *t = info.track->user_data;
   if (t->pub != p) { /* another participant's SSRC: spoofing or clash */
     engine_drop(p, ENGINE_DROP_SPOOFED_SSRC, now);
     return;
@@ -211,7 +211,7 @@ void engine_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len, int64_t n
    * staff stays a gap in the file. Simulcast: one stream only, the top
    * layer (the recorder takes one SSRC per track). */
   if (r->e->hooks && r->e->hooks->record_rtp && !t->e->rt->muted && L == t->n_layers - 1)
-    r->e->hooks->record_rtp(r->e->hooks_ctx, t, buf, len, now);
+    r->e->hooks->record_rtp(r->e->hooks_ctx, t->user, buf, len, now);
   /* The analyser tap takes the lowest layer (docs/faces.md); it drops, never
    * waits. Its keyframe requests are served here, on the worker. */
   unsigned gen = 0;
@@ -221,7 +221,7 @@ void engine_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len, int64_t n
       t->e->faces_kf_gen = gen;
       forwarder_request_keyframe(t, "analyser", 1, now);
     }
-    if (r->e->hooks->analyser_push) r->e->hooks->analyser_push(r->e->hooks_ctx, p, buf, len, now);
+    if (r->e->hooks->analyser_push) r->e->hooks->analyser_push(r->e->hooks_ctx, p->user, buf, len, now);
   }
   bool voice;
   uint8_t level;
@@ -242,7 +242,7 @@ void engine_on_publisher_rtp(Participant *p, uint8_t *buf, size_t len, int64_t n
   for (size_t i = 0; i < n; i++) forward_one(t, L, &outs[i], buf, len, &v, now);
 }
 
-void engine_on_publisher_rtcp(Participant *p, uint8_t *buf, size_t len, int64_t now) {
+void engine_on_publisher_rtcp(EnginePeer *p, uint8_t *buf, size_t len, int64_t now) {
   RtcpIter it;
   RtcpPacket pk;
   rtcp_iter_init(&it, buf, len);
@@ -250,12 +250,12 @@ void engine_on_publisher_rtcp(Participant *p, uint8_t *buf, size_t len, int64_t 
     if (pk.kind != RTCP_KIND_SR) continue;
     RouterSsrcInfo info;
     if (!router_lookup_ssrc(p->room->router, pk.u.sr.info.ssrc, &info) || info.is_rtx) continue;
-    PubTrack *t = info.track->user_data;
+    EngineTrack *t = info.track->user_data;
     unsigned L = info.layer < t->n_layers ? info.layer : 0;
     if (t->pub == p && t->e->have_rstats[L]) rtp_stats_on_sr(&t->e->rstats[L], pk.u.sr.info.ntp, now);
-    const Room *r = p->room;
+    const EngineRoom *r = p->room;
     if (t->pub == p && r->e->hooks && r->e->hooks->record_sr && L == t->n_layers - 1)
-      r->e->hooks->record_sr(r->e->hooks_ctx, t, pk.u.sr.info.ntp, pk.u.sr.info.rtp_ts, now);
+      r->e->hooks->record_sr(r->e->hooks_ctx, t->user, pk.u.sr.info.ntp, pk.u.sr.info.rtp_ts, now);
   }
   if (it.status != RTCP_OK) engine_drop(p, ENGINE_DROP_RTCP_PARSE, now);
 }

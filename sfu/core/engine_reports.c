@@ -13,14 +13,14 @@
 /* ---- timers ---- */
 
 typedef struct {
-  Room *r;
+  EngineRoom *r;
   int64_t now;
 } TickCtx;
 
 static void tick_track(RouterTrack *rt, void *ud) {
   TickCtx *c = ud;
-  PubTrack *t = rt->user_data;
-  Participant *p = t->pub;
+  EngineTrack *t = rt->user_data;
+  EnginePeer *p = t->pub;
   if (!p->e->pub_connected) return;
   if (t->kind == SDP_KIND_VIDEO) {
     unsigned due = 0;
@@ -44,7 +44,7 @@ static void tick_track(RouterTrack *rt, void *ud) {
 
 /* Loss-based estimate (the loss half of GCC): back off under heavy loss,
  * probe up slowly when clean. Enough for the publisher's encoder to adapt. */
-static void update_remb(PubTrack *t, uint8_t fraction_lost) {
+static void update_remb(EngineTrack *t, uint8_t fraction_lost) {
   double loss = fraction_lost / 256.0;
   double est = (double)t->e->remb_bps;
   if (loss > 0.10)
@@ -57,24 +57,24 @@ static void update_remb(PubTrack *t, uint8_t fraction_lost) {
 }
 
 typedef struct {
-  Participant *p;
+  EnginePeer *p;
   GPtrArray *out;
 } OwnCollect;
 
 static void collect_own(RouterTrack *rt, void *ud) {
   OwnCollect *c = ud;
-  PubTrack *t = rt->user_data;
+  EngineTrack *t = rt->user_data;
   if (t->pub == c->p) g_ptr_array_add(c->out, t);
 }
 
-void engine_report_publisher(Participant *p, int64_t now) {
+void engine_report_publisher(EnginePeer *p, int64_t now) {
   if (!p->e->pub_connected) return;
   RtcpReportBlock blocks[RTCP_MAX_REPORT_BLOCKS];
   unsigned nb = 0;
   OwnCollect c = {p, g_ptr_array_new()};
   router_foreach_track(p->room->router, collect_own, &c);
   for (guint i = 0; i < c.out->len; i++) {
-    PubTrack *t = c.out->pdata[i];
+    EngineTrack *t = c.out->pdata[i];
     uint8_t worst = 0;
     int any = 0;
     for (unsigned l = 0; l < t->n_layers && nb < RTCP_MAX_REPORT_BLOCKS; l++) {
@@ -95,9 +95,9 @@ void engine_report_publisher(Participant *p, int64_t now) {
 }
 
 
-void engine_report_subscriber(Participant *p, int64_t now) {
+void engine_report_subscriber(EnginePeer *p, int64_t now) {
   uint64_t total = 0;
-  for (guint i = 0; i < p->slots->len; i++) total += ((SubSlot *)p->slots->pdata[i])->e->bytes;
+  for (guint i = 0; i < p->slots->len; i++) total += ((EngineSlot *)p->slots->pdata[i])->e->bytes;
   p->e->sub_rate_bps = (total - p->e->sub_bytes_last) * 8 * 1000000 / REPORT_INTERVAL_US;
   p->e->sub_bytes_last = total;
   if (!p->e->sub_connected) return;
@@ -105,7 +105,7 @@ void engine_report_subscriber(Participant *p, int64_t now) {
   size_t len = 0;
   uint64_t ntp = rtcp_ntp_from_unix_us(now + p->room->e->wall_offset_us);
   for (guint i = 0; i < p->slots->len; i++) {
-    SubSlot *s = p->slots->pdata[i];
+    EngineSlot *s = p->slots->pdata[i];
     RtcpSenderInfo si;
     if (!s->rs || !rtp_send_stats_sender_info(&s->e->sstats, now, ntp, &si)) continue;
     size_t n = rtcp_build_sr(b + len, 1400 - len, &si, NULL, 0);
@@ -117,19 +117,19 @@ void engine_report_subscriber(Participant *p, int64_t now) {
 
 typedef struct {
   uint32_t key;
-  PubTrack *found;
+  EngineTrack *found;
 } SpeakerFind;
 
 static void find_speaker(RouterTrack *rt, void *ud) {
   SpeakerFind *f = ud;
-  PubTrack *t = rt->user_data;
+  EngineTrack *t = rt->user_data;
   if (f->key && t->e->speaker_key == f->key) f->found = t;
 }
 
 #define SPEAKER_POLL_US 100000
 
 /* speaking / active_speaker events from the audio levels (docs/sfu-control.md). */
-void engine_poll_speakers(Room *r, int64_t now) {
+void engine_poll_speakers(EngineRoom *r, int64_t now) {
   if (now - r->e->last_speaker_poll_us < SPEAKER_POLL_US) return;
   r->e->last_speaker_poll_us = now;
   SpeakerEvent ev[16];
@@ -149,7 +149,7 @@ void engine_poll_speakers(Room *r, int64_t now) {
 }
 
 
-void engine_tick_tracks(Room *r, int64_t now) {
+void engine_tick_tracks(EngineRoom *r, int64_t now) {
   TickCtx c = {r, now};
   router_foreach_track(r->router, tick_track, &c);
 }

@@ -6,44 +6,35 @@
 
 #include "engine_internal.h"
 
-void engine_slot_init(SubSlot *s) { s->e = g_new0(struct EngineSlotState, 1); }
-
-void engine_slot_clear(SubSlot *s) {
-  g_free(s->e->track_id);
-  g_free(s->e);
-  s->e = NULL;
-}
-
-void engine_slot_set_desc(SubSlot *s) {
+void engine_slot_set_desc(EngineSlot *s, const EngineSlotDesc *d) {
   struct EngineSlotState *e = s->e;
-  e->kind = s->kind;
+  e->kind = d->kind;
   g_free(e->track_id);
-  e->track_id = g_strdup(s->track_id);
-  e->codec = s->codec;
-  e->codec.fmtp = NULL; /* the pump's */
-  e->rtx_pt = s->rtx_pt;
-  e->ssrc = s->ssrc;
-  e->rtx_ssrc = s->rtx_ssrc;
-  e->active = s->active;
-  e->rtx_ok = s->rtx_ok;
-  e->ext_abs = s->ext_abs;
-  e->ext_level = s->ext_level;
-  e->ext_twcc = s->ext_twcc;
-  e->answer_max_bps = s->answer_max_bps;
+  e->track_id = g_strdup(d->track_id);
+  e->codec = (SdpCodec){.pt = d->pt, .clock_rate = d->clock_rate};
+  e->rtx_pt = d->rtx_pt;
+  e->ssrc = d->ssrc;
+  e->rtx_ssrc = d->rtx_ssrc;
+  e->active = d->active;
+  e->rtx_ok = d->rtx_ok;
+  e->ext_abs = d->ext_abs;
+  e->ext_level = d->ext_level;
+  e->ext_twcc = d->ext_twcc;
+  e->answer_max_bps = d->answer_max_bps;
 }
 
-bool engine_slot_started(const SubSlot *s) { return s->rs || s->e->paused; }
+bool engine_slot_started(const EngineSlot *s) { return s->rs || s->e->paused; }
 
-void engine_slot_stop(SubSlot *s, bool unsubscribe) {
+void engine_slot_stop(EngineSlot *s, bool unsubscribe) {
   if (s->rs && unsubscribe) router_unsubscribe(s->owner->room->router, s->owner->id, s->e->track_id);
   s->rs = NULL;
   s->e->paused = 0;
 }
 
-bool engine_slot_activate(SubSlot *s, PubTrack *t, uint16_t first_seq, uint32_t first_ts,
+bool engine_slot_activate(EngineSlot *s, EngineTrack *t, uint16_t first_seq, uint32_t first_ts,
                           uint16_t rtx_seq, int64_t now) {
-  Participant *p = s->owner;
-  Room *r = p->room;
+  EnginePeer *p = s->owner;
+  EngineRoom *r = p->room;
   RouterSubscription *rs = NULL;
   RouterStatus st = router_subscribe(r->router, p->id, t->id, s->e->ssrc, first_seq, first_ts, &rs);
   if (st != ROUTER_OK) {

@@ -1,9 +1,11 @@
 /* engine_stats: snapshots of the engine's counters for the stats API
  * (participant_stats, room_stats: docs/sfu-control.md). Plain values out;
  * the pump turns them into its JSON (sfu/participant.c). */
+#include "engine_stats.h"
+
 #include "engine_internal.h"
 
-void engine_track_stats(const PubTrack *t, int64_t now, EngineTrackStats *out) {
+void engine_track_stats(const EngineTrack *t, int64_t now, EngineTrackStats *out) {
   *out = (EngineTrackStats){0};
   size_t nsubs = 0;
   router_track_subscriptions(t->e->rt, &nsubs);
@@ -29,7 +31,7 @@ void engine_track_stats(const PubTrack *t, int64_t now, EngineTrackStats *out) {
   out->remb_highest = t->e->remb_highest;
 }
 
-void engine_slot_stats(const SubSlot *s, EngineSlotStats *out) {
+void engine_slot_stats(const EngineSlot *s, EngineSlotStats *out) {
   *out = (EngineSlotStats){0};
   out->forwarding = s->rs != NULL;
   out->packets = s->e->packets;
@@ -45,13 +47,19 @@ void engine_slot_stats(const SubSlot *s, EngineSlotStats *out) {
     out->layer = s->rs->layer;
     out->target_layer = s->rs->target_layer;
   }
+  if (s->rs) {
+    out->started = s->rs->rw.started;
+    out->first_out_seq = s->rs->rw.first_out_seq;
+    out->out_ext_max = s->rs->rw.out_ext_max;
+    out->forwarded = s->rs->rw.stats.forwarded;
+  }
 }
 
-const EngineDrops *engine_peer_drops(const Participant *p) { return &p->e->drops; }
+const EngineDrops *engine_peer_drops(const EnginePeer *p) { return &p->e->drops; }
 
-const EngineDrops *engine_room_drops(const Room *r) { return &r->e->drops; }
+const EngineDrops *engine_room_drops(const EngineRoom *r) { return &r->e->drops; }
 
-void engine_peer_stats(const Participant *p, EnginePeerStats *out) {
+void engine_peer_stats(const EnginePeer *p, EnginePeerStats *out) {
   *out = (EnginePeerStats){0};
   /* The estimate the layer choice uses: ours from transport-cc feedback
    * once it flows, else the subscriber's REMB. */

@@ -12,14 +12,14 @@
 
 /* ---- subscriber RTCP ---- */
 
-static void retransmit(SubSlot *s, RouterSubscription *rs, uint16_t out_seq, int64_t now) {
+static void retransmit(EngineSlot *s, RouterSubscription *rs, uint16_t out_seq, int64_t now) {
   uint32_t in_ssrc;
   uint16_t in_seq;
-  PubTrack *t = rs->track->user_data;
+  EngineTrack *t = rs->track->user_data;
   /* Cut over: the old layer is abandoned (its repairs would only join the
    * overflowing queue) and nothing of the new one went out yet. */
   if (rs->cut_over) return;
-  if (!participant_may_receive(s->owner, t)) { /* one-way video: no repair either */
+  if (!engine_peer_may_receive(s->owner, t)) { /* one-way video: no repair either */
     engine_drop(s->owner, ENGINE_DROP_VIDEO_BLOCKED, now);
     return;
   }
@@ -42,7 +42,7 @@ static void retransmit(SubSlot *s, RouterSubscription *rs, uint16_t out_seq, int
   rtp_set_seq(ob, plen, out_seq);
   rtp_set_timestamp(ob, plen, out_ts);
   rtp_set_payload_type(ob, plen, s->e->codec.pt);
-  Participant *q = s->owner;
+  EnginePeer *q = s->owner;
   if (v.extension && rtp_ext_rewrite_ids(ob, &v, s->e->ext_map, NULL) != RTP_OK) {
     engine_drop(q, ENGINE_DROP_EXT_REWRITE, now);
     return;
@@ -67,22 +67,22 @@ static void retransmit(SubSlot *s, RouterSubscription *rs, uint16_t out_seq, int
     engine_drop(q, ENGINE_DROP_SEND, now);
 }
 
-static RouterSubscription *own_sub(Participant *p, uint32_t media_ssrc, SubSlot **slot) {
+static RouterSubscription *own_sub(EnginePeer *p, uint32_t media_ssrc, EngineSlot **slot) {
   RouterSubscription *rs = router_subscription_by_out_ssrc(p->room->router, media_ssrc);
   if (!rs || !rs->user_data) return NULL;
-  SubSlot *s = rs->user_data;
+  EngineSlot *s = rs->user_data;
   if (s->owner != p) return NULL;
   *slot = s;
   return rs;
 }
 
-void engine_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len, int64_t now) {
+void engine_on_subscriber_rtcp(EnginePeer *p, uint8_t *buf, size_t len, int64_t now) {
   RtcpIter it;
   RtcpPacket pk;
   rtcp_iter_init(&it, buf, len);
   uint64_t est_before = p->e->bwe ? subscriber_bwe_estimate(p->e->bwe) : 0;
   while (rtcp_iter_next(&it, &pk)) {
-    SubSlot *s = NULL;
+    EngineSlot *s = NULL;
     RouterSubscription *rs;
     /* transport-cc feedback and REMB go to the estimate (others ignored
      * there); a malformed feedback is counted and changes nothing. */
@@ -94,7 +94,7 @@ void engine_on_subscriber_rtcp(Participant *p, uint8_t *buf, size_t len, int64_t
       RtcpReportBlock rb;
       uint32_t mid = rtcp_ntp_mid32(rtcp_ntp_from_unix_us(now + p->room->e->wall_offset_us));
       for (unsigned i = 0; i < pk.count && rtcp_report_block(&pk, i, &rb); i++) {
-        SubSlot *o = NULL;
+        EngineSlot *o = NULL;
         if (!own_sub(p, rb.ssrc, &o)) continue;
         int64_t rtt = rtcp_rtt_us(mid, rb.lsr, rb.dlsr);
         if (rtt > 0 && rtt < 10000000) {

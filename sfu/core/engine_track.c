@@ -13,24 +13,25 @@
 #define NACK_BUFFER_AGE_US 1000000
 #define REMB_START_BPS 1000000
 
-PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
-  Room *r = p->room;
-  PubTrack *t = g_new0(PubTrack, 1);
+EngineTrack *engine_track_new(EnginePeer *p, const EngineTrackDesc *d, void *user) {
+  EngineRoom *r = p->room;
+  EngineTrack *t = g_new0(EngineTrack, 1);
   t->e = g_new0(struct EngineTrackState, 1);
   t->room = r;
   t->pub = p;
-  t->id = g_strdup_printf("%s:%s", p->id, mi->mid);
-  t->mid = g_strdup(mi->mid);
-  t->kind = mi->kind;
-  t->codec = mi->codec;
-  t->codec.fmtp = g_strdup(mi->codec.fmtp);
-  t->codec_id = codec_from_name(mi->codec.name);
-  t->ext = mi->ext;
-  t->n_layers = mi->n_rids > 1 ? mi->n_rids : 1;
+  t->user = user;
+  t->id = g_strdup(d->id);
+  t->mid = g_strdup(d->mid);
+  t->kind = d->kind;
+  t->codec = d->codec;
+  t->codec.fmtp = NULL; /* the pump's */
+  t->codec_id = d->codec_id;
+  t->ext = d->ext;
+  t->n_layers = d->n_layers ? d->n_layers : 1;
   layer_rate_init(&t->e->meter);
   if (t->n_layers > ROUTER_MAX_LAYERS) t->n_layers = ROUTER_MAX_LAYERS;
-  for (unsigned l = 0; l < t->n_layers && mi->n_rids; l++)
-    g_strlcpy(t->rids[l], mi->rids[l], sizeof t->rids[l]);
+  for (unsigned l = 0; l < t->n_layers && t->n_layers > 1; l++)
+    g_strlcpy(t->rids[l], d->rids[l], sizeof t->rids[l]);
   /* About 1 s of packets: video at a few Mbit/s, audio at 50 packets/s. */
   for (unsigned l = 0; l < t->n_layers; l++) {
     t->e->nack_buf[l] = nack_buffer_new(t->kind == SDP_KIND_VIDEO ? NACK_BUFFER_SLOTS : 64, MAX_PKT,
@@ -38,7 +39,6 @@ PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
     t->e->nack_gen[l] = nack_generator_new(NULL);
   }
   for (unsigned l = 0; l < ROUTER_MAX_LAYERS; l++) keyframe_throttle_init(&t->e->kt[l], 0);
-  t->rec_handle = -1;
   t->e->remb_bps = t->kind == SDP_KIND_VIDEO ? REMB_START_BPS : 0;
   t->e->remb_sent_bps = t->e->remb_bps;
   RouterTrackSpec spec = {
@@ -51,10 +51,10 @@ PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
       .payload_type = t->codec.pt,
       .n_layers = t->n_layers,
       /* RID simulcast: SSRCs are learned from the RID extension. */
-      .ssrcs = {t->n_layers > 1 ? 0 : mi->ssrc},
-      .rtx_ssrcs = {t->n_layers > 1 || !mi->codec.rtx_pt ? 0 : mi->rtx_ssrc},
+      .ssrcs = {t->n_layers > 1 ? 0 : d->ssrc},
+      .rtx_ssrcs = {t->n_layers > 1 || !d->codec.rtx_pt ? 0 : d->rtx_ssrc},
       .user_data = t,
-      .user_destroy = pub_track_free,
+      .user_destroy = engine_track_free,
   };
   if (t->kind == SDP_KIND_AUDIO && t->ext.audio_level) {
     uint32_t key = ++r->e->next_speaker_key;
@@ -70,11 +70,11 @@ PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
   }
   if (st != ROUTER_OK) {
     engine_log(r, ENGINE_LOG_WARN, "track_refused", "room=%s track=%s status=%s", r->name, t->id, router_status_str(st));
-    pub_track_free(t);
+    engine_track_free(t);
     return NULL;
   }
   engine_log(r, ENGINE_LOG_INFO, "track_published", "room=%s track=%s kind=%s codec=%s pt=%u ssrc=%u layers=%u",
-           r->name, t->id, sdp_kind_name(t->kind), t->codec.name, t->codec.pt, mi->ssrc,
+           r->name, t->id, sdp_kind_name(t->kind), t->codec.name, t->codec.pt, d->ssrc,
            t->n_layers);
   engine_emit(r, &(EngineEvent){.kind = ENGINE_EVENT_TRACK_PUBLISHED, .participant = p->id,
                                 .track = t->id, .media_kind = sdp_kind_name(t->kind),
@@ -82,8 +82,14 @@ PubTrack *pub_track_new(Participant *p, const SdpMediaInfo *mi) {
   return t;
 }
 
-void pub_track_free(gpointer data) {
-  PubTrack *t = data;
+void engine_track_remove(EngineTrack *t) {
+  char *id = g_strdup(t->id);
+  router_remove_track(t->room->router, id); /* frees t (engine_track_free) */
+  g_free(id);
+}
+
+void engine_track_free(gpointer data) {
+  EngineTrack *t = data;
   if (!t) return;
   if (t->e->speaker_key) speaker_detector_remove(&t->room->e->speakers, t->e->speaker_key);
   for (unsigned l = 0; l < ROUTER_MAX_LAYERS; l++) {
@@ -91,13 +97,12 @@ void pub_track_free(gpointer data) {
     nack_generator_free(t->e->nack_gen[l]);
   }
   g_free(t->e);
-  g_free(t->codec.fmtp);
   g_free(t->id);
   g_free(t->mid);
   g_free(t);
 }
 
-PubTrack *room_track(Room *r, const char *id) {
+EngineTrack *engine_room_track(EngineRoom *r, const char *id) {
   RouterTrack *rt = id ? router_track_by_id(r->router, id) : NULL;
   return rt ? rt->user_data : NULL;
 }
@@ -110,8 +115,8 @@ PubTrack *room_track(Room *r, const char *id) {
  * made the publisher send a top-layer keyframe (tens of kB) into the very
  * downlink that was congested, and its throttle window then delayed the
  * low layer's keyframe that the down-switch waited for. */
-void engine_send_pli(PubTrack *t, unsigned mask, const char *reason) {
-  Participant *p = t->pub;
+void engine_send_pli(EngineTrack *t, unsigned mask, const char *reason) {
+  EnginePeer *p = t->pub;
   uint8_t b[64 * ROUTER_MAX_LAYERS + ENGINE_PACKET_TAILROOM];
   size_t n = 0;
   for (unsigned l = 0; l < t->e->rt->n_layers && l < ROUTER_MAX_LAYERS; l++)
@@ -123,7 +128,7 @@ void engine_send_pli(PubTrack *t, unsigned mask, const char *reason) {
                                       .participant = p->id, .track = t->id, .reason = reason});
 }
 
-static void request_layers(PubTrack *t, unsigned mask, const char *reason, int force, int64_t now) {
+static void request_layers(EngineTrack *t, unsigned mask, const char *reason, int force, int64_t now) {
   if (t->kind != SDP_KIND_VIDEO) return;
   unsigned go = 0;
   for (unsigned l = 0; l < t->e->rt->n_layers && l < ROUTER_MAX_LAYERS; l++) {
@@ -134,16 +139,16 @@ static void request_layers(PubTrack *t, unsigned mask, const char *reason, int f
   if (go) engine_send_pli(t, go, reason);
 }
 
-void forwarder_request_keyframe(PubTrack *t, const char *reason, int force, int64_t now) {
+void forwarder_request_keyframe(EngineTrack *t, const char *reason, int force, int64_t now) {
   request_layers(t, ~0u, reason, force, now);
 }
 
-void forwarder_request_layer_keyframe(PubTrack *t, unsigned layer, const char *reason, int force,
+void forwarder_request_layer_keyframe(EngineTrack *t, unsigned layer, const char *reason, int force,
                                       int64_t now) {
   if (layer < ROUTER_MAX_LAYERS) request_layers(t, 1u << layer, reason, force, now);
 }
 
-RouterStatus forwarder_mute_track(PubTrack *t, bool muted, int64_t now) {
+RouterStatus forwarder_mute_track(EngineTrack *t, bool muted, int64_t now) {
   bool need_kf = false;
   RouterStatus st = router_set_muted(t->room->router, t->id, muted, &need_kf);
   if (need_kf) forwarder_request_keyframe(t, "unmute", 1, now);
