@@ -101,7 +101,7 @@ export async function startSfu(opts = {}) {
     const report = /LeakSanitizer|AddressSanitizer|runtime error:/.test(sfu.log());
     check(!report && st && (st.code === 0 || st.sig === null), 'SFU stopped cleanly with no sanitizer report',
       report ? sfu.log().split('\n').filter((l) => !/^ts=/.test(l)).slice(0, 60).join('\n') : JSON.stringify(st));
-    if (failed || process.env.PARLOUR_KEEP_LOGS) { // PARLOUR_KEEP_LOGS=1: keep it after a pass too
+    if (failures() > 0 || process.env.PARLOUR_KEEP_LOGS) { // PARLOUR_KEEP_LOGS=1: keep it after a pass too
       const keep = path.join(ARTIFACTS, 'sfu', `${path.basename(process.argv[1])}-${process.pid}`);
       fs.mkdirSync(keep, { recursive: true });
       fs.copyFileSync(logPath, path.join(keep, 'sfu.log'));
