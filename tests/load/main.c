@@ -116,16 +116,17 @@ static bool peer_ready(const LoadPeer *p) {
                         p->sub_state == PT_STATE_CONNECTED);
 }
 
-/* Every 50 ms until the measurement starts: a signalled call is up when all
- * its peers' transports are connected (or failed: that is reported, not
- * waited for); when all calls are up, the monitor wall joins, and once it
- * is connected too, the measurement window opens. */
+/* A peer of the call failed (it will never come up). */
 static bool call_failed(const LoadCall *c) {
   for (guint j = 0; j < c->peers->len; j++)
     if (((LoadPeer *)c->peers->pdata[j])->failure) return true;
   return false;
 }
 
+/* Every 50 ms until the measurement starts: a signalled call is up when all
+ * its peers' transports are connected (or failed: that is reported, not
+ * waited for); when all calls are up, the monitor wall joins, and once it
+ * is connected too, the measurement window opens. */
 static gboolean readiness(gpointer data) {
   LoadApp *app = data;
   if (app->media_start_us) {
