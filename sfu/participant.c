@@ -675,6 +675,12 @@ static json_t *transport_json(PeerTransport *t) {
                         (json_int_t)s->bytes_out, "rtcp_out", (json_int_t)s->rtcp_out,
                         "undecryptable", (json_int_t)s->undecryptable);
   json_object_set_new(j, "local_port", json_integer(peer_transport_local_port(t)));
+  /* The peer's media from an address it never checked, and the times the
+   * path moved to another of its addresses (docs/media.md, fast path). */
+  json_object_set_new(j, "dropped_unchecked_address", json_integer((json_int_t)s->dropped_unchecked));
+  json_object_set_new(j, "path_switches_nominated",
+                      json_integer((json_int_t)(s->fast_switches - s->fast_follows)));
+  json_object_set_new(j, "path_switches_followed", json_integer((json_int_t)s->fast_follows));
   return j;
 }
 

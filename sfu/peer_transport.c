@@ -1,6 +1,7 @@
 #include "peer_transport.h"
 
 #include <agent.h>
+#include <arpa/inet.h>
 #include <gio/gio.h>
 #include <stun/usages/ice.h>
 #include <string.h>
@@ -15,6 +16,14 @@
 #include "core/demux.h"
 
 #define MAX_DGRAM 2048
+/* At most this many of the peer's addresses are remembered as checked (a
+ * browser has one or two per interface and address family; the oldest
+ * gives way). */
+#define PT_CHECKED_MAX 16
+/* How long the path's remote must be silent before media follows the peer
+ * to another checked address it sends from (a browser sends RTCP at least
+ * every second, and calls its own pair weak after 2.5 s without a packet). */
+#define PT_FOLLOW_US (2 * G_USEC_PER_SEC)
 
 struct PeerTransport {
   GMainContext *ctx;
@@ -51,6 +60,7 @@ struct PeerTransport {
    * party holding the keys is there at the address media goes to. Junk,
    * even from the peer's address, refreshes nothing. */
   int64_t last_auth_rx_us;  /* last authenticated traffic from the peer */
+  uint64_t auth_rx;         /* datagrams of it so far */
   int64_t nice_failed_us;   /* libnice reported FAILED after connecting; 0 if not */
   /* When ICE started (the peer's credentials arrived); 0 before. libnice
    * declares a stream FAILED only once every pair failed and the peer said
@@ -68,11 +78,12 @@ struct PeerTransport {
    * parked on a context nobody iterates, so libnice neither reads the
    * socket nor takes its agent lock per packet. libnice keeps the agent
    * (its timers, keepalives, restarts, TURN); the peer's consent checks
-   * are answered here with libnice's STUN library. Anything else STUN (a
-   * response to libnice's own checks, a check with other credentials or
-   * from another address, a role conflict), an ICE restart, a new selected
-   * pair or a state change hands the path back to libnice; a relayed (TURN)
-   * or TCP pair never takes it. */
+   * are answered here with libnice's STUN library, from whichever of its
+   * addresses they come (one that nominates moves the path's remote there).
+   * Anything else STUN (a response to libnice's own checks, a role
+   * conflict), an ICE restart, a new selected pair or a state change hands
+   * the path back to libnice; a check with other credentials is dropped; a
+   * relayed (TURN) or TCP pair never takes the path. */
   UdpPump *pump;
   int controlling;
   int nice_state;         /* last NiceComponentState */
@@ -82,6 +93,37 @@ struct PeerTransport {
   struct sockaddr_storage fast_remote;
   socklen_t fast_remote_len;
   int64_t fast_left_us;   /* when the path was last handed back */
+  /* The peer's addresses that sent a check with our credentials since the
+   * last ICE restart (or that libnice knows as its candidates when the path
+   * is taken: those it signalled, and those libnice learnt from its checks
+   * as peer-reflexive): its valid pairs, as far as the fast path can tell. A
+   * browser sends media on the pair it chose, which need not be libnice's:
+   * libnice (0.1.21, controlled) moves its selected pair only to a
+   * nominated pair of higher priority, so a peer that moves the call to a
+   * lower-priority pair keeps sending from an address libnice never
+   * selected. Chromium does so whenever a pair it ranks better (a cheaper
+   * adapter: it ranks loopback below Ethernet whatever the ICE priority)
+   * becomes usable after it nominated the first one, which load makes
+   * likely. libnice itself accepts data from any valid pair; the fast path
+   * did not, and dropped all of it. SRTP authenticates the media whichever
+   * address it comes from. */
+  struct sockaddr_storage checked[PT_CHECKED_MAX];
+  socklen_t checked_len[PT_CHECKED_MAX];
+  unsigned checked_n, checked_next;
+  /* The address the peer last nominated on the fast path (len 0: none, or
+   * libnice selected a pair since): the path's remote when it is taken
+   * again after a hand-back. */
+  struct sockaddr_storage nominated;
+  socklen_t nominated_len;
+  /* When authenticated traffic last came from the path's remote. Where we
+   * are the controlling agent (the subscriber connection: the SFU offers)
+   * the peer cannot nominate, and libnice, whose consent checks are off
+   * (see above), never notices that its pair died: a browser whose path
+   * went moves to another valid pair by itself and sends from there. Once
+   * the remote has been silent for PT_FOLLOW_US while authenticated
+   * traffic arrives from another checked address, media follows it, as a
+   * controlled Chromium follows the address data comes from. */
+  int64_t remote_auth_us;
   unsigned sample_every, sample_count;
   PeerTransportUnverifiedFn on_unverified;
 };
@@ -188,6 +230,7 @@ static int transport_port(PeerTransport *t) { return peer_transport_local_port(t
 /* Authenticated traffic from the peer: it is there and it consents. */
 static void consent_proof(PeerTransport *t, const char *via) {
   t->last_auth_rx_us = g_get_monotonic_time();
+  t->auth_rx++;
   if (t->nice_failed_us) {
     log_info("ice_consent_restored", "port=%d via=%s after_ms=%" G_GINT64_FORMAT,
              transport_port(t), via, (t->last_auth_rx_us - t->nice_failed_us) / 1000);
@@ -277,6 +320,59 @@ static int same_addr(const struct sockaddr_storage *a, socklen_t alen,
   return alen == blen && memcmp(a, b, alen) == 0;
 }
 
+static int checked_has(const PeerTransport *t, const struct sockaddr_storage *a, socklen_t alen) {
+  for (unsigned i = 0; i < t->checked_n; i++)
+    if (same_addr(a, alen, &t->checked[i], t->checked_len[i])) return 1;
+  return 0;
+}
+
+static void checked_add(PeerTransport *t, const struct sockaddr_storage *a, socklen_t alen) {
+  if (checked_has(t, a, alen)) return;
+  unsigned i = t->checked_n < PT_CHECKED_MAX ? t->checked_n++ : t->checked_next;
+  t->checked_next = (i + 1) % PT_CHECKED_MAX;
+  t->checked[i] = *a;
+  t->checked_len[i] = alen;
+}
+
+/* New credentials (an ICE restart, ours or the peer's): what the old ones
+ * proved no longer counts. */
+static void checked_clear(PeerTransport *t) {
+  t->checked_n = t->checked_next = 0;
+  t->nominated_len = 0;
+}
+
+static const char *addr_text(const struct sockaddr_storage *a, char *buf, size_t cap) {
+  char host[INET6_ADDRSTRLEN] = "?";
+  int port = 0;
+  if (a->ss_family == AF_INET) {
+    const struct sockaddr_in *x = (const void *)a;
+    inet_ntop(AF_INET, &x->sin_addr, host, sizeof host);
+    port = ntohs(x->sin_port);
+  } else if (a->ss_family == AF_INET6) {
+    const struct sockaddr_in6 *x = (const void *)a;
+    inet_ntop(AF_INET6, &x->sin6_addr, host, sizeof host);
+    port = ntohs(x->sin6_port);
+  }
+  g_snprintf(buf, cap, "%s:%d", host, port);
+  return buf;
+}
+
+/* Media goes to `to` from now on, also after a hand-back and re-entry (why:
+ * "nominated" by the peer, or "followed" to where it sends from). */
+static void fast_move_remote(PeerTransport *t, const struct sockaddr_storage *to, socklen_t len,
+                             const char *why) {
+  char was[64], now[64];
+  log_info("fast_path_switch", "port=%d from=%s to=%s why=%s", transport_port(t),
+           addr_text(&t->fast_remote, was, sizeof was), addr_text(to, now, sizeof now), why);
+  memcpy(&t->fast_remote, to, len);
+  t->fast_remote_len = len;
+  memcpy(&t->nominated, to, len);
+  t->nominated_len = len;
+  t->remote_auth_us = g_get_monotonic_time();
+  t->stats.fast_switches++;
+  if (strcmp(why, "followed") == 0) t->stats.fast_follows++;
+}
+
 typedef struct {
   const char *ufrag, *pwd;
 } StunCreds;
@@ -324,18 +420,6 @@ static int fast_stun(PeerTransport *t, uint8_t *buf, size_t n,
     return 1;
   }
   if (vs != STUN_VALIDATION_SUCCESS || stun_message_get_method(&req) != STUN_BINDING) return 0;
-  /* A genuine check from another address: a browser keeps its other pairs
-   * (another interface, IPv6) alive with checks every few seconds. Handing
-   * the path to libnice for each cost a hand-back and a re-entry ~2 s
-   * later (82 in 3 minutes of one Chromium call); the answer is the same
-   * either way, so it is given here and the selected pair stays. A check
-   * that nominates (USE-CANDIDATE: the peer is moving the call to that
-   * pair) is libnice's business: it hands the path back, and libnice
-   * answers the retransmission and switches. */
-  if (!from_peer) {
-    if (stun_message_has_attribute(&req, STUN_ATTRIBUTE_USE_CANDIDATE)) return 0;
-    t->stats.stun_answered_other++;
-  }
   uint8_t out[512];
   size_t outlen = sizeof out;
   StunMessage resp;
@@ -344,6 +428,23 @@ static int fast_stun(PeerTransport *t, uint8_t *buf, size_t n,
                                             &control, 0, STUN_USAGE_ICE_COMPATIBILITY_RFC5245) !=
       STUN_USAGE_ICE_RETURN_SUCCESS)
     return 0; /* role conflict or a malformed check: libnice decides */
+  checked_add(t, from, fromlen);
+  /* A genuine check from another address: a browser keeps its other pairs
+   * (another interface, IPv6) alive with checks every few seconds. Handing
+   * the path to libnice for each cost a hand-back and a re-entry ~2 s
+   * later (82 in 3 minutes of one Chromium call); the answer is the same
+   * either way, so it is given here. A check that nominates (USE-CANDIDATE)
+   * is the controlling peer moving the call to that pair: media goes there
+   * from now on, as the peer asked. Handing it to libnice instead (as this
+   * path once did) moved nothing when the new pair's priority was lower:
+   * libnice kept its pair, the path came back on it and the peer's media,
+   * sent from the nominated address, was dropped (a CI run's shaped-link
+   * call never got its video back). */
+  if (!from_peer) {
+    t->stats.stun_answered_other++;
+    if (stun_message_has_attribute(&req, STUN_ATTRIBUTE_USE_CANDIDATE))
+      fast_move_remote(t, from, fromlen, "nominated");
+  }
   udp_pump_send(t->pump, t->fast_fd, (const struct sockaddr *)from, fromlen, out, outlen, t,
                 &t->stats.send_errors);
   t->stats.stun_answered++;
@@ -370,11 +471,23 @@ static void fast_readable(void *user) {
           fast_leave(t, from_peer ? "stun" : "stun_other_address");
         continue;
       }
-      if (!from_peer) { /* media from an address ICE never checked */
-        t->stats.dropped_unknown++;
-        continue;
+      if (!from_peer) {
+        if (!checked_has(t, &d[i].from, d[i].fromlen)) { /* an address ICE never checked */
+          t->stats.dropped_unknown++;
+          t->stats.dropped_unchecked++;
+          continue;
+        }
+        t->stats.rx_other_pair++; /* another valid pair the peer sends on */
       }
+      uint64_t auth0 = t->auth_rx;
       handle_datagram(t, d[i].buf, d[i].len);
+      if (t->auth_rx != auth0) {
+        int64_t now = t->last_auth_rx_us;
+        if (from_peer)
+          t->remote_auth_us = now;
+        else if (now - t->remote_auth_us >= PT_FOLLOW_US)
+          fast_move_remote(t, &d[i].from, d[i].fromlen, "followed");
+      }
       if (t->state == PT_STATE_FAILED || t->state == PT_STATE_CLOSED) {
         fast_leave(t, "closed");
         return;
@@ -405,6 +518,26 @@ static void fast_try_enter(PeerTransport *t) {
   t->fast_remote = ss;
   t->fast_remote_len = ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
                                                  : sizeof(struct sockaddr_in);
+  t->remote_auth_us = g_get_monotonic_time();
+  /* What libnice checked before the path was taken it answered itself: its
+   * remote candidates stand for those checks, so a browser that moves to
+   * one of them is not cut off until its next check reaches us. */
+  GSList *rcs = nice_agent_get_remote_candidates(t->agent, t->stream, 1);
+  for (GSList *l = rcs; l; l = l->next) {
+    NiceCandidate *c = l->data;
+    if (c->transport != NICE_CANDIDATE_TRANSPORT_UDP) continue;
+    struct sockaddr_storage cs;
+    memset(&cs, 0, sizeof cs);
+    nice_address_copy_to_sockaddr(&c->addr, (struct sockaddr *)&cs);
+    checked_add(t, &cs, cs.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                 : sizeof(struct sockaddr_in));
+  }
+  g_slist_free_full(rcs, (GDestroyNotify)nice_candidate_free);
+  /* The peer moved the call to a pair libnice did not select: that one. */
+  if (t->nominated_len && checked_has(t, &t->nominated, t->nominated_len)) {
+    t->fast_remote = t->nominated;
+    t->fast_remote_len = t->nominated_len;
+  }
   t->fast_fd = g_socket_get_fd(gs);
   if (udp_pump_watch(t->pump, t->fast_fd, fast_readable, t) != 0) {
     g_object_unref(gs);
@@ -444,6 +577,7 @@ static void fast_leave(PeerTransport *t, const char *why) {
 static void on_selected_pair(NiceAgent *agent, guint stream, guint comp, NiceCandidate *l,
                              NiceCandidate *r, gpointer user) {
   PeerTransport *t = user;
+  t->nominated_len = 0; /* libnice's choice is the newer one */
   fast_leave(t, "new_pair");
   fast_try_enter(t);
 }
@@ -658,6 +792,7 @@ static int add_candidate_now(PeerTransport *t, const char *cand, char *err, size
 
 int peer_transport_restart_ice(PeerTransport *t, char *err, size_t errsize) {
   fast_leave(t, "ice_restart");
+  checked_clear(t);
   if (!nice_agent_restart_stream(t->agent, t->stream)) {
     g_snprintf(err, errsize, "ICE restart failed");
     return -1;
@@ -685,6 +820,7 @@ int peer_transport_set_remote(PeerTransport *t, const char *ufrag, const char *p
     }
     if (g_strcmp0(ufrag, t->remote_ufrag) != 0 || g_strcmp0(pwd, t->remote_pwd) != 0) {
       fast_leave(t, "remote_restart");
+      checked_clear(t);
       if (!t->restart_pending) {
         g_snprintf(err, errsize, "ice-ufrag/ice-pwd changed without an ICE restart");
         return -1;

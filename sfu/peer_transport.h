@@ -71,6 +71,19 @@ typedef struct {
   /* Of stun_answered: checks from another of the peer's addresses (its
    * backup pairs), answered without leaving the fast path. */
   uint64_t stun_answered_other;
+  /* Times the path's remote moved to another of the peer's checked
+   * addresses: one it nominated, or (the remote silent for 2 s) one it
+   * sends authenticated traffic from. */
+  uint64_t fast_switches;
+  uint64_t fast_follows; /* of fast_switches, the ones followed, not nominated */
+  /* Media on the fast path from an address that never sent a check with
+   * our credentials (not one of the peer's valid pairs): dropped (also
+   * counted in dropped_unknown). */
+  uint64_t dropped_unchecked;
+  /* Datagrams taken on the fast path from a checked address of the peer's
+   * other than the selected pair's (the peer sends on a pair of its own
+   * choosing). */
+  uint64_t rx_other_pair;
 } PeerTransportStats;
 
 PeerTransport *peer_transport_new(GMainContext *ctx, const PeerTransportConfig *cfg,

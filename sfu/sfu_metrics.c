@@ -15,7 +15,7 @@
 static Metric *m_rooms, *m_participants, *m_transports, *m_tracks, *m_recordings, *m_workers,
     *m_fwd_packets, *m_fwd_bytes, *m_rx_packets, *m_rx_bytes, *m_drops, *m_retransmitted,
     *m_nacks, *m_plis, *m_lost, *m_keyframes, *m_fwd_bps, *m_rx_bps, *m_disconnects,
-    *m_scrape_timeouts, *m_control_conns;
+    *m_scrape_timeouts, *m_control_conns, *m_path_switches;
 
 /* A counter read from the rooms' stats: the name used in the per-entry
  * tables ("fwd_bytes|video") is its family and label value. */
@@ -29,6 +29,7 @@ static const CounterKind counter_kinds[] = {
     {"drop", &m_drops},              {"retransmitted", &m_retransmitted},
     {"nacks", &m_nacks},             {"plis", &m_plis},
     {"lost", &m_lost},               {"keyframes", &m_keyframes},
+    {"path_switches", &m_path_switches},
 };
 
 /* ---- state (control thread only) ---- */
@@ -191,6 +192,12 @@ static RoomReading *read_room(json_t *room, const char *only) {
     cur_add(cur, "rx_packets", NULL, jint(pub, "packets_in"));
     cur_add(cur, "rx_bytes", NULL, jint(pub, "bytes_in"));
     cur_add(cur, "drop", "undecryptable", jint(pub, "undecryptable") + jint(sub, "undecryptable"));
+    for (int k = 0; k < 2; k++) {
+      static const char *why[2] = {"nominated", "followed"};
+      char key[64];
+      g_snprintf(key, sizeof key, "path_switches_%s", why[k]);
+      cur_add(cur, "path_switches", why[k], jint(pub, key) + jint(sub, key));
+    }
     add_drops(cur, p, "");
     add_drops(cur, pub, "");
     add_drops(cur, sub, "");
@@ -548,6 +555,11 @@ void sfu_metrics_init(Worker **ws, int n) {
                                   "participants removed, by reason: ice_failed and dtls_failed "
                                   "are transport failures",
                                   "reason");
+  m_path_switches = metrics_counter(r, "sfu_path_switches_total",
+                                    "times a transport's media moved to another of the peer's "
+                                    "checked addresses: one the peer nominated, or one it sends "
+                                    "from after the old one fell silent",
+                                    "why");
   m_scrape_timeouts = metrics_counter(r, "sfu_metrics_worker_timeouts_total",
                                       "scrapes where a worker did not answer within 1 s", NULL);
   m_control_conns = metrics_gauge(r, "sfu_control_connections", "open control connections",
@@ -563,6 +575,9 @@ void sfu_metrics_init(Worker **ws, int n) {
   metrics_only(m_rx_packets);
   metrics_only(m_rx_bytes);
   metrics_at(m_drops, "undecryptable");
+  metrics_at(m_drops, "unchecked_address");
+  metrics_at(m_path_switches, "nominated");
+  metrics_at(m_path_switches, "followed");
   metrics_only(m_scrape_timeouts);
   metrics_only(m_control_conns);
   metrics_add_collector(r, collect, NULL);

@@ -4,10 +4,12 @@
  * ways through it. Then STUN arriving on it: a check with wrong credentials
  * (even one that looks like ours) is dropped and the path is kept; a check
  * with the right credentials from another address is answered on the path
- * (a browser's backup pair), but one that nominates that address hands the
- * path to libnice, which answers it (a success response that validates
- * with our password), and the path is taken again about 2 s later; an ICE
- * restart hands it back too. Without a pump on the context nothing changes. */
+ * (a browser's backup pair), and media from that address is taken from then
+ * on (before the check it is dropped); one that nominates that address is
+ * answered on the path too and moves B's media there, which stays so after
+ * a hand-back and the path taken again; once that address is silent for 2 s
+ * while A's sends, B's media follows A; an ICE restart hands the path back.
+ * Without a pump on the context nothing changes. */
 #include <arpa/inet.h>
 #include <glib.h>
 #include <netinet/in.h>
@@ -132,6 +134,66 @@ static size_t make_check(StunAgent *sa, uint8_t *out, size_t cap, const char *to
   return make_check_nominating(sa, out, cap, to_ufrag, peer_ufrag, pwd, false);
 }
 
+/* The fd of the UDP socket bound to `port` (a transport's, found by port). */
+static int port_fd(int port) {
+  for (int fd = 3; fd < 1024; fd++) {
+    struct sockaddr_in sin;
+    socklen_t sl = sizeof sin;
+    int type = 0;
+    socklen_t tl = sizeof type;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 && type == SOCK_DGRAM &&
+        getsockname(fd, (struct sockaddr *)&sin, &sl) == 0 && sin.sin_family == AF_INET &&
+        ntohs(sin.sin_port) == port)
+      return fd;
+  }
+  g_assert_not_reached();
+  return -1;
+}
+
+/* An RTP packet `from` protects with its keys, taken off the receiver's
+ * socket `to_fd` before the receiver's pump sees it (it leaves at the flush;
+ * loopback delivers it at once). */
+static ssize_t take_rtp(UdpPump *pump, PeerTransport *from, int to_fd, uint16_t seq,
+                        uint8_t *out, size_t cap) {
+  send_rtp(from, seq);
+  udp_pump_flush(pump);
+  ssize_t n = recv(to_fd, out, cap, MSG_DONTWAIT);
+  g_assert_cmpint(n, >, 12);
+  g_assert_cmpuint(out[0] >> 6, ==, 2);
+  return n;
+}
+
+/* A success response to `sa`'s last request, on socket s; its length. */
+static ssize_t recv_response(GMainContext *ctx, UdpPump *pump, int s, StunAgent *sa, uint8_t *out,
+                             size_t cap) {
+  ssize_t n = -1;
+  gint64 end = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+  while (n <= 0 && g_get_monotonic_time() < end) {
+    g_main_context_iteration(ctx, FALSE);
+    udp_pump_flush(pump);
+    n = recv(s, out, cap, MSG_DONTWAIT);
+  }
+  g_assert_cmpint(n, >, 20);
+  StunMessage m;
+  g_assert_cmpint(stun_agent_validate(sa, &m, out, (size_t)n, NULL, NULL), ==,
+                  STUN_VALIDATION_SUCCESS);
+  g_assert_cmpint(stun_message_get_class(&m), ==, STUN_RESPONSE);
+  return n;
+}
+
+/* An RTP packet (SRTP: version 2, not STUN or DTLS) arrives on socket s. */
+static gboolean recv_rtp_on(GMainContext *ctx, UdpPump *pump, int s) {
+  uint8_t buf[512];
+  gint64 end = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time() < end) {
+    g_main_context_iteration(ctx, FALSE);
+    udp_pump_flush(pump);
+    ssize_t n = recv(s, buf, sizeof buf, MSG_DONTWAIT);
+    if (n > 12 && buf[0] >> 6 == 2) return TRUE;
+  }
+  return FALSE;
+}
+
 static void t_fast_path(void) {
   g_assert_cmpint(srtp_session_global_init(), ==, 0);
   char err[128];
@@ -166,18 +228,7 @@ static void t_fast_path(void) {
    * B: answered by B on the fast path (libnice's STUN library), and the
    * answer, arriving on A's fast path, is a response A did not expect:
    * A hands its path to libnice (whose transaction it would be). */
-  int afd = -1;
-  for (int fd = 3; fd < 1024 && afd < 0; fd++) {
-    struct sockaddr_in sin;
-    socklen_t sl = sizeof sin;
-    int type = 0;
-    socklen_t tl = sizeof type;
-    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 && type == SOCK_DGRAM &&
-        getsockname(fd, (struct sockaddr *)&sin, &sl) == 0 && sin.sin_family == AF_INET &&
-        ntohs(sin.sin_port) == peer_transport_local_port(a.t))
-      afd = fd;
-  }
-  g_assert_cmpint(afd, >=, 0);
+  int afd = port_fd(peer_transport_local_port(a.t));
   struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
                            .sin_port = htons((uint16_t)peer_transport_local_port(b.t))};
   StunAgent sa;
@@ -233,58 +284,85 @@ static void t_fast_path(void) {
   for (int i = 0; i < 200; i++) g_main_context_iteration(ctx, FALSE);
   g_assert_true(peer_transport_fast_path(b.t));
   g_assert_cmpuint(peer_transport_stats(b.t)->fast_handbacks, ==, 0);
+  /* Media from an address that never sent a check (SRTP that would
+   * unprotect, taken off B's socket before B's pump saw it): dropped. */
+  int bfd = port_fd(peer_transport_local_port(b.t));
+  uint8_t pkt[512];
+  ssize_t pn = take_rtp(pump, a.t, bfd, 30, pkt, sizeof pkt);
+  guint64 dropped0 = peer_transport_stats(b.t)->dropped_unknown;
+  int rtp0 = b.rtp;
+  sendto(s, pkt, (size_t)pn, 0, (struct sockaddr *)&to, sizeof to);
+  gint64 dend = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+  while (peer_transport_stats(b.t)->dropped_unknown == dropped0 && g_get_monotonic_time() < dend)
+    g_main_context_iteration(ctx, FALSE);
+  g_assert_cmpuint(peer_transport_stats(b.t)->dropped_unknown, ==, dropped0 + 1);
+  g_assert_cmpint(b.rtp, ==, rtp0);
   /* Right credentials from another address, not nominating (a browser
    * keeping a backup pair alive): answered on the fast path, which stays. */
   n = make_check(&sa, req, sizeof req, peer_transport_ufrag(b.t), "zzzz", peer_transport_pwd(b.t));
   sendto(s, req, n, 0, (struct sockaddr *)&to, sizeof to);
-  {
-    uint8_t bk[512];
-    ssize_t bn = -1;
-    gint64 bend = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
-    while (bn <= 0 && g_get_monotonic_time() < bend) {
-      g_main_context_iteration(ctx, FALSE);
-      udp_pump_flush(pump);
-      bn = recv(s, bk, sizeof bk, MSG_DONTWAIT);
-    }
-    g_assert_cmpint(bn, >, 20);
-    StunMessage bm;
-    g_assert_cmpint(stun_agent_validate(&sa, &bm, bk, (size_t)bn, NULL, NULL), ==,
-                    STUN_VALIDATION_SUCCESS);
-    g_assert_cmpint(stun_message_get_class(&bm), ==, STUN_RESPONSE);
-  }
+  uint8_t bk[512];
+  ssize_t bn = recv_response(ctx, pump, s, &sa, bk, sizeof bk);
   g_assert_true(peer_transport_fast_path(b.t));
   g_assert_cmpuint(peer_transport_stats(b.t)->fast_handbacks, ==, 0);
   g_assert_cmpuint(peer_transport_stats(b.t)->stun_answered_other, ==, 1);
-  /* The same nominating (USE-CANDIDATE: the peer moves the call to that
-   * pair): libnice's business, the path is handed back. */
+  /* That address is now one of the peer's valid pairs: the same media from
+   * it is taken (libnice takes data from any valid pair too). A has just
+   * sent (seq 31), so B's media stays with A. */
+  send_rtp(a.t, 31);
+  Count c31 = {&b, rtp0 + 1};
+  g_assert_true(spin(ctx, got_rtp, &c31, 3000));
+  sendto(s, pkt, (size_t)pn, 0, (struct sockaddr *)&to, sizeof to);
+  Count c30 = {&b, rtp0 + 2};
+  g_assert_true(spin(ctx, got_rtp, &c30, 3000));
+  g_assert_cmpuint(b.last_seq, ==, 30);
+  g_assert_cmpuint(peer_transport_stats(b.t)->rx_other_pair, ==, 1);
+  g_assert_cmpuint(peer_transport_stats(b.t)->fast_switches, ==, 0);
+  g_assert_cmpint(recv(s, bk, sizeof bk, MSG_DONTWAIT), <, 0);
+  /* The same check nominating (USE-CANDIDATE: the controlling peer moves
+   * the call to that pair): answered on the path, no hand-back, and B's
+   * media goes there from now on, whatever libnice's own pair (libnice
+   * would keep a pair of higher priority, as this one is: the stranger's
+   * address is no candidate of A's). */
   n = make_check_nominating(&sa, req, sizeof req, peer_transport_ufrag(b.t), "zzzz",
                             peer_transport_pwd(b.t), true);
   sendto(s, req, n, 0, (struct sockaddr *)&to, sizeof to);
+  bn = recv_response(ctx, pump, s, &sa, bk, sizeof bk);
+  g_assert_true(peer_transport_fast_path(b.t));
+  g_assert_cmpuint(peer_transport_stats(b.t)->fast_handbacks, ==, 0);
+  g_assert_cmpuint(peer_transport_stats(b.t)->fast_switches, ==, 1);
+  send_rtp(b.t, 40);
+  g_assert_true(recv_rtp_on(ctx, pump, s));
+  /* A hand-back (a STUN response B never asked for: libnice's business)
+   * and the path taken again ~2 s later: the remote is still the address
+   * the peer nominated, not libnice's pair. */
+  sendto(s, bk, (size_t)bn, 0, (struct sockaddr *)&to, sizeof to);
   g_assert_true(spin(ctx, b_slow, &p, 2000));
   g_assert_cmpuint(peer_transport_stats(b.t)->fast_handbacks, ==, 1);
-  /* libnice answers the retransmission on its own path. */
-  uint8_t resp[512];
-  ssize_t r = -1;
-  gint64 end = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
-  sendto(s, req, n, 0, (struct sockaddr *)&to, sizeof to);
-  while (r <= 0 && g_get_monotonic_time() < end) {
-    g_main_context_iteration(ctx, FALSE);
-    r = recv(s, resp, sizeof resp, MSG_DONTWAIT);
-  }
-  g_assert_cmpint(r, >, 20);
-  /* A success response to our request, its integrity checked with the
-   * password the request was made with (the agent kept it). */
-  StunMessage m;
-  StunValidationStatus vs = stun_agent_validate(&sa, &m, resp, (size_t)r, NULL, NULL);
-  g_assert_cmpint(vs, ==, STUN_VALIDATION_SUCCESS);
-  g_assert_cmpint(stun_message_get_class(&m), ==, STUN_RESPONSE);
-  /* Media keeps flowing on libnice's path meanwhile, and the fast path is
-   * taken again after ~2 s. */
-  for (uint16_t q = 21; q <= 25; q++) send_rtp(a.t, q);
-  Count c25 = {&b, 25};
-  g_assert_true(spin(ctx, got_rtp, &c25, 3000));
   g_assert_true(spin(ctx, both_fast, &p, 5000));
   g_assert_cmpuint(peer_transport_stats(b.t)->fast_entries, ==, 2);
+  send_rtp(b.t, 41);
+  g_assert_true(recv_rtp_on(ctx, pump, s));
+  /* The nominated address falls silent and authenticated media comes from
+   * A's (checked at the start): after 2 s of that silence B's media follows
+   * A, as a controlling SFU must when the browser moved by itself (it
+   * cannot nominate; libnice would not notice its pair died). */
+  int a_rtp0 = a.rtp;
+  uint16_t q = 50;
+  gint64 fstart = g_get_monotonic_time();
+  gint64 fend = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+  while (peer_transport_stats(b.t)->fast_switches < 2 && g_get_monotonic_time() < fend) {
+    send_rtp(a.t, q++);
+    gint64 tick = g_get_monotonic_time() + 100 * 1000;
+    while (g_get_monotonic_time() < tick) g_main_context_iteration(ctx, FALSE);
+  }
+  g_assert_cmpuint(peer_transport_stats(b.t)->fast_switches, ==, 2);
+  /* Not before 2 s of silence (a lower bound: a slow machine only adds). */
+  g_assert_cmpint(g_get_monotonic_time() - fstart, >=, 2 * G_USEC_PER_SEC - 200 * 1000);
+  send_rtp(b.t, 42);
+  Count ca = {&a, a_rtp0 + 1};
+  g_assert_true(spin(ctx, got_rtp, &ca, 3000));
+  g_assert_cmpuint(a.last_seq, ==, 42);
 
   /* An ICE restart hands the path back at once. */
   g_assert_cmpint(peer_transport_restart_ice(b.t, err, sizeof err), ==, 0);
