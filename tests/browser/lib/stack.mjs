@@ -111,6 +111,7 @@ export async function startStack({ name = 'browser', iceAddresses = ['127.0.0.1'
     control: { address: '127.0.0.1', port: controlPort, secret_file: `${dir}/secrets/sfu-control.secret` },
     media: { port_min: mediaMin, port_max: mediaMin + 199, ice_addresses: iceAddresses.join(';') },
     recording: { directory: `${dir}/recordings` },
+    metrics: { token_file: `${dir}/secrets/metrics.secret` },
     log: { level: 'debug' },
   }, sfu);
   const signalConf = merge({
@@ -177,6 +178,13 @@ export async function startStack({ name = 'browser', iceAddresses = ['127.0.0.1'
       ...opts, ca, headers: { ...(opts.session ? { cookie: opts.session } : {}), ...(opts.headers || {}) },
     }),
     serviceCredential: fs.readFileSync(path.join(dir, 'secrets/signal-booking.secret'), 'utf8').trim(),
+    // The SFU's GET /metrics (Prometheus text) on its control port.
+    async sfuMetrics() {
+      const token = fs.readFileSync(path.join(dir, 'secrets/metrics.secret'), 'utf8').trim();
+      const r = await fetch(`http://127.0.0.1:${controlPort}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+      if (r.status !== 200) throw new Error(`sfu /metrics: ${r.status}`);
+      return r.text();
+    },
     async stop() {
       for (const p of Object.values(procs)) { try { p.kill('SIGTERM'); } catch { /* gone */ } }
       await waitFor(() => Object.values(procs).every((p) => p.exitInfo), { timeout: 3000, interval: 50, what: 'the daemons to exit' }).catch(() => {});
